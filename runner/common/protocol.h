@@ -1,0 +1,207 @@
+/*
+ * The control protocol: the layout of the memory the controller shares
+ * with every scenario process (a memfd mapped by the controller, the
+ * interposer and the agent). One scenario process runs at a time; it owns
+ * the scheduling state while it runs and hands the turn to the next process
+ * with one futex wake on that process's own word.
+ *
+ * Versioned: a process whose interposer was built for another layout
+ * refuses the mapping rather than misreading it.
+ */
+#ifndef LK_PROTOCOL_H
+#define LK_PROTOCOL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "scenario/scenario.h"
+#include "strategy/strategy.h"
+
+#define LK_PROTO_MAGIC	 0x6c6b7374u /* "lkst" */
+#define LK_PROTO_VERSION 1u
+
+/* Environment variable naming the shared memory descriptor. */
+#define LK_ENV_SHM "LOCKSTEP_SHM_FD"
+
+#define LK_DATA_MAX  256	/* bytes of a write kept in the trace */
+#define LK_PATH_MAX  256
+#define LK_NO_TIME   UINT64_MAX /* wake_at: not waiting for the clock */
+
+/*
+ * Operations, in one table: enum name, the name in traces. Later issues
+ * append; the numbers are internal, the names are the contract.
+ */
+#define LK_OPS(X)                                                              \
+	X(NONE, "none")                                                        \
+	X(START, "start")                                                      \
+	X(SEM_OPEN, "sem_open")                                                \
+	X(SEM_CLOSE, "sem_close")                                              \
+	X(SEM_UNLINK, "sem_unlink")                                            \
+	X(SEM_INIT, "sem_init")                                                \
+	X(SEM_DESTROY, "sem_destroy")                                          \
+	X(SEM_WAIT, "sem_wait")                                                \
+	X(SEM_TRYWAIT, "sem_trywait")                                          \
+	X(SEM_TIMEDWAIT, "sem_timedwait")                                      \
+	X(SEM_POST, "sem_post")                                                \
+	X(SEM_GETVALUE, "sem_getvalue")                                        \
+	X(WRITE, "write")                                                      \
+	X(SLEEP, "sleep")                                                      \
+	X(FORK, "fork")                                                        \
+	X(EXIT, "exit")
+
+enum lk_op {
+#define LK_OP_ENUM(name, str) LK_OP_##name,
+	LK_OPS(LK_OP_ENUM)
+#undef LK_OP_ENUM
+	LK_OP__COUNT
+};
+
+/* Name of an operation as written in traces and schedules. */
+const char *lk_op_name(unsigned op);
+
+/* Operation called name, or -1. */
+int lk_op_lookup(const char *name);
+
+enum lk_slot_state {
+	LK_SLOT_FREE = 0,
+	LK_SLOT_SPAWNED, /* exists, running towards its first point */
+	LK_SLOT_PARKED,	 /* waiting at a scheduling point */
+	LK_SLOT_RUNNING, /* holds the turn */
+	LK_SLOT_EXITED,	 /* logged its exit */
+};
+
+/* One scenario process. */
+struct lk_slot {
+	_Atomic uint32_t go; /* futex word: 1 when it is this slot's turn */
+	uint32_t state;	     /* enum lk_slot_state */
+	int32_t pid;	     /* real pid: never in traces */
+	int32_t parent;	     /* slot that forked it, -1 for declared */
+	uint32_t nforks;     /* children forked so far, for their names */
+	uint16_t pending_op; /* the operation it waits to perform */
+	uint16_t act;	     /* the agent's current action (enum lk_act_kind
+				+ 1, 0 for none) */
+	int32_t pending_obj;
+	int32_t blocked_on; /* object it blocked on, -1 none */
+	uint32_t src_line;  /* XML line of the current action, 0 none */
+	uint64_t wake_at;   /* enabled once vt >= wake_at */
+	char name[LK_NAME_MAX];
+};
+
+enum lk_obj_type {
+	LK_OT_SEM_NAMED,
+	LK_OT_SEM_UNNAMED,
+	LK_OT_FILE,
+	LK_OT_STREAM, /* stdin, stdout, stderr */
+};
+
+/* An object the run knows, declared or discovered. */
+struct lk_object {
+	uint32_t type; /* enum lk_obj_type */
+	int32_t decl;  /* index of the scenario object, -1 if discovered */
+	uint64_t ino;  /* unnamed semaphores: inode and offset of the memory */
+	uint64_t off;
+	char name[LK_NAME_MAX];
+	char path[LK_PATH_MAX]; /* files: the path /proc/self/fd shows */
+};
+
+/* One event: a step of the run. */
+struct lk_event {
+	uint16_t proc;
+	uint16_t op;
+	int32_t obj;
+	int64_t ret;
+	int64_t arg; /* sleep: ns; fork: child slot; exit: status */
+	uint64_t vt;
+	int32_t err;
+	uint32_t src;
+	uint32_t data_off; /* bytes written, in the data pool */
+	uint16_t data_len;
+	uint8_t blocked;
+	uint8_t act;
+};
+
+enum lk_run_state {
+	LK_RUN_STARTING = 0,
+	LK_RUN_RUNNING,
+	LK_RUN_DONE,	 /* every process exited */
+	LK_RUN_DEADLOCK, /* no process enabled, none asleep */
+	LK_RUN_LIMIT,	 /* the step limit was reached */
+};
+
+/* Instruction of an agent program (runner/controller/program.c). */
+struct lk_instr {
+	uint16_t act; /* enum lk_act_kind, or LK_INSTR_END */
+	uint16_t pad;
+	int32_t obj;
+	uint32_t line;
+	uint32_t times;	   /* repeat */
+	uint32_t jump;	   /* repeat: index after its END; END: body start */
+	uint32_t text_off; /* in the text pool */
+	uint32_t text_len;
+	uint64_t ns; /* sleep */
+};
+
+#define LK_INSTR_END 0xffffu
+
+struct lk_shared {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t size;	   /* bytes mapped */
+	char run_id[32];   /* prefix of the run's private names */
+	int32_t notify_fd; /* eventfd telling the controller to look */
+
+	_Atomic uint32_t state; /* enum lk_run_state */
+	_Atomic uint32_t nready;
+	int32_t running; /* slot holding the turn, -1 none */
+	uint32_t nslots;
+	uint64_t vt; /* virtual time, ns */
+	struct lk_strategy strategy;
+
+	uint32_t nobjects;
+	struct lk_object objects[LK_MAX_OBJECTS];
+	struct lk_slot slots[LK_MAX_PROCS];
+
+	/* Events and the bytes they carry. */
+	_Atomic uint32_t nevents;
+	uint32_t max_events;
+	uint64_t events_off;
+	uint64_t data_off;
+	uint32_t data_cap;
+	uint32_t data_used;
+
+	/* Agent programs: per declared process a range of instructions. */
+	uint64_t prog_off;
+	uint32_t prog_start[LK_MAX_PROCS];
+	uint32_t prog_end[LK_MAX_PROCS];
+	uint64_t text_off;
+	uint32_t text_len;
+
+	/* Unnamed semaphores (sem_t each), indexed by object. */
+	uint64_t sems_off;
+};
+
+static inline struct lk_event *
+lk_shared_events(struct lk_shared *sh)
+{
+	return (struct lk_event *)((char *)sh + sh->events_off);
+}
+
+static inline struct lk_instr *
+lk_shared_prog(struct lk_shared *sh)
+{
+	return (struct lk_instr *)((char *)sh + sh->prog_off);
+}
+
+static inline char *
+lk_shared_text(struct lk_shared *sh)
+{
+	return (char *)sh + sh->text_off;
+}
+
+static inline char *
+lk_shared_data(struct lk_shared *sh)
+{
+	return (char *)sh + sh->data_off;
+}
+
+#endif

@@ -1,0 +1,778 @@
+/*
+ * Running one scenario (see controller.h). The controller prepares the
+ * shared memory, the run's private objects and work directory, spawns one
+ * agent per declared process with the interposer preloaded, starts the run
+ * once all of them wait at their first point, then only supervises: the
+ * processes hand the turn to each other themselves. It wakes on the
+ * eventfd the processes signal, on a pidfd per process, or every 100 ms.
+ */
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "controller/controller.h"
+#include "trace/trace.h"
+
+#define DATA_CAP (32u << 20)
+#define ALIGN(x) (((x) + 63) & ~(uint64_t)63)
+
+static volatile sig_atomic_t interrupted;
+static unsigned run_counter;
+
+extern char **environ;
+
+struct run {
+	const struct lk_scenario *sc;
+	const struct lk_run_opts *o;
+	struct lk_shared *sh;
+	size_t size;
+	int shm_fd, notify_fd, out_fd;
+	int pidfd[LK_MAX_PROCS];
+	int reaped[LK_MAX_PROCS];
+	pid_t pgid;
+	char workdir[LK_PATH_MAX];
+	int own_workdir;
+	char **env;
+};
+
+/* Ask a run in progress to stop (async-signal-safe). */
+void
+lk_run_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+/* The signal that interrupted the last run, or 0. */
+int
+lk_run_interrupted(void)
+{
+	return interrupted;
+}
+
+/* Milliseconds on the monotonic clock. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Is there a process with this pid? */
+static int
+alive(long pid)
+{
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* Remove objects left in /dev/shm by lockstep runs whose process died:
+ * names are "sem.lk<pid>x<n>.*" and "lk<pid>x<n>.*". */
+void
+lk_sweep_stale(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+		char *end;
+		long pid;
+
+		if (strncmp(n, "sem.", 4) == 0)
+			n += 4;
+		if (strncmp(n, "lk", 2) != 0)
+			continue;
+		pid = strtol(n + 2, &end, 10);
+		if (end == n + 2 || *end != 'x' || pid <= 0 || alive(pid))
+			continue;
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Remove this run's objects from /dev/shm, whoever created them. */
+static void
+sweep_run(const char *run_id)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *de;
+	size_t len = strlen(run_id);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+
+		if (strncmp(n, "sem.", 4) == 0)
+			n += 4;
+		if (strncmp(n, run_id, len) == 0 && n[len] == '.')
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Remove a directory tree we created (the temporary work directory). */
+static void
+remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char sub[LK_PATH_MAX + 256];
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			if (de->d_type == DT_DIR)
+				remove_tree(sub);
+			else
+				unlink(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+/* Build the environment of a scenario process: ours, with the interposer
+ * preloaded first and the shared memory named. */
+static char **
+make_env(const char *interposer, int shm_fd)
+{
+	size_t n = 0, k = 0;
+	char **env;
+	const char *old = getenv("LD_PRELOAD");
+
+	while (environ[n] != NULL)
+		n++;
+	env = calloc(n + 3, sizeof(*env));
+	if (env == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
+		    strncmp(environ[i], LK_ENV_SHM "=", sizeof(LK_ENV_SHM)) !=
+			    0)
+			env[k++] = environ[i];
+	if (asprintf(&env[k++], "LD_PRELOAD=%s%s%s", interposer,
+		     old != NULL && *old ? ":" : "", old != NULL ? old : "") <
+		    0 ||
+	    asprintf(&env[k++], LK_ENV_SHM "=%d", shm_fd) < 0)
+		return NULL;
+	return env;
+}
+
+/* Create the shared memory and fill in everything but the processes. */
+static int
+setup_shared(struct run *r, struct lk_err *err)
+{
+	const struct lk_scenario *sc = r->sc;
+	uint64_t ninstr, ntext, off, max_events;
+	struct lk_shared *sh;
+	struct stat st;
+
+	lk_program_size(sc, &ninstr, &ntext);
+	max_events = r->o->max_steps ? r->o->max_steps : LK_DEFAULT_MAX_STEPS;
+	off = ALIGN(sizeof(struct lk_shared));
+	uint64_t prog_off = off;
+	off = ALIGN(off + (ninstr + 1) * sizeof(struct lk_instr));
+	uint64_t text_off = off;
+	off = ALIGN(off + ntext + 1);
+	uint64_t sems_off = off;
+	off = ALIGN(off + LK_MAX_OBJECTS * sizeof(sem_t));
+	uint64_t events_off = off;
+	off = ALIGN(off + max_events * sizeof(struct lk_event));
+	uint64_t data_off = off;
+	off = ALIGN(off + DATA_CAP);
+
+	r->shm_fd = memfd_create("lockstep", MFD_CLOEXEC);
+	if (r->shm_fd < 0 || ftruncate(r->shm_fd, (off_t)off) != 0)
+		goto fail;
+	sh = mmap(NULL, off, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
+	if (sh == MAP_FAILED)
+		goto fail;
+	r->sh = sh;
+	r->size = off;
+	sh->magic = LK_PROTO_MAGIC;
+	sh->version = LK_PROTO_VERSION;
+	sh->size = off;
+	snprintf(sh->run_id, sizeof(sh->run_id), "lk%dx%u", (int)getpid(),
+		 run_counter++);
+	sh->running = -1;
+	sh->max_events = (uint32_t)max_events;
+	sh->prog_off = prog_off;
+	sh->text_off = text_off;
+	sh->sems_off = sems_off;
+	sh->events_off = events_off;
+	sh->data_off = data_off;
+	sh->data_cap = DATA_CAP;
+	lk_strategy_init(&sh->strategy, r->o->strategy, r->o->seed);
+	if (fstat(r->shm_fd, &st) != 0)
+		goto fail;
+	if (lk_program_build(sc, sh, ninstr + 1, ntext + 1, err) != 0)
+		return -1;
+
+	for (size_t i = 0; i < sc->nobjects; i++) {
+		const struct lk_sc_object *so = &sc->objects[i];
+		struct lk_object *o = &sh->objects[i];
+
+		o->decl = (int32_t)i;
+		snprintf(o->name, sizeof(o->name), "%s", so->name);
+		if (so->kind == LK_OBJ_FILE) {
+			o->type = LK_OT_FILE;
+			if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s",
+					     r->workdir, so->u.file.path) >=
+			    sizeof(o->path)) {
+				errno = ENAMETOOLONG;
+				goto fail;
+			}
+		} else if (so->u.sem.kind == LK_SEM_UNNAMED) {
+			o->type = LK_OT_SEM_UNNAMED;
+			o->ino = st.st_ino;
+			o->off = sems_off + i * sizeof(sem_t);
+		} else {
+			o->type = LK_OT_SEM_NAMED;
+		}
+	}
+	sh->nobjects = (uint32_t)sc->nobjects;
+	return 0;
+fail:
+	lk_err_set(err, LK_EXIT_INTERNAL, "cannot set up shared memory: %s",
+		   strerror(errno));
+	return -1;
+}
+
+/* Create the declared objects: semaphores and files. */
+static int
+setup_objects(struct run *r, struct lk_err *err)
+{
+	const struct lk_scenario *sc = r->sc;
+	struct lk_shared *sh = r->sh;
+	char priv[300], link[64];
+	ssize_t n;
+
+	for (size_t i = 0; i < sc->nobjects; i++) {
+		const struct lk_sc_object *so = &sc->objects[i];
+		struct lk_object *o = &sh->objects[i];
+		sem_t *s;
+		int fd;
+
+		if (o->type == LK_OT_SEM_UNNAMED) {
+			s = (sem_t *)((char *)sh + sh->sems_off) + i;
+			if (sem_init(s, 1, so->u.sem.value) != 0)
+				goto fail;
+		} else if (o->type == LK_OT_SEM_NAMED) {
+			snprintf(priv, sizeof(priv), "/%s.%s", sh->run_id,
+				 o->name);
+			s = sem_open(priv, O_CREAT | O_EXCL, 0600,
+				     so->u.sem.value);
+			if (s == SEM_FAILED)
+				goto fail;
+			sem_close(s);
+		} else if (o->type == LK_OT_FILE) {
+			fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				  0644);
+			if (fd < 0)
+				goto fail;
+			close(fd);
+		}
+	}
+	/* Standard output of every process: one memfd, offsets shared. */
+	r->out_fd = memfd_create("lockstep-output", MFD_CLOEXEC);
+	if (r->out_fd < 0 || sh->nobjects >= LK_MAX_OBJECTS)
+		goto fail;
+	struct lk_object *out = &sh->objects[sh->nobjects];
+	out->type = LK_OT_STREAM;
+	out->decl = -1;
+	snprintf(out->name, sizeof(out->name), "stdout");
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", r->out_fd);
+	n = readlink(link, out->path, sizeof(out->path) - 1);
+	if (n < 0)
+		goto fail;
+	out->path[n] = '\0';
+	sh->nobjects++;
+	return 0;
+fail:
+	lk_err_set(err, LK_EXIT_INTERNAL, "cannot create the run's objects: %s",
+		   strerror(errno));
+	return -1;
+}
+
+/* In the child: become scenario process i and exec the agent. */
+static void
+exec_agent(struct run *r, int i)
+{
+	char arg[16];
+	char *argv[] = {(char *)r->o->agent, arg, NULL};
+	int devnull;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setpgid(0, r->pgid);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (chdir(r->workdir) != 0)
+		_exit(127);
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(r->out_fd, 1) < 0)
+		_exit(127);
+	/* The shared memory and the eventfd survive exec; nothing else. */
+	fcntl(r->shm_fd, F_SETFD, 0);
+	fcntl(r->notify_fd, F_SETFD, 0);
+	snprintf(arg, sizeof(arg), "%d", i);
+	r->sh->slots[i].pid = getpid();
+	execve(r->o->agent, argv, r->env);
+	fprintf(stderr, "lockstep: cannot run %s: %s\n", r->o->agent,
+		strerror(errno));
+	_exit(127);
+}
+
+/* Spawn one agent per declared process. */
+static int
+spawn(struct run *r, struct lk_err *err)
+{
+	struct lk_shared *sh = r->sh;
+
+	for (size_t i = 0; i < r->sc->nprocs; i++) {
+		struct lk_slot *s = &sh->slots[i];
+
+		snprintf(s->name, sizeof(s->name), "%s", r->sc->procs[i].name);
+		s->parent = -1;
+		s->blocked_on = -1;
+		s->pending_obj = -1;
+		s->state = LK_SLOT_SPAWNED;
+	}
+	sh->nslots = (uint32_t)r->sc->nprocs;
+	for (size_t i = 0; i < r->sc->nprocs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			lk_err_set(err, LK_EXIT_INTERNAL, "cannot fork: %s",
+				   strerror(errno));
+			return -1;
+		}
+		if (pid == 0)
+			exec_agent(r, (int)i);
+		if (r->pgid == 0)
+			r->pgid = pid;
+		setpgid(pid, r->pgid);
+		sh->slots[i].pid = pid;
+		r->pidfd[i] = (int)syscall(SYS_pidfd_open, pid, 0);
+	}
+	return 0;
+}
+
+/* Kill every scenario process and reap every child. */
+static void
+kill_all(struct run *r)
+{
+	struct lk_shared *sh = r->sh;
+
+	if (r->pgid > 0)
+		kill(-r->pgid, SIGKILL);
+	for (uint32_t i = 0; i < sh->nslots; i++)
+		if (sh->slots[i].pid > 0 && !r->reaped[i])
+			kill(sh->slots[i].pid, SIGKILL);
+}
+
+/* Reap every child we have, waiting for them. */
+static void
+reap_all(struct run *r)
+{
+	int status;
+
+	while (waitpid(-1, &status, __WALL) > 0 || errno == EINTR)
+		;
+	for (uint32_t i = 0; i < LK_MAX_PROCS; i++)
+		if (r->pidfd[i] >= 0) {
+			close(r->pidfd[i]);
+			r->pidfd[i] = -1;
+		}
+}
+
+/* A process died: was it a crash? Fills culprit and signal. */
+static int
+check_death(struct run *r, uint32_t i, struct lk_trace *t)
+{
+	siginfo_t si;
+	struct lk_slot *s = &r->sh->slots[i];
+
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
+		   WEXITED | WNOHANG) == 0)
+		r->reaped[i] = 1;
+	if (s->state == LK_SLOT_EXITED)
+		return 0;
+	t->culprit = (int)i;
+	t->signal = si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED
+			    ? si.si_status
+			    : 0;
+	if (si.si_code == CLD_EXITED) {
+		/* Exited without going through exit(): _exit of an
+		 * unwrapped path, or the agent failed to start. */
+		t->signal = 0;
+	}
+	return 1;
+}
+
+/* Give the first turn: the strategy picks among the waiting processes. */
+static void
+start(struct run *r)
+{
+	struct lk_shared *sh = r->sh;
+	uint64_t enabled = 0;
+	int first;
+
+	for (uint32_t i = 0; i < sh->nslots; i++)
+		if (sh->slots[i].state == LK_SLOT_PARKED)
+			enabled |= 1ull << i;
+	atomic_store(&sh->state, LK_RUN_RUNNING);
+	first = lk_strategy_pick(&sh->strategy, enabled, -1);
+	sh->running = first;
+	atomic_store(&sh->slots[first].go, 1);
+	syscall(SYS_futex, &sh->slots[first].go, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/* Supervise until the run ends; sets the verdict. */
+static void
+supervise(struct run *r, struct lk_trace *t)
+{
+	struct lk_shared *sh = r->sh;
+	struct pollfd pfd[LK_MAX_PROCS + 1];
+	int slot_of[LK_MAX_PROCS + 1];
+	uint64_t start_ms = now_ms(), last_ms = start_ms;
+	uint32_t last_n = 0, last_ready = 0;
+	unsigned step_to = r->o->step_timeout_ms ? r->o->step_timeout_ms
+						  : LK_DEFAULT_STEP_TIMEOUT_MS;
+	int started = 0;
+
+	for (;;) {
+		uint32_t n, st;
+		int np = 0;
+		uint64_t buf, now;
+
+		pfd[np].fd = r->notify_fd;
+		pfd[np].events = POLLIN;
+		slot_of[np++] = -1;
+		for (uint32_t i = 0; i < sh->nslots; i++) {
+			if (r->pidfd[i] < 0 && sh->slots[i].pid > 0)
+				r->pidfd[i] = (int)syscall(
+					SYS_pidfd_open, sh->slots[i].pid, 0);
+			if (r->pidfd[i] < 0 || r->reaped[i])
+				continue;
+			pfd[np].fd = r->pidfd[i];
+			pfd[np].events = POLLIN;
+			slot_of[np++] = (int)i;
+		}
+		poll(pfd, (nfds_t)np, 100);
+		if (pfd[0].revents & POLLIN) {
+			if (read(r->notify_fd, &buf, sizeof(buf)) < 0) {
+				/* nothing to drain */
+			}
+		}
+		if (interrupted) {
+			t->verdict = LK_V_INTERRUPTED;
+			return;
+		}
+		st = atomic_load(&sh->state);
+		if (st == LK_RUN_DONE || st == LK_RUN_DEADLOCK ||
+		    st == LK_RUN_LIMIT) {
+			t->verdict = st == LK_RUN_DONE	   ? LK_V_DONE
+				     : st == LK_RUN_LIMIT ? LK_V_LIMIT
+							  : LK_V_DEADLOCK;
+			return;
+		}
+		for (int k = 1; k < np; k++)
+			if ((pfd[k].revents & POLLIN) &&
+			    check_death(r, (uint32_t)slot_of[k], t)) {
+				t->verdict = LK_V_CRASH;
+				return;
+			}
+		if (!started && atomic_load(&sh->nready) == r->sc->nprocs) {
+			started = 1;
+			start(r);
+		}
+		now = now_ms();
+		n = atomic_load(&sh->nevents);
+		if (n != last_n || sh->nready != last_ready) {
+			last_n = n;
+			last_ready = sh->nready;
+			last_ms = now;
+		}
+		if (now - last_ms > step_to) {
+			t->verdict = LK_V_TIMEOUT;
+			t->culprit = started ? sh->running : -1;
+			for (uint32_t i = 0; !started && i < sh->nslots; i++)
+				if (sh->slots[i].state == LK_SLOT_SPAWNED)
+					t->culprit = (int)i;
+			return;
+		}
+		if (r->o->timeout_ms && now - start_ms > r->o->timeout_ms) {
+			t->verdict = LK_V_TIMEOUT;
+			t->culprit = sh->running;
+			return;
+		}
+	}
+}
+
+/* Read a whole descriptor from offset 0 into a new buffer. */
+static char *
+slurp_fd(int fd, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t have = 0;
+
+	if (fstat(fd, &st) != 0)
+		return NULL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL)
+		return NULL;
+	while (have < (size_t)st.st_size &&
+	       (n = pread(fd, buf + have, (size_t)st.st_size - have,
+			  (off_t)have)) > 0)
+		have += (size_t)n;
+	buf[have] = '\0';
+	*len = have;
+	return buf;
+}
+
+/* Final value of a semaphore object, or -1. */
+static int
+sem_value(struct run *r, const struct lk_object *o, int i)
+{
+	char priv[300];
+	sem_t *s;
+	int v = -1;
+
+	if (o->type == LK_OT_SEM_UNNAMED && o->decl >= 0) {
+		s = (sem_t *)((char *)r->sh + r->sh->sems_off) + i;
+		sem_getvalue(s, &v);
+	} else if (o->type == LK_OT_SEM_NAMED) {
+		snprintf(priv, sizeof(priv), "/%s.%s", r->sh->run_id, o->name);
+		s = sem_open(priv, 0);
+		if (s != SEM_FAILED) {
+			sem_getvalue(s, &v);
+			sem_close(s);
+		}
+	}
+	return v;
+}
+
+/* Copy what the run left in shared memory into the trace. */
+static int
+collect(struct run *r, struct lk_trace *t)
+{
+	struct lk_shared *sh = r->sh;
+	const struct lk_event *ev = lk_shared_events(sh);
+	const char *data = lk_shared_data(sh);
+
+	t->scenario = strdup(r->sc->name);
+	t->file = strdup(r->sc->path);
+	t->strategy = r->o->strategy;
+	t->seed = r->o->seed;
+	t->vt = sh->vt;
+	t->nprocs = sh->nslots;
+	t->procs = calloc(sh->nslots ? sh->nslots : 1, sizeof(*t->procs));
+	t->nobjs = sh->nobjects;
+	t->objs = calloc(sh->nobjects ? sh->nobjects : 1, sizeof(*t->objs));
+	t->nevents = atomic_load(&sh->nevents);
+	t->ev = calloc(t->nevents ? t->nevents : 1, sizeof(*t->ev));
+	if (!t->scenario || !t->file || !t->procs || !t->objs || !t->ev)
+		return -1;
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct lk_tproc *p = &t->procs[i];
+
+		memcpy(p->name, sh->slots[i].name, sizeof(p->name));
+		p->parent = sh->slots[i].parent;
+		p->exited = sh->slots[i].state == LK_SLOT_EXITED;
+		p->status = -1;
+		p->blocked_on = sh->slots[i].state == LK_SLOT_PARKED
+					? sh->slots[i].blocked_on
+					: -1;
+	}
+	for (size_t i = 0; i < t->nobjs; i++) {
+		memcpy(t->objs[i].name, sh->objects[i].name, LK_NAME_MAX);
+		t->objs[i].type = sh->objects[i].type;
+		t->objs[i].decl = sh->objects[i].decl;
+		t->objs[i].value = sem_value(r, &sh->objects[i], (int)i);
+	}
+	for (size_t i = 0; i < t->nevents; i++) {
+		struct lk_tev *e = &t->ev[i];
+
+		e->step = (uint32_t)i;
+		e->proc = ev[i].proc;
+		e->op = ev[i].op;
+		e->obj = ev[i].obj;
+		e->ret = ev[i].ret;
+		e->err = ev[i].err;
+		e->blocked = ev[i].blocked;
+		e->arg = ev[i].arg;
+		e->vt = ev[i].vt;
+		e->src = ev[i].src;
+		e->act = ev[i].act;
+		if (ev[i].data_len > 0) {
+			e->data = malloc(ev[i].data_len + 1u);
+			if (e->data == NULL)
+				return -1;
+			memcpy(e->data, data + ev[i].data_off, ev[i].data_len);
+			e->data[ev[i].data_len] = '\0';
+			e->len = ev[i].data_len;
+		}
+		if (e->op == LK_OP_EXIT && (size_t)e->proc < t->nprocs)
+			t->procs[e->proc].status = (int)e->ret;
+	}
+	t->output = slurp_fd(r->out_fd, &t->output_len);
+	t->nfiles = r->sc->nobjects;
+	t->files = calloc(t->nfiles ? t->nfiles : 1, sizeof(*t->files));
+	t->file_lens = calloc(t->nfiles ? t->nfiles : 1, sizeof(size_t));
+	if (t->output == NULL || !t->files || !t->file_lens)
+		return -1;
+	for (size_t i = 0; i < r->sc->nobjects; i++) {
+		int fd;
+
+		if (r->sc->objects[i].kind != LK_OBJ_FILE)
+			continue;
+		fd = open(sh->objects[i].path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		t->files[i] = slurp_fd(fd, &t->file_lens[i]);
+		close(fd);
+	}
+	/* A process that exited non-zero counts as a failure of the run. */
+	for (size_t i = 0; t->verdict == LK_V_DONE && i < t->nprocs; i++)
+		if (t->procs[i].exited && t->procs[i].status != 0) {
+			t->verdict = LK_V_CRASH;
+			t->culprit = (int)i;
+		}
+	return 0;
+}
+
+/* Release everything the run holds; objects are removed. */
+static void
+teardown(struct run *r)
+{
+	if (r->sh != NULL) {
+		for (uint32_t i = 0; i < r->sh->nobjects; i++)
+			if (r->sh->objects[i].type == LK_OT_SEM_UNNAMED &&
+			    r->sh->objects[i].decl >= 0)
+				sem_destroy((sem_t *)((char *)r->sh +
+						      r->sh->sems_off) +
+					    i);
+		sweep_run(r->sh->run_id);
+		munmap(r->sh, r->size);
+	}
+	if (r->shm_fd >= 0)
+		close(r->shm_fd);
+	if (r->notify_fd >= 0)
+		close(r->notify_fd);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	if (r->own_workdir && r->workdir[0] != '\0')
+		remove_tree(r->workdir);
+	if (r->env != NULL) {
+		for (char **e = r->env; *e != NULL; e++)
+			if (strncmp(*e, "LD_PRELOAD=", 11) == 0 ||
+			    strncmp(*e, LK_ENV_SHM "=", sizeof(LK_ENV_SHM)) ==
+				    0)
+				free(*e);
+		free(r->env);
+	}
+}
+
+/* Prepare the work directory: the user's, or a fresh temporary one. */
+static int
+setup_workdir(struct run *r, struct lk_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (r->o->workdir != NULL) {
+		if (mkdir(r->o->workdir, 0755) != 0 && errno != EEXIST)
+			goto fail;
+		if (realpath(r->o->workdir, r->workdir) == NULL)
+			goto fail;
+		return 0;
+	}
+	snprintf(r->workdir, sizeof(r->workdir), "%s/lockstep.XXXXXX",
+		 tmp != NULL && *tmp ? tmp : "/tmp");
+	if (mkdtemp(r->workdir) == NULL)
+		goto fail;
+	r->own_workdir = 1;
+	return 0;
+fail:
+	lk_err_set(err, LK_EXIT_USAGE, "cannot use work directory %s: %s",
+		   r->o->workdir ? r->o->workdir : r->workdir, strerror(errno));
+	r->workdir[0] = '\0';
+	return -1;
+}
+
+/* Run sc once (see controller.h). */
+int
+lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
+		struct lk_trace **trace, struct lk_err *err)
+{
+	struct run r;
+	struct lk_trace *t = NULL;
+	uint64_t t0 = now_ms();
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.sc = sc;
+	r.o = o;
+	r.shm_fd = r.notify_fd = r.out_fd = -1;
+	for (int i = 0; i < LK_MAX_PROCS; i++)
+		r.pidfd[i] = -1;
+	interrupted = 0;
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (setup_workdir(&r, err) != 0 || setup_shared(&r, err) != 0 ||
+	    setup_objects(&r, err) != 0)
+		goto out;
+	r.notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r.sh->notify_fd = r.notify_fd;
+	r.env = make_env(o->interposer, r.shm_fd);
+	t = lk_trace_new();
+	if (r.notify_fd < 0 || r.env == NULL || t == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "cannot set up the run: %s",
+			   strerror(errno));
+		goto out;
+	}
+	if (spawn(&r, err) != 0) {
+		kill_all(&r);
+		reap_all(&r);
+		goto out;
+	}
+	supervise(&r, t);
+	kill_all(&r);
+	reap_all(&r);
+	t->wall_us = (unsigned long)(now_ms() - t0) * 1000;
+	if (collect(&r, t) != 0) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	*trace = t;
+	t = NULL;
+	rc = 0;
+out:
+	lk_trace_free(t);
+	teardown(&r);
+	return rc;
+}

@@ -1,0 +1,62 @@
+/*
+ * The controller: runs one scenario as real processes under the run's
+ * strategy, supervises them (deadlock, crash, step timeout, interruption),
+ * reaps every process, removes every object of the run, and hands back
+ * what happened as a trace.
+ */
+#ifndef LK_CONTROLLER_H
+#define LK_CONTROLLER_H
+
+#include <stdint.h>
+
+#include "common/protocol.h"
+#include "scenario/scenario.h"
+
+struct lk_trace;
+
+struct lk_run_opts {
+	unsigned strategy; /* enum lk_strategy_kind */
+	uint64_t seed;
+	uint32_t max_steps;	  /* events at most; 0: the default */
+	unsigned step_timeout_ms; /* 0: the default */
+	unsigned timeout_ms;	  /* whole run; 0: none */
+	const char *workdir;	  /* NULL: a temporary one, removed after */
+	const char *agent;	  /* path of lockstep-agent */
+	const char *interposer;	  /* path of liblockstep-interpose.so */
+};
+
+#define LK_DEFAULT_MAX_STEPS	   200000u
+#define LK_DEFAULT_STEP_TIMEOUT_MS 10000u
+
+/*
+ * Run sc once. Returns 0 and fills *trace (the caller frees it with
+ * lk_trace_free), whatever the verdict; -1 with err when the run could not
+ * be carried out (LK_EXIT_INTERNAL, or LK_EXIT_USAGE for a bad option).
+ */
+int lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
+		    struct lk_trace **trace, struct lk_err *err);
+
+/* Ask a run in progress to stop (async-signal-safe, for SIGINT/SIGTERM). */
+void lk_run_interrupt(int sig);
+
+/* The signal that interrupted the last run, or 0. */
+int lk_run_interrupted(void);
+
+/* Remove objects left in /dev/shm by lockstep runs whose process died. */
+void lk_sweep_stale(void);
+
+/* Compile sc's processes into the agent program in sh (program.c).
+ * Returns 0, or -1 when the program does not fit. */
+int lk_program_build(const struct lk_scenario *sc, struct lk_shared *sh,
+		     uint64_t prog_cap, uint64_t text_cap, struct lk_err *err);
+
+/* Instructions and text bytes sc needs. */
+void lk_program_size(const struct lk_scenario *sc, uint64_t *ninstr,
+		     uint64_t *ntext);
+
+/* Locate lockstep-agent and the interposer next to the running binary or
+ * under the install prefix; 0, or -1 with err. */
+int lk_find_helpers(char *agent, size_t asz, char *interposer, size_t isz,
+		    struct lk_err *err);
+
+#endif

@@ -1,0 +1,105 @@
+/* Compiling declared processes into agent programs (see controller.h). */
+#include <string.h>
+
+#include "controller/controller.h"
+
+struct emitter {
+	struct lk_instr *prog;
+	char *text;
+	uint64_t n, cap;
+	uint64_t tn, tcap;
+};
+
+/* Count instructions and text for a list of actions. */
+static void
+count(const struct lk_sc_action *a, size_t n, uint64_t *ni, uint64_t *nt)
+{
+	for (size_t i = 0; i < n; i++) {
+		*ni += 1;
+		if (a[i].text != NULL)
+			*nt += strlen(a[i].text);
+		if (a[i].kind == LK_ACT_REPEAT) {
+			*ni += 1; /* its END */
+			count(a[i].body, a[i].nbody, ni, nt);
+		}
+	}
+}
+
+/* Instructions and text bytes sc needs. */
+void
+lk_program_size(const struct lk_scenario *sc, uint64_t *ninstr,
+		uint64_t *ntext)
+{
+	*ninstr = *ntext = 0;
+	for (size_t p = 0; p < sc->nprocs; p++)
+		count(sc->procs[p].actions, sc->procs[p].nactions, ninstr,
+		      ntext);
+}
+
+/* Emit actions; -1 when out of room. */
+static int
+emit(struct emitter *e, const struct lk_sc_action *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lk_instr *in;
+		uint64_t at = e->n;
+
+		if (e->n >= e->cap)
+			return -1;
+		in = &e->prog[e->n++];
+		memset(in, 0, sizeof(*in));
+		in->act = (uint16_t)a[i].kind;
+		in->obj = a[i].obj;
+		in->line = (uint32_t)a[i].line;
+		in->ns = a[i].ns;
+		in->times = a[i].times;
+		if (a[i].text != NULL) {
+			size_t len = strlen(a[i].text);
+
+			if (e->tn + len > e->tcap)
+				return -1;
+			memcpy(e->text + e->tn, a[i].text, len);
+			in->text_off = (uint32_t)e->tn;
+			in->text_len = (uint32_t)len;
+			e->tn += len;
+		}
+		if (a[i].kind != LK_ACT_REPEAT)
+			continue;
+		if (emit(e, a[i].body, a[i].nbody) != 0 || e->n >= e->cap)
+			return -1;
+		in = &e->prog[e->n++];
+		memset(in, 0, sizeof(*in));
+		in->act = LK_INSTR_END;
+		in->obj = -1;
+		in->jump = (uint32_t)at + 1;
+		e->prog[at].jump = (uint32_t)e->n;
+	}
+	return 0;
+}
+
+/* Compile sc's processes into the agent program in sh. */
+int
+lk_program_build(const struct lk_scenario *sc, struct lk_shared *sh,
+		 uint64_t prog_cap, uint64_t text_cap, struct lk_err *err)
+{
+	struct emitter e = {
+		.prog = lk_shared_prog(sh),
+		.text = lk_shared_text(sh),
+		.cap = prog_cap,
+		.tcap = text_cap,
+	};
+
+	for (size_t p = 0; p < sc->nprocs; p++) {
+		sh->prog_start[p] = (uint32_t)e.n;
+		if (emit(&e, sc->procs[p].actions, sc->procs[p].nactions) !=
+		    0) {
+			lk_err_set(err, LK_EXIT_INTERNAL,
+				   "%s: the program of %s does not fit",
+				   sc->path, sc->procs[p].name);
+			return -1;
+		}
+		sh->prog_end[p] = (uint32_t)e.n;
+	}
+	sh->text_len = (uint32_t)e.tn;
+	return 0;
+}

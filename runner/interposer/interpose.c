@@ -1,0 +1,431 @@
+/*
+ * The wrapped libc functions. Each one, when its process is under
+ * lockstep's control, is a scheduling point: arrive, wait for the turn,
+ * perform the real call in its non-blocking form, record the step. A call
+ * that would block is recorded as blocked and retried when the object it
+ * waits on changes. Outside a run every wrapper is the real function.
+ */
+#include <sys/types.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "interposer/interposer.h"
+
+/* Virtual wall-clock time starts at 2026-01-01T00:00:00Z. */
+#define EPOCH_S 1767225600LL
+#define NS	1000000000LL
+
+#define LK_REAL_DEF(name, ret, args) ret(*lk__real_##name) args;
+LK_REAL_FUNCS(LK_REAL_DEF)
+#undef LK_REAL_DEF
+
+/* Resolve every real_* pointer; abort if we would find ourselves. */
+void
+lk__resolve(void)
+{
+#define LK_REAL_RESOLVE(name, ret, args)                                       \
+	if (lk__real_##name == NULL) {                                         \
+		void *p = dlsym(RTLD_NEXT, #name);                             \
+		if (p == NULL || p == (void *)name)                            \
+			abort();                                               \
+		lk__real_##name = (ret(*) args)p;                              \
+	}
+	LK_REAL_FUNCS(LK_REAL_RESOLVE)
+#undef LK_REAL_RESOLVE
+}
+
+/* Lazily resolve: a call may come before our constructor ran. */
+#define REAL(name) (lk__real_##name != NULL ? 0 : (lk__resolve(), 0), \
+		    lk__real_##name)
+
+/* Finish a wrapper: leave the interposer and restore err as errno. */
+static int
+leave_with(int ret, int err)
+{
+	lk__leave();
+	errno = err;
+	return ret;
+}
+
+/* --- semaphores -------------------------------------------------------- */
+
+sem_t *
+sem_open(const char *name, int oflag, ...)
+{
+	struct lk_step st = {.op = LK_OP_SEM_OPEN};
+	char priv[256];
+	unsigned value = 0;
+	mode_t mode = 0;
+	va_list ap;
+	sem_t *s;
+
+	if (oflag & O_CREAT) {
+		va_start(ap, oflag);
+		mode = (mode_t)va_arg(ap, int);
+		value = va_arg(ap, unsigned);
+		va_end(ap);
+	}
+	if (!lk__enter())
+		return REAL(sem_open)(name, oflag, mode, value);
+	if (lk__private_name(name, priv, sizeof(priv)) != 0) {
+		lk__leave();
+		errno = ENAMETOOLONG;
+		return SEM_FAILED;
+	}
+	st.obj = lk__obj_sem_named(name, NULL);
+	st.arg = value;
+	lk__arrive(LK_OP_SEM_OPEN, st.obj, 0);
+	s = REAL(sem_open)(priv, oflag, mode, value);
+	st.ret = s == SEM_FAILED ? -1 : 0;
+	st.err = s == SEM_FAILED ? errno : 0;
+	if (s != SEM_FAILED)
+		lk__obj_sem_named(name, s);
+	lk__done(&st, st.obj);
+	lk__leave();
+	errno = st.err;
+	return s;
+}
+
+/* One scheduled call on a semaphore that never blocks. */
+static int
+sem_simple(unsigned op, sem_t *s, int (*fn)(sem_t *), int changes)
+{
+	struct lk_step st = {.op = (uint16_t)op};
+
+	st.obj = lk__obj_sem(s);
+	lk__arrive(op, st.obj, 0);
+	st.ret = fn(s);
+	st.err = st.ret < 0 ? errno : 0;
+	lk__done(&st, changes ? st.obj : -1);
+	return leave_with((int)st.ret, st.err);
+}
+
+int
+sem_close(sem_t *s)
+{
+	if (!lk__enter())
+		return REAL(sem_close)(s);
+	return sem_simple(LK_OP_SEM_CLOSE, s, lk__real_sem_close, 0);
+}
+
+int
+sem_destroy(sem_t *s)
+{
+	if (!lk__enter())
+		return REAL(sem_destroy)(s);
+	return sem_simple(LK_OP_SEM_DESTROY, s, lk__real_sem_destroy, 1);
+}
+
+int
+sem_post(sem_t *s)
+{
+	if (!lk__enter())
+		return REAL(sem_post)(s);
+	return sem_simple(LK_OP_SEM_POST, s, lk__real_sem_post, 1);
+}
+
+int
+sem_trywait(sem_t *s)
+{
+	if (!lk__enter())
+		return REAL(sem_trywait)(s);
+	return sem_simple(LK_OP_SEM_TRYWAIT, s, lk__real_sem_trywait, 0);
+}
+
+int
+sem_unlink(const char *name)
+{
+	struct lk_step st = {.op = LK_OP_SEM_UNLINK};
+	char priv[256];
+
+	if (!lk__enter())
+		return REAL(sem_unlink)(name);
+	if (lk__private_name(name, priv, sizeof(priv)) != 0)
+		return leave_with(-1, ENAMETOOLONG);
+	st.obj = lk__obj_sem_named(name, NULL);
+	lk__arrive(LK_OP_SEM_UNLINK, st.obj, 0);
+	st.ret = REAL(sem_unlink)(priv);
+	st.err = st.ret < 0 ? errno : 0;
+	lk__done(&st, st.obj);
+	return leave_with((int)st.ret, st.err);
+}
+
+int
+sem_init(sem_t *s, int pshared, unsigned value)
+{
+	struct lk_step st = {.op = LK_OP_SEM_INIT, .arg = value};
+
+	if (!lk__enter())
+		return REAL(sem_init)(s, pshared, value);
+	st.obj = lk__obj_sem(s);
+	lk__arrive(LK_OP_SEM_INIT, st.obj, 0);
+	st.ret = REAL(sem_init)(s, pshared, value);
+	st.err = st.ret < 0 ? errno : 0;
+	lk__done(&st, st.obj);
+	return leave_with((int)st.ret, st.err);
+}
+
+int
+sem_getvalue(sem_t *s, int *value)
+{
+	struct lk_step st = {.op = LK_OP_SEM_GETVALUE};
+
+	if (!lk__enter())
+		return REAL(sem_getvalue)(s, value);
+	st.obj = lk__obj_sem(s);
+	lk__arrive(LK_OP_SEM_GETVALUE, st.obj, 0);
+	st.ret = REAL(sem_getvalue)(s, value);
+	st.err = st.ret < 0 ? errno : 0;
+	st.arg = st.ret == 0 ? *value : 0;
+	lk__done(&st, -1);
+	return leave_with((int)st.ret, st.err);
+}
+
+/*
+ * A wait that never blocks for real: try, and if the semaphore is zero
+ * record the attempt as blocked and try again once it changed, or once
+ * the virtual clock reaches deadline (LK_NO_TIME: never).
+ */
+static int
+sem_wait_until(unsigned op, sem_t *s, uint64_t deadline)
+{
+	struct lk_step st = {.op = (uint16_t)op};
+
+	st.obj = lk__obj_sem(s);
+	lk__arrive(op, st.obj, 0);
+	for (;;) {
+		st.ret = REAL(sem_trywait)(s);
+		st.err = st.ret < 0 ? errno : 0;
+		if (st.ret == 0 || st.err != EAGAIN)
+			break;
+		if (lk__now() >= deadline) {
+			st.err = ETIMEDOUT;
+			break;
+		}
+		lk__block(&st, st.obj, deadline);
+	}
+	lk__done(&st, -1);
+	return leave_with((int)st.ret, st.err);
+}
+
+int
+sem_wait(sem_t *s)
+{
+	if (!lk__enter())
+		return REAL(sem_wait)(s);
+	return sem_wait_until(LK_OP_SEM_WAIT, s, LK_NO_TIME);
+}
+
+/* Virtual time of an absolute CLOCK_REALTIME instant. */
+static uint64_t
+realtime_to_vt(const struct timespec *ts)
+{
+	long long ns = ((long long)ts->tv_sec - EPOCH_S) * NS + ts->tv_nsec;
+
+	return ns < 0 ? 0 : (uint64_t)ns;
+}
+
+int
+sem_timedwait(sem_t *s, const struct timespec *abs)
+{
+	if (!lk__enter())
+		return REAL(sem_timedwait)(s, abs);
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= NS)
+		return leave_with(-1, EINVAL);
+	return sem_wait_until(LK_OP_SEM_TIMEDWAIT, s, realtime_to_vt(abs));
+}
+
+/* --- files ------------------------------------------------------------- */
+
+ssize_t
+write(int fd, const void *buf, size_t len)
+{
+	struct lk_step st = {.op = LK_OP_WRITE, .data = buf, .len = len};
+
+	if (!lk__enter())
+		return REAL(write)(fd, buf, len);
+	st.obj = lk__obj_fd(fd);
+	st.arg = fd;
+	lk__arrive(LK_OP_WRITE, st.obj, 0);
+	st.ret = REAL(write)(fd, buf, len);
+	st.err = st.ret < 0 ? errno : 0;
+	lk__done(&st, st.obj);
+	lk__leave();
+	errno = st.err;
+	return (ssize_t)st.ret;
+}
+
+int
+close(int fd)
+{
+	if (!lk__enter())
+		return REAL(close)(fd);
+	lk__obj_fd_forget(fd);
+	lk__leave();
+	return REAL(close)(fd);
+}
+
+/* --- processes --------------------------------------------------------- */
+
+pid_t
+fork(void)
+{
+	pid_t pid;
+	int err;
+
+	if (!lk__enter())
+		return REAL(fork)();
+	pid = lk__fork();
+	err = errno;
+	lk__leave();
+	errno = err;
+	return pid;
+}
+
+/* _exit and _Exit skip exit handlers, so they record the exit here. */
+static void
+exit_now(int status)
+{
+	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
+
+	if (!lk__enter())
+		return;
+	lk__arrive(LK_OP_EXIT, -1, 0);
+	st.ret = status;
+	st.arg = status;
+	lk__done(&st, -1);
+	lk__depart();
+	lk__leave();
+}
+
+void
+_exit(int status)
+{
+	exit_now(status);
+	REAL(_exit)(status);
+	__builtin_unreachable();
+}
+
+void
+_Exit(int status)
+{
+	exit_now(status);
+	REAL(_Exit)(status);
+	__builtin_unreachable();
+}
+
+/* --- time: sleeps advance the virtual clock, never the real one ------- */
+
+/* Sleep ns on the virtual clock: a step enabled once the time came. */
+static void
+virtual_sleep(uint64_t ns)
+{
+	struct lk_step st = {.op = LK_OP_SLEEP, .obj = -1, .arg = (int64_t)ns};
+
+	lk__arrive(LK_OP_SLEEP, -1, lk__now() + ns);
+	lk__done(&st, -1);
+}
+
+unsigned
+sleep(unsigned s)
+{
+	if (!lk__enter())
+		return REAL(sleep)(s);
+	virtual_sleep((uint64_t)s * NS);
+	lk__leave();
+	return 0;
+}
+
+int
+usleep(useconds_t us)
+{
+	if (!lk__enter())
+		return REAL(usleep)(us);
+	virtual_sleep((uint64_t)us * 1000);
+	return leave_with(0, errno);
+}
+
+int
+nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (!lk__enter())
+		return REAL(nanosleep)(req, rem);
+	if (req == NULL || req->tv_nsec < 0 || req->tv_nsec >= NS ||
+	    req->tv_sec < 0)
+		return leave_with(-1, EINVAL);
+	virtual_sleep((uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec);
+	if (rem != NULL)
+		rem->tv_sec = rem->tv_nsec = 0;
+	return leave_with(0, errno);
+}
+
+int
+clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+		struct timespec *rem)
+{
+	uint64_t ns, now;
+
+	if (!lk__enter())
+		return REAL(clock_nanosleep)(clk, flags, req, rem);
+	if (req == NULL || req->tv_nsec < 0 || req->tv_nsec >= NS ||
+	    req->tv_sec < 0) {
+		lk__leave();
+		return EINVAL;
+	}
+	ns = (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
+	if (flags & TIMER_ABSTIME) {
+		now = lk__now() + (clk == CLOCK_REALTIME ? EPOCH_S * NS : 0);
+		ns = ns > now ? ns - now : 0;
+	}
+	virtual_sleep(ns);
+	if (rem != NULL && !(flags & TIMER_ABSTIME))
+		rem->tv_sec = rem->tv_nsec = 0;
+	lk__leave();
+	return 0;
+}
+
+int
+clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	uint64_t ns;
+
+	if (!lk__enter())
+		return REAL(clock_gettime)(clk, ts);
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		ns = lk__now() + (uint64_t)EPOCH_S * NS;
+		break;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		ns = lk__now();
+		break;
+	default:
+		lk__leave();
+		return REAL(clock_gettime)(clk, ts);
+	}
+	ts->tv_sec = (time_t)(ns / NS);
+	ts->tv_nsec = (long)(ns % NS);
+	return leave_with(0, errno);
+}
+
+time_t
+time(time_t *t)
+{
+	time_t now;
+
+	if (!lk__enter())
+		return REAL(time)(t);
+	now = (time_t)(EPOCH_S + (long long)(lk__now() / NS));
+	if (t != NULL)
+		*t = now;
+	lk__leave();
+	return now;
+}

@@ -1,0 +1,114 @@
+/*
+ * Internal interface of the interposer: the scheduling core (sched.c), the
+ * object registry (objects.c) and the real libc functions (interpose.c).
+ */
+#ifndef LK_INTERPOSER_H
+#define LK_INTERPOSER_H
+
+#include <semaphore.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "common/protocol.h"
+
+/*
+ * The real functions, one table: name, return type, parameter list. Each
+ * becomes a pointer real_<name>, resolved with dlsym(RTLD_NEXT).
+ */
+#define LK_REAL_FUNCS(X)                                                       \
+	X(sem_open, sem_t *, (const char *, int, ...))                         \
+	X(sem_close, int, (sem_t *))                                           \
+	X(sem_unlink, int, (const char *))                                     \
+	X(sem_init, int, (sem_t *, int, unsigned))                             \
+	X(sem_destroy, int, (sem_t *))                                         \
+	X(sem_wait, int, (sem_t *))                                            \
+	X(sem_trywait, int, (sem_t *))                                         \
+	X(sem_timedwait, int, (sem_t *, const struct timespec *))              \
+	X(sem_post, int, (sem_t *))                                            \
+	X(sem_getvalue, int, (sem_t *, int *))                                 \
+	X(write, ssize_t, (int, const void *, size_t))                         \
+	X(close, int, (int))                                                   \
+	X(fork, pid_t, (void))                                                 \
+	X(_exit, void, (int))                                                  \
+	X(_Exit, void, (int))                                                  \
+	X(sleep, unsigned, (unsigned))                                         \
+	X(usleep, int, (useconds_t))                                           \
+	X(nanosleep, int, (const struct timespec *, struct timespec *))        \
+	X(clock_nanosleep, int,                                                \
+	  (clockid_t, int, const struct timespec *, struct timespec *))        \
+	X(clock_gettime, int, (clockid_t, struct timespec *))                  \
+	X(time, time_t, (time_t *))
+
+#define LK_REAL_DECL(name, ret, args) extern ret(*lk__real_##name) args;
+LK_REAL_FUNCS(LK_REAL_DECL)
+#undef LK_REAL_DECL
+
+/* Resolve every real_* pointer (idempotent). */
+void lk__resolve(void);
+
+/* --- sched.c: the scheduling core -------------------------------------- */
+
+/* What a completed step reports for the trace. */
+struct lk_step {
+	uint16_t op;
+	int32_t obj;
+	int64_t ret;
+	int err;
+	int64_t arg;
+	const void *data; /* bytes written, or NULL */
+	size_t len;
+};
+
+/*
+ * Enter the interposer: true when this process is under lockstep's control
+ * and not already inside a wrapper (the caller must then call lk__leave).
+ */
+int lk__enter(void);
+
+/* Leave the interposer. */
+void lk__leave(void);
+
+/* Arrive at a scheduling point for op on obj and wait until chosen.
+ * wake_at is the virtual time before which the process is not enabled. */
+void lk__arrive(unsigned op, int obj, uint64_t wake_at);
+
+/* Record a completed step; changed is the object whose waiters it may
+ * enable (-1 none). */
+void lk__done(const struct lk_step *st, int changed);
+
+/* Record an attempt that would block on obj, wait until chosen again;
+ * deadline is the virtual time at which a timed wait gives up. */
+void lk__block(const struct lk_step *st, int obj, uint64_t deadline);
+
+/* The calling process leaves the run (its exit was recorded). */
+void lk__depart(void);
+
+/* Current virtual time, ns. */
+uint64_t lk__now(void);
+
+/* Fork under control: returns as fork(2); the child waits for its turn. */
+pid_t lk__fork(void);
+
+/* The shared mapping (NULL outside a run). */
+struct lk_shared *lk__shared(void);
+
+/* --- objects.c: which object a semaphore or descriptor is ------------- */
+
+/* Object of a semaphore, registering an unknown one. errno preserved. */
+int lk__obj_sem(sem_t *sem);
+
+/* Object of a named semaphore just opened under logical name. */
+int lk__obj_sem_named(const char *name, sem_t *sem);
+
+/* Object written to through fd. errno preserved. */
+int lk__obj_fd(int fd);
+
+/* Forget what fd was (it was closed). */
+void lk__obj_fd_forget(int fd);
+
+/* The private name of a named semaphore in this run, into buf. */
+int lk__private_name(const char *name, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * Which run object a semaphore address or a file descriptor is. Declared
+ * objects are in the shared table from the start; anything else is
+ * registered the first time it is used, under a name that depends only on
+ * the order of use, which the schedule fixes, so names are reproducible.
+ * Lookups are cached per process; the cache is inherited on fork.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "interposer/interposer.h"
+
+#define SEM_CACHE 64
+#define FD_CACHE  1024
+
+static struct {
+	const void *addr;
+	int obj;
+} sem_cache[SEM_CACHE];
+static unsigned sem_cache_next;
+
+/* fd -> object + 1; 0 is "not looked up yet". */
+static int fd_cache[FD_CACHE];
+
+/* Add an object of type with name (made unique) to the table, or -1. */
+static int
+add_object(unsigned type, const char *name)
+{
+	struct lk_shared *sh = lk__shared();
+	struct lk_object *o;
+	char unique[LK_NAME_MAX];
+
+	if (sh->nobjects >= LK_MAX_OBJECTS)
+		return -1;
+	snprintf(unique, sizeof(unique), "%s", name);
+	for (unsigned k = 2;; k++) {
+		int clash = 0;
+
+		for (uint32_t i = 0; i < sh->nobjects; i++)
+			if (strcmp(sh->objects[i].name, unique) == 0)
+				clash = 1;
+		if (!clash)
+			break;
+		snprintf(unique, sizeof(unique), "%.*s#%u", LK_NAME_MAX - 12,
+			 name, k);
+	}
+	o = &sh->objects[sh->nobjects];
+	memset(o, 0, sizeof(*o));
+	o->type = type;
+	o->decl = -1;
+	snprintf(o->name, sizeof(o->name), "%s", unique);
+	return (int)sh->nobjects++;
+}
+
+/* Remember that a semaphore address is object obj. */
+static void
+cache_sem(const void *addr, int obj)
+{
+	for (unsigned i = 0; i < SEM_CACHE; i++)
+		if (sem_cache[i].addr == addr) {
+			sem_cache[i].obj = obj;
+			return;
+		}
+	sem_cache[sem_cache_next].addr = addr;
+	sem_cache[sem_cache_next].obj = obj;
+	sem_cache_next = (sem_cache_next + 1) % SEM_CACHE;
+}
+
+/*
+ * Find the mapping that holds addr in /proc/self/maps: its inode and the
+ * file offset of addr, which name the memory the same way in every
+ * process that maps it. Returns 0, or -1 when addr is not mapped.
+ */
+static int
+memory_identity(const void *addr, uint64_t *ino, uint64_t *off)
+{
+	char buf[8192], *line, *nl;
+	size_t have = 0;
+	ssize_t n;
+	int fd, found = -1;
+	unsigned long a = (unsigned long)addr;
+
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		line = buf;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			unsigned long lo, hi, foff, inode;
+
+			*nl = '\0';
+			if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &lo, &hi,
+				   &foff, &inode) == 4 &&
+			    a >= lo && a < hi) {
+				*ino = inode;
+				*off = inode != 0 ? foff + (a - lo) : a;
+				found = 0;
+				break;
+			}
+			line = nl + 1;
+		}
+		if (found == 0)
+			break;
+		have = strlen(line);
+		memmove(buf, line, have);
+	}
+	close(fd);
+	return found;
+}
+
+/* Object of a semaphore, registering an unknown one. errno preserved. */
+int
+lk__obj_sem(sem_t *sem)
+{
+	struct lk_shared *sh = lk__shared();
+	uint64_t ino, off;
+	int saved = errno, obj = -1;
+	char name[LK_NAME_MAX];
+
+	for (unsigned i = 0; i < SEM_CACHE; i++)
+		if (sem_cache[i].addr == sem)
+			return sem_cache[i].obj;
+	if (memory_identity(sem, &ino, &off) == 0) {
+		for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
+			if (sh->objects[i].type == LK_OT_SEM_UNNAMED &&
+			    sh->objects[i].ino == ino &&
+			    sh->objects[i].off == off)
+				obj = (int)i;
+		if (obj < 0) {
+			snprintf(name, sizeof(name), "sem%u", sh->nobjects);
+			obj = add_object(LK_OT_SEM_UNNAMED, name);
+			if (obj >= 0) {
+				sh->objects[obj].ino = ino;
+				sh->objects[obj].off = off;
+			}
+		}
+	}
+	cache_sem(sem, obj);
+	errno = saved;
+	return obj;
+}
+
+/* Object of the named semaphore called name ("/x" or "x"). */
+int
+lk__obj_sem_named(const char *name, sem_t *sem)
+{
+	struct lk_shared *sh = lk__shared();
+	int obj = -1;
+
+	if (name[0] == '/')
+		name++;
+	for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
+		if (sh->objects[i].type == LK_OT_SEM_NAMED &&
+		    strcmp(sh->objects[i].name, name) == 0)
+			obj = (int)i;
+	if (obj < 0)
+		obj = add_object(LK_OT_SEM_NAMED, name);
+	if (sem != NULL && sem != SEM_FAILED)
+		cache_sem(sem, obj);
+	return obj;
+}
+
+/* Object written to through fd. errno preserved. */
+int
+lk__obj_fd(int fd)
+{
+	static const char *const std[] = {"stdin", "stdout", "stderr"};
+	struct lk_shared *sh = lk__shared();
+	char link[64], path[LK_PATH_MAX];
+	const char *base;
+	int saved = errno, obj = -1;
+	ssize_t n;
+
+	if (fd >= 0 && fd < FD_CACHE && fd_cache[fd] != 0)
+		return fd_cache[fd] - 1;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n >= 0) {
+		path[n] = '\0';
+		for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
+			if ((sh->objects[i].type == LK_OT_FILE ||
+			     sh->objects[i].type == LK_OT_STREAM) &&
+			    strcmp(sh->objects[i].path, path) == 0)
+				obj = (int)i;
+		if (obj < 0) {
+			base = strrchr(path, '/');
+			base = base != NULL && base[1] != '\0' ? base + 1 : path;
+			obj = fd <= 2 ? add_object(LK_OT_STREAM, std[fd])
+				      : add_object(LK_OT_FILE, base);
+			if (obj >= 0)
+				snprintf(sh->objects[obj].path,
+					 sizeof(sh->objects[obj].path), "%s",
+					 path);
+		}
+	}
+	if (fd >= 0 && fd < FD_CACHE)
+		fd_cache[fd] = obj + 1;
+	errno = saved;
+	return obj;
+}
+
+/* Forget what fd was (it was closed). */
+void
+lk__obj_fd_forget(int fd)
+{
+	if (fd >= 0 && fd < FD_CACHE)
+		fd_cache[fd] = 0;
+}
+
+/* The private name of a named semaphore in this run, into buf. */
+int
+lk__private_name(const char *name, char *buf, size_t size)
+{
+	int n;
+
+	if (name[0] == '/')
+		name++;
+	n = snprintf(buf, size, "/%s.%s", lk__shared()->run_id, name);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}

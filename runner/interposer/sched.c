@@ -1,0 +1,385 @@
+/*
+ * The scheduling core of the interposer. Every wrapped call arrives here:
+ * the process that holds the turn records what it is about to do, picks
+ * the next process with the run's strategy and, if that is another
+ * process, hands over with one futex wake on the other's word and sleeps
+ * on its own. When the same process goes on there is no system call at
+ * all: the decision and the event are plain memory writes.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "interposer/interposer.h"
+
+static struct lk_shared *sh;
+static int self = -1;
+static __thread int busy;
+
+static void exit_hook(int status, void *arg);
+
+/* futex(2) on a word shared between processes. errno is clobbered. */
+static long
+futex(_Atomic uint32_t *word, int op, uint32_t val)
+{
+	return syscall(SYS_futex, word, op, val, NULL, NULL, 0);
+}
+
+/* Tell the controller to look at the shared state. errno preserved. */
+static void
+notify(void)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	if (syscall(SYS_write, sh->notify_fd, &one, sizeof(one)) < 0) {
+		/* The controller also looks on its own every 100 ms. */
+	}
+	errno = saved;
+}
+
+/* Map the run's shared memory and find our slot by pid. */
+__attribute__((constructor)) static void
+attach(void)
+{
+	const char *v = getenv(LK_ENV_SHM);
+	struct lk_shared *m;
+	struct stat st;
+	char *end;
+	long fd;
+	pid_t pid;
+
+	lk__resolve();
+	if (v == NULL || *v == '\0')
+		return;
+	fd = strtol(v, &end, 10);
+	if (*end != '\0' || fd < 0 || fstat((int)fd, &st) != 0 ||
+	    (size_t)st.st_size < sizeof(*m))
+		return;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 (int)fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	if (m->magic != LK_PROTO_MAGIC || m->version != LK_PROTO_VERSION) {
+		munmap(m, (size_t)st.st_size);
+		return;
+	}
+	pid = getpid();
+	for (int i = 0; i < LK_MAX_PROCS; i++)
+		if (m->slots[i].pid == pid &&
+		    m->slots[i].state == LK_SLOT_SPAWNED)
+			self = i;
+	if (self < 0) {
+		munmap(m, (size_t)st.st_size);
+		return;
+	}
+	sh = m;
+	on_exit(exit_hook, NULL);
+}
+
+/* The shared mapping (NULL outside a run). */
+struct lk_shared *
+lk__shared(void)
+{
+	return sh;
+}
+
+/* Enter the interposer; true when the caller must schedule this call. */
+int
+lk__enter(void)
+{
+	if (busy || sh == NULL || self < 0 ||
+	    sh->slots[self].state == LK_SLOT_EXITED)
+		return 0;
+	busy = 1;
+	return 1;
+}
+
+/* Leave the interposer. */
+void
+lk__leave(void)
+{
+	busy = 0;
+}
+
+/* Current virtual time, ns. */
+uint64_t
+lk__now(void)
+{
+	return sh->vt;
+}
+
+/* Wait for our turn; on return we hold it. errno preserved. */
+static void
+park(void)
+{
+	struct lk_slot *me = &sh->slots[self];
+	int saved = errno;
+
+	while (atomic_load_explicit(&me->go, memory_order_acquire) == 0)
+		futex(&me->go, FUTEX_WAIT, 0);
+	atomic_store_explicit(&me->go, 0, memory_order_relaxed);
+	me->state = LK_SLOT_RUNNING;
+	errno = saved;
+}
+
+/* Give the turn to slot next. */
+static void
+handoff(int next)
+{
+	int saved = errno;
+
+	sh->running = next;
+	atomic_store_explicit(&sh->slots[next].go, 1, memory_order_release);
+	futex(&sh->slots[next].go, FUTEX_WAKE, 1);
+	errno = saved;
+}
+
+/* The run cannot go on: say why and wait to be ended by the controller. */
+static void
+stall(unsigned why)
+{
+	sh->running = -1;
+	atomic_store(&sh->state, why);
+	notify();
+	for (;;)
+		park();
+}
+
+/* Choose who steps next: the enabled set, advancing the clock when
+ * everybody waits for it. Returns -1 when nobody can step. */
+static int
+pick(void)
+{
+	uint64_t enabled = 0, soonest = LK_NO_TIME;
+
+	for (int pass = 0; pass < 2 && enabled == 0; pass++) {
+		for (uint32_t i = 0; i < sh->nslots; i++) {
+			struct lk_slot *s = &sh->slots[i];
+
+			if (s->state != LK_SLOT_PARKED)
+				continue;
+			if (s->wake_at <= sh->vt)
+				enabled |= 1ull << i;
+			else if (s->wake_at < soonest)
+				soonest = s->wake_at;
+		}
+		if (enabled != 0 || soonest == LK_NO_TIME)
+			break;
+		sh->vt = soonest;
+	}
+	return lk_strategy_pick(&sh->strategy, enabled, self);
+}
+
+/* We are parked at a point: let the strategy choose, wait if not us. */
+static void
+choose(void)
+{
+	int next = pick();
+
+	if (next == self) {
+		sh->slots[self].state = LK_SLOT_RUNNING;
+		return;
+	}
+	if (next < 0)
+		stall(LK_RUN_DEADLOCK);
+	handoff(next);
+	park();
+}
+
+/* Append an event for st to the trace. */
+static void
+record(const struct lk_step *st, int blocked)
+{
+	struct lk_slot *me = &sh->slots[self];
+	uint32_t n = atomic_load_explicit(&sh->nevents, memory_order_relaxed);
+	struct lk_event *e;
+
+	if (n >= sh->max_events)
+		stall(LK_RUN_LIMIT);
+	e = &lk_shared_events(sh)[n];
+	memset(e, 0, sizeof(*e));
+	e->proc = (uint16_t)self;
+	e->op = st->op;
+	e->obj = st->obj;
+	e->ret = st->ret;
+	e->err = st->err;
+	e->arg = st->arg;
+	e->vt = sh->vt;
+	e->src = me->src_line;
+	e->act = (uint8_t)me->act;
+	e->blocked = (uint8_t)blocked;
+	if (st->data != NULL && st->len > 0) {
+		size_t len = st->len < LK_DATA_MAX ? st->len : LK_DATA_MAX;
+
+		if (sh->data_used + len <= sh->data_cap) {
+			memcpy(lk_shared_data(sh) + sh->data_used, st->data,
+			       len);
+			e->data_off = sh->data_used;
+			e->data_len = (uint16_t)len;
+			sh->data_used += (uint32_t)len;
+		}
+	}
+	atomic_store_explicit(&sh->nevents, n + 1, memory_order_release);
+}
+
+/* Arrive at a scheduling point for op on obj and wait until chosen. */
+void
+lk__arrive(unsigned op, int obj, uint64_t wake_at)
+{
+	struct lk_slot *me = &sh->slots[self];
+	uint32_t first = me->state == LK_SLOT_SPAWNED;
+
+	me->pending_op = (uint16_t)op;
+	me->pending_obj = obj;
+	me->blocked_on = -1;
+	me->wake_at = wake_at;
+	me->state = LK_SLOT_PARKED;
+	if (first) {
+		/* The run starts once every declared process is here. */
+		atomic_fetch_add(&sh->nready, 1);
+		notify();
+		park();
+		return;
+	}
+	choose();
+}
+
+/* Record a completed step; wake the processes blocked on changed. */
+void
+lk__done(const struct lk_step *st, int changed)
+{
+	record(st, 0);
+	sh->slots[self].pending_op = LK_OP_NONE;
+	if (changed < 0)
+		return;
+	for (uint32_t i = 0; i < sh->nslots; i++) {
+		struct lk_slot *s = &sh->slots[i];
+
+		if (s->state == LK_SLOT_PARKED && s->blocked_on == changed) {
+			s->blocked_on = -1;
+			s->wake_at = 0;
+		}
+	}
+}
+
+/* Record an attempt that would block on obj and wait to be chosen. */
+void
+lk__block(const struct lk_step *st, int obj, uint64_t deadline)
+{
+	struct lk_slot *me = &sh->slots[self];
+
+	record(st, 1);
+	me->blocked_on = obj;
+	me->wake_at = deadline;
+	me->state = LK_SLOT_PARKED;
+	choose();
+}
+
+/* The calling process leaves the run: pass the turn on or end the run. */
+void
+lk__depart(void)
+{
+	int next, waiting = 0;
+
+	sh->slots[self].state = LK_SLOT_EXITED;
+	next = pick();
+	if (next >= 0) {
+		handoff(next);
+		return;
+	}
+	for (uint32_t i = 0; i < sh->nslots; i++)
+		if (sh->slots[i].state == LK_SLOT_PARKED)
+			waiting = 1;
+	sh->running = -1;
+	atomic_store(&sh->state, waiting ? LK_RUN_DEADLOCK : LK_RUN_DONE);
+	notify();
+}
+
+/* Fork under control: the child is registered before it runs and waits
+ * for its turn, so it cannot race its parent. */
+pid_t
+lk__fork(void)
+{
+	struct lk_slot *me, *c;
+	struct lk_step st = {.op = LK_OP_FORK, .obj = -1};
+	uint32_t ci;
+	pid_t pid;
+
+	lk__arrive(LK_OP_FORK, -1, 0);
+	me = &sh->slots[self];
+	if (sh->nslots >= LK_MAX_PROCS) {
+		st.ret = -1;
+		st.err = EAGAIN;
+		lk__done(&st, -1);
+		errno = EAGAIN;
+		return -1;
+	}
+	ci = sh->nslots;
+	c = &sh->slots[ci];
+	memset(c, 0, sizeof(*c));
+	c->state = LK_SLOT_PARKED;
+	c->parent = self;
+	c->pending_op = LK_OP_START;
+	c->pending_obj = -1;
+	c->blocked_on = -1;
+	{
+		char parent[LK_NAME_MAX];
+
+		memcpy(parent, me->name, sizeof(parent));
+		snprintf(c->name, sizeof(c->name), "%.*s.%u", LK_NAME_MAX - 12,
+			 parent, ++me->nforks);
+	}
+	sh->nslots++;
+	pid = lk__real_fork();
+	if (pid == 0) {
+		struct lk_step start = {.op = LK_OP_START, .obj = -1};
+
+		self = (int)ci;
+		c->pid = getpid();
+		park();
+		start.arg = c->parent;
+		lk__done(&start, -1);
+		return 0;
+	}
+	if (pid < 0) {
+		st.err = errno;
+		sh->nslots--;
+		memset(c, 0, sizeof(*c));
+		me->nforks--;
+		st.ret = -1;
+		lk__done(&st, -1);
+		errno = st.err;
+		return -1;
+	}
+	c->pid = pid;
+	st.ret = ci;
+	st.arg = ci;
+	lk__done(&st, -1);
+	notify();
+	return pid;
+}
+
+/* Runs last in exit(): the process's exit is its final step. */
+static void
+exit_hook(int status, void *arg)
+{
+	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
+
+	(void)arg;
+	if (!lk__enter())
+		return;
+	lk__arrive(LK_OP_EXIT, -1, 0);
+	st.ret = status;
+	st.arg = status;
+	lk__done(&st, -1);
+	lk__depart();
+	lk__leave();
+}

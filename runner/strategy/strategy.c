@@ -1,0 +1,76 @@
+/* The scheduling strategies (see strategy.h). */
+#include <string.h>
+
+#include "strategy/strategy.h"
+
+static const char *const names[] = {
+	[LK_STRAT_DEFAULT] = "default",
+	[LK_STRAT_RANDOM] = "random",
+};
+
+/* splitmix64: a small, well-mixed generator; the state is one word. */
+static uint64_t
+next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Index of the n-th set bit of mask (n counts from 0). */
+static int
+nth_bit(uint64_t mask, unsigned n)
+{
+	while (n-- > 0)
+		mask &= mask - 1;
+	return __builtin_ctzll(mask);
+}
+
+/* Set up s for kind with seed (ignored by the default strategy). */
+void
+lk_strategy_init(struct lk_strategy *s, unsigned kind, uint64_t seed)
+{
+	s->kind = kind;
+	s->seed = seed;
+	s->rng = seed;
+}
+
+/* Pick a slot from the enabled set; -1 only when it is empty. */
+int
+lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current)
+{
+	unsigned n;
+
+	if (enabled == 0)
+		return -1;
+	switch (s->kind) {
+	case LK_STRAT_RANDOM:
+		n = (unsigned)__builtin_popcountll(enabled);
+		return nth_bit(enabled, (unsigned)(next_random(&s->rng) % n));
+	case LK_STRAT_DEFAULT:
+	default:
+		if (current >= 0 && current < 64 &&
+		    (enabled & (1ull << current)))
+			return current;
+		return __builtin_ctzll(enabled);
+	}
+}
+
+/* Strategy called name, or -1. */
+int
+lk_strategy_lookup(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Name of a strategy kind. */
+const char *
+lk_strategy_name(unsigned kind)
+{
+	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
+}

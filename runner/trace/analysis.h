@@ -1,0 +1,52 @@
+/*
+ * Reading a trace for what a user asks: why it deadlocked, whether the
+ * scenario's expectations hold, and a readable interleaving.
+ */
+#ifndef LK_ANALYSIS_H
+#define LK_ANALYSIS_H
+
+#include <stdio.h>
+
+#include "scenario/scenario.h"
+#include "trace/trace.h"
+
+/* Who could release each object: bit p of releasers[obj] is set when
+ * process p posts obj in its program or did in the trace. */
+void lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
+		  uint64_t *releasers);
+
+/*
+ * Find a wait-for cycle among blocked processes: waits[p] is the object p
+ * is blocked on (-1 none), releasers as above, exited[p] true for gone
+ * processes. Writes the cycle into cycle[] (process indices, the first
+ * repeated at the end) and returns its length without the repeat, or 0.
+ */
+size_t lk_find_cycle(size_t nprocs, const int *waits,
+		     const uint64_t *releasers, const int *exited,
+		     int *cycle);
+
+/* Explain a deadlocked trace in words, one line per blocked process and
+ * then the cycle, into buf. */
+void lk_explain_deadlock(const struct lk_trace *t,
+			 const struct lk_scenario *sc, char *buf, size_t size);
+
+/* Result of one expectation in one run. */
+struct lk_verdict_line {
+	int holds;  /* the condition is true in this run */
+	int passed; /* holds as its quantifier asks (sometimes: always) */
+	char text[256];
+};
+
+/* Judge every expectation of sc on t into out[sc->nexpects]; returns the
+ * number that did not pass. */
+size_t lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
+		      struct lk_verdict_line *out);
+
+/* A short label for an event ("post a_arrived", "print A1"). */
+void lk_event_label(const struct lk_trace *t, const struct lk_tev *e,
+		    char *buf, size_t size);
+
+/* Print the interleaving, one event a line, a column per process. */
+void lk_report_interleaving(const struct lk_trace *t, FILE *f, int color);
+
+#endif

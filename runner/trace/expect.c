@@ -1,0 +1,101 @@
+/* Judging a scenario's <expect> against one run's trace. */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/analysis.h"
+
+static const char *const quants[] = {"always", "sometimes", "never"};
+
+/* Step of the first print of text, or -1. */
+static long
+first_print(const struct lk_trace *t, const char *text)
+{
+	size_t len = strlen(text);
+
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+
+		if (e->op == LK_OP_WRITE && e->act == LK_ACT_PRINT + 1 &&
+		    e->len == len + 1 && memcmp(e->data, text, len) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Does the regex match the bytes? */
+static int
+matches(const char *re, const char *s)
+{
+	regex_t rx;
+	int ok;
+
+	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+		return 0;
+	ok = regexec(&rx, s != NULL ? s : "", 0, NULL, 0) == 0;
+	regfree(&rx);
+	return ok;
+}
+
+/* Judge every expectation of sc on t (see analysis.h). */
+size_t
+lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
+	       struct lk_verdict_line *out)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		const struct lk_sc_expect *x = &sc->expects[i];
+		struct lk_verdict_line *v = &out[i];
+		long a, b;
+		const char *body = NULL;
+
+		switch (x->kind) {
+		case LK_EXPECT_BEFORE:
+			a = first_print(t, x->first);
+			b = first_print(t, x->then);
+			v->holds = a >= 0 && b >= 0 && a < b;
+			snprintf(v->text, sizeof(v->text),
+				 "\"%s\" printed before \"%s\"", x->first,
+				 x->then);
+			break;
+		case LK_EXPECT_OUTPUT:
+			v->holds = matches(x->regex, t->output);
+			snprintf(v->text, sizeof(v->text),
+				 "output matches /%s/", x->regex);
+			break;
+		case LK_EXPECT_CONTENTS:
+			if (x->obj >= 0 && (size_t)x->obj < t->nfiles)
+				body = t->files[x->obj];
+			v->holds = body != NULL && matches(x->regex, body);
+			snprintf(v->text, sizeof(v->text),
+				 "%s matches /%s/", sc->objects[x->obj].name,
+				 x->regex);
+			break;
+		case LK_EXPECT_DEADLOCK:
+			v->holds = t->verdict == LK_V_DEADLOCK;
+			snprintf(v->text, sizeof(v->text), "deadlock");
+			break;
+		}
+		switch (x->when) {
+		case LK_NEVER:
+			v->passed = !v->holds;
+			break;
+		case LK_SOMETIMES:
+			v->passed = 1; /* judged over many runs only */
+			break;
+		default:
+			v->passed = v->holds;
+		}
+		if (x->when != LK_ALWAYS) {
+			size_t len = strlen(v->text);
+
+			snprintf(v->text + len, sizeof(v->text) - len, " (%s)",
+				 quants[x->when]);
+		}
+		if (!v->passed)
+			failed++;
+	}
+	return failed;
+}

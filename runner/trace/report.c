@@ -1,0 +1,119 @@
+/* The readable interleaving printed by `lockstep run`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "trace/analysis.h"
+
+/* Copy at most max bytes of s into out, showing newlines as nothing and
+ * other control bytes as '.'. */
+static void
+printable(char *out, size_t size, const char *s, size_t len)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < len && k + 1 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' && i == len - 1)
+			break;
+		out[k++] = c < 0x20 || c == 0x7f ? '.' : (char)c;
+	}
+	out[k] = '\0';
+}
+
+/* A duration in ns as "1s", "250ms", "10us" or "5ns". */
+static void
+duration(char *buf, size_t size, uint64_t ns)
+{
+	if (ns % 1000000000u == 0)
+		snprintf(buf, size, "%llus", (unsigned long long)(ns / 1000000000u));
+	else if (ns % 1000000u == 0)
+		snprintf(buf, size, "%llums", (unsigned long long)(ns / 1000000u));
+	else if (ns % 1000u == 0)
+		snprintf(buf, size, "%lluus", (unsigned long long)(ns / 1000u));
+	else
+		snprintf(buf, size, "%lluns", (unsigned long long)ns);
+}
+
+/* A short label for an event (see analysis.h). */
+void
+lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
+	       size_t size)
+{
+	const char *obj = lk_trace_obj_name(t, e->obj);
+	char text[64];
+
+	if (obj == NULL)
+		obj = "?";
+	switch (e->op) {
+	case LK_OP_WRITE:
+		printable(text, sizeof(text), e->data ? e->data : "", e->len);
+		if (e->act == LK_ACT_PRINT + 1)
+			snprintf(buf, size, "print %s", text);
+		else
+			snprintf(buf, size, "write %s \"%s\"", obj, text);
+		return;
+	case LK_OP_SEM_WAIT:
+	case LK_OP_SEM_TIMEDWAIT:
+		snprintf(buf, size, "%s %s%s", e->op == LK_OP_SEM_WAIT ? "wait"
+								      : "timedwait",
+			 obj, e->blocked ? " (blocked)"
+			      : e->err ? " (timed out)" : "");
+		return;
+	case LK_OP_SEM_TRYWAIT:
+		snprintf(buf, size, "trywait %s%s", obj,
+			 e->ret < 0 ? " (busy)" : "");
+		return;
+	case LK_OP_SEM_POST:
+		snprintf(buf, size, "post %s", obj);
+		return;
+	case LK_OP_SLEEP:
+		duration(text, sizeof(text), (uint64_t)e->arg);
+		snprintf(buf, size, "sleep %s", text);
+		return;
+	case LK_OP_FORK:
+		snprintf(buf, size, "fork %s",
+			 e->ret >= 0 && (size_t)e->arg < t->nprocs
+				 ? t->procs[e->arg].name
+				 : "(failed)");
+		return;
+	case LK_OP_EXIT:
+		snprintf(buf, size, "exit %lld", (long long)e->arg);
+		return;
+	case LK_OP_START:
+		snprintf(buf, size, "start");
+		return;
+	default:
+		snprintf(buf, size, "%s %s", lk_op_name((unsigned)e->op),
+			 e->obj >= 0 ? obj : "");
+	}
+}
+
+/* Print the interleaving, one event a line, a column per process. */
+void
+lk_report_interleaving(const struct lk_trace *t, FILE *f, int color)
+{
+	int width = t->nprocs > 0 ? (int)(72 / t->nprocs) : 24;
+	char label[128];
+
+	if (width > 26)
+		width = 26;
+	if (width < 12)
+		width = 12;
+	fprintf(f, "%5s  ", "step");
+	for (size_t p = 0; p < t->nprocs; p++)
+		fprintf(f, "%-*.*s", width, width - 1, t->procs[p].name);
+	fputc('\n', f);
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+		const char *on = "", *off = "";
+
+		lk_event_label(t, e, label, sizeof(label));
+		if (color && e->blocked)
+			on = "\033[31m", off = "\033[0m";
+		else if (color && e->act == LK_ACT_PRINT + 1)
+			on = "\033[1m", off = "\033[0m";
+		fprintf(f, "%5u  %*s%s%s%s\n", e->step, e->proc * width, "", on,
+			label, off);
+	}
+}

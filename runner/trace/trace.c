@@ -1,0 +1,239 @@
+/* The trace in memory and as JSON Lines (docs/trace-format.md). */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strategy/strategy.h"
+#include "trace/trace.h"
+
+static const char *const verdicts[] = {
+	[LK_V_DONE] = "done",
+	[LK_V_DEADLOCK] = "deadlock",
+	[LK_V_CRASH] = "crash",
+	[LK_V_TIMEOUT] = "timeout",
+	[LK_V_LIMIT] = "step-limit",
+	[LK_V_INTERRUPTED] = "interrupted",
+};
+
+static const char *const acts[] = {
+	[LK_ACT_PRINT] = "print",     [LK_ACT_POST] = "post",
+	[LK_ACT_WAIT] = "wait",	      [LK_ACT_TRYWAIT] = "trywait",
+	[LK_ACT_WRITE] = "write",     [LK_ACT_SLEEP] = "sleep",
+	[LK_ACT_REPEAT] = "repeat",
+};
+
+/* A new empty trace, or NULL when out of memory. */
+struct lk_trace *
+lk_trace_new(void)
+{
+	struct lk_trace *t = calloc(1, sizeof(*t));
+
+	if (t != NULL)
+		t->culprit = -1;
+	return t;
+}
+
+/* Free a trace; NULL is allowed. */
+void
+lk_trace_free(struct lk_trace *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->nevents; i++) {
+		free(t->ev[i].data);
+		free(t->ev[i].vc);
+	}
+	for (size_t i = 0; t->files != NULL && i < t->nfiles; i++)
+		free(t->files[i]);
+	free(t->files);
+	free(t->file_lens);
+	free(t->ev);
+	free(t->procs);
+	free(t->objs);
+	free(t->scenario);
+	free(t->file);
+	free(t->output);
+	free(t);
+}
+
+/* Name of an object index, or NULL for -1. */
+const char *
+lk_trace_obj_name(const struct lk_trace *t, int obj)
+{
+	return obj >= 0 && (size_t)obj < t->nobjs ? t->objs[obj].name : NULL;
+}
+
+/* Name of a verdict. */
+const char *
+lk_verdict_name(enum lk_verdict v)
+{
+	return (unsigned)v < sizeof(verdicts) / sizeof(verdicts[0])
+		       ? verdicts[v]
+		       : "?";
+}
+
+/* Name of an action (act field, kind + 1), or NULL. */
+const char *
+lk_act_name(int act)
+{
+	return act > 0 && (size_t)act <= sizeof(acts) / sizeof(acts[0])
+		       ? acts[act - 1]
+		       : NULL;
+}
+
+/* A JSON string of bytes that may not be UTF-8: invalid bytes become
+ * U+FFFD so the line stays valid JSON. */
+static json_t *
+bytes_string(const char *s, size_t len)
+{
+	json_t *j = json_stringn(s, len);
+	char *copy;
+
+	if (j != NULL)
+		return j;
+	copy = malloc(len * 3 + 1);
+	if (copy == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x80) {
+			copy[k++] = (char)c;
+		} else {
+			copy[k++] = (char)0xef;
+			copy[k++] = (char)0xbf;
+			copy[k++] = (char)0xbd;
+		}
+	}
+	j = json_stringn(copy, k);
+	free(copy);
+	return j;
+}
+
+/* The header line. */
+static json_t *
+header(const struct lk_trace *t)
+{
+	json_t *h = json_object(), *procs = json_array(), *objs = json_array();
+	static const char *const types[] = {"sem", "sem", "file", "stream"};
+
+	json_object_set_new(h, "lockstep_trace", json_integer(LK_TRACE_FORMAT));
+	json_object_set_new(h, "scenario", json_string(t->scenario));
+	json_object_set_new(h, "file", json_string(t->file));
+	json_object_set_new(h, "strategy",
+			    json_string(lk_strategy_name(t->strategy)));
+	json_object_set_new(h, "seed", json_integer((json_int_t)t->seed));
+	for (size_t i = 0; i < t->nprocs; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "name", json_string(t->procs[i].name));
+		json_object_set_new(
+			p, "parent",
+			t->procs[i].parent >= 0
+				? json_string(t->procs[t->procs[i].parent].name)
+				: json_null());
+		json_array_append_new(procs, p);
+	}
+	json_object_set_new(h, "procs", procs);
+	for (size_t i = 0; i < t->nobjs; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(t->objs[i].name));
+		json_object_set_new(o, "type",
+				    json_string(types[t->objs[i].type & 3]));
+		json_array_append_new(objs, o);
+	}
+	json_object_set_new(h, "objects", objs);
+	return h;
+}
+
+/* One event line; vc may be absent if clocks were not computed. */
+static json_t *
+event(const struct lk_trace *t, const struct lk_tev *e)
+{
+	json_t *j = json_object(), *args = json_object();
+	const char *obj = lk_trace_obj_name(t, e->obj);
+	const char *act = lk_act_name(e->act);
+
+	json_object_set_new(j, "step", json_integer(e->step));
+	json_object_set_new(j, "proc", json_string(t->procs[e->proc].name));
+	json_object_set_new(j, "op", json_string(lk_op_name((unsigned)e->op)));
+	json_object_set_new(j, "obj", obj ? json_string(obj) : json_null());
+	json_object_set_new(j, "ret", json_integer(e->ret));
+	json_object_set_new(j, "errno", json_integer(e->err));
+	json_object_set_new(j, "blocked", json_boolean(e->blocked));
+	if (e->vc != NULL) {
+		json_t *vc = json_object();
+
+		for (size_t p = 0; p < t->nprocs; p++)
+			if (e->vc[p] != 0)
+				json_object_set_new(vc, t->procs[p].name,
+						    json_integer(e->vc[p]));
+		json_object_set_new(j, "vc", vc);
+	}
+	json_object_set_new(j, "vt", json_integer((json_int_t)e->vt));
+	json_object_set_new(j, "src", e->src ? json_integer(e->src)
+					     : json_null());
+	json_object_set_new(j, "act", act ? json_string(act) : json_null());
+	switch (e->op) {
+	case LK_OP_WRITE:
+		json_object_set_new(args, "fd", json_integer(e->arg));
+		json_object_set_new(args, "data",
+				    bytes_string(e->data ? e->data : "", e->len));
+		break;
+	case LK_OP_SLEEP:
+		json_object_set_new(args, "ns", json_integer(e->arg));
+		break;
+	case LK_OP_FORK:
+		if (e->ret >= 0 && (size_t)e->arg < t->nprocs)
+			json_object_set_new(
+				args, "child",
+				json_string(t->procs[e->arg].name));
+		break;
+	case LK_OP_START:
+		if ((size_t)e->arg < t->nprocs)
+			json_object_set_new(
+				args, "parent",
+				json_string(t->procs[e->arg].name));
+		break;
+	case LK_OP_EXIT:
+		json_object_set_new(args, "status", json_integer(e->arg));
+		break;
+	case LK_OP_SEM_OPEN:
+	case LK_OP_SEM_INIT:
+	case LK_OP_SEM_GETVALUE:
+		json_object_set_new(args, "value", json_integer(e->arg));
+		break;
+	default:
+		break;
+	}
+	json_object_set_new(j, "args", args);
+	return j;
+}
+
+/* Write one JSON value as a line. */
+static int
+put_line(json_t *j, FILE *f)
+{
+	int rc = json_dumpf(j, f, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					  JSON_ENSURE_ASCII);
+
+	json_decref(j);
+	if (rc != 0 || fputc('\n', f) == EOF)
+		return -1;
+	return 0;
+}
+
+/* Write t as JSON Lines; 0 or -1 with errno. */
+int
+lk_trace_write(const struct lk_trace *t, FILE *f)
+{
+	if (put_line(header(t), f) != 0)
+		return -1;
+	for (size_t i = 0; i < t->nevents; i++)
+		if (put_line(event(t, &t->ev[i]), f) != 0)
+			return -1;
+	return fflush(f) == 0 ? 0 : -1;
+}

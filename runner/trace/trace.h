@@ -1,0 +1,106 @@
+/*
+ * The trace: the one record of a run. The controller produces it, the
+ * JSON Lines file stores it (docs/trace-format.md), and everything
+ * downstream (report, expectations, deadlock explanation, diagrams) reads
+ * it rather than the live run.
+ */
+#ifndef LK_TRACE_H
+#define LK_TRACE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/protocol.h"
+#include "scenario/scenario.h"
+
+/* How a run ended. */
+enum lk_verdict {
+	LK_V_DONE,	  /* every process exited */
+	LK_V_DEADLOCK,	  /* processes left, none could step */
+	LK_V_CRASH,	  /* a process died of a signal or exited non-zero */
+	LK_V_TIMEOUT,	  /* a process did not reach a point in time */
+	LK_V_LIMIT,	  /* the step limit was reached */
+	LK_V_INTERRUPTED, /* lockstep was told to stop */
+};
+
+struct lk_tev {
+	uint32_t step;
+	int proc;
+	int op; /* enum lk_op */
+	int obj;
+	int64_t ret;
+	int err;
+	int blocked;
+	int64_t arg;
+	uint64_t vt;
+	uint32_t src;
+	int act; /* enum lk_act_kind + 1, 0 none */
+	char *data;
+	size_t len;
+	uint32_t *vc; /* one counter per process, NULL until computed */
+};
+
+struct lk_tproc {
+	char name[LK_NAME_MAX];
+	int parent;	/* process index, -1 declared */
+	int exited;	/* logged an exit */
+	int status;	/* exit status when exited */
+	int blocked_on; /* object it waits on at the end, -1 none */
+};
+
+struct lk_tobj {
+	char name[LK_NAME_MAX];
+	unsigned type; /* enum lk_obj_type */
+	int decl;      /* scenario object index, -1 */
+	int value;     /* semaphores: value at the end, -1 unknown */
+};
+
+struct lk_trace {
+	char *scenario; /* name */
+	char *file;	/* path of the scenario */
+	unsigned strategy;
+	uint64_t seed;
+	size_t nprocs;
+	struct lk_tproc *procs;
+	size_t nobjs;
+	struct lk_tobj *objs;
+	size_t nevents;
+	struct lk_tev *ev;
+
+	enum lk_verdict verdict;
+	int culprit; /* process that crashed or timed out, -1 */
+	int signal;  /* that killed the culprit, 0 none */
+	uint64_t vt; /* virtual time at the end */
+	unsigned long wall_us; /* wall-clock time of the run */
+	char *output;	       /* everything the processes printed */
+	size_t output_len;
+	char **files; /* final contents per scenario object (files only) */
+	size_t *file_lens;
+	size_t nfiles;
+};
+
+/* A new empty trace, or NULL when out of memory. */
+struct lk_trace *lk_trace_new(void);
+
+/* Free a trace; NULL is allowed. */
+void lk_trace_free(struct lk_trace *t);
+
+/* Compute every event's vector clock (vclock.c); 0 or -1 (memory). */
+int lk_trace_vclocks(struct lk_trace *t);
+
+/* True when event a happens before event b (both have clocks). */
+int lk_trace_hb(const struct lk_trace *t, size_t a, size_t b);
+
+/* Write t as JSON Lines; 0 or -1 with errno. */
+int lk_trace_write(const struct lk_trace *t, FILE *f);
+
+/* Name of an object index, or NULL for -1. */
+const char *lk_trace_obj_name(const struct lk_trace *t, int obj);
+
+/* Name of a verdict ("done", "deadlock", ...). */
+const char *lk_verdict_name(enum lk_verdict v);
+
+/* Name of an action (act field), or NULL. */
+const char *lk_act_name(int act);
+
+#endif

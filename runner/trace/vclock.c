@@ -1,0 +1,90 @@
+/*
+ * Vector clocks of a trace (Fidge, Mattern). Each event ticks its own
+ * process's counter. Synchronisation joins clocks: a post releases the
+ * semaphore's clock, a successful wait acquires it; a fork hands the
+ * parent's clock to the child's start.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/trace.h"
+
+/* dst = max(dst, src), element-wise over n counters. */
+static void
+join(uint32_t *dst, const uint32_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (src[i] > dst[i])
+			dst[i] = src[i];
+}
+
+/* Does op acquire (1) or release (2) its object when it succeeds? */
+static int
+sync_kind(int op)
+{
+	switch (op) {
+	case LK_OP_SEM_WAIT:
+	case LK_OP_SEM_TRYWAIT:
+	case LK_OP_SEM_TIMEDWAIT:
+		return 1;
+	case LK_OP_SEM_POST:
+	case LK_OP_SEM_INIT:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/* Compute every event's vector clock; 0 or -1 (memory). */
+int
+lk_trace_vclocks(struct lk_trace *t)
+{
+	size_t n = t->nprocs ? t->nprocs : 1;
+	uint32_t *pv = calloc(n * n, sizeof(*pv));
+	uint32_t *ov = calloc((t->nobjs ? t->nobjs : 1) * n, sizeof(*ov));
+	uint32_t *born = calloc(n * n, sizeof(*born));
+	int rc = -1;
+
+	if (pv == NULL || ov == NULL || born == NULL)
+		goto out;
+	for (size_t i = 0; i < t->nevents; i++) {
+		struct lk_tev *e = &t->ev[i];
+		uint32_t *v = &pv[(size_t)e->proc * n];
+		int kind = e->blocked || e->ret < 0 ? 0 : sync_kind(e->op);
+		uint32_t *o = e->obj >= 0 && (size_t)e->obj < t->nobjs
+				      ? &ov[(size_t)e->obj * n]
+				      : NULL;
+
+		if (e->op == LK_OP_START)
+			join(v, &born[(size_t)e->proc * n], n);
+		v[e->proc]++;
+		if (kind == 1 && o != NULL)
+			join(v, o, n);
+		if (kind == 2 && o != NULL)
+			join(o, v, n);
+		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
+			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
+		free(e->vc);
+		e->vc = malloc(n * sizeof(*v));
+		if (e->vc == NULL)
+			goto out;
+		memcpy(e->vc, v, n * sizeof(*v));
+	}
+	rc = 0;
+out:
+	free(pv);
+	free(ov);
+	free(born);
+	return rc;
+}
+
+/* True when event a happens before event b. */
+int
+lk_trace_hb(const struct lk_trace *t, size_t a, size_t b)
+{
+	const struct lk_tev *ea = &t->ev[a], *eb = &t->ev[b];
+
+	if (a == b || ea->vc == NULL || eb->vc == NULL)
+		return 0;
+	return ea->vc[ea->proc] <= eb->vc[ea->proc];
+}
