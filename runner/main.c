@@ -19,68 +19,69 @@
 #include "trace/trace.h"
 
 static const char usage_main[] =
-	"usage: lockstep COMMAND [ARGS]\n"
-	"\n"
-	"Run concurrency scenarios as real processes under a deterministic\n"
-	"scheduler and show what happened before what.\n"
-	"\n"
-	"commands:\n"
-	"  run SCENARIO.xml [options]   run a scenario once, print the\n"
-	"                               interleaving and the verdict\n"
-	"  check SCENARIO.xml...        validate scenarios, run nothing\n"
-	"  help [COMMAND]               show help for a command\n"
-	"\n"
-	"options:\n"
-	"  -h, --help                   this help\n"
-	"  -V, --version                print the version\n"
-	"\n"
-	"exit status: 0 every expectation holds; 1 an expectation failed;\n"
-	"2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
-	"out or hit a limit; 70 internal error; 128+N stopped by signal N.\n"
-	"\n"
-	"See README.md and docs/ for the scenario language and the trace.\n";
+        "usage: lockstep COMMAND [ARGS]\n"
+        "\n"
+        "Run concurrency scenarios as real processes under a deterministic\n"
+        "scheduler and show what happened before what.\n"
+        "\n"
+        "commands:\n"
+        "  run SCENARIO.xml [options]   run a scenario once, print the\n"
+        "                               interleaving and the verdict\n"
+        "  check SCENARIO.xml...        validate scenarios, run nothing\n"
+        "  help [COMMAND]               show help for a command\n"
+        "\n"
+        "options:\n"
+        "  -h, --help                   this help\n"
+        "  -V, --version                print the version\n"
+        "\n"
+        "exit status: 0 every expectation holds; 1 an expectation failed;\n"
+        "2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
+        "out or hit a limit; 70 internal error; 128+N stopped by signal N.\n"
+        "\n"
+        "See README.md and docs/ for the scenario language and the trace.\n";
 
 static const char usage_run[] =
-	"usage: lockstep run SCENARIO.xml [options]\n"
-	"\n"
-	"Run every declared process of the scenario as a real process, one at\n"
-	"a time: at each semaphore call, write, sleep, fork or exit the\n"
-	"strategy picks who goes next. Prints the interleaving (a column per\n"
-	"process), the output, the verdict of each <expect>, and explains a\n"
-	"deadlock as a wait-for cycle.\n"
-	"\n"
-	"options:\n"
-	"  --strategy NAME      default (keep running the current process,\n"
-	"                       else the first enabled) or random\n"
-	"  --seed N             seed of the random strategy (implies\n"
-	"                       --strategy random); same seed, same trace\n"
-	"  --trace FILE         write the trace as JSON Lines (- for stdout)\n"
-	"  --workdir DIR        create the scenario's files in DIR and keep\n"
-	"                       them (default: a temporary directory, removed)\n"
-	"  --max-steps N        stop after N steps (default 200000), exit 4\n"
-	"  --step-timeout SECS  a process that runs SECS without reaching a\n"
-	"                       scheduling point is reported, exit 4\n"
-	"                       (default 10)\n"
-	"  --timeout SECS       wall-clock limit of the whole run, exit 4\n"
-	"  -q, --quiet          print only the verdict line and errors\n"
-	"  --color WHEN         auto (default), always or never\n"
-	"  -h, --help           this help\n"
-	"\n"
-	"exit status: 0 every expectation holds; 1 an expectation failed;\n"
-	"2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
-	"out or hit a limit; 70 internal error; 128+N stopped by signal N.\n";
+        "usage: lockstep run SCENARIO.xml [options]\n"
+        "\n"
+        "Run every declared process of the scenario as a real process, one at\n"
+        "a time: at each semaphore call, write, sleep, fork or exit the\n"
+        "strategy picks who goes next. Prints the interleaving (a column per\n"
+        "process), the output, the verdict of each <expect>, and explains a\n"
+        "deadlock as a wait-for cycle.\n"
+        "\n"
+        "options:\n"
+        "  --strategy NAME      default (keep running the current process,\n"
+        "                       else the first enabled) or random\n"
+        "  --seed N             seed of the random strategy (implies\n"
+        "                       --strategy random); same seed, same trace\n"
+        "  --trace FILE         write the trace as JSON Lines (- for stdout)\n"
+        "  --workdir DIR        create the scenario's files in DIR and keep\n"
+        "                       them (default: a temporary directory, "
+        "removed)\n"
+        "  --max-steps N        stop after N steps (default 200000), exit 4\n"
+        "  --step-timeout SECS  a process that runs SECS without reaching a\n"
+        "                       scheduling point is reported, exit 4\n"
+        "                       (default 10)\n"
+        "  --timeout SECS       wall-clock limit of the whole run, exit 4\n"
+        "  -q, --quiet          print only the verdict line and errors\n"
+        "  --color WHEN         auto (default), always or never\n"
+        "  -h, --help           this help\n"
+        "\n"
+        "exit status: 0 every expectation holds; 1 an expectation failed;\n"
+        "2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
+        "out or hit a limit; 70 internal error; 128+N stopped by signal N.\n";
 
 static const char usage_check[] =
-	"usage: lockstep check SCENARIO.xml...\n"
-	"\n"
-	"Parse each scenario, validate it against the schema and check its\n"
-	"names; print one line per file. Nothing is run.\n"
-	"\n"
-	"exit status: 0 all valid; 2 at least one is not.\n";
+        "usage: lockstep check SCENARIO.xml...\n"
+        "\n"
+        "Parse each scenario, validate it against the schema and check its\n"
+        "names; print one line per file. Nothing is run.\n"
+        "\n"
+        "exit status: 0 all valid; 2 at least one is not.\n";
 
 /* Print an error in the house style and return status. */
-static int
-fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int status, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 static int
 fail(int status, const char *fmt, ...)
@@ -131,7 +132,7 @@ cmd_check(int argc, char **argv)
 
 	if (argc < 2)
 		return fail(LK_EXIT_USAGE, "check: no scenario given; see "
-					   "'lockstep check --help'");
+		                           "'lockstep check --help'");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(usage_check, stdout);
 		return 0;
@@ -145,7 +146,8 @@ cmd_check(int argc, char **argv)
 			status = status ? status : err.status;
 			continue;
 		}
-		printf("%s: ok (%zu processes, %zu objects, %zu expectations)\n",
+		printf("%s: ok (%zu processes, %zu objects, %zu "
+		       "expectations)\n",
 		       argv[i], sc->nprocs, sc->nobjects, sc->nexpects);
 		lk_scenario_free(sc);
 	}
@@ -181,20 +183,20 @@ save_trace(const struct lk_trace *t, const char *path)
 
 	if (f == NULL)
 		return fail(LK_EXIT_USAGE, "cannot write trace %s: %s", path,
-			    strerror(errno));
+		            strerror(errno));
 	rc = lk_trace_write(t, f);
 	if (f != stdout && fclose(f) != 0)
 		rc = -1;
 	if (rc != 0)
-		return fail(LK_EXIT_INTERNAL, "cannot write trace %s: %s",
-			    path, strerror(errno));
+		return fail(LK_EXIT_INTERNAL, "cannot write trace %s: %s", path,
+		            strerror(errno));
 	return 0;
 }
 
 /* Print the outcome, the output and the expectations; the exit status. */
 static int
 summarise(const struct lk_trace *t, const struct lk_scenario *sc, int quiet,
-	  int color)
+          int color)
 {
 	struct lk_verdict_line lines[64];
 	char why[4096];
@@ -208,8 +210,8 @@ summarise(const struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	failed = lk_expect_eval(t, &view, lines);
 	if (t->verdict == LK_V_DEADLOCK) {
 		lk_explain_deadlock(t, sc, why, sizeof(why));
-		fprintf(quiet ? stderr : stdout, "deadlock: no process can go on\n%s",
-			why);
+		fprintf(quiet ? stderr : stdout,
+		        "deadlock: no process can go on\n%s", why);
 		status = LK_EXIT_DEADLOCK;
 	} else if (t->verdict == LK_V_DONE) {
 		status = failed ? LK_EXIT_EXPECT : LK_EXIT_OK;
@@ -227,19 +229,22 @@ summarise(const struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		if (last >= 0)
 			lk_event_label(t, &t->ev[last], label, sizeof(label));
 		if (t->signal)
-			fail(0, "%s was killed by signal %d (%s); its last "
-				"event: %s",
+			fail(0,
+			     "%s was killed by signal %d (%s); its last "
+			     "event: %s",
 			     p->name, t->signal, strsignal(t->signal), label);
 		else if (p->exited)
 			fail(0, "%s exited with status %d; its last event: %s",
 			     p->name, p->status, label);
 		else
-			fail(0, "%s died without reaching exit; its last "
-				"event: %s",
+			fail(0,
+			     "%s died without reaching exit; its last "
+			     "event: %s",
 			     p->name, label);
 	} else if (t->verdict == LK_V_TIMEOUT) {
-		fail(0, "%s did not reach a scheduling point in time (a loop "
-			"without IPC, or a call lockstep does not control)",
+		fail(0,
+		     "%s did not reach a scheduling point in time (a loop "
+		     "without IPC, or a call lockstep does not control)",
 		     t->culprit >= 0 ? t->procs[t->culprit].name : "a process");
 	} else if (t->verdict == LK_V_LIMIT) {
 		fail(0, "stopped after %zu steps (--max-steps)", t->nevents);
@@ -276,20 +281,28 @@ summarise(const struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 static int
 cmd_run(int argc, char **argv)
 {
-	enum { O_STRATEGY = 256, O_SEED, O_TRACE, O_WORKDIR, O_MAX_STEPS,
-	       O_STEP_TIMEOUT, O_TIMEOUT, O_COLOR };
+	enum {
+		O_STRATEGY = 256,
+		O_SEED,
+		O_TRACE,
+		O_WORKDIR,
+		O_MAX_STEPS,
+		O_STEP_TIMEOUT,
+		O_TIMEOUT,
+		O_COLOR
+	};
 	static const struct option longopts[] = {
-		{"strategy", required_argument, NULL, O_STRATEGY},
-		{"seed", required_argument, NULL, O_SEED},
-		{"trace", required_argument, NULL, O_TRACE},
-		{"workdir", required_argument, NULL, O_WORKDIR},
-		{"max-steps", required_argument, NULL, O_MAX_STEPS},
-		{"step-timeout", required_argument, NULL, O_STEP_TIMEOUT},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"color", required_argument, NULL, O_COLOR},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"strategy", required_argument, NULL, O_STRATEGY},
+	        {"seed", required_argument, NULL, O_SEED},
+	        {"trace", required_argument, NULL, O_TRACE},
+	        {"workdir", required_argument, NULL, O_WORKDIR},
+	        {"max-steps", required_argument, NULL, O_MAX_STEPS},
+	        {"step-timeout", required_argument, NULL, O_STEP_TIMEOUT},
+	        {"timeout", required_argument, NULL, O_TIMEOUT},
+	        {"color", required_argument, NULL, O_COLOR},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct lk_run_opts o = {0};
 	const char *trace_path = NULL, *color_s = "auto";
@@ -307,16 +320,16 @@ cmd_run(int argc, char **argv)
 			strategy = lk_strategy_lookup(optarg);
 			if (strategy < 0)
 				return fail(LK_EXIT_USAGE,
-					    "run: unknown strategy '%s', "
-					    "expected default or random",
-					    optarg);
+				            "run: unknown strategy '%s', "
+				            "expected default or random",
+				            optarg);
 			break;
 		case O_SEED:
 			if (parse_u64(optarg, &o.seed) != 0)
 				return fail(LK_EXIT_USAGE,
-					    "run: --seed '%s': expected a "
-					    "non-negative integer",
-					    optarg);
+				            "run: --seed '%s': expected a "
+				            "non-negative integer",
+				            optarg);
 			if (strategy < 0)
 				strategy = LK_STRAT_RANDOM;
 			break;
@@ -330,32 +343,32 @@ cmd_run(int argc, char **argv)
 			if (parse_u64(optarg, &v) != 0 || v == 0 ||
 			    v > 100000000)
 				return fail(LK_EXIT_USAGE,
-					    "run: --max-steps '%s': expected "
-					    "1..100000000",
-					    optarg);
+				            "run: --max-steps '%s': expected "
+				            "1..100000000",
+				            optarg);
 			o.max_steps = (uint32_t)v;
 			break;
 		case O_STEP_TIMEOUT:
 		case O_TIMEOUT:
-			if (parse_seconds(optarg, c == O_TIMEOUT
-							  ? &o.timeout_ms
-							  : &o.step_timeout_ms) !=
-				    0 ||
+			if (parse_seconds(optarg,
+			                  c == O_TIMEOUT
+			                          ? &o.timeout_ms
+			                          : &o.step_timeout_ms) != 0 ||
 			    (c == O_STEP_TIMEOUT && o.step_timeout_ms == 0))
 				return fail(LK_EXIT_USAGE,
-					    "run: %s '%s': expected seconds, "
-					    "such as 2 or 0.5",
-					    c == O_TIMEOUT ? "--timeout"
-							   : "--step-timeout",
-					    optarg);
+				            "run: %s '%s': expected seconds, "
+				            "such as 2 or 0.5",
+				            c == O_TIMEOUT ? "--timeout"
+				                           : "--step-timeout",
+				            optarg);
 			break;
 		case O_COLOR:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
-			    strcmp(optarg, "never"))
+			if (strcmp(optarg, "auto") &&
+			    strcmp(optarg, "always") && strcmp(optarg, "never"))
 				return fail(LK_EXIT_USAGE,
-					    "run: --color '%s': expected auto, "
-					    "always or never",
-					    optarg);
+				            "run: --color '%s': expected auto, "
+				            "always or never",
+				            optarg);
 			color_s = optarg;
 			break;
 		case 'q':
@@ -366,21 +379,21 @@ cmd_run(int argc, char **argv)
 			return 0;
 		default:
 			return fail(LK_EXIT_USAGE,
-				    "run: see 'lockstep run --help'");
+			            "run: see 'lockstep run --help'");
 		}
 	}
 	if (optind != argc - 1)
 		return fail(LK_EXIT_USAGE,
-			    "run: expected one scenario file; see 'lockstep "
-			    "run --help'");
+		            "run: expected one scenario file; see 'lockstep "
+		            "run --help'");
 	o.strategy = strategy < 0 ? LK_STRAT_DEFAULT : (unsigned)strategy;
 	color = strcmp(color_s, "always") == 0 ||
-		(strcmp(color_s, "auto") == 0 && isatty(STDOUT_FILENO) &&
-		 getenv("NO_COLOR") == NULL);
+	        (strcmp(color_s, "auto") == 0 && isatty(STDOUT_FILENO) &&
+	         getenv("NO_COLOR") == NULL);
 	if (lk_scenario_load(argv[optind], &sc, &err) != 0)
 		return fail(err.status, "%s", err.msg);
 	if (lk_find_helpers(agent, sizeof(agent), interposer,
-			    sizeof(interposer), &err) != 0) {
+	                    sizeof(interposer), &err) != 0) {
 		lk_scenario_free(sc);
 		return fail(err.status, "%s", err.msg);
 	}
@@ -443,9 +456,9 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0) {
 		const char *what = argc > 2 ? argv[2] : "";
 
-		fputs(strcmp(what, "run") == 0	   ? usage_run
+		fputs(strcmp(what, "run") == 0     ? usage_run
 		      : strcmp(what, "check") == 0 ? usage_check
-						   : usage_main,
+		                                   : usage_main,
 		      stdout);
 		return 0;
 	}
@@ -453,6 +466,6 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
-	return fail(LK_EXIT_USAGE, "'%s' is not a command; see 'lockstep --help'",
-		    cmd);
+	return fail(LK_EXIT_USAGE,
+	            "'%s' is not a command; see 'lockstep --help'", cmd);
 }

@@ -15,12 +15,12 @@
 
 /* Exit statuses of the lockstep command. */
 enum lk_exit {
-	LK_EXIT_OK = 0,		/* every expectation holds */
-	LK_EXIT_EXPECT = 1,	/* an expectation failed */
-	LK_EXIT_USAGE = 2,	/* bad usage or bad input */
-	LK_EXIT_DEADLOCK = 3,	/* the run deadlocked */
-	LK_EXIT_CRASH = 4,	/* a process crashed, timed out or hit a limit */
-	LK_EXIT_INTERNAL = 70	/* lockstep itself failed */
+	LK_EXIT_OK = 0,       /* every expectation holds */
+	LK_EXIT_EXPECT = 1,   /* an expectation failed */
+	LK_EXIT_USAGE = 2,    /* bad usage or bad input */
+	LK_EXIT_DEADLOCK = 3, /* the run deadlocked */
+	LK_EXIT_CRASH = 4,    /* a process crashed, timed out or hit a limit */
+	LK_EXIT_INTERNAL = 70 /* lockstep itself failed */
 };
 
 /*
@@ -35,6 +35,6 @@ struct lk_err {
 
 /* Fill err (if not NULL) with status and a printf-style message. */
 void lk_err_set(struct lk_err *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -52,7 +52,7 @@ map_shared(void)
 	if (fstat(fd, &st) != 0)
 		die("cannot stat the shared memory");
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
+	         fd, 0);
 	if (m == MAP_FAILED)
 		die("cannot map the shared memory");
 	return m;
@@ -61,7 +61,7 @@ map_shared(void)
 /* Open the objects this process's program uses, before its first step. */
 static void
 open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
-	     uint32_t hi)
+             uint32_t hi)
 {
 	char *base = (char *)a->sh;
 
@@ -74,14 +74,14 @@ open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
 		obj = &a->sh->objects[o];
 		if (obj->type == LK_OT_SEM_UNNAMED) {
 			a->sems[o] = (sem_t *)(base + a->sh->sems_off +
-					       (size_t)o * sizeof(sem_t));
+			                       (size_t)o * sizeof(sem_t));
 		} else if (obj->type == LK_OT_SEM_NAMED) {
 			a->sems[o] = sem_open(obj->name, 0);
 			if (a->sems[o] == SEM_FAILED)
 				die(obj->name);
 		} else if (obj->type == LK_OT_FILE) {
 			a->fds[o] = open(obj->path,
-					 O_WRONLY | O_APPEND | O_CLOEXEC);
+			                 O_WRONLY | O_APPEND | O_CLOEXEC);
 			if (a->fds[o] < 0)
 				die(obj->path);
 		}
@@ -99,7 +99,7 @@ perform(struct agent *a, const struct lk_instr *in)
 	switch (in->act) {
 	case LK_ACT_PRINT:
 		n = in->text_len < sizeof(a->out) - 1 ? in->text_len
-						      : sizeof(a->out) - 2;
+		                                      : sizeof(a->out) - 2;
 		memcpy(a->out, text, n);
 		a->out[n++] = '\n';
 		if (write(STDOUT_FILENO, a->out, n) < 0)
@@ -170,7 +170,8 @@ main(int argc, char **argv)
 	long slot;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: lockstep-agent SLOT (run by lockstep)\n");
+		fprintf(stderr,
+		        "usage: lockstep-agent SLOT (run by lockstep)\n");
 		return 2;
 	}
 	slot = strtol(argv[1], NULL, 10);
@@ -183,7 +184,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < LK_MAX_OBJECTS; i++)
 		a.fds[i] = -1;
 	open_objects(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],
-		     a.sh->prog_end[slot]);
+	             a.sh->prog_end[slot]);
 	run(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],
 	    a.sh->prog_end[slot]);
 	return 0;

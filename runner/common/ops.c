@@ -5,7 +5,7 @@
 
 static const char *const op_names[] = {
 #define LK_OP_NAME(name, str) str,
-	LK_OPS(LK_OP_NAME)
+        LK_OPS(LK_OP_NAME)
 #undef LK_OP_NAME
 };
 

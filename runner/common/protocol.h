@@ -17,15 +17,15 @@
 #include "scenario/scenario.h"
 #include "strategy/strategy.h"
 
-#define LK_PROTO_MAGIC	 0x6c6b7374u /* "lkst" */
+#define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
 #define LK_PROTO_VERSION 1u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
 
-#define LK_DATA_MAX  256	/* bytes of a write kept in the trace */
-#define LK_PATH_MAX  256
-#define LK_NO_TIME   UINT64_MAX /* wake_at: not waiting for the clock */
+#define LK_DATA_MAX 256 /* bytes of a write kept in the trace */
+#define LK_PATH_MAX 256
+#define LK_NO_TIME  UINT64_MAX /* wake_at: not waiting for the clock */
 
 /*
  * Operations, in one table: enum name, the name in traces. Later issues
@@ -53,7 +53,7 @@ enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,
 	LK_OPS(LK_OP_ENUM)
 #undef LK_OP_ENUM
-	LK_OP__COUNT
+	        LK_OP__COUNT
 };
 
 /* Name of an operation as written in traces and schedules. */
@@ -65,21 +65,21 @@ int lk_op_lookup(const char *name);
 enum lk_slot_state {
 	LK_SLOT_FREE = 0,
 	LK_SLOT_SPAWNED, /* exists, running towards its first point */
-	LK_SLOT_PARKED,	 /* waiting at a scheduling point */
+	LK_SLOT_PARKED,  /* waiting at a scheduling point */
 	LK_SLOT_RUNNING, /* holds the turn */
-	LK_SLOT_EXITED,	 /* logged its exit */
+	LK_SLOT_EXITED,  /* logged its exit */
 };
 
 /* One scenario process. */
 struct lk_slot {
 	_Atomic uint32_t go; /* futex word: 1 when it is this slot's turn */
-	uint32_t state;	     /* enum lk_slot_state */
-	int32_t pid;	     /* real pid: never in traces */
-	int32_t parent;	     /* slot that forked it, -1 for declared */
+	uint32_t state;      /* enum lk_slot_state */
+	int32_t pid;         /* real pid: never in traces */
+	int32_t parent;      /* slot that forked it, -1 for declared */
 	uint32_t nforks;     /* children forked so far, for their names */
 	uint16_t pending_op; /* the operation it waits to perform */
-	uint16_t act;	     /* the agent's current action (enum lk_act_kind
-				+ 1, 0 for none) */
+	uint16_t act;        /* the agent's current action (enum lk_act_kind
+	                        + 1, 0 for none) */
 	int32_t pending_obj;
 	int32_t blocked_on; /* object it blocked on, -1 none */
 	uint32_t src_line;  /* XML line of the current action, 0 none */
@@ -123,9 +123,9 @@ struct lk_event {
 enum lk_run_state {
 	LK_RUN_STARTING = 0,
 	LK_RUN_RUNNING,
-	LK_RUN_DONE,	 /* every process exited */
+	LK_RUN_DONE,     /* every process exited */
 	LK_RUN_DEADLOCK, /* no process enabled, none asleep */
-	LK_RUN_LIMIT,	 /* the step limit was reached */
+	LK_RUN_LIMIT,    /* the step limit was reached */
 };
 
 /* Instruction of an agent program (runner/controller/program.c). */
@@ -134,8 +134,8 @@ struct lk_instr {
 	uint16_t pad;
 	int32_t obj;
 	uint32_t line;
-	uint32_t times;	   /* repeat */
-	uint32_t jump;	   /* repeat: index after its END; END: body start */
+	uint32_t times;    /* repeat */
+	uint32_t jump;     /* repeat: index after its END; END: body start */
 	uint32_t text_off; /* in the text pool */
 	uint32_t text_len;
 	uint64_t ns; /* sleep */
@@ -146,7 +146,7 @@ struct lk_instr {
 struct lk_shared {
 	uint32_t magic;
 	uint32_t version;
-	uint64_t size;	   /* bytes mapped */
+	uint64_t size;     /* bytes mapped */
 	char run_id[32];   /* prefix of the run's private names */
 	int32_t notify_fd; /* eventfd telling the controller to look */
 

@@ -171,11 +171,11 @@ make_env(const char *interposer, int shm_fd)
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
 		    strncmp(environ[i], LK_ENV_SHM "=", sizeof(LK_ENV_SHM)) !=
-			    0)
+		            0)
 			env[k++] = environ[i];
 	if (asprintf(&env[k++], "LD_PRELOAD=%s%s%s", interposer,
-		     old != NULL && *old ? ":" : "", old != NULL ? old : "") <
-		    0 ||
+	             old != NULL && *old ? ":" : "",
+	             old != NULL ? old : "") < 0 ||
 	    asprintf(&env[k++], LK_ENV_SHM "=%d", shm_fd) < 0)
 		return NULL;
 	return env;
@@ -216,7 +216,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->version = LK_PROTO_VERSION;
 	sh->size = off;
 	snprintf(sh->run_id, sizeof(sh->run_id), "lk%dx%u", (int)getpid(),
-		 run_counter++);
+	         run_counter++);
 	sh->running = -1;
 	sh->max_events = (uint32_t)max_events;
 	sh->prog_off = prog_off;
@@ -240,7 +240,7 @@ setup_shared(struct run *r, struct lk_err *err)
 		if (so->kind == LK_OBJ_FILE) {
 			o->type = LK_OT_FILE;
 			if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s",
-					     r->workdir, so->u.file.path) >=
+			                     r->workdir, so->u.file.path) >=
 			    sizeof(o->path)) {
 				errno = ENAMETOOLONG;
 				goto fail;
@@ -257,7 +257,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	return 0;
 fail:
 	lk_err_set(err, LK_EXIT_INTERNAL, "cannot set up shared memory: %s",
-		   strerror(errno));
+	           strerror(errno));
 	return -1;
 }
 
@@ -282,15 +282,16 @@ setup_objects(struct run *r, struct lk_err *err)
 				goto fail;
 		} else if (o->type == LK_OT_SEM_NAMED) {
 			snprintf(priv, sizeof(priv), "/%s.%s", sh->run_id,
-				 o->name);
+			         o->name);
 			s = sem_open(priv, O_CREAT | O_EXCL, 0600,
-				     so->u.sem.value);
+			             so->u.sem.value);
 			if (s == SEM_FAILED)
 				goto fail;
 			sem_close(s);
 		} else if (o->type == LK_OT_FILE) {
-			fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				  0644);
+			fd = open(o->path,
+			          O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			          0644);
 			if (fd < 0)
 				goto fail;
 			close(fd);
@@ -313,7 +314,7 @@ setup_objects(struct run *r, struct lk_err *err)
 	return 0;
 fail:
 	lk_err_set(err, LK_EXIT_INTERNAL, "cannot create the run's objects: %s",
-		   strerror(errno));
+	           strerror(errno));
 	return -1;
 }
 
@@ -341,7 +342,7 @@ exec_agent(struct run *r, int i)
 	r->sh->slots[i].pid = getpid();
 	execve(r->o->agent, argv, r->env);
 	fprintf(stderr, "lockstep: cannot run %s: %s\n", r->o->agent,
-		strerror(errno));
+	        strerror(errno));
 	_exit(127);
 }
 
@@ -366,7 +367,7 @@ spawn(struct run *r, struct lk_err *err)
 
 		if (pid < 0) {
 			lk_err_set(err, LK_EXIT_INTERNAL, "cannot fork: %s",
-				   strerror(errno));
+			           strerror(errno));
 			return -1;
 		}
 		if (pid == 0)
@@ -417,14 +418,14 @@ check_death(struct run *r, uint32_t i, struct lk_trace *t)
 
 	memset(&si, 0, sizeof(si));
 	if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
-		   WEXITED | WNOHANG) == 0)
+	           WEXITED | WNOHANG) == 0)
 		r->reaped[i] = 1;
 	if (s->state == LK_SLOT_EXITED)
 		return 0;
 	t->culprit = (int)i;
 	t->signal = si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED
-			    ? si.si_status
-			    : 0;
+	                    ? si.si_status
+	                    : 0;
 	if (si.si_code == CLD_EXITED) {
 		/* Exited without going through exit(): _exit of an
 		 * unwrapped path, or the agent failed to start. */
@@ -461,7 +462,7 @@ supervise(struct run *r, struct lk_trace *t)
 	uint64_t start_ms = now_ms(), last_ms = start_ms;
 	uint32_t last_n = 0, last_ready = 0;
 	unsigned step_to = r->o->step_timeout_ms ? r->o->step_timeout_ms
-						  : LK_DEFAULT_STEP_TIMEOUT_MS;
+	                                         : LK_DEFAULT_STEP_TIMEOUT_MS;
 	int started = 0;
 
 	for (;;) {
@@ -474,8 +475,8 @@ supervise(struct run *r, struct lk_trace *t)
 		slot_of[np++] = -1;
 		for (uint32_t i = 0; i < sh->nslots; i++) {
 			if (r->pidfd[i] < 0 && sh->slots[i].pid > 0)
-				r->pidfd[i] = (int)syscall(
-					SYS_pidfd_open, sh->slots[i].pid, 0);
+				r->pidfd[i] = (int)syscall(SYS_pidfd_open,
+				                           sh->slots[i].pid, 0);
 			if (r->pidfd[i] < 0 || r->reaped[i])
 				continue;
 			pfd[np].fd = r->pidfd[i];
@@ -495,9 +496,9 @@ supervise(struct run *r, struct lk_trace *t)
 		st = atomic_load(&sh->state);
 		if (st == LK_RUN_DONE || st == LK_RUN_DEADLOCK ||
 		    st == LK_RUN_LIMIT) {
-			t->verdict = st == LK_RUN_DONE	   ? LK_V_DONE
-				     : st == LK_RUN_LIMIT ? LK_V_LIMIT
-							  : LK_V_DEADLOCK;
+			t->verdict = st == LK_RUN_DONE    ? LK_V_DONE
+			             : st == LK_RUN_LIMIT ? LK_V_LIMIT
+			                                  : LK_V_DEADLOCK;
 			return;
 		}
 		for (int k = 1; k < np; k++)
@@ -549,7 +550,7 @@ slurp_fd(int fd, size_t *len)
 		return NULL;
 	while (have < (size_t)st.st_size &&
 	       (n = pread(fd, buf + have, (size_t)st.st_size - have,
-			  (off_t)have)) > 0)
+	                  (off_t)have)) > 0)
 		have += (size_t)n;
 	buf[have] = '\0';
 	*len = have;
@@ -607,8 +608,8 @@ collect(struct run *r, struct lk_trace *t)
 		p->exited = sh->slots[i].state == LK_SLOT_EXITED;
 		p->status = -1;
 		p->blocked_on = sh->slots[i].state == LK_SLOT_PARKED
-					? sh->slots[i].blocked_on
-					: -1;
+		                        ? sh->slots[i].blocked_on
+		                        : -1;
 	}
 	for (size_t i = 0; i < t->nobjs; i++) {
 		memcpy(t->objs[i].name, sh->objects[i].name, LK_NAME_MAX);
@@ -676,8 +677,8 @@ teardown(struct run *r)
 			if (r->sh->objects[i].type == LK_OT_SEM_UNNAMED &&
 			    r->sh->objects[i].decl >= 0)
 				sem_destroy((sem_t *)((char *)r->sh +
-						      r->sh->sems_off) +
-					    i);
+				                      r->sh->sems_off) +
+				            i);
 		sweep_run(r->sh->run_id);
 		munmap(r->sh, r->size);
 	}
@@ -693,7 +694,7 @@ teardown(struct run *r)
 		for (char **e = r->env; *e != NULL; e++)
 			if (strncmp(*e, "LD_PRELOAD=", 11) == 0 ||
 			    strncmp(*e, LK_ENV_SHM "=", sizeof(LK_ENV_SHM)) ==
-				    0)
+			            0)
 				free(*e);
 		free(r->env);
 	}
@@ -713,14 +714,14 @@ setup_workdir(struct run *r, struct lk_err *err)
 		return 0;
 	}
 	snprintf(r->workdir, sizeof(r->workdir), "%s/lockstep.XXXXXX",
-		 tmp != NULL && *tmp ? tmp : "/tmp");
+	         tmp != NULL && *tmp ? tmp : "/tmp");
 	if (mkdtemp(r->workdir) == NULL)
 		goto fail;
 	r->own_workdir = 1;
 	return 0;
 fail:
 	lk_err_set(err, LK_EXIT_USAGE, "cannot use work directory %s: %s",
-		   r->o->workdir ? r->o->workdir : r->workdir, strerror(errno));
+	           r->o->workdir ? r->o->workdir : r->workdir, strerror(errno));
 	r->workdir[0] = '\0';
 	return -1;
 }
@@ -728,7 +729,7 @@ fail:
 /* Run sc once (see controller.h). */
 int
 lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
-		struct lk_trace **trace, struct lk_err *err)
+                struct lk_trace **trace, struct lk_err *err)
 {
 	struct run r;
 	struct lk_trace *t = NULL;
@@ -752,7 +753,7 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	t = lk_trace_new();
 	if (r.notify_fd < 0 || r.env == NULL || t == NULL) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "cannot set up the run: %s",
-			   strerror(errno));
+		           strerror(errno));
 		goto out;
 	}
 	if (spawn(&r, err) != 0) {

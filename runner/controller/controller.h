@@ -17,15 +17,15 @@ struct lk_trace;
 struct lk_run_opts {
 	unsigned strategy; /* enum lk_strategy_kind */
 	uint64_t seed;
-	uint32_t max_steps;	  /* events at most; 0: the default */
+	uint32_t max_steps;       /* events at most; 0: the default */
 	unsigned step_timeout_ms; /* 0: the default */
-	unsigned timeout_ms;	  /* whole run; 0: none */
-	const char *workdir;	  /* NULL: a temporary one, removed after */
-	const char *agent;	  /* path of lockstep-agent */
-	const char *interposer;	  /* path of liblockstep-interpose.so */
+	unsigned timeout_ms;      /* whole run; 0: none */
+	const char *workdir;      /* NULL: a temporary one, removed after */
+	const char *agent;        /* path of lockstep-agent */
+	const char *interposer;   /* path of liblockstep-interpose.so */
 };
 
-#define LK_DEFAULT_MAX_STEPS	   200000u
+#define LK_DEFAULT_MAX_STEPS       200000u
 #define LK_DEFAULT_STEP_TIMEOUT_MS 10000u
 
 /*
@@ -34,7 +34,7 @@ struct lk_run_opts {
  * be carried out (LK_EXIT_INTERNAL, or LK_EXIT_USAGE for a bad option).
  */
 int lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
-		    struct lk_trace **trace, struct lk_err *err);
+                    struct lk_trace **trace, struct lk_err *err);
 
 /* Ask a run in progress to stop (async-signal-safe, for SIGINT/SIGTERM). */
 void lk_run_interrupt(int sig);
@@ -48,15 +48,15 @@ void lk_sweep_stale(void);
 /* Compile sc's processes into the agent program in sh (program.c).
  * Returns 0, or -1 when the program does not fit. */
 int lk_program_build(const struct lk_scenario *sc, struct lk_shared *sh,
-		     uint64_t prog_cap, uint64_t text_cap, struct lk_err *err);
+                     uint64_t prog_cap, uint64_t text_cap, struct lk_err *err);
 
 /* Instructions and text bytes sc needs. */
 void lk_program_size(const struct lk_scenario *sc, uint64_t *ninstr,
-		     uint64_t *ntext);
+                     uint64_t *ntext);
 
 /* Locate lockstep-agent and the interposer next to the running binary or
  * under the install prefix; 0, or -1 with err. */
 int lk_find_helpers(char *agent, size_t asz, char *interposer, size_t isz,
-		    struct lk_err *err);
+                    struct lk_err *err);
 
 #endif

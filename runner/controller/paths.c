@@ -6,7 +6,7 @@
 
 #include "controller/controller.h"
 
-#define AGENT	   "lockstep-agent"
+#define AGENT      "lockstep-agent"
 #define INTERPOSER "liblockstep-interpose.so"
 
 /* Does path name an existing file? */
@@ -20,7 +20,7 @@ exists(const char *path)
  * (the build tree), or under the install prefix (bin/ and lib/lockstep/). */
 int
 lk_find_helpers(char *agent, size_t asz, char *interposer, size_t isz,
-		struct lk_err *err)
+                struct lk_err *err)
 {
 	char self[PATH_MAX], *slash;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -39,8 +39,9 @@ lk_find_helpers(char *agent, size_t asz, char *interposer, size_t isz,
 	snprintf(interposer, isz, "%s/../lib/lockstep/" INTERPOSER, self);
 	if (exists(agent) && exists(interposer))
 		return 0;
-	lk_err_set(err, LK_EXIT_INTERNAL,
-		   "cannot find %s and %s next to %s or under %s/../lib/lockstep",
-		   AGENT, INTERPOSER, self, self);
+	lk_err_set(
+	        err, LK_EXIT_INTERNAL,
+	        "cannot find %s and %s next to %s or under %s/../lib/lockstep",
+	        AGENT, INTERPOSER, self, self);
 	return -1;
 }

@@ -27,8 +27,7 @@ count(const struct lk_sc_action *a, size_t n, uint64_t *ni, uint64_t *nt)
 
 /* Instructions and text bytes sc needs. */
 void
-lk_program_size(const struct lk_scenario *sc, uint64_t *ninstr,
-		uint64_t *ntext)
+lk_program_size(const struct lk_scenario *sc, uint64_t *ninstr, uint64_t *ntext)
 {
 	*ninstr = *ntext = 0;
 	for (size_t p = 0; p < sc->nprocs; p++)
@@ -80,13 +79,13 @@ emit(struct emitter *e, const struct lk_sc_action *a, size_t n)
 /* Compile sc's processes into the agent program in sh. */
 int
 lk_program_build(const struct lk_scenario *sc, struct lk_shared *sh,
-		 uint64_t prog_cap, uint64_t text_cap, struct lk_err *err)
+                 uint64_t prog_cap, uint64_t text_cap, struct lk_err *err)
 {
 	struct emitter e = {
-		.prog = lk_shared_prog(sh),
-		.text = lk_shared_text(sh),
-		.cap = prog_cap,
-		.tcap = text_cap,
+	        .prog = lk_shared_prog(sh),
+	        .text = lk_shared_text(sh),
+	        .cap = prog_cap,
+	        .tcap = text_cap,
 	};
 
 	for (size_t p = 0; p < sc->nprocs; p++) {
@@ -94,8 +93,8 @@ lk_program_build(const struct lk_scenario *sc, struct lk_shared *sh,
 		if (emit(&e, sc->procs[p].actions, sc->procs[p].nactions) !=
 		    0) {
 			lk_err_set(err, LK_EXIT_INTERNAL,
-				   "%s: the program of %s does not fit",
-				   sc->path, sc->procs[p].name);
+			           "%s: the program of %s does not fit",
+			           sc->path, sc->procs[p].name);
 			return -1;
 		}
 		sh->prog_end[p] = (uint32_t)e.n;

@@ -18,7 +18,7 @@
 
 /* Virtual wall-clock time starts at 2026-01-01T00:00:00Z. */
 #define EPOCH_S 1767225600LL
-#define NS	1000000000LL
+#define NS      1000000000LL
 
 #define LK_REAL_DEF(name, ret, args) ret(*lk__real_##name) args;
 LK_REAL_FUNCS(LK_REAL_DEF)
@@ -40,8 +40,8 @@ lk__resolve(void)
 }
 
 /* Lazily resolve: a call may come before our constructor ran. */
-#define REAL(name) (lk__real_##name != NULL ? 0 : (lk__resolve(), 0), \
-		    lk__real_##name)
+#define REAL(name)                                                             \
+	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
 
 /* Finish a wrapper: leave the interposer and restore err as errno. */
 static int
@@ -366,7 +366,7 @@ nanosleep(const struct timespec *req, struct timespec *rem)
 
 int
 clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
-		struct timespec *rem)
+                struct timespec *rem)
 {
 	uint64_t ns, now;
 

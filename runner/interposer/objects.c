@@ -48,7 +48,7 @@ add_object(unsigned type, const char *name)
 		if (!clash)
 			break;
 		snprintf(unique, sizeof(unique), "%.*s#%u", LK_NAME_MAX - 12,
-			 name, k);
+		         name, k);
 	}
 	o = &sh->objects[sh->nobjects];
 	memset(o, 0, sizeof(*o));
@@ -101,7 +101,7 @@ memory_identity(const void *addr, uint64_t *ino, uint64_t *off)
 
 			*nl = '\0';
 			if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &lo, &hi,
-				   &foff, &inode) == 4 &&
+			           &foff, &inode) == 4 &&
 			    a >= lo && a < hi) {
 				*ino = inode;
 				*off = inode != 0 ? foff + (a - lo) : a;
@@ -195,13 +195,14 @@ lk__obj_fd(int fd)
 				obj = (int)i;
 		if (obj < 0) {
 			base = strrchr(path, '/');
-			base = base != NULL && base[1] != '\0' ? base + 1 : path;
+			base = base != NULL && base[1] != '\0' ? base + 1
+			                                       : path;
 			obj = fd <= 2 ? add_object(LK_OT_STREAM, std[fd])
-				      : add_object(LK_OT_FILE, base);
+			              : add_object(LK_OT_FILE, base);
 			if (obj >= 0)
 				snprintf(sh->objects[obj].path,
-					 sizeof(sh->objects[obj].path), "%s",
-					 path);
+				         sizeof(sh->objects[obj].path), "%s",
+				         path);
 		}
 	}
 	if (fd >= 0 && fd < FD_CACHE)

@@ -64,7 +64,7 @@ attach(void)
 	    (size_t)st.st_size < sizeof(*m))
 		return;
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 (int)fd, 0);
+	         (int)fd, 0);
 	if (m == MAP_FAILED)
 		return;
 	if (m->magic != LK_PROTO_MAGIC || m->version != LK_PROTO_VERSION) {
@@ -335,7 +335,7 @@ lk__fork(void)
 
 		memcpy(parent, me->name, sizeof(parent));
 		snprintf(c->name, sizeof(c->name), "%.*s.%u", LK_NAME_MAX - 12,
-			 parent, ++me->nforks);
+		         parent, ++me->nforks);
 	}
 	sh->nslots++;
 	pid = lk__real_fork();

@@ -4,8 +4,8 @@
 #include "strategy/strategy.h"
 
 static const char *const names[] = {
-	[LK_STRAT_DEFAULT] = "default",
-	[LK_STRAT_RANDOM] = "random",
+        [LK_STRAT_DEFAULT] = "default",
+        [LK_STRAT_RANDOM] = "random",
 };
 
 /* splitmix64: a small, well-mixed generator; the state is one word. */

@@ -8,7 +8,7 @@
 /* Mark in releasers the objects posted by an action list of process p. */
 static void
 scan_posts(const struct lk_sc_action *a, size_t n, int p, uint64_t *rel,
-	   size_t nobjs)
+           size_t nobjs)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (a[i].kind == LK_ACT_POST && a[i].obj >= 0 &&
@@ -22,12 +22,12 @@ scan_posts(const struct lk_sc_action *a, size_t n, int p, uint64_t *rel,
 /* Who could release each object (see analysis.h). */
 void
 lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
-	     uint64_t *rel)
+             uint64_t *rel)
 {
 	memset(rel, 0, t->nobjs * sizeof(*rel));
 	for (size_t p = 0; sc != NULL && p < sc->nprocs && p < t->nprocs; p++)
 		scan_posts(sc->procs[p].actions, sc->procs[p].nactions, (int)p,
-			   rel, t->nobjs);
+		           rel, t->nobjs);
 	for (size_t i = 0; i < t->nevents; i++)
 		if (t->ev[i].op == LK_OP_SEM_POST && t->ev[i].obj >= 0)
 			rel[t->ev[i].obj] |= 1ull << t->ev[i].proc;
@@ -35,8 +35,8 @@ lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
 
 /* Depth-first search for a cycle through p; 1 when found. */
 static int
-dfs(size_t n, int p, const int *waits, const uint64_t *rel,
-    const int *exited, int *color, int *next)
+dfs(size_t n, int p, const int *waits, const uint64_t *rel, const int *exited,
+    int *color, int *next)
 {
 	uint64_t cand;
 
@@ -61,7 +61,7 @@ dfs(size_t n, int p, const int *waits, const uint64_t *rel,
 /* Find a wait-for cycle (see analysis.h). */
 size_t
 lk_find_cycle(size_t nprocs, const int *waits, const uint64_t *rel,
-	      const int *exited, int *cycle)
+              const int *exited, int *cycle)
 {
 	int color[LK_MAX_PROCS] = {0}, next[LK_MAX_PROCS];
 
@@ -80,8 +80,7 @@ lk_find_cycle(size_t nprocs, const int *waits, const uint64_t *rel,
 			do {
 				cycle[len++] = q;
 				q = next[q];
-			} while (q != (int)p && len < nprocs &&
-				 color[q] == 1);
+			} while (q != (int)p && len < nprocs && color[q] == 1);
 			if (q == (int)p) {
 				cycle[len] = (int)p;
 				return len;
@@ -92,9 +91,8 @@ lk_find_cycle(size_t nprocs, const int *waits, const uint64_t *rel,
 }
 
 /* Append printf-style text to buf. */
-static void
-append(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 static void
 append(char *buf, size_t size, const char *fmt, ...)
@@ -112,7 +110,7 @@ append(char *buf, size_t size, const char *fmt, ...)
 /* Explain a deadlocked trace in words (see analysis.h). */
 void
 lk_explain_deadlock(const struct lk_trace *t, const struct lk_scenario *sc,
-		    char *buf, size_t size)
+                    char *buf, size_t size)
 {
 	uint64_t rel[LK_MAX_OBJECTS];
 	int waits[LK_MAX_PROCS], exited[LK_MAX_PROCS], cycle[LK_MAX_PROCS + 1];
@@ -144,9 +142,10 @@ lk_explain_deadlock(const struct lk_trace *t, const struct lk_scenario *sc,
 		for (size_t q = 0; q < n; q++) {
 			if (!(rel[o] & (1ull << q)) || exited[q] || q == p)
 				continue;
-			append(buf, size, "%s%s", k == 0	  ? ""
-						  : k == live - 1 ? " or "
-								  : ", ",
+			append(buf, size, "%s%s",
+			       k == 0          ? ""
+			       : k == live - 1 ? " or "
+			                       : ", ",
 			       t->procs[q].name);
 			k++;
 		}

@@ -41,7 +41,7 @@ matches(const char *re, const char *s)
 /* Judge every expectation of sc on t (see analysis.h). */
 size_t
 lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
-	       struct lk_verdict_line *out)
+               struct lk_verdict_line *out)
 {
 	size_t failed = 0;
 
@@ -57,21 +57,20 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 			b = first_print(t, x->then);
 			v->holds = a >= 0 && b >= 0 && a < b;
 			snprintf(v->text, sizeof(v->text),
-				 "\"%s\" printed before \"%s\"", x->first,
-				 x->then);
+			         "\"%s\" printed before \"%s\"", x->first,
+			         x->then);
 			break;
 		case LK_EXPECT_OUTPUT:
 			v->holds = matches(x->regex, t->output);
 			snprintf(v->text, sizeof(v->text),
-				 "output matches /%s/", x->regex);
+			         "output matches /%s/", x->regex);
 			break;
 		case LK_EXPECT_CONTENTS:
 			if (x->obj >= 0 && (size_t)x->obj < t->nfiles)
 				body = t->files[x->obj];
 			v->holds = body != NULL && matches(x->regex, body);
-			snprintf(v->text, sizeof(v->text),
-				 "%s matches /%s/", sc->objects[x->obj].name,
-				 x->regex);
+			snprintf(v->text, sizeof(v->text), "%s matches /%s/",
+			         sc->objects[x->obj].name, x->regex);
 			break;
 		case LK_EXPECT_DEADLOCK:
 			v->holds = t->verdict == LK_V_DEADLOCK;
@@ -92,7 +91,7 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 			size_t len = strlen(v->text);
 
 			snprintf(v->text + len, sizeof(v->text) - len, " (%s)",
-				 quants[x->when]);
+			         quants[x->when]);
 		}
 		if (!v->passed)
 			failed++;

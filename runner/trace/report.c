@@ -26,9 +26,11 @@ static void
 duration(char *buf, size_t size, uint64_t ns)
 {
 	if (ns % 1000000000u == 0)
-		snprintf(buf, size, "%llus", (unsigned long long)(ns / 1000000000u));
+		snprintf(buf, size, "%llus",
+		         (unsigned long long)(ns / 1000000000u));
 	else if (ns % 1000000u == 0)
-		snprintf(buf, size, "%llums", (unsigned long long)(ns / 1000000u));
+		snprintf(buf, size, "%llums",
+		         (unsigned long long)(ns / 1000000u));
 	else if (ns % 1000u == 0)
 		snprintf(buf, size, "%lluus", (unsigned long long)(ns / 1000u));
 	else
@@ -38,7 +40,7 @@ duration(char *buf, size_t size, uint64_t ns)
 /* A short label for an event (see analysis.h). */
 void
 lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
-	       size_t size)
+               size_t size)
 {
 	const char *obj = lk_trace_obj_name(t, e->obj);
 	char text[64];
@@ -55,14 +57,15 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_SEM_WAIT:
 	case LK_OP_SEM_TIMEDWAIT:
-		snprintf(buf, size, "%s %s%s", e->op == LK_OP_SEM_WAIT ? "wait"
-								      : "timedwait",
-			 obj, e->blocked ? " (blocked)"
-			      : e->err ? " (timed out)" : "");
+		snprintf(buf, size, "%s %s%s",
+		         e->op == LK_OP_SEM_WAIT ? "wait" : "timedwait", obj,
+		         e->blocked ? " (blocked)"
+		         : e->err   ? " (timed out)"
+		                    : "");
 		return;
 	case LK_OP_SEM_TRYWAIT:
 		snprintf(buf, size, "trywait %s%s", obj,
-			 e->ret < 0 ? " (busy)" : "");
+		         e->ret < 0 ? " (busy)" : "");
 		return;
 	case LK_OP_SEM_POST:
 		snprintf(buf, size, "post %s", obj);
@@ -73,9 +76,9 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_FORK:
 		snprintf(buf, size, "fork %s",
-			 e->ret >= 0 && (size_t)e->arg < t->nprocs
-				 ? t->procs[e->arg].name
-				 : "(failed)");
+		         e->ret >= 0 && (size_t)e->arg < t->nprocs
+		                 ? t->procs[e->arg].name
+		                 : "(failed)");
 		return;
 	case LK_OP_EXIT:
 		snprintf(buf, size, "exit %lld", (long long)e->arg);
@@ -85,7 +88,7 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	default:
 		snprintf(buf, size, "%s %s", lk_op_name((unsigned)e->op),
-			 e->obj >= 0 ? obj : "");
+		         e->obj >= 0 ? obj : "");
 	}
 }
 
@@ -114,6 +117,6 @@ lk_report_interleaving(const struct lk_trace *t, FILE *f, int color)
 		else if (color && e->act == LK_ACT_PRINT + 1)
 			on = "\033[1m", off = "\033[0m";
 		fprintf(f, "%5u  %*s%s%s%s\n", e->step, e->proc * width, "", on,
-			label, off);
+		        label, off);
 	}
 }

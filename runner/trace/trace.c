@@ -8,19 +8,16 @@
 #include "trace/trace.h"
 
 static const char *const verdicts[] = {
-	[LK_V_DONE] = "done",
-	[LK_V_DEADLOCK] = "deadlock",
-	[LK_V_CRASH] = "crash",
-	[LK_V_TIMEOUT] = "timeout",
-	[LK_V_LIMIT] = "step-limit",
-	[LK_V_INTERRUPTED] = "interrupted",
+        [LK_V_DONE] = "done",        [LK_V_DEADLOCK] = "deadlock",
+        [LK_V_CRASH] = "crash",      [LK_V_TIMEOUT] = "timeout",
+        [LK_V_LIMIT] = "step-limit", [LK_V_INTERRUPTED] = "interrupted",
 };
 
 static const char *const acts[] = {
-	[LK_ACT_PRINT] = "print",     [LK_ACT_POST] = "post",
-	[LK_ACT_WAIT] = "wait",	      [LK_ACT_TRYWAIT] = "trywait",
-	[LK_ACT_WRITE] = "write",     [LK_ACT_SLEEP] = "sleep",
-	[LK_ACT_REPEAT] = "repeat",
+        [LK_ACT_PRINT] = "print",   [LK_ACT_POST] = "post",
+        [LK_ACT_WAIT] = "wait",     [LK_ACT_TRYWAIT] = "trywait",
+        [LK_ACT_WRITE] = "write",   [LK_ACT_SLEEP] = "sleep",
+        [LK_ACT_REPEAT] = "repeat",
 };
 
 /* A new empty trace, or NULL when out of memory. */
@@ -69,8 +66,8 @@ const char *
 lk_verdict_name(enum lk_verdict v)
 {
 	return (unsigned)v < sizeof(verdicts) / sizeof(verdicts[0])
-		       ? verdicts[v]
-		       : "?";
+	               ? verdicts[v]
+	               : "?";
 }
 
 /* Name of an action (act field, kind + 1), or NULL. */
@@ -78,8 +75,8 @@ const char *
 lk_act_name(int act)
 {
 	return act > 0 && (size_t)act <= sizeof(acts) / sizeof(acts[0])
-		       ? acts[act - 1]
-		       : NULL;
+	               ? acts[act - 1]
+	               : NULL;
 }
 
 /* A JSON string of bytes that may not be UTF-8: invalid bytes become
@@ -123,17 +120,17 @@ header(const struct lk_trace *t)
 	json_object_set_new(h, "scenario", json_string(t->scenario));
 	json_object_set_new(h, "file", json_string(t->file));
 	json_object_set_new(h, "strategy",
-			    json_string(lk_strategy_name(t->strategy)));
+	                    json_string(lk_strategy_name(t->strategy)));
 	json_object_set_new(h, "seed", json_integer((json_int_t)t->seed));
 	for (size_t i = 0; i < t->nprocs; i++) {
 		json_t *p = json_object();
 
 		json_object_set_new(p, "name", json_string(t->procs[i].name));
 		json_object_set_new(
-			p, "parent",
-			t->procs[i].parent >= 0
-				? json_string(t->procs[t->procs[i].parent].name)
-				: json_null());
+		        p, "parent",
+		        t->procs[i].parent >= 0
+		                ? json_string(t->procs[t->procs[i].parent].name)
+		                : json_null());
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(h, "procs", procs);
@@ -142,7 +139,7 @@ header(const struct lk_trace *t)
 
 		json_object_set_new(o, "name", json_string(t->objs[i].name));
 		json_object_set_new(o, "type",
-				    json_string(types[t->objs[i].type & 3]));
+		                    json_string(types[t->objs[i].type & 3]));
 		json_array_append_new(objs, o);
 	}
 	json_object_set_new(h, "objects", objs);
@@ -170,33 +167,32 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		for (size_t p = 0; p < t->nprocs; p++)
 			if (e->vc[p] != 0)
 				json_object_set_new(vc, t->procs[p].name,
-						    json_integer(e->vc[p]));
+				                    json_integer(e->vc[p]));
 		json_object_set_new(j, "vc", vc);
 	}
 	json_object_set_new(j, "vt", json_integer((json_int_t)e->vt));
-	json_object_set_new(j, "src", e->src ? json_integer(e->src)
-					     : json_null());
+	json_object_set_new(j, "src",
+	                    e->src ? json_integer(e->src) : json_null());
 	json_object_set_new(j, "act", act ? json_string(act) : json_null());
 	switch (e->op) {
 	case LK_OP_WRITE:
 		json_object_set_new(args, "fd", json_integer(e->arg));
-		json_object_set_new(args, "data",
-				    bytes_string(e->data ? e->data : "", e->len));
+		json_object_set_new(
+		        args, "data",
+		        bytes_string(e->data ? e->data : "", e->len));
 		break;
 	case LK_OP_SLEEP:
 		json_object_set_new(args, "ns", json_integer(e->arg));
 		break;
 	case LK_OP_FORK:
 		if (e->ret >= 0 && (size_t)e->arg < t->nprocs)
-			json_object_set_new(
-				args, "child",
-				json_string(t->procs[e->arg].name));
+			json_object_set_new(args, "child",
+			                    json_string(t->procs[e->arg].name));
 		break;
 	case LK_OP_START:
 		if ((size_t)e->arg < t->nprocs)
-			json_object_set_new(
-				args, "parent",
-				json_string(t->procs[e->arg].name));
+			json_object_set_new(args, "parent",
+			                    json_string(t->procs[e->arg].name));
 		break;
 	case LK_OP_EXIT:
 		json_object_set_new(args, "status", json_integer(e->arg));
@@ -217,8 +213,8 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 static int
 put_line(json_t *j, FILE *f)
 {
-	int rc = json_dumpf(j, f, JSON_COMPACT | JSON_PRESERVE_ORDER |
-					  JSON_ENSURE_ASCII);
+	int rc = json_dumpf(
+	        j, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 
 	json_decref(j);
 	if (rc != 0 || fputc('\n', f) == EOF)

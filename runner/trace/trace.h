@@ -15,11 +15,11 @@
 
 /* How a run ended. */
 enum lk_verdict {
-	LK_V_DONE,	  /* every process exited */
-	LK_V_DEADLOCK,	  /* processes left, none could step */
-	LK_V_CRASH,	  /* a process died of a signal or exited non-zero */
-	LK_V_TIMEOUT,	  /* a process did not reach a point in time */
-	LK_V_LIMIT,	  /* the step limit was reached */
+	LK_V_DONE,        /* every process exited */
+	LK_V_DEADLOCK,    /* processes left, none could step */
+	LK_V_CRASH,       /* a process died of a signal or exited non-zero */
+	LK_V_TIMEOUT,     /* a process did not reach a point in time */
+	LK_V_LIMIT,       /* the step limit was reached */
 	LK_V_INTERRUPTED, /* lockstep was told to stop */
 };
 
@@ -42,9 +42,9 @@ struct lk_tev {
 
 struct lk_tproc {
 	char name[LK_NAME_MAX];
-	int parent;	/* process index, -1 declared */
-	int exited;	/* logged an exit */
-	int status;	/* exit status when exited */
+	int parent;     /* process index, -1 declared */
+	int exited;     /* logged an exit */
+	int status;     /* exit status when exited */
 	int blocked_on; /* object it waits on at the end, -1 none */
 };
 
@@ -57,7 +57,7 @@ struct lk_tobj {
 
 struct lk_trace {
 	char *scenario; /* name */
-	char *file;	/* path of the scenario */
+	char *file;     /* path of the scenario */
 	unsigned strategy;
 	uint64_t seed;
 	size_t nprocs;
@@ -68,11 +68,11 @@ struct lk_trace {
 	struct lk_tev *ev;
 
 	enum lk_verdict verdict;
-	int culprit; /* process that crashed or timed out, -1 */
-	int signal;  /* that killed the culprit, 0 none */
-	uint64_t vt; /* virtual time at the end */
+	int culprit;           /* process that crashed or timed out, -1 */
+	int signal;            /* that killed the culprit, 0 none */
+	uint64_t vt;           /* virtual time at the end */
 	unsigned long wall_us; /* wall-clock time of the run */
-	char *output;	       /* everything the processes printed */
+	char *output;          /* everything the processes printed */
 	size_t output_len;
 	char **files; /* final contents per scenario object (files only) */
 	size_t *file_lens;

@@ -52,8 +52,8 @@ lk_trace_vclocks(struct lk_trace *t)
 		uint32_t *v = &pv[(size_t)e->proc * n];
 		int kind = e->blocked || e->ret < 0 ? 0 : sync_kind(e->op);
 		uint32_t *o = e->obj >= 0 && (size_t)e->obj < t->nobjs
-				      ? &ov[(size_t)e->obj * n]
-				      : NULL;
+		                      ? &ov[(size_t)e->obj * n]
+		                      : NULL;
 
 		if (e->op == LK_OP_START)
 			join(v, &born[(size_t)e->proc * n], n);

@@ -1,0 +1,291 @@
+/* Unit tests of the trace: vector clocks, happens-before, the wait-for
+ * cycle finder, deadlock explanations, expectations and labels. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "trace/analysis.h"
+#include "trace/trace.h"
+
+/* A trace of processes A, B and objects s0, s1, out (a file). */
+static struct lk_trace *
+make_trace(size_t nprocs)
+{
+	struct lk_trace *t = lk_trace_new();
+	static const char *const names[] = {"A", "B", "C", "D"};
+
+	t->scenario = strdup("t");
+	t->file = strdup("t.xml");
+	t->nprocs = nprocs;
+	t->procs = calloc(nprocs, sizeof(*t->procs));
+	for (size_t i = 0; i < nprocs; i++) {
+		strcpy(t->procs[i].name, names[i]);
+		t->procs[i].parent = -1;
+		t->procs[i].blocked_on = -1;
+	}
+	t->nobjs = 3;
+	t->objs = calloc(3, sizeof(*t->objs));
+	strcpy(t->objs[0].name, "s0");
+	strcpy(t->objs[1].name, "s1");
+	strcpy(t->objs[2].name, "out");
+	t->objs[2].type = LK_OT_FILE;
+	t->ev = calloc(64, sizeof(*t->ev));
+	return t;
+}
+
+/* Append an event. */
+static struct lk_tev *
+add(struct lk_trace *t, int proc, int op, int obj, int64_t ret, int blocked)
+{
+	struct lk_tev *e = &t->ev[t->nevents];
+
+	e->step = (uint32_t)t->nevents++;
+	e->proc = proc;
+	e->op = op;
+	e->obj = obj;
+	e->ret = ret;
+	e->blocked = blocked;
+	return e;
+}
+
+/* Append a print of text by proc. */
+static void
+add_print(struct lk_trace *t, int proc, const char *text)
+{
+	struct lk_tev *e = add(t, proc, LK_OP_WRITE, -1, 3, 0);
+
+	e->act = LK_ACT_PRINT + 1;
+	e->len = strlen(text) + 1;
+	e->data = malloc(e->len + 1);
+	sprintf(e->data, "%s\n", text);
+}
+
+/* Program order ticks each process; a post releases, a wait acquires. */
+static void
+test_trace_vclock_post_wait(void **state)
+{
+	struct lk_trace *t = make_trace(2);
+
+	(void)state;
+	add(t, 1, LK_OP_SEM_WAIT, 0, -1, 1); /* 0: B blocks on s0 */
+	add(t, 0, LK_OP_SEM_POST, 1, 0, 0);  /* 1: A posts s1 (unrelated) */
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);  /* 2: A posts s0 */
+	add(t, 1, LK_OP_SEM_WAIT, 0, 0, 0);  /* 3: B gets s0 */
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);  /* 4: A posts s0 again */
+	assert_int_equal(lk_trace_vclocks(t), 0);
+	assert_int_equal(t->ev[0].vc[1], 1);
+	assert_int_equal(t->ev[0].vc[0], 0);
+	assert_int_equal(t->ev[2].vc[0], 2);
+	assert_int_equal(t->ev[3].vc[0], 2);
+	assert_int_equal(t->ev[3].vc[1], 2);
+	assert_true(lk_trace_hb(t, 2, 3));
+	assert_true(lk_trace_hb(t, 1, 3));
+	assert_false(lk_trace_hb(t, 0, 2)); /* blocked: no edge */
+	assert_false(lk_trace_hb(t, 3, 4)); /* concurrent */
+	assert_false(lk_trace_hb(t, 4, 3));
+	assert_false(lk_trace_hb(t, 3, 3));
+	lk_trace_free(t);
+}
+
+/* A blocked or failed wait acquires nothing. */
+static void
+test_trace_vclock_failed_wait(void **state)
+{
+	struct lk_trace *t = make_trace(2);
+
+	(void)state;
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);
+	add(t, 1, LK_OP_SEM_TRYWAIT, 0, -1, 0);
+	add(t, 1, LK_OP_SEM_TRYWAIT, 0, 0, 0);
+	assert_int_equal(lk_trace_vclocks(t), 0);
+	assert_false(lk_trace_hb(t, 0, 1));
+	assert_true(lk_trace_hb(t, 0, 2));
+	lk_trace_free(t);
+}
+
+/* A fork hands the parent's clock to the child's start. */
+static void
+test_trace_vclock_fork(void **state)
+{
+	struct lk_trace *t = make_trace(2);
+	struct lk_tev *e;
+
+	(void)state;
+	t->procs[1].parent = 0;
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);
+	e = add(t, 0, LK_OP_FORK, -1, 1, 0);
+	e->arg = 1;
+	e = add(t, 1, LK_OP_START, -1, 0, 0);
+	e->arg = 0;
+	add(t, 0, LK_OP_SEM_POST, 1, 0, 0);
+	assert_int_equal(lk_trace_vclocks(t), 0);
+	assert_true(lk_trace_hb(t, 1, 2));
+	assert_true(lk_trace_hb(t, 0, 2));
+	assert_false(lk_trace_hb(t, 3, 2));
+	assert_int_equal(t->ev[2].vc[0], 2);
+	lk_trace_free(t);
+}
+
+/* Two processes each waiting for what only the other posts: a cycle. */
+static void
+test_trace_cycle_two(void **state)
+{
+	int waits[2] = {1, 0}, exited[2] = {0, 0}, cycle[3];
+	uint64_t rel[3] = {1u << 0, 1u << 1, 0};
+
+	(void)state;
+	assert_int_equal(lk_find_cycle(2, waits, rel, exited, cycle), 2);
+	assert_int_equal(cycle[0], cycle[2]);
+	assert_int_not_equal(cycle[0], cycle[1]);
+}
+
+/* No cycle when the releaser is gone or nobody waits. */
+static void
+test_trace_cycle_none(void **state)
+{
+	int waits[3] = {1, -1, 0}, exited[3] = {0, 0, 0}, cycle[4];
+	uint64_t rel[3] = {1u << 0, 1u << 1, 0};
+
+	(void)state;
+	/* A waits for s1 (posted by B, who runs); C waits for s0 (by A). */
+	assert_int_equal(lk_find_cycle(3, waits, rel, exited, cycle), 0);
+	waits[0] = 2; /* nobody posts object 2 */
+	assert_int_equal(lk_find_cycle(3, waits, rel, exited, cycle), 0);
+}
+
+/* A three-process ring is found whole. */
+static void
+test_trace_cycle_three(void **state)
+{
+	int waits[3] = {0, 1, 2}, exited[3] = {0, 0, 0}, cycle[4];
+	/* A waits s0 posted by B; B waits s1 posted by C; C waits s2 by A. */
+	uint64_t rel[3] = {1u << 1, 1u << 2, 1u << 0};
+
+	(void)state;
+	assert_int_equal(lk_find_cycle(3, waits, rel, exited, cycle), 3);
+	assert_int_equal(cycle[0], cycle[3]);
+	exited[2] = 1;
+	assert_int_equal(lk_find_cycle(3, waits, rel, exited, cycle), 0);
+}
+
+/* The explanation names each blocked process, object, value, releaser. */
+static void
+test_trace_explain_deadlock(void **state)
+{
+	struct lk_trace *t = make_trace(2);
+	char buf[1024];
+
+	(void)state;
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0); /* A posted s0 once before */
+	add(t, 1, LK_OP_SEM_POST, 1, 0, 0); /* B posted s1 once before */
+	t->procs[0].blocked_on = 1;
+	t->procs[1].blocked_on = 0;
+	t->objs[0].value = 0;
+	t->objs[1].value = 0;
+	t->verdict = LK_V_DEADLOCK;
+	lk_explain_deadlock(t, NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "A waits for s1 (0), which only B posts"));
+	assert_non_null(strstr(buf, "B waits for s0 (0), which only A posts"));
+	assert_non_null(strstr(buf, "wait-for cycle: A -> B -> A"));
+	lk_trace_free(t);
+}
+
+/* Expectations: before, output, contents, deadlock; with quantifiers. */
+static void
+test_trace_expectations(void **state)
+{
+	struct lk_trace *t = make_trace(2);
+	struct lk_sc_object objs[3] = {{.name = "s0"},
+	                               {.name = "s1"},
+	                               {.name = "out", .kind = LK_OBJ_FILE}};
+	struct lk_sc_expect x[6] = {
+	        {.kind = LK_EXPECT_BEFORE, .first = "A1", .then = "B1"},
+	        {.kind = LK_EXPECT_BEFORE, .first = "B1", .then = "A1"},
+	        {.kind = LK_EXPECT_OUTPUT, .regex = "^A1\nB1\n$"},
+	        {.kind = LK_EXPECT_CONTENTS, .regex = "^(01)+$", .obj = 2},
+	        {.kind = LK_EXPECT_DEADLOCK, .when = LK_NEVER},
+	        {.kind = LK_EXPECT_DEADLOCK, .when = LK_SOMETIMES},
+	};
+	struct lk_scenario sc = {.name = "t",
+	                         .objects = objs,
+	                         .nobjects = 3,
+	                         .expects = x,
+	                         .nexpects = 6};
+	struct lk_verdict_line v[6];
+
+	(void)state;
+	add_print(t, 0, "A1");
+	add_print(t, 1, "B1");
+	t->output = strdup("A1\nB1\n");
+	t->output_len = 6;
+	t->nfiles = 3;
+	t->files = calloc(3, sizeof(char *));
+	t->file_lens = calloc(3, sizeof(size_t));
+	t->files[2] = strdup("0101");
+	assert_int_equal(lk_expect_eval(t, &sc, v), 1);
+	assert_true(v[0].passed);
+	assert_false(v[1].passed);
+	assert_true(v[2].passed);
+	assert_true(v[3].passed);
+	assert_true(v[4].passed);
+	assert_true(v[5].passed);
+	assert_false(v[5].holds);
+	assert_non_null(strstr(v[1].text, "\"B1\" printed before \"A1\""));
+	t->verdict = LK_V_DEADLOCK;
+	free(t->files[2]);
+	t->files[2] = strdup("0102");
+	assert_int_equal(lk_expect_eval(t, &sc, v), 3);
+	assert_false(v[3].passed);
+	assert_false(v[4].passed);
+	assert_true(v[5].holds);
+	lk_trace_free(t);
+}
+
+/* Labels say what a reader of the interleaving needs. */
+static void
+test_trace_labels(void **state)
+{
+	struct lk_trace *t = make_trace(2);
+	char buf[128];
+	struct lk_tev *e;
+
+	(void)state;
+	add_print(t, 0, "hello");
+	lk_event_label(t, &t->ev[0], buf, sizeof(buf));
+	assert_string_equal(buf, "print hello");
+	e = add(t, 1, LK_OP_SEM_WAIT, 0, -1, 1);
+	lk_event_label(t, e, buf, sizeof(buf));
+	assert_string_equal(buf, "wait s0 (blocked)");
+	e = add(t, 1, LK_OP_SLEEP, -1, 0, 0);
+	e->arg = 250000000;
+	lk_event_label(t, e, buf, sizeof(buf));
+	assert_string_equal(buf, "sleep 250ms");
+	e = add(t, 0, LK_OP_EXIT, -1, 3, 0);
+	e->arg = 3;
+	lk_event_label(t, e, buf, sizeof(buf));
+	assert_string_equal(buf, "exit 3");
+	lk_trace_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_trace_vclock_post_wait),
+	        cmocka_unit_test(test_trace_vclock_failed_wait),
+	        cmocka_unit_test(test_trace_vclock_fork),
+	        cmocka_unit_test(test_trace_cycle_two),
+	        cmocka_unit_test(test_trace_cycle_none),
+	        cmocka_unit_test(test_trace_cycle_three),
+	        cmocka_unit_test(test_trace_explain_deadlock),
+	        cmocka_unit_test(test_trace_expectations),
+	        cmocka_unit_test(test_trace_labels),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
