@@ -1,0 +1,42 @@
+/*
+ * Internal to runner/scenario: the cross-checks the schema cannot make,
+ * called by scenario.c while it builds the model in document order, so the
+ * first error reported is the first in the file. Each check returns 0, or
+ * -1 with err filled as "path:line: what was found, what was expected".
+ */
+#ifndef LK_SCENARIO_CHECK_H
+#define LK_SCENARIO_CHECK_H
+
+#include <stdint.h>
+
+#include "lockstep/lockstep.h"
+#include "scenario/scenario.h"
+
+/* check.c */
+int lk__sc_fail(struct lk_err *err, const char *path, long line,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int lk__check_object(const struct lk_scenario *sc, enum lk_obj_kind kind,
+                     const char *name, const char *fpath, long line,
+                     struct lk_err *err);
+int lk__check_sem_value(const struct lk_scenario *sc, const char *name,
+                        const char *value, long line, unsigned *out,
+                        struct lk_err *err);
+int lk__check_process(const struct lk_scenario *sc, const char *name,
+                      const char *count, long line, unsigned *n,
+                      struct lk_err *err);
+int lk__check_ref(const struct lk_scenario *sc, const char *elem,
+                  const char *name, enum lk_obj_kind kind, long line, int *obj,
+                  struct lk_err *err);
+int lk__check_sleep(const struct lk_scenario *sc, const char *dur, long line,
+                    uint64_t *ns, struct lk_err *err);
+int lk__check_repeat(const struct lk_scenario *sc, const char *times, int depth,
+                     long line, unsigned *out, struct lk_err *err);
+int lk__check_regex(const struct lk_scenario *sc, const char *elem,
+                    const char *regex, long line, struct lk_err *err);
+int lk__check_printed(const struct lk_scenario *sc, const char *attr,
+                      const char *text, long line, struct lk_err *err);
+
+/* duration.c */
+const char *lk__duration_problem(const char *s);
+
+#endif

@@ -1,0 +1,845 @@
+/*
+ * Scenario files: read, parsed by libxml2 (never a DTD, an entity or the
+ * network), validated against the embedded schema, cross-checked by
+ * check.c and turned into the plain structs of scenario.h. Only the first
+ * error is reported, in the form "path:line: what was found, what was
+ * expected"; libxml2 itself is never allowed to print.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlschemas.h>
+
+#include "scenario/check.h"
+#include "scenario/scenario.h"
+
+/* Scenarios are small; anything bigger is a mistake (or /dev/zero). */
+#define MAX_FILE_SIZE (16 * 1024 * 1024)
+
+/* libxml2 2.12 made the error passed to handlers const. */
+#if LIBXML_VERSION >= 21200
+#define XML_ERROR_CONST const
+#else
+#define XML_ERROR_CONST
+#endif
+
+/* One parse: where messages go; the first error wins. */
+struct parse {
+	const char *path;
+	struct lk_err *err;
+	int failed;
+};
+
+/* The compiled schema, kept for the next parse. */
+static xmlSchemaPtr schema;
+
+/* Fill err for an allocation failure; returns -1. */
+static int
+oom(struct lk_err *err)
+{
+	lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+	return -1;
+}
+
+/* Grammar rules named at the start of libxml2 parser messages. */
+static const struct {
+	const char *prefix, *words;
+} rules[] = {
+        {"AttValue: ", "attribute value"},
+        {"EntityRef: ", "entity reference"},
+        {"CharRef: ", "character reference"},
+        {"StartTag: ", "start tag"},
+        {"EndTag: ", "end tag"},
+};
+
+/*
+ * Copy a libxml2 message into out in our style: one line, no final full
+ * stop, no "[facet 'x'] " prefix, sentences joined by "; " and begun in
+ * lower case. Quoted text ('...') is copied as is.
+ */
+static void
+tidy(const char *in, char *out, size_t size)
+{
+	const char *first = in != NULL ? in : "unknown error", *p = first, *q;
+	int quoted = 0, start = 1;
+	size_t o = 0, i;
+
+	/* Some parser messages start with the grammar rule that failed. */
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		if (strncmp(p, rules[i].prefix, strlen(rules[i].prefix)) == 0) {
+			o = (size_t)snprintf(out, size, "%s: ", rules[i].words);
+			p += strlen(rules[i].prefix);
+			break;
+		}
+	}
+	/* Others with the C function that failed: "xmlParseCharRef: ". */
+	if (o == 0 && strncmp(p, "xml", 3) == 0 &&
+	    (q = strchr(p, ':')) != NULL && q[1] == ' ' &&
+	    memchr(p, ' ', (size_t)(q - p)) == NULL)
+		p = q + 2;
+	if (o >= size)
+		o = size - 1;
+	while (*p != '\0' && o + 1 < size) {
+		if (!quoted && strncmp(p, "[facet '", 8) == 0 &&
+		    (q = strstr(p, "'] ")) != NULL) {
+			p = q + 3;
+			continue;
+		}
+		/* A quote, unless it is the apostrophe of "couldn't". */
+		if (*p == '\'' &&
+		    !(p != first && isalpha((unsigned char)p[-1]) &&
+		      isalpha((unsigned char)p[1])))
+			quoted = !quoted;
+		if (!quoted && p[0] == '.' && p[1] == ' ') {
+			out[o++] = ';';
+			p++;
+			start = 1;
+			continue;
+		}
+		if (!quoted && p[0] == ':' && p[1] == ' ') {
+			out[o++] = *p++;
+			start = 1;
+			continue;
+		}
+		if (start && !quoted && *p >= 'A' && *p <= 'Z' && p[1] >= 'a' &&
+		    p[1] <= 'z')
+			out[o++] = (char)(*p - 'A' + 'a');
+		else
+			out[o++] = *p == '\n' || *p == '\t' ? ' ' : *p;
+		if (*p != ' ')
+			start = 0;
+		p++;
+	}
+	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '.'))
+		o--;
+	out[o] = '\0';
+}
+
+/* libxml2 error handler: keep the first error as "path:line: message". */
+static void
+on_xml_error(void *data, XML_ERROR_CONST xmlError *e)
+{
+	struct parse *ps = data;
+	char msg[sizeof(ps->err->msg)];
+	int line;
+
+	if (ps->failed || e == NULL || e->level == XML_ERR_WARNING)
+		return;
+	ps->failed = 1;
+	line = e->line > 0 ? e->line : 1;
+	if (e->code == XML_ERR_DOCUMENT_EMPTY) {
+		snprintf(msg, sizeof(msg),
+		         "no root element found, expected "
+		         "a <scenario> document");
+	} else if (e->code == XML_ERR_TAG_NOT_FINISHED && e->str1 != NULL &&
+	           e->int1 > 0) {
+		/* Name the line of the open tag, not the end of the file. */
+		line = e->int1;
+		snprintf(msg, sizeof(msg),
+		         "<%s> is never closed, expected </%s> before the "
+		         "end of the file",
+		         e->str1, e->str1);
+	} else if (e->code == XML_ERR_GT_REQUIRED && e->str1 != NULL &&
+	           e->int1 > 0) {
+		line = e->int1;
+		snprintf(msg, sizeof(msg),
+		         "the start tag <%s is never finished, expected > or "
+		         "/>",
+		         e->str1);
+	} else if (e->code == XML_ERR_TAG_NAME_MISMATCH && e->str1 != NULL &&
+	           e->str2 != NULL && e->int1 > 0) {
+		snprintf(msg, sizeof(msg),
+		         "</%s> does not match <%s> on line %d, expected "
+		         "</%s>",
+		         e->str2, e->str1, e->int1, e->str1);
+	} else {
+		tidy(e->message, msg, sizeof(msg));
+	}
+	lk__sc_fail(ps->err, ps->path, line, "%s", msg);
+}
+
+/* Generic libxml2 error handler: say nothing (structured ones report). */
+static void
+on_generic_error(void *data, const char *fmt, ...)
+{
+	(void)data;
+	(void)fmt;
+}
+
+/*
+ * SAX hook for <!DOCTYPE: scenarios never need one, and refusing it here,
+ * before the internal subset is read, means no entity is ever declared,
+ * let alone expanded or fetched.
+ */
+static void
+on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+           const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse *ps = ctxt->_private;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	if (!ps->failed) {
+		ps->failed = 1;
+		lk__sc_fail(ps->err, ps->path, xmlSAX2GetLineNumber(ctxt),
+		            "DOCTYPE declarations are not allowed in "
+		            "scenarios");
+	}
+	xmlStopParser(ctxt);
+}
+
+/* Parse buf into a tree; NULL with err filled on any error. */
+static xmlDocPtr
+read_doc(struct parse *ps, const char *buf, size_t len)
+{
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc;
+
+	if ((ctxt = xmlNewParserCtxt()) == NULL) {
+		oom(ps->err);
+		return NULL;
+	}
+	ctxt->_private = ps;
+	ctxt->sax->internalSubset = on_doctype;
+	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL,
+	                        XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlFreeParserCtxt(ctxt);
+	if (ps->failed || doc == NULL) {
+		if (!ps->failed)
+			lk__sc_fail(ps->err, ps->path, 1,
+			            "cannot parse the file, expected a "
+			            "<scenario> document");
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* Schema-compiler error handler: the embedded schema itself is broken. */
+static void
+on_schema_error(void *data, XML_ERROR_CONST xmlError *e)
+{
+	struct parse *ps = data;
+	char msg[512];
+
+	if (ps->failed || e == NULL || e->level == XML_ERR_WARNING)
+		return;
+	ps->failed = 1;
+	tidy(e->message, msg, sizeof(msg));
+	lk_err_set(ps->err, LK_EXIT_INTERNAL, "embedded schema, line %d: %s",
+	           e->line, msg);
+}
+
+/* Validate doc against the schema (compiled on first use); 0 or -1. */
+static int
+validate(struct parse *ps, xmlDocPtr doc)
+{
+	xmlSchemaParserCtxtPtr pctxt;
+	xmlSchemaValidCtxtPtr vctxt;
+	int rc;
+
+	if (schema == NULL) {
+		pctxt = xmlSchemaNewMemParserCtxt(lk_schema_xsd,
+		                                  (int)lk_schema_xsd_len);
+		if (pctxt == NULL)
+			return oom(ps->err);
+		xmlSchemaSetParserStructuredErrors(pctxt, on_schema_error, ps);
+		schema = xmlSchemaParse(pctxt);
+		xmlSchemaFreeParserCtxt(pctxt);
+		if (schema == NULL) {
+			if (!ps->failed)
+				lk_err_set(ps->err, LK_EXIT_INTERNAL,
+				           "cannot compile the embedded "
+				           "schema");
+			return -1;
+		}
+	}
+	if ((vctxt = xmlSchemaNewValidCtxt(schema)) == NULL)
+		return oom(ps->err);
+	xmlSchemaSetValidStructuredErrors(vctxt, on_xml_error, ps);
+	rc = xmlSchemaValidateDoc(vctxt, doc);
+	xmlSchemaFreeValidCtxt(vctxt);
+	if (rc == 0)
+		return 0;
+	if (!ps->failed)
+		lk_err_set(ps->err, LK_EXIT_INTERNAL,
+		           "%s: schema validation failed (libxml2 error %d)",
+		           ps->path, rc);
+	return -1;
+}
+
+/* The first element among n and its next siblings, or NULL. */
+static xmlNode *
+element(xmlNode *n)
+{
+	while (n != NULL && n->type != XML_ELEMENT_NODE)
+		n = n->next;
+	return n;
+}
+
+/* Whether element n is called name. */
+static int
+is(const xmlNode *n, const char *name)
+{
+	return strcmp((const char *)n->name, name) == 0;
+}
+
+/* Number of element children of n. */
+static size_t
+count_elements(xmlNode *n)
+{
+	size_t k = 0;
+
+	for (n = element(n->children); n != NULL; n = element(n->next))
+		k++;
+	return k;
+}
+
+/*
+ * The value of attribute name on n, or NULL when absent. Without a DTD
+ * there are no entity references, so the parser gives each attribute at
+ * most one text node: the value can be returned without a copy.
+ */
+static const char *
+attr(const xmlNode *n, const char *name)
+{
+	const xmlAttr *a;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (a->ns != NULL || strcmp((const char *)a->name, name) != 0)
+			continue;
+		if (a->children == NULL || a->children->content == NULL)
+			return "";
+		return (const char *)a->children->content;
+	}
+	return NULL;
+}
+
+/* The text and CDATA inside n, verbatim, in a malloc'd string. */
+static char *
+text_of(const xmlNode *n)
+{
+	const xmlNode *c;
+	size_t len = 0;
+	char *s;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if ((c->type == XML_TEXT_NODE ||
+		     c->type == XML_CDATA_SECTION_NODE) &&
+		    c->content != NULL)
+			len += strlen((const char *)c->content);
+	}
+	if ((s = malloc(len + 1)) == NULL)
+		return NULL;
+	len = 0;
+	for (c = n->children; c != NULL; c = c->next) {
+		if ((c->type == XML_TEXT_NODE ||
+		     c->type == XML_CDATA_SECTION_NODE) &&
+		    c->content != NULL) {
+			strcpy(s + len, (const char *)c->content);
+			len += strlen(s + len);
+		}
+	}
+	s[len] = '\0';
+	return s;
+}
+
+/* Line of element n, as the model stores it. */
+static int
+line_of(const xmlNode *n)
+{
+	long line = xmlGetLineNo(n);
+
+	return line > 0 && line <= INT_MAX ? (int)line : 0;
+}
+
+/* Free n actions and their bodies, then the array. */
+static void
+free_actions(struct lk_sc_action *acts, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(acts[i].text);
+		free_actions(acts[i].body, acts[i].nbody);
+	}
+	free(acts);
+}
+
+/* Deep-copy n actions into *out, *nout; 0 or -1 when out of memory. */
+static int
+copy_actions(const struct lk_sc_action *src, size_t n,
+             struct lk_sc_action **out, size_t *nout)
+{
+	struct lk_sc_action *d;
+	size_t i;
+
+	*nout = 0;
+	if ((*out = calloc(n > 0 ? n : 1, sizeof(**out))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		/* Count it first, so a failure frees what was copied. */
+		d = &(*out)[(*nout)++];
+		*d = src[i];
+		d->text = NULL;
+		d->body = NULL;
+		d->nbody = 0;
+		if (src[i].text != NULL &&
+		    (d->text = strdup(src[i].text)) == NULL)
+			return -1;
+		if (src[i].kind == LK_ACT_REPEAT &&
+		    copy_actions(src[i].body, src[i].nbody, &d->body,
+		                 &d->nbody) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int build_actions(struct lk_scenario *sc, xmlNode *parent, int depth,
+                         struct lk_sc_action **out, size_t *nout,
+                         struct lk_err *err);
+
+/* Fill a from action element c at repeat depth; 0 or -1. */
+static int
+build_action(struct lk_scenario *sc, xmlNode *c, int depth,
+             struct lk_sc_action *a, struct lk_err *err)
+{
+	const char *elem = (const char *)c->name;
+
+	if (is(c, "post") || is(c, "wait") || is(c, "trywait")) {
+		a->kind = is(c, "post")   ? LK_ACT_POST
+		          : is(c, "wait") ? LK_ACT_WAIT
+		                          : LK_ACT_TRYWAIT;
+		return lk__check_ref(sc, elem, attr(c, "sem"), LK_OBJ_SEM,
+		                     a->line, &a->obj, err);
+	}
+	if (is(c, "print") || is(c, "write")) {
+		a->kind = is(c, "print") ? LK_ACT_PRINT : LK_ACT_WRITE;
+		if (a->kind == LK_ACT_WRITE &&
+		    lk__check_ref(sc, elem, attr(c, "file"), LK_OBJ_FILE,
+		                  a->line, &a->obj, err) < 0)
+			return -1;
+		if ((a->text = text_of(c)) == NULL)
+			return oom(err);
+		return 0;
+	}
+	if (is(c, "sleep")) {
+		a->kind = LK_ACT_SLEEP;
+		return lk__check_sleep(sc, attr(c, "for"), a->line, &a->ns,
+		                       err);
+	}
+	if (is(c, "repeat")) {
+		a->kind = LK_ACT_REPEAT;
+		if (lk__check_repeat(sc, attr(c, "times"), depth + 1, a->line,
+		                     &a->times, err) < 0)
+			return -1;
+		return build_actions(sc, c, depth + 1, &a->body, &a->nbody,
+		                     err);
+	}
+	return lk__sc_fail(err, sc->path, a->line, "unexpected <%s>", elem);
+}
+
+/* Build the actions inside parent into *out, *nout; 0 or -1. */
+static int
+build_actions(struct lk_scenario *sc, xmlNode *parent, int depth,
+              struct lk_sc_action **out, size_t *nout, struct lk_err *err)
+{
+	struct lk_sc_action *a;
+	size_t n = count_elements(parent);
+	xmlNode *c;
+
+	*nout = 0;
+	if ((*out = calloc(n > 0 ? n : 1, sizeof(**out))) == NULL)
+		return oom(err);
+	for (c = element(parent->children); c != NULL; c = element(c->next)) {
+		/* Count it first, so a failure frees what it holds. */
+		a = &(*out)[(*nout)++];
+		a->obj = -1;
+		a->line = line_of(c);
+		if (build_action(sc, c, depth, a, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Add the semaphore or file declared by element n; 0 or -1. */
+static int
+build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
+{
+	enum lk_obj_kind kind = is(n, "semaphore") ? LK_OBJ_SEM : LK_OBJ_FILE;
+	const char *name = attr(n, "name"), *path = NULL, *k;
+	struct lk_sc_object *o;
+	int line = line_of(n);
+	unsigned value = 0;
+
+	if (kind == LK_OBJ_FILE && (path = attr(n, "path")) == NULL)
+		path = name;
+	if (lk__check_object(sc, kind, name, path, line, err) < 0)
+		return -1;
+	if (kind == LK_OBJ_SEM &&
+	    lk__check_sem_value(sc, name, attr(n, "value"), line, &value, err) <
+	            0)
+		return -1;
+	o = &sc->objects[sc->nobjects++];
+	o->kind = kind;
+	o->line = line;
+	if ((o->name = strdup(name)) == NULL)
+		return oom(err);
+	if (kind == LK_OBJ_FILE) {
+		if ((o->u.file.path = strdup(path)) == NULL)
+			return oom(err);
+		return 0;
+	}
+	k = attr(n, "kind");
+	o->u.sem.kind = k != NULL && strcmp(k, "unnamed") == 0 ? LK_SEM_UNNAMED
+	                                                       : LK_SEM_NAMED;
+	o->u.sem.value = value;
+	return 0;
+}
+
+/* Add the process (or its count instances) declared by n; 0 or -1. */
+static int
+build_process(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
+{
+	const char *name = attr(n, "name"), *count = attr(n, "count");
+	struct lk_sc_process *p, *first = NULL;
+	int line = line_of(n);
+	unsigned k, i;
+
+	if (lk__check_process(sc, name, count, line, &k, err) < 0)
+		return -1;
+	for (i = 1; i <= k; i++) {
+		p = &sc->procs[sc->nprocs++];
+		p->line = line;
+		if (count == NULL)
+			p->name = strdup(name);
+		else if (asprintf(&p->name, "%s.%u", name, i) < 0)
+			p->name = NULL;
+		if (p->name == NULL)
+			return oom(err);
+		if (first == NULL) {
+			first = p;
+			if (build_actions(sc, n, 0, &p->actions, &p->nactions,
+			                  err) < 0)
+				return -1;
+		} else if (copy_actions(first->actions, first->nactions,
+		                        &p->actions, &p->nactions) < 0) {
+			return oom(err);
+		}
+	}
+	return 0;
+}
+
+/* Fill e from expectation element c; 0 or -1. */
+static int
+build_expect(struct lk_scenario *sc, xmlNode *c, struct lk_sc_expect *e,
+             struct lk_err *err)
+{
+	const char *elem = (const char *)c->name, *when = attr(c, "when");
+	const char *first, *then, *re;
+
+	e->when = when == NULL || strcmp(when, "always") == 0 ? LK_ALWAYS
+	          : strcmp(when, "sometimes") == 0            ? LK_SOMETIMES
+	                                                      : LK_NEVER;
+	if (is(c, "before")) {
+		e->kind = LK_EXPECT_BEFORE;
+		first = attr(c, "first");
+		then = attr(c, "then");
+		if (lk__check_printed(sc, "first", first, e->line, err) < 0 ||
+		    lk__check_printed(sc, "then", then, e->line, err) < 0)
+			return -1;
+		if ((e->first = strdup(first)) == NULL ||
+		    (e->then = strdup(then)) == NULL)
+			return oom(err);
+		return 0;
+	}
+	if (is(c, "deadlock")) {
+		e->kind = LK_EXPECT_DEADLOCK;
+		return 0;
+	}
+	e->kind = is(c, "output") ? LK_EXPECT_OUTPUT : LK_EXPECT_CONTENTS;
+	if (e->kind == LK_EXPECT_CONTENTS &&
+	    lk__check_ref(sc, elem, attr(c, "file"), LK_OBJ_FILE, e->line,
+	                  &e->obj, err) < 0)
+		return -1;
+	re = attr(c, "matches");
+	if (lk__check_regex(sc, elem, re, e->line, err) < 0)
+		return -1;
+	if ((e->regex = strdup(re)) == NULL)
+		return oom(err);
+	return 0;
+}
+
+/* Add the expectations inside <expect> n; 0 or -1. */
+static int
+build_expects(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
+{
+	size_t k = count_elements(n);
+	struct lk_sc_expect *e;
+	xmlNode *c;
+
+	if ((sc->expects = calloc(k > 0 ? k : 1, sizeof(*e))) == NULL)
+		return oom(err);
+	for (c = element(n->children); c != NULL; c = element(c->next)) {
+		e = &sc->expects[sc->nexpects++];
+		e->obj = -1;
+		e->line = line_of(c);
+		if (build_expect(sc, c, e, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The description's text without surrounding blanks, malloc'd. */
+static char *
+description(const xmlNode *n)
+{
+	char *s, *b, *e;
+
+	if ((s = text_of(n)) == NULL)
+		return NULL;
+	for (b = s; *b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'; b++)
+		;
+	for (e = b + strlen(b); e > b && (e[-1] == ' ' || e[-1] == '\t' ||
+	                                  e[-1] == '\n' || e[-1] == '\r');
+	     e--)
+		;
+	memmove(s, b, (size_t)(e - b));
+	s[e - b] = '\0';
+	return s;
+}
+
+/* Build sc from a valid <scenario> root, in document order; 0 or -1. */
+static int
+build(struct lk_scenario *sc, xmlNode *root, struct lk_err *err)
+{
+	size_t nobj = 0;
+	xmlNode *c;
+
+	if ((sc->name = strdup(attr(root, "name"))) == NULL)
+		return oom(err);
+	for (c = element(root->children); c != NULL; c = element(c->next)) {
+		if (is(c, "semaphore") || is(c, "file"))
+			nobj++;
+	}
+	if (nobj > LK_MAX_DECLARED)
+		nobj = LK_MAX_DECLARED;
+	sc->objects = calloc(nobj > 0 ? nobj : 1, sizeof(*sc->objects));
+	sc->procs = calloc(LK_MAX_PROCS, sizeof(*sc->procs));
+	if (sc->objects == NULL || sc->procs == NULL)
+		return oom(err);
+	for (c = element(root->children); c != NULL; c = element(c->next)) {
+		if (is(c, "description")) {
+			if ((sc->description = description(c)) == NULL)
+				return oom(err);
+		} else if (is(c, "semaphore") || is(c, "file")) {
+			if (build_object(sc, c, err) < 0)
+				return -1;
+		} else if (is(c, "process")) {
+			if (build_process(sc, c, err) < 0)
+				return -1;
+		} else if (is(c, "expect")) {
+			if (build_expects(sc, c, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Whether buf holds nothing but blanks. */
+static int
+blank(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+		    buf[i] != '\r')
+			return 0;
+	}
+	return 1;
+}
+
+/* Parse, validate and cross-check the scenario in buf; 0 or -1. */
+int
+lk_scenario_parse(const char *buf, size_t len, const char *path,
+                  struct lk_scenario **out, struct lk_err *err)
+{
+	xmlStructuredErrorFunc old_serror;
+	xmlGenericErrorFunc old_error;
+	void *old_sctx, *old_ctx;
+	struct lk_scenario *sc = NULL;
+	struct parse ps;
+	xmlDocPtr doc = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	ps.path = path != NULL ? path : "(buffer)";
+	ps.err = err;
+	ps.failed = 0;
+	if (buf == NULL || blank(buf, len))
+		return lk__sc_fail(err, ps.path, 1,
+		                   "the file is empty, expected a <scenario> "
+		                   "document");
+	if (len > INT_MAX)
+		return lk__sc_fail(err, ps.path, 1,
+		                   "the file has %zu bytes, expected at most "
+		                   "%d",
+		                   len, INT_MAX);
+
+	/* Route every libxml2 message to us for the duration. */
+	xmlInitParser();
+	old_serror = xmlStructuredError;
+	old_sctx = xmlStructuredErrorContext;
+	old_error = xmlGenericError;
+	old_ctx = xmlGenericErrorContext;
+	xmlSetStructuredErrorFunc(&ps, on_xml_error);
+	xmlSetGenericErrorFunc(NULL, on_generic_error);
+
+	if ((doc = read_doc(&ps, buf, len)) == NULL || validate(&ps, doc) < 0)
+		goto out;
+	if ((sc = calloc(1, sizeof(*sc))) == NULL ||
+	    (sc->path = strdup(ps.path)) == NULL) {
+		oom(err);
+		goto out;
+	}
+	if (build(sc, xmlDocGetRootElement(doc), err) < 0)
+		goto out;
+	*out = sc;
+	sc = NULL;
+	rc = 0;
+out:
+	xmlSetStructuredErrorFunc(old_sctx, old_serror);
+	xmlSetGenericErrorFunc(old_ctx, old_error);
+	lk_scenario_free(sc);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* Read the whole file at path into a malloc'd *buf; 0 or -1. */
+static int
+read_file(const char *path, char **buf, size_t *len, struct lk_err *err)
+{
+	size_t size = 4096, used = 0;
+	char *b = NULL, *nb;
+	ssize_t got;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s", path,
+		           strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (used == size || b == NULL) {
+			if (b != NULL)
+				size *= 2;
+			if (size > MAX_FILE_SIZE + 1)
+				size = MAX_FILE_SIZE + 1;
+			if ((nb = realloc(b, size)) == NULL) {
+				oom(err);
+				goto out;
+			}
+			b = nb;
+		}
+		got = read(fd, b + used, size - used);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s",
+			           path, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		used += (size_t)got;
+		if (used > MAX_FILE_SIZE) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s: cannot read: the file is larger than "
+			           "%d MiB",
+			           path, MAX_FILE_SIZE >> 20);
+			goto out;
+		}
+	}
+	*buf = b;
+	*len = used;
+	b = NULL;
+	rc = 0;
+out:
+	free(b);
+	close(fd);
+	return rc;
+}
+
+/* Load, validate and cross-check the scenario file at path; 0 or -1. */
+int
+lk_scenario_load(const char *path, struct lk_scenario **out, struct lk_err *err)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
+	*out = NULL;
+	if (read_file(path, &buf, &len, err) < 0)
+		return -1;
+	rc = lk_scenario_parse(buf, len, path, out, err);
+	free(buf);
+	return rc;
+}
+
+/* Free a scenario and everything it owns; NULL is allowed. */
+void
+lk_scenario_free(struct lk_scenario *sc)
+{
+	size_t i;
+
+	if (sc == NULL)
+		return;
+	for (i = 0; i < sc->nobjects; i++) {
+		free(sc->objects[i].name);
+		if (sc->objects[i].kind == LK_OBJ_FILE)
+			free(sc->objects[i].u.file.path);
+	}
+	for (i = 0; i < sc->nprocs; i++) {
+		free(sc->procs[i].name);
+		free_actions(sc->procs[i].actions, sc->procs[i].nactions);
+	}
+	for (i = 0; i < sc->nexpects; i++) {
+		free(sc->expects[i].first);
+		free(sc->expects[i].then);
+		free(sc->expects[i].regex);
+	}
+	free(sc->objects);
+	free(sc->procs);
+	free(sc->expects);
+	free(sc->description);
+	free(sc->name);
+	free(sc->path);
+	free(sc);
+}
+
+/* Index of the object called name, or -1. */
+int
+lk_scenario_find_object(const struct lk_scenario *sc, const char *name)
+{
+	size_t i;
+
+	if (sc == NULL || name == NULL)
+		return -1;
+	for (i = 0; i < sc->nobjects; i++) {
+		if (strcmp(sc->objects[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}

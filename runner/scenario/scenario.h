@@ -1,0 +1,136 @@
+/*
+ * The scenario model: a scenario XML file parsed, validated against the
+ * schema (scenarios/lockstep.xsd, embedded in the binary) and cross-checked,
+ * as plain C structs. Nothing here starts a process.
+ */
+#ifndef LK_SCENARIO_H
+#define LK_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockstep/lockstep.h"
+
+#define LK_MAX_PROCS    64  /* processes in one run, forks included */
+#define LK_MAX_OBJECTS  256 /* declared plus discovered objects */
+#define LK_MAX_DECLARED 192 /* declared objects of one scenario */
+#define LK_NAME_MAX     48  /* a logical name, NUL included */
+#define LK_MAX_REPEAT   1000000
+#define LK_MAX_DEPTH    16 /* nesting of <repeat> */
+
+/* Kinds of declared object; later issues add pipes, FIFOs, shm, locks. */
+enum lk_obj_kind {
+	LK_OBJ_SEM,  /* a POSIX semaphore */
+	LK_OBJ_FILE, /* a regular file in the run's work directory */
+};
+
+enum lk_sem_kind {
+	LK_SEM_NAMED,   /* sem_open, private name per run */
+	LK_SEM_UNNAMED, /* sem_init(pshared=1) in shared memory */
+};
+
+struct lk_sc_object {
+	enum lk_obj_kind kind;
+	char *name; /* logical name, unique among objects */
+	int line;   /* line of the declaration */
+	union {
+		struct {
+			enum lk_sem_kind kind;
+			unsigned value; /* initial value, <= SEM_VALUE_MAX */
+		} sem;
+		struct {
+			char *path; /* relative to the work directory */
+		} file;
+	} u;
+};
+
+enum lk_act_kind {
+	LK_ACT_PRINT,   /* text plus newline to standard output */
+	LK_ACT_POST,    /* sem_post */
+	LK_ACT_WAIT,    /* sem_wait */
+	LK_ACT_TRYWAIT, /* sem_trywait */
+	LK_ACT_WRITE,   /* write text (verbatim) to a declared file */
+	LK_ACT_SLEEP,   /* nanosleep, on the virtual clock */
+	LK_ACT_REPEAT,  /* the body, times times */
+};
+
+struct lk_sc_action {
+	enum lk_act_kind kind;
+	int line;
+	int obj;        /* index into scenario objects, -1 when none */
+	char *text;     /* print, write */
+	uint64_t ns;    /* sleep */
+	unsigned times; /* repeat */
+	struct lk_sc_action *body; /* repeat */
+	size_t nbody;
+};
+
+struct lk_sc_process {
+	char *name; /* "A", or "writer.3" for instance 3 of count="5" */
+	int line;
+	struct lk_sc_action *actions;
+	size_t nactions;
+};
+
+enum lk_expect_kind {
+	LK_EXPECT_BEFORE,   /* print first happens before print then */
+	LK_EXPECT_OUTPUT,   /* the whole output matches a regex */
+	LK_EXPECT_CONTENTS, /* a file's final contents match a regex */
+	LK_EXPECT_DEADLOCK, /* the run deadlocks */
+};
+
+/* How an expectation is judged over many runs (explore). */
+enum lk_quant {
+	LK_ALWAYS,
+	LK_SOMETIMES,
+	LK_NEVER,
+};
+
+struct lk_sc_expect {
+	enum lk_expect_kind kind;
+	enum lk_quant when;
+	int line;
+	char *first, *then; /* before */
+	char *regex;        /* output, contents: POSIX extended */
+	int obj;            /* contents: the file object, else -1 */
+};
+
+struct lk_scenario {
+	char *path; /* as given by the user */
+	char *name;
+	char *description; /* NULL when absent */
+	struct lk_sc_object *objects;
+	size_t nobjects;
+	struct lk_sc_process *procs;
+	size_t nprocs;
+	struct lk_sc_expect *expects;
+	size_t nexpects;
+};
+
+/*
+ * Parse, validate and cross-check the scenario at path. Returns 0 and sets
+ * *out, or -1 with err filled ("path:line: what was found, what was
+ * expected", status LK_EXIT_USAGE; LK_EXIT_INTERNAL for out of memory).
+ */
+int lk_scenario_load(const char *path, struct lk_scenario **out,
+                     struct lk_err *err);
+
+/* The same from a buffer; path is only used in messages. */
+int lk_scenario_parse(const char *buf, size_t len, const char *path,
+                      struct lk_scenario **out, struct lk_err *err);
+
+/* Free a scenario and everything it owns; NULL is allowed. */
+void lk_scenario_free(struct lk_scenario *sc);
+
+/* Index of the object called name, or -1. */
+int lk_scenario_find_object(const struct lk_scenario *sc, const char *name);
+
+/* Parse a duration such as "1s", "250ms", "10us", "5ns", "1.5s" into ns;
+ * returns 0 or -1 when malformed or above one day. */
+int lk_parse_duration(const char *s, uint64_t *ns);
+
+/* The schema, embedded at build time from scenarios/lockstep.xsd. */
+extern const char lk_schema_xsd[];
+extern const size_t lk_schema_xsd_len;
+
+#endif

@@ -1,0 +1,1215 @@
+/* Unit tests for runner/scenario: the model, the schema and every error. */
+#include <sys/stat.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
+
+#include "scenario/scenario.h"
+
+#ifndef LK_TEST_BAD_DIR
+#define LK_TEST_BAD_DIR "tests/bad"
+#endif
+
+/* libxml2 2.12 made the error passed to handlers const. */
+#if LIBXML_VERSION >= 21200
+#define ERROR_CONST const
+#else
+#define ERROR_CONST
+#endif
+
+/* The example from the language description, one element per line. */
+static const char rendezvous[] =
+        "<scenario name=\"rendezvous\" version=\"1\">\n"       /* 1 */
+        "  <description>Two processes meet.</description>\n"   /* 2 */
+        "  <semaphore name=\"a_arrived\" value=\"0\"/>\n"      /* 3 */
+        "  <semaphore name=\"b_arrived\" kind=\"unnamed\"/>\n" /* 4 */
+        "  <file name=\"out\" path=\"out.txt\"/>\n"            /* 5 */
+        "  <process name=\"A\">\n"                             /* 6 */
+        "    <print>A1</print>\n"                              /* 7 */
+        "    <post sem=\"a_arrived\"/>\n"                      /* 8 */
+        "    <wait sem=\"b_arrived\"/>\n"                      /* 9 */
+        "    <print>A2</print>\n"                              /* 10 */
+        "  </process>\n"                                       /* 11 */
+        "  <process name=\"B\">\n"                             /* 12 */
+        "    <print>B1</print>\n"                              /* 13 */
+        "    <post sem=\"b_arrived\"/>\n"                      /* 14 */
+        "    <wait sem=\"a_arrived\"/>\n"                      /* 15 */
+        "    <print>B2</print>\n"                              /* 16 */
+        "  </process>\n"                                       /* 17 */
+        "  <expect>\n"                                         /* 18 */
+        "    <before first=\"A1\" then=\"B2\"/>\n"             /* 19 */
+        "  </expect>\n"                                        /* 20 */
+        "</scenario>\n";
+
+/* Parse xml (NUL-terminated) as "t.xml"; returns the scenario or NULL. */
+static struct lk_scenario *
+parse(const char *xml, struct lk_err *err)
+{
+	struct lk_scenario *sc = NULL;
+
+	memset(err, 0, sizeof(*err));
+	if (lk_scenario_parse(xml, strlen(xml), "t.xml", &sc, err) < 0) {
+		assert_null(sc);
+		return NULL;
+	}
+	assert_non_null(sc);
+	return sc;
+}
+
+/* Parse xml, which must be valid, failing the test with the message. */
+static struct lk_scenario *
+parse_ok(const char *xml)
+{
+	struct lk_scenario *sc;
+	struct lk_err err;
+
+	if ((sc = parse(xml, &err)) == NULL)
+		fail_msg("unexpected error: %s", err.msg);
+	return sc;
+}
+
+/* Parse xml, which must fail at line with a message containing sub. */
+static void
+expect_error(const char *xml, int line, const char *sub)
+{
+	struct lk_scenario *sc;
+	struct lk_err err;
+	char at[32];
+
+	if ((sc = parse(xml, &err)) != NULL) {
+		lk_scenario_free(sc);
+		fail_msg("parsed, expected an error at line %d: %s", line, sub);
+	}
+	assert_int_equal(err.status, LK_EXIT_USAGE);
+	snprintf(at, sizeof(at), "t.xml:%d: ", line);
+	if (strncmp(err.msg, at, strlen(at)) != 0 ||
+	    strstr(err.msg, sub) == NULL)
+		fail_msg("got \"%s\", expected \"%s\" and \"%s\"", err.msg, at,
+		         sub);
+}
+
+/* A scenario of one process "A" around body (line 3 on), after decls. */
+static char *
+with_body(const char *decls, const char *body)
+{
+	char *xml;
+
+	if (asprintf(&xml,
+	             "<scenario name=\"t\" version=\"1\">\n%s"
+	             "<process name=\"A\">\n%s</process>\n</scenario>\n",
+	             decls, body) < 0)
+		fail();
+	return xml;
+}
+
+/* Like expect_error on with_body(decls, body). */
+static void
+expect_body_error(const char *decls, const char *body, int line,
+                  const char *sub)
+{
+	char *xml = with_body(decls, body);
+
+	expect_error(xml, line, sub);
+	free(xml);
+}
+
+/* The rendezvous example gives the model it describes. */
+static void
+test_scenario_rendezvous(void **state)
+{
+	static const enum lk_act_kind kinds[4] = {LK_ACT_PRINT, LK_ACT_POST,
+	                                          LK_ACT_WAIT, LK_ACT_PRINT};
+	struct lk_scenario *sc = parse_ok(rendezvous);
+	const struct lk_sc_process *a, *b;
+	size_t i;
+
+	(void)state;
+	assert_string_equal(sc->path, "t.xml");
+	assert_string_equal(sc->name, "rendezvous");
+	assert_string_equal(sc->description, "Two processes meet.");
+	assert_int_equal(sc->nobjects, 3);
+	assert_int_equal(sc->objects[0].kind, LK_OBJ_SEM);
+	assert_string_equal(sc->objects[0].name, "a_arrived");
+	assert_int_equal(sc->objects[0].line, 3);
+	assert_int_equal(sc->objects[0].u.sem.kind, LK_SEM_NAMED);
+	assert_int_equal(sc->objects[1].u.sem.kind, LK_SEM_UNNAMED);
+	assert_int_equal(sc->objects[2].kind, LK_OBJ_FILE);
+	assert_string_equal(sc->objects[2].u.file.path, "out.txt");
+	assert_int_equal(sc->objects[2].line, 5);
+
+	assert_int_equal(sc->nprocs, 2);
+	a = &sc->procs[0];
+	b = &sc->procs[1];
+	assert_string_equal(a->name, "A");
+	assert_string_equal(b->name, "B");
+	assert_int_equal(a->line, 6);
+	assert_int_equal(b->line, 12);
+	assert_int_equal(a->nactions, 4);
+	assert_int_equal(b->nactions, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(a->actions[i].kind, kinds[i]);
+		assert_int_equal(b->actions[i].kind, kinds[i]);
+		assert_int_equal(a->actions[i].line, 7 + (int)i);
+		assert_int_equal(b->actions[i].line, 13 + (int)i);
+	}
+	assert_string_equal(a->actions[0].text, "A1");
+	assert_int_equal(a->actions[0].obj, -1);
+	assert_int_equal(a->actions[1].obj, 0);
+	assert_int_equal(a->actions[2].obj, 1);
+	assert_string_equal(a->actions[3].text, "A2");
+	assert_int_equal(b->actions[1].obj, 1);
+	assert_int_equal(b->actions[2].obj, 0);
+	assert_string_equal(b->actions[3].text, "B2");
+
+	assert_int_equal(sc->nexpects, 1);
+	assert_int_equal(sc->expects[0].kind, LK_EXPECT_BEFORE);
+	assert_int_equal(sc->expects[0].when, LK_ALWAYS);
+	assert_int_equal(sc->expects[0].line, 19);
+	assert_string_equal(sc->expects[0].first, "A1");
+	assert_string_equal(sc->expects[0].then, "B2");
+	assert_int_equal(sc->expects[0].obj, -1);
+	lk_scenario_free(sc);
+}
+
+/* Omitted attributes take their documented defaults. */
+static void
+test_scenario_defaults(void **state)
+{
+	struct lk_scenario *sc =
+	        parse_ok("<scenario name=\"d\" version=\"1\">\n"
+	                 "<semaphore name=\"s\"/>\n"
+	                 "<file name=\"log\"/>\n"
+	                 "<process name=\"A\"><post sem=\"s\"/></process>\n"
+	                 "<expect><deadlock/></expect>\n"
+	                 "</scenario>\n");
+
+	(void)state;
+	assert_null(sc->description);
+	assert_int_equal(sc->objects[0].u.sem.kind, LK_SEM_NAMED);
+	assert_int_equal(sc->objects[0].u.sem.value, 0);
+	assert_string_equal(sc->objects[1].u.file.path, "log");
+	assert_string_equal(sc->procs[0].name, "A");
+	assert_int_equal(sc->expects[0].kind, LK_EXPECT_DEADLOCK);
+	assert_int_equal(sc->expects[0].when, LK_ALWAYS);
+	assert_int_equal(sc->expects[0].obj, -1);
+	assert_null(sc->expects[0].regex);
+	lk_scenario_free(sc);
+}
+
+/* Every kind of action is built, with its object, text and numbers. */
+static void
+test_scenario_actions(void **state)
+{
+	char *xml = with_body("<semaphore name=\"s\" value=\"2147483647\"/>\n"
+	                      "<file name=\"f\" path=\"logs/f.txt\"/>\n",
+	                      "<trywait sem=\"s\"/>\n"
+	                      "<write file=\"f\">  a &amp; b\n</write>\n"
+	                      "<sleep for=\"250ms\"/>\n"
+	                      "<print><![CDATA[<x>]]> &lt;y&gt;</print>\n");
+	struct lk_scenario *sc = parse_ok(xml);
+	const struct lk_sc_action *a = sc->procs[0].actions;
+
+	(void)state;
+	assert_int_equal(sc->objects[0].u.sem.value, 2147483647u);
+	assert_int_equal(sc->procs[0].nactions, 4);
+	assert_int_equal(a[0].kind, LK_ACT_TRYWAIT);
+	assert_int_equal(a[0].obj, 0);
+	assert_int_equal(a[0].line, 5);
+	assert_int_equal(a[1].kind, LK_ACT_WRITE);
+	assert_int_equal(a[1].obj, 1);
+	assert_string_equal(a[1].text, "  a & b\n");
+	assert_int_equal(a[2].kind, LK_ACT_SLEEP);
+	assert_int_equal(a[2].ns, 250000000ULL);
+	assert_int_equal(a[2].line, 8);
+	assert_int_equal(a[3].kind, LK_ACT_PRINT);
+	assert_string_equal(a[3].text, "<x> <y>");
+	lk_scenario_free(sc);
+	free(xml);
+}
+
+/* count="3" gives three instances with their own copies of the actions. */
+static void
+test_scenario_count_expansion(void **state)
+{
+	struct lk_scenario *sc =
+	        parse_ok("<scenario name=\"c\" version=\"1\">\n"
+	                 "<semaphore name=\"s\"/>\n"
+	                 "<process name=\"solo\"><print>x</print></process>\n"
+	                 "<process name=\"w\" count=\"3\">\n"
+	                 "<print>w</print>\n"
+	                 "<repeat times=\"2\"><post sem=\"s\"/></repeat>\n"
+	                 "</process>\n"
+	                 "</scenario>\n");
+	const struct lk_sc_process *p;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sc->nprocs, 4);
+	assert_string_equal(sc->procs[0].name, "solo");
+	assert_string_equal(sc->procs[1].name, "w.1");
+	assert_string_equal(sc->procs[2].name, "w.2");
+	assert_string_equal(sc->procs[3].name, "w.3");
+	for (i = 1; i < 4; i++) {
+		p = &sc->procs[i];
+		assert_int_equal(p->line, 4);
+		assert_int_equal(p->nactions, 2);
+		assert_string_equal(p->actions[0].text, "w");
+		assert_int_equal(p->actions[0].line, 5);
+		assert_int_equal(p->actions[1].kind, LK_ACT_REPEAT);
+		assert_int_equal(p->actions[1].times, 2);
+		assert_int_equal(p->actions[1].nbody, 1);
+		assert_int_equal(p->actions[1].body[0].kind, LK_ACT_POST);
+		assert_int_equal(p->actions[1].body[0].obj, 0);
+		if (i > 1) {
+			/* Deep copies: nothing shared with instance 1. */
+			assert_ptr_not_equal(p->actions, sc->procs[1].actions);
+			assert_ptr_not_equal(p->actions[0].text,
+			                     sc->procs[1].actions[0].text);
+			assert_ptr_not_equal(p->actions[1].body,
+			                     sc->procs[1].actions[1].body);
+		}
+	}
+	lk_scenario_free(sc);
+}
+
+/* A <repeat> inside a <repeat> keeps its structure and lines. */
+static void
+test_scenario_nested_repeat(void **state)
+{
+	char *xml = with_body("", "<repeat times=\"3\">\n"
+	                          "<print>a</print>\n"
+	                          "<repeat times=\"1000000\">\n"
+	                          "<print>b</print>\n"
+	                          "<sleep for=\"1.5s\"/>\n"
+	                          "</repeat>\n"
+	                          "</repeat>\n"
+	                          "<print>c</print>\n");
+	struct lk_scenario *sc = parse_ok(xml);
+	const struct lk_sc_action *r, *in;
+
+	(void)state;
+	assert_int_equal(sc->procs[0].nactions, 2);
+	r = &sc->procs[0].actions[0];
+	assert_int_equal(r->kind, LK_ACT_REPEAT);
+	assert_int_equal(r->times, 3);
+	assert_int_equal(r->line, 3);
+	assert_int_equal(r->nbody, 2);
+	assert_string_equal(r->body[0].text, "a");
+	in = &r->body[1];
+	assert_int_equal(in->kind, LK_ACT_REPEAT);
+	assert_int_equal(in->times, 1000000);
+	assert_int_equal(in->line, 5);
+	assert_int_equal(in->nbody, 2);
+	assert_string_equal(in->body[0].text, "b");
+	assert_int_equal(in->body[1].ns, 1500000000ULL);
+	assert_int_equal(in->body[1].line, 7);
+	assert_string_equal(sc->procs[0].actions[1].text, "c");
+	lk_scenario_free(sc);
+	free(xml);
+}
+
+/* Sixteen nested repeats are fine, seventeen are not. */
+static void
+test_scenario_repeat_depth(void **state)
+{
+	char body[2048];
+	struct lk_scenario *sc;
+	size_t used = 0;
+	char *xml;
+	int i;
+
+	(void)state;
+	for (i = 0; i < LK_MAX_DEPTH; i++)
+		used += (size_t)snprintf(body + used, sizeof(body) - used,
+		                         "<repeat times=\"2\">\n");
+	used += (size_t)snprintf(body + used, sizeof(body) - used,
+	                         "<print>x</print>\n");
+	for (i = 0; i < LK_MAX_DEPTH; i++)
+		used += (size_t)snprintf(body + used, sizeof(body) - used,
+		                         "</repeat>\n");
+	xml = with_body("", body);
+	sc = parse_ok(xml);
+	lk_scenario_free(sc);
+	free(xml);
+
+	/* One more level, opened on line 3 + LK_MAX_DEPTH. */
+	memmove(body + 19, body, used + 1);
+	memcpy(body, "<repeat times=\"2\">\n", 19);
+	strcat(body, "</repeat>\n");
+	expect_body_error("", body, 3 + LK_MAX_DEPTH,
+	                  "<repeat> is nested 17 deep, expected at most 16");
+}
+
+/* Every expectation kind, with when= and its regex or file. */
+static void
+test_scenario_expectations(void **state)
+{
+	struct lk_scenario *sc = parse_ok(
+	        "<scenario name=\"e\" version=\"1\">\n"
+	        "<file name=\"out\"/>\n"
+	        "<process name=\"A\"><print>A1</print></process>\n"
+	        "<process name=\"B\"><repeat times=\"2\"><print>B2</print>"
+	        "</repeat></process>\n"
+	        "<expect>\n"
+	        "<before first=\"A1\" then=\"B2\" when=\"never\"/>\n"
+	        "<output matches=\"^A1\" when=\"sometimes\"/>\n"
+	        "<contents file=\"out\" matches=\"^(0123456789){5}$\"/>\n"
+	        "<deadlock when=\"always\"/>\n"
+	        "</expect>\n"
+	        "</scenario>\n");
+	const struct lk_sc_expect *e = sc->expects;
+
+	(void)state;
+	assert_int_equal(sc->nexpects, 4);
+	assert_int_equal(e[0].kind, LK_EXPECT_BEFORE);
+	assert_int_equal(e[0].when, LK_NEVER);
+	assert_int_equal(e[0].line, 6);
+	assert_int_equal(e[1].kind, LK_EXPECT_OUTPUT);
+	assert_int_equal(e[1].when, LK_SOMETIMES);
+	assert_string_equal(e[1].regex, "^A1");
+	assert_int_equal(e[1].obj, -1);
+	assert_int_equal(e[2].kind, LK_EXPECT_CONTENTS);
+	assert_int_equal(e[2].when, LK_ALWAYS);
+	assert_string_equal(e[2].regex, "^(0123456789){5}$");
+	assert_int_equal(e[2].obj, 0);
+	assert_int_equal(e[3].kind, LK_EXPECT_DEADLOCK);
+	assert_int_equal(e[3].when, LK_ALWAYS);
+	assert_int_equal(e[3].line, 9);
+	lk_scenario_free(sc);
+}
+
+/* lk_scenario_find_object finds declared objects by name only. */
+static void
+test_scenario_find_object(void **state)
+{
+	struct lk_scenario *sc = parse_ok(rendezvous);
+
+	(void)state;
+	assert_int_equal(lk_scenario_find_object(sc, "a_arrived"), 0);
+	assert_int_equal(lk_scenario_find_object(sc, "out"), 2);
+	assert_int_equal(lk_scenario_find_object(sc, "A"), -1);
+	assert_int_equal(lk_scenario_find_object(sc, "a_arrive"), -1);
+	assert_int_equal(lk_scenario_find_object(NULL, "out"), -1);
+	lk_scenario_free(sc);
+	lk_scenario_free(NULL);
+}
+
+/* Exactly LK_MAX_PROCS processes and 256 objects are accepted. */
+static void
+test_scenario_limits_accepted(void **state)
+{
+	char *xml, *decls;
+	struct lk_scenario *sc;
+	size_t used = 0, size = 256 * 40;
+	int i;
+
+	(void)state;
+	sc = parse_ok("<scenario name=\"m\" version=\"1\">\n"
+	              "<process name=\"a\" count=\"63\"><print>a</print>"
+	              "</process>\n"
+	              "<process name=\"b\"><print>b</print></process>\n"
+	              "</scenario>\n");
+	assert_int_equal(sc->nprocs, LK_MAX_PROCS);
+	assert_string_equal(sc->procs[62].name, "a.63");
+	assert_string_equal(sc->procs[63].name, "b");
+	lk_scenario_free(sc);
+
+	decls = malloc(size);
+	assert_non_null(decls);
+	for (i = 0; i < LK_MAX_DECLARED; i++)
+		used += (size_t)snprintf(decls + used, size - used,
+		                         "<semaphore name=\"s%d\"/>\n", i);
+	xml = with_body(decls, "<post sem=\"s191\"/>\n");
+	sc = parse_ok(xml);
+	assert_int_equal(sc->nobjects, LK_MAX_DECLARED);
+	assert_int_equal(sc->procs[0].actions[0].obj, LK_MAX_DECLARED - 1);
+	lk_scenario_free(sc);
+	free(xml);
+
+	/* One more is refused at the line of the 193rd declaration. */
+	snprintf(decls + used, size - used, "<file name=\"f\"/>\n");
+	expect_body_error(decls, "<post sem=\"s0\"/>\n", 2 + LK_MAX_DECLARED,
+	                  "file \"f\" is object number 193, expected at most "
+	                  "192 objects");
+	free(decls);
+}
+
+/* Durations: units, fractions, and everything that is refused. */
+static void
+test_scenario_durations(void **state)
+{
+	static const char *const bad[] = {
+	        "",
+	        "1",
+	        "1 s",
+	        " 1s",
+	        "1s ",
+	        "-1s",
+	        "+1s",
+	        "1h",
+	        "1m",
+	        "1.5ns",
+	        "1.0001us",
+	        "0.0000000001s",
+	        "1.s",
+	        ".5s",
+	        "1e3ms",
+	        "s",
+	        "86401s",
+	        "86400001ms",
+	        "86400.000000001s",
+	        "18446744073709551616s",
+	        "99999999999999999999999ns",
+	        "1S",
+	        "1 ms",
+	};
+	uint64_t ns;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(lk_parse_duration("1s", &ns), 0);
+	assert_int_equal(ns, 1000000000ULL);
+	assert_int_equal(lk_parse_duration("250ms", &ns), 0);
+	assert_int_equal(ns, 250000000ULL);
+	assert_int_equal(lk_parse_duration("1.5s", &ns), 0);
+	assert_int_equal(ns, 1500000000ULL);
+	assert_int_equal(lk_parse_duration("10us", &ns), 0);
+	assert_int_equal(ns, 10000ULL);
+	assert_int_equal(lk_parse_duration("5ns", &ns), 0);
+	assert_int_equal(ns, 5ULL);
+	assert_int_equal(lk_parse_duration("0s", &ns), 0);
+	assert_int_equal(ns, 0ULL);
+	assert_int_equal(lk_parse_duration("0.1s", &ns), 0);
+	assert_int_equal(ns, 100000000ULL);
+	assert_int_equal(lk_parse_duration("1.0ns", &ns), 0);
+	assert_int_equal(ns, 1ULL);
+	assert_int_equal(lk_parse_duration("2.50us", &ns), 0);
+	assert_int_equal(ns, 2500ULL);
+	assert_int_equal(lk_parse_duration("0.000000001s", &ns), 0);
+	assert_int_equal(ns, 1ULL);
+	assert_int_equal(lk_parse_duration("86400s", &ns), 0);
+	assert_int_equal(ns, 86400000000000ULL);
+	assert_int_equal(lk_parse_duration("0086400000ms", &ns), 0);
+	assert_int_equal(ns, 86400000000000ULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ns = 42;
+		if (lk_parse_duration(bad[i], &ns) == 0)
+			fail_msg("\"%s\" accepted as %llu ns", bad[i],
+			         (unsigned long long)ns);
+		assert_int_equal(ns, 42);
+	}
+	assert_int_equal(lk_parse_duration(NULL, &ns), -1);
+}
+
+/* A <sleep> with a bad duration names the line and the reason. */
+static void
+test_scenario_bad_sleep(void **state)
+{
+	(void)state;
+	expect_body_error("", "<print>a</print>\n<sleep for=\"1 minute\"/>\n",
+	                  4,
+	                  "<sleep for=\"1 minute\">: expected a duration such "
+	                  "as 250ms or 1.5s");
+	expect_body_error("", "<sleep for=\"1.5ns\"/>\n", 3,
+	                  "expected a whole number of nanoseconds");
+	expect_body_error("", "<sleep for=\"2000000s\"/>\n", 3,
+	                  "expected a duration of at most one day");
+	expect_body_error("", "<sleep for=\"\"/>\n", 3,
+	                  "<sleep for=\"\">: expected a duration");
+}
+
+/* An unclosed tag is reported at the line where it was opened. */
+static void
+test_scenario_not_well_formed(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\">\n"
+	             "<print>a</print>\n",
+	             2, "<process> is never closed, expected </process>");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\">\n"
+	             "<print>a\n"
+	             "</process>\n"
+	             "</scenario>\n",
+	             4, "</process> does not match <print> on line 3");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\" name=\"B\">\n",
+	             2, "attribute name redefined");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>&nbsp;</print></process>\n"
+	             "</scenario>\n",
+	             2, "entity 'nbsp' not defined");
+}
+
+/* An element the language does not have. */
+static void
+test_scenario_unknown_element(void **state)
+{
+	(void)state;
+	expect_body_error("", "<print>a</print>\n<frobnicate/>\n", 4,
+	                  "element 'frobnicate': this element is not "
+	                  "expected");
+	expect_error("<scenarios name=\"t\" version=\"1\"/>\n", 1,
+	             "element 'scenarios': no matching global declaration");
+}
+
+/* An attribute the element does not have. */
+static void
+test_scenario_unknown_attribute(void **state)
+{
+	(void)state;
+	expect_body_error("", "<print colour=\"red\">a</print>\n", 3,
+	                  "element 'print', attribute 'colour': the "
+	                  "attribute 'colour' is not allowed");
+}
+
+/* A required attribute that is missing. */
+static void
+test_scenario_missing_attribute(void **state)
+{
+	(void)state;
+	expect_body_error("<semaphore name=\"s\"/>\n", "<wait/>\n", 4,
+	                  "element 'wait': the attribute 'sem' is required "
+	                  "but missing");
+	expect_error("<scenario name=\"t\">\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "</scenario>\n",
+	             1, "the attribute 'version' is required but missing");
+}
+
+/* version must be "1". */
+static void
+test_scenario_wrong_version(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"2\">\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "</scenario>\n",
+	             1,
+	             "attribute 'version': the value '2' does not match the "
+	             "fixed value constraint '1'");
+}
+
+/* Names follow the pattern and fit in LK_NAME_MAX. */
+static void
+test_scenario_bad_names(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A.b\"><print>a</print></process>\n"
+	             "</scenario>\n",
+	             2,
+	             "attribute 'name': the value 'A.b' is not accepted by "
+	             "the pattern");
+	expect_body_error("<semaphore name=\"1s\"/>\n", "<print>a</print>\n", 2,
+	                  "the value '1s' is not accepted by the pattern");
+	expect_body_error("<semaphore name=\"abcdefghijklmnopqrstuvwxyz_"
+	                  "abcdefghijklmnopqrstu\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "exceeds the allowed maximum length of '47'");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"abcdefghijklmnopqrstuvwxyz_abcdefghij"
+	             "klmnopqrst\" count=\"10\"><print>a</print></process>\n"
+	             "</scenario>\n",
+	             2,
+	             "gives instance names such as \"abcdefghijklmnopqrstuvwx"
+	             "yz_abcdefghijklmnopqrst.10\" of 50 characters, expected "
+	             "at most 47");
+}
+
+/* Declarations, processes and expectations come in a fixed order. */
+static void
+test_scenario_element_order(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "<semaphore name=\"s\"/>\n"
+	             "</scenario>\n",
+	             3, "element 'semaphore': this element is not expected");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<semaphore name=\"s\"/>\n"
+	             "</scenario>\n",
+	             1, "element 'scenario': missing child element(s)");
+}
+
+/* Semaphores, files and their kinds must be declared. */
+static void
+test_scenario_undeclared_objects(void **state)
+{
+	(void)state;
+	expect_body_error("<semaphore name=\"a_arrived\"/>\n"
+	                  "<semaphore name=\"b_arrived\"/>\n"
+	                  "<file name=\"out\"/>\n",
+	                  "<post sem=\"a_arrived\"/>\n<wait sem=\"c\"/>\n", 7,
+	                  "<wait> names semaphore \"c\", which is not declared "
+	                  "(declared: a_arrived, b_arrived)");
+	expect_body_error("", "<post sem=\"s\"/>\n", 3,
+	                  "<post> names semaphore \"s\", which is not declared "
+	                  "(no semaphore is declared)");
+	expect_body_error("<file name=\"out\" path=\"out.txt\"/>\n",
+	                  "<write file=\"log\">x</write>\n", 4,
+	                  "<write> names file \"log\", which is not declared "
+	                  "(declared: out)");
+	expect_body_error("<semaphore name=\"s\"/>\n<file name=\"out\"/>\n",
+	                  "<wait sem=\"out\"/>\n", 5,
+	                  "<wait> names \"out\", which is a file, expected a "
+	                  "semaphore");
+	expect_body_error("<semaphore name=\"s\"/>\n",
+	                  "<write file=\"s\">x</write>\n", 4,
+	                  "<write> names \"s\", which is a semaphore, expected "
+	                  "a file");
+}
+
+/* Two processes with one name, counted or not. */
+static void
+test_scenario_duplicate_process(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\" count=\"2\"><print>a</print>"
+	             "</process>\n"
+	             "<process name=\"B\"><print>b</print></process>\n"
+	             "<process name=\"A\"><print>c</print></process>\n"
+	             "</scenario>\n",
+	             4,
+	             "process \"A\" is already declared on line 2, expected "
+	             "unique process names");
+}
+
+/* Objects share one namespace; file paths must differ. */
+static void
+test_scenario_duplicate_object(void **state)
+{
+	(void)state;
+	expect_body_error("<semaphore name=\"m\"/>\n<file name=\"m\"/>\n",
+	                  "<print>a</print>\n", 3,
+	                  "file \"m\" reuses the name of the semaphore "
+	                  "declared on line 2, expected unique object names");
+	expect_body_error("<semaphore name=\"m\"/>\n<semaphore name=\"m\"/>\n",
+	                  "<print>a</print>\n", 3,
+	                  "semaphore \"m\" reuses the name of the semaphore");
+	expect_body_error("<file name=\"a\" path=\"b\"/>\n"
+	                  "<file name=\"c\"/>\n<file name=\"b\"/>\n",
+	                  "<print>a</print>\n", 4,
+	                  "file \"b\" has path \"b\", which file \"a\" on "
+	                  "line 2 already uses, expected a distinct path");
+}
+
+/* File paths are relative, without "." or ".." components. */
+static void
+test_scenario_bad_paths(void **state)
+{
+	(void)state;
+	expect_body_error("<file name=\"f\" path=\"/etc/passwd\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "file \"f\" has path \"/etc/passwd\", expected a "
+	                  "relative path");
+	expect_body_error("<file name=\"f\" path=\"../x\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "without \".\" or \"..\" components");
+	expect_body_error("<file name=\"f\" path=\"a/b/..\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "without \".\" or \"..\" components");
+	expect_body_error("<file name=\"f\" path=\"./x\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "without \".\" or \"..\" components");
+	expect_body_error("<file name=\"f\" path=\"a//b\"/>\n",
+	                  "<print>a</print>\n", 2, "without empty components");
+	expect_body_error("<file name=\"f\" path=\"logs/\"/>\n",
+	                  "<print>a</print>\n", 2, "without empty components");
+	expect_body_error("<file name=\"f\" path=\"a&#10;b\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "expected a path without control characters");
+	expect_body_error("<file name=\"f\" path=\"\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "attribute 'path': the value '' has a length of '0'");
+}
+
+/* Semaphore values outside 0..SEM_VALUE_MAX. */
+static void
+test_scenario_sem_value_range(void **state)
+{
+	(void)state;
+	expect_body_error("<semaphore name=\"m\" value=\"4294967296\"/>\n",
+	                  "<wait sem=\"m\"/>\n", 2,
+	                  "semaphore \"m\" has value 4294967296, expected "
+	                  "0..2147483647");
+	expect_body_error("<semaphore name=\"m\" value=\"2147483648\"/>\n",
+	                  "<wait sem=\"m\"/>\n", 2,
+	                  "has value 2147483648, expected 0..2147483647");
+	expect_body_error("<semaphore name=\"m\" value=\"-1\"/>\n",
+	                  "<wait sem=\"m\"/>\n", 2,
+	                  "semaphore \"m\" has value -1, expected "
+	                  "0..2147483647");
+	expect_body_error("<semaphore name=\"m\" value=\"9999999999999999999"
+	                  "99999999\"/>\n",
+	                  "<wait sem=\"m\"/>\n", 2, "expected 0..2147483647");
+	expect_body_error("<semaphore name=\"m\" value=\"one\"/>\n",
+	                  "<wait sem=\"m\"/>\n", 2,
+	                  "semaphore \"m\" has value \"one\", expected an "
+	                  "integer 0..2147483647");
+	expect_body_error("<semaphore name=\"m\" value=\"\"/>\n",
+	                  "<wait sem=\"m\"/>\n", 2,
+	                  "semaphore \"m\" has value \"\", expected an "
+	                  "integer 0..2147483647");
+}
+
+/* <repeat times> is 1..LK_MAX_REPEAT. */
+static void
+test_scenario_repeat_times(void **state)
+{
+	(void)state;
+	expect_body_error("", "<repeat times=\"0\"><print>a</print></repeat>\n",
+	                  3,
+	                  "attribute 'times': the value '0' is less than the "
+	                  "minimum value allowed ('1')");
+	expect_body_error(
+	        "",
+	        "<print>a</print>\n"
+	        "<repeat times=\"1000001\"><print>a</print></repeat>\n",
+	        4, "is greater than the maximum value allowed");
+}
+
+/* A process with no actions at all. */
+static void
+test_scenario_empty_process(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\">\n"
+	             "</process>\n"
+	             "</scenario>\n",
+	             2,
+	             "element 'process': missing child element(s); expected "
+	             "is one of ( print, post, wait, trywait, write, sleep, "
+	             "repeat )");
+	expect_body_error("", "<repeat times=\"2\"/>\n", 3,
+	                  "element 'repeat': missing child element(s)");
+	expect_body_error("", "<print></print>\n", 3,
+	                  "element 'print': the value has a length of '0'");
+}
+
+/* <contents> must name a declared file. */
+static void
+test_scenario_contents_undeclared(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<file name=\"out\"/>\n"
+	             "<semaphore name=\"s\"/>\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "<expect>\n"
+	             "<contents file=\"log\" matches=\"x\"/>\n"
+	             "</expect>\n"
+	             "</scenario>\n",
+	             6,
+	             "<contents> names file \"log\", which is not declared "
+	             "(declared: out)");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<semaphore name=\"s\"/>\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "<expect><contents file=\"s\" matches=\"x\"/></expect>\n"
+	             "</scenario>\n",
+	             4,
+	             "<contents> names \"s\", which is a semaphore, expected "
+	             "a file");
+}
+
+/* Regular expressions must compile as POSIX extended ones. */
+static void
+test_scenario_bad_regex(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "<expect>\n"
+	             "<output matches=\"^(a\"/>\n"
+	             "</expect>\n"
+	             "</scenario>\n",
+	             4,
+	             "<output matches=\"^(a\">: unmatched ( or \\(, expected "
+	             "a POSIX extended regular expression");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<file name=\"f\"/>\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "<expect><contents file=\"f\" matches=\"a{2,1}\"/>"
+	             "</expect>\n"
+	             "</scenario>\n",
+	             4, "<contents matches=\"a{2,1}\">: ");
+}
+
+/* <before> must name texts that some <print> prints. */
+static void
+test_scenario_before_texts(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>A1</print></process>\n"
+	             "<process name=\"B\"><print>B1</print></process>\n"
+	             "<expect>\n"
+	             "<before first=\"A1\" then=\"B1\"/>\n"
+	             "<before first=\"A9\" then=\"B1\"/>\n"
+	             "</expect>\n"
+	             "</scenario>\n",
+	             6, "<before first=\"A9\">: no <print> prints \"A9\"");
+	/* Whole texts only: "A" is not printed, "A1" is. */
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>A1</print></process>\n"
+	             "<expect><before first=\"A1\" then=\"A\"/></expect>\n"
+	             "</scenario>\n",
+	             3, "<before then=\"A\">: no <print> prints \"A\"");
+}
+
+/* count= must be 1..64 and the total at most LK_MAX_PROCS. */
+static void
+test_scenario_process_count(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"w\" count=\"65\"><print>w</print>"
+	             "</process>\n"
+	             "</scenario>\n",
+	             2, "process \"w\" has count=\"65\", expected 1..64");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"w\" count=\"0\"><print>w</print>"
+	             "</process>\n"
+	             "</scenario>\n",
+	             2, "process \"w\" has count=\"0\", expected 1..64");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"w\" count=\"two\"><print>w</print>"
+	             "</process>\n"
+	             "</scenario>\n",
+	             2, "process \"w\" has count=\"two\", expected 1..64");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"a\" count=\"64\"><print>a</print>"
+	             "</process>\n"
+	             "<process name=\"b\"><print>b</print></process>\n"
+	             "</scenario>\n",
+	             3,
+	             "process \"b\" brings the number of processes to 65, "
+	             "expected at most 64");
+}
+
+/* Any DOCTYPE is refused before its entities are even read. */
+static void
+test_scenario_doctype(void **state)
+{
+	static const char laughs[] =
+	        "<?xml version=\"1.0\"?>\n"
+	        "<!DOCTYPE scenario [\n"
+	        "<!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
+	        "<!ENTITY b "
+	        "\"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+	        "<!ENTITY c "
+	        "\"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+	        "<!ENTITY d "
+	        "\"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
+	        "<!ENTITY e "
+	        "\"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
+	        "<!ENTITY f "
+	        "\"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
+	        "<!ENTITY g "
+	        "\"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">\n"
+	        "<!ENTITY h "
+	        "\"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\">\n"
+	        "]>\n"
+	        "<scenario name=\"t\" version=\"1\">\n"
+	        "<process name=\"A\"><print>&h;&h;&h;&h;&h;</print></process>\n"
+	        "</scenario>\n";
+	struct timespec t0, t1;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	expect_error(laughs, 2,
+	             "DOCTYPE declarations are not allowed in scenarios");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* No expansion happened: generous even under valgrind. */
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+
+	expect_error("<!DOCTYPE scenario [\n"
+	             "<!ENTITY secret SYSTEM \"file:///etc/passwd\">\n"
+	             "]>\n"
+	             "<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>&secret;</print></process>\n"
+	             "</scenario>\n",
+	             1, "DOCTYPE declarations are not allowed in scenarios");
+	expect_error("<?xml version=\"1.0\"?>\n"
+	             "<!-- a comment first -->\n"
+	             "<!DOCTYPE scenario SYSTEM \"http://example.com/x.dtd\">\n"
+	             "<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "</scenario>\n",
+	             3, "DOCTYPE declarations are not allowed in scenarios");
+}
+
+/* An empty or blank buffer, and a document without an element. */
+static void
+test_scenario_empty_file(void **state)
+{
+	struct lk_scenario *sc = NULL;
+	struct lk_err err;
+
+	(void)state;
+	expect_error("", 1,
+	             "the file is empty, expected a <scenario> document");
+	expect_error("  \n\n\t\n", 1,
+	             "the file is empty, expected a <scenario> document");
+	assert_int_equal(lk_scenario_parse(NULL, 0, "t.xml", &sc, &err), -1);
+	assert_null(sc);
+	assert_string_equal(err.msg, "t.xml:1: the file is empty, expected "
+	                             "a <scenario> document");
+	expect_error("<?xml version=\"1.0\"?>\n<!-- nothing -->\n", 3,
+	             "no root element found, expected a <scenario> document");
+}
+
+/* With several errors, only the first in the document is reported. */
+static void
+test_scenario_first_error_only(void **state)
+{
+	(void)state;
+	expect_body_error("<semaphore name=\"m\" value=\"-1\"/>\n",
+	                  "<wait sem=\"nope\"/>\n<sleep for=\"x\"/>\n", 2,
+	                  "semaphore \"m\" has value -1");
+	expect_body_error("", "<wait sem=\"nope\"/>\n<sleep for=\"x\"/>\n", 3,
+	                  "<wait> names semaphore \"nope\"");
+	expect_body_error("", "<frob/>\n<wait sem=\"nope\"/>\n<bar/>\n", 3,
+	                  "element 'frob'");
+}
+
+/* A structured handler set by a caller to collect stray messages. */
+static void
+count_error(void *data, ERROR_CONST xmlError *e)
+{
+	(void)e;
+	(*(int *)data)++;
+}
+
+/* libxml2 never prints, and the caller's handlers are left in place. */
+static void
+test_scenario_quiet(void **state)
+{
+	static const char *const docs[] = {
+	        "<scenario",
+	        "<!DOCTYPE x [<!ENTITY a \"b\">]><x/>",
+	        "<scenario name=\"t\" version=\"1\"><frob/></scenario>",
+	        "<x>&bad;</x>",
+	        "<?xml version=\"1.0\" encoding=\"nope\"?><x/>",
+	        "\xff\xfe<x/>",
+	};
+	struct lk_scenario *sc;
+	struct lk_err err;
+	char buf[64];
+	int saved, fd, calls = 0;
+	size_t i;
+	ssize_t got;
+	FILE *tmp;
+
+	(void)state;
+	tmp = tmpfile();
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(2);
+	fd = fileno(tmp);
+	assert_true(dup2(fd, 2) == 2);
+	xmlSetStructuredErrorFunc(&calls, count_error);
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		sc = NULL;
+		assert_int_equal(lk_scenario_parse(docs[i], strlen(docs[i]),
+		                                   "q.xml", &sc, &err),
+		                 -1);
+		assert_null(sc);
+		assert_int_equal(strncmp(err.msg, "q.xml:", 6), 0);
+	}
+	/* The caller's handler is back and was never called by us. */
+	assert_ptr_equal(xmlStructuredErrorContext, &calls);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	assert_int_equal(calls, 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	got = pread(fd, buf, sizeof(buf), 0);
+	fclose(tmp);
+	assert_int_equal(got, 0);
+}
+
+/* A NULL err is allowed; parsing twice reuses the cached schema. */
+static void
+test_scenario_null_err_and_reparse(void **state)
+{
+	struct lk_scenario *sc = NULL;
+	int i;
+
+	(void)state;
+	assert_int_equal(lk_scenario_parse("<x/>", 4, "t.xml", &sc, NULL), -1);
+	assert_null(sc);
+	for (i = 0; i < 3; i++) {
+		sc = parse_ok(rendezvous);
+		assert_int_equal(sc->nprocs, 2);
+		lk_scenario_free(sc);
+	}
+}
+
+/* Loading a missing file says so, with the path and strerror. */
+static void
+test_scenario_load_missing(void **state)
+{
+	struct lk_scenario *sc = NULL;
+	struct lk_err err;
+
+	(void)state;
+	assert_int_equal(lk_scenario_load("/nonexistent/x.xml", &sc, &err), -1);
+	assert_null(sc);
+	assert_int_equal(err.status, LK_EXIT_USAGE);
+	assert_string_equal(err.msg, "/nonexistent/x.xml: cannot read: No "
+	                             "such file or directory");
+}
+
+/* Loading a real file keeps the path as given. */
+static void
+test_scenario_load_file(void **state)
+{
+	char path[] = "/tmp/lk_test_scenario_XXXXXX";
+	struct lk_scenario *sc = NULL;
+	struct lk_err err;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, rendezvous, strlen(rendezvous)),
+	                 (ssize_t)strlen(rendezvous));
+	close(fd);
+	if (lk_scenario_load(path, &sc, &err) < 0)
+		fail_msg("%s", err.msg);
+	unlink(path);
+	assert_string_equal(sc->path, path);
+	assert_int_equal(sc->nprocs, 2);
+	lk_scenario_free(sc);
+}
+
+/* Read "<!-- expect: LINE: SUBSTRING -->" from line 2 or 3 of path. */
+static int
+read_expect(const char *path, int *line, char *sub, size_t size)
+{
+	char buf[512], *p, *end;
+	FILE *f;
+	int n, rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	for (n = 1; n <= 3 && fgets(buf, sizeof(buf), f) != NULL; n++) {
+		if (n < 2 || (p = strstr(buf, "<!-- expect: ")) == NULL)
+			continue;
+		*line = (int)strtol(p + 13, &p, 10);
+		if (strncmp(p, ": ", 2) != 0 ||
+		    (end = strstr(p, " -->")) == NULL)
+			break;
+		snprintf(sub, size, "%.*s", (int)(end - p - 2), p + 2);
+		rc = 0;
+		break;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Every file in tests/bad fails where and how its comment says. */
+static void
+test_scenario_bad_corpus(void **state)
+{
+	char path[1024], sub[512], at[32];
+	struct lk_scenario *sc;
+	struct dirent *d;
+	struct lk_err err;
+	int line = 0, n = 0;
+	size_t len;
+	DIR *dir;
+
+	(void)state;
+	dir = opendir(LK_TEST_BAD_DIR);
+	if (dir == NULL)
+		fail_msg("cannot open %s", LK_TEST_BAD_DIR);
+	while ((d = readdir(dir)) != NULL) {
+		len = strlen(d->d_name);
+		if (len < 4 || strcmp(d->d_name + len - 4, ".xml") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", LK_TEST_BAD_DIR,
+		         d->d_name);
+		if (read_expect(path, &line, sub, sizeof(sub)) < 0)
+			fail_msg("%s: no <!-- expect: LINE: TEXT --> comment",
+			         path);
+		sc = NULL;
+		if (lk_scenario_load(path, &sc, &err) == 0) {
+			lk_scenario_free(sc);
+			fail_msg("%s: loaded, expected an error", path);
+		}
+		snprintf(at, sizeof(at), ":%d:", line);
+		if (err.status != LK_EXIT_USAGE ||
+		    strstr(err.msg, at) == NULL || strstr(err.msg, sub) == NULL)
+			fail_msg("%s: got \"%s\", expected \"%s\" and \"%s\"",
+			         path, err.msg, at, sub);
+		n++;
+	}
+	closedir(dir);
+	assert_true(n >= 19);
+}
+
+/* Run every scenario test; the exit status is the number of failures. */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_scenario_rendezvous),
+	        cmocka_unit_test(test_scenario_defaults),
+	        cmocka_unit_test(test_scenario_actions),
+	        cmocka_unit_test(test_scenario_count_expansion),
+	        cmocka_unit_test(test_scenario_nested_repeat),
+	        cmocka_unit_test(test_scenario_repeat_depth),
+	        cmocka_unit_test(test_scenario_expectations),
+	        cmocka_unit_test(test_scenario_find_object),
+	        cmocka_unit_test(test_scenario_limits_accepted),
+	        cmocka_unit_test(test_scenario_durations),
+	        cmocka_unit_test(test_scenario_bad_sleep),
+	        cmocka_unit_test(test_scenario_not_well_formed),
+	        cmocka_unit_test(test_scenario_unknown_element),
+	        cmocka_unit_test(test_scenario_unknown_attribute),
+	        cmocka_unit_test(test_scenario_missing_attribute),
+	        cmocka_unit_test(test_scenario_wrong_version),
+	        cmocka_unit_test(test_scenario_bad_names),
+	        cmocka_unit_test(test_scenario_element_order),
+	        cmocka_unit_test(test_scenario_undeclared_objects),
+	        cmocka_unit_test(test_scenario_duplicate_process),
+	        cmocka_unit_test(test_scenario_duplicate_object),
+	        cmocka_unit_test(test_scenario_bad_paths),
+	        cmocka_unit_test(test_scenario_sem_value_range),
+	        cmocka_unit_test(test_scenario_repeat_times),
+	        cmocka_unit_test(test_scenario_empty_process),
+	        cmocka_unit_test(test_scenario_contents_undeclared),
+	        cmocka_unit_test(test_scenario_bad_regex),
+	        cmocka_unit_test(test_scenario_before_texts),
+	        cmocka_unit_test(test_scenario_process_count),
+	        cmocka_unit_test(test_scenario_doctype),
+	        cmocka_unit_test(test_scenario_empty_file),
+	        cmocka_unit_test(test_scenario_first_error_only),
+	        cmocka_unit_test(test_scenario_quiet),
+	        cmocka_unit_test(test_scenario_null_err_and_reparse),
+	        cmocka_unit_test(test_scenario_load_missing),
+	        cmocka_unit_test(test_scenario_load_file),
+	        cmocka_unit_test(test_scenario_bad_corpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
