@@ -1,0 +1,236 @@
+/*
+ * Tests of the controller with real processes: fake agents that spin,
+ * crash, exit non-zero or fork run under the real interposer, and the
+ * verdict, the culprit and the trace must say so; nothing may be left in
+ * /dev/shm and no process may survive. Then lockstep itself is stopped
+ * with SIGTERM in the middle of a long run.
+ */
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "controller/controller.h"
+#include "trace/trace.h"
+
+static const char one_proc[] =
+        "<scenario name=\"fake\" version=\"1\">\n"
+        "  <process name=\"P\"><print>x</print></process>\n"
+        "</scenario>\n";
+
+/* Objects of lockstep runs still in /dev/shm. */
+static int
+shm_leftovers(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "sem.lk", 6) == 0 ||
+		    strncmp(de->d_name, "lk", 2) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Run the one-process scenario with a fake agent; returns the trace. */
+static struct lk_trace *
+run_fake(const char *agent, unsigned step_timeout_ms)
+{
+	struct lk_scenario *sc;
+	struct lk_trace *t = NULL;
+	struct lk_err err;
+	struct lk_run_opts o = {0};
+	char path[4096];
+
+	assert_int_equal(lk_scenario_parse(one_proc, strlen(one_proc), "f.xml",
+	                                   &sc, &err),
+	                 0);
+	snprintf(path, sizeof(path), "%s/tests/controller/%s", LK_BUILD_DIR,
+	         agent);
+	o.agent = path;
+	o.interposer = LK_BUILD_DIR "/liblockstep-interpose.so";
+	o.step_timeout_ms = step_timeout_ms;
+	if (lk_run_scenario(sc, &o, &t, &err) != 0)
+		fail_msg("run failed: %s", err.msg);
+	lk_scenario_free(sc);
+	assert_int_equal(shm_leftovers(), 0);
+	return t;
+}
+
+/* A process that loops without a point is reported as timed out, and the
+ * events before it are kept. */
+static void
+test_controller_step_timeout(void **state)
+{
+	struct lk_trace *t;
+	struct timespec a, b;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t = run_fake("agent_spin", 300);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_int_equal(t->verdict, LK_V_TIMEOUT);
+	assert_int_equal(t->culprit, 0);
+	assert_int_equal(t->nevents, 1);
+	assert_int_equal(t->ev[0].op, LK_OP_WRITE);
+	assert_string_equal(t->output, "spin\n");
+	/* Reported soon after the timeout, not much later. */
+	assert_true(b.tv_sec - a.tv_sec < 5);
+	lk_trace_free(t);
+}
+
+/* A crash is a verdict with the culprit and the signal. */
+static void
+test_controller_crash(void **state)
+{
+	struct lk_trace *t = run_fake("agent_crash", 5000);
+
+	(void)state;
+	assert_int_equal(t->verdict, LK_V_CRASH);
+	assert_int_equal(t->culprit, 0);
+	assert_int_equal(t->signal, SIGSEGV);
+	assert_int_equal(t->nevents, 1);
+	assert_false(t->procs[0].exited);
+	lk_trace_free(t);
+}
+
+/* A non-zero exit status fails the run and is kept in the trace. */
+static void
+test_controller_exit_status(void **state)
+{
+	struct lk_trace *t = run_fake("agent_status", 5000);
+
+	(void)state;
+	assert_int_equal(t->verdict, LK_V_CRASH);
+	assert_int_equal(t->culprit, 0);
+	assert_int_equal(t->signal, 0);
+	assert_true(t->procs[0].exited);
+	assert_int_equal(t->procs[0].status, 3);
+	assert_int_equal(t->ev[t->nevents - 1].op, LK_OP_EXIT);
+	lk_trace_free(t);
+}
+
+/* fork is a step; the child is named by lineage, starts after the fork
+ * in happens-before order, and is scheduled like any process. */
+static void
+test_controller_fork(void **state)
+{
+	struct lk_trace *t = run_fake("agent_fork", 5000);
+	size_t fork_at = 0, start_at = 0;
+
+	(void)state;
+	assert_int_equal(t->verdict, LK_V_DONE);
+	assert_int_equal(t->nprocs, 2);
+	assert_string_equal(t->procs[1].name, "P.1");
+	assert_int_equal(t->procs[1].parent, 0);
+	assert_true(t->procs[0].exited && t->procs[1].exited);
+	for (size_t i = 0; i < t->nevents; i++) {
+		if (t->ev[i].op == LK_OP_FORK)
+			fork_at = i;
+		if (t->ev[i].op == LK_OP_START)
+			start_at = i;
+	}
+	assert_true(start_at > fork_at);
+	assert_int_equal(t->ev[fork_at].ret, 1);
+	assert_int_equal(t->ev[start_at].proc, 1);
+	assert_int_equal(lk_trace_vclocks(t), 0);
+	assert_true(lk_trace_hb(t, fork_at, start_at));
+	assert_non_null(strstr(t->output, "child\n"));
+	assert_non_null(strstr(t->output, "parent again\n"));
+	lk_trace_free(t);
+}
+
+/* Is any process whose command line mentions lockstep-agent alive? */
+static int
+agents_alive(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	while ((de = readdir(d)) != NULL) {
+		char path[300], buf[256] = "";
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
+		    strstr(buf, "lockstep-agent") != NULL)
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* SIGTERM to lockstep in the middle of a run: it cleans up, then dies of
+ * that signal; no agent and no object survives. */
+static void
+test_controller_sigterm(void **state)
+{
+	char xml[] = "/tmp/lockstep-long-XXXXXX.xml";
+	const char body[] =
+	        "<scenario name=\"long\" version=\"1\">\n"
+	        "  <semaphore name=\"s\" value=\"0\"/>\n"
+	        "  <process name=\"A\"><repeat times=\"1000000\">"
+	        "<post sem=\"s\"/><wait sem=\"s\"/></repeat></process>\n"
+	        "  <process name=\"B\"><repeat times=\"1000000\">"
+	        "<post sem=\"s\"/><wait sem=\"s\"/></repeat></process>\n"
+	        "</scenario>\n";
+	int fd = mkstemps(xml, 4), status;
+	pid_t pid;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, sizeof(body) - 1),
+	                 (ssize_t)sizeof(body) - 1);
+	close(fd);
+	pid = fork();
+	if (pid == 0) {
+		execl(LK_BUILD_DIR "/lockstep", "lockstep", "run", xml, "-q",
+		      "--max-steps", "100000000", (char *)NULL);
+		_exit(127);
+	}
+	usleep(400 * 1000);
+	assert_true(agents_alive() > 0);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(xml);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGTERM);
+	assert_int_equal(agents_alive(), 0);
+	assert_int_equal(shm_leftovers(), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_controller_step_timeout),
+	        cmocka_unit_test(test_controller_crash),
+	        cmocka_unit_test(test_controller_exit_status),
+	        cmocka_unit_test(test_controller_fork),
+	        cmocka_unit_test(test_controller_sigterm),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
