@@ -118,6 +118,25 @@ struct lk_event {
 	uint16_t data_len;
 	uint8_t blocked;
 	uint8_t act;
+	uint64_t enabled; /* processes the strategy could pick (bit = slot) */
+};
+
+/* One decision of a schedule: the process that takes the step and,
+ * optionally (op != LK_OP_NONE), the operation it must be about to do. */
+struct lk_decision {
+	char proc[LK_NAME_MAX];
+	int16_t slot; /* proc's slot once looked up, -1 before */
+	uint16_t op;
+	char obj[LK_NAME_MAX]; /* "" when not checked */
+};
+
+/* Why a forced schedule could not be followed. */
+enum lk_diverge {
+	LK_DIV_NONE = 0,
+	LK_DIV_NO_PROC,     /* the process does not exist (yet) */
+	LK_DIV_NOT_ENABLED, /* blocked, asleep or exited */
+	LK_DIV_OTHER_OP,    /* about to do something else */
+	LK_DIV_ENDED,       /* the schedule ended first (strict) */
 };
 
 enum lk_run_state {
@@ -126,6 +145,7 @@ enum lk_run_state {
 	LK_RUN_DONE,     /* every process exited */
 	LK_RUN_DEADLOCK, /* no process enabled, none asleep */
 	LK_RUN_LIMIT,    /* the step limit was reached */
+	LK_RUN_DIVERGED, /* a forced schedule could not be followed */
 };
 
 /* Instruction of an agent program (runner/controller/program.c). */
@@ -156,6 +176,14 @@ struct lk_shared {
 	uint32_t nslots;
 	uint64_t vt; /* virtual time, ns */
 	struct lk_strategy strategy;
+	uint64_t last_enabled; /* the enabled set of the last pick */
+
+	/* A forced prefix (replay): decision i chooses step i. */
+	uint64_t forced_off;
+	uint32_t nforced;
+	uint32_t strict; /* past the prefix: diverge instead of going on */
+	uint32_t div_step;
+	uint32_t div_why; /* enum lk_diverge */
 
 	uint32_t nobjects;
 	struct lk_object objects[LK_MAX_OBJECTS];
@@ -179,6 +207,21 @@ struct lk_shared {
 	/* Unnamed semaphores (sem_t each), indexed by object. */
 	uint64_t sems_off;
 };
+
+/*
+ * Choose who takes the next step (runner/strategy/pick.c): the enabled
+ * processes, with the clock advanced when everybody waits for it; the
+ * forced decision for this step if there is one, else the strategy.
+ * current is the slot that just acted (-1 none). Returns a slot, -1 when
+ * nobody can step, -2 when the forced schedule diverged (div_* say why).
+ */
+int lk_pick(struct lk_shared *sh, int current);
+
+static inline struct lk_decision *
+lk_shared_forced(struct lk_shared *sh)
+{
+	return (struct lk_decision *)((char *)sh + sh->forced_off);
+}
 
 static inline struct lk_event *
 lk_shared_events(struct lk_shared *sh)

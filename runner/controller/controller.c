@@ -199,6 +199,8 @@ setup_shared(struct run *r, struct lk_err *err)
 	off = ALIGN(off + ntext + 1);
 	uint64_t sems_off = off;
 	off = ALIGN(off + LK_MAX_OBJECTS * sizeof(sem_t));
+	uint64_t forced_off = off;
+	off = ALIGN(off + r->o->nforced * sizeof(struct lk_decision));
 	uint64_t events_off = off;
 	off = ALIGN(off + max_events * sizeof(struct lk_event));
 	uint64_t data_off = off;
@@ -223,6 +225,12 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->text_off = text_off;
 	sh->sems_off = sems_off;
 	sh->events_off = events_off;
+	sh->forced_off = forced_off;
+	sh->nforced = (uint32_t)r->o->nforced;
+	sh->strict = (uint32_t)r->o->strict;
+	if (r->o->nforced > 0)
+		memcpy(lk_shared_forced(sh), r->o->forced,
+		       r->o->nforced * sizeof(struct lk_decision));
 	sh->data_off = data_off;
 	sh->data_cap = DATA_CAP;
 	lk_strategy_init(&sh->strategy, r->o->strategy, r->o->seed);
@@ -434,19 +442,20 @@ check_death(struct run *r, uint32_t i, struct lk_trace *t)
 	return 1;
 }
 
-/* Give the first turn: the strategy picks among the waiting processes. */
+/* Give the first turn: the same pick as at every later point. */
 static void
 start(struct run *r)
 {
 	struct lk_shared *sh = r->sh;
-	uint64_t enabled = 0;
 	int first;
 
-	for (uint32_t i = 0; i < sh->nslots; i++)
-		if (sh->slots[i].state == LK_SLOT_PARKED)
-			enabled |= 1ull << i;
 	atomic_store(&sh->state, LK_RUN_RUNNING);
-	first = lk_strategy_pick(&sh->strategy, enabled, -1);
+	first = lk_pick(sh, -1);
+	if (first < 0) {
+		atomic_store(&sh->state,
+		             first == -2 ? LK_RUN_DIVERGED : LK_RUN_DEADLOCK);
+		return;
+	}
 	sh->running = first;
 	atomic_store(&sh->slots[first].go, 1);
 	syscall(SYS_futex, &sh->slots[first].go, FUTEX_WAKE, 1, NULL, NULL, 0);
@@ -495,10 +504,11 @@ supervise(struct run *r, struct lk_trace *t)
 		}
 		st = atomic_load(&sh->state);
 		if (st == LK_RUN_DONE || st == LK_RUN_DEADLOCK ||
-		    st == LK_RUN_LIMIT) {
-			t->verdict = st == LK_RUN_DONE    ? LK_V_DONE
-			             : st == LK_RUN_LIMIT ? LK_V_LIMIT
-			                                  : LK_V_DEADLOCK;
+		    st == LK_RUN_LIMIT || st == LK_RUN_DIVERGED) {
+			t->verdict = st == LK_RUN_DONE       ? LK_V_DONE
+			             : st == LK_RUN_LIMIT    ? LK_V_LIMIT
+			             : st == LK_RUN_DIVERGED ? LK_V_DIVERGED
+			                                     : LK_V_DEADLOCK;
 			return;
 		}
 		for (int k = 1; k < np; k++)
@@ -592,6 +602,8 @@ collect(struct run *r, struct lk_trace *t)
 	t->strategy = r->o->strategy;
 	t->seed = r->o->seed;
 	t->vt = sh->vt;
+	t->div_step = sh->div_step;
+	t->div_why = sh->div_why;
 	t->nprocs = sh->nslots;
 	t->procs = calloc(sh->nslots ? sh->nslots : 1, sizeof(*t->procs));
 	t->nobjs = sh->nobjects;
@@ -610,6 +622,9 @@ collect(struct run *r, struct lk_trace *t)
 		p->blocked_on = sh->slots[i].state == LK_SLOT_PARKED
 		                        ? sh->slots[i].blocked_on
 		                        : -1;
+		p->pending_op = sh->slots[i].pending_op;
+		p->pending_obj = sh->slots[i].pending_obj;
+		p->wake_at = sh->slots[i].wake_at;
 	}
 	for (size_t i = 0; i < t->nobjs; i++) {
 		memcpy(t->objs[i].name, sh->objects[i].name, LK_NAME_MAX);

@@ -23,6 +23,9 @@ struct lk_run_opts {
 	const char *workdir;      /* NULL: a temporary one, removed after */
 	const char *agent;        /* path of lockstep-agent */
 	const char *interposer;   /* path of liblockstep-interpose.so */
+	const struct lk_decision *forced; /* a schedule to follow, or NULL */
+	size_t nforced;
+	int strict; /* diverge when the schedule ends before the run */
 };
 
 #define LK_DEFAULT_MAX_STEPS       200000u

@@ -153,29 +153,15 @@ stall(unsigned why)
 		park();
 }
 
-/* Choose who steps next: the enabled set, advancing the clock when
- * everybody waits for it. Returns -1 when nobody can step. */
+/* Choose who steps next (see lk_pick); stalls on divergence. */
 static int
 pick(void)
 {
-	uint64_t enabled = 0, soonest = LK_NO_TIME;
+	int next = lk_pick(sh, self);
 
-	for (int pass = 0; pass < 2 && enabled == 0; pass++) {
-		for (uint32_t i = 0; i < sh->nslots; i++) {
-			struct lk_slot *s = &sh->slots[i];
-
-			if (s->state != LK_SLOT_PARKED)
-				continue;
-			if (s->wake_at <= sh->vt)
-				enabled |= 1ull << i;
-			else if (s->wake_at < soonest)
-				soonest = s->wake_at;
-		}
-		if (enabled != 0 || soonest == LK_NO_TIME)
-			break;
-		sh->vt = soonest;
-	}
-	return lk_strategy_pick(&sh->strategy, enabled, self);
+	if (next == -2)
+		stall(LK_RUN_DIVERGED);
+	return next;
 }
 
 /* We are parked at a point: let the strategy choose, wait if not us. */
@@ -216,6 +202,7 @@ record(const struct lk_step *st, int blocked)
 	e->src = me->src_line;
 	e->act = (uint8_t)me->act;
 	e->blocked = (uint8_t)blocked;
+	e->enabled = sh->last_enabled;
 	if (st->data != NULL && st->len > 0) {
 		size_t len = st->len < LK_DATA_MAX ? st->len : LK_DATA_MAX;
 

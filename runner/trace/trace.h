@@ -21,6 +21,7 @@ enum lk_verdict {
 	LK_V_TIMEOUT,     /* a process did not reach a point in time */
 	LK_V_LIMIT,       /* the step limit was reached */
 	LK_V_INTERRUPTED, /* lockstep was told to stop */
+	LK_V_DIVERGED,    /* a forced schedule could not be followed */
 };
 
 struct lk_tev {
@@ -46,6 +47,9 @@ struct lk_tproc {
 	int exited;     /* logged an exit */
 	int status;     /* exit status when exited */
 	int blocked_on; /* object it waits on at the end, -1 none */
+	int pending_op; /* what it was about to do at the end */
+	int pending_obj;
+	uint64_t wake_at; /* asleep until then (LK_NO_TIME: not asleep) */
 };
 
 struct lk_tobj {
@@ -68,9 +72,11 @@ struct lk_trace {
 	struct lk_tev *ev;
 
 	enum lk_verdict verdict;
-	int culprit;           /* process that crashed or timed out, -1 */
-	int signal;            /* that killed the culprit, 0 none */
-	uint64_t vt;           /* virtual time at the end */
+	int culprit;       /* process that crashed or timed out, -1 */
+	int signal;        /* that killed the culprit, 0 none */
+	uint64_t vt;       /* virtual time at the end */
+	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
+	uint32_t div_why;
 	unsigned long wall_us; /* wall-clock time of the run */
 	char *output;          /* everything the processes printed */
 	size_t output_len;

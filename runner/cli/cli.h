@@ -1,0 +1,40 @@
+/*
+ * The command line: one file per command, helpers in common.c. Only
+ * runner/main.c and the files here print to the terminal or exit.
+ */
+#ifndef LK_CLI_H
+#define LK_CLI_H
+
+#include <stdint.h>
+
+#include "lockstep/lockstep.h"
+#include "scenario/scenario.h"
+#include "trace/trace.h"
+
+/* Print "lockstep: MESSAGE" on stderr and return status. */
+int lk_cli_fail(int status, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/* Parse seconds (may be fractional, at most a day) into ms; 0 or -1. */
+int lk_cli_seconds(const char *s, unsigned *ms);
+
+/* Parse an unsigned 64-bit integer; 0 or -1. */
+int lk_cli_u64(const char *s, uint64_t *out);
+
+/* Catch SIGINT, SIGTERM and SIGHUP so a run cleans up before we go. */
+void lk_cli_catch_signals(void);
+
+/* Write the trace to path ("-" is stdout); 0 or an exit status. */
+int lk_cli_save_trace(const struct lk_trace *t, const char *path);
+
+/* Print the outcome, the output and the expectations of one run; returns
+ * the exit status the run deserves. */
+int lk_cli_summarise(const struct lk_trace *t, const struct lk_scenario *sc,
+                     int quiet, int color);
+
+/* The commands: argv[0] is the command's name. */
+int lk_cmd_run(int argc, char **argv);
+int lk_cmd_replay(int argc, char **argv);
+int lk_cmd_check(int argc, char **argv);
+
+#endif

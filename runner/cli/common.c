@@ -1,0 +1,195 @@
+/* Helpers shared by the commands: messages, option values, signals,
+ * saving traces and the summary of a run. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "controller/controller.h"
+#include "trace/analysis.h"
+#include "trace/trace.h"
+
+/* Print "lockstep: MESSAGE" on stderr and return status. */
+int
+lk_cli_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lockstep: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+/* Parse a non-negative number of seconds (may be fractional) into ms. */
+int
+lk_cli_seconds(const char *s, unsigned *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 86400)
+		return -1;
+	*ms = (unsigned)(v * 1000 + 0.5);
+	return 0;
+}
+
+/* Parse an unsigned 64-bit integer. */
+int
+lk_cli_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s == '-' || *s == '\0')
+		return -1;
+	*out = strtoull(s, &end, 0);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+static void
+on_signal(int sig)
+{
+	lk_run_interrupt(sig);
+}
+
+/* Catch SIGINT, SIGTERM and SIGHUP so a run cleans up before we go. */
+void
+lk_cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Write the trace to path ("-" is stdout). */
+int
+lk_cli_save_trace(const struct lk_trace *t, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	int rc;
+
+	if (f == NULL)
+		return lk_cli_fail(LK_EXIT_USAGE, "cannot write trace %s: %s",
+		                   path, strerror(errno));
+	rc = lk_trace_write(t, f);
+	if (f != stdout && fclose(f) != 0)
+		rc = -1;
+	if (rc != 0)
+		return lk_cli_fail(LK_EXIT_INTERNAL,
+		                   "cannot write trace %s: %s", path,
+		                   strerror(errno));
+	return 0;
+}
+
+/* Print the outcome, the output and the expectations; the exit status. */
+int
+lk_cli_summarise(const struct lk_trace *t, const struct lk_scenario *sc,
+                 int quiet, int color)
+{
+	struct lk_verdict_line lines[64];
+	char why[4096];
+	size_t nx = sc->nexpects < 64 ? sc->nexpects : 64, failed;
+	int status;
+	struct lk_scenario view = *sc;
+	const char *bad = color ? "\033[31mFAIL\033[0m" : "FAIL";
+	const char *ok = color ? "\033[32mok\033[0m  " : "ok  ";
+
+	view.nexpects = nx;
+	failed = lk_expect_eval(t, &view, lines);
+	if (t->verdict == LK_V_DEADLOCK) {
+		lk_explain_deadlock(t, sc, why, sizeof(why));
+		fprintf(quiet ? stderr : stdout,
+		        "deadlock: no process can go on\n%s", why);
+		status = LK_EXIT_DEADLOCK;
+	} else if (t->verdict == LK_V_DONE) {
+		status = failed ? LK_EXIT_EXPECT : LK_EXIT_OK;
+	} else {
+		status = LK_EXIT_CRASH;
+	}
+	if (t->verdict == LK_V_CRASH && t->culprit >= 0) {
+		const struct lk_tproc *p = &t->procs[t->culprit];
+		long last = -1;
+		char label[128] = "none";
+
+		for (size_t i = 0; i < t->nevents; i++)
+			if (t->ev[i].proc == t->culprit)
+				last = (long)i;
+		if (last >= 0)
+			lk_event_label(t, &t->ev[last], label, sizeof(label));
+		if (t->signal)
+			lk_cli_fail(0,
+			            "%s was killed by signal %d (%s); its last "
+			            "event: %s",
+			            p->name, t->signal, strsignal(t->signal),
+			            label);
+		else if (p->exited)
+			lk_cli_fail(
+			        0,
+			        "%s exited with status %d; its last event: %s",
+			        p->name, p->status, label);
+		else
+			lk_cli_fail(0,
+			            "%s died without reaching exit; its last "
+			            "event: %s",
+			            p->name, label);
+	} else if (t->verdict == LK_V_TIMEOUT) {
+		lk_cli_fail(
+		        0,
+		        "%s did not reach a scheduling point in time (a loop "
+		        "without IPC, or a call lockstep does not control)",
+		        t->culprit >= 0 ? t->procs[t->culprit].name
+		                        : "a process");
+	} else if (t->verdict == LK_V_LIMIT) {
+		lk_cli_fail(0, "stopped after %zu steps (--max-steps)",
+		            t->nevents);
+	}
+	if (quiet) {
+		printf("%s: %s, %zu steps, %zu of %zu expectations failed\n",
+		       t->scenario, lk_verdict_name(t->verdict), t->nevents,
+		       failed, nx);
+		return status;
+	}
+	printf("\noutcome: %s after %zu steps, virtual time %g s, "
+	       "%zu processes, %.1f ms wall\n",
+	       lk_verdict_name(t->verdict), t->nevents, (double)t->vt / 1e9,
+	       t->nprocs, (double)t->wall_us / 1000);
+	if (t->output_len > 0) {
+		printf("output:\n");
+		for (const char *s = t->output; *s;) {
+			const char *nl = strchr(s, '\n');
+			int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+			printf("  | %.*s\n", len, s);
+			s += len + (nl != NULL);
+		}
+	}
+	for (size_t i = 0; i < sc->nobjects && i < t->nfiles; i++) {
+		const char *body = t->files[i];
+		size_t len = t->file_lens[i];
+
+		if (sc->objects[i].kind != LK_OBJ_FILE || body == NULL)
+			continue;
+		printf("file %s (%s, %zu bytes): %.*s%s\n", sc->objects[i].name,
+		       sc->objects[i].u.file.path, len,
+		       len > 60 ? 60 : (int)len, body, len > 60 ? "..." : "");
+	}
+	if (nx > 0)
+		printf("expect:\n");
+	for (size_t i = 0; i < nx; i++)
+		printf("  %s %s  (line %d)\n", lines[i].passed ? ok : bad,
+		       lines[i].text, sc->expects[i].line);
+	return status;
+}

@@ -1,0 +1,559 @@
+/* `lockstep run` and `lockstep replay`: one run of a scenario, free or
+ * following a schedule, with its interleaving, output and verdicts. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "controller/controller.h"
+#include "schedule/schedule.h"
+#include "strategy/strategy.h"
+#include "trace/analysis.h"
+
+static const char usage_run[] =
+        "usage: lockstep run SCENARIO.xml [options]\n"
+        "\n"
+        "Run every declared process of the scenario as a real process, one at\n"
+        "a time: at each semaphore call, write, sleep, fork or exit the\n"
+        "strategy picks who goes next. Prints the interleaving (a column per\n"
+        "process), the output, the verdict of each <expect>, and explains a\n"
+        "deadlock as a wait-for cycle.\n"
+        "\n"
+        "options:\n"
+        "  --strategy NAME      default (keep running the current process,\n"
+        "                       else the first enabled) or random\n"
+        "  --seed N             seed of the random strategy (implies\n"
+        "                       --strategy random); same seed, same trace\n"
+        "  --trace FILE         write the trace as JSON Lines (- for stdout)\n"
+        "  --workdir DIR        create the scenario's files in DIR and keep\n"
+        "                       them (default: a temporary directory, "
+        "removed)\n"
+        "  --max-steps N        stop after N steps (default 200000), exit 4\n"
+        "  --step-timeout SECS  a process that runs SECS without reaching a\n"
+        "                       scheduling point is reported, exit 4\n"
+        "                       (default 10)\n"
+        "  --timeout SECS       wall-clock limit of the whole run, exit 4\n"
+        "  -q, --quiet          print only the verdict line and errors\n"
+        "  --color WHEN         auto (default), always or never\n"
+        "  -h, --help           this help\n"
+        "\n"
+        "exit status: 0 every expectation holds; 1 an expectation failed;\n"
+        "2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
+        "out or hit a limit; 70 internal error; 128+N stopped by signal N.\n";
+
+static const char usage_replay[] =
+        "usage: lockstep replay SCHEDULE [options]\n"
+        "\n"
+        "Run the scenario a schedule file names, following the schedule step\n"
+        "by step. Each line names the process that takes the step and the\n"
+        "operation and object it must be about to perform; if it is not\n"
+        "(the process is blocked, or about to do something else), replay\n"
+        "stops at that line and says why (exit 2). A scenario whose SHA-256\n"
+        "changed since the schedule was saved is a warning. When the\n"
+        "schedule ends before the run, the default strategy goes on.\n"
+        "\n"
+        "options (and those of lockstep run):\n"
+        "  --scenario FILE      run this scenario instead of the one named\n"
+        "  --strict             a run longer than the schedule is an error\n"
+        "  --check N            replay N times and compare the traces: the\n"
+        "                       determinism self-check (exit 1 on a\n"
+        "                       difference, naming the first differing step)\n"
+        "  --trace FILE, --save-schedule FILE, --workdir DIR, -q, ...\n"
+        "\n"
+        "exit status: as lockstep run; 2 also for a bad schedule file or a\n"
+        "divergence.\n";
+
+struct opts {
+	struct lk_run_opts run;
+	const char *scenario;
+	const char *trace;
+	const char *schedule;
+	const char *save_schedule;
+	int quiet, color, strategy;
+	unsigned check; /* replay --check N */
+};
+
+enum {
+	O_STRATEGY = 256,
+	O_SEED,
+	O_TRACE,
+	O_WORKDIR,
+	O_MAX_STEPS,
+	O_STEP_TIMEOUT,
+	O_TIMEOUT,
+	O_COLOR,
+	O_SCHEDULE,
+	O_SAVE_SCHEDULE,
+	O_STRICT,
+	O_SCENARIO,
+	O_CHECK,
+};
+
+static const struct option longopts[] = {
+        {"strategy", required_argument, NULL, O_STRATEGY},
+        {"seed", required_argument, NULL, O_SEED},
+        {"trace", required_argument, NULL, O_TRACE},
+        {"workdir", required_argument, NULL, O_WORKDIR},
+        {"max-steps", required_argument, NULL, O_MAX_STEPS},
+        {"step-timeout", required_argument, NULL, O_STEP_TIMEOUT},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"color", required_argument, NULL, O_COLOR},
+        {"schedule", required_argument, NULL, O_SCHEDULE},
+        {"save-schedule", required_argument, NULL, O_SAVE_SCHEDULE},
+        {"strict", no_argument, NULL, O_STRICT},
+        {"scenario", required_argument, NULL, O_SCENARIO},
+        {"check", required_argument, NULL, O_CHECK},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+};
+
+/* Parse the options of run and replay; -1 means "exit 0" (help), else
+ * 0 or an exit status. cmd is "run" or "replay". */
+static int
+parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
+{
+	const char *color = "auto";
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->strategy = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_STRATEGY:
+			o->strategy = lk_strategy_lookup(optarg);
+			if (o->strategy < 0)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "%s: unknown strategy '%s', "
+				                   "expected default or random",
+				                   cmd, optarg);
+			break;
+		case O_SEED:
+			if (lk_cli_u64(optarg, &o->run.seed) != 0)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "%s: --seed '%s': expected a "
+				        "non-negative integer",
+				        cmd, optarg);
+			if (o->strategy < 0)
+				o->strategy = LK_STRAT_RANDOM;
+			break;
+		case O_TRACE:
+			o->trace = optarg;
+			break;
+		case O_WORKDIR:
+			o->run.workdir = optarg;
+			break;
+		case O_MAX_STEPS:
+			if (lk_cli_u64(optarg, &v) != 0 || v == 0 ||
+			    v > 100000000)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "%s: --max-steps '%s': "
+				                   "expected 1..100000000",
+				                   cmd, optarg);
+			o->run.max_steps = (uint32_t)v;
+			break;
+		case O_STEP_TIMEOUT:
+		case O_TIMEOUT:
+			if (lk_cli_seconds(optarg,
+			                   c == O_TIMEOUT
+			                           ? &o->run.timeout_ms
+			                           : &o->run.step_timeout_ms) !=
+			            0 ||
+			    (c == O_STEP_TIMEOUT &&
+			     o->run.step_timeout_ms == 0))
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "%s: %s '%s': expected "
+				                   "seconds, such as 2 or 0.5",
+				                   cmd,
+				                   c == O_TIMEOUT
+				                           ? "--timeout"
+				                           : "--step-timeout",
+				                   optarg);
+			break;
+		case O_COLOR:
+			if (strcmp(optarg, "auto") != 0 &&
+			    strcmp(optarg, "always") != 0 &&
+			    strcmp(optarg, "never") != 0)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "%s: --color '%s': expected "
+				                   "auto, always or never",
+				                   cmd, optarg);
+			color = optarg;
+			break;
+		case O_SCHEDULE:
+			o->schedule = optarg;
+			break;
+		case O_SAVE_SCHEDULE:
+			o->save_schedule = optarg;
+			break;
+		case O_STRICT:
+			o->run.strict = 1;
+			break;
+		case O_SCENARIO:
+			o->scenario = optarg;
+			break;
+		case O_CHECK:
+			if (lk_cli_u64(optarg, &v) != 0 || v < 2 || v > 1000)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "%s: --check '%s': expected "
+				                   "2..1000 runs",
+				                   cmd, optarg);
+			o->check = (unsigned)v;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		default:
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: see 'lockstep %s --help'", cmd,
+			                   cmd);
+		}
+	}
+	o->run.strategy =
+	        o->strategy < 0 ? LK_STRAT_DEFAULT : (unsigned)o->strategy;
+	o->color = strcmp(color, "always") == 0 ||
+	           (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
+	            getenv("NO_COLOR") == NULL);
+	return 0;
+}
+
+/* Describe what process p was doing when the run stopped. */
+static void
+describe_state(const struct lk_trace *t, int p, char *buf, size_t size)
+{
+	const struct lk_tproc *pr = &t->procs[p];
+	const char *obj = lk_trace_obj_name(t, pr->pending_obj);
+
+	if (pr->exited)
+		snprintf(buf, size, "%s has exited", pr->name);
+	else if (pr->blocked_on >= 0)
+		snprintf(buf, size, "%s is blocked on %s", pr->name,
+		         lk_trace_obj_name(t, pr->blocked_on));
+	else if (pr->wake_at != LK_NO_TIME && pr->wake_at > t->vt)
+		snprintf(buf, size, "%s is asleep until %g s", pr->name,
+		         (double)pr->wake_at / 1e9);
+	else
+		snprintf(buf, size, "%s is about to %s%s%s%s", pr->name,
+		         lk_op_name((unsigned)pr->pending_op), obj ? "(" : "",
+		         obj ? obj : "", obj ? ")" : "");
+}
+
+/* Report a divergence from the schedule in the house style. */
+static int
+diverged(const struct lk_trace *t, const struct lk_schedule *s)
+{
+	const struct lk_decision *d;
+	char want[160], state[160];
+	int p = -1;
+
+	if (t->div_why == LK_DIV_ENDED)
+		return lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "%s:%u: the schedule ends at step %u but the "
+		        "run goes on (--strict)",
+		        s->path, s->n ? s->lines[s->n - 1] : 1, t->div_step);
+	d = &s->steps[t->div_step];
+	snprintf(want, sizeof(want), "%s%s%s%s%s%s", d->proc, d->op ? " " : "",
+	         d->op ? lk_op_name(d->op) : "", d->op ? "(" : "", d->obj,
+	         d->op ? ")" : "");
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (strcmp(t->procs[i].name, d->proc) == 0)
+			p = (int)i;
+	if (p < 0) {
+		size_t len = 0;
+
+		len += (size_t)snprintf(state, sizeof(state),
+		                        "there is no process %s (there are",
+		                        d->proc);
+		for (size_t i = 0; i < t->nprocs && len < sizeof(state); i++)
+			len += (size_t)snprintf(state + len,
+			                        sizeof(state) - len, " %s",
+			                        t->procs[i].name);
+		if (len < sizeof(state))
+			snprintf(state + len, sizeof(state) - len, ")");
+	} else {
+		describe_state(t, p, state, sizeof(state));
+	}
+	return lk_cli_fail(
+	        LK_EXIT_USAGE, "%s:%u: step %u diverges: expected %s, but %s",
+	        s->path, s->lines[t->div_step], t->div_step, want, state);
+}
+
+/* Load the schedule for o (replay: positional; run: --schedule). */
+static int
+load_schedule(const char *path, struct lk_schedule **s, struct opts *o)
+{
+	struct lk_err err;
+
+	if (lk_schedule_read(path, s, &err) != 0)
+		return lk_cli_fail(err.status, "%s", err.msg);
+	o->run.forced = (*s)->steps;
+	o->run.nforced = (*s)->n;
+	return 0;
+}
+
+/* Warn when the scenario changed since the schedule was saved. */
+static void
+check_hash(const struct lk_schedule *s, const char *scenario)
+{
+	char hex[65];
+
+	if (s->sha256[0] == '\0' || lk_sha256_file(scenario, hex) != 0)
+		return;
+	if (strcmp(hex, s->sha256) != 0)
+		lk_cli_fail(0,
+		            "warning: %s changed since %s was saved (sha256 "
+		            "differs); the steps may not fit",
+		            scenario, s->path);
+}
+
+/* Write the run's interleaving as a schedule file. */
+static int
+save_schedule(const struct lk_trace *t, const struct opts *o)
+{
+	char hex[65];
+	FILE *f = fopen(o->save_schedule, "w");
+	int rc;
+
+	if (f == NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "cannot write schedule %s: %s",
+		                   o->save_schedule, strerror(errno));
+	rc = lk_schedule_write(
+	        t, o->scenario,
+	        lk_sha256_file(o->scenario, hex) == 0 ? hex : NULL, f);
+	if (fclose(f) != 0 || rc != 0)
+		return lk_cli_fail(LK_EXIT_INTERNAL,
+		                   "cannot write schedule %s: %s",
+		                   o->save_schedule, strerror(errno));
+	return 0;
+}
+
+/* The trace as JSON Lines in memory (for --check); NULL on failure. */
+static char *
+trace_text(const struct lk_trace *t, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL)
+		return NULL;
+	if (lk_trace_write(t, f) != 0) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Run the scenario once under o; the trace or NULL (message printed). */
+static struct lk_trace *
+run_once(const struct lk_scenario *sc, struct opts *o, int *status)
+{
+	struct lk_trace *t = NULL;
+	struct lk_err err;
+
+	if (lk_run_scenario(sc, &o->run, &t, &err) != 0) {
+		*status = lk_cli_fail(err.status, "%s", err.msg);
+		return NULL;
+	}
+	if (lk_trace_vclocks(t) != 0) {
+		*status = lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+		lk_trace_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* replay --check N: run N times, compare the traces to the first. */
+static int
+self_check(const struct lk_scenario *sc, struct opts *o,
+           const struct lk_schedule *s)
+{
+	char *first = NULL;
+	size_t first_len = 0;
+	int status = 0;
+
+	for (unsigned i = 0; i < o->check && status == 0; i++) {
+		struct lk_trace *t = run_once(sc, o, &status);
+		char *text;
+		size_t len, line = 1, at = 0;
+
+		if (t == NULL)
+			break;
+		if (s != NULL && o->strategy < 0) {
+			t->strategy = s->strategy;
+			t->seed = s->seed;
+		}
+		text = trace_text(t, &len);
+		lk_trace_free(t);
+		if (text == NULL) {
+			status = lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+			break;
+		}
+		if (first == NULL) {
+			first = text;
+			first_len = len;
+			continue;
+		}
+		while (at < len && at < first_len && text[at] == first[at])
+			line += text[at++] == '\n';
+		if (len != first_len || at != len) {
+			status = lk_cli_fail(LK_EXIT_EXPECT,
+			                     "replay --check: run %u differs "
+			                     "from run 1 at trace line %zu "
+			                     "(step %zu)",
+			                     i + 1, line,
+			                     line >= 2 ? line - 2 : 0);
+		}
+		free(text);
+	}
+	if (status == 0)
+		printf("replay --check: %u runs, identical traces (%zu "
+		       "bytes)\n",
+		       o->check, first_len);
+	free(first);
+	return status;
+}
+
+/* The body of run and replay once the options are known. */
+static int
+execute(struct opts *o, const struct lk_schedule *s)
+{
+	char agent[4096], interposer[4096];
+	struct lk_scenario *sc = NULL;
+	struct lk_trace *t = NULL;
+	struct lk_err err;
+	int status = 0;
+
+	if (lk_scenario_load(o->scenario, &sc, &err) != 0)
+		return lk_cli_fail(err.status, "%s", err.msg);
+	if (s != NULL)
+		check_hash(s, o->scenario);
+	if (lk_find_helpers(agent, sizeof(agent), interposer,
+	                    sizeof(interposer), &err) != 0) {
+		lk_scenario_free(sc);
+		return lk_cli_fail(err.status, "%s", err.msg);
+	}
+	o->run.agent = agent;
+	o->run.interposer = interposer;
+	lk_sweep_stale();
+	lk_cli_catch_signals();
+	if (o->check) {
+		status = self_check(sc, o, s);
+		goto out;
+	}
+	t = run_once(sc, o, &status);
+	if (t == NULL)
+		goto out;
+	if (s != NULL && o->strategy < 0) {
+		/* The trace says how its steps were chosen: by the strategy
+		 * that made the schedule, so a replay's trace is the same. */
+		t->strategy = s->strategy;
+		t->seed = s->seed;
+	}
+	if (!o->quiet) {
+		printf("%s (%s), strategy %s", sc->name, sc->path,
+		       lk_strategy_name(o->run.strategy));
+		if (o->run.strategy == LK_STRAT_RANDOM)
+			printf(", seed %llu", (unsigned long long)o->run.seed);
+		if (s != NULL)
+			printf(", schedule %s (%zu steps)", s->path, s->n);
+		printf("\n\n");
+		lk_report_interleaving(t, stdout, o->color);
+	}
+	if (t->verdict == LK_V_DIVERGED)
+		status = diverged(t, s);
+	else
+		status = lk_cli_summarise(t, sc, o->quiet, o->color);
+	if (o->trace != NULL) {
+		int ts = lk_cli_save_trace(t, o->trace);
+
+		status = ts ? ts : status;
+	}
+	if (o->save_schedule != NULL && t->verdict != LK_V_DIVERGED) {
+		int ss = save_schedule(t, o);
+
+		status = ss ? ss : status;
+	}
+out:
+	lk_trace_free(t);
+	lk_scenario_free(sc);
+	if (lk_run_interrupted()) {
+		fflush(stdout);
+		signal(lk_run_interrupted(), SIG_DFL);
+		raise(lk_run_interrupted());
+		return 128 + lk_run_interrupted();
+	}
+	return status;
+}
+
+/* `lockstep run SCENARIO [options]` */
+int
+lk_cmd_run(int argc, char **argv)
+{
+	struct lk_schedule *s = NULL;
+	struct opts o;
+	int rc = parse(argc, argv, "run", usage_run, &o);
+
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (o.check)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "run: --check belongs to lockstep replay");
+	if (optind != argc - 1)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "run: expected one scenario file; see "
+		                   "'lockstep run --help'");
+	o.scenario = argv[optind];
+	if (o.schedule != NULL && (rc = load_schedule(o.schedule, &s, &o)))
+		return rc;
+	rc = execute(&o, s);
+	lk_schedule_free(s);
+	return rc;
+}
+
+/* `lockstep replay SCHEDULE [options]` */
+int
+lk_cmd_replay(int argc, char **argv)
+{
+	struct lk_schedule *s = NULL;
+	struct opts o;
+	int rc = parse(argc, argv, "replay", usage_replay, &o);
+
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind != argc - 1)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "replay: expected one schedule file; see "
+		                   "'lockstep replay --help'");
+	if (o.schedule != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "replay: the schedule is the argument, not "
+		                   "--schedule");
+	if ((rc = load_schedule(argv[optind], &s, &o)) != 0)
+		return rc;
+	if (o.scenario == NULL)
+		o.scenario = s->scenario;
+	if (o.scenario == NULL) {
+		lk_schedule_free(s);
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: names no scenario (no 'scenario:' "
+		                   "line); give one with --scenario",
+		                   argv[optind]);
+	}
+	rc = execute(&o, s);
+	lk_schedule_free(s);
+	return rc;
+}

@@ -1,0 +1,373 @@
+/* Reading and writing schedule files (see schedule.h). */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "schedule/schedule.h"
+#include "strategy/strategy.h"
+#include "trace/analysis.h"
+#include "trace/trace.h"
+
+#define MAX_FILE (256u << 20)
+#define MAX_LINE 4096
+
+/* Read a whole file, at most MAX_FILE bytes; NULL with errno. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	size_t have = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_FILE) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL)
+		goto out;
+	while (have < (size_t)st.st_size &&
+	       (n = read(fd, buf + have, (size_t)st.st_size - have)) > 0)
+		have += (size_t)n;
+	buf[have] = '\0';
+	*len = have;
+out:
+	close(fd);
+	return buf;
+}
+
+/* SHA-256 of a file's contents into hex; 0, or -1 with errno. */
+int
+lk_sha256_file(const char *path, char hex[65])
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+
+	if (buf == NULL)
+		return -1;
+	lk_sha256_hex(buf, len, hex);
+	free(buf);
+	return 0;
+}
+
+/* Free a schedule; NULL is allowed. */
+void
+lk_schedule_free(struct lk_schedule *s)
+{
+	if (s == NULL)
+		return;
+	free(s->path);
+	free(s->scenario);
+	free(s->steps);
+	free(s->lines);
+	free(s);
+}
+
+/* Is c allowed in a process or object name of a schedule line? */
+static int
+name_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '#' ||
+	       c == '/' || c == '~';
+}
+
+/* Split line (NUL-terminated, comment removed) into at most max
+ * whitespace-separated words; returns how many, max + 1 if more. */
+static int
+split(char *line, char **words, int max)
+{
+	int n = 0;
+
+	for (char *p = line; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		if (n == max)
+			return max + 1;
+		words[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+	}
+	return n;
+}
+
+/* Apply a "key: value" header line. */
+static int
+header(struct lk_schedule *s, const char *key, char *val, int *version,
+       const char *path, unsigned line, struct lk_err *err)
+{
+	char *end;
+
+	while (*val == ' ' || *val == '\t')
+		val++;
+	for (end = val + strlen(val);
+	     end > val && isspace((unsigned char)end[-1]);)
+		*--end = '\0';
+	if (strcmp(key, "lockstep-schedule") == 0) {
+		if (strcmp(val, "1") != 0)
+			goto bad_version;
+		*version = 1;
+	} else if (strcmp(key, "scenario") == 0) {
+		free(s->scenario);
+		s->scenario = strdup(val);
+		if (s->scenario == NULL)
+			goto nomem;
+	} else if (strcmp(key, "sha256") == 0) {
+		if (strlen(val) != 64 ||
+		    strspn(val, "0123456789abcdef") != 64) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: sha256 '%s': expected 64 lower-case "
+			           "hex digits",
+			           path, line, val);
+			return -1;
+		}
+		memcpy(s->sha256, val, 65);
+	} else if (strcmp(key, "strategy") == 0) {
+		int k = lk_strategy_lookup(val);
+
+		s->strategy = k < 0 ? LK_STRAT_DEFAULT : (unsigned)k;
+	} else if (strcmp(key, "seed") == 0) {
+		errno = 0;
+		s->seed = strtoull(val, &end, 10);
+		if (errno != 0 || end == val || *end != '\0') {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: seed '%s': expected a non-negative "
+			           "integer",
+			           path, line, val);
+			return -1;
+		}
+	} else {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "%s:%u: unknown header '%s:', expected "
+		           "lockstep-schedule, scenario, sha256, strategy or "
+		           "seed",
+		           path, line, key);
+		return -1;
+	}
+	return 0;
+bad_version:
+	lk_err_set(err, LK_EXIT_USAGE,
+	           "%s:%u: lockstep-schedule '%s': this lockstep reads "
+	           "format 1",
+	           path, line, val);
+	return -1;
+nomem:
+	lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+	return -1;
+}
+
+/* Append one decision from its words. */
+static int
+decision(struct lk_schedule *s, char **w, int n, size_t *cap, const char *path,
+         unsigned line, struct lk_err *err)
+{
+	struct lk_decision *d;
+	int op = LK_OP_NONE;
+
+	for (const char *p = w[0]; *p; p++)
+		if (!name_char((unsigned char)*p))
+			goto bad_name;
+	if (strlen(w[0]) >= LK_NAME_MAX)
+		goto bad_name;
+	if (n >= 2 && ((op = lk_op_lookup(w[1])) <= LK_OP_NONE)) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "%s:%u: unknown operation '%s', expected one such "
+		           "as sem_wait, sem_post, write, sleep, exit",
+		           path, line, w[1]);
+		return -1;
+	}
+	if (n == 3 && strlen(w[2]) >= LK_NAME_MAX) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "%s:%u: object name '%.60s' is too long", path, line,
+		           w[2]);
+		return -1;
+	}
+	if (s->n >= LK_SCHEDULE_MAX_STEPS) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "%s:%u: more than %u steps, expected fewer", path,
+		           line, LK_SCHEDULE_MAX_STEPS);
+		return -1;
+	}
+	if (s->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct lk_decision *ns = realloc(s->steps, nc * sizeof(*ns));
+		uint32_t *nl = ns ? realloc(s->lines, nc * sizeof(*nl)) : NULL;
+
+		if (ns != NULL)
+			s->steps = ns;
+		if (nl == NULL) {
+			lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+			return -1;
+		}
+		s->lines = nl;
+		*cap = nc;
+	}
+	d = &s->steps[s->n];
+	memset(d, 0, sizeof(*d));
+	strcpy(d->proc, w[0]);
+	d->slot = -1;
+	d->op = (uint16_t)op;
+	if (n == 3)
+		strcpy(d->obj, w[2]);
+	s->lines[s->n++] = line;
+	return 0;
+bad_name:
+	lk_err_set(err, LK_EXIT_USAGE,
+	           "%s:%u: '%.60s' is not a process name, expected a line "
+	           "'PROCESS [OPERATION [OBJECT]]'",
+	           path, line, w[0]);
+	return -1;
+}
+
+/* Read a schedule from a buffer (see schedule.h). */
+int
+lk_schedule_parse(const char *buf, size_t len, const char *path,
+                  struct lk_schedule **out, struct lk_err *err)
+{
+	struct lk_schedule *s = calloc(1, sizeof(*s));
+	char line[MAX_LINE + 1], *w[4], *colon, *hash;
+	size_t cap = 0, pos = 0;
+	unsigned lineno = 0;
+	int version = 0, n;
+
+	if (s == NULL || (s->path = strdup(path)) == NULL)
+		goto nomem;
+	if (memchr(buf, '\0', len) != NULL) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "%s: contains a NUL byte, expected a text file",
+		           path);
+		goto fail;
+	}
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+
+		lineno++;
+		if (ll > MAX_LINE) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: line longer than %d characters",
+			           path, lineno, MAX_LINE);
+			goto fail;
+		}
+		memcpy(line, buf + pos, ll);
+		line[ll] = '\0';
+		pos += ll + 1;
+		/* A comment starts at a '#' that begins a word. */
+		for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
+			if (hash == line || hash[-1] == ' ' ||
+			    hash[-1] == '\t') {
+				*hash = '\0';
+				break;
+			}
+		colon = strchr(line, ':');
+		if (colon != NULL && s->n == 0) {
+			*colon = '\0';
+			if (split(line, w, 1) != 1)
+				goto bad_line;
+			if (header(s, w[0], colon + 1, &version, path, lineno,
+			           err) != 0)
+				goto fail;
+			continue;
+		}
+		n = split(line, w, 3);
+		if (n == 0)
+			continue;
+		if (n > 3 || colon != NULL)
+			goto bad_line;
+		if (version == 0) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: expected the header "
+			           "'lockstep-schedule: 1' before the first "
+			           "step",
+			           path, lineno);
+			goto fail;
+		}
+		if (decision(s, w, n, &cap, path, lineno, err) != 0)
+			goto fail;
+	}
+	if (version == 0) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "%s:%u: expected the header 'lockstep-schedule: 1'",
+		           path, lineno ? lineno : 1);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+bad_line:
+	lk_err_set(err, LK_EXIT_USAGE,
+	           "%s:%u: expected 'PROCESS [OPERATION [OBJECT]]' or a "
+	           "'key: value' header",
+	           path, lineno);
+	goto fail;
+nomem:
+	lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+fail:
+	lk_schedule_free(s);
+	return -1;
+}
+
+/* Read a schedule file (see schedule.h). */
+int
+lk_schedule_read(const char *path, struct lk_schedule **out, struct lk_err *err)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	int rc;
+
+	if (buf == NULL) {
+		lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s", path,
+		           strerror(errno));
+		return -1;
+	}
+	rc = lk_schedule_parse(buf, len, path, out, err);
+	free(buf);
+	return rc;
+}
+
+/* Write the interleaving of t as a schedule (see schedule.h). */
+int
+lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
+                  const char *sha, FILE *f)
+{
+	char label[128];
+
+	fprintf(f,
+	        "# lockstep schedule: one step a line, PROCESS [OPERATION "
+	        "[OBJECT]].\n"
+	        "# Edit freely; replay with: lockstep replay FILE\n"
+	        "lockstep-schedule: %d\n"
+	        "scenario: %s\n",
+	        LK_SCHEDULE_FORMAT, scenario_path);
+	if (sha != NULL)
+		fprintf(f, "sha256: %s\n", sha);
+	fprintf(f, "strategy: %s\nseed: %llu\n\n",
+	        lk_strategy_name(t->strategy), (unsigned long long)t->seed);
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+		const char *obj = lk_trace_obj_name(t, e->obj);
+		int col;
+
+		lk_event_label(t, e, label, sizeof(label));
+		col = fprintf(f, "%s %s%s%s", t->procs[e->proc].name,
+		              lk_op_name((unsigned)e->op), obj ? " " : "",
+		              obj ? obj : "");
+		fprintf(f, "%*s# %zu: %s", col < 40 ? 40 - col : 1, "", i,
+		        label);
+		if (e->src)
+			fprintf(f, " (line %u)", e->src);
+		fputc('\n', f);
+	}
+	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}

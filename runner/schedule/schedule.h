@@ -1,0 +1,55 @@
+/*
+ * Schedule files: one interleaving, as plain text a person can read and
+ * edit (docs/schedules.md). A header names the scenario (and its SHA-256),
+ * the strategy and the seed; then one decision a line: the process that
+ * takes the step, and optionally the operation and object it must be
+ * about to perform, so that replay notices when it drifts.
+ */
+#ifndef LK_SCHEDULE_H
+#define LK_SCHEDULE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/protocol.h"
+
+struct lk_trace;
+
+#define LK_SCHEDULE_FORMAT    1
+#define LK_SCHEDULE_MAX_STEPS 10000000u
+
+struct lk_schedule {
+	char *path;        /* the file it was read from */
+	char *scenario;    /* path of the scenario, NULL if absent */
+	char sha256[65];   /* of the scenario file, "" if absent */
+	unsigned strategy; /* what made it (information only) */
+	uint64_t seed;
+	size_t n;
+	struct lk_decision *steps;
+	uint32_t *lines; /* line of each decision in the file */
+};
+
+/* Read a schedule file. Returns 0, or -1 with err ("path:line: ...",
+ * LK_EXIT_USAGE). */
+int lk_schedule_read(const char *path, struct lk_schedule **out,
+                     struct lk_err *err);
+
+/* The same from a buffer; path is used in messages. */
+int lk_schedule_parse(const char *buf, size_t len, const char *path,
+                      struct lk_schedule **out, struct lk_err *err);
+
+/* Free a schedule; NULL is allowed. */
+void lk_schedule_free(struct lk_schedule *s);
+
+/* Write the interleaving of t as a schedule for the scenario at
+ * scenario_path whose bytes hash to sha (may be NULL). 0 or -1. */
+int lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
+                      const char *sha, FILE *f);
+
+/* SHA-256 of the bytes as 64 hex digits and a NUL. */
+void lk_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* SHA-256 of a file's contents into hex; 0, or -1 with errno. */
+int lk_sha256_file(const char *path, char hex[65]);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * The pick at every scheduling point (see lk_pick in common/protocol.h).
+ * It runs inside whichever scenario process holds the turn, and in the
+ * controller for the first step, so it uses plain C only.
+ */
+#include <string.h>
+
+#include "common/protocol.h"
+
+/* The enabled set at the current virtual time; sets *soonest to the
+ * earliest wake-up of a process waiting for the clock. */
+static uint64_t
+enabled_now(const struct lk_shared *sh, uint64_t *soonest)
+{
+	uint64_t enabled = 0;
+
+	*soonest = LK_NO_TIME;
+	for (uint32_t i = 0; i < sh->nslots; i++) {
+		const struct lk_slot *s = &sh->slots[i];
+
+		if (s->state != LK_SLOT_PARKED)
+			continue;
+		if (s->wake_at <= sh->vt)
+			enabled |= 1ull << i;
+		else if (s->wake_at < *soonest)
+			*soonest = s->wake_at;
+	}
+	return enabled;
+}
+
+/* Check the forced decision d against the state; 0 or an lk_diverge. */
+static unsigned
+check_decision(const struct lk_shared *sh, struct lk_decision *d,
+               uint64_t enabled)
+{
+	const struct lk_slot *s;
+
+	for (uint32_t i = 0; d->slot < 0 && i < sh->nslots; i++)
+		if (strcmp(sh->slots[i].name, d->proc) == 0)
+			d->slot = (int16_t)i;
+	if (d->slot < 0)
+		return LK_DIV_NO_PROC;
+	if (!(enabled & (1ull << d->slot)))
+		return LK_DIV_NOT_ENABLED;
+	s = &sh->slots[d->slot];
+	if (d->op == LK_OP_NONE)
+		return 0;
+	if (s->pending_op != d->op)
+		return LK_DIV_OTHER_OP;
+	if (d->obj[0] != '\0' &&
+	    (s->pending_obj < 0 || (uint32_t)s->pending_obj >= sh->nobjects ||
+	     strcmp(sh->objects[s->pending_obj].name, d->obj) != 0))
+		return LK_DIV_OTHER_OP;
+	return 0;
+}
+
+/* Choose who takes the next step (see common/protocol.h). */
+int
+lk_pick(struct lk_shared *sh, int current)
+{
+	uint64_t enabled, soonest;
+	uint32_t step =
+	        atomic_load_explicit(&sh->nevents, memory_order_relaxed);
+	unsigned why;
+
+	enabled = enabled_now(sh, &soonest);
+	if (enabled == 0 && soonest != LK_NO_TIME) {
+		sh->vt = soonest;
+		enabled = enabled_now(sh, &soonest);
+	}
+	sh->last_enabled = enabled;
+	if (enabled == 0)
+		return -1;
+	if (step < sh->nforced) {
+		struct lk_decision *d = &lk_shared_forced(sh)[step];
+
+		why = check_decision(sh, d, enabled);
+		if (why == 0)
+			return d->slot;
+		sh->div_step = step;
+		sh->div_why = why;
+		return -2;
+	}
+	if (sh->strict && sh->nforced > 0) {
+		sh->div_step = step;
+		sh->div_why = LK_DIV_ENDED;
+		return -2;
+	}
+	return lk_strategy_pick(&sh->strategy, enabled, current);
+}
