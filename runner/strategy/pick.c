@@ -86,5 +86,5 @@ lk_pick(struct lk_shared *sh, int current)
 		sh->div_why = LK_DIV_ENDED;
 		return -2;
 	}
-	return lk_strategy_pick(&sh->strategy, enabled, current);
+	return lk_strategy_pick(&sh->strategy, enabled, current, step);
 }

@@ -6,6 +6,7 @@
 static const char *const names[] = {
         [LK_STRAT_DEFAULT] = "default",
         [LK_STRAT_RANDOM] = "random",
+        [LK_STRAT_PCT] = "pct",
 };
 
 /* splitmix64: a small, well-mixed generator; the state is one word. */
@@ -37,15 +38,61 @@ lk_strategy_init(struct lk_strategy *s, unsigned kind, uint64_t seed)
 	s->rng = seed;
 }
 
+/* Set up PCT (see strategy.h). */
+void
+lk_strategy_init_pct(struct lk_strategy *s, uint64_t seed, unsigned depth,
+                     uint32_t steps)
+{
+	lk_strategy_init(s, LK_STRAT_PCT, seed);
+	if (depth < 1)
+		depth = 1;
+	if (depth > LK_PCT_MAX_DEPTH)
+		depth = LK_PCT_MAX_DEPTH;
+	s->depth = depth;
+	/* Initial priorities depth .. depth+63, a random permutation. */
+	for (uint32_t i = 0; i < 64; i++)
+		s->prio[i] = depth + i;
+	for (uint32_t i = 63; i > 0; i--) {
+		uint32_t j = (uint32_t)(next_random(&s->rng) % (i + 1));
+		uint32_t t = s->prio[i];
+
+		s->prio[i] = s->prio[j];
+		s->prio[j] = t;
+	}
+	for (uint32_t i = 0; i + 1 < depth; i++)
+		s->change[i] = 1 + (uint32_t)(next_random(&s->rng) %
+		                              (steps ? steps : 1));
+}
+
+/* PCT: lower the running process at a change point, then the highest
+ * priority enabled process. */
+static int
+pick_pct(struct lk_strategy *s, uint64_t enabled, int current, uint32_t step)
+{
+	int best = -1;
+
+	for (uint32_t i = 0; i + 1 < s->depth; i++)
+		if (s->change[i] == step && current >= 0 && current < 64)
+			s->prio[current] = s->depth - 1 - i;
+	for (int i = 0; i < 64; i++)
+		if ((enabled & (1ull << i)) &&
+		    (best < 0 || s->prio[i] > s->prio[best]))
+			best = i;
+	return best;
+}
+
 /* Pick a slot from the enabled set; -1 only when it is empty. */
 int
-lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current)
+lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current,
+                 uint32_t step)
 {
 	unsigned n;
 
 	if (enabled == 0)
 		return -1;
 	switch (s->kind) {
+	case LK_STRAT_PCT:
+		return pick_pct(s, enabled, current, step);
 	case LK_STRAT_RANDOM:
 		n = (unsigned)__builtin_popcountll(enabled);
 		return nth_bit(enabled, (unsigned)(next_random(&s->rng) % n));
