@@ -18,6 +18,8 @@ static const char usage_main[] =
         "commands:\n"
         "  run SCENARIO.xml [options]   run a scenario once, print the\n"
         "                               interleaving and the verdict\n"
+        "  explore SCENARIO.xml [opts]  many runs: every outcome, deadlock\n"
+        "                               and failure, counted\n"
         "  check SCENARIO.xml...        validate scenarios, run nothing\n"
         "  help [COMMAND]               show help for a command\n"
         "\n"
@@ -57,6 +59,8 @@ main(int argc, char **argv)
 			return lk_cmd_run(2, help);
 		if (strcmp(what, "replay") == 0)
 			return lk_cmd_replay(2, help);
+		if (strcmp(what, "explore") == 0)
+			return lk_cmd_explore(2, help);
 		if (strcmp(what, "check") == 0)
 			return lk_cmd_check(2, help);
 		fputs(usage_main, stdout);
@@ -66,6 +70,8 @@ main(int argc, char **argv)
 		return lk_cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return lk_cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "explore") == 0)
+		return lk_cmd_explore(argc - 1, argv + 1);
 	if (strcmp(cmd, "replay") == 0)
 		return lk_cmd_replay(argc - 1, argv + 1);
 	return lk_cli_fail(LK_EXIT_USAGE,

@@ -36,5 +36,6 @@ int lk_cli_summarise(const struct lk_trace *t, const struct lk_scenario *sc,
 int lk_cmd_run(int argc, char **argv);
 int lk_cmd_replay(int argc, char **argv);
 int lk_cmd_check(int argc, char **argv);
+int lk_cmd_explore(int argc, char **argv);
 
 #endif

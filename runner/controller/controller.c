@@ -233,7 +233,12 @@ setup_shared(struct run *r, struct lk_err *err)
 		       r->o->nforced * sizeof(struct lk_decision));
 	sh->data_off = data_off;
 	sh->data_cap = DATA_CAP;
-	lk_strategy_init(&sh->strategy, r->o->strategy, r->o->seed);
+	if (r->o->strategy == LK_STRAT_PCT)
+		lk_strategy_init_pct(&sh->strategy, r->o->seed,
+		                     r->o->pct_depth ? r->o->pct_depth : 3,
+		                     r->o->pct_steps ? r->o->pct_steps : 100);
+	else
+		lk_strategy_init(&sh->strategy, r->o->strategy, r->o->seed);
 	if (fstat(r->shm_fd, &st) != 0)
 		goto fail;
 	if (lk_program_build(sc, sh, ninstr + 1, ntext + 1, err) != 0)
@@ -646,6 +651,7 @@ collect(struct run *r, struct lk_trace *t)
 		e->vt = ev[i].vt;
 		e->src = ev[i].src;
 		e->act = ev[i].act;
+		e->enabled = ev[i].enabled;
 		if (ev[i].data_len > 0) {
 			e->data = malloc(ev[i].data_len + 1u);
 			if (e->data == NULL)

@@ -25,7 +25,9 @@ struct lk_run_opts {
 	const char *interposer;   /* path of liblockstep-interpose.so */
 	const struct lk_decision *forced; /* a schedule to follow, or NULL */
 	size_t nforced;
-	int strict; /* diverge when the schedule ends before the run */
+	int strict;         /* diverge when the schedule ends before the run */
+	unsigned pct_depth; /* pct: bug depth and expected steps */
+	uint32_t pct_steps;
 };
 
 #define LK_DEFAULT_MAX_STEPS       200000u

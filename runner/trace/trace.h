@@ -35,7 +35,8 @@ struct lk_tev {
 	int64_t arg;
 	uint64_t vt;
 	uint32_t src;
-	int act; /* enum lk_act_kind + 1, 0 none */
+	int act;          /* enum lk_act_kind + 1, 0 none */
+	uint64_t enabled; /* processes that could have taken this step */
 	char *data;
 	size_t len;
 	uint32_t *vc; /* one counter per process, NULL until computed */

@@ -1,0 +1,559 @@
+/* `lockstep explore`: many runs, every distinct outcome, deadlocks and
+ * failures, and each expectation's verdict over all runs. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "controller/controller.h"
+#include "explore/explore.h"
+#include "schedule/schedule.h"
+#include "trace/analysis.h"
+
+static const char usage_explore[] =
+        "usage: lockstep explore SCENARIO.xml [options]\n"
+        "\n"
+        "Run the scenario many times under different interleavings and\n"
+        "report every distinct outcome (output, final files, exit statuses,\n"
+        "deadlock) with how many runs reached it, each expectation's verdict\n"
+        "over all runs (always, sometimes, never), deadlocks and failures.\n"
+        "\n"
+        "strategies:\n"
+        "  --strategy dfs       (default) every interleaving that can change\n"
+        "                       the outcome, with dynamic partial-order\n"
+        "                       reduction; --no-reduction tries them all\n"
+        "  --strategy random    --runs N seeded random runs from --seed S\n"
+        "  --strategy pct       --runs N probabilistic concurrency testing\n"
+        "                       runs of bug depth --depth D (default 3)\n"
+        "\n"
+        "bounds:\n"
+        "  --max-runs N         dfs: stop after N runs (default 10000)\n"
+        "  --preemption-bound K dfs: only schedules with at most K\n"
+        "                       preemptions (switches away from a process\n"
+        "                       that could go on)\n"
+        "  --max-steps N        steps of one run (default 200000)\n"
+        "  --time-limit SECS    stop starting runs after SECS\n"
+        "  --step-timeout SECS  as for lockstep run\n"
+        "\n"
+        "output:\n"
+        "  --json               one JSON object on stdout: runs, complete,\n"
+        "                       outcomes, deadlocks, races, failures, ...\n"
+        "  --save-schedule FILE the first failure (deadlock, crash, failed\n"
+        "                       expectation), simplest schedule first,\n"
+        "                       replay-checked before it is written\n"
+        "  --save-dir DIR       one schedule per outcome: DIR/outcome-N.sched\n"
+        "  -j, --jobs N         N runs at once (dfs finds the same outcomes\n"
+        "                       and counts as with one)\n"
+        "  --shard K/N          random, pct: run only seeds with index % N\n"
+        "                       == K-1, for splitting over machines\n"
+        "  -q, --quiet          no progress line\n"
+        "\n"
+        "exit status: 3 a deadlock was found; 4 a run crashed or timed out;\n"
+        "1 an expectation failed over the runs; 0 otherwise; 2 bad usage.\n";
+
+enum {
+	O_STRATEGY = 256,
+	O_RUNS,
+	O_SEED,
+	O_DEPTH,
+	O_MAX_RUNS,
+	O_MAX_STEPS,
+	O_PREEMPT,
+	O_TIME_LIMIT,
+	O_STEP_TIMEOUT,
+	O_NO_REDUCTION,
+	O_JSON,
+	O_SAVE_SCHEDULE,
+	O_SAVE_DIR,
+	O_SHARD,
+};
+
+static const struct option longopts[] = {
+        {"strategy", required_argument, NULL, O_STRATEGY},
+        {"runs", required_argument, NULL, O_RUNS},
+        {"seed", required_argument, NULL, O_SEED},
+        {"depth", required_argument, NULL, O_DEPTH},
+        {"max-runs", required_argument, NULL, O_MAX_RUNS},
+        {"max-steps", required_argument, NULL, O_MAX_STEPS},
+        {"preemption-bound", required_argument, NULL, O_PREEMPT},
+        {"time-limit", required_argument, NULL, O_TIME_LIMIT},
+        {"step-timeout", required_argument, NULL, O_STEP_TIMEOUT},
+        {"no-reduction", no_argument, NULL, O_NO_REDUCTION},
+        {"json", no_argument, NULL, O_JSON},
+        {"save-schedule", required_argument, NULL, O_SAVE_SCHEDULE},
+        {"save-dir", required_argument, NULL, O_SAVE_DIR},
+        {"shard", required_argument, NULL, O_SHARD},
+        {"jobs", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+};
+
+struct cli {
+	struct lk_explore_opts o;
+	int json, quiet, tty;
+	const char *save_schedule, *save_dir;
+};
+
+static const char *const kinds[] = {"dfs", "random", "pct"};
+static const char *const quants[] = {"always", "sometimes", "never"};
+
+/* The progress line on a terminal. */
+static void
+progress(const struct lk_explore *e, void *arg)
+{
+	const struct cli *c = arg;
+
+	if (!c->tty || c->quiet || e->runs % 8 != 0)
+		return;
+	fprintf(stderr, "\r%u runs, %zu outcomes, %u deadlocks   ", e->runs,
+	        e->noutcomes, e->deadlocks);
+}
+
+/* Parse an option value as an unsigned in [lo, hi]. */
+static int
+number(const char *opt, const char *val, unsigned lo, unsigned hi,
+       unsigned *out)
+{
+	uint64_t v;
+
+	if (lk_cli_u64(val, &v) != 0 || v < lo || v > hi)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "explore: %s '%s': expected %u..%u", opt,
+		                   val, lo, hi);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Parse the options; -1 for help, else 0 or an exit status. */
+static int
+parse(int argc, char **argv, struct cli *c)
+{
+	struct lk_explore_opts *o = &c->o;
+	unsigned v = 0;
+	int ch, rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	o->kind = LK_EXP_DFS;
+	o->runs = 100;
+	o->depth = 3;
+	o->max_runs = 10000;
+	o->preemption_bound = UINT32_MAX;
+	o->jobs = 1;
+	optind = 1;
+	while (rc == 0 &&
+	       (ch = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_STRATEGY:
+			for (v = 0; v < 3 && strcmp(kinds[v], optarg); v++)
+				;
+			if (v == 3)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "explore: unknown strategy "
+				                   "'%s', expected dfs, random "
+				                   "or pct",
+				                   optarg);
+			o->kind = v;
+			break;
+		case O_RUNS:
+			rc = number("--runs", optarg, 1, 100000000, &o->runs);
+			break;
+		case O_SEED:
+			if (lk_cli_u64(optarg, &o->seed) != 0)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "explore: --seed '%s': "
+				                   "expected a non-negative "
+				                   "integer",
+				                   optarg);
+			break;
+		case O_DEPTH:
+			rc = number("--depth", optarg, 1, LK_PCT_MAX_DEPTH,
+			            &o->depth);
+			break;
+		case O_MAX_RUNS:
+			rc = number("--max-runs", optarg, 1, 100000000,
+			            &o->max_runs);
+			break;
+		case O_MAX_STEPS:
+			rc = number("--max-steps", optarg, 1, 100000000, &v);
+			o->run.max_steps = v;
+			break;
+		case O_PREEMPT:
+			rc = number("--preemption-bound", optarg, 0, 1000,
+			            &o->preemption_bound);
+			break;
+		case O_TIME_LIMIT:
+		case O_STEP_TIMEOUT:
+			if (lk_cli_seconds(optarg,
+			                   ch == O_TIME_LIMIT
+			                           ? &o->time_limit_ms
+			                           : &o->run.step_timeout_ms) !=
+			    0)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "explore: '%s': expected "
+				                   "seconds, such as 2 or 0.5",
+				                   optarg);
+			break;
+		case O_NO_REDUCTION:
+			o->no_reduction = 1;
+			break;
+		case O_JSON:
+			c->json = 1;
+			break;
+		case O_SAVE_SCHEDULE:
+			c->save_schedule = optarg;
+			break;
+		case O_SAVE_DIR:
+			c->save_dir = optarg;
+			break;
+		case O_SHARD: {
+			unsigned k, n;
+			char extra;
+
+			if (sscanf(optarg, "%u/%u%c", &k, &n, &extra) != 2 ||
+			    n < 1 || k < 1 || k > n || n > 100000)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "explore: --shard '%s': "
+				                   "expected K/N with 1 <= K "
+				                   "<= N",
+				                   optarg);
+			o->shard = k - 1;
+			o->nshards = n;
+			break;
+		}
+		case 'j':
+			rc = number("--jobs", optarg, 1, 64, &o->jobs);
+			break;
+		case 'q':
+			c->quiet = 1;
+			break;
+		case 'h':
+			fputs(usage_explore, stdout);
+			return -1;
+		default:
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "explore: see 'lockstep explore "
+			                   "--help'");
+		}
+	}
+	if (rc != 0)
+		return rc;
+	if (o->nshards > 1 && o->kind == LK_EXP_DFS)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "explore: --shard splits random and pct "
+		                   "seeds; dfs cannot be sharded yet");
+	c->tty = isatty(STDERR_FILENO);
+	return 0;
+}
+
+/* Is outcome o a failure worth saving (deadlock, crash, expectation)? */
+static int
+is_failure(const struct lk_scenario *sc, const struct lk_outcome *o)
+{
+	if (o->verdict != LK_V_DONE)
+		return 1;
+	for (size_t i = 0; i < sc->nexpects && i < 64; i++) {
+		int held = (o->held >> i) & 1;
+
+		if ((sc->expects[i].when == LK_ALWAYS && !held) ||
+		    (sc->expects[i].when == LK_NEVER && held))
+			return 1;
+	}
+	return 0;
+}
+
+/* Replay a schedule text and check it reaches outcome; 0 if it does. */
+static int
+replay_check(const struct lk_scenario *sc, const struct lk_explore_opts *eo,
+             const struct lk_outcome *o)
+{
+	struct lk_schedule *s;
+	struct lk_run_opts ro = eo->run;
+	struct lk_trace *t = NULL;
+	struct lk_digest d;
+	struct lk_err err;
+	int same;
+
+	if (lk_schedule_parse(o->schedule, strlen(o->schedule), "(saved)", &s,
+	                      &err) != 0)
+		return -1;
+	ro.forced = s->steps;
+	ro.nforced = s->n;
+	ro.strategy = LK_STRAT_DEFAULT;
+	if (lk_run_scenario(sc, &ro, &t, &err) != 0) {
+		lk_schedule_free(s);
+		return -1;
+	}
+	same = lk_digest_make(t, sc, NULL, &d) == 0 &&
+	       strcmp(d.outcome, o->text) == 0;
+	lk_digest_clear(&d);
+	lk_trace_free(t);
+	lk_schedule_free(s);
+	return same ? 0 : -1;
+}
+
+/* Write text to path; 0 or an exit status. */
+static int
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0)
+		return lk_cli_fail(LK_EXIT_USAGE, "cannot write %s: %s", path,
+		                   strerror(errno));
+	return 0;
+}
+
+/* The verdict of expectation i over all runs. */
+static int
+passed(const struct lk_explore *e, const struct lk_sc_expect *x, size_t i)
+{
+	switch (x->when) {
+	case LK_NEVER:
+		return e->held[i] == 0;
+	case LK_SOMETIMES:
+		return e->held[i] > 0;
+	default:
+		return e->held[i] == e->runs;
+	}
+}
+
+/* One outcome as JSON. */
+static json_t *
+outcome_json(const struct lk_outcome *o, const char *file)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "outcome", json_string(o->text));
+	json_object_set_new(j, "count", json_integer(o->count));
+	json_object_set_new(j, "schedule", json_string(o->schedule));
+	if (file != NULL)
+		json_object_set_new(j, "schedule_file", json_string(file));
+	json_object_set_new(
+	        j, "verdict",
+	        json_string(lk_verdict_name((enum lk_verdict)o->verdict)));
+	if (o->explain[0] != '\0')
+		json_object_set_new(j, "explain", json_string(o->explain));
+	return j;
+}
+
+/* The summary object of the contract, on stdout. */
+static void
+print_json(const struct lk_scenario *sc, const struct cli *c,
+           const struct lk_explore *e, char (*files)[4200])
+{
+	json_t *j = json_object(), *outs = json_array(), *dls = json_array(),
+	       *fails = json_array(), *ex = json_array();
+
+	json_object_set_new(j, "runs", json_integer(e->runs));
+	json_object_set_new(j, "complete", json_boolean(e->complete));
+	for (size_t i = 0; i < e->noutcomes; i++) {
+		const struct lk_outcome *o = &e->outcomes[i];
+		const char *file = files && files[i][0] ? files[i] : NULL;
+
+		json_array_append_new(outs, outcome_json(o, file));
+		if (o->verdict == LK_V_DEADLOCK)
+			json_array_append_new(dls, outcome_json(o, file));
+		else if (is_failure(sc, o))
+			json_array_append_new(fails, outcome_json(o, file));
+	}
+	json_object_set_new(j, "outcomes", outs);
+	json_object_set_new(j, "deadlocks", dls);
+	json_object_set_new(j, "races", json_array());
+	json_object_set_new(j, "failures", fails);
+	for (size_t i = 0; i < e->nexpects; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "line",
+		                    json_integer(sc->expects[i].line));
+		json_object_set_new(x, "when",
+		                    json_string(quants[sc->expects[i].when]));
+		json_object_set_new(x, "held", json_integer(e->held[i]));
+		json_object_set_new(
+		        x, "passed",
+		        json_boolean(passed(e, &sc->expects[i], i)));
+		json_array_append_new(ex, x);
+	}
+	json_object_set_new(j, "expectations", ex);
+	json_object_set_new(j, "strategy", json_string(kinds[c->o.kind]));
+	json_object_set_new(j, "bound",
+	                    e->bound ? json_string(e->bound) : json_null());
+	json_object_set_new(j, "seconds", json_real(e->seconds));
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+/* The human summary on stdout. */
+static void
+print_text(const struct lk_scenario *sc, const struct cli *c,
+           const struct lk_explore *e, char (*files)[4200])
+{
+	printf("explore %s (%s): %s, %u runs, %s, %.2f s (%.0f runs/s)\n",
+	       sc->name, sc->path, kinds[c->o.kind], e->runs,
+	       e->complete ? "complete"
+	       : e->bound  ? e->bound
+	                   : "incomplete",
+	       e->seconds, e->seconds > 0 ? e->runs / e->seconds : 0.0);
+	if (e->pruned)
+		printf("(%u alternatives beyond the preemption bound)\n",
+		       e->pruned);
+	printf("\n%zu outcome%s:\n", e->noutcomes,
+	       e->noutcomes == 1 ? "" : "s");
+	for (size_t i = 0; i < e->noutcomes; i++) {
+		const struct lk_outcome *o = &e->outcomes[i];
+		const char *s = o->text;
+
+		printf("  #%zu  %u run%s%s%s\n", i + 1, o->count,
+		       o->count == 1 ? "" : "s",
+		       files && files[i][0] ? "  " : "",
+		       files && files[i][0] ? files[i] : "");
+		while (*s) {
+			const char *nl = strchr(s, '\n');
+			int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+			printf("      %.*s\n", len, s);
+			s += len + (nl != NULL);
+		}
+		if (o->explain[0] && o->verdict == LK_V_DEADLOCK)
+			printf("      why: %s", o->explain);
+	}
+	if (e->nexpects > 0)
+		printf("\nexpect:\n");
+	for (size_t i = 0; i < e->nexpects; i++) {
+		const struct lk_sc_expect *x = &sc->expects[i];
+
+		printf("  %s  line %d: %s, held in %u of %u runs\n",
+		       passed(e, x, i) ? "ok  " : "FAIL", x->line,
+		       quants[x->when], e->held[i], e->runs);
+	}
+}
+
+/* Save one schedule per outcome into the directory. */
+static int
+save_dir(const char *dir, const struct lk_explore *e, char (*files)[4200])
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return lk_cli_fail(LK_EXIT_USAGE, "cannot create %s: %s", dir,
+		                   strerror(errno));
+	for (size_t i = 0; i < e->noutcomes; i++) {
+		int rc;
+
+		snprintf(files[i], sizeof(files[i]), "%s/outcome-%zu.sched",
+		         dir, i + 1);
+		if ((rc = write_file(files[i], e->outcomes[i].schedule)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* `lockstep explore SCENARIO [options]` */
+int
+lk_cmd_explore(int argc, char **argv)
+{
+	char agent[4096], interposer[4096];
+	char(*files)[4200] = NULL;
+	struct lk_scenario *sc = NULL;
+	struct lk_explore e;
+	struct lk_err err;
+	struct cli c;
+	int rc = parse(argc, argv, &c), status = 0;
+
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind != argc - 1)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "explore: expected one scenario file; see "
+		                   "'lockstep explore --help'");
+	if (lk_scenario_load(argv[optind], &sc, &err) != 0)
+		return lk_cli_fail(err.status, "%s", err.msg);
+	if (lk_find_helpers(agent, sizeof(agent), interposer,
+	                    sizeof(interposer), &err) != 0) {
+		lk_scenario_free(sc);
+		return lk_cli_fail(err.status, "%s", err.msg);
+	}
+	c.o.run.agent = agent;
+	c.o.run.interposer = interposer;
+	c.o.progress = progress;
+	c.o.progress_arg = &c;
+	lk_sweep_stale();
+	lk_cli_catch_signals();
+	if (lk_explore_run(sc, &c.o, &e, &err) != 0) {
+		status = lk_cli_fail(err.status, "%s", err.msg);
+		goto out;
+	}
+	if (c.tty && !c.quiet)
+		fprintf(stderr, "\r%60s\r", "");
+	files = calloc(e.noutcomes + 1, sizeof(*files));
+	if (files != NULL && c.save_dir != NULL &&
+	    (status = save_dir(c.save_dir, &e, files)) != 0)
+		goto out;
+	if (c.json)
+		print_json(sc, &c, &e, files);
+	else
+		print_text(sc, &c, &e, files);
+	for (size_t i = 0; i < e.noutcomes; i++) {
+		const struct lk_outcome *o = &e.outcomes[i];
+
+		if (o->verdict == LK_V_DEADLOCK)
+			status = LK_EXIT_DEADLOCK;
+		else if (o->verdict != LK_V_DONE && status != LK_EXIT_DEADLOCK)
+			status = LK_EXIT_CRASH;
+	}
+	for (size_t i = 0; status == 0 && i < e.nexpects; i++)
+		if (!passed(&e, &sc->expects[i], i))
+			status = LK_EXIT_EXPECT;
+	if (c.save_schedule != NULL) {
+		const struct lk_outcome *best = NULL;
+
+		for (size_t i = 0; i < e.noutcomes; i++) {
+			const struct lk_outcome *o = &e.outcomes[i];
+
+			if (is_failure(sc, o) &&
+			    (best == NULL ||
+			     o->preemptions < best->preemptions ||
+			     (o->preemptions == best->preemptions &&
+			      o->steps < best->steps)))
+				best = o;
+		}
+		if (best == NULL) {
+			if (!c.json)
+				printf("\nno failure to save in %s\n",
+				       c.save_schedule);
+		} else if (replay_check(sc, &c.o, best) != 0) {
+			lk_cli_fail(0, "the failing schedule did not replay to "
+			               "the same outcome; not saved (the "
+			               "scenario is not deterministic under "
+			               "lockstep)");
+			status = LK_EXIT_CRASH;
+		} else {
+			int w = write_file(c.save_schedule, best->schedule);
+
+			if (w != 0)
+				status = w;
+			else if (!c.json)
+				printf("\nsaved the failing schedule (%u "
+				       "preemptions, %zu steps) to %s\n",
+				       best->preemptions, best->steps,
+				       c.save_schedule);
+		}
+	}
+out:
+	free(files);
+	lk_explore_free(&e);
+	lk_scenario_free(sc);
+	if (lk_run_interrupted()) {
+		fflush(stdout);
+		signal(lk_run_interrupted(), SIG_DFL);
+		raise(lk_run_interrupted());
+		return 128 + lk_run_interrupted();
+	}
+	return status;
+}

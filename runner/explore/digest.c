@@ -1,0 +1,234 @@
+/* The digest of a run: what explore keeps of it, and how a worker
+ * process sends it to the explorer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "explore/explore.h"
+#include "schedule/schedule.h"
+#include "trace/analysis.h"
+#include "trace/trace.h"
+
+/* Write the outcome of t as text: what a user would call the result. */
+static void
+outcome_text(const struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
+{
+	fprintf(f, "%s\n", lk_verdict_name(t->verdict));
+	if (t->output_len > 0)
+		fprintf(f, "output:\n%s%s", t->output,
+		        t->output[t->output_len - 1] == '\n' ? "" : "\n");
+	for (size_t i = 0; i < sc->nobjects && i < t->nfiles; i++)
+		if (sc->objects[i].kind == LK_OBJ_FILE && t->files[i] != NULL)
+			fprintf(f, "file %s: %s\n", sc->objects[i].name,
+			        t->files[i]);
+	fprintf(f, "exit:");
+	for (size_t p = 0; p < t->nprocs; p++) {
+		if (t->procs[p].exited)
+			fprintf(f, " %s=%d", t->procs[p].name,
+			        t->procs[p].status);
+		else if (t->procs[p].blocked_on >= 0)
+			fprintf(f, " %s@%s", t->procs[p].name,
+			        lk_trace_obj_name(t, t->procs[p].blocked_on));
+		else
+			fprintf(f, " %s=?", t->procs[p].name);
+	}
+	fputc('\n', f);
+	if (t->verdict == LK_V_CRASH && t->culprit >= 0)
+		fprintf(f, "crashed: %s signal %d\n", t->procs[t->culprit].name,
+		        t->signal);
+}
+
+/* Make the digest of a run. */
+int
+lk_digest_make(const struct lk_trace *t, const struct lk_scenario *sc,
+               const char *sha, struct lk_digest *d)
+{
+	struct lk_verdict_line v[64];
+	struct lk_scenario view = *sc;
+	size_t len;
+	FILE *f;
+	char buf[4096] = "";
+
+	memset(d, 0, sizeof(*d));
+	d->verdict = (int)t->verdict;
+	d->nsteps = t->nevents;
+	d->nprocs = t->nprocs;
+	d->nobjs = t->nobjs;
+	d->steps = calloc(t->nevents + 1, sizeof(*d->steps));
+	d->procs = calloc(t->nprocs + 1, sizeof(*d->procs));
+	d->objs = calloc(t->nobjs + 1, sizeof(*d->objs));
+	if (!d->steps || !d->procs || !d->objs)
+		return -1;
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+		struct lk_step_rec *s = &d->steps[i];
+
+		s->proc = (uint16_t)e->proc;
+		s->op = (uint16_t)e->op;
+		s->obj = e->obj;
+		s->ret = e->ret;
+		s->arg = e->arg;
+		s->enabled = e->enabled;
+		s->blocked = (uint8_t)e->blocked;
+	}
+	for (size_t i = 0; i < t->nprocs; i++)
+		memcpy(d->procs[i], t->procs[i].name, LK_NAME_MAX);
+	for (size_t i = 0; i < t->nobjs; i++)
+		memcpy(d->objs[i], t->objs[i].name, LK_NAME_MAX);
+
+	f = open_memstream(&d->outcome, &len);
+	if (f == NULL)
+		return -1;
+	outcome_text(t, sc, f);
+	fclose(f);
+	f = open_memstream(&d->schedule, &len);
+	if (f == NULL)
+		return -1;
+	lk_schedule_write(t, sc->path, sha, f);
+	fclose(f);
+
+	if (t->verdict == LK_V_DEADLOCK)
+		lk_explain_deadlock(t, sc, buf, sizeof(buf));
+	else if (t->verdict == LK_V_CRASH && t->culprit >= 0)
+		snprintf(buf, sizeof(buf), "%s %s %d\n",
+		         t->procs[t->culprit].name,
+		         t->signal ? "was killed by signal"
+		                   : "exited with status",
+		         t->signal ? t->signal : t->procs[t->culprit].status);
+	else if (t->verdict != LK_V_DONE)
+		snprintf(buf, sizeof(buf), "%s\n", lk_verdict_name(t->verdict));
+	d->explain = strdup(buf);
+	view.nexpects = sc->nexpects < 64 ? sc->nexpects : 64;
+	lk_expect_eval(t, &view, v);
+	for (size_t i = 0; i < view.nexpects; i++)
+		if (v[i].holds)
+			d->held |= 1ull << i;
+	return d->outcome && d->schedule && d->explain ? 0 : -1;
+}
+
+/* Free a digest's contents. */
+void
+lk_digest_clear(struct lk_digest *d)
+{
+	free(d->steps);
+	free(d->procs);
+	free(d->objs);
+	free(d->outcome);
+	free(d->explain);
+	free(d->schedule);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Write all of buf; 0 or -1. */
+static int
+put(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read exactly len bytes; 0 or -1. */
+static int
+get(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* A string with its length. */
+static int
+put_str(int fd, const char *s)
+{
+	uint64_t len = strlen(s);
+
+	return put(fd, &len, sizeof(len)) || put(fd, s, len) ? -1 : 0;
+}
+
+static char *
+get_str(int fd)
+{
+	uint64_t len;
+	char *s;
+
+	if (get(fd, &len, sizeof(len)) != 0 || len > (1u << 30))
+		return NULL;
+	s = malloc(len + 1);
+	if (s == NULL || get(fd, s, len) != 0) {
+		free(s);
+		return NULL;
+	}
+	s[len] = '\0';
+	return s;
+}
+
+/* Send a digest down a pipe; 0 or -1. */
+int
+lk_digest_send(int fd, const struct lk_digest *d)
+{
+	uint64_t h[5] = {(uint64_t)d->verdict, d->nsteps, d->nprocs, d->nobjs,
+	                 d->held};
+
+	if (put(fd, h, sizeof(h)) ||
+	    put(fd, d->steps, d->nsteps * sizeof(*d->steps)) ||
+	    put(fd, d->procs, d->nprocs * sizeof(*d->procs)) ||
+	    put(fd, d->objs, d->nobjs * sizeof(*d->objs)) ||
+	    put_str(fd, d->outcome) || put_str(fd, d->explain) ||
+	    put_str(fd, d->schedule))
+		return -1;
+	return 0;
+}
+
+/* Read a digest sent by lk_digest_send; 0 or -1. */
+int
+lk_digest_recv(int fd, struct lk_digest *d)
+{
+	uint64_t h[5];
+
+	memset(d, 0, sizeof(*d));
+	if (get(fd, h, sizeof(h)) != 0 || h[1] > 100000000u || h[2] > 64 ||
+	    h[3] > 4096)
+		return -1;
+	d->verdict = (int)h[0];
+	d->nsteps = h[1];
+	d->nprocs = h[2];
+	d->nobjs = h[3];
+	d->held = h[4];
+	d->steps = calloc(d->nsteps + 1, sizeof(*d->steps));
+	d->procs = calloc(d->nprocs + 1, sizeof(*d->procs));
+	d->objs = calloc(d->nobjs + 1, sizeof(*d->objs));
+	if (!d->steps || !d->procs || !d->objs ||
+	    get(fd, d->steps, d->nsteps * sizeof(*d->steps)) ||
+	    get(fd, d->procs, d->nprocs * sizeof(*d->procs)) ||
+	    get(fd, d->objs, d->nobjs * sizeof(*d->objs)) ||
+	    (d->outcome = get_str(fd)) == NULL ||
+	    (d->explain = get_str(fd)) == NULL ||
+	    (d->schedule = get_str(fd)) == NULL) {
+		lk_digest_clear(d);
+		return -1;
+	}
+	return 0;
+}

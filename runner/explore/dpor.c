@@ -1,0 +1,180 @@
+/*
+ * Dynamic partial-order reduction (Flanagan and Godefroid, POPL 2005) on
+ * one finished run. Two steps are dependent when they touch the same
+ * object and one of them changes it. For each step i of process p, the
+ * last earlier dependent step j of another process that does not happen
+ * before p's previous step is a race: reversing it may change the
+ * outcome, so p should also be tried at step j (or, when p was not
+ * enabled there, every process that was).
+ *
+ * Happens-before here is the order the dependences themselves impose
+ * (vector clocks joined along program order, fork and every dependent
+ * pair), not only the synchronisation the trace shows.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "explore/explore.h"
+
+/* Is a step a read (1), a write (2) or neither (0) of its object? */
+int
+lk_dpor_access(const struct lk_step_rec *s)
+{
+	if (s->obj < 0)
+		return 0;
+	switch (s->op) {
+	case LK_OP_SEM_POST:
+	case LK_OP_SEM_INIT:
+	case LK_OP_SEM_DESTROY:
+	case LK_OP_SEM_UNLINK:
+	case LK_OP_WRITE:
+		return 2;
+	case LK_OP_SEM_WAIT:
+	case LK_OP_SEM_TRYWAIT:
+	case LK_OP_SEM_TIMEDWAIT:
+		return s->blocked || s->ret < 0 ? 1 : 2;
+	case LK_OP_SEM_GETVALUE:
+	case LK_OP_SEM_OPEN:
+	case LK_OP_SEM_CLOSE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+struct access {
+	long step;    /* -1: none */
+	uint32_t *vc; /* the clock after that step */
+};
+
+struct object_state {
+	struct access write;
+	struct access reads[LK_MAX_PROCS]; /* latest read per process */
+};
+
+/* dst = max(dst, src) over n counters. */
+static void
+join(uint32_t *dst, const uint32_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (src[i] > dst[i])
+			dst[i] = src[i];
+}
+
+/* Does access a happen before a process whose clock is pre? */
+static int
+ordered(const struct access *a, const struct lk_digest *d, const uint32_t *pre)
+{
+	unsigned q = d->steps[a->step].proc;
+
+	return a->vc[q] <= pre[q];
+}
+
+/* Report the race (j, i): p = proc of i should be tried at j. */
+static void
+report(const struct lk_digest *d, size_t j, unsigned p,
+       void (*add)(void *, size_t, unsigned), void *arg)
+{
+	uint64_t en = d->steps[j].enabled;
+
+	if (en & (1ull << p)) {
+		add(arg, j, p);
+		return;
+	}
+	for (unsigned q = 0; q < 64; q++)
+		if (en & (1ull << q))
+			add(arg, j, q);
+}
+
+/* Run the analysis (see explore.h). */
+void
+lk_dpor_backtrack(const struct lk_digest *d, int full,
+                  void (*add)(void *arg, size_t k, unsigned p), void *arg)
+{
+	size_t n = d->nprocs ? d->nprocs : 1, nobj = d->nobjs;
+	uint32_t *pv, *born, *pool, *pre;
+	struct object_state *os;
+	size_t used = 0;
+
+	if (full) {
+		for (size_t k = 0; k < d->nsteps; k++)
+			for (unsigned q = 0; q < 64; q++)
+				if (d->steps[k].enabled & (1ull << q))
+					add(arg, k, q);
+		return;
+	}
+	pv = calloc(n * n, sizeof(*pv));
+	born = calloc(n * n, sizeof(*born));
+	pre = calloc(n, sizeof(*pre));
+	pool = calloc((d->nsteps + 1) * n, sizeof(*pool));
+	os = calloc(nobj + 1, sizeof(*os));
+	if (!pv || !born || !pre || !pool || !os) {
+		/* Without memory, fall back to trying everything. */
+		lk_dpor_backtrack(d, 1, add, arg);
+		goto out;
+	}
+	for (size_t o = 0; o < nobj; o++) {
+		os[o].write.step = -1;
+		for (size_t q = 0; q < LK_MAX_PROCS; q++)
+			os[o].reads[q].step = -1;
+	}
+	for (size_t i = 0; i < d->nsteps; i++) {
+		const struct lk_step_rec *s = &d->steps[i];
+		unsigned p = s->proc;
+		int kind = lk_dpor_access(s);
+		uint32_t *v = &pv[(size_t)p * n], *after = &pool[used];
+		struct object_state *ob =
+		        kind && (size_t)s->obj < nobj ? &os[s->obj] : NULL;
+		long race = -1;
+
+		if (p >= n)
+			continue;
+		if (s->op == LK_OP_START)
+			join(v, &born[(size_t)p * n], n);
+		memcpy(pre, v, n * sizeof(*pre));
+		if (ob != NULL) {
+			struct access *w = &ob->write;
+
+			if (w->step >= 0 && d->steps[w->step].proc != p &&
+			    !ordered(w, d, pre))
+				race = w->step;
+			for (size_t q = 0; kind == 2 && q < n; q++) {
+				struct access *r = &ob->reads[q];
+
+				if (r->step > race && q != p &&
+				    !ordered(r, d, pre))
+					race = r->step;
+			}
+		}
+		if (race >= 0)
+			report(d, (size_t)race, p, add, arg);
+
+		v[p]++;
+		if (ob != NULL) {
+			if (ob->write.step >= 0)
+				join(v, ob->write.vc, n);
+			for (size_t q = 0; kind == 2 && q < n; q++)
+				if (ob->reads[q].step >= 0)
+					join(v, ob->reads[q].vc, n);
+		}
+		memcpy(after, v, n * sizeof(*after));
+		used += n;
+		if (ob != NULL && kind == 2) {
+			ob->write.step = (long)i;
+			ob->write.vc = after;
+			for (size_t q = 0; q < LK_MAX_PROCS; q++)
+				ob->reads[q].step = -1;
+		} else if (ob != NULL) {
+			ob->reads[p].step = (long)i;
+			ob->reads[p].vc = after;
+		}
+		if (s->op == LK_OP_FORK && s->ret >= 0 && (size_t)s->arg < n)
+			memcpy(&born[(size_t)s->arg * n], v, n * sizeof(*v));
+	}
+out:
+	free(pv);
+	free(born);
+	free(pre);
+	free(pool);
+	free(os);
+}

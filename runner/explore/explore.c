@@ -1,0 +1,560 @@
+/*
+ * The explore driver. dfs keeps a set of schedule prefixes: the empty
+ * one first; every run adds, for each race DPOR finds in it, the prefix
+ * "this run up to step k, then process p" unless already known. The set
+ * it ends with does not depend on the order in which prefixes are run,
+ * so -j N runs the same runs (and finds the same outcome counts) as -j 1.
+ * random and pct are N seeded runs. Runs go on in worker processes when
+ * -j > 1; each run is a full lockstep run, isolated from the others.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "explore/explore.h"
+#include "schedule/schedule.h"
+#include "trace/trace.h"
+
+#define MAX_JOBS 64
+
+/* A prefix to run: decisions, and its key (one byte per step). */
+struct job {
+	struct lk_decision *dec;
+	size_t n;
+	uint64_t seed; /* random, pct */
+};
+
+/* The set of prefixes seen, an open-addressing hash table of keys. */
+struct keyset {
+	char **keys;
+	size_t *lens;
+	size_t cap, n;
+};
+
+struct explorer {
+	const struct lk_scenario *sc;
+	const struct lk_explore_opts *o;
+	struct lk_explore *e;
+	char sha[65];
+	int has_sha;
+	struct keyset seen;
+	struct job *stack;
+	size_t nstack, capstack;
+	unsigned next_seed; /* random, pct: runs started */
+	uint32_t pct_steps;
+	struct timespec t0;
+	/* The run being analysed, for the DPOR callback. */
+	const struct lk_digest *cur;
+	int oom;
+};
+
+static uint64_t
+fnv(const char *k, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
+	return h;
+}
+
+/* Add key to the set; 1 if new, 0 if present, -1 out of memory. */
+static int
+keyset_add(struct keyset *s, const char *key, size_t len)
+{
+	size_t i;
+
+	if (s->n * 2 >= s->cap) {
+		struct keyset ns = {0};
+
+		ns.cap = s->cap ? s->cap * 2 : 1024;
+		ns.keys = calloc(ns.cap, sizeof(*ns.keys));
+		ns.lens = calloc(ns.cap, sizeof(*ns.lens));
+		if (!ns.keys || !ns.lens) {
+			free(ns.keys);
+			free(ns.lens);
+			return -1;
+		}
+		for (size_t j = 0; j < s->cap; j++) {
+			if (s->keys[j] == NULL)
+				continue;
+			i = fnv(s->keys[j], s->lens[j]) % ns.cap;
+			while (ns.keys[i] != NULL)
+				i = (i + 1) % ns.cap;
+			ns.keys[i] = s->keys[j];
+			ns.lens[i] = s->lens[j];
+		}
+		free(s->keys);
+		free(s->lens);
+		ns.n = s->n;
+		*s = ns;
+	}
+	for (i = fnv(key, len) % s->cap; s->keys[i] != NULL;
+	     i = (i + 1) % s->cap)
+		if (s->lens[i] == len && memcmp(s->keys[i], key, len) == 0)
+			return 0;
+	s->keys[i] = malloc(len + 1);
+	if (s->keys[i] == NULL)
+		return -1;
+	memcpy(s->keys[i], key, len);
+	s->lens[i] = len;
+	s->n++;
+	return 1;
+}
+
+static void
+keyset_free(struct keyset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->lens);
+}
+
+/* Push a job. */
+static int
+push(struct explorer *x, struct job j)
+{
+	if (x->nstack == x->capstack) {
+		size_t nc = x->capstack ? x->capstack * 2 : 64;
+		struct job *ns = realloc(x->stack, nc * sizeof(*ns));
+
+		if (ns == NULL)
+			return -1;
+		x->stack = ns;
+		x->capstack = nc;
+	}
+	x->stack[x->nstack++] = j;
+	return 0;
+}
+
+/* Preemptions of the prefix "run up to k, then p": switches away from a
+ * process that could have gone on. */
+static unsigned
+preemptions(const struct lk_digest *d, size_t k, unsigned p)
+{
+	unsigned n = 0;
+
+	for (size_t i = 1; i <= k; i++) {
+		unsigned prev = d->steps[i - 1].proc;
+		unsigned now = i == k ? p : d->steps[i].proc;
+
+		if (now != prev && (d->steps[i].enabled & (1ull << prev)))
+			n++;
+	}
+	return n;
+}
+
+/* DPOR callback: try process p at step k of the current run. */
+static void
+add_alternative(void *arg, size_t k, unsigned p)
+{
+	struct explorer *x = arg;
+	const struct lk_digest *d = x->cur;
+	struct job j = {0};
+	char *key;
+	int fresh;
+
+	if (x->oom || p >= d->nprocs || d->steps[k].proc == p)
+		return;
+	if (x->o->preemption_bound != UINT32_MAX &&
+	    preemptions(d, k, p) > x->o->preemption_bound) {
+		x->e->pruned++;
+		return;
+	}
+	key = malloc(k + 1);
+	if (key == NULL) {
+		x->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < k; i++)
+		key[i] = (char)d->steps[i].proc;
+	key[k] = (char)p;
+	fresh = keyset_add(&x->seen, key, k + 1);
+	free(key);
+	if (fresh <= 0) {
+		x->oom |= fresh < 0;
+		return;
+	}
+	j.n = k + 1;
+	j.dec = calloc(j.n, sizeof(*j.dec));
+	if (j.dec == NULL) {
+		x->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i <= k; i++) {
+		struct lk_decision *dc = &j.dec[i];
+		const struct lk_step_rec *s = &d->steps[i];
+
+		dc->slot = -1;
+		if (i == k) {
+			memcpy(dc->proc, d->procs[p], LK_NAME_MAX);
+			continue;
+		}
+		memcpy(dc->proc, d->procs[s->proc], LK_NAME_MAX);
+		dc->op = s->op;
+		if (s->obj >= 0 && (size_t)s->obj < d->nobjs)
+			memcpy(dc->obj, d->objs[s->obj], LK_NAME_MAX);
+	}
+	if (push(x, j) != 0) {
+		free(j.dec);
+		x->oom = 1;
+	}
+}
+
+/* Is run d (with pre preemptions) simpler than o's schedule? Ties go to
+ * the smaller schedule text, so the choice is the same in any order. */
+static int
+simpler(unsigned pre, const struct lk_digest *d, const struct lk_outcome *o)
+{
+	if (pre != o->preemptions)
+		return pre < o->preemptions;
+	if (d->nsteps != o->steps)
+		return d->nsteps < o->steps;
+	return strcmp(d->schedule, o->schedule) < 0;
+}
+
+/* Record one run's digest in the results. */
+static int
+record(struct explorer *x, struct lk_digest *d)
+{
+	struct lk_explore *e = x->e;
+	struct lk_outcome *o = NULL;
+	unsigned pre;
+
+	e->runs++;
+	for (size_t i = 0; i < e->nexpects; i++)
+		if (d->held & (1ull << i))
+			e->held[i]++;
+	if (d->verdict == LK_V_DEADLOCK)
+		e->deadlocks++;
+	else if (d->verdict != LK_V_DONE)
+		e->failures++;
+	for (size_t i = 0; i < e->noutcomes && o == NULL; i++)
+		if (strcmp(e->outcomes[i].text, d->outcome) == 0)
+			o = &e->outcomes[i];
+	pre = d->nsteps ? preemptions(d, d->nsteps - 1,
+	                              d->steps[d->nsteps - 1].proc)
+	                : 0;
+	if (o != NULL && simpler(pre, d, o)) {
+		/* Keep the simplest schedule of each outcome, so the one
+		 * shown does not depend on the order runs finished in. */
+		free(o->schedule);
+		o->schedule = d->schedule;
+		o->preemptions = pre;
+		o->steps = d->nsteps;
+		d->schedule = NULL;
+	}
+	if (o == NULL) {
+		struct lk_outcome *no =
+		        realloc(e->outcomes, (e->noutcomes + 1) * sizeof(*no));
+
+		if (no == NULL)
+			return -1;
+		e->outcomes = no;
+		o = &e->outcomes[e->noutcomes++];
+		memset(o, 0, sizeof(*o));
+		o->text = d->outcome;
+		o->schedule = d->schedule;
+		o->explain = d->explain;
+		o->verdict = d->verdict;
+		o->held = d->held;
+		o->preemptions = pre;
+		o->steps = d->nsteps;
+		d->outcome = d->schedule = d->explain = NULL;
+	}
+	o->count++;
+	if (x->o->kind == LK_EXP_DFS) {
+		x->cur = d;
+		lk_dpor_backtrack(d, x->o->no_reduction, add_alternative, x);
+		if (x->oom)
+			return -1;
+	}
+	if (x->o->progress != NULL)
+		x->o->progress(e, x->o->progress_arg);
+	return 0;
+}
+
+/* Run one job in this process and make its digest. */
+static int
+run_job(struct explorer *x, const struct job *j, struct lk_digest *d,
+        struct lk_err *err)
+{
+	struct lk_run_opts ro = x->o->run;
+	struct lk_trace *t = NULL;
+	int rc;
+
+	ro.forced = j->dec;
+	ro.nforced = j->n;
+	ro.strategy = LK_STRAT_DEFAULT;
+	if (x->o->kind == LK_EXP_RANDOM) {
+		ro.strategy = LK_STRAT_RANDOM;
+		ro.seed = j->seed;
+	} else if (x->o->kind == LK_EXP_PCT) {
+		ro.strategy = LK_STRAT_PCT;
+		ro.seed = j->seed;
+		ro.pct_depth = x->o->depth;
+		ro.pct_steps = x->pct_steps;
+	}
+	if (lk_run_scenario(x->sc, &ro, &t, err) != 0)
+		return -1;
+	rc = lk_digest_make(t, x->sc, x->has_sha ? x->sha : NULL, d);
+	lk_trace_free(t);
+	if (rc != 0)
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+	return rc;
+}
+
+/* Milliseconds since the exploration started. */
+static unsigned long
+elapsed_ms(const struct explorer *x)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (unsigned long)((now.tv_sec - x->t0.tv_sec) * 1000 +
+	                       (now.tv_nsec - x->t0.tv_nsec) / 1000000);
+}
+
+/* Take the next job, or 0 when there is none (or a bound was hit). */
+static int
+next_job(struct explorer *x, struct job *j, unsigned started)
+{
+	const struct lk_explore_opts *o = x->o;
+
+	if (lk_run_interrupted()) {
+		x->e->bound = "interrupted";
+		return 0;
+	}
+	if (o->time_limit_ms && elapsed_ms(x) > o->time_limit_ms) {
+		x->e->bound = "--time-limit";
+		return 0;
+	}
+	if (o->kind != LK_EXP_DFS) {
+		while (x->next_seed < o->runs && o->nshards > 1 &&
+		       x->next_seed % o->nshards != o->shard)
+			x->next_seed++;
+		if (x->next_seed >= o->runs)
+			return 0;
+		memset(j, 0, sizeof(*j));
+		j->seed = o->seed + x->next_seed++;
+		return 1;
+	}
+	if (started >= o->max_runs) {
+		if (x->nstack > 0)
+			x->e->bound = "--max-runs";
+		return 0;
+	}
+	if (x->nstack == 0)
+		return 0;
+	*j = x->stack[--x->nstack];
+	return 1;
+}
+
+/* Explore with one run at a time, in this process. */
+static int
+explore_serial(struct explorer *x, struct lk_err *err)
+{
+	struct job j;
+	unsigned started = 0;
+
+	while (next_job(x, &j, started)) {
+		struct lk_digest d;
+		int rc;
+
+		started++;
+		rc = run_job(x, &j, &d, err);
+		free(j.dec);
+		if (rc != 0)
+			return -1;
+		rc = record(x, &d);
+		lk_digest_clear(&d);
+		if (rc != 0) {
+			lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct worker {
+	pid_t pid;
+	int fd;
+};
+
+/* Start a worker process for job j. */
+static int
+start_worker(struct explorer *x, const struct job *j, struct worker *w)
+{
+	int p[2];
+
+	if (pipe(p) != 0)
+		return -1;
+	w->pid = fork();
+	if (w->pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (w->pid == 0) {
+		struct lk_digest d;
+		struct lk_err err;
+
+		close(p[0]);
+		if (run_job(x, j, &d, &err) != 0) {
+			fprintf(stderr, "lockstep: %s\n", err.msg);
+			_exit(70);
+		}
+		_exit(lk_digest_send(p[1], &d) == 0 ? 0 : 70);
+	}
+	close(p[1]);
+	w->fd = p[0];
+	return 0;
+}
+
+/* Explore with up to jobs runs at once, in worker processes. */
+static int
+explore_parallel(struct explorer *x, struct lk_err *err)
+{
+	struct worker w[MAX_JOBS];
+	struct pollfd pfd[MAX_JOBS];
+	unsigned busy = 0, started = 0, jobs = x->o->jobs;
+	int failed = 0;
+	struct job j;
+
+	if (jobs > MAX_JOBS)
+		jobs = MAX_JOBS;
+	for (;;) {
+		while (!failed && busy < jobs && next_job(x, &j, started)) {
+			int rc = start_worker(x, &j, &w[busy]);
+
+			free(j.dec);
+			if (rc != 0) {
+				lk_err_set(err, LK_EXIT_INTERNAL,
+				           "cannot start a worker: %s",
+				           strerror(errno));
+				failed = 1;
+				break;
+			}
+			busy++;
+			started++;
+		}
+		if (busy == 0)
+			break;
+		for (unsigned i = 0; i < busy; i++) {
+			pfd[i].fd = w[i].fd;
+			pfd[i].events = POLLIN;
+		}
+		if (poll(pfd, busy, -1) < 0 && errno != EINTR)
+			failed = 1;
+		for (unsigned i = 0; i < busy; i++) {
+			struct lk_digest d;
+			int status, rc;
+
+			if (!(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			rc = lk_digest_recv(w[i].fd, &d);
+			close(w[i].fd);
+			waitpid(w[i].pid, &status, 0);
+			if (rc != 0) {
+				if (!lk_run_interrupted())
+					lk_err_set(err, LK_EXIT_INTERNAL,
+					           "a worker failed (status "
+					           "%d)",
+					           status);
+				failed = 1;
+			} else {
+				if (!failed && record(x, &d) != 0) {
+					lk_err_set(err, LK_EXIT_INTERNAL,
+					           "out of memory");
+					failed = 1;
+				}
+				lk_digest_clear(&d);
+			}
+			w[i] = w[--busy];
+			pfd[i] = pfd[busy];
+			i--;
+		}
+	}
+	return failed ? -1 : 0;
+}
+
+/* Explore sc under o (see explore.h). */
+int
+lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
+               struct lk_explore *e, struct lk_err *err)
+{
+	struct explorer x;
+	struct timespec t1;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	memset(&x, 0, sizeof(x));
+	x.sc = sc;
+	x.o = o;
+	x.e = e;
+	x.has_sha = lk_sha256_file(sc->path, x.sha) == 0;
+	clock_gettime(CLOCK_MONOTONIC, &x.t0);
+	e->nexpects = sc->nexpects < 64 ? sc->nexpects : 64;
+	e->held = calloc(e->nexpects + 1, sizeof(*e->held));
+	if (e->held == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		return -1;
+	}
+	if (o->kind == LK_EXP_PCT) {
+		/* PCT places its change points within a run's length: measure
+		 * it with one default run first (not counted). */
+		struct job j0 = {0};
+		struct lk_digest d;
+		struct lk_explore_opts oo = *o;
+
+		oo.kind = LK_EXP_DFS;
+		x.o = &oo;
+		if (run_job(&x, &j0, &d, err) != 0)
+			return -1;
+		x.pct_steps = (uint32_t)d.nsteps;
+		lk_digest_clear(&d);
+		x.o = o;
+	}
+	if (o->kind == LK_EXP_DFS) {
+		struct job root = {0};
+
+		if (push(&x, root) != 0) {
+			lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+			return -1;
+		}
+	}
+	rc = o->jobs > 1 ? explore_parallel(&x, err) : explore_serial(&x, err);
+	e->complete = rc == 0 && e->bound == NULL;
+	if (o->kind == LK_EXP_DFS && x.nstack > 0)
+		e->complete = 0;
+	for (size_t i = 0; i < x.nstack; i++)
+		free(x.stack[i].dec);
+	free(x.stack);
+	keyset_free(&x.seen);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	e->seconds = (double)(t1.tv_sec - x.t0.tv_sec) +
+	             (double)(t1.tv_nsec - x.t0.tv_nsec) / 1e9;
+	return rc;
+}
+
+/* Free what an exploration holds. */
+void
+lk_explore_free(struct lk_explore *e)
+{
+	for (size_t i = 0; i < e->noutcomes; i++) {
+		free(e->outcomes[i].text);
+		free(e->outcomes[i].schedule);
+		free(e->outcomes[i].explain);
+	}
+	free(e->outcomes);
+	free(e->held);
+	memset(e, 0, sizeof(*e));
+}
