@@ -1,6 +1,7 @@
 /* Helpers shared by the commands: messages, option values, signals,
  * saving traces and the summary of a run. */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,27 @@ lk_cli_fail(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return status;
+}
+
+/* Report the option getopt_long just refused (see cli.h). */
+int
+lk_cli_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: option '%s' needs a value; see "
+		                   "'lockstep %s --help'",
+		                   cmd, opt, cmd);
+	if (optopt != 0 && strncmp(opt, "--", 2) != 0)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: unknown option '-%c'; see 'lockstep %s "
+		                   "--help'",
+		                   cmd, optopt, cmd);
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "%s: unknown option '%s'; see 'lockstep %s --help'",
+	                   cmd, opt, cmd);
 }
 
 /* Parse a non-negative number of seconds (may be fractional) into ms. */

@@ -148,8 +148,9 @@ parse(int argc, char **argv, struct cli *c)
 	o->preemption_bound = UINT32_MAX;
 	o->jobs = 1;
 	optind = 1;
+	opterr = 0;
 	while (rc == 0 &&
-	       (ch = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
+	       (ch = getopt_long(argc, argv, ":j:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_STRATEGY:
 			for (v = 0; v < 3 && strcmp(kinds[v], optarg); v++)
@@ -238,9 +239,7 @@ parse(int argc, char **argv, struct cli *c)
 			fputs(usage_explore, stdout);
 			return -1;
 		default:
-			return lk_cli_fail(LK_EXIT_USAGE,
-			                   "explore: see 'lockstep explore "
-			                   "--help'");
+			return lk_cli_bad_option("explore", ch, argv);
 		}
 	}
 	if (rc != 0)

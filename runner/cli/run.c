@@ -124,7 +124,8 @@ parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->strategy = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_STRATEGY:
 			o->strategy = lk_strategy_lookup(optarg);
@@ -214,9 +215,7 @@ parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
 			fputs(usage, stdout);
 			return -1;
 		default:
-			return lk_cli_fail(LK_EXIT_USAGE,
-			                   "%s: see 'lockstep %s --help'", cmd,
-			                   cmd);
+			return lk_cli_bad_option(cmd, c, argv);
 		}
 	}
 	o->run.strategy =

@@ -102,6 +102,12 @@ struct lk_object {
 	uint64_t off;
 	char name[LK_NAME_MAX];
 	char path[LK_PATH_MAX]; /* files: the path /proc/self/fd shows */
+	/* Semaphores: the value after the last operation, when known. A
+	 * process blocked on a semaphore with a known value is enabled
+	 * exactly when the value is positive, so its retry succeeds;
+	 * otherwise it is re-enabled whenever the object changes. */
+	int32_t value;
+	uint32_t has_value;
 };
 
 /* One event: a step of the run. */

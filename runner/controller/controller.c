@@ -265,6 +265,10 @@ setup_shared(struct run *r, struct lk_err *err)
 		} else {
 			o->type = LK_OT_SEM_NAMED;
 		}
+		if (so->kind == LK_OBJ_SEM) {
+			o->value = (int32_t)so->u.sem.value;
+			o->has_value = 1;
+		}
 	}
 	sh->nobjects = (uint32_t)sc->nobjects;
 	return 0;

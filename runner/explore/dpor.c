@@ -10,6 +10,11 @@
  * Happens-before here is the order the dependences themselves impose
  * (vector clocks joined along program order, fork and every dependent
  * pair), not only the synchronisation the trace shows.
+ *
+ * A wait that blocked and then succeeds on retry was enabled by the
+ * change it waited for: its success is not a race with that change (it
+ * could not have come first); the race that matters is the blocked
+ * attempt's, with the change that would have let it through at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +44,25 @@ lk_dpor_access(const struct lk_step_rec *s)
 		return 1;
 	default:
 		return 0;
+	}
+}
+
+/*
+ * Which state of its object a step touches. Opening and closing a named
+ * semaphore touch its existence, not its value: they commute with posts
+ * and waits, and only conflict with sem_unlink (and create, init,
+ * destroy). Existence is tracked as a second object, index obj + nobj.
+ */
+static size_t
+state_of(const struct lk_step_rec *s, size_t nobj)
+{
+	switch (s->op) {
+	case LK_OP_SEM_OPEN:
+	case LK_OP_SEM_CLOSE:
+	case LK_OP_SEM_UNLINK:
+		return (size_t)s->obj + nobj;
+	default:
+		return (size_t)s->obj;
 	}
 }
 
@@ -93,6 +117,7 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 {
 	size_t n = d->nprocs ? d->nprocs : 1, nobj = d->nobjs;
 	uint32_t *pv, *born, *pool, *pre;
+	int32_t waited[LK_MAX_PROCS];
 	struct object_state *os;
 	size_t used = 0;
 
@@ -107,13 +132,15 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 	born = calloc(n * n, sizeof(*born));
 	pre = calloc(n, sizeof(*pre));
 	pool = calloc((d->nsteps + 1) * n, sizeof(*pool));
-	os = calloc(nobj + 1, sizeof(*os));
+	os = calloc(2 * nobj + 1, sizeof(*os));
 	if (!pv || !born || !pre || !pool || !os) {
 		/* Without memory, fall back to trying everything. */
 		lk_dpor_backtrack(d, 1, add, arg);
 		goto out;
 	}
-	for (size_t o = 0; o < nobj; o++) {
+	for (size_t q = 0; q < LK_MAX_PROCS; q++)
+		waited[q] = -1;
+	for (size_t o = 0; o < 2 * nobj; o++) {
 		os[o].write.step = -1;
 		for (size_t q = 0; q < LK_MAX_PROCS; q++)
 			os[o].reads[q].step = -1;
@@ -123,8 +150,9 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		unsigned p = s->proc;
 		int kind = lk_dpor_access(s);
 		uint32_t *v = &pv[(size_t)p * n], *after = &pool[used];
-		struct object_state *ob =
-		        kind && (size_t)s->obj < nobj ? &os[s->obj] : NULL;
+		struct object_state *ob = kind && (size_t)s->obj < nobj
+		                                  ? &os[state_of(s, nobj)]
+		                                  : NULL;
 		long race = -1;
 
 		if (p >= n)
@@ -132,6 +160,8 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		if (s->op == LK_OP_START)
 			join(v, &born[(size_t)p * n], n);
 		memcpy(pre, v, n * sizeof(*pre));
+		if (ob != NULL && waited[p] == s->obj && !s->blocked)
+			join(pre, ob->write.step >= 0 ? ob->write.vc : pre, n);
 		if (ob != NULL) {
 			struct access *w = &ob->write;
 
@@ -149,6 +179,8 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		if (race >= 0)
 			report(d, (size_t)race, p, add, arg);
 
+		if (p < LK_MAX_PROCS)
+			waited[p] = s->blocked ? s->obj : -1;
 		v[p]++;
 		if (ob != NULL) {
 			if (ob->write.step >= 0)

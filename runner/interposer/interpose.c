@@ -52,6 +52,22 @@ leave_with(int ret, int err)
 	return ret;
 }
 
+/* Remember a semaphore's value after an operation that changed it, so
+ * waiters are enabled exactly when it is positive. errno preserved. */
+static void
+track(sem_t *s, int obj)
+{
+	struct lk_object *o;
+	int v, saved = errno;
+
+	if (obj < 0)
+		return;
+	o = &lk__shared()->objects[obj];
+	o->has_value = REAL(sem_getvalue)(s, &v) == 0;
+	o->value = o->has_value ? v : 0;
+	errno = saved;
+}
+
 /* --- semaphores -------------------------------------------------------- */
 
 sem_t *
@@ -83,8 +99,10 @@ sem_open(const char *name, int oflag, ...)
 	s = REAL(sem_open)(priv, oflag, mode, value);
 	st.ret = s == SEM_FAILED ? -1 : 0;
 	st.err = s == SEM_FAILED ? errno : 0;
-	if (s != SEM_FAILED)
+	if (s != SEM_FAILED) {
 		lk__obj_sem_named(name, s);
+		track(s, st.obj);
+	}
 	lk__done(&st, st.obj);
 	lk__leave();
 	errno = st.err;
@@ -101,7 +119,11 @@ sem_simple(unsigned op, sem_t *s, int (*fn)(sem_t *), int changes)
 	lk__arrive(op, st.obj, 0);
 	st.ret = fn(s);
 	st.err = st.ret < 0 ? errno : 0;
-	lk__done(&st, changes ? st.obj : -1);
+	if (st.ret == 0 && op != LK_OP_SEM_CLOSE && op != LK_OP_SEM_DESTROY)
+		track(s, st.obj);
+	if (st.ret == 0 && op == LK_OP_SEM_DESTROY && st.obj >= 0)
+		lk__shared()->objects[st.obj].has_value = 0;
+	lk__done(&st, changes || st.ret == 0 ? st.obj : -1);
 	return leave_with((int)st.ret, st.err);
 }
 
@@ -166,6 +188,8 @@ sem_init(sem_t *s, int pshared, unsigned value)
 	lk__arrive(LK_OP_SEM_INIT, st.obj, 0);
 	st.ret = REAL(sem_init)(s, pshared, value);
 	st.err = st.ret < 0 ? errno : 0;
+	if (st.ret == 0)
+		track(s, st.obj);
 	lk__done(&st, st.obj);
 	return leave_with((int)st.ret, st.err);
 }
@@ -209,7 +233,9 @@ sem_wait_until(unsigned op, sem_t *s, uint64_t deadline)
 		}
 		lk__block(&st, st.obj, deadline);
 	}
-	lk__done(&st, -1);
+	if (st.ret == 0)
+		track(s, st.obj);
+	lk__done(&st, st.ret == 0 ? st.obj : -1);
 	return leave_with((int)st.ret, st.err);
 }
 

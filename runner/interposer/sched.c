@@ -245,7 +245,7 @@ lk__done(const struct lk_step *st, int changed)
 {
 	record(st, 0);
 	sh->slots[self].pending_op = LK_OP_NONE;
-	if (changed < 0)
+	if (changed < 0 || sh->objects[changed].has_value)
 		return;
 	for (uint32_t i = 0; i < sh->nslots; i++) {
 		struct lk_slot *s = &sh->slots[i];

@@ -20,7 +20,11 @@ enabled_now(const struct lk_shared *sh, uint64_t *soonest)
 
 		if (s->state != LK_SLOT_PARKED)
 			continue;
-		if (s->wake_at <= sh->vt)
+		if (s->blocked_on >= 0 &&
+		    sh->objects[s->blocked_on].has_value &&
+		    sh->objects[s->blocked_on].value > 0)
+			enabled |= 1ull << i;
+		else if (s->wake_at <= sh->vt)
 			enabled |= 1ull << i;
 		else if (s->wake_at < *soonest)
 			*soonest = s->wake_at;
