@@ -33,7 +33,7 @@ int lk_cli_save_trace(const struct lk_trace *t, const char *path);
 
 /* Print the outcome, the output and the expectations of one run; returns
  * the exit status the run deserves. */
-int lk_cli_summarise(const struct lk_trace *t, const struct lk_scenario *sc,
+int lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc,
                      int quiet, int color);
 
 /* The commands: argv[0] is the command's name. */

@@ -118,8 +118,8 @@ lk_cli_save_trace(const struct lk_trace *t, const char *path)
 
 /* Print the outcome, the output and the expectations; the exit status. */
 int
-lk_cli_summarise(const struct lk_trace *t, const struct lk_scenario *sc,
-                 int quiet, int color)
+lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
+                 int color)
 {
 	struct lk_verdict_line lines[64];
 	char why[4096];

@@ -13,7 +13,7 @@
 
 /* Write the outcome of t as text: what a user would call the result. */
 static void
-outcome_text(const struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
+outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 {
 	fprintf(f, "%s\n", lk_verdict_name(t->verdict));
 	if (t->output_len > 0)
@@ -42,7 +42,7 @@ outcome_text(const struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 
 /* Make the digest of a run. */
 int
-lk_digest_make(const struct lk_trace *t, const struct lk_scenario *sc,
+lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
                const char *sha, struct lk_digest *d)
 {
 	struct lk_verdict_line v[64];

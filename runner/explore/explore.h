@@ -102,7 +102,7 @@ int lk_explore_run(const struct lk_scenario *sc,
 void lk_explore_free(struct lk_explore *e);
 
 /* Make the digest of a run (digest.c). 0 or -1 (memory). */
-int lk_digest_make(const struct lk_trace *t, const struct lk_scenario *sc,
+int lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
                    const char *sha, struct lk_digest *d);
 
 /* Free a digest's contents. */

@@ -109,8 +109,8 @@ append(char *buf, size_t size, const char *fmt, ...)
 
 /* Explain a deadlocked trace in words (see analysis.h). */
 void
-lk_explain_deadlock(const struct lk_trace *t, const struct lk_scenario *sc,
-                    char *buf, size_t size)
+lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
+                    size_t size)
 {
 	uint64_t rel[LK_MAX_OBJECTS];
 	int waits[LK_MAX_PROCS], exited[LK_MAX_PROCS], cycle[LK_MAX_PROCS + 1];
@@ -154,6 +154,8 @@ lk_explain_deadlock(const struct lk_trace *t, const struct lk_scenario *sc,
 	len = lk_find_cycle(n, waits, rel, exited, cycle);
 	if (len == 0)
 		return;
+	t->ncycle = len + 1;
+	memcpy(t->cycle, cycle, (len + 1) * sizeof(*cycle));
 	append(buf, size, "wait-for cycle: ");
 	for (size_t i = 0; i <= len; i++)
 		append(buf, size, "%s%s", i ? " -> " : "",

@@ -25,8 +25,8 @@ size_t lk_find_cycle(size_t nprocs, const int *waits, const uint64_t *releasers,
                      const int *exited, int *cycle);
 
 /* Explain a deadlocked trace in words, one line per blocked process and
- * then the cycle, into buf. */
-void lk_explain_deadlock(const struct lk_trace *t, const struct lk_scenario *sc,
+ * then the cycle, into buf; the cycle is also kept in t->cycle. */
+void lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc,
                          char *buf, size_t size);
 
 /* Result of one expectation in one run. */

@@ -109,6 +109,33 @@ bytes_string(const char *s, size_t len)
 	return j;
 }
 
+/* How the run ended, in the header (written after the run): verdict,
+ * culprit, final virtual time, who is blocked on what, the cycle. */
+static void
+end_state(const struct lk_trace *t, json_t *h)
+{
+	json_t *blocked = json_object(), *cycle = json_array();
+
+	json_object_set_new(h, "verdict",
+	                    json_string(lk_verdict_name(t->verdict)));
+	json_object_set_new(h, "culprit",
+	                    t->culprit >= 0 && (size_t)t->culprit < t->nprocs
+	                            ? json_string(t->procs[t->culprit].name)
+	                            : json_null());
+	json_object_set_new(h, "vt_end", json_integer((json_int_t)t->vt));
+	for (size_t p = 0; p < t->nprocs; p++)
+		if (!t->procs[p].exited && t->procs[p].blocked_on >= 0)
+			json_object_set_new(
+			        blocked, t->procs[p].name,
+			        json_string(lk_trace_obj_name(
+			                t, t->procs[p].blocked_on)));
+	json_object_set_new(h, "blocked", blocked);
+	for (size_t i = 0; i < t->ncycle; i++)
+		json_array_append_new(cycle,
+		                      json_string(t->procs[t->cycle[i]].name));
+	json_object_set_new(h, "cycle", cycle);
+}
+
 /* The header line. */
 static json_t *
 header(const struct lk_trace *t)
@@ -143,6 +170,7 @@ header(const struct lk_trace *t)
 		json_array_append_new(objs, o);
 	}
 	json_object_set_new(h, "objects", objs);
+	end_state(t, h);
 	return h;
 }
 

@@ -73,9 +73,11 @@ struct lk_trace {
 	struct lk_tev *ev;
 
 	enum lk_verdict verdict;
-	int culprit;       /* process that crashed or timed out, -1 */
-	int signal;        /* that killed the culprit, 0 none */
-	uint64_t vt;       /* virtual time at the end */
+	int culprit;                 /* process that crashed or timed out, -1 */
+	int signal;                  /* that killed the culprit, 0 none */
+	uint64_t vt;                 /* virtual time at the end */
+	int cycle[LK_MAX_PROCS + 1]; /* deadlock: the wait-for cycle, first */
+	size_t ncycle;               /* process repeated last; 0 none */
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
 	uint32_t div_why;
 	unsigned long wall_us; /* wall-clock time of the run */
