@@ -20,6 +20,7 @@ static const char usage_main[] =
         "                               interleaving and the verdict\n"
         "  explore SCENARIO.xml [opts]  many runs: every outcome, deadlock\n"
         "                               and failure, counted\n"
+        "  merge SUMMARY.json...        join explore --json --shard results\n"
         "  check SCENARIO.xml...        validate scenarios, run nothing\n"
         "  help [COMMAND]               show help for a command\n"
         "\n"
@@ -59,6 +60,8 @@ main(int argc, char **argv)
 			return lk_cmd_run(2, help);
 		if (strcmp(what, "replay") == 0)
 			return lk_cmd_replay(2, help);
+		if (strcmp(what, "merge") == 0)
+			return lk_cmd_merge(2, help);
 		if (strcmp(what, "explore") == 0)
 			return lk_cmd_explore(2, help);
 		if (strcmp(what, "check") == 0)
@@ -70,6 +73,8 @@ main(int argc, char **argv)
 		return lk_cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return lk_cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge") == 0)
+		return lk_cmd_merge(argc - 1, argv + 1);
 	if (strcmp(cmd, "explore") == 0)
 		return lk_cmd_explore(argc - 1, argv + 1);
 	if (strcmp(cmd, "replay") == 0)

@@ -41,5 +41,6 @@ int lk_cmd_run(int argc, char **argv);
 int lk_cmd_replay(int argc, char **argv);
 int lk_cmd_check(int argc, char **argv);
 int lk_cmd_explore(int argc, char **argv);
+int lk_cmd_merge(int argc, char **argv);
 
 #endif

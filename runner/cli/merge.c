@@ -1,0 +1,191 @@
+/* `lockstep merge`: join the JSON summaries of explore shards into one,
+ * as if one explore had made all their runs. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage_merge[] =
+        "usage: lockstep merge SUMMARY.json...\n"
+        "\n"
+        "Join the summaries that `lockstep explore --json --shard K/N` wrote\n"
+        "for each shard: runs add up, outcomes with the same text merge\n"
+        "(counts add up, the simplest schedule stays), expectations are\n"
+        "judged again over all runs, complete only if every shard was.\n"
+        "Prints one summary in the same format.\n"
+        "\n"
+        "exit status: as lockstep explore, from the merged result; 2 for an\n"
+        "unreadable summary.\n";
+
+/* Find the outcome with the same text in list, or NULL. */
+static json_t *
+find_outcome(json_t *list, const char *text)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(list, i, o)
+	{
+		const char *t =
+		        json_string_value(json_object_get(o, "outcome"));
+
+		if (t != NULL && strcmp(t, text) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* Add the outcomes of src under key into dst's list. */
+static int
+merge_list(json_t *dst, json_t *src, const char *key)
+{
+	json_t *to = json_object_get(dst, key),
+	       *from = json_object_get(src, key);
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(to) || !json_is_array(from))
+		return -1;
+	json_array_foreach(from, i, o)
+	{
+		const char *text =
+		        json_string_value(json_object_get(o, "outcome"));
+		json_t *have;
+
+		if (text == NULL)
+			return -1;
+		have = find_outcome(to, text);
+		if (have == NULL) {
+			json_array_append(to, o);
+			continue;
+		}
+		json_object_set_new(
+		        have, "count",
+		        json_integer(json_integer_value(
+		                             json_object_get(have, "count")) +
+		                     json_integer_value(
+		                             json_object_get(o, "count"))));
+	}
+	return 0;
+}
+
+/* Add src's expectation counts into dst's. */
+static int
+merge_expectations(json_t *dst, json_t *src)
+{
+	json_t *to = json_object_get(dst, "expectations"),
+	       *from = json_object_get(src, "expectations");
+
+	if (json_array_size(to) != json_array_size(from))
+		return -1;
+	for (size_t i = 0; i < json_array_size(to); i++) {
+		json_t *a = json_array_get(to, i), *b = json_array_get(from, i);
+
+		json_object_set_new(
+		        a, "held",
+		        json_integer(
+		                json_integer_value(json_object_get(a, "held")) +
+		                json_integer_value(
+		                        json_object_get(b, "held"))));
+	}
+	return 0;
+}
+
+/* Judge the expectations again over the merged runs. */
+static int
+rejudge(json_t *sum)
+{
+	json_int_t runs = json_integer_value(json_object_get(sum, "runs"));
+	json_t *x;
+	size_t i;
+	int failed = 0;
+
+	json_array_foreach(json_object_get(sum, "expectations"), i, x)
+	{
+		const char *when =
+		        json_string_value(json_object_get(x, "when"));
+		json_int_t held =
+		        json_integer_value(json_object_get(x, "held"));
+		int ok = when && strcmp(when, "never") == 0 ? held == 0
+		         : when && strcmp(when, "sometimes") == 0
+		                 ? held > 0
+		                 : held == runs;
+
+		json_object_set_new(x, "passed", json_boolean(ok));
+		failed |= !ok;
+	}
+	return failed;
+}
+
+/* `lockstep merge SUMMARY...` */
+int
+lk_cmd_merge(int argc, char **argv)
+{
+	json_t *sum = NULL;
+	int status = 0;
+
+	if (argc < 2)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "merge: no summary given; see "
+		                   "'lockstep merge --help'");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage_merge, stdout);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		json_error_t je;
+		json_t *s = json_load_file(argv[i], 0, &je);
+
+		if (s == NULL || !json_is_object(s) ||
+		    !json_is_integer(json_object_get(s, "runs")) ||
+		    !json_is_array(json_object_get(s, "outcomes"))) {
+			json_decref(s);
+			json_decref(sum);
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s:%d: %s, expected the output of "
+			                   "lockstep explore --json",
+			                   argv[i], s ? 1 : je.line,
+			                   s ? "not an explore summary"
+			                     : je.text);
+		}
+		if (sum == NULL) {
+			sum = s;
+			continue;
+		}
+		json_object_set_new(
+		        sum, "runs",
+		        json_integer(json_integer_value(
+		                             json_object_get(sum, "runs")) +
+		                     json_integer_value(
+		                             json_object_get(s, "runs"))));
+		json_object_set_new(sum, "complete",
+		                    json_boolean(json_is_true(json_object_get(
+		                                         sum, "complete")) &&
+		                                 json_is_true(json_object_get(
+		                                         s, "complete"))));
+		if (merge_list(sum, s, "outcomes") ||
+		    merge_list(sum, s, "deadlocks") ||
+		    merge_list(sum, s, "failures") ||
+		    merge_expectations(sum, s) != 0) {
+			json_decref(s);
+			json_decref(sum);
+			return lk_cli_fail(
+			        LK_EXIT_USAGE,
+			        "%s: does not fit the others (another "
+			        "scenario?)",
+			        argv[i]);
+		}
+		json_decref(s);
+	}
+	if (rejudge(sum))
+		status = LK_EXIT_EXPECT;
+	if (json_array_size(json_object_get(sum, "failures")) > 0)
+		status = LK_EXIT_CRASH;
+	if (json_array_size(json_object_get(sum, "deadlocks")) > 0)
+		status = LK_EXIT_DEADLOCK;
+	json_dumpf(sum, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(sum);
+	return status;
+}
