@@ -1,0 +1,539 @@
+/*
+ * Schedules and explore, end to end with the real lockstep: replay gives
+ * the identical trace, an edited schedule is followed, bad schedules and
+ * divergences are reported at their line and step, explore finds the
+ * deadlock and the outcomes, DPOR agrees with the exhaustive search, -j 2
+ * with -j 1, and merged shards with one whole run. Unit tests of the
+ * schedule reader and SHA-256 come first.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../e2e/e2e.h"
+#include "schedule/schedule.h"
+
+static const char *const scenarios[] = {
+        "scenarios/rendezvous.xml",
+        "scenarios/deadlock-order.xml",
+        "scenarios/mutex-writers.xml",
+        "scenarios/unsync-writers.xml",
+};
+
+/* SHA-256 against the FIPS 180-4 examples. */
+static void
+test_schedule_sha256_vectors(void **state)
+{
+	char hex[65], *big;
+
+	(void)state;
+	lk_sha256_hex("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+	                         "27ae41e4649b934ca495991b7852b855");
+	lk_sha256_hex("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+	                         "b00361a396177a9cb410ff61f20015ad");
+	lk_sha256_hex(
+	        "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+	        hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039"
+	                         "a33ce45964ff2167f6ecedd419db06c1");
+	big = malloc(1000000);
+	memset(big, 'a', 1000000);
+	lk_sha256_hex(big, 1000000, hex);
+	free(big);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
+	                         "f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* Parse a schedule text; the error message when it fails. */
+static int
+parse(const char *text, struct lk_schedule **s, char *msg)
+{
+	struct lk_err err;
+	int rc = lk_schedule_parse(text, strlen(text), "t.sched", s, &err);
+
+	if (rc != 0)
+		strcpy(msg, err.msg);
+	return rc;
+}
+
+/* The reader: header, decisions, comments, and every refusal. */
+static void
+test_schedule_reader(void **state)
+{
+	struct lk_schedule *s;
+	char msg[1024];
+
+	(void)state;
+	assert_int_equal(parse("# made by hand\nlockstep-schedule: 1\n"
+	                       "scenario: x.xml\nstrategy: random\nseed: 7\n\n"
+	                       "A sem_wait b_arrived   # 0: wait\nB\n"
+	                       "A.1 write sem#2\n",
+	                       &s, msg),
+	                 0);
+	assert_string_equal(s->scenario, "x.xml");
+	assert_int_equal(s->seed, 7);
+	assert_int_equal(s->n, 3);
+	assert_string_equal(s->steps[0].proc, "A");
+	assert_int_equal(s->steps[0].op, LK_OP_SEM_WAIT);
+	assert_string_equal(s->steps[0].obj, "b_arrived");
+	assert_int_equal(s->steps[1].op, LK_OP_NONE);
+	assert_string_equal(s->steps[2].obj, "sem#2");
+	assert_int_equal(s->lines[2], 9);
+	lk_schedule_free(s);
+
+	assert_int_equal(parse("A\n", &s, msg), -1);
+	assert_non_null(strstr(msg, "t.sched:1: expected the header"));
+	assert_int_equal(parse("lockstep-schedule: 2\n", &s, msg), -1);
+	assert_non_null(strstr(msg, "t.sched:1:"));
+	assert_int_equal(parse("lockstep-schedule: 1\nA sem_frob x\n", &s, msg),
+	                 -1);
+	assert_non_null(strstr(msg, "t.sched:2: unknown operation 'sem_frob'"));
+	assert_int_equal(
+	        parse("lockstep-schedule: 1\nA sem_wait x y\n", &s, msg), -1);
+	assert_non_null(strstr(msg, "t.sched:2: expected 'PROCESS"));
+	assert_int_equal(
+	        parse("lockstep-schedule: 1\nA\ncolour: red\n", &s, msg), -1);
+	assert_non_null(strstr(msg, "t.sched:3:"));
+	assert_int_equal(parse("lockstep-schedule: 1\nbogus: 1\n", &s, msg),
+	                 -1);
+	assert_non_null(strstr(msg, "t.sched:2: unknown header 'bogus:'"));
+	assert_int_equal(parse("lockstep-schedule: 1\nA$ sem_wait\n", &s, msg),
+	                 -1);
+	assert_non_null(strstr(msg, "t.sched:2: 'A$' is not a process name"));
+	assert_int_equal(parse("lockstep-schedule: 1\nseed: x\n", &s, msg), -1);
+	assert_non_null(strstr(msg, "t.sched:2: seed 'x'"));
+}
+
+/* Run lockstep, expecting status; fail with its stderr otherwise. */
+static void
+expect_status(struct e2e_result *r, int status)
+{
+	if (r->status != status)
+		fail_msg("exit %d, expected %d; stderr:\n%s", r->status, status,
+		         r->err);
+	assert_int_equal(r->leftovers, 0);
+}
+
+/* Every shipped scenario, 10 seeds: replay gives the identical trace. */
+static void
+test_schedule_replay_identical(void **state)
+{
+	char *dir = e2e_tempdir(), seed[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(*scenarios); i++)
+		for (int k = 0; k < 10; k++) {
+			char *a = e2e_path(dir, "a.jsonl"),
+			     *b = e2e_path(dir, "b.jsonl"),
+			     *sc = e2e_path(dir, "s.sched"), *ta, *tb;
+			struct e2e_result r;
+			size_t la, lb;
+
+			snprintf(seed, sizeof(seed), "%d", k);
+			E2E_LOCKSTEP(&r, "run", scenarios[i], "-q", "--seed",
+			             seed, "--trace", a, "--save-schedule", sc);
+			assert_true(r.status == 0 || r.status == 3);
+			e2e_result_free(&r);
+			E2E_LOCKSTEP(&r, "replay", sc, "-q", "--trace", b,
+			             "--strict");
+			assert_true(r.status == 0 || r.status == 3);
+			assert_int_equal(r.leftovers, 0);
+			e2e_result_free(&r);
+			ta = e2e_read_file(a, &la);
+			tb = e2e_read_file(b, &lb);
+			assert_non_null(ta);
+			assert_non_null(tb);
+			if (la != lb || memcmp(ta, tb, la) != 0)
+				fail_msg("%s seed %d: replay differs",
+				         scenarios[i], k);
+			free(ta);
+			free(tb);
+			free(a);
+			free(b);
+			free(sc);
+		}
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Write text to dir/name; the path, malloc'd. */
+static char *
+put(const char *dir, const char *name, const char *text)
+{
+	char *p = e2e_path(dir, name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+/* A hand-made schedule is followed: B goes first, and the output shows. */
+static void
+test_schedule_hand_made(void **state)
+{
+	char *dir = e2e_tempdir(), *p;
+	struct e2e_result r;
+
+	(void)state;
+	p = put(dir, "b-first.sched",
+	        "lockstep-schedule: 1\n"
+	        "scenario: scenarios/rendezvous.xml\n"
+	        "B sem_open\nB\nB write stdout\nB sem_post b_arrived\n"
+	        "B sem_wait a_arrived   # blocks: A has not arrived\n"
+	        "A\nA\nA write stdout\nA sem_post a_arrived\n"
+	        "A sem_wait b_arrived\nA write stdout\n");
+	E2E_LOCKSTEP(&r, "replay", p, "--color", "never");
+	expect_status(&r, 0);
+	assert_non_null(strstr(r.out, "| B1\n  | A1\n  | A2\n  | B2\n"));
+	assert_non_null(strstr(r.out, "wait a_arrived (blocked)"));
+	e2e_result_free(&r);
+	/* The same, strict: the schedule ends before the run. */
+	E2E_LOCKSTEP(&r, "replay", p, "--strict", "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "b-first.sched:13: the schedule ends at "
+	                              "step 11"));
+	e2e_result_free(&r);
+	free(p);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Divergence and bad files: exit 2 naming the line (and the step). */
+static void
+test_schedule_divergence(void **state)
+{
+	char *dir = e2e_tempdir(), *p;
+	struct e2e_result r;
+
+	(void)state;
+	/* Step 4: A is blocked on b_arrived, it cannot go on. */
+	p = put(dir, "d.sched",
+	        "lockstep-schedule: 1\nscenario: scenarios/deadlock-order.xml\n"
+	        "A\nA\nA\nA sem_wait\nA\n");
+	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "d.sched:7: step 4 diverges: expected "
+	                              "A, but A is blocked on b_arrived"));
+	e2e_result_free(&r);
+	free(p);
+	/* Step 0: about to do something else. */
+	p = put(dir, "e.sched",
+	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
+	        "A sem_post a_arrived\n");
+	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "e.sched:3: step 0 diverges: expected "
+	                              "A sem_post(a_arrived), but A is about "
+	                              "to sem_open(a_arrived)"));
+	e2e_result_free(&r);
+	free(p);
+	/* An unknown process. */
+	p = put(dir, "f.sched",
+	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
+	        "A\nZ\n");
+	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "f.sched:4: step 1 diverges: expected "
+	                              "Z, but there is no process Z"));
+	e2e_result_free(&r);
+	free(p);
+	/* A bad line, and a truncated file (a header cut in half). */
+	p = put(dir, "g.sched",
+	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
+	        "A sem_open a_arrived extra\n");
+	E2E_LOCKSTEP(&r, "replay", p);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "g.sched:3: expected 'PROCESS"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	free(p);
+	p = put(dir, "h.sched", "lockstep-sch");
+	E2E_LOCKSTEP(&r, "replay", p);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "h.sched:1:"));
+	e2e_result_free(&r);
+	free(p);
+	/* A scenario that changed since: a warning, then the run. */
+	p = put(dir, "i.sched",
+	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
+	        "sha256: 0000000000000000000000000000000000000000000000000000"
+	        "000000000000\nA\n");
+	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	expect_status(&r, 0);
+	assert_non_null(strstr(r.err, "warning: scenarios/rendezvous.xml "
+	                              "changed since"));
+	e2e_result_free(&r);
+	free(p);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Load explore's JSON summary from its stdout. */
+static json_t *
+summary(const struct e2e_result *r)
+{
+	json_error_t je;
+	json_t *j = json_loads(r->out, 0, &je);
+
+	if (j == NULL)
+		fail_msg("explore --json printed no JSON (%s): %s", je.text,
+		         r->out);
+	assert_true(json_is_integer(json_object_get(j, "runs")));
+	assert_true(json_is_boolean(json_object_get(j, "complete")));
+	assert_true(json_is_array(json_object_get(j, "outcomes")));
+	assert_true(json_is_array(json_object_get(j, "deadlocks")));
+	assert_true(json_is_array(json_object_get(j, "races")));
+	assert_true(json_is_array(json_object_get(j, "failures")));
+	return j;
+}
+
+/* The outcome texts and counts of a summary, sorted, as one string. */
+static char *
+outcome_set(json_t *j, int with_counts)
+{
+	json_t *outs = json_object_get(j, "outcomes");
+	size_t n = json_array_size(outs), len = 0;
+	char **lines = calloc(n + 1, sizeof(char *)), *all;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(outs, i);
+		const char *t =
+		        json_string_value(json_object_get(o, "outcome"));
+
+		lines[i] = malloc(strlen(t) + 32);
+		sprintf(lines[i], "%s|%lld\n", t,
+		        with_counts ? (long long)json_integer_value(
+		                              json_object_get(o, "count"))
+		                    : 0LL);
+		len += strlen(lines[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (strcmp(lines[i], lines[k]) > 0) {
+				char *t = lines[i];
+
+				lines[i] = lines[k];
+				lines[k] = t;
+			}
+	all = calloc(len + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		strcat(all, lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return all;
+}
+
+/* explore on deadlock-order: the deadlock is found, exit 3, and the
+ * saved schedule replays to the deadlock. */
+static void
+test_explore_deadlock(void **state)
+{
+	char *dir = e2e_tempdir(), *sched = e2e_path(dir, "dl.sched");
+	struct e2e_result r;
+	json_t *j;
+
+	(void)state;
+	E2E_LOCKSTEP(&r, "explore", "scenarios/deadlock-order.xml", "--json",
+	             "--save-schedule", sched);
+	expect_status(&r, 3);
+	j = summary(&r);
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	assert_true(json_array_size(json_object_get(j, "deadlocks")) >= 1);
+	json_decref(j);
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "replay", sched, "--strict");
+	expect_status(&r, 3);
+	assert_non_null(strstr(r.out, "wait-for cycle"));
+	e2e_result_free(&r);
+	free(sched);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* mutex-writers has exactly one outcome (dfs, complete); unsync-writers
+ * more than one (random runs). */
+static void
+test_explore_outcomes(void **state)
+{
+	struct e2e_result r;
+	json_t *j;
+
+	(void)state;
+	E2E_LOCKSTEP(&r, "explore", "scenarios/mutex-writers.xml", "--json",
+	             "-q");
+	expect_status(&r, 0);
+	j = summary(&r);
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	assert_int_equal(json_array_size(json_object_get(j, "outcomes")), 1);
+	json_decref(j);
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "explore", "scenarios/unsync-writers.xml", "--json",
+	             "--strategy", "random", "--runs", "12", "--seed", "5");
+	expect_status(&r, 1); /* five clean runs: never seen */
+	j = summary(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "runs")), 12);
+	assert_true(json_array_size(json_object_get(j, "outcomes")) > 1);
+	json_decref(j);
+	e2e_result_free(&r);
+}
+
+/* DPOR finds the same outcomes as trying every interleaving, in fewer
+ * runs; -j 2 makes the same runs and counts as -j 1. */
+static void
+test_explore_reduction_and_jobs(void **state)
+{
+	static const char *const small[] = {"scenarios/deadlock-order.xml",
+	                                    "tests/explore/handoff.xml"};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct e2e_result a, b, c;
+		json_t *ja, *jb, *jc;
+		char *sa, *sb, *sc2, *ca, *cc;
+
+		E2E_LOCKSTEP(&a, "explore", small[i], "--json", "-q");
+		E2E_LOCKSTEP(&b, "explore", small[i], "--json", "-q",
+		             "--no-reduction", "--max-runs", "100000");
+		E2E_LOCKSTEP(&c, "explore", small[i], "--json", "-q", "-j",
+		             "2");
+		ja = summary(&a);
+		jb = summary(&b);
+		jc = summary(&c);
+		assert_true(json_is_true(json_object_get(ja, "complete")));
+		assert_true(json_is_true(json_object_get(jb, "complete")));
+		sa = outcome_set(ja, 0);
+		sb = outcome_set(jb, 0);
+		assert_string_equal(sa, sb);
+		assert_true(json_integer_value(json_object_get(ja, "runs")) <
+		            json_integer_value(json_object_get(jb, "runs")));
+		ca = outcome_set(ja, 1);
+		cc = outcome_set(jc, 1);
+		assert_string_equal(ca, cc);
+		assert_int_equal(
+		        json_integer_value(json_object_get(ja, "runs")),
+		        json_integer_value(json_object_get(jc, "runs")));
+		sc2 = outcome_set(jc, 0);
+		free(sa);
+		free(sb);
+		free(sc2);
+		free(ca);
+		free(cc);
+		json_decref(ja);
+		json_decref(jb);
+		json_decref(jc);
+		e2e_result_free(&a);
+		e2e_result_free(&b);
+		e2e_result_free(&c);
+	}
+}
+
+/* -j 2 on rendezvous: the same runs and outcome counts as -j 1. */
+static void
+test_explore_jobs_rendezvous(void **state)
+{
+	struct e2e_result a, c;
+	json_t *ja, *jc;
+	char *ca, *cc;
+
+	(void)state;
+	E2E_LOCKSTEP(&a, "explore", "scenarios/rendezvous.xml", "--json", "-q");
+	E2E_LOCKSTEP(&c, "explore", "scenarios/rendezvous.xml", "--json", "-q",
+	             "-j", "2");
+	expect_status(&a, 0);
+	expect_status(&c, 0);
+	ja = summary(&a);
+	jc = summary(&c);
+	assert_int_equal(json_array_size(json_object_get(ja, "outcomes")), 4);
+	ca = outcome_set(ja, 1);
+	cc = outcome_set(jc, 1);
+	assert_string_equal(ca, cc);
+	assert_int_equal(json_integer_value(json_object_get(ja, "runs")),
+	                 json_integer_value(json_object_get(jc, "runs")));
+	free(ca);
+	free(cc);
+	json_decref(ja);
+	json_decref(jc);
+	e2e_result_free(&a);
+	e2e_result_free(&c);
+}
+
+/* Shards merged equal the whole. */
+static void
+test_explore_shards_merge(void **state)
+{
+	char *dir = e2e_tempdir(), *p1 = e2e_path(dir, "1.json"),
+	     *p2 = e2e_path(dir, "2.json"), *p3 = e2e_path(dir, "3.json");
+	struct e2e_result r, whole, merged;
+	json_t *jw, *jm;
+	char *sw, *sm;
+	const char *files[] = {p1, p2, p3};
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		char shard[8];
+		FILE *f;
+
+		snprintf(shard, sizeof(shard), "%d/3", k + 1);
+		E2E_LOCKSTEP(&r, "explore", "scenarios/unsync-writers.xml",
+		             "--json", "-q", "--strategy", "random", "--runs",
+		             "9", "--shard", shard);
+		f = fopen(files[k], "w");
+		fputs(r.out, f);
+		fclose(f);
+		e2e_result_free(&r);
+	}
+	E2E_LOCKSTEP(&whole, "explore", "scenarios/unsync-writers.xml",
+	             "--json", "-q", "--strategy", "random", "--runs", "9");
+	E2E_LOCKSTEP(&merged, "merge", p1, p2, p3);
+	assert_int_equal(merged.status, whole.status);
+	jw = summary(&whole);
+	jm = summary(&merged);
+	assert_int_equal(json_integer_value(json_object_get(jm, "runs")), 9);
+	sw = outcome_set(jw, 1);
+	sm = outcome_set(jm, 1);
+	assert_string_equal(sw, sm);
+	free(sw);
+	free(sm);
+	json_decref(jw);
+	json_decref(jm);
+	e2e_result_free(&whole);
+	e2e_result_free(&merged);
+	E2E_LOCKSTEP(&r, "merge", "/nonexistent.json");
+	expect_status(&r, 2);
+	e2e_result_free(&r);
+	free(p1);
+	free(p2);
+	free(p3);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_schedule_sha256_vectors),
+	        cmocka_unit_test(test_schedule_reader),
+	        cmocka_unit_test(test_schedule_replay_identical),
+	        cmocka_unit_test(test_schedule_hand_made),
+	        cmocka_unit_test(test_schedule_divergence),
+	        cmocka_unit_test(test_explore_deadlock),
+	        cmocka_unit_test(test_explore_outcomes),
+	        cmocka_unit_test(test_explore_reduction_and_jobs),
+	        cmocka_unit_test(test_explore_jobs_rendezvous),
+	        cmocka_unit_test(test_explore_shards_merge),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
