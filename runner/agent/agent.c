@@ -5,14 +5,22 @@
  * processes take the same road through the interposer as any program.
  *
  * Usage (by the controller only): lockstep-agent SLOT, with LOCKSTEP_SHM_FD
- * in the environment and the interposer preloaded.
+ * in the environment and the interposer preloaded; or lockstep-agent
+ * --zygote FD, the fork server of common/zygote.h.
  */
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/protocol.h"
+#include "common/zygote.h"
 
 struct agent {
 	struct lk_shared *sh;
@@ -163,23 +172,13 @@ run(struct agent *a, const struct lk_instr *p, uint32_t lo, uint32_t hi)
 	a->slot->act = 0;
 }
 
-int
-main(int argc, char **argv)
+/* Run declared process slot of the run mapped at sh. */
+static int
+run_slot(struct lk_shared *sh, long slot)
 {
 	static struct agent a;
-	long slot;
 
-	if (argc != 2) {
-		fprintf(stderr,
-		        "usage: lockstep-agent SLOT (run by lockstep)\n");
-		return 2;
-	}
-	slot = strtol(argv[1], NULL, 10);
-	if (slot < 0 || slot >= LK_MAX_PROCS) {
-		fprintf(stderr, "lockstep-agent: bad slot %s\n", argv[1]);
-		return 2;
-	}
-	a.sh = map_shared();
+	a.sh = sh;
 	a.slot = &a.sh->slots[slot];
 	for (int i = 0; i < LK_MAX_OBJECTS; i++)
 		a.fds[i] = -1;
@@ -188,4 +187,194 @@ main(int argc, char **argv)
 	run(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],
 	    a.sh->prog_end[slot]);
 	return 0;
+}
+
+/* Move fd to exactly target (closing what was there); -1 on failure. */
+static int
+move_fd(int fd, int target)
+{
+	if (fd == target)
+		return fcntl(fd, F_SETFD, 0);
+	if (dup2(fd, target) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* In a child of the zygote: become declared process req->slot. fds are
+ * shm, notify, out (the reply pipe is closed already). */
+static void
+zygote_child(const struct lk_zygote_req *req, int fds[3])
+{
+	int (*attach)(int) =
+	        (int (*)(int))dlsym(RTLD_DEFAULT, "lockstep_interposer_attach");
+	struct lk_shared *sh;
+	struct stat st;
+	int tmp[3], devnull;
+	char num[16];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setpgid(0, req->pgid);
+	if (chdir(req->workdir) != 0 || attach == NULL)
+		_exit(127);
+	/* Out of the way of 0-2 and of the numbers the run uses. */
+	for (int i = 0; i < 3; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD, 64);
+		close(fds[i]);
+	}
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull < 0 || move_fd(devnull, 0) < 0 || move_fd(tmp[2], 1) < 0 ||
+	    fstat(tmp[0], &st) != 0)
+		_exit(127);
+	sh = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	          tmp[0], 0);
+	if (sh == MAP_FAILED || move_fd(tmp[1], sh->notify_fd) < 0)
+		_exit(127);
+	snprintf(num, sizeof(num), "%d", tmp[0]);
+	fcntl(tmp[0], F_SETFD, 0);
+	setenv(LK_ENV_SHM, num, 1);
+	sh->slots[req->slot].pid = getpid();
+	if (attach(tmp[0]) != 0)
+		_exit(127);
+	exit(run_slot(sh, req->slot));
+}
+
+/* Send msg on the reply pipe fd. */
+static void
+reply(int fd, int kind, pid_t pid, int status)
+{
+	struct lk_zygote_msg m = {kind, pid, status};
+
+	if (write(fd, &m, sizeof(m)) != (ssize_t)sizeof(m)) {
+		/* The controller went away; nothing to tell. */
+	}
+}
+
+/* Receive one request with its four descriptors; 1, 0 at end, -1. */
+static int
+receive(int sock, struct lk_zygote_req *req, int fds[4])
+{
+	char ctl[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = {req, sizeof(*req)};
+	struct msghdr mh = {0};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl;
+	mh.msg_controllen = sizeof(ctl);
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n == 0)
+		return 0;
+	c = CMSG_FIRSTHDR(&mh);
+	if (n != (ssize_t)sizeof(*req) || req->magic != LK_ZY_MAGIC ||
+	    c == NULL || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(4 * sizeof(int)))
+		return -1;
+	memcpy(fds, CMSG_DATA(c), 4 * sizeof(int));
+	return 1;
+}
+
+/* The fork server: one child per request, reaped and reported. */
+static int
+zygote(int sock)
+{
+	struct {
+		pid_t pid;
+		int fd;
+	} kids[4 * LK_MAX_PROCS];
+	size_t nkids = 0;
+	struct pollfd pfd[2];
+	sigset_t chld;
+	int sfd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A controller may close a reply pipe before the exit is told. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+	if (sfd < 0)
+		return 70;
+	pfd[0].fd = sock;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sfd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		struct lk_zygote_req req;
+		int fds[4], status, rc;
+		pid_t pid;
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			return 70;
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) < 0) {
+				/* drained below anyway */
+			}
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				for (size_t i = 0; i < nkids; i++)
+					if (kids[i].pid == pid) {
+						reply(kids[i].fd, LK_ZY_EXITED,
+						      pid, status);
+						close(kids[i].fd);
+						kids[i] = kids[--nkids];
+						break;
+					}
+		}
+		if (!(pfd[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		rc = receive(sock, &req, fds);
+		if (rc <= 0)
+			return rc == 0 ? 0 : 70;
+		if (nkids == sizeof(kids) / sizeof(kids[0])) {
+			reply(fds[3], LK_ZY_SPAWNED, -1, 0);
+			for (int i = 0; i < 4; i++)
+				close(fds[i]);
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+			signal(SIGPIPE, SIG_DFL);
+			close(sock);
+			close(sfd);
+			close(fds[3]);
+			zygote_child(&req, fds);
+		}
+		if (pid > 0) /* before the reply: the next child joins it */
+			setpgid(pid, req.pgid ? req.pgid : pid);
+		reply(fds[3], LK_ZY_SPAWNED, pid, 0);
+		for (int i = 0; i < 3; i++)
+			close(fds[i]);
+		if (pid < 0) {
+			close(fds[3]);
+			continue;
+		}
+		kids[nkids].pid = pid;
+		kids[nkids++].fd = fds[3];
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	long slot;
+
+	if (argc == 3 && strcmp(argv[1], "--zygote") == 0)
+		return zygote(atoi(argv[2]));
+	if (argc != 2) {
+		fprintf(stderr, "usage: lockstep-agent SLOT | --zygote FD (run "
+		                "by lockstep)\n");
+		return 2;
+	}
+	slot = strtol(argv[1], NULL, 10);
+	if (slot < 0 || slot >= LK_MAX_PROCS) {
+		fprintf(stderr, "lockstep-agent: bad slot %s\n", argv[1]);
+		return 2;
+	}
+	return run_slot(map_shared(), slot);
 }

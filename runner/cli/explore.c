@@ -53,6 +53,9 @@ static const char usage_explore[] =
         "                       and counts as with one)\n"
         "  --shard K/N          random, pct: run only seeds with index % N\n"
         "                       == K-1, for splitting over machines\n"
+        "  --no-zygote          fork+exec every process of every run\n"
+        "                       (default: fork them from one loaded\n"
+        "                       process, the zygote: faster)\n"
         "  -q, --quiet          no progress line\n"
         "\n"
         "exit status: 3 a deadlock was found; 4 a run crashed or timed out;\n"
@@ -73,6 +76,7 @@ enum {
 	O_SAVE_SCHEDULE,
 	O_SAVE_DIR,
 	O_SHARD,
+	O_NO_ZYGOTE,
 };
 
 static const struct option longopts[] = {
@@ -90,6 +94,7 @@ static const struct option longopts[] = {
         {"save-schedule", required_argument, NULL, O_SAVE_SCHEDULE},
         {"save-dir", required_argument, NULL, O_SAVE_DIR},
         {"shard", required_argument, NULL, O_SHARD},
+        {"no-zygote", no_argument, NULL, O_NO_ZYGOTE},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -201,6 +206,9 @@ parse(int argc, char **argv, struct cli *c)
 				                   "explore: '%s': expected "
 				                   "seconds, such as 2 or 0.5",
 				                   optarg);
+			break;
+		case O_NO_ZYGOTE:
+			o->no_zygote = 1;
 			break;
 		case O_NO_REDUCTION:
 			o->no_reduction = 1;

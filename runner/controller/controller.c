@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/zygote.h"
 #include "controller/controller.h"
 #include "trace/trace.h"
 
@@ -45,6 +46,7 @@ struct run {
 	int shm_fd, notify_fd, out_fd;
 	int pidfd[LK_MAX_PROCS];
 	int reaped[LK_MAX_PROCS];
+	int reply[LK_MAX_PROCS]; /* zygote children: their wait status */
 	pid_t pgid;
 	char workdir[LK_PATH_MAX];
 	int own_workdir;
@@ -379,7 +381,23 @@ spawn(struct run *r, struct lk_err *err)
 		s->state = LK_SLOT_SPAWNED;
 	}
 	sh->nslots = (uint32_t)r->sc->nprocs;
-	for (size_t i = 0; i < r->sc->nprocs; i++) {
+	for (size_t i = 0; r->o->zygote != NULL && i < r->sc->nprocs; i++) {
+		int fds[3] = {r->shm_fd, r->notify_fd, r->out_fd};
+		pid_t pid = lk_zygote_spawn(r->o->zygote, (int)i, r->pgid,
+		                            r->workdir, fds, &r->reply[i]);
+
+		if (pid < 0) {
+			lk_err_set(err, LK_EXIT_INTERNAL,
+			           "the zygote could not fork: %s",
+			           strerror(errno));
+			return -1;
+		}
+		if (r->pgid == 0)
+			r->pgid = pid;
+		sh->slots[i].pid = pid;
+		r->pidfd[i] = (int)syscall(SYS_pidfd_open, pid, 0);
+	}
+	for (size_t i = 0; r->o->zygote == NULL && i < r->sc->nprocs; i++) {
 		pid_t pid = fork();
 
 		if (pid < 0) {
@@ -411,14 +429,26 @@ kill_all(struct run *r)
 			kill(sh->slots[i].pid, SIGKILL);
 }
 
-/* Reap every child we have, waiting for them. */
+/* Reap the run's processes that are our children (the zygote reaps
+ * its own), then orphans handed to us as subreaper, without waiting. */
 static void
 reap_all(struct run *r)
 {
 	int status;
 
-	while (waitpid(-1, &status, __WALL) > 0 || errno == EINTR)
+	for (uint32_t i = 0; r->o->zygote == NULL && i < r->sc->nprocs; i++)
+		if (!r->reaped[i] && r->sh->slots[i].pid > 0)
+			while (waitpid(r->sh->slots[i].pid, &status, __WALL) <
+			               0 &&
+			       errno == EINTR)
+				;
+	while (waitpid(-1, &status, __WALL | WNOHANG) > 0)
 		;
+	for (uint32_t i = 0; i < LK_MAX_PROCS; i++)
+		if (r->reply[i] >= 0) {
+			close(r->reply[i]);
+			r->reply[i] = -1;
+		}
 	for (uint32_t i = 0; i < LK_MAX_PROCS; i++)
 		if (r->pidfd[i] >= 0) {
 			close(r->pidfd[i]);
@@ -434,9 +464,25 @@ check_death(struct run *r, uint32_t i, struct lk_trace *t)
 	struct lk_slot *s = &r->sh->slots[i];
 
 	memset(&si, 0, sizeof(si));
-	if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
-	           WEXITED | WNOHANG) == 0)
+	if (i < LK_MAX_PROCS && r->reply[i] >= 0) {
+		/* A child of the zygote: it sends the wait status. */
+		struct lk_zygote_msg m;
+		struct pollfd p = {r->reply[i], POLLIN, 0};
+
 		r->reaped[i] = 1;
+		if (poll(&p, 1, 1000) == 1 &&
+		    read(r->reply[i], &m, sizeof(m)) == (ssize_t)sizeof(m) &&
+		    m.kind == LK_ZY_EXITED) {
+			si.si_code =
+			        WIFSIGNALED(m.status) ? CLD_KILLED : CLD_EXITED;
+			si.si_status = WIFSIGNALED(m.status)
+			                       ? WTERMSIG(m.status)
+			                       : WEXITSTATUS(m.status);
+		}
+	} else if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
+	                  WEXITED | WNOHANG) == 0) {
+		r->reaped[i] = 1;
+	}
 	if (s->state == LK_SLOT_EXITED)
 		return 0;
 	t->culprit = (int)i;
@@ -766,7 +812,7 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	r.o = o;
 	r.shm_fd = r.notify_fd = r.out_fd = -1;
 	for (int i = 0; i < LK_MAX_PROCS; i++)
-		r.pidfd[i] = -1;
+		r.pidfd[i] = r.reply[i] = -1;
 	interrupted = 0;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (setup_workdir(&r, err) != 0 || setup_shared(&r, err) != 0 ||

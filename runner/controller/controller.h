@@ -7,12 +7,30 @@
 #ifndef LK_CONTROLLER_H
 #define LK_CONTROLLER_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #include "common/protocol.h"
 #include "scenario/scenario.h"
 
 struct lk_trace;
+
+/* A running zygote (fork server): zygote.c, common/zygote.h. */
+struct lk_zygote {
+	pid_t pid;
+	int sock;
+};
+
+/* Start and stop a zygote; start returns 0 or -1 with err. */
+int lk_zygote_start(struct lk_zygote *z, const char *agent,
+                    const char *interposer, struct lk_err *err);
+void lk_zygote_stop(struct lk_zygote *z);
+
+/* Have the zygote fork declared process slot; its pid, or -1. *reply gets
+ * the pipe that will carry its wait status. fds: shm, notify, out. */
+pid_t lk_zygote_spawn(const struct lk_zygote *z, int slot, pid_t pgid,
+                      const char *workdir, const int fds[3], int *reply);
 
 struct lk_run_opts {
 	unsigned strategy; /* enum lk_strategy_kind */
@@ -25,8 +43,9 @@ struct lk_run_opts {
 	const char *interposer;   /* path of liblockstep-interpose.so */
 	const struct lk_decision *forced; /* a schedule to follow, or NULL */
 	size_t nforced;
-	int strict;         /* diverge when the schedule ends before the run */
-	unsigned pct_depth; /* pct: bug depth and expected steps */
+	int strict; /* diverge when the schedule ends before the run */
+	const struct lk_zygote *zygote; /* fork from it instead of exec */
+	unsigned pct_depth;             /* pct: bug depth and expected steps */
 	uint32_t pct_steps;
 };
 

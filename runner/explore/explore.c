@@ -492,6 +492,8 @@ lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
                struct lk_explore *e, struct lk_err *err)
 {
 	struct explorer x;
+	struct lk_explore_opts oz = *o;
+	struct lk_zygote z = {-1, -1};
 	struct timespec t1;
 	int rc;
 
@@ -508,6 +510,15 @@ lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
 		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
 		return -1;
 	}
+	if (!o->no_zygote) {
+		/* Pay fork, not exec, for each process of each run. */
+		if (lk_zygote_start(&z, o->run.agent, o->run.interposer, err) !=
+		    0)
+			return -1;
+		oz.run.zygote = &z;
+		o = &oz;
+		x.o = o;
+	}
 	if (o->kind == LK_EXP_PCT) {
 		/* PCT places its change points within a run's length: measure
 		 * it with one default run first (not counted). */
@@ -517,8 +528,10 @@ lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
 
 		oo.kind = LK_EXP_DFS;
 		x.o = &oo;
-		if (run_job(&x, &j0, &d, err) != 0)
+		if (run_job(&x, &j0, &d, err) != 0) {
+			lk_zygote_stop(&z);
 			return -1;
+		}
 		x.pct_steps = (uint32_t)d.nsteps;
 		lk_digest_clear(&d);
 		x.o = o;
@@ -532,6 +545,7 @@ lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
 		}
 	}
 	rc = o->jobs > 1 ? explore_parallel(&x, err) : explore_serial(&x, err);
+	lk_zygote_stop(&z);
 	e->complete = rc == 0 && e->bound == NULL;
 	if (o->kind == LK_EXP_DFS && x.nstack > 0)
 		e->complete = 0;

@@ -60,6 +60,7 @@ struct lk_explore_opts {
 	unsigned time_limit_ms;    /* 0: none */
 	int no_reduction;          /* dfs: every enabled process, every step */
 	unsigned jobs;             /* runs at once */
+	int no_zygote;             /* fork+exec every process of every run */
 	unsigned shard, nshards;   /* run only shard K of N (K < N) */
 	/* Called after every run (progress line); may be NULL. */
 	void (*progress)(const struct lk_explore *e, void *arg);

@@ -91,6 +91,9 @@ uint64_t lk__now(void);
 /* Fork under control: returns as fork(2); the child waits for its turn. */
 pid_t lk__fork(void);
 
+/* Join a run after the fact (a child of the zygote); 0 or -1. Exported. */
+int lockstep_interposer_attach(int fd);
+
 /* The shared mapping (NULL outside a run). */
 struct lk_shared *lk__shared(void);
 

@@ -45,31 +45,26 @@ notify(void)
 	errno = saved;
 }
 
-/* Map the run's shared memory and find our slot by pid. */
-__attribute__((constructor)) static void
-attach(void)
+/* Map the run's shared memory from fd and find our slot by pid; 0, or
+ * -1 when fd is not a run's memory or has no slot for us. */
+static int
+attach_fd(int fd)
 {
-	const char *v = getenv(LK_ENV_SHM);
 	struct lk_shared *m;
 	struct stat st;
-	char *end;
-	long fd;
 	pid_t pid;
 
-	lk__resolve();
-	if (v == NULL || *v == '\0')
-		return;
-	fd = strtol(v, &end, 10);
-	if (*end != '\0' || fd < 0 || fstat((int)fd, &st) != 0 ||
-	    (size_t)st.st_size < sizeof(*m))
-		return;
+	if (sh != NULL)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(*m))
+		return -1;
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-	         (int)fd, 0);
+	         fd, 0);
 	if (m == MAP_FAILED)
-		return;
+		return -1;
 	if (m->magic != LK_PROTO_MAGIC || m->version != LK_PROTO_VERSION) {
 		munmap(m, (size_t)st.st_size);
-		return;
+		return -1;
 	}
 	pid = getpid();
 	for (int i = 0; i < LK_MAX_PROCS; i++)
@@ -78,10 +73,39 @@ attach(void)
 			self = i;
 	if (self < 0) {
 		munmap(m, (size_t)st.st_size);
-		return;
+		return -1;
 	}
 	sh = m;
 	on_exit(exit_hook, NULL);
+	return 0;
+}
+
+/* At load: join the run named by the environment, if any. */
+__attribute__((constructor)) static void
+attach(void)
+{
+	const char *v = getenv(LK_ENV_SHM);
+	char *end;
+	long fd;
+
+	lk__resolve();
+	if (v == NULL || *v == '\0')
+		return;
+	fd = strtol(v, &end, 10);
+	if (*end == '\0' && fd >= 0 && fd < 1 << 20)
+		attach_fd((int)fd);
+}
+
+/*
+ * Join a run after the fact: for a process forked by lockstep's zygote,
+ * which was loaded before there was a run. The one symbol the interposer
+ * exports besides the wrapped libc names; 0 or -1.
+ */
+__attribute__((visibility("default"))) int
+lockstep_interposer_attach(int fd)
+{
+	lk__resolve();
+	return attach_fd(fd);
 }
 
 /* The shared mapping (NULL outside a run). */
