@@ -73,13 +73,14 @@ enum lk_slot_state {
 /* One scenario process. */
 struct lk_slot {
 	_Atomic uint32_t go; /* futex word: 1 when it is this slot's turn */
-	uint32_t state;      /* enum lk_slot_state */
-	int32_t pid;         /* real pid: never in traces */
-	int32_t parent;      /* slot that forked it, -1 for declared */
-	uint32_t nforks;     /* children forked so far, for their names */
-	uint16_t pending_op; /* the operation it waits to perform */
-	uint16_t act;        /* the agent's current action (enum lk_act_kind
-	                        + 1, 0 for none) */
+	_Atomic uint32_t sleeping; /* in FUTEX_WAIT on go, or about to be */
+	uint32_t state;            /* enum lk_slot_state */
+	int32_t pid;               /* real pid: never in traces */
+	int32_t parent;            /* slot that forked it, -1 for declared */
+	uint32_t nforks;           /* children forked so far, for their names */
+	uint16_t pending_op;       /* the operation it waits to perform */
+	uint16_t act; /* the agent's current action (enum lk_act_kind
+	                 + 1, 0 for none) */
 	int32_t pending_obj;
 	int32_t blocked_on; /* object it blocked on, -1 none */
 	uint32_t src_line;  /* XML line of the current action, 0 none */

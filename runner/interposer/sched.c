@@ -147,8 +147,14 @@ park(void)
 	struct lk_slot *me = &sh->slots[self];
 	int saved = errno;
 
-	while (atomic_load_explicit(&me->go, memory_order_acquire) == 0)
-		futex(&me->go, FUTEX_WAIT, 0);
+	/* Say we sleep before looking at go one last time; the hander sets
+	 * go before looking at sleeping. One of the two sees the other. */
+	while (atomic_load_explicit(&me->go, memory_order_acquire) == 0) {
+		atomic_store(&me->sleeping, 1);
+		if (atomic_load(&me->go) == 0)
+			futex(&me->go, FUTEX_WAIT, 0);
+		atomic_store(&me->sleeping, 0);
+	}
 	atomic_store_explicit(&me->go, 0, memory_order_relaxed);
 	me->state = LK_SLOT_RUNNING;
 	errno = saved;
@@ -161,8 +167,10 @@ handoff(int next)
 	int saved = errno;
 
 	sh->running = next;
-	atomic_store_explicit(&sh->slots[next].go, 1, memory_order_release);
-	futex(&sh->slots[next].go, FUTEX_WAKE, 1);
+	atomic_store(&sh->slots[next].go, 1);
+	/* No system call when the next process has not gone to sleep yet. */
+	if (atomic_load(&sh->slots[next].sleeping))
+		futex(&sh->slots[next].go, FUTEX_WAKE, 1);
 	errno = saved;
 }
 
