@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -104,22 +105,35 @@ static const struct option longopts[] = {
 struct cli {
 	struct lk_explore_opts o;
 	int json, quiet, tty;
+	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
 };
 
 static const char *const kinds[] = {"dfs", "random", "pct"};
 static const char *const quants[] = {"always", "sometimes", "never"};
 
-/* The progress line on a terminal. */
+/* The progress line on a terminal: at most ten times a second. */
 static void
 progress(const struct lk_explore *e, void *arg)
 {
-	const struct cli *c = arg;
+	struct cli *c = arg;
+	struct timespec now;
+	double t;
 
-	if (!c->tty || c->quiet || e->runs % 8 != 0)
+	if (!c->tty || c->quiet)
 		return;
-	fprintf(stderr, "\r%u runs, %zu outcomes, %u deadlocks   ", e->runs,
-	        e->noutcomes, e->deadlocks);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	if (c->t0 == 0)
+		c->t0 = t;
+	if (t - c->last < 0.1)
+		return;
+	c->last = t;
+	fprintf(stderr,
+	        "\r%u runs, %.0f runs/s, %zu outcomes, %u deadlocks, %u "
+	        "failures   ",
+	        e->runs, t > c->t0 ? e->runs / (t - c->t0) : 0.0, e->noutcomes,
+	        e->deadlocks, e->failures);
 }
 
 /* Parse an option value as an unsigned in [lo, hi]. */
@@ -497,7 +511,7 @@ lk_cmd_explore(int argc, char **argv)
 		goto out;
 	}
 	if (c.tty && !c.quiet)
-		fprintf(stderr, "\r%60s\r", "");
+		fprintf(stderr, "\r%78s\r", "");
 	files = calloc(e.noutcomes + 1, sizeof(*files));
 	if (files != NULL && c.save_dir != NULL &&
 	    (status = save_dir(c.save_dir, &e, files)) != 0)
