@@ -66,6 +66,11 @@ main(int argc, char **argv)
 			return lk_cmd_explore(2, help);
 		if (strcmp(what, "check") == 0)
 			return lk_cmd_check(2, help);
+		if (*what != '\0')
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "help: '%s' is not a command; see "
+			                   "'lockstep --help'",
+			                   what);
 		fputs(usage_main, stdout);
 		return 0;
 	}

@@ -447,6 +447,21 @@ execute(struct opts *o, const struct lk_schedule *s)
 	}
 	o->run.agent = agent;
 	o->run.interposer = interposer;
+	/* Refuse an unwritable output now, not after the run. */
+	for (int i = 0; i < 2; i++) {
+		const char *path = i ? o->save_schedule : o->trace;
+		FILE *f;
+
+		if (path == NULL || strcmp(path, "-") == 0)
+			continue;
+		f = fopen(path, "a");
+		if (f == NULL) {
+			lk_scenario_free(sc);
+			return lk_cli_fail(LK_EXIT_USAGE, "cannot write %s: %s",
+			                   path, strerror(errno));
+		}
+		fclose(f);
+	}
 	lk_sweep_stale();
 	lk_cli_catch_signals();
 	if (o->check) {

@@ -1,0 +1,82 @@
+/*
+ * Helpers of the end-to-end tests: run lockstep (or any program) for real
+ * and capture what it printed, read a JSON Lines trace, look for objects a
+ * run left in /dev/shm, and make and remove temporary directories.
+ */
+#ifndef LK_E2E_H
+#define LK_E2E_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* A program that runs longer than this is killed and the run fails. */
+#define E2E_TIMEOUT_S 60
+
+/* What one run of a program did. */
+struct e2e_result {
+	int status;    /* exit status, 128+N if killed by signal N, -1 */
+	int timed_out; /* killed after E2E_TIMEOUT_S */
+	pid_t pid;
+	char *out; /* standard output, NUL-terminated */
+	size_t outlen;
+	char *err; /* standard error, NUL-terminated */
+	size_t errlen;
+	int leftovers; /* lockstep objects in /dev/shm right after exit */
+};
+
+/*
+ * Run path with argv (argv[0] first, NULL last) in directory cwd (NULL: ours),
+ * with our environment minus LD_PRELOAD and LOCKSTEP_SHM_FD plus the
+ * "NAME=VALUE" strings of env (NULL-terminated, may be NULL). Standard
+ * input is /dev/null. Returns 0 when the program ran, -1 when it could not
+ * be started; r is filled either way and must be freed.
+ */
+int e2e_spawn(struct e2e_result *r, const char *path, const char *const argv[],
+              const char *const env[], const char *cwd);
+
+/*
+ * Run LK_BUILD_DIR/lockstep with args (NULL-terminated, without argv[0])
+ * from LK_SOURCE_DIR, so scenarios can be named as "scenarios/x.xml".
+ */
+int e2e_lockstep(struct e2e_result *r, const char *const args[]);
+
+/* e2e_lockstep with the arguments inline: E2E_LOCKSTEP(&r, "check", f). */
+#define E2E_LOCKSTEP(r, ...)                                                   \
+	e2e_lockstep((r), (const char *const[]){__VA_ARGS__, NULL})
+
+/* Free what a run captured. */
+void e2e_result_free(struct e2e_result *r);
+
+/*
+ * Load a JSON Lines trace: an array of its lines' objects, the header
+ * first. NULL when the file is missing, empty, does not end with a newline
+ * or holds a line that is not a JSON object.
+ */
+json_t *e2e_trace_load(const char *path);
+
+/*
+ * Objects named sem.lk* or lk* in /dev/shm that no running lockstep owns
+ * (names of a run in progress, "lk<pid>x...", with <pid> alive, are not
+ * counted: another run may be going on). Their names are printed.
+ */
+int e2e_shm_leftovers(void);
+
+/* A new empty directory under /tmp, malloc'd; NULL on failure. */
+char *e2e_tempdir(void);
+
+/* Remove a directory tree. */
+void e2e_rmtree(const char *path);
+
+/* A file's contents, NUL-terminated and malloc'd; NULL when unreadable. */
+char *e2e_read_file(const char *path, size_t *len);
+
+/* dir "/" name, malloc'd. */
+char *e2e_path(const char *dir, const char *name);
+
+/* Does every line of text start with prefix (and is there one)? */
+int e2e_lines_start_with(const char *text, const char *prefix);
+
+#endif
