@@ -37,10 +37,9 @@ lk_trace_free(struct lk_trace *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->nevents; i++) {
+	for (size_t i = 0; i < t->nevents; i++)
 		free(t->ev[i].data);
-		free(t->ev[i].vc);
-	}
+	free(t->vc_pool);
 	for (size_t i = 0; t->files != NULL && i < t->nfiles; i++)
 		free(t->files[i]);
 	free(t->files);

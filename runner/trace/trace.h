@@ -71,6 +71,7 @@ struct lk_trace {
 	struct lk_tobj *objs;
 	size_t nevents;
 	struct lk_tev *ev;
+	uint32_t *vc_pool; /* every event\'s clock, nprocs counters each */
 
 	enum lk_verdict verdict;
 	int culprit;                 /* process that crashed or timed out, -1 */

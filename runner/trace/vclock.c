@@ -45,7 +45,9 @@ lk_trace_vclocks(struct lk_trace *t)
 	uint32_t *born = calloc(n * n, sizeof(*born));
 	int rc = -1;
 
-	if (pv == NULL || ov == NULL || born == NULL)
+	free(t->vc_pool);
+	t->vc_pool = malloc((t->nevents ? t->nevents : 1) * n * sizeof(*pv));
+	if (pv == NULL || ov == NULL || born == NULL || t->vc_pool == NULL)
 		goto out;
 	for (size_t i = 0; i < t->nevents; i++) {
 		struct lk_tev *e = &t->ev[i];
@@ -64,10 +66,7 @@ lk_trace_vclocks(struct lk_trace *t)
 			join(o, v, n);
 		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
 			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
-		free(e->vc);
-		e->vc = malloc(n * sizeof(*v));
-		if (e->vc == NULL)
-			goto out;
+		e->vc = &t->vc_pool[i * n];
 		memcpy(e->vc, v, n * sizeof(*v));
 	}
 	rc = 0;
