@@ -49,6 +49,7 @@ struct run {
 	int reply[LK_MAX_PROCS]; /* zygote children: their wait status */
 	pid_t pgid;
 	char workdir[LK_PATH_MAX];
+	char run_id[32]; /* "lk<pid>x<n>": prefix of everything it names */
 	int own_workdir;
 	char **env;
 };
@@ -82,33 +83,6 @@ static int
 alive(long pid)
 {
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-/* Remove objects left in /dev/shm by lockstep runs whose process died:
- * names are "sem.lk<pid>x<n>.*" and "lk<pid>x<n>.*". */
-void
-lk_sweep_stale(void)
-{
-	DIR *d = opendir("/dev/shm");
-	struct dirent *de;
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		const char *n = de->d_name;
-		char *end;
-		long pid;
-
-		if (strncmp(n, "sem.", 4) == 0)
-			n += 4;
-		if (strncmp(n, "lk", 2) != 0)
-			continue;
-		pid = strtol(n + 2, &end, 10);
-		if (end == n + 2 || *end != 'x' || pid <= 0 || alive(pid))
-			continue;
-		unlinkat(dirfd(d), de->d_name, 0);
-	}
-	closedir(d);
 }
 
 /* Remove this run's objects from /dev/shm, whoever created them. */
@@ -154,6 +128,57 @@ remove_tree(const char *path)
 		closedir(d);
 	}
 	rmdir(path);
+}
+
+/* The pid of the lockstep process that owns a name "lk<pid>x<n>...",
+ * after an optional prefix; -1 when the name is not one of ours. */
+static long
+owner(const char *name, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	char *end;
+	long pid;
+
+	if (strncmp(name, prefix, len) != 0 || strncmp(name + len, "lk", 2))
+		return -1;
+	pid = strtol(name + len + 2, &end, 10);
+	return end == name + len + 2 || *end != 'x' || pid <= 0 ? -1 : pid;
+}
+
+/*
+ * Remove what runs of lockstep processes that died (SIGKILL) left behind:
+ * their objects in /dev/shm ("sem.lk<pid>x<n>.*", "lk<pid>x<n>.*") and
+ * their temporary work directories ("$TMPDIR/lockstep-lk<pid>x<n>.*").
+ */
+void
+lk_sweep_stale(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[LK_PATH_MAX + 256];
+	struct dirent *de;
+	DIR *d;
+	long pid;
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if ((d = opendir("/dev/shm")) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (((pid = owner(de->d_name, "sem.")) > 0 ||
+			     (pid = owner(de->d_name, "")) > 0) &&
+			    !alive(pid))
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	if ((d = opendir(tmp)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if ((pid = owner(de->d_name, "lockstep-")) > 0 &&
+			    !alive(pid)) {
+				snprintf(path, sizeof(path), "%s/%s", tmp,
+				         de->d_name);
+				remove_tree(path);
+			}
+		closedir(d);
+	}
 }
 
 /* Build the environment of a scenario process: ours, with the interposer
@@ -219,8 +244,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->magic = LK_PROTO_MAGIC;
 	sh->version = LK_PROTO_VERSION;
 	sh->size = off;
-	snprintf(sh->run_id, sizeof(sh->run_id), "lk%dx%u", (int)getpid(),
-	         run_counter++);
+	memcpy(sh->run_id, r->run_id, sizeof(sh->run_id));
 	sh->running = -1;
 	sh->max_events = (uint32_t)max_events;
 	sh->prog_off = prog_off;
@@ -784,8 +808,8 @@ setup_workdir(struct run *r, struct lk_err *err)
 			goto fail;
 		return 0;
 	}
-	snprintf(r->workdir, sizeof(r->workdir), "%s/lockstep.XXXXXX",
-	         tmp != NULL && *tmp ? tmp : "/tmp");
+	snprintf(r->workdir, sizeof(r->workdir), "%s/lockstep-%s.XXXXXX",
+	         tmp != NULL && *tmp ? tmp : "/tmp", r->run_id);
 	if (mkdtemp(r->workdir) == NULL)
 		goto fail;
 	r->own_workdir = 1;
@@ -814,6 +838,8 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	for (int i = 0; i < LK_MAX_PROCS; i++)
 		r.pidfd[i] = r.reply[i] = -1;
 	interrupted = 0;
+	snprintf(r.run_id, sizeof(r.run_id), "lk%dx%u", (int)getpid(),
+	         run_counter++);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (setup_workdir(&r, err) != 0 || setup_shared(&r, err) != 0 ||
 	    setup_objects(&r, err) != 0)

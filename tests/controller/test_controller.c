@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -182,6 +183,98 @@ agents_alive(void)
 	return n;
 }
 
+/* Write the long two-process scenario to a temporary file. */
+static void
+long_scenario(char *xml)
+{
+	const char body[] =
+	        "<scenario name=\"long\" version=\"1\">\n"
+	        "  <semaphore name=\"s\" value=\"0\"/>\n"
+	        "  <file name=\"out\"/>\n"
+	        "  <process name=\"A\"><repeat times=\"1000000\">"
+	        "<post sem=\"s\"/><wait sem=\"s\"/></repeat></process>\n"
+	        "  <process name=\"B\"><repeat times=\"1000000\">"
+	        "<post sem=\"s\"/><wait sem=\"s\"/></repeat></process>\n"
+	        "</scenario>\n";
+	int fd = mkstemps(xml, 4);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, sizeof(body) - 1),
+	                 (ssize_t)sizeof(body) - 1);
+	close(fd);
+}
+
+/* Work directories of lockstep runs left in /tmp by dead owners. */
+static int
+stale_workdirs(void)
+{
+	DIR *d = opendir("/tmp");
+	struct dirent *de;
+	int n = 0;
+
+	while ((de = readdir(d)) != NULL) {
+		long pid;
+
+		if (sscanf(de->d_name, "lockstep-lk%ldx", &pid) == 1 &&
+		    kill((pid_t)pid, 0) != 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* SIGKILL to lockstep: its processes die with it (parent-death signal),
+ * and the next lockstep removes what the dead run left: its named
+ * semaphore in /dev/shm and its work directory. */
+static void
+test_controller_sigkill(void **state)
+{
+	char xml[] = "/tmp/lockstep-kill-XXXXXX.xml";
+	const char *tiny = LK_SOURCE_DIR "/scenarios/rendezvous.xml";
+	int status;
+	pid_t pid;
+
+	(void)state;
+	long_scenario(xml);
+	pid = fork();
+	if (pid == 0) {
+		execl(LK_BUILD_DIR "/lockstep", "lockstep", "run", xml, "-q",
+		      "--max-steps", "100000000", (char *)NULL);
+		_exit(127);
+	}
+	usleep(400 * 1000);
+	assert_true(agents_alive() > 0);
+	assert_true(shm_leftovers() > 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(xml);
+	for (int i = 0; i < 50 && agents_alive() > 0; i++)
+		usleep(20 * 1000);
+	assert_int_equal(agents_alive(), 0);
+	assert_true(shm_leftovers() > 0);
+	assert_true(stale_workdirs() > 0);
+	pid = fork();
+	if (pid == 0) {
+		execl(LK_BUILD_DIR "/lockstep", "lockstep", "check", tiny,
+		      (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execl(LK_BUILD_DIR "/lockstep", "lockstep", "run", tiny, "-q",
+		      (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(shm_leftovers(), 0);
+	assert_int_equal(stale_workdirs(), 0);
+}
+
 /* SIGTERM to lockstep in the middle of a run: it cleans up, then dies of
  * that signal; no agent and no object survives. */
 static void
@@ -230,6 +323,7 @@ main(void)
 	        cmocka_unit_test(test_controller_exit_status),
 	        cmocka_unit_test(test_controller_fork),
 	        cmocka_unit_test(test_controller_sigterm),
+	        cmocka_unit_test(test_controller_sigkill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
