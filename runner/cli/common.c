@@ -48,6 +48,50 @@ lk_cli_bad_option(const char *cmd, int c, char **argv)
 	                   cmd, opt, cmd);
 }
 
+/* A name for an x86-64 system call number, for "stuck in" messages. */
+static const char *
+syscall_name(int nr)
+{
+	static const struct {
+		int nr;
+		const char *name;
+	} names[] = {
+	        {0, "read"},
+	        {1, "write"},
+	        {7, "poll"},
+	        {23, "select"},
+	        {34, "pause"},
+	        {35, "nanosleep"},
+	        {42, "connect"},
+	        {43, "accept"},
+	        {45, "recvfrom"},
+	        {47, "recvmsg"},
+	        {61, "wait4"},
+	        {65, "semop"},
+	        {69, "msgsnd"},
+	        {70, "msgrcv"},
+	        {72, "fcntl"},
+	        {73, "flock"},
+	        {130, "rt_sigsuspend"},
+	        {202, "futex"},
+	        {230, "clock_nanosleep"},
+	        {232, "epoll_wait"},
+	        {247, "waitid"},
+	        {257, "openat"},
+	        {270, "pselect6"},
+	        {271, "ppoll"},
+	        {281, "epoll_pwait"},
+	        {288, "accept4"},
+	};
+	static char buf[32];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].nr == nr)
+			return names[i].name;
+	snprintf(buf, sizeof(buf), "number %d", nr);
+	return buf;
+}
+
 /* Parse a non-negative number of seconds (may be fractional) into ms. */
 int
 lk_cli_seconds(const char *s, unsigned *ms)
@@ -168,12 +212,21 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 			            "event: %s",
 			            p->name, label);
 	} else if (t->verdict == LK_V_TIMEOUT) {
-		lk_cli_fail(
-		        0,
-		        "%s did not reach a scheduling point in time (a loop "
-		        "without IPC, or a call lockstep does not control)",
-		        t->culprit >= 0 ? t->procs[t->culprit].name
-		                        : "a process");
+		const char *who = t->culprit >= 0 ? t->procs[t->culprit].name
+		                                  : "a process";
+
+		if (t->stuck >= 0)
+			lk_cli_fail(0,
+			            "%s is stuck in the system call %s, which "
+			            "lockstep does not control (it waited "
+			            "--step-timeout for it)",
+			            who, syscall_name(t->stuck));
+		else
+			lk_cli_fail(
+			        0,
+			        "%s did not reach a scheduling point in time "
+			        "(a loop without IPC?)",
+			        who);
 	} else if (t->verdict == LK_V_LIMIT) {
 		lk_cli_fail(0, "stopped after %zu steps (--max-steps)",
 		            t->nevents);

@@ -16,12 +16,21 @@
 
 static const char usage_run[] =
         "usage: lockstep run SCENARIO.xml [options]\n"
+        "       lockstep run [options] -- PROGRAM [ARG...]\n"
         "\n"
         "Run every declared process of the scenario as a real process, one at\n"
         "a time: at each semaphore call, write, sleep, fork or exit the\n"
         "strategy picks who goes next. Prints the interleaving (a column per\n"
         "process), the output, the verdict of each <expect>, and explains a\n"
         "deadlock as a wait-for cycle.\n"
+        "\n"
+        "With -- PROGRAM, run an unmodified program instead, as process\n"
+        "\"main\" (its children: main.1, main.2, main.1.1, ...): its "
+        "semaphore\n"
+        "calls, writes, sleeps, forks, execs, waits and exits are scheduled\n"
+        "the same way. Its standard output is captured and shown after the\n"
+        "run. (Pipes, signals, locks and shared memory of programs are not\n"
+        "controlled yet; I/O that stdio flushes itself is not a step.)\n"
         "\n"
         "options:\n"
         "  --strategy NAME      default (keep running the current process,\n"
@@ -436,8 +445,13 @@ execute(struct opts *o, const struct lk_schedule *s)
 	struct lk_err err;
 	int status = 0;
 
-	if (lk_scenario_load(o->scenario, &sc, &err) != 0)
+	if (o->run.program != NULL) {
+		sc = lk_program_scenario(o->run.program);
+		if (sc == NULL)
+			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+	} else if (lk_scenario_load(o->scenario, &sc, &err) != 0) {
 		return lk_cli_fail(err.status, "%s", err.msg);
+	}
 	if (s != NULL)
 		check_hash(s, o->scenario);
 	if (lk_find_helpers(agent, sizeof(agent), interposer,
@@ -513,19 +527,71 @@ out:
 	return status;
 }
 
-/* `lockstep run SCENARIO [options]` */
+/* Find an executable: as given when it has a '/', else in PATH. */
+static char *
+find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL, *full = NULL;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 ? strdup(name) : NULL;
+	dirs = strdup(path != NULL ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL && full == NULL;
+	     dir = strtok_r(NULL, ":", &save)) {
+		if (asprintf(&full, "%s/%s", *dir ? dir : ".", name) < 0)
+			full = NULL;
+		else if (access(full, X_OK) != 0) {
+			free(full);
+			full = NULL;
+		}
+	}
+	free(dirs);
+	if (full == NULL)
+		errno = ENOENT;
+	return full;
+}
+
+/* `lockstep run SCENARIO [options]`, `lockstep run [options] -- PROG` */
 int
 lk_cmd_run(int argc, char **argv)
 {
 	struct lk_schedule *s = NULL;
 	struct opts o;
-	int rc = parse(argc, argv, "run", usage_run, &o);
+	char *exe = NULL;
+	int rc, dd = argc;
 
+	/* Everything after "--" is the program and its arguments. */
+	for (int i = 1; i < argc && dd == argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			dd = i;
+	rc = parse(dd, argv, "run", usage_run, &o);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
 	if (o.check)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "run: --check belongs to lockstep replay");
+	if (dd < argc) {
+		if (optind != dd || dd + 1 == argc)
+			return lk_cli_fail(
+			        LK_EXIT_USAGE,
+			        "run: expected options, then -- and "
+			        "a program; see 'lockstep run --help'");
+		if (o.schedule != NULL || o.save_schedule != NULL)
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "run: schedules of programs are not "
+			                   "supported yet; use a scenario");
+		exe = find_program(argv[dd + 1]);
+		if (exe == NULL)
+			return lk_cli_fail(LK_EXIT_USAGE, "cannot run %s: %s",
+			                   argv[dd + 1], strerror(errno));
+		argv[dd + 1] = exe;
+		o.run.program = &argv[dd + 1];
+		o.scenario = exe;
+		rc = execute(&o, NULL);
+		free(exe);
+		return rc;
+	}
 	if (optind != argc - 1)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "run: expected one scenario file; see "

@@ -47,7 +47,9 @@
 	X(WRITE, "write")                                                      \
 	X(SLEEP, "sleep")                                                      \
 	X(FORK, "fork")                                                        \
-	X(EXIT, "exit")
+	X(EXIT, "exit")                                                        \
+	X(EXEC, "execve")                                                      \
+	X(WAIT, "waitpid")
 
 enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,
@@ -68,6 +70,7 @@ enum lk_slot_state {
 	LK_SLOT_PARKED,  /* waiting at a scheduling point */
 	LK_SLOT_RUNNING, /* holds the turn */
 	LK_SLOT_EXITED,  /* logged its exit */
+	LK_SLOT_EXEC, /* in execve, holding the turn: the new image goes on */
 };
 
 /* One scenario process. */
@@ -85,6 +88,8 @@ struct lk_slot {
 	int32_t blocked_on; /* object it blocked on, -1 none */
 	uint32_t src_line;  /* XML line of the current action, 0 none */
 	uint64_t wake_at;   /* enabled once vt >= wake_at */
+	int32_t wait_for;   /* blocked in waitpid: the child slot, -1 any */
+	uint32_t reaped;    /* exited and waited for by its parent */
 	char name[LK_NAME_MAX];
 };
 
@@ -137,6 +142,9 @@ struct lk_decision {
 	char obj[LK_NAME_MAX]; /* "" when not checked */
 };
 
+/* blocked_on of a process in waitpid: it waits for a child to exit. */
+#define LK_WAIT_CHILD (-2)
+
 /* Why a forced schedule could not be followed. */
 enum lk_diverge {
 	LK_DIV_NONE = 0,
@@ -173,8 +181,9 @@ struct lk_instr {
 struct lk_shared {
 	uint32_t magic;
 	uint32_t version;
-	uint64_t size;     /* bytes mapped */
-	char run_id[32];   /* prefix of the run's private names */
+	uint64_t size;                /* bytes mapped */
+	char run_id[32];              /* prefix of the run's private names */
+	char interposer[LK_PATH_MAX]; /* preloaded again at every exec */
 	int32_t notify_fd; /* eventfd telling the controller to look */
 
 	_Atomic uint32_t state; /* enum lk_run_state */

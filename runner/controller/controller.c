@@ -245,6 +245,8 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->version = LK_PROTO_VERSION;
 	sh->size = off;
 	memcpy(sh->run_id, r->run_id, sizeof(sh->run_id));
+	snprintf(sh->interposer, sizeof(sh->interposer), "%s",
+	         r->o->interposer);
 	sh->running = -1;
 	sh->max_events = (uint32_t)max_events;
 	sh->prog_off = prog_off;
@@ -383,6 +385,12 @@ exec_agent(struct run *r, int i)
 	fcntl(r->notify_fd, F_SETFD, 0);
 	snprintf(arg, sizeof(arg), "%d", i);
 	r->sh->slots[i].pid = getpid();
+	if (r->o->program != NULL) {
+		execve(r->o->program[0], r->o->program, r->env);
+		fprintf(stderr, "lockstep: cannot run %s: %s\n",
+		        r->o->program[0], strerror(errno));
+		_exit(127);
+	}
 	execve(r->o->agent, argv, r->env);
 	fprintf(stderr, "lockstep: cannot run %s: %s\n", r->o->agent,
 	        strerror(errno));
@@ -540,6 +548,26 @@ start(struct run *r)
 	syscall(SYS_futex, &sh->slots[first].go, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
+/* The system call process pid sits in (/proc/PID/syscall), or -1 when
+ * it is running or unknown. */
+static int
+stuck_in(pid_t pid)
+{
+	char path[64], buf[64];
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) != NULL && buf[0] >= '0' &&
+	    buf[0] <= '9')
+		nr = strtol(buf, NULL, 10);
+	fclose(f);
+	return (int)nr;
+}
+
 /* Supervise until the run ends; sets the verdict. */
 static void
 supervise(struct run *r, struct lk_trace *t)
@@ -613,11 +641,15 @@ supervise(struct run *r, struct lk_trace *t)
 			for (uint32_t i = 0; !started && i < sh->nslots; i++)
 				if (sh->slots[i].state == LK_SLOT_SPAWNED)
 					t->culprit = (int)i;
+			if (t->culprit >= 0)
+				t->stuck = stuck_in(sh->slots[t->culprit].pid);
 			return;
 		}
 		if (r->o->timeout_ms && now - start_ms > r->o->timeout_ms) {
 			t->verdict = LK_V_TIMEOUT;
 			t->culprit = sh->running;
+			if (t->culprit >= 0)
+				t->stuck = stuck_in(sh->slots[t->culprit].pid);
 			return;
 		}
 	}
@@ -819,6 +851,31 @@ fail:
 	           r->o->workdir ? r->o->workdir : r->workdir, strerror(errno));
 	r->workdir[0] = '\0';
 	return -1;
+}
+
+/* A scenario of one process "main" that runs a program (controller.h). */
+struct lk_scenario *
+lk_program_scenario(char *const argv[])
+{
+	struct lk_scenario *sc = calloc(1, sizeof(*sc));
+	const char *base = strrchr(argv[0], '/');
+
+	if (sc == NULL)
+		return NULL;
+	sc->path = strdup(argv[0]);
+	sc->name = strdup(base != NULL ? base + 1 : argv[0]);
+	sc->procs = calloc(1, sizeof(*sc->procs));
+	if (sc->path == NULL || sc->name == NULL || sc->procs == NULL) {
+		lk_scenario_free(sc);
+		return NULL;
+	}
+	sc->nprocs = 1;
+	sc->procs[0].name = strdup("main");
+	if (sc->procs[0].name == NULL) {
+		lk_scenario_free(sc);
+		return NULL;
+	}
+	return sc;
 }
 
 /* Run sc once (see controller.h). */

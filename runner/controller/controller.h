@@ -45,7 +45,8 @@ struct lk_run_opts {
 	size_t nforced;
 	int strict; /* diverge when the schedule ends before the run */
 	const struct lk_zygote *zygote; /* fork from it instead of exec */
-	unsigned pct_depth;             /* pct: bug depth and expected steps */
+	char *const *program; /* run this program as "main" (argv), or NULL */
+	unsigned pct_depth;   /* pct: bug depth and expected steps */
 	uint32_t pct_steps;
 };
 
@@ -59,6 +60,11 @@ struct lk_run_opts {
  */
 int lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
                     struct lk_trace **trace, struct lk_err *err);
+
+/* A scenario of one process "main" that runs an unmodified program
+ * (argv[0] is its path), for lk_run_scenario with opts.program; NULL when
+ * out of memory. Free with lk_scenario_free. */
+struct lk_scenario *lk_program_scenario(char *const argv[]);
 
 /* Ask a run in progress to stop (async-signal-safe, for SIGINT/SIGTERM). */
 void lk_run_interrupt(int sig);

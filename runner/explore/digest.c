@@ -28,6 +28,8 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 		if (t->procs[p].exited)
 			fprintf(f, " %s=%d", t->procs[p].name,
 			        t->procs[p].status);
+		else if (t->procs[p].blocked_on == LK_WAIT_CHILD)
+			fprintf(f, " %s@child", t->procs[p].name);
 		else if (t->procs[p].blocked_on >= 0)
 			fprintf(f, " %s@%s", t->procs[p].name,
 			        lk_trace_obj_name(t, t->procs[p].blocked_on));

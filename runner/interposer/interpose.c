@@ -6,12 +6,15 @@
  * waits on changes. Outside a run every wrapper is the real function.
  */
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "interposer/interposer.h"
@@ -311,6 +314,128 @@ fork(void)
 	lk__leave();
 	errno = err;
 	return pid;
+}
+
+extern char **environ;
+
+int
+execve(const char *path, char *const argv[], char *const envp[])
+{
+	if (!lk__enter())
+		return REAL(execve)(path, argv, envp);
+	return leave_with(lk__exec(path, argv, envp, 0), errno);
+}
+
+int
+execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+int
+execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	if (!lk__enter())
+		return REAL(execvpe)(file, argv, envp);
+	return leave_with(lk__exec(file, argv, envp, 1), errno);
+}
+
+int
+execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+/* Collect the arguments of an execl-style call after arg0 into a vector
+ * (at most 1023, as exec's own limits are far beyond a test program). */
+static char **
+list_args(const char *arg0, va_list ap, char ***envp)
+{
+	static __thread char *v[1024];
+	size_t n = 0;
+	char *a;
+
+	v[n++] = (char *)arg0;
+	while (n < 1023 && (a = va_arg(ap, char *)) != NULL)
+		v[n++] = a;
+	v[n] = NULL;
+	if (envp != NULL)
+		*envp = va_arg(ap, char **);
+	return v;
+}
+
+int
+execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	char **v;
+
+	va_start(ap, arg);
+	v = list_args(arg, ap, NULL);
+	va_end(ap);
+	return execve(path, v, environ);
+}
+
+int
+execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	char **v;
+
+	va_start(ap, arg);
+	v = list_args(arg, ap, NULL);
+	va_end(ap);
+	return execvpe(file, v, environ);
+}
+
+int
+execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	char **v, **envp;
+
+	va_start(ap, arg);
+	v = list_args(arg, ap, &envp);
+	va_end(ap);
+	return execve(path, v, envp);
+}
+
+pid_t
+waitpid(pid_t pid, int *status, int options)
+{
+	if (!lk__enter())
+		return REAL(waitpid)(pid, status, options);
+	return (pid_t)leave_with(lk__waitpid(pid, status, options), errno);
+}
+
+pid_t
+wait(int *status)
+{
+	return waitpid(-1, status, 0);
+}
+
+pid_t
+wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	if (!lk__enter())
+		return REAL(wait4)(pid, status, options, ru);
+	if (ru != NULL)
+		memset(ru, 0, sizeof(*ru));
+	return (pid_t)leave_with(lk__waitpid(pid, status, options), errno);
+}
+
+pid_t
+wait3(int *status, int options, struct rusage *ru)
+{
+	return wait4(-1, status, options, ru);
+}
+
+/* vfork is fork here: a correct vfork child only execs or exits, which a
+ * forked child does just as well, and it gets a slot of its own. */
+pid_t
+vfork(void)
+{
+	return fork();
 }
 
 /* _exit and _Exit skip exit handlers, so they record the exit here. */

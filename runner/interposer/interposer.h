@@ -8,6 +8,7 @@
 #include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -31,6 +32,10 @@
 	X(write, ssize_t, (int, const void *, size_t))                         \
 	X(close, int, (int))                                                   \
 	X(fork, pid_t, (void))                                                 \
+	X(execve, int, (const char *, char *const[], char *const[]))           \
+	X(execvpe, int, (const char *, char *const[], char *const[]))          \
+	X(waitpid, pid_t, (pid_t, int *, int))                                 \
+	X(wait4, pid_t, (pid_t, int *, int, struct rusage *))                  \
 	X(_exit, void, (int))                                                  \
 	X(_Exit, void, (int))                                                  \
 	X(sleep, unsigned, (unsigned))                                         \
@@ -90,6 +95,15 @@ uint64_t lk__now(void);
 
 /* Fork under control: returns as fork(2); the child waits for its turn. */
 pid_t lk__fork(void);
+
+/* exec under control: the exec is a step and the new image goes on
+ * holding the turn. search: look file up in PATH (execvp). Returns only
+ * on failure, as exec does. */
+int lk__exec(const char *file, char *const argv[], char *const envp[],
+             int search);
+
+/* waitpid under control: blocks (as a step) until a child exited. */
+pid_t lk__waitpid(pid_t pid, int *status, int options);
 
 /* Join a run after the fact (a child of the zygote); 0 or -1. Exported. */
 int lockstep_interposer_attach(int fd);

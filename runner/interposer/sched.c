@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -21,6 +22,7 @@
 
 static struct lk_shared *sh;
 static int self = -1;
+static int shm_fd = -1; /* kept open across exec for the next image */
 static __thread int busy;
 
 static void exit_hook(int status, void *arg);
@@ -69,13 +71,18 @@ attach_fd(int fd)
 	pid = getpid();
 	for (int i = 0; i < LK_MAX_PROCS; i++)
 		if (m->slots[i].pid == pid &&
-		    m->slots[i].state == LK_SLOT_SPAWNED)
+		    (m->slots[i].state == LK_SLOT_SPAWNED ||
+		     m->slots[i].state == LK_SLOT_EXEC))
 			self = i;
 	if (self < 0) {
 		munmap(m, (size_t)st.st_size);
 		return -1;
 	}
+	/* After an exec the process still holds the turn: it goes on. */
+	if (m->slots[self].state == LK_SLOT_EXEC)
+		m->slots[self].state = LK_SLOT_RUNNING;
 	sh = m;
+	shm_fd = fd;
 	on_exit(exit_hook, NULL);
 	return 0;
 }
@@ -401,4 +408,115 @@ exit_hook(int status, void *arg)
 	lk__done(&st, -1);
 	lk__depart();
 	lk__leave();
+}
+
+/* The environment for an exec: envp with the interposer preloaded and the
+ * shared memory named, whatever the program did to it. */
+static char **
+exec_env(char *const envp[])
+{
+	static const char pre[] = "LD_PRELOAD=";
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (envp != NULL && envp[n] != NULL)
+		n++;
+	env = calloc(n + 3, sizeof(*env));
+	if (env == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], pre, sizeof(pre) - 1) != 0 &&
+		    strncmp(envp[i], LK_ENV_SHM "=", sizeof(LK_ENV_SHM)) != 0)
+			env[k++] = envp[i];
+	if (asprintf(&env[k++], "%s%s", pre, sh->interposer) < 0 ||
+	    asprintf(&env[k++], LK_ENV_SHM "=%d", shm_fd) < 0)
+		return NULL;
+	return env;
+}
+
+/* exec under control (see interposer.h). */
+int
+lk__exec(const char *file, char *const argv[], char *const envp[], int search)
+{
+	struct lk_step st = {.op = LK_OP_EXEC, .obj = -1, .data = file};
+	struct lk_slot *me = &sh->slots[self];
+	char **env = exec_env(envp);
+	int err;
+
+	st.len = strlen(file);
+	lk__arrive(LK_OP_EXEC, -1, 0);
+	lk__done(&st, -1);
+	me->state = LK_SLOT_EXEC;
+	if (env != NULL) {
+		if (search)
+			lk__real_execvpe(file, argv, env);
+		else
+			lk__real_execve(file, argv, env);
+	}
+	err = env != NULL ? errno : ENOMEM;
+	free(env);
+	/* Still here: it failed, and that is a step too. */
+	me->state = LK_SLOT_RUNNING;
+	st.ret = -1;
+	st.err = err;
+	lk__arrive(LK_OP_EXEC, -1, 0);
+	lk__done(&st, -1);
+	errno = err;
+	return -1;
+}
+
+/* The slot of our child with this pid, or -1. */
+static int
+child_slot(pid_t pid)
+{
+	for (uint32_t j = 0; j < sh->nslots; j++)
+		if (sh->slots[j].pid == pid && sh->slots[j].parent == self)
+			return (int)j;
+	return -1;
+}
+
+/* waitpid under control (see interposer.h). */
+pid_t
+lk__waitpid(pid_t pid, int *status, int options)
+{
+	struct lk_step st = {.op = LK_OP_WAIT, .obj = -1};
+	struct lk_slot *me = &sh->slots[self];
+	int ws = 0, c;
+	pid_t r;
+
+	me->wait_for = pid > 0 ? child_slot(pid) : -1;
+	lk__arrive(LK_OP_WAIT, -1, 0);
+	for (;;) {
+		r = lk__real_waitpid(pid, &ws, options | WNOHANG);
+		if (r == 0 && !(options & WNOHANG)) {
+			/* A child that logged its exit is on its way out:
+			 * wait for the kernel to finish it, not the turn. */
+			for (uint32_t j = 0; j < sh->nslots && r == 0; j++) {
+				struct lk_slot *s = &sh->slots[j];
+
+				if (s->parent == self &&
+				    s->state == LK_SLOT_EXITED && !s->reaped &&
+				    (me->wait_for < 0 ||
+				     me->wait_for == (int)j))
+					r = lk__real_waitpid(s->pid, &ws,
+					                     options &
+					                             ~WNOHANG);
+			}
+		}
+		if (r != 0 || (options & WNOHANG))
+			break;
+		lk__block(&st, LK_WAIT_CHILD, LK_NO_TIME);
+	}
+	st.err = r < 0 ? errno : 0;
+	c = r > 0 ? child_slot(r) : -1;
+	if (c >= 0)
+		sh->slots[c].reaped = 1;
+	st.ret = r > 0 ? c : r;
+	st.arg = ws;
+	me->wait_for = -1;
+	lk__done(&st, -1);
+	if (status != NULL && r > 0)
+		*status = ws;
+	errno = st.err;
+	return r;
 }

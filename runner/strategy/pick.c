@@ -7,6 +7,20 @@
 
 #include "common/protocol.h"
 
+/* Has a child that parent waits for exited, not yet waited for? */
+static int
+child_exited(const struct lk_shared *sh, uint32_t parent)
+{
+	int want = sh->slots[parent].wait_for;
+
+	for (uint32_t j = 0; j < sh->nslots; j++)
+		if (sh->slots[j].parent == (int32_t)parent &&
+		    sh->slots[j].state == LK_SLOT_EXITED &&
+		    !sh->slots[j].reaped && (want < 0 || want == (int)j))
+			return 1;
+	return 0;
+}
+
 /* The enabled set at the current virtual time; sets *soonest to the
  * earliest wake-up of a process waiting for the clock. */
 static uint64_t
@@ -24,6 +38,8 @@ enabled_now(const struct lk_shared *sh, uint64_t *soonest)
 		    sh->objects[s->blocked_on].has_value &&
 		    sh->objects[s->blocked_on].value > 0)
 			enabled |= 1ull << i;
+		else if (s->blocked_on == LK_WAIT_CHILD)
+			enabled |= child_exited(sh, i) ? 1ull << i : 0;
 		else if (s->wake_at <= sh->vt)
 			enabled |= 1ull << i;
 		else if (s->wake_at < *soonest)

@@ -33,6 +33,26 @@ lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
 			rel[t->ev[i].obj] |= 1ull << t->ev[i].proc;
 }
 
+/* For objects nobody is known to post (a program, not a scenario): who
+ * could, because it has the object: it used it, or was forked by a
+ * process that had it. Bit p of could[obj]. */
+static void
+holders(const struct lk_trace *t, const uint64_t *rel, uint64_t *could)
+{
+	memset(could, 0, t->nobjs * sizeof(*could));
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+
+		if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
+		    rel[e->obj] == 0)
+			could[e->obj] |= 1ull << e->proc;
+		if (e->op == LK_OP_FORK && e->ret > 0 && e->arg < 64)
+			for (size_t o = 0; o < t->nobjs; o++)
+				if (could[o] & (1ull << e->proc))
+					could[o] |= 1ull << e->arg;
+	}
+}
+
 /* Depth-first search for a cycle through p; 1 when found. */
 static int
 dfs(size_t n, int p, const int *waits, const uint64_t *rel, const int *exited,
@@ -112,12 +132,19 @@ void
 lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
                     size_t size)
 {
-	uint64_t rel[LK_MAX_OBJECTS];
+	uint64_t rel[LK_MAX_OBJECTS], could[LK_MAX_OBJECTS];
+	char guessed[LK_MAX_OBJECTS] = {0};
 	int waits[LK_MAX_PROCS], exited[LK_MAX_PROCS], cycle[LK_MAX_PROCS + 1];
 	size_t n = t->nprocs, len;
 
 	buf[0] = '\0';
 	lk_releasers(t, sc, rel);
+	holders(t, rel, could);
+	for (size_t o = 0; o < t->nobjs; o++)
+		if (rel[o] == 0) {
+			rel[o] = could[o];
+			guessed[o] = 1;
+		}
 	for (size_t p = 0; p < n; p++) {
 		waits[p] = t->procs[p].blocked_on;
 		exited[p] = t->procs[p].exited;
@@ -125,6 +152,12 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 	for (size_t p = 0; p < n; p++) {
 		int o = waits[p], k = 0, live = 0;
 
+		if (o == LK_WAIT_CHILD) {
+			append(buf, size,
+			       "%s waits for a child to exit, and none can\n",
+			       t->procs[p].name);
+			continue;
+		}
 		if (o < 0)
 			continue;
 		append(buf, size, "%s waits for %s", t->procs[p].name,
@@ -149,7 +182,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			       t->procs[q].name);
 			k++;
 		}
-		append(buf, size, " posts\n");
+		append(buf, size,
+		       guessed[o] ? " could post (it has it)\n" : " posts\n");
 	}
 	len = lk_find_cycle(n, waits, rel, exited, cycle);
 	if (len == 0)

@@ -1,4 +1,6 @@
 /* The readable interleaving printed by `lockstep run`. */
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -85,6 +87,24 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_START:
 		snprintf(buf, size, "start");
+		return;
+	case LK_OP_EXEC:
+		printable(text, sizeof(text), e->data ? e->data : "", e->len);
+		snprintf(buf, size, "exec %s%s", text,
+		         e->ret < 0 ? " (failed)" : "");
+		return;
+	case LK_OP_WAIT:
+		if (e->blocked)
+			snprintf(buf, size, "waitpid (blocked)");
+		else if (e->ret > 0 && (size_t)e->ret < t->nprocs)
+			snprintf(buf, size, "waitpid %s: %d",
+			         t->procs[e->ret].name,
+			         WIFEXITED((int)e->arg)
+			                 ? WEXITSTATUS((int)e->arg)
+			                 : -1);
+		else
+			snprintf(buf, size, "waitpid -> %lld",
+			         (long long)e->ret);
 		return;
 	default:
 		snprintf(buf, size, "%s %s", lk_op_name((unsigned)e->op),

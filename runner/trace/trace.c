@@ -27,7 +27,7 @@ lk_trace_new(void)
 	struct lk_trace *t = calloc(1, sizeof(*t));
 
 	if (t != NULL)
-		t->culprit = -1;
+		t->culprit = t->stuck = -1;
 	return t;
 }
 
@@ -123,7 +123,11 @@ end_state(const struct lk_trace *t, json_t *h)
 	                            : json_null());
 	json_object_set_new(h, "vt_end", json_integer((json_int_t)t->vt));
 	for (size_t p = 0; p < t->nprocs; p++)
-		if (!t->procs[p].exited && t->procs[p].blocked_on >= 0)
+		if (!t->procs[p].exited &&
+		    t->procs[p].blocked_on == LK_WAIT_CHILD)
+			json_object_set_new(blocked, t->procs[p].name,
+			                    json_string("(a child)"));
+		else if (!t->procs[p].exited && t->procs[p].blocked_on >= 0)
 			json_object_set_new(
 			        blocked, t->procs[p].name,
 			        json_string(lk_trace_obj_name(
@@ -222,6 +226,17 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 			                    json_string(t->procs[e->arg].name));
 		break;
 	case LK_OP_EXIT:
+		json_object_set_new(args, "status", json_integer(e->arg));
+		break;
+	case LK_OP_EXEC:
+		json_object_set_new(
+		        args, "path",
+		        bytes_string(e->data ? e->data : "", e->len));
+		break;
+	case LK_OP_WAIT:
+		if (!e->blocked && e->ret > 0 && (size_t)e->ret < t->nprocs)
+			json_object_set_new(args, "child",
+			                    json_string(t->procs[e->ret].name));
 		json_object_set_new(args, "status", json_integer(e->arg));
 		break;
 	case LK_OP_SEM_OPEN:

@@ -74,9 +74,10 @@ struct lk_trace {
 	uint32_t *vc_pool; /* every event\'s clock, nprocs counters each */
 
 	enum lk_verdict verdict;
-	int culprit;                 /* process that crashed or timed out, -1 */
-	int signal;                  /* that killed the culprit, 0 none */
-	uint64_t vt;                 /* virtual time at the end */
+	int culprit; /* process that crashed or timed out, -1 */
+	int signal;  /* that killed the culprit, 0 none */
+	int stuck;   /* timeout: the system call it sat in, -1 running */
+	uint64_t vt; /* virtual time at the end */
 	int cycle[LK_MAX_PROCS + 1]; /* deadlock: the wait-for cycle, first */
 	size_t ncycle;               /* process repeated last; 0 none */
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */

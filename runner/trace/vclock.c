@@ -43,11 +43,13 @@ lk_trace_vclocks(struct lk_trace *t)
 	uint32_t *pv = calloc(n * n, sizeof(*pv));
 	uint32_t *ov = calloc((t->nobjs ? t->nobjs : 1) * n, sizeof(*ov));
 	uint32_t *born = calloc(n * n, sizeof(*born));
+	uint32_t *gone = calloc(n * n, sizeof(*gone)); /* clock at exit */
 	int rc = -1;
 
 	free(t->vc_pool);
 	t->vc_pool = malloc((t->nevents ? t->nevents : 1) * n * sizeof(*pv));
-	if (pv == NULL || ov == NULL || born == NULL || t->vc_pool == NULL)
+	if (pv == NULL || ov == NULL || born == NULL || gone == NULL ||
+	    t->vc_pool == NULL)
 		goto out;
 	for (size_t i = 0; i < t->nevents; i++) {
 		struct lk_tev *e = &t->ev[i];
@@ -66,6 +68,12 @@ lk_trace_vclocks(struct lk_trace *t)
 			join(o, v, n);
 		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
 			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
+		/* Exit happens before the wait that reaps it. */
+		if (e->op == LK_OP_EXIT)
+			memcpy(&gone[(size_t)e->proc * n], v, n * sizeof(*v));
+		if (e->op == LK_OP_WAIT && !e->blocked && e->ret > 0 &&
+		    (size_t)e->ret < n)
+			join(v, &gone[(size_t)e->ret * n], n);
 		e->vc = &t->vc_pool[i * n];
 		memcpy(e->vc, v, n * sizeof(*v));
 	}
@@ -74,6 +82,7 @@ out:
 	free(pv);
 	free(ov);
 	free(born);
+	free(gone);
 	return rc;
 }
 
