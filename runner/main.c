@@ -20,6 +20,7 @@ static const char usage_main[] =
         "                               interleaving and the verdict\n"
         "  explore SCENARIO.xml [opts]  many runs: every outcome, deadlock\n"
         "                               and failure, counted\n"
+        "  render TRACE -o OUT.svg      draw a trace: svg, png, pdf, dot\n"
         "  merge SUMMARY.json...        join explore --json --shard results\n"
         "  check SCENARIO.xml...        validate scenarios, run nothing\n"
         "  help [COMMAND]               show help for a command\n"
@@ -60,6 +61,8 @@ main(int argc, char **argv)
 			return lk_cmd_run(2, help);
 		if (strcmp(what, "replay") == 0)
 			return lk_cmd_replay(2, help);
+		if (strcmp(what, "render") == 0)
+			return lk_cmd_render(2, help);
 		if (strcmp(what, "merge") == 0)
 			return lk_cmd_merge(2, help);
 		if (strcmp(what, "explore") == 0)
@@ -80,6 +83,8 @@ main(int argc, char **argv)
 		return lk_cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "merge") == 0)
 		return lk_cmd_merge(argc - 1, argv + 1);
+	if (strcmp(cmd, "render") == 0)
+		return lk_cmd_render(argc - 1, argv + 1);
 	if (strcmp(cmd, "explore") == 0)
 		return lk_cmd_explore(argc - 1, argv + 1);
 	if (strcmp(cmd, "replay") == 0)

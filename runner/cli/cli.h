@@ -42,5 +42,14 @@ int lk_cmd_replay(int argc, char **argv);
 int lk_cmd_check(int argc, char **argv);
 int lk_cmd_explore(int argc, char **argv);
 int lk_cmd_merge(int argc, char **argv);
+int lk_cmd_render(int argc, char **argv);
+
+struct lk_viz_opts;
+
+/* Draw the trace file at path into out (render.c); 0 or exit status. */
+int lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o);
+
+/* Draw an in-memory trace into out; 0 or an exit status. */
+int lk_cli_draw_trace(const struct lk_trace *t, const char *out);
 
 #endif

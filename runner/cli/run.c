@@ -34,7 +34,7 @@ static const char usage_run[] =
         "\n"
         "options:\n"
         "  --strategy NAME      default (keep running the current process,\n"
-        "                       else the first enabled) or random\n"
+        "                       else the first enabled), random or pct\n"
         "  --seed N             seed of the random strategy (implies\n"
         "                       --strategy random); same seed, same trace\n"
         "  --trace FILE         write the trace as JSON Lines (- for stdout)\n"
@@ -46,6 +46,13 @@ static const char usage_run[] =
         "                       scheduling point is reported, exit 4\n"
         "                       (default 10)\n"
         "  --timeout SECS       wall-clock limit of the whole run, exit 4\n"
+        "  --diagram FILE       draw the run as a happens-before diagram\n"
+        "                       (svg, png, pdf or dot, from the name)\n"
+        "  --schedule FILE      follow this schedule (see lockstep replay),\n"
+        "                       then go on with the strategy\n"
+        "  --strict             with --schedule: a run longer than the\n"
+        "                       schedule is a divergence (exit 2)\n"
+        "  --save-schedule FILE write the run's interleaving as a schedule\n"
         "  -q, --quiet          print only the verdict line and errors\n"
         "  --color WHEN         auto (default), always or never\n"
         "  -h, --help           this help\n"
@@ -71,7 +78,7 @@ static const char usage_replay[] =
         "  --check N            replay N times and compare the traces: the\n"
         "                       determinism self-check (exit 1 on a\n"
         "                       difference, naming the first differing step)\n"
-        "  --trace FILE, --save-schedule FILE, --workdir DIR, -q, ...\n"
+        "  --trace FILE, --diagram FILE, --save-schedule FILE, -q, ...\n"
         "\n"
         "exit status: as lockstep run; 2 also for a bad schedule file or a\n"
         "divergence.\n";
@@ -82,6 +89,7 @@ struct opts {
 	const char *trace;
 	const char *schedule;
 	const char *save_schedule;
+	const char *diagram;
 	int quiet, color, strategy;
 	unsigned check; /* replay --check N */
 };
@@ -100,6 +108,7 @@ enum {
 	O_STRICT,
 	O_SCENARIO,
 	O_CHECK,
+	O_DIAGRAM,
 };
 
 static const struct option longopts[] = {
@@ -115,6 +124,7 @@ static const struct option longopts[] = {
         {"save-schedule", required_argument, NULL, O_SAVE_SCHEDULE},
         {"strict", no_argument, NULL, O_STRICT},
         {"scenario", required_argument, NULL, O_SCENARIO},
+        {"diagram", required_argument, NULL, O_DIAGRAM},
         {"check", required_argument, NULL, O_CHECK},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -205,6 +215,9 @@ parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
 			break;
 		case O_STRICT:
 			o->run.strict = 1;
+			break;
+		case O_DIAGRAM:
+			o->diagram = optarg;
 			break;
 		case O_SCENARIO:
 			o->scenario = optarg;
@@ -510,6 +523,13 @@ execute(struct opts *o, const struct lk_schedule *s)
 
 		status = ts ? ts : status;
 	}
+	if (o->diagram != NULL) {
+		int ds = lk_cli_draw_trace(t, o->diagram);
+
+		status = ds ? ds : status;
+		if (ds == 0 && !o->quiet)
+			printf("diagram: %s\n", o->diagram);
+	}
 	if (o->save_schedule != NULL && t->verdict != LK_V_DIVERGED) {
 		int ss = save_schedule(t, o);
 
@@ -534,8 +554,9 @@ find_program(const char *name)
 	const char *path = getenv("PATH");
 	char *dirs, *dir, *save = NULL, *full = NULL;
 
+	/* Absolute: the program starts in the run's work directory. */
 	if (strchr(name, '/') != NULL)
-		return access(name, X_OK) == 0 ? strdup(name) : NULL;
+		return access(name, X_OK) == 0 ? realpath(name, NULL) : NULL;
 	dirs = strdup(path != NULL ? path : "/usr/bin:/bin");
 	for (dir = strtok_r(dirs, ":", &save); dir != NULL && full == NULL;
 	     dir = strtok_r(NULL, ":", &save)) {

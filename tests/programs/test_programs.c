@@ -148,6 +148,23 @@ test_programs_stuck_call(void **state)
 	e2e_result_free(&r);
 }
 
+/* A program named by a relative path runs, though the run starts it in
+ * a work directory of its own. */
+static void
+test_programs_relative_path(void **state)
+{
+	const char *const argv[] = {
+	        LOCKSTEP, "run", "-q", "--", "./tests/programs/prog_sem_fork",
+	        NULL};
+	struct e2e_result r;
+
+	(void)state;
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, LK_BUILD_DIR);
+	if (r.status != 0)
+		fail_msg("exit %d: %s", r.status, r.err);
+	e2e_result_free(&r);
+}
+
 /* Programs that cannot run are bad input. */
 static void
 test_programs_bad(void **state)
@@ -173,6 +190,7 @@ main(void)
 	        cmocka_unit_test(test_programs_hang_cycle),
 	        cmocka_unit_test(test_programs_shell_sleep),
 	        cmocka_unit_test(test_programs_stuck_call),
+	        cmocka_unit_test(test_programs_relative_path),
 	        cmocka_unit_test(test_programs_bad),
 	};
 

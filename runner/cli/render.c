@@ -1,0 +1,150 @@
+/* `lockstep render`, and the diagrams of `run --diagram`: a trace drawn
+ * as a happens-before diagram by viz/. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "viz.h"
+
+static const char usage_render[] =
+        "usage: lockstep render TRACE.jsonl -o OUT [options]\n"
+        "\n"
+        "Draw a trace as a happens-before (space-time) diagram: a lifeline\n"
+        "per process, time flowing down, an arrow for every happens-before\n"
+        "edge between processes (post -> the wait it enabled, fork ->\n"
+        "start), blocked waits hollow with a dashed span, a deadlock's\n"
+        "processes in red with a dashed outline and the cycle in words.\n"
+        "The format comes from OUT's extension: svg, png, pdf or dot.\n"
+        "\n"
+        "options:\n"
+        "  -o, --output OUT     the file to write (required)\n"
+        "  --title TEXT         the title (default: the scenario's name)\n"
+        "  --dpi N              resolution of PNG output (default 150)\n"
+        "  --from N, --to M     draw only steps N..M (a long trace)\n"
+        "  --engine NAME        nop2 (default: lockstep's own layout,\n"
+        "                       stable from run to run) or dot\n"
+        "\n"
+        "exit status: 0 drawn; 2 a bad trace or option; 70 Graphviz "
+        "failed.\n";
+
+/* Draw the trace at path into out with o; 0 or an exit status. */
+int
+lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o)
+{
+	struct lk_viz_trace *vt;
+	struct lk_err err;
+	int rc;
+
+	if (lk_viz_read(path, &vt, &err) != 0)
+		return lk_cli_fail(err.status, "%s", err.msg);
+	rc = lk_viz_render(vt, o, out, &err);
+	lk_viz_free(vt);
+	if (rc != 0)
+		return lk_cli_fail(err.status, "%s", err.msg);
+	return 0;
+}
+
+/* Draw an in-memory trace (run --diagram): through a temporary file, so
+ * the diagram is made from the trace exactly as it would be saved. */
+int
+lk_cli_draw_trace(const struct lk_trace *t, const char *out)
+{
+	char tmp[] = "/tmp/lockstep-diagram-XXXXXX";
+	int fd = mkstemp(tmp), rc;
+	FILE *f;
+
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
+		return lk_cli_fail(LK_EXIT_INTERNAL,
+		                   "cannot make a temporary file: %s",
+		                   strerror(errno));
+	rc = lk_trace_write(t, f);
+	if (fclose(f) != 0 || rc != 0) {
+		unlink(tmp);
+		return lk_cli_fail(LK_EXIT_INTERNAL, "cannot write %s: %s", tmp,
+		                   strerror(errno));
+	}
+	rc = lk_cli_draw(tmp, out, NULL);
+	unlink(tmp);
+	return rc;
+}
+
+/* `lockstep render TRACE -o OUT [options]` */
+int
+lk_cmd_render(int argc, char **argv)
+{
+	enum { O_TITLE = 256, O_DPI, O_FROM, O_TO, O_ENGINE };
+	static const struct option longopts[] = {
+	        {"output", required_argument, NULL, 'o'},
+	        {"title", required_argument, NULL, O_TITLE},
+	        {"dpi", required_argument, NULL, O_DPI},
+	        {"from", required_argument, NULL, O_FROM},
+	        {"to", required_argument, NULL, O_TO},
+	        {"engine", required_argument, NULL, O_ENGINE},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct lk_viz_opts o = {0};
+	const char *out = NULL;
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case O_TITLE:
+			o.title = optarg;
+			break;
+		case O_DPI:
+			if (lk_cli_u64(optarg, &v) != 0 || v < 30 || v > 1200)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "render: --dpi '%s': expected "
+				        "30..1200",
+				        optarg);
+			o.dpi = (unsigned)v;
+			break;
+		case O_FROM:
+		case O_TO:
+			if (lk_cli_u64(optarg, &v) != 0 || v > 100000000)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "render: '%s': expected a step "
+				        "number",
+				        optarg);
+			*(c == O_FROM ? &o.from : &o.to) = (long)v;
+			break;
+		case O_ENGINE:
+			if (strcmp(optarg, "nop2") != 0 &&
+			    strcmp(optarg, "dot") != 0)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "render: --engine '%s': expected "
+				        "nop2 or dot",
+				        optarg);
+			o.engine = optarg;
+			break;
+		case 'h':
+			fputs(usage_render, stdout);
+			return 0;
+		default:
+			return lk_cli_bad_option("render", c, argv);
+		}
+	}
+	if (optind != argc - 1 || out == NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "render: expected a trace and -o OUT; see "
+		                   "'lockstep render --help'");
+	if (o.to > 0 && o.from > o.to)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "render: --from %ld is after --to %ld",
+		                   o.from, o.to);
+	return lk_cli_draw(argv[optind], out, &o);
+}

@@ -1,0 +1,707 @@
+/*
+ * viz on real traces: run the real lockstep on every shipped scenario,
+ * draw each trace as SVG, PNG, PDF and DOT, and check the pictures: the
+ * SVG parses and holds one lifeline per process and one arrow per
+ * happens-before edge (counted here again from the JSON), the output is
+ * stable, a deadlock is spelled out, and bad traces fail by line number.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "viz.h"
+
+/* One trace made by the real lockstep. */
+struct trace {
+	char name[128];  /* scenario (and seed) */
+	char path[1024]; /* the .jsonl file */
+};
+
+/* What the group setup made: a directory and the traces in it. */
+static char dir[] = "/tmp/lk-viz-XXXXXX";
+static struct trace traces[64];
+static size_t ntraces;
+
+/* What the SVG holds that the tests count. */
+struct svg {
+	int lifelines;  /* <g id="lifeline:..."> */
+	int arrows;     /* <g class="... hb ..."> */
+	int deadlocked; /* any element of class "deadlock" */
+	int procs_dead; /* <g class="node proc deadlock"> */
+	char *text;     /* every <text>, one a line */
+	size_t len;
+};
+
+/*
+ * Graphviz's font and plugin caches stay allocated until exit, by
+ * design; LeakSanitizer should not count them (LK_SANITIZE builds).
+ */
+const char *__lsan_default_suppressions(void);
+
+/* Leaks LeakSanitizer ignores: libraries' caches, not ours. */
+__attribute__((visibility("default"))) const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:libfontconfig\nleak:libgvc\nleak:libpango\n"
+	       "leak:libcairo\nleak:libglib\nleak:libgobject\n"
+	       "leak:libharfbuzz\nleak:libfreetype\n";
+}
+
+/* Run argv (NULL-terminated) quietly from LK_SOURCE_DIR; its status. */
+static int
+run(char *const argv[])
+{
+	pid_t pid = fork();
+	int status, fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		fd = open("/dev/null", O_RDWR);
+		if (fd < 0 || chdir(LK_SOURCE_DIR) != 0)
+			_exit(127);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Compare two strings for qsort. */
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Make a trace of scenario file (in scenarios/) with seed into traces. */
+static int
+make_trace(const char *file, const char *seed)
+{
+	struct trace *t = &traces[ntraces];
+	char scen[1024];
+	struct stat st;
+	int n = (int)(strchr(file, '.') - file);
+	char name[128];
+
+	snprintf(name, sizeof(name), "%.*s%s%s", n, file, seed ? "-seed" : "",
+	         seed ? seed : "");
+	memcpy(t->name, name, sizeof(name));
+	snprintf(t->path, sizeof(t->path), "%s/%s.jsonl", dir, name);
+	snprintf(scen, sizeof(scen), "%s/scenarios/%s", LK_SOURCE_DIR, file);
+	char *argv[] = {(char *)LK_BUILD_DIR "/lockstep",
+	                (char *)"run",
+	                scen,
+	                (char *)"--trace",
+	                t->path,
+	                seed ? (char *)"--seed" : NULL,
+	                (char *)seed,
+	                NULL};
+	/* Any outcome will do (deadlock-order exits 3): a trace is wanted. */
+	if (run(argv) < 0 || stat(t->path, &st) != 0 || st.st_size == 0) {
+		fprintf(stderr, "no trace from lockstep run %s\n", scen);
+		return -1;
+	}
+	ntraces++;
+	return 0;
+}
+
+/* Run lockstep on every shipped scenario, in name order. */
+static int
+setup(void **state)
+{
+	char *names[64];
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	(void)state;
+	if (mkdtemp(dir) == NULL ||
+	    (d = opendir(LK_SOURCE_DIR "/scenarios")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL && n < 60) {
+		size_t len = strlen(de->d_name);
+
+		if (len > 4 && strcmp(de->d_name + len - 4, ".xml") == 0)
+			names[n++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		rc |= make_trace(names[i], NULL);
+		if (strcmp(names[i], "unsync-writers.xml") == 0)
+			rc |= make_trace(names[i], "3");
+		free(names[i]);
+	}
+	return n == 0 ? -1 : rc;
+}
+
+/* Remove the directory and all in it. */
+static int
+teardown(void **state)
+{
+	struct dirent *de;
+	char path[1280];
+	DIR *d = opendir(dir);
+
+	(void)state;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+	return 0;
+}
+
+/* The file at path, whole, NUL-terminated; *len its size. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL) {
+		*len = fread(p, 1, (size_t)n, f);
+		p[*len] = '\0';
+	}
+	fclose(f);
+	return p;
+}
+
+/* Write text to dir/name; return the path (static). */
+static const char *
+write_file(const char *name, const char *text)
+{
+	static char path[1280];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* Read a trace, which must succeed. */
+static struct lk_viz_trace *
+must_read(const char *path)
+{
+	struct lk_viz_trace *t = NULL;
+	struct lk_err err = {0};
+
+	if (lk_viz_read(path, &t, &err) != 0)
+		fail_msg("lk_viz_read %s: %s", path, err.msg);
+	return t;
+}
+
+/* Render t to dir/stem.ext with opts, which must succeed; the path. */
+static const char *
+must_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
+            const char *stem, const char *ext)
+{
+	static char path[1280];
+	struct lk_err err = {0};
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, stem, ext);
+	if (lk_viz_render(t, o, path, &err) != 0)
+		fail_msg("lk_viz_render %s: %s", path, err.msg);
+	return path;
+}
+
+/* Whether the space-separated list cls holds word. */
+static int
+has_class(const char *cls, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = cls; p && (p = strstr(p, word)) != NULL; p += n)
+		if ((p == cls || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
+/* Count what the tests look for in the element tree under node. */
+static void
+svg_walk(xmlNode *node, struct svg *s)
+{
+	for (xmlNode *n = node; n != NULL; n = n->next) {
+		xmlChar *id, *cls, *txt;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		id = xmlGetProp(n, BAD_CAST "id");
+		cls = xmlGetProp(n, BAD_CAST "class");
+		if (xmlStrcmp(n->name, BAD_CAST "g") == 0) {
+			s->lifelines +=
+			        id && !xmlStrncmp(id, BAD_CAST "lifeline:", 9);
+			s->arrows += cls && has_class((char *)cls, "hb");
+			s->procs_dead += cls &&
+			                 has_class((char *)cls, "proc") &&
+			                 has_class((char *)cls, "deadlock");
+		}
+		s->deadlocked |= cls && has_class((char *)cls, "deadlock");
+		if (xmlStrcmp(n->name, BAD_CAST "text") == 0 &&
+		    (txt = xmlNodeGetContent(n)) != NULL) {
+			size_t k = strlen((char *)txt);
+
+			s->text = realloc(s->text, s->len + k + 2);
+			memcpy(s->text + s->len, txt, k);
+			s->len += k;
+			s->text[s->len++] = '\n';
+			s->text[s->len] = '\0';
+			xmlFree(txt);
+		}
+		xmlFree(id);
+		xmlFree(cls);
+		svg_walk(n->children, s);
+	}
+}
+
+/* Parse the SVG at path with libxml2 (it must parse) and count. */
+static struct svg
+svg_read(const char *path)
+{
+	struct svg s = {0};
+	xmlDoc *doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+
+	if (doc == NULL)
+		fail_msg("%s does not parse as XML", path);
+	assert_string_equal((const char *)xmlDocGetRootElement(doc)->name,
+	                    "svg");
+	svg_walk(xmlDocGetRootElement(doc), &s);
+	xmlFreeDoc(doc);
+	if (s.text == NULL)
+		s.text = strdup("");
+	return s;
+}
+
+/* A name of the set in o (an object used as a set): present or not. */
+static int
+in_set(json_t *o, const char *name)
+{
+	return o != NULL && json_object_get(o, name) != NULL;
+}
+
+/*
+ * The happens-before edges of the trace at path, counted from the JSON
+ * alone: successful waits with a post on their object by another process
+ * before them, plus children whose fork came before their start.
+ */
+static size_t
+json_edges(const char *path, size_t *nprocs)
+{
+	json_error_t jerr;
+	json_t *posters = json_object(), *forked = json_object(), *j;
+	char line[1 << 16];
+	size_t n = 0, lineno = 0;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *op, *proc, *obj;
+
+		j = json_loads(line, 0, &jerr);
+		assert_non_null(j);
+		if (lineno++ == 0) {
+			*nprocs = json_array_size(json_object_get(j, "procs"));
+			json_decref(j);
+			continue;
+		}
+		op = json_string_value(json_object_get(j, "op"));
+		proc = json_string_value(json_object_get(j, "proc"));
+		obj = json_string_value(json_object_get(j, "obj"));
+		if (obj && !strcmp(op, "sem_post") &&
+		    json_integer_value(json_object_get(j, "ret")) == 0) {
+			if (json_object_get(posters, obj) == NULL)
+				json_object_set_new(posters, obj,
+				                    json_object());
+			json_object_set_new(json_object_get(posters, obj), proc,
+			                    json_true());
+		}
+		if (obj && !strncmp(op, "sem_", 4) && strstr(op, "wait") &&
+		    json_is_false(json_object_get(j, "blocked")) &&
+		    json_integer_value(json_object_get(j, "ret")) == 0) {
+			json_t *set = json_object_get(posters, obj);
+			size_t others = json_object_size(set) -
+			                (in_set(set, proc) ? 1 : 0);
+
+			n += set != NULL && others > 0;
+		}
+		if (!strcmp(op, "fork"))
+			json_object_set_new(
+			        forked,
+			        json_string_value(json_object_get(
+			                json_object_get(j, "args"), "child")),
+			        json_true());
+		if (!strcmp(op, "start") && in_set(forked, proc))
+			n++;
+		json_decref(j);
+	}
+	fclose(f);
+	json_decref(posters);
+	json_decref(forked);
+	return n;
+}
+
+/* Whether the file at path starts with magic and is bigger than min. */
+static void
+assert_file(const char *path, const char *magic, size_t min)
+{
+	size_t len = 0;
+	char *p = slurp(path, &len);
+
+	assert_non_null(p);
+	if (len <= min || memcmp(p, magic, strlen(magic)) != 0)
+		fail_msg("%s: %zu bytes, want > %zu starting %s", path, len,
+		         min, magic);
+	free(p);
+}
+
+/* Every shipped scenario's trace renders to svg, png, pdf and dot. */
+static void
+test_viz_render_all_formats(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ntraces; i++) {
+		struct lk_viz_trace *t = must_read(traces[i].path);
+		struct svg s;
+
+		s = svg_read(must_render(t, NULL, traces[i].name, "svg"));
+		assert_true(s.len > 0);
+		free(s.text);
+		assert_file(must_render(t, NULL, traces[i].name, "png"),
+		            "\x89PNG\r\n\x1a\n", 2048);
+		assert_file(must_render(t, NULL, traces[i].name, "pdf"), "%PDF",
+		            1024);
+		assert_file(must_render(t, NULL, traces[i].name, "dot"),
+		            "digraph", 100);
+		lk_viz_free(t);
+	}
+}
+
+/* The SVG holds one lifeline per process, one arrow per HB edge. */
+static void
+test_viz_svg_counts(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ntraces; i++) {
+		struct lk_viz_trace *t = must_read(traces[i].path);
+		size_t nprocs = 0, edges = json_edges(traces[i].path, &nprocs);
+		struct svg s =
+		        svg_read(must_render(t, NULL, traces[i].name, "svg"));
+
+		if ((size_t)s.lifelines != nprocs ||
+		    (size_t)s.arrows != edges || lk_viz_edges(t) != edges)
+			fail_msg("%s: %d lifelines for %zu processes, %d arrows"
+			         " and %zu edges for %zu in the JSON",
+			         traces[i].name, s.lifelines, nprocs, s.arrows,
+			         lk_viz_edges(t), edges);
+		free(s.text);
+		lk_viz_free(t);
+	}
+}
+
+/* The rendezvous has its two post -> wait arrows. */
+static void
+test_viz_rendezvous_arrows(void **state)
+{
+	struct lk_viz_trace *t;
+	struct svg s;
+
+	(void)state;
+	for (size_t i = 0; i < ntraces; i++) {
+		if (strcmp(traces[i].name, "rendezvous") != 0)
+			continue;
+		t = must_read(traces[i].path);
+		assert_int_equal(lk_viz_edges(t), 2);
+		s = svg_read(must_render(t, NULL, "rv-arrows", "svg"));
+		assert_int_equal(s.arrows, 2);
+		assert_non_null(strstr(s.text, "post a_arrived"));
+		assert_non_null(strstr(s.text, "wait b_arrived"));
+		assert_non_null(strstr(s.text, "\"A1\""));
+		free(s.text);
+		lk_viz_free(t);
+		return;
+	}
+	fail_msg("no rendezvous trace");
+}
+
+/* The same trace renders to the same bytes, twice, in svg and dot. */
+static void
+test_viz_stable_output(void **state)
+{
+	static const char *const exts[] = {"svg", "dot"};
+
+	(void)state;
+	for (size_t i = 0; i < ntraces; i++) {
+		struct lk_viz_trace *t = must_read(traces[i].path);
+
+		for (size_t k = 0; k < 2; k++) {
+			char stem[160];
+			size_t l1 = 0, l2 = 0;
+			char *a, *b;
+
+			snprintf(stem, sizeof(stem), "%s-1", traces[i].name);
+			a = slurp(must_render(t, NULL, stem, exts[k]), &l1);
+			snprintf(stem, sizeof(stem), "%s-2", traces[i].name);
+			b = slurp(must_render(t, NULL, stem, exts[k]), &l2);
+			assert_non_null(a);
+			assert_non_null(b);
+			assert_int_equal(l1, l2);
+			assert_memory_equal(a, b, l1);
+			free(a);
+			free(b);
+		}
+		lk_viz_free(t);
+	}
+}
+
+/* deadlock-order says the cycle in words and highlights its processes. */
+static void
+test_viz_deadlock_caption(void **state)
+{
+	const char *path = NULL;
+	struct lk_viz_trace *t;
+	struct svg s;
+
+	(void)state;
+	for (size_t i = 0; i < ntraces; i++)
+		if (strcmp(traces[i].name, "deadlock-order") == 0)
+			path = traces[i].path;
+	assert_non_null(path);
+	t = must_read(path);
+	s = svg_read(must_render(t, NULL, "deadlock-caption", "svg"));
+	if (!strstr(s.text, "A waits for b_arrived, held back by B") ||
+	    !strstr(s.text, "B waits for a_arrived, held back by A") ||
+	    !strstr(s.text, "wait-for cycle: A \xe2\x86\x92 B \xe2\x86\x92 A"))
+		fail_msg("caption missing from:\n%s", s.text);
+	assert_non_null(strstr(s.text, "outcome: deadlock"));
+	assert_int_equal(s.procs_dead, 2);
+	assert_true(s.deadlocked);
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/* Bad traces fail with the file, the line and what is wrong. */
+static void
+test_viz_bad_traces(void **state)
+{
+	static const char header[] =
+	        "{\"lockstep_trace\":1,\"scenario\":\"x\",\"procs\":"
+	        "[{\"name\":\"A\",\"parent\":null}]}\n";
+	static const char event[] =
+	        "{\"step\":0,\"proc\":\"A\",\"op\":\"sem_post\",\"obj\":\"s\","
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"A\":1},"
+	        "\"vt\":0}\n";
+	static const char no_proc[] =
+	        "{\"step\":1,\"op\":\"sem_post\",\"obj\":\"s\",\"ret\":0,"
+	        "\"errno\":0,\"blocked\":false,\"vc\":{\"A\":2},\"vt\":0}\n";
+	static const struct {
+		const char *name, *want[2];
+		int parts;
+	} cases[] = {
+	        {"not-json", {":2:", "bad JSON"}, 1},
+	        {"no-proc", {":3:", "\"proc\""}, 2},
+	        {"no-header", {":1:", "header is missing"}, 3},
+	        {"empty", {":1:", "empty"}, 4},
+	        {"long-line", {":2:", "1 MiB"}, 5},
+	        {"unknown-proc", {":2:", "unknown process"}, 6},
+	        {"newer-format", {":1:", "format 2"}, 7},
+	};
+	char text[4096];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lk_viz_trace *t = NULL;
+		struct lk_err err = {0};
+		char *big = NULL;
+		const char *path;
+
+		switch (cases[i].parts) {
+		case 1:
+			snprintf(text, sizeof(text), "%s%s", header,
+			         "{\"step\":0,\"proc\":\n");
+			break;
+		case 2:
+			snprintf(text, sizeof(text), "%s%s%s", header, event,
+			         no_proc);
+			break;
+		case 3:
+			snprintf(text, sizeof(text), "%s", event);
+			break;
+		case 4:
+			text[0] = '\0';
+			break;
+		case 6:
+			snprintf(text, sizeof(text), "%s%s", header,
+			         "{\"step\":0,\"proc\":\"Z\",\"op\":\"exit\","
+			         "\"obj\":null,\"ret\":0,\"errno\":0,"
+			         "\"blocked\":false,\"vc\":{},\"vt\":0}\n");
+			break;
+		case 7:
+			snprintf(text, sizeof(text),
+			         "{\"lockstep_trace\":2,\"scenario\":\"x\"}\n");
+			break;
+		}
+		if (cases[i].parts == 5) {
+			size_t n = LK_VIZ_MAX_LINE + 16;
+
+			big = malloc(sizeof(header) + n + 8);
+			assert_non_null(big);
+			strcpy(big, header);
+			memset(big + strlen(header), ' ', n);
+			strcpy(big + strlen(header) + n, "{}\n");
+		}
+		path = write_file(cases[i].name, big ? big : text);
+		free(big);
+		assert_int_equal(lk_viz_read(path, &t, &err), -1);
+		assert_null(t);
+		assert_int_equal(err.status, LK_EXIT_USAGE);
+		if (!strstr(err.msg, path) ||
+		    !strstr(err.msg, cases[i].want[0]) ||
+		    !strstr(err.msg, cases[i].want[1]))
+			fail_msg("%s: got \"%s\", want %s and %s",
+			         cases[i].name, err.msg, cases[i].want[0],
+			         cases[i].want[1]);
+	}
+}
+
+/* Unknown operations draw as their name; fork -> start is an arrow. */
+static void
+test_viz_unknown_ops_and_fork(void **state)
+{
+	static const char text[] =
+	        "{\"lockstep_trace\":1,\"scenario\":\"future\",\"procs\":["
+	        "{\"name\":\"P\",\"parent\":null},{\"name\":\"P.1\","
+	        "\"parent\":\"P\"}],\"objects\":[],\"verdict\":\"done\","
+	        "\"culprit\":null,\"blocked\":{},\"cycle\":[]}\n"
+	        "{\"step\":0,\"proc\":\"P\",\"op\":\"pipe\",\"obj\":\"p0\","
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"P\":1},"
+	        "\"vt\":0,\"src\":3,\"act\":\"pipe\",\"args\":{\"fds\":[3,4]}}"
+	        "\n"
+	        "{\"step\":1,\"proc\":\"P\",\"op\":\"fork\",\"obj\":null,"
+	        "\"ret\":1,\"errno\":0,\"blocked\":false,\"vc\":{\"P\":2},"
+	        "\"vt\":0,\"args\":{\"child\":\"P.1\"}}\n"
+	        "{\"step\":2,\"proc\":\"P.1\",\"op\":\"start\",\"obj\":null,"
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"P\":2,"
+	        "\"P.1\":1},\"vt\":0,\"args\":{\"parent\":\"P\"}}\n"
+	        "{\"step\":3,\"proc\":\"P.1\",\"op\":\"kill\",\"obj\":null,"
+	        "\"ret\":-1,\"errno\":3,\"blocked\":false,\"vc\":{\"P\":2,"
+	        "\"P.1\":2},\"vt\":0,\"args\":{}}\n"
+	        "{\"step\":4,\"proc\":\"P\",\"op\":\"exit\",\"obj\":null,"
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"P\":3},"
+	        "\"vt\":0,\"args\":{\"status\":0}}\n";
+	struct lk_viz_trace *t;
+	struct svg s;
+
+	(void)state;
+	t = must_read(write_file("future.jsonl", text));
+	s = svg_read(must_render(t, NULL, "future", "svg"));
+	assert_int_equal(lk_viz_edges(t), 1);
+	assert_int_equal(s.arrows, 1);
+	assert_int_equal(s.lifelines, 2);
+	assert_non_null(strstr(s.text, "pipe p0"));
+	assert_non_null(strstr(s.text, "kill: failed (errno 3)"));
+	assert_non_null(strstr(s.text, "fork P.1"));
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/* An unknown extension fails and says which formats there are. */
+static void
+test_viz_unknown_format(void **state)
+{
+	struct lk_viz_trace *t;
+	struct lk_err err = {0};
+	char path[1280];
+
+	(void)state;
+	t = must_read(traces[0].path);
+	snprintf(path, sizeof(path), "%s/x.jpg", dir);
+	assert_int_equal(lk_viz_render(t, NULL, path, &err), -1);
+	assert_int_equal(err.status, LK_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "cannot render"));
+	assert_non_null(strstr(err.msg, "formats available here: svg, png, "
+	                                "pdf, dot"));
+	snprintf(path, sizeof(path), "%s/no/such/dir.svg", dir);
+	assert_int_equal(lk_viz_render(t, NULL, path, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot write"));
+	lk_viz_free(t);
+}
+
+/* A step window draws fewer events; dot lays out too; options work. */
+static void
+test_viz_options(void **state)
+{
+	struct lk_viz_opts o = {.title = "Mutual exclusion", .dpi = 72};
+	struct lk_viz_trace *t = NULL;
+	struct svg s;
+
+	(void)state;
+	for (size_t i = 0; i < ntraces; i++)
+		if (strcmp(traces[i].name, "mutex-writers") == 0)
+			t = must_read(traces[i].path);
+	assert_non_null(t);
+	o.from = 20;
+	o.to = 50;
+	s = svg_read(must_render(t, &o, "window", "svg"));
+	assert_non_null(strstr(s.text, "Mutual exclusion"));
+	assert_non_null(strstr(s.text, "steps 20 to 50"));
+	assert_true(s.arrows >= 1 && (size_t)s.arrows < lk_viz_edges(t));
+	free(s.text);
+	assert_file(must_render(t, &o, "window", "png"), "\x89PNG", 2048);
+	o.from = o.to = 0;
+	o.engine = "dot";
+	s = svg_read(must_render(t, &o, "dot-engine", "svg"));
+	assert_int_equal((size_t)s.arrows, lk_viz_edges(t));
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/* Run the tests. */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_viz_render_all_formats),
+	        cmocka_unit_test(test_viz_svg_counts),
+	        cmocka_unit_test(test_viz_rendezvous_arrows),
+	        cmocka_unit_test(test_viz_stable_output),
+	        cmocka_unit_test(test_viz_deadlock_caption),
+	        cmocka_unit_test(test_viz_bad_traces),
+	        cmocka_unit_test(test_viz_unknown_ops_and_fork),
+	        cmocka_unit_test(test_viz_unknown_format),
+	        cmocka_unit_test(test_viz_options),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

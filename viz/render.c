@@ -1,0 +1,1031 @@
+/*
+ * Draw a trace's happens-before diagram with Graphviz: libcgraph builds
+ * the graph, libgvc lays it out (nop2 keeps the positions layout.c
+ * chose; dot places everything itself) and renders it.
+ *
+ * Every node and edge carries an SVG id and class so tests and slides can
+ * find them: "proc:A" boxes, "lifeline:A", "ev:STEP" marks, "label:STEP",
+ * "hb:K" arrows (class "hb" and the edge kind), "blocked:STEP" spans.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gvc.h>
+#include <gvplugin.h>
+
+#include "viz.h"
+
+/*
+ * The plugins the program needs, linked in and registered by hand so it
+ * works without Graphviz's plugin configuration file: core (svg, dot),
+ * dot_layout, neato_layout (nop2) and pango (cairo: png, pdf, and text
+ * sizes measured with real fonts).
+ */
+extern gvplugin_library_t gvplugin_core_LTX_library;
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+extern gvplugin_library_t gvplugin_neato_layout_LTX_library;
+extern gvplugin_library_t gvplugin_pango_LTX_library;
+
+static const lt_symlist_t builtins[] = {
+        {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+        {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+        {"gvplugin_neato_layout_LTX_library",
+         &gvplugin_neato_layout_LTX_library},
+        {"gvplugin_pango_LTX_library", &gvplugin_pango_LTX_library},
+        {NULL, NULL},
+};
+
+/* Output formats by file name extension. */
+static const struct {
+	const char *ext, *format;
+} formats[] = {
+        {".svg", "svg"}, {".png", "png"}, {".pdf", "pdf"},
+        {".dot", "dot"}, {".gv", "dot"},
+};
+
+/* Paul Tol's "bright" palette, and the neutral inks. */
+#define BLUE   "#4477AA"
+#define RED    "#EE6677"
+#define GREEN  "#228833"
+#define GREY   "#BBBBBB"
+#define INK    "#222222"
+#define LINE   "#555555"
+#define REDINK "#B2334A" /* RED darkened for text on white */
+
+#define FONT     "Helvetica"
+#define BOLDFONT "Helvetica-Bold"
+
+/* What one render builds. */
+struct draw {
+	const struct lk_viz_trace *t;
+	struct lk__viz_layout l;
+	Agraph_t *g;
+	Agnode_t **node;   /* per event: its mark (or its process box) */
+	Agnode_t **head;   /* per process: its box, or NULL */
+	unsigned *kinds;   /* per edge kind: how many are drawn */
+	unsigned folds;    /* fold marks drawn */
+	int pinned;        /* nop2: the positions are ours */
+	double y0;         /* y of row 0, points downwards */
+	char glabel[2048]; /* unpinned: the title lines, as the graph label */
+	char buf[4096];    /* scratch for escaped text */
+};
+
+/* What Graphviz reported during a render: its last message. */
+static char gv_msg[512];
+
+/* Keep Graphviz's messages instead of printing them. */
+static int
+gv_collect(char *s)
+{
+	size_t n = strlen(gv_msg);
+
+	if (n > 0 && gv_msg[n - 1] == '\n')
+		n = 0; /* a new message */
+	snprintf(gv_msg + n, sizeof(gv_msg) - n, "%s", s);
+	return 0;
+}
+
+/* Set attribute k of a graph, node or edge. */
+static void
+set(void *obj, const char *k, const char *v)
+{
+	agsafeset(obj, (char *)k, (char *)v, (char *)"");
+}
+
+/* Set attribute k to a printf-style value. */
+static void __attribute__((format(printf, 3, 4)))
+setf(void *obj, const char *k, const char *fmt, ...)
+{
+	char v[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	set(obj, k, v);
+}
+
+/* Text as a Graphviz label: backslashes doubled, then the suffix. */
+static const char *
+escape(struct draw *d, const char *s, const char *suffix)
+{
+	size_t n = 0;
+
+	for (; *s && n + 8 < sizeof(d->buf); s++) {
+		if (*s == '\\')
+			d->buf[n++] = '\\';
+		d->buf[n++] = *s;
+	}
+	snprintf(d->buf + n, sizeof(d->buf) - n, "%s", suffix);
+	return d->buf;
+}
+
+/* Pin node n at x, y (points, y growing downwards) when pinned. */
+static void
+place(struct draw *d, Agnode_t *n, double x, double y)
+{
+	if (d->pinned)
+		setf(n, "pos", "%.1f,%.1f!", x, -y);
+}
+
+/* The y of row r. */
+static double
+row_y(const struct draw *d, int r)
+{
+	return d->y0 + (r > 0 ? 16 + r * LK__VIZ_ROW : 0);
+}
+
+/* A new node called name with SVG id and class. */
+static Agnode_t *
+node(struct draw *d, const char *name, const char *id, const char *cls)
+{
+	Agnode_t *n = agnode(d->g, (char *)name, 1);
+
+	set(n, "id", id);
+	set(n, "class", cls);
+	return n;
+}
+
+/* A new edge a -> b with SVG id and class. */
+static Agedge_t *
+edge(struct draw *d, Agnode_t *a, Agnode_t *b, const char *id, const char *cls)
+{
+	Agedge_t *e = agedge(d->g, a, b, (char *)id, 1);
+
+	set(e, "id", id);
+	set(e, "class", cls);
+	return e;
+}
+
+/* Text whose left edge is at x, centred on y: a plaintext node. */
+static Agnode_t *
+text(struct draw *d, const char *id, const char *s, double x, double y,
+     double pt, int bold)
+{
+	double w = lk__viz_text_width(s, pt, bold) + 4;
+	Agnode_t *n = node(d, id, id, "text");
+
+	set(n, "shape", "plaintext");
+	set(n, "label", escape(d, s, "\\l"));
+	setf(n, "fontsize", "%.0f", pt);
+	set(n, "fontname", bold ? BOLDFONT : FONT);
+	setf(n, "width", "%.3f", w / 72);
+	setf(n, "height", "%.3f", (pt + 6) / 72);
+	place(d, n, x + w / 2, y);
+	return n;
+}
+
+/* A line of the title block: a node when pinned, else graph label. */
+static void
+title_line(struct draw *d, const char *id, const char *s, double x, double y,
+           double pt, int bold, const char *color)
+{
+	size_t n = strlen(d->glabel);
+	Agnode_t *t;
+
+	if (!d->pinned) {
+		snprintf(d->glabel + n, sizeof(d->glabel) - n, "%s",
+		         escape(d, s, "\\l"));
+		return;
+	}
+	t = text(d, id, s, x, y, pt, bold);
+	set(t, "class", "title");
+	if (color != NULL)
+		set(t, "fontcolor", color);
+}
+
+/* The attributes of the whole graph and the defaults of its parts. */
+static void
+graph_attrs(struct draw *d, const struct lk_viz_opts *o, const char *fmt)
+{
+	agattr(d->g, AGRAPH, "bgcolor", "white");
+	agattr(d->g, AGRAPH, "pad", "0.3");
+	agattr(d->g, AGRAPH, "splines", d->pinned ? "line" : "true");
+	agattr(d->g, AGRAPH, "outputorder", "edgesfirst");
+	agattr(d->g, AGRAPH, "fontname", FONT);
+	if (strcmp(fmt, "png") == 0) {
+		char dpi[32];
+
+		snprintf(dpi, sizeof(dpi), "%u", o->dpi ? o->dpi : 150);
+		agattr(d->g, AGRAPH, "dpi", dpi);
+	}
+	agattr(d->g, AGNODE, "shape", "circle");
+	agattr(d->g, AGNODE, "label", "");
+	agattr(d->g, AGNODE, "fixedsize", "true");
+	agattr(d->g, AGNODE, "margin", "0");
+	agattr(d->g, AGNODE, "fontname", FONT);
+	agattr(d->g, AGNODE, "fontsize", "16");
+	agattr(d->g, AGNODE, "fontcolor", INK);
+	agattr(d->g, AGNODE, "color", INK);
+	agattr(d->g, AGNODE, "penwidth", "1");
+	agattr(d->g, AGNODE, "style", "");
+	agattr(d->g, AGEDGE, "color", LINE);
+	agattr(d->g, AGEDGE, "penwidth", "2.5");
+	agattr(d->g, AGEDGE, "dir", "none");
+	agattr(d->g, AGEDGE, "style", "solid");
+}
+
+/* The process that holds p back in the deadlock's cycle, or -1. */
+static int
+holder(const struct lk_viz_trace *t, size_t p)
+{
+	for (size_t i = 0; i + 1 < t->ncycle; i++)
+		if ((size_t)t->cycle[i] == p)
+			return t->cycle[i + 1];
+	return -1;
+}
+
+/* The caption lines under the title: why the run ended as it did. */
+static void
+caption(struct draw *d, double x, double *y)
+{
+	const struct lk_viz_trace *t = d->t;
+	char line[512], id[32];
+	int n = 0, h;
+
+	for (size_t p = 0; p < t->nprocs; p++) {
+		if (t->procs[p].blocked < 0)
+			continue;
+		snprintf(line, sizeof(line), "%s%s waits for %s",
+		         n == 0 ? (strcmp(t->verdict, "deadlock") == 0
+		                           ? "deadlock: "
+		                           : "stuck: ")
+		                : "",
+		         t->procs[p].name, t->objs[t->procs[p].blocked]);
+		if ((h = holder(t, p)) >= 0)
+			snprintf(line + strlen(line),
+			         sizeof(line) - strlen(line),
+			         ", held back by %s", t->procs[h].name);
+		snprintf(id, sizeof(id), "caption:%d", n++);
+		title_line(d, id, line, x, *y, 18, 0, NULL);
+		*y += 26;
+	}
+	if (t->ncycle > 0) {
+		snprintf(line, sizeof(line), "wait-for cycle: ");
+		for (size_t i = 0; i < t->ncycle; i++)
+			snprintf(line + strlen(line),
+			         sizeof(line) - strlen(line), "%s%s",
+			         i ? " \xe2\x86\x92 " : "",
+			         t->procs[t->cycle[i]].name);
+		title_line(d, "caption:cycle", line, x, *y, 18, 0, NULL);
+		*y += 26;
+	}
+	if (t->culprit >= 0) {
+		snprintf(line, sizeof(line), "%s: %s", t->verdict,
+		         t->procs[t->culprit].name);
+		title_line(d, "caption:culprit", line, x, *y, 18, 0, NULL);
+		*y += 26;
+	}
+}
+
+/* Title, outcome and caption at the top; sets y0 below them. */
+static void
+titles(struct draw *d, const struct lk_viz_opts *o)
+{
+	const struct lk_viz_trace *t = d->t;
+	double x = LK__VIZ_MARGIN, y = 20;
+	char line[512];
+
+	title_line(d, "title", o->title ? o->title : t->scenario, x, y, 30, 1,
+	           NULL);
+	y += 38;
+	snprintf(line, sizeof(line), "outcome: %s", t->verdict);
+	if (t->strategy[0] != '\0')
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+		         "    (strategy %s, seed %lld)", t->strategy, t->seed);
+	title_line(d, "outcome", line, x, y, 18, 0,
+	           strcmp(t->verdict, "done") != 0 ? REDINK : NULL);
+	y += 28;
+	if (!d->l.whole) {
+		snprintf(line, sizeof(line), "steps %ld to %ld", d->l.from,
+		         d->l.to);
+		title_line(d, "window", line, x, y, 16, 0, NULL);
+		y += 24;
+	}
+	caption(d, x, &y);
+	d->y0 = y + 30;
+	if (!d->pinned) {
+		set(d->g, "label", d->glabel);
+		set(d->g, "labelloc", "t");
+		set(d->g, "labeljust", "l");
+		set(d->g, "fontsize", "20");
+	}
+}
+
+/* The process boxes at the top of the lifelines. */
+static void
+heads(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	char id[300];
+
+	for (size_t p = 0; p < t->nprocs; p++) {
+		Agnode_t *n;
+		int deadlocked = t->procs[p].in_cycle;
+
+		if (d->l.head_row[p] < 0)
+			continue;
+		snprintf(id, sizeof(id), "proc:%s", t->procs[p].name);
+		n = node(d, id, id, deadlocked ? "proc deadlock" : "proc");
+		d->head[p] = n;
+		set(n, "shape", "box");
+		set(n, "label", escape(d, t->procs[p].name, ""));
+		set(n, "fontname", BOLDFONT);
+		set(n, "fontsize", "18");
+		setf(n, "width", "%.3f", d->l.headw[p] / 72);
+		set(n, "height", "0.47");
+		set(n, "style",
+		    deadlocked ? "rounded,filled,dashed" : "rounded,filled");
+		set(n, "fillcolor", deadlocked ? "#FCE4E8" : "#EEF2F7");
+		set(n, "color", deadlocked ? RED : LINE);
+		set(n, "penwidth", deadlocked ? "4" : "2");
+		if (t->procs[p].parent >= 0)
+			setf(n, "tooltip", "%s, forked by %s", t->procs[p].name,
+			     t->procs[t->procs[p].parent].name);
+		else
+			setf(n, "tooltip", "process %s", t->procs[p].name);
+		place(d, n, d->l.x[p], row_y(d, d->l.head_row[p]));
+		if (d->l.head_ev[p] >= 0)
+			d->node[d->l.head_ev[p]] = n;
+	}
+}
+
+/* The last blocked wait of a process stuck at the end of the run. */
+static int
+stuck(const struct draw *d, size_t i)
+{
+	const struct lk__viz_event *e = &d->t->ev[i];
+
+	return d->l.stuck_row >= 0 && e->blocked &&
+	       d->t->procs[e->proc].blocked >= 0 &&
+	       d->l.last[e->proc] == (int)i;
+}
+
+/* A fold of local steps: a gap in the lifeline with a vertical ellipsis. */
+static void
+fold_mark(Agnode_t *n)
+{
+	set(n, "shape", "box");
+	set(n, "color", "white");
+	set(n, "fillcolor", "white");
+	set(n, "label", "\xe2\x8b\xae");
+	set(n, "fontname", BOLDFONT);
+	set(n, "fontsize", "22");
+	set(n, "fontcolor", LINE);
+	set(n, "width", "0.2");
+	set(n, "height", "0.36");
+}
+
+/* The look of event i's mark: shape, size and colours by what it did. */
+static void
+mark_style(struct draw *d, Agnode_t *n, size_t i)
+{
+	const struct lk__viz_event *e = &d->t->ev[i];
+	double size = LK__VIZ_MARK;
+
+	set(n, "style", "filled");
+	set(n, "fillcolor", INK);
+	if (d->l.fold[i] > 0 && !d->pinned)
+		set(n, "fillcolor", GREY);
+	if (d->l.fold[i] > 0 && d->pinned) {
+		fold_mark(n);
+		return;
+	}
+	if (stuck(d, i)) {
+		set(n, "style", "filled,dashed");
+		set(n, "fillcolor", "white");
+		set(n, "color", RED);
+		set(n, "penwidth", "3.5");
+		size = 18;
+	} else if (e->blocked) {
+		set(n, "fillcolor", "white");
+		set(n, "penwidth", "2.5");
+		size = 14;
+	} else if (e->op == LK__VIZ_EXIT) {
+		set(n, "shape", "square");
+		size = 11;
+	} else if (e->op == LK__VIZ_SLEEP) {
+		set(n, "fillcolor", GREY);
+	} else if (e->op == LK__VIZ_OTHER || e->ret < 0) {
+		set(n, "shape", "diamond");
+		set(n, "fillcolor", GREY);
+		size = 14;
+	}
+	setf(n, "width", "%.3f", size / 72);
+	setf(n, "height", "%.3f", size / 72);
+}
+
+/* The marks of the drawn events and their labels. */
+static void
+events(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	char id[64], cls[128];
+
+	for (size_t i = 0; i < t->nev; i++) {
+		const struct lk__viz_event *e = &t->ev[i];
+		double x = d->l.x[e->proc], y = row_y(d, d->l.row[i]);
+		Agnode_t *n;
+
+		if (d->l.row[i] < 0 || d->node[i] != NULL)
+			continue;
+		snprintf(id, sizeof(id), "ev:%ld", e->step);
+		snprintf(cls, sizeof(cls), "event%s%s",
+		         e->blocked ? " blocked" : "",
+		         stuck(d, i) ? " deadlock" : "");
+		n = node(d, id, id, cls);
+		d->node[i] = n;
+		mark_style(d, n, i);
+		d->folds += d->l.fold[i] > 0;
+		setf(n, "tooltip", "step %ld: %s %s", e->step,
+		     t->procs[e->proc].name, t->ops[e->opname]);
+		place(d, n, x, y);
+		if (!d->pinned) {
+			set(n, "xlabel", escape(d, d->l.label[i], ""));
+			continue;
+		}
+		snprintf(id, sizeof(id), "label:%ld", e->step);
+		n = text(d, id, d->l.label[i], x + LK__VIZ_LABELGAP,
+		         y - d->l.side[i] * LK__VIZ_LIFT, LK__VIZ_FONT,
+		         e->print);
+		set(n, "class", "label");
+		set(n, "style", "filled");
+		set(n, "fillcolor", "#FFFFFFD8");
+		if (e->op == LK__VIZ_OTHER || e->op == LK__VIZ_SLEEP ||
+		    d->l.fold[i] > 0)
+			set(n, "fontcolor", "#444444");
+	}
+}
+
+/* An invisible point at x, y that a mask edge can end on. */
+static Agnode_t *
+anchor(struct draw *d, const char *name, double x, double y)
+{
+	Agnode_t *n = node(d, name, name, "anchor");
+
+	set(n, "shape", "point");
+	set(n, "style", "invis");
+	set(n, "width", "0.01");
+	place(d, n, x, y);
+	return n;
+}
+
+/* A white mask on p's lifeline from the row of event a to row rb. */
+static void
+mask(struct draw *d, size_t a, int rb)
+{
+	const struct lk__viz_event *e = &d->t->ev[a];
+	double x = d->l.x[e->proc];
+	char id[64], id2[64];
+	Agedge_t *m;
+
+	snprintf(id, sizeof(id), "mask:%ld:a", e->step);
+	snprintf(id2, sizeof(id2), "mask:%ld:b", e->step);
+	m = edge(d, anchor(d, id, x, row_y(d, d->l.row[a])),
+	         anchor(d, id2, x, row_y(d, rb)), id, "mask");
+	snprintf(id, sizeof(id), "mask:%ld", e->step);
+	set(m, "id", id);
+	set(m, "color", "white");
+	set(m, "penwidth", "7");
+}
+
+/*
+ * Pinned: white masks where the dashed spans of blocked waits will go,
+ * so the dashes show on the lifeline. Graphviz draws edges in the order
+ * of their tail nodes, so the masks' invisible anchors are made after
+ * the process boxes (lifelines first) and before the marks (dashes
+ * later); anchors, not the marks, so no span is bent as a parallel edge.
+ */
+static void
+masks(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	int *prev = malloc((t->nprocs + 1) * sizeof(int));
+
+	if (prev == NULL || !d->pinned) {
+		free(prev);
+		return;
+	}
+	for (size_t p = 0; p < t->nprocs; p++)
+		prev[p] = -1;
+	for (size_t i = 0; i < t->nev; i++) {
+		if (d->l.row[i] < 0)
+			continue;
+		if (prev[t->ev[i].proc] >= 0 &&
+		    t->ev[prev[t->ev[i].proc]].blocked)
+			mask(d, (size_t)prev[t->ev[i].proc], d->l.row[i]);
+		prev[t->ev[i].proc] = (int)i;
+	}
+	for (size_t p = 0; p < t->nprocs; p++)
+		if (prev[p] >= 0 && stuck(d, (size_t)prev[p]))
+			mask(d, (size_t)prev[p], d->l.stuck_row);
+	free(prev);
+}
+
+/* A dashed span of a lifeline where its process waited: a down to b. */
+static void
+blocked_span(struct draw *d, size_t a, Agnode_t *b, int stuck_end)
+{
+	const struct lk__viz_event *e = &d->t->ev[a];
+	char id[64];
+	Agedge_t *m;
+
+	snprintf(id, sizeof(id), "blocked:%ld", e->step);
+	m = edge(d, d->node[a], b, id,
+	         stuck_end ? "blocked deadlock" : "blocked");
+	set(m, "style", "dashed");
+	set(m, "color", stuck_end ? RED : LINE);
+	set(m, "penwidth", stuck_end ? "3.5" : "2.5");
+	set(m, "weight", "10");
+	setf(m, "tooltip", "%s blocked on %s", d->t->procs[e->proc].name,
+	     e->obj >= 0 ? d->t->objs[e->obj] : "?");
+}
+
+/* Where p's lifeline ends when it has no event of its own to end on. */
+static Agnode_t *
+stub(struct draw *d, size_t p, int row, const char *what)
+{
+	char id[300];
+	Agnode_t *n;
+
+	snprintf(id, sizeof(id), "%s:%s", what, d->t->procs[p].name);
+	n = node(d, id, id, what);
+	set(n, "shape", "box");
+	set(n, "style", "filled");
+	set(n, "width", "0.3");
+	set(n, "height", "0.06");
+	place(d, n, d->l.x[p], row_y(d, row));
+	return n;
+}
+
+/* The end of a process stuck in the deadlock: a red bar, "stuck". */
+static Agnode_t *
+stuck_end(struct draw *d, size_t p)
+{
+	Agnode_t *n = stub(d, p, d->l.stuck_row, "stuck"), *t;
+	char id[300];
+
+	set(n, "color", RED);
+	set(n, "fillcolor", RED);
+	if (!d->pinned) {
+		set(n, "xlabel", "stuck");
+		return n;
+	}
+	snprintf(id, sizeof(id), "label:stuck:%s", d->t->procs[p].name);
+	t = text(d, id, "stuck", d->l.x[p] + 18, row_y(d, d->l.stuck_row),
+	         LK__VIZ_FONT, 1);
+	set(t, "fontcolor", REDINK);
+	return n;
+}
+
+/* Pinned: one straight lifeline per process, box to last event. */
+static void
+lifelines(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	char id[300];
+
+	for (size_t p = 0; p < t->nprocs; p++) {
+		int last = d->l.last[p];
+		Agnode_t *end;
+		Agedge_t *e;
+
+		if (d->head[p] == NULL)
+			continue;
+		if (last < 0 || d->node[last] == d->head[p])
+			end = stub(d, p, d->l.head_row[p] + 1, "end");
+		else
+			end = d->node[last];
+		snprintf(id, sizeof(id), "lifeline:%s", t->procs[p].name);
+		e = edge(d, d->head[p], end, id, "lifeline");
+		setf(e, "tooltip", "%s", t->procs[p].name);
+		if (!d->pinned)
+			set(e, "style", "invis");
+		if (last >= 0 && stuck(d, (size_t)last))
+			blocked_span(d, (size_t)last, stuck_end(d, p), 1);
+	}
+}
+
+/* The dashed spans after blocked attempts; unpinned, the whole chain. */
+static void
+spans(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	int *prev = malloc((t->nprocs + 1) * sizeof(int));
+	char id[64];
+
+	if (prev == NULL)
+		return;
+	for (size_t p = 0; p < t->nprocs; p++)
+		prev[p] = -1;
+	for (size_t i = 0; i < t->nev; i++) {
+		unsigned p = t->ev[i].proc;
+		Agnode_t *from;
+
+		if (d->l.row[i] < 0)
+			continue;
+		if (prev[p] >= 0 && t->ev[prev[p]].blocked) {
+			blocked_span(d, (size_t)prev[p], d->node[i], 0);
+		} else if (!d->pinned && d->node[i] != d->head[p]) {
+			/* dot: the lifeline is a chain of segments. */
+			from = prev[p] >= 0 ? d->node[prev[p]] : d->head[p];
+			snprintf(id, sizeof(id), "seg:%ld", t->ev[i].step);
+			set(edge(d, from, d->node[i], id, "lifeline-seg"),
+			    "weight", "10");
+		}
+		prev[p] = (int)i;
+	}
+	free(prev);
+}
+
+/* The happens-before arrows between processes. */
+static void
+arrows(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	char id[64], cls[96];
+
+	for (size_t k = 0; k < t->nedges; k++) {
+		const struct lk__viz_edge *h = &t->edges[k];
+		const struct lk__viz_edge_kind *kind =
+		        &lk__viz_edge_kinds[h->kind];
+		const struct lk__viz_event *a = &t->ev[h->from],
+		                           *b = &t->ev[h->to];
+		Agedge_t *e;
+
+		if (d->l.row[h->from] < 0 || d->l.row[h->to] < 0)
+			continue;
+		d->kinds[h->kind]++;
+		snprintf(id, sizeof(id), "hb:%zu", k);
+		snprintf(cls, sizeof(cls), "hb %s", kind->name);
+		e = edge(d, d->node[h->from], d->node[h->to], id, cls);
+		set(e, "dir", "forward");
+		set(e, "color", kind->color);
+		set(e, "style", kind->style);
+		set(e, "arrowhead", kind->head);
+		set(e, "arrowsize", "1.3");
+		set(e, "penwidth", "2.5");
+		/* No label: both ends already name the object. */
+		setf(e, "tooltip", "%s step %ld \xe2\x86\x92 %s step %ld",
+		     t->procs[a->proc].name, a->step, t->procs[b->proc].name,
+		     b->step);
+	}
+}
+
+/* One row of the legend: a sample drawn by the caller, then words. */
+static void
+legend_words(struct draw *d, const char *id, const char *words, double y)
+{
+	text(d, id, words, LK__VIZ_MARGIN + 90, y, 14, 0);
+}
+
+/* Two legend marks at y, from x to x + 60, named by id. */
+static void
+legend_pair(struct draw *d, const char *id, double y, Agnode_t **a,
+            Agnode_t **b)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s:a", id);
+	*a = node(d, name, name, "legend");
+	snprintf(name, sizeof(name), "%s:b", id);
+	*b = node(d, name, name, "legend");
+	set(*a, "style", "filled");
+	set(*b, "style", "filled");
+	set(*a, "fillcolor", INK);
+	set(*b, "fillcolor", INK);
+	set(*a, "width", "0.16");
+	set(*a, "height", "0.16");
+	set(*b, "width", "0.16");
+	set(*b, "height", "0.16");
+	place(d, *a, LK__VIZ_MARGIN + 6, y);
+	place(d, *b, LK__VIZ_MARGIN + 70, y);
+}
+
+/* The legend at the bottom: what arrows, dashes and bold text mean. */
+static void
+legend(struct draw *d)
+{
+	double y = row_y(d, d->l.nrows - 1) + 64;
+	Agnode_t *a, *b;
+	Agedge_t *e;
+	char id[64];
+
+	for (size_t k = 0; k < lk__viz_nedge_kinds; k++) {
+		if (k > 0 && d->kinds[k] == 0)
+			continue; /* only post -> wait is always explained */
+		snprintf(id, sizeof(id), "legend:%s",
+		         lk__viz_edge_kinds[k].name);
+		legend_pair(d, id, y, &a, &b);
+		e = edge(d, a, b, id, "legend");
+		set(e, "dir", "forward");
+		set(e, "color", lk__viz_edge_kinds[k].color);
+		set(e, "style", lk__viz_edge_kinds[k].style);
+		set(e, "arrowhead", lk__viz_edge_kinds[k].head);
+		snprintf(id, sizeof(id), "legend:text:%s",
+		         lk__viz_edge_kinds[k].name);
+		legend_words(d, id, lk__viz_edge_kinds[k].legend, y);
+		y += 30;
+	}
+	legend_pair(d, "legend:blocked", y, &a, &b);
+	set(a, "fillcolor", "white");
+	set(a, "penwidth", "2.5");
+	e = edge(d, a, b, "legend:blocked", "legend");
+	set(e, "style", "dashed");
+	legend_words(d, "legend:text:blocked",
+	             "wait blocks (hollow): dashed until it returns", y);
+	y += 30;
+	a = text(d, "legend:print", "\"A1\"", LK__VIZ_MARGIN, y, 16, 1);
+	set(a, "class", "legend");
+	legend_words(d, "legend:text:print", "print: the text it wrote", y);
+	if (d->folds > 0) {
+		y += 30;
+		a = node(d, "legend:fold", "legend:fold", "legend");
+		fold_mark(a);
+		place(d, a, LK__VIZ_MARGIN + 6, y);
+		legend_words(d, "legend:text:fold",
+		             "steps folded to fit (a window of steps shows "
+		             "them all)",
+		             y);
+	}
+	if (d->l.stuck_row >= 0) {
+		y += 30;
+		legend_pair(d, "legend:stuck", y, &a, &b);
+		set(a, "fillcolor", "white");
+		set(a, "color", RED);
+		set(a, "style", "filled,dashed");
+		set(a, "penwidth", "3");
+		set(b, "shape", "box");
+		set(b, "color", RED);
+		set(b, "fillcolor", RED);
+		set(b, "height", "0.06");
+		set(b, "width", "0.3");
+		e = edge(d, a, b, "legend:stuck", "legend");
+		set(e, "style", "dashed");
+		set(e, "color", RED);
+		legend_words(d, "legend:text:stuck",
+		             strcmp(d->t->verdict, "deadlock") == 0
+		                     ? "red, dashed: stuck in the deadlock"
+		                     : "red, dashed: still blocked at the end",
+		             y);
+	}
+	y += 30;
+	legend_words(d, "legend:text:order",
+	             "events of different processes are ordered only by "
+	             "arrows, not by height",
+	             y);
+}
+
+/* Build the whole graph into d->g. */
+static void
+build(struct draw *d, const struct lk_viz_opts *o)
+{
+	titles(d, o);
+	heads(d);
+	masks(d);
+	events(d);
+	lifelines(d);
+	spans(d);
+	arrows(d);
+	if (d->pinned) {
+		legend(d);
+	} else {
+		Agraph_t *top = agsubg(d->g, (char *)"heads", 1);
+
+		set(top, "rank", "min");
+		for (size_t p = 0; p < d->t->nprocs; p++)
+			if (d->head[p] != NULL && d->t->procs[p].parent < 0)
+				agsubnode(top, d->head[p], 1);
+	}
+}
+
+/* The Graphviz format for path's extension, or NULL. */
+static const char *
+format_of(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		size_t m = strlen(formats[i].ext);
+
+		if (n > m && strcasecmp(path + n - m, formats[i].ext) == 0)
+			return formats[i].format;
+	}
+	return NULL;
+}
+
+/* Whether gvc can render format; else fill err with those it can. */
+static int
+format_ok(GVC_t *gvc, const char *format, const char *path, struct lk_err *err)
+{
+	int n = 0, ok = 0;
+	char **list = gvPluginList(gvc, "device", &n, NULL);
+	char avail[256] = "";
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		int here = 0;
+
+		for (size_t j = 0; j < i; j++)
+			here |= strcmp(formats[j].format, formats[i].format) ==
+			        0;
+		if (here)
+			continue; /* .gv is .dot again */
+		for (int k = 0; k < n && list != NULL; k++)
+			here |= strcmp(list[k], formats[i].format) == 0;
+		if (!here)
+			continue;
+		ok |= format != NULL && strcmp(format, formats[i].format) == 0;
+		snprintf(avail + strlen(avail), sizeof(avail) - strlen(avail),
+		         "%s%s", avail[0] ? ", " : "", formats[i].ext + 1);
+	}
+	for (int k = 0; k < n && list != NULL; k++)
+		free(list[k]);
+	free(list);
+	if (!ok)
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "cannot render %s: formats available here: %s", path,
+		           avail[0] ? avail : "none");
+	return ok;
+}
+
+/* Whether the layout has more events than a diagram can hold. */
+static int
+too_many(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
+         struct lk_err *err)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nev; i++)
+		n += l->row[i] >= 0;
+	if (n <= LK_VIZ_MAX_DRAWN)
+		return 0;
+	lk_err_set(err, LK_EXIT_USAGE,
+	           "%s: %zu events to draw, more than %d: draw a window of "
+	           "steps",
+	           t->path, n, LK_VIZ_MAX_DRAWN);
+	return 1;
+}
+
+/*
+ * The Graphviz context, made once and kept for the life of the process:
+ * Graphviz 2.42's pango plugin remembers the last font name by pointer,
+ * and gvFreeContext frees that name, so the next render in the same
+ * process would read freed memory (AddressSanitizer shows it). Each
+ * render still frees its layout and graph.
+ */
+static GVC_t *
+context(void)
+{
+	static GVC_t *gvc;
+
+	if (gvc == NULL)
+		gvc = gvContextPlugins(builtins, 0);
+	return gvc;
+}
+
+/* Free what a render allocated, Graphviz's parts in the order it needs. */
+static void
+draw_free(struct draw *d, GVC_t *gvc, int laid_out)
+{
+	if (laid_out)
+		gvFreeLayout(gvc, d->g);
+	if (d->g != NULL)
+		agclose(d->g);
+	lk__viz_layout_free(&d->l);
+	free(d->node);
+	free(d->head);
+	free(d->kinds);
+}
+
+/* Report what Graphviz said when step failed; returns -1. */
+static int
+gv_fail(struct lk_err *err, const char *step, const char *path)
+{
+	size_t n = strlen(gv_msg);
+
+	while (n > 0 && (gv_msg[n - 1] == '\n' || gv_msg[n - 1] == ' '))
+		gv_msg[--n] = '\0';
+	lk_err_set(err, LK_EXIT_INTERNAL, "cannot %s %s: graphviz: %s", step,
+	           path, n ? gv_msg : "failed");
+	return -1;
+}
+
+/* Write the n bytes of data to path; 0, or -1 with err filled. */
+static int
+write_file(const char *path, const char *data, size_t n, struct lk_err *err)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || fwrite(data, 1, n, f) != n || fflush(f) != 0) {
+		lk_err_set(err, LK_EXIT_USAGE, "cannot write %s: %s", path,
+		           strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0) {
+		lk_err_set(err, LK_EXIT_USAGE, "cannot write %s: %s", path,
+		           strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Lay out and render d->g with gvc; 0, or -1 with err filled. Rendered
+ * in memory (gvRenderData) and written here: gvRenderFilename reports
+ * a file it cannot open only on stderr, and still returns 0.
+ */
+static int
+layout_render(struct draw *d, GVC_t *gvc, const char *engine,
+              const char *format, const char *path, struct lk_err *err,
+              int *laid_out)
+{
+	char *data = NULL;
+	unsigned len = 0;
+	int rc;
+
+	gv_msg[0] = '\0';
+	if (gvLayout(gvc, d->g, engine) != 0)
+		return gv_fail(err, "lay out", path);
+	*laid_out = 1;
+	gv_msg[0] = '\0';
+	if (gvRenderData(gvc, d->g, format, &data, &len) != 0 || data == NULL) {
+		gvFreeRenderData(data);
+		return gv_fail(err, "render", path);
+	}
+	rc = write_file(path, data, len, err);
+	gvFreeRenderData(data);
+	return rc;
+}
+
+/* Draw t into out_path, the format chosen by its extension. */
+int
+lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
+              const char *out_path, struct lk_err *err)
+{
+	static const struct lk_viz_opts defaults = {0};
+	const char *format = format_of(out_path), *engine;
+	struct draw *d = calloc(1, sizeof(*d));
+	agusererrf prev_f = agseterrf(gv_collect);
+	agerrlevel_t prev_level = agseterr(AGWARN);
+	GVC_t *gvc = NULL;
+	int laid_out = 0, rc = -1;
+
+	o = o ? o : &defaults;
+	engine = o->engine ? o->engine : "nop2";
+	if (d == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (strcmp(engine, "nop2") != 0 && strcmp(engine, "dot") != 0) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "unknown layout engine %s: use nop2 or dot", engine);
+		goto out;
+	}
+	if (o->theme != LK_VIZ_LIGHT) {
+		lk_err_set(err, LK_EXIT_USAGE, "unknown theme %d: only light",
+		           o->theme);
+		goto out;
+	}
+	if (o->to > 0 && o->from > o->to) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "no steps to draw: from %ld is after to %ld",
+		           o->from, o->to);
+		goto out;
+	}
+	if ((gvc = context()) == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "cannot start graphviz");
+		goto out;
+	}
+	if (!format_ok(gvc, format, out_path, err) ||
+	    lk__viz_layout(t, o->from, o->to, &d->l, err) < 0)
+		goto out;
+	if (too_many(t, &d->l, err))
+		goto out;
+	d->t = t;
+	d->pinned = strcmp(engine, "nop2") == 0;
+	d->node = calloc(t->nev + 1, sizeof(*d->node));
+	d->head = calloc(t->nprocs + 1, sizeof(*d->head));
+	d->kinds = calloc(lk__viz_nedge_kinds, sizeof(*d->kinds));
+	d->g = agopen((char *)"lockstep", Agdirected, NULL);
+	if (!d->node || !d->head || !d->kinds || !d->g) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	graph_attrs(d, o, format);
+	build(d, o);
+	rc = layout_render(d, gvc, engine, format, out_path, err, &laid_out);
+out:
+	if (d != NULL) {
+		draw_free(d, gvc, laid_out);
+		free(d);
+	}
+	agseterrf(prev_f);
+	agseterr(prev_level);
+	return rc;
+}

@@ -1,0 +1,209 @@
+/*
+ * viz: a lockstep trace (docs/trace-format.md) as a happens-before
+ * (space-time) diagram: one lifeline per process, time flowing down,
+ * arrows for the happens-before edges between processes. Drawn with
+ * Graphviz (libcgraph + libgvc) as SVG, PNG, PDF or DOT.
+ *
+ * viz knows the trace format and nothing about the controller. Library
+ * code: it never prints and never exits; errors come back as -1 with a
+ * struct lk_err that names the file and line.
+ */
+#ifndef LOCKSTEP_VIZ_H
+#define LOCKSTEP_VIZ_H
+
+#include <stddef.h>
+
+#include "lockstep/lockstep.h"
+
+/* Limits of what lk_viz_read accepts. */
+#define LK_VIZ_MAX_LINE   (1024 * 1024) /* bytes in one line */
+#define LK_VIZ_MAX_EVENTS 1000000       /* events in one trace */
+#define LK_VIZ_MAX_DRAWN  20000         /* events in one diagram */
+
+/* A trace read into memory; see the internal section below. */
+struct lk_viz_trace;
+
+/* The look of the diagram; light is the only one for now. */
+enum lk_viz_theme { LK_VIZ_LIGHT = 0 };
+
+/*
+ * Options of lk_viz_render; all-zero (or NULL) gives the defaults.
+ * title: replaces the scenario name at the top when not NULL.
+ * dpi: resolution of PNG output, 150 when 0.
+ * engine: "nop2" (default: pinned positions, compressed logical time) or
+ *   "dot" (Graphviz places everything; no legend).
+ * from, to: draw only the steps from..to (inclusive); to <= 0 means to
+ *   the end of the trace.
+ */
+struct lk_viz_opts {
+	const char *title;
+	unsigned dpi;
+	const char *engine;
+	int theme;
+	long from, to;
+};
+
+/* Read the trace at path into *out; 0, or -1 with err filled. */
+int lk_viz_read(const char *path, struct lk_viz_trace **out,
+                struct lk_err *err);
+
+/* Free a trace from lk_viz_read; NULL is allowed. */
+void lk_viz_free(struct lk_viz_trace *t);
+
+/*
+ * Draw t into out_path, the format chosen by its extension (.svg, .png,
+ * .pdf, .dot or .gv); 0, or -1 with err filled.
+ */
+int lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
+                  const char *out_path, struct lk_err *err);
+
+/* Number of cross-process happens-before edges in the whole trace. */
+size_t lk_viz_edges(const struct lk_viz_trace *t);
+
+/*
+ * Internal to viz/: shared by trace_read.c, layout.c and render.c.
+ * Everything below may change without notice.
+ */
+
+/* Operations viz knows how to draw; the rest are LK__VIZ_OTHER. */
+enum lk__viz_op {
+	LK__VIZ_OTHER,
+	LK__VIZ_SEM_OPEN,
+	LK__VIZ_SEM_CLOSE,
+	LK__VIZ_SEM_UNLINK,
+	LK__VIZ_SEM_INIT,
+	LK__VIZ_SEM_DESTROY,
+	LK__VIZ_SEM_WAIT,
+	LK__VIZ_SEM_TRYWAIT,
+	LK__VIZ_SEM_TIMEDWAIT,
+	LK__VIZ_SEM_POST,
+	LK__VIZ_SEM_GETVALUE,
+	LK__VIZ_WRITE,
+	LK__VIZ_SLEEP,
+	LK__VIZ_FORK,
+	LK__VIZ_START,
+	LK__VIZ_EXIT,
+	LK__VIZ_EXEC,
+	LK__VIZ_WAIT
+};
+
+/* One entry of a vector clock: process index and its counter. */
+struct lk__viz_tick {
+	unsigned proc;
+	unsigned long n;
+};
+
+/* One event line of the trace. */
+struct lk__viz_event {
+	long step;
+	unsigned proc;     /* index in procs */
+	int op;            /* enum lk__viz_op */
+	unsigned opname;   /* index in ops: the operation as written */
+	int obj;           /* index in objs, -1 for null */
+	long ret;          /* return value */
+	int err;           /* errno */
+	int blocked;       /* the call would have blocked */
+	int print;         /* a write made by a <print> */
+	long long vt;      /* virtual time, ns */
+	long long arg;     /* args: ns, status or value */
+	int has_arg;       /* arg was present */
+	int peer;          /* fork: args.child, start: args.parent, or -1 */
+	char *data;        /* write: args.data, or NULL */
+	unsigned long own; /* vc[proc]: this event's own counter */
+	struct lk__viz_tick *vc; /* sorted by proc */
+	unsigned nvc;
+};
+
+/* A process of the header. */
+struct lk__viz_proc {
+	char *name;
+	int parent;   /* index, or -1 */
+	int blocked;  /* object it was stuck on at the end, or -1 */
+	int in_cycle; /* part of the deadlock's wait-for cycle */
+};
+
+/* A happens-before edge between events of two processes. */
+struct lk__viz_edge {
+	size_t from, to; /* event indexes */
+	unsigned kind;   /* index in lk__viz_edge_kinds */
+};
+
+/* How one kind of edge is found and drawn (layout.c holds the table). */
+struct lk__viz_edge_kind {
+	const char *name;   /* class in the SVG: "post-wait" */
+	const char *color;  /* Paul Tol bright */
+	const char *style;  /* Graphviz edge style */
+	const char *head;   /* arrowhead: the cue besides colour */
+	const char *legend; /* text in the legend */
+};
+
+struct lk_viz_trace {
+	char *path, *scenario, *strategy, *verdict; /* verdict "?" if none */
+	long long seed;
+	int culprit; /* process index, or -1 */
+	struct lk__viz_proc *procs;
+	size_t nprocs;
+	char **objs; /* header objects, then names first seen in events */
+	size_t nobjs;
+	char **ops; /* operation names in order of first use */
+	size_t nops;
+	int *cycle; /* process indexes, first repeated at the end */
+	size_t ncycle;
+	struct lk__viz_event *ev;
+	size_t nev;
+	struct lk__viz_edge *edges; /* sorted by target event */
+	size_t nedges;
+};
+
+/* Where the events go; coordinates in points, y growing downwards. */
+struct lk__viz_layout {
+	long from, to;     /* the step window drawn */
+	size_t nev;        /* events of the trace */
+	int whole;         /* the window holds the whole trace */
+	int *row;          /* per event: its row, or -1 when not drawn */
+	char **label;      /* per drawn event: the text beside its mark */
+	int *side;         /* per drawn event: label -1 below, 0 level, 1 up */
+	int *head_ev;      /* per process: event drawn as its box, or -1 */
+	int *first, *last; /* per process: first/last drawn event, or -1 */
+	int *head_row;     /* per process: row of its box, -1 if not drawn */
+	double *x;         /* per process: x of its lifeline */
+	double *labelw;    /* per drawn event: estimated label width */
+	int *fold;         /* per event: steps folded into it, -1 folded */
+	double *headw;     /* per process: width of its box */
+	int nrows;         /* rows 0..nrows-1; row 0 holds the boxes */
+	int stuck_row;     /* row of the "stuck" ends, or -1 */
+	double width;      /* right edge of the lifelines and labels */
+};
+
+/* The kinds of happens-before edges, in the order they are looked for. */
+extern const struct lk__viz_edge_kind lk__viz_edge_kinds[];
+extern const size_t lk__viz_nedge_kinds;
+
+/* layout.c: find t's happens-before edges; 0, or -1 out of memory. */
+int lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err);
+
+/* layout.c: event e happens before f by the vector clock rule. */
+int lk__viz_hb(const struct lk__viz_event *e, const struct lk__viz_event *f);
+
+/* layout.c: place the steps from..to of t; 0, or -1 with err filled. */
+int lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
+                   struct lk__viz_layout *l, struct lk_err *err);
+
+/* layout.c: free what lk__viz_layout allocated. */
+void lk__viz_layout_free(struct lk__viz_layout *l);
+
+/* layout.c: width in points of text in a font of size pt, estimated. */
+double lk__viz_text_width(const char *text, double pt, int bold);
+
+/* layout.c: the layout's constants, in points. */
+#define LK__VIZ_ROW       38.0 /* between two rows */
+#define LK__VIZ_FONT      16.0 /* event labels */
+#define LK__VIZ_HEADFONT  18.0 /* process names */
+#define LK__VIZ_MARK      12.0 /* diameter of an event's mark */
+#define LK__VIZ_LABELGAP  13.0 /* from a mark's centre to its label */
+#define LK__VIZ_LIFT      9.0  /* label above or below its mark */
+#define LK__VIZ_MARGIN    24.0 /* around the lifelines */
+#define LK__VIZ_FOLD_ROWS 30   /* fold local runs above this many rows */
+#define LK__VIZ_FOLD_RUN  6    /* the shortest run of local steps folded */
+
+#endif
