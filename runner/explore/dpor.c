@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "explore/explore.h"
+#include "trace/trace.h"
 
 /* Is a step a read (1), a write (2) or neither (0) of its object? */
 int
@@ -75,15 +76,6 @@ struct object_state {
 	struct access write;
 	struct access reads[LK_MAX_PROCS]; /* latest read per process */
 };
-
-/* dst = max(dst, src) over n counters. */
-static void
-join(uint32_t *dst, const uint32_t *src, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (src[i] > dst[i])
-			dst[i] = src[i];
-}
 
 /* Does access a happen before a process whose clock is pre? */
 static int
@@ -158,10 +150,11 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		if (p >= n)
 			continue;
 		if (s->op == LK_OP_START)
-			join(v, &born[(size_t)p * n], n);
+			lk_vc_join(v, &born[(size_t)p * n], n);
 		memcpy(pre, v, n * sizeof(*pre));
 		if (ob != NULL && waited[p] == s->obj && !s->blocked)
-			join(pre, ob->write.step >= 0 ? ob->write.vc : pre, n);
+			lk_vc_join(pre,
+			           ob->write.step >= 0 ? ob->write.vc : pre, n);
 		if (ob != NULL) {
 			struct access *w = &ob->write;
 
@@ -184,10 +177,10 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		v[p]++;
 		if (ob != NULL) {
 			if (ob->write.step >= 0)
-				join(v, ob->write.vc, n);
+				lk_vc_join(v, ob->write.vc, n);
 			for (size_t q = 0; kind == 2 && q < n; q++)
 				if (ob->reads[q].step >= 0)
-					join(v, ob->reads[q].vc, n);
+					lk_vc_join(v, ob->reads[q].vc, n);
 		}
 		memcpy(after, v, n * sizeof(*after));
 		used += n;

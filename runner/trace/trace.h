@@ -99,6 +99,9 @@ void lk_trace_free(struct lk_trace *t);
 /* Compute every event's vector clock (vclock.c); 0 or -1 (memory). */
 int lk_trace_vclocks(struct lk_trace *t);
 
+/* dst = max(dst, src), element-wise over n counters. */
+void lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n);
+
 /* True when event a happens before event b (both have clocks). */
 int lk_trace_hb(const struct lk_trace *t, size_t a, size_t b);
 

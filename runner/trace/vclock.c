@@ -10,8 +10,8 @@
 #include "trace/trace.h"
 
 /* dst = max(dst, src), element-wise over n counters. */
-static void
-join(uint32_t *dst, const uint32_t *src, size_t n)
+void
+lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (src[i] > dst[i])
@@ -60,12 +60,12 @@ lk_trace_vclocks(struct lk_trace *t)
 		                      : NULL;
 
 		if (e->op == LK_OP_START)
-			join(v, &born[(size_t)e->proc * n], n);
+			lk_vc_join(v, &born[(size_t)e->proc * n], n);
 		v[e->proc]++;
 		if (kind == 1 && o != NULL)
-			join(v, o, n);
+			lk_vc_join(v, o, n);
 		if (kind == 2 && o != NULL)
-			join(o, v, n);
+			lk_vc_join(o, v, n);
 		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
 			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
 		/* Exit happens before the wait that reaps it. */
@@ -73,7 +73,7 @@ lk_trace_vclocks(struct lk_trace *t)
 			memcpy(&gone[(size_t)e->proc * n], v, n * sizeof(*v));
 		if (e->op == LK_OP_WAIT && !e->blocked && e->ret > 0 &&
 		    (size_t)e->ret < n)
-			join(v, &gone[(size_t)e->ret * n], n);
+			lk_vc_join(v, &gone[(size_t)e->ret * n], n);
 		e->vc = &t->vc_pool[i * n];
 		memcpy(e->vc, v, n * sizeof(*v));
 	}
