@@ -48,13 +48,80 @@ static const struct {
 };
 
 /* Paul Tol's "bright" palette, and the neutral inks. */
-#define BLUE   "#4477AA"
-#define RED    "#EE6677"
-#define GREEN  "#228833"
-#define GREY   "#BBBBBB"
-#define INK    "#222222"
-#define LINE   "#555555"
-#define REDINK "#B2334A" /* RED darkened for text on white */
+/*
+ * The colours of a theme. light and dark use Paul Tol's colour-blind-safe
+ * "bright" palette; print is grey only, so every cue that colour gives is
+ * also given by a shape or a dash (hollow marks, dashed spans and
+ * outlines, arrow heads and styles).
+ */
+struct palette {
+	const char *blue, *red, *green, *grey, *ink, *line, *redink;
+	const char *paper, *box, *redbox, *faint;
+	const char *labelbg; /* behind labels: the paper, nearly opaque */
+	const char *kind[3]; /* the edge kinds, as in lk__viz_edge_kinds */
+};
+
+static const struct palette palettes[] = {
+        [LK_VIZ_LIGHT] =
+                {
+                        .blue = "#4477AA",
+                        .red = "#EE6677",
+                        .green = "#228833",
+                        .grey = "#BBBBBB",
+                        .ink = "#222222",
+                        .line = "#555555",
+                        .redink = "#B2334A",
+                        .paper = "white",
+                        .box = "#EEF2F7",
+                        .redbox = "#FCE4E8",
+                        .faint = "#444444",
+                        .labelbg = "#FFFFFFD8",
+                        .kind = {"#4477AA", "#228833", "#AA3377"},
+                },
+        [LK_VIZ_DARK] =
+                {
+                        .blue = "#66CCEE",
+                        .red = "#EE6677",
+                        .green = "#44BB66",
+                        .grey = "#777777",
+                        .ink = "#EEEEEE",
+                        .line = "#AAAAAA",
+                        .redink = "#FF8899",
+                        .paper = "#1E1E1E",
+                        .box = "#2E3440",
+                        .redbox = "#4A2A30",
+                        .faint = "#BBBBBB",
+                        .labelbg = "#1E1E1ED8",
+                        .kind = {"#66CCEE", "#44BB66", "#CC77AA"},
+                },
+        [LK_VIZ_PRINT] =
+                {
+                        .blue = "#333333",
+                        .red = "#000000",
+                        .green = "#333333",
+                        .grey = "#AAAAAA",
+                        .ink = "#000000",
+                        .line = "#444444",
+                        .redink = "#000000",
+                        .paper = "white",
+                        .box = "#F0F0F0",
+                        .redbox = "#DDDDDD",
+                        .faint = "#444444",
+                        .labelbg = "#FFFFFFD8",
+                        .kind = {"#000000", "#555555", "#333333"},
+                },
+};
+
+/* The palette of the diagram being drawn (one at a time). */
+static const struct palette *pal = &palettes[LK_VIZ_LIGHT];
+
+#define BLUE   (pal->blue)
+#define RED    (pal->red)
+#define GREEN  (pal->green)
+#define GREY   (pal->grey)
+#define INK    (pal->ink)
+#define LINE   (pal->line)
+#define REDINK (pal->redink) /* red darkened for text on the paper */
 
 #define FONT     "Helvetica"
 #define BOLDFONT "Helvetica-Bold"
@@ -202,7 +269,7 @@ title_line(struct draw *d, const char *id, const char *s, double x, double y,
 static void
 graph_attrs(struct draw *d, const struct lk_viz_opts *o, const char *fmt)
 {
-	agattr(d->g, AGRAPH, "bgcolor", "white");
+	agattr(d->g, AGRAPH, "bgcolor", (char *)pal->paper);
 	agattr(d->g, AGRAPH, "pad", "0.3");
 	agattr(d->g, AGRAPH, "splines", d->pinned ? "line" : "true");
 	agattr(d->g, AGRAPH, "outputorder", "edgesfirst");
@@ -213,17 +280,25 @@ graph_attrs(struct draw *d, const struct lk_viz_opts *o, const char *fmt)
 		snprintf(dpi, sizeof(dpi), "%u", o->dpi ? o->dpi : 150);
 		agattr(d->g, AGRAPH, "dpi", dpi);
 	}
+	if (o->size != NULL) {
+		/* Fit the drawing to the page, e.g. "16,9" for a slide. */
+		char size[64];
+
+		snprintf(size, sizeof(size), "%s!", o->size);
+		agattr(d->g, AGRAPH, "size", size);
+		agattr(d->g, AGRAPH, "ratio", "compress");
+	}
 	agattr(d->g, AGNODE, "shape", "circle");
 	agattr(d->g, AGNODE, "label", "");
 	agattr(d->g, AGNODE, "fixedsize", "true");
 	agattr(d->g, AGNODE, "margin", "0");
 	agattr(d->g, AGNODE, "fontname", FONT);
 	agattr(d->g, AGNODE, "fontsize", "16");
-	agattr(d->g, AGNODE, "fontcolor", INK);
-	agattr(d->g, AGNODE, "color", INK);
+	agattr(d->g, AGNODE, "fontcolor", (char *)INK);
+	agattr(d->g, AGNODE, "color", (char *)INK);
 	agattr(d->g, AGNODE, "penwidth", "1");
 	agattr(d->g, AGNODE, "style", "");
-	agattr(d->g, AGEDGE, "color", LINE);
+	agattr(d->g, AGEDGE, "color", (char *)LINE);
 	agattr(d->g, AGEDGE, "penwidth", "2.5");
 	agattr(d->g, AGEDGE, "dir", "none");
 	agattr(d->g, AGEDGE, "style", "solid");
@@ -340,7 +415,7 @@ heads(struct draw *d)
 		set(n, "height", "0.47");
 		set(n, "style",
 		    deadlocked ? "rounded,filled,dashed" : "rounded,filled");
-		set(n, "fillcolor", deadlocked ? "#FCE4E8" : "#EEF2F7");
+		set(n, "fillcolor", deadlocked ? pal->redbox : pal->box);
 		set(n, "color", deadlocked ? RED : LINE);
 		set(n, "penwidth", deadlocked ? "4" : "2");
 		if (t->procs[p].parent >= 0)
@@ -370,8 +445,8 @@ static void
 fold_mark(Agnode_t *n)
 {
 	set(n, "shape", "box");
-	set(n, "color", "white");
-	set(n, "fillcolor", "white");
+	set(n, "color", pal->paper);
+	set(n, "fillcolor", pal->paper);
 	set(n, "label", "\xe2\x8b\xae");
 	set(n, "fontname", BOLDFONT);
 	set(n, "fontsize", "22");
@@ -397,12 +472,12 @@ mark_style(struct draw *d, Agnode_t *n, size_t i)
 	}
 	if (stuck(d, i)) {
 		set(n, "style", "filled,dashed");
-		set(n, "fillcolor", "white");
+		set(n, "fillcolor", pal->paper);
 		set(n, "color", RED);
 		set(n, "penwidth", "3.5");
 		size = 18;
 	} else if (e->blocked) {
-		set(n, "fillcolor", "white");
+		set(n, "fillcolor", pal->paper);
 		set(n, "penwidth", "2.5");
 		size = 14;
 	} else if (e->op == LK__VIZ_EXIT) {
@@ -454,10 +529,10 @@ events(struct draw *d)
 		         e->print);
 		set(n, "class", "label");
 		set(n, "style", "filled");
-		set(n, "fillcolor", "#FFFFFFD8");
+		set(n, "fillcolor", pal->labelbg);
 		if (e->op == LK__VIZ_OTHER || e->op == LK__VIZ_SLEEP ||
 		    d->l.fold[i] > 0)
-			set(n, "fontcolor", "#444444");
+			set(n, "fontcolor", pal->faint);
 	}
 }
 
@@ -489,7 +564,7 @@ mask(struct draw *d, size_t a, int rb)
 	         anchor(d, id2, x, row_y(d, rb)), id, "mask");
 	snprintf(id, sizeof(id), "mask:%ld", e->step);
 	set(m, "id", id);
-	set(m, "color", "white");
+	set(m, "color", pal->paper);
 	set(m, "penwidth", "7");
 }
 
@@ -664,7 +739,7 @@ arrows(struct draw *d)
 		snprintf(cls, sizeof(cls), "hb %s", kind->name);
 		e = edge(d, d->node[h->from], d->node[h->to], id, cls);
 		set(e, "dir", "forward");
-		set(e, "color", kind->color);
+		set(e, "color", pal->kind[h->kind < 3 ? h->kind : 0]);
 		set(e, "style", kind->style);
 		set(e, "arrowhead", kind->head);
 		set(e, "arrowsize", "1.3");
@@ -723,7 +798,7 @@ legend(struct draw *d)
 		legend_pair(d, id, y, &a, &b);
 		e = edge(d, a, b, id, "legend");
 		set(e, "dir", "forward");
-		set(e, "color", lk__viz_edge_kinds[k].color);
+		set(e, "color", pal->kind[k < 3 ? k : 0]);
 		set(e, "style", lk__viz_edge_kinds[k].style);
 		set(e, "arrowhead", lk__viz_edge_kinds[k].head);
 		snprintf(id, sizeof(id), "legend:text:%s",
@@ -732,7 +807,7 @@ legend(struct draw *d)
 		y += 30;
 	}
 	legend_pair(d, "legend:blocked", y, &a, &b);
-	set(a, "fillcolor", "white");
+	set(a, "fillcolor", pal->paper);
 	set(a, "penwidth", "2.5");
 	e = edge(d, a, b, "legend:blocked", "legend");
 	set(e, "style", "dashed");
@@ -755,7 +830,7 @@ legend(struct draw *d)
 	if (d->l.stuck_row >= 0) {
 		y += 30;
 		legend_pair(d, "legend:stuck", y, &a, &b);
-		set(a, "fillcolor", "white");
+		set(a, "fillcolor", pal->paper);
 		set(a, "color", RED);
 		set(a, "style", "filled,dashed");
 		set(a, "penwidth", "3");
@@ -769,8 +844,8 @@ legend(struct draw *d)
 		set(e, "color", RED);
 		legend_words(d, "legend:text:stuck",
 		             strcmp(d->t->verdict, "deadlock") == 0
-		                     ? "red, dashed: stuck in the deadlock"
-		                     : "red, dashed: still blocked at the end",
+		                     ? "dashed (red): stuck in the deadlock"
+		                     : "dashed (red): still blocked at the end",
 		             y);
 	}
 	y += 30;
@@ -987,11 +1062,14 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		           "unknown layout engine %s: use nop2 or dot", engine);
 		goto out;
 	}
-	if (o->theme != LK_VIZ_LIGHT) {
-		lk_err_set(err, LK_EXIT_USAGE, "unknown theme %d: only light",
+	if (o->theme < 0 ||
+	    (size_t)o->theme >= sizeof(palettes) / sizeof(palettes[0])) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "unknown theme %d: use light, dark or print",
 		           o->theme);
 		goto out;
 	}
+	pal = &palettes[o->theme];
 	if (o->to > 0 && o->from > o->to) {
 		lk_err_set(err, LK_EXIT_USAGE,
 		           "no steps to draw: from %ld is after to %ld",

@@ -629,6 +629,13 @@ lk_viz_free(struct lk_viz_trace *t)
 	free(t);
 }
 
+/* The last step of the trace, -1 when it has no events. */
+long
+lk_viz_last_step(const struct lk_viz_trace *t)
+{
+	return t->nev > 0 ? t->ev[t->nev - 1].step : -1;
+}
+
 /* Number of cross-process happens-before edges in the whole trace. */
 size_t
 lk_viz_edges(const struct lk_viz_trace *t)

@@ -23,8 +23,9 @@
 /* A trace read into memory; see the internal section below. */
 struct lk_viz_trace;
 
-/* The look of the diagram; light is the only one for now. */
-enum lk_viz_theme { LK_VIZ_LIGHT = 0 };
+/* The look of the diagram: light (default), dark (for dark slides),
+ * print (grey only: shapes and dashes carry every distinction). */
+enum lk_viz_theme { LK_VIZ_LIGHT = 0, LK_VIZ_DARK, LK_VIZ_PRINT };
 
 /*
  * Options of lk_viz_render; all-zero (or NULL) gives the defaults.
@@ -41,6 +42,7 @@ struct lk_viz_opts {
 	const char *engine;
 	int theme;
 	long from, to;
+	const char *size; /* "W,H" in inches to fit into (16,9), or NULL */
 };
 
 /* Read the trace at path into *out; 0, or -1 with err filled. */
@@ -56,6 +58,9 @@ void lk_viz_free(struct lk_viz_trace *t);
  */
 int lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
                   const char *out_path, struct lk_err *err);
+
+/* The last step of the trace, -1 when it has no events. */
+long lk_viz_last_step(const struct lk_viz_trace *t);
 
 /* Number of cross-process happens-before edges in the whole trace. */
 size_t lk_viz_edges(const struct lk_viz_trace *t);

@@ -1,5 +1,7 @@
 /* `lockstep render`, and the diagrams of `run --diagram`: a trace drawn
  * as a happens-before diagram by viz/. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -27,6 +29,13 @@ static const char usage_render[] =
         "  --from N, --to M     draw only steps N..M (a long trace)\n"
         "  --engine NAME        nop2 (default: lockstep's own layout,\n"
         "                       stable from run to run) or dot\n"
+        "  --theme NAME         light (default), dark, or print (grey\n"
+        "                       only: shapes and dashes carry every cue)\n"
+        "  --size W,H           fit into W by H inches, e.g. 16,9 for a\n"
+        "                       slide\n"
+        "  --frames DIR         instead of -o: one SVG per step, each the\n"
+        "                       diagram up to that step\n"
+        "                       (DIR/frame-0001.svg, ...), for slides\n"
         "\n"
         "exit status: 0 drawn; 2 a bad trace or option; 70 Graphviz "
         "failed.\n";
@@ -72,11 +81,50 @@ lk_cli_draw_trace(const struct lk_trace *t, const char *out)
 	return rc;
 }
 
+/* --frames DIR: the diagram up to each step, one SVG each. */
+static int
+draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
+{
+	struct lk_viz_trace *vt;
+	struct lk_err err;
+	char out[4096];
+	long last, n = 0;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return lk_cli_fail(LK_EXIT_USAGE, "cannot create %s: %s", dir,
+		                   strerror(errno));
+	if (lk_viz_read(path, &vt, &err) != 0)
+		return lk_cli_fail(err.status, "%s", err.msg);
+	last = lk_viz_last_step(vt);
+	for (long k = o->from; k <= (o->to > 0 ? o->to : last); k++) {
+		struct lk_viz_opts f = *o;
+
+		f.to = k;
+		snprintf(out, sizeof(out), "%s/frame-%04ld.svg", dir, ++n);
+		if (lk_viz_render(vt, &f, out, &err) != 0) {
+			lk_viz_free(vt);
+			return lk_cli_fail(err.status, "%s", err.msg);
+		}
+	}
+	lk_viz_free(vt);
+	printf("%ld frames in %s\n", n, dir);
+	return 0;
+}
+
 /* `lockstep render TRACE -o OUT [options]` */
 int
 lk_cmd_render(int argc, char **argv)
 {
-	enum { O_TITLE = 256, O_DPI, O_FROM, O_TO, O_ENGINE };
+	enum {
+		O_TITLE = 256,
+		O_DPI,
+		O_FROM,
+		O_TO,
+		O_ENGINE,
+		O_THEME,
+		O_SIZE,
+		O_FRAMES
+	};
 	static const struct option longopts[] = {
 	        {"output", required_argument, NULL, 'o'},
 	        {"title", required_argument, NULL, O_TITLE},
@@ -84,11 +132,16 @@ lk_cmd_render(int argc, char **argv)
 	        {"from", required_argument, NULL, O_FROM},
 	        {"to", required_argument, NULL, O_TO},
 	        {"engine", required_argument, NULL, O_ENGINE},
+	        {"theme", required_argument, NULL, O_THEME},
+	        {"size", required_argument, NULL, O_SIZE},
+	        {"frames", required_argument, NULL, O_FRAMES},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct lk_viz_opts o = {0};
-	const char *out = NULL;
+	const char *out = NULL, *frames = NULL;
+	double w, h;
+	char extra;
 	uint64_t v;
 	int c;
 
@@ -131,6 +184,33 @@ lk_cmd_render(int argc, char **argv)
 				        optarg);
 			o.engine = optarg;
 			break;
+		case O_THEME:
+			if (strcmp(optarg, "light") == 0)
+				o.theme = LK_VIZ_LIGHT;
+			else if (strcmp(optarg, "dark") == 0)
+				o.theme = LK_VIZ_DARK;
+			else if (strcmp(optarg, "print") == 0)
+				o.theme = LK_VIZ_PRINT;
+			else
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "render: --theme '%s': expected "
+				        "light, dark or print",
+				        optarg);
+			break;
+		case O_SIZE:
+			if (sscanf(optarg, "%lf,%lf%c", &w, &h, &extra) != 2 ||
+			    w < 1 || h < 1 || w > 200 || h > 200)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "render: --size '%s': expected "
+				        "W,H in inches, such as 16,9",
+				        optarg);
+			o.size = optarg;
+			break;
+		case O_FRAMES:
+			frames = optarg;
+			break;
 		case 'h':
 			fputs(usage_render, stdout);
 			return 0;
@@ -138,13 +218,16 @@ lk_cmd_render(int argc, char **argv)
 			return lk_cli_bad_option("render", c, argv);
 		}
 	}
-	if (optind != argc - 1 || out == NULL)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "render: expected a trace and -o OUT; see "
-		                   "'lockstep render --help'");
+	if (optind != argc - 1 || (out == NULL) == (frames == NULL))
+		return lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "render: expected a trace and -o OUT or "
+		        "--frames DIR; see 'lockstep render --help'");
 	if (o.to > 0 && o.from > o.to)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "render: --from %ld is after --to %ld",
 		                   o.from, o.to);
+	if (frames != NULL)
+		return draw_frames(argv[optind], frames, &o);
 	return lk_cli_draw(argv[optind], out, &o);
 }

@@ -688,6 +688,81 @@ test_viz_options(void **state)
 }
 
 /* Run the tests. */
+/* Themes: dark paints a dark paper, print uses no colour at all (the
+ * Tol colours are gone), and each gives different bytes. */
+static void
+test_viz_themes(void **state)
+{
+	struct lk_viz_trace *t;
+	struct lk_viz_opts o = {0};
+	const char *p;
+	char *light, *dark, *print;
+	size_t a, b, c;
+
+	(void)state;
+	t = must_read(traces[0].path);
+	light = slurp(must_render(t, &o, "theme-light", "svg"), &a);
+	o.theme = LK_VIZ_DARK;
+	dark = slurp(must_render(t, &o, "theme-dark", "svg"), &b);
+	o.theme = LK_VIZ_PRINT;
+	print = slurp(must_render(t, &o, "theme-print", "svg"), &c);
+	assert_non_null(strcasestr(light, "#4477aa"));
+	assert_non_null(strcasestr(dark, "#1e1e1e"));
+	assert_null(strcasestr(print, "#4477aa"));
+	assert_null(strcasestr(print, "#ee6677"));
+	assert_null(strcasestr(print, "#228833"));
+	assert_true(a != b || memcmp(light, dark, a) != 0);
+	o.theme = 7;
+	{
+		struct lk_err err = {0};
+
+		assert_int_equal(lk_viz_render(t, &o, "/tmp/x.svg", &err), -1);
+		assert_non_null(strstr(err.msg, "light, dark or print"));
+	}
+	o.theme = LK_VIZ_LIGHT;
+	o.size = "16,9";
+	p = must_render(t, &o, "slide", "svg");
+	assert_non_null(p);
+	free(light);
+	free(dark);
+	free(print);
+	lk_viz_free(t);
+}
+
+/* render --frames: one SVG per step, each a valid diagram. */
+static void
+test_viz_frames(void **state)
+{
+	char out[1200], frame[1300];
+	char *argv[] = {LK_BUILD_DIR "/lockstep",
+	                "render",
+	                traces[0].path,
+	                "--frames",
+	                out,
+	                NULL};
+	size_t n = 0;
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/frames", dir);
+	assert_int_equal(run(argv), 0);
+	for (;;) {
+		snprintf(frame, sizeof(frame), "%s/frame-%04zu.svg", out,
+		         n + 1);
+		if (access(frame, R_OK) != 0)
+			break;
+		n++;
+	}
+	{
+		struct lk_viz_trace *t = must_read(traces[0].path);
+
+		assert_int_equal(n, lk_viz_last_step(t) + 1);
+		lk_viz_free(t);
+	}
+	assert_true(n >= 5);
+	snprintf(frame, sizeof(frame), "%s/frame-0001.svg", out);
+	assert_true(svg_read(frame).lifelines >= 1);
+}
+
 int
 main(void)
 {
@@ -701,6 +776,8 @@ main(void)
 	        cmocka_unit_test(test_viz_unknown_ops_and_fork),
 	        cmocka_unit_test(test_viz_unknown_format),
 	        cmocka_unit_test(test_viz_options),
+	        cmocka_unit_test(test_viz_themes),
+	        cmocka_unit_test(test_viz_frames),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
