@@ -18,9 +18,14 @@ static const char usage_main[] =
         "commands:\n"
         "  run SCENARIO.xml [options]   run a scenario once, print the\n"
         "                               interleaving and the verdict\n"
+        "  run [options] -- PROGRAM     run an unmodified program the same\n"
+        "                               way, its forks and execs followed\n"
+        "  replay SCHEDULE [options]    run exactly the interleaving a\n"
+        "                               schedule file records\n"
         "  explore SCENARIO.xml [opts]  many runs: every outcome, deadlock\n"
         "                               and failure, counted\n"
         "  render TRACE -o OUT.svg      draw a trace: svg, png, pdf, dot\n"
+        "  export TRACE --perfetto F    for ui.perfetto.dev; --shiviz F\n"
         "  merge SUMMARY.json...        join explore --json --shard results\n"
         "  check SCENARIO.xml...        validate scenarios, run nothing\n"
         "  help [COMMAND]               show help for a command\n"
@@ -63,6 +68,8 @@ main(int argc, char **argv)
 			return lk_cmd_replay(2, help);
 		if (strcmp(what, "render") == 0)
 			return lk_cmd_render(2, help);
+		if (strcmp(what, "export") == 0)
+			return lk_cmd_export(2, help);
 		if (strcmp(what, "merge") == 0)
 			return lk_cmd_merge(2, help);
 		if (strcmp(what, "explore") == 0)
@@ -85,6 +92,8 @@ main(int argc, char **argv)
 		return lk_cmd_merge(argc - 1, argv + 1);
 	if (strcmp(cmd, "render") == 0)
 		return lk_cmd_render(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return lk_cmd_export(argc - 1, argv + 1);
 	if (strcmp(cmd, "explore") == 0)
 		return lk_cmd_explore(argc - 1, argv + 1);
 	if (strcmp(cmd, "replay") == 0)

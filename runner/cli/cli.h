@@ -43,6 +43,7 @@ int lk_cmd_check(int argc, char **argv);
 int lk_cmd_explore(int argc, char **argv);
 int lk_cmd_merge(int argc, char **argv);
 int lk_cmd_render(int argc, char **argv);
+int lk_cmd_export(int argc, char **argv);
 
 struct lk_viz_opts;
 

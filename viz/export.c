@@ -1,0 +1,619 @@
+/*
+ * A trace in other viewers' formats (docs/exports.md): Chrome trace-event
+ * JSON for Perfetto and chrome://tracing, and a ShiViz log. Both are made
+ * from what lk_viz_read found, its happens-before edges included, so they
+ * show the same relation as the diagrams.
+ *
+ * Perfetto needs a time axis, and a trace's virtual time is 0 for every
+ * event of a run without sleeps. So the axis is synthetic: an event sits
+ * at step * 10 us + vt / 1000 us (export.h), its slice lasts 8 us, and the
+ * order of the slices is the order of the steps, in every process and
+ * across them. A sleep's slice reaches back over the time slept, and a
+ * wait that blocked gets a "blocked on X" slice from the attempt to the
+ * retry that returned (or to the end of the axis, 100 us after the last
+ * event, when it never returned: a deadlock).
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export.h"
+
+/* How every JSON value is written: one line each, keys in our order. */
+#define DUMP_FLAGS                                                             \
+	(JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+/* From the last event to the end of the time axis: 10 steps. */
+#define TAIL_NS (10 * LK_EXPORT_STEP_NS)
+
+/* Room for one label: names and texts are cut well before this. */
+#define LABEL_MAX 512
+
+/* An output file being written. */
+struct out {
+	const char *path;
+	FILE *f;
+	size_t n;  /* elements of the traceEvents array so far */
+	int nomem; /* making a JSON value failed */
+	struct lk_err *err;
+};
+
+/* Where the events go on the synthetic time axis, in ns. */
+struct timeline {
+	long long *at;    /* per event: its point in time */
+	long long *start; /* per event: where its slice starts */
+	long *next;       /* per event: the next event of its process, or -1 */
+	long long end;    /* just after the last event */
+};
+
+/* Append printf-style text (ASCII) to buf, which holds size bytes. */
+static void __attribute__((format(printf, 3, 4)))
+append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Append the len bytes of text (UTF-8) to buf as one line that any viewer
+ * can show: newlines and tabs as \n and \t, other control characters and
+ * the Unicode line separators as '?', cut after max characters with an
+ * ellipsis. Characters are never split, so the result stays UTF-8.
+ */
+static void
+put_text(char *buf, size_t size, const char *text, size_t len, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	const unsigned char *end = s + len;
+	size_t n = strlen(buf), chars = 0;
+
+	for (; s < end && *s != '\0'; s++) {
+		if ((*s & 0xc0) != 0x80) {
+			/* A new character: room for it and an ellipsis? */
+			if (n + 8 >= size)
+				break;
+			if (chars++ == max) {
+				memcpy(buf + n, "\xe2\x80\xa6", 3);
+				n += 3;
+				break;
+			}
+		}
+		if (*s == '\n' || *s == '\t' || *s == '\r') {
+			buf[n++] = '\\';
+			buf[n++] = *s == '\n' ? 'n' : *s == '\t' ? 't' : 'r';
+		} else if (*s < 0x20 || *s == 0x7f) {
+			buf[n++] = '?';
+		} else if (*s == 0xe2 && end - s >= 3 && s[1] == 0x80 &&
+		           (s[2] == 0xa8 || s[2] == 0xa9)) {
+			buf[n++] = '?'; /* U+2028, U+2029 end a line in JS */
+			s += 2;
+		} else {
+			buf[n++] = (char)*s;
+		}
+	}
+	buf[n] = '\0';
+}
+
+/* Append a name (process, object, path) to buf, cut after 32 characters. */
+static void
+put_name(char *buf, size_t size, const char *name)
+{
+	put_text(buf, size, name, strlen(name), 32);
+}
+
+/* Append a duration in ns to buf: 1s, 250ms, 3us, 7ns. */
+static void
+put_ns(char *buf, size_t size, long long ns)
+{
+	static const struct {
+		long long per;
+		const char *unit;
+	} units[] = {
+	        {1000000000, "s"},
+	        {1000000, "ms"},
+	        {1000, "\xc2\xb5s"},
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns != 0 && ns % units[i].per == 0) {
+			append(buf, size, "%lld%s", ns / units[i].per,
+			       units[i].unit);
+			return;
+		}
+	append(buf, size, "%lldns", ns);
+}
+
+/* Append the words of write e: print "text" or write obj "text". */
+static void
+put_write(const struct lk_viz_trace *t, const struct lk__viz_event *e,
+          char *buf, size_t size)
+{
+	size_t len = e->data != NULL ? strlen(e->data) : 0;
+
+	if (e->print) {
+		append(buf, size, "print");
+	} else {
+		append(buf, size, "write ");
+		put_name(buf, size, e->obj >= 0 ? t->objs[e->obj] : "?");
+	}
+	/* A print's newline is lockstep's, not the text's. */
+	if (e->print && len > 0 && e->data[len - 1] == '\n')
+		len--;
+	append(buf, size, " \"");
+	if (e->data != NULL)
+		put_text(buf, size, e->data, len, 32);
+	append(buf, size, "\"");
+}
+
+/* Append how e ended when that is news: blocked, a value, a failure. */
+static void
+put_outcome(const struct lk__viz_event *e, char *buf, size_t size)
+{
+	if (e->blocked)
+		append(buf, size, " (blocks)");
+	else if (e->op == LK__VIZ_SEM_GETVALUE && e->has_arg)
+		append(buf, size, " = %lld", e->arg);
+	else if (e->ret >= 0 || e->op == LK__VIZ_EXIT)
+		return;
+	else if (e->op == LK__VIZ_SEM_TRYWAIT && e->err == EAGAIN)
+		append(buf, size, ": busy");
+	else if (e->err == ETIMEDOUT)
+		append(buf, size, ": timed out");
+	else
+		append(buf, size, ": failed (errno %d)", e->err);
+}
+
+/* Whether semaphore call e reads well without its "sem_": "post x". */
+static int
+short_sem(const struct lk__viz_event *e)
+{
+	return e->op == LK__VIZ_SEM_WAIT || e->op == LK__VIZ_SEM_TRYWAIT ||
+	       e->op == LK__VIZ_SEM_TIMEDWAIT || e->op == LK__VIZ_SEM_POST ||
+	       e->op == LK__VIZ_SEM_GETVALUE;
+}
+
+/* The short label of event e into buf: "post a_arrived", print "A1". */
+static void
+label_of(const struct lk_viz_trace *t, const struct lk__viz_event *e, char *buf,
+         size_t size)
+{
+	const char *op = t->ops[e->opname];
+
+	buf[0] = '\0';
+	switch (e->op) {
+	case LK__VIZ_WRITE:
+		put_write(t, e, buf, size);
+		break;
+	case LK__VIZ_SLEEP:
+		append(buf, size, "sleep ");
+		put_ns(buf, size, e->has_arg ? e->arg : 0);
+		break;
+	case LK__VIZ_EXIT:
+		append(buf, size, "exit");
+		if (e->has_arg)
+			append(buf, size, " %lld", e->arg);
+		break;
+	case LK__VIZ_FORK:
+	case LK__VIZ_WAIT:
+		put_name(buf, size, op);
+		if (e->peer >= 0 && !e->blocked) {
+			append(buf, size, " ");
+			put_name(buf, size, t->procs[e->peer].name);
+		}
+		break;
+	case LK__VIZ_EXEC:
+		append(buf, size, "exec");
+		if (e->data != NULL) {
+			append(buf, size, " ");
+			put_name(buf, size, e->data);
+		}
+		break;
+	default:
+		put_name(buf, size, short_sem(e) ? op + 4 : op);
+		if (e->obj >= 0) {
+			append(buf, size, " ");
+			put_name(buf, size, t->objs[e->obj]);
+		}
+		break;
+	}
+	put_outcome(e, buf, size);
+}
+
+/* Open path for writing into o; 0, or -1 with err filled. */
+static int
+out_open(struct out *o, const char *path, struct lk_err *err)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	o->err = err;
+	if ((o->f = fopen(path, "w")) == NULL) {
+		lk_err_set(err, LK_EXIT_USAGE, "cannot write %s: %s", path,
+		           strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Close o, which went well so far when rc is 0; a file that failed is
+ * removed rather than left half written. Returns 0, or -1 with err set.
+ */
+static int
+out_close(struct out *o, int rc)
+{
+	int failed = ferror(o->f), e = errno;
+
+	if (fclose(o->f) != 0 && !failed) {
+		failed = 1;
+		e = errno;
+	}
+	if (rc == 0 && o->nomem) {
+		lk_err_set(o->err, LK_EXIT_INTERNAL, "%s: out of memory",
+		           o->path);
+		rc = -1;
+	} else if (rc == 0 && failed) {
+		lk_err_set(o->err, LK_EXIT_USAGE, "cannot write %s: %s",
+		           o->path, strerror(e ? e : EIO));
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(o->path);
+	return rc;
+}
+
+/* Write JSON value j (NULL: making it failed) to o, and release it. */
+static void
+dump(struct out *o, json_t *j)
+{
+	if (j == NULL) {
+		o->nomem = 1;
+		return;
+	}
+	if (json_dumpf(j, o->f, DUMP_FLAGS) != 0 && !ferror(o->f))
+		o->nomem = 1;
+	json_decref(j);
+}
+
+/* Write j as the next element of the traceEvents array, one a line. */
+static void
+emit(struct out *o, json_t *j)
+{
+	if (j != NULL && o->n++ > 0)
+		fputs(",\n", o->f);
+	dump(o, j);
+}
+
+/* Microseconds for ns, as Chrome's format wants: an integer if whole. */
+static json_t *
+usec(long long ns)
+{
+	if (ns % 1000 == 0)
+		return json_integer(ns / 1000);
+	return json_real((double)ns / 1000.0);
+}
+
+/* Free what timeline_make allocated. */
+static void
+timeline_free(struct timeline *tl)
+{
+	free(tl->at);
+	free(tl->start);
+	free(tl->next);
+}
+
+/* Place t's events on the synthetic time axis; 0, or -1 out of memory. */
+static int
+timeline_make(const struct lk_viz_trace *t, struct timeline *tl)
+{
+	long *last = malloc((t->nprocs + 1) * sizeof(*last));
+	long long floor;
+	long prev;
+
+	tl->at = malloc((t->nev + 1) * sizeof(*tl->at));
+	tl->start = malloc((t->nev + 1) * sizeof(*tl->start));
+	tl->next = malloc((t->nev + 1) * sizeof(*tl->next));
+	if (last == NULL || !tl->at || !tl->start || !tl->next) {
+		free(last);
+		timeline_free(tl);
+		return -1;
+	}
+	for (size_t p = 0; p < t->nprocs; p++)
+		last[p] = -1;
+	for (size_t i = 0; i < t->nev; i++) {
+		const struct lk__viz_event *e = &t->ev[i];
+		long long at = (long long)e->step * LK_EXPORT_STEP_NS + e->vt;
+
+		/* Virtual time never goes back; a bad trace's might. */
+		if (i > 0 && at < tl->at[i - 1] + LK_EXPORT_STEP_NS)
+			at = tl->at[i - 1] + LK_EXPORT_STEP_NS;
+		tl->at[i] = tl->start[i] = at;
+		tl->next[i] = -1;
+		prev = last[e->proc];
+		if (prev >= 0)
+			tl->next[prev] = (long)i;
+		/* vt is when the sleep ended: the slice covers it all. */
+		if (e->op == LK__VIZ_SLEEP && e->has_arg && e->arg > 0) {
+			floor = prev >= 0 ? tl->at[prev] + LK_EXPORT_SLICE_NS
+			                  : 0;
+			tl->start[i] =
+			        at - e->arg > floor ? at - e->arg : floor;
+		}
+		last[e->proc] = (long)i;
+	}
+	/* Room after the last step for the waits that never returned. */
+	tl->end = t->nev > 0 ? tl->at[t->nev - 1] + TAIL_NS : 0;
+	free(last);
+	return 0;
+}
+
+/* The M events: a named track per process, in the trace's order. */
+static void
+emit_procs(struct out *o, const struct lk_viz_trace *t)
+{
+	for (size_t p = 0; p < t->nprocs; p++) {
+		json_int_t id = (json_int_t)p + 1;
+		const char *name = t->procs[p].name;
+
+		emit(o, json_pack("{s:s,s:s,s:I,s:I,s:{s:s}}", "name",
+		                  "process_name", "ph", "M", "pid", id, "tid",
+		                  id, "args", "name", name));
+		emit(o,
+		     json_pack("{s:s,s:s,s:I,s:I,s:{s:I}}", "name",
+		               "process_sort_index", "ph", "M", "pid", id,
+		               "tid", id, "args", "sort_index", (json_int_t)p));
+		emit(o, json_pack("{s:s,s:s,s:I,s:I,s:{s:s}}", "name",
+		                  "thread_name", "ph", "M", "pid", id, "tid",
+		                  id, "args", "name", name));
+	}
+}
+
+/* The details Perfetto shows for event e: what the trace says of it. */
+static json_t *
+event_args(const struct lk_viz_trace *t, const struct lk__viz_event *e)
+{
+	json_t *vc = json_object();
+
+	for (unsigned k = 0; vc != NULL && k < e->nvc; k++)
+		if (json_object_set_new(vc, t->procs[e->vc[k].proc].name,
+		                        json_integer((json_int_t)e->vc[k].n))) {
+			json_decref(vc);
+			vc = NULL;
+		}
+	return json_pack("{s:I,s:s,s:s?,s:I,s:i,s:b,s:I,s:o,s:s*}", "step",
+	                 (json_int_t)e->step, "op", t->ops[e->opname], "obj",
+	                 e->obj >= 0 ? t->objs[e->obj] : NULL, "ret",
+	                 (json_int_t)e->ret, "errno", e->err, "blocked",
+	                 e->blocked, "vt_ns", (json_int_t)e->vt, "vc", vc,
+	                 "data", e->data);
+}
+
+/* An X event: a slice of process p from start to end (ns). */
+static json_t *
+slice(const char *name, const char *cat, unsigned p, long long start,
+      long long end, json_t *args)
+{
+	json_int_t id = (json_int_t)p + 1;
+
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:o}", "name", name,
+	                 "cat", cat, "ph", "X", "ts", usec(start), "dur",
+	                 usec(end - start), "pid", id, "tid", id, "args", args);
+}
+
+/* The slice of event i, and its "blocked on" slice if it blocked. */
+static void
+emit_event(struct out *o, const struct lk_viz_trace *t,
+           const struct timeline *tl, size_t i)
+{
+	const struct lk__viz_event *e = &t->ev[i];
+	char label[LABEL_MAX];
+	long next = tl->next[i];
+	long long from, to;
+
+	label_of(t, e, label, sizeof(label));
+	emit(o, slice(label, "event", e->proc, tl->start[i],
+	              tl->at[i] + LK_EXPORT_SLICE_NS, event_args(t, e)));
+	if (!e->blocked)
+		return;
+	/* From the attempt to the next step of the process: the retry. */
+	from = tl->at[i] + LK_EXPORT_SLICE_NS;
+	to = next >= 0 ? tl->start[next] : tl->end;
+	label[0] = '\0';
+	if (e->obj >= 0) {
+		append(label, sizeof(label), "blocked on ");
+		put_name(label, sizeof(label), t->objs[e->obj]);
+	} else {
+		append(label, sizeof(label), "blocked in ");
+		put_name(label, sizeof(label), t->ops[e->opname]);
+	}
+	emit(o, slice(label, "blocked", e->proc, from, to,
+	              json_pack("{s:I,s:o,s:b}", "step", (json_int_t)e->step,
+	                        "until_step",
+	                        next >= 0 ? json_integer(t->ev[next].step)
+	                                  : json_null(),
+	                        "returned", next >= 0)));
+}
+
+/*
+ * The flow arrows, one per happens-before edge: an "s" inside the
+ * source's slice and an "f" inside the target's, bound to the slice
+ * around it ("bp":"e"), both in the middle of the event's own slice.
+ */
+static void
+emit_flows(struct out *o, const struct lk_viz_trace *t,
+           const struct timeline *tl)
+{
+	for (size_t k = 0; k < t->nedges; k++) {
+		const struct lk__viz_edge *ed = &t->edges[k];
+		const char *kind = lk__viz_edge_kinds[ed->kind].name;
+		json_int_t id = (json_int_t)k + 1;
+		json_int_t src = (json_int_t)t->ev[ed->from].proc + 1;
+		json_int_t dst = (json_int_t)t->ev[ed->to].proc + 1;
+
+		emit(o,
+		     json_pack("{s:s,s:s,s:s,s:I,s:o,s:I,s:I}", "name", kind,
+		               "cat", kind, "ph", "s", "id", id, "ts",
+		               usec(tl->at[ed->from] + LK_EXPORT_SLICE_NS / 2),
+		               "pid", src, "tid", src));
+		emit(o, json_pack("{s:s,s:s,s:s,s:s,s:I,s:o,s:I,s:I}", "name",
+		                  kind, "cat", kind, "ph", "f", "bp", "e", "id",
+		                  id, "ts",
+		                  usec(tl->at[ed->to] + LK_EXPORT_SLICE_NS / 2),
+		                  "pid", dst, "tid", dst));
+	}
+}
+
+/*
+ * Write t as Chrome trace-event JSON. Every element is made and written
+ * by jansson, one a line (so a big trace never sits in memory as one JSON
+ * tree, and the output diffs well); only the frame around them is ours.
+ */
+int
+lk_export_perfetto(const struct lk_viz_trace *t, const char *out_path,
+                   struct lk_err *err)
+{
+	struct timeline tl = {0};
+	struct out o;
+
+	if (timeline_make(t, &tl) < 0) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "%s: out of memory",
+		           out_path);
+		return -1;
+	}
+	if (out_open(&o, out_path, err) < 0) {
+		timeline_free(&tl);
+		return -1;
+	}
+	fputs("{\"traceEvents\":[\n", o.f);
+	emit_procs(&o, t);
+	for (size_t i = 0; i < t->nev; i++)
+		emit_event(&o, t, &tl, i);
+	emit_flows(&o, t, &tl);
+	fputs("\n],\n\"otherData\":", o.f);
+	dump(&o, json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "scenario", t->scenario,
+	                   "strategy", t->strategy, "seed", (json_int_t)t->seed,
+	                   "verdict", t->verdict, "generator",
+	                   "lockstep " LK_VERSION, "timeline",
+	                   "ts = step * 10 us + vt / 1000 us; slices 8 us"));
+	fputs("}\n", o.f);
+	timeline_free(&tl);
+	return out_close(&o, 0);
+}
+
+/*
+ * Whether t's clocks and names follow ShiViz's rules: a host name has no
+ * white space (the parser reads it as \S*); each process's own counter
+ * goes 1, 2, 3, ... one per event; every entry names an event that is in
+ * the log. 0, or -1 with err filled.
+ */
+static int
+shiviz_check(const struct lk_viz_trace *t, struct lk_err *err)
+{
+	unsigned long *total = calloc(t->nprocs + 1, sizeof(*total));
+	unsigned long *seen = calloc(t->nprocs + 1, sizeof(*seen));
+	int rc = -1;
+
+	if (total == NULL || seen == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "%s: out of memory", t->path);
+		goto out;
+	}
+	for (size_t p = 0; p < t->nprocs; p++) {
+		const char *s = t->procs[p].name;
+
+		for (; *s != '\0' && (unsigned char)*s > ' ' && *s != 0x7f; s++)
+			;
+		if (*s != '\0' || s == t->procs[p].name) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s: process \"%s\": ShiViz cannot read a "
+			           "host name that is empty or holds white "
+			           "space",
+			           t->path, t->procs[p].name);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < t->nev; i++)
+		total[t->ev[i].proc]++;
+	for (size_t i = 0; i < t->nev; i++) {
+		const struct lk__viz_event *e = &t->ev[i];
+		const char *name = t->procs[e->proc].name;
+
+		if (e->own != ++seen[e->proc]) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s: step %ld: the clock of %s says %lu at "
+			           "its event %lu; ShiViz needs each process's "
+			           "own counter to go up by one per event",
+			           t->path, e->step, name, e->own,
+			           seen[e->proc]);
+			goto out;
+		}
+		for (unsigned k = 0; k < e->nvc; k++)
+			if (e->vc[k].n > total[e->vc[k].proc]) {
+				lk_err_set(
+				        err, LK_EXIT_USAGE,
+				        "%s: step %ld: the clock names event "
+				        "%lu of %s, which has %lu; ShiViz "
+				        "needs every entry to be an event "
+				        "of the log",
+				        t->path, e->step, e->vc[k].n,
+				        t->procs[e->vc[k].proc].name,
+				        total[e->vc[k].proc]);
+				goto out;
+			}
+	}
+	rc = 0;
+out:
+	free(total);
+	free(seen);
+	return rc;
+}
+
+/* The vector clock of e as ShiViz reads it: host name -> counter. */
+static json_t *
+shiviz_clock(const struct lk_viz_trace *t, const struct lk__viz_event *e)
+{
+	json_t *vc = json_object();
+
+	for (unsigned k = 0; vc != NULL && k < e->nvc; k++)
+		if (json_object_set_new(vc, t->procs[e->vc[k].proc].name,
+		                        json_integer((json_int_t)e->vc[k].n))) {
+			json_decref(vc);
+			return NULL;
+		}
+	return vc;
+}
+
+/*
+ * Write t as a ShiViz log: per event "step N: label", then "HOST {clock}".
+ * The clocks are the trace's own: each event ticks its process by one
+ * and a successful wait joins its semaphore's clock, which is what ShiViz
+ * expects of a receive.
+ */
+int
+lk_export_shiviz(const struct lk_viz_trace *t, const char *out_path,
+                 struct lk_err *err)
+{
+	char label[LABEL_MAX];
+	struct out o;
+
+	if (shiviz_check(t, err) < 0 || out_open(&o, out_path, err) < 0)
+		return -1;
+	for (size_t i = 0; i < t->nev && !o.nomem; i++) {
+		const struct lk__viz_event *e = &t->ev[i];
+
+		label_of(t, e, label, sizeof(label));
+		fprintf(o.f, "step %ld: %s\n%s ", e->step, label,
+		        t->procs[e->proc].name);
+		dump(&o, shiviz_clock(t, e));
+		fputc('\n', o.f);
+	}
+	return out_close(&o, 0);
+}
