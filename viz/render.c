@@ -855,6 +855,32 @@ legend(struct draw *d)
 	             y);
 }
 
+/* --time-axis: the virtual time at the left of each row where it moved
+ * (the first event drawn in a row gives the row its time). */
+static void
+time_axis(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	long long shown = -1;
+	char id[64], label[64];
+	double x = d->l.x[0] - 110;
+
+	for (int r = 1; r < d->l.nrows; r++) {
+		long long vt = -1;
+
+		for (size_t i = 0; i < t->nev && vt < 0; i++)
+			if (d->l.row[i] == r)
+				vt = t->ev[i].vt;
+		if (vt < 0 || vt == shown)
+			continue;
+		shown = vt;
+		snprintf(id, sizeof(id), "time:%d", r);
+		snprintf(label, sizeof(label), "t = %g s", (double)vt / 1e9);
+		set(text(d, id, label, x, row_y(d, r), 14, 0), "fontcolor",
+		    pal->faint);
+	}
+}
+
 /* Build the whole graph into d->g. */
 static void
 build(struct draw *d, const struct lk_viz_opts *o)
@@ -866,6 +892,8 @@ build(struct draw *d, const struct lk_viz_opts *o)
 	lifelines(d);
 	spans(d);
 	arrows(d);
+	if (d->pinned && o->time_axis)
+		time_axis(d);
 	if (d->pinned) {
 		legend(d);
 	} else {

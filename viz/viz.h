@@ -43,6 +43,7 @@ struct lk_viz_opts {
 	int theme;
 	long from, to;
 	const char *size; /* "W,H" in inches to fit into (16,9), or NULL */
+	int time_axis;    /* virtual time beside the rows where it moves */
 };
 
 /* Read the trace at path into *out; 0, or -1 with err filled. */

@@ -31,6 +31,8 @@ static const char usage_render[] =
         "                       stable from run to run) or dot\n"
         "  --theme NAME         light (default), dark, or print (grey\n"
         "                       only: shapes and dashes carry every cue)\n"
+        "  --time-axis          the virtual time beside each row where it\n"
+        "                       moves\n"
         "  --size W,H           fit into W by H inches, e.g. 16,9 for a\n"
         "                       slide\n"
         "  --frames DIR         instead of -o: one SVG per step, each the\n"
@@ -123,7 +125,8 @@ lk_cmd_render(int argc, char **argv)
 		O_ENGINE,
 		O_THEME,
 		O_SIZE,
-		O_FRAMES
+		O_FRAMES,
+		O_TIME_AXIS
 	};
 	static const struct option longopts[] = {
 	        {"output", required_argument, NULL, 'o'},
@@ -134,6 +137,7 @@ lk_cmd_render(int argc, char **argv)
 	        {"engine", required_argument, NULL, O_ENGINE},
 	        {"theme", required_argument, NULL, O_THEME},
 	        {"size", required_argument, NULL, O_SIZE},
+	        {"time-axis", no_argument, NULL, O_TIME_AXIS},
 	        {"frames", required_argument, NULL, O_FRAMES},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -210,6 +214,9 @@ lk_cmd_render(int argc, char **argv)
 			break;
 		case O_FRAMES:
 			frames = optarg;
+			break;
+		case O_TIME_AXIS:
+			o.time_axis = 1;
 			break;
 		case 'h':
 			fputs(usage_render, stdout);

@@ -729,6 +729,41 @@ test_viz_themes(void **state)
 	lk_viz_free(t);
 }
 
+/* --time-axis: mutex-writers' rows carry the virtual seconds. */
+static void
+test_viz_time_axis(void **state)
+{
+	struct lk_viz_trace *t = NULL;
+	struct lk_viz_opts o = {0};
+	char *svg;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < ntraces && t == NULL; i++)
+		if (strcmp(traces[i].name, "mutex-writers") == 0)
+			t = must_read(traces[i].path);
+	assert_non_null(t);
+	svg = slurp(must_render(t, &o, "no-axis", "svg"), &len);
+	assert_null(strstr(svg, "t = 1 s"));
+	free(svg);
+	o.time_axis = 1;
+	svg = slurp(must_render(t, &o, "axis", "svg"), &len);
+	assert_non_null(strstr(svg, "t = 0 s"));
+	assert_non_null(strstr(svg, "t = 25 s"));
+	free(svg);
+	/* In a window nothing is folded: every second is there. */
+	o.to = 40;
+	svg = slurp(must_render(t, &o, "axis-window", "svg"), &len);
+	for (int k = 0; k <= 9; k++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "t = %d s", k);
+		assert_non_null(strstr(svg, want));
+	}
+	free(svg);
+	lk_viz_free(t);
+}
+
 /* render --frames: one SVG per step, each a valid diagram. */
 static void
 test_viz_frames(void **state)
@@ -778,6 +813,7 @@ main(void)
 	        cmocka_unit_test(test_viz_options),
 	        cmocka_unit_test(test_viz_themes),
 	        cmocka_unit_test(test_viz_frames),
+	        cmocka_unit_test(test_viz_time_axis),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
