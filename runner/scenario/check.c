@@ -8,6 +8,7 @@
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenario/check.h"
@@ -314,6 +315,39 @@ lk__check_repeat(const struct lk_scenario *sc, const char *times, int depth,
 	return 0;
 }
 
+/* The product of every {m,n} count of a regex (the larger bound, 1 for
+ * an open one), capped just above LK_REGEX_REPEAT: an upper bound of the
+ * repetitions regcomp unrolls. */
+static unsigned long
+repetitions(const char *re)
+{
+	unsigned long product = 1;
+
+	for (const char *p = re; *p; p++) {
+		unsigned long m, n;
+		char *end;
+
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p != '{' || p[1] < '0' || p[1] > '9')
+			continue;
+		m = strtoul(p + 1, &end, 10);
+		n = m;
+		if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+			n = strtoul(end + 1, &end, 10);
+		if (n < m)
+			n = m;
+		if (n > LK_REGEX_REPEAT)
+			return LK_REGEX_REPEAT + 1;
+		product *= n > 0 ? n : 1;
+		if (product > LK_REGEX_REPEAT)
+			return LK_REGEX_REPEAT + 1;
+	}
+	return product;
+}
+
 /* Check that regex compiles as a POSIX extended regular expression. */
 int
 lk__check_regex(const struct lk_scenario *sc, const char *elem,
@@ -323,6 +357,21 @@ lk__check_regex(const struct lk_scenario *sc, const char *elem,
 	regex_t re;
 	int rc;
 
+	/* glibc's regcomp unrolls {m,n} repetitions: a large or nested count
+	 * makes it recurse out of stack or memory (found by fuzzing), so the
+	 * counts are bounded before it sees them. */
+	if (strlen(regex) > LK_REGEX_MAX)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<%s matches=\"%.40s...\">: %zu characters, "
+		                   "expected at most %d",
+		                   elem, regex, strlen(regex), LK_REGEX_MAX);
+	if (repetitions(regex) > LK_REGEX_REPEAT)
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<%s matches=\"%s\">: its {m,n} counts "
+		        "multiply to more than %d repetitions, expected "
+		        "fewer",
+		        elem, regex, LK_REGEX_REPEAT);
 	if ((rc = regcomp(&re, regex, REG_EXTENDED)) == 0) {
 		regfree(&re);
 		return 0;

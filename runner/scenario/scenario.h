@@ -16,7 +16,9 @@
 #define LK_MAX_DECLARED 192 /* declared objects of one scenario */
 #define LK_NAME_MAX     48  /* a logical name, NUL included */
 #define LK_MAX_REPEAT   1000000
-#define LK_MAX_DEPTH    16 /* nesting of <repeat> */
+#define LK_MAX_DEPTH    16   /* nesting of <repeat> */
+#define LK_REGEX_MAX    512  /* characters of a matches= regex */
+#define LK_REGEX_REPEAT 1000 /* product of its {m,n} counts */
 
 /* Kinds of declared object; later issues add pipes, FIFOs, shm, locks. */
 enum lk_obj_kind {

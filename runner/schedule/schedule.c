@@ -139,6 +139,13 @@ header(struct lk_schedule *s, const char *key, char *val, int *version,
 
 		s->strategy = k < 0 ? LK_STRAT_DEFAULT : (unsigned)k;
 	} else if (strcmp(key, "seed") == 0) {
+		if (*val < '0' || *val > '9') {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: seed '%s': expected a non-negative "
+			           "integer",
+			           path, line, val);
+			return -1;
+		}
 		errno = 0;
 		s->seed = strtoull(val, &end, 10);
 		if (errno != 0 || end == val || *end != '\0') {
@@ -188,6 +195,13 @@ decision(struct lk_schedule *s, char **w, int n, size_t *cap, const char *path,
 		           path, line, w[1]);
 		return -1;
 	}
+	for (const char *p = n == 3 ? w[2] : ""; *p; p++)
+		if (!name_char((unsigned char)*p)) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: '%.60s' is not an object name", path,
+			           line, w[2]);
+			return -1;
+		}
 	if (n == 3 && strlen(w[2]) >= LK_NAME_MAX) {
 		lk_err_set(err, LK_EXIT_USAGE,
 		           "%s:%u: object name '%.60s' is too long", path, line,

@@ -110,6 +110,13 @@ test_schedule_reader(void **state)
 	assert_non_null(strstr(msg, "t.sched:2: 'A$' is not a process name"));
 	assert_int_equal(parse("lockstep-schedule: 1\nseed: x\n", &s, msg), -1);
 	assert_non_null(strstr(msg, "t.sched:2: seed 'x'"));
+	assert_int_equal(parse("lockstep-schedule: 1\nseed: -1\n", &s, msg),
+	                 -1);
+	assert_non_null(strstr(msg, "t.sched:2: seed '-1'"));
+	assert_int_equal(
+	        parse("lockstep-schedule: 1\nA sem_wait b\x01\n", &s, msg), -1);
+	assert_non_null(strstr(msg, "t.sched:2:"));
+	assert_non_null(strstr(msg, "is not an object name"));
 }
 
 /* Run lockstep, expecting status; fail with its stderr otherwise. */
