@@ -30,19 +30,23 @@ static const char one_proc[] =
         "  <process name=\"P\"><print>x</print></process>\n"
         "</scenario>\n";
 
-/* Objects of lockstep runs still in /dev/shm. */
+/* Objects in /dev/shm of the runs of the lockstep process owner (other
+ * lockstep runs on the machine are none of this test's business). */
 static int
-shm_leftovers(void)
+shm_leftovers(pid_t owner)
 {
 	DIR *d = opendir("/dev/shm");
 	struct dirent *de;
+	char a[32], b[32];
 	int n = 0;
 
 	if (d == NULL)
 		return 0;
+	snprintf(a, sizeof(a), "sem.lk%dx", (int)owner);
+	snprintf(b, sizeof(b), "lk%dx", (int)owner);
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "sem.lk", 6) == 0 ||
-		    strncmp(de->d_name, "lk", 2) == 0)
+		if (strncmp(de->d_name, a, strlen(a)) == 0 ||
+		    strncmp(de->d_name, b, strlen(b)) == 0)
 			n++;
 	closedir(d);
 	return n;
@@ -69,7 +73,7 @@ run_fake(const char *agent, unsigned step_timeout_ms)
 	if (lk_run_scenario(sc, &o, &t, &err) != 0)
 		fail_msg("run failed: %s", err.msg);
 	lk_scenario_free(sc);
-	assert_int_equal(shm_leftovers(), 0);
+	assert_int_equal(shm_leftovers(getpid()), 0);
 	return t;
 }
 
@@ -156,7 +160,7 @@ test_controller_fork(void **state)
 	lk_trace_free(t);
 }
 
-/* Is any process whose command line mentions lockstep-agent alive? */
+/* How many agents of this build are alive (not other lockstep runs). */
 static int
 agents_alive(void)
 {
@@ -175,7 +179,8 @@ agents_alive(void)
 		if (f == NULL)
 			continue;
 		if (fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
-		    strstr(buf, "lockstep-agent") != NULL)
+		    strncmp(buf, LK_BUILD_DIR "/lockstep-agent",
+		            strlen(LK_BUILD_DIR "/lockstep-agent")) == 0)
 			n++;
 		fclose(f);
 	}
@@ -232,7 +237,7 @@ test_controller_sigkill(void **state)
 	char xml[] = "/tmp/lockstep-kill-XXXXXX.xml";
 	const char *tiny = LK_SOURCE_DIR "/scenarios/rendezvous.xml";
 	int status;
-	pid_t pid;
+	pid_t pid, dead;
 
 	(void)state;
 	long_scenario(xml);
@@ -244,14 +249,15 @@ test_controller_sigkill(void **state)
 	}
 	usleep(400 * 1000);
 	assert_true(agents_alive() > 0);
-	assert_true(shm_leftovers() > 0);
+	assert_true(shm_leftovers(pid) > 0);
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	dead = pid;
 	unlink(xml);
 	for (int i = 0; i < 50 && agents_alive() > 0; i++)
 		usleep(20 * 1000);
 	assert_int_equal(agents_alive(), 0);
-	assert_true(shm_leftovers() > 0);
+	assert_true(shm_leftovers(dead) > 0);
 	assert_true(stale_workdirs() > 0);
 	pid = fork();
 	if (pid == 0) {
@@ -271,7 +277,7 @@ test_controller_sigkill(void **state)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_int_equal(shm_leftovers(), 0);
+	assert_int_equal(shm_leftovers(dead), 0);
 	assert_int_equal(stale_workdirs(), 0);
 }
 
@@ -311,7 +317,7 @@ test_controller_sigterm(void **state)
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGTERM);
 	assert_int_equal(agents_alive(), 0);
-	assert_int_equal(shm_leftovers(), 0);
+	assert_int_equal(shm_leftovers(pid), 0);
 }
 
 int
