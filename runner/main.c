@@ -40,6 +40,21 @@ static const char usage_main[] =
         "\n"
         "See README.md and docs/ for the scenario language and the trace.\n";
 
+/*
+ * Graphviz, fontconfig and pango keep caches until exit, by design; in
+ * sanitizer builds (LK_SANITIZE) LeakSanitizer reads this list and does
+ * not count them as lockstep's leaks. Unused in other builds.
+ */
+const char *__lsan_default_suppressions(void);
+
+__attribute__((visibility("default"), used)) const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:libfontconfig\nleak:libgvc\nleak:libpango\n"
+	       "leak:libcairo\nleak:libglib\nleak:libgobject\n"
+	       "leak:libharfbuzz\nleak:libfreetype\nleak:libcgraph\n";
+}
+
 int
 main(int argc, char **argv)
 {
