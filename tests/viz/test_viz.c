@@ -795,7 +795,12 @@ test_viz_frames(void **state)
 	}
 	assert_true(n >= 5);
 	snprintf(frame, sizeof(frame), "%s/frame-0001.svg", out);
-	assert_true(svg_read(frame).lifelines >= 1);
+	{
+		struct svg v = svg_read(frame);
+
+		assert_true(v.lifelines >= 1);
+		free(v.text);
+	}
 }
 
 int
