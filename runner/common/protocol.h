@@ -64,6 +64,11 @@ const char *lk_op_name(unsigned op);
 /* Operation called name, or -1. */
 int lk_op_lookup(const char *name);
 
+/* The name a run gives named semaphore name ("/x" or "x"): "/RUNID.x",
+ * into buf (runner/common/ops.c); 0, or -1 when it does not fit. */
+int lk_private_name(const char *run_id, const char *name, char *buf,
+                    size_t size);
+
 enum lk_slot_state {
 	LK_SLOT_FREE = 0,
 	LK_SLOT_SPAWNED, /* exists, running towards its first point */

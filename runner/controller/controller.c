@@ -326,8 +326,9 @@ setup_objects(struct run *r, struct lk_err *err)
 			if (sem_init(s, 1, so->u.sem.value) != 0)
 				goto fail;
 		} else if (o->type == LK_OT_SEM_NAMED) {
-			snprintf(priv, sizeof(priv), "/%s.%s", sh->run_id,
-			         o->name);
+			if (lk_private_name(sh->run_id, o->name, priv,
+			                    sizeof(priv)) != 0)
+				goto fail;
 			s = sem_open(priv, O_CREAT | O_EXCL, 0600,
 			             so->u.sem.value);
 			if (s == SEM_FAILED)
@@ -690,7 +691,8 @@ sem_value(struct run *r, const struct lk_object *o, int i)
 		s = (sem_t *)((char *)r->sh + r->sh->sems_off) + i;
 		sem_getvalue(s, &v);
 	} else if (o->type == LK_OT_SEM_NAMED) {
-		snprintf(priv, sizeof(priv), "/%s.%s", r->sh->run_id, o->name);
+		if (lk_private_name(r->sh->run_id, o->name, priv, sizeof(priv)))
+			return -1;
 		s = sem_open(priv, 0);
 		if (s != SEM_FAILED) {
 			sem_getvalue(s, &v);

@@ -223,10 +223,5 @@ lk__obj_fd_forget(int fd)
 int
 lk__private_name(const char *name, char *buf, size_t size)
 {
-	int n;
-
-	if (name[0] == '/')
-		name++;
-	n = snprintf(buf, size, "/%s.%s", lk__shared()->run_id, name);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	return lk_private_name(lk__shared()->run_id, name, buf, size);
 }
