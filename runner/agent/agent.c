@@ -10,6 +10,7 @@
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,8 +36,21 @@ struct agent {
 	struct lk_slot *slot;
 	sem_t *sems[LK_MAX_OBJECTS];
 	int fds[LK_MAX_OBJECTS];
+	int64_t *base[LK_MAX_OBJECTS];   /* attached shm regions */
+	int64_t loaded[LK_MAX_OBJECTS];  /* cells: the value last loaded */
+	uint8_t has_loaded[LK_MAX_OBJECTS];
+	pid_t pids[LK_MAX_PROCS]; /* spawned declared processes */
 	char out[LK_DATA_MAX * 4 + 2];
+	char buf[65536];
 };
+
+/* The interposer's scheduled access to a cell (see interposer.h). */
+static int64_t (*cell_access)(int op, int obj, int64_t *addr, int64_t value);
+
+static void run(struct agent *a, const struct lk_instr *p, uint32_t lo,
+                uint32_t hi);
+static void open_objects(struct agent *a, const struct lk_instr *p,
+                         uint32_t lo, uint32_t hi);
 
 /* Print why the agent cannot run and exit with status 127. */
 static void
@@ -90,11 +104,203 @@ open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
 				die(obj->name);
 		} else if (obj->type == LK_OT_FILE) {
 			a->fds[o] = open(obj->path,
-			                 O_WRONLY | O_APPEND | O_CLOEXEC);
+			                 O_RDWR | O_APPEND | O_CLOEXEC);
 			if (a->fds[o] < 0)
 				die(obj->path);
 		}
 	}
+}
+
+/* Text of a print into a->out with {cell} replaced by the value this
+ * process last loaded from that cell; its length. */
+static size_t
+expand(struct agent *a, const char *text, size_t len)
+{
+	size_t n = 0, cap = sizeof(a->out) - 2;
+
+	for (size_t i = 0; i < len && n < cap; i++) {
+		const char *close = text[i] == '{'
+		                            ? memchr(text + i, '}', len - i)
+		                            : NULL;
+		int obj = -1;
+
+		for (uint32_t o = 0; close != NULL && o < a->sh->nobjects; o++)
+			if (a->sh->objects[o].type == LK_OT_CELL &&
+			    strlen(a->sh->objects[o].name) ==
+			            (size_t)(close - text - i - 1) &&
+			    memcmp(a->sh->objects[o].name, text + i + 1,
+			           (size_t)(close - text - i - 1)) == 0)
+				obj = (int)o;
+		if (obj < 0) {
+			a->out[n++] = text[i];
+			continue;
+		}
+		if (a->has_loaded[obj])
+			n += (size_t)snprintf(a->out + n, cap - n, "%lld",
+			                      (long long)a->loaded[obj]);
+		else
+			n += (size_t)snprintf(a->out + n, cap - n, "?");
+		if (n > cap)
+			n = cap;
+		i = (size_t)(close - text);
+	}
+	return n;
+}
+
+/* The descriptor an action on object obj uses (end for pipes). */
+static int
+fd_of(struct agent *a, int obj, int end)
+{
+	const struct lk_object *o = &a->sh->objects[obj];
+
+	if (o->type == LK_OT_PIPE)
+		return o->fd[end == LK_END_WRITE ? 1 : 0];
+	return a->fds[obj];
+}
+
+/* The address of cell obj, dying when its region is not attached. */
+static int64_t *
+cell_at(struct agent *a, int obj)
+{
+	const struct lk_object *c = &a->sh->objects[obj];
+
+	if (a->base[c->region] == NULL) {
+		fprintf(stderr,
+		        "lockstep-agent: %s: cell %s: region %s is not "
+		        "attached (<attach shm=\"%s\"/> first)\n",
+		        a->slot->name, c->name, a->sh->objects[c->region].name,
+		        a->sh->objects[c->region].name);
+		exit(1);
+	}
+	return a->base[c->region] + c->slot;
+}
+
+/* Attach region obj; on failure the process says so and ends. */
+static void
+attach_region(struct agent *a, int obj)
+{
+	const struct lk_object *o = &a->sh->objects[obj];
+	void *m = MAP_FAILED;
+	int fd, id;
+
+	if (o->slot == LK_SHM_SYSV) {
+		id = shmget((key_t)o->key, 0, 0);
+		if (id >= 0 && (m = shmat(id, NULL, 0)) == (void *)-1)
+			m = MAP_FAILED;
+	} else if ((fd = shm_open(o->name, O_RDWR, 0)) >= 0) {
+		m = mmap(NULL, (size_t)o->size, PROT_READ | PROT_WRITE,
+		         MAP_SHARED, fd, 0);
+		close(fd);
+	}
+	if (m == MAP_FAILED) {
+		int n = snprintf(a->out, sizeof(a->out),
+		                 "%s: cannot attach %s: %s\n", a->slot->name,
+		                 o->name, strerror(errno));
+
+		if (write(STDOUT_FILENO, a->out, (size_t)n) < 0)
+			die("print");
+		exit(0);
+	}
+	a->base[obj] = m;
+}
+
+/* Detach (1) or remove (0) region obj. */
+static void
+release_region(struct agent *a, int obj, int detach)
+{
+	const struct lk_object *o = &a->sh->objects[obj];
+
+	if (detach && a->base[obj] != NULL) {
+		if (o->slot == LK_SHM_SYSV)
+			shmdt(a->base[obj]);
+		else
+			munmap(a->base[obj], (size_t)o->size);
+		a->base[obj] = NULL;
+	} else if (!detach && o->slot == LK_SHM_SYSV) {
+		int id = shmget((key_t)o->key, 0, 0);
+
+		if (id >= 0)
+			shmctl(id, IPC_RMID, NULL);
+	} else if (!detach) {
+		shm_unlink(o->name);
+	}
+}
+
+/* Run declared process slot in a child of this one: the child takes
+ * over that slot (the interposer's fork names it) and runs its program. */
+static void
+spawn(struct agent *a, int slot)
+{
+	struct lk_shared *sh = a->sh;
+	pid_t pid;
+
+	a->slot->spawn_as = slot + 1;
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid > 0) {
+		a->pids[slot] = pid;
+		return;
+	}
+	a->slot = &sh->slots[slot];
+	open_objects(a, lk_shared_prog(sh), sh->prog_start[slot],
+	             sh->prog_end[slot]);
+	run(a, lk_shared_prog(sh), sh->prog_start[slot], sh->prog_end[slot]);
+	exit(0);
+}
+
+/* exec the command line text, with stdin and stdout from objects. */
+static void
+exec_command(struct agent *a, const struct lk_instr *in, const char *text)
+{
+	char line[LK_DATA_MAX * 4], *argv[33], *save = NULL, *w;
+	int argc = 0, redirect[2] = {in->in, in->out};
+	size_t n = in->text_len < sizeof(line) - 1 ? in->text_len
+	                                          : sizeof(line) - 1;
+
+	memcpy(line, text, n);
+	line[n] = '\0';
+	for (w = strtok_r(line, " \t\n", &save); w != NULL && argc < 32;
+	     w = strtok_r(NULL, " \t\n", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	for (int k = 0; k < 2; k++) {
+		const struct lk_object *o;
+		int fd;
+
+		if (redirect[k] < 0)
+			continue;
+		o = &a->sh->objects[redirect[k]];
+		if (o->type == LK_OT_PIPE)
+			fd = o->fd[k];
+		else
+			fd = open(o->path, k == 0 ? O_RDONLY
+			                          : O_WRONLY | O_APPEND);
+		if (fd < 0 || dup2(fd, k) < 0)
+			die(o->name);
+		close(fd);
+	}
+	execvp(argv[0], argv);
+	die(argv[0]);
+}
+
+/* read from obj into standard output: once, or until end of file. */
+static void
+read_into_output(struct agent *a, const struct lk_instr *in)
+{
+	int fd = fd_of(a, in->obj, LK_END_READ);
+	size_t want = in->bytes < sizeof(a->buf) ? in->bytes : sizeof(a->buf);
+	ssize_t n;
+
+	do {
+		n = read(fd, a->buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read");
+		if (n > 0 && write(STDOUT_FILENO, a->buf, (size_t)n) < 0)
+			die("print");
+	} while ((in->flags & LK_INSTR_EOF) && n != 0);
 }
 
 /* Perform one action. */
@@ -103,20 +309,71 @@ perform(struct agent *a, const struct lk_instr *in)
 {
 	const char *text = lk_shared_text(a->sh) + in->text_off;
 	struct timespec ts;
+	int64_t v;
 	size_t n;
+	int fd;
 
 	switch (in->act) {
 	case LK_ACT_PRINT:
-		n = in->text_len < sizeof(a->out) - 1 ? in->text_len
-		                                      : sizeof(a->out) - 2;
-		memcpy(a->out, text, n);
+		n = expand(a, text, in->text_len);
 		a->out[n++] = '\n';
 		if (write(STDOUT_FILENO, a->out, n) < 0)
 			die("print");
 		break;
 	case LK_ACT_WRITE:
-		if (write(a->fds[in->obj], text, in->text_len) < 0)
+		if (write(fd_of(a, in->obj, LK_END_WRITE), text,
+		          in->text_len) < 0)
 			die("write");
+		break;
+	case LK_ACT_SPAWN:
+		for (int k = 0; k < in->nproc; k++)
+			spawn(a, in->proc + k);
+		break;
+	case LK_ACT_WAITPID:
+		for (int k = 0; k < in->nproc; k++)
+			while (waitpid(a->pids[in->proc + k], NULL, 0) < 0 &&
+			       errno == EINTR)
+				;
+		break;
+	case LK_ACT_EXEC:
+		exec_command(a, in, text);
+		break;
+	case LK_ACT_READ:
+		read_into_output(a, in);
+		break;
+	case LK_ACT_CLOSE:
+		fd = fd_of(a, in->obj, in->end);
+		close(fd);
+		if (a->sh->objects[in->obj].type != LK_OT_PIPE)
+			a->fds[in->obj] = -1;
+		break;
+	case LK_ACT_OPEN:
+		fd = open(a->sh->objects[in->obj].path,
+		          (in->end == LK_END_WRITE ? O_WRONLY : O_RDONLY) |
+		                  O_CLOEXEC);
+		if (fd < 0)
+			die(a->sh->objects[in->obj].name);
+		a->fds[in->obj] = fd;
+		break;
+	case LK_ACT_LOAD:
+	case LK_ACT_ADD:
+		v = cell_access(LK_OP_LOAD, in->obj, cell_at(a, in->obj), 0);
+		a->loaded[in->obj] = v;
+		a->has_loaded[in->obj] = 1;
+		if (in->act == LK_ACT_ADD)
+			cell_access(LK_OP_STORE, in->obj, cell_at(a, in->obj),
+			            v + in->value);
+		break;
+	case LK_ACT_STORE:
+		cell_access(LK_OP_STORE, in->obj, cell_at(a, in->obj),
+		            in->value);
+		break;
+	case LK_ACT_ATTACH:
+		attach_region(a, in->obj);
+		break;
+	case LK_ACT_DETACH:
+	case LK_ACT_REMOVE:
+		release_region(a, in->obj, in->act == LK_ACT_DETACH);
 		break;
 	case LK_ACT_POST:
 		sem_post(a->sems[in->obj]);
@@ -172,6 +429,16 @@ run(struct agent *a, const struct lk_instr *p, uint32_t lo, uint32_t hi)
 	a->slot->act = 0;
 }
 
+/* A cell access without the interposer (never under a run). */
+static int64_t
+plain_access(int op, int obj, int64_t *addr, int64_t value)
+{
+	(void)obj;
+	if (op == LK_OP_STORE)
+		*addr = value;
+	return *addr;
+}
+
 /* Run declared process slot of the run mapped at sh. */
 static int
 run_slot(struct lk_shared *sh, long slot)
@@ -182,6 +449,10 @@ run_slot(struct lk_shared *sh, long slot)
 	a.slot = &a.sh->slots[slot];
 	for (int i = 0; i < LK_MAX_OBJECTS; i++)
 		a.fds[i] = -1;
+	cell_access = (int64_t (*)(int, int, int64_t *, int64_t))dlsym(
+	        RTLD_DEFAULT, "lockstep_interposer_cell");
+	if (cell_access == NULL)
+		cell_access = plain_access;
 	open_objects(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],
 	             a.sh->prog_end[slot]);
 	run(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],
@@ -204,7 +475,7 @@ move_fd(int fd, int target)
 /* In a child of the zygote: become declared process req->slot. fds are
  * shm, notify, out (the reply pipe is closed already). */
 static void
-zygote_child(const struct lk_zygote_req *req, int fds[3])
+zygote_child(const struct lk_zygote_req *req, int *fds)
 {
 	int (*attach)(int) =
 	        (int (*)(int))dlsym(RTLD_DEFAULT, "lockstep_interposer_attach");
@@ -222,6 +493,13 @@ zygote_child(const struct lk_zygote_req *req, int fds[3])
 		tmp[i] = fcntl(fds[i], F_DUPFD, 64);
 		close(fds[i]);
 	}
+	/* Every pipe end at its number, as the controller would place it. */
+	for (int k = 0; k < 2 * req->npipes; k++)
+		if (dup2(fds[4 + k], LK_PIPE_FD + k) < 0)
+			_exit(127);
+	for (int k = 0; k < 2 * req->npipes; k++)
+		if (fds[4 + k] < LK_PIPE_FD || fds[4 + k] >= LK_PIPE_FD + 2 * req->npipes)
+			close(fds[4 + k]);
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || move_fd(devnull, 0) < 0 || move_fd(tmp[2], 1) < 0 ||
 	    fstat(tmp[0], &st) != 0)
@@ -250,11 +528,11 @@ reply(int fd, int kind, pid_t pid, int status)
 	}
 }
 
-/* Receive one request with its four descriptors; 1, 0 at end, -1. */
+/* Receive one request with its descriptors; 1, 0 at end, -1. */
 static int
-receive(int sock, struct lk_zygote_req *req, int fds[4])
+receive(int sock, struct lk_zygote_req *req, int fds[LK_ZY_MAX_FDS])
 {
-	char ctl[CMSG_SPACE(4 * sizeof(int))];
+	char ctl[CMSG_SPACE(LK_ZY_MAX_FDS * sizeof(int))];
 	struct iovec iov = {req, sizeof(*req)};
 	struct msghdr mh = {0};
 	struct cmsghdr *c;
@@ -269,10 +547,12 @@ receive(int sock, struct lk_zygote_req *req, int fds[4])
 		return 0;
 	c = CMSG_FIRSTHDR(&mh);
 	if (n != (ssize_t)sizeof(*req) || req->magic != LK_ZY_MAGIC ||
-	    c == NULL || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(4 * sizeof(int)))
+	    req->npipes < 0 || req->npipes > LK_MAX_PIPES || c == NULL ||
+	    c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN((4 + 2 * (size_t)req->npipes) *
+	                            sizeof(int)))
 		return -1;
-	memcpy(fds, CMSG_DATA(c), 4 * sizeof(int));
+	memcpy(fds, CMSG_DATA(c), (4 + 2 * (size_t)req->npipes) * sizeof(int));
 	return 1;
 }
 
@@ -304,7 +584,7 @@ zygote(int sock)
 	pfd[1].events = POLLIN;
 	for (;;) {
 		struct lk_zygote_req req;
-		int fds[4], status, rc;
+		int fds[LK_ZY_MAX_FDS], status, rc;
 		pid_t pid;
 
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
@@ -332,7 +612,7 @@ zygote(int sock)
 			return rc == 0 ? 0 : 70;
 		if (nkids == sizeof(kids) / sizeof(kids[0])) {
 			reply(fds[3], LK_ZY_SPAWNED, -1, 0);
-			for (int i = 0; i < 4; i++)
+			for (int i = 0; i < 4 + 2 * req.npipes; i++)
 				close(fds[i]);
 			continue;
 		}
@@ -348,8 +628,9 @@ zygote(int sock)
 		if (pid > 0) /* before the reply: the next child joins it */
 			setpgid(pid, req.pgid ? req.pgid : pid);
 		reply(fds[3], LK_ZY_SPAWNED, pid, 0);
-		for (int i = 0; i < 3; i++)
-			close(fds[i]);
+		for (int i = 0; i < 4 + 2 * req.npipes; i++)
+			if (i != 3)
+				close(fds[i]);
 		if (pid < 0) {
 			close(fds[3]);
 			continue;

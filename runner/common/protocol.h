@@ -18,7 +18,7 @@
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 1u
+#define LK_PROTO_VERSION 2u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -49,7 +49,27 @@
 	X(FORK, "fork")                                                        \
 	X(EXIT, "exit")                                                        \
 	X(EXEC, "execve")                                                      \
-	X(WAIT, "waitpid")
+	X(WAIT, "waitpid")                                                     \
+	X(READ, "read")                                                        \
+	X(CLOSE, "close")                                                      \
+	X(DUP2, "dup2")                                                        \
+	X(OPEN, "open")                                                        \
+	X(LOAD, "load")                                                        \
+	X(STORE, "store")                                                      \
+	X(SHM_OPEN, "shm_open")                                                \
+	X(SHM_UNLINK, "shm_unlink")                                            \
+	X(MMAP, "mmap")                                                        \
+	X(MUNMAP, "munmap")                                                    \
+	X(SHMGET, "shmget")                                                    \
+	X(SHMAT, "shmat")                                                      \
+	X(SHMDT, "shmdt")                                                      \
+	X(SHMCTL, "shmctl")                                                    \
+	X(FCNTL, "fcntl")                                                      \
+	X(FLOCK, "flock")                                                      \
+	X(KILL, "kill")                                                        \
+	X(SIGNAL, "signal")                                                    \
+	X(PAUSE, "pause")                                                      \
+	X(SEMOP, "semop")
 
 enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,
@@ -95,6 +115,8 @@ struct lk_slot {
 	uint64_t wake_at;   /* enabled once vt >= wake_at */
 	int32_t wait_for;   /* blocked in waitpid: the child slot, -1 any */
 	uint32_t reaped;    /* exited and waited for by its parent */
+	int32_t spawn_as; /* its next fork becomes declared slot
+	                    spawn_as - 1; 0: an ordinary fork */
 	char name[LK_NAME_MAX];
 };
 
@@ -103,6 +125,10 @@ enum lk_obj_type {
 	LK_OT_SEM_UNNAMED,
 	LK_OT_FILE,
 	LK_OT_STREAM, /* stdin, stdout, stderr */
+	LK_OT_PIPE,   /* an unnamed pipe; ino: its inode */
+	LK_OT_FIFO,   /* a named pipe in the work directory */
+	LK_OT_SHM,    /* a shared memory region (SysV or POSIX) */
+	LK_OT_CELL,   /* a named cell of a shared memory region */
 };
 
 /* An object the run knows, declared or discovered. */
@@ -119,7 +145,22 @@ struct lk_object {
 	 * otherwise it is re-enabled whenever the object changes. */
 	int32_t value;
 	uint32_t has_value;
+	/* Pipes: the descriptor numbers of the ends in every declared
+	 * process (LK_PIPE_FD + 2 * k and + 1). FIFOs: the opens for
+	 * reading and for writing so far. */
+	int32_t fd[2];
+	uint32_t opens[2];
+	/* Shared memory: SysV key, or cells: region object and position. */
+	int32_t region;
+	uint32_t slot;
+	int64_t key;
+	uint64_t size;
 };
+
+/* Where declared pipes' ends live in every declared process: pipe k's
+ * read end is LK_PIPE_FD + 2k, its write end the next number. */
+#define LK_PIPE_FD   100
+#define LK_MAX_PIPES 32
 
 /* One event: a step of the run. */
 struct lk_event {
@@ -128,6 +169,7 @@ struct lk_event {
 	int32_t obj;
 	int64_t ret;
 	int64_t arg; /* sleep: ns; fork: child slot; exit: status */
+	int64_t off; /* read, write of a regular file: the offset */
 	uint64_t vt;
 	int32_t err;
 	uint32_t src;
@@ -179,7 +221,16 @@ struct lk_instr {
 	uint32_t text_off; /* in the text pool */
 	uint32_t text_len;
 	uint64_t ns; /* sleep */
+	int64_t value;   /* store, add */
+	int32_t proc;    /* spawn, waitpid: first declared process */
+	uint16_t nproc;  /* spawn, waitpid: instances */
+	uint8_t end;     /* close, open: enum lk_end */
+	uint8_t flags;   /* read: LK_INSTR_EOF */
+	int32_t in, out; /* exec: objects for stdin and stdout, -1 */
+	uint32_t bytes;  /* read */
 };
+
+#define LK_INSTR_EOF 1u /* read until end of file */
 
 #define LK_INSTR_END 0xffffu
 

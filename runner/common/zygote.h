@@ -2,9 +2,9 @@
  * The zygote protocol (a fork server, after AFL's forkserver). explore
  * starts `lockstep-agent --zygote FD` once, with the interposer preloaded
  * but not attached; for every process of every run the controller sends a
- * request on the SOCK_SEQPACKET socket FD, with four descriptors attached
- * (SCM_RIGHTS): the run's shared memory, its eventfd, the output file and
- * the write end of a reply pipe. The zygote forks; the child becomes the
+ * request on the SOCK_SEQPACKET socket FD, with descriptors attached
+ * (SCM_RIGHTS): the run's shared memory, its eventfd, the output file,
+ * the write end of a reply pipe and both ends of every declared pipe. The zygote forks; the child becomes the
  * declared process (joins the run through lockstep_interposer_attach) and
  * the zygote answers on the reply pipe: first LK_ZY_SPAWNED with the pid,
  * later LK_ZY_EXITED with the wait status once it reaped the child. A
@@ -19,10 +19,14 @@
 
 #define LK_ZY_MAGIC 0x6c6b7a79u /* "lkzy" */
 
+/* Descriptors of one request: shm, eventfd, output, reply, pipe ends. */
+#define LK_ZY_MAX_FDS (4 + 2 * LK_MAX_PIPES)
+
 struct lk_zygote_req {
 	uint32_t magic;
 	int32_t slot;
 	int32_t pgid; /* process group to join, 0: start one */
+	int32_t npipes; /* declared pipes: 2 * npipes more descriptors */
 	char workdir[LK_PATH_MAX];
 };
 

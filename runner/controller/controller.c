@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,7 +31,9 @@
 #include "controller/controller.h"
 #include "trace/trace.h"
 
-#define DATA_CAP (32u << 20)
+#define DATA_CAP   (32u << 20)
+#define SYSV_LIST  ".lockstep-sysv" /* SysV ids, for the stale sweep */
+#define CELL_BYTES 8
 #define ALIGN(x) (((x) + 63) & ~(uint64_t)63)
 
 static volatile sig_atomic_t interrupted;
@@ -52,6 +55,12 @@ struct run {
 	char run_id[32]; /* "lk<pid>x<n>": prefix of everything it names */
 	int own_workdir;
 	char **env;
+	int pipes[LK_MAX_PIPES][2]; /* declared pipes, in declaration order */
+	int npipes;
+	uint32_t nstart;          /* processes lockstep starts itself */
+	void *region[LK_MAX_DECLARED]; /* shm regions, mapped here too */
+	int shmid[LK_MAX_DECLARED];    /* SysV regions, -1 */
+	uint64_t holders[LK_MAX_OBJECTS][2]; /* at a deadlock, see scan */
 };
 
 /* Ask a run in progress to stop (async-signal-safe). */
@@ -130,6 +139,22 @@ remove_tree(const char *path)
 	rmdir(path);
 }
 
+/* Remove the SysV segments a run listed in its work directory. */
+static void
+remove_sysv(const char *workdir)
+{
+	char path[LK_PATH_MAX + 32];
+	FILE *f;
+	int id;
+
+	snprintf(path, sizeof(path), "%s/" SYSV_LIST, workdir);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while (fscanf(f, "%d", &id) == 1)
+		shmctl(id, IPC_RMID, NULL);
+	fclose(f);
+}
+
 /* The pid of the lockstep process that owns a name "lk<pid>x<n>...",
  * after an optional prefix; -1 when the name is not one of ours. */
 static long
@@ -175,6 +200,7 @@ lk_sweep_stale(void)
 			    !alive(pid)) {
 				snprintf(path, sizeof(path), "%s/%s", tmp,
 				         de->d_name);
+				remove_sysv(path);
 				remove_tree(path);
 			}
 		closedir(d);
@@ -278,14 +304,26 @@ setup_shared(struct run *r, struct lk_err *err)
 
 		o->decl = (int32_t)i;
 		snprintf(o->name, sizeof(o->name), "%s", so->name);
-		if (so->kind == LK_OBJ_FILE) {
-			o->type = LK_OT_FILE;
+		o->region = -1;
+		if (so->kind == LK_OBJ_FILE || so->kind == LK_OBJ_FIFO) {
+			o->type = so->kind == LK_OBJ_FILE ? LK_OT_FILE
+			                                  : LK_OT_FIFO;
 			if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s",
 			                     r->workdir, so->u.file.path) >=
 			    sizeof(o->path)) {
 				errno = ENAMETOOLONG;
 				goto fail;
 			}
+		} else if (so->kind == LK_OBJ_PIPE) {
+			o->type = LK_OT_PIPE;
+		} else if (so->kind == LK_OBJ_SHM) {
+			o->type = LK_OT_SHM;
+			o->size = (uint64_t)so->u.shm.ncells * CELL_BYTES;
+			o->slot = so->u.shm.kind;
+		} else if (so->kind == LK_OBJ_CELL) {
+			o->type = LK_OT_CELL;
+			o->region = so->u.cell.shm;
+			o->slot = so->u.cell.slot;
 		} else if (so->u.sem.kind == LK_SEM_UNNAMED) {
 			o->type = LK_OT_SEM_UNNAMED;
 			o->ino = st.st_ino;
@@ -304,6 +342,111 @@ fail:
 	lk_err_set(err, LK_EXIT_INTERNAL, "cannot set up shared memory: %s",
 	           strerror(errno));
 	return -1;
+}
+
+/* Make declared pipe o: its ends are given to every process at
+ * LK_PIPE_FD + 2k and + 1; o->path is what /proc shows for them. */
+static int
+setup_pipe(struct run *r, struct lk_object *o)
+{
+	int k = r->npipes, *p = r->pipes[k];
+	char link[64];
+	ssize_t n;
+
+	if (k >= LK_MAX_PIPES) {
+		errno = EMFILE;
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	r->npipes++;
+	o->fd[0] = LK_PIPE_FD + 2 * k;
+	o->fd[1] = LK_PIPE_FD + 2 * k + 1;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", p[0]);
+	n = readlink(link, o->path, sizeof(o->path) - 1);
+	if (n < 0)
+		return -1;
+	o->path[n] = '\0';
+	return 0;
+}
+
+/* Note a SysV segment in the work directory, for the sweep after a
+ * lockstep that was killed. */
+static void
+list_sysv(struct run *r, int id)
+{
+	char path[LK_PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" SYSV_LIST, r->workdir);
+	if ((f = fopen(path, "ae")) == NULL)
+		return;
+	fprintf(f, "%d\n", id);
+	fclose(f);
+}
+
+/* Make shared memory region i with its cells' initial values. POSIX:
+ * a private name (as semaphores); SysV: a key of this run. The
+ * controller keeps its own mapping to read the final values. */
+static int
+setup_region(struct run *r, int i)
+{
+	struct lk_shared *sh = r->sh;
+	struct lk_object *o = &sh->objects[i];
+	size_t size = (size_t)o->size;
+	char priv[LK_PATH_MAX - 16];
+	int64_t *cells;
+	void *m;
+	int fd;
+
+	if (o->slot == LK_SHM_SYSV) {
+		uint32_t h = 2166136261u;
+
+		for (const char *c = sh->run_id; *c; c++)
+			h = (h ^ (uint8_t)*c) * 16777619u;
+		for (int tries = 0;; tries++) {
+			o->key = (int32_t)((h + (uint32_t)i * 7919u +
+			                    (uint32_t)tries * 104729u) |
+			                   1u);
+			r->shmid[i] = shmget((key_t)o->key, size,
+			                     IPC_CREAT | IPC_EXCL | 0600);
+			if (r->shmid[i] >= 0 || errno != EEXIST || tries > 64)
+				break;
+		}
+		if (r->shmid[i] < 0)
+			return -1;
+		list_sysv(r, r->shmid[i]);
+		o->ino = (uint64_t)r->shmid[i] + 1;
+		m = shmat(r->shmid[i], NULL, 0);
+		if (m == (void *)-1)
+			return -1;
+	} else {
+		if (lk_private_name(sh->run_id, o->name, priv, sizeof(priv)) !=
+		    0)
+			return -1;
+		snprintf(o->path, sizeof(o->path), "/dev/shm%s", priv);
+		fd = shm_open(priv, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+		              0600);
+		if (fd < 0)
+			return -1;
+		if (ftruncate(fd, (off_t)size) != 0) {
+			close(fd);
+			return -1;
+		}
+		m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		         0);
+		close(fd);
+		if (m == MAP_FAILED)
+			return -1;
+	}
+	r->region[i] = m;
+	cells = m;
+	for (size_t c = 0; c < r->sc->nobjects; c++)
+		if (r->sc->objects[c].kind == LK_OBJ_CELL &&
+		    r->sc->objects[c].u.cell.shm == i)
+			cells[r->sc->objects[c].u.cell.slot] =
+			        (int64_t)r->sc->objects[c].u.cell.value;
+	return 0;
 }
 
 /* Create the declared objects: semaphores and files. */
@@ -341,6 +484,15 @@ setup_objects(struct run *r, struct lk_err *err)
 			if (fd < 0)
 				goto fail;
 			close(fd);
+		} else if (o->type == LK_OT_FIFO) {
+			if (mkfifo(o->path, 0600) != 0)
+				goto fail;
+		} else if (o->type == LK_OT_PIPE) {
+			if (setup_pipe(r, o) != 0)
+				goto fail;
+		} else if (o->type == LK_OT_SHM) {
+			if (setup_region(r, (int)i) != 0)
+				goto fail;
 		}
 	}
 	/* Standard output of every process: one memfd, offsets shared. */
@@ -381,6 +533,11 @@ exec_agent(struct run *r, int i)
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(r->out_fd, 1) < 0)
 		_exit(127);
+	/* Every pipe end at its number (dup2 clears close-on-exec). */
+	for (int k = 0; k < r->npipes; k++)
+		if (dup2(r->pipes[k][0], LK_PIPE_FD + 2 * k) < 0 ||
+		    dup2(r->pipes[k][1], LK_PIPE_FD + 2 * k + 1) < 0)
+			_exit(127);
 	/* The shared memory and the eventfd survive exec; nothing else. */
 	fcntl(r->shm_fd, F_SETFD, 0);
 	fcntl(r->notify_fd, F_SETFD, 0);
@@ -414,10 +571,20 @@ spawn(struct run *r, struct lk_err *err)
 		s->state = LK_SLOT_SPAWNED;
 	}
 	sh->nslots = (uint32_t)r->sc->nprocs;
+	for (size_t i = 0; i < r->sc->nprocs; i++)
+		if (r->sc->procs[i].spawned)
+			sh->slots[i].state = LK_SLOT_FREE;
+		else
+			r->nstart++;
 	for (size_t i = 0; r->o->zygote != NULL && i < r->sc->nprocs; i++) {
 		int fds[3] = {r->shm_fd, r->notify_fd, r->out_fd};
-		pid_t pid = lk_zygote_spawn(r->o->zygote, (int)i, r->pgid,
-		                            r->workdir, fds, &r->reply[i]);
+		pid_t pid;
+
+		if (r->sc->procs[i].spawned)
+			continue;
+		pid = lk_zygote_spawn(r->o->zygote, (int)i, r->pgid,
+		                      r->workdir, fds, r->pipes, r->npipes,
+		                      &r->reply[i]);
 
 		if (pid < 0) {
 			lk_err_set(err, LK_EXIT_INTERNAL,
@@ -431,7 +598,11 @@ spawn(struct run *r, struct lk_err *err)
 		r->pidfd[i] = (int)syscall(SYS_pidfd_open, pid, 0);
 	}
 	for (size_t i = 0; r->o->zygote == NULL && i < r->sc->nprocs; i++) {
-		pid_t pid = fork();
+		pid_t pid;
+
+		if (r->sc->procs[i].spawned)
+			continue;
+		pid = fork();
 
 		if (pid < 0) {
 			lk_err_set(err, LK_EXIT_INTERNAL, "cannot fork: %s",
@@ -512,8 +683,12 @@ check_death(struct run *r, uint32_t i, struct lk_trace *t)
 			                       ? WTERMSIG(m.status)
 			                       : WEXITSTATUS(m.status);
 		}
-	} else if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
-	                  WEXITED | WNOHANG) == 0) {
+	} else {
+		/* Not our child (a fork of a scenario process): its death
+		 * is seen, but its parent (or we, as subreaper) reaps it. */
+		if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
+		           WEXITED | WNOWAIT | WNOHANG) != 0)
+			memset(&si, 0, sizeof(si));
 		r->reaped[i] = 1;
 	}
 	if (s->state == LK_SLOT_EXITED)
@@ -547,6 +722,69 @@ start(struct run *r)
 	sh->running = first;
 	atomic_store(&sh->slots[first].go, 1);
 	syscall(SYS_futex, &sh->slots[first].go, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/* The access mode (O_RDONLY, ...) of descriptor fd of process pid. */
+static int
+access_mode(pid_t pid, const char *fd)
+{
+	char path[64 + 260], line[128];
+	unsigned long flags = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, fd);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "flags: %lo", &flags) == 1)
+			break;
+	fclose(f);
+	return (int)(flags & O_ACCMODE);
+}
+
+/*
+ * At a deadlock, while the processes still live: who holds which end of
+ * every pipe and FIFO, from /proc/PID/fd. A reader waiting for the end of
+ * file waits for every process that still holds a write end.
+ */
+static void
+scan_holders(struct run *r)
+{
+	struct lk_shared *sh = r->sh;
+
+	for (uint32_t i = 0; i < sh->nslots; i++) {
+		char dir[64], link[64 + 260], path[LK_PATH_MAX];
+		struct dirent *de;
+		DIR *d;
+
+		if (sh->slots[i].pid <= 0 || sh->slots[i].state == LK_SLOT_EXITED)
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)sh->slots[i].pid);
+		if ((d = opendir(dir)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			ssize_t n;
+			int acc;
+
+			snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
+			n = readlink(link, path, sizeof(path) - 1);
+			if (n <= 0)
+				continue;
+			path[n] = '\0';
+			for (uint32_t o = 0; o < sh->nobjects; o++) {
+				if ((sh->objects[o].type != LK_OT_PIPE &&
+				     sh->objects[o].type != LK_OT_FIFO) ||
+				    strcmp(sh->objects[o].path, path) != 0)
+					continue;
+				acc = access_mode(sh->slots[i].pid, de->d_name);
+				if (acc == O_RDONLY || acc == O_RDWR)
+					r->holders[o][0] |= 1ull << i;
+				if (acc == O_WRONLY || acc == O_RDWR)
+					r->holders[o][1] |= 1ull << i;
+			}
+		}
+		closedir(d);
+	}
 }
 
 /* The system call process pid sits in (/proc/PID/syscall), or -1 when
@@ -625,7 +863,7 @@ supervise(struct run *r, struct lk_trace *t)
 				t->verdict = LK_V_CRASH;
 				return;
 			}
-		if (!started && atomic_load(&sh->nready) == r->sc->nprocs) {
+		if (!started && atomic_load(&sh->nready) == r->nstart) {
 			started = 1;
 			start(r);
 		}
@@ -738,12 +976,24 @@ collect(struct run *r, struct lk_trace *t)
 		p->pending_op = sh->slots[i].pending_op;
 		p->pending_obj = sh->slots[i].pending_obj;
 		p->wake_at = sh->slots[i].wake_at;
+		p->wait_for = sh->slots[i].wait_for;
 	}
 	for (size_t i = 0; i < t->nobjs; i++) {
 		memcpy(t->objs[i].name, sh->objects[i].name, LK_NAME_MAX);
 		t->objs[i].type = sh->objects[i].type;
 		t->objs[i].decl = sh->objects[i].decl;
 		t->objs[i].value = sem_value(r, &sh->objects[i], (int)i);
+		t->objs[i].holders[0] = r->holders[i][0];
+		t->objs[i].holders[1] = r->holders[i][1];
+		if (sh->objects[i].type == LK_OT_CELL &&
+		    sh->objects[i].region >= 0 &&
+		    r->region[sh->objects[i].region] != NULL) {
+			t->objs[i].has_final = 1;
+			t->objs[i].final =
+			        ((volatile int64_t *)r->region[sh->objects[i]
+			                                           .region])
+			                [sh->objects[i].slot];
+		}
 	}
 	for (size_t i = 0; i < t->nevents; i++) {
 		struct lk_tev *e = &t->ev[i];
@@ -756,6 +1006,7 @@ collect(struct run *r, struct lk_trace *t)
 		e->err = ev[i].err;
 		e->blocked = ev[i].blocked;
 		e->arg = ev[i].arg;
+		e->off = ev[i].off;
 		e->vt = ev[i].vt;
 		e->src = ev[i].src;
 		e->act = ev[i].act;
@@ -808,6 +1059,17 @@ teardown(struct run *r)
 				sem_destroy((sem_t *)((char *)r->sh +
 				                      r->sh->sems_off) +
 				            i);
+		for (uint32_t i = 0; i < r->sc->nobjects; i++) {
+			if (r->region[i] == NULL)
+				continue;
+			if (r->shmid[i] >= 0) {
+				shmctl(r->shmid[i], IPC_RMID, NULL);
+				shmdt(r->region[i]);
+			} else {
+				munmap(r->region[i],
+				       (size_t)r->sh->objects[i].size);
+			}
+		}
 		sweep_run(r->sh->run_id);
 		munmap(r->sh, r->size);
 	}
@@ -817,6 +1079,10 @@ teardown(struct run *r)
 		close(r->notify_fd);
 	if (r->out_fd >= 0)
 		close(r->out_fd);
+	for (int k = 0; k < r->npipes; k++) {
+		close(r->pipes[k][0]);
+		close(r->pipes[k][1]);
+	}
 	if (r->own_workdir && r->workdir[0] != '\0')
 		remove_tree(r->workdir);
 	if (r->env != NULL) {
@@ -896,6 +1162,8 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	r.shm_fd = r.notify_fd = r.out_fd = -1;
 	for (int i = 0; i < LK_MAX_PROCS; i++)
 		r.pidfd[i] = r.reply[i] = -1;
+	for (int i = 0; i < LK_MAX_DECLARED; i++)
+		r.shmid[i] = -1;
 	interrupted = 0;
 	snprintf(r.run_id, sizeof(r.run_id), "lk%dx%u", (int)getpid(),
 	         run_counter++);
@@ -917,7 +1185,15 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 		reap_all(&r);
 		goto out;
 	}
+	/* Only scenario processes hold pipe ends now: EOF can come. */
+	for (int k = 0; k < r.npipes; k++) {
+		close(r.pipes[k][0]);
+		close(r.pipes[k][1]);
+	}
+	r.npipes = 0;
 	supervise(&r, t);
+	if (t->verdict == LK_V_DEADLOCK)
+		scan_holders(&r);
 	kill_all(&r);
 	reap_all(&r);
 	t->wall_us = (unsigned long)(now_ms() - t0) * 1000;

@@ -52,6 +52,14 @@ emit(struct emitter *e, const struct lk_sc_action *a, size_t n)
 		in->line = (uint32_t)a[i].line;
 		in->ns = a[i].ns;
 		in->times = a[i].times;
+		in->value = a[i].value;
+		in->proc = a[i].proc;
+		in->nproc = (uint16_t)a[i].nproc;
+		in->end = (uint8_t)a[i].end;
+		in->flags = a[i].until_eof ? LK_INSTR_EOF : 0;
+		in->in = a[i].kind == LK_ACT_EXEC ? a[i].in : -1;
+		in->out = a[i].kind == LK_ACT_EXEC ? a[i].out : -1;
+		in->bytes = a[i].bytes;
 		if (a[i].text != NULL) {
 			size_t len = strlen(a[i].text);
 

@@ -77,35 +77,42 @@ lk_zygote_stop(struct lk_zygote *z)
  */
 pid_t
 lk_zygote_spawn(const struct lk_zygote *z, int slot, pid_t pgid,
-                const char *workdir, const int fds[3], int *reply)
+                const char *workdir, const int fds[3], int (*pipes)[2],
+                int npipes, int *reply)
 {
 	struct lk_zygote_req req;
 	struct lk_zygote_msg m;
-	char ctl[CMSG_SPACE(4 * sizeof(int))];
+	char ctl[CMSG_SPACE(LK_ZY_MAX_FDS * sizeof(int))];
 	struct iovec iov = {&req, sizeof(req)};
 	struct msghdr mh = {0};
 	struct cmsghdr *c;
-	int p[2], all[4];
+	int p[2], all[LK_ZY_MAX_FDS];
+	size_t nfds = 4 + 2 * (size_t)npipes;
 
 	memset(&req, 0, sizeof(req));
 	req.magic = LK_ZY_MAGIC;
 	req.slot = slot;
 	req.pgid = pgid;
+	req.npipes = npipes;
 	snprintf(req.workdir, sizeof(req.workdir), "%s", workdir);
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -1;
 	memcpy(all, fds, 3 * sizeof(int));
 	all[3] = p[1];
+	for (int k = 0; k < npipes; k++) {
+		all[4 + 2 * k] = pipes[k][0];
+		all[5 + 2 * k] = pipes[k][1];
+	}
 	memset(ctl, 0, sizeof(ctl));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof(ctl);
+	mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 	c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(all));
-	memcpy(CMSG_DATA(c), all, sizeof(all));
+	c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(c), all, nfds * sizeof(int));
 	if (sendmsg(z->sock, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(req) ||
 	    (close(p[1]), read(p[0], &m, sizeof(m))) != (ssize_t)sizeof(m) ||
 	    m.kind != LK_ZY_SPAWNED || m.pid <= 0) {

@@ -43,6 +43,30 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_SEM_OPEN:
 	case LK_OP_SEM_CLOSE:
 		return 1;
+	/* A read of a pipe consumes what it reads; closing or opening an
+	 * end changes when readers see the end of file. */
+	case LK_OP_READ:
+	case LK_OP_CLOSE:
+	case LK_OP_DUP2:
+	case LK_OP_OPEN:
+	case LK_OP_STORE:
+	case LK_OP_SHM_UNLINK:
+	case LK_OP_SHMCTL:
+	case LK_OP_FCNTL:
+	case LK_OP_FLOCK:
+	case LK_OP_KILL:
+	case LK_OP_SIGNAL:
+	case LK_OP_SEMOP:
+		return 2;
+	case LK_OP_LOAD:
+	case LK_OP_SHM_OPEN:
+	case LK_OP_MMAP:
+	case LK_OP_MUNMAP:
+	case LK_OP_SHMGET:
+	case LK_OP_SHMAT:
+	case LK_OP_SHMDT:
+	case LK_OP_PAUSE:
+		return 1;
 	default:
 		return 0;
 	}

@@ -269,36 +269,6 @@ sem_timedwait(sem_t *s, const struct timespec *abs)
 	return sem_wait_until(LK_OP_SEM_TIMEDWAIT, s, realtime_to_vt(abs));
 }
 
-/* --- files ------------------------------------------------------------- */
-
-ssize_t
-write(int fd, const void *buf, size_t len)
-{
-	struct lk_step st = {.op = LK_OP_WRITE, .data = buf, .len = len};
-
-	if (!lk__enter())
-		return REAL(write)(fd, buf, len);
-	st.obj = lk__obj_fd(fd);
-	st.arg = fd;
-	lk__arrive(LK_OP_WRITE, st.obj, 0);
-	st.ret = REAL(write)(fd, buf, len);
-	st.err = st.ret < 0 ? errno : 0;
-	lk__done(&st, st.obj);
-	lk__leave();
-	errno = st.err;
-	return (ssize_t)st.ret;
-}
-
-int
-close(int fd)
-{
-	if (!lk__enter())
-		return REAL(close)(fd);
-	lk__obj_fd_forget(fd);
-	lk__leave();
-	return REAL(close)(fd);
-}
-
 /* --- processes --------------------------------------------------------- */
 
 pid_t
@@ -442,15 +412,9 @@ vfork(void)
 static void
 exit_now(int status)
 {
-	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
-
 	if (!lk__enter())
 		return;
-	lk__arrive(LK_OP_EXIT, -1, 0);
-	st.ret = status;
-	st.arg = status;
-	lk__done(&st, -1);
-	lk__depart();
+	lk__exit_now(status);
 	lk__leave();
 }
 

@@ -8,7 +8,9 @@
 #include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -44,7 +46,21 @@
 	X(clock_nanosleep, int,                                                \
 	  (clockid_t, int, const struct timespec *, struct timespec *))        \
 	X(clock_gettime, int, (clockid_t, struct timespec *))                  \
-	X(time, time_t, (time_t *))
+	X(time, time_t, (time_t *))                                            \
+	X(read, ssize_t, (int, void *, size_t))                                \
+	X(dup2, int, (int, int))                                               \
+	X(dup3, int, (int, int, int))                                          \
+	X(open, int, (const char *, int, ...))                                 \
+	X(open64, int, (const char *, int, ...))                               \
+	X(openat, int, (int, const char *, int, ...))                          \
+	X(shm_open, int, (const char *, int, mode_t))                          \
+	X(shm_unlink, int, (const char *))                                     \
+	X(mmap, void *, (void *, size_t, int, int, int, off_t))                \
+	X(munmap, int, (void *, size_t))                                       \
+	X(shmget, int, (key_t, size_t, int))                                   \
+	X(shmat, void *, (int, const void *, int))                             \
+	X(shmdt, int, (const void *))                                          \
+	X(shmctl, int, (int, int, struct shmid_ds *))
 
 #define LK_REAL_DECL(name, ret, args) extern ret(*lk__real_##name) args;
 LK_REAL_FUNCS(LK_REAL_DECL)
@@ -62,6 +78,7 @@ struct lk_step {
 	int64_t ret;
 	int err;
 	int64_t arg;
+	int64_t off;      /* read, write of a regular file: the offset */
 	const void *data; /* bytes written, or NULL */
 	size_t len;
 };
@@ -90,6 +107,15 @@ void lk__block(const struct lk_step *st, int obj, uint64_t deadline);
 /* The calling process leaves the run (its exit was recorded). */
 void lk__depart(void);
 
+/* _exit: record the exit (descriptors closed first) and leave. */
+void lk__exit_now(int status);
+
+/* Object obj changed: re-enable the processes blocked on it. */
+void lk__wake(int obj);
+
+/* Re-enable the processes blocked on pipes and FIFOs. */
+void lk__wake_pipes(void);
+
 /* Current virtual time, ns. */
 uint64_t lk__now(void);
 
@@ -104,6 +130,10 @@ int lk__exec(const char *file, char *const argv[], char *const envp[],
 
 /* waitpid under control: blocks (as a step) until a child exited. */
 pid_t lk__waitpid(pid_t pid, int *status, int options);
+
+/* A scheduled load or store of a cell by the agent; exported. */
+int64_t lockstep_interposer_cell(int op, int obj, int64_t *addr,
+                                 int64_t value);
 
 /* Join a run after the fact (a child of the zygote); 0 or -1. Exported. */
 int lockstep_interposer_attach(int fd);
@@ -124,6 +154,16 @@ int lk__obj_fd(int fd);
 
 /* Forget what fd was (it was closed). */
 void lk__obj_fd_forget(int fd);
+
+/* Object of a shared memory region: POSIX by name (registering an
+ * unknown one), SysV by key or by id (-1 when unknown). */
+int lk__obj_shm_named(const char *name);
+int lk__obj_shm_key(key_t key);
+int lk__obj_shm_id(int id);
+
+/* Remember that a region object is mapped at addr; which one is. */
+void lk__obj_map(const void *addr, int obj);
+int lk__obj_mapped(const void *addr, int forget);
 
 /* The private name of a named semaphore in this run, into buf. */
 int lk__private_name(const char *name, char *buf, size_t size);

@@ -5,6 +5,7 @@
  * the order of use, which the schedule fixes, so names are reproducible.
  * Lookups are cached per process; the cache is inherited on fork.
  */
+#include <sys/shm.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -177,7 +178,7 @@ lk__obj_fd(int fd)
 {
 	static const char *const std[] = {"stdin", "stdout", "stderr"};
 	struct lk_shared *sh = lk__shared();
-	char link[64], path[LK_PATH_MAX];
+	char link[64], path[LK_PATH_MAX], name[LK_NAME_MAX];
 	const char *base;
 	int saved = errno, obj = -1;
 	ssize_t n;
@@ -189,16 +190,27 @@ lk__obj_fd(int fd)
 	if (n >= 0) {
 		path[n] = '\0';
 		for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
-			if ((sh->objects[i].type == LK_OT_FILE ||
-			     sh->objects[i].type == LK_OT_STREAM) &&
+			if (sh->objects[i].type != LK_OT_SEM_NAMED &&
+			    sh->objects[i].type != LK_OT_SEM_UNNAMED &&
+			    sh->objects[i].type != LK_OT_CELL &&
 			    strcmp(sh->objects[i].path, path) == 0)
 				obj = (int)i;
-		if (obj < 0) {
+		if (obj < 0 && strncmp(path, "pipe:", 5) == 0) {
+			/* Named by order of first use: reproducible. */
+			snprintf(name, sizeof(name), "pipe%u", sh->nobjects);
+			obj = add_object(LK_OT_PIPE, name);
+		} else if (obj < 0) {
+			struct stat st;
+
 			base = strrchr(path, '/');
 			base = base != NULL && base[1] != '\0' ? base + 1
 			                                       : path;
 			obj = fd <= 2 ? add_object(LK_OT_STREAM, std[fd])
+			      : fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)
+			              ? add_object(LK_OT_FIFO, base)
 			              : add_object(LK_OT_FILE, base);
+		}
+		if (obj >= 0 && sh->objects[obj].path[0] == '\0') {
 			if (obj >= 0)
 				snprintf(sh->objects[obj].path,
 				         sizeof(sh->objects[obj].path), "%s",
@@ -224,4 +236,100 @@ int
 lk__private_name(const char *name, char *buf, size_t size)
 {
 	return lk_private_name(lk__shared()->run_id, name, buf, size);
+}
+
+/* Object of the POSIX shared memory region called name ("/x" or "x"),
+ * registering an unknown one with the path its descriptors show. */
+int
+lk__obj_shm_named(const char *name)
+{
+	struct lk_shared *sh = lk__shared();
+	char priv[LK_PATH_MAX - 16];
+	int obj = -1;
+
+	if (name[0] == '/')
+		name++;
+	for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
+		if (sh->objects[i].type == LK_OT_SHM &&
+		    sh->objects[i].slot != LK_SHM_SYSV &&
+		    strcmp(sh->objects[i].name, name) == 0)
+			obj = (int)i;
+	if (obj >= 0 || lk__private_name(name, priv, sizeof(priv)) != 0)
+		return obj;
+	obj = add_object(LK_OT_SHM, name);
+	if (obj >= 0) {
+		sh->objects[obj].slot = LK_SHM_POSIX;
+		snprintf(sh->objects[obj].path, sizeof(sh->objects[obj].path),
+		         "/dev/shm%s", priv);
+	}
+	return obj;
+}
+
+/* Object of the SysV region with key (a declared one), or -1. */
+int
+lk__obj_shm_key(key_t key)
+{
+	struct lk_shared *sh = lk__shared();
+
+	for (uint32_t i = 0; i < sh->nobjects; i++)
+		if (sh->objects[i].type == LK_OT_SHM &&
+		    sh->objects[i].slot == LK_SHM_SYSV &&
+		    sh->objects[i].key == (int64_t)key && key != IPC_PRIVATE)
+			return (int)i;
+	return -1;
+}
+
+/* Object of the SysV region with id, registering an unknown one. */
+int
+lk__obj_shm_id(int id)
+{
+	struct lk_shared *sh = lk__shared();
+	char name[LK_NAME_MAX];
+	int obj;
+
+	for (uint32_t i = 0; i < sh->nobjects; i++)
+		if (sh->objects[i].type == LK_OT_SHM &&
+		    sh->objects[i].slot == LK_SHM_SYSV &&
+		    sh->objects[i].ino == (uint64_t)id + 1)
+			return (int)i;
+	snprintf(name, sizeof(name), "shm%u", sh->nobjects);
+	obj = add_object(LK_OT_SHM, name);
+	if (obj >= 0) {
+		sh->objects[obj].slot = LK_SHM_SYSV;
+		sh->objects[obj].ino = (uint64_t)id + 1;
+	}
+	return obj;
+}
+
+/* Regions this process mapped: address -> object. */
+static struct {
+	const void *addr;
+	int obj;
+} maps[64];
+
+/* Remember that region object obj is mapped at addr. */
+void
+lk__obj_map(const void *addr, int obj)
+{
+	for (unsigned i = 0; i < 64; i++)
+		if (maps[i].addr == NULL || maps[i].addr == addr) {
+			maps[i].addr = addr;
+			maps[i].obj = obj;
+			return;
+		}
+}
+
+/* The region object mapped at addr (forgetting it), or -1. */
+int
+lk__obj_mapped(const void *addr, int forget)
+{
+	for (unsigned i = 0; i < 64; i++)
+		if (maps[i].addr == addr && addr != NULL) {
+			int obj = maps[i].obj;
+
+			if (forget)
+				maps[i].addr = NULL;
+			return obj;
+		}
+	return -1;
 }

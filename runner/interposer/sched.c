@@ -237,6 +237,7 @@ record(const struct lk_step *st, int blocked)
 	e->ret = st->ret;
 	e->err = st->err;
 	e->arg = st->arg;
+	e->off = st->off;
 	e->vt = sh->vt;
 	e->src = me->src_line;
 	e->act = (uint8_t)me->act;
@@ -284,6 +285,14 @@ lk__done(const struct lk_step *st, int changed)
 {
 	record(st, 0);
 	sh->slots[self].pending_op = LK_OP_NONE;
+	lk__wake(changed);
+}
+
+/* Object obj changed: re-enable the processes blocked on it (those on a
+ * semaphore with a known value are enabled by the value instead). */
+void
+lk__wake(int changed)
+{
 	if (changed < 0 || sh->objects[changed].has_value)
 		return;
 	for (uint32_t i = 0; i < sh->nslots; i++) {
@@ -307,6 +316,44 @@ lk__block(const struct lk_step *st, int obj, uint64_t deadline)
 	me->wake_at = deadline;
 	me->state = LK_SLOT_PARKED;
 	choose();
+}
+
+/* Re-enable every process blocked on a pipe or FIFO: descriptors were
+ * closed all at once (an exit or an exec), which may bring an end of
+ * file or a broken pipe. */
+void
+lk__wake_pipes(void)
+{
+	for (uint32_t i = 0; i < sh->nslots; i++) {
+		struct lk_slot *s = &sh->slots[i];
+		int o = s->blocked_on;
+
+		if (s->state == LK_SLOT_PARKED && o >= 0 &&
+		    (sh->objects[o].type == LK_OT_PIPE ||
+		     sh->objects[o].type == LK_OT_FIFO)) {
+			s->blocked_on = -1;
+			s->wake_at = 0;
+		}
+	}
+}
+
+/* The process is leaving: flush its streams and close its descriptors
+ * now, while it holds the turn, rather than after it handed it on, so
+ * the next process already sees the pipes it held closed. */
+static void
+close_all(void)
+{
+	int keep_lo = shm_fd < sh->notify_fd ? shm_fd : sh->notify_fd;
+	int keep_hi = shm_fd < sh->notify_fd ? sh->notify_fd : shm_fd;
+
+	fflush(NULL);
+	if (keep_lo > 0)
+		syscall(SYS_close_range, 0u, (unsigned)keep_lo - 1, 0u);
+	if (keep_hi > keep_lo + 1)
+		syscall(SYS_close_range, (unsigned)keep_lo + 1,
+		        (unsigned)keep_hi - 1, 0u);
+	syscall(SYS_close_range, (unsigned)keep_hi + 1, ~0u, 0u);
+	lk__wake_pipes();
 }
 
 /* The calling process leaves the run: pass the turn on or end the run. */
@@ -336,34 +383,47 @@ lk__fork(void)
 {
 	struct lk_slot *me, *c;
 	struct lk_step st = {.op = LK_OP_FORK, .obj = -1};
+	char name[LK_NAME_MAX];
 	uint32_t ci;
+	int as;
 	pid_t pid;
 
 	lk__arrive(LK_OP_FORK, -1, 0);
 	me = &sh->slots[self];
-	if (sh->nslots >= LK_MAX_PROCS) {
+	if (sh->nslots >= LK_MAX_PROCS && me->spawn_as == 0) {
 		st.ret = -1;
 		st.err = EAGAIN;
 		lk__done(&st, -1);
 		errno = EAGAIN;
 		return -1;
 	}
-	ci = sh->nslots;
-	c = &sh->slots[ci];
+	as = me->spawn_as - 1;
+	me->spawn_as = 0;
+	if (as >= 0 && (uint32_t)as < sh->nslots &&
+	    sh->slots[as].state == LK_SLOT_FREE) {
+		/* A declared process started by <spawn>: its slot and name
+		 * are waiting for it. */
+		ci = (uint32_t)as;
+		c = &sh->slots[ci];
+		memcpy(name, c->name, sizeof(name));
+	} else {
+		as = -1;
+		ci = sh->nslots;
+		c = &sh->slots[ci];
+		snprintf(name, sizeof(name), "%.*s.%u", LK_NAME_MAX - 12,
+		         me->name, me->nforks + 1);
+	}
 	memset(c, 0, sizeof(*c));
+	memcpy(c->name, name, sizeof(c->name));
 	c->state = LK_SLOT_PARKED;
 	c->parent = self;
 	c->pending_op = LK_OP_START;
 	c->pending_obj = -1;
 	c->blocked_on = -1;
-	{
-		char parent[LK_NAME_MAX];
-
-		memcpy(parent, me->name, sizeof(parent));
-		snprintf(c->name, sizeof(c->name), "%.*s.%u", LK_NAME_MAX - 12,
-		         parent, ++me->nforks);
+	if (as < 0) {
+		me->nforks++;
+		sh->nslots++;
 	}
-	sh->nslots++;
 	pid = lk__real_fork();
 	if (pid == 0) {
 		struct lk_step start = {.op = LK_OP_START, .obj = -1};
@@ -377,9 +437,13 @@ lk__fork(void)
 	}
 	if (pid < 0) {
 		st.err = errno;
-		sh->nslots--;
 		memset(c, 0, sizeof(*c));
-		me->nforks--;
+		if (as < 0) {
+			sh->nslots--;
+			me->nforks--;
+		} else {
+			memcpy(c->name, name, sizeof(c->name));
+		}
 		st.ret = -1;
 		lk__done(&st, -1);
 		errno = st.err;
@@ -403,11 +467,26 @@ exit_hook(int status, void *arg)
 	if (!lk__enter())
 		return;
 	lk__arrive(LK_OP_EXIT, -1, 0);
+	close_all();
 	st.ret = status;
 	st.arg = status;
 	lk__done(&st, -1);
 	lk__depart();
 	lk__leave();
+}
+
+/* _exit under control: the exit is a step, descriptors close with it. */
+void
+lk__exit_now(int status)
+{
+	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
+
+	lk__arrive(LK_OP_EXIT, -1, 0);
+	close_all();
+	st.ret = status;
+	st.arg = status;
+	lk__done(&st, -1);
+	lk__depart();
 }
 
 /* The environment for an exec: envp with the interposer preloaded and the
@@ -446,6 +525,8 @@ lk__exec(const char *file, char *const argv[], char *const envp[], int search)
 	st.len = strlen(file);
 	lk__arrive(LK_OP_EXEC, -1, 0);
 	lk__done(&st, -1);
+	/* Close-on-exec descriptors go with the old image. */
+	lk__wake_pipes();
 	me->state = LK_SLOT_EXEC;
 	if (env != NULL) {
 		if (search)

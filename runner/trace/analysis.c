@@ -53,42 +53,36 @@ holders(const struct lk_trace *t, const uint64_t *rel, uint64_t *could)
 	}
 }
 
-/* Depth-first search for a cycle through p; 1 when found. */
+/* Depth-first search for a cycle through p over the wait-for masks
+ * (bit q of could[p]: q could let p go on); 1 when found. */
 static int
-dfs(size_t n, int p, const int *waits, const uint64_t *rel, const int *exited,
-    int *color, int *next)
+dfs(size_t n, int p, const uint64_t *could, const int *exited, int *color,
+    int *next)
 {
-	uint64_t cand;
-
 	color[p] = 1;
-	if (waits[p] >= 0) {
-		cand = rel[waits[p]];
-		for (size_t q = 0; q < n; q++) {
-			if (!(cand & (1ull << q)) || exited[q] || (int)q == p)
-				continue;
-			next[p] = (int)q;
-			if (color[q] == 1)
-				return 1;
-			if (color[q] == 0 &&
-			    dfs(n, (int)q, waits, rel, exited, color, next))
-				return 1;
-		}
+	for (size_t q = 0; q < n; q++) {
+		if (!(could[p] & (1ull << q)) || exited[q] || (int)q == p)
+			continue;
+		next[p] = (int)q;
+		if (color[q] == 1)
+			return 1;
+		if (color[q] == 0 && dfs(n, (int)q, could, exited, color, next))
+			return 1;
 	}
 	color[p] = 2;
 	return 0;
 }
 
-/* Find a wait-for cycle (see analysis.h). */
-size_t
-lk_find_cycle(size_t nprocs, const int *waits, const uint64_t *rel,
-              const int *exited, int *cycle)
+/* A cycle in the wait-for masks, into cycle[]; its length or 0. */
+static size_t
+find_cycle(size_t nprocs, const uint64_t *could, const int *exited, int *cycle)
 {
 	int color[LK_MAX_PROCS] = {0}, next[LK_MAX_PROCS];
 
 	for (size_t s = 0; s < nprocs; s++) {
-		if (color[s] != 0 || waits[s] < 0)
+		if (color[s] != 0 || could[s] == 0)
 			continue;
-		if (!dfs(nprocs, (int)s, waits, rel, exited, color, next))
+		if (!dfs(nprocs, (int)s, could, exited, color, next))
 			continue;
 		/* The back edge closes on a grey node: walk from it. */
 		for (size_t p = 0; p < nprocs; p++) {
@@ -110,6 +104,19 @@ lk_find_cycle(size_t nprocs, const int *waits, const uint64_t *rel,
 	return 0;
 }
 
+/* Find a wait-for cycle (see analysis.h). */
+size_t
+lk_find_cycle(size_t nprocs, const int *waits, const uint64_t *rel,
+              const int *exited, int *cycle)
+{
+	uint64_t could[LK_MAX_PROCS] = {0};
+
+	for (size_t p = 0; p < nprocs && p < LK_MAX_PROCS; p++)
+		if (waits[p] >= 0)
+			could[p] = rel[waits[p]];
+	return find_cycle(nprocs, could, exited, cycle);
+}
+
 /* Append printf-style text to buf. */
 static void append(char *buf, size_t size, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -127,15 +134,90 @@ append(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Is object o a pipe or a FIFO? */
+static int
+is_pipe(const struct lk_trace *t, int o)
+{
+	return o >= 0 && (size_t)o < t->nobjs &&
+	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
+}
+
+/* The children process p waits for in waitpid (bits). */
+static uint64_t
+awaited_children(const struct lk_trace *t, size_t p)
+{
+	uint64_t m = 0;
+
+	for (size_t q = 0; q < t->nprocs; q++)
+		if (t->procs[q].parent == (int)p && !t->procs[q].exited &&
+		    (t->procs[p].wait_for < 0 || t->procs[p].wait_for == (int)q))
+			m |= 1ull << q;
+	return m;
+}
+
+/* What process p waits for, in words ("wc to exit", "b_arrived (0)"). */
+static void
+waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
+{
+	const struct lk_tproc *pr = &t->procs[p];
+	int o = pr->blocked_on, k = 0;
+
+	buf[0] = '\0';
+	if (o == LK_WAIT_CHILD) {
+		uint64_t kids = awaited_children(t, p);
+
+		for (size_t q = 0; q < t->nprocs; q++)
+			if (kids & (1ull << q))
+				append(buf, size, "%s%s", k++ ? " or " : "",
+				       t->procs[q].name);
+		append(buf, size, k ? " to exit" : "a child to exit");
+	} else if (is_pipe(t, o) && pr->pending_op == LK_OP_WRITE) {
+		append(buf, size, "room in %s %s",
+		       t->objs[o].type == LK_OT_PIPE ? "pipe" : "FIFO",
+		       t->objs[o].name);
+	} else if (is_pipe(t, o) && pr->pending_op == LK_OP_OPEN) {
+		append(buf, size, "the other end of FIFO %s to be opened",
+		       t->objs[o].name);
+	} else if (is_pipe(t, o)) {
+		append(buf, size, "data or the end of file on %s %s",
+		       t->objs[o].type == LK_OT_PIPE ? "pipe" : "FIFO",
+		       t->objs[o].name);
+	} else if (o >= 0) {
+		append(buf, size, "%s", t->objs[o].name);
+		if (t->objs[o].value >= 0)
+			append(buf, size, " (%d)", t->objs[o].value);
+	}
+}
+
+/* Append the names in mask m: "A", "A and B", "A, B and C"; p is "it". */
+static void
+append_names(char *buf, size_t size, const struct lk_trace *t, uint64_t m,
+             size_t p)
+{
+	int n = __builtin_popcountll(m), k = 0;
+
+	for (size_t q = 0; q < t->nprocs; q++) {
+		if (!(m & (1ull << q)))
+			continue;
+		append(buf, size, "%s%s%s",
+		       k == 0          ? ""
+		       : k == n - 1    ? " and "
+		                       : ", ",
+		       t->procs[q].name, q == p ? " itself" : "");
+		k++;
+	}
+}
+
 /* Explain a deadlocked trace in words (see analysis.h). */
 void
 lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
                     size_t size)
 {
 	uint64_t rel[LK_MAX_OBJECTS], could[LK_MAX_OBJECTS];
-	char guessed[LK_MAX_OBJECTS] = {0};
-	int waits[LK_MAX_PROCS], exited[LK_MAX_PROCS], cycle[LK_MAX_PROCS + 1];
-	size_t n = t->nprocs, len;
+	uint64_t who[LK_MAX_PROCS] = {0};
+	char guessed[LK_MAX_OBJECTS] = {0}, what[160], then[160];
+	int exited[LK_MAX_PROCS], cycle[LK_MAX_PROCS + 1];
+	size_t n = t->nprocs < LK_MAX_PROCS ? t->nprocs : LK_MAX_PROCS, len;
 
 	buf[0] = '\0';
 	lk_releasers(t, sc, rel);
@@ -145,47 +227,79 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			rel[o] = could[o];
 			guessed[o] = 1;
 		}
-	for (size_t p = 0; p < n; p++) {
-		waits[p] = t->procs[p].blocked_on;
+	for (size_t p = 0; p < n; p++)
 		exited[p] = t->procs[p].exited;
+	/* Who could let each blocked process go on. */
+	for (size_t p = 0; p < n; p++) {
+		const struct lk_tproc *pr = &t->procs[p];
+		int o = pr->blocked_on;
+
+		if (exited[p])
+			continue;
+		if (o == LK_WAIT_CHILD)
+			who[p] = awaited_children(t, p);
+		else if (is_pipe(t, o) && pr->pending_op == LK_OP_WRITE)
+			who[p] = t->objs[o].holders[0];
+		else if (is_pipe(t, o) && pr->pending_op == LK_OP_OPEN)
+			who[p] = ~0ull >> (64 - n);
+		else if (is_pipe(t, o))
+			who[p] = t->objs[o].holders[1];
+		else if (o >= 0)
+			who[p] = rel[o] & ~(1ull << p);
 	}
 	for (size_t p = 0; p < n; p++) {
-		int o = waits[p], k = 0, live = 0;
+		const struct lk_tproc *pr = &t->procs[p];
+		int o = pr->blocked_on, live = 0;
+		uint64_t m = who[p];
 
+		if (exited[p] || (o < 0 && o != LK_WAIT_CHILD))
+			continue;
+		waits_for(t, p, what, sizeof(what));
+		append(buf, size, "%s waits for %s", pr->name, what);
+		for (size_t q = 0; q < n; q++)
+			if ((m & (1ull << q)) && !exited[q])
+				live++;
 		if (o == LK_WAIT_CHILD) {
-			append(buf, size,
-			       "%s waits for a child to exit, and none can\n",
-			       t->procs[p].name);
+			append(buf, size, live ? "\n" : ", and none can\n");
 			continue;
 		}
-		if (o < 0)
+		if (is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {
+			int rd = pr->pending_op == LK_OP_WRITE;
+
+			if (m == 0) {
+				append(buf, size, "; nobody holds its %s end\n",
+				       rd ? "read" : "write");
+				continue;
+			}
+			append(buf, size, "; its %s end is still open in ",
+			       rd ? "read" : "write");
+			append_names(buf, size, t, m, p);
+			m &= ~(1ull << p);
+			if (__builtin_popcountll(m) == 1) {
+				size_t q = (size_t)__builtin_ctzll(m);
+
+				waits_for(t, q, then, sizeof(then));
+				if (then[0] != '\0')
+					append(buf, size, ", which waits for %s",
+					       then);
+			}
+			append(buf, size, "\n");
 			continue;
-		append(buf, size, "%s waits for %s", t->procs[p].name,
-		       t->objs[o].name);
-		if (t->objs[o].value >= 0)
-			append(buf, size, " (%d)", t->objs[o].value);
-		for (size_t q = 0; q < n; q++)
-			if ((rel[o] & (1ull << q)) && !exited[q] && q != p)
-				live++;
+		}
+		if (is_pipe(t, o)) {
+			append(buf, size, "\n");
+			continue;
+		}
 		if (live == 0) {
 			append(buf, size, ", which no live process posts\n");
 			continue;
 		}
 		append(buf, size, ", which %s", live == 1 ? "only " : "");
-		for (size_t q = 0; q < n; q++) {
-			if (!(rel[o] & (1ull << q)) || exited[q] || q == p)
-				continue;
-			append(buf, size, "%s%s",
-			       k == 0          ? ""
-			       : k == live - 1 ? " or "
-			                       : ", ",
-			       t->procs[q].name);
-			k++;
-		}
+		append_names(buf, size, t, m, n);
 		append(buf, size,
 		       guessed[o] ? " could post (it has it)\n" : " posts\n");
 	}
-	len = lk_find_cycle(n, waits, rel, exited, cycle);
+	len = find_cycle(n, who, exited, cycle);
 	if (len == 0)
 		return;
 	t->ncycle = len + 1;

@@ -76,6 +76,13 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 			v->holds = t->verdict == LK_V_DEADLOCK;
 			snprintf(v->text, sizeof(v->text), "deadlock");
 			break;
+		case LK_EXPECT_CELL:
+			v->holds = x->obj >= 0 && (size_t)x->obj < t->nobjs &&
+			           t->objs[x->obj].has_final &&
+			           t->objs[x->obj].final == x->value;
+			snprintf(v->text, sizeof(v->text), "%s = %lld",
+			         sc->objects[x->obj].name, x->value);
+			break;
 		}
 		switch (x->when) {
 		case LK_NEVER:

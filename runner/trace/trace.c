@@ -14,10 +14,16 @@ static const char *const verdicts[] = {
 };
 
 static const char *const acts[] = {
-        [LK_ACT_PRINT] = "print",   [LK_ACT_POST] = "post",
-        [LK_ACT_WAIT] = "wait",     [LK_ACT_TRYWAIT] = "trywait",
-        [LK_ACT_WRITE] = "write",   [LK_ACT_SLEEP] = "sleep",
-        [LK_ACT_REPEAT] = "repeat",
+        [LK_ACT_PRINT] = "print",     [LK_ACT_POST] = "post",
+        [LK_ACT_WAIT] = "wait",       [LK_ACT_TRYWAIT] = "trywait",
+        [LK_ACT_WRITE] = "write",     [LK_ACT_SLEEP] = "sleep",
+        [LK_ACT_REPEAT] = "repeat",   [LK_ACT_SPAWN] = "spawn",
+        [LK_ACT_WAITPID] = "waitpid", [LK_ACT_EXEC] = "exec",
+        [LK_ACT_READ] = "read",       [LK_ACT_CLOSE] = "close",
+        [LK_ACT_OPEN] = "open",       [LK_ACT_LOAD] = "load",
+        [LK_ACT_STORE] = "store",     [LK_ACT_ADD] = "add",
+        [LK_ACT_ATTACH] = "attach",   [LK_ACT_DETACH] = "detach",
+        [LK_ACT_REMOVE] = "remove",
 };
 
 /* A new empty trace, or NULL when out of memory. */
@@ -144,7 +150,8 @@ static json_t *
 header(const struct lk_trace *t)
 {
 	json_t *h = json_object(), *procs = json_array(), *objs = json_array();
-	static const char *const types[] = {"sem", "sem", "file", "stream"};
+	static const char *const types[] = {"sem",  "sem",  "file", "stream",
+	                                    "pipe", "fifo", "shm",  "cell"};
 
 	json_object_set_new(h, "lockstep_trace", json_integer(LK_TRACE_FORMAT));
 	json_object_set_new(h, "scenario", json_string(t->scenario));
@@ -169,7 +176,7 @@ header(const struct lk_trace *t)
 
 		json_object_set_new(o, "name", json_string(t->objs[i].name));
 		json_object_set_new(o, "type",
-		                    json_string(types[t->objs[i].type & 3]));
+		                    json_string(types[t->objs[i].type & 7]));
 		json_array_append_new(objs, o);
 	}
 	json_object_set_new(h, "objects", objs);
@@ -207,10 +214,28 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 	json_object_set_new(j, "act", act ? json_string(act) : json_null());
 	switch (e->op) {
 	case LK_OP_WRITE:
+	case LK_OP_READ:
 		json_object_set_new(args, "fd", json_integer(e->arg));
+		if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
+		    t->objs[e->obj].type == LK_OT_FILE)
+			json_object_set_new(args, "offset",
+			                    json_integer(e->off));
 		json_object_set_new(
 		        args, "data",
 		        bytes_string(e->data ? e->data : "", e->len));
+		break;
+	case LK_OP_CLOSE:
+	case LK_OP_DUP2:
+	case LK_OP_OPEN:
+		json_object_set_new(args, "fd", json_integer(e->arg));
+		break;
+	case LK_OP_LOAD:
+	case LK_OP_STORE:
+		json_object_set_new(args, "value", json_integer(e->ret));
+		break;
+	case LK_OP_KILL:
+	case LK_OP_SIGNAL:
+		json_object_set_new(args, "signal", json_integer(e->arg));
 		break;
 	case LK_OP_SLEEP:
 		json_object_set_new(args, "ns", json_integer(e->arg));

@@ -33,6 +33,7 @@ struct lk_tev {
 	int err;
 	int blocked;
 	int64_t arg;
+	int64_t off; /* read, write of a file (LK_OT_FILE): the offset */
 	uint64_t vt;
 	uint32_t src;
 	int act;          /* enum lk_act_kind + 1, 0 none */
@@ -51,6 +52,7 @@ struct lk_tproc {
 	int pending_op; /* what it was about to do at the end */
 	int pending_obj;
 	uint64_t wake_at; /* asleep until then (LK_NO_TIME: not asleep) */
+	int wait_for;     /* blocked in waitpid: the child, -1 any */
 };
 
 struct lk_tobj {
@@ -58,6 +60,10 @@ struct lk_tobj {
 	unsigned type; /* enum lk_obj_type */
 	int decl;      /* scenario object index, -1 */
 	int value;     /* semaphores: value at the end, -1 unknown */
+	int has_final; /* cells: final is the value at the end */
+	int64_t final;
+	uint64_t holders[2]; /* pipes at a deadlock: processes (bits)
+	                        holding the read end, the write end */
 };
 
 struct lk_trace {

@@ -1,7 +1,7 @@
 /*
- * An unmodified program that blocks in a call lockstep does not control
- * yet: it reads from a pipe nobody writes. lockstep must not hang: it
- * reports the system call the process sits in.
+ * An unmodified program that reads from a pipe whose only write end it
+ * holds itself: it would hang for ever. lockstep reports a deadlock and
+ * says who holds the write end.
  */
 #include <unistd.h>
 

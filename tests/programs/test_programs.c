@@ -131,13 +131,31 @@ test_programs_shell_sleep(void **state)
 	e2e_result_free(&r);
 }
 
-/* A read nobody will satisfy: reported by name, not waited on forever. */
+/* A read of a pipe whose only write end the reader holds itself: a
+ * deadlock lockstep sees and explains, not a hang. */
+static void
+test_programs_pipe_self_deadlock(void **state)
+{
+	const char *const argv[] = {LOCKSTEP, "run", "--", PIPE_READ, NULL};
+	struct e2e_result r;
+
+	(void)state;
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, "main waits for data or the end of file "
+	                              "on pipe pipe1; its write end is still "
+	                              "open in main itself"));
+	e2e_result_free(&r);
+}
+
+/* A call lockstep does not control, that nothing will satisfy: reported
+ * by name, not waited on forever. */
 static void
 test_programs_stuck_call(void **state)
 {
 	const char *const argv[] = {LOCKSTEP,         "run", "-q",
 	                            "--step-timeout", "0.5", "--",
-	                            PIPE_READ,        NULL};
+	                            SOCK_READ,        NULL};
 	struct e2e_result r;
 
 	(void)state;
@@ -190,6 +208,7 @@ main(void)
 	        cmocka_unit_test(test_programs_hang_cycle),
 	        cmocka_unit_test(test_programs_shell_sleep),
 	        cmocka_unit_test(test_programs_stuck_call),
+	        cmocka_unit_test(test_programs_pipe_self_deadlock),
 	        cmocka_unit_test(test_programs_relative_path),
 	        cmocka_unit_test(test_programs_bad),
 	};
