@@ -787,6 +787,42 @@ scan_holders(struct run *r)
 	}
 }
 
+/*
+ * At a deadlock: who holds a record lock (fcntl, OFD or flock) on each
+ * declared or discovered file, from /proc/locks ("1: POSIX ADVISORY
+ * WRITE PID MAJ:MIN:INODE START END"), into holders[o][1].
+ */
+static void
+scan_locks(struct run *r)
+{
+	struct lk_shared *sh = r->sh;
+	char line[256];
+	FILE *f = fopen("/proc/locks", "re");
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long ino;
+		int pid;
+		struct stat st;
+
+		if (strstr(line, "->") != NULL || /* a waiter, not a holder */
+		    sscanf(line, "%*d: %*s %*s %*s %d %*x:%*x:%lu", &pid,
+		           &ino) != 2)
+			continue;
+		for (uint32_t o = 0; o < sh->nobjects; o++) {
+			if (sh->objects[o].type != LK_OT_FILE ||
+			    stat(sh->objects[o].path, &st) != 0 ||
+			    st.st_ino != ino)
+				continue;
+			for (uint32_t i = 0; i < sh->nslots; i++)
+				if (sh->slots[i].pid == pid)
+					r->holders[o][1] |= 1ull << i;
+		}
+	}
+	fclose(f);
+}
+
 /* The system call process pid sits in (/proc/PID/syscall), or -1 when
  * it is running or unknown. */
 static int
@@ -1192,8 +1228,10 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	}
 	r.npipes = 0;
 	supervise(&r, t);
-	if (t->verdict == LK_V_DEADLOCK)
+	if (t->verdict == LK_V_DEADLOCK) {
 		scan_holders(&r);
+		scan_locks(&r);
+	}
 	kill_all(&r);
 	reap_all(&r);
 	t->wall_us = (unsigned long)(now_ms() - t0) * 1000;

@@ -8,6 +8,7 @@
 #include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
@@ -60,7 +61,9 @@
 	X(shmget, int, (key_t, size_t, int))                                   \
 	X(shmat, void *, (int, const void *, int))                             \
 	X(shmdt, int, (const void *))                                          \
-	X(shmctl, int, (int, int, struct shmid_ds *))
+	X(shmctl, int, (int, int, struct shmid_ds *))                          \
+	X(fcntl, int, (int, int, ...))                                         \
+	X(flock, int, (int, int))
 
 #define LK_REAL_DECL(name, ret, args) extern ret(*lk__real_##name) args;
 LK_REAL_FUNCS(LK_REAL_DECL)
@@ -113,7 +116,7 @@ void lk__exit_now(int status);
 /* Object obj changed: re-enable the processes blocked on it. */
 void lk__wake(int obj);
 
-/* Re-enable the processes blocked on pipes and FIFOs. */
+/* Re-enable the processes blocked on pipes, FIFOs and file locks. */
 void lk__wake_pipes(void);
 
 /* Current virtual time, ns. */

@@ -8,6 +8,7 @@
  * the last write end is really closed, a write with no reader really
  * fails with EPIPE and raises SIGPIPE, a large write is really split.
  */
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -192,6 +193,10 @@ close(int fd)
 	st.obj = lk__obj_fd(fd);
 	lk__obj_fd_forget(fd);
 	if (!is_pipe(st.obj)) {
+		/* Closing any descriptor of a file drops the process's
+		 * record locks on it: whoever waits for one may go on. */
+		if (is_file(st.obj))
+			lk__wake(st.obj);
 		lk__leave();
 		return REAL(close)(fd);
 	}
@@ -245,6 +250,100 @@ dup3(int oldfd, int newfd, int flags)
 	if (!lk__enter())
 		return REAL(dup3)(oldfd, newfd, flags);
 	return dup_to(oldfd, newfd, flags, 1);
+}
+
+/* --- record locks: fcntl and flock -------------------------------------- */
+
+/* Is cmd one of fcntl's record-lock commands? */
+static int
+is_lock_cmd(int cmd)
+{
+	return cmd == F_SETLK || cmd == F_SETLKW || cmd == F_GETLK ||
+	       cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW || cmd == F_OFD_GETLK;
+}
+
+/*
+ * A record-lock command as a step. F_SETLKW is F_SETLK retried whenever
+ * the file's locks change (an unlock, a close, an exit), so a lock wait
+ * never blocks for real and shows in deadlock cycles. The event's arg
+ * packs the command, the lock type and the length; off is the start.
+ */
+static int
+fcntl_lock(int fd, int cmd, struct flock *fl)
+{
+	struct lk_step st = {.op = LK_OP_FCNTL};
+	int wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+	int try = cmd == F_SETLKW       ? F_SETLK
+	          : cmd == F_OFD_SETLKW ? F_OFD_SETLK
+	                                : cmd;
+
+	st.obj = lk__obj_fd(fd);
+	st.arg = (int64_t)cmd | (int64_t)(fl->l_type & 0xff) << 8 |
+	         (int64_t)fl->l_len << 16;
+	st.off = fl->l_start;
+	lk__arrive(LK_OP_FCNTL, st.obj, 0);
+	for (;;) {
+		st.ret = REAL(fcntl)(fd, try, fl);
+		st.err = st.ret < 0 ? errno : 0;
+		if (!wait || st.ret == 0 ||
+		    (st.err != EAGAIN && st.err != EACCES))
+			break;
+		lk__block(&st, st.obj, LK_NO_TIME);
+	}
+	lk__done(&st, st.ret == 0 && try != F_GETLK && try != F_OFD_GETLK
+	                      ? st.obj
+	                      : -1);
+	return (int)leave(st.ret, st.err);
+}
+
+int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!is_lock_cmd(cmd) || arg == NULL || !lk__enter())
+		return REAL(fcntl)(fd, cmd, arg);
+	return fcntl_lock(fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...);
+
+int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!is_lock_cmd(cmd) || arg == NULL || !lk__enter())
+		return REAL(fcntl)(fd, cmd, arg);
+	return fcntl_lock(fd, cmd, arg);
+}
+
+int
+flock(int fd, int op)
+{
+	struct lk_step st = {.op = LK_OP_FLOCK, .arg = op};
+
+	if (!lk__enter())
+		return REAL(flock)(fd, op);
+	st.obj = lk__obj_fd(fd);
+	lk__arrive(LK_OP_FLOCK, st.obj, 0);
+	for (;;) {
+		st.ret = REAL(flock)(fd, op | LOCK_NB);
+		st.err = st.ret < 0 ? errno : 0;
+		if ((op & LOCK_NB) || st.ret == 0 || st.err != EWOULDBLOCK)
+			break;
+		lk__block(&st, st.obj, LK_NO_TIME);
+	}
+	lk__done(&st, st.ret == 0 ? st.obj : -1);
+	return (int)leave(st.ret, st.err);
 }
 
 /* --- FIFOs: open waits for the other end --------------------------------- */

@@ -318,9 +318,9 @@ lk__block(const struct lk_step *st, int obj, uint64_t deadline)
 	choose();
 }
 
-/* Re-enable every process blocked on a pipe or FIFO: descriptors were
- * closed all at once (an exit or an exec), which may bring an end of
- * file or a broken pipe. */
+/* Re-enable every process blocked on a pipe, a FIFO or a file lock:
+ * descriptors were closed all at once (an exit or an exec), which may
+ * bring an end of file, a broken pipe or a released lock. */
 void
 lk__wake_pipes(void)
 {
@@ -330,7 +330,8 @@ lk__wake_pipes(void)
 
 		if (s->state == LK_SLOT_PARKED && o >= 0 &&
 		    (sh->objects[o].type == LK_OT_PIPE ||
-		     sh->objects[o].type == LK_OT_FIFO)) {
+		     sh->objects[o].type == LK_OT_FIFO ||
+		     sh->objects[o].type == LK_OT_FILE)) {
 			s->blocked_on = -1;
 			s->wake_at = 0;
 		}

@@ -142,6 +142,18 @@ is_pipe(const struct lk_trace *t, int o)
 	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
 }
 
+/* Is process p waiting for a record lock? */
+static int
+is_lock(const struct lk_trace *t, size_t p)
+{
+	int o = t->procs[p].blocked_on;
+
+	return o >= 0 && (size_t)o < t->nobjs &&
+	       t->objs[o].type == LK_OT_FILE &&
+	       (t->procs[p].pending_op == LK_OP_FCNTL ||
+	        t->procs[p].pending_op == LK_OP_FLOCK);
+}
+
 /* The children process p waits for in waitpid (bits). */
 static uint64_t
 awaited_children(const struct lk_trace *t, size_t p)
@@ -182,6 +194,8 @@ waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
 		append(buf, size, "data or the end of file on %s %s",
 		       t->objs[o].type == LK_OT_PIPE ? "pipe" : "FIFO",
 		       t->objs[o].name);
+	} else if (is_lock(t, p)) {
+		append(buf, size, "a lock on file %s", t->objs[o].name);
 	} else if (o >= 0) {
 		append(buf, size, "%s", t->objs[o].name);
 		if (t->objs[o].value >= 0)
@@ -244,6 +258,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			who[p] = ~0ull >> (64 - n);
 		else if (is_pipe(t, o))
 			who[p] = t->objs[o].holders[1];
+		else if (is_lock(t, p))
+			who[p] = t->objs[o].holders[1] & ~(1ull << p);
 		else if (o >= 0)
 			who[p] = rel[o] & ~(1ull << p);
 	}
@@ -266,6 +282,7 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		if (is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {
 			int rd = pr->pending_op == LK_OP_WRITE;
 
+			m = t->objs[o].holders[rd ? 0 : 1];
 			if (m == 0) {
 				append(buf, size, "; nobody holds its %s end\n",
 				       rd ? "read" : "write");
@@ -287,6 +304,21 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			continue;
 		}
 		if (is_pipe(t, o)) {
+			append(buf, size, "\n");
+			continue;
+		}
+		if (is_lock(t, p)) {
+			append(buf, size, m ? "; it is held by " : "\n");
+			if (m == 0)
+				continue;
+			append_names(buf, size, t, m, p);
+			if (__builtin_popcountll(m) == 1) {
+				waits_for(t, (size_t)__builtin_ctzll(m), then,
+				          sizeof(then));
+				if (then[0] != '\0')
+					append(buf, size, ", which waits for %s",
+					       then);
+			}
 			append(buf, size, "\n");
 			continue;
 		}

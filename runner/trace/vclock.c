@@ -1,8 +1,9 @@
 /*
  * Vector clocks of a trace (Fidge, Mattern). Each event ticks its own
  * process's counter. Synchronisation joins clocks: a post releases the
- * semaphore's clock, a successful wait acquires it; a fork hands the
- * parent's clock to the child's start.
+ * semaphore's clock, a successful wait acquires it; a pipe write releases
+ * and the read acquires; a fork hands the parent's clock to the child's
+ * start; an exit hands the child's clock to the wait that reaps it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +19,41 @@ lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n)
 			dst[i] = src[i];
 }
 
-/* Does op acquire (1) or release (2) its object when it succeeds? */
+/* Is object o of t a pipe or a FIFO? */
 static int
-sync_kind(int op)
+is_pipe(const struct lk_trace *t, int o)
 {
-	switch (op) {
+	return o >= 0 && (size_t)o < t->nobjs &&
+	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
+}
+
+/*
+ * Does event e acquire (1), release (2) or both (3) its object's clock?
+ * Semaphores: post releases, a successful wait acquires. Pipes and FIFOs:
+ * a write (or a piece of one) and a close release, a read acquires: the
+ * bytes a read returns, or its end of file, were written or caused
+ * before it. Opening a FIFO meets the other end: both.
+ */
+static int
+sync_kind(const struct lk_trace *t, const struct lk_tev *e)
+{
+	switch (e->op) {
 	case LK_OP_SEM_WAIT:
 	case LK_OP_SEM_TRYWAIT:
 	case LK_OP_SEM_TIMEDWAIT:
-		return 1;
+		return e->blocked || e->ret < 0 ? 0 : 1;
 	case LK_OP_SEM_POST:
 	case LK_OP_SEM_INIT:
-		return 2;
+		return e->blocked || e->ret < 0 ? 0 : 2;
+	case LK_OP_WRITE:
+		return is_pipe(t, e->obj) && e->ret > 0 ? 2 : 0;
+	case LK_OP_CLOSE:
+	case LK_OP_DUP2:
+		return is_pipe(t, e->obj) ? 2 : 0;
+	case LK_OP_READ:
+		return is_pipe(t, e->obj) && !e->blocked && e->ret >= 0 ? 1 : 0;
+	case LK_OP_OPEN:
+		return is_pipe(t, e->obj) && !e->blocked && e->ret >= 0 ? 3 : 0;
 	default:
 		return 0;
 	}
@@ -54,7 +78,7 @@ lk_trace_vclocks(struct lk_trace *t)
 	for (size_t i = 0; i < t->nevents; i++) {
 		struct lk_tev *e = &t->ev[i];
 		uint32_t *v = &pv[(size_t)e->proc * n];
-		int kind = e->blocked || e->ret < 0 ? 0 : sync_kind(e->op);
+		int kind = sync_kind(t, e);
 		uint32_t *o = e->obj >= 0 && (size_t)e->obj < t->nobjs
 		                      ? &ov[(size_t)e->obj * n]
 		                      : NULL;
@@ -62,10 +86,14 @@ lk_trace_vclocks(struct lk_trace *t)
 		if (e->op == LK_OP_START)
 			lk_vc_join(v, &born[(size_t)e->proc * n], n);
 		v[e->proc]++;
-		if (kind == 1 && o != NULL)
+		if ((kind & 1) && o != NULL)
 			lk_vc_join(v, o, n);
-		if (kind == 2 && o != NULL)
+		if ((kind & 2) && o != NULL)
 			lk_vc_join(o, v, n);
+		/* An exit closes every end the process held. */
+		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
+			if (is_pipe(t, (int)k))
+				lk_vc_join(&ov[k * n], v, n);
 		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
 			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
 		/* Exit happens before the wait that reaps it. */
