@@ -11,6 +11,7 @@
 #ifndef LK_PROTOCOL_H
 #define LK_PROTOCOL_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -115,6 +116,10 @@ struct lk_slot {
 	uint64_t wake_at;   /* enabled once vt >= wake_at */
 	int32_t wait_for;   /* blocked in waitpid: the child slot, -1 any */
 	uint32_t reaped;    /* exited and waited for by its parent */
+	/* Signals (bit n: signal n): sent and not delivered yet, and the
+	 * ones the program blocks itself. */
+	_Atomic uint64_t sigpending;
+	uint64_t sigmask;
 	int32_t spawn_as; /* its next fork becomes declared slot
 	                    spawn_as - 1; 0: an ordinary fork */
 	char name[LK_NAME_MAX];
@@ -191,6 +196,16 @@ struct lk_decision {
 
 /* blocked_on of a process in waitpid: it waits for a child to exit. */
 #define LK_WAIT_CHILD (-2)
+
+/* blocked_on of a process in pause or sigsuspend: it waits for a signal. */
+#define LK_WAIT_SIGNAL (-3)
+
+/* The signals lockstep delivers itself, at scheduling points: blocked in
+ * every scenario process, delivered when the target takes a step. */
+#define LK_SIGNALS                                                             \
+	((1ull << SIGHUP) | (1ull << SIGINT) | (1ull << SIGQUIT) |             \
+	 (1ull << SIGUSR1) | (1ull << SIGUSR2) | (1ull << SIGALRM) |           \
+	 (1ull << SIGTERM) | (1ull << SIGWINCH))
 
 /* Why a forced schedule could not be followed. */
 enum lk_diverge {

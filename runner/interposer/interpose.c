@@ -235,6 +235,11 @@ sem_wait_until(unsigned op, sem_t *s, uint64_t deadline)
 			break;
 		}
 		lk__block(&st, st.obj, deadline);
+		if (lk__interrupted()) {
+			st.ret = -1;
+			st.err = EINTR;
+			break;
+		}
 	}
 	if (st.ret == 0)
 		track(s, st.obj);
@@ -436,24 +441,36 @@ _Exit(int status)
 
 /* --- time: sleeps advance the virtual clock, never the real one ------- */
 
-/* Sleep ns on the virtual clock: a step enabled once the time came. */
-static void
+/* Sleep ns on the virtual clock: a step enabled once the time came, or
+ * when a signal comes; returns the time left (0 when it slept it all). */
+static uint64_t
 virtual_sleep(uint64_t ns)
 {
 	struct lk_step st = {.op = LK_OP_SLEEP, .obj = -1, .arg = (int64_t)ns};
+	uint64_t until = lk__now() + ns;
 
-	lk__arrive(LK_OP_SLEEP, -1, lk__now() + ns);
+	lk__arrive(LK_OP_SLEEP, -1, until);
+	/* Woken early by a signal whose handler ran: EINTR, time left. */
+	if (lk__now() < until && lk__deliver(lk__self())) {
+		st.ret = -1;
+		st.err = EINTR;
+		lk__done(&st, -1);
+		return until - lk__now();
+	}
 	lk__done(&st, -1);
+	return 0;
 }
 
 unsigned
 sleep(unsigned s)
 {
+	uint64_t left;
+
 	if (!lk__enter())
 		return REAL(sleep)(s);
-	virtual_sleep((uint64_t)s * NS);
+	left = virtual_sleep((uint64_t)s * NS);
 	lk__leave();
-	return 0;
+	return (unsigned)((left + NS - 1) / NS);
 }
 
 int
@@ -461,22 +478,28 @@ usleep(useconds_t us)
 {
 	if (!lk__enter())
 		return REAL(usleep)(us);
-	virtual_sleep((uint64_t)us * 1000);
+	if (virtual_sleep((uint64_t)us * 1000) > 0)
+		return leave_with(-1, EINTR);
 	return leave_with(0, errno);
 }
 
 int
 nanosleep(const struct timespec *req, struct timespec *rem)
 {
+	uint64_t left;
+
 	if (!lk__enter())
 		return REAL(nanosleep)(req, rem);
 	if (req == NULL || req->tv_nsec < 0 || req->tv_nsec >= NS ||
 	    req->tv_sec < 0)
 		return leave_with(-1, EINVAL);
-	virtual_sleep((uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec);
-	if (rem != NULL)
-		rem->tv_sec = rem->tv_nsec = 0;
-	return leave_with(0, errno);
+	left = virtual_sleep((uint64_t)req->tv_sec * NS +
+	                     (uint64_t)req->tv_nsec);
+	if (rem != NULL) {
+		rem->tv_sec = (time_t)(left / NS);
+		rem->tv_nsec = (long)(left % NS);
+	}
+	return leave_with(left > 0 ? -1 : 0, left > 0 ? EINTR : errno);
 }
 
 int

@@ -6,6 +6,7 @@
 #define LK_INTERPOSER_H
 
 #include <semaphore.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/file.h>
@@ -63,7 +64,12 @@
 	X(shmdt, int, (const void *))                                          \
 	X(shmctl, int, (int, int, struct shmid_ds *))                          \
 	X(fcntl, int, (int, int, ...))                                         \
-	X(flock, int, (int, int))
+	X(flock, int, (int, int))                                              \
+	X(kill, int, (pid_t, int))                                             \
+	X(sigprocmask, int, (int, const sigset_t *, sigset_t *))               \
+	X(pthread_sigmask, int, (int, const sigset_t *, sigset_t *))           \
+	X(sigsuspend, int, (const sigset_t *))                                 \
+	X(pause, int, (void))
 
 #define LK_REAL_DECL(name, ret, args) extern ret(*lk__real_##name) args;
 LK_REAL_FUNCS(LK_REAL_DECL)
@@ -143,6 +149,26 @@ int lockstep_interposer_attach(int fd);
 
 /* The shared mapping (NULL outside a run). */
 struct lk_shared *lk__shared(void);
+
+/* The calling process's slot (inside a run). */
+struct lk_slot *lk__self(void);
+
+/* --- signals.c: signals delivered at scheduling points --------------- */
+
+/* Block the signals lockstep delivers, keeping the program's mask. */
+void lk__signals_attach(struct lk_slot *me);
+
+/* Deliver due signals now (holding the turn); 1 if a handler ran. */
+int lk__deliver(struct lk_slot *me);
+
+/* At the start of a call: deliver due signals as a step of their own. */
+void lk__deliver_due(struct lk_slot *me);
+
+/* After a blocked wait: deliver what woke the process. */
+void lk__after_block(struct lk_slot *me);
+
+/* Was the last blocked wait interrupted by a handler? Clears it. */
+int lk__interrupted(void);
 
 /* --- objects.c: which object a semaphore or descriptor is ------------- */
 

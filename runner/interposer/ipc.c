@@ -85,6 +85,11 @@ read(int fd, void *buf, size_t len)
 		st.ret = -1;
 		st.err = EAGAIN;
 		lk__block(&st, st.obj, LK_NO_TIME);
+		if (lk__interrupted()) {
+			st.err = EINTR;
+			lk__done(&st, -1);
+			return leave(-1, EINTR);
+		}
 	}
 	st.ret = REAL(read)(fd, buf, len);
 	st.err = st.ret < 0 ? errno : 0;

@@ -83,6 +83,7 @@ attach_fd(int fd)
 		m->slots[self].state = LK_SLOT_RUNNING;
 	sh = m;
 	shm_fd = fd;
+	lk__signals_attach(&m->slots[self]);
 	on_exit(exit_hook, NULL);
 	return 0;
 }
@@ -122,7 +123,8 @@ lk__shared(void)
 	return sh;
 }
 
-/* Enter the interposer; true when the caller must schedule this call. */
+/* Enter the interposer; true when the caller must schedule this call.
+ * A signal sent to the process is delivered first, as a step. */
 int
 lk__enter(void)
 {
@@ -130,7 +132,18 @@ lk__enter(void)
 	    sh->slots[self].state == LK_SLOT_EXITED)
 		return 0;
 	busy = 1;
+	if (sh->slots[self].state == LK_SLOT_RUNNING &&
+	    atomic_load_explicit(&sh->slots[self].sigpending,
+	                         memory_order_relaxed) != 0)
+		lk__deliver_due(&sh->slots[self]);
 	return 1;
+}
+
+/* The calling process's slot. */
+struct lk_slot *
+lk__self(void)
+{
+	return &sh->slots[self];
 }
 
 /* Leave the interposer. */
@@ -316,6 +329,8 @@ lk__block(const struct lk_step *st, int obj, uint64_t deadline)
 	me->wake_at = deadline;
 	me->state = LK_SLOT_PARKED;
 	choose();
+	me->blocked_on = -1;
+	lk__after_block(me);
 }
 
 /* Re-enable every process blocked on a pipe, a FIFO or a file lock:
@@ -417,6 +432,7 @@ lk__fork(void)
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, name, sizeof(c->name));
 	c->state = LK_SLOT_PARKED;
+	c->sigmask = me->sigmask;
 	c->parent = self;
 	c->pending_op = LK_OP_START;
 	c->pending_obj = -1;

@@ -34,6 +34,14 @@ enabled_now(const struct lk_shared *sh, uint64_t *soonest)
 
 		if (s->state != LK_SLOT_PARKED)
 			continue;
+		/* A signal to deliver: the process can step (and a blocked
+		 * call of it is interrupted). */
+		if (s->sigpending & ~s->sigmask) {
+			enabled |= 1ull << i;
+			continue;
+		}
+		if (s->blocked_on == LK_WAIT_SIGNAL)
+			continue;
 		if (s->blocked_on >= 0 &&
 		    sh->objects[s->blocked_on].has_value &&
 		    sh->objects[s->blocked_on].value > 0)

@@ -175,7 +175,9 @@ waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
 	int o = pr->blocked_on, k = 0;
 
 	buf[0] = '\0';
-	if (o == LK_WAIT_CHILD) {
+	if (o == LK_WAIT_SIGNAL) {
+		append(buf, size, "a signal");
+	} else if (o == LK_WAIT_CHILD) {
 		uint64_t kids = awaited_children(t, p);
 
 		for (size_t q = 0; q < t->nprocs; q++)
@@ -268,7 +270,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		int o = pr->blocked_on, live = 0;
 		uint64_t m = who[p];
 
-		if (exited[p] || (o < 0 && o != LK_WAIT_CHILD))
+		if (exited[p] || (o < 0 && o != LK_WAIT_CHILD &&
+		                  o != LK_WAIT_SIGNAL))
 			continue;
 		waits_for(t, p, what, sizeof(what));
 		append(buf, size, "%s waits for %s", pr->name, what);
@@ -277,6 +280,11 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 				live++;
 		if (o == LK_WAIT_CHILD) {
 			append(buf, size, live ? "\n" : ", and none can\n");
+			continue;
+		}
+		if (o == LK_WAIT_SIGNAL) {
+			append(buf, size, " (pause), and no process sends "
+			                  "one\n");
 			continue;
 		}
 		if (is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {

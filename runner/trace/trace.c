@@ -133,6 +133,10 @@ end_state(const struct lk_trace *t, json_t *h)
 		    t->procs[p].blocked_on == LK_WAIT_CHILD)
 			json_object_set_new(blocked, t->procs[p].name,
 			                    json_string("(a child)"));
+		else if (!t->procs[p].exited &&
+		         t->procs[p].blocked_on == LK_WAIT_SIGNAL)
+			json_object_set_new(blocked, t->procs[p].name,
+			                    json_string("(a signal)"));
 		else if (!t->procs[p].exited && t->procs[p].blocked_on >= 0)
 			json_object_set_new(
 			        blocked, t->procs[p].name,
@@ -234,6 +238,11 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		json_object_set_new(args, "value", json_integer(e->ret));
 		break;
 	case LK_OP_KILL:
+		if (e->off >= 0 && (size_t)e->off < t->nprocs)
+			json_object_set_new(
+			        args, "to",
+			        json_string(t->procs[e->off].name));
+		/* fall through */
 	case LK_OP_SIGNAL:
 		json_object_set_new(args, "signal", json_integer(e->arg));
 		break;

@@ -68,12 +68,13 @@ lk_trace_vclocks(struct lk_trace *t)
 	uint32_t *ov = calloc((t->nobjs ? t->nobjs : 1) * n, sizeof(*ov));
 	uint32_t *born = calloc(n * n, sizeof(*born));
 	uint32_t *gone = calloc(n * n, sizeof(*gone)); /* clock at exit */
+	uint32_t *sent = calloc(n * n, sizeof(*sent)); /* signals to p */
 	int rc = -1;
 
 	free(t->vc_pool);
 	t->vc_pool = malloc((t->nevents ? t->nevents : 1) * n * sizeof(*pv));
 	if (pv == NULL || ov == NULL || born == NULL || gone == NULL ||
-	    t->vc_pool == NULL)
+	    sent == NULL || t->vc_pool == NULL)
 		goto out;
 	for (size_t i = 0; i < t->nevents; i++) {
 		struct lk_tev *e = &t->ev[i];
@@ -90,6 +91,12 @@ lk_trace_vclocks(struct lk_trace *t)
 			lk_vc_join(v, o, n);
 		if ((kind & 2) && o != NULL)
 			lk_vc_join(o, v, n);
+		/* kill happens before the delivery in the target. */
+		if (e->op == LK_OP_KILL && e->ret == 0 && e->off >= 0 &&
+		    (size_t)e->off < n)
+			lk_vc_join(&sent[(size_t)e->off * n], v, n);
+		if (e->op == LK_OP_SIGNAL)
+			lk_vc_join(v, &sent[(size_t)e->proc * n], n);
 		/* An exit closes every end the process held. */
 		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
 			if (is_pipe(t, (int)k))
@@ -111,6 +118,7 @@ out:
 	free(ov);
 	free(born);
 	free(gone);
+	free(sent);
 	return rc;
 }
 
