@@ -1,8 +1,10 @@
 /*
  * The checks a schema cannot make: references to declared objects of the
  * right kind, unique names and paths, numeric ranges that depend on the
- * platform or on other elements, durations, regular expressions and the
- * texts <before> refers to. scenario.c calls them in document order.
+ * platform or on other elements, durations, regular expressions, the texts
+ * <before> refers to, pipe ends, command lines and the spawn tree.
+ * scenario.c calls them in document order, the spawn tree once every
+ * process is built.
  */
 #include <limits.h>
 #include <regex.h>
@@ -35,11 +37,35 @@ lk__sc_fail(struct lk_err *err, const char *path, long line, const char *fmt,
 	return -1;
 }
 
+/* The words lk_int64 ranges are written with in messages. */
+#define INT64_RANGE "-9223372036854775808..9223372036854775807"
+
 /* The word users know an object kind by. */
 static const char *
 kind_word(enum lk_obj_kind kind)
 {
-	return kind == LK_OBJ_SEM ? "semaphore" : "file";
+	switch (kind) {
+	case LK_OBJ_SEM:
+		return "semaphore";
+	case LK_OBJ_FILE:
+		return "file";
+	case LK_OBJ_PIPE:
+		return "pipe";
+	case LK_OBJ_FIFO:
+		return "FIFO";
+	case LK_OBJ_SHM:
+		return "shared memory region";
+	case LK_OBJ_CELL:
+		return "cell";
+	}
+	return "object";
+}
+
+/* Whether an object of kind has a path in the work directory. */
+static int
+has_path(enum lk_obj_kind kind)
+{
+	return kind == LK_OBJ_FILE || kind == LK_OBJ_FIFO;
 }
 
 /*
@@ -65,6 +91,42 @@ parse_integer(const char *s, long long *v)
 	if (digits == 0 || *s != '\0')
 		return -1;
 	*v = neg ? -n : n;
+	return 0;
+}
+
+/*
+ * Parse an xs:integer into the signed 64-bit *v; returns 0, -1 when s is
+ * not an integer, -2 when it is one outside the range of long long.
+ */
+static int
+parse_int64(const char *s, long long *v)
+{
+	unsigned long long n = 0, limit = LLONG_MAX, d;
+	int neg = 0, digits = 0, over = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if (neg)
+		limit = (unsigned long long)LLONG_MAX + 1;
+	for (; *s >= '0' && *s <= '9'; s++, digits++) {
+		d = (unsigned long long)(*s - '0');
+		if (n > (limit - d) / 10)
+			over = 1;
+		else
+			n = n * 10 + d;
+	}
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (digits == 0 || *s != '\0')
+		return -1;
+	if (over)
+		return -2;
+	if (neg && n == (unsigned long long)LLONG_MAX + 1)
+		*v = LLONG_MIN;
+	else
+		*v = neg ? -(long long)n : (long long)n;
 	return 0;
 }
 
@@ -137,21 +199,24 @@ lk__check_object(const struct lk_scenario *sc, enum lk_obj_kind kind,
 		                   kind_word(kind), name, kind_word(o->kind),
 		                   o->line);
 	}
-	if (kind != LK_OBJ_FILE)
+	if (!has_path(kind))
 		return 0;
 	if ((why = path_problem(fpath)) != NULL)
 		return lk__sc_fail(err, sc->path, line,
-		                   "file \"%s\" has path \"%s\", %s", name,
-		                   fpath, why);
+		                   "%s \"%s\" has path \"%s\", %s",
+		                   kind_word(kind), name, fpath, why);
+	/* Files and FIFOs share the paths of the work directory. */
 	for (i = 0; i < sc->nobjects; i++) {
 		o = &sc->objects[i];
-		if (o->kind == LK_OBJ_FILE && o->u.file.path != NULL &&
+		if (has_path(o->kind) && o->u.file.path != NULL &&
 		    strcmp(o->u.file.path, fpath) == 0)
 			return lk__sc_fail(err, sc->path, line,
-			                   "file \"%s\" has path \"%s\", which "
-			                   "file \"%s\" on line %d already "
+			                   "%s \"%s\" has path \"%s\", which "
+			                   "%s \"%s\" on line %d already "
 			                   "uses, expected a distinct path",
-			                   name, fpath, o->name, o->line);
+			                   kind_word(kind), name, fpath,
+			                   kind_word(o->kind), o->name,
+			                   o->line);
 	}
 	return 0;
 }
@@ -227,31 +292,47 @@ lk__check_process(const struct lk_scenario *sc, const char *name,
 	return 0;
 }
 
-/* List the declared objects of a kind into buf, as a parenthesis. */
+/* Append name to a parenthesised list in buf begun with label. */
 static void
-list_objects(const struct lk_scenario *sc, enum lk_obj_kind kind, char *buf,
-             size_t size)
+list_add(char *buf, size_t size, size_t *used, int *n, const char *label,
+         const char *name, size_t len)
 {
-	size_t i, used = 0, len;
+	if (*used >= size)
+		return;
+	/* Leave room for ", ...)" and the NUL. */
+	if (*used + len + 16 > size) {
+		if (*n >= 0)
+			*used += (size_t)snprintf(buf + *used, size - *used,
+			                          ", ...");
+		*n = -1;
+		return;
+	}
+	*used += (size_t)snprintf(buf + *used, size - *used, "%s%s%.*s",
+	                          *n == 0 ? "(" : ", ", *n == 0 ? label : "",
+	                          (int)len, name);
+	(*n)++;
+}
+
+/*
+ * List the declared objects whose kind is in mask (bits 1 << kind) into
+ * buf as "(LABEL a, b)", or "(no WHAT is declared)" when there are none.
+ */
+static void
+list_objects(const struct lk_scenario *sc, unsigned mask, const char *label,
+             const char *what, char *buf, size_t size)
+{
+	size_t i, used = 0;
 	int n = 0;
 
-	for (i = 0; i < sc->nobjects; i++) {
-		if (sc->objects[i].kind != kind)
+	for (i = 0; i < sc->nobjects && n >= 0; i++) {
+		if ((mask & (1u << sc->objects[i].kind)) == 0)
 			continue;
-		len = strlen(sc->objects[i].name);
-		/* Leave room for ", ...)" and the NUL. */
-		if (used + len + 16 > size) {
-			used += (size_t)snprintf(buf + used, size - used,
-			                         ", ...");
-			break;
-		}
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-		                         n++ == 0 ? "(declared: " : ", ",
-		                         sc->objects[i].name);
+		list_add(buf, size, &used, &n, label, sc->objects[i].name,
+		         strlen(sc->objects[i].name));
 	}
 	if (n == 0)
-		snprintf(buf, size, "(no %s is declared)", kind_word(kind));
-	else
+		snprintf(buf, size, "(no %s is declared)", what);
+	else if (used < size)
 		snprintf(buf + used, size - used, ")");
 }
 
@@ -264,7 +345,8 @@ lk__check_ref(const struct lk_scenario *sc, const char *elem, const char *name,
 	int i;
 
 	if ((i = find_object(sc, name)) < 0) {
-		list_objects(sc, kind, declared, sizeof(declared));
+		list_objects(sc, 1u << kind, "declared: ", kind_word(kind),
+		             declared, sizeof(declared));
 		return lk__sc_fail(err, sc->path, line,
 		                   "<%s> names %s \"%s\", which is not "
 		                   "declared %s",
@@ -416,4 +498,464 @@ lk__check_printed(const struct lk_scenario *sc, const char *attr,
 	return lk__sc_fail(err, sc->path, line,
 	                   "<before %s=\"%s\">: no <print> prints \"%s\"", attr,
 	                   text, text);
+}
+
+/* Check a signed 64-bit integer of subject (such as cell "x") into *out. */
+int
+lk__check_int64(const struct lk_scenario *sc, const char *subject,
+                const char *value, long line, long long *out,
+                struct lk_err *err)
+{
+	int rc = parse_int64(value, out);
+
+	if (rc == -1)
+		return lk__sc_fail(err, sc->path, line,
+		                   "%s has value \"%s\", expected an integer "
+		                   "%s",
+		                   subject, value, INT64_RANGE);
+	if (rc == -2)
+		return lk__sc_fail(err, sc->path, line,
+		                   "%s has value %s, expected %s", subject,
+		                   value, INT64_RANGE);
+	return 0;
+}
+
+/* Check the number of cells of shared memory region name. */
+int
+lk__check_cells(const struct lk_scenario *sc, const char *name, size_t ncells,
+                long line, struct lk_err *err)
+{
+	if (ncells < 1 || ncells > LK_MAX_CELLS)
+		return lk__sc_fail(err, sc->path, line,
+		                   "shared memory region \"%s\" has %zu cells, "
+		                   "expected 1..%d",
+		                   name, ncells, LK_MAX_CELLS);
+	return 0;
+}
+
+/* Check <read bytes=> (NULL: the default) and store it in *out. */
+int
+lk__check_bytes(const struct lk_scenario *sc, const char *bytes, long line,
+                unsigned *out, struct lk_err *err)
+{
+	long long v;
+
+	if (bytes == NULL) {
+		*out = LK_READ_DEFAULT;
+		return 0;
+	}
+	if (parse_integer(bytes, &v) < 0 || v < 1 || v > LK_READ_MAX)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<read bytes=\"%s\">: expected 1..%d", bytes,
+		                   LK_READ_MAX);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/*
+ * Check the end= of a <close> of an object of kind called name: required
+ * for a pipe, refused otherwise. *out is the end (LK_END_NONE if none).
+ */
+int
+lk__check_end(const struct lk_scenario *sc, enum lk_obj_kind kind,
+              const char *name, const char *end, long line, enum lk_end *out,
+              struct lk_err *err)
+{
+	const char *attr = kind == LK_OBJ_FILE ? "file" : "fifo";
+
+	if (kind == LK_OBJ_PIPE && end == NULL)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<close pipe=\"%s\"> has no end=, expected "
+		                   "end=\"read\" or end=\"write\" (a pipe has "
+		                   "two ends)",
+		                   name);
+	if (kind != LK_OBJ_PIPE && end != NULL)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<close %s=\"%s\"> has end=\"%s\", expected "
+		                   "no end= (only a pipe has ends)",
+		                   attr, name, end);
+	*out = end == NULL                ? LK_END_NONE
+	       : strcmp(end, "read") == 0 ? LK_END_READ
+	                                  : LK_END_WRITE;
+	return 0;
+}
+
+/*
+ * Resolve <exec stdin=> or stdout= (which), naming a pipe or a file:
+ * *obj is its index, *end the pipe end used (pipe_end) or LK_END_NONE.
+ */
+int
+lk__check_stdio(const struct lk_scenario *sc, const char *which,
+                const char *name, enum lk_end pipe_end, long line, int *obj,
+                enum lk_end *end, struct lk_err *err)
+{
+	unsigned mask = 1u << LK_OBJ_PIPE | 1u << LK_OBJ_FILE;
+	char declared[512];
+	int i;
+
+	if ((i = find_object(sc, name)) < 0) {
+		list_objects(sc, mask, "pipes and files: ", "pipe or file",
+		             declared, sizeof(declared));
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<exec %s=\"%s\"> names \"%s\", which is not "
+		        "declared %s",
+		        which, name, name, declared);
+	}
+	if ((mask & (1u << sc->objects[i].kind)) == 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<exec %s=\"%s\"> names a %s, expected a "
+		                   "pipe or a file",
+		                   which, name, kind_word(sc->objects[i].kind));
+	*obj = i;
+	*end = sc->objects[i].kind == LK_OBJ_PIPE ? pipe_end : LK_END_NONE;
+	return 0;
+}
+
+/* Whether c separates the words of an <exec> command line. */
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Check an <exec> command line: 1..LK_EXEC_WORDS blank-separated words. */
+int
+lk__check_command(const struct lk_scenario *sc, const char *text, long line,
+                  struct lk_err *err)
+{
+	size_t words = 0;
+	const char *p;
+
+	for (p = text; *p != '\0'; p++) {
+		if (!is_blank(*p) && (p == text || is_blank(p[-1])))
+			words++;
+	}
+	if (words == 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<exec> has only blanks, expected a command "
+		                   "line such as \"wc -l\"");
+	if (words > LK_EXEC_WORDS)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<exec> has a command line of %zu words, "
+		                   "expected at most %d",
+		                   words, LK_EXEC_WORDS);
+	return 0;
+}
+
+/*
+ * Check where an action of elem is: <spawn> and <exec> never inside a
+ * <repeat> (depth > 0), <exec> the last action (last) of process pname.
+ */
+int
+lk__check_place(const struct lk_scenario *sc, const char *elem,
+                const char *pname, int depth, int last, long line,
+                struct lk_err *err)
+{
+	if (strcmp(elem, "spawn") == 0 && depth > 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<spawn> is inside <repeat>, expected it "
+		                   "directly in a <process> (a process is "
+		                   "spawned once)");
+	if (strcmp(elem, "exec") == 0 && (depth > 0 || !last))
+		return lk__sc_fail(err, sc->path, line,
+		                   "<exec> must be the last action of \"%s\": "
+		                   "nothing after it would run%s",
+		                   pname,
+		                   depth > 0 ? " (it is inside <repeat>)" : "");
+	return 0;
+}
+
+/* Whether c may begin a name, or (rest) go on with one. */
+static int
+name_char(char c, int rest)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+	       (rest && ((c >= '0' && c <= '9') || c == '-'));
+}
+
+/* Check that every {name} in a <print> text names a declared cell. */
+int
+lk__check_print_cells(const struct lk_scenario *sc, const char *text, long line,
+                      struct lk_err *err)
+{
+	char cells[512];
+	const char *p, *q;
+	int i;
+
+	for (p = text; (p = strchr(p, '{')) != NULL; p++) {
+		if (!name_char(p[1], 0))
+			continue;
+		for (q = p + 2; name_char(*q, 1); q++)
+			;
+		if (*q != '}')
+			continue;
+		i = -1;
+		if ((size_t)(q - p - 1) < LK_NAME_MAX) {
+			char name[LK_NAME_MAX];
+
+			snprintf(name, sizeof(name), "%.*s", (int)(q - p - 1),
+			         p + 1);
+			i = find_object(sc, name);
+		}
+		if (i >= 0 && sc->objects[i].kind == LK_OBJ_CELL)
+			continue;
+		list_objects(sc, 1u << LK_OBJ_CELL, "cells: ", "cell", cells,
+		             sizeof(cells));
+		return lk__sc_fail(err, sc->path, line,
+		                   "%.*s in <print> names no cell %s",
+		                   (int)(q - p + 1), p, cells);
+	}
+	return 0;
+}
+
+/* Length of the name process i was declared with ("w" for "w.3"). */
+static size_t
+base_len(const struct lk_scenario *sc, size_t i)
+{
+	return strcspn(sc->procs[i].name, ".");
+}
+
+/* Index of the first instance of the process i is an instance of. */
+static size_t
+first_instance(const struct lk_scenario *sc, size_t i)
+{
+	size_t len = base_len(sc, i);
+
+	while (i > 0 && base_len(sc, i - 1) == len &&
+	       strncmp(sc->procs[i - 1].name, sc->procs[i].name, len) == 0)
+		i--;
+	return i;
+}
+
+/* Number of instances of the process whose first instance is first. */
+static unsigned
+instances(const struct lk_scenario *sc, size_t first)
+{
+	size_t len = base_len(sc, first), i = first + 1;
+
+	while (i < sc->nprocs && base_len(sc, i) == len &&
+	       strncmp(sc->procs[i].name, sc->procs[first].name, len) == 0)
+		i++;
+	return (unsigned)(i - first);
+}
+
+/* Index of the first instance of the process declared as name, or -1. */
+static int
+find_process(const struct lk_scenario *sc, const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < sc->nprocs; i++) {
+		if (base_len(sc, i) == len &&
+		    strncmp(sc->procs[i].name, name, len) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* List the declared process names into buf, as a parenthesis. */
+static void
+list_processes(const struct lk_scenario *sc, char *buf, size_t size)
+{
+	size_t i, used = 0;
+	int n = 0;
+
+	for (i = 0; i < sc->nprocs && n >= 0; i += instances(sc, i))
+		list_add(buf, size, &used, &n, "declared: ", sc->procs[i].name,
+		         base_len(sc, i));
+	if (used < size)
+		snprintf(buf + used, size - used, ")");
+}
+
+/* List the processes spawned by first (the index) into buf. */
+static void
+list_spawned(const struct lk_scenario *sc, const int *spawner, size_t first,
+             char *buf, size_t size)
+{
+	size_t i, len = base_len(sc, first), used = 0;
+	char label[LK_NAME_MAX + 16];
+	int n = 0;
+
+	snprintf(label, sizeof(label), "%.*s spawns: ", (int)len,
+	         sc->procs[first].name);
+	for (i = 0; i < sc->nprocs && n >= 0; i += instances(sc, i)) {
+		if (spawner[i] == (int)first)
+			list_add(buf, size, &used, &n, label, sc->procs[i].name,
+			         base_len(sc, i));
+	}
+	if (n == 0)
+		snprintf(buf, size, "(%.*s spawns no process)", (int)len,
+		         sc->procs[first].name);
+	else if (used < size)
+		snprintf(buf + used, size - used, ")");
+}
+
+/* The state of one check of the spawn tree. */
+struct tree {
+	struct lk_scenario *sc;
+	int spawner[LK_MAX_PROCS];    /* first instance of the spawner, -1 */
+	int spawn_line[LK_MAX_PROCS]; /* line of the <spawn>, by spawned */
+};
+
+/*
+ * Resolve a->text (a process name) of a <spawn> or <waitpid> of instance
+ * k into a->proc and a->nproc; the name is freed. 0 or -1.
+ */
+static int
+resolve(struct tree *t, size_t k, struct lk_sc_action *a, struct lk_err *err)
+{
+	struct lk_scenario *sc = t->sc;
+	const char *elem = a->kind == LK_ACT_SPAWN ? "spawn" : "waitpid";
+	size_t self = first_instance(sc, k), len = base_len(sc, self), n, i;
+	char list[512];
+	int x;
+
+	if ((x = find_process(sc, a->text)) < 0) {
+		list_processes(sc, list, sizeof(list));
+		return lk__sc_fail(err, sc->path, a->line,
+		                   "<%s> names process \"%s\", which is not "
+		                   "declared %s",
+		                   elem, a->text, list);
+	}
+	n = instances(sc, (size_t)x);
+	if (a->kind == LK_ACT_WAITPID) {
+		if (t->spawner[x] != (int)self) {
+			list_spawned(sc, t->spawner, self, list, sizeof(list));
+			return lk__sc_fail(err, sc->path, a->line,
+			                   "<waitpid> names \"%s\", which %.*s "
+			                   "does not spawn %s",
+			                   a->text, (int)len, sc->procs[k].name,
+			                   list);
+		}
+		if (t->spawn_line[x] > a->line)
+			return lk__sc_fail(err, sc->path, a->line,
+			                   "<waitpid> names \"%s\", which %.*s "
+			                   "spawns only later, on line %d, "
+			                   "expected the <waitpid> after the "
+			                   "<spawn>",
+			                   a->text, (int)len, sc->procs[k].name,
+			                   t->spawn_line[x]);
+	} else if ((size_t)x == self) {
+		return lk__sc_fail(err, sc->path, a->line,
+		                   "process \"%s\" spawns itself, expected "
+		                   "another process",
+		                   a->text);
+	} else if (instances(sc, self) > 1) {
+		return lk__sc_fail(err, sc->path, a->line,
+		                   "<spawn> is in process \"%.*s\", which has "
+		                   "%u instances, so \"%s\" would be spawned "
+		                   "%u times, expected a process without "
+		                   "count=",
+		                   (int)len, sc->procs[k].name,
+		                   instances(sc, self), a->text,
+		                   instances(sc, self));
+	} else if (t->spawner[x] >= 0) {
+		return lk__sc_fail(err, sc->path, a->line,
+		                   "process \"%s\" is already spawned at line "
+		                   "%d, expected one <spawn> per process",
+		                   a->text, t->spawn_line[x]);
+	} else {
+		/* Every instance: each is forked by the same <spawn>. */
+		for (i = (size_t)x; i < (size_t)x + n; i++) {
+			t->spawner[i] = (int)self;
+			t->spawn_line[i] = a->line;
+			sc->procs[i].spawned = 1;
+		}
+	}
+	a->proc = x;
+	a->nproc = (unsigned)n;
+	free(a->text);
+	a->text = NULL;
+	return 0;
+}
+
+/* Resolve the <spawn>s (or the <waitpid>s) among n actions of instance k. */
+static int
+resolve_all(struct tree *t, size_t k, struct lk_sc_action *acts, size_t n,
+            enum lk_act_kind kind, struct lk_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (acts[i].kind == kind && resolve(t, k, &acts[i], err) < 0)
+			return -1;
+		if (acts[i].kind == LK_ACT_REPEAT &&
+		    resolve_all(t, k, acts[i].body, acts[i].nbody, kind, err) <
+		            0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Check that some process starts and every spawned one is reached. */
+static int
+check_reached(struct tree *t, struct lk_err *err)
+{
+	const struct lk_scenario *sc = t->sc;
+	int started[LK_MAX_PROCS] = {0}, grew = 1, any = 0;
+	size_t i, len;
+
+	for (i = 0; i < sc->nprocs; i++) {
+		started[i] = t->spawner[i] < 0;
+		any |= started[i];
+	}
+	if (!any)
+		return lk__sc_fail(err, sc->path, sc->procs[0].line,
+		                   "every process is spawned by another, so "
+		                   "none would start, expected at least one "
+		                   "process without a <spawn>");
+	while (grew) {
+		grew = 0;
+		for (i = 0; i < sc->nprocs; i++) {
+			if (!started[i] && started[t->spawner[i]]) {
+				started[i] = 1;
+				grew = 1;
+			}
+		}
+	}
+	for (i = 0; i < sc->nprocs; i++) {
+		if (started[i])
+			continue;
+		len = base_len(sc, (size_t)t->spawner[i]);
+		return lk__sc_fail(err, sc->path, sc->procs[i].line,
+		                   "process \"%.*s\" never starts: it is "
+		                   "spawned only by processes that never start "
+		                   "(by \"%.*s\" on line %d)",
+		                   (int)base_len(sc, i), sc->procs[i].name,
+		                   (int)len, sc->procs[t->spawner[i]].name,
+		                   t->spawn_line[i]);
+	}
+	return 0;
+}
+
+/*
+ * Resolve every <spawn> and <waitpid> (their text holds the process name
+ * until now) and check the spawn tree: each process spawned at most once,
+ * by a process that starts; each <waitpid> names a child of its process.
+ */
+int
+lk__check_spawns(struct lk_scenario *sc, struct lk_err *err)
+{
+	struct tree t;
+	size_t k;
+
+	t.sc = sc;
+	for (k = 0; k < LK_MAX_PROCS; k++) {
+		t.spawner[k] = -1;
+		t.spawn_line[k] = 0;
+	}
+	if (sc->nprocs == 0)
+		return 0;
+	for (k = 0; k < sc->nprocs; k++) {
+		if (resolve_all(&t, k, sc->procs[k].actions,
+		                sc->procs[k].nactions, LK_ACT_SPAWN, err) < 0)
+			return -1;
+	}
+	for (k = 0; k < sc->nprocs; k++) {
+		if (resolve_all(&t, k, sc->procs[k].actions,
+		                sc->procs[k].nactions, LK_ACT_WAITPID, err) < 0)
+			return -1;
+	}
+	return check_reached(&t, err);
 }

@@ -1,12 +1,15 @@
 /*
  * Internal to runner/scenario: the cross-checks the schema cannot make,
  * called by scenario.c while it builds the model in document order, so the
- * first error reported is the first in the file. Each check returns 0, or
- * -1 with err filled as "path:line: what was found, what was expected".
+ * first error reported is the first in the file (but for the spawn tree,
+ * checked once every process is built, as processes may be named before
+ * they are declared). Each check returns 0, or -1 with err filled as
+ * "path:line: what was found, what was expected".
  */
 #ifndef LK_SCENARIO_CHECK_H
 #define LK_SCENARIO_CHECK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lockstep/lockstep.h"
@@ -35,6 +38,27 @@ int lk__check_regex(const struct lk_scenario *sc, const char *elem,
                     const char *regex, long line, struct lk_err *err);
 int lk__check_printed(const struct lk_scenario *sc, const char *attr,
                       const char *text, long line, struct lk_err *err);
+int lk__check_int64(const struct lk_scenario *sc, const char *subject,
+                    const char *value, long line, long long *out,
+                    struct lk_err *err);
+int lk__check_cells(const struct lk_scenario *sc, const char *name,
+                    size_t ncells, long line, struct lk_err *err);
+int lk__check_bytes(const struct lk_scenario *sc, const char *bytes, long line,
+                    unsigned *out, struct lk_err *err);
+int lk__check_end(const struct lk_scenario *sc, enum lk_obj_kind kind,
+                  const char *name, const char *end, long line,
+                  enum lk_end *out, struct lk_err *err);
+int lk__check_stdio(const struct lk_scenario *sc, const char *which,
+                    const char *name, enum lk_end pipe_end, long line, int *obj,
+                    enum lk_end *end, struct lk_err *err);
+int lk__check_command(const struct lk_scenario *sc, const char *text, long line,
+                      struct lk_err *err);
+int lk__check_place(const struct lk_scenario *sc, const char *elem,
+                    const char *pname, int depth, int last, long line,
+                    struct lk_err *err);
+int lk__check_print_cells(const struct lk_scenario *sc, const char *text,
+                          long line, struct lk_err *err);
+int lk__check_spawns(struct lk_scenario *sc, struct lk_err *err);
 
 /* duration.c */
 const char *lk__duration_problem(const char *s);

@@ -377,7 +377,11 @@ free_actions(struct lk_sc_action *acts, size_t n)
 	free(acts);
 }
 
-/* Deep-copy n actions into *out, *nout; 0 or -1 when out of memory. */
+/*
+ * Deep-copy n actions into *out, *nout; 0 or -1 when out of memory. The
+ * struct copy takes every number (objects, ends, bytes, values, process
+ * indices); only the text and the body are owned.
+ */
 static int
 copy_actions(const struct lk_sc_action *src, size_t n,
              struct lk_sc_action **out, size_t *nout)
@@ -410,12 +414,166 @@ static int build_actions(struct lk_scenario *sc, xmlNode *parent, int depth,
                          struct lk_sc_action **out, size_t *nout,
                          struct lk_err *err);
 
+/* The attributes that name what <write>, <read> or <close> works on. */
+static const struct {
+	const char *attr;
+	enum lk_obj_kind kind;
+} targets[] = {
+        {"file", LK_OBJ_FILE},
+        {"pipe", LK_OBJ_PIPE},
+        {"fifo", LK_OBJ_FIFO},
+};
+
+/*
+ * Resolve the one attribute among file=, pipe=, fifo= that action element
+ * c has (wanted lists them as the message says) into a->obj; *which is
+ * its index in targets. 0 or -1.
+ */
+static int
+build_target(struct lk_scenario *sc, xmlNode *c, const char *wanted,
+             struct lk_sc_action *a, size_t *which, struct lk_err *err)
+{
+	const char *elem = (const char *)c->name, *has[3];
+	char found[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		if (attr(c, targets[i].attr) != NULL) {
+			has[n++] = targets[i].attr;
+			*which = i;
+		}
+	}
+	if (n == 0)
+		snprintf(found, sizeof(found), "none");
+	else if (n == 2)
+		snprintf(found, sizeof(found), "%s= and %s=", has[0], has[1]);
+	else if (n == 3)
+		snprintf(found, sizeof(found), "%s=, %s= and %s=", has[0],
+		         has[1], has[2]);
+	if (n != 1)
+		return lk__sc_fail(err, sc->path, a->line,
+		                   "<%s> needs exactly one of %s (it has %s)",
+		                   elem, wanted, found);
+	return lk__check_ref(sc, elem, attr(c, targets[*which].attr),
+	                     targets[*which].kind, a->line, &a->obj, err);
+}
+
+/* The name of the <process> element c is in (as declared). */
+static const char *
+process_of(const xmlNode *c)
+{
+	while (c != NULL && !(c->type == XML_ELEMENT_NODE && is(c, "process")))
+		c = c->parent;
+	return c != NULL ? attr(c, "name") : "?";
+}
+
+/* Fill a from a <spawn> or <waitpid>: the name, resolved later. */
+static int
+build_proc_ref(struct lk_scenario *sc, xmlNode *c, int depth,
+               struct lk_sc_action *a, struct lk_err *err)
+{
+	a->kind = is(c, "spawn") ? LK_ACT_SPAWN : LK_ACT_WAITPID;
+	if (lk__check_place(sc, (const char *)c->name, process_of(c), depth, 1,
+	                    a->line, err) < 0)
+		return -1;
+	/* lk__check_spawns resolves it once every process is built. */
+	if ((a->text = strdup(attr(c, "process"))) == NULL)
+		return oom(err);
+	return 0;
+}
+
+/* Fill a from an <exec> element c at repeat depth; 0 or -1. */
+static int
+build_exec(struct lk_scenario *sc, xmlNode *c, int depth,
+           struct lk_sc_action *a, struct lk_err *err)
+{
+	const char *in = attr(c, "stdin"), *out = attr(c, "stdout");
+
+	a->kind = LK_ACT_EXEC;
+	if (lk__check_place(sc, "exec", process_of(c), depth,
+	                    element(c->next) == NULL, a->line, err) < 0)
+		return -1;
+	if (in != NULL && lk__check_stdio(sc, "stdin", in, LK_END_READ, a->line,
+	                                  &a->in, &a->in_end, err) < 0)
+		return -1;
+	if (out != NULL &&
+	    lk__check_stdio(sc, "stdout", out, LK_END_WRITE, a->line, &a->out,
+	                    &a->out_end, err) < 0)
+		return -1;
+	if ((a->text = text_of(c)) == NULL)
+		return oom(err);
+	return lk__check_command(sc, a->text, a->line, err);
+}
+
+/* Fill a from a <read>, <close> or <open> element c; 0 or -1. */
+static int
+build_io(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
+         struct lk_err *err)
+{
+	const char *mode;
+	size_t which = 0;
+
+	if (is(c, "open")) {
+		a->kind = LK_ACT_OPEN;
+		mode = attr(c, "mode");
+		a->end = strcmp(mode, "read") == 0 ? LK_END_READ : LK_END_WRITE;
+		return lk__check_ref(sc, "open", attr(c, "fifo"), LK_OBJ_FIFO,
+		                     a->line, &a->obj, err);
+	}
+	if (build_target(sc, c, "pipe=, fifo=, file=", a, &which, err) < 0)
+		return -1;
+	if (is(c, "read")) {
+		a->kind = LK_ACT_READ;
+		a->until_eof = attr(c, "until") != NULL;
+		return lk__check_bytes(sc, attr(c, "bytes"), a->line, &a->bytes,
+		                       err);
+	}
+	a->kind = LK_ACT_CLOSE;
+	return lk__check_end(sc, targets[which].kind,
+	                     attr(c, targets[which].attr), attr(c, "end"),
+	                     a->line, &a->end, err);
+}
+
+/* Fill a from a cell or region action element c; 0 or -1. */
+static int
+build_shm_action(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
+                 struct lk_err *err)
+{
+	const char *elem = (const char *)c->name, *name, *value;
+	char subject[LK_NAME_MAX + 32];
+
+	if (is(c, "attach") || is(c, "detach") || is(c, "remove")) {
+		a->kind = is(c, "attach")   ? LK_ACT_ATTACH
+		          : is(c, "detach") ? LK_ACT_DETACH
+		                            : LK_ACT_REMOVE;
+		return lk__check_ref(sc, elem, attr(c, "shm"), LK_OBJ_SHM,
+		                     a->line, &a->obj, err);
+	}
+	a->kind = is(c, "load")    ? LK_ACT_LOAD
+	          : is(c, "store") ? LK_ACT_STORE
+	                           : LK_ACT_ADD;
+	name = attr(c, "cell");
+	if (lk__check_ref(sc, elem, name, LK_OBJ_CELL, a->line, &a->obj, err) <
+	    0)
+		return -1;
+	if (a->kind == LK_ACT_LOAD)
+		return 0;
+	/* store requires value= (the schema says so); add defaults to 1. */
+	if ((value = attr(c, "value")) == NULL) {
+		a->value = 1;
+		return 0;
+	}
+	snprintf(subject, sizeof(subject), "<%s cell=\"%s\">", elem, name);
+	return lk__check_int64(sc, subject, value, a->line, &a->value, err);
+}
+
 /* Fill a from action element c at repeat depth; 0 or -1. */
 static int
 build_action(struct lk_scenario *sc, xmlNode *c, int depth,
              struct lk_sc_action *a, struct lk_err *err)
 {
 	const char *elem = (const char *)c->name;
+	size_t which = 0;
 
 	if (is(c, "post") || is(c, "wait") || is(c, "trywait")) {
 		a->kind = is(c, "post")   ? LK_ACT_POST
@@ -427,11 +585,13 @@ build_action(struct lk_scenario *sc, xmlNode *c, int depth,
 	if (is(c, "print") || is(c, "write")) {
 		a->kind = is(c, "print") ? LK_ACT_PRINT : LK_ACT_WRITE;
 		if (a->kind == LK_ACT_WRITE &&
-		    lk__check_ref(sc, elem, attr(c, "file"), LK_OBJ_FILE,
-		                  a->line, &a->obj, err) < 0)
+		    build_target(sc, c, "file=, pipe=, fifo=", a, &which, err) <
+		            0)
 			return -1;
 		if ((a->text = text_of(c)) == NULL)
 			return oom(err);
+		if (a->kind == LK_ACT_PRINT)
+			return lk__check_print_cells(sc, a->text, a->line, err);
 		return 0;
 	}
 	if (is(c, "sleep")) {
@@ -447,6 +607,15 @@ build_action(struct lk_scenario *sc, xmlNode *c, int depth,
 		return build_actions(sc, c, depth + 1, &a->body, &a->nbody,
 		                     err);
 	}
+	if (is(c, "spawn") || is(c, "waitpid"))
+		return build_proc_ref(sc, c, depth, a, err);
+	if (is(c, "exec"))
+		return build_exec(sc, c, depth, a, err);
+	if (is(c, "read") || is(c, "close") || is(c, "open"))
+		return build_io(sc, c, a, err);
+	if (is(c, "load") || is(c, "store") || is(c, "add") ||
+	    is(c, "attach") || is(c, "detach") || is(c, "remove"))
+		return build_shm_action(sc, c, a, err);
 	return lk__sc_fail(err, sc->path, a->line, "unexpected <%s>", elem);
 }
 
@@ -466,6 +635,9 @@ build_actions(struct lk_scenario *sc, xmlNode *parent, int depth,
 		/* Count it first, so a failure frees what it holds. */
 		a = &(*out)[(*nout)++];
 		a->obj = -1;
+		a->proc = -1;
+		a->in = -1;
+		a->out = -1;
 		a->line = line_of(c);
 		if (build_action(sc, c, depth, a, err) < 0)
 			return -1;
@@ -473,17 +645,75 @@ build_actions(struct lk_scenario *sc, xmlNode *parent, int depth,
 	return 0;
 }
 
-/* Add the semaphore or file declared by element n; 0 or -1. */
+/* The kind of object element n declares. */
+static enum lk_obj_kind
+object_kind(const xmlNode *n)
+{
+	if (is(n, "semaphore"))
+		return LK_OBJ_SEM;
+	if (is(n, "pipe"))
+		return LK_OBJ_PIPE;
+	if (is(n, "fifo"))
+		return LK_OBJ_FIFO;
+	if (is(n, "shm"))
+		return LK_OBJ_SHM;
+	return LK_OBJ_FILE;
+}
+
+/* Whether element n declares an object. */
+static int
+is_object(const xmlNode *n)
+{
+	return is(n, "semaphore") || is(n, "file") || is(n, "pipe") ||
+	       is(n, "fifo") || is(n, "shm");
+}
+
+/* Add the cells of the region objects[shm], declared by n; 0 or -1. */
+static int
+build_cells(struct lk_scenario *sc, xmlNode *n, int shm, struct lk_err *err)
+{
+	const char *name, *value;
+	struct lk_sc_object *o;
+	char subject[LK_NAME_MAX + 16];
+	long long v;
+	xmlNode *c;
+	int line;
+
+	for (c = element(n->children); c != NULL; c = element(c->next)) {
+		name = attr(c, "name");
+		line = line_of(c);
+		v = 0;
+		if (lk__check_object(sc, LK_OBJ_CELL, name, NULL, line, err) <
+		    0)
+			return -1;
+		snprintf(subject, sizeof(subject), "cell \"%s\"", name);
+		if ((value = attr(c, "value")) != NULL &&
+		    lk__check_int64(sc, subject, value, line, &v, err) < 0)
+			return -1;
+		o = &sc->objects[sc->nobjects++];
+		o->kind = LK_OBJ_CELL;
+		o->line = line;
+		o->u.cell.shm = shm;
+		o->u.cell.slot = sc->objects[shm].u.shm.ncells++;
+		o->u.cell.value = v;
+		if ((o->name = strdup(name)) == NULL)
+			return oom(err);
+	}
+	return 0;
+}
+
+/* Add the object declared by element n (and a region's cells); 0 or -1. */
 static int
 build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 {
-	enum lk_obj_kind kind = is(n, "semaphore") ? LK_OBJ_SEM : LK_OBJ_FILE;
+	enum lk_obj_kind kind = object_kind(n);
 	const char *name = attr(n, "name"), *path = NULL, *k;
 	struct lk_sc_object *o;
 	int line = line_of(n);
 	unsigned value = 0;
 
-	if (kind == LK_OBJ_FILE && (path = attr(n, "path")) == NULL)
+	if ((kind == LK_OBJ_FILE || kind == LK_OBJ_FIFO) &&
+	    (path = attr(n, "path")) == NULL)
 		path = name;
 	if (lk__check_object(sc, kind, name, path, line, err) < 0)
 		return -1;
@@ -491,20 +721,36 @@ build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 	    lk__check_sem_value(sc, name, attr(n, "value"), line, &value, err) <
 	            0)
 		return -1;
+	if (kind == LK_OBJ_SHM &&
+	    lk__check_cells(sc, name, count_elements(n), line, err) < 0)
+		return -1;
 	o = &sc->objects[sc->nobjects++];
 	o->kind = kind;
 	o->line = line;
 	if ((o->name = strdup(name)) == NULL)
 		return oom(err);
-	if (kind == LK_OBJ_FILE) {
+	k = attr(n, "kind");
+	switch (kind) {
+	case LK_OBJ_FILE:
+	case LK_OBJ_FIFO:
 		if ((o->u.file.path = strdup(path)) == NULL)
 			return oom(err);
 		return 0;
+	case LK_OBJ_SEM:
+		o->u.sem.kind = k != NULL && strcmp(k, "unnamed") == 0
+		                        ? LK_SEM_UNNAMED
+		                        : LK_SEM_NAMED;
+		o->u.sem.value = value;
+		return 0;
+	case LK_OBJ_SHM:
+		o->u.shm.kind = k != NULL && strcmp(k, "sysv") == 0
+		                        ? LK_SHM_SYSV
+		                        : LK_SHM_POSIX;
+		return build_cells(sc, n, (int)(o - sc->objects), err);
+	case LK_OBJ_PIPE:
+	case LK_OBJ_CELL:
+		break;
 	}
-	k = attr(n, "kind");
-	o->u.sem.kind = k != NULL && strcmp(k, "unnamed") == 0 ? LK_SEM_UNNAMED
-	                                                       : LK_SEM_NAMED;
-	o->u.sem.value = value;
 	return 0;
 }
 
@@ -548,6 +794,7 @@ build_expect(struct lk_scenario *sc, xmlNode *c, struct lk_sc_expect *e,
 {
 	const char *elem = (const char *)c->name, *when = attr(c, "when");
 	const char *first, *then, *re;
+	char subject[LK_NAME_MAX + 16];
 
 	e->when = when == NULL || strcmp(when, "always") == 0 ? LK_ALWAYS
 	          : strcmp(when, "sometimes") == 0            ? LK_SOMETIMES
@@ -567,6 +814,16 @@ build_expect(struct lk_scenario *sc, xmlNode *c, struct lk_sc_expect *e,
 	if (is(c, "deadlock")) {
 		e->kind = LK_EXPECT_DEADLOCK;
 		return 0;
+	}
+	if (is(c, "cell")) {
+		e->kind = LK_EXPECT_CELL;
+		first = attr(c, "name");
+		if (lk__check_ref(sc, elem, first, LK_OBJ_CELL, e->line,
+		                  &e->obj, err) < 0)
+			return -1;
+		snprintf(subject, sizeof(subject), "<cell name=\"%s\">", first);
+		return lk__check_int64(sc, subject, attr(c, "value"), e->line,
+		                       &e->value, err);
 	}
 	e->kind = is(c, "output") ? LK_EXPECT_OUTPUT : LK_EXPECT_CONTENTS;
 	if (e->kind == LK_EXPECT_CONTENTS &&
@@ -625,13 +882,14 @@ static int
 build(struct lk_scenario *sc, xmlNode *root, struct lk_err *err)
 {
 	size_t nobj = 0;
+	int resolved = 0;
 	xmlNode *c;
 
 	if ((sc->name = strdup(attr(root, "name"))) == NULL)
 		return oom(err);
 	for (c = element(root->children); c != NULL; c = element(c->next)) {
-		if (is(c, "semaphore") || is(c, "file"))
-			nobj++;
+		if (is_object(c))
+			nobj += 1 + (is(c, "shm") ? count_elements(c) : 0);
 	}
 	if (nobj > LK_MAX_DECLARED)
 		nobj = LK_MAX_DECLARED;
@@ -643,18 +901,21 @@ build(struct lk_scenario *sc, xmlNode *root, struct lk_err *err)
 		if (is(c, "description")) {
 			if ((sc->description = description(c)) == NULL)
 				return oom(err);
-		} else if (is(c, "semaphore") || is(c, "file")) {
+		} else if (is_object(c)) {
 			if (build_object(sc, c, err) < 0)
 				return -1;
 		} else if (is(c, "process")) {
 			if (build_process(sc, c, err) < 0)
 				return -1;
 		} else if (is(c, "expect")) {
-			if (build_expects(sc, c, err) < 0)
+			/* Processes may be named before they are declared. */
+			resolved = 1;
+			if (lk__check_spawns(sc, err) < 0 ||
+			    build_expects(sc, c, err) < 0)
 				return -1;
 		}
 	}
-	return 0;
+	return resolved ? 0 : lk__check_spawns(sc, err);
 }
 
 /* Whether buf holds nothing but blanks. */
@@ -808,7 +1069,8 @@ lk_scenario_free(struct lk_scenario *sc)
 		return;
 	for (i = 0; i < sc->nobjects; i++) {
 		free(sc->objects[i].name);
-		if (sc->objects[i].kind == LK_OBJ_FILE)
+		if (sc->objects[i].kind == LK_OBJ_FILE ||
+		    sc->objects[i].kind == LK_OBJ_FIFO)
 			free(sc->objects[i].u.file.path);
 	}
 	for (i = 0; i < sc->nprocs; i++) {

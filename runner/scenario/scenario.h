@@ -16,19 +16,32 @@
 #define LK_MAX_DECLARED 192 /* declared objects of one scenario */
 #define LK_NAME_MAX     48  /* a logical name, NUL included */
 #define LK_MAX_REPEAT   1000000
-#define LK_MAX_DEPTH    16   /* nesting of <repeat> */
-#define LK_REGEX_MAX    512  /* characters of a matches= regex */
-#define LK_REGEX_REPEAT 1000 /* product of its {m,n} counts */
+#define LK_MAX_DEPTH    16    /* nesting of <repeat> */
+#define LK_REGEX_MAX    512   /* characters of a matches= regex */
+#define LK_REGEX_REPEAT 1000  /* product of its {m,n} counts */
+#define LK_MAX_CELLS    64    /* cells of one shared memory region */
+#define LK_READ_MAX     65536 /* bytes= of a <read> */
+#define LK_READ_DEFAULT 512   /* bytes of a <read> without bytes= */
+#define LK_EXEC_WORDS   32    /* words of an <exec> command line */
 
-/* Kinds of declared object; later issues add pipes, FIFOs, shm, locks. */
+/* Kinds of declared object. */
 enum lk_obj_kind {
 	LK_OBJ_SEM,  /* a POSIX semaphore */
 	LK_OBJ_FILE, /* a regular file in the run's work directory */
+	LK_OBJ_PIPE, /* an unnamed pipe, made before any process starts */
+	LK_OBJ_FIFO, /* a named pipe in the work directory */
+	LK_OBJ_SHM,  /* a shared memory region: SysV or POSIX */
+	LK_OBJ_CELL, /* a named integer cell of a shared memory region */
 };
 
 enum lk_sem_kind {
 	LK_SEM_NAMED,   /* sem_open, private name per run */
 	LK_SEM_UNNAMED, /* sem_init(pshared=1) in shared memory */
+};
+
+enum lk_shm_kind {
+	LK_SHM_POSIX, /* shm_open + mmap, private name per run */
+	LK_SHM_SYSV,  /* shmget(IPC_PRIVATE) + shmat */
 };
 
 struct lk_sc_object {
@@ -42,34 +55,75 @@ struct lk_sc_object {
 		} sem;
 		struct {
 			char *path; /* relative to the work directory */
-		} file;
+		} file;             /* files and FIFOs */
+		struct {
+			enum lk_shm_kind kind;
+			unsigned ncells; /* its cells follow it in objects[] */
+		} shm;
+		struct {
+			int shm;         /* index of its region */
+			unsigned slot;   /* 8-byte position in the region */
+			long long value; /* initial value */
+		} cell;
 	} u;
 };
 
 enum lk_act_kind {
-	LK_ACT_PRINT,   /* text plus newline to standard output */
+	LK_ACT_PRINT,   /* text plus newline to standard output; {cell} in
+	                   the text is the value this process last loaded */
 	LK_ACT_POST,    /* sem_post */
 	LK_ACT_WAIT,    /* sem_wait */
 	LK_ACT_TRYWAIT, /* sem_trywait */
-	LK_ACT_WRITE,   /* write text (verbatim) to a declared file */
+	LK_ACT_WRITE,   /* write text (verbatim) to a file, pipe or FIFO */
 	LK_ACT_SLEEP,   /* nanosleep, on the virtual clock */
 	LK_ACT_REPEAT,  /* the body, times times */
+	LK_ACT_SPAWN,   /* fork; the child runs process proc (every
+	                   instance of a counted process, in order) */
+	LK_ACT_WAITPID, /* waitpid for process proc (each instance) */
+	LK_ACT_EXEC,    /* execvp text split at blanks; stdin/stdout
+	                   (objects, -1 none) are dup2'ed onto 0 and 1 */
+	LK_ACT_READ,    /* read up to bytes from a pipe, FIFO or file into
+	                   standard output; until_eof: loop until 0 */
+	LK_ACT_CLOSE,   /* close a pipe end (end), a FIFO or a file */
+	LK_ACT_OPEN,    /* open a FIFO for reading or writing (end) */
+	LK_ACT_LOAD,    /* load a cell (remembered for print) */
+	LK_ACT_STORE,   /* store value into a cell */
+	LK_ACT_ADD,     /* load a cell, then store it plus value: 2 steps */
+	LK_ACT_ATTACH,  /* attach a shm region (shmat, or shm_open+mmap) */
+	LK_ACT_DETACH,  /* detach it (shmdt, munmap) */
+	LK_ACT_REMOVE,  /* remove it (IPC_RMID, shm_unlink) */
+};
+
+/* Pipe end of a read/close/open/exec. */
+enum lk_end {
+	LK_END_NONE = 0,
+	LK_END_READ,
+	LK_END_WRITE,
 };
 
 struct lk_sc_action {
 	enum lk_act_kind kind;
 	int line;
 	int obj;        /* index into scenario objects, -1 when none */
-	char *text;     /* print, write */
+	char *text;     /* print, write, exec (the command line) */
 	uint64_t ns;    /* sleep */
 	unsigned times; /* repeat */
 	struct lk_sc_action *body; /* repeat */
 	size_t nbody;
+	int proc;        /* spawn, waitpid: first process index */
+	unsigned nproc;  /* spawn, waitpid: instances (count) */
+	enum lk_end end; /* close (pipes), open (FIFOs) */
+	int in, out;     /* exec: objects for stdin, stdout, or -1 */
+	enum lk_end in_end, out_end; /* exec: which end (pipes) */
+	unsigned bytes;              /* read: at most this many (default 512) */
+	int until_eof;               /* read: loop until end of file */
+	long long value;             /* store, add */
 };
 
 struct lk_sc_process {
 	char *name; /* "A", or "writer.3" for instance 3 of count="5" */
 	int line;
+	int spawned; /* started by a <spawn>, not by lockstep */
 	struct lk_sc_action *actions;
 	size_t nactions;
 };
@@ -79,6 +133,7 @@ enum lk_expect_kind {
 	LK_EXPECT_OUTPUT,   /* the whole output matches a regex */
 	LK_EXPECT_CONTENTS, /* a file's final contents match a regex */
 	LK_EXPECT_DEADLOCK, /* the run deadlocks */
+	LK_EXPECT_CELL,     /* a cell's final value equals value */
 };
 
 /* How an expectation is judged over many runs (explore). */
@@ -94,7 +149,8 @@ struct lk_sc_expect {
 	int line;
 	char *first, *then; /* before */
 	char *regex;        /* output, contents: POSIX extended */
-	int obj;            /* contents: the file object, else -1 */
+	int obj;            /* contents: the file object; cell: the cell */
+	long long value;    /* cell */
 };
 
 struct lk_scenario {

@@ -796,7 +796,7 @@ test_scenario_empty_process(void **state)
 	             2,
 	             "element 'process': missing child element(s); expected "
 	             "is one of ( print, post, wait, trywait, write, sleep, "
-	             "repeat )");
+	             "repeat, read, close, open )");
 	expect_body_error("", "<repeat times=\"2\"/>\n", 3,
 	                  "element 'repeat': missing child element(s)");
 	expect_body_error("", "<print></print>\n", 3,
@@ -1101,6 +1101,646 @@ test_scenario_load_file(void **state)
 	lk_scenario_free(sc);
 }
 
+/* Every IPC element of the language, one per line. */
+static const char ipc[] =
+        "<scenario name=\"ipc\" version=\"1\">\n"                       /* 1 */
+        "<pipe name=\"p\"/>\n"                                          /* 2 */
+        "<fifo name=\"f\" path=\"f.fifo\"/>\n"                          /* 3 */
+        "<shm name=\"m\" kind=\"sysv\">\n"                              /* 4 */
+        "<cell name=\"x\" value=\"-9223372036854775808\"/>\n"           /* 5 */
+        "<cell name=\"y\"/>\n"                                          /* 6 */
+        "</shm>\n"                                                      /* 7 */
+        "<file name=\"out\"/>\n"                                        /* 8 */
+        "<fifo name=\"g\"/>\n"                                          /* 9 */
+        "<shm name=\"n\">\n"                                            /* 10 */
+        "<cell name=\"z\" value=\" +9223372036854775807 \"/>\n"         /* 11 */
+        "</shm>\n"                                                      /* 12 */
+        "<process name=\"parent\">\n"                                   /* 13 */
+        "<spawn process=\"child\"/>\n"                                  /* 14 */
+        "<spawn process=\"w\"/>\n"                                      /* 15 */
+        "<close pipe=\"p\" end=\"read\"/>\n"                            /* 16 */
+        "<write pipe=\"p\">hi&#10;</write>\n"                           /* 17 */
+        "<close pipe=\"p\" end=\"write\"/>\n"                           /* 18 */
+        "<waitpid process=\"child\"/>\n"                                /* 19 */
+        "<waitpid process=\"w\"/>\n"                                    /* 20 */
+        "<attach shm=\"m\"/>\n"                                         /* 21 */
+        "<load cell=\"x\"/>\n"                                          /* 22 */
+        "<print>x={x} y={y} {not a name} {} {1x} {</print>\n"           /* 23 */
+        "<detach shm=\"m\"/>\n"                                         /* 24 */
+        "<remove shm=\"m\"/>\n"                                         /* 25 */
+        "</process>\n"                                                  /* 26 */
+        "<process name=\"child\">\n"                                    /* 27 */
+        "<close pipe=\"p\" end=\"write\"/>\n"                           /* 28 */
+        "<exec stdin=\"p\" stdout=\"out\">wc&#9; -l&#10;</exec>\n"      /* 29 */
+        "</process>\n"                                                  /* 30 */
+        "<process name=\"w\" count=\"2\">\n"                            /* 31 */
+        "<open fifo=\"f\" mode=\"write\"/>\n"                           /* 32 */
+        "<write fifo=\"f\">a</write>\n"                                 /* 33 */
+        "<write file=\"out\">b</write>\n"                               /* 34 */
+        "<close fifo=\"f\"/>\n"                                         /* 35 */
+        "<store cell=\"y\" value=\"5\"/>\n"                             /* 36 */
+        "<add cell=\"y\"/>\n"                                           /* 37 */
+        "<add cell=\"y\" value=\"-3\"/>\n"                              /* 38 */
+        "<repeat times=\"2\"><read fifo=\"g\" bytes=\"1\"/></repeat>\n" /* 39 */
+        "</process>\n"                                                  /* 40 */
+        "<process name=\"r\">\n"                                        /* 41 */
+        "<open fifo=\"f\" mode=\"read\"/>\n"                            /* 42 */
+        "<read fifo=\"f\" until=\"eof\"/>\n"                            /* 43 */
+        "<read pipe=\"p\" bytes=\"65536\"/>\n"                          /* 44 */
+        "<read file=\"out\"/>\n"                                        /* 45 */
+        "<close file=\"out\"/>\n"                                       /* 46 */
+        "<exec stdout=\"p\">true</exec>\n"                              /* 47 */
+        "</process>\n"                                                  /* 48 */
+        "<expect>\n"                                                    /* 49 */
+        "<cell name=\"y\" value=\"3\" when=\"sometimes\"/>\n"           /* 50 */
+        "<cell name=\"z\" value=\"-1\"/>\n"                             /* 51 */
+        "</expect>\n"                                                   /* 52 */
+        "</scenario>\n";
+
+/* Pipes, FIFOs, regions and their cells are objects in document order. */
+static void
+test_scenario_ipc_objects(void **state)
+{
+	struct lk_scenario *sc = parse_ok(ipc);
+	const struct lk_sc_object *o = sc->objects;
+
+	(void)state;
+	assert_int_equal(sc->nobjects, 9);
+	assert_int_equal(o[0].kind, LK_OBJ_PIPE);
+	assert_string_equal(o[0].name, "p");
+	assert_int_equal(o[0].line, 2);
+	assert_int_equal(o[1].kind, LK_OBJ_FIFO);
+	assert_string_equal(o[1].u.file.path, "f.fifo");
+	assert_int_equal(o[2].kind, LK_OBJ_SHM);
+	assert_string_equal(o[2].name, "m");
+	assert_int_equal(o[2].u.shm.kind, LK_SHM_SYSV);
+	assert_int_equal(o[2].u.shm.ncells, 2);
+	assert_int_equal(o[2].line, 4);
+	assert_int_equal(o[3].kind, LK_OBJ_CELL);
+	assert_string_equal(o[3].name, "x");
+	assert_int_equal(o[3].line, 5);
+	assert_int_equal(o[3].u.cell.shm, 2);
+	assert_int_equal(o[3].u.cell.slot, 0);
+	assert_true(o[3].u.cell.value == INT64_MIN);
+	assert_int_equal(o[4].kind, LK_OBJ_CELL);
+	assert_string_equal(o[4].name, "y");
+	assert_int_equal(o[4].u.cell.shm, 2);
+	assert_int_equal(o[4].u.cell.slot, 1);
+	assert_true(o[4].u.cell.value == 0);
+	assert_int_equal(o[5].kind, LK_OBJ_FILE);
+	assert_string_equal(o[5].u.file.path, "out");
+	assert_int_equal(o[6].kind, LK_OBJ_FIFO);
+	assert_string_equal(o[6].u.file.path, "g");
+	assert_int_equal(o[7].kind, LK_OBJ_SHM);
+	assert_int_equal(o[7].u.shm.kind, LK_SHM_POSIX);
+	assert_int_equal(o[7].u.shm.ncells, 1);
+	assert_int_equal(o[8].kind, LK_OBJ_CELL);
+	assert_int_equal(o[8].u.cell.shm, 7);
+	assert_int_equal(o[8].u.cell.slot, 0);
+	assert_true(o[8].u.cell.value == INT64_MAX);
+	assert_int_equal(lk_scenario_find_object(sc, "z"), 8);
+	lk_scenario_free(sc);
+}
+
+/* Spawns and waits name processes (forward too) by first index and count. */
+static void
+test_scenario_ipc_spawn(void **state)
+{
+	struct lk_scenario *sc = parse_ok(ipc);
+	const struct lk_sc_action *a;
+	static const int spawned[5] = {0, 1, 1, 1, 0};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sc->nprocs, 5);
+	assert_string_equal(sc->procs[2].name, "w.1");
+	assert_string_equal(sc->procs[3].name, "w.2");
+	for (i = 0; i < 5; i++)
+		assert_int_equal(sc->procs[i].spawned, spawned[i]);
+	a = sc->procs[0].actions;
+	assert_int_equal(sc->procs[0].nactions, 12);
+	assert_int_equal(a[0].kind, LK_ACT_SPAWN);
+	assert_int_equal(a[0].line, 14);
+	assert_int_equal(a[0].proc, 1);
+	assert_int_equal(a[0].nproc, 1);
+	assert_null(a[0].text);
+	assert_int_equal(a[0].obj, -1);
+	assert_int_equal(a[1].kind, LK_ACT_SPAWN);
+	assert_int_equal(a[1].proc, 2);
+	assert_int_equal(a[1].nproc, 2);
+	assert_int_equal(a[5].kind, LK_ACT_WAITPID);
+	assert_int_equal(a[5].line, 19);
+	assert_int_equal(a[5].proc, 1);
+	assert_int_equal(a[5].nproc, 1);
+	assert_null(a[5].text);
+	assert_int_equal(a[6].kind, LK_ACT_WAITPID);
+	assert_int_equal(a[6].proc, 2);
+	assert_int_equal(a[6].nproc, 2);
+	/* Actions without a process keep -1. */
+	assert_int_equal(a[2].proc, -1);
+	assert_int_equal(sc->procs[4].actions[0].proc, -1);
+	lk_scenario_free(sc);
+}
+
+/* Pipe and FIFO actions: objects, ends, bytes, until_eof, texts. */
+static void
+test_scenario_ipc_io(void **state)
+{
+	struct lk_scenario *sc = parse_ok(ipc);
+	const struct lk_sc_action *a = sc->procs[0].actions, *b;
+
+	(void)state;
+	assert_int_equal(a[2].kind, LK_ACT_CLOSE);
+	assert_int_equal(a[2].obj, 0);
+	assert_int_equal(a[2].end, LK_END_READ);
+	assert_int_equal(a[3].kind, LK_ACT_WRITE);
+	assert_int_equal(a[3].obj, 0);
+	assert_string_equal(a[3].text, "hi\n");
+	assert_int_equal(a[4].kind, LK_ACT_CLOSE);
+	assert_int_equal(a[4].end, LK_END_WRITE);
+
+	/* Both instances of w, with every field copied. */
+	for (size_t k = 2; k <= 3; k++) {
+		b = sc->procs[k].actions;
+		assert_int_equal(sc->procs[k].nactions, 8);
+		assert_int_equal(b[0].kind, LK_ACT_OPEN);
+		assert_int_equal(b[0].obj, 1);
+		assert_int_equal(b[0].end, LK_END_WRITE);
+		assert_int_equal(b[1].kind, LK_ACT_WRITE);
+		assert_int_equal(b[1].obj, 1);
+		assert_string_equal(b[1].text, "a");
+		assert_int_equal(b[2].obj, 5);
+		assert_int_equal(b[3].kind, LK_ACT_CLOSE);
+		assert_int_equal(b[3].obj, 1);
+		assert_int_equal(b[3].end, LK_END_NONE);
+		assert_int_equal(b[7].kind, LK_ACT_REPEAT);
+		assert_int_equal(b[7].body[0].kind, LK_ACT_READ);
+		assert_int_equal(b[7].body[0].obj, 6);
+		assert_int_equal(b[7].body[0].bytes, 1);
+		assert_int_equal(b[7].body[0].until_eof, 0);
+		assert_int_equal(b[7].body[0].line, 39);
+	}
+	assert_ptr_not_equal(sc->procs[2].actions[7].body,
+	                     sc->procs[3].actions[7].body);
+
+	b = sc->procs[4].actions;
+	assert_int_equal(b[0].kind, LK_ACT_OPEN);
+	assert_int_equal(b[0].end, LK_END_READ);
+	assert_int_equal(b[1].kind, LK_ACT_READ);
+	assert_int_equal(b[1].obj, 1);
+	assert_int_equal(b[1].bytes, LK_READ_DEFAULT);
+	assert_int_equal(b[1].until_eof, 1);
+	assert_int_equal(b[2].obj, 0);
+	assert_int_equal(b[2].bytes, 65536);
+	assert_int_equal(b[2].until_eof, 0);
+	assert_int_equal(b[3].kind, LK_ACT_READ);
+	assert_int_equal(b[3].obj, 5);
+	assert_int_equal(b[3].bytes, 512);
+	assert_int_equal(b[4].kind, LK_ACT_CLOSE);
+	assert_int_equal(b[4].obj, 5);
+	assert_int_equal(b[4].end, LK_END_NONE);
+	lk_scenario_free(sc);
+}
+
+/* <exec>: the command line verbatim, stdin and stdout with their ends. */
+static void
+test_scenario_ipc_exec(void **state)
+{
+	struct lk_scenario *sc = parse_ok(ipc);
+	const struct lk_sc_action *a;
+
+	(void)state;
+	a = &sc->procs[1].actions[1];
+	assert_int_equal(a->kind, LK_ACT_EXEC);
+	assert_int_equal(a->line, 29);
+	assert_string_equal(a->text, "wc\t -l\n");
+	assert_int_equal(a->in, 0);
+	assert_int_equal(a->in_end, LK_END_READ);
+	assert_int_equal(a->out, 5);
+	assert_int_equal(a->out_end, LK_END_NONE);
+	assert_int_equal(a->obj, -1);
+	a = &sc->procs[4].actions[5];
+	assert_int_equal(a->kind, LK_ACT_EXEC);
+	assert_string_equal(a->text, "true");
+	assert_int_equal(a->in, -1);
+	assert_int_equal(a->in_end, LK_END_NONE);
+	assert_int_equal(a->out, 0);
+	assert_int_equal(a->out_end, LK_END_WRITE);
+	/* Other actions have no stdin or stdout. */
+	assert_int_equal(sc->procs[1].actions[0].in, -1);
+	assert_int_equal(sc->procs[1].actions[0].out, -1);
+	lk_scenario_free(sc);
+}
+
+/* Cells and regions: load, store, add (default 1), attach, detach, remove,
+ * {cell} in <print>, and the cell expectation. */
+static void
+test_scenario_ipc_cells(void **state)
+{
+	struct lk_scenario *sc = parse_ok(ipc);
+	const struct lk_sc_action *a = sc->procs[0].actions, *b;
+	const struct lk_sc_expect *e = sc->expects;
+
+	(void)state;
+	assert_int_equal(a[7].kind, LK_ACT_ATTACH);
+	assert_int_equal(a[7].obj, 2);
+	assert_int_equal(a[8].kind, LK_ACT_LOAD);
+	assert_int_equal(a[8].obj, 3);
+	assert_int_equal(a[9].kind, LK_ACT_PRINT);
+	assert_string_equal(a[9].text, "x={x} y={y} {not a name} {} {1x} {");
+	assert_int_equal(a[10].kind, LK_ACT_DETACH);
+	assert_int_equal(a[10].obj, 2);
+	assert_int_equal(a[11].kind, LK_ACT_REMOVE);
+	assert_int_equal(a[11].obj, 2);
+	assert_int_equal(a[11].line, 25);
+
+	b = sc->procs[3].actions;
+	assert_int_equal(b[4].kind, LK_ACT_STORE);
+	assert_int_equal(b[4].obj, 4);
+	assert_true(b[4].value == 5);
+	assert_int_equal(b[5].kind, LK_ACT_ADD);
+	assert_int_equal(b[5].obj, 4);
+	assert_true(b[5].value == 1);
+	assert_int_equal(b[6].kind, LK_ACT_ADD);
+	assert_true(b[6].value == -3);
+
+	assert_int_equal(sc->nexpects, 2);
+	assert_int_equal(e[0].kind, LK_EXPECT_CELL);
+	assert_int_equal(e[0].when, LK_SOMETIMES);
+	assert_int_equal(e[0].obj, 4);
+	assert_true(e[0].value == 3);
+	assert_int_equal(e[0].line, 50);
+	assert_int_equal(e[1].kind, LK_EXPECT_CELL);
+	assert_int_equal(e[1].when, LK_ALWAYS);
+	assert_int_equal(e[1].obj, 8);
+	assert_true(e[1].value == -1);
+	lk_scenario_free(sc);
+}
+
+/* A process that spawns, which another spawns: a chain of three. */
+static void
+test_scenario_spawn_chain(void **state)
+{
+	struct lk_scenario *sc =
+	        parse_ok("<scenario name=\"c\" version=\"1\">\n"
+	                 "<process name=\"c\"><print>c</print></process>\n"
+	                 "<process name=\"b\"><spawn process=\"c\"/>"
+	                 "<waitpid process=\"c\"/></process>\n"
+	                 "<process name=\"a\"><spawn process=\"b\"/>"
+	                 "<repeat times=\"2\"><waitpid process=\"b\"/>"
+	                 "</repeat></process>\n"
+	                 "</scenario>\n");
+
+	(void)state;
+	assert_int_equal(sc->procs[0].spawned, 1);
+	assert_int_equal(sc->procs[1].spawned, 1);
+	assert_int_equal(sc->procs[2].spawned, 0);
+	assert_int_equal(sc->procs[1].actions[0].proc, 0);
+	assert_int_equal(sc->procs[1].actions[1].proc, 0);
+	assert_int_equal(sc->procs[2].actions[0].proc, 1);
+	assert_int_equal(sc->procs[2].actions[1].body[0].kind, LK_ACT_WAITPID);
+	assert_int_equal(sc->procs[2].actions[1].body[0].proc, 1);
+	assert_int_equal(sc->procs[2].actions[1].body[0].nproc, 1);
+	assert_null(sc->procs[2].actions[1].body[0].text);
+	lk_scenario_free(sc);
+}
+
+/* Cells count as declared objects; a region holds 1..64 of them. */
+static void
+test_scenario_cell_limits(void **state)
+{
+	size_t used = 0, size = 256 * 40;
+	struct lk_scenario *sc;
+	char *decls, *xml;
+	int i;
+
+	(void)state;
+	decls = malloc(size);
+	assert_non_null(decls);
+	used += (size_t)snprintf(decls + used, size - used,
+	                         "<shm name=\"m\">\n");
+	for (i = 0; i < LK_MAX_CELLS; i++)
+		used += (size_t)snprintf(decls + used, size - used,
+		                         "<cell name=\"c%d\" value=\"%d\"/>\n",
+		                         i, i);
+	used += (size_t)snprintf(decls + used, size - used, "</shm>\n");
+	xml = with_body(decls, "<store cell=\"c63\" value=\"1\"/>\n");
+	sc = parse_ok(xml);
+	assert_int_equal(sc->nobjects, 1 + LK_MAX_CELLS);
+	assert_int_equal(sc->objects[0].u.shm.ncells, LK_MAX_CELLS);
+	assert_int_equal(sc->objects[64].u.cell.slot, 63);
+	assert_true(sc->objects[64].u.cell.value == 63);
+	assert_int_equal(sc->procs[0].actions[0].obj, 64);
+	lk_scenario_free(sc);
+	free(xml);
+
+	/* One cell more. */
+	snprintf(decls + used - 7, size - used + 7,
+	         "<cell name=\"c64\"/>\n</shm>\n");
+	expect_body_error(decls, "<print>a</print>\n", 2,
+	                  "shared memory region \"m\" has 65 cells, expected "
+	                  "1..64");
+
+	/* 191 semaphores and a region of one cell make 193 objects. */
+	used = 0;
+	for (i = 0; i < LK_MAX_DECLARED - 1; i++)
+		used += (size_t)snprintf(decls + used, size - used,
+		                         "<semaphore name=\"s%d\"/>\n", i);
+	snprintf(decls + used, size - used,
+	         "<shm name=\"m\">\n<cell name=\"x\"/>\n</shm>\n");
+	expect_body_error(decls, "<print>a</print>\n", 2 + LK_MAX_DECLARED,
+	                  "cell \"x\" is object number 193, expected at most "
+	                  "192 objects");
+	free(decls);
+}
+
+/* Cell, store, add and expectation values are signed 64-bit integers. */
+static void
+test_scenario_int64_values(void **state)
+{
+	static const char shm[] = "<shm name=\"m\"><cell name=\"x\"/></shm>\n";
+
+	(void)state;
+	expect_body_error("<shm name=\"m\">\n<cell name=\"x\" "
+	                  "value=\"9223372036854775808\"/>\n</shm>\n",
+	                  "<load cell=\"x\"/>\n", 3,
+	                  "cell \"x\" has value 9223372036854775808, expected "
+	                  "-9223372036854775808..9223372036854775807");
+	expect_body_error("<shm name=\"m\">\n<cell name=\"x\" "
+	                  "value=\"-9223372036854775809\"/>\n</shm>\n",
+	                  "<load cell=\"x\"/>\n", 3,
+	                  "cell \"x\" has value -9223372036854775809");
+	expect_body_error("<shm name=\"m\">\n<cell name=\"x\" "
+	                  "value=\"1e3\"/>\n</shm>\n",
+	                  "<load cell=\"x\"/>\n", 3,
+	                  "cell \"x\" has value \"1e3\", expected an integer "
+	                  "-9223372036854775808..9223372036854775807");
+	expect_body_error(
+	        shm, "<store cell=\"x\" value=\"99999999999999999999\"/>\n", 4,
+	        "<store cell=\"x\"> has value 99999999999999999999, "
+	        "expected -9223372036854775808..");
+	expect_body_error(shm, "<add cell=\"x\" value=\"\"/>\n", 4,
+	                  "<add cell=\"x\"> has value \"\", expected an "
+	                  "integer");
+	expect_body_error(shm, "<store cell=\"x\"/>\n", 4,
+	                  "element 'store': the attribute 'value' is required "
+	                  "but missing");
+	expect_error(
+	        "<scenario name=\"t\" version=\"1\">\n"
+	        "<shm name=\"m\"><cell name=\"x\"/></shm>\n"
+	        "<process name=\"A\"><load cell=\"x\"/></process>\n"
+	        "<expect><cell name=\"x\" value=\"--1\"/></expect>\n"
+	        "</scenario>\n",
+	        4, "<cell name=\"x\"> has value \"--1\", expected an integer");
+}
+
+/* Wrong kinds and undeclared names for the new objects. */
+static void
+test_scenario_ipc_refs(void **state)
+{
+	static const char decls[] =
+	        "<semaphore name=\"s\"/>\n"
+	        "<pipe name=\"p\"/>\n"
+	        "<fifo name=\"f\"/>\n"
+	        "<shm name=\"m\"><cell name=\"x\"/></shm>\n";
+
+	(void)state;
+	expect_body_error(decls, "<read pipe=\"f\"/>\n", 7,
+	                  "<read> names \"f\", which is a FIFO, expected a "
+	                  "pipe");
+	expect_body_error(decls, "<write fifo=\"p\">a</write>\n", 7,
+	                  "<write> names \"p\", which is a pipe, expected a "
+	                  "FIFO");
+	expect_body_error(decls, "<attach shm=\"x\"/>\n", 7,
+	                  "<attach> names \"x\", which is a cell, expected a "
+	                  "shared memory region");
+	expect_body_error(decls, "<load cell=\"m\"/>\n", 7,
+	                  "<load> names \"m\", which is a shared memory "
+	                  "region, expected a cell");
+	expect_body_error(decls, "<open fifo=\"q\" mode=\"read\"/>\n", 7,
+	                  "<open> names FIFO \"q\", which is not declared "
+	                  "(declared: f)");
+	expect_body_error("", "<add cell=\"q\"/>\n", 3,
+	                  "<add> names cell \"q\", which is not declared (no "
+	                  "cell is declared)");
+	expect_body_error(decls, "<close file=\"s\"/>\n", 7,
+	                  "<close> names \"s\", which is a semaphore, expected "
+	                  "a file");
+	expect_body_error(decls, "<exec stdout=\"q\">true</exec>\n", 7,
+	                  "<exec stdout=\"q\"> names \"q\", which is not "
+	                  "declared (pipes and files: p)");
+	expect_body_error(decls, "<exec stdin=\"f\">cat</exec>\n", 7,
+	                  "<exec stdin=\"f\"> names a FIFO, expected a pipe or "
+	                  "a file");
+	expect_body_error(decls, "<print>{s}</print>\n", 7,
+	                  "{s} in <print> names no cell (cells: x)");
+	expect_body_error("", "<print>{y}</print>\n", 3,
+	                  "{y} in <print> names no cell (no cell is "
+	                  "declared)");
+	expect_body_error(decls, "<open fifo=\"f\"/>\n", 7,
+	                  "element 'open': the attribute 'mode' is required");
+	expect_body_error(decls, "<read pipe=\"p\" until=\"nl\"/>\n", 7,
+	                  "attribute 'until': the value 'nl' is not an element "
+	                  "of the set {'eof'}");
+}
+
+/* FIFO paths follow the file rules and share their namespace. */
+static void
+test_scenario_fifo_paths(void **state)
+{
+	(void)state;
+	expect_body_error(
+	        "<file name=\"a\" path=\"x\"/>\n<fifo name=\"x\"/>\n",
+	        "<print>a</print>\n", 3,
+	        "FIFO \"x\" has path \"x\", which file \"a\" on line 2 "
+	        "already uses, expected a distinct path");
+	expect_body_error(
+	        "<fifo name=\"a\" path=\"x\"/>\n<file name=\"x\"/>\n",
+	        "<print>a</print>\n", 3,
+	        "file \"x\" has path \"x\", which FIFO \"a\" on line 2 "
+	        "already uses");
+	expect_body_error("<fifo name=\"f\" path=\"/tmp/f\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "FIFO \"f\" has path \"/tmp/f\", expected a relative "
+	                  "path");
+	expect_body_error("<pipe name=\"p\"/>\n<shm name=\"m\">"
+	                  "<cell name=\"p\"/></shm>\n",
+	                  "<print>a</print>\n", 3,
+	                  "cell \"p\" reuses the name of the pipe declared on "
+	                  "line 2");
+}
+
+/* Which of file=, pipe=, fifo= an action has; bytes=; end=. */
+static void
+test_scenario_io_attributes(void **state)
+{
+	static const char decls[] = "<pipe name=\"p\"/>\n<fifo name=\"f\"/>\n"
+	                            "<file name=\"o\"/>\n";
+
+	(void)state;
+	expect_body_error(decls, "<write>x</write>\n", 6,
+	                  "<write> needs exactly one of file=, pipe=, fifo= "
+	                  "(it has none)");
+	expect_body_error(
+	        decls, "<write file=\"o\" pipe=\"p\" fifo=\"f\">x</write>\n", 6,
+	        "<write> needs exactly one of file=, pipe=, fifo= "
+	        "(it has file=, pipe= and fifo=)");
+	expect_body_error(decls, "<read/>\n", 6,
+	                  "<read> needs exactly one of pipe=, fifo=, file= (it "
+	                  "has none)");
+	expect_body_error(decls,
+	                  "<close pipe=\"p\" fifo=\"f\" end=\"read\"/>\n", 6,
+	                  "<close> needs exactly one of pipe=, fifo=, file=");
+	expect_body_error(decls, "<read pipe=\"p\" bytes=\"0\"/>\n", 6,
+	                  "<read bytes=\"0\">: expected 1..65536");
+	expect_body_error(decls, "<read pipe=\"p\" bytes=\"65537\"/>\n", 6,
+	                  "<read bytes=\"65537\">: expected 1..65536");
+	expect_body_error(decls, "<read pipe=\"p\" bytes=\"lots\"/>\n", 6,
+	                  "<read bytes=\"lots\">: expected 1..65536");
+	expect_body_error(decls, "<close pipe=\"p\"/>\n", 6,
+	                  "<close pipe=\"p\"> has no end=, expected "
+	                  "end=\"read\" or end=\"write\"");
+	expect_body_error(decls, "<close fifo=\"f\" end=\"read\"/>\n", 6,
+	                  "<close fifo=\"f\"> has end=\"read\", expected no "
+	                  "end= (only a pipe has ends)");
+	expect_body_error(decls, "<close file=\"o\" end=\"write\"/>\n", 6,
+	                  "<close file=\"o\"> has end=\"write\", expected no "
+	                  "end=");
+}
+
+/* <exec>: last, outside <repeat>, 1..32 words. */
+static void
+test_scenario_exec_rules(void **state)
+{
+	char words[256] = "", body[300], *xml;
+	struct lk_scenario *sc;
+	int i;
+
+	(void)state;
+	expect_body_error("", "<exec>true</exec>\n<print>after</print>\n", 3,
+	                  "<exec> must be the last action of \"A\": nothing "
+	                  "after it would run");
+	expect_body_error("",
+	                  "<repeat times=\"2\"><exec>true</exec></repeat>\n", 3,
+	                  "<exec> must be the last action of \"A\": nothing "
+	                  "after it would run (it is inside <repeat>)");
+	expect_body_error("", "<exec> \n\t </exec>\n", 3,
+	                  "<exec> has only blanks, expected a command line");
+	expect_body_error("", "<exec></exec>\n", 3,
+	                  "element 'exec': the value has a length of '0'");
+
+	/* 32 words are fine, 33 are not. */
+	for (i = 0; i < LK_EXEC_WORDS; i++)
+		strcat(words, " w");
+	snprintf(body, sizeof(body), "<exec>%s</exec>\n", words);
+	xml = with_body("", body);
+	sc = parse_ok(xml);
+	assert_int_equal(sc->procs[0].actions[0].kind, LK_ACT_EXEC);
+	lk_scenario_free(sc);
+	free(xml);
+	snprintf(body, sizeof(body), "<exec>%s x</exec>\n", words);
+	expect_body_error("", body, 3,
+	                  "<exec> has a command line of 33 words, expected at "
+	                  "most 32");
+}
+
+/* The spawn tree: known names, one spawner each, everyone reachable. */
+static void
+test_scenario_spawn_rules(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><spawn process=\"C\"/></process>\n"
+	             "<process name=\"B\" count=\"2\"><print>b</print>"
+	             "</process>\n"
+	             "</scenario>\n",
+	             2,
+	             "<spawn> names process \"C\", which is not declared "
+	             "(declared: A, B)");
+	expect_body_error("", "<spawn process=\"A\"/>\n", 3,
+	                  "process \"A\" spawns itself, expected another "
+	                  "process");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><spawn process=\"C\"/></process>\n"
+	             "<process name=\"B\"><spawn process=\"C\"/></process>\n"
+	             "<process name=\"C\"><print>c</print></process>\n"
+	             "</scenario>\n",
+	             3,
+	             "process \"C\" is already spawned at line 2, expected one "
+	             "<spawn> per process");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "<process name=\"B\">\n"
+	             "<repeat times=\"2\"><spawn process=\"A\"/></repeat>\n"
+	             "</process>\n"
+	             "</scenario>\n",
+	             4,
+	             "<spawn> is inside <repeat>, expected it directly in a "
+	             "<process>");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\" count=\"2\"><spawn process=\"B\"/>"
+	             "</process>\n"
+	             "<process name=\"B\"><print>b</print></process>\n"
+	             "</scenario>\n",
+	             2,
+	             "<spawn> is in process \"A\", which has 2 instances, so "
+	             "\"B\" would be spawned 2 times");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><spawn process=\"B\"/></process>\n"
+	             "<process name=\"B\"><spawn process=\"A\"/></process>\n"
+	             "</scenario>\n",
+	             2,
+	             "every process is spawned by another, so none would "
+	             "start");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"M\"><print>m</print></process>\n"
+	             "<process name=\"A\"><spawn process=\"B\"/></process>\n"
+	             "<process name=\"B\"><spawn process=\"A\"/>"
+	             "<spawn process=\"C\"/></process>\n"
+	             "<process name=\"C\"><print>c</print></process>\n"
+	             "</scenario>\n",
+	             3,
+	             "process \"A\" never starts: it is spawned only by "
+	             "processes that never start (by \"B\" on line 4)");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><spawn process=\"B\"/></process>\n"
+	             "<process name=\"B\"><print>b</print></process>\n"
+	             "<process name=\"C\"><waitpid process=\"B\"/></process>\n"
+	             "</scenario>\n",
+	             4,
+	             "<waitpid> names \"B\", which C does not spawn (C "
+	             "spawns no process)");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><spawn process=\"B\"/>"
+	             "<waitpid process=\"C\"/></process>\n"
+	             "<process name=\"B\"><print>b</print></process>\n"
+	             "<process name=\"C\"><print>c</print></process>\n"
+	             "</scenario>\n",
+	             2,
+	             "<waitpid> names \"C\", which A does not spawn (A "
+	             "spawns: B)");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\">\n"
+	             "<waitpid process=\"B\"/>\n"
+	             "<spawn process=\"B\"/>\n"
+	             "</process>\n"
+	             "<process name=\"B\"><print>b</print></process>\n"
+	             "</scenario>\n",
+	             3,
+	             "<waitpid> names \"B\", which A spawns only later, on "
+	             "line 4, expected the <waitpid> after the <spawn>");
+	expect_body_error("", "<waitpid process=\"Z\"/>\n", 3,
+	                  "<waitpid> names process \"Z\", which is not "
+	                  "declared (declared: A)");
+	/* Spawn errors come before those of the expectations. */
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><spawn process=\"Z\"/>"
+	             "<print>a</print></process>\n"
+	             "<expect><before first=\"a\" then=\"b\"/></expect>\n"
+	             "</scenario>\n",
+	             2, "<spawn> names process \"Z\"");
+}
+
 /* Read "<!-- expect: LINE: SUBSTRING -->" from line 2 or 3 of path. */
 static int
 read_expect(const char *path, int *line, char *sub, size_t size)
@@ -1164,7 +1804,7 @@ test_scenario_bad_corpus(void **state)
 		n++;
 	}
 	closedir(dir);
-	assert_true(n >= 19);
+	assert_true(n >= 69);
 }
 
 /* Run every scenario test; the exit status is the number of failures. */
@@ -1208,6 +1848,19 @@ main(void)
 	        cmocka_unit_test(test_scenario_null_err_and_reparse),
 	        cmocka_unit_test(test_scenario_load_missing),
 	        cmocka_unit_test(test_scenario_load_file),
+	        cmocka_unit_test(test_scenario_ipc_objects),
+	        cmocka_unit_test(test_scenario_ipc_spawn),
+	        cmocka_unit_test(test_scenario_ipc_io),
+	        cmocka_unit_test(test_scenario_ipc_exec),
+	        cmocka_unit_test(test_scenario_ipc_cells),
+	        cmocka_unit_test(test_scenario_spawn_chain),
+	        cmocka_unit_test(test_scenario_cell_limits),
+	        cmocka_unit_test(test_scenario_int64_values),
+	        cmocka_unit_test(test_scenario_ipc_refs),
+	        cmocka_unit_test(test_scenario_fifo_paths),
+	        cmocka_unit_test(test_scenario_io_attributes),
+	        cmocka_unit_test(test_scenario_exec_rules),
+	        cmocka_unit_test(test_scenario_spawn_rules),
 	        cmocka_unit_test(test_scenario_bad_corpus),
 	};
 
