@@ -1,6 +1,9 @@
 /* The readable interleaving printed by `lockstep run`. */
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,9 +109,57 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 			snprintf(buf, size, "waitpid -> %lld",
 			         (long long)e->ret);
 		return;
+	case LK_OP_READ:
+		printable(text, sizeof(text), e->data ? e->data : "", e->len);
+		if (e->blocked)
+			snprintf(buf, size, "read %s (blocked)", obj);
+		else if (e->ret == 0)
+			snprintf(buf, size, "read %s: end of file", obj);
+		else if (e->ret < 0)
+			snprintf(buf, size, "read %s (%s)", obj,
+			         e->err == EINTR ? "interrupted" : "failed");
+		else
+			snprintf(buf, size, "read %s \"%s\"", obj, text);
+		return;
+	case LK_OP_LOAD:
+	case LK_OP_STORE:
+		snprintf(buf, size, "%s %s %s %lld",
+		         e->op == LK_OP_LOAD ? "load" : "store", obj,
+		         e->op == LK_OP_LOAD ? "->" : "<-", (long long)e->ret);
+		return;
+	case LK_OP_KILL:
+		snprintf(buf, size, "kill %s SIG%s%s",
+		         e->off >= 0 && (size_t)e->off < t->nprocs
+		                 ? t->procs[e->off].name
+		                 : "?",
+		         sigabbrev_np((int)e->arg) ? sigabbrev_np((int)e->arg)
+		                                   : "?",
+		         e->ret < 0 ? " (failed)" : "");
+		return;
+	case LK_OP_SIGNAL:
+		snprintf(buf, size, "signal SIG%s",
+		         sigabbrev_np((int)e->arg) ? sigabbrev_np((int)e->arg)
+		                                   : "?");
+		return;
+	case LK_OP_PAUSE:
+		snprintf(buf, size, "pause%s", e->blocked ? " (blocked)" : "");
+		return;
+	case LK_OP_FCNTL:
+		snprintf(buf, size, "%s %s%s",
+		         (e->arg >> 8 & 0xff) == F_UNLCK   ? "unlock"
+		         : (e->arg >> 8 & 0xff) == F_RDLCK ? "read-lock"
+		                                           : "write-lock",
+		         obj,
+		         e->blocked ? " (blocked)" : e->ret < 0 ? " (busy)" : "");
+		return;
+	case LK_OP_OPEN:
+		snprintf(buf, size, "open %s%s", obj,
+		         e->blocked ? " (blocked)" : e->ret < 0 ? " (failed)" : "");
+		return;
 	default:
-		snprintf(buf, size, "%s %s", lk_op_name((unsigned)e->op),
-		         e->obj >= 0 ? obj : "");
+		snprintf(buf, size, "%s %s%s%s", lk_op_name((unsigned)e->op),
+		         e->obj >= 0 ? obj : "", e->blocked ? " (blocked)" : "",
+		         !e->blocked && e->ret < 0 ? " (failed)" : "");
 	}
 }
 
