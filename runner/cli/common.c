@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "controller/controller.h"
 #include "trace/analysis.h"
+#include "trace/race.h"
 #include "trace/trace.h"
 
 /* Print "lockstep: MESSAGE" on stderr and return status. */
@@ -160,6 +161,27 @@ lk_cli_save_trace(const struct lk_trace *t, const char *path)
 	return 0;
 }
 
+/* Print the distinct races of t, if any: information, not a verdict. */
+static void
+print_races(struct lk_trace *t)
+{
+	struct lk_race *r;
+	char buf[LK_RACE_TEXT_MAX];
+	size_t n;
+
+	if (lk_race_find(t, 1, &r, &n) != 0) {
+		lk_cli_fail(0, "races: out of memory");
+		return;
+	}
+	if (n > 0)
+		printf("races:\n");
+	for (size_t i = 0; i < n; i++) {
+		lk_race_format(t, &r[i], buf, sizeof(buf));
+		printf("  %s\n", buf);
+	}
+	free(r);
+}
+
 /* Print the outcome, the output and the expectations; the exit status. */
 int
 lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
@@ -261,6 +283,7 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		       sc->objects[i].u.file.path, len,
 		       len > 60 ? 60 : (int)len, body, len > 60 ? "..." : "");
 	}
+	print_races(t);
 	if (nx > 0)
 		printf("expect:\n");
 	for (size_t i = 0; i < nx; i++)

@@ -24,7 +24,10 @@ static const char usage_explore[] =
         "Run the scenario many times under different interleavings and\n"
         "report every distinct outcome (output, final files, exit statuses,\n"
         "deadlock) with how many runs reached it, each expectation's verdict\n"
-        "over all runs (always, sometimes, never), deadlocks and failures.\n"
+        "over all runs (always, sometimes, never), deadlocks and failures,\n"
+        "and the data races seen: accesses of two processes to the same cell\n"
+        "or file bytes, one a write, not ordered by happens-before\n"
+        "(information: races do not change the exit status).\n"
         "\n"
         "strategies:\n"
         "  --strategy dfs       (default) every interleaving that can change\n"
@@ -365,13 +368,41 @@ outcome_json(const struct lk_outcome *o, const char *file)
 	return j;
 }
 
+/* One side of a race as JSON. */
+static json_t *
+site_json(const struct lk_race_site *s)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "proc", json_string(s->proc));
+	json_object_set_new(j, "op", json_string(lk_op_name(s->op)));
+	json_object_set_new(j, "line",
+	                    s->line ? json_integer(s->line) : json_null());
+	json_object_set_new(j, "step", json_integer(s->step));
+	return j;
+}
+
+/* One race as JSON. */
+static json_t *
+race_json(const struct lk_race_seen *r)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "object", json_string(r->rec.obj));
+	json_object_set_new(j, "first", site_json(&r->rec.first));
+	json_object_set_new(j, "second", site_json(&r->rec.second));
+	json_object_set_new(j, "count", json_integer(r->count));
+	json_object_set_new(j, "schedule", json_string(r->schedule));
+	return j;
+}
+
 /* The summary object of the contract, on stdout. */
 static void
 print_json(const struct lk_scenario *sc, const struct cli *c,
            const struct lk_explore *e, char (*files)[4200])
 {
 	json_t *j = json_object(), *outs = json_array(), *dls = json_array(),
-	       *fails = json_array(), *ex = json_array();
+	       *fails = json_array(), *ex = json_array(), *races = json_array();
 
 	json_object_set_new(j, "runs", json_integer(e->runs));
 	json_object_set_new(j, "complete", json_boolean(e->complete));
@@ -387,7 +418,9 @@ print_json(const struct lk_scenario *sc, const struct cli *c,
 	}
 	json_object_set_new(j, "outcomes", outs);
 	json_object_set_new(j, "deadlocks", dls);
-	json_object_set_new(j, "races", json_array());
+	for (size_t i = 0; i < e->nraces; i++)
+		json_array_append_new(races, race_json(&e->races[i]));
+	json_object_set_new(j, "races", races);
 	json_object_set_new(j, "failures", fails);
 	for (size_t i = 0; i < e->nexpects; i++) {
 		json_t *x = json_object();
@@ -445,6 +478,17 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 		}
 		if (o->explain[0] && o->verdict == LK_V_DEADLOCK)
 			printf("      why: %s", o->explain);
+	}
+	if (e->nraces > 0)
+		printf("\n%zu race%s (unordered accesses to the same data, one "
+		       "a write):\n",
+		       e->nraces, e->nraces == 1 ? "" : "s");
+	for (size_t i = 0; i < e->nraces; i++) {
+		char buf[LK_RACE_TEXT_MAX];
+
+		lk_race_rec_format(&e->races[i].rec, buf, sizeof(buf));
+		printf("  in %u of %u runs: %s\n", e->races[i].count, e->runs,
+		       buf);
 	}
 	if (e->nexpects > 0)
 		printf("\nexpect:\n");

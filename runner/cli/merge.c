@@ -11,8 +11,9 @@ static const char usage_merge[] =
         "\n"
         "Join the summaries that `lockstep explore --json --shard K/N` wrote\n"
         "for each shard: runs add up, outcomes with the same text merge\n"
-        "(counts add up, the simplest schedule stays), expectations are\n"
-        "judged again over all runs, complete only if every shard was.\n"
+        "(counts add up, the simplest schedule stays), races between the\n"
+        "same two actions merge (counts add up), expectations are judged\n"
+        "again over all runs, complete only if every shard was.\n"
         "Prints one summary in the same format.\n"
         "\n"
         "exit status: as lockstep explore, from the merged result; 2 for an\n"
@@ -56,6 +57,78 @@ merge_list(json_t *dst, json_t *src, const char *key)
 		if (text == NULL)
 			return -1;
 		have = find_outcome(to, text);
+		if (have == NULL) {
+			json_array_append(to, o);
+			continue;
+		}
+		json_object_set_new(
+		        have, "count",
+		        json_integer(json_integer_value(
+		                             json_object_get(have, "count")) +
+		                     json_integer_value(
+		                             json_object_get(o, "count"))));
+	}
+	return 0;
+}
+
+/* Are two sides of races ({"proc", "op", "line"}) the same action? */
+static int
+same_site(json_t *a, json_t *b)
+{
+	static const char *const keys[] = {"proc", "op", "line"};
+
+	for (size_t i = 0; i < 3; i++)
+		if (!json_equal(json_object_get(a, keys[i]),
+		                json_object_get(b, keys[i])))
+			return 0;
+	return 1;
+}
+
+/* Are two races the same: the object and both sides, in either order? */
+static int
+same_race(json_t *a, json_t *b)
+{
+	json_t *a1 = json_object_get(a, "first"),
+	       *a2 = json_object_get(a, "second"),
+	       *b1 = json_object_get(b, "first"),
+	       *b2 = json_object_get(b, "second");
+
+	if (!json_equal(json_object_get(a, "object"),
+	                json_object_get(b, "object")))
+		return 0;
+	return (same_site(a1, b1) && same_site(a2, b2)) ||
+	       (same_site(a1, b2) && same_site(a2, b1));
+}
+
+/* Add the races of src into dst's: the same race's counts add up, its
+ * first summary's schedule stays. Summaries without races are fine. */
+static int
+merge_races(json_t *dst, json_t *src)
+{
+	json_t *to = json_object_get(dst, "races"),
+	       *from = json_object_get(src, "races"), *o;
+	size_t i;
+
+	if (from == NULL)
+		return 0;
+	if (!json_is_array(from))
+		return -1;
+	if (to == NULL) {
+		json_object_set(dst, "races", from);
+		return 0;
+	}
+	if (!json_is_array(to))
+		return -1;
+	json_array_foreach(from, i, o)
+	{
+		json_t *have = NULL, *r;
+		size_t k;
+
+		json_array_foreach(to, k, r)
+		{
+			if (have == NULL && same_race(r, o))
+				have = r;
+		}
 		if (have == NULL) {
 			json_array_append(to, o);
 			continue;
@@ -166,7 +239,7 @@ lk_cmd_merge(int argc, char **argv)
 		                                         s, "complete"))));
 		if (merge_list(sum, s, "outcomes") ||
 		    merge_list(sum, s, "deadlocks") ||
-		    merge_list(sum, s, "failures") ||
+		    merge_list(sum, s, "failures") || merge_races(sum, s) ||
 		    merge_expectations(sum, s) != 0) {
 			json_decref(s);
 			json_decref(sum);

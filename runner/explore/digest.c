@@ -9,6 +9,7 @@
 #include "explore/explore.h"
 #include "schedule/schedule.h"
 #include "trace/analysis.h"
+#include "trace/race.h"
 #include "trace/trace.h"
 
 /* Write the outcome of t as text: what a user would call the result. */
@@ -42,6 +43,27 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 		        t->signal);
 }
 
+/* Keep the run's distinct races by name; 0 or -1 (memory). */
+static int
+digest_races(struct lk_trace *t, struct lk_digest *d)
+{
+	struct lk_race *r;
+	size_t n;
+
+	if (lk_race_find(t, 1, &r, &n) != 0)
+		return -1;
+	d->races = calloc(n + 1, sizeof(*d->races));
+	if (d->races == NULL) {
+		free(r);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		lk_race_rec_make(t, &r[i], &d->races[i]);
+	d->nraces = n;
+	free(r);
+	return 0;
+}
+
 /* Make the digest of a run. */
 int
 lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
@@ -72,6 +94,7 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 		s->obj = e->obj;
 		s->ret = e->ret;
 		s->arg = e->arg;
+		s->off = e->off;
 		s->enabled = e->enabled;
 		s->blocked = (uint8_t)e->blocked;
 	}
@@ -102,6 +125,8 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 	else if (t->verdict != LK_V_DONE)
 		snprintf(buf, sizeof(buf), "%s\n", lk_verdict_name(t->verdict));
 	d->explain = strdup(buf);
+	if (digest_races(t, d) != 0)
+		return -1;
 	view.nexpects = sc->nexpects < 64 ? sc->nexpects : 64;
 	lk_expect_eval(t, &view, v);
 	for (size_t i = 0; i < view.nexpects; i++)
@@ -120,6 +145,7 @@ lk_digest_clear(struct lk_digest *d)
 	free(d->outcome);
 	free(d->explain);
 	free(d->schedule);
+	free(d->races);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -191,13 +217,18 @@ get_str(int fd)
 int
 lk_digest_send(int fd, const struct lk_digest *d)
 {
-	uint64_t h[5] = {(uint64_t)d->verdict, d->nsteps, d->nprocs, d->nobjs,
-	                 d->held};
+	uint64_t h[6] = {(uint64_t)d->verdict,
+	                 d->nsteps,
+	                 d->nprocs,
+	                 d->nobjs,
+	                 d->held,
+	                 d->nraces};
 
 	if (put(fd, h, sizeof(h)) ||
 	    put(fd, d->steps, d->nsteps * sizeof(*d->steps)) ||
 	    put(fd, d->procs, d->nprocs * sizeof(*d->procs)) ||
 	    put(fd, d->objs, d->nobjs * sizeof(*d->objs)) ||
+	    put(fd, d->races, d->nraces * sizeof(*d->races)) ||
 	    put_str(fd, d->outcome) || put_str(fd, d->explain) ||
 	    put_str(fd, d->schedule))
 		return -1;
@@ -208,24 +239,27 @@ lk_digest_send(int fd, const struct lk_digest *d)
 int
 lk_digest_recv(int fd, struct lk_digest *d)
 {
-	uint64_t h[5];
+	uint64_t h[6];
 
 	memset(d, 0, sizeof(*d));
 	if (get(fd, h, sizeof(h)) != 0 || h[1] > 100000000u || h[2] > 64 ||
-	    h[3] > 4096)
+	    h[3] > 4096 || h[5] > 10000000u)
 		return -1;
 	d->verdict = (int)h[0];
 	d->nsteps = h[1];
 	d->nprocs = h[2];
 	d->nobjs = h[3];
 	d->held = h[4];
+	d->nraces = h[5];
 	d->steps = calloc(d->nsteps + 1, sizeof(*d->steps));
 	d->procs = calloc(d->nprocs + 1, sizeof(*d->procs));
 	d->objs = calloc(d->nobjs + 1, sizeof(*d->objs));
-	if (!d->steps || !d->procs || !d->objs ||
+	d->races = calloc(d->nraces + 1, sizeof(*d->races));
+	if (!d->steps || !d->procs || !d->objs || !d->races ||
 	    get(fd, d->steps, d->nsteps * sizeof(*d->steps)) ||
 	    get(fd, d->procs, d->nprocs * sizeof(*d->procs)) ||
 	    get(fd, d->objs, d->nobjs * sizeof(*d->objs)) ||
+	    get(fd, d->races, d->nraces * sizeof(*d->races)) ||
 	    (d->outcome = get_str(fd)) == NULL ||
 	    (d->explain = get_str(fd)) == NULL ||
 	    (d->schedule = get_str(fd)) == NULL) {

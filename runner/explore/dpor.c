@@ -16,6 +16,7 @@
  * could not have come first); the race that matters is the blocked
  * attempt's, with the change that would have let it through at once.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,11 +44,15 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_SEM_OPEN:
 	case LK_OP_SEM_CLOSE:
 		return 1;
-	/* A read of a pipe consumes what it reads; closing or opening an
-	 * end changes when readers see the end of file. */
-	case LK_OP_READ:
+	/* A read of a pipe consumes what it reads; closing a write end may
+	 * bring the end of file. Closing a read end or copying an end
+	 * (dup2) only matters to a writer that finds no reader left, which
+	 * is not modelled: they are treated as reads of the ends' state. */
 	case LK_OP_CLOSE:
+		return s->off == O_WRONLY ? 2 : 1;
 	case LK_OP_DUP2:
+		return 1;
+	case LK_OP_READ:
 	case LK_OP_OPEN:
 	case LK_OP_STORE:
 	case LK_OP_SHM_UNLINK:
@@ -86,6 +91,11 @@ state_of(const struct lk_step_rec *s, size_t nobj)
 	case LK_OP_SEM_CLOSE:
 	case LK_OP_SEM_UNLINK:
 		return (size_t)s->obj + nobj;
+	case LK_OP_CLOSE:
+	case LK_OP_DUP2:
+		return s->off == O_WRONLY && s->op == LK_OP_CLOSE
+		               ? (size_t)s->obj
+		               : (size_t)s->obj + nobj;
 	default:
 		return (size_t)s->obj;
 	}

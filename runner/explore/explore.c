@@ -209,16 +209,78 @@ add_alternative(void *arg, size_t k, unsigned p)
 	}
 }
 
-/* Is run d (with pre preemptions) simpler than o's schedule? Ties go to
- * the smaller schedule text, so the choice is the same in any order. */
+/* Is run d (with pre preemptions) simpler than a kept schedule of opre
+ * preemptions and osteps steps? Ties go to the smaller schedule text, so
+ * the choice is the same in any order. */
 static int
-simpler(unsigned pre, const struct lk_digest *d, const struct lk_outcome *o)
+simpler(unsigned pre, const struct lk_digest *d, unsigned opre, size_t osteps,
+        const char *osched)
 {
-	if (pre != o->preemptions)
-		return pre < o->preemptions;
-	if (d->nsteps != o->steps)
-		return d->nsteps < o->steps;
-	return strcmp(d->schedule, o->schedule) < 0;
+	if (pre != opre)
+		return pre < opre;
+	if (d->nsteps != osteps)
+		return d->nsteps < osteps;
+	return strcmp(d->schedule, osched) < 0;
+}
+
+/* Count the races of run d (pre preemptions) in the results: each race
+ * once per run, with the simplest run's schedule and steps. */
+static int
+record_races(struct lk_explore *e, const struct lk_digest *d, unsigned pre)
+{
+	char key[LK_RACE_KEY_MAX];
+
+	for (size_t i = 0; i < d->nraces; i++) {
+		const struct lk_race_rec *rec = &d->races[i];
+		struct lk_race_seen *r = NULL;
+		char *sched;
+
+		lk_race_rec_key(rec, key, sizeof(key));
+		for (size_t k = 0; k < e->nraces && r == NULL; k++)
+			if (strcmp(e->races[k].key, key) == 0)
+				r = &e->races[k];
+		if (r != NULL) {
+			r->count++;
+			if (!simpler(pre, d, r->preemptions, r->steps,
+			             r->schedule))
+				continue;
+			if ((sched = strdup(d->schedule)) == NULL)
+				return -1;
+			free(r->schedule);
+			r->schedule = sched;
+		} else {
+			struct lk_race_seen *nr = realloc(
+			        e->races, (e->nraces + 1) * sizeof(*nr));
+
+			if (nr == NULL)
+				return -1;
+			e->races = nr;
+			r = &e->races[e->nraces];
+			memset(r, 0, sizeof(*r));
+			r->key = strdup(key);
+			r->schedule = strdup(d->schedule);
+			if (r->key == NULL || r->schedule == NULL) {
+				free(r->key);
+				free(r->schedule);
+				return -1;
+			}
+			e->nraces++;
+			r->count = 1;
+		}
+		r->rec = *rec;
+		r->preemptions = pre;
+		r->steps = d->nsteps;
+	}
+	return 0;
+}
+
+/* Order races by key. */
+static int
+cmp_race_seen(const void *x, const void *y)
+{
+	const struct lk_race_seen *a = x, *b = y;
+
+	return strcmp(a->key, b->key);
 }
 
 /* Record one run's digest in the results. */
@@ -243,7 +305,10 @@ record(struct explorer *x, struct lk_digest *d)
 	pre = d->nsteps ? preemptions(d, d->nsteps - 1,
 	                              d->steps[d->nsteps - 1].proc)
 	                : 0;
-	if (o != NULL && simpler(pre, d, o)) {
+	if (record_races(e, d, pre) != 0)
+		return -1;
+	if (o != NULL &&
+	    simpler(pre, d, o->preemptions, o->steps, o->schedule)) {
 		/* Keep the simplest schedule of each outcome, so the one
 		 * shown does not depend on the order runs finished in. */
 		free(o->schedule);
@@ -553,6 +618,8 @@ lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
 		free(x.stack[i].dec);
 	free(x.stack);
 	keyset_free(&x.seen);
+	if (e->nraces > 1)
+		qsort(e->races, e->nraces, sizeof(*e->races), cmp_race_seen);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	e->seconds = (double)(t1.tv_sec - x.t0.tv_sec) +
 	             (double)(t1.tv_nsec - x.t0.tv_nsec) / 1e9;
@@ -569,6 +636,11 @@ lk_explore_free(struct lk_explore *e)
 		free(e->outcomes[i].explain);
 	}
 	free(e->outcomes);
+	for (size_t i = 0; i < e->nraces; i++) {
+		free(e->races[i].key);
+		free(e->races[i].schedule);
+	}
+	free(e->races);
 	free(e->held);
 	memset(e, 0, sizeof(*e));
 }

@@ -14,6 +14,7 @@
 
 #include "controller/controller.h"
 #include "scenario/scenario.h"
+#include "trace/race.h"
 
 struct lk_explore;
 
@@ -30,6 +31,7 @@ struct lk_step_rec {
 	int32_t obj;
 	int64_t ret;
 	int64_t arg;
+	int64_t off; /* close, dup2 of a pipe: the end's access mode */
 	uint64_t enabled;
 	uint8_t blocked;
 };
@@ -47,6 +49,8 @@ struct lk_digest {
 	char *explain;  /* why it deadlocked or failed, "" if it did not */
 	char *schedule; /* the run as a schedule file */
 	uint64_t held;  /* bit i: expectation i held in this run */
+	size_t nraces;  /* the run's distinct races (one per key) */
+	struct lk_race_rec *races;
 };
 
 struct lk_explore_opts {
@@ -79,12 +83,24 @@ struct lk_outcome {
 	size_t steps;
 };
 
+/* A race seen in one or more runs, one per key (lk_race_rec_key). */
+struct lk_race_seen {
+	char *key;
+	struct lk_race_rec rec; /* as in the run that schedule is of */
+	unsigned count;         /* runs in which it was seen */
+	char *schedule;         /* the simplest of those runs, as outcomes */
+	unsigned preemptions;
+	size_t steps;
+};
+
 struct lk_explore {
 	unsigned runs;
 	int complete;      /* every interleaving within the bounds covered */
 	const char *bound; /* the bound that stopped it, NULL if none */
 	size_t noutcomes;
 	struct lk_outcome *outcomes;
+	size_t nraces; /* sorted by key once exploring is done */
+	struct lk_race_seen *races;
 	size_t nexpects;
 	unsigned *held; /* per expectation: runs in which it held */
 	unsigned deadlocks, failures; /* runs */

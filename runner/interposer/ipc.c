@@ -205,7 +205,9 @@ close(int fd)
 		lk__leave();
 		return REAL(close)(fd);
 	}
-	/* Closing a pipe end may bring the end of file: a step. */
+	/* Closing a pipe end may bring the end of file: a step. Which end
+	 * it was (O_RDONLY, O_WRONLY) goes in off. */
+	st.off = fcntl(fd, F_GETFL) & O_ACCMODE;
 	lk__arrive(LK_OP_CLOSE, st.obj, 0);
 	st.ret = REAL(close)(fd);
 	st.err = st.ret < 0 ? errno : 0;
@@ -230,6 +232,8 @@ dup_to(int oldfd, int newfd, int flags, int three)
 	}
 	if (!is_pipe(st.obj))
 		st.obj = replaced;
+	st.off = fcntl(is_pipe(lk__obj_fd(oldfd)) ? oldfd : newfd, F_GETFL) &
+	         O_ACCMODE;
 	lk__arrive(LK_OP_DUP2, st.obj, 0);
 	st.ret = three ? REAL(dup3)(oldfd, newfd, flags)
 	               : REAL(dup2)(oldfd, newfd);

@@ -152,6 +152,20 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		         obj,
 		         e->blocked ? " (blocked)" : e->ret < 0 ? " (busy)" : "");
 		return;
+	case LK_OP_CLOSE:
+		snprintf(buf, size, "close %s%s", obj,
+		         e->off == O_RDONLY   ? " (read end)"
+		         : e->off == O_WRONLY ? " (write end)"
+		                              : "");
+		return;
+	case LK_OP_DUP2:
+		snprintf(buf, size, "dup2 %s %s -> %s", obj,
+		         e->off == O_RDONLY ? "read end" : "write end",
+		         e->arg == 0   ? "stdin"
+		         : e->arg == 1 ? "stdout"
+		         : e->arg == 2 ? "stderr"
+		                       : "fd");
+		return;
 	case LK_OP_OPEN:
 		snprintf(buf, size, "open %s%s", obj,
 		         e->blocked ? " (blocked)" : e->ret < 0 ? " (failed)" : "");

@@ -230,6 +230,14 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		break;
 	case LK_OP_CLOSE:
 	case LK_OP_DUP2:
+		json_object_set_new(args, "fd", json_integer(e->arg));
+		if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
+		    (t->objs[e->obj].type == LK_OT_PIPE ||
+		     t->objs[e->obj].type == LK_OT_FIFO))
+			json_object_set_new(
+			        args, "end",
+			        json_string(e->off == 0 ? "read" : "write"));
+		break;
 	case LK_OP_OPEN:
 		json_object_set_new(args, "fd", json_integer(e->arg));
 		break;
