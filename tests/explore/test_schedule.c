@@ -526,6 +526,130 @@ test_explore_shards_merge(void **state)
 	free(dir);
 }
 
+/* The races of a summary as sorted "object first second count" lines
+ * (each side "proc op line", in canonical order). */
+static char *
+race_set(json_t *j)
+{
+	json_t *races = json_object_get(j, "races");
+	size_t n = json_array_size(races);
+	char **lines = calloc(n + 1, sizeof(char *)), *all;
+
+	all = calloc(n * 256 + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(races, i);
+		char side[2][96];
+
+		for (int k = 0; k < 2; k++) {
+			json_t *x = json_object_get(o, k ? "second" : "first");
+
+			snprintf(side[k], sizeof(side[k]), "%s %s %lld",
+			         json_string_value(json_object_get(x, "proc")),
+			         json_string_value(json_object_get(x, "op")),
+			         (long long)json_integer_value(
+			                 json_object_get(x, "line")));
+		}
+		assert_non_null(
+		        json_string_value(json_object_get(o, "schedule")));
+		lines[i] = malloc(256);
+		snprintf(lines[i], 256, "%s %s %s %lld\n",
+		         json_string_value(json_object_get(o, "object")),
+		         strcmp(side[0], side[1]) < 0 ? side[0] : side[1],
+		         strcmp(side[0], side[1]) < 0 ? side[1] : side[0],
+		         (long long)json_integer_value(
+		                 json_object_get(o, "count")));
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (strcmp(lines[i], lines[k]) > 0) {
+				char *t = lines[i];
+
+				lines[i] = lines[k];
+				lines[k] = t;
+			}
+	for (size_t i = 0; i < n; i++) {
+		strcat(all, lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return all;
+}
+
+/* Races: the unlocked counter races in every run, the locked one never;
+ * run prints them and exits 0; -j 2 and merged shards see the same. */
+static void
+test_explore_races(void **state)
+{
+	static const char *const scen = "tests/explore/race-cell.xml";
+	char *dir = e2e_tempdir(), *p1 = e2e_path(dir, "1.json"),
+	     *p2 = e2e_path(dir, "2.json");
+	struct e2e_result a, c, r;
+	json_t *ja, *jc, *first;
+	char *ra, *rc;
+	long long runs;
+
+	(void)state;
+	E2E_LOCKSTEP(&r, "run", scen);
+	expect_status(&r, 0);
+	assert_non_null(strstr(r.out, "\nraces:\n  race on cell counter: "));
+	assert_null(strstr(r.out, "race on cell safe"));
+	e2e_result_free(&r);
+
+	E2E_LOCKSTEP(&a, "explore", scen, "--json", "-q");
+	E2E_LOCKSTEP(&c, "explore", scen, "--json", "-q", "-j", "2");
+	expect_status(&a, 0);
+	expect_status(&c, 0);
+	ja = summary(&a);
+	jc = summary(&c);
+	runs = json_integer_value(json_object_get(ja, "runs"));
+	assert_int_equal(json_array_size(json_object_get(ja, "races")), 3);
+	first = json_array_get(json_object_get(ja, "races"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "object")),
+	                    "counter");
+	assert_int_equal(json_integer_value(json_object_get(first, "count")),
+	                 runs);
+	ra = race_set(ja);
+	rc = race_set(jc);
+	assert_string_equal(ra, rc);
+	assert_null(strstr(ra, "safe"));
+	free(rc);
+	/* The same races, with the same schedules, whatever the order. */
+	assert_true(json_equal(json_object_get(ja, "races"),
+	                       json_object_get(jc, "races")));
+	json_decref(jc);
+	e2e_result_free(&c);
+
+	for (int k = 0; k < 2; k++) {
+		FILE *f;
+
+		E2E_LOCKSTEP(&r, "explore", scen, "--json", "-q", "--strategy",
+		             "random", "--runs", "6", "--shard",
+		             k ? "2/2" : "1/2");
+		f = fopen(k ? p2 : p1, "w");
+		fputs(r.out, f);
+		fclose(f);
+		e2e_result_free(&r);
+	}
+	E2E_LOCKSTEP(&r, "merge", p1, p2);
+	expect_status(&r, 0);
+	jc = summary(&r);
+	rc = race_set(jc);
+	assert_non_null(strstr(rc, "counter inc.1 store 12 inc.2 store 12 "
+	                           "6\n"));
+	assert_int_equal(json_array_size(json_object_get(jc, "races")), 3);
+	free(rc);
+	json_decref(jc);
+	e2e_result_free(&r);
+
+	free(ra);
+	json_decref(ja);
+	e2e_result_free(&a);
+	free(p1);
+	free(p2);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -540,6 +664,7 @@ main(void)
 	        cmocka_unit_test(test_explore_reduction_and_jobs),
 	        cmocka_unit_test(test_explore_jobs_rendezvous),
 	        cmocka_unit_test(test_explore_shards_merge),
+	        cmocka_unit_test(test_explore_races),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
