@@ -40,9 +40,13 @@ struct agent {
 	int64_t loaded[LK_MAX_OBJECTS];  /* cells: the value last loaded */
 	uint8_t has_loaded[LK_MAX_OBJECTS];
 	pid_t pids[LK_MAX_PROCS]; /* spawned declared processes */
-	char out[LK_DATA_MAX * 4 + 2];
-	char buf[65536];
+	uint32_t handler[64]; /* signal -> its HANDLER instruction + 1 */
 };
+
+/* The agent, for signal handlers. */
+static struct agent *current;
+
+#define OUT_MAX (LK_DATA_MAX * 4 + 2)
 
 /* The interposer's scheduled access to a cell (see interposer.h). */
 static int64_t (*cell_access)(int op, int obj, int64_t *addr, int64_t value);
@@ -51,6 +55,7 @@ static void run(struct agent *a, const struct lk_instr *p, uint32_t lo,
                 uint32_t hi);
 static void open_objects(struct agent *a, const struct lk_instr *p,
                          uint32_t lo, uint32_t hi);
+static void install_handlers(struct agent *a, uint32_t lo, uint32_t hi);
 
 /* Print why the agent cannot run and exit with status 127. */
 static void
@@ -114,9 +119,9 @@ open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
 /* Text of a print into a->out with {cell} replaced by the value this
  * process last loaded from that cell; its length. */
 static size_t
-expand(struct agent *a, const char *text, size_t len)
+expand(struct agent *a, const char *text, size_t len, char *out)
 {
-	size_t n = 0, cap = sizeof(a->out) - 2;
+	size_t n = 0, cap = OUT_MAX - 2;
 
 	for (size_t i = 0; i < len && n < cap; i++) {
 		const char *close = text[i] == '{'
@@ -132,14 +137,14 @@ expand(struct agent *a, const char *text, size_t len)
 			           (size_t)(close - text - i - 1)) == 0)
 				obj = (int)o;
 		if (obj < 0) {
-			a->out[n++] = text[i];
+			out[n++] = text[i];
 			continue;
 		}
 		if (a->has_loaded[obj])
-			n += (size_t)snprintf(a->out + n, cap - n, "%lld",
+			n += (size_t)snprintf(out + n, cap - n, "%lld",
 			                      (long long)a->loaded[obj]);
 		else
-			n += (size_t)snprintf(a->out + n, cap - n, "?");
+			n += (size_t)snprintf(out + n, cap - n, "?");
 		if (n > cap)
 			n = cap;
 		i = (size_t)(close - text);
@@ -193,11 +198,11 @@ attach_region(struct agent *a, int obj)
 		close(fd);
 	}
 	if (m == MAP_FAILED) {
-		int n = snprintf(a->out, sizeof(a->out),
-		                 "%s: cannot attach %s: %s\n", a->slot->name,
-		                 o->name, strerror(errno));
+		char out[OUT_MAX];
+		int n = snprintf(out, sizeof(out), "%s: cannot attach %s: %s\n",
+		                 a->slot->name, o->name, strerror(errno));
 
-		if (write(STDOUT_FILENO, a->out, (size_t)n) < 0)
+		if (write(STDOUT_FILENO, out, (size_t)n) < 0)
 			die("print");
 		exit(0);
 	}
@@ -243,6 +248,11 @@ spawn(struct agent *a, int slot)
 		return;
 	}
 	a->slot = &sh->slots[slot];
+	/* A forked child keeps its parent's handlers; it gets its own. */
+	for (int s = 1; s < 64; s++)
+		if (a->handler[s] != 0)
+			signal(s, SIG_DFL);
+	install_handlers(a, sh->prog_start[slot], sh->prog_end[slot]);
 	open_objects(a, lk_shared_prog(sh), sh->prog_start[slot],
 	             sh->prog_end[slot]);
 	run(a, lk_shared_prog(sh), sh->prog_start[slot], sh->prog_end[slot]);
@@ -289,16 +299,17 @@ static void
 read_into_output(struct agent *a, const struct lk_instr *in)
 {
 	int fd = fd_of(a, in->obj, LK_END_READ);
-	size_t want = in->bytes < sizeof(a->buf) ? in->bytes : sizeof(a->buf);
+	char buf[65536];
+	size_t want = in->bytes < sizeof(buf) ? in->bytes : sizeof(buf);
 	ssize_t n;
 
 	do {
-		n = read(fd, a->buf, want);
+		n = read(fd, buf, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			die("read");
-		if (n > 0 && write(STDOUT_FILENO, a->buf, (size_t)n) < 0)
+		if (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) < 0)
 			die("print");
 	} while ((in->flags & LK_INSTR_EOF) && n != 0);
 }
@@ -308,17 +319,50 @@ static void
 perform(struct agent *a, const struct lk_instr *in)
 {
 	const char *text = lk_shared_text(a->sh) + in->text_off;
+	char out[OUT_MAX];
 	struct timespec ts;
+	struct flock fl;
 	int64_t v;
 	size_t n;
 	int fd;
 
 	switch (in->act) {
 	case LK_ACT_PRINT:
-		n = expand(a, text, in->text_len);
-		a->out[n++] = '\n';
-		if (write(STDOUT_FILENO, a->out, n) < 0)
+		n = expand(a, text, in->text_len, out);
+		out[n++] = '\n';
+		if (write(STDOUT_FILENO, out, n) < 0)
 			die("print");
+		break;
+	case LK_ACT_KILL:
+		for (int k = 0; k < in->nproc; k++) {
+			const struct lk_slot *t = &a->sh->slots[in->proc + k];
+
+			/* Not started yet, or gone: nothing to signal. */
+			if (t->pid > 0 && t->state != LK_SLOT_FREE &&
+			    t->state != LK_SLOT_EXITED)
+				kill(t->pid, (int)in->value);
+		}
+		break;
+	case LK_ACT_PAUSE:
+		pause();
+		break;
+	case LK_ACT_LOCK:
+	case LK_ACT_UNLOCK:
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = in->act == LK_ACT_UNLOCK ? F_UNLCK
+		            : in->end == LK_END_READ ? F_RDLCK
+		                                     : F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		fl.l_start = (off_t)in->start;
+		fl.l_len = (off_t)in->len;
+		while (fcntl(a->fds[in->obj],
+		             in->act == LK_ACT_LOCK && !(in->flags &
+		                                         LK_INSTR_NOWAIT)
+		                     ? F_SETLKW
+		                     : F_SETLK,
+		             &fl) != 0 &&
+		       errno == EINTR)
+			;
 		break;
 	case LK_ACT_WRITE:
 		if (write(fd_of(a, in->obj, LK_END_WRITE), text,
@@ -406,6 +450,10 @@ run(struct agent *a, const struct lk_instr *p, uint32_t lo, uint32_t hi)
 	while (pc < hi) {
 		const struct lk_instr *in = &p[pc];
 
+		if (in->act == LK_ACT_HANDLER) {
+			pc = in->jump; /* runs when its signal comes */
+			continue;
+		}
 		if (in->act == LK_ACT_REPEAT) {
 			left[depth++] = in->times;
 			pc++;
@@ -427,6 +475,47 @@ run(struct agent *a, const struct lk_instr *p, uint32_t lo, uint32_t hi)
 	}
 	a->slot->src_line = 0;
 	a->slot->act = 0;
+}
+
+/* A delivered signal: run the handler's actions, then go back to the
+ * action it interrupted (its line and kind restored for the trace). */
+static void
+on_signal(int sig)
+{
+	struct agent *a = current;
+	const struct lk_instr *p = lk_shared_prog(a->sh);
+	uint32_t at = a->handler[sig] - 1, line = a->slot->src_line;
+	uint16_t act = a->slot->act;
+	int saved = errno;
+
+	run(a, p, at + 1, p[at].jump - 1);
+	a->slot->src_line = line;
+	a->slot->act = act;
+	errno = saved;
+}
+
+/* Install the handlers declared at the top of program [lo, hi), before
+ * the process's first step (no SA_RESTART: blocked calls see EINTR). */
+static void
+install_handlers(struct agent *a, uint32_t lo, uint32_t hi)
+{
+	const struct lk_instr *p = lk_shared_prog(a->sh);
+	struct sigaction sa;
+
+	memset(a->handler, 0, sizeof(a->handler));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	current = a;
+	for (uint32_t pc = lo; pc < hi && p[pc].act == LK_ACT_HANDLER;
+	     pc = p[pc].jump) {
+		int sig = (int)p[pc].value;
+
+		if (sig <= 0 || sig >= 64)
+			continue;
+		a->handler[sig] = pc + 1;
+		sigaction(sig, &sa, NULL);
+	}
 }
 
 /* A cell access without the interposer (never under a run). */
@@ -453,6 +542,7 @@ run_slot(struct lk_shared *sh, long slot)
 	        RTLD_DEFAULT, "lockstep_interposer_cell");
 	if (cell_access == NULL)
 		cell_access = plain_access;
+	install_handlers(&a, a.sh->prog_start[slot], a.sh->prog_end[slot]);
 	open_objects(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],
 	             a.sh->prog_end[slot]);
 	run(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],

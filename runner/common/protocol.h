@@ -243,9 +243,11 @@ struct lk_instr {
 	uint8_t flags;   /* read: LK_INSTR_EOF */
 	int32_t in, out; /* exec: objects for stdin and stdout, -1 */
 	uint32_t bytes;  /* read */
+	int64_t start, len; /* lock, unlock */
 };
 
-#define LK_INSTR_EOF 1u /* read until end of file */
+#define LK_INSTR_EOF    1u /* read until end of file */
+#define LK_INSTR_NOWAIT 2u /* lock: F_SETLK, not F_SETLKW */
 
 #define LK_INSTR_END 0xffffu
 

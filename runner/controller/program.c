@@ -18,7 +18,7 @@ count(const struct lk_sc_action *a, size_t n, uint64_t *ni, uint64_t *nt)
 		*ni += 1;
 		if (a[i].text != NULL)
 			*nt += strlen(a[i].text);
-		if (a[i].kind == LK_ACT_REPEAT) {
+		if (a[i].kind == LK_ACT_REPEAT || a[i].kind == LK_ACT_HANDLER) {
 			*ni += 1; /* its END */
 			count(a[i].body, a[i].nbody, ni, nt);
 		}
@@ -56,7 +56,10 @@ emit(struct emitter *e, const struct lk_sc_action *a, size_t n)
 		in->proc = a[i].proc;
 		in->nproc = (uint16_t)a[i].nproc;
 		in->end = (uint8_t)a[i].end;
-		in->flags = a[i].until_eof ? LK_INSTR_EOF : 0;
+		in->flags = (a[i].until_eof ? LK_INSTR_EOF : 0) |
+		            (a[i].nowait ? LK_INSTR_NOWAIT : 0);
+		in->start = a[i].start;
+		in->len = a[i].len;
 		in->in = a[i].kind == LK_ACT_EXEC ? a[i].in : -1;
 		in->out = a[i].kind == LK_ACT_EXEC ? a[i].out : -1;
 		in->bytes = a[i].bytes;
@@ -70,7 +73,7 @@ emit(struct emitter *e, const struct lk_sc_action *a, size_t n)
 			in->text_len = (uint32_t)len;
 			e->tn += len;
 		}
-		if (a[i].kind != LK_ACT_REPEAT)
+		if (a[i].kind != LK_ACT_REPEAT && a[i].kind != LK_ACT_HANDLER)
 			continue;
 		if (emit(e, a[i].body, a[i].nbody) != 0 || e->n >= e->cap)
 			return -1;
