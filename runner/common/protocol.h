@@ -120,6 +120,7 @@ struct lk_slot {
 	 * ones the program blocks itself. */
 	_Atomic uint64_t sigpending;
 	uint64_t sigmask;
+	uint64_t sigcaught; /* signals it has a handler for */
 	int32_t spawn_as; /* its next fork becomes declared slot
 	                    spawn_as - 1; 0: an ordinary fork */
 	char name[LK_NAME_MAX];
@@ -205,7 +206,7 @@ struct lk_decision {
 #define LK_SIGNALS                                                             \
 	((1ull << SIGHUP) | (1ull << SIGINT) | (1ull << SIGQUIT) |             \
 	 (1ull << SIGUSR1) | (1ull << SIGUSR2) | (1ull << SIGALRM) |           \
-	 (1ull << SIGTERM) | (1ull << SIGWINCH))
+	 (1ull << SIGTERM) | (1ull << SIGWINCH) | (1ull << SIGCHLD))
 
 /* Why a forced schedule could not be followed. */
 enum lk_diverge {

@@ -296,9 +296,12 @@ extern char **environ;
 int
 execve(const char *path, char *const argv[], char *const envp[])
 {
+	int r;
+
 	if (!lk__enter())
 		return REAL(execve)(path, argv, envp);
-	return leave_with(lk__exec(path, argv, envp, 0), errno);
+	r = lk__exec(path, argv, envp, 0);
+	return leave_with(r, errno);
 }
 
 int
@@ -310,9 +313,12 @@ execv(const char *path, char *const argv[])
 int
 execvpe(const char *file, char *const argv[], char *const envp[])
 {
+	int r;
+
 	if (!lk__enter())
 		return REAL(execvpe)(file, argv, envp);
-	return leave_with(lk__exec(file, argv, envp, 1), errno);
+	r = lk__exec(file, argv, envp, 1);
+	return leave_with(r, errno);
 }
 
 int
@@ -378,9 +384,12 @@ execle(const char *path, const char *arg, ...)
 pid_t
 waitpid(pid_t pid, int *status, int options)
 {
+	pid_t r;
+
 	if (!lk__enter())
 		return REAL(waitpid)(pid, status, options);
-	return (pid_t)leave_with(lk__waitpid(pid, status, options), errno);
+	r = lk__waitpid(pid, status, options);
+	return (pid_t)leave_with(r, errno);
 }
 
 pid_t
@@ -392,11 +401,14 @@ wait(int *status)
 pid_t
 wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
+	pid_t r;
+
 	if (!lk__enter())
 		return REAL(wait4)(pid, status, options, ru);
 	if (ru != NULL)
 		memset(ru, 0, sizeof(*ru));
-	return (pid_t)leave_with(lk__waitpid(pid, status, options), errno);
+	r = lk__waitpid(pid, status, options);
+	return (pid_t)leave_with(r, errno);
 }
 
 pid_t

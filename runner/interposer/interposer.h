@@ -69,7 +69,10 @@
 	X(sigprocmask, int, (int, const sigset_t *, sigset_t *))               \
 	X(pthread_sigmask, int, (int, const sigset_t *, sigset_t *))           \
 	X(sigsuspend, int, (const sigset_t *))                                 \
-	X(pause, int, (void))
+	X(pause, int, (void))                                                  \
+	X(sigaction, int,                                                      \
+	  (int, const struct sigaction *, struct sigaction *))                 \
+	X(signal, sighandler_t, (int, sighandler_t))
 
 #define LK_REAL_DECL(name, ret, args) extern ret(*lk__real_##name) args;
 LK_REAL_FUNCS(LK_REAL_DECL)

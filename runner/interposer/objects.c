@@ -195,6 +195,13 @@ lk__obj_fd(int fd)
 			    sh->objects[i].type != LK_OT_CELL &&
 			    strcmp(sh->objects[i].path, path) == 0)
 				obj = (int)i;
+		if (obj < 0 && lk__self()->state == LK_SLOT_SPAWNED) {
+			/* Before its first step a process runs alongside
+			 * others: registering here would name objects in a
+			 * racy order. Unknown stays unknown. */
+			errno = saved;
+			return -1;
+		}
 		if (obj < 0 && strncmp(path, "pipe:", 5) == 0) {
 			/* Named by order of first use: reproducible. */
 			snprintf(name, sizeof(name), "pipe%u", sh->nobjects);

@@ -376,9 +376,14 @@ close_all(void)
 void
 lk__depart(void)
 {
-	int next, waiting = 0;
+	int next, waiting = 0, parent = sh->slots[self].parent;
 
 	sh->slots[self].state = LK_SLOT_EXITED;
+	/* SIGCHLD, when the parent has a handler for it. */
+	if (parent >= 0 && (sh->slots[parent].sigcaught & (1ull << SIGCHLD)) &&
+	    sh->slots[parent].state != LK_SLOT_EXITED)
+		atomic_fetch_or(&sh->slots[parent].sigpending,
+		                1ull << SIGCHLD);
 	next = pick();
 	if (next >= 0) {
 		handoff(next);
@@ -433,6 +438,7 @@ lk__fork(void)
 	memcpy(c->name, name, sizeof(c->name));
 	c->state = LK_SLOT_PARKED;
 	c->sigmask = me->sigmask;
+	c->sigcaught = me->sigcaught;
 	c->parent = self;
 	c->pending_op = LK_OP_START;
 	c->pending_obj = -1;
@@ -542,8 +548,10 @@ lk__exec(const char *file, char *const argv[], char *const envp[], int search)
 	st.len = strlen(file);
 	lk__arrive(LK_OP_EXEC, -1, 0);
 	lk__done(&st, -1);
-	/* Close-on-exec descriptors go with the old image. */
+	/* Close-on-exec descriptors go with the old image, and so do the
+	 * handlers. */
 	lk__wake_pipes();
+	me->sigcaught = 0;
 	me->state = LK_SLOT_EXEC;
 	if (env != NULL) {
 		if (search)
@@ -586,9 +594,10 @@ lk__waitpid(pid_t pid, int *status, int options)
 	lk__arrive(LK_OP_WAIT, -1, 0);
 	for (;;) {
 		r = lk__real_waitpid(pid, &ws, options | WNOHANG);
-		if (r == 0 && !(options & WNOHANG)) {
+		if (r == 0) {
 			/* A child that logged its exit is on its way out:
-			 * wait for the kernel to finish it, not the turn. */
+			 * wait for the kernel to finish it, not the turn
+			 * (WNOHANG too: in the run it has exited). */
 			for (uint32_t j = 0; j < sh->nslots && r == 0; j++) {
 				struct lk_slot *s = &sh->slots[j];
 

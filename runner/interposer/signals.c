@@ -104,6 +104,17 @@ lk__deliver(struct lk_slot *me)
 		handled |= caught(s);
 		lk__done(&st, -1);
 	}
+	/* The kernel may not have it pending yet (a SIGCHLD from a child
+	 * that logged its exit and is still on its way out): make it so. */
+	{
+		sigset_t kernel;
+
+		if (sigpending(&kernel) == 0)
+			for (int s = 1; s < 64; s++)
+				if ((d & (1ull << s)) &&
+				    sigismember(&kernel, s) != 1)
+					REAL(kill)(getpid(), s);
+	}
 	lk__leave();
 	{
 		sigset_t set;
@@ -285,4 +296,44 @@ sigsuspend(const sigset_t *mask)
 	if (!lk__enter())
 		return REAL(sigsuspend)(mask);
 	return wait_signal(lk__self(), to_bits(mask));
+}
+
+/* Remember whether signal s now has a handler (for SIGCHLD: a child's
+ * exit marks it in the parent only then, or every fork would add a
+ * delivery step nobody asked for). */
+static void
+note_handler(int s, void (*h)(int))
+{
+	struct lk_slot *me = lk__self();
+
+	if (s <= 0 || s >= 64)
+		return;
+	if (h != SIG_DFL && h != SIG_IGN)
+		me->sigcaught |= 1ull << s;
+	else
+		me->sigcaught &= ~(1ull << s);
+}
+
+int
+sigaction(int s, const struct sigaction *act, struct sigaction *old)
+{
+	int r = REAL(sigaction)(s, act, old);
+
+	if (r == 0 && act != NULL && lk__enter()) {
+		note_handler(s, act->sa_handler);
+		lk__leave();
+	}
+	return r;
+}
+
+sighandler_t
+signal(int s, sighandler_t h)
+{
+	sighandler_t r = REAL(signal)(s, h);
+
+	if (r != SIG_ERR && lk__enter()) {
+		note_handler(s, h);
+		lk__leave();
+	}
+	return r;
 }
