@@ -2,12 +2,14 @@
  * The checks a schema cannot make: references to declared objects of the
  * right kind, unique names and paths, numeric ranges that depend on the
  * platform or on other elements, durations, regular expressions, the texts
- * <before> refers to, pipe ends, command lines and the spawn tree.
+ * <before> refers to, pipe ends, command lines, the spawn tree, signal
+ * names, the place and contents of handlers and record lock ranges.
  * scenario.c calls them in document order, the spawn tree once every
  * process is built.
  */
 #include <limits.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,7 +469,8 @@ lk__check_regex(const struct lk_scenario *sc, const char *elem,
 	                   elem, regex, why);
 }
 
-/* Whether some <print> among n actions (or in their bodies) prints text. */
+/* Whether some <print> among n actions (or in their bodies: repeats and
+ * handlers) prints text. */
 static int
 printed(const struct lk_sc_action *acts, size_t n, const char *text)
 {
@@ -477,7 +480,8 @@ printed(const struct lk_sc_action *acts, size_t n, const char *text)
 		if (acts[i].kind == LK_ACT_PRINT &&
 		    strcmp(acts[i].text, text) == 0)
 			return 1;
-		if (acts[i].kind == LK_ACT_REPEAT &&
+		/* Repeat and handler bodies. */
+		if (acts[i].body != NULL &&
 		    printed(acts[i].body, acts[i].nbody, text))
 			return 1;
 	}
@@ -709,6 +713,192 @@ lk__check_print_cells(const struct lk_scenario *sc, const char *text, long line,
 	return 0;
 }
 
+/* The signals lockstep delivers at scheduling points, by name. */
+static const struct {
+	const char *name;
+	int number;
+} signals[] = {
+        {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT},
+        {"USR1", SIGUSR1}, {"USR2", SIGUSR2},   {"ALRM", SIGALRM},
+        {"TERM", SIGTERM}, {"WINCH", SIGWINCH},
+};
+
+#define NSIGNALS (sizeof(signals) / sizeof(signals[0]))
+
+/* The name of signal number sig without "SIG", or "?". */
+static const char *
+signal_name(long long sig)
+{
+	size_t i;
+
+	for (i = 0; i < NSIGNALS; i++) {
+		if (signals[i].number == sig)
+			return signals[i].name;
+	}
+	return "?";
+}
+
+/*
+ * Check the signal= of elem (kill or handler), a name of the table above
+ * with or without "SIG"; *out is its number.
+ */
+int
+lk__check_signal(const struct lk_scenario *sc, const char *elem,
+                 const char *name, long line, long long *out,
+                 struct lk_err *err)
+{
+	const char *n = strncmp(name, "SIG", 3) == 0 ? name + 3 : name;
+	char list[128];
+	size_t i, used = 0;
+
+	for (i = 0; i < NSIGNALS; i++) {
+		if (strcmp(n, signals[i].name) == 0) {
+			*out = signals[i].number;
+			return 0;
+		}
+	}
+	for (i = 0; i < NSIGNALS; i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		                         "%s%s", i > 0 ? ", " : "",
+		                         signals[i].name);
+	return lk__sc_fail(err, sc->path, line,
+	                   "<%s> has signal=\"%s\", expected one of %s (with "
+	                   "or without SIG)",
+	                   elem, name, list);
+}
+
+/*
+ * Check the place of a <handler> for signal sig at repeat depth in
+ * process pname, after the nprev actions prev of the process: directly
+ * in the process, before any other action, one per signal.
+ */
+int
+lk__check_handler(const struct lk_scenario *sc, const char *pname,
+                  const struct lk_sc_action *prev, size_t nprev, int depth,
+                  long long sig, long line, struct lk_err *err)
+{
+	size_t i;
+
+	if (depth > 0)
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<handler> must come before the first action "
+		        "of \"%s\": it is installed when the process "
+		        "starts (it is inside <repeat>)",
+		        pname);
+	for (i = 0; i < nprev; i++) {
+		if (prev[i].kind != LK_ACT_HANDLER)
+			return lk__sc_fail(
+			        err, sc->path, line,
+			        "<handler> must come before the first "
+			        "action of \"%s\": it is installed "
+			        "when the process starts (it follows "
+			        "the action on line %d)",
+			        pname, prev[i].line);
+		if (prev[i].value == sig)
+			return lk__sc_fail(
+			        err, sc->path, line,
+			        "process \"%s\" has a second "
+			        "<handler> for SIG%s, expected one "
+			        "per signal (the first is on line %d)",
+			        pname, signal_name(sig), prev[i].line);
+	}
+	return 0;
+}
+
+/*
+ * Check that elem may be in the body of the <handler signal="sig"> on
+ * handler_line: not another handler, nor what starts, replaces or waits
+ * for a process.
+ */
+int
+lk__check_in_handler(const struct lk_scenario *sc, const char *elem,
+                     const char *sig, int handler_line, long line,
+                     struct lk_err *err)
+{
+	if (strcmp(elem, "handler") != 0 && strcmp(elem, "spawn") != 0 &&
+	    strcmp(elem, "exec") != 0 && strcmp(elem, "waitpid") != 0)
+		return 0;
+	return lk__sc_fail(err, sc->path, line,
+	                   "<%s> is inside the <handler signal=\"%s\"> of line "
+	                   "%d, expected no <handler>, <spawn>, <exec> or "
+	                   "<waitpid> in a handler (it runs between two steps "
+	                   "of its process)",
+	                   elem, sig, handler_line);
+}
+
+/* Check that process pname has an action outside its n handlers acts. */
+int
+lk__check_not_only_handlers(const struct lk_scenario *sc, const char *pname,
+                            const struct lk_sc_action *acts, size_t n,
+                            long line, struct lk_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (acts[i].kind != LK_ACT_HANDLER)
+			return 0;
+	}
+	return lk__sc_fail(err, sc->path, line,
+	                   "process \"%s\" has only handlers: it would end at "
+	                   "once, expected at least one action after them "
+	                   "(such as <pause/>)",
+	                   pname);
+}
+
+/* Check one of start= and len= (attr) of <elem file="name">; NULL is 0. */
+static int
+check_offset(const struct lk_scenario *sc, const char *elem, const char *name,
+             const char *attr, const char *value, long line, long long *out,
+             struct lk_err *err)
+{
+	int rc;
+
+	*out = 0;
+	if (value == NULL)
+		return 0;
+	if ((rc = parse_int64(value, out)) == -1)
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<%s file=\"%s\"> has %s=\"%s\", expected an "
+		        "integer 0..%lld",
+		        elem, name, attr, value, LLONG_MAX);
+	if (rc == -2 || *out < 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<%s file=\"%s\"> has %s=%s, expected "
+		                   "0..%lld",
+		                   elem, name, attr, value, LLONG_MAX);
+	return 0;
+}
+
+/*
+ * Check the byte range of a <lock> or <unlock> (elem) of file name: start
+ * and len (NULL: 0, len 0 meaning to the end of the file) are
+ * non-negative and the range ends at the largest offset at most, as
+ * fcntl requires.
+ */
+int
+lk__check_range(const struct lk_scenario *sc, const char *elem,
+                const char *name, const char *start, const char *len, long line,
+                long long *out_start, long long *out_len, struct lk_err *err)
+{
+	if (check_offset(sc, elem, name, "start", start, line, out_start, err) <
+	            0 ||
+	    check_offset(sc, elem, name, "len", len, line, out_len, err) < 0)
+		return -1;
+	/* The last byte, start + len - 1, must be an offset. */
+	if (*out_len > 0 && *out_len - 1 > LLONG_MAX - *out_start)
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<%s file=\"%s\"> has start=%lld and "
+		        "len=%lld, which end past the largest offset, "
+		        "expected len at most %lld (or 0: to the end "
+		        "of the file)",
+		        elem, name, *out_start, *out_len,
+		        LLONG_MAX - *out_start + 1);
+	return 0;
+}
+
 /* Length of the name process i was declared with ("w" for "w.3"). */
 static size_t
 base_len(const struct lk_scenario *sc, size_t i)
@@ -799,14 +989,16 @@ struct tree {
 };
 
 /*
- * Resolve a->text (a process name) of a <spawn> or <waitpid> of instance
- * k into a->proc and a->nproc; the name is freed. 0 or -1.
+ * Resolve a->text (a process name) of a <spawn>, <waitpid> or <kill> of
+ * instance k into a->proc and a->nproc; the name is freed. 0 or -1.
  */
 static int
 resolve(struct tree *t, size_t k, struct lk_sc_action *a, struct lk_err *err)
 {
 	struct lk_scenario *sc = t->sc;
-	const char *elem = a->kind == LK_ACT_SPAWN ? "spawn" : "waitpid";
+	const char *elem = a->kind == LK_ACT_SPAWN     ? "spawn"
+	                   : a->kind == LK_ACT_WAITPID ? "waitpid"
+	                                               : "kill";
 	size_t self = first_instance(sc, k), len = base_len(sc, self), n, i;
 	char list[512];
 	int x;
@@ -819,7 +1011,9 @@ resolve(struct tree *t, size_t k, struct lk_sc_action *a, struct lk_err *err)
 		                   elem, a->text, list);
 	}
 	n = instances(sc, (size_t)x);
-	if (a->kind == LK_ACT_WAITPID) {
+	if (a->kind == LK_ACT_KILL) {
+		/* Any process, the sender itself included. */
+	} else if (a->kind == LK_ACT_WAITPID) {
 		if (t->spawner[x] != (int)self) {
 			list_spawned(sc, t->spawner, self, list, sizeof(list));
 			return lk__sc_fail(err, sc->path, a->line,
@@ -870,19 +1064,25 @@ resolve(struct tree *t, size_t k, struct lk_sc_action *a, struct lk_err *err)
 	return 0;
 }
 
-/* Resolve the <spawn>s (or the <waitpid>s) among n actions of instance k. */
+/*
+ * Resolve the <spawn>s and <kill>s (kind LK_ACT_SPAWN), or the <waitpid>s,
+ * among n actions of instance k and in their repeat and handler bodies.
+ */
 static int
 resolve_all(struct tree *t, size_t k, struct lk_sc_action *acts, size_t n,
             enum lk_act_kind kind, struct lk_err *err)
 {
+	struct lk_sc_action *a;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (acts[i].kind == kind && resolve(t, k, &acts[i], err) < 0)
+		a = &acts[i];
+		if ((a->kind == kind ||
+		     (kind == LK_ACT_SPAWN && a->kind == LK_ACT_KILL)) &&
+		    resolve(t, k, a, err) < 0)
 			return -1;
-		if (acts[i].kind == LK_ACT_REPEAT &&
-		    resolve_all(t, k, acts[i].body, acts[i].nbody, kind, err) <
-		            0)
+		if (a->body != NULL &&
+		    resolve_all(t, k, a->body, a->nbody, kind, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -930,9 +1130,10 @@ check_reached(struct tree *t, struct lk_err *err)
 }
 
 /*
- * Resolve every <spawn> and <waitpid> (their text holds the process name
- * until now) and check the spawn tree: each process spawned at most once,
- * by a process that starts; each <waitpid> names a child of its process.
+ * Resolve every <spawn>, <waitpid> and <kill> (their text holds the
+ * process name until now) and check the spawn tree: each process spawned at
+ * most once, by a process that starts; each <waitpid> names a child of its
+ * process.
  */
 int
 lk__check_spawns(struct lk_scenario *sc, struct lk_err *err)

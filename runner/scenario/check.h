@@ -58,6 +58,22 @@ int lk__check_place(const struct lk_scenario *sc, const char *elem,
                     struct lk_err *err);
 int lk__check_print_cells(const struct lk_scenario *sc, const char *text,
                           long line, struct lk_err *err);
+int lk__check_signal(const struct lk_scenario *sc, const char *elem,
+                     const char *name, long line, long long *out,
+                     struct lk_err *err);
+int lk__check_handler(const struct lk_scenario *sc, const char *pname,
+                      const struct lk_sc_action *prev, size_t nprev, int depth,
+                      long long sig, long line, struct lk_err *err);
+int lk__check_in_handler(const struct lk_scenario *sc, const char *elem,
+                         const char *sig, int handler_line, long line,
+                         struct lk_err *err);
+int lk__check_not_only_handlers(const struct lk_scenario *sc, const char *pname,
+                                const struct lk_sc_action *acts, size_t n,
+                                long line, struct lk_err *err);
+int lk__check_range(const struct lk_scenario *sc, const char *elem,
+                    const char *name, const char *start, const char *len,
+                    long line, long long *out_start, long long *out_len,
+                    struct lk_err *err);
 int lk__check_spawns(struct lk_scenario *sc, struct lk_err *err);
 
 /* duration.c */

@@ -379,8 +379,9 @@ free_actions(struct lk_sc_action *acts, size_t n)
 
 /*
  * Deep-copy n actions into *out, *nout; 0 or -1 when out of memory. The
- * struct copy takes every number (objects, ends, bytes, values, process
- * indices); only the text and the body are owned.
+ * struct copy takes every number (objects, ends, bytes, values, signals,
+ * lock ranges, process indices); only the text and the body (of a repeat
+ * or a handler) are owned.
  */
 static int
 copy_actions(const struct lk_sc_action *src, size_t n,
@@ -402,7 +403,7 @@ copy_actions(const struct lk_sc_action *src, size_t n,
 		if (src[i].text != NULL &&
 		    (d->text = strdup(src[i].text)) == NULL)
 			return -1;
-		if (src[i].kind == LK_ACT_REPEAT &&
+		if (src[i].body != NULL &&
 		    copy_actions(src[i].body, src[i].nbody, &d->body,
 		                 &d->nbody) < 0)
 			return -1;
@@ -465,6 +466,20 @@ process_of(const xmlNode *c)
 	while (c != NULL && !(c->type == XML_ELEMENT_NODE && is(c, "process")))
 		c = c->parent;
 	return c != NULL ? attr(c, "name") : "?";
+}
+
+/* The <handler> element c is inside (in its process), or NULL. */
+static const xmlNode *
+handler_of(const xmlNode *c)
+{
+	for (c = c->parent; c != NULL && c->type == XML_ELEMENT_NODE;
+	     c = c->parent) {
+		if (is(c, "handler"))
+			return c;
+		if (is(c, "process"))
+			break;
+	}
+	return NULL;
 }
 
 /* Fill a from a <spawn> or <waitpid>: the name, resolved later. */
@@ -567,14 +582,83 @@ build_shm_action(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
 	return lk__check_int64(sc, subject, value, a->line, &a->value, err);
 }
 
-/* Fill a from action element c at repeat depth; 0 or -1. */
+/* Fill a from a <kill> or <pause> element c; 0 or -1. */
+static int
+build_signal_action(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
+                    struct lk_err *err)
+{
+	if (is(c, "pause")) {
+		a->kind = LK_ACT_PAUSE;
+		return 0;
+	}
+	a->kind = LK_ACT_KILL;
+	if (lk__check_signal(sc, "kill", attr(c, "signal"), a->line, &a->value,
+	                     err) < 0)
+		return -1;
+	/* lk__check_spawns resolves the process with the <spawn>s. */
+	if ((a->text = strdup(attr(c, "process"))) == NULL)
+		return oom(err);
+	return 0;
+}
+
+/*
+ * Fill a from a <handler> element c at repeat depth, after the nprev
+ * actions prev of its parent; 0 or -1.
+ */
+static int
+build_handler(struct lk_scenario *sc, xmlNode *c, int depth,
+              const struct lk_sc_action *prev, size_t nprev,
+              struct lk_sc_action *a, struct lk_err *err)
+{
+	a->kind = LK_ACT_HANDLER;
+	if (lk__check_signal(sc, "handler", attr(c, "signal"), a->line,
+	                     &a->value, err) < 0 ||
+	    lk__check_handler(sc, process_of(c), prev, nprev, depth, a->value,
+	                      a->line, err) < 0)
+		return -1;
+	return build_actions(sc, c, depth, &a->body, &a->nbody, err);
+}
+
+/* Fill a from a <lock> or <unlock> element c; 0 or -1. */
+static int
+build_lock(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
+           struct lk_err *err)
+{
+	const char *elem = (const char *)c->name, *name = attr(c, "file");
+	const char *type = attr(c, "type"), *wait = attr(c, "wait");
+
+	a->kind = is(c, "lock") ? LK_ACT_LOCK : LK_ACT_UNLOCK;
+	if (lk__check_ref(sc, elem, name, LK_OBJ_FILE, a->line, &a->obj, err) <
+	    0)
+		return -1;
+	/* The schema requires type= on <lock> and refuses it on <unlock>. */
+	if (a->kind == LK_ACT_LOCK) {
+		a->end = type != NULL && strcmp(type, "read") == 0
+		                 ? LK_END_READ
+		                 : LK_END_WRITE;
+		a->nowait = wait != NULL && strcmp(wait, "no") == 0;
+	}
+	return lk__check_range(sc, elem, name, attr(c, "start"), attr(c, "len"),
+	                       a->line, &a->start, &a->len, err);
+}
+
+/*
+ * Fill a from action element c at repeat depth, after the nprev actions
+ * prev of its parent; 0 or -1.
+ */
 static int
 build_action(struct lk_scenario *sc, xmlNode *c, int depth,
+             const struct lk_sc_action *prev, size_t nprev,
              struct lk_sc_action *a, struct lk_err *err)
 {
 	const char *elem = (const char *)c->name;
+	const xmlNode *h;
 	size_t which = 0;
 
+	if ((h = handler_of(c)) != NULL &&
+	    lk__check_in_handler(sc, elem, attr(h, "signal"), line_of(h),
+	                         a->line, err) < 0)
+		return -1;
 	if (is(c, "post") || is(c, "wait") || is(c, "trywait")) {
 		a->kind = is(c, "post")   ? LK_ACT_POST
 		          : is(c, "wait") ? LK_ACT_WAIT
@@ -616,6 +700,12 @@ build_action(struct lk_scenario *sc, xmlNode *c, int depth,
 	if (is(c, "load") || is(c, "store") || is(c, "add") ||
 	    is(c, "attach") || is(c, "detach") || is(c, "remove"))
 		return build_shm_action(sc, c, a, err);
+	if (is(c, "kill") || is(c, "pause"))
+		return build_signal_action(sc, c, a, err);
+	if (is(c, "handler"))
+		return build_handler(sc, c, depth, prev, nprev, a, err);
+	if (is(c, "lock") || is(c, "unlock"))
+		return build_lock(sc, c, a, err);
 	return lk__sc_fail(err, sc->path, a->line, "unexpected <%s>", elem);
 }
 
@@ -639,7 +729,7 @@ build_actions(struct lk_scenario *sc, xmlNode *parent, int depth,
 		a->in = -1;
 		a->out = -1;
 		a->line = line_of(c);
-		if (build_action(sc, c, depth, a, err) < 0)
+		if (build_action(sc, c, depth, *out, *nout - 1, a, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -777,7 +867,10 @@ build_process(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 		if (first == NULL) {
 			first = p;
 			if (build_actions(sc, n, 0, &p->actions, &p->nactions,
-			                  err) < 0)
+			                  err) < 0 ||
+			    lk__check_not_only_handlers(sc, name, p->actions,
+			                                p->nactions, line,
+			                                err) < 0)
 				return -1;
 		} else if (copy_actions(first->actions, first->nactions,
 		                        &p->actions, &p->nactions) < 0) {

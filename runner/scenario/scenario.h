@@ -92,6 +92,15 @@ enum lk_act_kind {
 	LK_ACT_ATTACH,  /* attach a shm region (shmat, or shm_open+mmap) */
 	LK_ACT_DETACH,  /* detach it (shmdt, munmap) */
 	LK_ACT_REMOVE,  /* remove it (IPC_RMID, shm_unlink) */
+	LK_ACT_KILL,    /* kill process proc (every instance) with signal
+	                   value */
+	LK_ACT_HANDLER, /* body runs when signal value is delivered;
+	                   installed before the process's first step */
+	LK_ACT_PAUSE,   /* pause: wait for a signal with a handler */
+	LK_ACT_LOCK,    /* fcntl record lock on a file: end is the type
+	                   (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
+	                   start, len; F_SETLKW unless nowait */
+	LK_ACT_UNLOCK,  /* F_UNLCK of start, len */
 };
 
 /* Pipe end of a read/close/open/exec. */
@@ -108,7 +117,7 @@ struct lk_sc_action {
 	char *text;     /* print, write, exec (the command line) */
 	uint64_t ns;    /* sleep */
 	unsigned times; /* repeat */
-	struct lk_sc_action *body; /* repeat */
+	struct lk_sc_action *body; /* repeat, handler */
 	size_t nbody;
 	int proc;        /* spawn, waitpid: first process index */
 	unsigned nproc;  /* spawn, waitpid: instances (count) */
@@ -117,7 +126,9 @@ struct lk_sc_action {
 	enum lk_end in_end, out_end; /* exec: which end (pipes) */
 	unsigned bytes;              /* read: at most this many (default 512) */
 	int until_eof;               /* read: loop until end of file */
-	long long value;             /* store, add */
+	long long value;             /* store, add; kill, handler: signal */
+	long long start, len;        /* lock, unlock (len 0: to the end) */
+	int nowait;                  /* lock: F_SETLK, fail at once */
 };
 
 struct lk_sc_process {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1741,6 +1742,389 @@ test_scenario_spawn_rules(void **state)
 	             2, "<spawn> names process \"Z\"");
 }
 
+/* Every signal and record lock element of the language, one per line. */
+static const char sigs[] =
+        "<scenario name=\"sig\" version=\"1\">\n"                       /* 1 */
+        "<file name=\"log\" path=\"log.txt\"/>\n"                       /* 2 */
+        "<semaphore name=\"s\"/>\n"                                     /* 3 */
+        "<shm name=\"m\"><cell name=\"c\"/></shm>\n"                    /* 4 */
+        "<process name=\"parent\">\n"                                   /* 5 */
+        "<handler signal=\"TERM\">\n"                                   /* 6 */
+        "<print>parent term</print>\n"                                  /* 7 */
+        "</handler>\n"                                                  /* 8 */
+        "<spawn process=\"child\"/>\n"                                  /* 9 */
+        "<kill process=\"child\" signal=\"USR1\"/>\n"                   /* 10 */
+        "<kill process=\"w\" signal=\"SIGHUP\"/>\n"                     /* 11 */
+        "<kill process=\"parent\" signal=\"TERM\"/>\n"                  /* 12 */
+        "<waitpid process=\"child\"/>\n"                                /* 13 */
+        "</process>\n"                                                  /* 14 */
+        "<process name=\"child\">\n"                                    /* 15 */
+        "<handler signal=\"USR1\">\n"                                   /* 16 */
+        "<print>got USR1</print>\n"                                     /* 17 */
+        "<repeat times=\"2\"><kill process=\"parent\" "                 /* 18 */
+        "signal=\"INT\"/></repeat>\n"                                   /* 18 */
+        "</handler>\n"                                                  /* 19 */
+        "<handler signal=\"SIGUSR2\"><pause/></handler>\n"              /* 20 */
+        "<pause/>\n"                                                    /* 21 */
+        "<lock file=\"log\" type=\"write\"/>\n"                         /* 22 */
+        "<write file=\"log\">x</write>\n"                               /* 23 */
+        "<unlock file=\"log\"/>\n"                                      /* 24 */
+        "</process>\n"                                                  /* 25 */
+        "<process name=\"w\" count=\"2\">\n"                            /* 26 */
+        "<handler signal=\"HUP\"><attach shm=\"m\"/><load cell=\"c\"/>" /* 27 */
+        "<print>w {c}</print></handler>\n"                              /* 27 */
+        "<lock file=\"log\" type=\"read\" start=\"10\" "                /* 28 */
+        "len=\"9223372036854775798\" wait=\"no\"/>\n"                   /* 28 */
+        "<unlock file=\"log\" start=\" 9223372036854775807 \" "         /* 29 */
+        "len=\"1\"/>\n"                                                 /* 29 */
+        "<lock file=\"log\" type=\"write\" start=\"+5\" len=\"0\" "     /* 30 */
+        "wait=\"yes\"/>\n"                                              /* 30 */
+        "<pause/>\n"                                                    /* 31 */
+        "</process>\n"                                                  /* 32 */
+        "<expect>\n"                                                    /* 33 */
+        "<before first=\"got USR1\" then=\"w {c}\" when=\"sometimes\"/>\n" /* 34
+                                                                            */
+        "</expect>\n" /* 35 */
+        "</scenario>\n";
+
+/* <kill>, <handler> and <pause>: signal numbers, processes, bodies. */
+static void
+test_scenario_signal_actions(void **state)
+{
+	struct lk_scenario *sc = parse_ok(sigs);
+	const struct lk_sc_action *a, *h;
+
+	(void)state;
+	assert_int_equal(sc->nprocs, 4);
+	a = sc->procs[0].actions;
+	assert_int_equal(sc->procs[0].nactions, 6);
+	assert_int_equal(a[0].kind, LK_ACT_HANDLER);
+	assert_int_equal(a[0].line, 6);
+	assert_true(a[0].value == SIGTERM);
+	assert_int_equal(a[0].obj, -1);
+	assert_int_equal(a[0].proc, -1);
+	assert_int_equal(a[0].nbody, 1);
+	assert_int_equal(a[0].body[0].kind, LK_ACT_PRINT);
+	assert_string_equal(a[0].body[0].text, "parent term");
+	assert_int_equal(a[0].body[0].line, 7);
+	assert_int_equal(a[2].kind, LK_ACT_KILL);
+	assert_int_equal(a[2].line, 10);
+	assert_true(a[2].value == SIGUSR1);
+	assert_int_equal(a[2].proc, 1);
+	assert_int_equal(a[2].nproc, 1);
+	assert_null(a[2].text);
+	assert_int_equal(a[2].obj, -1);
+	/* A counted process: every instance. */
+	assert_int_equal(a[3].kind, LK_ACT_KILL);
+	assert_true(a[3].value == SIGHUP);
+	assert_int_equal(a[3].proc, 2);
+	assert_int_equal(a[3].nproc, 2);
+	/* The sender itself. */
+	assert_int_equal(a[4].kind, LK_ACT_KILL);
+	assert_true(a[4].value == SIGTERM);
+	assert_int_equal(a[4].proc, 0);
+	assert_int_equal(a[4].nproc, 1);
+	/* kill is resolved like spawn: child is still spawned once. */
+	assert_int_equal(sc->procs[1].spawned, 1);
+	assert_int_equal(sc->procs[2].spawned, 0);
+
+	a = sc->procs[1].actions;
+	assert_int_equal(sc->procs[1].nactions, 6);
+	assert_int_equal(a[0].kind, LK_ACT_HANDLER);
+	assert_true(a[0].value == SIGUSR1);
+	assert_int_equal(a[0].nbody, 2);
+	h = a[0].body;
+	assert_int_equal(h[0].kind, LK_ACT_PRINT);
+	assert_int_equal(h[1].kind, LK_ACT_REPEAT);
+	assert_int_equal(h[1].times, 2);
+	/* A <kill> in a repeat in a handler is resolved too. */
+	assert_int_equal(h[1].body[0].kind, LK_ACT_KILL);
+	assert_true(h[1].body[0].value == SIGINT);
+	assert_int_equal(h[1].body[0].proc, 0);
+	assert_int_equal(h[1].body[0].nproc, 1);
+	assert_null(h[1].body[0].text);
+	assert_int_equal(a[1].kind, LK_ACT_HANDLER);
+	assert_true(a[1].value == SIGUSR2);
+	assert_int_equal(a[1].line, 20);
+	assert_int_equal(a[1].nbody, 1);
+	assert_int_equal(a[1].body[0].kind, LK_ACT_PAUSE);
+	assert_int_equal(a[2].kind, LK_ACT_PAUSE);
+	assert_int_equal(a[2].line, 21);
+	assert_int_equal(a[2].obj, -1);
+	assert_null(a[2].body);
+	lk_scenario_free(sc);
+}
+
+/* <lock> and <unlock>: the file, type, range and wait, defaults too. */
+static void
+test_scenario_lock_actions(void **state)
+{
+	struct lk_scenario *sc = parse_ok(sigs);
+	const struct lk_sc_action *a = sc->procs[1].actions, *b;
+	size_t k;
+
+	(void)state;
+	assert_int_equal(a[3].kind, LK_ACT_LOCK);
+	assert_int_equal(a[3].line, 22);
+	assert_int_equal(a[3].obj, 0);
+	assert_int_equal(a[3].end, LK_END_WRITE);
+	assert_true(a[3].start == 0);
+	assert_true(a[3].len == 0);
+	assert_int_equal(a[3].nowait, 0);
+	assert_int_equal(a[5].kind, LK_ACT_UNLOCK);
+	assert_int_equal(a[5].obj, 0);
+	assert_int_equal(a[5].end, LK_END_NONE);
+	assert_true(a[5].start == 0);
+	assert_true(a[5].len == 0);
+	assert_int_equal(a[5].nowait, 0);
+
+	/* Both instances of w, every field and the handler body copied. */
+	for (k = 2; k <= 3; k++) {
+		b = sc->procs[k].actions;
+		assert_int_equal(sc->procs[k].nactions, 5);
+		assert_int_equal(b[0].kind, LK_ACT_HANDLER);
+		assert_true(b[0].value == SIGHUP);
+		assert_int_equal(b[0].nbody, 3);
+		assert_int_equal(b[0].body[0].kind, LK_ACT_ATTACH);
+		assert_int_equal(b[0].body[0].obj, 2);
+		assert_int_equal(b[0].body[1].kind, LK_ACT_LOAD);
+		assert_int_equal(b[0].body[1].obj, 3);
+		assert_string_equal(b[0].body[2].text, "w {c}");
+		assert_int_equal(b[0].body[2].line, 27);
+		assert_int_equal(b[1].kind, LK_ACT_LOCK);
+		assert_int_equal(b[1].line, 28);
+		assert_int_equal(b[1].obj, 0);
+		assert_int_equal(b[1].end, LK_END_READ);
+		assert_true(b[1].start == 10);
+		assert_true(b[1].len == INT64_MAX - 9);
+		assert_int_equal(b[1].nowait, 1);
+		assert_int_equal(b[2].kind, LK_ACT_UNLOCK);
+		assert_true(b[2].start == INT64_MAX);
+		assert_true(b[2].len == 1);
+		assert_int_equal(b[3].kind, LK_ACT_LOCK);
+		assert_int_equal(b[3].end, LK_END_WRITE);
+		assert_true(b[3].start == 5);
+		assert_true(b[3].len == 0);
+		assert_int_equal(b[3].nowait, 0);
+		assert_int_equal(b[4].kind, LK_ACT_PAUSE);
+	}
+	assert_ptr_not_equal(sc->procs[2].actions[0].body,
+	                     sc->procs[3].actions[0].body);
+	assert_ptr_not_equal(sc->procs[2].actions[0].body[2].text,
+	                     sc->procs[3].actions[0].body[2].text);
+	/* The <before> texts are printed only inside handlers. */
+	assert_int_equal(sc->nexpects, 1);
+	assert_string_equal(sc->expects[0].first, "got USR1");
+	assert_string_equal(sc->expects[0].then, "w {c}");
+	lk_scenario_free(sc);
+}
+
+/* Each accepted signal name, with and without SIG, gives its number. */
+static void
+test_scenario_signal_names(void **state)
+{
+	static const struct {
+		const char *name;
+		int number;
+	} names[] = {
+	        {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT},
+	        {"USR1", SIGUSR1}, {"USR2", SIGUSR2},   {"ALRM", SIGALRM},
+	        {"TERM", SIGTERM}, {"WINCH", SIGWINCH},
+	};
+	struct lk_scenario *sc;
+	char body[256], *xml;
+	size_t i;
+	int sig;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (sig = 0; sig < 2; sig++) {
+			snprintf(body, sizeof(body),
+			         "<handler signal=\"%s%s\"><print>h</print>"
+			         "</handler>\n"
+			         "<kill process=\"A\" signal=\"%s%s\"/>\n",
+			         sig ? "SIG" : "", names[i].name,
+			         sig ? "" : "SIG", names[i].name);
+			xml = with_body("", body);
+			sc = parse_ok(xml);
+			free(xml);
+			assert_true(sc->procs[0].actions[0].value ==
+			            names[i].number);
+			assert_true(sc->procs[0].actions[1].value ==
+			            names[i].number);
+			lk_scenario_free(sc);
+		}
+	}
+}
+
+/* Unknown signals and processes, and where handlers may be. */
+static void
+test_scenario_signal_rules(void **state)
+{
+	static const char h[] = "<handler signal=\"USR1\"><print>h</print>"
+	                        "</handler>\n";
+	char body[512];
+
+	(void)state;
+	expect_body_error("", "<kill process=\"A\" signal=\"USR3\"/>\n", 3,
+	                  "<kill> has signal=\"USR3\", expected one of HUP, "
+	                  "INT, QUIT, USR1, USR2, ALRM, TERM, WINCH (with or "
+	                  "without SIG)");
+	expect_body_error("", "<kill process=\"A\" signal=\"usr1\"/>\n", 3,
+	                  "<kill> has signal=\"usr1\", expected one of");
+	expect_body_error("", "<kill process=\"A\" signal=\"9\"/>\n", 3,
+	                  "<kill> has signal=\"9\"");
+	expect_body_error("", "<kill process=\"A\" signal=\"SIG\"/>\n", 3,
+	                  "<kill> has signal=\"SIG\"");
+	expect_body_error("", "<kill process=\"A\" signal=\"SIGKILL\"/>\n", 3,
+	                  "<kill> has signal=\"SIGKILL\"");
+	expect_body_error("",
+	                  "<handler signal=\"\"><print>h</print></handler>\n"
+	                  "<pause/>\n",
+	                  3, "<handler> has signal=\"\", expected one of");
+	expect_body_error("", "<kill process=\"B\" signal=\"INT\"/>\n", 3,
+	                  "<kill> names process \"B\", which is not declared "
+	                  "(declared: A)");
+	expect_body_error("", "<kill process=\"A\"/>\n", 3,
+	                  "element 'kill': the attribute 'signal' is "
+	                  "required but missing");
+	/* Handlers first, outside <repeat>, one per signal. */
+	snprintf(body, sizeof(body), "<pause/>\n%s", h);
+	expect_body_error("", body, 4,
+	                  "<handler> must come before the first action of "
+	                  "\"A\": it is installed when the process starts (it "
+	                  "follows the action on line 3)");
+	snprintf(body, sizeof(body), "<repeat times=\"2\">\n%s</repeat>\n", h);
+	expect_body_error("", body, 4,
+	                  "<handler> must come before the first action of "
+	                  "\"A\": it is installed when the process starts (it "
+	                  "is inside <repeat>)");
+	snprintf(body, sizeof(body),
+	         "%s<handler signal=\"INT\"><pause/></handler>\n"
+	         "<handler signal=\"SIGUSR1\"><pause/></handler>\n<pause/>\n",
+	         h);
+	expect_body_error("", body, 5,
+	                  "process \"A\" has a second <handler> for SIGUSR1, "
+	                  "expected one per signal (the first is on line 3)");
+	/* What a handler may not hold, at any depth in it. */
+	snprintf(body, sizeof(body),
+	         "<handler signal=\"INT\">\n%s</handler>\n<pause/>\n", h);
+	expect_body_error("", body, 4,
+	                  "<handler> is inside the <handler signal=\"INT\"> of "
+	                  "line 3, expected no <handler>, <spawn>, <exec> or "
+	                  "<waitpid> in a handler");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\">\n"
+	             "<handler signal=\"USR1\">\n"
+	             "<repeat times=\"2\"><spawn process=\"B\"/></repeat>\n"
+	             "</handler>\n<pause/>\n</process>\n"
+	             "<process name=\"B\"><print>b</print></process>\n"
+	             "</scenario>\n",
+	             4,
+	             "<spawn> is inside the <handler signal=\"USR1\"> of line "
+	             "3");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\">\n"
+	             "<handler signal=\"USR1\"><waitpid process=\"B\"/>"
+	             "</handler>\n"
+	             "<spawn process=\"B\"/>\n</process>\n"
+	             "<process name=\"B\"><print>b</print></process>\n"
+	             "</scenario>\n",
+	             3, "<waitpid> is inside the <handler signal=\"USR1\">");
+	expect_body_error("",
+	                  "<handler signal=\"TERM\"><exec>true</exec>"
+	                  "</handler>\n<pause/>\n",
+	                  3, "<exec> is inside the <handler signal=\"TERM\">");
+	/* Nothing but handlers: the process would end at once. */
+	snprintf(body, sizeof(body),
+	         "%s<handler signal=\"INT\"><pause/></handler>\n", h);
+	expect_body_error("", body, 2,
+	                  "process \"A\" has only handlers: it would end at "
+	                  "once, expected at least one action after them");
+	/* Texts and cells inside handlers are checked like the others. */
+	expect_body_error("",
+	                  "<handler signal=\"INT\"><print>{z}</print>"
+	                  "</handler>\n<pause/>\n",
+	                  3,
+	                  "{z} in <print> names no cell (no cell is "
+	                  "declared)");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><handler signal=\"INT\"><print>a"
+	             "</print></handler><pause/></process>\n"
+	             "<expect><before first=\"a\" then=\"b\"/></expect>\n"
+	             "</scenario>\n",
+	             3, "<before then=\"b\">: no <print> prints \"b\"");
+	expect_body_error("", "<pause sem=\"s\"/>\n", 3,
+	                  "element 'pause', attribute 'sem': the attribute "
+	                  "'sem' is not allowed");
+}
+
+/* Lock ranges, types, files: what <lock> and <unlock> accept. */
+static void
+test_scenario_lock_rules(void **state)
+{
+	static const char f[] = "<file name=\"f\"/>\n";
+
+	(void)state;
+	expect_body_error(f, "<lock file=\"f\"/>\n", 4,
+	                  "element 'lock': the attribute 'type' is required "
+	                  "but missing");
+	expect_body_error(f, "<lock file=\"f\" type=\"exclusive\"/>\n", 4,
+	                  "'exclusive' is not an element of the set");
+	expect_body_error(f,
+	                  "<lock file=\"f\" type=\"read\" wait=\"maybe\"/>\n",
+	                  4, "'maybe' is not an element of the set");
+	expect_body_error(f, "<unlock file=\"f\" type=\"read\"/>\n", 4,
+	                  "element 'unlock', attribute 'type': the attribute "
+	                  "'type' is not allowed");
+	expect_body_error("<semaphore name=\"s\"/>\n",
+	                  "<lock sem=\"s\" type=\"read\"/>\n", 4,
+	                  "element 'lock'");
+	expect_body_error("<semaphore name=\"s\"/>\n",
+	                  "<lock file=\"s\" type=\"read\"/>\n", 4,
+	                  "<lock> names \"s\", which is a semaphore, expected "
+	                  "a file");
+	expect_body_error("<pipe name=\"p\"/>\n", "<unlock file=\"p\"/>\n", 4,
+	                  "<unlock> names \"p\", which is a pipe, expected a "
+	                  "file");
+	expect_body_error(f, "<lock file=\"g\" type=\"read\"/>\n", 4,
+	                  "<lock> names file \"g\", which is not declared "
+	                  "(declared: f)");
+	expect_body_error(f, "<lock file=\"f\" type=\"read\" start=\"-1\"/>\n",
+	                  4,
+	                  "<lock file=\"f\"> has start=-1, expected "
+	                  "0..9223372036854775807");
+	expect_body_error(f, "<unlock file=\"f\" len=\"-0x1\"/>\n", 4,
+	                  "<unlock file=\"f\"> has len=\"-0x1\", expected an "
+	                  "integer 0..9223372036854775807");
+	expect_body_error(f,
+	                  "<lock file=\"f\" type=\"write\" "
+	                  "len=\"9223372036854775808\"/>\n",
+	                  4,
+	                  "<lock file=\"f\"> has len=9223372036854775808, "
+	                  "expected 0..9223372036854775807");
+	expect_body_error(f,
+	                  "<unlock file=\"f\" "
+	                  "start=\"-9223372036854775809\"/>\n",
+	                  4,
+	                  "<unlock file=\"f\"> has start=-9223372036854775809");
+	expect_body_error(f, "<lock file=\"f\" type=\"read\" start=\"\"/>\n", 4,
+	                  "has start=\"\", expected an integer");
+	expect_body_error(f,
+	                  "<lock file=\"f\" type=\"read\" start=\"10\" "
+	                  "len=\"9223372036854775799\"/>\n",
+	                  4,
+	                  "<lock file=\"f\"> has start=10 and "
+	                  "len=9223372036854775799, which end past the "
+	                  "largest offset, expected len at most "
+	                  "9223372036854775798 (or 0: to the end of the "
+	                  "file)");
+	expect_body_error(f,
+	                  "<unlock file=\"f\" start=\"9223372036854775807\" "
+	                  "len=\"2\"/>\n",
+	                  4, "expected len at most 1 (or 0");
+}
+
 /* Read "<!-- expect: LINE: SUBSTRING -->" from line 2 or 3 of path. */
 static int
 read_expect(const char *path, int *line, char *sub, size_t size)
@@ -1804,7 +2188,7 @@ test_scenario_bad_corpus(void **state)
 		n++;
 	}
 	closedir(dir);
-	assert_true(n >= 69);
+	assert_true(n >= 82);
 }
 
 /* Run every scenario test; the exit status is the number of failures. */
@@ -1861,6 +2245,11 @@ main(void)
 	        cmocka_unit_test(test_scenario_io_attributes),
 	        cmocka_unit_test(test_scenario_exec_rules),
 	        cmocka_unit_test(test_scenario_spawn_rules),
+	        cmocka_unit_test(test_scenario_signal_actions),
+	        cmocka_unit_test(test_scenario_lock_actions),
+	        cmocka_unit_test(test_scenario_signal_names),
+	        cmocka_unit_test(test_scenario_signal_rules),
+	        cmocka_unit_test(test_scenario_lock_rules),
 	        cmocka_unit_test(test_scenario_bad_corpus),
 	};
 
