@@ -5,6 +5,9 @@
  * and the read acquires; a fork hands the parent's clock to the child's
  * start; an exit hands the child's clock to the wait that reaps it.
  */
+#include <sys/file.h>
+
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +57,17 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 		return is_pipe(t, e->obj) && !e->blocked && e->ret >= 0 ? 1 : 0;
 	case LK_OP_OPEN:
 		return is_pipe(t, e->obj) && !e->blocked && e->ret >= 0 ? 3 : 0;
+	/* Record locks: an unlock releases, a granted lock acquires. */
+	case LK_OP_FCNTL:
+		if (e->blocked || e->ret != 0)
+			return 0;
+		return ((e->arg >> 8) & 0xff) == F_UNLCK ? 2
+		       : (e->arg & 0xff) == F_GETLK      ? 0
+		                                         : 1;
+	case LK_OP_FLOCK:
+		if (e->blocked || e->ret != 0)
+			return 0;
+		return (e->arg & LOCK_UN) ? 2 : 1;
 	default:
 		return 0;
 	}
@@ -97,9 +111,10 @@ lk_trace_vclocks(struct lk_trace *t)
 			lk_vc_join(&sent[(size_t)e->off * n], v, n);
 		if (e->op == LK_OP_SIGNAL)
 			lk_vc_join(v, &sent[(size_t)e->proc * n], n);
-		/* An exit closes every end the process held. */
+		/* An exit closes every end the process held and drops its
+		 * record locks. */
 		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
-			if (is_pipe(t, (int)k))
+			if (is_pipe(t, (int)k) || t->objs[k].type == LK_OT_FILE)
 				lk_vc_join(&ov[k * n], v, n);
 		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
 			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
