@@ -116,8 +116,9 @@ open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
 	}
 }
 
-/* Text of a print into a->out with {cell} replaced by the value this
- * process last loaded from that cell; its length. */
+/* Text of a print or write into out, with {cell} replaced by the value
+ * this process last loaded from that cell and {process} by its name;
+ * its length. */
 static size_t
 expand(struct agent *a, const char *text, size_t len, char *out)
 {
@@ -136,6 +137,15 @@ expand(struct agent *a, const char *text, size_t len, char *out)
 			    memcmp(a->sh->objects[o].name, text + i + 1,
 			           (size_t)(close - text - i - 1)) == 0)
 				obj = (int)o;
+		if (obj < 0 && close != NULL && close - text - i - 1 == 7 &&
+		    memcmp(text + i + 1, "process", 7) == 0) {
+			n += (size_t)snprintf(out + n, cap - n, "%s",
+			                      a->slot->name);
+			if (n > cap)
+				n = cap;
+			i = (size_t)(close - text);
+			continue;
+		}
 		if (obj < 0) {
 			out[n++] = text[i];
 			continue;
@@ -365,8 +375,14 @@ perform(struct agent *a, const struct lk_instr *in)
 			;
 		break;
 	case LK_ACT_WRITE:
-		if (write(fd_of(a, in->obj, LK_END_WRITE), text,
-		          in->text_len) < 0)
+		/* Verbatim, whatever its size, unless it names something. */
+		if (memchr(text, '{', in->text_len) == NULL)
+			n = (size_t)write(fd_of(a, in->obj, LK_END_WRITE), text,
+			                  in->text_len);
+		else
+			n = (size_t)write(fd_of(a, in->obj, LK_END_WRITE), out,
+			                  expand(a, text, in->text_len, out));
+		if (n == (size_t)-1)
 			die("write");
 		break;
 	case LK_ACT_SPAWN:

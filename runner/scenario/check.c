@@ -678,7 +678,8 @@ name_char(char c, int rest)
 	       (rest && ((c >= '0' && c <= '9') || c == '-'));
 }
 
-/* Check that every {name} in a <print> text names a declared cell. */
+/* Check that every {name} in a <print> text names a declared cell, or
+ * is {process}. */
 int
 lk__check_print_cells(const struct lk_scenario *sc, const char *text, long line,
                       struct lk_err *err)
@@ -704,6 +705,8 @@ lk__check_print_cells(const struct lk_scenario *sc, const char *text, long line,
 		}
 		if (i >= 0 && sc->objects[i].kind == LK_OBJ_CELL)
 			continue;
+		if (q - p - 1 == 7 && strncmp(p + 1, "process", 7) == 0)
+			continue; /* the name of the process that prints */
 		list_objects(sc, 1u << LK_OBJ_CELL, "cells: ", "cell", cells,
 		             sizeof(cells));
 		return lk__sc_fail(err, sc->path, line,
