@@ -64,9 +64,10 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	case LK_OP_SEM_TIMEDWAIT:
 		snprintf(buf, size, "%s %s%s",
 		         e->op == LK_OP_SEM_WAIT ? "wait" : "timedwait", obj,
-		         e->blocked ? " (blocked)"
-		         : e->err   ? " (timed out)"
-		                    : "");
+		         e->blocked        ? " (blocked)"
+		         : e->err == EINTR ? " (interrupted)"
+		         : e->err          ? " (timed out)"
+		                           : "");
 		return;
 	case LK_OP_SEM_TRYWAIT:
 		snprintf(buf, size, "trywait %s%s", obj,
@@ -150,7 +151,9 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		         : (e->arg >> 8 & 0xff) == F_RDLCK ? "read-lock"
 		                                           : "write-lock",
 		         obj,
-		         e->blocked ? " (blocked)" : e->ret < 0 ? " (busy)" : "");
+		         e->blocked   ? " (blocked)"
+		         : e->ret < 0 ? " (busy)"
+		                      : "");
 		return;
 	case LK_OP_CLOSE:
 		snprintf(buf, size, "close %s%s", obj,
@@ -168,7 +171,9 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_OPEN:
 		snprintf(buf, size, "open %s%s", obj,
-		         e->blocked ? " (blocked)" : e->ret < 0 ? " (failed)" : "");
+		         e->blocked   ? " (blocked)"
+		         : e->ret < 0 ? " (failed)"
+		                      : "");
 		return;
 	default:
 		snprintf(buf, size, "%s %s%s%s", lk_op_name((unsigned)e->op),
