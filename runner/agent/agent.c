@@ -36,11 +36,11 @@ struct agent {
 	struct lk_slot *slot;
 	sem_t *sems[LK_MAX_OBJECTS];
 	int fds[LK_MAX_OBJECTS];
-	int64_t *base[LK_MAX_OBJECTS];   /* attached shm regions */
-	int64_t loaded[LK_MAX_OBJECTS];  /* cells: the value last loaded */
+	int64_t *base[LK_MAX_OBJECTS];  /* attached shm regions */
+	int64_t loaded[LK_MAX_OBJECTS]; /* cells: the value last loaded */
 	uint8_t has_loaded[LK_MAX_OBJECTS];
 	pid_t pids[LK_MAX_PROCS]; /* spawned declared processes */
-	uint32_t handler[64]; /* signal -> its HANDLER instruction + 1 */
+	uint32_t handler[64];     /* signal -> its HANDLER instruction + 1 */
 };
 
 /* The agent, for signal handlers. */
@@ -53,8 +53,8 @@ static int64_t (*cell_access)(int op, int obj, int64_t *addr, int64_t value);
 
 static void run(struct agent *a, const struct lk_instr *p, uint32_t lo,
                 uint32_t hi);
-static void open_objects(struct agent *a, const struct lk_instr *p,
-                         uint32_t lo, uint32_t hi);
+static void open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
+                         uint32_t hi);
 static void install_handlers(struct agent *a, uint32_t lo, uint32_t hi);
 
 /* Print why the agent cannot run and exit with status 127. */
@@ -108,8 +108,8 @@ open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
 			if (a->sems[o] == SEM_FAILED)
 				die(obj->name);
 		} else if (obj->type == LK_OT_FILE) {
-			a->fds[o] = open(obj->path,
-			                 O_RDWR | O_APPEND | O_CLOEXEC);
+			a->fds[o] =
+			        open(obj->path, O_RDWR | O_APPEND | O_CLOEXEC);
 			if (a->fds[o] < 0)
 				die(obj->path);
 		}
@@ -125,9 +125,8 @@ expand(struct agent *a, const char *text, size_t len, char *out)
 	size_t n = 0, cap = OUT_MAX - 2;
 
 	for (size_t i = 0; i < len && n < cap; i++) {
-		const char *close = text[i] == '{'
-		                            ? memchr(text + i, '}', len - i)
-		                            : NULL;
+		const char *close =
+		        text[i] == '{' ? memchr(text + i, '}', len - i) : NULL;
 		int obj = -1;
 
 		for (uint32_t o = 0; close != NULL && o < a->sh->nobjects; o++)
@@ -276,7 +275,7 @@ exec_command(struct agent *a, const struct lk_instr *in, const char *text)
 	char line[LK_DATA_MAX * 4], *argv[33], *save = NULL, *w;
 	int argc = 0, redirect[2] = {in->in, in->out};
 	size_t n = in->text_len < sizeof(line) - 1 ? in->text_len
-	                                          : sizeof(line) - 1;
+	                                           : sizeof(line) - 1;
 
 	memcpy(line, text, n);
 	line[n] = '\0';
@@ -294,8 +293,8 @@ exec_command(struct agent *a, const struct lk_instr *in, const char *text)
 		if (o->type == LK_OT_PIPE)
 			fd = o->fd[k];
 		else
-			fd = open(o->path, k == 0 ? O_RDONLY
-			                          : O_WRONLY | O_APPEND);
+			fd = open(o->path,
+			          k == 0 ? O_RDONLY : O_WRONLY | O_APPEND);
 		if (fd < 0 || dup2(fd, k) < 0)
 			die(o->name);
 		close(fd);
@@ -366,8 +365,8 @@ perform(struct agent *a, const struct lk_instr *in)
 		fl.l_start = (off_t)in->start;
 		fl.l_len = (off_t)in->len;
 		while (fcntl(a->fds[in->obj],
-		             in->act == LK_ACT_LOCK && !(in->flags &
-		                                         LK_INSTR_NOWAIT)
+		             in->act == LK_ACT_LOCK &&
+		                             !(in->flags & LK_INSTR_NOWAIT)
 		                     ? F_SETLKW
 		                     : F_SETLK,
 		             &fl) != 0 &&
@@ -554,7 +553,7 @@ run_slot(struct lk_shared *sh, long slot)
 	a.slot = &a.sh->slots[slot];
 	for (int i = 0; i < LK_MAX_OBJECTS; i++)
 		a.fds[i] = -1;
-	cell_access = (int64_t (*)(int, int, int64_t *, int64_t))dlsym(
+	cell_access = (int64_t(*)(int, int, int64_t *, int64_t))dlsym(
 	        RTLD_DEFAULT, "lockstep_interposer_cell");
 	if (cell_access == NULL)
 		cell_access = plain_access;
@@ -604,7 +603,8 @@ zygote_child(const struct lk_zygote_req *req, int *fds)
 		if (dup2(fds[4 + k], LK_PIPE_FD + k) < 0)
 			_exit(127);
 	for (int k = 0; k < 2 * req->npipes; k++)
-		if (fds[4 + k] < LK_PIPE_FD || fds[4 + k] >= LK_PIPE_FD + 2 * req->npipes)
+		if (fds[4 + k] < LK_PIPE_FD ||
+		    fds[4 + k] >= LK_PIPE_FD + 2 * req->npipes)
 			close(fds[4 + k]);
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || move_fd(devnull, 0) < 0 || move_fd(tmp[2], 1) < 0 ||
@@ -655,8 +655,8 @@ receive(int sock, struct lk_zygote_req *req, int fds[LK_ZY_MAX_FDS])
 	if (n != (ssize_t)sizeof(*req) || req->magic != LK_ZY_MAGIC ||
 	    req->npipes < 0 || req->npipes > LK_MAX_PIPES || c == NULL ||
 	    c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN((4 + 2 * (size_t)req->npipes) *
-	                            sizeof(int)))
+	    c->cmsg_len !=
+	            CMSG_LEN((4 + 2 * (size_t)req->npipes) * sizeof(int)))
 		return -1;
 	memcpy(fds, CMSG_DATA(c), (4 + 2 * (size_t)req->npipes) * sizeof(int));
 	return 1;

@@ -121,8 +121,8 @@ struct lk_slot {
 	_Atomic uint64_t sigpending;
 	uint64_t sigmask;
 	uint64_t sigcaught; /* signals it has a handler for */
-	int32_t spawn_as; /* its next fork becomes declared slot
-	                    spawn_as - 1; 0: an ordinary fork */
+	int32_t spawn_as;   /* its next fork becomes declared slot
+	                      spawn_as - 1; 0: an ordinary fork */
 	char name[LK_NAME_MAX];
 };
 
@@ -236,14 +236,14 @@ struct lk_instr {
 	uint32_t jump;     /* repeat: index after its END; END: body start */
 	uint32_t text_off; /* in the text pool */
 	uint32_t text_len;
-	uint64_t ns; /* sleep */
-	int64_t value;   /* store, add */
-	int32_t proc;    /* spawn, waitpid: first declared process */
-	uint16_t nproc;  /* spawn, waitpid: instances */
-	uint8_t end;     /* close, open: enum lk_end */
-	uint8_t flags;   /* read: LK_INSTR_EOF */
-	int32_t in, out; /* exec: objects for stdin and stdout, -1 */
-	uint32_t bytes;  /* read */
+	uint64_t ns;        /* sleep */
+	int64_t value;      /* store, add */
+	int32_t proc;       /* spawn, waitpid: first declared process */
+	uint16_t nproc;     /* spawn, waitpid: instances */
+	uint8_t end;        /* close, open: enum lk_end */
+	uint8_t flags;      /* read: LK_INSTR_EOF */
+	int32_t in, out;    /* exec: objects for stdin and stdout, -1 */
+	uint32_t bytes;     /* read */
 	int64_t start, len; /* lock, unlock */
 };
 

@@ -4,11 +4,11 @@
  * but not attached; for every process of every run the controller sends a
  * request on the SOCK_SEQPACKET socket FD, with descriptors attached
  * (SCM_RIGHTS): the run's shared memory, its eventfd, the output file,
- * the write end of a reply pipe and both ends of every declared pipe. The zygote forks; the child becomes the
- * declared process (joins the run through lockstep_interposer_attach) and
- * the zygote answers on the reply pipe: first LK_ZY_SPAWNED with the pid,
- * later LK_ZY_EXITED with the wait status once it reaped the child. A
- * run thus pays fork, not exec and dynamic loading.
+ * the write end of a reply pipe and both ends of every declared pipe. The
+ * zygote forks; the child becomes the declared process (joins the run through
+ * lockstep_interposer_attach) and the zygote answers on the reply pipe: first
+ * LK_ZY_SPAWNED with the pid, later LK_ZY_EXITED with the wait status once it
+ * reaped the child. A run thus pays fork, not exec and dynamic loading.
  */
 #ifndef LK_ZYGOTE_H
 #define LK_ZYGOTE_H
@@ -25,7 +25,7 @@
 struct lk_zygote_req {
 	uint32_t magic;
 	int32_t slot;
-	int32_t pgid; /* process group to join, 0: start one */
+	int32_t pgid;   /* process group to join, 0: start one */
 	int32_t npipes; /* declared pipes: 2 * npipes more descriptors */
 	char workdir[LK_PATH_MAX];
 };

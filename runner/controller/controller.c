@@ -34,7 +34,7 @@
 #define DATA_CAP   (32u << 20)
 #define SYSV_LIST  ".lockstep-sysv" /* SysV ids, for the stale sweep */
 #define CELL_BYTES 8
-#define ALIGN(x) (((x) + 63) & ~(uint64_t)63)
+#define ALIGN(x)   (((x) + 63) & ~(uint64_t)63)
 
 static volatile sig_atomic_t interrupted;
 static unsigned run_counter;
@@ -57,7 +57,7 @@ struct run {
 	char **env;
 	int pipes[LK_MAX_PIPES][2]; /* declared pipes, in declaration order */
 	int npipes;
-	uint32_t nstart;          /* processes lockstep starts itself */
+	uint32_t nstart;               /* processes lockstep starts itself */
 	void *region[LK_MAX_DECLARED]; /* shm regions, mapped here too */
 	int shmid[LK_MAX_DECLARED];    /* SysV regions, -1 */
 	uint64_t holders[LK_MAX_OBJECTS][2]; /* at a deadlock, see scan */
@@ -433,8 +433,7 @@ setup_region(struct run *r, int i)
 			close(fd);
 			return -1;
 		}
-		m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		         0);
+		m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		close(fd);
 		if (m == MAP_FAILED)
 			return -1;
@@ -582,9 +581,8 @@ spawn(struct run *r, struct lk_err *err)
 
 		if (r->sc->procs[i].spawned)
 			continue;
-		pid = lk_zygote_spawn(r->o->zygote, (int)i, r->pgid,
-		                      r->workdir, fds, r->pipes, r->npipes,
-		                      &r->reply[i]);
+		pid = lk_zygote_spawn(r->o->zygote, (int)i, r->pgid, r->workdir,
+		                      fds, r->pipes, r->npipes, &r->reply[i]);
 
 		if (pid < 0) {
 			lk_err_set(err, LK_EXIT_INTERNAL,
@@ -757,9 +755,11 @@ scan_holders(struct run *r)
 		struct dirent *de;
 		DIR *d;
 
-		if (sh->slots[i].pid <= 0 || sh->slots[i].state == LK_SLOT_EXITED)
+		if (sh->slots[i].pid <= 0 ||
+		    sh->slots[i].state == LK_SLOT_EXITED)
 			continue;
-		snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)sh->slots[i].pid);
+		snprintf(dir, sizeof(dir), "/proc/%d/fd",
+		         (int)sh->slots[i].pid);
 		if ((d = opendir(dir)) == NULL)
 			continue;
 		while ((de = readdir(d)) != NULL) {
@@ -1026,8 +1026,8 @@ collect(struct run *r, struct lk_trace *t)
 		    r->region[sh->objects[i].region] != NULL) {
 			t->objs[i].has_final = 1;
 			t->objs[i].final =
-			        ((volatile int64_t *)r->region[sh->objects[i]
-			                                           .region])
+			        ((volatile int64_t *)
+			                 r->region[sh->objects[i].region])
 			                [sh->objects[i].slot];
 		}
 	}

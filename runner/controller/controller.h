@@ -30,8 +30,8 @@ void lk_zygote_stop(struct lk_zygote *z);
 /* Have the zygote fork declared process slot; its pid, or -1. *reply gets
  * the pipe that will carry its wait status. fds: shm, notify, out. */
 pid_t lk_zygote_spawn(const struct lk_zygote *z, int slot, pid_t pgid,
-                      const char *workdir, const int fds[3],
-                      int (*pipes)[2], int npipes, int *reply);
+                      const char *workdir, const int fds[3], int (*pipes)[2],
+                      int npipes, int *reply);
 
 struct lk_run_opts {
 	unsigned strategy; /* enum lk_strategy_kind */

@@ -70,8 +70,7 @@
 	X(pthread_sigmask, int, (int, const sigset_t *, sigset_t *))           \
 	X(sigsuspend, int, (const sigset_t *))                                 \
 	X(pause, int, (void))                                                  \
-	X(sigaction, int,                                                      \
-	  (int, const struct sigaction *, struct sigaction *))                 \
+	X(sigaction, int, (int, const struct sigaction *, struct sigaction *)) \
 	X(signal, sighandler_t, (int, sighandler_t))
 
 #define LK_REAL_DECL(name, ret, args) extern ret(*lk__real_##name) args;
@@ -144,8 +143,7 @@ int lk__exec(const char *file, char *const argv[], char *const envp[],
 pid_t lk__waitpid(pid_t pid, int *status, int options);
 
 /* A scheduled load or store of a cell by the agent; exported. */
-int64_t lockstep_interposer_cell(int op, int obj, int64_t *addr,
-                                 int64_t value);
+int64_t lockstep_interposer_cell(int op, int obj, int64_t *addr, int64_t value);
 
 /* Join a run after the fact (a child of the zygote); 0 or -1. Exported. */
 int lockstep_interposer_attach(int fd);

@@ -554,8 +554,7 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	return m;
 }
 
-void *
-mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 
 void *
 mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -623,8 +622,7 @@ shmdt(const void *addr)
 	if (!lk__enter())
 		return REAL(shmdt)(addr);
 	obj = lk__obj_mapped(addr, 1);
-	SHM_STEP(LK_OP_SHMDT, obj, 0, st.ret = REAL(shmdt)(addr),
-	         st.ret < 0);
+	SHM_STEP(LK_OP_SHMDT, obj, 0, st.ret = REAL(shmdt)(addr), st.ret < 0);
 	return (int)leave(st.ret, st.err);
 }
 

@@ -382,8 +382,7 @@ lk__depart(void)
 	/* SIGCHLD, when the parent has a handler for it. */
 	if (parent >= 0 && (sh->slots[parent].sigcaught & (1ull << SIGCHLD)) &&
 	    sh->slots[parent].state != LK_SLOT_EXITED)
-		atomic_fetch_or(&sh->slots[parent].sigpending,
-		                1ull << SIGCHLD);
+		atomic_fetch_or(&sh->slots[parent].sigpending, 1ull << SIGCHLD);
 	next = pick();
 	if (next >= 0) {
 		handoff(next);

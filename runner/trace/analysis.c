@@ -162,7 +162,8 @@ awaited_children(const struct lk_trace *t, size_t p)
 
 	for (size_t q = 0; q < t->nprocs; q++)
 		if (t->procs[q].parent == (int)p && !t->procs[q].exited &&
-		    (t->procs[p].wait_for < 0 || t->procs[p].wait_for == (int)q))
+		    (t->procs[p].wait_for < 0 ||
+		     t->procs[p].wait_for == (int)q))
 			m |= 1ull << q;
 	return m;
 }
@@ -216,9 +217,9 @@ append_names(char *buf, size_t size, const struct lk_trace *t, uint64_t m,
 		if (!(m & (1ull << q)))
 			continue;
 		append(buf, size, "%s%s%s",
-		       k == 0          ? ""
-		       : k == n - 1    ? " and "
-		                       : ", ",
+		       k == 0       ? ""
+		       : k == n - 1 ? " and "
+		                    : ", ",
 		       t->procs[q].name, q == p ? " itself" : "");
 		k++;
 	}
@@ -270,8 +271,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		int o = pr->blocked_on, live = 0;
 		uint64_t m = who[p];
 
-		if (exited[p] || (o < 0 && o != LK_WAIT_CHILD &&
-		                  o != LK_WAIT_SIGNAL))
+		if (exited[p] ||
+		    (o < 0 && o != LK_WAIT_CHILD && o != LK_WAIT_SIGNAL))
 			continue;
 		waits_for(t, p, what, sizeof(what));
 		append(buf, size, "%s waits for %s", pr->name, what);
@@ -283,8 +284,9 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			continue;
 		}
 		if (o == LK_WAIT_SIGNAL) {
-			append(buf, size, " (pause), and no process sends "
-			                  "one\n");
+			append(buf, size,
+			       " (pause), and no process sends "
+			       "one\n");
 			continue;
 		}
 		if (is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {
@@ -305,8 +307,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 
 				waits_for(t, q, then, sizeof(then));
 				if (then[0] != '\0')
-					append(buf, size, ", which waits for %s",
-					       then);
+					append(buf, size,
+					       ", which waits for %s", then);
 			}
 			append(buf, size, "\n");
 			continue;
@@ -324,8 +326,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 				waits_for(t, (size_t)__builtin_ctzll(m), then,
 				          sizeof(then));
 				if (then[0] != '\0')
-					append(buf, size, ", which waits for %s",
-					       then);
+					append(buf, size,
+					       ", which waits for %s", then);
 			}
 			append(buf, size, "\n");
 			continue;

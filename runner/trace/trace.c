@@ -247,9 +247,8 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		break;
 	case LK_OP_KILL:
 		if (e->off >= 0 && (size_t)e->off < t->nprocs)
-			json_object_set_new(
-			        args, "to",
-			        json_string(t->procs[e->off].name));
+			json_object_set_new(args, "to",
+			                    json_string(t->procs[e->off].name));
 		/* fall through */
 	case LK_OP_SIGNAL:
 		json_object_set_new(args, "signal", json_integer(e->arg));
