@@ -37,6 +37,10 @@ int lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc,
                      int quiet, int color);
 
 /* The commands: argv[0] is the command's name. */
+/* An executable: name as given when it has a '/', else found in PATH;
+ * its absolute path (malloc'd), or NULL with errno. */
+char *lk_cli_find_program(const char *name);
+
 int lk_cmd_run(int argc, char **argv);
 int lk_cmd_replay(int argc, char **argv);
 int lk_cmd_check(int argc, char **argv);

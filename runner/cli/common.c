@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "controller/controller.h"
@@ -290,4 +291,30 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		printf("  %s %s  (line %d)\n", lines[i].passed ? ok : bad,
 		       lines[i].text, sc->expects[i].line);
 	return status;
+}
+
+/* Find an executable: as given when it has a '/', else in PATH. */
+char *
+lk_cli_find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL, *full = NULL;
+
+	/* Absolute: the program starts in the run's work directory. */
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 ? realpath(name, NULL) : NULL;
+	dirs = strdup(path != NULL ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL && full == NULL;
+	     dir = strtok_r(NULL, ":", &save)) {
+		if (asprintf(&full, "%s/%s", *dir ? dir : ".", name) < 0)
+			full = NULL;
+		else if (access(full, X_OK) != 0) {
+			free(full);
+			full = NULL;
+		}
+	}
+	free(dirs);
+	if (full == NULL)
+		errno = ENOENT;
+	return full;
 }

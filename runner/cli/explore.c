@@ -20,6 +20,7 @@
 
 static const char usage_explore[] =
         "usage: lockstep explore SCENARIO.xml [options]\n"
+        "       lockstep explore [options] -- PROGRAM [ARG...]\n"
         "\n"
         "Run the scenario many times under different interleavings and\n"
         "report every distinct outcome (output, final files, exit statuses,\n"
@@ -28,6 +29,8 @@ static const char usage_explore[] =
         "and the data races seen: accesses of two processes to the same cell\n"
         "or file bytes, one a write, not ordered by happens-before\n"
         "(information: races do not change the exit status).\n"
+        "With -- PROGRAM, explore an unmodified program (process \"main\"\n"
+        "and its children, as lockstep run -- PROGRAM); every run execs it.\n"
         "\n"
         "strategies:\n"
         "  --strategy dfs       (default) every interleaving that can change\n"
@@ -529,16 +532,40 @@ lk_cmd_explore(int argc, char **argv)
 	struct lk_explore e;
 	struct lk_err err;
 	struct cli c;
-	int rc = parse(argc, argv, &c), status = 0;
+	char *exe = NULL;
+	int rc, status = 0, dd = argc;
 
+	/* Everything after "--" is a program and its arguments. */
+	for (int i = 1; i < argc && dd == argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			dd = i;
+	rc = parse(dd, argv, &c);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (optind != argc - 1)
+	if (dd < argc) {
+		if (optind != dd || dd + 1 == argc)
+			return lk_cli_fail(
+			        LK_EXIT_USAGE,
+			        "explore: expected options, then -- and a "
+			        "program; see 'lockstep explore --help'");
+		if ((exe = lk_cli_find_program(argv[dd + 1])) == NULL)
+			return lk_cli_fail(LK_EXIT_USAGE, "cannot run %s: %s",
+			                   argv[dd + 1], strerror(errno));
+		argv[dd + 1] = exe;
+		c.o.run.program = &argv[dd + 1];
+		/* The zygote forks agents; a program is exec'd each run. */
+		c.o.no_zygote = 1;
+		if ((sc = lk_program_scenario(&argv[dd + 1])) == NULL) {
+			free(exe);
+			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+		}
+	} else if (optind != argc - 1) {
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "explore: expected one scenario file; see "
 		                   "'lockstep explore --help'");
-	if (lk_scenario_load(argv[optind], &sc, &err) != 0)
+	} else if (lk_scenario_load(argv[optind], &sc, &err) != 0) {
 		return lk_cli_fail(err.status, "%s", err.msg);
+	}
 	if (lk_find_helpers(agent, sizeof(agent), interposer,
 	                    sizeof(interposer), &err) != 0) {
 		lk_scenario_free(sc);
@@ -612,6 +639,7 @@ lk_cmd_explore(int argc, char **argv)
 	}
 out:
 	free(files);
+	free(exe);
 	lk_explore_free(&e);
 	lk_scenario_free(sc);
 	if (lk_run_interrupted()) {

@@ -29,9 +29,10 @@ static const char usage_run[] =
         "\"main\" (its children: main.1, main.2, main.1.1, ...): its "
         "semaphore\n"
         "calls, writes, sleeps, forks, execs, waits and exits are scheduled\n"
-        "the same way. Its standard output is captured and shown after the\n"
-        "run. (Pipes, signals, locks and shared memory of programs are not\n"
-        "controlled yet; I/O that stdio flushes itself is not a step.)\n"
+        "the same way, and so are its pipes, FIFOs, record locks, shared\n"
+        "memory and signals. Its standard output is captured and shown\n"
+        "after the run. (I/O that stdio flushes itself is not a step, and\n"
+        "neither is a process started by posix_spawn, system or popen.)\n"
         "\n"
         "options:\n"
         "  --strategy NAME      default (keep running the current process,\n"
@@ -548,32 +549,6 @@ out:
 	return status;
 }
 
-/* Find an executable: as given when it has a '/', else in PATH. */
-static char *
-find_program(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *dirs, *dir, *save = NULL, *full = NULL;
-
-	/* Absolute: the program starts in the run's work directory. */
-	if (strchr(name, '/') != NULL)
-		return access(name, X_OK) == 0 ? realpath(name, NULL) : NULL;
-	dirs = strdup(path != NULL ? path : "/usr/bin:/bin");
-	for (dir = strtok_r(dirs, ":", &save); dir != NULL && full == NULL;
-	     dir = strtok_r(NULL, ":", &save)) {
-		if (asprintf(&full, "%s/%s", *dir ? dir : ".", name) < 0)
-			full = NULL;
-		else if (access(full, X_OK) != 0) {
-			free(full);
-			full = NULL;
-		}
-	}
-	free(dirs);
-	if (full == NULL)
-		errno = ENOENT;
-	return full;
-}
-
 /* `lockstep run SCENARIO [options]`, `lockstep run [options] -- PROG` */
 int
 lk_cmd_run(int argc, char **argv)
@@ -603,7 +578,7 @@ lk_cmd_run(int argc, char **argv)
 			return lk_cli_fail(LK_EXIT_USAGE,
 			                   "run: schedules of programs are not "
 			                   "supported yet; use a scenario");
-		exe = find_program(argv[dd + 1]);
+		exe = lk_cli_find_program(argv[dd + 1]);
 		if (exe == NULL)
 			return lk_cli_fail(LK_EXIT_USAGE, "cannot run %s: %s",
 			                   argv[dd + 1], strerror(errno));

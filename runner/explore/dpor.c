@@ -27,6 +27,17 @@
 int
 lk_dpor_access(const struct lk_step_rec *s)
 {
+	/* Signals have no object: they touch the target's pending set. */
+	switch (s->op) {
+	case LK_OP_KILL:
+		return s->ret == 0 && s->off >= 0 ? 2 : 0;
+	case LK_OP_SIGNAL:
+		return 2;
+	case LK_OP_PAUSE:
+		return 1;
+	default:
+		break;
+	}
 	if (s->obj < 0)
 		return 0;
 	switch (s->op) {
@@ -59,8 +70,6 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_SHMCTL:
 	case LK_OP_FCNTL:
 	case LK_OP_FLOCK:
-	case LK_OP_KILL:
-	case LK_OP_SIGNAL:
 	case LK_OP_SEMOP:
 		return 2;
 	case LK_OP_LOAD:
@@ -70,7 +79,6 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_SHMGET:
 	case LK_OP_SHMAT:
 	case LK_OP_SHMDT:
-	case LK_OP_PAUSE:
 		return 1;
 	default:
 		return 0;
@@ -87,6 +95,11 @@ static size_t
 state_of(const struct lk_step_rec *s, size_t nobj)
 {
 	switch (s->op) {
+	case LK_OP_KILL: /* the pending signals of the target */
+		return 2 * nobj + (size_t)s->off;
+	case LK_OP_SIGNAL:
+	case LK_OP_PAUSE:
+		return 2 * nobj + s->proc;
 	case LK_OP_SEM_OPEN:
 	case LK_OP_SEM_CLOSE:
 	case LK_OP_SEM_UNLINK:
@@ -158,7 +171,7 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 	born = calloc(n * n, sizeof(*born));
 	pre = calloc(n, sizeof(*pre));
 	pool = calloc((d->nsteps + 1) * n, sizeof(*pool));
-	os = calloc(2 * nobj + 1, sizeof(*os));
+	os = calloc(2 * nobj + n + 1, sizeof(*os));
 	if (!pv || !born || !pre || !pool || !os) {
 		/* Without memory, fall back to trying everything. */
 		lk_dpor_backtrack(d, 1, add, arg);
@@ -166,7 +179,7 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 	}
 	for (size_t q = 0; q < LK_MAX_PROCS; q++)
 		waited[q] = -1;
-	for (size_t o = 0; o < 2 * nobj; o++) {
+	for (size_t o = 0; o < 2 * nobj + n; o++) {
 		os[o].write.step = -1;
 		for (size_t q = 0; q < LK_MAX_PROCS; q++)
 			os[o].reads[q].step = -1;
@@ -176,9 +189,11 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		unsigned p = s->proc;
 		int kind = lk_dpor_access(s);
 		uint32_t *v = &pv[(size_t)p * n], *after = &pool[used];
-		struct object_state *ob = kind && (size_t)s->obj < nobj
-		                                  ? &os[state_of(s, nobj)]
-		                                  : NULL;
+		struct object_state *ob =
+		        kind && ((size_t)s->obj < nobj || s->obj < 0) &&
+		                        state_of(s, nobj) < 2 * nobj + n
+		                ? &os[state_of(s, nobj)]
+		                : NULL;
 		long race = -1;
 
 		if (p >= n)
@@ -186,7 +201,8 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		if (s->op == LK_OP_START)
 			lk_vc_join(v, &born[(size_t)p * n], n);
 		memcpy(pre, v, n * sizeof(*pre));
-		if (ob != NULL && waited[p] == s->obj && !s->blocked)
+		if (ob != NULL && s->obj >= 0 && waited[p] == s->obj &&
+		    !s->blocked)
 			lk_vc_join(pre,
 			           ob->write.step >= 0 ? ob->write.vc : pre, n);
 		if (ob != NULL) {
