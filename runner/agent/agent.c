@@ -10,6 +10,7 @@
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -106,6 +107,10 @@ open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
 		} else if (obj->type == LK_OT_SEM_NAMED) {
 			a->sems[o] = sem_open(obj->name, 0);
 			if (a->sems[o] == SEM_FAILED)
+				die(obj->name);
+		} else if (obj->type == LK_OT_SEMSET) {
+			a->fds[o] = semget((key_t)obj->key, 0, 0);
+			if (a->fds[o] < 0)
 				die(obj->name);
 		} else if (obj->type == LK_OT_FILE) {
 			a->fds[o] =
@@ -303,6 +308,34 @@ exec_command(struct agent *a, const struct lk_instr *in, const char *text)
 	die(argv[0]);
 }
 
+/* semop on set in->obj with the operations "NUM:ADD ..." of text. */
+static void
+semop_text(struct agent *a, const struct lk_instr *in, const char *text)
+{
+	struct sembuf ops[16];
+	char buf[16 * 16];
+	size_t n = 0, len = in->text_len < sizeof(buf) - 1 ? in->text_len
+	                                                   : sizeof(buf) - 1;
+	const char *p = buf, *end = buf + len;
+
+	/* The program's texts are not NUL-terminated: copy first. */
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	while (p < end && n < 16) {
+		char *q;
+
+		ops[n].sem_num = (unsigned short)strtoul(p, &q, 10);
+		ops[n].sem_op = (short)strtol(q + 1, &q, 10);
+		ops[n].sem_flg = (in->flags & LK_INSTR_UNDO) ? SEM_UNDO : 0;
+		n++;
+		p = q;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	while (semop(a->fds[in->obj], ops, n) != 0 && errno == EINTR)
+		;
+}
+
 /* read from obj into standard output: once, or until end of file. */
 static void
 read_into_output(struct agent *a, const struct lk_instr *in)
@@ -354,6 +387,9 @@ perform(struct agent *a, const struct lk_instr *in)
 		break;
 	case LK_ACT_PAUSE:
 		pause();
+		break;
+	case LK_ACT_SEMOP:
+		semop_text(a, in, text);
 		break;
 	case LK_ACT_LOCK:
 	case LK_ACT_UNLOCK:

@@ -121,8 +121,16 @@ struct lk_slot {
 	_Atomic uint64_t sigpending;
 	uint64_t sigmask;
 	uint64_t sigcaught; /* signals it has a handler for */
-	int32_t spawn_as;   /* its next fork becomes declared slot
-	                      spawn_as - 1; 0: an ordinary fork */
+	/* SEM_UNDO adjustments it holds: undone by lockstep at its exit,
+	 * while it still holds the turn (the kernel would only do it
+	 * after the next process already ran). */
+	struct {
+		int32_t obj, id;
+		uint16_t num;
+		int16_t adj;
+	} semadj[8];
+	int32_t spawn_as; /* its next fork becomes declared slot
+	                    spawn_as - 1; 0: an ordinary fork */
 	char name[LK_NAME_MAX];
 };
 
@@ -135,6 +143,7 @@ enum lk_obj_type {
 	LK_OT_FIFO,   /* a named pipe in the work directory */
 	LK_OT_SHM,    /* a shared memory region (SysV or POSIX) */
 	LK_OT_CELL,   /* a named cell of a shared memory region */
+	LK_OT_SEMSET, /* a SysV semaphore set; ino: its id + 1 */
 };
 
 /* An object the run knows, declared or discovered. */
@@ -249,6 +258,7 @@ struct lk_instr {
 
 #define LK_INSTR_EOF    1u /* read until end of file */
 #define LK_INSTR_NOWAIT 2u /* lock: F_SETLK, not F_SETLKW */
+#define LK_INSTR_UNDO   4u /* semop: SEM_UNDO */
 
 #define LK_INSTR_END 0xffffu
 

@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -60,6 +61,7 @@ struct run {
 	uint32_t nstart;               /* processes lockstep starts itself */
 	void *region[LK_MAX_DECLARED]; /* shm regions, mapped here too */
 	int shmid[LK_MAX_DECLARED];    /* SysV regions, -1 */
+	int semid[LK_MAX_DECLARED];    /* SysV semaphore sets, -1 */
 	uint64_t holders[LK_MAX_OBJECTS][2]; /* at a deadlock, see scan */
 };
 
@@ -150,8 +152,12 @@ remove_sysv(const char *workdir)
 	snprintf(path, sizeof(path), "%s/" SYSV_LIST, workdir);
 	if ((f = fopen(path, "re")) == NULL)
 		return;
+	/* Segments as their id, semaphore sets as -id-1. */
 	while (fscanf(f, "%d", &id) == 1)
-		shmctl(id, IPC_RMID, NULL);
+		if (id >= 0)
+			shmctl(id, IPC_RMID, NULL);
+		else
+			semctl(-id - 1, 0, IPC_RMID);
 	fclose(f);
 }
 
@@ -320,6 +326,9 @@ setup_shared(struct run *r, struct lk_err *err)
 			o->type = LK_OT_SHM;
 			o->size = (uint64_t)so->u.shm.ncells * CELL_BYTES;
 			o->slot = so->u.shm.kind;
+		} else if (so->kind == LK_OBJ_SEMSET) {
+			o->type = LK_OT_SEMSET;
+			o->slot = so->u.semset.n;
 		} else if (so->kind == LK_OBJ_CELL) {
 			o->type = LK_OT_CELL;
 			o->region = so->u.cell.shm;
@@ -385,6 +394,47 @@ list_sysv(struct run *r, int id)
 	fclose(f);
 }
 
+/* A SysV key for object i of the run, not yet in use by tries keys. */
+static key_t
+sysv_key(const struct run *r, int i, int tries)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *c = r->sh->run_id; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return (key_t)(int32_t)((h + (uint32_t)i * 7919u +
+	                         (uint32_t)tries * 104729u) |
+	                        1u);
+}
+
+/* Make SysV semaphore set i with its initial values; listed (as -id-1)
+ * for the sweep, removed at the end. */
+static int
+setup_semset(struct run *r, int i)
+{
+	struct lk_object *o = &r->sh->objects[i];
+	const struct lk_sc_object *so = &r->sc->objects[i];
+	int id = -1;
+
+	for (int tries = 0; id < 0 && tries < 64; tries++) {
+		o->key = sysv_key(r, i, tries);
+		id = semget((key_t)o->key, (int)so->u.semset.n,
+		            IPC_CREAT | IPC_EXCL | 0600);
+		if (id < 0 && errno != EEXIST)
+			return -1;
+	}
+	if (id < 0)
+		return -1;
+	r->semid[i] = id;
+	o->ino = (uint64_t)id + 1;
+	list_sysv(r, -id - 1);
+	for (unsigned k = 0; k < so->u.semset.n; k++)
+		if (semctl(id, (int)k, SETVAL, (int)so->u.semset.values[k]) !=
+		    0)
+			return -1;
+	return 0;
+}
+
 /* Make shared memory region i with its cells' initial values. POSIX:
  * a private name (as semaphores); SysV: a key of this run. The
  * controller keeps its own mapping to read the final values. */
@@ -400,14 +450,8 @@ setup_region(struct run *r, int i)
 	int fd;
 
 	if (o->slot == LK_SHM_SYSV) {
-		uint32_t h = 2166136261u;
-
-		for (const char *c = sh->run_id; *c; c++)
-			h = (h ^ (uint8_t)*c) * 16777619u;
 		for (int tries = 0;; tries++) {
-			o->key = (int32_t)((h + (uint32_t)i * 7919u +
-			                    (uint32_t)tries * 104729u) |
-			                   1u);
+			o->key = sysv_key(r, i, tries);
 			r->shmid[i] = shmget((key_t)o->key, size,
 			                     IPC_CREAT | IPC_EXCL | 0600);
 			if (r->shmid[i] >= 0 || errno != EEXIST || tries > 64)
@@ -491,6 +535,9 @@ setup_objects(struct run *r, struct lk_err *err)
 				goto fail;
 		} else if (o->type == LK_OT_SHM) {
 			if (setup_region(r, (int)i) != 0)
+				goto fail;
+		} else if (o->type == LK_OT_SEMSET) {
+			if (setup_semset(r, (int)i) != 0)
 				goto fail;
 		}
 	}
@@ -1096,6 +1143,8 @@ teardown(struct run *r)
 				                      r->sh->sems_off) +
 				            i);
 		for (uint32_t i = 0; i < r->sc->nobjects; i++) {
+			if (r->semid[i] >= 0)
+				semctl(r->semid[i], 0, IPC_RMID);
 			if (r->region[i] == NULL)
 				continue;
 			if (r->shmid[i] >= 0) {
@@ -1199,7 +1248,7 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	for (int i = 0; i < LK_MAX_PROCS; i++)
 		r.pidfd[i] = r.reply[i] = -1;
 	for (int i = 0; i < LK_MAX_DECLARED; i++)
-		r.shmid[i] = -1;
+		r.shmid[i] = r.semid[i] = -1;
 	interrupted = 0;
 	snprintf(r.run_id, sizeof(r.run_id), "lk%dx%u", (int)getpid(),
 	         run_counter++);

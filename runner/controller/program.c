@@ -57,7 +57,8 @@ emit(struct emitter *e, const struct lk_sc_action *a, size_t n)
 		in->nproc = (uint16_t)a[i].nproc;
 		in->end = (uint8_t)a[i].end;
 		in->flags = (a[i].until_eof ? LK_INSTR_EOF : 0) |
-		            (a[i].nowait ? LK_INSTR_NOWAIT : 0);
+		            (a[i].nowait ? LK_INSTR_NOWAIT : 0) |
+		            (a[i].undo ? LK_INSTR_UNDO : 0);
 		in->start = a[i].start;
 		in->len = a[i].len;
 		in->in = a[i].kind == LK_ACT_EXEC ? a[i].in : -1;

@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/types.h>
 #include <time.h>
@@ -71,7 +72,10 @@
 	X(sigsuspend, int, (const sigset_t *))                                 \
 	X(pause, int, (void))                                                  \
 	X(sigaction, int, (int, const struct sigaction *, struct sigaction *)) \
-	X(signal, sighandler_t, (int, sighandler_t))
+	X(signal, sighandler_t, (int, sighandler_t))                           \
+	X(semop, int, (int, struct sembuf *, size_t))                          \
+	X(semtimedop, int,                                                     \
+	  (int, struct sembuf *, size_t, const struct timespec *))
 
 #define LK_REAL_DECL(name, ret, args) extern ret(*lk__real_##name) args;
 LK_REAL_FUNCS(LK_REAL_DECL)
@@ -120,6 +124,9 @@ void lk__depart(void);
 
 /* _exit: record the exit (descriptors closed first) and leave. */
 void lk__exit_now(int status);
+
+/* At exit: undo the process's SEM_UNDO operations itself (ipc.c). */
+void lk__undo_semops(void);
 
 /* Object obj changed: re-enable the processes blocked on it. */
 void lk__wake(int obj);
@@ -190,6 +197,9 @@ void lk__obj_fd_forget(int fd);
 int lk__obj_shm_named(const char *name);
 int lk__obj_shm_key(key_t key);
 int lk__obj_shm_id(int id);
+
+/* Object of the SysV semaphore set with id, registering an unknown one. */
+int lk__obj_semset(int id);
 
 /* Remember that a region object is mapped at addr; which one is. */
 void lk__obj_map(const void *addr, int obj);

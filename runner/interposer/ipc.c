@@ -10,6 +10,7 @@
  */
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 
@@ -18,6 +19,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -636,6 +638,127 @@ shmctl(int id, int cmd, struct shmid_ds *buf)
 	SHM_STEP(LK_OP_SHMCTL, lk__obj_shm_id(id), cmd,
 	         st.ret = REAL(shmctl)(id, cmd, buf), st.ret < 0);
 	return (int)leave(st.ret, st.err);
+}
+
+/* --- SysV semaphore sets ------------------------------------------------ */
+
+/* Remember a SEM_UNDO adjustment of semaphore num of set id. */
+static void
+note_undo(int obj, int id, unsigned num, int adj)
+{
+	struct lk_slot *me = lk__self();
+	int free_at = -1;
+
+	for (int i = 0; i < 8; i++) {
+		if (me->semadj[i].adj != 0 && me->semadj[i].id == id &&
+		    me->semadj[i].num == num) {
+			me->semadj[i].adj = (int16_t)(me->semadj[i].adj + adj);
+			return;
+		}
+		if (me->semadj[i].adj == 0 && free_at < 0)
+			free_at = i;
+	}
+	if (free_at >= 0) {
+		me->semadj[free_at].obj = obj;
+		me->semadj[free_at].id = id;
+		me->semadj[free_at].num = (uint16_t)num;
+		me->semadj[free_at].adj = (int16_t)adj;
+	}
+}
+
+/* At exit: apply the process's SEM_UNDO adjustments now, as operations
+ * with SEM_UNDO themselves, so the kernel has nothing left to undo. */
+void
+lk__undo_semops(void)
+{
+	struct lk_slot *me = lk__self();
+
+	for (int i = 0; i < 8; i++) {
+		struct sembuf op;
+
+		if (me->semadj[i].adj == 0)
+			continue;
+		op.sem_num = me->semadj[i].num;
+		op.sem_op = me->semadj[i].adj;
+		op.sem_flg = SEM_UNDO | IPC_NOWAIT;
+		REAL(semop)(me->semadj[i].id, &op, 1);
+		me->semadj[i].adj = 0;
+		lk__wake(me->semadj[i].obj);
+	}
+}
+
+/*
+ * semop as a step: the operations with IPC_NOWAIT added, all applied at
+ * once by the kernel or none; EAGAIN is a blocked step, retried when the
+ * set changes (another semop, or an exit undoing SEM_UNDO operations).
+ * The event's data is the operations as text, "[0]-1 [1]+1".
+ */
+static int
+semop_step(int id, struct sembuf *ops, size_t n, uint64_t deadline)
+{
+	struct lk_step st = {.op = LK_OP_SEMOP, .arg = (int64_t)n};
+	struct sembuf nb[64];
+	char text[64 * 16];
+	size_t len = 0;
+	int nowait = 0;
+
+	if (n == 0 || n > 64)
+		return (int)leave(-1, n == 0 ? EINVAL : E2BIG);
+	for (size_t i = 0; i < n; i++) {
+		nb[i] = ops[i];
+		nowait |= ops[i].sem_flg & IPC_NOWAIT;
+		nb[i].sem_flg |= IPC_NOWAIT;
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		                        "%s[%u]%+d", i ? " " : "",
+		                        ops[i].sem_num, ops[i].sem_op);
+	}
+	st.data = text;
+	st.len = len < sizeof(text) ? len : sizeof(text) - 1;
+	st.obj = lk__obj_semset(id);
+	lk__arrive(LK_OP_SEMOP, st.obj, 0);
+	for (;;) {
+		st.ret = REAL(semop)(id, nb, n);
+		st.err = st.ret < 0 ? errno : 0;
+		if (st.ret == 0 || st.err != EAGAIN || nowait)
+			break;
+		if (lk__now() >= deadline) {
+			st.err = EAGAIN;
+			break;
+		}
+		lk__block(&st, st.obj, deadline);
+		if (lk__interrupted()) {
+			st.ret = -1;
+			st.err = EINTR;
+			break;
+		}
+	}
+	if (st.ret == 0)
+		for (size_t i = 0; i < n; i++)
+			if (ops[i].sem_flg & SEM_UNDO)
+				note_undo(st.obj, id, ops[i].sem_num,
+				          -ops[i].sem_op);
+	lk__done(&st, st.ret == 0 ? st.obj : -1);
+	return (int)leave(st.ret, st.err);
+}
+
+int
+semop(int id, struct sembuf *ops, size_t n)
+{
+	if (!lk__enter())
+		return REAL(semop)(id, ops, n);
+	return semop_step(id, ops, n, LK_NO_TIME);
+}
+
+int
+semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *t)
+{
+	if (!lk__enter())
+		return REAL(semtimedop)(id, ops, n, t);
+	return semop_step(
+	        id, ops, n,
+	        t == NULL ? LK_NO_TIME
+	                  : lk__now() + (uint64_t)t->tv_sec * 1000000000u +
+	                            (uint64_t)t->tv_nsec);
 }
 
 /* --- cells ------------------------------------------------------------- */

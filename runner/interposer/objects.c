@@ -340,3 +340,23 @@ lk__obj_mapped(const void *addr, int forget)
 		}
 	return -1;
 }
+
+/* Object of the SysV semaphore set with id, registering an unknown one
+ * (named by order of first use). */
+int
+lk__obj_semset(int id)
+{
+	struct lk_shared *sh = lk__shared();
+	char name[LK_NAME_MAX];
+	int obj;
+
+	for (uint32_t i = 0; i < sh->nobjects; i++)
+		if (sh->objects[i].type == LK_OT_SEMSET &&
+		    sh->objects[i].ino == (uint64_t)id + 1)
+			return (int)i;
+	snprintf(name, sizeof(name), "semset%u", sh->nobjects);
+	obj = add_object(LK_OT_SEMSET, name);
+	if (obj >= 0)
+		sh->objects[obj].ino = (uint64_t)id + 1;
+	return obj;
+}

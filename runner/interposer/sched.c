@@ -346,7 +346,8 @@ lk__wake_pipes(void)
 		if (s->state == LK_SLOT_PARKED && o >= 0 &&
 		    (sh->objects[o].type == LK_OT_PIPE ||
 		     sh->objects[o].type == LK_OT_FIFO ||
-		     sh->objects[o].type == LK_OT_FILE)) {
+		     sh->objects[o].type == LK_OT_FILE ||
+		     sh->objects[o].type == LK_OT_SEMSET)) {
 			s->blocked_on = -1;
 			s->wake_at = 0;
 		}
@@ -363,6 +364,7 @@ close_all(void)
 	int keep_hi = shm_fd < sh->notify_fd ? sh->notify_fd : shm_fd;
 
 	fflush(NULL);
+	lk__undo_semops();
 	if (keep_lo > 0)
 		syscall(SYS_close_range, 0u, (unsigned)keep_lo - 1, 0u);
 	if (keep_hi > keep_lo + 1)

@@ -7,6 +7,7 @@
  * scenario.c calls them in document order, the spawn tree once every
  * process is built.
  */
+#include <errno.h>
 #include <limits.h>
 #include <regex.h>
 #include <signal.h>
@@ -57,6 +58,8 @@ kind_word(enum lk_obj_kind kind)
 		return "FIFO";
 	case LK_OBJ_SHM:
 		return "shared memory region";
+	case LK_OBJ_SEMSET:
+		return "SysV semaphore set";
 	case LK_OBJ_CELL:
 		return "cell";
 	}
@@ -1162,4 +1165,77 @@ lk__check_spawns(struct lk_scenario *sc, struct lk_err *err)
 			return -1;
 	}
 	return check_reached(&t, err);
+}
+
+/* Parse the values="1 0 2" of <semset> name into values[*n]; 0 or -1. */
+int
+lk__check_semset(const struct lk_scenario *sc, const char *name,
+                 const char *text, long line, unsigned short *values,
+                 unsigned *n, struct lk_err *err)
+{
+	const char *p = text;
+	char *end;
+
+	*n = 0;
+	while (*p != '\0') {
+		long v;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (end == p || errno != 0 || v < 0 || v > 32767 ||
+		    (*end != '\0' && *end != ' ' && *end != '\t' &&
+		     *end != '\n'))
+			return lk__sc_fail(
+			        err, sc->path, line,
+			        "semset \"%s\": values=\"%s\" is not "
+			        "a list of integers 0..32767",
+			        name, text);
+		if (*n == LK_SEMSET_MAX)
+			return lk__sc_fail(err, sc->path, line,
+			                   "semset \"%s\" has more than %d "
+			                   "semaphores",
+			                   name, LK_SEMSET_MAX);
+		values[(*n)++] = (unsigned short)v;
+		p = end;
+	}
+	if (*n == 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "semset \"%s\" has no values, expected one "
+		                   "initial value per semaphore",
+		                   name);
+	return 0;
+}
+
+/* Check an <op sem= add=> of a <semop> on set obj: sem a semaphore of
+ * the set, add an integer -32767..32767 (0 waits for zero). */
+int
+lk__check_semop(const struct lk_scenario *sc, int obj, const char *num,
+                const char *add, long line, int *n, int *v, struct lk_err *err)
+{
+	unsigned size = sc->objects[obj].u.semset.n;
+	char *end;
+	long a, k;
+
+	errno = 0;
+	k = strtol(num, &end, 10);
+	if (end == num || *end != '\0' || errno != 0 || k < 0 ||
+	    k >= (long)size)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<op sem=\"%s\"> on semset \"%s\": expected "
+		                   "a semaphore number 0..%u",
+		                   num, sc->objects[obj].name, size - 1);
+	errno = 0;
+	a = strtol(add, &end, 10);
+	if (end == add || *end != '\0' || errno != 0 || a < -32767 || a > 32767)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<op add=\"%s\">: expected an integer "
+		                   "-32767..32767 (0 waits for zero)",
+		                   add);
+	*n = (int)k;
+	*v = (int)a;
+	return 0;
 }

@@ -79,4 +79,14 @@ int lk__check_spawns(struct lk_scenario *sc, struct lk_err *err);
 /* duration.c */
 const char *lk__duration_problem(const char *s);
 
+/* <semset values=>: the initial values; 0 or -1 with err. */
+int lk__check_semset(const struct lk_scenario *sc, const char *name,
+                     const char *text, long line, unsigned short *values,
+                     unsigned *n, struct lk_err *err);
+
+/* One <op sem= add=> of a <semop> on set obj; 0 or -1 with err. */
+int lk__check_semop(const struct lk_scenario *sc, int obj, const char *num,
+                    const char *add, long line, int *n, int *v,
+                    struct lk_err *err);
+
 #endif

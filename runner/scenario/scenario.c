@@ -619,6 +619,37 @@ build_handler(struct lk_scenario *sc, xmlNode *c, int depth,
 	return build_actions(sc, c, depth, &a->body, &a->nbody, err);
 }
 
+/* Fill a from a <semop set= undo=> element c and its <op>s: the
+ * operations as text "NUM:ADD ..."; 0 or -1. */
+static int
+build_semop(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
+            struct lk_err *err)
+{
+	const char *undo = attr(c, "undo");
+	char ops[LK_SEMOP_MAX * 16] = "";
+	size_t len = 0;
+	xmlNode *op;
+
+	a->kind = LK_ACT_SEMOP;
+	a->undo = undo != NULL && strcmp(undo, "yes") == 0;
+	if (lk__check_ref(sc, "semop", attr(c, "set"), LK_OBJ_SEMSET, a->line,
+	                  &a->obj, err) < 0)
+		return -1;
+	for (op = element(c->children); op != NULL; op = element(op->next)) {
+		int n, v;
+
+		if (lk__check_semop(sc, a->obj, attr(op, "sem"),
+		                    attr(op, "add"), line_of(op), &n, &v,
+		                    err) < 0)
+			return -1;
+		len += (size_t)snprintf(ops + len, sizeof(ops) - len, "%s%d:%d",
+		                        len ? " " : "", n, v);
+	}
+	if ((a->text = strdup(ops)) == NULL)
+		return oom(err);
+	return 0;
+}
+
 /* Fill a from a <lock> or <unlock> element c; 0 or -1. */
 static int
 build_lock(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
@@ -706,6 +737,8 @@ build_action(struct lk_scenario *sc, xmlNode *c, int depth,
 		return build_handler(sc, c, depth, prev, nprev, a, err);
 	if (is(c, "lock") || is(c, "unlock"))
 		return build_lock(sc, c, a, err);
+	if (is(c, "semop"))
+		return build_semop(sc, c, a, err);
 	return lk__sc_fail(err, sc->path, a->line, "unexpected <%s>", elem);
 }
 
@@ -747,6 +780,8 @@ object_kind(const xmlNode *n)
 		return LK_OBJ_FIFO;
 	if (is(n, "shm"))
 		return LK_OBJ_SHM;
+	if (is(n, "semset"))
+		return LK_OBJ_SEMSET;
 	return LK_OBJ_FILE;
 }
 
@@ -755,7 +790,7 @@ static int
 is_object(const xmlNode *n)
 {
 	return is(n, "semaphore") || is(n, "file") || is(n, "pipe") ||
-	       is(n, "fifo") || is(n, "shm");
+	       is(n, "fifo") || is(n, "shm") || is(n, "semset");
 }
 
 /* Add the cells of the region objects[shm], declared by n; 0 or -1. */
@@ -814,7 +849,12 @@ build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 	if (kind == LK_OBJ_SHM &&
 	    lk__check_cells(sc, name, count_elements(n), line, err) < 0)
 		return -1;
-	o = &sc->objects[sc->nobjects++];
+	o = &sc->objects[sc->nobjects];
+	if (kind == LK_OBJ_SEMSET &&
+	    lk__check_semset(sc, name, attr(n, "values"), line,
+	                     o->u.semset.values, &o->u.semset.n, err) < 0)
+		return -1;
+	sc->nobjects++;
 	o->kind = kind;
 	o->line = line;
 	if ((o->name = strdup(name)) == NULL)
@@ -839,6 +879,7 @@ build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 		return build_cells(sc, n, (int)(o - sc->objects), err);
 	case LK_OBJ_PIPE:
 	case LK_OBJ_CELL:
+	case LK_OBJ_SEMSET:
 		break;
 	}
 	return 0;

@@ -26,13 +26,17 @@
 
 /* Kinds of declared object. */
 enum lk_obj_kind {
-	LK_OBJ_SEM,  /* a POSIX semaphore */
-	LK_OBJ_FILE, /* a regular file in the run's work directory */
-	LK_OBJ_PIPE, /* an unnamed pipe, made before any process starts */
-	LK_OBJ_FIFO, /* a named pipe in the work directory */
-	LK_OBJ_SHM,  /* a shared memory region: SysV or POSIX */
-	LK_OBJ_CELL, /* a named integer cell of a shared memory region */
+	LK_OBJ_SEM,    /* a POSIX semaphore */
+	LK_OBJ_FILE,   /* a regular file in the run's work directory */
+	LK_OBJ_PIPE,   /* an unnamed pipe, made before any process starts */
+	LK_OBJ_FIFO,   /* a named pipe in the work directory */
+	LK_OBJ_SHM,    /* a shared memory region: SysV or POSIX */
+	LK_OBJ_CELL,   /* a named integer cell of a shared memory region */
+	LK_OBJ_SEMSET, /* a SysV semaphore set (semget, semop) */
 };
+
+#define LK_SEMSET_MAX 16 /* semaphores in one SysV set */
+#define LK_SEMOP_MAX  8  /* operations in one <semop> */
 
 enum lk_sem_kind {
 	LK_SEM_NAMED,   /* sem_open, private name per run */
@@ -60,6 +64,10 @@ struct lk_sc_object {
 			enum lk_shm_kind kind;
 			unsigned ncells; /* its cells follow it in objects[] */
 		} shm;
+		struct {
+			unsigned n; /* semaphores, 1..LK_SEMSET_MAX */
+			unsigned short values[LK_SEMSET_MAX];
+		} semset;
 		struct {
 			int shm;         /* index of its region */
 			unsigned slot;   /* 8-byte position in the region */
@@ -101,6 +109,9 @@ enum lk_act_kind {
 	                   (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
 	                   start, len; F_SETLKW unless nowait */
 	LK_ACT_UNLOCK,  /* F_UNLCK of start, len */
+	LK_ACT_SEMOP,   /* semop on a SysV set: text is the operations,
+	                   "NUM:ADD ..." (ADD 0: wait for zero), applied
+	                   all at once; undo: SEM_UNDO */
 };
 
 /* Pipe end of a read/close/open/exec. */
@@ -129,6 +140,7 @@ struct lk_sc_action {
 	long long value;             /* store, add; kill, handler: signal */
 	long long start, len;        /* lock, unlock (len 0: to the end) */
 	int nowait;                  /* lock: F_SETLK, fail at once */
+	int undo;                    /* semop: SEM_UNDO */
 };
 
 struct lk_sc_process {

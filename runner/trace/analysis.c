@@ -5,14 +5,26 @@
 
 #include "trace/analysis.h"
 
+/* Does a <semop>'s operation text ("0:-1 1:1") add to a semaphore? */
+static int
+gives(const char *ops)
+{
+	for (const char *p = ops; p != NULL && (p = strchr(p, ':')) != NULL;
+	     p++)
+		if (p[1] != '-' && p[1] != '0')
+			return 1;
+	return 0;
+}
+
 /* Mark in releasers the objects posted by an action list of process p. */
 static void
 scan_posts(const struct lk_sc_action *a, size_t n, int p, uint64_t *rel,
            size_t nobjs)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (a[i].kind == LK_ACT_POST && a[i].obj >= 0 &&
-		    (size_t)a[i].obj < nobjs)
+		if ((a[i].kind == LK_ACT_POST ||
+		     (a[i].kind == LK_ACT_SEMOP && gives(a[i].text))) &&
+		    a[i].obj >= 0 && (size_t)a[i].obj < nobjs)
 			rel[a[i].obj] |= 1ull << p;
 		if (a[i].kind == LK_ACT_REPEAT)
 			scan_posts(a[i].body, a[i].nbody, p, rel, nobjs);
@@ -29,7 +41,10 @@ lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
 		scan_posts(sc->procs[p].actions, sc->procs[p].nactions, (int)p,
 		           rel, t->nobjs);
 	for (size_t i = 0; i < t->nevents; i++)
-		if (t->ev[i].op == LK_OP_SEM_POST && t->ev[i].obj >= 0)
+		if ((t->ev[i].op == LK_OP_SEM_POST ||
+		     (t->ev[i].op == LK_OP_SEMOP && t->ev[i].data != NULL &&
+		      strchr(t->ev[i].data, '+') != NULL)) &&
+		    t->ev[i].obj >= 0)
 			rel[t->ev[i].obj] |= 1ull << t->ev[i].proc;
 }
 

@@ -155,6 +155,13 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		         : e->ret < 0 ? " (busy)"
 		                      : "");
 		return;
+	case LK_OP_SEMOP:
+		printable(text, sizeof(text), e->data ? e->data : "", e->len);
+		snprintf(buf, size, "semop %s %s%s", obj, text,
+		         e->blocked   ? " (blocked)"
+		         : e->ret < 0 ? " (failed)"
+		                      : "");
+		return;
 	case LK_OP_CLOSE:
 		snprintf(buf, size, "close %s%s", obj,
 		         e->off == O_RDONLY   ? " (read end)"

@@ -154,8 +154,9 @@ static json_t *
 header(const struct lk_trace *t)
 {
 	json_t *h = json_object(), *procs = json_array(), *objs = json_array();
-	static const char *const types[] = {"sem",  "sem",  "file", "stream",
-	                                    "pipe", "fifo", "shm",  "cell"};
+	static const char *const types[] = {"sem",    "sem",  "file",
+	                                    "stream", "pipe", "fifo",
+	                                    "shm",    "cell", "semset"};
 
 	json_object_set_new(h, "lockstep_trace", json_integer(LK_TRACE_FORMAT));
 	json_object_set_new(h, "scenario", json_string(t->scenario));
@@ -180,7 +181,9 @@ header(const struct lk_trace *t)
 
 		json_object_set_new(o, "name", json_string(t->objs[i].name));
 		json_object_set_new(o, "type",
-		                    json_string(types[t->objs[i].type & 7]));
+		                    json_string(t->objs[i].type < 9
+		                                        ? types[t->objs[i].type]
+		                                        : "?"));
 		json_array_append_new(objs, o);
 	}
 	json_object_set_new(h, "objects", objs);
@@ -244,6 +247,11 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 	case LK_OP_LOAD:
 	case LK_OP_STORE:
 		json_object_set_new(args, "value", json_integer(e->ret));
+		break;
+	case LK_OP_SEMOP:
+		json_object_set_new(
+		        args, "ops",
+		        bytes_string(e->data ? e->data : "", e->len));
 		break;
 	case LK_OP_KILL:
 		if (e->off >= 0 && (size_t)e->off < t->nprocs)

@@ -57,6 +57,9 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 		return is_pipe(t, e->obj) && !e->blocked && e->ret >= 0 ? 1 : 0;
 	case LK_OP_OPEN:
 		return is_pipe(t, e->obj) && !e->blocked && e->ret >= 0 ? 3 : 0;
+	/* A semop both takes and gives (its operations are one step). */
+	case LK_OP_SEMOP:
+		return e->blocked || e->ret != 0 ? 0 : 3;
 	/* Record locks: an unlock releases, a granted lock acquires. */
 	case LK_OP_FCNTL:
 		if (e->blocked || e->ret != 0)
