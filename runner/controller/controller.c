@@ -145,7 +145,7 @@ remove_tree(const char *path)
 static void
 remove_sysv(const char *workdir)
 {
-	char path[LK_PATH_MAX + 32];
+	char path[LK_PATH_MAX + 256 + 32];
 	FILE *f;
 	int id;
 
