@@ -353,7 +353,7 @@ save_schedule(const struct lk_trace *t, const struct opts *o)
 		                   "cannot write schedule %s: %s",
 		                   o->save_schedule, strerror(errno));
 	rc = lk_schedule_write(
-	        t, o->scenario,
+	        t, o->scenario, o->run.program,
 	        lk_sha256_file(o->scenario, hex) == 0 ? hex : NULL, f);
 	if (fclose(f) != 0 || rc != 0)
 		return lk_cli_fail(LK_EXIT_INTERNAL,
@@ -574,10 +574,6 @@ lk_cmd_run(int argc, char **argv)
 			        LK_EXIT_USAGE,
 			        "run: expected options, then -- and "
 			        "a program; see 'lockstep run --help'");
-		if (o.schedule != NULL || o.save_schedule != NULL)
-			return lk_cli_fail(LK_EXIT_USAGE,
-			                   "run: schedules of programs are not "
-			                   "supported yet; use a scenario");
 		exe = lk_cli_find_program(argv[dd + 1]);
 		if (exe == NULL)
 			return lk_cli_fail(LK_EXIT_USAGE, "cannot run %s: %s",
@@ -585,7 +581,13 @@ lk_cmd_run(int argc, char **argv)
 		argv[dd + 1] = exe;
 		o.run.program = &argv[dd + 1];
 		o.scenario = exe;
-		rc = execute(&o, NULL);
+		if (o.schedule != NULL &&
+		    (rc = load_schedule(o.schedule, &s, &o)) != 0) {
+			free(exe);
+			return rc;
+		}
+		rc = execute(&o, s);
+		lk_schedule_free(s);
 		free(exe);
 		return rc;
 	}
@@ -621,6 +623,11 @@ lk_cmd_replay(int argc, char **argv)
 		                   "--schedule");
 	if ((rc = load_schedule(argv[optind], &s, &o)) != 0)
 		return rc;
+	if (o.scenario == NULL && s->program != NULL) {
+		/* A program's schedule: run that program again. */
+		o.run.program = s->program;
+		o.scenario = s->program[0];
+	}
 	if (o.scenario == NULL)
 		o.scenario = s->scenario;
 	if (o.scenario == NULL) {

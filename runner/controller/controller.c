@@ -1223,6 +1223,7 @@ lk_program_scenario(char *const argv[])
 		return NULL;
 	}
 	sc->nprocs = 1;
+	sc->program = argv;
 	sc->procs[0].name = strdup("main");
 	if (sc->procs[0].name == NULL) {
 		lk_scenario_free(sc);

@@ -111,7 +111,7 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 	f = open_memstream(&d->schedule, &len);
 	if (f == NULL)
 		return -1;
-	lk_schedule_write(t, sc->path, sha, f);
+	lk_schedule_write(t, sc->path, sc->program, sha, f);
 	fclose(f);
 
 	if (t->verdict == LK_V_DEADLOCK)

@@ -65,6 +65,10 @@ lk_sha256_file(const char *path, char hex[65])
 void
 lk_schedule_free(struct lk_schedule *s)
 {
+	for (size_t i = 0; s != NULL && i < s->nprogram; i++)
+		free(s->program[i]);
+	if (s != NULL)
+		free(s->program);
 	if (s == NULL)
 		return;
 	free(s->path);
@@ -124,6 +128,24 @@ header(struct lk_schedule *s, const char *key, char *val, int *version,
 		s->scenario = strdup(val);
 		if (s->scenario == NULL)
 			goto nomem;
+	} else if (strcmp(key, "program") == 0 || strcmp(key, "arg") == 0) {
+		char **v;
+
+		if ((strcmp(key, "program") == 0) != (s->nprogram == 0)) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: '%s:' %s", path, line, key,
+			           s->nprogram == 0
+			                   ? "before 'program:'"
+			                   : "twice (one program a schedule)");
+			return -1;
+		}
+		v = realloc(s->program, (s->nprogram + 2) * sizeof(*v));
+		if (v == NULL)
+			goto nomem;
+		s->program = v;
+		if ((v[s->nprogram] = strdup(val)) == NULL)
+			goto nomem;
+		v[++s->nprogram] = NULL;
 	} else if (strcmp(key, "sha256") == 0) {
 		if (strlen(val) != 64 ||
 		    strspn(val, "0123456789abcdef") != 64) {
@@ -158,8 +180,8 @@ header(struct lk_schedule *s, const char *key, char *val, int *version,
 	} else {
 		lk_err_set(err, LK_EXIT_USAGE,
 		           "%s:%u: unknown header '%s:', expected "
-		           "lockstep-schedule, scenario, sha256, strategy or "
-		           "seed",
+		           "lockstep-schedule, scenario, program, arg, sha256, "
+		           "strategy or seed",
 		           path, line, key);
 		return -1;
 	}
@@ -353,7 +375,7 @@ lk_schedule_read(const char *path, struct lk_schedule **out, struct lk_err *err)
 /* Write the interleaving of t as a schedule (see schedule.h). */
 int
 lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
-                  const char *sha, FILE *f)
+                  char *const *program, const char *sha, FILE *f)
 {
 	char label[128];
 
@@ -361,9 +383,12 @@ lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
 	        "# lockstep schedule: one step a line, PROCESS [OPERATION "
 	        "[OBJECT]].\n"
 	        "# Edit freely; replay with: lockstep replay FILE\n"
-	        "lockstep-schedule: %d\n"
-	        "scenario: %s\n",
-	        LK_SCHEDULE_FORMAT, scenario_path);
+	        "lockstep-schedule: %d\n",
+	        LK_SCHEDULE_FORMAT);
+	if (program == NULL)
+		fprintf(f, "scenario: %s\n", scenario_path);
+	for (size_t i = 0; program != NULL && program[i] != NULL; i++)
+		fprintf(f, "%s: %s\n", i == 0 ? "program" : "arg", program[i]);
 	if (sha != NULL)
 		fprintf(f, "sha256: %s\n", sha);
 	fprintf(f, "strategy: %s\nseed: %llu\n\n",

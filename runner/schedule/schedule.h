@@ -21,6 +21,9 @@ struct lk_trace;
 struct lk_schedule {
 	char *path;        /* the file it was read from */
 	char *scenario;    /* path of the scenario, NULL if absent */
+	char **program;    /* or the program and its arguments, NULL-
+	                      terminated ("program:" and "arg:" lines) */
+	size_t nprogram;
 	char sha256[65];   /* of the scenario file, "" if absent */
 	unsigned strategy; /* what made it (information only) */
 	uint64_t seed;
@@ -42,9 +45,11 @@ int lk_schedule_parse(const char *buf, size_t len, const char *path,
 void lk_schedule_free(struct lk_schedule *s);
 
 /* Write the interleaving of t as a schedule for the scenario at
- * scenario_path whose bytes hash to sha (may be NULL). 0 or -1. */
+ * scenario_path, or for the program argv (program != NULL: path and
+ * arguments, NULL-terminated), whose bytes hash to sha (may be NULL).
+ * 0 or -1. */
 int lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
-                      const char *sha, FILE *f);
+                      char *const *program, const char *sha, FILE *f);
 
 /* SHA-256 of the bytes as 64 hex digits and a NUL. */
 void lk_sha256_hex(const void *data, size_t len, char hex[65]);

@@ -73,8 +73,13 @@ check_decision(const struct lk_shared *sh, struct lk_decision *d,
 	s = &sh->slots[d->slot];
 	if (d->op == LK_OP_NONE)
 		return 0;
-	if (s->pending_op != d->op)
+	/* A due signal is delivered before what the process was about to
+	 * do when it waits (blocked, paused, asleep): that is the step. */
+	if (s->pending_op != d->op &&
+	    !(d->op == LK_OP_SIGNAL && (s->sigpending & ~s->sigmask)))
 		return LK_DIV_OTHER_OP;
+	if (d->op == LK_OP_SIGNAL)
+		return 0;
 	if (d->obj[0] != '\0' &&
 	    (s->pending_obj < 0 || (uint32_t)s->pending_obj >= sh->nobjects ||
 	     strcmp(sh->objects[s->pending_obj].name, d->obj) != 0))
