@@ -624,9 +624,16 @@ lk_cmd_replay(int argc, char **argv)
 	if ((rc = load_schedule(argv[optind], &s, &o)) != 0)
 		return rc;
 	if (o.scenario == NULL && s->program != NULL) {
-		/* A program's schedule: run that program again. */
-		o.run.program = s->program;
-		o.scenario = s->program[0];
+		/* A schedule is data, not a command: the user names the
+		 * program to run, never the file. */
+		lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "%s is a schedule of the program %s; lockstep does "
+		        "not run a program a file names. Run it yourself "
+		        "with: lockstep run --schedule %s -- PROGRAM ARG...",
+		        argv[optind], s->program[0], argv[optind]);
+		lk_schedule_free(s);
+		return LK_EXIT_USAGE;
 	}
 	if (o.scenario == NULL)
 		o.scenario = s->scenario;

@@ -186,8 +186,9 @@ put(const char *dir, const char *name, const char *text)
 
 /* A hand-made schedule is followed: B goes first, and the output shows. */
 /* A program's schedule: saved by run -- PROG with "program:"/"arg:"
- * lines, replayed (by replay alone, and by run --schedule -- PROG) into
- * the identical trace, for several seeds of a program that forks. */
+ * lines, refused by replay (a file does not choose what runs), followed
+ * by run --schedule -- PROG into the identical trace, for several seeds
+ * of a program that forks. */
 static void
 test_schedule_program_replay(void **state)
 {
@@ -214,9 +215,18 @@ test_schedule_program_replay(void **state)
 		                             "echo bb > f; wait\n"));
 		assert_null(strstr(text, "\nscenario:"));
 		free(text);
-		E2E_LOCKSTEP(&r, "replay", sc, "-q", "--trace", b, "--strict");
+		/* A schedule never makes lockstep run the program it names. */
+		E2E_LOCKSTEP(&r, "replay", sc, "-q");
+		assert_int_equal(r.status, 2);
+		assert_non_null(strstr(r.err, "does not run a program a file "
+		                              "names"));
+		e2e_result_free(&r);
+		E2E_LOCKSTEP(&r, "run", "-q", "--schedule", sc, "--strict",
+		             "--strategy", "random", "--seed", seed, "--trace",
+		             b, "--", "sh", "-c", cmd);
 		if (r.status != 0)
-			fail_msg("replay: exit %d: %s", r.status, r.err);
+			fail_msg("run --schedule: exit %d: %s", r.status,
+			         r.err);
 		assert_int_equal(r.leftovers, 0);
 		e2e_result_free(&r);
 		E2E_LOCKSTEP(&r, "run", "-q", "--schedule", sc, "--trace", c,
