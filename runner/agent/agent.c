@@ -10,6 +10,7 @@
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/signalfd.h>
@@ -629,6 +630,11 @@ zygote_child(const struct lk_zygote_req *req, int *fds)
 	setpgid(0, req->pgid);
 	if (chdir(req->workdir) != 0 || attach == NULL)
 		_exit(127);
+	if (req->max_output > 0) {
+		struct rlimit rl = {req->max_output, req->max_output};
+
+		setrlimit(RLIMIT_FSIZE, &rl);
+	}
 	/* Out of the way of 0-2 and of the numbers the run uses. */
 	for (int i = 0; i < 3; i++) {
 		tmp[i] = fcntl(fds[i], F_DUPFD, 64);

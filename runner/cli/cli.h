@@ -21,6 +21,10 @@ int lk_cli_seconds(const char *s, unsigned *ms);
 /* Parse an unsigned 64-bit integer; 0 or -1. */
 int lk_cli_u64(const char *s, uint64_t *out);
 
+/* Parse a byte count with an optional K, M or G suffix (powers of 1024);
+ * 0 or -1. */
+int lk_cli_bytes(const char *s, uint64_t *out);
+
 /* Report the option getopt_long just refused (it returned c, with
  * opterr 0 and a ':' leading the short options): exit status 2. */
 int lk_cli_bad_option(const char *cmd, int c, char **argv);

@@ -318,3 +318,38 @@ lk_cli_find_program(const char *name)
 		errno = ENOENT;
 	return full;
 }
+
+/* Parse a byte count with an optional K, M or G suffix (see cli.h). */
+int
+lk_cli_bytes(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t len = strlen(s);
+	unsigned shift = 0;
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift)
+		num[len - 1] = '\0';
+	if (lk_cli_u64(num, out) != 0 || *out > (UINT64_MAX >> 34))
+		return -1;
+	*out <<= shift;
+	return 0;
+}

@@ -46,6 +46,8 @@ static const char usage_explore[] =
         "                       preemptions (switches away from a process\n"
         "                       that could go on)\n"
         "  --max-steps N        steps of one run (default 200000)\n"
+        "  --max-procs N        processes of one run (default 64)\n"
+        "  --max-output BYTES   file size limit of a process (default 256M)\n"
         "  --time-limit SECS    stop starting runs after SECS\n"
         "  --step-timeout SECS  as for lockstep run\n"
         "\n"
@@ -75,6 +77,8 @@ enum {
 	O_DEPTH,
 	O_MAX_RUNS,
 	O_MAX_STEPS,
+	O_MAX_PROCS,
+	O_MAX_OUTPUT,
 	O_PREEMPT,
 	O_TIME_LIMIT,
 	O_STEP_TIMEOUT,
@@ -93,6 +97,8 @@ static const struct option longopts[] = {
         {"depth", required_argument, NULL, O_DEPTH},
         {"max-runs", required_argument, NULL, O_MAX_RUNS},
         {"max-steps", required_argument, NULL, O_MAX_STEPS},
+        {"max-procs", required_argument, NULL, O_MAX_PROCS},
+        {"max-output", required_argument, NULL, O_MAX_OUTPUT},
         {"preemption-bound", required_argument, NULL, O_PREEMPT},
         {"time-limit", required_argument, NULL, O_TIME_LIMIT},
         {"step-timeout", required_argument, NULL, O_STEP_TIMEOUT},
@@ -210,6 +216,19 @@ parse(int argc, char **argv, struct cli *c)
 		case O_MAX_STEPS:
 			rc = number("--max-steps", optarg, 1, 100000000, &v);
 			o->run.max_steps = v;
+			break;
+		case O_MAX_PROCS:
+			rc = number("--max-procs", optarg, 1, LK_MAX_PROCS, &v);
+			o->run.max_procs = v;
+			break;
+		case O_MAX_OUTPUT:
+			if (lk_cli_bytes(optarg, &o->run.max_output) != 0 ||
+			    o->run.max_output == 0)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "explore: --max-output '%s': "
+				        "expected bytes, such as 64M",
+				        optarg);
 			break;
 		case O_PREEMPT:
 			rc = number("--preemption-bound", optarg, 0, 1000,

@@ -44,6 +44,11 @@ static const char usage_run[] =
         "                       them (default: a temporary directory, "
         "removed)\n"
         "  --max-steps N        stop after N steps (default 200000), exit 4\n"
+        "  --max-procs N        at most N processes (default 64): a fork\n"
+        "                       beyond fails with EAGAIN\n"
+        "  --max-output BYTES   no file a process writes (its output\n"
+        "                       included) grows past BYTES (default 256M;\n"
+        "                       K, M, G suffixes): the process gets SIGXFSZ\n"
         "  --step-timeout SECS  a process that runs SECS without reaching a\n"
         "                       scheduling point is reported, exit 4\n"
         "                       (default 10)\n"
@@ -102,6 +107,8 @@ enum {
 	O_TRACE,
 	O_WORKDIR,
 	O_MAX_STEPS,
+	O_MAX_PROCS,
+	O_MAX_OUTPUT,
 	O_STEP_TIMEOUT,
 	O_TIMEOUT,
 	O_COLOR,
@@ -119,6 +126,8 @@ static const struct option longopts[] = {
         {"trace", required_argument, NULL, O_TRACE},
         {"workdir", required_argument, NULL, O_WORKDIR},
         {"max-steps", required_argument, NULL, O_MAX_STEPS},
+        {"max-procs", required_argument, NULL, O_MAX_PROCS},
+        {"max-output", required_argument, NULL, O_MAX_OUTPUT},
         {"step-timeout", required_argument, NULL, O_STEP_TIMEOUT},
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"color", required_argument, NULL, O_COLOR},
@@ -180,6 +189,24 @@ parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
 				                   "expected 1..100000000",
 				                   cmd, optarg);
 			o->run.max_steps = (uint32_t)v;
+			break;
+		case O_MAX_PROCS:
+			if (lk_cli_u64(optarg, &v) != 0 || v == 0 ||
+			    v > LK_MAX_PROCS)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "%s: --max-procs '%s': "
+				                   "expected 1..%d",
+				                   cmd, optarg, LK_MAX_PROCS);
+			o->run.max_procs = (uint32_t)v;
+			break;
+		case O_MAX_OUTPUT:
+			if (lk_cli_bytes(optarg, &v) != 0 || v == 0)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "%s: --max-output '%s': "
+				        "expected bytes, such as 64M",
+				        cmd, optarg);
+			o->run.max_output = v;
 			break;
 		case O_STEP_TIMEOUT:
 		case O_TIMEOUT:

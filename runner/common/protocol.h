@@ -70,7 +70,9 @@
 	X(KILL, "kill")                                                        \
 	X(SIGNAL, "signal")                                                    \
 	X(PAUSE, "pause")                                                      \
-	X(SEMOP, "semop")
+	X(SEMOP, "semop")                                                      \
+	X(SEMGET, "semget")                                                    \
+	X(SEMCTL, "semctl")
 
 enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,
@@ -274,6 +276,7 @@ struct lk_shared {
 	_Atomic uint32_t nready;
 	int32_t running; /* slot holding the turn, -1 none */
 	uint32_t nslots;
+	uint32_t max_procs; /* --max-procs: a fork beyond fails (EAGAIN) */
 	uint64_t vt; /* virtual time, ns */
 	struct lk_strategy strategy;
 	uint64_t last_enabled; /* the enabled set of the last pick */
@@ -306,6 +309,11 @@ struct lk_shared {
 
 	/* Unnamed semaphores (sem_t each), indexed by object. */
 	uint64_t sems_off;
+
+	/* The run's work directory: the first declared process's working
+	 * directory, filled in by its interposer (the programs' SysV
+	 * objects are listed there for the controller to remove). */
+	char workdir[LK_PATH_MAX];
 };
 
 /*

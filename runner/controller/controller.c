@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -281,6 +282,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	         r->o->interposer);
 	sh->running = -1;
 	sh->max_events = (uint32_t)max_events;
+	sh->max_procs = r->o->max_procs;
 	sh->prog_off = prog_off;
 	sh->text_off = text_off;
 	sh->sems_off = sems_off;
@@ -562,6 +564,13 @@ fail:
 	return -1;
 }
 
+/* The byte limit of any file a scenario process writes. */
+static uint64_t
+max_output(const struct run *r)
+{
+	return r->o->max_output ? r->o->max_output : LK_DEFAULT_MAX_OUTPUT;
+}
+
 /* In the child: become scenario process i and exec the agent. */
 static void
 exec_agent(struct run *r, int i)
@@ -579,6 +588,13 @@ exec_agent(struct run *r, int i)
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(r->out_fd, 1) < 0)
 		_exit(127);
+	{
+		/* --max-output: the kernel stops any file from growing past
+		 * it (SIGXFSZ), raw writes included. */
+		struct rlimit rl = {max_output(r), max_output(r)};
+
+		setrlimit(RLIMIT_FSIZE, &rl);
+	}
 	/* Every pipe end at its number (dup2 clears close-on-exec). */
 	for (int k = 0; k < r->npipes; k++)
 		if (dup2(r->pipes[k][0], LK_PIPE_FD + 2 * k) < 0 ||
@@ -629,7 +645,8 @@ spawn(struct run *r, struct lk_err *err)
 		if (r->sc->procs[i].spawned)
 			continue;
 		pid = lk_zygote_spawn(r->o->zygote, (int)i, r->pgid, r->workdir,
-		                      fds, r->pipes, r->npipes, &r->reply[i]);
+		                      fds, r->pipes, r->npipes, max_output(r),
+		                      &r->reply[i]);
 
 		if (pid < 0) {
 			lk_err_set(err, LK_EXIT_INTERNAL,
@@ -705,6 +722,41 @@ reap_all(struct run *r)
 		}
 }
 
+/* How a process that is not our child ended, from its zombie's
+ * /proc/PID/stat (field 52, the wait status), while its parent has not
+ * reaped it yet; si is left zero when that is too late. */
+static void
+zombie_status(pid_t pid, siginfo_t *si)
+{
+	char path[64], buf[1024], *p;
+	int status = -1, field = 2;
+	ssize_t n;
+	int fd;
+
+	memset(si, 0, sizeof(*si));
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* The name (field 2) may hold blanks: count from its ')'. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return;
+	for (p++; *p != '\0' && field < 52; p++)
+		if (*p == ' ')
+			field++;
+	if (field == 52)
+		status = atoi(p);
+	if (status < 0)
+		return;
+	si->si_code = WIFSIGNALED(status) ? CLD_KILLED : CLD_EXITED;
+	si->si_status =
+	        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+}
+
 /* A process died: was it a crash? Fills culprit and signal. */
 static int
 check_death(struct run *r, uint32_t i, struct lk_trace *t)
@@ -733,7 +785,7 @@ check_death(struct run *r, uint32_t i, struct lk_trace *t)
 		 * is seen, but its parent (or we, as subreaper) reaps it. */
 		if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
 		           WEXITED | WNOWAIT | WNOHANG) != 0)
-			memset(&si, 0, sizeof(si));
+			zombie_status(s->pid, &si);
 		r->reaped[i] = 1;
 	}
 	if (s->state == LK_SLOT_EXITED)

@@ -31,12 +31,15 @@ void lk_zygote_stop(struct lk_zygote *z);
  * the pipe that will carry its wait status. fds: shm, notify, out. */
 pid_t lk_zygote_spawn(const struct lk_zygote *z, int slot, pid_t pgid,
                       const char *workdir, const int fds[3], int (*pipes)[2],
-                      int npipes, int *reply);
+                      int npipes, uint64_t max_output, int *reply);
 
 struct lk_run_opts {
 	unsigned strategy; /* enum lk_strategy_kind */
 	uint64_t seed;
 	uint32_t max_steps;       /* events at most; 0: the default */
+	uint32_t max_procs;       /* processes at most; 0: LK_MAX_PROCS */
+	uint64_t max_output;      /* bytes a process may grow a file (its
+	                             output included) to; 0: the default */
 	unsigned step_timeout_ms; /* 0: the default */
 	unsigned timeout_ms;      /* whole run; 0: none */
 	const char *workdir;      /* NULL: a temporary one, removed after */
@@ -52,6 +55,7 @@ struct lk_run_opts {
 };
 
 #define LK_DEFAULT_MAX_STEPS       200000u
+#define LK_DEFAULT_MAX_OUTPUT      (256ull << 20)
 #define LK_DEFAULT_STEP_TIMEOUT_MS 10000u
 
 /*

@@ -78,7 +78,7 @@ lk_zygote_stop(struct lk_zygote *z)
 pid_t
 lk_zygote_spawn(const struct lk_zygote *z, int slot, pid_t pgid,
                 const char *workdir, const int fds[3], int (*pipes)[2],
-                int npipes, int *reply)
+                int npipes, uint64_t max_output, int *reply)
 {
 	struct lk_zygote_req req;
 	struct lk_zygote_msg m;
@@ -94,6 +94,7 @@ lk_zygote_spawn(const struct lk_zygote *z, int slot, pid_t pgid,
 	req.slot = slot;
 	req.pgid = pgid;
 	req.npipes = npipes;
+	req.max_output = max_output;
 	snprintf(req.workdir, sizeof(req.workdir), "%s", workdir);
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -1;

@@ -412,7 +412,8 @@ lk__fork(void)
 
 	lk__arrive(LK_OP_FORK, -1, 0);
 	me = &sh->slots[self];
-	if (sh->nslots >= LK_MAX_PROCS && me->spawn_as == 0) {
+	if (sh->nslots >= (sh->max_procs ? sh->max_procs : LK_MAX_PROCS) &&
+	    me->spawn_as == 0) {
 		st.ret = -1;
 		st.err = EAGAIN;
 		lk__done(&st, -1);

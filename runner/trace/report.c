@@ -57,8 +57,13 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		printable(text, sizeof(text), e->data ? e->data : "", e->len);
 		if (e->act == LK_ACT_PRINT + 1)
 			snprintf(buf, size, "print %s", text);
+		else if (e->blocked)
+			snprintf(buf, size, "write %s%s%s%s (blocked: full)",
+			         obj, e->len ? " \"" : "", text,
+			         e->len ? "\"" : "");
 		else
-			snprintf(buf, size, "write %s \"%s\"", obj, text);
+			snprintf(buf, size, "write %s \"%s\"%s", obj, text,
+			         e->ret < 0 ? " (failed)" : "");
 		return;
 	case LK_OP_SEM_WAIT:
 	case LK_OP_SEM_TIMEDWAIT:
