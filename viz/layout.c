@@ -15,200 +15,6 @@
 #include "viz.h"
 
 /*
- * The kinds of cross-process edges, in the order they are looked for.
- * To add one (a pipe's write -> read, kill -> handler), add a row here
- * and its finder to sources[] below, at the same index.
- */
-const struct lk__viz_edge_kind lk__viz_edge_kinds[] = {
-        {"post-wait", "#4477AA", "solid", "normal",
-         "post \xe2\x86\x92 wait: happens before"},
-        {"fork-start", "#228833", "bold", "empty",
-         "fork \xe2\x86\x92 child starts"},
-        {"exit-wait", "#AA3377", "dashed", "normal",
-         "exit \xe2\x86\x92 the wait that reaps it"},
-};
-const size_t lk__viz_nedge_kinds =
-        sizeof(lk__viz_edge_kinds) / sizeof(lk__viz_edge_kinds[0]);
-
-/* What the edge finders remember of the events seen so far. */
-struct finder {
-	size_t **posts; /* per object: its successful posts, in order */
-	size_t *nposts, *capposts;
-	long *fork_of; /* per process: the fork that made it, or -1 */
-	long *exit_of; /* per process: its exit, or -1 */
-};
-
-/* Event e happens before f by the vector clock rule. */
-int
-lk__viz_hb(const struct lk__viz_event *e, const struct lk__viz_event *f)
-{
-	unsigned lo = 0, hi = f->nvc;
-
-	/* f.vc[e.proc], by binary search: entries are sorted by proc. */
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (f->vc[mid].proc == e->proc)
-			return e->own <= f->vc[mid].n;
-		if (f->vc[mid].proc < e->proc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return e->own == 0;
-}
-
-/* A successful wait of any kind: it consumed a post. */
-static int
-is_wait(const struct lk__viz_event *e)
-{
-	return (e->op == LK__VIZ_SEM_WAIT || e->op == LK__VIZ_SEM_TRYWAIT ||
-	        e->op == LK__VIZ_SEM_TIMEDWAIT) &&
-	       !e->blocked && e->ret == 0 && e->obj >= 0;
-}
-
-/*
- * Post -> wait: the source of a successful wait on O by Q is the most
- * recent post on O (by step) by another process that happens before the
- * wait. This is a witness, not necessarily the post the wait consumed:
- * a semaphore joins every post's clock, so each drawn arrow is a true
- * happens-before relation, and each wait gets at most one arrow.
- */
-static long
-post_wait_source(const struct finder *fd, const struct lk_viz_trace *t,
-                 size_t i)
-{
-	const struct lk__viz_event *f = &t->ev[i];
-
-	if (!is_wait(f))
-		return -1;
-	for (size_t k = fd->nposts[f->obj]; k-- > 0;) {
-		const struct lk__viz_event *e = &t->ev[fd->posts[f->obj][k]];
-
-		if (e->proc != f->proc && lk__viz_hb(e, f))
-			return (long)fd->posts[f->obj][k];
-	}
-	return -1;
-}
-
-/* Fork -> start: a child's first step comes from the fork that made it. */
-static long
-fork_start_source(const struct finder *fd, const struct lk_viz_trace *t,
-                  size_t i)
-{
-	if (t->ev[i].op != LK__VIZ_START)
-		return -1;
-	return fd->fork_of[t->ev[i].proc];
-}
-
-/* Exit -> wait: a wait that reaped a child comes from the child's exit. */
-static long
-exit_wait_source(const struct finder *fd, const struct lk_viz_trace *t,
-                 size_t i)
-{
-	const struct lk__viz_event *e = &t->ev[i];
-
-	if (e->op != LK__VIZ_WAIT || e->blocked || e->peer < 0)
-		return -1;
-	return fd->exit_of[e->peer];
-}
-
-/* The finders, at the index of their kind in lk__viz_edge_kinds. */
-static long (*const sources[])(const struct finder *,
-                               const struct lk_viz_trace *, size_t) = {
-        post_wait_source,
-        fork_start_source,
-        exit_wait_source,
-};
-
-/* Remember event i for the finders of later events; -1 out of memory. */
-static int
-finder_note(struct finder *fd, const struct lk_viz_trace *t, size_t i)
-{
-	const struct lk__viz_event *e = &t->ev[i];
-
-	if (e->op == LK__VIZ_FORK && e->peer >= 0 && e->ret >= 0)
-		fd->fork_of[e->peer] = (long)i;
-	if (e->op == LK__VIZ_EXIT)
-		fd->exit_of[e->proc] = (long)i;
-	if (e->op != LK__VIZ_SEM_POST || e->ret != 0 || e->obj < 0)
-		return 0;
-	if (fd->nposts[e->obj] == fd->capposts[e->obj]) {
-		size_t cap =
-		        fd->capposts[e->obj] ? fd->capposts[e->obj] * 2 : 16;
-		size_t *p = realloc(fd->posts[e->obj], cap * sizeof(*p));
-
-		if (p == NULL)
-			return -1;
-		fd->posts[e->obj] = p;
-		fd->capposts[e->obj] = cap;
-	}
-	fd->posts[e->obj][fd->nposts[e->obj]++] = i;
-	return 0;
-}
-
-/* Add the edge from -> to of kind to t; -1 out of memory. */
-static int
-add_edge(struct lk_viz_trace *t, size_t *cap, size_t from, size_t to,
-         unsigned kind)
-{
-	if (t->nedges == *cap) {
-		size_t n = *cap ? *cap * 2 : 64;
-		struct lk__viz_edge *v = realloc(t->edges, n * sizeof(*v));
-
-		if (v == NULL)
-			return -1;
-		t->edges = v;
-		*cap = n;
-	}
-	t->edges[t->nedges].from = from;
-	t->edges[t->nedges].to = to;
-	t->edges[t->nedges++].kind = kind;
-	return 0;
-}
-
-/* Find t's happens-before edges; 0, or -1 out of memory. */
-int
-lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err)
-{
-	struct finder fd = {0};
-	size_t cap = 0;
-	long src;
-	int rc = -1;
-
-	fd.posts = calloc(t->nobjs + 1, sizeof(*fd.posts));
-	fd.nposts = calloc(t->nobjs + 1, sizeof(*fd.nposts));
-	fd.capposts = calloc(t->nobjs + 1, sizeof(*fd.capposts));
-	fd.fork_of = malloc((t->nprocs + 1) * sizeof(*fd.fork_of));
-	fd.exit_of = malloc((t->nprocs + 1) * sizeof(*fd.exit_of));
-	if (!fd.posts || !fd.nposts || !fd.capposts || !fd.fork_of ||
-	    !fd.exit_of)
-		goto out;
-	for (size_t p = 0; p < t->nprocs; p++)
-		fd.fork_of[p] = fd.exit_of[p] = -1;
-	for (size_t i = 0; i < t->nev; i++) {
-		for (unsigned k = 0; k < lk__viz_nedge_kinds; k++)
-			if ((src = sources[k](&fd, t, i)) >= 0 &&
-			    add_edge(t, &cap, (size_t)src, i, k) < 0)
-				goto out;
-		if (finder_note(&fd, t, i) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0)
-		lk_err_set(err, LK_EXIT_INTERNAL, "%s: out of memory", t->path);
-	for (size_t o = 0; fd.posts != NULL && o < t->nobjs; o++)
-		free(fd.posts[o]);
-	free(fd.posts);
-	free(fd.nposts);
-	free(fd.capposts);
-	free(fd.fork_of);
-	free(fd.exit_of);
-	return rc;
-}
-
-/*
  * Width of one character in em of DejaVu Sans, the widest of the fonts
  * that "Helvetica" turns into here (Liberation Sans is narrower): text is
  * left-aligned in a box of the estimated width, so too wide is harmless
@@ -247,158 +53,6 @@ lk__viz_text_width(const char *text, double pt, int bold)
 		em += *s < 0x80 ? char_em(*s) : 0.84;
 	}
 	return em * pt * (bold ? 1.12 : 1.0);
-}
-
-/* Append text to buf as printable text, cut after max characters. */
-static void
-put_text(char *buf, size_t size, const char *text, size_t max)
-{
-	size_t len = strlen(buf), chars = 0;
-	const unsigned char *s = (const unsigned char *)text;
-
-	for (; *s && len + 8 < size; s++) {
-		if (*s < 0x80 || *s >= 0xc0)
-			if (chars++ == max) {
-				strcpy(buf + len,
-				       "\xe2\x80\xa6"); /* ellipsis */
-				return;
-			}
-		if (*s == '\n' || *s == '\t') {
-			buf[len++] = '\\';
-			buf[len++] = *s == '\n' ? 'n' : 't';
-		} else {
-			buf[len++] = *s < 0x20 || *s == 0x7f ? '?' : (char)*s;
-		}
-	}
-	buf[len] = '\0';
-}
-
-/* Append a duration in ns to buf: 1s, 250ms, 3us, 7ns. */
-static void
-put_duration(char *buf, size_t size, long long ns)
-{
-	size_t len = strlen(buf);
-
-	if (ns != 0 && ns % 1000000000 == 0)
-		snprintf(buf + len, size - len, "%llds", ns / 1000000000);
-	else if (ns != 0 && ns % 1000000 == 0)
-		snprintf(buf + len, size - len, "%lldms", ns / 1000000);
-	else if (ns != 0 && ns % 1000 == 0)
-		snprintf(buf + len, size - len, "%lld\xc2\xb5s", ns / 1000);
-	else
-		snprintf(buf + len, size - len, "%lldns", ns);
-}
-
-/* Append the data of write e, without a print's newline; -1 no memory. */
-static int
-put_data(char *buf, size_t size, const struct lk__viz_event *e)
-{
-	size_t n = strlen(e->data);
-	char *d;
-
-	if (e->print && n > 0 && e->data[n - 1] == '\n')
-		n--;
-	if ((d = strndup(e->data, n)) == NULL)
-		return -1;
-	put_text(buf, size - 8, d, 20);
-	free(d);
-	return 0;
-}
-
-/* The words of a semaphore call: "wait x", "trywait x: busy". */
-static void
-sem_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
-          char *buf, size_t size)
-{
-	const char *op = t->ops[e->opname], *obj;
-
-	obj = e->obj >= 0 ? t->objs[e->obj] : "?";
-	if (strncmp(op, "sem_", 4) == 0 && e->op != LK__VIZ_SEM_OPEN &&
-	    e->op != LK__VIZ_SEM_CLOSE && e->op != LK__VIZ_SEM_UNLINK &&
-	    e->op != LK__VIZ_SEM_INIT && e->op != LK__VIZ_SEM_DESTROY)
-		op += 4;
-	snprintf(buf, size, "%s %s", op, obj);
-	if (e->blocked)
-		strncat(buf, " (blocks)", size - strlen(buf) - 1);
-	else if (e->op == LK__VIZ_SEM_GETVALUE && e->has_arg)
-		snprintf(buf + strlen(buf), size - strlen(buf), " = %lld",
-		         e->arg);
-	else if (e->ret < 0 && e->op == LK__VIZ_SEM_TRYWAIT)
-		strncat(buf, ": busy", size - strlen(buf) - 1);
-	else if (e->ret < 0 && e->err == 110 /* ETIMEDOUT */)
-		strncat(buf, ": timed out", size - strlen(buf) - 1);
-	else if (e->ret < 0)
-		snprintf(buf + strlen(buf), size - strlen(buf),
-		         ": failed (errno %d)", e->err);
-}
-
-/* The text beside event i's mark, in a new string (NULL: no memory). */
-static char *
-label_of(const struct lk_viz_trace *t, size_t i)
-{
-	const struct lk__viz_event *e = &t->ev[i];
-	const char *obj = e->obj >= 0 ? t->objs[e->obj] : NULL;
-	char buf[256] = "";
-
-	switch (e->op) {
-	case LK__VIZ_WRITE:
-		if (!e->print)
-			snprintf(buf, sizeof(buf), "write %s ",
-			         obj ? obj : "?");
-		strcat(buf, "\"");
-		if (e->data != NULL && put_data(buf, sizeof(buf), e) < 0)
-			return NULL;
-		strcat(buf, "\"");
-		break;
-	case LK__VIZ_START:
-		strcpy(buf, "start");
-		break;
-	case LK__VIZ_SLEEP:
-		strcpy(buf, "sleep ");
-		put_duration(buf, sizeof(buf), e->has_arg ? e->arg : 0);
-		break;
-	case LK__VIZ_EXIT:
-		if (e->has_arg)
-			snprintf(buf, sizeof(buf), "exit %lld", e->arg);
-		else
-			strcpy(buf, "exit");
-		break;
-	case LK__VIZ_FORK:
-		snprintf(buf, sizeof(buf), "fork %s",
-		         e->peer >= 0 ? t->procs[e->peer].name : "");
-		break;
-	case LK__VIZ_EXEC:
-		strcpy(buf, "exec ");
-		if (e->data != NULL)
-			put_text(buf, sizeof(buf) - 64, e->data, 32);
-		if (e->ret < 0)
-			strcat(buf, ": failed");
-		break;
-	case LK__VIZ_WAIT:
-		if (e->blocked)
-			strcpy(buf, "waitpid (blocks)");
-		else if (e->peer >= 0)
-			snprintf(buf, sizeof(buf), "waitpid %s",
-			         t->procs[e->peer].name);
-		else
-			strcpy(buf, "waitpid: no child");
-		break;
-	case LK__VIZ_OTHER:
-		/* An operation this viz does not know yet: its name. */
-		put_text(buf, sizeof(buf) - 64, t->ops[e->opname], 24);
-		if (obj != NULL) {
-			strcat(buf, " ");
-			put_text(buf, sizeof(buf) - 64, obj, 24);
-		}
-		if (e->ret < 0)
-			snprintf(buf + strlen(buf), 64, ": failed (errno %d)",
-			         e->err);
-		break;
-	default:
-		sem_words(t, e, buf, sizeof(buf));
-		break;
-	}
-	return strdup(buf);
 }
 
 /*
@@ -598,12 +252,19 @@ local(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
 	case LK__VIZ_WRITE:
 	case LK__VIZ_SLEEP:
 	case LK__VIZ_SEM_GETVALUE:
+	case LK__VIZ_READ:
+	case LK__VIZ_CLOSE:
+	case LK__VIZ_DUP2:
+	case LK__VIZ_OPEN:
+	case LK__VIZ_LOAD:
+	case LK__VIZ_STORE:
 	case LK__VIZ_OTHER:
 		break;
 	default:
-		return 0; /* semaphores, fork and exit are the story */
+		return 0; /* semaphores, fork, exit, signals, locks: the story
+		           */
 	}
-	return !endpoint[i] && !e->blocked && !e->print && e->ret >= 0 &&
+	return !endpoint[i] && !e->blocked && !e->print && !lk__viz_failed(e) &&
 	       l->fold[i] == 0;
 }
 
@@ -687,6 +348,195 @@ out:
 	return rc;
 }
 
+/* The y of row r below row 0, in points: row 0 holds the boxes. */
+double
+lk__viz_row_offset(int r)
+{
+	return r > 0 ? 16 + r * LK__VIZ_ROW : 0;
+}
+
+/* Something drawn: left and right x, centre y and half its height. */
+struct box {
+	double l, r, y, h;
+};
+
+/* What the text on an arrow must not cover. */
+struct taken {
+	int nrows;
+	int *first, *next;   /* per row: the drawn events in it, a list */
+	int *hfirst, *hnext; /* per row: the processes whose box is in it */
+	int *pfirst, *pnext; /* per row: the texts on arrows placed near it */
+	struct box *placed;  /* the texts on arrows so far */
+	size_t nplaced;
+};
+
+/* The row whose y is nearest above y (clamped to the rows there are). */
+static int
+row_near(const struct taken *tk, double y)
+{
+	int r = (int)((y - 16) / LK__VIZ_ROW);
+
+	return r < 0 ? 0 : r >= tk->nrows ? tk->nrows - 1 : r;
+}
+
+/* How much of boxes a and b overlap: the area they share. */
+static double
+overlap(const struct box *a, const struct box *b)
+{
+	double l = a->l > b->l ? a->l : b->l, r = a->r < b->r ? a->r : b->r;
+	double at = a->y - a->h > b->y - b->h ? a->y - a->h : b->y - b->h;
+	double ab = a->y + a->h < b->y + b->h ? a->y + a->h : b->y + b->h;
+
+	return r > l && ab > at ? (r - l) * (ab - at) : 0;
+}
+
+/* How much of event i's mark and label b covers. */
+static double
+cover_event(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
+            const struct box *b, size_t i)
+{
+	double x = l->x[t->ev[i].proc], y = lk__viz_row_offset(l->row[i]);
+	struct box mark = {x - 8, x + 8, y, 8};
+	struct box text = {x + LK__VIZ_LABELGAP - 2,
+	                   x + LK__VIZ_LABELGAP + l->labelw[i] + 4,
+	                   y - l->side[i] * LK__VIZ_LIFT, 11};
+
+	/* A mark hidden is much worse than a label crossed. */
+	return 100 * overlap(b, &mark) +
+	       (l->label[i] != NULL ? overlap(b, &text) : 0);
+}
+
+/* How much b covers of the events of the rows around it, the process
+ * boxes and the texts already on arrows. */
+static double
+cover(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
+      const struct taken *tk, const struct box *b)
+{
+	/* What b can touch is less than a row's height from it. */
+	int mid = row_near(tk, b->y);
+	double sum = 0;
+
+	for (int r = mid > 0 ? mid - 1 : 0; r <= mid + 2 && r < tk->nrows;
+	     r++) {
+		for (int i = tk->first[r]; i >= 0; i = tk->next[i])
+			sum += cover_event(t, l, b, (size_t)i);
+		for (int p = tk->hfirst[r]; p >= 0; p = tk->hnext[p]) {
+			struct box head = {l->x[p] - l->headw[p] / 2,
+			                   l->x[p] + l->headw[p] / 2,
+			                   lk__viz_row_offset(r), 17};
+
+			sum += 100 * overlap(b, &head);
+		}
+		for (int k = tk->pfirst[r]; k >= 0; k = tk->pnext[k])
+			sum += 4 * overlap(b, &tk->placed[k]);
+	}
+	return sum;
+}
+
+/*
+ * Where edge k's text goes: a point along its arrow, nearest the middle,
+ * with the text centred on it, or beside it to the right or the left,
+ * where it covers no mark, no label and no other arrow's text; or when
+ * there is no such place, where it covers the least.
+ */
+static void
+place_spot(const struct lk_viz_trace *t, struct lk__viz_layout *l,
+           struct taken *tk, size_t k)
+{
+	static const double at[] = {0.5, 0.4, 0.6,  0.3, 0.7,
+	                            0.2, 0.8, 0.15, 0.85};
+	const struct lk__viz_edge *d = &t->edges[k];
+	int ra = l->row[d->from], rb = l->row[d->to];
+	double xa = l->x[t->ev[d->from].proc], xb = l->x[t->ev[d->to].proc];
+	double ya = lk__viz_row_offset(ra), yb = lk__viz_row_offset(rb);
+	double w = lk__viz_text_width(l->elabel[k], LK__VIZ_EDGEFONT, 0) + 8;
+	double shift[] = {0, w / 2 - 12, 12 - w / 2}, best = -1, c;
+	struct box b = {0}, chosen = {0};
+
+	for (size_t j = 0; j < 3 * sizeof(at) / sizeof(at[0]) && best != 0;
+	     j++) {
+		double f = at[j / 3], x = xa + f * (xb - xa) + shift[j % 3];
+		double y = ya + f * (yb - ya);
+
+		b = (struct box){x - w / 2, x + w / 2, y, 10};
+		c = cover(t, l, tk, &b);
+		if (best < 0 || c < best) {
+			best = c;
+			chosen = b;
+			l->spot[k] = f;
+			l->shift[k] = shift[j % 3];
+		}
+	}
+	tk->placed[tk->nplaced] = chosen;
+	tk->pnext[tk->nplaced] = tk->pfirst[row_near(tk, chosen.y)];
+	tk->pfirst[row_near(tk, chosen.y)] = (int)tk->nplaced++;
+}
+
+/*
+ * The texts on arrows: the bytes on a write -> read arrow that carried a
+ * part of its write (when it carried all of them, the write's own label
+ * shows them), "EOF" on a close -> end of file arrow; and their places.
+ */
+static int
+label_arrows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
+{
+	struct taken tk = {0};
+	int rc = -1;
+
+	l->nedges = t->nedges;
+	l->elabel = calloc(t->nedges + 1, sizeof(*l->elabel));
+	l->spot = calloc(t->nedges + 1, sizeof(*l->spot));
+	l->shift = calloc(t->nedges + 1, sizeof(*l->shift));
+	tk.nrows = l->nrows > 0 ? l->nrows : 1;
+	tk.first = malloc((size_t)tk.nrows * sizeof(int));
+	tk.hfirst = malloc((size_t)tk.nrows * sizeof(int));
+	tk.pfirst = malloc((size_t)tk.nrows * sizeof(int));
+	tk.next = malloc((t->nev + 1) * sizeof(int));
+	tk.hnext = malloc((t->nprocs + 1) * sizeof(int));
+	tk.pnext = malloc((t->nedges + 1) * sizeof(int));
+	tk.placed = malloc((t->nedges + 1) * sizeof(*tk.placed));
+	if (!l->elabel || !l->spot || !l->shift || !tk.first || !tk.hfirst ||
+	    !tk.pfirst || !tk.next || !tk.hnext || !tk.pnext || !tk.placed)
+		goto out;
+	for (int r = 0; r < tk.nrows; r++)
+		tk.first[r] = tk.hfirst[r] = tk.pfirst[r] = -1;
+	for (size_t p = 0; p < t->nprocs; p++) {
+		tk.hnext[p] = -1;
+		if (l->head_row[p] >= 0 && l->head_row[p] < tk.nrows) {
+			tk.hnext[p] = tk.hfirst[l->head_row[p]];
+			tk.hfirst[l->head_row[p]] = (int)p;
+		}
+	}
+	for (size_t i = t->nev; i-- > 0;) {
+		tk.next[i] = -1;
+		if (l->row[i] >= 0 && (int)i != l->head_ev[t->ev[i].proc]) {
+			tk.next[i] = tk.first[l->row[i]];
+			tk.first[l->row[i]] = (int)i;
+		}
+	}
+	for (size_t k = 0; k < t->nedges; k++) {
+		const struct lk__viz_edge *d = &t->edges[k];
+
+		if (l->row[d->from] < 0 || l->row[d->to] < 0 ||
+		    !(d->kind == LK__VIZ_CLOSE_EOF ||
+		      (d->kind == LK__VIZ_WRITE_READ && d->part)))
+			continue;
+		if ((l->elabel[k] = lk__viz_edge_label(t, d)) == NULL)
+			goto out;
+		place_spot(t, l, &tk, k);
+	}
+	rc = 0;
+out:
+	free(tk.first);
+	free(tk.hfirst);
+	free(tk.pfirst);
+	free(tk.next);
+	free(tk.hnext);
+	free(tk.pnext);
+	free(tk.placed);
+	return rc;
+}
+
 /* Forget the rows, to place them again. */
 static void
 reset_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
@@ -752,13 +602,13 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 		if (l->row[i] < 0 || (int)i == l->head_ev[t->ev[i].proc])
 			continue;
 		if (l->label[i] == NULL &&
-		    (l->label[i] = label_of(t, i)) == NULL)
+		    (l->label[i] = lk__viz_label(t, i)) == NULL)
 			goto nomem;
 		l->labelw[i] = lk__viz_text_width(l->label[i], LK__VIZ_FONT,
 		                                  t->ev[i].print);
 	}
 	place_sides(t, l);
-	if (place_columns(t, l) < 0)
+	if (place_columns(t, l) < 0 || label_arrows(t, l) < 0)
 		goto nomem;
 	return 0;
 nomem:
@@ -784,5 +634,10 @@ lk__viz_layout_free(struct lk__viz_layout *l)
 	free(l->head_row);
 	free(l->x);
 	free(l->headw);
+	for (size_t k = 0; l->elabel != NULL && k < l->nedges; k++)
+		free(l->elabel[k]);
+	free(l->elabel);
+	free(l->spot);
+	free(l->shift);
 	memset(l, 0, sizeof(*l));
 }

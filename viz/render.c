@@ -5,7 +5,8 @@
  *
  * Every node and edge carries an SVG id and class so tests and slides can
  * find them: "proc:A" boxes, "lifeline:A", "ev:STEP" marks, "label:STEP",
- * "hb:K" arrows (class "hb" and the edge kind), "blocked:STEP" spans.
+ * "hb:K" arrows (class "hb" and the edge kind), "hb-label:K" the text on
+ * an arrow, "blocked:STEP" spans.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -58,7 +59,7 @@ struct palette {
 	const char *blue, *red, *green, *grey, *ink, *line, *redink;
 	const char *paper, *box, *redbox, *faint;
 	const char *labelbg; /* behind labels: the paper, nearly opaque */
-	const char *kind[3]; /* the edge kinds, as in lk__viz_edge_kinds */
+	const char *kind[LK__VIZ_NKINDS]; /* as in lk__viz_edge_kinds */
 };
 
 static const struct palette palettes[] = {
@@ -76,7 +77,11 @@ static const struct palette palettes[] = {
                         .redbox = "#FCE4E8",
                         .faint = "#444444",
                         .labelbg = "#FFFFFFD8",
-                        .kind = {"#4477AA", "#228833", "#AA3377"},
+                        /* Tol bright; pipes Tol vibrant orange, signals
+                         * Tol vibrant teal (bright has no dark enough
+                         * fifth hue for a thin line on white). */
+                        .kind = {"#4477AA", "#228833", "#AA3377", "#EE7733",
+                                 "#EE7733", "#009988"},
                 },
         [LK_VIZ_DARK] =
                 {
@@ -92,7 +97,8 @@ static const struct palette palettes[] = {
                         .redbox = "#4A2A30",
                         .faint = "#BBBBBB",
                         .labelbg = "#1E1E1ED8",
-                        .kind = {"#66CCEE", "#44BB66", "#CC77AA"},
+                        .kind = {"#66CCEE", "#44BB66", "#CC77AA", "#EE7733",
+                                 "#EE7733", "#44BB99"},
                 },
         [LK_VIZ_PRINT] =
                 {
@@ -108,7 +114,8 @@ static const struct palette palettes[] = {
                         .redbox = "#DDDDDD",
                         .faint = "#444444",
                         .labelbg = "#FFFFFFD8",
-                        .kind = {"#000000", "#555555", "#333333"},
+                        .kind = {"#000000", "#555555", "#333333", "#000000",
+                                 "#000000", "#444444"},
                 },
 };
 
@@ -203,7 +210,7 @@ place(struct draw *d, Agnode_t *n, double x, double y)
 static double
 row_y(const struct draw *d, int r)
 {
-	return d->y0 + (r > 0 ? 16 + r * LK__VIZ_ROW : 0);
+	return d->y0 + lk__viz_row_offset(r);
 }
 
 /* A new node called name with SVG id and class. */
@@ -485,7 +492,7 @@ mark_style(struct draw *d, Agnode_t *n, size_t i)
 		size = 11;
 	} else if (e->op == LK__VIZ_SLEEP) {
 		set(n, "fillcolor", GREY);
-	} else if (e->op == LK__VIZ_OTHER || e->ret < 0) {
+	} else if (e->op == LK__VIZ_OTHER || lk__viz_failed(e)) {
 		set(n, "shape", "diamond");
 		set(n, "fillcolor", GREY);
 		size = 14;
@@ -717,6 +724,65 @@ spans(struct draw *d)
 	free(prev);
 }
 
+/*
+ * The look of an arrow of kind k: its colour, dash and head. A pipe's
+ * arrow is a double line, a tube, besides its colour: two lines of the
+ * colour with a gap between them.
+ */
+static void
+arrow_look(Agedge_t *e, unsigned k)
+{
+	const struct lk__viz_edge_kind *kind = &lk__viz_edge_kinds[k];
+	const char *color = pal->kind[k < LK__VIZ_NKINDS ? k : 0];
+
+	set(e, "dir", "forward");
+	set(e, "style", kind->style);
+	set(e, "arrowhead", kind->head);
+	if (k == LK__VIZ_WRITE_READ || k == LK__VIZ_CLOSE_EOF) {
+		setf(e, "color", "%s:invis:%s", color, color);
+		set(e, "penwidth", "1.8");
+	} else {
+		set(e, "color", color);
+		set(e, "penwidth", "2.5");
+	}
+}
+
+/*
+ * The text on arrow k, if it has one (layout.c chose it and its place):
+ * pinned, a text on the paper over the line (so it covers the line there
+ * and nothing else); unpinned, the edge's own label.
+ */
+static void
+arrow_label(struct draw *d, Agedge_t *e, size_t k)
+{
+	const struct lk__viz_edge *h = &d->t->edges[k];
+	const char *label = d->l.elabel[k];
+	double xa = d->l.x[d->t->ev[h->from].proc], ya, w, f = d->l.spot[k];
+	double xb = d->l.x[d->t->ev[h->to].proc], yb;
+	char id[64];
+	Agnode_t *n;
+
+	if (label == NULL)
+		return;
+	if (!d->pinned) {
+		set(e, "label", escape(d, label, ""));
+		set(e, "fontname", FONT);
+		set(e, "fontsize", "13");
+		set(e, "fontcolor", pal->faint);
+		return;
+	}
+	ya = row_y(d, d->l.row[h->from]);
+	yb = row_y(d, d->l.row[h->to]);
+	w = lk__viz_text_width(label, LK__VIZ_EDGEFONT, 0) + 4;
+	snprintf(id, sizeof(id), "hb-label:%zu", k);
+	n = text(d, id, label, xa + f * (xb - xa) + d->l.shift[k] - w / 2,
+	         ya + f * (yb - ya), LK__VIZ_EDGEFONT, 0);
+	set(n, "class", "hb-label");
+	set(n, "style", "filled");
+	set(n, "fillcolor", pal->labelbg);
+	set(n, "fontcolor", pal->faint);
+}
+
 /* The happens-before arrows between processes. */
 static void
 arrows(struct draw *d)
@@ -726,8 +792,6 @@ arrows(struct draw *d)
 
 	for (size_t k = 0; k < t->nedges; k++) {
 		const struct lk__viz_edge *h = &t->edges[k];
-		const struct lk__viz_edge_kind *kind =
-		        &lk__viz_edge_kinds[h->kind];
 		const struct lk__viz_event *a = &t->ev[h->from],
 		                           *b = &t->ev[h->to];
 		Agedge_t *e;
@@ -736,18 +800,15 @@ arrows(struct draw *d)
 			continue;
 		d->kinds[h->kind]++;
 		snprintf(id, sizeof(id), "hb:%zu", k);
-		snprintf(cls, sizeof(cls), "hb %s", kind->name);
+		snprintf(cls, sizeof(cls), "hb %s",
+		         lk__viz_edge_kinds[h->kind].name);
 		e = edge(d, d->node[h->from], d->node[h->to], id, cls);
-		set(e, "dir", "forward");
-		set(e, "color", pal->kind[h->kind < 3 ? h->kind : 0]);
-		set(e, "style", kind->style);
-		set(e, "arrowhead", kind->head);
+		arrow_look(e, h->kind);
 		set(e, "arrowsize", "1.3");
-		set(e, "penwidth", "2.5");
-		/* No label: both ends already name the object. */
 		setf(e, "tooltip", "%s step %ld \xe2\x86\x92 %s step %ld",
 		     t->procs[a->proc].name, a->step, t->procs[b->proc].name,
 		     b->step);
+		arrow_label(d, e, k);
 	}
 }
 
@@ -789,18 +850,20 @@ legend(struct draw *d)
 	Agnode_t *a, *b;
 	Agedge_t *e;
 	char id[64];
+	unsigned drawn = 0;
 
+	for (size_t k = 0; k < lk__viz_nedge_kinds; k++)
+		drawn += d->kinds[k];
 	for (size_t k = 0; k < lk__viz_nedge_kinds; k++) {
-		if (k > 0 && d->kinds[k] == 0)
-			continue; /* only post -> wait is always explained */
+		/* The kinds drawn; post -> wait when there is no arrow, so
+		 * the legend still says what an arrow means. */
+		if (d->kinds[k] == 0 && (drawn > 0 || k != LK__VIZ_POST_WAIT))
+			continue;
 		snprintf(id, sizeof(id), "legend:%s",
 		         lk__viz_edge_kinds[k].name);
 		legend_pair(d, id, y, &a, &b);
 		e = edge(d, a, b, id, "legend");
-		set(e, "dir", "forward");
-		set(e, "color", pal->kind[k < 3 ? k : 0]);
-		set(e, "style", lk__viz_edge_kinds[k].style);
-		set(e, "arrowhead", lk__viz_edge_kinds[k].head);
+		arrow_look(e, (unsigned)k);
 		snprintf(id, sizeof(id), "legend:text:%s",
 		         lk__viz_edge_kinds[k].name);
 		legend_words(d, id, lk__viz_edge_kinds[k].legend, y);

@@ -24,6 +24,8 @@ struct reader {
 	size_t len;
 	struct lk_viz_trace *t;
 	struct names procs, objs, ops;
+	char *pipe; /* per header object: a pipe or a FIFO */
+	size_t npipe;
 	size_t evcap;
 	struct lk_err *err;
 };
@@ -50,6 +52,17 @@ static const struct {
         {"exit", LK__VIZ_EXIT},
         {"execve", LK__VIZ_EXEC},
         {"waitpid", LK__VIZ_WAIT},
+        {"read", LK__VIZ_READ},
+        {"close", LK__VIZ_CLOSE},
+        {"dup2", LK__VIZ_DUP2},
+        {"open", LK__VIZ_OPEN},
+        {"kill", LK__VIZ_KILL},
+        {"signal", LK__VIZ_SIGNAL},
+        {"pause", LK__VIZ_PAUSE},
+        {"load", LK__VIZ_LOAD},
+        {"store", LK__VIZ_STORE},
+        {"fcntl", LK__VIZ_LOCK},
+        {"flock", LK__VIZ_LOCK},
 };
 
 /* Index of name in s, or -1. */
@@ -280,14 +293,24 @@ read_end_state(struct reader *r, json_t *h)
 	    get(r, h, "blocked", JSON_OBJECT, 1, &blocked) ||
 	    get(r, h, "cycle", JSON_ARRAY, 1, &cycle))
 		return -1;
+	if (objs != NULL &&
+	    (r->pipe = calloc(json_array_size(objs) + 1, 1)) == NULL)
+		return no_memory(r);
 	json_array_foreach(objs, i, v)
 	{
 		json_t *name = json_object_get(v, "name");
+		const char *type =
+		        json_string_value(json_object_get(v, "type"));
 
 		if (!json_is_string(name))
 			return fail(r, "objects: each needs a \"name\" string");
-		if (names_add(&r->objs, json_string_value(name)) < 0)
+		if ((o = names_add(&r->objs, json_string_value(name))) < 0)
 			return no_memory(r);
+		/* Header objects are the first names: o <= i. */
+		r->pipe[o] = type != NULL && (strcmp(type, "pipe") == 0 ||
+		                              strcmp(type, "fifo") == 0);
+		if ((size_t)o >= r->npipe)
+			r->npipe = (size_t)o + 1;
 	}
 	json_object_foreach(blocked, key, v)
 	{
@@ -400,11 +423,43 @@ read_vc(struct reader *r, json_t *vc, struct lk__viz_event *e)
 	return 0;
 }
 
+/* The first letter of args' string key when it is one of words. */
+static char
+read_word(json_t *args, const char *key, const char *const *words, size_t n)
+{
+	const char *s = json_string_value(json_object_get(args, key));
+
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, words[i]) == 0)
+			return words[i][0];
+	return 0;
+}
+
+/* Read the args of pipes, signals and locks: fd, end, lock and to. */
+static void
+read_ipc_args(struct reader *r, json_t *args, struct lk__viz_event *e)
+{
+	static const char *const ends[] = {"read", "write"};
+	static const char *const locks[] = {"read", "write", "unlock"};
+	json_t *v = json_object_get(args, "fd");
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) <= 0x7fffffff)
+		e->fd = (int)json_integer_value(v);
+	e->end = read_word(args, "end", ends, 2);
+	e->lock = read_word(args, "lock", locks, 3);
+	/* A kill's target that is not one of the run's processes is drawn
+	 * without one, not refused: the kill still happened. */
+	v = json_object_get(args, "to");
+	if (json_is_string(v))
+		e->peer = names_find(&r->procs, json_string_value(v));
+}
+
 /* Read an event's args: the parts viz draws. */
 static int
 read_args(struct reader *r, json_t *args, struct lk__viz_event *e)
 {
-	static const char *const nums[] = {"ns", "status", "value"};
+	static const char *const nums[] = {"ns", "status", "value", "signal"};
 	static const char *const peers[] = {"child", "parent"};
 	json_t *v;
 
@@ -435,6 +490,7 @@ read_args(struct reader *r, json_t *args, struct lk__viz_event *e)
 		else if ((e->peer = proc_of(r, v, peers[i])) < 0)
 			return -1;
 	}
+	read_ipc_args(r, args, e);
 	return 0;
 }
 
@@ -497,7 +553,7 @@ read_event(struct reader *r, json_t *j)
 	}
 	e = &t->ev[t->nev];
 	memset(e, 0, sizeof(*e));
-	e->obj = e->peer = -1;
+	e->obj = e->peer = e->fd = -1;
 	t->nev++;
 	if (get_int(r, j, "step", &n))
 		return -1;
@@ -581,6 +637,12 @@ lk_viz_read(const char *path, struct lk_viz_trace **out, struct lk_err *err)
 		goto out;
 	r.t->objs = names_take(&r.objs, &r.t->nobjs);
 	r.t->ops = names_take(&r.ops, &r.t->nops);
+	if ((r.t->pipe = calloc(r.t->nobjs + 1, 1)) == NULL) {
+		no_memory(&r);
+		goto out;
+	}
+	if (r.pipe != NULL)
+		memcpy(r.t->pipe, r.pipe, r.npipe);
 	for (size_t i = 0; i < r.t->nprocs; i++)
 		r.t->procs[i].name = r.procs.v[i];
 	free(names_take(&r.procs, &r.t->nprocs));
@@ -597,6 +659,7 @@ out:
 	if (r.f != NULL)
 		fclose(r.f);
 	free(r.buf);
+	free(r.pipe);
 	return rc;
 }
 
@@ -617,6 +680,7 @@ lk_viz_free(struct lk_viz_trace *t)
 	for (size_t i = 0; i < t->nops; i++)
 		free(t->ops[i]);
 	free(t->objs);
+	free(t->pipe);
 	free(t->ops);
 	free(t->procs);
 	free(t->cycle);

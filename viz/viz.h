@@ -90,7 +90,17 @@ enum lk__viz_op {
 	LK__VIZ_START,
 	LK__VIZ_EXIT,
 	LK__VIZ_EXEC,
-	LK__VIZ_WAIT
+	LK__VIZ_WAIT,
+	LK__VIZ_READ,
+	LK__VIZ_CLOSE,
+	LK__VIZ_DUP2,
+	LK__VIZ_OPEN,
+	LK__VIZ_KILL,
+	LK__VIZ_SIGNAL,
+	LK__VIZ_PAUSE,
+	LK__VIZ_LOAD,
+	LK__VIZ_STORE,
+	LK__VIZ_LOCK /* fcntl and flock */
 };
 
 /* One entry of a vector clock: process index and its counter. */
@@ -111,10 +121,14 @@ struct lk__viz_event {
 	int blocked;       /* the call would have blocked */
 	int print;         /* a write made by a <print> */
 	long long vt;      /* virtual time, ns */
-	long long arg;     /* args: ns, status or value */
+	long long arg;     /* args: ns, status, value or signal */
 	int has_arg;       /* arg was present */
-	int peer;          /* fork: args.child, start: args.parent, or -1 */
-	char *data;        /* write: args.data, or NULL */
+	int peer;          /* fork: args.child, start: args.parent,
+	                      kill: args.to, or -1 */
+	int fd;            /* args.fd, or -1 */
+	char end;          /* close, dup2: args.end 'r' or 'w', else 0 */
+	char lock;         /* fcntl, flock: args.lock 'r', 'w', 'u', or 0 */
+	char *data;        /* write, read: args.data; exec: args.path */
 	unsigned long own; /* vc[proc]: this event's own counter */
 	struct lk__viz_tick *vc; /* sorted by proc */
 	unsigned nvc;
@@ -132,9 +146,22 @@ struct lk__viz_proc {
 struct lk__viz_edge {
 	size_t from, to; /* event indexes */
 	unsigned kind;   /* index in lk__viz_edge_kinds */
+	long off, len;   /* write -> read: the bytes of the read it carried */
+	int part;        /* write -> read: only a part of the write's bytes */
 };
 
-/* How one kind of edge is found and drawn (layout.c holds the table). */
+/* The kinds of edges, at their index in lk__viz_edge_kinds. */
+enum lk__viz_kind {
+	LK__VIZ_POST_WAIT,
+	LK__VIZ_FORK_START,
+	LK__VIZ_EXIT_WAIT,
+	LK__VIZ_WRITE_READ,
+	LK__VIZ_CLOSE_EOF,
+	LK__VIZ_KILL_SIGNAL,
+	LK__VIZ_NKINDS
+};
+
+/* How one kind of edge is found and drawn (edges.c holds the table). */
 struct lk__viz_edge_kind {
 	const char *name;   /* class in the SVG: "post-wait" */
 	const char *color;  /* Paul Tol bright */
@@ -151,6 +178,7 @@ struct lk_viz_trace {
 	size_t nprocs;
 	char **objs; /* header objects, then names first seen in events */
 	size_t nobjs;
+	char *pipe; /* per object: 1 for a pipe or a FIFO (header's type) */
 	char **ops; /* operation names in order of first use */
 	size_t nops;
 	int *cycle; /* process indexes, first repeated at the end */
@@ -179,17 +207,39 @@ struct lk__viz_layout {
 	int nrows;         /* rows 0..nrows-1; row 0 holds the boxes */
 	int stuck_row;     /* row of the "stuck" ends, or -1 */
 	double width;      /* right edge of the lifelines and labels */
+	size_t nedges;     /* edges of the trace */
+	char **elabel;     /* per edge: the text on its arrow, or NULL */
+	double *spot;      /* per edge: where along the arrow its text goes,
+	                      0 at the tail, 1 at the head */
+	double *shift;     /* per edge: its text's centre right of there */
 };
 
 /* The kinds of happens-before edges, in the order they are looked for. */
 extern const struct lk__viz_edge_kind lk__viz_edge_kinds[];
 extern const size_t lk__viz_nedge_kinds;
 
-/* layout.c: find t's happens-before edges; 0, or -1 out of memory. */
+/* edges.c: find t's happens-before edges; 0, or -1 out of memory. */
 int lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err);
 
-/* layout.c: event e happens before f by the vector clock rule. */
+/* edges.c: event e happens before f by the vector clock rule. */
 int lk__viz_hb(const struct lk__viz_event *e, const struct lk__viz_event *f);
+
+/* edges.c: whether e's data holds its bytes as they were (no byte
+ * replaced by U+FFFD); *len is how many of them it holds (<= 256). */
+int lk__viz_exact(const struct lk__viz_event *e, size_t *len);
+
+/* labels.c: the text beside event i's mark, in a new string (NULL: no
+ * memory). */
+char *lk__viz_label(const struct lk_viz_trace *t, size_t i);
+
+/* labels.c: whether e failed (a -1 that is not a loaded value). */
+int lk__viz_failed(const struct lk__viz_event *e);
+
+/* labels.c: the label of edge d (write -> read: the bytes it carried,
+ * close -> end of file: "EOF"), in a new string; "" when none, NULL when
+ * out of memory. */
+char *lk__viz_edge_label(const struct lk_viz_trace *t,
+                         const struct lk__viz_edge *d);
 
 /* layout.c: place the steps from..to of t; 0, or -1 with err filled. */
 int lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
@@ -197,6 +247,9 @@ int lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 
 /* layout.c: free what lk__viz_layout allocated. */
 void lk__viz_layout_free(struct lk__viz_layout *l);
+
+/* layout.c: the y of row r below row 0, in points. */
+double lk__viz_row_offset(int r);
 
 /* layout.c: width in points of text in a font of size pt, estimated. */
 double lk__viz_text_width(const char *text, double pt, int bold);
@@ -211,5 +264,6 @@ double lk__viz_text_width(const char *text, double pt, int bold);
 #define LK__VIZ_MARGIN    24.0 /* around the lifelines */
 #define LK__VIZ_FOLD_ROWS 30   /* fold local runs above this many rows */
 #define LK__VIZ_FOLD_RUN  6    /* the shortest run of local steps folded */
+#define LK__VIZ_EDGEFONT  13.0 /* the text on an arrow */
 
 #endif

@@ -372,6 +372,17 @@ json_edges(const char *path, size_t *nprocs)
 	return n;
 }
 
+/* The edges of kind in t. */
+static size_t
+count_kind(const struct lk_viz_trace *t, unsigned kind)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < t->nedges; k++)
+		n += t->edges[k].kind == kind;
+	return n;
+}
+
 /* Whether the file at path starts with magic and is bigger than min. */
 static void
 assert_file(const char *path, const char *magic, size_t min)
@@ -419,8 +430,12 @@ test_viz_svg_counts(void **state)
 		struct svg s =
 		        svg_read(must_render(t, NULL, traces[i].name, "svg"));
 
+		size_t known = count_kind(t, LK__VIZ_POST_WAIT) +
+		               count_kind(t, LK__VIZ_FORK_START);
+
+		/* The JSON count knows post -> wait and fork -> start. */
 		if ((size_t)s.lifelines != nprocs ||
-		    (size_t)s.arrows != edges || lk_viz_edges(t) != edges)
+		    (size_t)s.arrows != lk_viz_edges(t) || known != edges)
 			fail_msg("%s: %d lifelines for %zu processes, %d arrows"
 			         " and %zu edges for %zu in the JSON",
 			         traces[i].name, s.lifelines, nprocs, s.arrows,
@@ -803,6 +818,398 @@ test_viz_frames(void **state)
 	}
 }
 
+/* A trace written by hand: the header, then events one at a time. */
+struct hand {
+	char text[16384];
+	long step;
+};
+
+/* Start a hand-written trace of procs (a JSON array's items) and objs. */
+static void
+hand_start(struct hand *h, const char *procs, const char *objs)
+{
+	snprintf(h->text, sizeof(h->text),
+	         "{\"lockstep_trace\":1,\"scenario\":\"hand\",\"procs\":[%s],"
+	         "\"objects\":[%s],\"verdict\":\"done\",\"culprit\":null,"
+	         "\"blocked\":{},\"cycle\":[]}\n",
+	         procs, objs);
+	h->step = 0;
+}
+
+/* Add the next event: proc's op on obj (NULL for none) returning ret with
+ * errno err, blocked or not, with clock vc and args (JSON members). */
+static void
+hand_event(struct hand *h, const char *proc, const char *op, const char *obj,
+           long ret, int err, int blocked, const char *vc, const char *args)
+{
+	size_t n = strlen(h->text);
+	char o[64];
+
+	snprintf(o, sizeof(o), obj ? "\"%s\"" : "null", obj);
+	snprintf(h->text + n, sizeof(h->text) - n,
+	         "{\"step\":%ld,\"proc\":\"%s\",\"op\":\"%s\",\"obj\":%s,"
+	         "\"ret\":%ld,\"errno\":%d,\"blocked\":%s,\"vc\":{%s},"
+	         "\"vt\":0,\"src\":null,\"act\":null,\"args\":{%s}}\n",
+	         h->step++, proc, op, o, ret, err, blocked ? "true" : "false",
+	         vc, args);
+	assert_true(strlen(h->text) + 1 < sizeof(h->text));
+}
+
+/* The edge of kind from step a to step b, which must be there. */
+static const struct lk__viz_edge *
+must_edge(const struct lk_viz_trace *t, unsigned kind, long a, long b)
+{
+	for (size_t k = 0; k < t->nedges; k++)
+		if (t->edges[k].kind == kind &&
+		    t->ev[t->edges[k].from].step == a &&
+		    t->ev[t->edges[k].to].step == b)
+			return &t->edges[k];
+	fail_msg("no %s edge from step %ld to step %ld",
+	         lk__viz_edge_kinds[kind].name, a, b);
+	return NULL;
+}
+
+/* How many times needle is in haystack. */
+static int
+count_str(const char *haystack, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* The dot output of t, whole, in a new string. */
+static char *
+render_dot(const struct lk_viz_trace *t, const char *stem)
+{
+	size_t len;
+	char *dot = slurp(must_render(t, NULL, stem, "dot"), &len);
+
+	assert_non_null(dot);
+	return dot;
+}
+
+/*
+ * Two writes and a read that takes the first and a part of the second:
+ * two write -> read arrows into the read. Only the part carries a label
+ * (the first write's label already shows all it sent), and it says the
+ * bytes; a later read of the rest gets its own arrow.
+ */
+static void
+test_viz_pipe_two_writes_one_read(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	const struct lk__viz_edge *a, *b, *c;
+	struct svg s;
+	char *dot, *label;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"W\",\"parent\":null},"
+	           "{\"name\":\"R\",\"parent\":null}",
+	           "{\"name\":\"p\",\"type\":\"pipe\"}");
+	hand_event(&h, "W", "write", "p", 6, 0, 0, "\"W\":1",
+	           "\"fd\":4,\"data\":\"hello \"");
+	hand_event(&h, "W", "write", "p", 5, 0, 0, "\"W\":2",
+	           "\"fd\":4,\"data\":\"world\"");
+	hand_event(&h, "R", "read", "p", -1, 11, 1, "\"R\":1",
+	           "\"fd\":3,\"data\":\"\"");
+	hand_event(&h, "R", "read", "p", 8, 0, 0, "\"W\":2,\"R\":2",
+	           "\"fd\":3,\"data\":\"hello wo\"");
+	hand_event(&h, "R", "read", "p", 3, 0, 0, "\"W\":2,\"R\":3",
+	           "\"fd\":3,\"data\":\"rld\"");
+	t = must_read(write_file("two-writes.jsonl", h.text));
+	assert_int_equal(count_kind(t, LK__VIZ_WRITE_READ), 3);
+	assert_int_equal(lk_viz_edges(t), 3);
+	a = must_edge(t, LK__VIZ_WRITE_READ, 0, 3);
+	b = must_edge(t, LK__VIZ_WRITE_READ, 1, 3);
+	c = must_edge(t, LK__VIZ_WRITE_READ, 1, 4);
+	assert_int_equal(a->part, 0);
+	assert_int_equal(b->part, 1);
+	assert_int_equal(b->off, 6);
+	assert_int_equal(b->len, 2);
+	assert_int_equal(c->len, 3);
+	label = lk__viz_edge_label(t, b);
+	assert_string_equal(label, "\"wo\"");
+	free(label);
+	dot = render_dot(t, "two-writes");
+	assert_int_equal(count_str(dot, "class=\"hb write-read\""), 3);
+	/* A tube: two lines of the colour with a gap between. */
+	assert_non_null(strstr(dot, "#EE7733:invis:#EE7733"));
+	assert_int_equal(count_str(dot, "class=\"hb-label\""), 2);
+	assert_non_null(strstr(dot, "label=\"\\\"wo\\\"\\l\""));
+	assert_non_null(strstr(dot, "label=\"\\\"rld\\\"\\l\""));
+	free(dot);
+	s = svg_read(must_render(t, NULL, "two-writes", "svg"));
+	assert_int_equal(s.arrows, 3);
+	assert_non_null(strstr(s.text, "read p \"hello wo\""));
+	assert_non_null(strstr(s.text, "read p (blocks)"));
+	assert_non_null(strstr(s.text, "write \xe2\x86\x92 the read"));
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/*
+ * A write too large for the pipe: the piece that went in is a blocked
+ * step with its bytes, the call's last step counts them again with the
+ * rest. Reads are matched to the piece, then to the rest only.
+ */
+static void
+test_viz_pipe_large_write(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	struct svg s;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"W\",\"parent\":null},"
+	           "{\"name\":\"R\",\"parent\":null}",
+	           "{\"name\":\"f\",\"type\":\"fifo\"}");
+	hand_event(&h, "W", "write", "f", 3, 11, 1, "\"W\":1",
+	           "\"fd\":4,\"data\":\"abc\"");
+	hand_event(&h, "R", "read", "f", 2, 0, 0, "\"W\":1,\"R\":1",
+	           "\"fd\":3,\"data\":\"ab\"");
+	hand_event(&h, "W", "write", "f", 5, 0, 0, "\"W\":2",
+	           "\"fd\":4,\"data\":\"abcde\"");
+	hand_event(&h, "R", "read", "f", 3, 0, 0, "\"W\":2,\"R\":2",
+	           "\"fd\":3,\"data\":\"cde\"");
+	t = must_read(write_file("large-write.jsonl", h.text));
+	assert_int_equal(count_kind(t, LK__VIZ_WRITE_READ), 3);
+	assert_int_equal(must_edge(t, LK__VIZ_WRITE_READ, 0, 1)->len, 2);
+	assert_int_equal(must_edge(t, LK__VIZ_WRITE_READ, 0, 3)->len, 1);
+	assert_int_equal(must_edge(t, LK__VIZ_WRITE_READ, 2, 3)->len, 2);
+	s = svg_read(must_render(t, NULL, "large-write", "svg"));
+	assert_non_null(strstr(s.text, "write f \"abc\" (blocks: full)"));
+	assert_non_null(strstr(s.text, "write f \"abcde\"\n"));
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/*
+ * The end of file: a read that returns 0 gets an EOF arrow from the last
+ * release of a write end elsewhere that happens before it: here W2's
+ * exit, as W2 still held the end it wrote with, not W1's earlier close
+ * nor the reader's own close.
+ */
+static void
+test_viz_pipe_eof(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	char *dot, *label;
+	struct svg s;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"W1\",\"parent\":null},"
+	           "{\"name\":\"W2\",\"parent\":null},"
+	           "{\"name\":\"R\",\"parent\":null}",
+	           "{\"name\":\"p\",\"type\":\"pipe\"}");
+	hand_event(&h, "W1", "write", "p", 1, 0, 0, "\"W1\":1",
+	           "\"fd\":4,\"data\":\"a\"");
+	hand_event(&h, "W1", "close", "p", 0, 0, 0, "\"W1\":2",
+	           "\"fd\":4,\"end\":\"write\"");
+	hand_event(&h, "W2", "write", "p", 1, 0, 0, "\"W2\":1",
+	           "\"fd\":5,\"data\":\"b\"");
+	hand_event(&h, "W2", "exit", NULL, 0, 0, 0, "\"W2\":2", "\"status\":0");
+	hand_event(&h, "R", "read", "p", 2, 0, 0, "\"W1\":2,\"W2\":2,\"R\":1",
+	           "\"fd\":3,\"data\":\"ab\"");
+	hand_event(&h, "R", "close", "p", 0, 0, 0, "\"W1\":2,\"W2\":2,\"R\":2",
+	           "\"fd\":4,\"end\":\"write\"");
+	hand_event(&h, "R", "read", "p", 0, 0, 0, "\"W1\":2,\"W2\":2,\"R\":3",
+	           "\"fd\":3,\"data\":\"\"");
+	t = must_read(write_file("eof.jsonl", h.text));
+	assert_int_equal(count_kind(t, LK__VIZ_WRITE_READ), 2);
+	assert_int_equal(count_kind(t, LK__VIZ_CLOSE_EOF), 1);
+	label = lk__viz_edge_label(t, must_edge(t, LK__VIZ_CLOSE_EOF, 3, 6));
+	assert_string_equal(label, "EOF");
+	free(label);
+	dot = render_dot(t, "eof");
+	assert_int_equal(count_str(dot, "class=\"hb close-eof\""), 1);
+	assert_int_equal(count_str(dot, "label=\"EOF\\l\""), 1);
+	free(dot);
+	s = svg_read(must_render(t, NULL, "eof", "svg"));
+	assert_non_null(strstr(s.text, "read p: end of file"));
+	assert_non_null(strstr(s.text, "close p (write end)"));
+	assert_non_null(strstr(s.text, "\nEOF\n"));
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/*
+ * Signals are not queued: two kills before one delivery both point to
+ * that delivery, and a kill after it to the next one. A kill of another
+ * signal, never delivered, points nowhere.
+ */
+static void
+test_viz_signals(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	struct svg s;
+	char *dot;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"A\",\"parent\":null},"
+	           "{\"name\":\"B\",\"parent\":null}",
+	           "");
+	hand_event(&h, "A", "kill", NULL, 0, 0, 0, "\"A\":1",
+	           "\"to\":\"B\",\"signal\":10");
+	hand_event(&h, "A", "kill", NULL, 0, 0, 0, "\"A\":2",
+	           "\"to\":\"B\",\"signal\":10");
+	hand_event(&h, "A", "kill", NULL, 0, 0, 0, "\"A\":3",
+	           "\"to\":\"B\",\"signal\":12");
+	hand_event(&h, "B", "signal", NULL, 0, 0, 0, "\"A\":2,\"B\":1",
+	           "\"signal\":10");
+	hand_event(&h, "A", "kill", NULL, 0, 0, 0, "\"A\":4",
+	           "\"to\":\"B\",\"signal\":10");
+	hand_event(&h, "B", "pause", NULL, -1, 4, 0, "\"A\":2,\"B\":2", "");
+	hand_event(&h, "B", "signal", NULL, 0, 0, 0, "\"A\":4,\"B\":3",
+	           "\"signal\":10");
+	t = must_read(write_file("signals.jsonl", h.text));
+	assert_int_equal(count_kind(t, LK__VIZ_KILL_SIGNAL), 3);
+	must_edge(t, LK__VIZ_KILL_SIGNAL, 0, 3);
+	must_edge(t, LK__VIZ_KILL_SIGNAL, 1, 3);
+	must_edge(t, LK__VIZ_KILL_SIGNAL, 4, 6);
+	dot = render_dot(t, "signals");
+	assert_int_equal(count_str(dot, "class=\"hb kill-signal\""), 3);
+	assert_non_null(strstr(dot, "style=dotted"));
+	free(dot);
+	s = svg_read(must_render(t, NULL, "signals", "svg"));
+	assert_int_equal(s.arrows, 3);
+	assert_non_null(strstr(s.text, "kill B SIGUSR1"));
+	assert_non_null(strstr(s.text, "kill B SIGUSR2"));
+	assert_non_null(strstr(s.text, "signal SIGUSR1"));
+	assert_non_null(strstr(s.text, "\npause\n"));
+	assert_non_null(strstr(s.text, "not queued"));
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/* The new operations' labels read like the interleaving's. */
+static void
+test_viz_ipc_labels(void **state)
+{
+	static const char *const want[] = {
+	        "load a \xe2\x86\x92 -1",
+	        "store a \xe2\x86\x90 7",
+	        "write-lock log",
+	        "unlock log",
+	        "fcntl log (blocks)",
+	        "dup2 p write end \xe2\x86\x92 stdout",
+	        "open chan (blocks)",
+	        "read p: interrupted",
+	        "read p \"x\\ny\"",
+	        "close p (read end)",
+	        "write p \"\xc3\xa9t\xc3\xa9\": failed (errno 32)",
+	};
+	struct hand h;
+	struct lk_viz_trace *t;
+	struct svg s;
+
+	(void)state;
+	hand_start(&h, "{\"name\":\"A\",\"parent\":null}",
+	           "{\"name\":\"p\",\"type\":\"pipe\"},"
+	           "{\"name\":\"chan\",\"type\":\"fifo\"},"
+	           "{\"name\":\"a\",\"type\":\"cell\"},"
+	           "{\"name\":\"log\",\"type\":\"file\"}");
+	hand_event(&h, "A", "load", "a", -1, 0, 0, "\"A\":1", "\"value\":-1");
+	hand_event(&h, "A", "store", "a", 7, 0, 0, "\"A\":2", "\"value\":7");
+	hand_event(&h, "A", "fcntl", "log", 0, 0, 0, "\"A\":3",
+	           "\"lock\":\"write\"");
+	hand_event(&h, "A", "fcntl", "log", 0, 0, 0, "\"A\":4",
+	           "\"lock\":\"unlock\"");
+	hand_event(&h, "A", "fcntl", "log", -1, 11, 1, "\"A\":5", "");
+	hand_event(&h, "A", "dup2", "p", 1, 0, 0, "\"A\":6",
+	           "\"fd\":1,\"end\":\"write\"");
+	hand_event(&h, "A", "open", "chan", -1, 11, 1, "\"A\":7", "\"fd\":0");
+	hand_event(&h, "A", "read", "p", -1, 4, 0, "\"A\":8",
+	           "\"fd\":3,\"data\":\"\"");
+	hand_event(&h, "A", "read", "p", 3, 0, 0, "\"A\":9",
+	           "\"fd\":3,\"data\":\"x\\ny\"");
+	hand_event(&h, "A", "close", "p", 0, 0, 0, "\"A\":10",
+	           "\"fd\":3,\"end\":\"read\"");
+	hand_event(&h, "A", "write", "p", -1, 32, 0, "\"A\":11",
+	           "\"fd\":1,\"data\":\"\xc3\xa9t\xc3\xa9\"");
+	t = must_read(write_file("labels.jsonl", h.text));
+	assert_int_equal(lk_viz_edges(t), 0);
+	s = svg_read(must_render(t, NULL, "labels", "svg"));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(s.text, want[i]) == NULL)
+			fail_msg("no label \"%s\" in:\n%s", want[i], s.text);
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/*
+ * A real program under the real lockstep: a child writes "ping" and
+ * "pong!" into a pipe and kills its parent twice, which reads three
+ * bytes at a time. Every byte read came along an arrow from a write,
+ * every kill points to a delivery, there is one EOF arrow, and every
+ * arrow is a happens-before relation by the trace's clocks.
+ */
+static void
+test_viz_pipe_signal_program(void **state)
+{
+	char path[1280];
+	char *argv[] = {(char *)LK_BUILD_DIR "/lockstep",
+	                (char *)"run",
+	                (char *)"-q",
+	                (char *)"--trace",
+	                path,
+	                (char *)"--",
+	                (char *)PIPE_SIGNAL,
+	                NULL};
+	struct lk_viz_trace *t;
+	long *carried;
+	size_t kills = 0;
+	struct svg s;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/pipe-signal.jsonl", dir);
+	assert_int_equal(run(argv), 0);
+	t = must_read(path);
+	carried = calloc(t->nev + 1, sizeof(*carried));
+	assert_non_null(carried);
+	for (size_t k = 0; k < t->nedges; k++) {
+		const struct lk__viz_edge *d = &t->edges[k];
+
+		if (!lk__viz_hb(&t->ev[d->from], &t->ev[d->to]))
+			fail_msg(
+			        "%s edge step %ld -> %ld is not happens-before",
+			        lk__viz_edge_kinds[d->kind].name,
+			        t->ev[d->from].step, t->ev[d->to].step);
+		if (d->kind == LK__VIZ_WRITE_READ)
+			carried[d->to] += d->len;
+	}
+	for (size_t i = 0; i < t->nev; i++) {
+		const struct lk__viz_event *e = &t->ev[i];
+
+		if (e->op == LK__VIZ_READ && !e->blocked && e->ret > 0 &&
+		    carried[i] != e->ret)
+			fail_msg("read at step %ld got %ld bytes, arrows carry "
+			         "%ld",
+			         e->step, e->ret, carried[i]);
+		kills += e->op == LK__VIZ_KILL && e->ret == 0;
+	}
+	assert_int_equal(kills, 2);
+	assert_int_equal(count_kind(t, LK__VIZ_KILL_SIGNAL), 2);
+	assert_true(count_kind(t, LK__VIZ_WRITE_READ) >= 3);
+	assert_int_equal(count_kind(t, LK__VIZ_CLOSE_EOF), 1);
+	s = svg_read(must_render(t, NULL, "pipe-signal", "svg"));
+	assert_int_equal((size_t)s.arrows, lk_viz_edges(t));
+	assert_non_null(strstr(s.text, "kill main SIGUSR1"));
+	assert_non_null(strstr(s.text, "signal SIGUSR1"));
+	free(s.text);
+	free(carried);
+	lk_viz_free(t);
+}
+
 int
 main(void)
 {
@@ -819,6 +1226,12 @@ main(void)
 	        cmocka_unit_test(test_viz_themes),
 	        cmocka_unit_test(test_viz_frames),
 	        cmocka_unit_test(test_viz_time_axis),
+	        cmocka_unit_test(test_viz_pipe_two_writes_one_read),
+	        cmocka_unit_test(test_viz_pipe_large_write),
+	        cmocka_unit_test(test_viz_pipe_eof),
+	        cmocka_unit_test(test_viz_signals),
+	        cmocka_unit_test(test_viz_ipc_labels),
+	        cmocka_unit_test(test_viz_pipe_signal_program),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

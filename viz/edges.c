@@ -1,0 +1,567 @@
+/*
+ * The happens-before edges between processes that a diagram draws as
+ * arrows: post -> wait, fork -> start, exit -> waitpid, a pipe's write ->
+ * the reads that got its bytes, the last release of a pipe's write end ->
+ * the read that found the end of file, and kill -> the signal's delivery.
+ * Each is found from the trace alone, walking the events in step order;
+ * those that need a witness (post -> wait, end of file) take one that
+ * happens before the target by the vector clocks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "viz.h"
+
+/*
+ * The kinds of cross-process edges, at the index enum lk__viz_kind gives
+ * them. To add one, add a row here, its colours to render.c's palettes,
+ * and its finder to finders[] below, all at the same index.
+ */
+const struct lk__viz_edge_kind lk__viz_edge_kinds[] = {
+        [LK__VIZ_POST_WAIT] = {"post-wait", "#4477AA", "solid", "normal",
+                               "post \xe2\x86\x92 wait: happens before"},
+        [LK__VIZ_FORK_START] = {"fork-start", "#228833", "bold", "empty",
+                                "fork \xe2\x86\x92 child starts"},
+        [LK__VIZ_EXIT_WAIT] = {"exit-wait", "#AA3377", "dashed", "normal",
+                               "exit \xe2\x86\x92 the wait that reaps it"},
+        [LK__VIZ_WRITE_READ] = {"write-read", "#EE7733", "solid", "vee",
+                                "write \xe2\x86\x92 the read that got its "
+                                "bytes (a pipe: a double line)"},
+        [LK__VIZ_CLOSE_EOF] = {"close-eof", "#EE7733", "solid", "vee",
+                               "last write end closed (or exited) "
+                               "\xe2\x86\x92 read gets EOF"},
+        [LK__VIZ_KILL_SIGNAL] = {"kill-signal", "#009988", "dotted", "veevee",
+                                 "kill \xe2\x86\x92 the signal's delivery "
+                                 "(not queued: two kills, one delivery)"},
+};
+const size_t lk__viz_nedge_kinds =
+        sizeof(lk__viz_edge_kinds) / sizeof(lk__viz_edge_kinds[0]);
+
+/* A growing array of n elements of size bytes, cap of them allocated. */
+struct vec {
+	void *v;
+	size_t n, cap;
+};
+
+/* Room for one more element of size bytes at the end of a; its address,
+ * or NULL out of memory. The caller fills it in. */
+static void *
+vec_push(struct vec *a, size_t size)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		void *v = realloc(a->v, cap * size);
+
+		if (v == NULL)
+			return NULL;
+		a->v = v;
+		a->cap = cap;
+	}
+	return (char *)a->v + a->n++ * size;
+}
+
+/* Bytes of one write still in a pipe: the next to be read come first. */
+struct chunk {
+	size_t ev;  /* the write (or the piece of a large one) */
+	long left;  /* its bytes not read yet */
+	long off;   /* where they start in its data */
+	long total; /* its bytes */
+};
+
+/* A pipe's contents as a queue of chunks, from head on. */
+struct pipeq {
+	struct vec q; /* of struct chunk */
+	size_t head;
+};
+
+/* A descriptor known to hold a pipe's write end in a process. */
+struct holder {
+	unsigned proc;
+	int obj, fd;
+};
+
+/* A kill not delivered yet. */
+struct pending {
+	int to;
+	long long sig;
+	size_t ev;
+};
+
+/* One source found for an event: the edge's tail and, for a pipe, the
+ * bytes of the read it carried. */
+struct source {
+	size_t ev;
+	long off, len;
+	int part;
+};
+
+/* What the edge finders remember of the events seen so far. */
+struct finder {
+	struct vec *posts;    /* per object: its successful posts (size_t) */
+	long *fork_of;        /* per process: the fork that made it, or -1 */
+	long *exit_of;        /* per process: its exit, or -1 */
+	struct pipeq *pipes;  /* per object: what is in it, if a pipe */
+	struct vec *releases; /* per object: write ends let go (size_t) */
+	long *pieces;         /* per process: bytes of its pieces so far */
+	struct vec holders;   /* of struct holder */
+	struct vec kills;     /* of struct pending */
+	struct vec found;     /* of struct source: for the current event */
+};
+
+/* Event e happens before f by the vector clock rule. */
+int
+lk__viz_hb(const struct lk__viz_event *e, const struct lk__viz_event *f)
+{
+	unsigned lo = 0, hi = f->nvc;
+
+	/* f.vc[e.proc], by binary search: entries are sorted by proc. */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (f->vc[mid].proc == e->proc)
+			return e->own <= f->vc[mid].n;
+		if (f->vc[mid].proc < e->proc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return e->own == 0;
+}
+
+/* Whether e's data holds its bytes as they were; *len how many. */
+int
+lk__viz_exact(const struct lk__viz_event *e, size_t *len)
+{
+	size_t n = e->data != NULL ? strlen(e->data) : 0;
+
+	*len = 0;
+	/* Bytes that are not UTF-8 became U+FFFD; a NUL ends the string. */
+	if (e->data == NULL || strstr(e->data, "\xef\xbf\xbd") != NULL ||
+	    e->ret < 0 || (n < 256 && (long)n != e->ret) || (long)n > e->ret)
+		return 0;
+	*len = n;
+	return 1;
+}
+
+/* Add a source for the current event; -1 out of memory. */
+static int
+found(struct finder *fd, size_t ev, long off, long len, int part)
+{
+	struct source *s = vec_push(&fd->found, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	s->ev = ev;
+	s->off = off;
+	s->len = len;
+	s->part = part;
+	return 0;
+}
+
+/* A successful wait of any kind: it consumed a post. */
+static int
+is_wait(const struct lk__viz_event *e)
+{
+	return (e->op == LK__VIZ_SEM_WAIT || e->op == LK__VIZ_SEM_TRYWAIT ||
+	        e->op == LK__VIZ_SEM_TIMEDWAIT) &&
+	       !e->blocked && e->ret == 0 && e->obj >= 0;
+}
+
+/* A call on a pipe or a FIFO that did not block. */
+static int
+on_pipe(const struct lk_viz_trace *t, const struct lk__viz_event *e, int op)
+{
+	return e->op == op && e->obj >= 0 && t->pipe[e->obj];
+}
+
+/*
+ * Post -> wait: the source of a successful wait on O by Q is the most
+ * recent post on O (by step) by another process that happens before the
+ * wait. This is a witness, not necessarily the post the wait consumed:
+ * a semaphore joins every post's clock, so each drawn arrow is a true
+ * happens-before relation, and each wait gets at most one arrow.
+ */
+static int
+post_wait(struct finder *fd, struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *f = &t->ev[i];
+	const size_t *posts;
+
+	if (!is_wait(f))
+		return 0;
+	posts = fd->posts[f->obj].v;
+	for (size_t k = fd->posts[f->obj].n; k-- > 0;) {
+		const struct lk__viz_event *e = &t->ev[posts[k]];
+
+		if (e->proc != f->proc && lk__viz_hb(e, f))
+			return found(fd, posts[k], 0, 0, 0);
+	}
+	return 0;
+}
+
+/* Fork -> start: a child's first step comes from the fork that made it. */
+static int
+fork_start(struct finder *fd, struct lk_viz_trace *t, size_t i)
+{
+	long src = fd->fork_of[t->ev[i].proc];
+
+	if (t->ev[i].op != LK__VIZ_START || src < 0)
+		return 0;
+	return found(fd, (size_t)src, 0, 0, 0);
+}
+
+/* Exit -> wait: a wait that reaped a child comes from the child's exit. */
+static int
+exit_wait(struct finder *fd, struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *e = &t->ev[i];
+
+	if (e->op != LK__VIZ_WAIT || e->blocked || e->peer < 0 ||
+	    fd->exit_of[e->peer] < 0)
+		return 0;
+	return found(fd, (size_t)fd->exit_of[e->peer], 0, 0, 0);
+}
+
+/*
+ * Whether n bytes of write w from its data offset woff can be the bytes
+ * of read r from roff: compared where both events hold them exactly. A
+ * pipe also carries bytes the trace does not show (stdio's own writes
+ * are not steps), and then the queue no longer matches the reads.
+ */
+static int
+same_bytes(const struct lk__viz_event *w, long woff,
+           const struct lk__viz_event *r, long roff, long n)
+{
+	size_t wn, rn;
+
+	if (!lk__viz_exact(w, &wn) || !lk__viz_exact(r, &rn))
+		return 1;
+	for (long k = 0; k < n; k++)
+		if ((size_t)(woff + k) < wn && (size_t)(roff + k) < rn &&
+		    w->data[woff + k] != r->data[roff + k])
+			return 0;
+	return 1;
+}
+
+/*
+ * Write -> read: a pipe is a queue of bytes, so a read of n bytes takes
+ * the n at the head, from one write or several, and gets an arrow from
+ * each write it took bytes of (in another process). When the bytes the
+ * trace shows disagree, the queue has lost track: it is emptied rather
+ * than draw an arrow for bytes that did not travel along it.
+ */
+static int
+write_read(struct finder *fd, struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *r = &t->ev[i];
+	struct pipeq *p;
+	long got = 0;
+
+	if (!on_pipe(t, r, LK__VIZ_READ) || r->blocked || r->ret <= 0)
+		return 0;
+	p = &fd->pipes[r->obj];
+	while (got < r->ret && p->head < p->q.n) {
+		struct chunk *c = (struct chunk *)p->q.v + p->head;
+		const struct lk__viz_event *w = &t->ev[c->ev];
+		long n = c->left < r->ret - got ? c->left : r->ret - got;
+
+		if (!same_bytes(w, c->off, r, got, n)) {
+			p->head = p->q.n = 0;
+			break;
+		}
+		if (w->proc != r->proc &&
+		    found(fd, c->ev, got, n, n < c->total) < 0)
+			return -1;
+		got += n;
+		c->off += n;
+		if ((c->left -= n) == 0)
+			p->head++;
+	}
+	if (p->head == p->q.n)
+		p->head = p->q.n = 0;
+	return 0;
+}
+
+/*
+ * Close -> end of file: a read that returned 0 waited for every write end
+ * to go. Its source is the last event of another process that let one go
+ * (a close of a write end, or the exit of a process that still held one)
+ * and happens before the read: the reader's own closes are on its own
+ * lifeline already.
+ */
+static int
+close_eof(struct finder *fd, struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *r = &t->ev[i];
+	const struct vec *rel;
+
+	if (!on_pipe(t, r, LK__VIZ_READ) || r->blocked || r->ret != 0)
+		return 0;
+	rel = &fd->releases[r->obj];
+	for (size_t k = rel->n; k-- > 0;) {
+		size_t ev = ((const size_t *)rel->v)[k];
+
+		if (t->ev[ev].proc != r->proc && lk__viz_hb(&t->ev[ev], r))
+			return found(fd, ev, 0, 0, 0);
+	}
+	return 0;
+}
+
+/*
+ * Kill -> signal: a delivery comes from every kill of that signal to its
+ * process not delivered yet. Standard signals are not queued, so two
+ * kills before one delivery both point to it.
+ */
+static int
+kill_signal(struct finder *fd, struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *e = &t->ev[i];
+	struct pending *k = fd->kills.v;
+	size_t n = 0;
+
+	if (e->op != LK__VIZ_SIGNAL || !e->has_arg)
+		return 0;
+	for (size_t j = 0; j < fd->kills.n; j++) {
+		if (k[j].to != (int)e->proc || k[j].sig != e->arg) {
+			k[n++] = k[j];
+			continue;
+		}
+		if (t->ev[k[j].ev].proc != e->proc &&
+		    found(fd, k[j].ev, 0, 0, 0) < 0)
+			return -1;
+	}
+	fd->kills.n = n;
+	return 0;
+}
+
+/* The finders, at the index of their kind in lk__viz_edge_kinds. */
+static int (*const finders[])(struct finder *, struct lk_viz_trace *,
+                              size_t) = {
+        [LK__VIZ_POST_WAIT] = post_wait, [LK__VIZ_FORK_START] = fork_start,
+        [LK__VIZ_EXIT_WAIT] = exit_wait, [LK__VIZ_WRITE_READ] = write_read,
+        [LK__VIZ_CLOSE_EOF] = close_eof, [LK__VIZ_KILL_SIGNAL] = kill_signal,
+};
+
+/* Append the size_t v to a; -1 out of memory. */
+static int
+push_index(struct vec *a, size_t v)
+{
+	size_t *p = vec_push(a, sizeof(v));
+
+	if (p == NULL)
+		return -1;
+	*p = v;
+	return 0;
+}
+
+/* Remember that fd of process proc holds obj's write end (once). */
+static int
+hold(struct finder *fd, unsigned proc, int obj, int d)
+{
+	struct holder *h = fd->holders.v;
+
+	for (size_t k = 0; k < fd->holders.n; k++)
+		if (h[k].proc == proc && h[k].obj == obj && h[k].fd == d)
+			return 0;
+	if ((h = vec_push(&fd->holders, sizeof(*h))) == NULL)
+		return -1;
+	h->proc = proc;
+	h->obj = obj;
+	h->fd = d;
+	return 0;
+}
+
+/*
+ * Follow who holds a pipe's write end, as far as the trace shows it: a
+ * descriptor a process wrote with or dup2'ed a write end to, inherited by
+ * its children at a fork; gone at its close. A process that exits still
+ * holding one lets it go then. Which descriptors a process had from the
+ * start the trace does not say, so a holder that never used its write end
+ * is not known.
+ */
+static int
+note_holders(struct finder *fd, const struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *e = &t->ev[i];
+	struct holder *h = fd->holders.v;
+	size_t n = 0, had = fd->holders.n;
+
+	if ((on_pipe(t, e, LK__VIZ_WRITE) && e->ret > 0) ||
+	    (on_pipe(t, e, LK__VIZ_DUP2) && e->end == 'w' && e->ret >= 0))
+		return e->fd >= 0 ? hold(fd, e->proc, e->obj, e->fd) : 0;
+	if (e->op == LK__VIZ_FORK && e->peer >= 0 && e->ret >= 0) {
+		for (size_t k = 0; k < had; k++) {
+			struct holder parent =
+			        ((struct holder *)fd->holders.v)[k];
+
+			if (parent.proc == e->proc &&
+			    hold(fd, (unsigned)e->peer, parent.obj, parent.fd) <
+			            0)
+				return -1;
+		}
+		return 0;
+	}
+	if (on_pipe(t, e, LK__VIZ_CLOSE) && e->end == 'w' && e->ret == 0 &&
+	    push_index(&fd->releases[e->obj], i) < 0)
+		return -1;
+	if (e->op != LK__VIZ_EXIT && !on_pipe(t, e, LK__VIZ_CLOSE))
+		return 0;
+	for (size_t k = 0; k < had; k++) {
+		int gone = h[k].proc == e->proc &&
+		           (e->op == LK__VIZ_EXIT ||
+		            (h[k].obj == e->obj && h[k].fd == e->fd));
+
+		if (gone && e->op == LK__VIZ_EXIT &&
+		    push_index(&fd->releases[h[k].obj], i) < 0)
+			return -1;
+		if (!gone)
+			h[n++] = h[k];
+	}
+	fd->holders.n = n;
+	return 0;
+}
+
+/*
+ * Put the bytes of pipe write i in its pipe's queue. A write too large
+ * for the pipe goes in pieces: each piece that went in before the writer
+ * had to wait is a blocked step with those bytes, and the last step of
+ * the call counts all of them again, so only the rest is new.
+ */
+static int
+note_write(struct finder *fd, const struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *e = &t->ev[i];
+	long *pieces = &fd->pieces[e->proc], n = e->ret, off = 0;
+	struct chunk *c;
+
+	if (!on_pipe(t, e, LK__VIZ_WRITE))
+		return 0;
+	if (!e->blocked) {
+		off = *pieces;
+		n = e->ret - off;
+		*pieces = 0;
+	} else if (e->ret > 0) {
+		*pieces += e->ret;
+	}
+	if (n <= 0)
+		return 0;
+	if ((c = vec_push(&fd->pipes[e->obj].q, sizeof(*c))) == NULL)
+		return -1;
+	c->ev = i;
+	c->left = c->total = n;
+	c->off = e->blocked ? 0 : off;
+	return 0;
+}
+
+/* Remember event i for the finders of later events; -1 out of memory. */
+static int
+note(struct finder *fd, const struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *e = &t->ev[i];
+	struct pending *k;
+
+	if (e->op == LK__VIZ_FORK && e->peer >= 0 && e->ret >= 0)
+		fd->fork_of[e->peer] = (long)i;
+	if (e->op == LK__VIZ_EXIT)
+		fd->exit_of[e->proc] = (long)i;
+	if (e->op == LK__VIZ_KILL && e->ret == 0 && e->peer >= 0 &&
+	    e->has_arg && e->arg > 0) {
+		if ((k = vec_push(&fd->kills, sizeof(*k))) == NULL)
+			return -1;
+		k->to = e->peer;
+		k->sig = e->arg;
+		k->ev = i;
+	}
+	if (note_holders(fd, t, i) < 0 || note_write(fd, t, i) < 0)
+		return -1;
+	if (e->op != LK__VIZ_SEM_POST || e->ret != 0 || e->obj < 0)
+		return 0;
+	return push_index(&fd->posts[e->obj], i);
+}
+
+/* Add the edge from -> to of kind to t; -1 out of memory. */
+static int
+add_edge(struct lk_viz_trace *t, size_t *cap, const struct source *s, size_t to,
+         unsigned kind)
+{
+	if (t->nedges == *cap) {
+		size_t n = *cap ? *cap * 2 : 64;
+		struct lk__viz_edge *v = realloc(t->edges, n * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		t->edges = v;
+		*cap = n;
+	}
+	t->edges[t->nedges].from = s->ev;
+	t->edges[t->nedges].to = to;
+	t->edges[t->nedges].kind = kind;
+	t->edges[t->nedges].off = s->off;
+	t->edges[t->nedges].part = s->part;
+	t->edges[t->nedges++].len = s->len;
+	return 0;
+}
+
+/* Free what the finders remembered. */
+static void
+finder_free(struct finder *fd, size_t nobjs)
+{
+	for (size_t o = 0; o < nobjs; o++) {
+		if (fd->posts != NULL)
+			free(fd->posts[o].v);
+		if (fd->pipes != NULL)
+			free(fd->pipes[o].q.v);
+		if (fd->releases != NULL)
+			free(fd->releases[o].v);
+	}
+	free(fd->posts);
+	free(fd->pipes);
+	free(fd->releases);
+	free(fd->fork_of);
+	free(fd->exit_of);
+	free(fd->pieces);
+	free(fd->holders.v);
+	free(fd->kills.v);
+	free(fd->found.v);
+}
+
+/* Find t's happens-before edges; 0, or -1 out of memory. */
+int
+lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err)
+{
+	struct finder fd = {0};
+	size_t cap = 0, no = t->nobjs + 1, np = t->nprocs + 1;
+	int rc = -1;
+
+	fd.posts = calloc(no, sizeof(*fd.posts));
+	fd.pipes = calloc(no, sizeof(*fd.pipes));
+	fd.releases = calloc(no, sizeof(*fd.releases));
+	fd.fork_of = malloc(np * sizeof(*fd.fork_of));
+	fd.exit_of = malloc(np * sizeof(*fd.exit_of));
+	fd.pieces = calloc(np, sizeof(*fd.pieces));
+	if (!fd.posts || !fd.pipes || !fd.releases || !fd.fork_of ||
+	    !fd.exit_of || !fd.pieces)
+		goto out;
+	for (size_t p = 0; p < t->nprocs; p++)
+		fd.fork_of[p] = fd.exit_of[p] = -1;
+	for (size_t i = 0; i < t->nev; i++) {
+		for (unsigned k = 0; k < lk__viz_nedge_kinds; k++) {
+			fd.found.n = 0;
+			if (finders[k](&fd, t, i) < 0)
+				goto out;
+			for (size_t s = 0; s < fd.found.n; s++)
+				if (add_edge(t, &cap,
+				             (struct source *)fd.found.v + s, i,
+				             k) < 0)
+					goto out;
+		}
+		if (note(&fd, t, i) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		lk_err_set(err, LK_EXIT_INTERNAL, "%s: out of memory", t->path);
+	finder_free(&fd, t->nobjs);
+	return rc;
+}
