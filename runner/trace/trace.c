@@ -1,6 +1,9 @@
 /* The trace in memory and as JSON Lines (docs/trace-format.md). */
 #include <errno.h>
 #include <jansson.h>
+#include <sys/file.h>
+
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +26,10 @@ static const char *const acts[] = {
         [LK_ACT_OPEN] = "open",       [LK_ACT_LOAD] = "load",
         [LK_ACT_STORE] = "store",     [LK_ACT_ADD] = "add",
         [LK_ACT_ATTACH] = "attach",   [LK_ACT_DETACH] = "detach",
-        [LK_ACT_REMOVE] = "remove",
+        [LK_ACT_REMOVE] = "remove",   [LK_ACT_KILL] = "kill",
+        [LK_ACT_HANDLER] = "handler", [LK_ACT_PAUSE] = "pause",
+        [LK_ACT_LOCK] = "lock",       [LK_ACT_UNLOCK] = "unlock",
+        [LK_ACT_SEMOP] = "semop",
 };
 
 /* A new empty trace, or NULL when out of memory. */
@@ -252,6 +258,25 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		json_object_set_new(
 		        args, "ops",
 		        bytes_string(e->data ? e->data : "", e->len));
+		break;
+	case LK_OP_FCNTL: {
+		int type = (int)((e->arg >> 8) & 0xff);
+
+		json_object_set_new(args, "cmd", json_integer(e->arg & 0xff));
+		json_object_set_new(args, "lock",
+		                    json_string(type == F_UNLCK   ? "unlock"
+		                                : type == F_RDLCK ? "read"
+		                                                  : "write"));
+		json_object_set_new(args, "start", json_integer(e->off));
+		json_object_set_new(args, "len", json_integer(e->arg >> 16));
+		break;
+	}
+	case LK_OP_FLOCK:
+		json_object_set_new(args, "lock",
+		                    json_string((e->arg & LOCK_UN) ? "unlock"
+		                                : (e->arg & LOCK_SH)
+		                                        ? "read"
+		                                        : "write"));
 		break;
 	case LK_OP_KILL:
 		if (e->off >= 0 && (size_t)e->off < t->nprocs)
