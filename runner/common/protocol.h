@@ -277,7 +277,7 @@ struct lk_shared {
 	int32_t running; /* slot holding the turn, -1 none */
 	uint32_t nslots;
 	uint32_t max_procs; /* --max-procs: a fork beyond fails (EAGAIN) */
-	uint64_t vt; /* virtual time, ns */
+	uint64_t vt;        /* virtual time, ns */
 	struct lk_strategy strategy;
 	uint64_t last_enabled; /* the enabled set of the last pick */
 

@@ -25,8 +25,8 @@
 struct lk_zygote_req {
 	uint32_t magic;
 	int32_t slot;
-	int32_t pgid;   /* process group to join, 0: start one */
-	int32_t npipes; /* declared pipes: 2 * npipes more descriptors */
+	int32_t pgid;        /* process group to join, 0: start one */
+	int32_t npipes;      /* declared pipes: 2 * npipes more descriptors */
 	uint64_t max_output; /* RLIMIT_FSIZE of the child */
 	char workdir[LK_PATH_MAX];
 };

@@ -177,7 +177,7 @@ struct lk_sc_expect {
 };
 
 struct lk_scenario {
-	char *path; /* as given by the user */
+	char *path;           /* as given by the user */
 	char *const *program; /* lk_program_scenario: the program's argv */
 	char *name;
 	char *description; /* NULL when absent */

@@ -132,8 +132,8 @@ header(struct lk_schedule *s, const char *key, char *val, int *version,
 		char **v;
 
 		if ((strcmp(key, "program") == 0) != (s->nprogram == 0)) {
-			lk_err_set(err, LK_EXIT_USAGE,
-			           "%s:%u: '%s:' %s", path, line, key,
+			lk_err_set(err, LK_EXIT_USAGE, "%s:%u: '%s:' %s", path,
+			           line, key,
 			           s->nprogram == 0
 			                   ? "before 'program:'"
 			                   : "twice (one program a schedule)");

@@ -19,10 +19,10 @@ struct lk_trace;
 #define LK_SCHEDULE_MAX_STEPS 10000000u
 
 struct lk_schedule {
-	char *path;        /* the file it was read from */
-	char *scenario;    /* path of the scenario, NULL if absent */
-	char **program;    /* or the program and its arguments, NULL-
-	                      terminated ("program:" and "arg:" lines) */
+	char *path;     /* the file it was read from */
+	char *scenario; /* path of the scenario, NULL if absent */
+	char **program; /* or the program and its arguments, NULL-
+	                   terminated ("program:" and "arg:" lines) */
 	size_t nprogram;
 	char sha256[65];   /* of the scenario file, "" if absent */
 	unsigned strategy; /* what made it (information only) */
