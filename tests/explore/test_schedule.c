@@ -251,6 +251,7 @@ test_schedule_program_replay(void **state)
 		free(sc);
 	}
 	e2e_rmtree(dir);
+	free(dir);
 }
 
 static void
