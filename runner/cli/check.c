@@ -36,9 +36,11 @@ lk_cmd_check(int argc, char **argv)
 			status = status ? status : err.status;
 			continue;
 		}
-		printf("%s: ok (%zu processes, %zu objects, %zu "
-		       "expectations)\n",
-		       argv[i], sc->nprocs, sc->nobjects, sc->nexpects);
+		printf("%s: ok (%zu process%s, %zu object%s, %zu "
+		       "expectation%s)\n",
+		       argv[i], sc->nprocs, sc->nprocs == 1 ? "" : "es",
+		       sc->nobjects, sc->nobjects == 1 ? "" : "s",
+		       sc->nexpects, sc->nexpects == 1 ? "" : "s");
 		lk_scenario_free(sc);
 	}
 	return status;

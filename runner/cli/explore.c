@@ -498,8 +498,21 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 			printf("      %.*s\n", len, s);
 			s += len + (nl != NULL);
 		}
-		if (o->explain[0] && o->verdict == LK_V_DEADLOCK)
-			printf("      why: %s", o->explain);
+		if (o->explain[0] && o->verdict == LK_V_DEADLOCK) {
+			const char *w = o->explain;
+
+			/* Every line of the explanation under the first. */
+			printf("      why: ");
+			while (*w) {
+				const char *nl = strchr(w, '\n');
+				int len = nl ? (int)(nl - w) : (int)strlen(w);
+
+				printf("%s%.*s\n",
+				       w == o->explain ? "" : "           ",
+				       len, w);
+				w += len + (nl != NULL);
+			}
+		}
 	}
 	if (e->nraces > 0)
 		printf("\n%zu race%s (unordered accesses to the same data, one "

@@ -29,8 +29,15 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 		if (t->procs[p].exited)
 			fprintf(f, " %s=%d", t->procs[p].name,
 			        t->procs[p].status);
+		else if (t->procs[p].blocked_on == LK_WAIT_CHILD &&
+		         t->procs[p].wait_for >= 0 &&
+		         (size_t)t->procs[p].wait_for < t->nprocs)
+			fprintf(f, " %s@waitpid(%s)", t->procs[p].name,
+			        t->procs[t->procs[p].wait_for].name);
 		else if (t->procs[p].blocked_on == LK_WAIT_CHILD)
-			fprintf(f, " %s@child", t->procs[p].name);
+			fprintf(f, " %s@waitpid", t->procs[p].name);
+		else if (t->procs[p].blocked_on == LK_WAIT_SIGNAL)
+			fprintf(f, " %s@pause", t->procs[p].name);
 		else if (t->procs[p].blocked_on >= 0)
 			fprintf(f, " %s@%s", t->procs[p].name,
 			        lk_trace_obj_name(t, t->procs[p].blocked_on));
