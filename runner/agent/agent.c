@@ -775,10 +775,13 @@ zygote(int sock)
 		}
 		if (pid > 0) /* before the reply: the next child joins it */
 			setpgid(pid, req.pgid ? req.pgid : pid);
-		reply(fds[3], LK_ZY_SPAWNED, pid, 0);
+		/* Our copies of the run's descriptors go before the reply: a
+		 * pipe end held here would keep a reader from its end of file
+		 * once the run has started. */
 		for (int i = 0; i < 4 + 2 * req.npipes; i++)
 			if (i != 3)
 				close(fds[i]);
+		reply(fds[3], LK_ZY_SPAWNED, pid, 0);
 		if (pid < 0) {
 			close(fds[3]);
 			continue;

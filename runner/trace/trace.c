@@ -11,9 +11,10 @@
 #include "trace/trace.h"
 
 static const char *const verdicts[] = {
-        [LK_V_DONE] = "done",        [LK_V_DEADLOCK] = "deadlock",
-        [LK_V_CRASH] = "crash",      [LK_V_TIMEOUT] = "timeout",
-        [LK_V_LIMIT] = "step-limit", [LK_V_INTERRUPTED] = "interrupted",
+        [LK_V_DONE] = "done",         [LK_V_DEADLOCK] = "deadlock",
+        [LK_V_CRASH] = "crash",       [LK_V_TIMEOUT] = "timeout",
+        [LK_V_LIMIT] = "step-limit",  [LK_V_INTERRUPTED] = "interrupted",
+        [LK_V_DIVERGED] = "diverged",
 };
 
 static const char *const acts[] = {
