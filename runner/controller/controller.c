@@ -8,6 +8,7 @@
  */
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/elfcheck.h"
 #include "common/zygote.h"
 #include "controller/controller.h"
 #include "trace/trace.h"
@@ -142,24 +144,32 @@ remove_tree(const char *path)
 	rmdir(path);
 }
 
-/* Remove the SysV segments a run listed in its work directory. */
+/* Remove the SysV objects a run listed in its work directory (the
+ * controller's and the programs', runner/interposer/sysv.c), and the
+ * list: a later run in the same --workdir must not remove their ids. */
 static void
 remove_sysv(const char *workdir)
 {
-	char path[LK_PATH_MAX + 256 + 32];
+	char path[LK_PATH_MAX + 256 + 32], line[32];
 	FILE *f;
 	int id;
 
 	snprintf(path, sizeof(path), "%s/" SYSV_LIST, workdir);
 	if ((f = fopen(path, "re")) == NULL)
 		return;
-	/* Segments as their id, semaphore sets as -id-1. */
-	while (fscanf(f, "%d", &id) == 1)
-		if (id >= 0)
+	/* Segments as their id, semaphore sets as -id-1, message queues
+	 * as q and their id. */
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (line[0] == 'q' && sscanf(line + 1, "%d", &id) == 1)
+			msgctl(id, IPC_RMID, NULL);
+		else if (sscanf(line, "%d", &id) != 1)
+			continue;
+		else if (id >= 0)
 			shmctl(id, IPC_RMID, NULL);
 		else
 			semctl(-id - 1, 0, IPC_RMID);
 	fclose(f);
+	unlink(path);
 }
 
 /* The pid of the lockstep process that owns a name "lk<pid>x<n>...",
@@ -606,6 +616,15 @@ exec_agent(struct run *r, int i)
 	snprintf(arg, sizeof(arg), "%d", i);
 	r->sh->slots[i].pid = getpid();
 	if (r->o->program != NULL) {
+		int v = lk_elf_check(r->o->program[0]);
+
+		if (v != LK_ELF_OK) {
+			fprintf(stderr,
+			        "lockstep: cannot follow %s: %s (the "
+			        "interposer cannot be preloaded)\n",
+			        r->o->program[0], lk_elf_why(v));
+			_exit(127);
+		}
 		execve(r->o->program[0], r->o->program, r->env);
 		fprintf(stderr, "lockstep: cannot run %s: %s\n",
 		        r->o->program[0], strerror(errno));
@@ -1210,6 +1229,8 @@ teardown(struct run *r)
 		sweep_run(r->sh->run_id);
 		munmap(r->sh, r->size);
 	}
+	if (r->workdir[0] != '\0')
+		remove_sysv(r->workdir);
 	if (r->shm_fd >= 0)
 		close(r->shm_fd);
 	if (r->notify_fd >= 0)

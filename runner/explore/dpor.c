@@ -71,12 +71,14 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_FCNTL:
 	case LK_OP_FLOCK:
 	case LK_OP_SEMOP:
+	case LK_OP_SEMCTL:
 		return 2;
 	case LK_OP_LOAD:
 	case LK_OP_SHM_OPEN:
 	case LK_OP_MMAP:
 	case LK_OP_MUNMAP:
 	case LK_OP_SHMGET:
+	case LK_OP_SEMGET:
 	case LK_OP_SHMAT:
 	case LK_OP_SHMDT:
 		return 1;

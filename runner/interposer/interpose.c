@@ -417,6 +417,46 @@ wait3(int *status, int options, struct rusage *ru)
 	return wait4(-1, status, options, ru);
 }
 
+/* waitid for exits (WEXITED, with or without WNOHANG) of a child, any
+ * child or a process group's: as waitpid, with the status as siginfo.
+ * Stops, continues, WNOWAIT and pidfds are not followed: real calls. */
+int
+waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+	int ws = 0, err;
+	pid_t pid;
+
+	if (!lk__enter())
+		return REAL(waitid)(type, id, info, options);
+	if ((options & (WSTOPPED | WCONTINUED | WNOWAIT)) ||
+	    !(options & WEXITED) || (type == P_PID && id == 0) ||
+	    (type != P_PID && type != P_ALL && type != P_PGID)) {
+		lk__leave();
+		return REAL(waitid)(type, id, info, options);
+	}
+	pid = type == P_PID ? (pid_t)id : type == P_PGID ? -(pid_t)id : -1;
+	pid = lk__waitpid(pid, &ws,
+	                  options &
+	                          (WNOHANG | __WALL | __WCLONE | __WNOTHREAD));
+	err = errno;
+	if (pid < 0)
+		return leave_with(-1, err);
+	if (info != NULL) {
+		memset(info, 0, sizeof(*info));
+		if (pid > 0) {
+			info->si_signo = SIGCHLD;
+			info->si_pid = pid;
+			info->si_uid = getuid();
+			info->si_code = WIFEXITED(ws)   ? CLD_EXITED
+			                : WCOREDUMP(ws) ? CLD_DUMPED
+			                                : CLD_KILLED;
+			info->si_status =
+			        WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws);
+		}
+	}
+	return leave_with(0, err);
+}
+
 /* vfork is fork here: a correct vfork child only execs or exits, which a
  * forked child does just as well, and it gets a slot of its own. */
 pid_t
@@ -564,6 +604,34 @@ clock_gettime(clockid_t clk, struct timespec *ts)
 	ts->tv_sec = (time_t)(ns / NS);
 	ts->tv_nsec = (long)(ns % NS);
 	return leave_with(0, errno);
+}
+
+/* gettimeofday reads the virtual clock, as clock_gettime does; the time
+ * zone, when asked for, is the kernel's. */
+int
+gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	struct timeval real;
+	uint64_t ns;
+
+	if (!lk__enter())
+		return REAL(gettimeofday)(tv, tz);
+	if (tz != NULL)
+		REAL(gettimeofday)(&real, tz);
+	ns = lk__now() + (uint64_t)EPOCH_S * NS;
+	tv->tv_sec = (time_t)(ns / NS);
+	tv->tv_usec = (suseconds_t)(ns % NS / 1000);
+	return leave_with(0, errno);
+}
+
+/* timespec_get(TIME_UTC) is clock_gettime(CLOCK_REALTIME), whose
+ * wrapper reads the virtual clock in a run. */
+int
+timespec_get(struct timespec *ts, int base)
+{
+	if (base != TIME_UTC)
+		return REAL(timespec_get)(ts, base);
+	return clock_gettime(CLOCK_REALTIME, ts) == 0 ? base : 0;
 }
 
 time_t

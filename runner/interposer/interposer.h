@@ -5,16 +5,22 @@
 #ifndef LK_INTERPOSER_H
 #define LK_INTERPOSER_H
 
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
 #include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
-#include <sys/types.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "common/protocol.h"
@@ -75,7 +81,36 @@
 	X(signal, sighandler_t, (int, sighandler_t))                           \
 	X(semop, int, (int, struct sembuf *, size_t))                          \
 	X(semtimedop, int,                                                     \
-	  (int, struct sembuf *, size_t, const struct timespec *))
+	  (int, struct sembuf *, size_t, const struct timespec *))             \
+	X(semget, int, (key_t, int, int))                                      \
+	X(semctl, int, (int, int, int, ...))                                   \
+	X(msgget, int, (key_t, int))                                           \
+	X(readv, ssize_t, (int, const struct iovec *, int))                    \
+	X(writev, ssize_t, (int, const struct iovec *, int))                   \
+	X(pread, ssize_t, (int, void *, size_t, off_t))                        \
+	X(pwrite, ssize_t, (int, const void *, size_t, off_t))                 \
+	X(__read_chk, ssize_t, (int, void *, size_t, size_t))                  \
+	X(pipe, int, (int[2]))                                                 \
+	X(pipe2, int, (int[2], int))                                           \
+	X(dup, int, (int))                                                     \
+	X(fclose, int, (FILE *))                                               \
+	X(lockf, int, (int, int, off_t))                                       \
+	X(raise, int, (int))                                                   \
+	X(sigwait, int, (const sigset_t *, int *))                             \
+	X(sigwaitinfo, int, (const sigset_t *, siginfo_t *))                   \
+	X(sigtimedwait, int,                                                   \
+	  (const sigset_t *, siginfo_t *, const struct timespec *))            \
+	X(waitid, int, (idtype_t, id_t, siginfo_t *, int))                     \
+	X(gettimeofday, int, (struct timeval *, void *))                       \
+	X(timespec_get, int, (struct timespec *, int))                         \
+	X(rand, int, (void))                                                   \
+	X(random, long, (void))                                                \
+	X(srand, void, (unsigned))                                             \
+	X(srandom, void, (unsigned))
+
+/* The fortified read, which <unistd.h> declares only with
+ * _FORTIFY_SOURCE. */
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
 
 #define LK_REAL_DECL(name, ret, args) extern ret(*lk__real_##name) args;
 LK_REAL_FUNCS(LK_REAL_DECL)
@@ -200,6 +235,13 @@ int lk__obj_shm_id(int id);
 
 /* Object of the SysV semaphore set with id, registering an unknown one. */
 int lk__obj_semset(int id);
+
+/* Add an object of type with name (made unique) to the table, or -1. */
+int lk__obj_add(unsigned type, const char *name);
+
+/* Is obj a pipe or a FIFO? A regular file of the run? */
+int lk__obj_is_pipe(int obj);
+int lk__obj_is_file(int obj);
 
 /* Remember that a region object is mapped at addr; which one is. */
 void lk__obj_map(const void *addr, int obj);

@@ -1,23 +1,19 @@
 /*
- * The wrapped calls of pipes, FIFOs and shared memory. Like the
+ * The wrapped calls of descriptors, record locks, FIFOs and POSIX shared
+ * memory (reads and writes are in rw.c, SysV IPC in sysv.c). Like the
  * semaphore wrappers, each is a scheduling point that never blocks for
- * real: a read of an empty pipe, a write to a full one and the open of a
- * FIFO with nobody at the other end are recorded as blocked and retried
- * when the object changes (a write, a read, a close, an open, an exit).
- * What the kernel does is left to the kernel: the end of file comes when
- * the last write end is really closed, a write with no reader really
- * fails with EPIPE and raises SIGPIPE, a large write is really split.
+ * real: a lock held by another process and the open of a FIFO with
+ * nobody at the other end are recorded as blocked and retried when the
+ * object changes (an unlock, a close, an open, an exit). Calls that make
+ * descriptors (pipe, dup, open) are not steps, but they forget what the
+ * new descriptor numbers were, so the next use finds the new object.
  */
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,156 +34,6 @@ leave(long ret, int err)
 	return ret;
 }
 
-/* Is obj a pipe or a FIFO? */
-static int
-is_pipe(int obj)
-{
-	const struct lk_shared *sh = lk__shared();
-
-	return obj >= 0 && (sh->objects[obj].type == LK_OT_PIPE ||
-	                    sh->objects[obj].type == LK_OT_FIFO);
-}
-
-/* Is obj a regular file of the run (a declared or a discovered one)? */
-static int
-is_file(int obj)
-{
-	return obj >= 0 && lk__shared()->objects[obj].type == LK_OT_FILE;
-}
-
-/* Would a read of pipe descriptor fd return at once (data, or the end of
- * file because no write end is open)? */
-static int
-readable(int fd)
-{
-	struct pollfd p = {fd, POLLIN, 0};
-
-	return poll(&p, 1, 0) != 0;
-}
-
-/* --- read and write ---------------------------------------------------- */
-
-ssize_t
-read(int fd, void *buf, size_t len)
-{
-	struct lk_step st = {.op = LK_OP_READ, .arg = fd};
-	int nonblock;
-
-	if (!lk__enter())
-		return REAL(read)(fd, buf, len);
-	st.obj = lk__obj_fd(fd);
-	if (!is_pipe(st.obj) && !is_file(st.obj)) {
-		lk__leave();
-		return REAL(read)(fd, buf, len);
-	}
-	nonblock = fcntl(fd, F_GETFL) & O_NONBLOCK;
-	st.off = is_file(st.obj) ? lseek(fd, 0, SEEK_CUR) : -1;
-	lk__arrive(LK_OP_READ, st.obj, 0);
-	while (is_pipe(st.obj) && !nonblock && len > 0 && !readable(fd)) {
-		st.ret = -1;
-		st.err = EAGAIN;
-		lk__block(&st, st.obj, LK_NO_TIME);
-		if (lk__interrupted()) {
-			st.err = EINTR;
-			lk__done(&st, -1);
-			return leave(-1, EINTR);
-		}
-	}
-	st.ret = REAL(read)(fd, buf, len);
-	st.err = st.ret < 0 ? errno : 0;
-	st.data = buf;
-	st.len = st.ret > 0 ? (size_t)st.ret : 0;
-	lk__done(&st, st.ret > 0 ? st.obj : -1);
-	return leave(st.ret, st.err);
-}
-
-/* One write(2) to a pipe that cannot block: O_NONBLOCK for the call. */
-static ssize_t
-pipe_write_once(int fd, const void *buf, size_t len, int flags)
-{
-	ssize_t n;
-	int saved;
-
-	if (flags & O_NONBLOCK)
-		return REAL(write)(fd, buf, len);
-	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	n = REAL(write)(fd, buf, len);
-	saved = errno;
-	fcntl(fd, F_SETFL, flags);
-	errno = saved;
-	return n;
-}
-
-/*
- * write(2) to a pipe or FIFO. At most PIPE_BUF bytes go in at once or not
- * at all; more may go in pieces: each piece that went in while the rest
- * must wait is a blocked step carrying those bytes, and the call returns
- * once everything is in, as a blocking write does. SIGPIPE is held back
- * until the step is recorded, then delivered as the kernel raised it.
- */
-static ssize_t
-pipe_write(int fd, const char *buf, size_t len, int obj)
-{
-	struct lk_step st = {.op = LK_OP_WRITE, .obj = obj, .arg = fd};
-	int flags = fcntl(fd, F_GETFL);
-	sigset_t pipe_sig, old;
-	size_t done = 0;
-	ssize_t n;
-
-	if (flags < 0)
-		flags = 0;
-	sigemptyset(&pipe_sig);
-	sigaddset(&pipe_sig, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe_sig, &old);
-	lk__arrive(LK_OP_WRITE, obj, 0);
-	for (;;) {
-		n = pipe_write_once(fd, buf + done, len - done, flags);
-		st.err = n < 0 ? errno : 0;
-		if (n > 0)
-			done += (size_t)n;
-		if (done == len || (n < 0 && st.err != EAGAIN) ||
-		    (flags & O_NONBLOCK))
-			break;
-		/* Full: what went in is a step, the rest waits. */
-		st.ret = n > 0 ? n : -1;
-		st.err = EAGAIN;
-		st.data = n > 0 ? buf + done - (size_t)n : NULL;
-		st.len = n > 0 ? (size_t)n : 0;
-		lk__block(&st, obj, LK_NO_TIME);
-	}
-	st.ret = done > 0 || n >= 0 ? (ssize_t)done : -1;
-	st.data = buf;
-	st.len = done;
-	lk__done(&st, done > 0 ? obj : -1);
-	lk__leave();
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = st.err;
-	return (ssize_t)st.ret;
-}
-
-ssize_t
-write(int fd, const void *buf, size_t len)
-{
-	struct lk_step st = {.op = LK_OP_WRITE, .data = buf, .len = len};
-
-	if (!lk__enter())
-		return REAL(write)(fd, buf, len);
-	st.obj = lk__obj_fd(fd);
-	st.arg = fd;
-	if (is_pipe(st.obj))
-		return pipe_write(fd, buf, len, st.obj);
-	st.off = is_file(st.obj) ? lseek(fd, 0, SEEK_CUR) : -1;
-	lk__arrive(LK_OP_WRITE, st.obj, 0);
-	if (st.off >= 0 && (fcntl(fd, F_GETFL) & O_APPEND))
-		st.off = lseek(fd, 0, SEEK_END);
-	st.ret = REAL(write)(fd, buf, len);
-	st.err = st.ret < 0 ? errno : 0;
-	if (st.ret >= 0 && st.off >= 0 && (fcntl(fd, F_GETFL) & O_APPEND))
-		st.off = lseek(fd, 0, SEEK_CUR) - st.ret;
-	lk__done(&st, st.obj);
-	return leave((long)st.ret, st.err);
-}
-
 /* --- descriptors --------------------------------------------------------- */
 
 int
@@ -199,10 +45,10 @@ close(int fd)
 		return REAL(close)(fd);
 	st.obj = lk__obj_fd(fd);
 	lk__obj_fd_forget(fd);
-	if (!is_pipe(st.obj)) {
+	if (!lk__obj_is_pipe(st.obj)) {
 		/* Closing any descriptor of a file drops the process's
 		 * record locks on it: whoever waits for one may go on. */
-		if (is_file(st.obj))
+		if (lk__obj_is_file(st.obj))
 			lk__wake(st.obj);
 		lk__leave();
 		return REAL(close)(fd);
@@ -226,15 +72,16 @@ dup_to(int oldfd, int newfd, int flags, int three)
 
 	st.obj = lk__obj_fd(oldfd);
 	replaced = oldfd != newfd ? lk__obj_fd(newfd) : -1;
-	if (!is_pipe(st.obj) && !is_pipe(replaced)) {
+	if (!lk__obj_is_pipe(st.obj) && !lk__obj_is_pipe(replaced)) {
 		lk__obj_fd_forget(newfd);
 		lk__leave();
 		return three ? REAL(dup3)(oldfd, newfd, flags)
 		             : REAL(dup2)(oldfd, newfd);
 	}
-	if (!is_pipe(st.obj))
+	if (!lk__obj_is_pipe(st.obj))
 		st.obj = replaced;
-	st.off = fcntl(is_pipe(lk__obj_fd(oldfd)) ? oldfd : newfd, F_GETFL) &
+	st.off = fcntl(lk__obj_is_pipe(lk__obj_fd(oldfd)) ? oldfd : newfd,
+	               F_GETFL) &
 	         O_ACCMODE;
 	lk__arrive(LK_OP_DUP2, st.obj, 0);
 	st.ret = three ? REAL(dup3)(oldfd, newfd, flags)
@@ -242,7 +89,7 @@ dup_to(int oldfd, int newfd, int flags, int three)
 	st.err = st.ret < 0 ? errno : 0;
 	lk__obj_fd_forget(newfd);
 	lk__done(&st, st.obj);
-	if (is_pipe(replaced) && replaced != st.obj)
+	if (lk__obj_is_pipe(replaced) && replaced != st.obj)
 		lk__wake_pipes();
 	return (int)leave(st.ret, st.err);
 }
@@ -263,7 +110,73 @@ dup3(int oldfd, int newfd, int flags)
 	return dup_to(oldfd, newfd, flags, 1);
 }
 
-/* --- record locks: fcntl and flock -------------------------------------- */
+/* New descriptors are not steps: nobody else can see them yet. Their
+ * numbers may have been something else, closed where the interposer did
+ * not see it (fclose, close_range): forget that. errno preserved. */
+int
+pipe(int fds[2])
+{
+	int r = REAL(pipe)(fds);
+
+	if (r == 0) {
+		lk__obj_fd_forget(fds[0]);
+		lk__obj_fd_forget(fds[1]);
+	}
+	return r;
+}
+
+int
+pipe2(int fds[2], int flags)
+{
+	int r = REAL(pipe2)(fds, flags);
+
+	if (r == 0) {
+		lk__obj_fd_forget(fds[0]);
+		lk__obj_fd_forget(fds[1]);
+	}
+	return r;
+}
+
+int
+dup(int fd)
+{
+	int r = REAL(dup)(fd);
+
+	if (r >= 0)
+		lk__obj_fd_forget(r);
+	return r;
+}
+
+/* fclose closes its descriptor inside glibc, where close is not seen:
+ * forget the number, and let whoever waits on the object look again (a
+ * pipe's reader may find the end of file, a lock waiter the lock free).
+ * Not a step: a stream's close is folded into the steps around it, as
+ * the writes stdio makes by itself are. */
+int
+fclose(FILE *f)
+{
+	int fd, obj, r;
+
+	if (f == NULL || !lk__enter())
+		return REAL(fclose)(f);
+	fd = fileno(f);
+	obj = fd >= 0 ? lk__obj_fd(fd) : -1;
+	lk__obj_fd_forget(fd);
+	r = REAL(fclose)(f);
+	if (lk__obj_is_pipe(obj) || lk__obj_is_file(obj))
+		lk__wake(obj);
+	lk__leave();
+	return r;
+}
+
+/* A descriptor just made: forget what its number was. errno preserved. */
+static int
+new_fd(int fd)
+{
+	if (fd >= 0)
+		lk__obj_fd_forget(fd);
+	return fd;
+}
 
 /* Is cmd one of fcntl's record-lock commands? */
 static int
@@ -316,6 +229,8 @@ fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		return new_fd(REAL(fcntl)(fd, cmd, arg));
 	if (!is_lock_cmd(cmd) || arg == NULL || !lk__enter())
 		return REAL(fcntl)(fd, cmd, arg);
 	return fcntl_lock(fd, cmd, arg);
@@ -332,6 +247,8 @@ fcntl64(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		return new_fd(REAL(fcntl)(fd, cmd, arg));
 	if (!is_lock_cmd(cmd) || arg == NULL || !lk__enter())
 		return REAL(fcntl)(fd, cmd, arg);
 	return fcntl_lock(fd, cmd, arg);
@@ -355,6 +272,44 @@ flock(int fd, int op)
 	}
 	lk__done(&st, st.ret == 0 ? st.obj : -1);
 	return (int)leave(st.ret, st.err);
+}
+
+/* lockf: record locks from the current offset, as glibc makes them
+ * with fcntl (whose internal call the interposer does not see). */
+int
+lockf(int fd, int cmd, off_t len)
+{
+	struct flock fl = {.l_whence = SEEK_CUR, .l_len = len};
+	int r;
+
+	if (!lk__enter())
+		return REAL(lockf)(fd, cmd, len);
+	switch (cmd) {
+	case F_ULOCK:
+		fl.l_type = F_UNLCK;
+		return fcntl_lock(fd, F_SETLK, &fl);
+	case F_LOCK:
+		fl.l_type = F_WRLCK;
+		return fcntl_lock(fd, F_SETLKW, &fl);
+	case F_TLOCK:
+		fl.l_type = F_WRLCK;
+		return fcntl_lock(fd, F_SETLK, &fl);
+	case F_TEST:
+		fl.l_type = F_RDLCK;
+		r = fcntl_lock(fd, F_GETLK, &fl);
+		if (r < 0 || fl.l_type == F_UNLCK || fl.l_pid == getpid())
+			return r;
+		errno = EACCES;
+		return -1;
+	default:
+		return (int)leave(-1, EINVAL);
+	}
+}
+
+int
+lockf64(int fd, int cmd, off64_t len)
+{
+	return lockf(fd, cmd, len);
 }
 
 /* --- FIFOs: open waits for the other end --------------------------------- */
@@ -402,6 +357,7 @@ open_fifo(int dirfd, const char *path, int flags, mode_t mode)
 	}
 	if (fd >= 0 && !(flags & O_NONBLOCK))
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	new_fd(fd);
 	st.ret = fd;
 	st.arg = fd;
 	lk__done(&st, fd >= 0 ? st.obj : -1);
@@ -431,7 +387,7 @@ open_at(int dirfd, const char *path, int flags, mode_t mode)
 		return REAL(openat)(dirfd, path, flags, mode);
 	if (!names_fifo(dirfd, path)) {
 		lk__leave();
-		return REAL(openat)(dirfd, path, flags, mode);
+		return new_fd(REAL(openat)(dirfd, path, flags, mode));
 	}
 	return open_fifo(dirfd, path, flags, mode);
 }
@@ -580,185 +536,6 @@ munmap(void *addr, size_t len)
 	SHM_STEP(LK_OP_MUNMAP, obj, (int64_t)len,
 	         st.ret = REAL(munmap)(addr, len), st.ret < 0);
 	return (int)leave(st.ret, st.err);
-}
-
-int
-shmget(key_t key, size_t size, int flags)
-{
-	struct lk_step st = {0};
-	int id;
-
-	if (!lk__enter())
-		return REAL(shmget)(key, size, flags);
-	SHM_STEP(LK_OP_SHMGET, lk__obj_shm_key(key), (int64_t)size,
-	         id = REAL(shmget)(key, size, flags), id < 0);
-	if (id >= 0 && st.obj < 0)
-		lk__obj_shm_id(id); /* the program's own: named by order */
-	st.ret = id;
-	return (int)leave(id, st.err);
-}
-
-void *
-shmat(int id, const void *addr, int flags)
-{
-	struct lk_step st = {0};
-	void *m;
-
-	if (!lk__enter())
-		return REAL(shmat)(id, addr, flags);
-	SHM_STEP(LK_OP_SHMAT, lk__obj_shm_id(id), id,
-	         m = REAL(shmat)(id, addr, flags), m == (void *)-1);
-	if (m != (void *)-1)
-		lk__obj_map(m, st.obj);
-	lk__leave();
-	errno = st.err;
-	return m;
-}
-
-int
-shmdt(const void *addr)
-{
-	struct lk_step st = {0};
-	int obj;
-
-	if (!lk__enter())
-		return REAL(shmdt)(addr);
-	obj = lk__obj_mapped(addr, 1);
-	SHM_STEP(LK_OP_SHMDT, obj, 0, st.ret = REAL(shmdt)(addr), st.ret < 0);
-	return (int)leave(st.ret, st.err);
-}
-
-int
-shmctl(int id, int cmd, struct shmid_ds *buf)
-{
-	struct lk_step st = {0};
-
-	if (!lk__enter())
-		return REAL(shmctl)(id, cmd, buf);
-	SHM_STEP(LK_OP_SHMCTL, lk__obj_shm_id(id), cmd,
-	         st.ret = REAL(shmctl)(id, cmd, buf), st.ret < 0);
-	return (int)leave(st.ret, st.err);
-}
-
-/* --- SysV semaphore sets ------------------------------------------------ */
-
-/* Remember a SEM_UNDO adjustment of semaphore num of set id. */
-static void
-note_undo(int obj, int id, unsigned num, int adj)
-{
-	struct lk_slot *me = lk__self();
-	int free_at = -1;
-
-	for (int i = 0; i < 8; i++) {
-		if (me->semadj[i].adj != 0 && me->semadj[i].id == id &&
-		    me->semadj[i].num == num) {
-			me->semadj[i].adj = (int16_t)(me->semadj[i].adj + adj);
-			return;
-		}
-		if (me->semadj[i].adj == 0 && free_at < 0)
-			free_at = i;
-	}
-	if (free_at >= 0) {
-		me->semadj[free_at].obj = obj;
-		me->semadj[free_at].id = id;
-		me->semadj[free_at].num = (uint16_t)num;
-		me->semadj[free_at].adj = (int16_t)adj;
-	}
-}
-
-/* At exit: apply the process's SEM_UNDO adjustments now, as operations
- * with SEM_UNDO themselves, so the kernel has nothing left to undo. */
-void
-lk__undo_semops(void)
-{
-	struct lk_slot *me = lk__self();
-
-	for (int i = 0; i < 8; i++) {
-		struct sembuf op;
-
-		if (me->semadj[i].adj == 0)
-			continue;
-		op.sem_num = me->semadj[i].num;
-		op.sem_op = me->semadj[i].adj;
-		op.sem_flg = SEM_UNDO | IPC_NOWAIT;
-		REAL(semop)(me->semadj[i].id, &op, 1);
-		me->semadj[i].adj = 0;
-		lk__wake(me->semadj[i].obj);
-	}
-}
-
-/*
- * semop as a step: the operations with IPC_NOWAIT added, all applied at
- * once by the kernel or none; EAGAIN is a blocked step, retried when the
- * set changes (another semop, or an exit undoing SEM_UNDO operations).
- * The event's data is the operations as text, "[0]-1 [1]+1".
- */
-static int
-semop_step(int id, struct sembuf *ops, size_t n, uint64_t deadline)
-{
-	struct lk_step st = {.op = LK_OP_SEMOP, .arg = (int64_t)n};
-	struct sembuf nb[64];
-	char text[64 * 16];
-	size_t len = 0;
-	int nowait = 0;
-
-	if (n == 0 || n > 64)
-		return (int)leave(-1, n == 0 ? EINVAL : E2BIG);
-	for (size_t i = 0; i < n; i++) {
-		nb[i] = ops[i];
-		nowait |= ops[i].sem_flg & IPC_NOWAIT;
-		nb[i].sem_flg |= IPC_NOWAIT;
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		                        "%s[%u]%+d", i ? " " : "",
-		                        ops[i].sem_num, ops[i].sem_op);
-	}
-	st.data = text;
-	st.len = len < sizeof(text) ? len : sizeof(text) - 1;
-	st.obj = lk__obj_semset(id);
-	lk__arrive(LK_OP_SEMOP, st.obj, 0);
-	for (;;) {
-		st.ret = REAL(semop)(id, nb, n);
-		st.err = st.ret < 0 ? errno : 0;
-		if (st.ret == 0 || st.err != EAGAIN || nowait)
-			break;
-		if (lk__now() >= deadline) {
-			st.err = EAGAIN;
-			break;
-		}
-		lk__block(&st, st.obj, deadline);
-		if (lk__interrupted()) {
-			st.ret = -1;
-			st.err = EINTR;
-			break;
-		}
-	}
-	if (st.ret == 0)
-		for (size_t i = 0; i < n; i++)
-			if (ops[i].sem_flg & SEM_UNDO)
-				note_undo(st.obj, id, ops[i].sem_num,
-				          -ops[i].sem_op);
-	lk__done(&st, st.ret == 0 ? st.obj : -1);
-	return (int)leave(st.ret, st.err);
-}
-
-int
-semop(int id, struct sembuf *ops, size_t n)
-{
-	if (!lk__enter())
-		return REAL(semop)(id, ops, n);
-	return semop_step(id, ops, n, LK_NO_TIME);
-}
-
-int
-semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *t)
-{
-	if (!lk__enter())
-		return REAL(semtimedop)(id, ops, n, t);
-	return semop_step(
-	        id, ops, n,
-	        t == NULL ? LK_NO_TIME
-	                  : lk__now() + (uint64_t)t->tv_sec * 1000000000u +
-	                            (uint64_t)t->tv_nsec);
 }
 
 /* --- cells ------------------------------------------------------------- */

@@ -30,8 +30,8 @@ static unsigned sem_cache_next;
 static int fd_cache[FD_CACHE];
 
 /* Add an object of type with name (made unique) to the table, or -1. */
-static int
-add_object(unsigned type, const char *name)
+int
+lk__obj_add(unsigned type, const char *name)
 {
 	struct lk_shared *sh = lk__shared();
 	struct lk_object *o;
@@ -140,7 +140,7 @@ lk__obj_sem(sem_t *sem)
 				obj = (int)i;
 		if (obj < 0) {
 			snprintf(name, sizeof(name), "sem%u", sh->nobjects);
-			obj = add_object(LK_OT_SEM_UNNAMED, name);
+			obj = lk__obj_add(LK_OT_SEM_UNNAMED, name);
 			if (obj >= 0) {
 				sh->objects[obj].ino = ino;
 				sh->objects[obj].off = off;
@@ -166,7 +166,7 @@ lk__obj_sem_named(const char *name, sem_t *sem)
 		    strcmp(sh->objects[i].name, name) == 0)
 			obj = (int)i;
 	if (obj < 0)
-		obj = add_object(LK_OT_SEM_NAMED, name);
+		obj = lk__obj_add(LK_OT_SEM_NAMED, name);
 	if (sem != NULL && sem != SEM_FAILED)
 		cache_sem(sem, obj);
 	return obj;
@@ -205,17 +205,17 @@ lk__obj_fd(int fd)
 		if (obj < 0 && strncmp(path, "pipe:", 5) == 0) {
 			/* Named by order of first use: reproducible. */
 			snprintf(name, sizeof(name), "pipe%u", sh->nobjects);
-			obj = add_object(LK_OT_PIPE, name);
+			obj = lk__obj_add(LK_OT_PIPE, name);
 		} else if (obj < 0) {
 			struct stat st;
 
 			base = strrchr(path, '/');
 			base = base != NULL && base[1] != '\0' ? base + 1
 			                                       : path;
-			obj = fd <= 2 ? add_object(LK_OT_STREAM, std[fd])
+			obj = fd <= 2 ? lk__obj_add(LK_OT_STREAM, std[fd])
 			      : fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)
-			              ? add_object(LK_OT_FIFO, base)
-			              : add_object(LK_OT_FILE, base);
+			              ? lk__obj_add(LK_OT_FIFO, base)
+			              : lk__obj_add(LK_OT_FILE, base);
 		}
 		if (obj >= 0 && sh->objects[obj].path[0] == '\0') {
 			if (obj >= 0)
@@ -228,6 +228,23 @@ lk__obj_fd(int fd)
 		fd_cache[fd] = obj + 1;
 	errno = saved;
 	return obj;
+}
+
+/* Is obj a pipe or a FIFO? */
+int
+lk__obj_is_pipe(int obj)
+{
+	const struct lk_shared *sh = lk__shared();
+
+	return obj >= 0 && (sh->objects[obj].type == LK_OT_PIPE ||
+	                    sh->objects[obj].type == LK_OT_FIFO);
+}
+
+/* Is obj a regular file of the run (a declared or a discovered one)? */
+int
+lk__obj_is_file(int obj)
+{
+	return obj >= 0 && lk__shared()->objects[obj].type == LK_OT_FILE;
 }
 
 /* Forget what fd was (it was closed). */
@@ -263,7 +280,7 @@ lk__obj_shm_named(const char *name)
 			obj = (int)i;
 	if (obj >= 0 || lk__private_name(name, priv, sizeof(priv)) != 0)
 		return obj;
-	obj = add_object(LK_OT_SHM, name);
+	obj = lk__obj_add(LK_OT_SHM, name);
 	if (obj >= 0) {
 		sh->objects[obj].slot = LK_SHM_POSIX;
 		snprintf(sh->objects[obj].path, sizeof(sh->objects[obj].path),
@@ -300,7 +317,7 @@ lk__obj_shm_id(int id)
 		    sh->objects[i].ino == (uint64_t)id + 1)
 			return (int)i;
 	snprintf(name, sizeof(name), "shm%u", sh->nobjects);
-	obj = add_object(LK_OT_SHM, name);
+	obj = lk__obj_add(LK_OT_SHM, name);
 	if (obj >= 0) {
 		sh->objects[obj].slot = LK_SHM_SYSV;
 		sh->objects[obj].ino = (uint64_t)id + 1;
@@ -355,7 +372,7 @@ lk__obj_semset(int id)
 		    sh->objects[i].ino == (uint64_t)id + 1)
 			return (int)i;
 	snprintf(name, sizeof(name), "semset%u", sh->nobjects);
-	obj = add_object(LK_OT_SEMSET, name);
+	obj = lk__obj_add(LK_OT_SEMSET, name);
 	if (obj >= 0)
 		sh->objects[obj].ino = (uint64_t)id + 1;
 	return obj;

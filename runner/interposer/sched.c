@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/elfcheck.h"
 #include "interposer/interposer.h"
 
 static struct lk_shared *sh;
@@ -81,6 +82,11 @@ attach_fd(int fd)
 	/* After an exec the process still holds the turn: it goes on. */
 	if (m->slots[self].state == LK_SLOT_EXEC)
 		m->slots[self].state = LK_SLOT_RUNNING;
+	/* A process lockstep started runs in the work directory: say
+	 * which it is, for those that exec after a chdir (sysv.c). */
+	else if (m->workdir[0] == '\0' &&
+	         getcwd(m->workdir, sizeof(m->workdir)) == NULL)
+		m->workdir[0] = '\0';
 	sh = m;
 	shm_fd = fd;
 	lk__signals_attach(&m->slots[self]);
@@ -381,8 +387,11 @@ lk__depart(void)
 	int next, waiting = 0, parent = sh->slots[self].parent;
 
 	sh->slots[self].state = LK_SLOT_EXITED;
-	/* SIGCHLD, when the parent has a handler for it. */
-	if (parent >= 0 && (sh->slots[parent].sigcaught & (1ull << SIGCHLD)) &&
+	/* SIGCHLD, when the parent has a handler for it or blocks it (the
+	 * kernel keeps it pending then, for sigwait). */
+	if (parent >= 0 &&
+	    ((sh->slots[parent].sigcaught | sh->slots[parent].sigmask) &
+	     (1ull << SIGCHLD)) &&
 	    sh->slots[parent].state != LK_SLOT_EXITED)
 		atomic_fetch_or(&sh->slots[parent].sigpending, 1ull << SIGCHLD);
 	next = pick();
@@ -538,6 +547,33 @@ exec_env(char *const envp[])
 	return env;
 }
 
+/* Is file a program the interposer cannot be preloaded into (static,
+ * setuid, setgid)? Then the exec is refused (EACCES) with a message on
+ * standard error rather than run uncontrolled. */
+static int
+exec_refused(const char *file, int search)
+{
+	char path[4096], msg[4096 + 128];
+	int v, n;
+
+	if (search ? lk_elf_find(file, path, sizeof(path)) != 0
+	           : snprintf(path, sizeof(path), "%s", file) < 0)
+		return 0;
+	v = lk_elf_check(path);
+	if (v == LK_ELF_OK)
+		return 0;
+	n = snprintf(msg, sizeof(msg),
+	             "lockstep: cannot follow %s: %s (the interposer cannot "
+	             "be preloaded)\n",
+	             path, lk_elf_why(v));
+	if (n >= (int)sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	if (n > 0 && lk__real_write(2, msg, (size_t)n) < 0) {
+		/* Nothing else to tell it with: the step says EACCES. */
+	}
+	return 1;
+}
+
 /* exec under control (see interposer.h). */
 int
 lk__exec(const char *file, char *const argv[], char *const envp[], int search)
@@ -549,6 +585,14 @@ lk__exec(const char *file, char *const argv[], char *const envp[], int search)
 
 	st.len = strlen(file);
 	lk__arrive(LK_OP_EXEC, -1, 0);
+	if (exec_refused(file, search)) {
+		free(env);
+		st.ret = -1;
+		st.err = EACCES;
+		lk__done(&st, -1);
+		errno = EACCES;
+		return -1;
+	}
 	lk__done(&st, -1);
 	/* Close-on-exec descriptors go with the old image, and so do the
 	 * handlers. */

@@ -10,6 +10,8 @@
  * moment, so the kernel runs the handler (or the default action) right
  * there. A target blocked in a call is woken for it: pause and
  * sigsuspend return, sem_wait, a read and a sleep fail with EINTR.
+ * sigwait and its kin take a signal without running a handler: they wait
+ * as a pause does, and the signal's step is its acceptance.
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +26,7 @@
 	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
 
 static __thread int interrupted;
+static __thread uint64_t accepting; /* a sigwait takes these: no handler */
 
 /* Signal numbers of bits into set (1..63). */
 static void
@@ -68,7 +71,8 @@ lk__signals_attach(struct lk_slot *me)
 static uint64_t
 due(struct lk_slot *me)
 {
-	return atomic_load(&me->sigpending) & ~me->sigmask & LK_SIGNALS;
+	return atomic_load(&me->sigpending) & ~me->sigmask & LK_SIGNALS &
+	       ~accepting;
 }
 
 /* Does signal s have a handler (not SIG_DFL, not SIG_IGN)? */
@@ -119,7 +123,7 @@ lk__deliver(struct lk_slot *me)
 	{
 		sigset_t set;
 
-		to_set(me->sigmask, &set);
+		to_set(me->sigmask | accepting, &set);
 		REAL(sigprocmask)(SIG_SETMASK, &set, NULL);
 		set_real_mask(me->sigmask);
 	}
@@ -168,15 +172,13 @@ slot_of(pid_t pid)
 	return -1;
 }
 
-int
-kill(pid_t pid, int sig)
+/* kill as a step; the caller entered the interposer and leaves it. */
+static int
+kill_step(pid_t pid, int sig)
 {
 	struct lk_step st = {.op = LK_OP_KILL, .obj = -1, .arg = sig};
-	int target;
+	int target = slot_of(pid);
 
-	if (!lk__enter())
-		return REAL(kill)(pid, sig);
-	target = slot_of(pid);
 	st.off = target;
 	lk__arrive(LK_OP_KILL, -1, 0);
 	st.ret = REAL(kill)(pid, sig);
@@ -186,9 +188,49 @@ kill(pid_t pid, int sig)
 		atomic_fetch_or(&lk__shared()->slots[target].sigpending,
 		                1ull << sig);
 	lk__done(&st, -1);
-	lk__leave();
 	errno = st.err;
 	return (int)st.ret;
+}
+
+int
+kill(pid_t pid, int sig)
+{
+	int r, err;
+
+	if (!lk__enter())
+		return REAL(kill)(pid, sig);
+	r = kill_step(pid, sig);
+	err = errno;
+	lk__leave();
+	errno = err;
+	return r;
+}
+
+/*
+ * raise: glibc sends with tgkill, which the interposer does not see; for
+ * a signal lockstep delivers it is kill(getpid(), sig) as a step, and the
+ * delivery follows before raise returns (a step of its own, as POSIX
+ * wants the handler to have run). Other signals (SIGSEGV, SIGABRT) are
+ * the kernel's business, as always: raised for real, not a step.
+ */
+int
+raise(int sig)
+{
+	int r, err;
+
+	if (!lk__enter())
+		return REAL(raise)(sig);
+	if (sig <= 0 || sig >= 64 || !(LK_SIGNALS & (1ull << sig))) {
+		lk__leave();
+		return REAL(raise)(sig);
+	}
+	r = kill_step(getpid(), sig);
+	err = errno;
+	if (r == 0)
+		lk__deliver_due(lk__self());
+	lk__leave();
+	errno = err;
+	return r;
 }
 
 /* sigprocmask and pthread_sigmask: change the program's own mask, keep
@@ -296,6 +338,174 @@ sigsuspend(const sigset_t *mask)
 	if (!lk__enter())
 		return REAL(sigsuspend)(mask);
 	return wait_signal(lk__self(), to_bits(mask));
+}
+
+/* --- sigwait, sigwaitinfo, sigtimedwait -------------------------------- */
+
+/* Take signal s from the kernel without running its handler: it is
+ * pending there, or about to be (the SIGCHLD of a child that logged its
+ * exit and is still on its way out). */
+static void
+take(int s, siginfo_t *info)
+{
+	struct timespec grace = {1, 0};
+	siginfo_t got;
+	sigset_t one;
+
+	sigemptyset(&one);
+	sigaddset(&one, s);
+	if (REAL(sigtimedwait)(&one, &got, &grace) != s) {
+		memset(&got, 0, sizeof(got));
+		got.si_signo = s;
+	}
+	if (info != NULL)
+		*info = got;
+}
+
+/* One of the signals lockstep does not deliver (other) pending in the
+ * kernel, taken: its number, 0 when none. */
+static int
+take_other(uint64_t other, siginfo_t *info)
+{
+	struct timespec now = {0, 0};
+	sigset_t set;
+	int s;
+
+	if (other == 0)
+		return 0;
+	to_set(other, &set);
+	s = REAL(sigtimedwait)(&set, info, &now);
+	return s > 0 ? s : 0;
+}
+
+/*
+ * Accept one of the signals of want as steps: a pause, blocked until one
+ * of them is sent to the process (kill marks it in the slot), then the
+ * signal's step, which takes it from the kernel without a handler. During
+ * the wait the slot's mask leaves want out, so the strategy sees the
+ * process enabled once one comes, and a child's exit marks SIGCHLD for
+ * it. Returns the signal; or -1 with EAGAIN at the deadline (virtual
+ * time), or EINTR when a handler of another signal ran and !restart.
+ */
+static int
+accept_signal(uint64_t want, siginfo_t *info, uint64_t deadline, int restart)
+{
+	struct lk_slot *me = lk__self();
+	struct lk_step st = {.op = LK_OP_PAUSE, .obj = -1};
+	uint64_t saved = me->sigmask, mine = want & LK_SIGNALS;
+	uint64_t chld = mine & (1ull << SIGCHLD) & ~me->sigcaught;
+	int s = -1, other = 0, err = 0;
+
+	accepting = mine;
+	me->sigmask = saved & ~mine;
+	me->sigcaught |= chld;
+	lk__arrive(LK_OP_PAUSE, -1, 0);
+	for (;;) {
+		uint64_t got = atomic_load(&me->sigpending) & mine;
+
+		if (got != 0) {
+			s = __builtin_ctzll(got);
+			break;
+		}
+		if ((other = take_other(want & ~LK_SIGNALS, info)) > 0) {
+			s = other;
+			break;
+		}
+		if (lk__now() >= deadline) {
+			err = EAGAIN;
+			break;
+		}
+		st.ret = -1;
+		st.err = EAGAIN;
+		lk__block(&st, deadline == LK_NO_TIME ? LK_WAIT_SIGNAL : -1,
+		          deadline);
+		if (lk__interrupted() && !restart) {
+			err = EINTR;
+			break;
+		}
+	}
+	me->sigcaught &= ~chld;
+	me->sigmask = saved;
+	accepting = 0;
+	if (s > 0) {
+		if (other == 0) {
+			atomic_fetch_and(&me->sigpending, ~(1ull << s));
+			take(s, info);
+		}
+		st.op = LK_OP_SIGNAL;
+		st.arg = s;
+	}
+	st.ret = s > 0 ? 0 : -1;
+	st.err = s > 0 ? 0 : err;
+	lk__done(&st, -1);
+	lk__leave();
+	errno = err;
+	return s > 0 ? s : -1;
+}
+
+/* Can the signals of set be waited for as steps (some are lockstep's)? */
+static int
+controlled(const sigset_t *set, uint64_t *want)
+{
+	*want = to_bits(set);
+	return (*want & LK_SIGNALS) != 0;
+}
+
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	uint64_t want;
+	int s;
+
+	if (!lk__enter())
+		return REAL(sigwait)(set, sig);
+	if (!controlled(set, &want)) {
+		lk__leave();
+		return REAL(sigwait)(set, sig);
+	}
+	s = accept_signal(want, NULL, LK_NO_TIME, 1);
+	if (s < 0)
+		return errno;
+	*sig = s;
+	return 0;
+}
+
+int
+sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	uint64_t want;
+
+	if (!lk__enter())
+		return REAL(sigwaitinfo)(set, info);
+	if (!controlled(set, &want)) {
+		lk__leave();
+		return REAL(sigwaitinfo)(set, info);
+	}
+	return accept_signal(want, info, LK_NO_TIME, 0);
+}
+
+int
+sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *t)
+{
+	uint64_t want;
+
+	if (!lk__enter())
+		return REAL(sigtimedwait)(set, info, t);
+	if (t != NULL && (t->tv_nsec < 0 || t->tv_nsec >= 1000000000L)) {
+		lk__leave();
+		errno = EINVAL;
+		return -1;
+	}
+	if (!controlled(set, &want)) {
+		lk__leave();
+		return REAL(sigtimedwait)(set, info, t);
+	}
+	return accept_signal(
+	        want, info,
+	        t == NULL ? LK_NO_TIME
+	                  : lk__now() + (uint64_t)t->tv_sec * 1000000000u +
+	                            (uint64_t)t->tv_nsec,
+	        0);
 }
 
 /* Remember whether signal s now has a handler (for SIGCHLD: a child's

@@ -60,6 +60,9 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 	/* A semop both takes and gives (its operations are one step). */
 	case LK_OP_SEMOP:
 		return e->blocked || e->ret != 0 ? 0 : 3;
+	/* semctl reads (GETVAL) or sets (SETVAL) the values. */
+	case LK_OP_SEMCTL:
+		return e->ret < 0 ? 0 : 3;
 	/* Record locks: an unlock releases, a granted lock acquires. */
 	case LK_OP_FCNTL:
 		if (e->blocked || e->ret != 0)

@@ -3,8 +3,15 @@
  * are followed and scheduled, names go by lineage, exit happens before
  * the wait that reaps it, a program that hangs on semaphores gets its
  * wait-for cycle, sleeps are virtual, and a call lockstep does not control
- * is named instead of hanging the run.
+ * is named instead of hanging the run. Programs that use scattered and
+ * positioned I/O, raise, sigwait, lockf, gettimeofday and rand print the
+ * same natively and under lockstep; SysV keys are private to a run;
+ * static and setuid programs are refused.
  */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../e2e/e2e.h"
+#include "common/elfcheck.h"
 
 #define LOCKSTEP LK_BUILD_DIR "/lockstep"
 
@@ -200,6 +209,523 @@ test_programs_bad(void **state)
 	e2e_result_free(&r);
 }
 
+/* The program's output in a report of lockstep run: the lines after
+ * "output:", without their "  | "; malloc'd ("" when there is none). */
+static char *
+report_output(const char *report)
+{
+	const char *p = strstr(report, "\noutput:\n");
+	size_t len = 0;
+	char *out = calloc(1, strlen(report) + 1);
+
+	assert_non_null(out);
+	if (p == NULL)
+		return out;
+	for (p += strlen("\noutput:\n"); strncmp(p, "  | ", 4) == 0;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p) - 4 : strlen(p + 4);
+
+		memcpy(out + len, p + 4, n);
+		len += n;
+		out[len++] = '\n';
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/*
+ * Run prog (with one argument arg, or none) natively in a temporary
+ * directory and under `lockstep run`, with the trace into tp (NULL: no
+ * trace): both succeed, print the same lines and leave nothing behind.
+ * Returns the output, malloc'd.
+ */
+static char *
+same_output(const char *prog, const char *arg, const char *tp)
+{
+	const char *argv[] = {LOCKSTEP, "run", "--trace", tp,
+	                      "--",     prog,  arg,       NULL};
+	const char *const native[] = {prog, arg, NULL};
+	struct e2e_result n, r;
+	char *dir = e2e_tempdir(), *out;
+
+	assert_non_null(dir);
+	e2e_spawn(&n, prog, native, NULL, dir);
+	if (n.status != 0)
+		fail_msg("%s natively: exit %d: %s", prog, n.status, n.err);
+	if (tp == NULL) {
+		argv[2] = "--";
+		argv[3] = prog;
+		argv[4] = arg;
+		argv[5] = NULL;
+	}
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	if (r.status != 0)
+		fail_msg("%s under lockstep: exit %d: %s", prog, r.status,
+		         r.err);
+	assert_int_equal(r.leftovers, 0);
+	out = report_output(r.out);
+	if (strcmp(out, n.out) != 0)
+		fail_msg("natively:\n%s\nunder lockstep:\n%s", n.out, out);
+	e2e_result_free(&n);
+	e2e_result_free(&r);
+	e2e_rmtree(dir);
+	free(dir);
+	return out;
+}
+
+/* The args.name string of event e, or "". */
+static const char *
+arg_str(json_t *e, const char *name)
+{
+	const char *v = json_string_value(
+	        json_object_get(json_object_get(e, "args"), name));
+
+	return v != NULL ? v : "";
+}
+
+/* The first event from index from on with op by proc that is (not)
+ * blocked; -1 when none. */
+static long
+find_step(json_t *tr, const char *op, const char *proc, int blocked,
+          size_t from)
+{
+	long i = find(tr, op, proc, from);
+
+	while (i > 0 && json_is_true(json_object_get(json_array_get(tr, i),
+	                                             "blocked")) != blocked)
+		i = find(tr, op, proc, (size_t)i + 1);
+	return i;
+}
+
+/* writev and readv through a pipe, pwrite and pread on a file: the same
+ * output; one write step carries the three pieces, one read two buffers'
+ * worth. */
+static void
+test_programs_vector_io(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(VEC_IO, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+	long w, r;
+
+	(void)state;
+	assert_string_equal(out, "child wrote 13\n"
+	                         "parent read 10: [one] [ two th]\n"
+	                         "pread at 11: [ell], offset 0\n");
+	assert_non_null(tr);
+	w = find_step(tr, "write", "main.1", 0, 0);
+	assert_true(w > 0);
+	assert_string_equal(arg_str(json_array_get(tr, w), "data"),
+	                    "one two three");
+	r = find_step(tr, "read", "main", 0, 0);
+	assert_true(r > w);
+	assert_string_equal(arg_str(json_array_get(tr, r), "data"),
+	                    "one two th");
+	/* pwrite and pread at their own offsets. */
+	w = find_step(tr, "write", "main", 0, (size_t)r);
+	while (w > 0 && strcmp(json_string_value(json_object_get(
+	                               json_array_get(tr, w), "obj")),
+	                       "vec_io.dat") != 0)
+		w = find_step(tr, "write", "main", 0, (size_t)w + 1);
+	assert_true(w > 0);
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_object_get(json_array_get(tr, w), "args"),
+	                         "offset")),
+	                 10);
+	r = find_step(tr, "read", "main", 0, (size_t)w);
+	assert_true(r > 0);
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_object_get(json_array_get(tr, r), "args"),
+	                         "offset")),
+	                 11);
+	json_decref(tr);
+	free(out);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* The output of `lockstep run --seed SEED -- RAND_SEQ`, malloc'd. */
+static char *
+rand_run(const char *seed)
+{
+	const char *const argv[] = {LOCKSTEP, "run",    "--seed", seed,
+	                            "--",     RAND_SEQ, NULL};
+	struct e2e_result r;
+	char *out;
+
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	if (r.status != 0)
+		fail_msg("exit %d: %s", r.status, r.err);
+	out = report_output(r.out);
+	e2e_result_free(&r);
+	return out;
+}
+
+/* rand and random: the same numbers for the same seed, others for
+ * another; srand with a constant repeats its sequence. */
+static void
+test_programs_rand_seeded(void **state)
+{
+	char *a = rand_run("3"), *b = rand_run("3"), *c = rand_run("4");
+
+	(void)state;
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_non_null(strstr(a, "srand(7) twice: same\n"));
+	/* Each process draws its own numbers. */
+	assert_non_null(strstr(a, "child "));
+	assert_non_null(strstr(a, "parent "));
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* gettimeofday around usleep(300000): about 300 ms natively, exactly
+ * 300 ms of virtual time under lockstep, from 2026-01-01. */
+static void
+test_programs_gettimeofday(void **state)
+{
+	const char *const argv[] = {LOCKSTEP,  "run",   "--",
+	                            TIME_VIRT, "exact", NULL};
+	struct e2e_result r;
+	char *out = same_output(TIME_VIRT, NULL, NULL);
+
+	(void)state;
+	assert_string_equal(out, "slept about 300 ms\n");
+	free(out);
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	out = report_output(r.out);
+	assert_string_equal(out, "start 1767225600.000000, elapsed 300000 us, "
+	                         "time() 1767225600\n");
+	free(out);
+	e2e_result_free(&r);
+}
+
+/* raise runs the handler before it returns: a kill step, then the
+ * signal's delivery; a blocked one waits for the unblock. */
+static void
+test_programs_raise(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(RAISE_SIG, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+	long k, d;
+
+	(void)state;
+	assert_string_equal(out, "handler USR1\nafter raise\n"
+	                         "raised while blocked\nhandler USR2\n"
+	                         "after unblock\n");
+	assert_non_null(tr);
+	k = find(tr, "kill", "main", 0);
+	d = find(tr, "signal", "main", 0);
+	assert_true(k > 0 && d == k + 1);
+	assert_string_equal(arg_str(json_array_get(tr, k), "to"), "main");
+	json_decref(tr);
+	free(out);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* sigwait, sigwaitinfo and sigtimedwait take signals without running
+ * handlers; a timed wait times out on the virtual clock; SIGCHLD too. */
+static void
+test_programs_sigwait(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(SIG_WAIT, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+
+	(void)state;
+	assert_string_equal(out, "sigwait: USR2\nsigwaitinfo: USR1\n"
+	                         "sigtimedwait: timed out\nsigwait: CHLD\n");
+	assert_non_null(tr);
+	/* The parent waits blocked; the child's kill comes first. */
+	assert_true(find_step(tr, "pause", "main", 1, 0) > 0);
+	assert_true(find(tr, "kill", "main.1", 0) <
+	            find(tr, "signal", "main", 0));
+	json_decref(tr);
+	free(out);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* lockf: F_TLOCK and F_TEST find the lock busy, F_LOCK waits (a blocked
+ * step) until the holder unlocks. */
+static void
+test_programs_lockf(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(LOCKF_WAIT, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+	long blocked, unlock, got;
+
+	(void)state;
+	assert_string_equal(out, "child: F_TLOCK busy\nchild: F_TEST busy\n"
+	                         "parent: unlocking\nchild: locked\n");
+	assert_non_null(tr);
+	blocked = find_step(tr, "fcntl", "main.1", 1, 0);
+	unlock = find(tr, "fcntl", "main", (size_t)blocked);
+	got = find_step(tr, "fcntl", "main.1", 0, (size_t)blocked);
+	assert_true(blocked > 0 && unlock > blocked && got > unlock);
+	json_decref(tr);
+	free(out);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* A pipe write leaves the program's signal mask as it was: a signal
+ * sent afterwards is delivered. */
+static void
+test_programs_pipe_write_mask(void **state)
+{
+	char *out = same_output(PIPE_SIGNAL, NULL, NULL);
+
+	(void)state;
+	assert_string_equal(out, "handler\ndone\n");
+	free(out);
+}
+
+/* A descriptor number closed inside glibc (fclose) and made again by
+ * pipe is the pipe: its read waits as a step, not for real. */
+static void
+test_programs_fd_reuse(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(FD_REUSE, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+	long r;
+
+	(void)state;
+	assert_string_equal(out, "start\ngot y\n");
+	assert_non_null(tr);
+	r = find_step(tr, "read", "main", 1, 0);
+	assert_true(r > 0);
+	assert_int_equal(strncmp(json_string_value(json_object_get(
+	                                 json_array_get(tr, r), "obj")),
+	                         "pipe", 4),
+	                 0);
+	json_decref(tr);
+	free(out);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Start argv with standard output and error into files; its pid. */
+static pid_t
+start(const char *const argv[], const char *out, const char *err)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int n = open("/dev/null", O_RDONLY);
+
+		if (o < 0 || e < 0 || n < 0 || dup2(n, 0) < 0 ||
+		    dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		unsetenv("LD_PRELOAD");
+		unsetenv("LOCKSTEP_SHM_FD");
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Is there a SysV object with this id (second column) or key (first)
+ * in /proc/sysvipc/what? */
+static int
+sysv_exists(const char *what, int id, int key)
+{
+	char path[64], line[512];
+	int k, i, found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sysvipc/%s", what);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%d %d", &k, &i) == 2 && (i == id || k == key))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/* Two runs at once of a program with fixed SysV keys (0xABCD): each sees
+ * its own values, and no segment or set is left afterwards. */
+static void
+test_programs_sysv_private_keys(void **state)
+{
+	const char *const argv[] = {LOCKSTEP, "run", "--", SYSV_KEY, NULL};
+	char *dir = e2e_tempdir(), *out[2], *err[2];
+	pid_t pid[2];
+	int status, shm, sem;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		out[i] = e2e_path(dir, i ? "b.out" : "a.out");
+		err[i] = e2e_path(dir, i ? "b.err" : "a.err");
+		pid[i] = start(argv, out[i], err[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		char *o, *e, *ids;
+
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		o = e2e_read_file(out[i], NULL);
+		e = e2e_read_file(err[i], NULL);
+		assert_non_null(o);
+		assert_non_null(e);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail_msg("run %d: status %d: %s", i, status, e);
+		assert_non_null(strstr(o, "| segment: own value, semaphore: "
+		                          "own value\n"));
+		ids = strstr(e, "ids: shm ");
+		assert_non_null(ids);
+		assert_int_equal(sscanf(ids, "ids: shm %d sem %d", &shm, &sem),
+		                 2);
+		assert_false(sysv_exists("shm", shm, 0xABCD));
+		assert_false(sysv_exists("sem", sem, 0xABCD));
+		free(o);
+		free(e);
+		free(out[i]);
+		free(err[i]);
+	}
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Copy file from to to, with mode. */
+static void
+copy_file(const char *from, const char *to, mode_t mode)
+{
+	size_t len;
+	char *data = e2e_read_file(from, &len);
+	int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+
+	assert_non_null(data);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	free(data);
+}
+
+/* The ELF check itself: dynamic programs, scripts and the dynamic loader
+ * pass; static and set-id ones do not. */
+static void
+test_programs_elf_check(void **state)
+{
+	char *dir = e2e_tempdir(), *suid = e2e_path(dir, "suid");
+	char *sgid = e2e_path(dir, "sgid"), *script = e2e_path(dir, "s.sh");
+	char found[4096];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(lk_elf_check(SEM_FORK), LK_ELF_OK);
+	assert_int_equal(lk_elf_check("/no/such/file"), LK_ELF_OK);
+	copy_file(SEM_FORK, suid, 04755);
+	assert_int_equal(lk_elf_check(suid), LK_ELF_SETUID);
+	copy_file(SEM_FORK, sgid, 02755);
+	assert_int_equal(lk_elf_check(sgid), LK_ELF_SETGID);
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\necho hi\n");
+	fclose(f);
+	assert_int_equal(lk_elf_check(script), LK_ELF_OK);
+	assert_int_equal(lk_elf_find("sh", found, sizeof(found)), 0);
+	assert_int_equal(lk_elf_check(found), LK_ELF_OK);
+	if (access("/lib64/ld-linux-x86-64.so.2", R_OK) == 0)
+		assert_int_equal(lk_elf_check("/lib64/ld-linux-x86-64.so.2"),
+		                 LK_ELF_OK);
+#ifdef STATIC_PROG
+	assert_int_equal(lk_elf_check(STATIC_PROG), LK_ELF_STATIC);
+	/* A script whose interpreter is static is judged by it. */
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fprintf(f, "#!%s\n", STATIC_PROG);
+	fclose(f);
+	assert_int_equal(lk_elf_check(script), LK_ELF_STATIC);
+#endif
+	free(suid);
+	free(sgid);
+	free(script);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* A setuid copy of a program is refused: a process that cannot start,
+ * exit 4, with the reason. */
+static void
+test_programs_setuid_refused(void **state)
+{
+	char *dir = e2e_tempdir(), *suid = e2e_path(dir, "prog");
+	const char *const argv[] = {LOCKSTEP, "run", "--", suid, NULL};
+	char want[4200];
+	struct e2e_result r;
+
+	(void)state;
+	copy_file(SEM_FORK, suid, 04755);
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	assert_int_equal(r.status, 4);
+	snprintf(want, sizeof(want),
+	         "lockstep: cannot follow %s: setuid (the interposer cannot be "
+	         "preloaded)\n",
+	         suid);
+	assert_non_null(strstr(r.err, want));
+	assert_int_equal(r.leftovers, 0);
+	e2e_result_free(&r);
+	free(suid);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* A statically linked program is refused: started directly (a process
+ * that cannot start: exit 4), or exec'd by a process of the run (the exec
+ * fails with EACCES). */
+static void
+test_programs_static_refused(void **state)
+{
+#ifdef STATIC_PROG
+	const char *const argv[] = {LOCKSTEP, "run", "--", STATIC_PROG, NULL};
+	const char *const sh[] = {LOCKSTEP, "run",
+	                          "--",     "sh",
+	                          "-c",     STATIC_PROG "; echo status $?",
+	                          NULL};
+	const char *want = "lockstep: cannot follow " STATIC_PROG
+	                   ": statically linked (the interposer cannot be "
+	                   "preloaded)\n";
+	struct e2e_result r;
+
+	(void)state;
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	assert_int_equal(r.status, 4);
+	assert_non_null(strstr(r.err, want));
+	assert_null(strstr(r.out, "static hello"));
+	e2e_result_free(&r);
+	/* The shell's child cannot exec it and exits 126: a failure. */
+	e2e_spawn(&r, LOCKSTEP, sh, NULL, NULL);
+	assert_int_equal(r.status, 4);
+	assert_non_null(strstr(r.err, want));
+	assert_non_null(strstr(r.out, "| status 126\n")); /* EACCES */
+	assert_null(strstr(r.out, "static hello"));
+	e2e_result_free(&r);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int
 main(void)
 {
@@ -211,6 +737,18 @@ main(void)
 	        cmocka_unit_test(test_programs_pipe_self_deadlock),
 	        cmocka_unit_test(test_programs_relative_path),
 	        cmocka_unit_test(test_programs_bad),
+	        cmocka_unit_test(test_programs_vector_io),
+	        cmocka_unit_test(test_programs_rand_seeded),
+	        cmocka_unit_test(test_programs_gettimeofday),
+	        cmocka_unit_test(test_programs_raise),
+	        cmocka_unit_test(test_programs_sigwait),
+	        cmocka_unit_test(test_programs_lockf),
+	        cmocka_unit_test(test_programs_pipe_write_mask),
+	        cmocka_unit_test(test_programs_fd_reuse),
+	        cmocka_unit_test(test_programs_sysv_private_keys),
+	        cmocka_unit_test(test_programs_elf_check),
+	        cmocka_unit_test(test_programs_setuid_refused),
+	        cmocka_unit_test(test_programs_static_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,384 @@
+/*
+ * Reads and writes under the scheduler: plain (read, write), scattered
+ * (readv, writev) and positioned (pread, pwrite), of pipes, FIFOs,
+ * regular files and the standard streams. Each call is one step. A read
+ * of an empty pipe with a write end still open somewhere is recorded as
+ * blocked and retried when the pipe changes; a write to a full pipe goes
+ * in with O_NONBLOCK for the call, the part that went in is a step of its
+ * own and the rest waits. What the kernel does is left to the kernel: the
+ * end of file comes when the last write end is really closed, a write
+ * with no reader really fails with EPIPE and raises SIGPIPE, a large
+ * write is really split.
+ */
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "interposer/interposer.h"
+
+/* Lazily resolve: a call may come before our constructor ran. */
+#define REAL(name)                                                             \
+	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
+
+/* How a call reads or writes. */
+enum how {
+	PLAIN,  /* read, write: one buffer at the file offset */
+	VECTOR, /* readv, writev: several buffers at the file offset */
+	AT,     /* pread, pwrite: one buffer at a given offset */
+};
+
+/* Leave the interposer with errno set to err; returns ret. */
+static ssize_t
+leave(ssize_t ret, int err)
+{
+	lk__leave();
+	errno = err;
+	return ret;
+}
+
+/* Would a read of pipe descriptor fd return at once (data, or the end of
+ * file because no write end is open)? */
+static int
+readable(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/* The bytes of buffers iov[0..n); -1 when the sum does not fit (the real
+ * call then fails with EINVAL). */
+static ssize_t
+total(const struct iovec *iov, int n)
+{
+	size_t sum = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - sum)
+			return -1;
+		sum += iov[i].iov_len;
+	}
+	return (ssize_t)sum;
+}
+
+/* Copy what the trace keeps (LK_DATA_MAX bytes at most) of len bytes of
+ * the buffers from offset skip on into out; returns how many. */
+static size_t
+gather(const struct iovec *iov, int n, size_t skip, size_t len, char *out)
+{
+	size_t got = 0;
+
+	if (len > LK_DATA_MAX)
+		len = LK_DATA_MAX;
+	for (int i = 0; i < n && got < len; i++) {
+		size_t take;
+
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		take = iov[i].iov_len - skip;
+		if (take > len - got)
+			take = len - got;
+		memcpy(out + got, (const char *)iov[i].iov_base + skip, take);
+		got += take;
+		skip = 0;
+	}
+	return got;
+}
+
+/* --- reads --------------------------------------------------------------- */
+
+/* The real read of one call. */
+static ssize_t
+real_read(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
+{
+	if (how == VECTOR)
+		return REAL(readv)(fd, iov, n);
+	if (how == AT)
+		return REAL(pread)(fd, iov[0].iov_base, iov[0].iov_len, pos);
+	return REAL(read)(fd, iov[0].iov_base, iov[0].iov_len);
+}
+
+/* A read as a step (the caller entered the interposer): of a pipe, a
+ * FIFO or a file; anything else is read for real, unscheduled. */
+static ssize_t
+read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
+{
+	struct lk_step st = {.op = LK_OP_READ, .arg = fd};
+	char data[LK_DATA_MAX];
+	int ispipe, nonblock;
+
+	st.obj = lk__obj_fd(fd);
+	ispipe = lk__obj_is_pipe(st.obj);
+	if (!ispipe && !lk__obj_is_file(st.obj)) {
+		lk__leave();
+		return real_read(fd, iov, n, pos, how);
+	}
+	nonblock = fcntl(fd, F_GETFL) & O_NONBLOCK;
+	st.off = how == AT ? pos : ispipe ? -1 : lseek(fd, 0, SEEK_CUR);
+	lk__arrive(LK_OP_READ, st.obj, 0);
+	/* pread of a pipe fails (ESPIPE) without waiting. */
+	while (ispipe && how != AT && !nonblock && total(iov, n) > 0 &&
+	       !readable(fd)) {
+		st.ret = -1;
+		st.err = EAGAIN;
+		lk__block(&st, st.obj, LK_NO_TIME);
+		if (lk__interrupted()) {
+			st.err = EINTR;
+			lk__done(&st, -1);
+			return leave(-1, EINTR);
+		}
+	}
+	st.ret = real_read(fd, iov, n, pos, how);
+	st.err = st.ret < 0 ? errno : 0;
+	st.len = st.ret > 0 ? gather(iov, n, 0, (size_t)st.ret, data) : 0;
+	st.data = data;
+	lk__done(&st, st.ret > 0 ? st.obj : -1);
+	return leave((ssize_t)st.ret, st.err);
+}
+
+ssize_t
+read(int fd, void *buf, size_t len)
+{
+	struct iovec v = {buf, len};
+
+	if (!lk__enter())
+		return REAL(read)(fd, buf, len);
+	return read_step(fd, &v, 1, 0, PLAIN);
+}
+
+ssize_t
+readv(int fd, const struct iovec *iov, int n)
+{
+	if (!lk__enter())
+		return REAL(readv)(fd, iov, n);
+	if (n < 0 || n > IOV_MAX)
+		return leave(-1, EINVAL);
+	return read_step(fd, iov, n, 0, VECTOR);
+}
+
+ssize_t
+pread(int fd, void *buf, size_t len, off_t pos)
+{
+	struct iovec v = {buf, len};
+
+	if (!lk__enter())
+		return REAL(pread)(fd, buf, len, pos);
+	return read_step(fd, &v, 1, pos, AT);
+}
+
+ssize_t
+pread64(int fd, void *buf, size_t len, off64_t pos)
+{
+	return pread(fd, buf, len, pos);
+}
+
+/* The _FORTIFY_SOURCE entry points: a read past the buffer is left to
+ * glibc, which aborts. */
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
+ssize_t __pread_chk(int fd, void *buf, size_t len, off_t pos, size_t buflen);
+ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t pos,
+                      size_t buflen);
+
+ssize_t
+__read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		return REAL(__read_chk)(fd, buf, len, buflen);
+	return read(fd, buf, len);
+}
+
+ssize_t
+__pread_chk(int fd, void *buf, size_t len, off_t pos, size_t buflen)
+{
+	if (len > buflen)
+		return REAL(__read_chk)(fd, buf, len, buflen);
+	return pread(fd, buf, len, pos);
+}
+
+ssize_t
+__pread64_chk(int fd, void *buf, size_t len, off64_t pos, size_t buflen)
+{
+	return __pread_chk(fd, buf, len, pos, buflen);
+}
+
+/* --- writes -------------------------------------------------------------- */
+
+/* The real write of one call. */
+static ssize_t
+real_write(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
+{
+	if (how == VECTOR)
+		return REAL(writev)(fd, iov, n);
+	if (how == AT)
+		return REAL(pwrite)(fd, iov[0].iov_base, iov[0].iov_len, pos);
+	return REAL(write)(fd, iov[0].iov_base, iov[0].iov_len);
+}
+
+/* The real write of what is left of buffers iov[0..n) after done bytes,
+ * with flags as the descriptor's flags for the call. */
+static ssize_t
+write_rest(int fd, const struct iovec *iov, int n, size_t done, int flags,
+           enum how how)
+{
+	struct iovec one, *rest = NULL;
+	ssize_t w;
+	int k = 0, saved;
+
+	while (k < n && done >= iov[k].iov_len)
+		done -= iov[k++].iov_len;
+	if (k == n)
+		return real_write(fd, iov, 0, 0, how == PLAIN ? VECTOR : how);
+	if (how == PLAIN) {
+		one.iov_base = (char *)iov[0].iov_base + done;
+		one.iov_len = iov[0].iov_len - done;
+		rest = &one;
+	} else if (done > 0 || k > 0) {
+		/* Restart the vector where the last piece stopped. */
+		struct iovec *v = calloc((size_t)(n - k), sizeof(*v));
+
+		if (v == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		memcpy(v, iov + k, (size_t)(n - k) * sizeof(*v));
+		v[0].iov_base = (char *)v[0].iov_base + done;
+		v[0].iov_len -= done;
+		rest = v;
+	}
+	if (!(flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	w = real_write(fd, rest != NULL ? rest : iov, rest == &one ? 1 : n - k,
+	               0, how);
+	saved = errno;
+	if (!(flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, flags);
+	if (rest != NULL && rest != &one)
+		free(rest);
+	errno = saved;
+	return w;
+}
+
+/*
+ * A write to a pipe or FIFO. At most PIPE_BUF bytes go in at once or not
+ * at all; more may go in pieces: each piece that went in while the rest
+ * must wait is a blocked step carrying those bytes, and the call returns
+ * once everything is in, as a blocking write does. SIGPIPE is held back
+ * until the step is recorded, then delivered as the kernel raised it.
+ */
+static ssize_t
+pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
+{
+	struct lk_step st = {.op = LK_OP_WRITE, .obj = obj, .arg = fd};
+	int flags = fcntl(fd, F_GETFL);
+	ssize_t len = total(iov, n), w;
+	char data[LK_DATA_MAX];
+	sigset_t pipe_sig, old;
+	size_t done = 0;
+
+	if (flags < 0)
+		flags = 0;
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	REAL(sigprocmask)(SIG_BLOCK, &pipe_sig, &old);
+	lk__arrive(LK_OP_WRITE, obj, 0);
+	for (;;) {
+		w = write_rest(fd, iov, n, done, flags, how);
+		st.err = w < 0 ? errno : 0;
+		if (w > 0)
+			done += (size_t)w;
+		if (len < 0 || done == (size_t)len ||
+		    (w < 0 && st.err != EAGAIN) || (flags & O_NONBLOCK))
+			break;
+		/* Full: what went in is a step, the rest waits. */
+		st.ret = w > 0 ? w : -1;
+		st.err = EAGAIN;
+		st.len = w > 0 ? gather(iov, n, done - (size_t)w, (size_t)w,
+		                        data)
+		               : 0;
+		st.data = st.len > 0 ? data : NULL;
+		lk__block(&st, obj, LK_NO_TIME);
+	}
+	st.ret = done > 0 || w >= 0 ? (ssize_t)done : -1;
+	st.len = gather(iov, n, 0, done, data);
+	st.data = data;
+	lk__done(&st, done > 0 ? obj : -1);
+	lk__leave();
+	/* The real mask: the program's own mask is not changed. */
+	REAL(sigprocmask)(SIG_SETMASK, &old, NULL);
+	errno = st.err;
+	return (ssize_t)st.ret;
+}
+
+/* A write as a step (the caller entered the interposer). */
+static ssize_t
+write_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
+{
+	struct lk_step st = {.op = LK_OP_WRITE, .arg = fd};
+	ssize_t len = total(iov, n);
+	char data[LK_DATA_MAX];
+	int append;
+
+	st.obj = lk__obj_fd(fd);
+	if (lk__obj_is_pipe(st.obj) && how != AT)
+		return pipe_write(fd, iov, n, st.obj, how);
+	st.off = how == AT                 ? pos
+	         : lk__obj_is_file(st.obj) ? lseek(fd, 0, SEEK_CUR)
+	                                   : -1;
+	st.len = gather(iov, n, 0, len > 0 ? (size_t)len : 0, data);
+	st.data = data;
+	lk__arrive(LK_OP_WRITE, st.obj, 0);
+	append = how != AT && st.off >= 0 && (fcntl(fd, F_GETFL) & O_APPEND);
+	if (append)
+		st.off = lseek(fd, 0, SEEK_END);
+	st.ret = real_write(fd, iov, n, pos, how);
+	st.err = st.ret < 0 ? errno : 0;
+	if (append && st.ret >= 0)
+		st.off = lseek(fd, 0, SEEK_CUR) - st.ret;
+	lk__done(&st, st.obj);
+	return leave((ssize_t)st.ret, st.err);
+}
+
+ssize_t
+write(int fd, const void *buf, size_t len)
+{
+	struct iovec v = {(void *)buf, len};
+
+	if (!lk__enter())
+		return REAL(write)(fd, buf, len);
+	return write_step(fd, &v, 1, 0, PLAIN);
+}
+
+ssize_t
+writev(int fd, const struct iovec *iov, int n)
+{
+	if (!lk__enter())
+		return REAL(writev)(fd, iov, n);
+	if (n < 0 || n > IOV_MAX)
+		return leave(-1, EINVAL);
+	return write_step(fd, iov, n, 0, VECTOR);
+}
+
+ssize_t
+pwrite(int fd, const void *buf, size_t len, off_t pos)
+{
+	struct iovec v = {(void *)buf, len};
+
+	if (!lk__enter())
+		return REAL(pwrite)(fd, buf, len, pos);
+	return write_step(fd, &v, 1, pos, AT);
+}
+
+ssize_t
+pwrite64(int fd, const void *buf, size_t len, off64_t pos)
+{
+	return pwrite(fd, buf, len, pos);
+}

@@ -1,0 +1,45 @@
+/*
+ * A program with fixed SysV keys: a segment and a semaphore set under key
+ * 0xABCD. It stores its pid in both, waits, and reads them back: two
+ * copies running at once would overwrite each other's values, unless, as
+ * under lockstep, each run has keys of its own. It removes nothing:
+ * lockstep removes the objects at the end of the run. The ids go to
+ * standard error, for the test to look for them afterwards.
+ */
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY 0xABCD
+
+int
+main(void)
+{
+	int shm = shmget(KEY, 4096, IPC_CREAT | 0600);
+	int sem = semget(KEY, 1, IPC_CREAT | 0600);
+	int mine = getpid() % 30000, n;
+	char line[128];
+	int *cell;
+
+	if (shm < 0 || sem < 0)
+		return 1;
+	cell = shmat(shm, NULL, 0);
+	if (cell == (void *)-1 || semctl(sem, 0, SETVAL, mine) != 0)
+		return 1;
+	*cell = mine;
+	fprintf(stderr, "ids: shm %d sem %d\n", shm, sem);
+	/* A real wait, which lockstep does not control, so that two runs
+	 * started together overlap; then a virtual one. */
+	poll(NULL, 0, 300);
+	sleep(1);
+	n = snprintf(line, sizeof(line), "segment: %s, semaphore: %s\n",
+	             *cell == mine ? "own value" : "overwritten",
+	             semctl(sem, 0, GETVAL) == mine ? "own value"
+	                                            : "overwritten");
+	return write(1, line, (size_t)n) == n ? 0 : 1;
+}
