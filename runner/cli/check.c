@@ -39,8 +39,8 @@ lk_cmd_check(int argc, char **argv)
 		printf("%s: ok (%zu process%s, %zu object%s, %zu "
 		       "expectation%s)\n",
 		       argv[i], sc->nprocs, sc->nprocs == 1 ? "" : "es",
-		       sc->nobjects, sc->nobjects == 1 ? "" : "s",
-		       sc->nexpects, sc->nexpects == 1 ? "" : "s");
+		       sc->nobjects, sc->nobjects == 1 ? "" : "s", sc->nexpects,
+		       sc->nexpects == 1 ? "" : "s");
 		lk_scenario_free(sc);
 	}
 	return status;

@@ -213,6 +213,10 @@ void lk__after_block(struct lk_slot *me);
 /* Was the last blocked wait interrupted by a handler? Clears it. */
 int lk__interrupted(void);
 
+/* The same for calls SA_RESTART restarts: false when every handler that
+ * ran was installed with SA_RESTART. */
+int lk__interrupted_restart(void);
+
 /* --- objects.c: which object a semaphore or descriptor is ------------- */
 
 /* Object of a semaphore, registering an unknown one. errno preserved. */

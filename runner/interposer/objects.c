@@ -195,10 +195,12 @@ lk__obj_fd(int fd)
 			    sh->objects[i].type != LK_OT_CELL &&
 			    strcmp(sh->objects[i].path, path) == 0)
 				obj = (int)i;
-		if (obj < 0 && lk__self()->state == LK_SLOT_SPAWNED) {
+		if (obj < 0 && lk__self()->state == LK_SLOT_SPAWNED &&
+		    sh->nslots > 1) {
 			/* Before its first step a process runs alongside
-			 * others: registering here would name objects in a
-			 * racy order. Unknown stays unknown. */
+			 * the others lockstep started: registering here
+			 * would name objects in a racy order. Unknown stays
+			 * unknown. (A program's main is alone: it may.) */
 			errno = saved;
 			return -1;
 		}

@@ -131,7 +131,7 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 		st.ret = -1;
 		st.err = EAGAIN;
 		lk__block(&st, st.obj, LK_NO_TIME);
-		if (lk__interrupted()) {
+		if (lk__interrupted_restart()) {
 			st.err = EINTR;
 			lk__done(&st, -1);
 			return leave(-1, EINTR);
@@ -305,6 +305,9 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 		                        data)
 		               : 0;
 		st.data = st.len > 0 ? data : NULL;
+		/* The piece that went in is data for a waiting reader. */
+		if (w > 0)
+			lk__wake(obj);
 		lk__block(&st, obj, LK_NO_TIME);
 	}
 	st.ret = done > 0 || w >= 0 ? (ssize_t)done : -1;

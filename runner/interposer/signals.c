@@ -26,6 +26,7 @@
 	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
 
 static __thread int interrupted;
+static __thread int restartable;    /* every handler that ran: SA_RESTART */
 static __thread uint64_t accepting; /* a sigwait takes these: no handler */
 
 /* Signal numbers of bits into set (1..63). */
@@ -77,12 +78,16 @@ due(struct lk_slot *me)
 
 /* Does signal s have a handler (not SIG_DFL, not SIG_IGN)? */
 static int
-caught(int s)
+caught(int s, int *restart)
 {
 	struct sigaction sa;
 
-	return sigaction(s, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
-	       sa.sa_handler != SIG_IGN;
+	if (sigaction(s, NULL, &sa) != 0 || sa.sa_handler == SIG_DFL ||
+	    sa.sa_handler == SIG_IGN)
+		return 0;
+	if (!(sa.sa_flags & SA_RESTART))
+		*restart = 0;
+	return 1;
 }
 
 /*
@@ -95,7 +100,7 @@ int
 lk__deliver(struct lk_slot *me)
 {
 	uint64_t d = due(me);
-	int handled = 0;
+	int handled = 0, restart = 1;
 
 	if (d == 0)
 		return 0;
@@ -105,7 +110,7 @@ lk__deliver(struct lk_slot *me)
 		if (!(d & (1ull << s)))
 			continue;
 		atomic_fetch_and(&me->sigpending, ~(1ull << s));
-		handled |= caught(s);
+		handled |= caught(s, &restart);
 		lk__done(&st, -1);
 	}
 	/* The kernel may not have it pending yet (a SIGCHLD from a child
@@ -128,6 +133,7 @@ lk__deliver(struct lk_slot *me)
 		set_real_mask(me->sigmask);
 	}
 	lk__enter();
+	restartable = handled && restart;
 	return handled;
 }
 
@@ -157,6 +163,15 @@ lk__interrupted(void)
 
 	interrupted = 0;
 	return i;
+}
+
+/* The same for a call the kernel restarts after a handler installed
+ * with SA_RESTART (read, write, waitpid, a lock wait, ...): interrupted
+ * only when some handler that ran had no SA_RESTART. */
+int
+lk__interrupted_restart(void)
+{
+	return lk__interrupted() && !restartable;
 }
 
 /* The slot of the scenario process with pid, or -1. */

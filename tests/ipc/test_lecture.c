@@ -10,22 +10,10 @@
  * happens-before orders the accesses, or where the objects are pipes and
  * semaphores, which are not data. Nothing is left behind by any run.
  *
- * KNOWN BUG (zygote() in runner/agent/agent.c): the zygote replies to the
- * controller before it closes its copies of the run's pipe ends, so a run
- * can start while the zygote, not a process of the run, still holds every
- * write end. A reader that polls then finds no data and no end of file,
- * blocks, and nothing wakes it when the zygote closes: a false deadlock
- * ("reader waits for data or the end of file on pipe p; nobody holds its
- * write end"), in about 1 of 3000 runs on a loaded machine, every run with
- * a sleep of 20 ms put between the reply and the close (closing first
- * fixes it). Repro: run, on a busy machine,
- *   for i in $(seq 40); do lockstep explore --strategy random --runs 150 \
- *     scenarios/lecture/pipe-ints.xml -q | grep -A3 deadlock; done
- * Until it is fixed, the scenarios that rely on a pipe's end of file are
- * explored --no-zygote (pipe-hang and pipe-words-open never get theirs:
- * a process of the run keeps a write end, so the zygote's copy changes
- * nothing there); -DLK_KNOWN_BUG_ZYGOTE_HOLDS_PIPES explores them all
- * with the zygote.
+ * The zygote once answered the controller before closing its copies of
+ * a run's pipe ends, so a reader could miss its end of file (a false
+ * deadlock in about 1 of 3000 runs on a loaded machine); it closes them
+ * first now (b01a9a0), and every scenario is explored with the zygote.
  */
 #include <glob.h>
 #include <setjmp.h>
@@ -153,8 +141,8 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Explore file (with --no-zygote when no_zygote); the summary stays in
- * run. */
+/* Explore file; the summary stays in run. (no_zygote is kept for the
+ * table's sake: every scenario now runs with the zygote.) */
 static void
 explore(struct ipc_run *run, const char *file, int random, int no_zygote)
 {
@@ -168,12 +156,7 @@ explore(struct ipc_run *run, const char *file, int random, int no_zygote)
 		args[n++] = "--runs";
 		args[n++] = "150";
 	}
-#ifndef LK_KNOWN_BUG_ZYGOTE_HOLDS_PIPES
-	if (no_zygote)
-		args[n++] = "--no-zygote";
-#else
 	(void)no_zygote;
-#endif
 	args[n] = NULL;
 	ipc_run(run, NULL, args, NULL);
 	print_message("%-38s %s %5lld runs, %5.2f s\n", file,

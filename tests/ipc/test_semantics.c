@@ -4,9 +4,6 @@
  * C program (tests/ipc/programs) and check the exit status, the output,
  * the trace and explore's summary, and that nothing is left behind
  * (objects in /dev/shm, work directories in TMPDIR, SysV segments).
- *
- * Cases that fail because of a known bug of lockstep are compiled only
- * with -DLK_KNOWN_BUG_<NAME> (see the comment above each).
  */
 #include <sys/stat.h>
 
@@ -119,24 +116,12 @@ header(const json_t *t, const char *k)
 
 /*
  * explore --json of a scenario by dfs: exit status, complete, every
- * expectation passed; the summary stays in run. Scenarios with pipes are
- * explored --no-zygote: the zygote holds the pipe ends for a moment after
- * a run has started (a known bug, see tests/ipc/test_lecture.c), which
- * can make a reader miss its end of file.
+ * expectation passed; the summary stays in run.
  */
 static void
 explore_dfs(struct ipc_run *run, const char *file, int status)
 {
-	int pipes = strcmp(file, SC("eof-closed")) == 0;
-
-#ifdef LK_KNOWN_BUG_ZYGOTE_HOLDS_PIPES
-	pipes = 0;
-#endif
-	if (pipes)
-		IPC_RUN(run, NULL, "explore", file, "--json", "-q",
-		        "--no-zygote");
-	else
-		IPC_RUN(run, NULL, "explore", file, "--json", "-q");
+	IPC_RUN(run, NULL, "explore", file, "--json", "-q");
 	ipc_expect_exit(run, status);
 	if (!json_is_true(json_object_get(summary_of(run), "complete")))
 		fail_msg("%s: dfs did not complete in %lld runs", file,
@@ -348,7 +333,6 @@ test_ipc_pipe_buf_writes_are_atomic(void **state)
 	assert_true(waited > 0);
 }
 
-#ifdef LK_KNOWN_BUG_PIPE_PARTIAL_WRITE_WAKE
 /*
  * KNOWN BUG (pipe_write in runner/interposer/ipc.c): a write larger than
  * the pipe's room goes in piece by piece, each piece a blocked step
@@ -375,10 +359,10 @@ test_ipc_pipe_write_larger_than_pipe(void **state)
 		int pieces = 0;
 
 		if (seeds[s] == NULL)
-			IPC_RUN(&run, f->trace, "run", "-q", "--trace",
-			        f->trace, "--", IPC_PIPE_BIG);
+			IPC_RUN(&run, f->trace, "run", "--trace", f->trace,
+			        "--", IPC_PIPE_BIG);
 		else
-			IPC_RUN(&run, f->trace, "run", "-q", "--seed", seeds[s],
+			IPC_RUN(&run, f->trace, "run", "--seed", seeds[s],
 			        "--trace", f->trace, "--", IPC_PIPE_BIG);
 		ipc_expect_exit(&run, 0);
 		ipc_expect_out(&run, "read 200000 bytes, in order 1, child 0");
@@ -395,7 +379,6 @@ test_ipc_pipe_write_larger_than_pipe(void **state)
 		ipc_run_free(&run);
 	}
 }
-#endif
 
 /*
  * A write after the only reader closed: the write is a step that fails
@@ -436,7 +419,6 @@ test_ipc_sigpipe_and_epipe(void **state)
 	ipc_run_free(&run);
 }
 
-#ifdef LK_KNOWN_BUG_FIRST_CALL_UNCONTROLLED
 /*
  * KNOWN BUG (lk__obj_fd in runner/interposer/objects.c): before a
  * process's first step, a descriptor of an object the run does not know
@@ -460,7 +442,6 @@ test_ipc_first_call_on_a_pipe_is_controlled(void **state)
 	ipc_expect_out(&run, "its write end is still open in main itself");
 	ipc_run_free(&run);
 }
-#endif
 
 /* --- FIFOs ---------------------------------------------------------------- */
 
@@ -917,7 +898,6 @@ test_ipc_waitpid_happens_after_exit(void **state)
 	ipc_run_free(&run);
 }
 
-#ifdef LK_KNOWN_BUG_DIVERGED_VERDICT_NAME
 /*
  * KNOWN BUG (lk_verdict_name in runner/trace/trace.c): the verdicts table
  * has no name for LK_V_DIVERGED, so the trace of a replay that diverges
@@ -958,7 +938,6 @@ test_ipc_diverged_replay_names_its_verdict(void **state)
 	free(text);
 	free(sched);
 }
-#endif
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -971,13 +950,9 @@ main(void)
 	        T(test_ipc_dup2_stdin_exec_wc),
 	        T(test_ipc_dup2_pipeline_cat_tr),
 	        T(test_ipc_pipe_buf_writes_are_atomic),
-#ifdef LK_KNOWN_BUG_PIPE_PARTIAL_WRITE_WAKE
 	        T(test_ipc_pipe_write_larger_than_pipe),
-#endif
 	        T(test_ipc_sigpipe_and_epipe),
-#ifdef LK_KNOWN_BUG_FIRST_CALL_UNCONTROLLED
 	        T(test_ipc_first_call_on_a_pipe_is_controlled),
-#endif
 	        T(test_ipc_fifo_open_waits_for_the_other_end),
 	        T(test_ipc_lock_waits_for_the_holder),
 	        T(test_ipc_lock_released_by_closing_any_descriptor),
@@ -992,9 +967,7 @@ main(void)
 	        T(test_ipc_shm_lost_update_and_mutex),
 	        T(test_ipc_shm_rmid_while_attached),
 	        T(test_ipc_waitpid_happens_after_exit),
-#ifdef LK_KNOWN_BUG_DIVERGED_VERDICT_NAME
 	        T(test_ipc_diverged_replay_names_its_verdict),
-#endif
 	};
 
 	return cmocka_run_group_tests_name("test_ipc_semantics", tests, NULL,
