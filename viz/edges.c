@@ -2,11 +2,14 @@
  * The happens-before edges between processes that a diagram draws as
  * arrows: post -> wait, fork -> start, exit -> waitpid, a pipe's write ->
  * the reads that got its bytes, the last release of a pipe's write end ->
- * the read that found the end of file, and kill -> the signal's delivery.
+ * the read that found the end of file, kill -> the signal's delivery, and
+ * the release of a record lock (an unlock, or the exit of a holder) -> the
+ * lock it let another process take.
  * Each is found from the trace alone, walking the events in step order;
  * those that need a witness (post -> wait, end of file) take one that
  * happens before the target by the vector clocks.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,12 +30,15 @@ const struct lk__viz_edge_kind lk__viz_edge_kinds[] = {
         [LK__VIZ_WRITE_READ] = {"write-read", "#EE7733", "solid", "vee",
                                 "write \xe2\x86\x92 the read that got its "
                                 "bytes (a pipe: a double line)"},
-        [LK__VIZ_CLOSE_EOF] = {"close-eof", "#EE7733", "solid", "vee",
+        [LK__VIZ_CLOSE_EOF] = {"close-eof", "#EE7733", "dashed", "vee",
                                "last write end closed (or exited) "
                                "\xe2\x86\x92 read gets EOF"},
         [LK__VIZ_KILL_SIGNAL] = {"kill-signal", "#009988", "dotted", "veevee",
                                  "kill \xe2\x86\x92 the signal's delivery "
                                  "(not queued: two kills, one delivery)"},
+        [LK__VIZ_UNLOCK_LOCK] = {"unlock-lock", "#999933", "solid", "box",
+                                 "unlock (or exit) \xe2\x86\x92 the lock "
+                                 "it let another process take"},
 };
 const size_t lk__viz_nedge_kinds =
         sizeof(lk__viz_edge_kinds) / sizeof(lk__viz_edge_kinds[0]);
@@ -87,6 +93,24 @@ struct pending {
 	size_t ev;
 };
 
+/* A record lock a process holds, or held last, on an object. */
+struct lockhold {
+	unsigned proc;
+	int obj;
+	char kind;            /* 'r' or 'w' */
+	int held;             /* not released yet */
+	long granted;         /* the event that granted it last */
+	long long start, len; /* its bytes, as fcntl says them */
+};
+
+/* The release of a record lock: an unlock, or the exit of its holder. */
+struct release {
+	size_t ev;
+	int obj;
+	char kind;            /* of the lock let go: 'r', 'w', 0 unknown */
+	long long start, len; /* the bytes let go */
+};
+
 /* One source found for an event: the edge's tail and, for a pipe, the
  * bytes of the read it carried. */
 struct source {
@@ -105,6 +129,8 @@ struct finder {
 	long *pieces;         /* per process: bytes of its pieces so far */
 	struct vec holders;   /* of struct holder */
 	struct vec kills;     /* of struct pending */
+	struct vec locks;     /* of struct lockhold */
+	struct vec unlocks;   /* of struct release, in step order */
 	struct vec found;     /* of struct source: for the current event */
 };
 
@@ -334,12 +360,158 @@ kill_signal(struct finder *fd, struct lk_viz_trace *t, size_t i)
 	return 0;
 }
 
+/* A granted read or write lock (not a query, not an unlock). */
+static int
+is_lock(const struct lk__viz_event *e)
+{
+	return e->op == LK__VIZ_LOCK && !e->blocked && e->ret == 0 &&
+	       !e->getlk && e->obj >= 0 && (e->lock == 'r' || e->lock == 'w');
+}
+
+/* The lock process proc holds or held last on obj, or NULL. */
+static struct lockhold *
+lock_of(struct finder *fd, unsigned proc, int obj)
+{
+	struct lockhold *h = fd->locks.v;
+
+	for (size_t k = 0; k < fd->locks.n; k++)
+		if (h[k].proc == proc && h[k].obj == obj)
+			return &h[k];
+	return NULL;
+}
+
+/* The bytes from start, len long as fcntl says it (0: to the end of the
+ * file, negative: before start), as a half-open range [*lo, *hi). */
+static void
+lock_range(long long start, long long len, long long *lo, long long *hi)
+{
+	*lo = len < 0 ? start + len : start;
+	*hi = len == 0 ? LLONG_MAX : len < 0 ? start : start + len;
+}
+
+/* Whether a release of kind a over [start, start+len) can have kept a
+ * lock of kind b over f's bytes from being granted. */
+static int
+conflicts(const struct release *r, const struct lk__viz_event *f)
+{
+	long long alo, ahi, blo, bhi;
+
+	if (r->kind == 'r' && f->lock == 'r')
+		return 0; /* read locks share */
+	lock_range(r->start, r->len, &alo, &ahi);
+	lock_range(f->lstart, f->llen, &blo, &bhi);
+	return alo < bhi && blo < ahi;
+}
+
+/*
+ * Unlock -> lock: the source of a granted lock on O by Q is the most
+ * recent release of a lock on O by another process (an unlock, or the
+ * exit of a process that still held one) that conflicts with it and
+ * happens before it; one from before Q's previous lock on O let that
+ * lock through, not this one. Like post -> wait, a witness: every arrow drawn
+ * is a true happens-before relation.
+ */
+static int
+unlock_lock(struct finder *fd, struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *f = &t->ev[i];
+	const struct release *r = fd->unlocks.v;
+	const struct lockhold *mine;
+	long before = -1;
+
+	if (!is_lock(f))
+		return 0;
+	if ((mine = lock_of(fd, f->proc, f->obj)) != NULL)
+		before = mine->granted;
+	for (size_t k = fd->unlocks.n; k-- > 0;) {
+		const struct lk__viz_event *e = &t->ev[r[k].ev];
+
+		if ((long)r[k].ev < before)
+			break;
+		if (r[k].obj != f->obj || e->proc == f->proc ||
+		    !conflicts(&r[k], f))
+			continue;
+		if (lk__viz_hb(e, f))
+			return found(fd, r[k].ev, 0, 0, 0);
+	}
+	return 0;
+}
+
+/* Add a release of h's lock at event ev (over h's bytes unless the
+ * unlock u says others); -1 out of memory. */
+static int
+release(struct finder *fd, size_t ev, int obj, const struct lockhold *h,
+        const struct lk__viz_event *u)
+{
+	struct release *r = vec_push(&fd->unlocks, sizeof(*r));
+
+	if (r == NULL)
+		return -1;
+	r->ev = ev;
+	r->obj = obj;
+	r->kind = h != NULL && h->held ? h->kind : 0;
+	r->start = u != NULL ? u->lstart : h->start;
+	r->len = u != NULL ? u->llen : h->len;
+	return 0;
+}
+
+/*
+ * Follow the record locks: a granted lock is held by its process until
+ * its unlock, or its exit (the kernel lets go of a process's locks when
+ * it ends); both are releases the next lock may come from.
+ */
+static int
+note_locks(struct finder *fd, const struct lk_viz_trace *t, size_t i)
+{
+	const struct lk__viz_event *e = &t->ev[i];
+	struct lockhold *h;
+
+	if (e->op == LK__VIZ_EXIT) {
+		h = fd->locks.v;
+		for (size_t k = 0; k < fd->locks.n; k++) {
+			if (h[k].proc != e->proc || !h[k].held)
+				continue;
+			if (release(fd, i, h[k].obj, &h[k], NULL) < 0)
+				return -1;
+			h[k].held = 0;
+		}
+		return 0;
+	}
+	if (e->op != LK__VIZ_LOCK || e->blocked || e->ret != 0 || e->getlk ||
+	    e->obj < 0)
+		return 0;
+	h = lock_of(fd, e->proc, e->obj);
+	if (e->lock == 'u') {
+		if (release(fd, i, e->obj, h, e) < 0)
+			return -1;
+		if (h != NULL)
+			h->held = 0;
+		return 0;
+	}
+	if (!is_lock(e))
+		return 0;
+	if (h == NULL && (h = vec_push(&fd->locks, sizeof(*h))) == NULL)
+		return -1;
+	h->proc = e->proc;
+	h->obj = e->obj;
+	h->kind = e->lock;
+	h->held = 1;
+	h->granted = (long)i;
+	h->start = e->lstart;
+	h->len = e->llen;
+	return 0;
+}
+
 /* The finders, at the index of their kind in lk__viz_edge_kinds. */
 static int (*const finders[])(struct finder *, struct lk_viz_trace *,
                               size_t) = {
-        [LK__VIZ_POST_WAIT] = post_wait, [LK__VIZ_FORK_START] = fork_start,
-        [LK__VIZ_EXIT_WAIT] = exit_wait, [LK__VIZ_WRITE_READ] = write_read,
-        [LK__VIZ_CLOSE_EOF] = close_eof, [LK__VIZ_KILL_SIGNAL] = kill_signal,
+        [LK__VIZ_POST_WAIT] = post_wait,
+        [LK__VIZ_FORK_START] = fork_start,
+        [LK__VIZ_EXIT_WAIT] = exit_wait,
+        [LK__VIZ_WRITE_READ] = write_read,
+        [LK__VIZ_CLOSE_EOF] = close_eof,
+        [LK__VIZ_KILL_SIGNAL] = kill_signal,
+        [LK__VIZ_UNLOCK_LOCK] = unlock_lock,
 };
 
 /* Append the size_t v to a; -1 out of memory. */
@@ -472,7 +644,8 @@ note(struct finder *fd, const struct lk_viz_trace *t, size_t i)
 		k->sig = e->arg;
 		k->ev = i;
 	}
-	if (note_holders(fd, t, i) < 0 || note_write(fd, t, i) < 0)
+	if (note_holders(fd, t, i) < 0 || note_write(fd, t, i) < 0 ||
+	    note_locks(fd, t, i) < 0)
 		return -1;
 	if (e->op != LK__VIZ_SEM_POST || e->ret != 0 || e->obj < 0)
 		return 0;
@@ -522,6 +695,8 @@ finder_free(struct finder *fd, size_t nobjs)
 	free(fd->pieces);
 	free(fd->holders.v);
 	free(fd->kills.v);
+	free(fd->locks.v);
+	free(fd->unlocks.v);
 	free(fd->found.v);
 }
 

@@ -13,8 +13,10 @@
 
 #include "viz.h"
 
-/* Longest text of an event's data in its label, in characters. */
-#define DATA_CHARS 20
+/* Longest text of an event's data in its label, in characters; a
+ * print's text is the point of its mark, and may be longer. */
+#define DATA_CHARS  20
+#define PRINT_CHARS 48
 
 /* Longest text of a name in a label, in characters. */
 #define NAME_CHARS 24
@@ -124,7 +126,8 @@ put_data(char *buf, size_t size, const struct lk__viz_event *e)
 		n--;
 	put(buf, size, "\"");
 	if (e->data != NULL)
-		put_slice(buf, size - 8, e->data, n, DATA_CHARS);
+		put_slice(buf, size - 8, e->data, n,
+		          e->print ? PRINT_CHARS : DATA_CHARS);
 	put(buf, size, "\"");
 }
 

@@ -176,20 +176,25 @@ out:
 }
 
 /*
- * Put each label where arrows do not run: above its mark when an arrow
- * leaves it down to the right, below when one comes in from the right.
+ * Lift each label off the arrows at its own mark: above it when an arrow
+ * leaves it towards the side of the label (arrows run down), below it
+ * when one comes in from that side.
  */
 static void
 place_sides(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
+	for (size_t i = 0; i <= t->nev; i++)
+		l->side[i] = 0;
 	for (size_t k = 0; k < t->nedges; k++) {
 		const struct lk__viz_edge *d = &t->edges[k];
+		unsigned pa = t->ev[d->from].proc, pb = t->ev[d->to].proc;
+		double dx = l->x[pb] - l->x[pa];
 
 		if (l->row[d->from] < 0 || l->row[d->to] < 0)
 			continue;
-		if (t->ev[d->to].proc > t->ev[d->from].proc)
+		if (dx * l->lside[pa] > 0)
 			l->side[d->from] = 1;
-		else
+		if (-dx * l->lside[pb] > 0)
 			l->side[d->to] = -1;
 	}
 }
@@ -203,42 +208,214 @@ max3(double a, double b, double c)
 	return m > c ? m : c;
 }
 
-/* Set the x of every drawn column and the width of the whole. */
+/*
+ * Set the x of every drawn column and the width of the whole: each
+ * column leaves room for its labels, on the side lside gives them, and
+ * for the labels of its neighbour that face it.
+ */
 static int
 place_columns(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
-	double prevx = 0, prevhalf = 0, prevlab = 0, *lab;
+	double prevx = 0, prevhalf = 0, prevright = 0, *lab;
 	int any = 0;
 
 	if ((lab = calloc(t->nprocs + 1, sizeof(*lab))) == NULL)
 		return -1;
-	for (size_t i = 0; i < t->nev; i++)
-		if (l->row[i] >= 0 && l->labelw[i] > lab[t->ev[i].proc])
-			lab[t->ev[i].proc] = l->labelw[i];
+	/* The room labels take: their width, and a stuck mark's gap. */
+	for (size_t i = 0; i < t->nev; i++) {
+		double w;
+
+		if (l->row[i] < 0)
+			continue;
+		w = l->labelw[i] + lk__viz_label_gap(t, l, i) -
+		    LK__VIZ_LABELGAP;
+		if (w > lab[t->ev[i].proc])
+			lab[t->ev[i].proc] = w;
+	}
 	for (size_t p = 0; p < t->nprocs; p++) {
-		double half;
+		double half, left, right;
 
 		l->headw[p] = lk__viz_text_width(t->procs[p].name,
 		                                 LK__VIZ_HEADFONT, 1) +
 		              28;
 		half = l->headw[p] / 2;
 		l->x[p] = -1;
+		l->leftw[p] = 0;
 		if (l->head_row[p] < 0)
 			continue;
+		left = l->lside[p] < 0 ? LK__VIZ_LABELGAP + lab[p] : 0;
+		right = l->lside[p] > 0 ? LK__VIZ_LABELGAP + lab[p] : 0;
 		if (!any)
-			l->x[p] = LK__VIZ_MARGIN + half;
+			l->x[p] = LK__VIZ_MARGIN + (half > left ? half : left);
 		else
-			l->x[p] = prevx + max3(LK__VIZ_LABELGAP + prevlab + 48,
-			                       prevhalf + half + 32, 150);
+			l->x[p] = prevx +
+			          max3(prevright + left + 48,
+			               prevright + half + 20,
+			               max3(prevhalf + half + 32, 150, 0));
+		l->leftw[p] = left;
 		prevx = l->x[p];
 		prevhalf = half;
-		prevlab = lab[p];
+		prevright = right;
 		any = 1;
 	}
-	l->width = prevx + max3(prevhalf, LK__VIZ_LABELGAP + prevlab, 0) +
-	           LK__VIZ_MARGIN;
+	l->width = prevx + max3(prevhalf, prevright, 0) + LK__VIZ_MARGIN;
 	free(lab);
 	return 0;
+}
+
+/* From the centre of drawn event i's mark to its label: further for the
+ * larger mark of a stuck call. */
+double
+lk__viz_label_gap(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
+                  size_t i)
+{
+	unsigned p = t->ev[i].proc;
+
+	return LK__VIZ_LABELGAP + (l->stuck[p] && l->last[p] == (int)i ? 5 : 0);
+}
+
+/* The box of drawn event i's label: where its side puts it. */
+static void
+label_box(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
+          size_t i, double *lo, double *hi, double *y)
+{
+	double x = l->x[t->ev[i].proc], gap = lk__viz_label_gap(t, l, i);
+
+	if (l->lside[t->ev[i].proc] < 0) {
+		*lo = x - gap - l->labelw[i];
+		*hi = x - gap;
+	} else {
+		*lo = x + gap;
+		*hi = x + gap + l->labelw[i];
+	}
+	*y = lk__viz_row_offset(l->row[i]) - l->side[i] * LK__VIZ_LIFT;
+}
+
+/* Whether the segment from (xa, ya) to (xb, yb) runs through the box
+ * from x lo to hi, y - h to y + h (Liang-Barsky clipping). */
+static int
+crosses(double xa, double ya, double xb, double yb, double lo, double hi,
+        double y, double h)
+{
+	double p[4] = {xa - xb, xb - xa, ya - yb, yb - ya};
+	double q[4] = {xa - lo, hi - xa, ya - (y - h), (y + h) - ya};
+	double t0 = 0, t1 = 1;
+
+	for (int k = 0; k < 4; k++) {
+		double r;
+
+		if (p[k] == 0) {
+			if (q[k] < 0)
+				return 0;
+			continue;
+		}
+		r = q[k] / p[k];
+		if (p[k] < 0 && r > t0)
+			t0 = r;
+		else if (p[k] > 0 && r < t1)
+			t1 = r;
+	}
+	return t0 < t1;
+}
+
+/*
+ * How badly the arrows run through the labels of process p when they
+ * are on side s: one for each label an arrow crosses, a half for the
+ * label of an arrow's own end that has to move off it. own holds p's
+ * drawn, labelled events, n of them, in order (so rows go down).
+ */
+static double
+side_cost(const struct lk_viz_trace *t, struct lk__viz_layout *l, size_t p,
+          int s, const size_t *own, size_t n)
+{
+	int keep = l->lside[p];
+	double cost = 0;
+
+	l->lside[p] = s;
+	for (size_t k = 0; k < t->nedges; k++) {
+		const struct lk__viz_edge *d = &t->edges[k];
+		unsigned pa = t->ev[d->from].proc, pb = t->ev[d->to].proc;
+		int ra = l->row[d->from], rb = l->row[d->to];
+		double xa = l->x[pa], xb = l->x[pb];
+		size_t lo = 0, hi = n;
+
+		if (ra < 0 || rb < 0 ||
+		    (pa != p && pb != p && (xa - l->x[p]) * (xb - l->x[p]) > 0))
+			continue;
+		/* The first of p's labels in the rows the arrow spans. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (l->row[own[mid]] < ra - 1)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && l->row[own[lo]] <= rb + 1; lo++) {
+			size_t i = own[lo];
+			double left, right, y;
+
+			label_box(t, l, i, &left, &right, &y);
+			if (crosses(xa, lk__viz_row_offset(ra), xb,
+			            lk__viz_row_offset(rb), left, right, y, 7))
+				cost += i == d->from || i == d->to ? 0.5 : 1;
+		}
+	}
+	l->lside[p] = keep;
+	return cost;
+}
+
+/* Whether p's labels are better at the left, on the columns as they
+ * are: at least one arrow fewer through them there. */
+static int
+better_left(const struct lk_viz_trace *t, struct lk__viz_layout *l, size_t p,
+            size_t *own)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nev; i++)
+		if (t->ev[i].proc == p && l->row[i] >= 0 &&
+		    l->label[i] != NULL && (int)i != l->head_ev[p])
+			own[n++] = i;
+	return side_cost(t, l, p, -1, own, n) + 1 <=
+	       side_cost(t, l, p, 1, own, n);
+}
+
+/*
+ * Put each process's labels at the right of its lifeline, or at the left
+ * when at least one arrow fewer runs through them there (a process whose
+ * arrows all go to the right, say; a small gain is not worth a column
+ * unlike its neighbours): judged on the columns with every label at the
+ * right, then again on the columns that choice gives (labels moved left
+ * widen the gap before them, and the arrows run elsewhere), keeping at
+ * the left only those still better off there.
+ */
+static int
+choose_sides(const struct lk_viz_trace *t, struct lk__viz_layout *l)
+{
+	size_t *own = malloc((t->nev + 1) * sizeof(*own));
+	int moved = 0, rc = -1;
+
+	if (own == NULL)
+		return -1;
+	for (size_t p = 0; p < t->nprocs; p++)
+		l->lside[p] = 1;
+	if (place_columns(t, l) < 0)
+		goto out;
+	for (size_t p = 0; p < t->nprocs; p++)
+		if (l->head_row[p] >= 0 && better_left(t, l, p, own)) {
+			l->lside[p] = -1;
+			moved = 1;
+		}
+	if (moved && place_columns(t, l) < 0)
+		goto out;
+	for (size_t p = 0; moved && p < t->nprocs; p++)
+		if (l->lside[p] < 0 && !better_left(t, l, p, own))
+			l->lside[p] = 1;
+	rc = moved ? place_columns(t, l) : 0;
+out:
+	free(own);
+	return rc;
 }
 
 /* Whether drawn event i may fold: no arrow, no block, nothing said. */
@@ -396,10 +573,12 @@ cover_event(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
             const struct box *b, size_t i)
 {
 	double x = l->x[t->ev[i].proc], y = lk__viz_row_offset(l->row[i]);
-	struct box mark = {x - 8, x + 8, y, 8};
-	struct box text = {x + LK__VIZ_LABELGAP - 2,
-	                   x + LK__VIZ_LABELGAP + l->labelw[i] + 4,
-	                   y - l->side[i] * LK__VIZ_LIFT, 11};
+	struct box mark = {x - 8, x + 8, y, 8}, text;
+
+	label_box(t, l, i, &text.l, &text.r, &text.y);
+	text.l -= 2;
+	text.r += 4;
+	text.h = 11;
 
 	/* A mark hidden is much worse than a label crossed. */
 	return 100 * overlap(b, &mark) +
@@ -537,6 +716,29 @@ out:
 	return rc;
 }
 
+/*
+ * The processes still blocked at the end of the run whose last, blocked
+ * call is drawn (the whole trace, or a window that holds that step) end
+ * in a "stuck" mark, in a row of its own below the rest.
+ */
+static void
+place_stuck(const struct lk_viz_trace *t, struct lk__viz_layout *l)
+{
+	l->stuck_row = -1;
+	for (size_t p = 0; p < t->nprocs; p++)
+		l->stuck[p] = 0;
+	for (size_t i = 0; i < t->nev; i++)
+		l->stuck[t->ev[i].proc] = (int)i == l->last[t->ev[i].proc];
+	for (size_t p = 0; p < t->nprocs; p++) {
+		l->stuck[p] = l->stuck[p] && t->procs[p].blocked >= 0 &&
+		              t->ev[l->last[p]].blocked;
+		if (l->stuck[p])
+			l->stuck_row = l->nrows;
+	}
+	if (l->stuck_row >= 0)
+		l->nrows++;
+}
+
 /* Forget the rows, to place them again. */
 static void
 reset_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
@@ -562,6 +764,9 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	l->row = malloc(n * sizeof(*l->row));
 	l->label = calloc(n, sizeof(*l->label));
 	l->side = calloc(n, sizeof(*l->side));
+	l->lside = calloc(np, sizeof(*l->lside));
+	l->leftw = calloc(np, sizeof(*l->leftw));
+	l->stuck = calloc(np, 1);
 	l->labelw = calloc(n, sizeof(*l->labelw));
 	l->fold = calloc(n, sizeof(*l->fold));
 	l->head_ev = malloc(np * sizeof(int));
@@ -572,7 +777,7 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	l->headw = calloc(np, sizeof(double));
 	if (!l->row || !l->label || !l->side || !l->labelw || !l->fold ||
 	    !l->head_ev || !l->first || !l->last || !l->head_row || !l->x ||
-	    !l->headw)
+	    !l->headw || !l->lside || !l->leftw || !l->stuck)
 		goto nomem;
 	reset_rows(t, l);
 	if ((l->nrows = place_rows(t, l)) < 0)
@@ -591,13 +796,7 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	for (size_t p = 0; whole && p < t->nprocs; p++)
 		if (l->head_row[p] < 0)
 			l->head_row[p] = 0;
-	l->stuck_row = -1;
-	for (size_t p = 0; whole && p < t->nprocs; p++)
-		if (t->procs[p].blocked >= 0 && l->last[p] >= 0 &&
-		    t->ev[l->last[p]].blocked)
-			l->stuck_row = l->nrows;
-	if (l->stuck_row >= 0)
-		l->nrows++;
+	place_stuck(t, l);
 	for (size_t i = 0; i < t->nev; i++) {
 		if (l->row[i] < 0 || (int)i == l->head_ev[t->ev[i].proc])
 			continue;
@@ -607,8 +806,10 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 		l->labelw[i] = lk__viz_text_width(l->label[i], LK__VIZ_FONT,
 		                                  t->ev[i].print);
 	}
+	if (choose_sides(t, l) < 0)
+		goto nomem;
 	place_sides(t, l);
-	if (place_columns(t, l) < 0 || label_arrows(t, l) < 0)
+	if (label_arrows(t, l) < 0)
 		goto nomem;
 	return 0;
 nomem:
@@ -626,6 +827,9 @@ lk__viz_layout_free(struct lk__viz_layout *l)
 	free(l->label);
 	free(l->row);
 	free(l->side);
+	free(l->lside);
+	free(l->leftw);
+	free(l->stuck);
 	free(l->labelw);
 	free(l->fold);
 	free(l->head_ev);

@@ -79,9 +79,10 @@ static const struct palette palettes[] = {
                         .labelbg = "#FFFFFFD8",
                         /* Tol bright; pipes Tol vibrant orange, signals
                          * Tol vibrant teal (bright has no dark enough
-                         * fifth hue for a thin line on white). */
+                         * fifth hue for a thin line on white), locks
+                         * Tol muted olive. */
                         .kind = {"#4477AA", "#228833", "#AA3377", "#EE7733",
-                                 "#EE7733", "#009988"},
+                                 "#EE7733", "#009988", "#999933"},
                 },
         [LK_VIZ_DARK] =
                 {
@@ -98,7 +99,7 @@ static const struct palette palettes[] = {
                         .faint = "#BBBBBB",
                         .labelbg = "#1E1E1ED8",
                         .kind = {"#66CCEE", "#44BB66", "#CC77AA", "#EE7733",
-                                 "#EE7733", "#44BB99"},
+                                 "#EE7733", "#44BB99", "#DDCC77"},
                 },
         [LK_VIZ_PRINT] =
                 {
@@ -115,7 +116,7 @@ static const struct palette palettes[] = {
                         .faint = "#444444",
                         .labelbg = "#FFFFFFD8",
                         .kind = {"#000000", "#555555", "#333333", "#000000",
-                                 "#000000", "#444444"},
+                                 "#000000", "#444444", "#222222"},
                 },
 };
 
@@ -142,6 +143,11 @@ struct draw {
 	Agnode_t **head;   /* per process: its box, or NULL */
 	unsigned *kinds;   /* per edge kind: how many are drawn */
 	unsigned folds;    /* fold marks drawn */
+	unsigned blocks;   /* hollow marks of blocked calls drawn */
+	unsigned prints;   /* prints drawn */
+	unsigned failed;   /* diamonds of failed calls drawn */
+	char others[96];   /* diamonds of other calls: their names */
+	int shm_only;      /* those calls all set up shared memory */
 	int pinned;        /* nop2: the positions are ours */
 	double y0;         /* y of row 0, points downwards */
 	char glabel[2048]; /* unpinned: the title lines, as the graph label */
@@ -253,6 +259,18 @@ text(struct draw *d, const char *id, const char *s, double x, double y,
 	return n;
 }
 
+/* Text whose right edge is at x, centred on y. */
+static Agnode_t *
+text_right(struct draw *d, const char *id, const char *s, double x, double y,
+           double pt, int bold)
+{
+	double w = lk__viz_text_width(s, pt, bold) + 4;
+	Agnode_t *n = text(d, id, s, x - w, y, pt, bold);
+
+	set(n, "label", escape(d, s, "\\r"));
+	return n;
+}
+
 /* A line of the title block: a node when pinned, else graph label. */
 static void
 title_line(struct draw *d, const char *id, const char *s, double x, double y,
@@ -321,27 +339,82 @@ holder(const struct lk_viz_trace *t, size_t p)
 	return -1;
 }
 
+/* The last event of process p in the trace, or NULL. */
+static const struct lk__viz_event *
+final_event(const struct lk_viz_trace *t, size_t p)
+{
+	for (size_t i = t->nev; i-- > 0;)
+		if (t->ev[i].proc == p)
+			return &t->ev[i];
+	return NULL;
+}
+
+/*
+ * What process p was still waiting for at the end, in one short line:
+ * "main waits for wc to exit", "parent waits for data or end of file on
+ * p", from the header's blocked map, the wait-for cycle (who could have
+ * released it) and p's last call.
+ */
+static void
+blocked_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
+{
+	const struct lk__viz_event *e = final_event(t, p);
+	const char *obj = t->objs[t->procs[p].blocked];
+	const char *me = t->procs[p].name, *by = NULL;
+	int h = holder(t, p), op = e != NULL ? e->op : LK__VIZ_OTHER;
+
+	if (h >= 0)
+		by = t->procs[h].name;
+	if (strcmp(obj, "(a child)") == 0 || op == LK__VIZ_WAIT) {
+		if (h >= 0 && t->procs[h].parent == (int)p)
+			snprintf(buf, size, "%s waits for %s to exit", me, by);
+		else
+			snprintf(buf, size, "%s waits for a child to exit", me);
+	} else if (strcmp(obj, "(a signal)") == 0 || op == LK__VIZ_PAUSE) {
+		snprintf(buf, size, "%s waits for a signal", me);
+	} else if (op == LK__VIZ_READ) {
+		snprintf(buf, size, "%s waits for data or end of file on %s",
+		         me, obj);
+	} else if (op == LK__VIZ_WRITE) {
+		snprintf(buf, size, "%s waits for room in %s (it is full)", me,
+		         obj);
+	} else if (op == LK__VIZ_OPEN) {
+		snprintf(buf, size, "%s waits for the other end of %s to open",
+		         me, obj);
+	} else if (op == LK__VIZ_LOCK && by != NULL) {
+		snprintf(buf, size, "%s waits for %s to unlock %s", me, by,
+		         obj);
+	} else if (op == LK__VIZ_LOCK) {
+		snprintf(buf, size, "%s waits for the lock on %s", me, obj);
+	} else if (op == LK__VIZ_SEM_WAIT || op == LK__VIZ_SEM_TIMEDWAIT) {
+		if (by != NULL)
+			snprintf(buf, size, "%s waits for %s to post %s", me,
+			         by, obj);
+		else
+			snprintf(buf, size, "%s waits for a post of %s", me,
+			         obj);
+	} else {
+		snprintf(buf, size, "%s waits for %s", me, obj);
+	}
+}
+
 /* The caption lines under the title: why the run ended as it did. */
 static void
 caption(struct draw *d, double x, double *y)
 {
 	const struct lk_viz_trace *t = d->t;
 	char line[512], id[32];
-	int n = 0, h;
+	int n = 0;
 
 	for (size_t p = 0; p < t->nprocs; p++) {
 		if (t->procs[p].blocked < 0)
 			continue;
-		snprintf(line, sizeof(line), "%s%s waits for %s",
-		         n == 0 ? (strcmp(t->verdict, "deadlock") == 0
-		                           ? "deadlock: "
-		                           : "stuck: ")
-		                : "",
-		         t->procs[p].name, t->objs[t->procs[p].blocked]);
-		if ((h = holder(t, p)) >= 0)
-			snprintf(line + strlen(line),
-			         sizeof(line) - strlen(line),
-			         ", held back by %s", t->procs[h].name);
+		snprintf(line, sizeof(line), "%s",
+		         n > 0                                 ? ""
+		         : strcmp(t->verdict, "deadlock") == 0 ? "deadlock: "
+		                                               : "stuck: ");
+		blocked_words(t, p, line + strlen(line),
+		              sizeof(line) - strlen(line));
 		snprintf(id, sizeof(id), "caption:%d", n++);
 		title_line(d, id, line, x, *y, 18, 0, NULL);
 		*y += 26;
@@ -376,7 +449,11 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 	           NULL);
 	y += 38;
 	snprintf(line, sizeof(line), "outcome: %s", t->verdict);
-	if (t->strategy[0] != '\0')
+	/* The default strategy takes no seed: "seed 0" would mislead. */
+	if (strcmp(t->strategy, "default") == 0)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+		         "    (strategy default)");
+	else if (t->strategy[0] != '\0')
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 		         "    (strategy %s, seed %lld)", t->strategy, t->seed);
 	title_line(d, "outcome", line, x, y, 18, 0,
@@ -407,7 +484,10 @@ heads(struct draw *d)
 
 	for (size_t p = 0; p < t->nprocs; p++) {
 		Agnode_t *n;
-		int deadlocked = t->procs[p].in_cycle;
+		/* In the cycle, or stuck at the end without one (a pipe
+		 * no one else can close): red like its stuck mark. */
+		int deadlocked =
+		        t->procs[p].in_cycle || t->procs[p].blocked >= 0;
 
 		if (d->l.head_row[p] < 0)
 			continue;
@@ -442,9 +522,7 @@ stuck(const struct draw *d, size_t i)
 {
 	const struct lk__viz_event *e = &d->t->ev[i];
 
-	return d->l.stuck_row >= 0 && e->blocked &&
-	       d->t->procs[e->proc].blocked >= 0 &&
-	       d->l.last[e->proc] == (int)i;
+	return d->l.stuck[e->proc] && d->l.last[e->proc] == (int)i;
 }
 
 /* A fold of local steps: a gap in the lifeline with a vertical ellipsis. */
@@ -460,6 +538,37 @@ fold_mark(Agnode_t *n)
 	set(n, "fontcolor", LINE);
 	set(n, "width", "0.2");
 	set(n, "height", "0.36");
+}
+
+/* Remember a diamond's call for the legend: its name when it is one of
+ * the calls viz draws no arrow for, else that it failed. */
+static void
+note_diamond(struct draw *d, const struct lk__viz_event *e)
+{
+	const char *name = d->t->ops[e->opname];
+	size_t n = strlen(d->others), k = strlen(name);
+	const char *p = d->others;
+
+	if (e->op != LK__VIZ_OTHER) {
+		d->failed++;
+		return;
+	}
+	if (n == 0)
+		d->shm_only = 1;
+	d->shm_only &= strncmp(name, "shm", 3) == 0 ||
+	               strcmp(name, "mmap") == 0 || strcmp(name, "munmap") == 0;
+	for (; (p = strstr(p, name)) != NULL; p += k)
+		if ((p == d->others || p[-1] == ' ') &&
+		    (p[k] == ',' || p[k] == '\0'))
+			return; /* named already */
+	if (n + k + 8 >= sizeof(d->others)) {
+		if (n >= 3 && strcmp(d->others + n - 3, "\xe2\x80\xa6") != 0)
+			snprintf(d->others + n, sizeof(d->others) - n,
+			         ", \xe2\x80\xa6");
+		return;
+	}
+	snprintf(d->others + n, sizeof(d->others) - n, "%s%s", n ? ", " : "",
+	         name);
 }
 
 /* The look of event i's mark: shape, size and colours by what it did. */
@@ -487,6 +596,7 @@ mark_style(struct draw *d, Agnode_t *n, size_t i)
 		set(n, "fillcolor", pal->paper);
 		set(n, "penwidth", "2.5");
 		size = 14;
+		d->blocks++;
 	} else if (e->op == LK__VIZ_EXIT) {
 		set(n, "shape", "square");
 		size = 11;
@@ -496,7 +606,9 @@ mark_style(struct draw *d, Agnode_t *n, size_t i)
 		set(n, "shape", "diamond");
 		set(n, "fillcolor", GREY);
 		size = 14;
+		note_diamond(d, e);
 	}
+	d->prints += e->print;
 	setf(n, "width", "%.3f", size / 72);
 	setf(n, "height", "%.3f", size / 72);
 }
@@ -510,7 +622,7 @@ events(struct draw *d)
 
 	for (size_t i = 0; i < t->nev; i++) {
 		const struct lk__viz_event *e = &t->ev[i];
-		double x = d->l.x[e->proc], y = row_y(d, d->l.row[i]);
+		double x = d->l.x[e->proc], y = row_y(d, d->l.row[i]), gap;
 		Agnode_t *n;
 
 		if (d->l.row[i] < 0 || d->node[i] != NULL)
@@ -531,9 +643,14 @@ events(struct draw *d)
 			continue;
 		}
 		snprintf(id, sizeof(id), "label:%ld", e->step);
-		n = text(d, id, d->l.label[i], x + LK__VIZ_LABELGAP,
-		         y - d->l.side[i] * LK__VIZ_LIFT, LK__VIZ_FONT,
-		         e->print);
+		y -= d->l.side[i] * LK__VIZ_LIFT;
+		gap = lk__viz_label_gap(t, &d->l, i);
+		if (d->l.lside[e->proc] < 0)
+			n = text_right(d, id, d->l.label[i], x - gap, y,
+			               LK__VIZ_FONT, e->print);
+		else
+			n = text(d, id, d->l.label[i], x + gap, y, LK__VIZ_FONT,
+			         e->print);
 		set(n, "class", "label");
 		set(n, "style", "filled");
 		set(n, "fillcolor", pal->labelbg);
@@ -842,46 +959,120 @@ legend_pair(struct draw *d, const char *id, double y, Agnode_t **a,
 	place(d, *b, LK__VIZ_MARGIN + 70, y);
 }
 
-/* The legend at the bottom: what arrows, dashes and bold text mean. */
+/* The legend's sample of an arrow of kind k at y: two marks and the
+ * arrow between them, "EOF" on an end of file's. */
+static void
+legend_arrow(struct draw *d, unsigned k, double y)
+{
+	const char *name = lk__viz_edge_kinds[k].name;
+	Agnode_t *a, *b, *n;
+	char id[64];
+
+	snprintf(id, sizeof(id), "legend:%s", name);
+	legend_pair(d, id, y, &a, &b);
+	arrow_look(edge(d, a, b, id, "legend"), k);
+	if (k == LK__VIZ_CLOSE_EOF) {
+		snprintf(id, sizeof(id), "legend:label:%s", name);
+		n = text(d, id, "EOF", LK__VIZ_MARGIN + 24, y - 11,
+		         LK__VIZ_EDGEFONT, 0);
+		set(n, "class", "legend");
+		set(n, "fontcolor", pal->faint);
+	}
+	snprintf(id, sizeof(id), "legend:text:%s", name);
+	legend_words(d, id, lk__viz_edge_kinds[k].legend, y);
+}
+
+/* The legend's row for the stuck ends of a deadlock, at y. */
+static void
+legend_stuck(struct draw *d, double y)
+{
+	int deadlock = strcmp(d->t->verdict, "deadlock") == 0;
+	Agnode_t *a, *b;
+	Agedge_t *e;
+	char words[160];
+
+	legend_pair(d, "legend:stuck", y, &a, &b);
+	set(a, "fillcolor", pal->paper);
+	set(a, "color", RED);
+	set(a, "style", "filled,dashed");
+	set(a, "penwidth", "3");
+	set(b, "shape", "box");
+	set(b, "color", RED);
+	set(b, "fillcolor", RED);
+	set(b, "height", "0.06");
+	set(b, "width", "0.3");
+	e = edge(d, a, b, "legend:stuck", "legend");
+	set(e, "style", "dashed");
+	set(e, "color", RED);
+	/* Print has no red: its cue is the thick dashes. */
+	snprintf(words, sizeof(words), "%s: %s",
+	         pal == &palettes[LK_VIZ_PRINT] ? "thick dashes"
+	                                        : "red, dashed",
+	         deadlock ? "stuck in the deadlock (box, last call, end)"
+	                  : "still blocked at the end");
+	legend_words(d, "legend:text:stuck", words, y);
+}
+
+/*
+ * The legend at the bottom: what the arrows, marks and dashes drawn
+ * mean, each only when the diagram has one.
+ */
 static void
 legend(struct draw *d)
 {
 	double y = row_y(d, d->l.nrows - 1) + 64;
 	Agnode_t *a, *b;
 	Agedge_t *e;
-	char id[64];
-	unsigned drawn = 0;
+	char words[200];
+	int nprocs = 0;
 
-	for (size_t k = 0; k < lk__viz_nedge_kinds; k++)
-		drawn += d->kinds[k];
 	for (size_t k = 0; k < lk__viz_nedge_kinds; k++) {
-		/* The kinds drawn; post -> wait when there is no arrow, so
-		 * the legend still says what an arrow means. */
-		if (d->kinds[k] == 0 && (drawn > 0 || k != LK__VIZ_POST_WAIT))
+		if (d->kinds[k] == 0)
 			continue;
-		snprintf(id, sizeof(id), "legend:%s",
-		         lk__viz_edge_kinds[k].name);
-		legend_pair(d, id, y, &a, &b);
-		e = edge(d, a, b, id, "legend");
-		arrow_look(e, (unsigned)k);
-		snprintf(id, sizeof(id), "legend:text:%s",
-		         lk__viz_edge_kinds[k].name);
-		legend_words(d, id, lk__viz_edge_kinds[k].legend, y);
+		legend_arrow(d, (unsigned)k, y);
 		y += 30;
 	}
-	legend_pair(d, "legend:blocked", y, &a, &b);
-	set(a, "fillcolor", pal->paper);
-	set(a, "penwidth", "2.5");
-	e = edge(d, a, b, "legend:blocked", "legend");
-	set(e, "style", "dashed");
-	legend_words(d, "legend:text:blocked",
-	             "wait blocks (hollow): dashed until it returns", y);
-	y += 30;
-	a = text(d, "legend:print", "\"A1\"", LK__VIZ_MARGIN, y, 16, 1);
-	set(a, "class", "legend");
-	legend_words(d, "legend:text:print", "print: the text it wrote", y);
-	if (d->folds > 0) {
+	if (d->blocks > 0) {
+		legend_pair(d, "legend:blocked", y, &a, &b);
+		set(a, "fillcolor", pal->paper);
+		set(a, "penwidth", "2.5");
+		e = edge(d, a, b, "legend:blocked", "legend");
+		set(e, "style", "dashed");
+		legend_words(d, "legend:text:blocked",
+		             "a call blocks (hollow): dashed until it returns",
+		             y);
 		y += 30;
+	}
+	if (d->l.stuck_row >= 0) {
+		legend_stuck(d, y);
+		y += 30;
+	}
+	if (d->prints > 0) {
+		a = text(d, "legend:print", "\"A1\"", LK__VIZ_MARGIN, y, 16, 1);
+		set(a, "class", "legend");
+		legend_words(d, "legend:text:print", "print: the text it wrote",
+		             y);
+		y += 30;
+	}
+	if (d->others[0] != '\0' || d->failed > 0) {
+		a = node(d, "legend:other", "legend:other", "legend");
+		set(a, "shape", "diamond");
+		set(a, "style", "filled");
+		set(a, "fillcolor", GREY);
+		set(a, "width", "0.2");
+		set(a, "height", "0.2");
+		place(d, a, LK__VIZ_MARGIN + 6, y);
+		snprintf(words, sizeof(words), "%s%s%s", d->others,
+		         d->others[0] == '\0' ? ""
+		         : d->shm_only ? ": shared-memory set-up (no arrows)"
+		                       : ": calls drawn without arrows",
+		         d->failed == 0 ? ""
+		         : d->others[0] ? "; or a call that returned an error"
+		                        : "a call that returned an error");
+		legend_words(d, "legend:text:other", words, y);
+		y += 30;
+	}
+	if (d->folds > 0) {
 		a = node(d, "legend:fold", "legend:fold", "legend");
 		fold_mark(a);
 		place(d, a, LK__VIZ_MARGIN + 6, y);
@@ -889,33 +1080,15 @@ legend(struct draw *d)
 		             "steps folded to fit (a window of steps shows "
 		             "them all)",
 		             y);
-	}
-	if (d->l.stuck_row >= 0) {
 		y += 30;
-		legend_pair(d, "legend:stuck", y, &a, &b);
-		set(a, "fillcolor", pal->paper);
-		set(a, "color", RED);
-		set(a, "style", "filled,dashed");
-		set(a, "penwidth", "3");
-		set(b, "shape", "box");
-		set(b, "color", RED);
-		set(b, "fillcolor", RED);
-		set(b, "height", "0.06");
-		set(b, "width", "0.3");
-		e = edge(d, a, b, "legend:stuck", "legend");
-		set(e, "style", "dashed");
-		set(e, "color", RED);
-		legend_words(d, "legend:text:stuck",
-		             strcmp(d->t->verdict, "deadlock") == 0
-		                     ? "dashed (red): stuck in the deadlock"
-		                     : "dashed (red): still blocked at the end",
-		             y);
 	}
-	y += 30;
-	legend_words(d, "legend:text:order",
-	             "events of different processes are ordered only by "
-	             "arrows, not by height",
-	             y);
+	for (size_t p = 0; p < d->t->nprocs; p++)
+		nprocs += d->l.head_row[p] >= 0;
+	if (nprocs > 1)
+		legend_words(d, "legend:text:order",
+		             "events of different processes are ordered only "
+		             "by arrows, not by height",
+		             y);
 }
 
 /* --time-axis: the virtual time at the left of each row where it moved
@@ -926,7 +1099,17 @@ time_axis(struct draw *d)
 	const struct lk_viz_trace *t = d->t;
 	long long shown = -1;
 	char id[64], label[64];
-	double x = d->l.x[0] - 110;
+	double x = 1e9;
+
+	/* Left of the leftmost column and its labels. */
+	for (size_t p = 0; p < t->nprocs; p++)
+		if (d->l.head_row[p] >= 0) {
+			double half = d->l.headw[p] / 2, left = d->l.leftw[p];
+
+			if (d->l.x[p] - (left > half ? left : half) < x)
+				x = d->l.x[p] - (left > half ? left : half);
+		}
+	x -= 90;
 
 	for (int r = 1; r < d->l.nrows; r++) {
 		long long vt = -1;

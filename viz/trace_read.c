@@ -1,5 +1,6 @@
 /* Read a lockstep trace (JSON Lines, docs/trace-format.md) into memory. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -448,6 +449,19 @@ read_ipc_args(struct reader *r, json_t *args, struct lk__viz_event *e)
 		e->fd = (int)json_integer_value(v);
 	e->end = read_word(args, "end", ends, 2);
 	e->lock = read_word(args, "lock", locks, 3);
+	/* A lock's byte range (none: the whole file, as for flock) and
+	 * whether it was only a query. */
+	if (json_is_integer(v = json_object_get(args, "start")))
+		e->lstart = json_integer_value(v);
+	if (json_is_integer(v = json_object_get(args, "len")))
+		e->llen = json_integer_value(v);
+	v = json_object_get(args, "cmd");
+	e->getlk =
+	        json_is_integer(v) && (json_integer_value(v) == F_GETLK
+#ifdef F_OFD_GETLK
+	                               || json_integer_value(v) == F_OFD_GETLK
+#endif
+	                              );
 	/* A kill's target that is not one of the run's processes is drawn
 	 * without one, not refused: the kill still happened. */
 	v = json_object_get(args, "to");

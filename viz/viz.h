@@ -128,6 +128,9 @@ struct lk__viz_event {
 	int fd;            /* args.fd, or -1 */
 	char end;          /* close, dup2: args.end 'r' or 'w', else 0 */
 	char lock;         /* fcntl, flock: args.lock 'r', 'w', 'u', or 0 */
+	int getlk;         /* fcntl: a query (F_GETLK), which locks nothing */
+	long long lstart;  /* fcntl: args.start, the first byte locked */
+	long long llen;    /* fcntl: args.len, 0 to the end of the file */
 	char *data;        /* write, read: args.data; exec: args.path */
 	unsigned long own; /* vc[proc]: this event's own counter */
 	struct lk__viz_tick *vc; /* sorted by proc */
@@ -158,6 +161,7 @@ enum lk__viz_kind {
 	LK__VIZ_WRITE_READ,
 	LK__VIZ_CLOSE_EOF,
 	LK__VIZ_KILL_SIGNAL,
+	LK__VIZ_UNLOCK_LOCK,
 	LK__VIZ_NKINDS
 };
 
@@ -197,6 +201,8 @@ struct lk__viz_layout {
 	int *row;          /* per event: its row, or -1 when not drawn */
 	char **label;      /* per drawn event: the text beside its mark */
 	int *side;         /* per drawn event: label -1 below, 0 level, 1 up */
+	int *lside;        /* per process: its labels 1 right, -1 left */
+	double *leftw;     /* per process: room its labels take at the left */
 	int *head_ev;      /* per process: event drawn as its box, or -1 */
 	int *first, *last; /* per process: first/last drawn event, or -1 */
 	int *head_row;     /* per process: row of its box, -1 if not drawn */
@@ -206,6 +212,8 @@ struct lk__viz_layout {
 	double *headw;     /* per process: width of its box */
 	int nrows;         /* rows 0..nrows-1; row 0 holds the boxes */
 	int stuck_row;     /* row of the "stuck" ends, or -1 */
+	char *stuck;       /* per process: its last drawn event is the call
+	                      it was still blocked in at the end */
 	double width;      /* right edge of the lifelines and labels */
 	size_t nedges;     /* edges of the trace */
 	char **elabel;     /* per edge: the text on its arrow, or NULL */
@@ -247,6 +255,10 @@ int lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 
 /* layout.c: free what lk__viz_layout allocated. */
 void lk__viz_layout_free(struct lk__viz_layout *l);
+
+/* layout.c: from the centre of drawn event i's mark to its label. */
+double lk__viz_label_gap(const struct lk_viz_trace *t,
+                         const struct lk__viz_layout *l, size_t i);
 
 /* layout.c: the y of row r below row 0, in points. */
 double lk__viz_row_offset(int r);

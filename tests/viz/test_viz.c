@@ -515,8 +515,9 @@ test_viz_deadlock_caption(void **state)
 	assert_non_null(path);
 	t = must_read(path);
 	s = svg_read(must_render(t, NULL, "deadlock-caption", "svg"));
-	if (!strstr(s.text, "A waits for b_arrived, held back by B") ||
-	    !strstr(s.text, "B waits for a_arrived, held back by A") ||
+	if (!strstr(s.text, "deadlock: A waits for B to post b_arrived\n") ||
+	    !strstr(s.text, "\nB waits for A to post a_arrived\n") ||
+	    strstr(s.text, "held back") ||
 	    !strstr(s.text, "wait-for cycle: A \xe2\x86\x92 B \xe2\x86\x92 A"))
 		fail_msg("caption missing from:\n%s", s.text);
 	assert_non_null(strstr(s.text, "outcome: deadlock"));
@@ -708,14 +709,17 @@ test_viz_options(void **state)
 static void
 test_viz_themes(void **state)
 {
-	struct lk_viz_trace *t;
+	struct lk_viz_trace *t = NULL;
 	struct lk_viz_opts o = {0};
 	const char *p;
 	char *light, *dark, *print;
 	size_t a, b, c;
 
 	(void)state;
-	t = must_read(traces[0].path);
+	for (size_t i = 0; i < ntraces && t == NULL; i++)
+		if (strcmp(traces[i].name, "rendezvous") == 0)
+			t = must_read(traces[i].path);
+	assert_non_null(t);
 	light = slurp(must_render(t, &o, "theme-light", "svg"), &a);
 	o.theme = LK_VIZ_DARK;
 	dark = slurp(must_render(t, &o, "theme-dark", "svg"), &b);
@@ -824,16 +828,26 @@ struct hand {
 	long step;
 };
 
+/* Start a hand-written trace of procs (a JSON array's items) and objs
+ * that ended as verdict says, with the header's blocked and cycle (the
+ * members of an object, the items of an array). */
+static void
+hand_end(struct hand *h, const char *procs, const char *objs,
+         const char *verdict, const char *blocked, const char *cycle)
+{
+	snprintf(h->text, sizeof(h->text),
+	         "{\"lockstep_trace\":1,\"scenario\":\"hand\",\"procs\":[%s],"
+	         "\"objects\":[%s],\"verdict\":\"%s\",\"culprit\":null,"
+	         "\"blocked\":{%s},\"cycle\":[%s]}\n",
+	         procs, objs, verdict, blocked, cycle);
+	h->step = 0;
+}
+
 /* Start a hand-written trace of procs (a JSON array's items) and objs. */
 static void
 hand_start(struct hand *h, const char *procs, const char *objs)
 {
-	snprintf(h->text, sizeof(h->text),
-	         "{\"lockstep_trace\":1,\"scenario\":\"hand\",\"procs\":[%s],"
-	         "\"objects\":[%s],\"verdict\":\"done\",\"culprit\":null,"
-	         "\"blocked\":{},\"cycle\":[]}\n",
-	         procs, objs);
-	h->step = 0;
+	hand_end(h, procs, objs, "done", "", "");
 }
 
 /* Add the next event: proc's op on obj (NULL for none) returning ret with
@@ -1030,7 +1044,12 @@ test_viz_pipe_eof(void **state)
 	free(label);
 	dot = render_dot(t, "eof");
 	assert_int_equal(count_str(dot, "class=\"hb close-eof\""), 1);
-	assert_int_equal(count_str(dot, "label=\"EOF\\l\""), 1);
+	/* On the arrow, and on the legend's sample of one. */
+	assert_int_equal(count_str(dot, "class=\"hb-label\""), 1);
+	assert_int_equal(count_str(dot, "label=\"EOF\\l\""), 2);
+	/* Dashed, unlike a write -> read arrow of the same colour. */
+	assert_non_null(
+	        strstr(strstr(dot, "class=\"hb close-eof\""), "style=dashed"));
 	free(dot);
 	s = svg_read(must_render(t, NULL, "eof", "svg"));
 	assert_non_null(strstr(s.text, "read p: end of file"));
@@ -1210,6 +1229,378 @@ test_viz_pipe_signal_program(void **state)
 	lk_viz_free(t);
 }
 
+/* A fcntl event of proc on msg: a lock of kind ("read", "write",
+ * "unlock") over start, len, granted or blocked, with clock vc. */
+static void
+hand_lock(struct hand *h, const char *proc, const char *kind, int start,
+          int len, int blocked, const char *vc)
+{
+	char args[160];
+
+	snprintf(args, sizeof(args),
+	         "\"cmd\":%d,\"lock\":\"%s\",\"start\":%d,\"len\":%d",
+	         strcmp(kind, "unlock") == 0 ? 6 : 7, kind, start, len);
+	hand_event(h, proc, "fcntl", "msg", blocked ? -1 : 0, blocked ? 11 : 0,
+	           blocked, vc, args);
+}
+
+/*
+ * Record locks: an unlock points to the lock it let another process
+ * take (not the exit after it), to every lock it let through, but not
+ * to a later lock of a process it pointed to already; the exit of a
+ * process that still held a lock points to the next one.
+ */
+static void
+test_viz_lock_arrows(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	struct svg s;
+	char *dot;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"A\",\"parent\":null},"
+	           "{\"name\":\"B\",\"parent\":null},"
+	           "{\"name\":\"C\",\"parent\":null},"
+	           "{\"name\":\"D\",\"parent\":null}",
+	           "{\"name\":\"msg\",\"type\":\"file\"}");
+	hand_lock(&h, "A", "write", 0, 0, 0, "\"A\":1");
+	hand_lock(&h, "B", "read", 0, 0, 1, "\"B\":1");
+	hand_lock(&h, "A", "unlock", 0, 0, 0, "\"A\":2");
+	hand_event(&h, "A", "exit", NULL, 0, 0, 0, "\"A\":3", "\"status\":0");
+	hand_lock(&h, "B", "read", 0, 0, 0, "\"A\":3,\"B\":2");
+	hand_lock(&h, "C", "read", 0, 0, 0, "\"A\":3,\"C\":1");
+	hand_lock(&h, "B", "unlock", 0, 0, 0, "\"A\":3,\"B\":3");
+	hand_lock(&h, "B", "read", 0, 0, 0, "\"A\":3,\"B\":4");
+	hand_lock(&h, "B", "unlock", 0, 0, 0, "\"A\":3,\"B\":5");
+	hand_event(&h, "C", "exit", NULL, 0, 0, 0, "\"A\":3,\"C\":2",
+	           "\"status\":0");
+	hand_lock(&h, "D", "write", 0, 0, 0, "\"A\":3,\"B\":5,\"C\":2,\"D\":1");
+	t = must_read(write_file("locks.jsonl", h.text));
+	assert_int_equal(count_kind(t, LK__VIZ_UNLOCK_LOCK), 3);
+	assert_int_equal(lk_viz_edges(t), 3);
+	must_edge(t, LK__VIZ_UNLOCK_LOCK, 2, 4);
+	must_edge(t, LK__VIZ_UNLOCK_LOCK, 2, 5);
+	must_edge(t, LK__VIZ_UNLOCK_LOCK, 9, 10);
+	dot = render_dot(t, "locks");
+	assert_int_equal(count_str(dot, "class=\"hb unlock-lock\""), 3);
+	assert_non_null(strstr(dot, "arrowhead=box"));
+	free(dot);
+	s = svg_read(must_render(t, NULL, "locks", "svg"));
+	assert_int_equal(s.arrows, 3);
+	assert_non_null(
+	        strstr(s.text, "unlock (or exit) \xe2\x86\x92 the lock"));
+	assert_null(strstr(s.text, "post \xe2\x86\x92 wait"));
+	free(s.text);
+	lk_viz_free(t);
+
+	/* No arrow: a read lock after a read unlock (they share), a lock
+	 * on other bytes, a query. */
+	hand_start(&h,
+	           "{\"name\":\"A\",\"parent\":null},"
+	           "{\"name\":\"B\",\"parent\":null}",
+	           "{\"name\":\"msg\",\"type\":\"file\"}");
+	hand_lock(&h, "A", "read", 0, 0, 0, "\"A\":1");
+	hand_lock(&h, "A", "unlock", 0, 0, 0, "\"A\":2");
+	hand_lock(&h, "B", "read", 100, 0, 0, "\"A\":2,\"B\":1");
+	hand_lock(&h, "A", "write", 0, 10, 0, "\"A\":3");
+	hand_lock(&h, "A", "unlock", 0, 10, 0, "\"A\":4");
+	hand_lock(&h, "B", "write", 20, 10, 0, "\"A\":4,\"B\":2");
+	hand_event(&h, "B", "fcntl", "msg", 0, 0, 0, "\"A\":4,\"B\":3",
+	           "\"cmd\":5,\"lock\":\"write\",\"start\":0,\"len\":0");
+	t = must_read(write_file("no-locks.jsonl", h.text));
+	assert_int_equal(lk_viz_edges(t), 0);
+	lk_viz_free(t);
+}
+
+/* Run the real lockstep on scenarios/lecture/name.xml with args (at most
+ * two) into a trace in dir; its path (static). */
+static const char *
+lecture_trace(const char *name, const char *a1, const char *a2)
+{
+	static char path[1280];
+	char scen[1024];
+	char *argv[] = {(char *)LK_BUILD_DIR "/lockstep",
+	                (char *)"run",
+	                scen,
+	                (char *)"-q",
+	                (char *)"--trace",
+	                path,
+	                (char *)a1,
+	                (char *)a2,
+	                NULL};
+
+	snprintf(scen, sizeof(scen), "%s/scenarios/lecture/%s.xml",
+	         LK_SOURCE_DIR, name);
+	snprintf(path, sizeof(path), "%s/lecture-%s.jsonl", dir, name);
+	if (run(argv) < 0 || access(path, R_OK) != 0)
+		fail_msg("no trace from lockstep run %s", scen);
+	return path;
+}
+
+/* file-lock: the writer's unlock points to the reader's granted lock. */
+static void
+test_viz_file_lock_scenario(void **state)
+{
+	struct lk_viz_trace *t = must_read(lecture_trace("file-lock", 0, 0));
+	const struct lk__viz_edge *d = NULL;
+	struct svg s;
+
+	(void)state;
+	assert_int_equal(count_kind(t, LK__VIZ_UNLOCK_LOCK), 1);
+	for (size_t k = 0; k < t->nedges; k++)
+		if (t->edges[k].kind == LK__VIZ_UNLOCK_LOCK)
+			d = &t->edges[k];
+	assert_non_null(d);
+	assert_string_equal(t->procs[t->ev[d->from].proc].name, "writer");
+	assert_int_equal(t->ev[d->from].lock, 'u');
+	assert_string_equal(t->procs[t->ev[d->to].proc].name, "reader");
+	assert_int_equal(t->ev[d->to].lock, 'r');
+	assert_int_equal(t->ev[d->to].blocked, 0);
+	s = svg_read(must_render(t, NULL, "file-lock", "svg"));
+	assert_non_null(strstr(s.text, "unlock (or exit)"));
+	assert_null(strstr(s.text, "post \xe2\x86\x92 wait"));
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/* The svg text of the shipped scenario name's trace drawn with o. */
+static struct svg
+scenario_svg(const char *name, const struct lk_viz_opts *o, const char *stem)
+{
+	struct lk_viz_trace *t = NULL;
+	struct svg s;
+
+	for (size_t i = 0; i < ntraces && t == NULL; i++)
+		if (strcmp(traces[i].name, name) == 0)
+			t = must_read(traces[i].path);
+	if (t == NULL)
+		fail_msg("no %s trace", name);
+	s = svg_read(must_render(t, o, stem, "svg"));
+	lk_viz_free(t);
+	return s;
+}
+
+/*
+ * The legend lists only what is drawn: no arrow kinds that are not
+ * there, no hollow-mark entry when every blocked call is a stuck one, a
+ * diamond's entry when there is one; print names its own cues.
+ */
+static void
+test_viz_legend_only_drawn(void **state)
+{
+	struct lk_viz_opts o = {.theme = LK_VIZ_PRINT};
+	struct lk_viz_trace *t;
+	struct svg s;
+
+	(void)state;
+	s = scenario_svg("rendezvous", NULL, "legend-rv");
+	assert_non_null(strstr(s.text, "post \xe2\x86\x92 wait"));
+	assert_non_null(strstr(s.text, "a call blocks (hollow)"));
+	assert_non_null(strstr(s.text, "print: the text"));
+	assert_null(strstr(s.text, "EOF"));
+	assert_null(strstr(s.text, "kill \xe2\x86\x92"));
+	assert_null(strstr(s.text, "unlock"));
+	assert_null(strstr(s.text, "stuck"));
+	assert_null(strstr(s.text, "no arrows"));
+	free(s.text);
+	s = scenario_svg("deadlock-order", NULL, "legend-dl");
+	assert_null(strstr(s.text, "post \xe2\x86\x92 wait"));
+	assert_null(strstr(s.text, "a call blocks (hollow)"));
+	assert_non_null(strstr(s.text, "red, dashed: stuck in the deadlock"));
+	free(s.text);
+	s = scenario_svg("deadlock-order", &o, "legend-dl-print");
+	assert_null(strstr(s.text, "red, dashed"));
+	assert_null(strstr(s.text, "(red)"));
+	assert_non_null(strstr(s.text, "thick dashes: stuck in the deadlock"));
+	free(s.text);
+	s = scenario_svg("unsync-writers", NULL, "legend-unsync");
+	assert_null(strstr(s.text, "print: the text"));
+	assert_null(strstr(s.text, "\xe2\x86\x92"));
+	free(s.text);
+	t = must_read(lecture_trace("signal-sync", 0, 0));
+	s = svg_read(must_render(t, NULL, "legend-signals", "svg"));
+	assert_non_null(strstr(s.text, "shmget, shmat: shared-memory set-up"));
+	assert_non_null(strstr(s.text, "kill \xe2\x86\x92"));
+	/* A print is not cut short. */
+	assert_non_null(
+	        strstr(s.text, "\"parent: the child has read the data\""));
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/* A window of steps keeps the stuck marks when it holds the blocked
+ * processes' last steps, and has none when it ends before them. */
+static void
+test_viz_window_stuck(void **state)
+{
+	struct lk_viz_opts o = {.from = 3};
+	struct svg s;
+
+	(void)state;
+	s = scenario_svg("deadlock-order", &o, "window-stuck");
+	assert_non_null(strstr(s.text, "steps 3 to 7"));
+	assert_int_equal(count_str(s.text, "\nstuck\n"), 2);
+	assert_non_null(strstr(s.text, "stuck in the deadlock"));
+	assert_true(s.deadlocked);
+	free(s.text);
+	o.from = 0;
+	o.to = 2;
+	s = scenario_svg("deadlock-order", &o, "window-not-stuck");
+	assert_int_equal(count_str(s.text, "\nstuck\n"), 0);
+	free(s.text);
+}
+
+/*
+ * The caption says what each stuck process waits for in words, from the
+ * header: a pipe's data or end of file, a child's exit (and which, from
+ * the cycle); a process stuck outside a cycle is outlined red too.
+ */
+static void
+test_viz_blocked_captions(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	struct svg s;
+
+	(void)state;
+	hand_end(&h, "{\"name\":\"P\",\"parent\":null}",
+	         "{\"name\":\"p\",\"type\":\"pipe\"}", "deadlock",
+	         "\"P\":\"p\"", "");
+	hand_event(&h, "P", "read", "p", -1, 11, 1, "\"P\":1", "\"fd\":3");
+	t = must_read(write_file("stuck-pipe.jsonl", h.text));
+	s = svg_read(must_render(t, NULL, "stuck-pipe", "svg"));
+	if (!strstr(s.text, "deadlock: P waits for data or end of file on p\n"))
+		fail_msg("no pipe caption in:\n%s", s.text);
+	assert_int_equal(s.procs_dead, 1);
+	free(s.text);
+	lk_viz_free(t);
+
+	hand_end(&h,
+	         "{\"name\":\"M\",\"parent\":null},"
+	         "{\"name\":\"C\",\"parent\":\"M\"}",
+	         "{\"name\":\"p\",\"type\":\"pipe\"}", "deadlock",
+	         "\"M\":\"(a child)\",\"C\":\"p\"", "\"M\",\"C\",\"M\"");
+	hand_event(&h, "M", "fork", NULL, 1, 0, 0, "\"M\":1",
+	           "\"child\":\"C\"");
+	hand_event(&h, "M", "waitpid", NULL, 0, 0, 1, "\"M\":2",
+	           "\"status\":0");
+	hand_event(&h, "C", "start", NULL, 0, 0, 0, "\"M\":1,\"C\":1",
+	           "\"parent\":\"M\"");
+	hand_event(&h, "C", "read", "p", -1, 11, 1, "\"M\":1,\"C\":2",
+	           "\"fd\":3");
+	t = must_read(write_file("stuck-wait.jsonl", h.text));
+	s = svg_read(must_render(t, NULL, "stuck-wait", "svg"));
+	if (!strstr(s.text, "deadlock: M waits for C to exit\n") ||
+	    !strstr(s.text, "\nC waits for data or end of file on p\n") ||
+	    strstr(s.text, "(a child)"))
+		fail_msg("no waitpid caption in:\n%s", s.text);
+	assert_int_equal(s.procs_dead, 2);
+	free(s.text);
+	lk_viz_free(t);
+}
+
+/*
+ * Labels go to the side of a lifeline that arrows do not run through:
+ * the rendezvous's A (its arrows all to the right) has them at the
+ * left, B at the right; writers with no arrows keep them at the right.
+ * The subtitle names no seed for the default strategy.
+ */
+static void
+test_viz_label_sides(void **state)
+{
+	struct lk__viz_layout l;
+	struct lk_err err = {0};
+	struct lk_viz_trace *t = NULL;
+	struct svg s;
+
+	(void)state;
+	for (size_t i = 0; i < ntraces && t == NULL; i++)
+		if (strcmp(traces[i].name, "rendezvous") == 0)
+			t = must_read(traces[i].path);
+	assert_non_null(t);
+	assert_int_equal(lk__viz_layout(t, 0, 0, &l, &err), 0);
+	assert_int_equal(l.lside[0], -1);
+	assert_int_equal(l.lside[1], 1);
+	/* The labels at the left fit between the margin and the line. */
+	assert_true(l.x[0] - l.leftw[0] >= LK__VIZ_MARGIN);
+	lk__viz_layout_free(&l);
+	lk_viz_free(t);
+	t = NULL;
+	for (size_t i = 0; i < ntraces && t == NULL; i++)
+		if (strcmp(traces[i].name, "unsync-writers") == 0)
+			t = must_read(traces[i].path);
+	assert_non_null(t);
+	assert_int_equal(lk__viz_layout(t, 0, 0, &l, &err), 0);
+	for (size_t p = 0; p < t->nprocs; p++)
+		assert_int_equal(l.lside[p], 1);
+	lk__viz_layout_free(&l);
+	lk_viz_free(t);
+	s = scenario_svg("rendezvous", NULL, "subtitle");
+	assert_non_null(strstr(s.text, "(strategy default)\n"));
+	assert_null(strstr(s.text, "seed"));
+	free(s.text);
+	s = scenario_svg("unsync-writers-seed3", NULL, "subtitle-seed");
+	assert_non_null(strstr(s.text, "(strategy random, seed 3)"));
+	free(s.text);
+}
+
+/* Run argv from LK_SOURCE_DIR; its standard output into buf (size
+ * bytes, NUL-terminated), its status returned. */
+static int
+run_out(char *const argv[], char *buf, size_t size)
+{
+	int fds[2], status;
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	if (pipe(fds) != 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		close(fds[0]);
+		if (chdir(LK_SOURCE_DIR) != 0)
+			_exit(127);
+		dup2(fds[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (n + 1 < size && (k = read(fds[0], buf + n, size - n - 1)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* `lockstep render --help` names every kind of arrow. */
+static void
+test_viz_render_help(void **state)
+{
+	static const char *const want[] = {
+	        "post -> the wait",
+	        "fork -> start",
+	        "exit -> the waitpid",
+	        "write -> the read",
+	        "EOF",
+	        "kill -> the signal",
+	        "unlock",
+	};
+	char *argv[] = {(char *)LK_BUILD_DIR "/lockstep", (char *)"render",
+	                (char *)"--help", NULL};
+	char out[8192];
+
+	(void)state;
+	assert_int_equal(run_out(argv, out, sizeof(out)), 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(out, want[i]) == NULL)
+			fail_msg("render --help does not say \"%s\":\n%s",
+			         want[i], out);
+}
+
 int
 main(void)
 {
@@ -1232,6 +1623,13 @@ main(void)
 	        cmocka_unit_test(test_viz_signals),
 	        cmocka_unit_test(test_viz_ipc_labels),
 	        cmocka_unit_test(test_viz_pipe_signal_program),
+	        cmocka_unit_test(test_viz_lock_arrows),
+	        cmocka_unit_test(test_viz_file_lock_scenario),
+	        cmocka_unit_test(test_viz_legend_only_drawn),
+	        cmocka_unit_test(test_viz_window_stuck),
+	        cmocka_unit_test(test_viz_blocked_captions),
+	        cmocka_unit_test(test_viz_label_sides),
+	        cmocka_unit_test(test_viz_render_help),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
