@@ -637,6 +637,7 @@ lk__waitpid(pid_t pid, int *status, int options)
 	pid_t r;
 
 	me->wait_for = pid > 0 ? child_slot(pid) : -1;
+	st.off = me->wait_for; /* whom a blocked wait waits for, -1 any */
 	lk__arrive(LK_OP_WAIT, -1, 0);
 	for (;;) {
 		r = lk__real_waitpid(pid, &ws, options | WNOHANG);

@@ -104,7 +104,13 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_WAIT:
 		if (e->blocked)
-			snprintf(buf, size, "waitpid (blocked)");
+			snprintf(buf, size, "waitpid %s%s(blocked)",
+			         e->off >= 0 && (size_t)e->off < t->nprocs
+			                 ? t->procs[e->off].name
+			                 : "",
+			         e->off >= 0 && (size_t)e->off < t->nprocs
+			                 ? " "
+			                 : "");
 		else if (e->ret > 0 && (size_t)e->ret < t->nprocs)
 			snprintf(buf, size, "waitpid %s: %d",
 			         t->procs[e->ret].name,
