@@ -247,8 +247,9 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		else
 			lk_cli_fail(
 			        0,
-			        "%s did not reach a scheduling point in time "
-			        "(a loop without IPC?)",
+			        "%s did not reach a scheduling point in time: "
+			        "it is running, not in a system call (a loop "
+			        "without IPC?)",
 			        who);
 	} else if (t->verdict == LK_V_LIMIT) {
 		lk_cli_fail(0, "stopped after %zu steps (--max-steps)",

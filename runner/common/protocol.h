@@ -270,7 +270,9 @@ struct lk_shared {
 	uint64_t size;                /* bytes mapped */
 	char run_id[32];              /* prefix of the run's private names */
 	char interposer[LK_PATH_MAX]; /* preloaded again at every exec */
-	int32_t notify_fd; /* eventfd telling the controller to look */
+	int32_t notify_fd;  /* eventfd telling the controller to look */
+	int32_t controller; /* lockstep's pid: a parked process whose
+	                       lockstep is gone (SIGKILL) ends itself */
 
 	_Atomic uint32_t state; /* enum lk_run_state */
 	_Atomic uint32_t nready;

@@ -243,11 +243,17 @@ make_env(const char *interposer, int shm_fd)
 		    strncmp(environ[i], LK_ENV_SHM "=", sizeof(LK_ENV_SHM)) !=
 		            0)
 			env[k++] = environ[i];
-	if (asprintf(&env[k++], "LD_PRELOAD=%s%s%s", interposer,
+	if (asprintf(&env[k], "LD_PRELOAD=%s%s%s", interposer,
 	             old != NULL && *old ? ":" : "",
-	             old != NULL ? old : "") < 0 ||
-	    asprintf(&env[k++], LK_ENV_SHM "=%d", shm_fd) < 0)
+	             old != NULL ? old : "") < 0) {
+		free(env);
 		return NULL;
+	}
+	if (asprintf(&env[k + 1], LK_ENV_SHM "=%d", shm_fd) < 0) {
+		free(env[k]);
+		free(env);
+		return NULL;
+	}
 	return env;
 }
 
@@ -292,6 +298,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	         r->o->interposer);
 	sh->running = -1;
 	sh->max_events = (uint32_t)max_events;
+	sh->controller = (int32_t)getpid();
 	sh->max_procs = r->o->max_procs;
 	sh->prog_off = prog_off;
 	sh->text_off = text_off;
@@ -776,6 +783,61 @@ zombie_status(pid_t pid, siginfo_t *si)
 	        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
 }
 
+/* The state letter of process pid (/proc/PID/stat: R, S, D, Z, ...),
+ * or 'X' when it is gone. */
+static char
+proc_state(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 'X';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 'X';
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' ? p[2] : 'X';
+}
+
+/* Has process pid ended (gone, or a zombie nobody reaped yet)? */
+static int
+dead(pid_t pid)
+{
+	char c = proc_state(pid);
+
+	return c == 'Z' || c == 'X';
+}
+
+/* At a deadlock every process left should sleep at its point; one that
+ * does not is on its way out (killed by another): give the kernel a
+ * moment (at most 100 ms) to finish it. */
+static void
+settle(const struct lk_shared *sh)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		int busy = 0;
+
+		for (uint32_t i = 0; i < sh->nslots; i++) {
+			char c;
+
+			if (sh->slots[i].pid <= 0 ||
+			    sh->slots[i].state == LK_SLOT_EXITED ||
+			    sh->slots[i].state == LK_SLOT_FREE)
+				continue;
+			c = proc_state(sh->slots[i].pid);
+			busy |= c == 'R' || c == 'D';
+		}
+		if (!busy)
+			return;
+		usleep(2000);
+	}
+}
+
 /* A process died: was it a crash? Fills culprit and signal. */
 static int
 check_death(struct run *r, uint32_t i, struct lk_trace *t)
@@ -1003,6 +1065,21 @@ supervise(struct run *r, struct lk_trace *t)
 			return;
 		}
 		st = atomic_load(&sh->state);
+		/* A process killed while it waited looks like a deadlock to
+		 * the others: it is a crash. */
+		if (st == LK_RUN_DEADLOCK)
+			settle(sh);
+		for (uint32_t i = 0; st == LK_RUN_DEADLOCK && i < sh->nslots;
+		     i++)
+			if (sh->slots[i].pid > 0 &&
+			    sh->slots[i].state != LK_SLOT_EXITED &&
+			    sh->slots[i].state != LK_SLOT_FREE &&
+			    dead(sh->slots[i].pid)) {
+				check_death(r, i, t); /* culprit, signal */
+				t->verdict = LK_V_CRASH;
+				t->culprit = (int)i;
+				return;
+			}
 		if (st == LK_RUN_DONE || st == LK_RUN_DEADLOCK ||
 		    st == LK_RUN_LIMIT || st == LK_RUN_DIVERGED) {
 			t->verdict = st == LK_RUN_DONE       ? LK_V_DONE

@@ -374,10 +374,10 @@ names_fifo(int dirfd, const char *path)
 }
 
 /* The mode argument of an open, present with O_CREAT or O_TMPFILE. */
+#define HAS_MODE(flags) (((flags)&O_CREAT) || ((flags)&O_TMPFILE) == O_TMPFILE)
 #define OPEN_MODE(flags, ap, last)                                             \
-	((flags) & (O_CREAT | O_TMPFILE)                                       \
-	         ? (va_start(ap, last), (mode_t)va_arg(ap, int))               \
-	         : (mode_t)0)
+	(HAS_MODE(flags) ? (va_start(ap, last), (mode_t)va_arg(ap, int))       \
+	                 : (mode_t)0)
 
 /* An open under control: FIFOs wait for their other end. */
 static int
@@ -398,7 +398,7 @@ open(const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode = OPEN_MODE(flags, ap, flags);
 
-	if (flags & (O_CREAT | O_TMPFILE))
+	if (HAS_MODE(flags))
 		va_end(ap);
 	return open_at(AT_FDCWD, path, flags, mode);
 }
@@ -409,7 +409,7 @@ open64(const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode = OPEN_MODE(flags, ap, flags);
 
-	if (flags & (O_CREAT | O_TMPFILE))
+	if (HAS_MODE(flags))
 		va_end(ap);
 	return open_at(AT_FDCWD, path, flags, mode);
 }
@@ -420,7 +420,7 @@ openat(int dirfd, const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode = OPEN_MODE(flags, ap, flags);
 
-	if (flags & (O_CREAT | O_TMPFILE))
+	if (HAS_MODE(flags))
 		va_end(ap);
 	return open_at(dirfd, path, flags, mode);
 }

@@ -23,7 +23,8 @@
 
 static struct lk_shared *sh;
 static int self = -1;
-static int shm_fd = -1; /* kept open across exec for the next image */
+static int shm_fd = -1;  /* kept open across exec for the next image */
+static ino_t notify_ino; /* the run's eventfd, as it was at attach */
 static __thread int busy;
 
 static void exit_hook(int status, void *arg);
@@ -41,8 +42,12 @@ notify(void)
 {
 	uint64_t one = 1;
 	int saved = errno;
+	struct stat st;
 
-	if (syscall(SYS_write, sh->notify_fd, &one, sizeof(one)) < 0) {
+	/* Only into the run's eventfd: a program may have closed it and
+	 * reused its number for a file of its own. */
+	if (fstat(sh->notify_fd, &st) == 0 && st.st_ino == notify_ino &&
+	    syscall(SYS_write, sh->notify_fd, &one, sizeof(one)) < 0) {
 		/* The controller also looks on its own every 100 ms. */
 	}
 	errno = saved;
@@ -89,6 +94,11 @@ attach_fd(int fd)
 		m->workdir[0] = '\0';
 	sh = m;
 	shm_fd = fd;
+	{
+		struct stat nst;
+
+		notify_ino = fstat(m->notify_fd, &nst) == 0 ? nst.st_ino : 0;
+	}
 	lk__signals_attach(&m->slots[self]);
 	on_exit(exit_hook, NULL);
 	return 0;
@@ -166,6 +176,18 @@ lk__now(void)
 	return sh->vt;
 }
 
+/* How long a parked process sleeps before it looks whether lockstep is
+ * still there (a forked child has no parent-death signal to end it). */
+static const struct timespec patience = {1, 0};
+
+/* Is the lockstep process that runs us gone (SIGKILLed)? */
+static int
+lockstep_gone(void)
+{
+	return sh->controller > 0 &&
+	       syscall(SYS_kill, sh->controller, 0) != 0 && errno == ESRCH;
+}
+
 /* Wait for our turn; on return we hold it. errno preserved. */
 static void
 park(void)
@@ -177,8 +199,11 @@ park(void)
 	 * go before looking at sleeping. One of the two sees the other. */
 	while (atomic_load_explicit(&me->go, memory_order_acquire) == 0) {
 		atomic_store(&me->sleeping, 1);
-		if (atomic_load(&me->go) == 0)
-			futex(&me->go, FUTEX_WAIT, 0);
+		if (atomic_load(&me->go) == 0 &&
+		    syscall(SYS_futex, &me->go, FUTEX_WAIT, 0, &patience, NULL,
+		            0) != 0 &&
+		    errno == ETIMEDOUT && lockstep_gone())
+			syscall(SYS_exit_group, 137);
 		atomic_store(&me->sleeping, 0);
 	}
 	atomic_store_explicit(&me->go, 0, memory_order_relaxed);
@@ -541,9 +566,15 @@ exec_env(char *const envp[])
 		if (strncmp(envp[i], pre, sizeof(pre) - 1) != 0 &&
 		    strncmp(envp[i], LK_ENV_SHM "=", sizeof(LK_ENV_SHM)) != 0)
 			env[k++] = envp[i];
-	if (asprintf(&env[k++], "%s%s", pre, sh->interposer) < 0 ||
-	    asprintf(&env[k++], LK_ENV_SHM "=%d", shm_fd) < 0)
+	if (asprintf(&env[k], "%s%s", pre, sh->interposer) < 0) {
+		free(env);
 		return NULL;
+	}
+	if (asprintf(&env[k + 1], LK_ENV_SHM "=%d", shm_fd) < 0) {
+		free(env[k]);
+		free(env);
+		return NULL;
+	}
 	return env;
 }
 

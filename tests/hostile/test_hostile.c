@@ -244,9 +244,7 @@ test_hostile_close_fds(void **state)
 	 * the eventfd had, which is now the program's file: close.out gets
 	 * 8 bytes it never wrote.
 	 */
-#ifdef LK_KNOWN_BUG_CONTROL_FD_REUSE
 	expect_out(&h, "| close.out: 0 bytes\n");
-#endif
 	hrun_free(&h);
 }
 
@@ -283,9 +281,7 @@ test_hostile_dup2_fds(void **state)
 	expect_out(&h, "| parent: done\n");
 	/* Known bug CONTROL_FD_REUSE (see test_hostile_close_fds): the
 	 * program's file gets lockstep's eventfd counters. */
-#ifdef LK_KNOWN_BUG_CONTROL_FD_REUSE
 	expect_out(&h, "| dup2.out: 0 bytes\n");
-#endif
 	hrun_free(&h);
 	/* An exec afterwards leaves the run: exit 4, naming main. */
 	run_prog(&h, OPTS("--step-timeout", "1"), HOSTILE_DUP2_FDS,
@@ -368,9 +364,7 @@ test_hostile_spin(void **state)
 	 * running (in user space, not stuck in a system call); it says "did
 	 * not reach a scheduling point in time (a loop without IPC?)".
 	 */
-#ifdef LK_KNOWN_BUG_SPIN_MESSAGE
 	expect_err(&h, "running");
-#endif
 	hrun_free(&h);
 	/* The whole-run --timeout catches it too. */
 	run_prog(&h, OPTS("--step-timeout", "30", "--timeout", "1", "-q"),
@@ -504,7 +498,6 @@ test_hostile_kill_child(void **state)
 static void
 test_hostile_kill_blocked_child(void **state)
 {
-#ifdef LK_KNOWN_BUG_KILL_BLOCKED_DEADLOCK
 	struct hrun h;
 
 	(void)state;
@@ -513,17 +506,6 @@ test_hostile_kill_blocked_child(void **state)
 	expect_exit(&h, HOSTILE_KILL_CHILD, 4);
 	expect_err(&h, "main.1 was killed by signal 9");
 	hrun_free(&h);
-#else
-	struct hrun h;
-
-	(void)state;
-	/* What it does now: a deadlock, but still nothing left behind. */
-	run_prog(&h, OPTS("--step-timeout", "1", "-q"), HOSTILE_KILL_CHILD,
-	         ARGS("block"));
-	assert_true(h.r.status == 3 || h.r.status == 4);
-	expect_exit(&h, HOSTILE_KILL_CHILD, h.r.status);
-	hrun_free(&h);
-#endif
 }
 
 /*
@@ -539,7 +521,6 @@ test_hostile_kill_blocked_child(void **state)
 static void
 test_hostile_sigkill_orphans(void **state)
 {
-#ifdef LK_KNOWN_BUG_SIGKILL_ORPHANS
 	const char *const again[] = {LOCKSTEP, "run", "-q",
 	                             LK_SOURCE_DIR "/scenarios/rendezvous.xml",
 	                             NULL};
@@ -591,10 +572,6 @@ test_hostile_sigkill_orphans(void **state)
 	e2e_rmtree(tmp);
 	free(tmp);
 	free(env[0]);
-#else
-	(void)state;
-	skip();
-#endif
 }
 
 int
