@@ -236,23 +236,8 @@ fcntl(int fd, int cmd, ...)
 	return fcntl_lock(fd, cmd, arg);
 }
 
-int fcntl64(int fd, int cmd, ...);
-
-int
-fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-		return new_fd(REAL(fcntl)(fd, cmd, arg));
-	if (!is_lock_cmd(cmd) || arg == NULL || !lk__enter())
-		return REAL(fcntl)(fd, cmd, arg);
-	return fcntl_lock(fd, cmd, arg);
-}
+/* fcntl64 is the same call (off_t is 64-bit here): the same wrapper. */
+int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 int
 flock(int fd, int op)
@@ -403,16 +388,8 @@ open(const char *path, int flags, ...)
 	return open_at(AT_FDCWD, path, flags, mode);
 }
 
-int
-open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode = OPEN_MODE(flags, ap, flags);
-
-	if (HAS_MODE(flags))
-		va_end(ap);
-	return open_at(AT_FDCWD, path, flags, mode);
-}
+/* open64 is the same call (off_t is 64-bit here): the same wrapper. */
+int open64(const char *path, int flags, ...) __attribute__((alias("open")));
 
 int
 openat(int dirfd, const char *path, int flags, ...)
