@@ -444,11 +444,17 @@ perform(struct agent *a, const struct lk_instr *in)
 			a->fds[in->obj] = -1;
 		break;
 	case LK_ACT_OPEN:
+		/* A file: a new open file description, offset 0, no
+		 * O_APPEND; <spawn>ed children share it (and its offset). */
 		fd = open(a->sh->objects[in->obj].path,
-		          (in->end == LK_END_WRITE ? O_WRONLY : O_RDONLY) |
+		          (a->sh->objects[in->obj].type == LK_OT_FILE ? O_RDWR
+		           : in->end == LK_END_WRITE                  ? O_WRONLY
+		                                     : O_RDONLY) |
 		                  O_CLOEXEC);
 		if (fd < 0)
 			die(a->sh->objects[in->obj].name);
+		if (a->fds[in->obj] >= 0)
+			close(a->fds[in->obj]);
 		a->fds[in->obj] = fd;
 		break;
 	case LK_ACT_LOAD:

@@ -123,8 +123,8 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 		return real_read(fd, iov, n, pos, how);
 	}
 	nonblock = fcntl(fd, F_GETFL) & O_NONBLOCK;
-	st.off = how == AT ? pos : ispipe ? -1 : lseek(fd, 0, SEEK_CUR);
 	lk__arrive(LK_OP_READ, st.obj, 0);
+	st.off = how == AT ? pos : ispipe ? -1 : lseek(fd, 0, SEEK_CUR);
 	/* pread of a pipe fails (ESPIPE) without waiting. */
 	while (ispipe && how != AT && !nonblock && total(iov, n) > 0 &&
 	       !readable(fd)) {
@@ -333,12 +333,14 @@ write_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	st.obj = lk__obj_fd(fd);
 	if (lk__obj_is_pipe(st.obj) && how != AT)
 		return pipe_write(fd, iov, n, st.obj, how);
-	st.off = how == AT                 ? pos
-	         : lk__obj_is_file(st.obj) ? lseek(fd, 0, SEEK_CUR)
-	                                   : -1;
 	st.len = gather(iov, n, 0, len > 0 ? (size_t)len : 0, data);
 	st.data = data;
 	lk__arrive(LK_OP_WRITE, st.obj, 0);
+	/* The offset once we hold the turn: a process sharing the open
+	 * file description may have moved it while we waited. */
+	st.off = how == AT                 ? pos
+	         : lk__obj_is_file(st.obj) ? lseek(fd, 0, SEEK_CUR)
+	                                   : -1;
 	append = how != AT && st.off >= 0 && (fcntl(fd, F_GETFL) & O_APPEND);
 	if (append)
 		st.off = lseek(fd, 0, SEEK_END);

@@ -529,11 +529,32 @@ build_io(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
 	size_t which = 0;
 
 	if (is(c, "open")) {
+		const char *fifo = attr(c, "fifo"), *file = attr(c, "file");
+
 		a->kind = LK_ACT_OPEN;
 		mode = attr(c, "mode");
+		if ((fifo == NULL) == (file == NULL))
+			return lk__sc_fail(err, sc->path, a->line,
+			                   "<open> needs exactly one of fifo= "
+			                   "and file=");
+		if (file != NULL && mode != NULL)
+			return lk__sc_fail(
+			        err, sc->path, a->line,
+			        "<open file=\"%s\"> takes no mode= (a "
+			        "file is opened for reading and "
+			        "writing, at offset 0)",
+			        file);
+		if (file != NULL)
+			return lk__check_ref(sc, "open", file, LK_OBJ_FILE,
+			                     a->line, &a->obj, err);
+		if (mode == NULL)
+			return lk__sc_fail(err, sc->path, a->line,
+			                   "<open fifo=\"%s\"> needs "
+			                   "mode=\"read\" or mode=\"write\"",
+			                   fifo);
 		a->end = strcmp(mode, "read") == 0 ? LK_END_READ : LK_END_WRITE;
-		return lk__check_ref(sc, "open", attr(c, "fifo"), LK_OBJ_FIFO,
-		                     a->line, &a->obj, err);
+		return lk__check_ref(sc, "open", fifo, LK_OBJ_FIFO, a->line,
+		                     &a->obj, err);
 	}
 	if (build_target(sc, c, "pipe=, fifo=, file=", a, &which, err) < 0)
 		return -1;

@@ -47,6 +47,15 @@ struct lecture {
 };
 
 static const struct lecture lectures[] = {
+        /* The shared file gets both words in either order (one offset);
+         * the private one keeps whichever write came second (two
+         * offsets at 0): 2 x 2 = 4. The private writes overlap with
+         * nothing between them: a race on private, none on shared
+         * (the shared writes never overlap). */
+        {.file = "scenarios/lecture/file-offset.xml",
+         .verdict = "done",
+         .outcomes = 4,
+         .races = {"private"}},
         /* A FIFO between a writer and a reader: the message, then the end
          * of file; nothing else can happen. */
         {.file = "scenarios/lecture/fifo.xml",

@@ -1539,7 +1539,8 @@ test_scenario_ipc_refs(void **state)
 	                  "{y} in <print> names no cell (no cell is "
 	                  "declared)");
 	expect_body_error(decls, "<open fifo=\"f\"/>\n", 7,
-	                  "element 'open': the attribute 'mode' is required");
+	                  "<open fifo=\"f\"> needs mode=\"read\" or "
+	                  "mode=\"write\"");
 	expect_body_error(decls, "<read pipe=\"p\" until=\"nl\"/>\n", 7,
 	                  "attribute 'until': the value 'nl' is not an element "
 	                  "of the set {'eof'}");
