@@ -149,14 +149,6 @@ append(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Is object o a pipe or a FIFO? */
-static int
-is_pipe(const struct lk_trace *t, int o)
-{
-	return o >= 0 && (size_t)o < t->nobjs &&
-	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
-}
-
 /* Is process p waiting for a record lock? */
 static int
 is_lock(const struct lk_trace *t, size_t p)
@@ -201,14 +193,14 @@ waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
 				append(buf, size, "%s%s", k++ ? " or " : "",
 				       t->procs[q].name);
 		append(buf, size, k ? " to exit" : "a child to exit");
-	} else if (is_pipe(t, o) && pr->pending_op == LK_OP_WRITE) {
+	} else if (lk_trace_is_pipe(t, o) && pr->pending_op == LK_OP_WRITE) {
 		append(buf, size, "room in %s %s",
 		       t->objs[o].type == LK_OT_PIPE ? "pipe" : "FIFO",
 		       t->objs[o].name);
-	} else if (is_pipe(t, o) && pr->pending_op == LK_OP_OPEN) {
+	} else if (lk_trace_is_pipe(t, o) && pr->pending_op == LK_OP_OPEN) {
 		append(buf, size, "the other end of FIFO %s to be opened",
 		       t->objs[o].name);
-	} else if (is_pipe(t, o)) {
+	} else if (lk_trace_is_pipe(t, o)) {
 		append(buf, size, "data or the end of file on %s %s",
 		       t->objs[o].type == LK_OT_PIPE ? "pipe" : "FIFO",
 		       t->objs[o].name);
@@ -270,11 +262,12 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			continue;
 		if (o == LK_WAIT_CHILD)
 			who[p] = awaited_children(t, p);
-		else if (is_pipe(t, o) && pr->pending_op == LK_OP_WRITE)
+		else if (lk_trace_is_pipe(t, o) &&
+		         pr->pending_op == LK_OP_WRITE)
 			who[p] = t->objs[o].holders[0];
-		else if (is_pipe(t, o) && pr->pending_op == LK_OP_OPEN)
+		else if (lk_trace_is_pipe(t, o) && pr->pending_op == LK_OP_OPEN)
 			who[p] = ~0ull >> (64 - n);
-		else if (is_pipe(t, o))
+		else if (lk_trace_is_pipe(t, o))
 			who[p] = t->objs[o].holders[1];
 		else if (is_lock(t, p))
 			who[p] = t->objs[o].holders[1] & ~(1ull << p);
@@ -304,7 +297,7 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			       "one\n");
 			continue;
 		}
-		if (is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {
+		if (lk_trace_is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {
 			int rd = pr->pending_op == LK_OP_WRITE;
 
 			m = t->objs[o].holders[rd ? 0 : 1];
@@ -328,7 +321,7 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			append(buf, size, "\n");
 			continue;
 		}
-		if (is_pipe(t, o)) {
+		if (lk_trace_is_pipe(t, o)) {
 			append(buf, size, "\n");
 			continue;
 		}

@@ -73,6 +73,14 @@ lk_trace_obj_name(const struct lk_trace *t, int obj)
 	return obj >= 0 && (size_t)obj < t->nobjs ? t->objs[obj].name : NULL;
 }
 
+/* Is object o of t a pipe or a FIFO? */
+int
+lk_trace_is_pipe(const struct lk_trace *t, int o)
+{
+	return o >= 0 && (size_t)o < t->nobjs &&
+	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
+}
+
 /* Name of a verdict. */
 const char *
 lk_verdict_name(enum lk_verdict v)
@@ -241,9 +249,7 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 	case LK_OP_CLOSE:
 	case LK_OP_DUP2:
 		json_object_set_new(args, "fd", json_integer(e->arg));
-		if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
-		    (t->objs[e->obj].type == LK_OT_PIPE ||
-		     t->objs[e->obj].type == LK_OT_FIFO))
+		if (lk_trace_is_pipe(t, e->obj))
 			json_object_set_new(
 			        args, "end",
 			        json_string(e->off == 0 ? "read" : "write"));

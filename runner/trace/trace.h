@@ -114,6 +114,9 @@ int lk_trace_hb(const struct lk_trace *t, size_t a, size_t b);
 /* Write t as JSON Lines; 0 or -1 with errno. */
 int lk_trace_write(const struct lk_trace *t, FILE *f);
 
+/* Is object o of t a pipe or a FIFO? (False for -1.) */
+int lk_trace_is_pipe(const struct lk_trace *t, int o);
+
 /* Name of an object index, or NULL for -1. */
 const char *lk_trace_obj_name(const struct lk_trace *t, int obj);
 

@@ -22,14 +22,6 @@ lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n)
 			dst[i] = src[i];
 }
 
-/* Is object o of t a pipe or a FIFO? */
-static int
-is_pipe(const struct lk_trace *t, int o)
-{
-	return o >= 0 && (size_t)o < t->nobjs &&
-	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
-}
-
 /*
  * Does event e acquire (1), release (2) or both (3) its object's clock?
  * Semaphores: post releases, a successful wait acquires. Pipes and FIFOs:
@@ -49,14 +41,18 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 	case LK_OP_SEM_INIT:
 		return e->blocked || e->ret < 0 ? 0 : 2;
 	case LK_OP_WRITE:
-		return is_pipe(t, e->obj) && e->ret > 0 ? 2 : 0;
+		return lk_trace_is_pipe(t, e->obj) && e->ret > 0 ? 2 : 0;
 	case LK_OP_CLOSE:
 	case LK_OP_DUP2:
-		return is_pipe(t, e->obj) ? 2 : 0;
+		return lk_trace_is_pipe(t, e->obj) ? 2 : 0;
 	case LK_OP_READ:
-		return is_pipe(t, e->obj) && !e->blocked && e->ret >= 0 ? 1 : 0;
+		return lk_trace_is_pipe(t, e->obj) && !e->blocked && e->ret >= 0
+		               ? 1
+		               : 0;
 	case LK_OP_OPEN:
-		return is_pipe(t, e->obj) && !e->blocked && e->ret >= 0 ? 3 : 0;
+		return lk_trace_is_pipe(t, e->obj) && !e->blocked && e->ret >= 0
+		               ? 3
+		               : 0;
 	/* A semop both takes and gives (its operations are one step). */
 	case LK_OP_SEMOP:
 		return e->blocked || e->ret != 0 ? 0 : 3;
@@ -120,7 +116,8 @@ lk_trace_vclocks(struct lk_trace *t)
 		/* An exit closes every end the process held and drops its
 		 * record locks. */
 		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
-			if (is_pipe(t, (int)k) || t->objs[k].type == LK_OT_FILE)
+			if (lk_trace_is_pipe(t, (int)k) ||
+			    t->objs[k].type == LK_OT_FILE)
 				lk_vc_join(&ov[k * n], v, n);
 		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
 			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
