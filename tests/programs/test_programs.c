@@ -6,11 +6,13 @@
  * is named instead of hanging the run. Programs that use scattered and
  * positioned I/O, raise, sigwait, lockf, gettimeofday and rand print the
  * same natively and under lockstep; SysV keys are private to a run;
- * static and setuid programs are refused.
+ * static and setuid programs are refused. Children of posix_spawn,
+ * posix_spawnp, system and popen are followed as forked ones are.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -726,6 +728,199 @@ test_programs_static_refused(void **state)
 #endif
 }
 
+/* --- posix_spawn, posix_spawnp, system, popen ---------------------------- */
+
+/* The first event from index from on with op by proc whose args.path is
+ * path and whose ret is ret; -1 when none. */
+static long
+find_exec(json_t *tr, const char *proc, const char *path, long ret, size_t from)
+{
+	long i = find(tr, "execve", proc, from);
+
+	while (i > 0 &&
+	       (strcmp(arg_str(json_array_get(tr, i), "path"), path) != 0 ||
+	        json_integer_value(
+	                json_object_get(json_array_get(tr, i), "ret")) != ret))
+		i = find(tr, "execve", proc, (size_t)i + 1);
+	return i;
+}
+
+/* The first read by proc from index from on that carried data; -1. */
+static long
+find_read_data(json_t *tr, const char *proc, const char *data, size_t from)
+{
+	long i = find_step(tr, "read", proc, 0, from);
+
+	while (i > 0 && strcmp(arg_str(json_array_get(tr, i), "data"), data))
+		i = find_step(tr, "read", proc, 0, (size_t)i + 1);
+	return i;
+}
+
+/* The wait by proc that reaped child, from index from on; -1. */
+static long
+find_reap(json_t *tr, const char *proc, const char *child, size_t from)
+{
+	long i = find_step(tr, "waitpid", proc, 0, from);
+
+	while (i > 0 && strcmp(arg_str(json_array_get(tr, i), "child"), child))
+		i = find_step(tr, "waitpid", proc, 0, (size_t)i + 1);
+	return i;
+}
+
+/* posix_spawn with file actions: the child is main.1, its dup2 into the
+ * pipe and its exec are steps, the parent reads what echo wrote and
+ * reaps it; with the interposer preloaded outside a run, glibc's
+ * posix_spawn runs and prints the same. */
+static void
+test_programs_spawn_file_actions(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(SPAWN_PIPE, NULL, tp);
+	const char *const argv[] = {SPAWN_PIPE, NULL};
+	const char *const env[] = {
+	        "LD_PRELOAD=" LK_BUILD_DIR "/liblockstep-interpose.so", NULL};
+	json_t *tr = e2e_trace_load(tp);
+	struct e2e_result r;
+	long f, d, x, rd, w;
+
+	(void)state;
+	assert_string_equal(out, "parent read: hello from echo\n"
+	                         "child exited 0\n");
+	assert_non_null(tr);
+	f = find(tr, "fork", "main", 0);
+	assert_true(f > 0);
+	assert_string_equal(arg_str(json_array_get(tr, f), "child"), "main.1");
+	assert_true(find(tr, "start", "main.1", 0) > f);
+	d = find(tr, "dup2", "main.1", 0);
+	x = find_exec(tr, "main.1", "/bin/echo", 0, 0);
+	assert_true(d > f && x > d);
+	rd = find_read_data(tr, "main", "hello from echo\n", 0);
+	assert_true(rd > x);
+	w = find_reap(tr, "main", "main.1", 0);
+	assert_true(w > find(tr, "exit", "main.1", 0));
+	json_decref(tr);
+	free(out);
+	/* Outside a run the wrappers are glibc's functions. */
+	e2e_spawn(&r, SPAWN_PIPE, argv, env, dir);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "parent read: hello from echo\n"
+	                           "child exited 0\n");
+	e2e_result_free(&r);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* posix_spawnp of a program nowhere in PATH: ENOENT, its child (main.1)
+ * tried the exec as a step and was reaped; the next spawn is main.2. */
+static void
+test_programs_spawnp_missing(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(SPAWN_MISSING, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+	long x, w;
+
+	(void)state;
+	assert_string_equal(out, "missing: ENOENT\nchildren left: none\n"
+	                         "true: exit 0\n");
+	assert_non_null(tr);
+	x = find_exec(tr, "main.1", "lockstep-no-such-program", -1, 0);
+	assert_true(x > 0);
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_array_get(tr, x), "errno")),
+	                 ENOENT);
+	w = find_reap(tr, "main", "main.1", 0);
+	assert_true(w > x);
+	assert_true(find_exec(tr, "main.2", "true", 0, (size_t)w) > w);
+	assert_true(find_reap(tr, "main", "main.2", (size_t)w + 1) > w);
+	json_decref(tr);
+	free(out);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* system("echo hi; exit 3"): 3 natively and under lockstep, the shell
+ * is main.1 and its exec a step. Its exit status 3 fails the run (exit
+ * 4), as any process's non-zero exit does. */
+static void
+test_programs_spawn_system(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	const char *const native[] = {SPAWN_SYSTEM, NULL};
+	const char *const argv[] = {LOCKSTEP, "run",        "--trace", tp,
+	                            "--",     SPAWN_SYSTEM, NULL};
+	const char *want = "shell: yes\nhi\nstatus: exit 3\n";
+	struct e2e_result n, r;
+	json_t *tr;
+	char *out;
+	long x, w;
+
+	(void)state;
+	e2e_spawn(&n, SPAWN_SYSTEM, native, NULL, dir);
+	assert_int_equal(n.status, 0);
+	assert_string_equal(n.out, want);
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	assert_int_equal(r.status, 4);
+	assert_non_null(strstr(r.err, "main.1 exited with status 3"));
+	assert_int_equal(r.leftovers, 0);
+	out = report_output(r.out);
+	assert_string_equal(out, want);
+	tr = e2e_trace_load(tp);
+	assert_non_null(tr);
+	x = find_exec(tr, "main.1", "/bin/sh", 0, 0);
+	assert_true(x > find(tr, "fork", "main", 0));
+	w = find_reap(tr, "main", "main.1", 0);
+	assert_true(w > x);
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_object_get(json_array_get(tr, w), "args"),
+	                         "status")),
+	                 3 << 8);
+	assert_true(find(tr, "exit", "main", (size_t)w) > w);
+	json_decref(tr);
+	free(out);
+	e2e_result_free(&n);
+	e2e_result_free(&r);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* popen for reading and for writing: the shells are main.1 and main.2,
+ * their pipes are pipes of the run (the parent's read of "a b c" and
+ * wc's read of what the parent wrote are steps), pclose waits as a
+ * step. */
+static void
+test_programs_spawn_popen(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(SPAWN_POPEN, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+	long x1, rd, x2, wc;
+
+	(void)state;
+	assert_string_equal(out, "read: a b c\npclose: exit 0\n12\n"
+	                         "pclose: exit 0\n");
+	assert_non_null(tr);
+	x1 = find_exec(tr, "main.1", "/bin/sh", 0, 0);
+	assert_true(x1 > 0);
+	rd = find_read_data(tr, "main", "a b c\n", 0);
+	assert_true(rd > x1);
+	assert_true(find_reap(tr, "main", "main.1", (size_t)rd) > rd);
+	x2 = find_exec(tr, "main.2", "/bin/sh", 0, 0);
+	assert_true(x2 > rd);
+	/* The shell's own child, wc, reads through the pipe. */
+	wc = find_read_data(tr, "main.2.1", "twelve bytes", 0);
+	assert_true(wc > x2);
+	assert_true(find_reap(tr, "main", "main.2", (size_t)wc) > wc);
+	json_decref(tr);
+	free(out);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -749,6 +944,10 @@ main(void)
 	        cmocka_unit_test(test_programs_elf_check),
 	        cmocka_unit_test(test_programs_setuid_refused),
 	        cmocka_unit_test(test_programs_static_refused),
+	        cmocka_unit_test(test_programs_spawn_file_actions),
+	        cmocka_unit_test(test_programs_spawnp_missing),
+	        cmocka_unit_test(test_programs_spawn_system),
+	        cmocka_unit_test(test_programs_spawn_popen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
