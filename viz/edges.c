@@ -225,25 +225,28 @@ post_wait(struct finder *fd, struct lk_viz_trace *t, size_t i)
 	return 0;
 }
 
-/* Fork -> start: a child's first step comes from the fork that made it. */
+/* Fork -> start: a child's first step comes from the fork that made it
+ * (in another process: a trace may say a process forked itself). */
 static int
 fork_start(struct finder *fd, struct lk_viz_trace *t, size_t i)
 {
 	long src = fd->fork_of[t->ev[i].proc];
 
-	if (t->ev[i].op != LK__VIZ_START || src < 0)
+	if (t->ev[i].op != LK__VIZ_START || src < 0 ||
+	    t->ev[src].proc == t->ev[i].proc)
 		return 0;
 	return found(fd, (size_t)src, 0, 0, 0);
 }
 
-/* Exit -> wait: a wait that reaped a child comes from the child's exit. */
+/* Exit -> wait: a wait that reaped a child comes from the child's exit
+ * (another process's: a trace may say a process reaped itself). */
 static int
 exit_wait(struct finder *fd, struct lk_viz_trace *t, size_t i)
 {
 	const struct lk__viz_event *e = &t->ev[i];
 
 	if (e->op != LK__VIZ_WAIT || e->blocked || e->peer < 0 ||
-	    fd->exit_of[e->peer] < 0)
+	    e->peer == (int)e->proc || fd->exit_of[e->peer] < 0)
 		return 0;
 	return found(fd, (size_t)fd->exit_of[e->peer], 0, 0, 0);
 }
@@ -380,13 +383,25 @@ lock_of(struct finder *fd, unsigned proc, int obj)
 	return NULL;
 }
 
+/* a + b, held at LLONG_MIN or LLONG_MAX where it would overflow (a
+ * trace's numbers are not checked against what fcntl accepts). */
+static long long
+add_held(long long a, long long b)
+{
+	long long sum;
+
+	if (__builtin_add_overflow(a, b, &sum))
+		return b < 0 ? LLONG_MIN : LLONG_MAX;
+	return sum;
+}
+
 /* The bytes from start, len long as fcntl says it (0: to the end of the
  * file, negative: before start), as a half-open range [*lo, *hi). */
 static void
 lock_range(long long start, long long len, long long *lo, long long *hi)
 {
-	*lo = len < 0 ? start + len : start;
-	*hi = len == 0 ? LLONG_MAX : len < 0 ? start : start + len;
+	*lo = len < 0 ? add_held(start, len) : start;
+	*hi = len == 0 ? LLONG_MAX : len < 0 ? start : add_held(start, len);
 }
 
 /* Whether a release of kind a over [start, start+len) can have kept a
@@ -610,10 +625,15 @@ note_write(struct finder *fd, const struct lk_viz_trace *t, size_t i)
 		return 0;
 	if (!e->blocked) {
 		off = *pieces;
-		n = e->ret - off;
 		*pieces = 0;
-	} else if (e->ret > 0) {
-		*pieces += e->ret;
+		/* Nothing new; also keeps ret - off from overflowing, as
+		 * off >= 0. */
+		if (e->ret <= off)
+			return 0;
+		n = e->ret - off;
+	} else if (e->ret > 0 &&
+	           __builtin_add_overflow(*pieces, e->ret, pieces)) {
+		*pieces = LONG_MAX; /* not a real trace: no write is that big */
 	}
 	if (n <= 0)
 		return 0;

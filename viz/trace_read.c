@@ -22,7 +22,7 @@ struct reader {
 	FILE *f;
 	size_t line; /* number of the line in buf, from 1 */
 	char *buf;
-	size_t len;
+	size_t len, cap; /* cap: bytes allocated at buf */
 	struct lk_viz_trace *t;
 	struct names procs, objs, ops;
 	char *pipe; /* per header object: a pipe or a FIFO */
@@ -149,6 +149,31 @@ no_memory(struct reader *r)
 	return -1;
 }
 
+/* Room for one more byte in r->buf, which grows up to LK_VIZ_MAX_LINE;
+ * -1 with an error at the limit or out of memory. */
+static int
+grow_line(struct reader *r)
+{
+	size_t cap = r->cap ? r->cap * 2 : 4096;
+	char *buf;
+
+	if (r->len < r->cap)
+		return 0;
+	if (r->len == LK_VIZ_MAX_LINE) {
+		r->line++;
+		return fail(r, "line longer than 1 MiB");
+	}
+	if (cap > LK_VIZ_MAX_LINE)
+		cap = LK_VIZ_MAX_LINE;
+	if ((buf = realloc(r->buf, cap)) == NULL) {
+		r->line++;
+		return no_memory(r);
+	}
+	r->buf = buf;
+	r->cap = cap;
+	return 0;
+}
+
 /* Read the next line into r->buf; 1, 0 at end of file, -1 on error. */
 static int
 read_line(struct reader *r)
@@ -157,10 +182,8 @@ read_line(struct reader *r)
 
 	r->len = 0;
 	while ((c = getc_unlocked(r->f)) != EOF && c != '\n') {
-		if (r->len == LK_VIZ_MAX_LINE) {
-			r->line++;
-			return fail(r, "line longer than 1 MiB");
-		}
+		if (grow_line(r) < 0)
+			return -1;
 		r->buf[r->len++] = (char)c;
 	}
 	if (ferror(r->f)) {
@@ -603,7 +626,9 @@ read_lines(struct reader *r)
 	int rc;
 
 	while ((rc = read_line(r)) > 0) {
-		j = json_loadb(r->buf, r->len, JSON_REJECT_DUPLICATES, &jerr);
+		/* An empty first line leaves buf NULL. */
+		j = json_loadb(r->buf != NULL ? r->buf : "", r->len,
+		               JSON_REJECT_DUPLICATES, &jerr);
 		if (j == NULL) {
 			lk_err_set(r->err, LK_EXIT_USAGE,
 			           "%s:%zu: bad JSON: %s", r->path, r->line,
@@ -629,22 +654,18 @@ read_lines(struct reader *r)
 	return rc;
 }
 
-/* Read the trace at path into *out; 0, or -1 with err filled. */
-int
-lk_viz_read(const char *path, struct lk_viz_trace **out, struct lk_err *err)
+/* Read the trace in f, named path in messages, into *out; 0, or -1 with
+ * err filled. */
+static int
+read_stream(FILE *f, const char *path, struct lk_viz_trace **out,
+            struct lk_err *err)
 {
-	struct reader r = {.path = path, .err = err};
+	struct reader r = {.path = path, .f = f, .err = err};
 	int rc = -1;
 
-	*out = NULL;
 	r.t = calloc(1, sizeof(*r.t));
-	r.buf = malloc(LK_VIZ_MAX_LINE);
-	if (r.t == NULL || r.buf == NULL || !(r.t->path = strdup(path))) {
+	if (r.t == NULL || !(r.t->path = strdup(path))) {
 		no_memory(&r);
-		goto out;
-	}
-	if ((r.f = fopen(path, "r")) == NULL) {
-		lk_err_set(err, LK_EXIT_USAGE, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (read_lines(&r) < 0)
@@ -670,10 +691,46 @@ out:
 	names_free(&r.procs);
 	names_free(&r.objs);
 	names_free(&r.ops);
-	if (r.f != NULL)
-		fclose(r.f);
 	free(r.buf);
 	free(r.pipe);
+	return rc;
+}
+
+/* Read the trace at path into *out; 0, or -1 with err filled. */
+int
+lk_viz_read(const char *path, struct lk_viz_trace **out, struct lk_err *err)
+{
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		lk_err_set(err, LK_EXIT_USAGE, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = read_stream(f, path, out, err);
+	fclose(f);
+	return rc;
+}
+
+/* Read the trace in the len bytes at buf, named path in messages, into
+ * *out; 0, or -1 with err filled. */
+int
+lk_viz_read_mem(const char *buf, size_t len, const char *path,
+                struct lk_viz_trace **out, struct lk_err *err)
+{
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	/* A stream opened for reading never writes to its buffer. */
+	if ((f = fmemopen((void *)buf, len, "r")) == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "%s: %s", path,
+		           strerror(errno));
+		return -1;
+	}
+	rc = read_stream(f, path, out, err);
+	fclose(f);
 	return rc;
 }
 

@@ -50,6 +50,11 @@ struct lk_viz_opts {
 int lk_viz_read(const char *path, struct lk_viz_trace **out,
                 struct lk_err *err);
 
+/* The same for the len bytes at buf (which need no NUL), named path in
+ * messages: what tests/fuzz/fuzz_trace.c calls. */
+int lk_viz_read_mem(const char *buf, size_t len, const char *path,
+                    struct lk_viz_trace **out, struct lk_err *err);
+
 /* Free a trace from lk_viz_read; NULL is allowed. */
 void lk_viz_free(struct lk_viz_trace *t);
 

@@ -652,6 +652,79 @@ test_viz_unknown_ops_and_fork(void **state)
 	lk_viz_free(t);
 }
 
+/* Traces no run writes, which tests/fuzz/fuzz_trace.c's sanitizers
+ * caught: a process that forks or reaps itself gets no arrow to itself,
+ * and lock ranges and pipe writes near LLONG_MAX do not overflow. The
+ * same bytes read from memory give the same trace. */
+static void
+test_viz_hostile_traces(void **state)
+{
+	static const char header[] =
+	        "{\"lockstep_trace\":1,\"scenario\":\"x\",\"procs\":["
+	        "{\"name\":\"A\",\"parent\":null},{\"name\":\"B\","
+	        "\"parent\":\"A\"}],\"objects\":[{\"name\":\"f\","
+	        "\"type\":\"file\"},{\"name\":\"p\",\"type\":\"pipe\"}]}\n";
+	static const char self[] =
+	        "{\"step\":0,\"proc\":\"A\",\"op\":\"fork\",\"obj\":null,"
+	        "\"ret\":1,\"errno\":0,\"blocked\":false,\"vc\":{\"A\":1},"
+	        "\"vt\":0,\"args\":{\"child\":\"A\"}}\n"
+	        "{\"step\":1,\"proc\":\"A\",\"op\":\"start\",\"obj\":null,"
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"A\":2},"
+	        "\"vt\":0}\n"
+	        "{\"step\":2,\"proc\":\"A\",\"op\":\"exit\",\"obj\":null,"
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"A\":3},"
+	        "\"vt\":0}\n"
+	        "{\"step\":3,\"proc\":\"A\",\"op\":\"waitpid\",\"obj\":null,"
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"A\":4},"
+	        "\"vt\":0,\"args\":{\"child\":0}}\n";
+	static const char big[] =
+	        "{\"step\":0,\"proc\":\"A\",\"op\":\"fcntl\",\"obj\":\"f\","
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"A\":1},"
+	        "\"vt\":0,\"args\":{\"lock\":\"write\","
+	        "\"start\":9223372036854775807,\"len\":100}}\n"
+	        "{\"step\":1,\"proc\":\"A\",\"op\":\"fcntl\",\"obj\":\"f\","
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"A\":2},"
+	        "\"vt\":0,\"args\":{\"lock\":\"unlock\","
+	        "\"start\":-9223372036854775807,\"len\":-100}}\n"
+	        "{\"step\":2,\"proc\":\"B\",\"op\":\"fcntl\",\"obj\":\"f\","
+	        "\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":{\"A\":2,"
+	        "\"B\":1},\"vt\":0,\"args\":{\"lock\":\"write\",\"start\":0,"
+	        "\"len\":0}}\n"
+	        "{\"step\":3,\"proc\":\"A\",\"op\":\"write\",\"obj\":\"p\","
+	        "\"ret\":9223372036854775807,\"errno\":0,\"blocked\":true,"
+	        "\"vc\":{\"A\":3},\"vt\":0,\"args\":{\"fd\":4}}\n"
+	        "{\"step\":4,\"proc\":\"A\",\"op\":\"write\",\"obj\":\"p\","
+	        "\"ret\":9223372036854775807,\"errno\":0,\"blocked\":true,"
+	        "\"vc\":{\"A\":4},\"vt\":0,\"args\":{\"fd\":4}}\n"
+	        "{\"step\":5,\"proc\":\"A\",\"op\":\"write\",\"obj\":\"p\","
+	        "\"ret\":-9223372036854775807,\"errno\":0,\"blocked\":false,"
+	        "\"vc\":{\"A\":5},\"vt\":0,\"args\":{\"fd\":4}}\n";
+	char text[4096];
+	struct lk_viz_trace *t, *m = NULL;
+	struct lk_err err = {0};
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s%s", header, self);
+	t = must_read(write_file("self.jsonl", text));
+	assert_int_equal(t->nev, 4);
+	assert_int_equal(lk_viz_edges(t), 0);
+	lk_viz_free(t);
+	snprintf(text, sizeof(text), "%s%s", header, big);
+	t = must_read(write_file("big.jsonl", text));
+	assert_int_equal(t->nev, 6);
+	/* The unlock's range ends before the later lock's bytes start. */
+	assert_int_equal(lk_viz_edges(t), 0);
+	assert_int_equal(
+	        lk_viz_read_mem(text, strlen(text), "mem.jsonl", &m, &err), 0);
+	assert_int_equal(m->nev, t->nev);
+	assert_string_equal(m->path, "mem.jsonl");
+	lk_viz_free(m);
+	lk_viz_free(t);
+	assert_int_equal(lk_viz_read_mem("", 0, "mem.jsonl", &m, &err), -1);
+	assert_null(m);
+	assert_non_null(strstr(err.msg, "mem.jsonl:1: empty file"));
+}
+
 /* An unknown extension fails and says which formats there are. */
 static void
 test_viz_unknown_format(void **state)
@@ -1612,6 +1685,7 @@ main(void)
 	        cmocka_unit_test(test_viz_deadlock_caption),
 	        cmocka_unit_test(test_viz_bad_traces),
 	        cmocka_unit_test(test_viz_unknown_ops_and_fork),
+	        cmocka_unit_test(test_viz_hostile_traces),
 	        cmocka_unit_test(test_viz_unknown_format),
 	        cmocka_unit_test(test_viz_options),
 	        cmocka_unit_test(test_viz_themes),
