@@ -431,8 +431,10 @@ waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 	if ((options & (WSTOPPED | WCONTINUED | WNOWAIT)) ||
 	    !(options & WEXITED) || (type == P_PID && id == 0) ||
 	    (type != P_PID && type != P_ALL && type != P_PGID)) {
+		int r = REAL(waitid)(type, id, info, options);
+
 		lk__leave();
-		return REAL(waitid)(type, id, info, options);
+		return r;
 	}
 	pid = type == P_PID ? (pid_t)id : type == P_PGID ? -(pid_t)id : -1;
 	pid = lk__waitpid(pid, &ws,
@@ -598,8 +600,10 @@ clock_gettime(clockid_t clk, struct timespec *ts)
 		ns = lk__now();
 		break;
 	default:
+		int r = REAL(clock_gettime)(clk, ts);
+
 		lk__leave();
-		return REAL(clock_gettime)(clk, ts);
+		return r;
 	}
 	ts->tv_sec = (time_t)(ns / NS);
 	ts->tv_nsec = (long)(ns % NS);

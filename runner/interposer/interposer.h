@@ -142,6 +142,34 @@ int lk__enter(void);
 /* Leave the interposer. */
 void lk__leave(void);
 
+/* Is the calling thread inside a wrapper? */
+int lk__busy(void);
+
+/* Would lk__enter schedule a call now (in a run, not exited, not inside
+ * a wrapper)? */
+int lk__active(void);
+
+/* --- sud.c: glibc's own system calls, dispatched to the wrappers -------- */
+
+/* 0 ("allow") inside a wrapper, 1 ("block") in the program's code. */
+extern __thread volatile char lk__sud_selector;
+
+/* Turn dispatch on for this process (an image started by exec). */
+void lk__sud_start(void);
+
+/* Turn it off (the process left the run). */
+void lk__sud_stop(void);
+
+/* In a forked child: on again if the parent had it. */
+void lk__sud_fork_child(void);
+
+/* Is dispatch on? */
+int lk__sud_active(void);
+
+/* The real signal mask, set through the gate: for the interposer's own
+ * changes made outside a wrapper (signals.c), never dispatched. */
+int lk__sigmask(int how, const sigset_t *set, sigset_t *old);
+
 /* Arrive at a scheduling point for op on obj and wait until chosen.
  * wake_at is the virtual time before which the process is not enabled. */
 void lk__arrive(unsigned op, int obj, uint64_t wake_at);

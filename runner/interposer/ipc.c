@@ -50,8 +50,10 @@ close(int fd)
 		 * record locks on it: whoever waits for one may go on. */
 		if (lk__obj_is_file(st.obj))
 			lk__wake(st.obj);
+		int r = REAL(close)(fd);
+
 		lk__leave();
-		return REAL(close)(fd);
+		return r;
 	}
 	/* Closing a pipe end may bring the end of file: a step. Which end
 	 * it was (O_RDONLY, O_WRONLY) goes in off. */
@@ -74,9 +76,11 @@ dup_to(int oldfd, int newfd, int flags, int three)
 	replaced = oldfd != newfd ? lk__obj_fd(newfd) : -1;
 	if (!lk__obj_is_pipe(st.obj) && !lk__obj_is_pipe(replaced)) {
 		lk__obj_fd_forget(newfd);
+		int r = three ? REAL(dup3)(oldfd, newfd, flags)
+		              : REAL(dup2)(oldfd, newfd);
+
 		lk__leave();
-		return three ? REAL(dup3)(oldfd, newfd, flags)
-		             : REAL(dup2)(oldfd, newfd);
+		return r;
 	}
 	if (!lk__obj_is_pipe(st.obj))
 		st.obj = replaced;
@@ -147,7 +151,8 @@ dup(int fd)
 	return r;
 }
 
-/* fclose closes its descriptor inside glibc, where close is not seen:
+/* fclose closes its descriptor inside glibc, where close is not seen
+ * unless sud.c dispatches it:
  * forget the number, and let whoever waits on the object look again (a
  * pipe's reader may find the end of file, a lock waiter the lock free).
  * Not a step: a stream's close is folded into the steps around it, as
@@ -157,7 +162,8 @@ fclose(FILE *f)
 {
 	int fd, obj, r;
 
-	if (f == NULL || !lk__enter())
+	/* With dispatch on (sud.c), its flush and close are steps. */
+	if (f == NULL || lk__sud_active() || !lk__enter())
 		return REAL(fclose)(f);
 	fd = fileno(f);
 	obj = fd >= 0 ? lk__obj_fd(fd) : -1;
@@ -371,8 +377,10 @@ open_at(int dirfd, const char *path, int flags, mode_t mode)
 	if (!lk__enter())
 		return REAL(openat)(dirfd, path, flags, mode);
 	if (!names_fifo(dirfd, path)) {
+		int r = new_fd(REAL(openat)(dirfd, path, flags, mode));
+
 		lk__leave();
-		return new_fd(REAL(openat)(dirfd, path, flags, mode));
+		return r;
 	}
 	return open_fifo(dirfd, path, flags, mode);
 }
@@ -475,8 +483,10 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		return REAL(mmap)(addr, len, prot, flags, fd, off);
 	obj = lk__obj_fd(fd);
 	if (obj < 0 || lk__shared()->objects[obj].type != LK_OT_SHM) {
+		void *r = REAL(mmap)(addr, len, prot, flags, fd, off);
+
 		lk__leave();
-		return REAL(mmap)(addr, len, prot, flags, fd, off);
+		return r;
 	}
 	SHM_STEP(LK_OP_MMAP, obj, (int64_t)len,
 	         m = REAL(mmap)(addr, len, prot, flags, fd, off),
@@ -507,8 +517,10 @@ munmap(void *addr, size_t len)
 		return REAL(munmap)(addr, len);
 	obj = lk__obj_mapped(addr, 1);
 	if (obj < 0) {
+		int r = REAL(munmap)(addr, len);
+
 		lk__leave();
-		return REAL(munmap)(addr, len);
+		return r;
 	}
 	SHM_STEP(LK_OP_MUNMAP, obj, (int64_t)len,
 	         st.ret = REAL(munmap)(addr, len), st.ret < 0);

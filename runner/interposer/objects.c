@@ -172,6 +172,21 @@ lk__obj_sem_named(const char *name, sem_t *sem)
 	return obj;
 }
 
+/* Is path a file of the system (under /usr, /etc, /lib, /proc, /sys)?
+ * Reads and writes of those are not steps: glibc reads them by itself
+ * (locale.alias at start-up) and no two processes of a run share them. */
+static int
+system_file(const char *path)
+{
+	static const char *const dirs[] = {"/usr/",   "/etc/",  "/lib/",
+	                                   "/lib64/", "/proc/", "/sys/"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
+			return 1;
+	return 0;
+}
+
 /* Object written to through fd. errno preserved. */
 int
 lk__obj_fd(int fd)
@@ -195,6 +210,12 @@ lk__obj_fd(int fd)
 			    sh->objects[i].type != LK_OT_CELL &&
 			    strcmp(sh->objects[i].path, path) == 0)
 				obj = (int)i;
+		if (obj < 0 && system_file(path)) {
+			/* libc's locale, passwd or time zone files, a
+			 * program's own libraries: not shared state. */
+			errno = saved;
+			return -1;
+		}
 		if (obj < 0 && lk__self()->state == LK_SLOT_SPAWNED &&
 		    sh->nslots > 1) {
 			/* Before its first step a process runs alongside

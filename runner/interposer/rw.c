@@ -119,8 +119,10 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	st.obj = lk__obj_fd(fd);
 	ispipe = lk__obj_is_pipe(st.obj);
 	if (!ispipe && !lk__obj_is_file(st.obj)) {
+		ssize_t r = real_read(fd, iov, n, pos, how);
+
 		lk__leave();
-		return real_read(fd, iov, n, pos, how);
+		return r;
 	}
 	nonblock = fcntl(fd, F_GETFL) & O_NONBLOCK;
 	lk__arrive(LK_OP_READ, st.obj, 0);
@@ -288,7 +290,7 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 		flags = 0;
 	sigemptyset(&pipe_sig);
 	sigaddset(&pipe_sig, SIGPIPE);
-	REAL(sigprocmask)(SIG_BLOCK, &pipe_sig, &old);
+	lk__sigmask(SIG_BLOCK, &pipe_sig, &old);
 	lk__arrive(LK_OP_WRITE, obj, 0);
 	for (;;) {
 		w = write_rest(fd, iov, n, done, flags, how);
@@ -316,7 +318,7 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 	lk__done(&st, done > 0 ? obj : -1);
 	lk__leave();
 	/* The real mask: the program's own mask is not changed. */
-	REAL(sigprocmask)(SIG_SETMASK, &old, NULL);
+	lk__sigmask(SIG_SETMASK, &old, NULL);
 	errno = st.err;
 	return (ssize_t)st.ret;
 }

@@ -116,8 +116,8 @@ attach(void)
 	if (v == NULL || *v == '\0')
 		return;
 	fd = strtol(v, &end, 10);
-	if (*end == '\0' && fd >= 0 && fd < 1 << 20)
-		attach_fd((int)fd);
+	if (*end == '\0' && fd >= 0 && fd < 1 << 20 && attach_fd((int)fd) == 0)
+		lk__sud_start();
 }
 
 /*
@@ -148,6 +148,7 @@ lk__enter(void)
 	    sh->slots[self].state == LK_SLOT_EXITED)
 		return 0;
 	busy = 1;
+	lk__sud_selector = 0;
 	if (sh->slots[self].state == LK_SLOT_RUNNING &&
 	    atomic_load_explicit(&sh->slots[self].sigpending,
 	                         memory_order_relaxed) != 0)
@@ -167,6 +168,22 @@ void
 lk__leave(void)
 {
 	busy = 0;
+	lk__sud_selector = 1;
+}
+
+/* Is the calling thread inside a wrapper? */
+int
+lk__busy(void)
+{
+	return busy;
+}
+
+/* Would lk__enter schedule a call now? */
+int
+lk__active(void)
+{
+	return !busy && sh != NULL && self >= 0 &&
+	       sh->slots[self].state != LK_SLOT_EXITED;
 }
 
 /* Current virtual time, ns. */
@@ -394,7 +411,6 @@ close_all(void)
 	int keep_lo = shm_fd < sh->notify_fd ? shm_fd : sh->notify_fd;
 	int keep_hi = shm_fd < sh->notify_fd ? sh->notify_fd : shm_fd;
 
-	fflush(NULL);
 	lk__undo_semops();
 	if (keep_lo > 0)
 		syscall(SYS_close_range, 0u, (unsigned)keep_lo - 1, 0u);
@@ -411,6 +427,7 @@ lk__depart(void)
 {
 	int next, waiting = 0, parent = sh->slots[self].parent;
 
+	lk__sud_stop();
 	sh->slots[self].state = LK_SLOT_EXITED;
 	/* SIGCHLD, when the parent has a handler for it or blocks it (the
 	 * kernel keeps it pending then, for sigwait). */
@@ -489,6 +506,7 @@ lk__fork(void)
 
 		self = (int)ci;
 		c->pid = getpid();
+		lk__sud_fork_child();
 		park();
 		start.arg = c->parent;
 		lk__done(&start, -1);
@@ -523,6 +541,9 @@ exit_hook(int status, void *arg)
 	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
 
 	(void)arg;
+	/* What stdio still holds is written first, each flush a write of
+	 * its own (through sud.c); _exit writes none of it. */
+	fflush(NULL);
 	if (!lk__enter())
 		return;
 	lk__arrive(LK_OP_EXIT, -1, 0);

@@ -58,7 +58,7 @@ set_real_mask(uint64_t user)
 	sigset_t set;
 
 	to_set(user | LK_SIGNALS, &set);
-	REAL(sigprocmask)(SIG_SETMASK, &set, NULL);
+	lk__sigmask(SIG_SETMASK, &set, NULL);
 }
 
 /* At attach: hold our signals back from now on. */
@@ -129,7 +129,7 @@ lk__deliver(struct lk_slot *me)
 		sigset_t set;
 
 		to_set(me->sigmask | accepting, &set);
-		REAL(sigprocmask)(SIG_SETMASK, &set, NULL);
+		lk__sigmask(SIG_SETMASK, &set, NULL);
 		set_real_mask(me->sigmask);
 	}
 	lk__enter();
@@ -236,6 +236,7 @@ raise(int sig)
 	if (!lk__enter())
 		return REAL(raise)(sig);
 	if (sig <= 0 || sig >= 64 || !(LK_SIGNALS & (1ull << sig))) {
+		/* Left first: a handler runs inside, as the program's. */
 		lk__leave();
 		return REAL(raise)(sig);
 	}
@@ -475,8 +476,10 @@ sigwait(const sigset_t *set, int *sig)
 	if (!lk__enter())
 		return REAL(sigwait)(set, sig);
 	if (!controlled(set, &want)) {
+		int r = REAL(sigwait)(set, sig);
+
 		lk__leave();
-		return REAL(sigwait)(set, sig);
+		return r;
 	}
 	s = accept_signal(want, NULL, LK_NO_TIME, 1);
 	if (s < 0)
@@ -493,8 +496,10 @@ sigwaitinfo(const sigset_t *set, siginfo_t *info)
 	if (!lk__enter())
 		return REAL(sigwaitinfo)(set, info);
 	if (!controlled(set, &want)) {
+		int r = REAL(sigwaitinfo)(set, info);
+
 		lk__leave();
-		return REAL(sigwaitinfo)(set, info);
+		return r;
 	}
 	return accept_signal(want, info, LK_NO_TIME, 0);
 }
@@ -512,8 +517,10 @@ sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *t)
 		return -1;
 	}
 	if (!controlled(set, &want)) {
+		int r = REAL(sigtimedwait)(set, info, t);
+
 		lk__leave();
-		return REAL(sigtimedwait)(set, info, t);
+		return r;
 	}
 	return accept_signal(
 	        want, info,

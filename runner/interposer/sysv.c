@@ -382,8 +382,10 @@ semget(key_t key, int n, int flags)
 	if (st.obj >= 0 && lk__shared()->objects[st.obj].decl >= 0) {
 		/* A declared set exists from the start: finding it changes
 		 * nothing and races with nothing (the agent's own lookup). */
+		int r = REAL(semget)(key, n, flags);
+
 		lk__leave();
-		return REAL(semget)(key, n, flags);
+		return r;
 	}
 	lk__arrive(LK_OP_SEMGET, st.obj, 0);
 	id = REAL(semget)(real, n, flags);

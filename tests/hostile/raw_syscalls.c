@@ -1,9 +1,9 @@
 /*
  * System calls made with syscall(2), around the wrapped libc functions:
  * a FUTEX_WAIT with a 100 ms timeout on a private word nobody wakes (it
- * really waits, and times out), and a write to standard output. Neither
- * is a scheduling point; the run must still finish, the raw write in the
- * output but not an event of the trace.
+ * really waits, and times out), and a write to standard output. The
+ * futex wait is made as it is; the raw write is dispatched to the
+ * interposer's write like glibc's own (runner/interposer/sud.c), a step.
  */
 #include <sys/syscall.h>
 

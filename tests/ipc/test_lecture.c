@@ -3,7 +3,8 @@
  * ones (rendezvous, deadlock-order, mutex-writers, unsync-writers) under
  * `lockstep explore --json`: dfs to the end for those that take seconds,
  * 150 random runs for those whose interleavings are too many (pipe-ints:
- * about 6000 dfs runs, a minute; pipe-words*: nine writers, 9! orders;
+ * about 6000 dfs runs, a minute; pipe-fixed: 681, since echo's and wc's
+ * stdio writes are steps; pipe-words*: nine writers, 9! orders;
  * unsync-writers: fifty writes). For each: the exit status, every
  * expectation passed, the number of distinct outcomes (worked out by hand
  * below), their verdicts, and exactly the races that exist: none where
@@ -68,8 +69,11 @@ static const struct lecture lectures[] = {
         {.file = "scenarios/lecture/file-lock.xml",
          .verdict = "done",
          .outcomes = 2},
-        /* echo hello | wc with every end closed: always "1 1 6". */
+        /* echo hello | wc with every end closed: always "1 1 6". (dfs
+         * completes in 681 runs, 20 s on a quiet machine: too long for a
+         * loaded one; random runs here.) */
         {.file = "scenarios/lecture/pipe-fixed.xml",
+         .random = 1,
          .eof = 1,
          .verdict = "done",
          .outcomes = 1},
