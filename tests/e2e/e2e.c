@@ -1,4 +1,5 @@
 /* Helpers of the end-to-end tests (see e2e.h). */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -400,4 +401,20 @@ e2e_lines_start_with(const char *text, const char *prefix)
 		line = nl + 1;
 	}
 	return 1;
+}
+
+int
+e2e_dispatch_available(void)
+{
+	static char selector;
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1, 0, 0,
+		            &selector) == 0
+		              ? 0
+		              : 1);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       WEXITSTATUS(st) == 0;
 }

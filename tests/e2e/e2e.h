@@ -79,4 +79,9 @@ char *e2e_path(const char *dir, const char *name);
 /* Does every line of text start with prefix (and is there one)? */
 int e2e_lines_start_with(const char *text, const char *prefix);
 
+/* Can this kernel dispatch a process's system calls to a handler
+ * (Syscall User Dispatch, Linux 5.11)? Then the system calls glibc makes
+ * by itself (stdio) are steps (runner/interposer/sud.c). */
+int e2e_dispatch_available(void);
+
 #endif

@@ -12,7 +12,6 @@
  * Cases that fail because of a known bug of lockstep are compiled only
  * with -DLK_KNOWN_BUG_<NAME> (see the comment above each).
  */
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -407,24 +406,6 @@ data_of(json_t *e)
 	return v != NULL ? v : "";
 }
 
-/* Can this kernel dispatch system calls to a handler (Syscall User
- * Dispatch, Linux 5.11)? Then raw system calls are seen. */
-static int
-dispatch_available(void)
-{
-	static char selector;
-	pid_t pid = fork();
-	int st;
-
-	if (pid == 0)
-		_exit(prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1, 0, 0,
-		            &selector) == 0
-		              ? 0
-		              : 1);
-	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
-	       WEXITSTATUS(st) == 0;
-}
-
 /* A raw futex wait with a timeout and a raw write: the run finishes, the
  * futex wait is made as it is, the raw write is a step of its own between
  * the two wrapped writes (where the kernel can dispatch system calls;
@@ -456,7 +437,7 @@ test_hostile_raw_syscalls(void **state)
 			after = (long)i;
 	}
 	assert_true(before > 0);
-	if (dispatch_available()) {
+	if (e2e_dispatch_available()) {
 		assert_int_equal(raw, before + 1);
 		assert_int_equal(after, before + 2);
 	} else {

@@ -921,6 +921,120 @@ test_programs_spawn_popen(void **state)
 	free(dir);
 }
 
+/* --- processes followed, glibc's own calls ------------------------------ */
+
+/* The data of event i of the trace, or "". */
+static const char *
+data_at(json_t *tr, long i)
+{
+	return i > 0 ? arg_str(json_array_get(tr, i), "data") : "";
+}
+
+/* stdio over a pipe: fprintf + fflush, fclose, fgets, the flush at exit
+ * are steps (where the kernel dispatches system calls), and _exit
+ * discards the child's copy of the parent's buffered "start". */
+static void
+test_programs_stdio_pipe(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(STDIO_PIPE, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+	long w1, w2, c, r, o;
+
+	(void)state;
+	assert_string_equal(out, "start\ngot one\ngot two\nend\n");
+	assert_non_null(tr);
+	if (!e2e_dispatch_available())
+		skip();
+	w1 = find_step(tr, "write", "main.1", 0, 0);
+	assert_string_equal(data_at(tr, w1), "one\n");
+	w2 = find_step(tr, "write", "main.1", 0, (size_t)w1 + 1);
+	assert_string_equal(data_at(tr, w2), "two\n");
+	c = find_step(tr, "close", "main.1", 0, (size_t)w2 + 1);
+	assert_true(c > w2);
+	assert_true(find_step(tr, "exit", "main.1", 0, (size_t)c + 1) > c);
+	/* fgets waits for the child as a step, then reads both lines. */
+	assert_true(find_step(tr, "read", "main", 1, 0) > 0);
+	r = find_step(tr, "read", "main", 0, 0);
+	assert_true(r > w2);
+	assert_string_equal(data_at(tr, r), "one\ntwo\n");
+	/* The parent's standard output, flushed by exit, once. */
+	o = find_step(tr, "write", "main", 0, (size_t)r + 1);
+	assert_string_equal(data_at(tr, o), "start\ngot one\ngot two\nend\n");
+	assert_int_equal(find_step(tr, "write", "main", 0, (size_t)o + 1), -1);
+	json_decref(tr);
+	free(out);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+}
+
+/* Forks and execs three levels deep: main, main.1, main.1.1, main.1.1.1,
+ * each exec a step, each level's output a step of its own. */
+static void
+test_programs_nest_exec(void **state)
+{
+	static const char *const names[] = {"main", "main.1", "main.1.1",
+	                                    "main.1.1.1"};
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(NEST_EXEC, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+
+	(void)state;
+	assert_string_equal(out, "level 0\nlevel 1\nlevel 2\nlevel 3\n");
+	assert_non_null(tr);
+	for (int i = 1; i < 4; i++) {
+		long f = find_step(tr, "fork", names[i - 1], 0, 0);
+		long e = find_step(tr, "execve", names[i], 0, 0);
+		long w = find_step(tr, "waitpid", names[i - 1], 0, 0);
+
+		assert_true(f > 0);
+		assert_true(e > f);
+		assert_true(w > e);
+		if (e2e_dispatch_available()) {
+			char want[16];
+
+			snprintf(want, sizeof(want), "level %d\n", i);
+			assert_string_equal(
+			        data_at(tr, find_step(tr, "write", names[i], 0,
+			                              (size_t)e)),
+			        want);
+		}
+	}
+	json_decref(tr);
+	free(out);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+}
+
+/* A child that clears its environment and execs with an empty one is
+ * still followed: its exec and its output are its steps. */
+static void
+test_programs_clearenv_exec(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	char *out = same_output(CLEARENV_EXEC, NULL, tp);
+	json_t *tr = e2e_trace_load(tp);
+	long e;
+
+	(void)state;
+	assert_string_equal(out, "inner ran\nouter done\n");
+	assert_non_null(tr);
+	e = find_step(tr, "execve", "main.1", 0, 0);
+	assert_true(e > 0);
+	assert_true(find_step(tr, "exit", "main.1", 0, (size_t)e) > e);
+	if (e2e_dispatch_available())
+		assert_string_equal(data_at(tr, find_step(tr, "write", "main.1",
+		                                          0, (size_t)e)),
+		                    "inner ran\n");
+	json_decref(tr);
+	free(out);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+}
+
 int
 main(void)
 {
@@ -948,6 +1062,9 @@ main(void)
 	        cmocka_unit_test(test_programs_spawnp_missing),
 	        cmocka_unit_test(test_programs_spawn_system),
 	        cmocka_unit_test(test_programs_spawn_popen),
+	        cmocka_unit_test(test_programs_stdio_pipe),
+	        cmocka_unit_test(test_programs_nest_exec),
+	        cmocka_unit_test(test_programs_clearenv_exec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
