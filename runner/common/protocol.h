@@ -19,7 +19,7 @@
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 2u
+#define LK_PROTO_VERSION 3u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -133,6 +133,10 @@ struct lk_slot {
 	} semadj[8];
 	int32_t spawn_as; /* its next fork becomes declared slot
 	                    spawn_as - 1; 0: an ordinary fork */
+	/* alarm and setitimer(ITIMER_REAL) on the virtual clock: SIGALRM
+	 * is due at alarm_at (0: none), then every alarm_every ns. */
+	uint64_t alarm_at;
+	uint64_t alarm_every;
 	char name[LK_NAME_MAX];
 };
 

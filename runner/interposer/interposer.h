@@ -74,6 +74,10 @@
 	X(flock, int, (int, int))                                              \
 	X(kill, int, (pid_t, int))                                             \
 	X(sigprocmask, int, (int, const sigset_t *, sigset_t *))               \
+	X(alarm, unsigned, (unsigned))                                         \
+	X(setitimer, int,                                                      \
+	  (__itimer_which_t, const struct itimerval *, struct itimerval *))    \
+	X(getitimer, int, (__itimer_which_t, struct itimerval *))              \
 	X(pthread_sigmask, int, (int, const sigset_t *, sigset_t *))           \
 	X(sigsuspend, int, (const sigset_t *))                                 \
 	X(pause, int, (void))                                                  \

@@ -569,3 +569,101 @@ signal(int s, sighandler_t h)
 	}
 	return r;
 }
+
+/* --- alarm and setitimer(ITIMER_REAL): on the virtual clock -------------- */
+
+#define NS 1000000000ull
+
+/* The time left of the process's alarm, as a timeval. */
+static struct timeval
+alarm_left(const struct lk_slot *me)
+{
+	uint64_t left = me->alarm_at > lk__now() ? me->alarm_at - lk__now() : 0;
+	struct timeval tv;
+
+	if (me->alarm_at != 0 && left == 0)
+		left = 1000; /* due: not "none" */
+	tv.tv_sec = (time_t)(left / NS);
+	tv.tv_usec = (suseconds_t)((left % NS + 999) / 1000);
+	return tv;
+}
+
+static uint64_t
+tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * NS + (uint64_t)tv->tv_usec * 1000;
+}
+
+/*
+ * alarm: SIGALRM becomes due when the virtual clock reaches now + s
+ * (runner/strategy/pick.c rings it); a process waiting for it (pause,
+ * sleep, a blocked call) lets the clock run to it. Not a step: setting
+ * one's own alarm is seen by nobody else. Returns the seconds that were
+ * left of the previous one, rounded up, as alarm does.
+ */
+unsigned
+alarm(unsigned s)
+{
+	struct lk_slot *me;
+	struct timeval left;
+	unsigned r;
+
+	if (!lk__enter())
+		return REAL(alarm)(s);
+	me = lk__self();
+	left = alarm_left(me);
+	r = (unsigned)left.tv_sec + (left.tv_usec > 0 ? 1 : 0);
+	me->alarm_at = s != 0 ? lk__now() + (uint64_t)s * NS : 0;
+	me->alarm_every = 0;
+	lk__leave();
+	return r;
+}
+
+int
+setitimer(__itimer_which_t which, const struct itimerval *nv,
+          struct itimerval *old)
+{
+	struct lk_slot *me;
+	uint64_t every, first;
+
+	if (which != ITIMER_REAL || !lk__enter())
+		return REAL(setitimer)(which, nv, old);
+	me = lk__self();
+	if (nv != NULL &&
+	    (nv->it_value.tv_usec < 0 || nv->it_value.tv_usec >= 1000000 ||
+	     nv->it_interval.tv_usec < 0 ||
+	     nv->it_interval.tv_usec >= 1000000)) {
+		lk__leave();
+		errno = EINVAL;
+		return -1;
+	}
+	if (old != NULL) {
+		old->it_value = alarm_left(me);
+		old->it_interval.tv_sec = (time_t)(me->alarm_every / NS);
+		old->it_interval.tv_usec =
+		        (suseconds_t)(me->alarm_every % NS / 1000);
+	}
+	if (nv != NULL) {
+		first = tv_ns(&nv->it_value);
+		every = tv_ns(&nv->it_interval);
+		me->alarm_at = first != 0 ? lk__now() + first : 0;
+		me->alarm_every = first != 0 ? every : 0;
+	}
+	lk__leave();
+	return 0;
+}
+
+int
+getitimer(__itimer_which_t which, struct itimerval *cur)
+{
+	struct lk_slot *me;
+
+	if (which != ITIMER_REAL || cur == NULL || !lk__enter())
+		return REAL(getitimer)(which, cur);
+	me = lk__self();
+	cur->it_value = alarm_left(me);
+	cur->it_interval.tv_sec = (time_t)(me->alarm_every / NS);
+	cur->it_interval.tv_usec = (suseconds_t)(me->alarm_every % NS / 1000);
+	lk__leave();
+	return 0;
+}

@@ -3,6 +3,7 @@
  * It runs inside whichever scenario process holds the turn, and in the
  * controller for the first step, so it uses plain C only.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "common/protocol.h"
@@ -34,6 +35,8 @@ enabled_now(const struct lk_shared *sh, uint64_t *soonest)
 
 		if (s->state != LK_SLOT_PARKED)
 			continue;
+		if (s->alarm_at != 0 && s->alarm_at < *soonest)
+			*soonest = s->alarm_at;
 		/* A signal to deliver: the process can step (and a blocked
 		 * call of it is interrupted). */
 		if (s->sigpending & ~s->sigmask) {
@@ -87,6 +90,23 @@ check_decision(const struct lk_shared *sh, struct lk_decision *d,
 	return 0;
 }
 
+/* SIGALRM is due for every process whose alarm time came (alarm,
+ * setitimer: runner/interposer/signals.c); a periodic one is set again. */
+static void
+ring_alarms(struct lk_shared *sh)
+{
+	for (uint32_t i = 0; i < sh->nslots; i++) {
+		struct lk_slot *s = &sh->slots[i];
+
+		if (s->alarm_at == 0 || s->alarm_at > sh->vt ||
+		    s->state == LK_SLOT_EXITED)
+			continue;
+		atomic_fetch_or(&s->sigpending, 1ull << SIGALRM);
+		s->alarm_at =
+		        s->alarm_every != 0 ? s->alarm_at + s->alarm_every : 0;
+	}
+}
+
 /* Choose who takes the next step (see common/protocol.h). */
 int
 lk_pick(struct lk_shared *sh, int current)
@@ -96,9 +116,11 @@ lk_pick(struct lk_shared *sh, int current)
 	        atomic_load_explicit(&sh->nevents, memory_order_relaxed);
 	unsigned why;
 
+	ring_alarms(sh);
 	enabled = enabled_now(sh, &soonest);
 	if (enabled == 0 && soonest != LK_NO_TIME) {
 		sh->vt = soonest;
+		ring_alarms(sh);
 		enabled = enabled_now(sh, &soonest);
 	}
 	sh->last_enabled = enabled;

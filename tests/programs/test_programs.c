@@ -1035,6 +1035,28 @@ test_programs_clearenv_exec(void **state)
 	free(tp);
 }
 
+/* alarm and setitimer on the virtual clock: pause waits for the alarm,
+ * sleep is cut short by one, a periodic timer rings; 10 virtual seconds,
+ * every SIGALRM a signal step. */
+static void
+test_programs_alarm_virtual(void **state)
+{
+	const char *const argv[] = {LOCKSTEP, "run", "--", ALARM_VIRT, NULL};
+	struct e2e_result r;
+
+	(void)state;
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	if (r.status != 0)
+		fail_msg("exit %d: %s\n%s", r.status, r.out, r.err);
+	assert_non_null(strstr(r.out, "  | pause: rings 1\n"
+	                              "  | sleep: 8 left, rings 2\n"
+	                              "  | alarm: 30 left\n"
+	                              "  | timer: rings 5, 10 s\n"));
+	assert_non_null(strstr(r.out, "virtual time 10 s"));
+	assert_non_null(strstr(r.out, "signal SIGALRM"));
+	e2e_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -1065,6 +1087,7 @@ main(void)
 	        cmocka_unit_test(test_programs_stdio_pipe),
 	        cmocka_unit_test(test_programs_nest_exec),
 	        cmocka_unit_test(test_programs_clearenv_exec),
+	        cmocka_unit_test(test_programs_alarm_virtual),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
