@@ -402,37 +402,122 @@ lk__check_repeat(const struct lk_scenario *sc, const char *times, int depth,
 	return 0;
 }
 
-/* The product of every {m,n} count of a regex (the larger bound, 1 for
- * an open one), capped just above LK_REGEX_REPEAT: an upper bound of the
- * repetitions regcomp unrolls. */
+/* x * y, held at LK_REGEX_REPEAT + 1 (both are at most that). */
+static unsigned long
+times_held(unsigned long x, unsigned long y)
+{
+	return x * y > LK_REGEX_REPEAT ? LK_REGEX_REPEAT + 1 : x * y;
+}
+
+/* The end of the bracket expression that starts at p ("[...]"), or p + 1
+ * when it has none (regcomp refuses it then). */
+static const char *
+bracket_end(const char *p)
+{
+	const char *q = p + 1;
+
+	if (*q == '^')
+		q++;
+	if (*q == ']')
+		q++; /* a ] first is one of the characters */
+	for (; *q != '\0' && *q != ']'; q++) {
+		/* [:class:], [=equiv=], [.coll.] hold a ] of their own. */
+		if (*q == '[' && (q[1] == ':' || q[1] == '=' || q[1] == '.')) {
+			const char *e = strchr(q + 2, q[1]);
+
+			while (e != NULL && e[1] != ']')
+				e = strchr(e + 1, q[1]);
+			if (e == NULL)
+				return p + 1;
+			q = e + 1;
+		}
+	}
+	return *q == ']' ? q + 1 : p + 1;
+}
+
+/* The copies regcomp makes of what the repetition at p repeats ({m,n}:
+ * n, {m,}: m + 1, +: 2 as x+ is x x*, * and ?: 1), capped, and in *end
+ * where it ends; 0 when p is no repetition. */
+static unsigned long
+copies(const char *p, const char **end)
+{
+	unsigned long m = 0, n;
+	char *q;
+
+	*end = p + 1;
+	if (*p == '*' || *p == '?')
+		return 1;
+	if (*p == '+')
+		return 2;
+	/* glibc reads {,n} as {0,n}. */
+	if (*p != '{' || ((p[1] < '0' || p[1] > '9') && p[1] != ','))
+		return 0;
+	q = (char *)p + 1;
+	if (*q != ',')
+		m = strtoul(q, &q, 10);
+	n = m;
+	if (*q == ',') {
+		q++;
+		n = *q >= '0' && *q <= '9' ? strtoul(q, &q, 10) : m + 1;
+	}
+	if (*q != '}')
+		return 0; /* not a count: regcomp refuses it */
+	*end = q + 1;
+	n = n > m ? n : m;
+	return n > LK_REGEX_REPEAT ? LK_REGEX_REPEAT + 1 : n > 0 ? n : 1;
+}
+
+/*
+ * The most copies of one part of a regex that regcomp unrolls: the
+ * product of the copies the repetitions around it make, the repetition
+ * of a group counting for all it holds, capped just above
+ * LK_REGEX_REPEAT. Repetitions one after the other do not multiply.
+ */
 static unsigned long
 repetitions(const char *re)
 {
-	unsigned long product = 1;
+	/* Per open group: the most copies of anything in it so far, and of
+	 * its last atom or group, which a repetition applies to. */
+	struct {
+		unsigned long most, last;
+	} g[LK_REGEX_MAX + 2] = {{0, 0}};
+	size_t depth = 0;
+	const char *p = re, *end;
+	unsigned long c;
 
-	for (const char *p = re; *p; p++) {
-		unsigned long m, n;
-		char *end;
-
-		if (*p == '\\' && p[1] != '\0') {
-			p++;
-			continue;
+	while (*p != '\0') {
+		if ((c = copies(p, &end)) > 0) {
+			g[depth].last = times_held(
+			        g[depth].last ? g[depth].last : 1, c);
+		} else if (*p == '(' && depth <= LK_REGEX_MAX) {
+			g[++depth].most = 0;
+			g[depth].last = 0;
+			end = p + 1;
+		} else if (*p == ')' && depth > 0) {
+			c = g[depth].most > g[depth].last ? g[depth].most
+			                                  : g[depth].last;
+			depth--;
+			g[depth].last = c > 0 ? c : 1; /* () too */
+			end = p + 1;
+		} else if (*p == '|') {
+			g[depth].last = 0;
+			end = p + 1;
+		} else {
+			/* An atom: a character, \x or a bracket expression. */
+			end = *p == '\\' && p[1] != '\0' ? p + 2
+			      : *p == '['                ? bracket_end(p)
+			                                 : p + 1;
+			g[depth].last = 1;
 		}
-		if (*p != '{' || p[1] < '0' || p[1] > '9')
-			continue;
-		m = strtoul(p + 1, &end, 10);
-		n = m;
-		if (*end == ',' && end[1] >= '0' && end[1] <= '9')
-			n = strtoul(end + 1, &end, 10);
-		if (n < m)
-			n = m;
-		if (n > LK_REGEX_REPEAT)
-			return LK_REGEX_REPEAT + 1;
-		product *= n > 0 ? n : 1;
-		if (product > LK_REGEX_REPEAT)
-			return LK_REGEX_REPEAT + 1;
+		if (g[depth].last > g[depth].most)
+			g[depth].most = g[depth].last;
+		p = end;
 	}
-	return product;
+	/* Groups left open end here. */
+	for (; depth > 0; depth--)
+		if (g[depth].most > g[depth - 1].most)
+			g[depth - 1].most = g[depth].most;
+	return g[0].most;
 }
 
 /* Check that regex compiles as a POSIX extended regular expression. */
@@ -444,9 +529,10 @@ lk__check_regex(const struct lk_scenario *sc, const char *elem,
 	regex_t re;
 	int rc;
 
-	/* glibc's regcomp unrolls {m,n} repetitions: a large or nested count
-	 * makes it recurse out of stack or memory (found by fuzzing), so the
-	 * counts are bounded before it sees them. */
+	/* glibc's regcomp unrolls {m,n} and + repetitions: a large count, or
+	 * nested or stacked ones (a+++...), make it recurse out of stack or
+	 * take time and memory exponential in the length (found by fuzzing),
+	 * so the copies are bounded before it sees them. */
 	if (strlen(regex) > LK_REGEX_MAX)
 		return lk__sc_fail(err, sc->path, line,
 		                   "<%s matches=\"%.40s...\">: %zu characters, "
@@ -455,9 +541,9 @@ lk__check_regex(const struct lk_scenario *sc, const char *elem,
 	if (repetitions(regex) > LK_REGEX_REPEAT)
 		return lk__sc_fail(
 		        err, sc->path, line,
-		        "<%s matches=\"%s\">: its {m,n} counts "
-		        "multiply to more than %d repetitions, expected "
-		        "fewer",
+		        "<%s matches=\"%s\">: its nested repetitions "
+		        "({m,n} and +) multiply to more than %d "
+		        "repetitions, expected fewer",
 		        elem, regex, LK_REGEX_REPEAT);
 	if ((rc = regcomp(&re, regex, REG_EXTENDED)) == 0) {
 		regfree(&re);

@@ -18,7 +18,7 @@
 #define LK_MAX_REPEAT   1000000
 #define LK_MAX_DEPTH    16    /* nesting of <repeat> */
 #define LK_REGEX_MAX    512   /* characters of a matches= regex */
-#define LK_REGEX_REPEAT 1000  /* product of its {m,n} counts */
+#define LK_REGEX_REPEAT 1000  /* copies of a part: nested {m,n}, + */
 #define LK_MAX_CELLS    64    /* cells of one shared memory region */
 #define LK_READ_MAX     65536 /* bytes= of a <read> */
 #define LK_READ_DEFAULT 512   /* bytes of a <read> without bytes= */
