@@ -65,6 +65,10 @@ static const char usage_explore[] =
         "  --no-zygote          fork+exec every process of every run\n"
         "                       (default: fork them from one loaded\n"
         "                       process, the zygote: faster)\n"
+        "  --stable-pids        with -- PROGRAM: every run in a pid\n"
+        "                       namespace of its own, so pids the program\n"
+        "                       prints or uses do not split outcomes; exit\n"
+        "                       2 where the kernel refuses the namespace\n"
         "  -q, --quiet          no progress line\n"
         "\n"
         "exit status: 3 a deadlock was found; 4 a run crashed or timed out;\n"
@@ -88,6 +92,7 @@ enum {
 	O_SAVE_DIR,
 	O_SHARD,
 	O_NO_ZYGOTE,
+	O_STABLE_PIDS,
 };
 
 static const struct option longopts[] = {
@@ -108,6 +113,7 @@ static const struct option longopts[] = {
         {"save-dir", required_argument, NULL, O_SAVE_DIR},
         {"shard", required_argument, NULL, O_SHARD},
         {"no-zygote", no_argument, NULL, O_NO_ZYGOTE},
+        {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -248,6 +254,9 @@ parse(int argc, char **argv, struct cli *c)
 			break;
 		case O_NO_ZYGOTE:
 			o->no_zygote = 1;
+			break;
+		case O_STABLE_PIDS:
+			o->run.stable_pids = 1;
 			break;
 		case O_NO_REDUCTION:
 			o->no_reduction = 1;
@@ -591,6 +600,10 @@ lk_cmd_explore(int argc, char **argv)
 			free(exe);
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 		}
+	} else if (c.o.run.stable_pids) {
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "--stable-pids is for a program: lockstep "
+		                   "explore --stable-pids -- PROGRAM");
 	} else if (optind != argc - 1) {
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "explore: expected one scenario file; see "
@@ -605,6 +618,12 @@ lk_cmd_explore(int argc, char **argv)
 	}
 	c.o.run.agent = agent;
 	c.o.run.interposer = interposer;
+	/* Before any run: a worker could only say it failed. */
+	if (c.o.run.stable_pids && lk_pidns_check(&err) != 0) {
+		lk_scenario_free(sc);
+		free(exe);
+		return lk_cli_fail(err.status, "%s", err.msg);
+	}
 	c.o.progress = progress;
 	c.o.progress_arg = &c;
 	lk_sweep_stale();

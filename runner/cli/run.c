@@ -60,6 +60,11 @@ static const char usage_run[] =
         "  --strict             with --schedule: a run longer than the\n"
         "                       schedule is a divergence (exit 2)\n"
         "  --save-schedule FILE write the run's interleaving as a schedule\n"
+        "  --stable-pids        with -- PROGRAM: run it in a pid namespace\n"
+        "                       of its own, so getpid() and the pids of\n"
+        "                       its children are the same in every run\n"
+        "                       (main is 2, its children 3, 4, ...); exit 2\n"
+        "                       where the kernel refuses the namespace\n"
         "  -q, --quiet          print only the verdict line and errors\n"
         "  --color WHEN         auto (default), always or never\n"
         "  -h, --help           this help\n"
@@ -86,6 +91,9 @@ static const char usage_replay[] =
         "                       determinism self-check (exit 1 on a\n"
         "                       difference, naming the first differing step)\n"
         "  --trace FILE, --diagram FILE, --save-schedule FILE, -q, ...\n"
+        "  --stable-pids        for a program's schedule, which replays\n"
+        "                       with lockstep run --schedule FILE\n"
+        "                       --stable-pids -- PROGRAM\n"
         "\n"
         "exit status: as lockstep run; 2 also for a bad schedule file or a\n"
         "divergence.\n";
@@ -118,6 +126,7 @@ enum {
 	O_SCENARIO,
 	O_CHECK,
 	O_DIAGRAM,
+	O_STABLE_PIDS,
 };
 
 static const struct option longopts[] = {
@@ -137,6 +146,7 @@ static const struct option longopts[] = {
         {"scenario", required_argument, NULL, O_SCENARIO},
         {"diagram", required_argument, NULL, O_DIAGRAM},
         {"check", required_argument, NULL, O_CHECK},
+        {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -258,6 +268,9 @@ parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
 				                   "2..1000 runs",
 				                   cmd, optarg);
 			o->check = (unsigned)v;
+			break;
+		case O_STABLE_PIDS:
+			o->run.stable_pids = 1;
 			break;
 		case 'q':
 			o->quiet = 1;
@@ -503,6 +516,17 @@ execute(struct opts *o, const struct lk_schedule *s)
 	}
 	o->run.agent = agent;
 	o->run.interposer = interposer;
+	if (o->run.stable_pids && o->run.program == NULL) {
+		lk_scenario_free(sc);
+		return lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "--stable-pids is for a program: lockstep run "
+		        "[--schedule FILE] --stable-pids -- PROGRAM");
+	}
+	if (o->run.stable_pids && lk_pidns_check(&err) != 0) {
+		lk_scenario_free(sc);
+		return lk_cli_fail(err.status, "%s", err.msg);
+	}
 	/* Refuse an unwritable output now, not after the run. */
 	for (int i = 0; i < 2; i++) {
 		const char *path = i ? o->save_schedule : o->trace;

@@ -283,6 +283,7 @@ struct lk_shared {
 	int32_t running; /* slot holding the turn, -1 none */
 	uint32_t nslots;
 	uint32_t max_procs; /* --max-procs: a fork beyond fails (EAGAIN) */
+	uint32_t track_shm; /* --track-shm: shared memory accesses are steps */
 	uint64_t vt;        /* virtual time, ns */
 	struct lk_strategy strategy;
 	uint64_t last_enabled; /* the enabled set of the last pick */

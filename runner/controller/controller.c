@@ -66,6 +66,7 @@ struct run {
 	int shmid[LK_MAX_DECLARED];    /* SysV regions, -1 */
 	int semid[LK_MAX_DECLARED];    /* SysV semaphore sets, -1 */
 	uint64_t holders[LK_MAX_OBJECTS][2]; /* at a deadlock, see scan */
+	struct lk_pidns ns; /* --stable-pids: the run's pid namespace */
 };
 
 /* Ask a run in progress to stop (async-signal-safe). */
@@ -90,6 +91,17 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Slot i's pid as lockstep sees it, 0 when there is none (any more).
+ * The slot holds the pid as the run's processes see it, which under
+ * --stable-pids is that of their namespace (pidns.c). */
+static pid_t
+host_pid(struct run *r, uint32_t i)
+{
+	if (r->ns.init > 0)
+		return lk_pidns_host(&r->ns, r->sh, i);
+	return r->sh->slots[i].pid > 0 ? r->sh->slots[i].pid : 0;
 }
 
 /* Is there a process with this pid? */
@@ -298,7 +310,10 @@ setup_shared(struct run *r, struct lk_err *err)
 	         r->o->interposer);
 	sh->running = -1;
 	sh->max_events = (uint32_t)max_events;
-	sh->controller = (int32_t)getpid();
+	/* In a pid namespace lockstep's pid means nothing (another process
+	 * or none): there, its death kills the namespace's init, which
+	 * takes every process with it. */
+	sh->controller = r->o->stable_pids ? 0 : (int32_t)getpid();
 	sh->max_procs = r->o->max_procs;
 	sh->prog_off = prog_off;
 	sh->text_off = text_off;
@@ -643,6 +658,38 @@ exec_agent(struct run *r, int i)
 	_exit(127);
 }
 
+struct ns_main {
+	struct run *r;
+	int slot;
+};
+
+/* In the namespace's second process: become the program's main. */
+static void
+ns_main(void *arg)
+{
+	struct ns_main *m = arg;
+
+	exec_agent(m->r, m->slot);
+}
+
+/* --stable-pids: the program's main process as pid 2 of a new pid
+ * namespace, under its init (pidns.c), which is our child and leads the
+ * process group kill_all kills. */
+static int
+spawn_in_namespace(struct run *r, struct lk_err *err)
+{
+	struct ns_main m = {r, 0};
+	pid_t pid, main_pid;
+
+	pid = lk_pidns_start(&r->ns, ns_main, &m, &main_pid, err);
+	if (pid < 0)
+		return -1;
+	r->pgid = pid;
+	setpgid(pid, pid);
+	r->sh->slots[0].pid = main_pid;
+	return 0;
+}
+
 /* Spawn one agent per declared process. */
 static int
 spawn(struct run *r, struct lk_err *err)
@@ -685,6 +732,8 @@ spawn(struct run *r, struct lk_err *err)
 		sh->slots[i].pid = pid;
 		r->pidfd[i] = (int)syscall(SYS_pidfd_open, pid, 0);
 	}
+	if (r->o->stable_pids)
+		return spawn_in_namespace(r, err);
 	for (size_t i = 0; r->o->zygote == NULL && i < r->sc->nprocs; i++) {
 		pid_t pid;
 
@@ -716,9 +765,12 @@ kill_all(struct run *r)
 
 	if (r->pgid > 0)
 		kill(-r->pgid, SIGKILL);
-	for (uint32_t i = 0; i < sh->nslots; i++)
-		if (sh->slots[i].pid > 0 && !r->reaped[i])
-			kill(sh->slots[i].pid, SIGKILL);
+	for (uint32_t i = 0; i < sh->nslots; i++) {
+		pid_t pid = r->reaped[i] ? 0 : host_pid(r, i);
+
+		if (pid > 0)
+			kill(pid, SIGKILL);
+	}
 }
 
 /* Reap the run's processes that are our children (the zygote reaps
@@ -728,7 +780,13 @@ reap_all(struct run *r)
 {
 	int status;
 
-	for (uint32_t i = 0; r->o->zygote == NULL && i < r->sc->nprocs; i++)
+	/* The namespace's init is our child; once it is gone the kernel
+	 * has killed and reaped every process of the namespace. */
+	while (r->ns.init > 0 && waitpid(r->ns.init, &status, __WALL) < 0 &&
+	       errno == EINTR)
+		;
+	for (uint32_t i = 0;
+	     r->o->zygote == NULL && r->ns.init <= 0 && i < r->sc->nprocs; i++)
 		if (!r->reaped[i] && r->sh->slots[i].pid > 0)
 			while (waitpid(r->sh->slots[i].pid, &status, __WALL) <
 			               0 &&
@@ -817,8 +875,10 @@ dead(pid_t pid)
  * does not is on its way out (killed by another): give the kernel a
  * moment (at most 100 ms) to finish it. */
 static void
-settle(const struct lk_shared *sh)
+settle(struct run *r)
 {
+	const struct lk_shared *sh = r->sh;
+
 	for (int tries = 0; tries < 50; tries++) {
 		int busy = 0;
 
@@ -829,7 +889,7 @@ settle(const struct lk_shared *sh)
 			    sh->slots[i].state == LK_SLOT_EXITED ||
 			    sh->slots[i].state == LK_SLOT_FREE)
 				continue;
-			c = proc_state(sh->slots[i].pid);
+			c = proc_state(host_pid(r, i));
 			busy |= c == 'R' || c == 'D';
 		}
 		if (!busy)
@@ -866,7 +926,7 @@ check_death(struct run *r, uint32_t i, struct lk_trace *t)
 		 * is seen, but its parent (or we, as subreaper) reaps it. */
 		if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
 		           WEXITED | WNOWAIT | WNOHANG) != 0)
-			zombie_status(s->pid, &si);
+			zombie_status(host_pid(r, i), &si);
 		r->reaped[i] = 1;
 	}
 	if (s->state == LK_SLOT_EXITED)
@@ -938,8 +998,7 @@ scan_holders(struct run *r)
 		if (sh->slots[i].pid <= 0 ||
 		    sh->slots[i].state == LK_SLOT_EXITED)
 			continue;
-		snprintf(dir, sizeof(dir), "/proc/%d/fd",
-		         (int)sh->slots[i].pid);
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)host_pid(r, i));
 		if ((d = opendir(dir)) == NULL)
 			continue;
 		while ((de = readdir(d)) != NULL) {
@@ -956,7 +1015,7 @@ scan_holders(struct run *r)
 				     sh->objects[o].type != LK_OT_FIFO) ||
 				    strcmp(sh->objects[o].path, path) != 0)
 					continue;
-				acc = access_mode(sh->slots[i].pid, de->d_name);
+				acc = access_mode(host_pid(r, i), de->d_name);
 				if (acc == O_RDONLY || acc == O_RDWR)
 					r->holders[o][0] |= 1ull << i;
 				if (acc == O_WRONLY || acc == O_RDWR)
@@ -996,7 +1055,7 @@ scan_locks(struct run *r)
 			    st.st_ino != ino)
 				continue;
 			for (uint32_t i = 0; i < sh->nslots; i++)
-				if (sh->slots[i].pid == pid)
+				if (host_pid(r, i) == pid)
 					r->holders[o][1] |= 1ull << i;
 		}
 	}
@@ -1045,9 +1104,10 @@ supervise(struct run *r, struct lk_trace *t)
 		pfd[np].events = POLLIN;
 		slot_of[np++] = -1;
 		for (uint32_t i = 0; i < sh->nslots; i++) {
-			if (r->pidfd[i] < 0 && sh->slots[i].pid > 0)
+			if (r->pidfd[i] < 0 && !r->reaped[i] &&
+			    host_pid(r, i) > 0)
 				r->pidfd[i] = (int)syscall(SYS_pidfd_open,
-				                           sh->slots[i].pid, 0);
+				                           host_pid(r, i), 0);
 			if (r->pidfd[i] < 0 || r->reaped[i])
 				continue;
 			pfd[np].fd = r->pidfd[i];
@@ -1068,13 +1128,13 @@ supervise(struct run *r, struct lk_trace *t)
 		/* A process killed while it waited looks like a deadlock to
 		 * the others: it is a crash. */
 		if (st == LK_RUN_DEADLOCK)
-			settle(sh);
+			settle(r);
 		for (uint32_t i = 0; st == LK_RUN_DEADLOCK && i < sh->nslots;
 		     i++)
 			if (sh->slots[i].pid > 0 &&
 			    sh->slots[i].state != LK_SLOT_EXITED &&
 			    sh->slots[i].state != LK_SLOT_FREE &&
-			    dead(sh->slots[i].pid)) {
+			    dead(host_pid(r, i))) {
 				check_death(r, i, t); /* culprit, signal */
 				t->verdict = LK_V_CRASH;
 				t->culprit = (int)i;
@@ -1112,14 +1172,16 @@ supervise(struct run *r, struct lk_trace *t)
 				if (sh->slots[i].state == LK_SLOT_SPAWNED)
 					t->culprit = (int)i;
 			if (t->culprit >= 0)
-				t->stuck = stuck_in(sh->slots[t->culprit].pid);
+				t->stuck = stuck_in(
+				        host_pid(r, (uint32_t)t->culprit));
 			return;
 		}
 		if (r->o->timeout_ms && now - start_ms > r->o->timeout_ms) {
 			t->verdict = LK_V_TIMEOUT;
 			t->culprit = sh->running;
 			if (t->culprit >= 0)
-				t->stuck = stuck_in(sh->slots[t->culprit].pid);
+				t->stuck = stuck_in(
+				        host_pid(r, (uint32_t)t->culprit));
 			return;
 		}
 	}
@@ -1392,6 +1454,13 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	uint64_t t0 = now_ms();
 	int rc = -1;
 
+	if (o->stable_pids &&
+	    (o->program == NULL || sc->nprocs != 1 || o->zygote != NULL)) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "--stable-pids is for a program (-- PROGRAM), not "
+		           "a scenario's declared processes");
+		return -1;
+	}
 	memset(&r, 0, sizeof(r));
 	r.sc = sc;
 	r.o = o;

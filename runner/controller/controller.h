@@ -52,6 +52,7 @@ struct lk_run_opts {
 	char *const *program; /* run this program as "main" (argv), or NULL */
 	unsigned pct_depth;   /* pct: bug depth and expected steps */
 	uint32_t pct_steps;
+	int stable_pids; /* run the program in a pid namespace (pidns.c) */
 };
 
 #define LK_DEFAULT_MAX_STEPS       200000u
@@ -93,5 +94,27 @@ void lk_program_size(const struct lk_scenario *sc, uint64_t *ninstr,
  * under the install prefix; 0, or -1 with err. */
 int lk_find_helpers(char *agent, size_t asz, char *interposer, size_t isz,
                     struct lk_err *err);
+
+/* A run's pid namespace, for --stable-pids (pidns.c). */
+struct lk_pidns {
+	pid_t init;                /* its pid 1, our child; 0: no namespace */
+	pid_t nspid[LK_MAX_PROCS]; /* the slot's pid when it was looked up */
+	pid_t host[LK_MAX_PROCS];  /* that process's pid here, -1 gone */
+};
+
+/* Can this kernel give a run a pid namespace? 0, or -1 with err
+ * (LK_EXIT_USAGE). The answer is kept for the process's lifetime. */
+int lk_pidns_check(struct lk_err *err);
+
+/* Start a pid namespace whose init forks a child that calls start(arg)
+ * (which must not return); init's pid, or -1 with err. *main_pid gets
+ * the child's pid inside the namespace (2). */
+pid_t lk_pidns_start(struct lk_pidns *ns, void (*start)(void *), void *arg,
+                     pid_t *main_pid, struct lk_err *err);
+
+/* The pid lockstep sees for slot i of sh, whose slots hold the pids of
+ * the namespace; 0 when it is not there (any more). */
+pid_t lk_pidns_host(struct lk_pidns *ns, const struct lk_shared *sh,
+                    uint32_t i);
 
 #endif

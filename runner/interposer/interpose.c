@@ -599,11 +599,12 @@ clock_gettime(clockid_t clk, struct timespec *ts)
 	case CLOCK_BOOTTIME:
 		ns = lk__now();
 		break;
-	default:
+	default: {
 		int r = REAL(clock_gettime)(clk, ts);
 
 		lk__leave();
 		return r;
+	}
 	}
 	ts->tv_sec = (time_t)(ns / NS);
 	ts->tv_nsec = (long)(ns % NS);

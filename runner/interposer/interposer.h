@@ -153,6 +153,23 @@ int lk__busy(void);
  * a wrapper)? */
 int lk__active(void);
 
+/* --- shmtrack.c: --track-shm, loads and stores of shared memory ------- */
+
+/* Open every tracked region (entering a wrapper). */
+void lk__track_open(void);
+
+/* Close them again (leaving it). */
+void lk__track_close(void);
+
+/* A shared mapping the program made: track it (when the run asks). */
+void lk__track_add(void *addr, size_t len, int prot);
+
+/* The mapping at addr is gone. */
+void lk__track_remove(const void *addr);
+
+/* Are SIGSEGV and SIGTRAP (sig) the interposer's? */
+int lk__track_signal(int sig);
+
 /* --- sud.c: glibc's own system calls, dispatched to the wrappers -------- */
 
 /* 0 ("allow") inside a wrapper, 1 ("block") in the program's code. */
@@ -282,6 +299,10 @@ int lk__obj_is_file(int obj);
 /* Remember that a region object is mapped at addr; which one is. */
 void lk__obj_map(const void *addr, int obj);
 int lk__obj_mapped(const void *addr, int forget);
+
+/* The cell object of a shared memory address (--track-shm), registering
+ * it: named by the memory's identity, the same in every process. */
+int lk__obj_cell(const void *addr);
 
 /* The private name of a named semaphore in this run, into buf. */
 int lk__private_name(const char *name, char *buf, size_t size);

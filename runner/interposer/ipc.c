@@ -479,12 +479,14 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	void *m;
 	int obj;
 
-	if (fd < 0 || !lk__enter())
+	if (!lk__enter())
 		return REAL(mmap)(addr, len, prot, flags, fd, off);
-	obj = lk__obj_fd(fd);
+	obj = fd >= 0 ? lk__obj_fd(fd) : -1;
 	if (obj < 0 || lk__shared()->objects[obj].type != LK_OT_SHM) {
 		void *r = REAL(mmap)(addr, len, prot, flags, fd, off);
 
+		if (r != MAP_FAILED && (flags & MAP_SHARED))
+			lk__track_add(r, len, prot);
 		lk__leave();
 		return r;
 	}
@@ -492,8 +494,11 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	         m = REAL(mmap)(addr, len, prot, flags, fd, off),
 	         m == MAP_FAILED);
 	st.ret = m == MAP_FAILED ? -1 : 0;
-	if (m != MAP_FAILED)
+	if (m != MAP_FAILED) {
 		lk__obj_map(m, obj);
+		if (flags & MAP_SHARED)
+			lk__track_add(m, len, prot);
+	}
 	lk__leave();
 	errno = st.err;
 	return m;
@@ -515,6 +520,7 @@ munmap(void *addr, size_t len)
 
 	if (!lk__enter())
 		return REAL(munmap)(addr, len);
+	lk__track_remove(addr);
 	obj = lk__obj_mapped(addr, 1);
 	if (obj < 0) {
 		int r = REAL(munmap)(addr, len);

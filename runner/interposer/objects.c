@@ -381,6 +381,58 @@ lk__obj_mapped(const void *addr, int forget)
 	return -1;
 }
 
+/* Cells seen by this process: address -> object. */
+static struct {
+	const void *addr;
+	int obj;
+} cells[64];
+static unsigned cells_next;
+
+/* The cell object of a shared memory address (--track-shm). */
+int
+lk__obj_cell(const void *addr)
+{
+	struct lk_shared *sh = lk__shared();
+	char key[LK_PATH_MAX], name[LK_NAME_MAX];
+	uint64_t ino, off;
+	int saved = errno, obj = -1, region = -1;
+
+	for (unsigned i = 0; i < 64; i++)
+		if (cells[i].addr == addr)
+			return cells[i].obj;
+	if (memory_identity(addr, &ino, &off) != 0)
+		return -1;
+	snprintf(key, sizeof(key), "cell:%llu:%llu", (unsigned long long)ino,
+	         (unsigned long long)off);
+	for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
+		if (sh->objects[i].type == LK_OT_CELL &&
+		    strcmp(sh->objects[i].path, key) == 0)
+			obj = (int)i;
+	if (obj < 0) {
+		/* After the object mapped there, if lockstep knows it. */
+		const void *best = NULL;
+
+		for (unsigned i = 0; i < 64; i++)
+			if (maps[i].addr != NULL && maps[i].addr <= addr &&
+			    (best == NULL || maps[i].addr > best)) {
+				best = maps[i].addr;
+				region = maps[i].obj;
+			}
+		snprintf(name, sizeof(name), "%.*s+%llu", LK_NAME_MAX - 24,
+		         region >= 0 ? sh->objects[region].name : "shared",
+		         (unsigned long long)(off % (1ull << 30)));
+		obj = lk__obj_add(LK_OT_CELL, name);
+		if (obj >= 0)
+			snprintf(sh->objects[obj].path,
+			         sizeof(sh->objects[obj].path), "%s", key);
+	}
+	cells[cells_next].addr = addr;
+	cells[cells_next].obj = obj;
+	cells_next = (cells_next + 1) % 64;
+	errno = saved;
+	return obj;
+}
+
 /* Object of the SysV semaphore set with id, registering an unknown one
  * (named by order of first use). */
 int

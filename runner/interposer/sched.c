@@ -149,6 +149,7 @@ lk__enter(void)
 		return 0;
 	busy = 1;
 	lk__sud_selector = 0;
+	lk__track_open();
 	if (sh->slots[self].state == LK_SLOT_RUNNING &&
 	    atomic_load_explicit(&sh->slots[self].sigpending,
 	                         memory_order_relaxed) != 0)
@@ -167,6 +168,7 @@ lk__self(void)
 void
 lk__leave(void)
 {
+	lk__track_close();
 	busy = 0;
 	lk__sud_selector = 1;
 }

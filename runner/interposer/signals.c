@@ -549,7 +549,15 @@ note_handler(int s, void (*h)(int))
 int
 sigaction(int s, const struct sigaction *act, struct sigaction *old)
 {
-	int r = REAL(sigaction)(s, act, old);
+	int r;
+
+	/* With --track-shm, SIGSEGV and SIGTRAP are the interposer's. */
+	if (act != NULL && lk__track_signal(s)) {
+		if (old != NULL)
+			memset(old, 0, sizeof(*old));
+		return 0;
+	}
+	r = REAL(sigaction)(s, act, old);
 
 	if (r == 0 && act != NULL && lk__enter()) {
 		note_handler(s, act->sa_handler);
@@ -561,7 +569,11 @@ sigaction(int s, const struct sigaction *act, struct sigaction *old)
 sighandler_t
 signal(int s, sighandler_t h)
 {
-	sighandler_t r = REAL(signal)(s, h);
+	sighandler_t r;
+
+	if (lk__track_signal(s))
+		return SIG_DFL;
+	r = REAL(signal)(s, h);
 
 	if (r != SIG_ERR && lk__enter()) {
 		note_handler(s, h);

@@ -329,7 +329,8 @@ lk__sud_start(void)
 	lk__sud_selector = lk__busy() ? SELECTOR_ALLOW : SELECTOR_BLOCK;
 	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
 	          (unsigned long)lk__sud_begin,
-	          (unsigned long)(lk__sud_end - lk__sud_begin),
+	          (unsigned long)((uintptr_t)lk__sud_end -
+	                          (uintptr_t)lk__sud_begin),
 	          &lk__sud_selector) != 0) {
 		lk__sud_selector = SELECTOR_ALLOW;
 		return;

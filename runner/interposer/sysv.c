@@ -204,8 +204,17 @@ shmat(int id, const void *addr, int flags)
 	st.err = m == (void *)-1 ? errno : 0;
 	st.ret = m == (void *)-1 ? -1 : 0;
 	lk__done(&st, st.obj);
-	if (m != (void *)-1)
+	if (m != (void *)-1) {
+		struct shmid_ds ds;
+
+		memset(&ds, 0, sizeof(ds));
 		lk__obj_map(m, st.obj);
+		if (REAL(shmctl)(id, IPC_STAT, &ds) == 0)
+			lk__track_add(m, ds.shm_segsz,
+			              (flags & SHM_RDONLY)
+			                      ? PROT_READ
+			                      : PROT_READ | PROT_WRITE);
+	}
 	lk__leave();
 	errno = st.err;
 	return m;
@@ -219,6 +228,7 @@ shmdt(const void *addr)
 	if (!lk__enter())
 		return REAL(shmdt)(addr);
 	st.obj = lk__obj_mapped(addr, 1);
+	lk__track_remove(addr);
 	lk__arrive(LK_OP_SHMDT, st.obj, 0);
 	st.ret = REAL(shmdt)(addr);
 	st.err = st.ret < 0 ? errno : 0;

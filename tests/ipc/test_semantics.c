@@ -819,6 +819,58 @@ test_ipc_shm_lost_update_and_mutex(void **state)
 	}
 }
 
+/* The outcomes of explore --json with this output. */
+static int
+has_output(const json_t *j, const char *text)
+{
+	return ipc_outcomes_with(j, text) > 0;
+}
+
+/*
+ * --track-shm on plain C programs: the counter a parent and its child
+ * each add 1 to twice, through an anonymous shared mapping, ends at 2, 3
+ * or 4 under dfs, and the cell races; without --track-shm the accesses
+ * are not steps and only 4 is seen; with a semaphore in the same mapping
+ * around each update, always 4 and no race (the semaphore's own memory
+ * is opened to glibc inside the wrappers).
+ */
+static void
+test_ipc_track_shm_lost_update(void **state)
+{
+	struct ipc_run run;
+
+	(void)state;
+	IPC_RUN(&run, NULL, "explore", "--json", "-q", "--track-shm", "--",
+	        IPC_SHM_COUNT);
+	ipc_expect_exit(&run, 0);
+	assert_non_null(run.json);
+	assert_true(json_is_true(json_object_get(run.json, "complete")));
+	assert_int_equal(ipc_count_outcomes(run.json, NULL), 3);
+	assert_true(has_output(run.json, "count 2"));
+	assert_true(has_output(run.json, "count 3"));
+	assert_true(has_output(run.json, "count 4"));
+	assert_true(ipc_has_race(run.json, "shared+0"));
+	ipc_run_free(&run);
+
+	IPC_RUN(&run, NULL, "explore", "--json", "-q", "--", IPC_SHM_COUNT);
+	ipc_expect_exit(&run, 0);
+	assert_non_null(run.json);
+	assert_int_equal(ipc_count_outcomes(run.json, NULL), 1);
+	assert_true(has_output(run.json, "count 4"));
+	ipc_run_free(&run);
+
+	IPC_RUN(&run, NULL, "explore", "--json", "-q", "--track-shm", "--",
+	        IPC_SHM_MUTEX);
+	ipc_expect_exit(&run, 0);
+	assert_non_null(run.json);
+	assert_true(json_is_true(json_object_get(run.json, "complete")));
+	assert_int_equal(ipc_count_outcomes(run.json, NULL), 1);
+	assert_true(has_output(run.json, "count 4"));
+	assert_int_equal(json_array_size(json_object_get(run.json, "races")),
+	                 0);
+	ipc_run_free(&run);
+}
+
 /*
  * IPC_RMID while attached: a process attached before the remove still
  * stores and loads; one that attaches after cannot. The segment is gone
@@ -965,6 +1017,7 @@ main(void)
 	        T(test_ipc_pause_unsignalled_is_a_deadlock),
 	        T(test_ipc_kill_happens_before_handler),
 	        T(test_ipc_shm_lost_update_and_mutex),
+	        T(test_ipc_track_shm_lost_update),
 	        T(test_ipc_shm_rmid_while_attached),
 	        T(test_ipc_waitpid_happens_after_exit),
 	        T(test_ipc_diverged_replay_names_its_verdict),

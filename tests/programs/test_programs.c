@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -1057,6 +1058,109 @@ test_programs_alarm_virtual(void **state)
 	e2e_result_free(&r);
 }
 
+/* --stable-pids (issue 7) ------------------------------------------- */
+
+/* Processes (zombies too) whose name is comm. */
+static int
+count_procs(const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[300], name[64] = "";
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(name, sizeof(name), f) != NULL)
+			name[strcspn(name, "\n")] = '\0';
+		fclose(f);
+		n += strcmp(name, comm) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Run print_pids under --stable-pids with MODE=mode (NULL: none); false
+ * when the kernel refuses the namespace (the caller skips). */
+static int
+run_stable(struct e2e_result *r, const char *mode)
+{
+	const char *const argv[] = {LOCKSTEP, "run",      "--stable-pids",
+	                            "--",     PRINT_PIDS, NULL};
+	char env0[32];
+	const char *const env[] = {env0, NULL};
+
+	snprintf(env0, sizeof(env0), "MODE=%s", mode ? mode : "");
+	e2e_spawn(r, LOCKSTEP, argv, env, NULL);
+	if (r->status == 2 && strstr(r->err, "refuses a new pid namespace")) {
+		e2e_result_free(r);
+		return 0;
+	}
+	/* Nothing of the run is left: no process, no object. */
+	assert_int_equal(r->leftovers, 0);
+	assert_int_equal(count_procs("prog_print_pids"), 0);
+	return 1;
+}
+
+/* The same pids in every run: main is 2 (its parent, pid 1, is
+ * lockstep's init of the namespace), its children 3 and 4. A deadlock
+ * and a crash inside the namespace are reported as anywhere else. */
+static void
+test_programs_stable_pids(void **state)
+{
+	struct e2e_result a, b;
+	const char *out;
+
+	(void)state;
+	if (!run_stable(&a, NULL))
+		skip();
+	if (a.status != 0)
+		fail_msg("exit %d: %s", a.status, a.err);
+	out = strstr(a.out, "output:\n");
+	assert_non_null(out);
+	assert_string_equal(out, "output:\n"
+	                         "  | main 2\n"
+	                         "  | child1 3 parent 2\n"
+	                         "  | child2 4 parent 2\n");
+	assert_true(run_stable(&b, NULL));
+	assert_int_equal(b.status, 0);
+	assert_non_null(strstr(b.out, "output:\n"));
+	assert_string_equal(strstr(b.out, "output:\n"), out);
+	e2e_result_free(&a);
+	e2e_result_free(&b);
+
+	assert_true(run_stable(&a, "hang"));
+	assert_int_equal(a.status, 3);
+	assert_non_null(strstr(a.out, "wait-for cycle: main -> main.1 -> "
+	                              "main"));
+	e2e_result_free(&a);
+
+	assert_true(run_stable(&a, "crash"));
+	assert_int_equal(a.status, 4);
+	assert_non_null(strstr(a.err, "main.2 was killed by signal 6"));
+	e2e_result_free(&a);
+}
+
+/* --stable-pids is for programs: a scenario is bad usage. */
+static void
+test_programs_stable_pids_scenario(void **state)
+{
+	struct e2e_result r;
+
+	(void)state;
+	E2E_LOCKSTEP(&r, "run", "--stable-pids", "scenarios/rendezvous.xml");
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--stable-pids is for a program"));
+	e2e_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -1088,6 +1192,8 @@ main(void)
 	        cmocka_unit_test(test_programs_nest_exec),
 	        cmocka_unit_test(test_programs_clearenv_exec),
 	        cmocka_unit_test(test_programs_alarm_virtual),
+	        cmocka_unit_test(test_programs_stable_pids),
+	        cmocka_unit_test(test_programs_stable_pids_scenario),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
