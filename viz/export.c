@@ -362,7 +362,7 @@ emit_procs(struct out *o, const struct lk_viz_trace *t)
 {
 	for (size_t p = 0; p < t->nprocs; p++) {
 		json_int_t id = (json_int_t)p + 1;
-		const char *name = t->procs[p].name;
+		const char *name = t->procs[p].head;
 
 		emit(o, json_pack("{s:s,s:s,s:I,s:I,s:{s:s}}", "name",
 		                  "process_name", "ph", "M", "pid", id, "tid",

@@ -235,7 +235,7 @@ place_columns(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 	for (size_t p = 0; p < t->nprocs; p++) {
 		double half, left, right;
 
-		l->headw[p] = lk__viz_text_width(t->procs[p].name,
+		l->headw[p] = lk__viz_text_width(t->procs[p].head,
 		                                 LK__VIZ_HEADFONT, 1) +
 		              28;
 		half = l->headw[p] / 2;

@@ -360,11 +360,11 @@ blocked_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
 {
 	const struct lk__viz_event *e = final_event(t, p);
 	const char *obj = t->objs[t->procs[p].blocked];
-	const char *me = t->procs[p].name, *by = NULL;
+	const char *me = t->procs[p].head, *by = NULL;
 	int h = holder(t, p), op = e != NULL ? e->op : LK__VIZ_OTHER;
 
 	if (h >= 0)
-		by = t->procs[h].name;
+		by = t->procs[h].head;
 	if (strcmp(obj, "(a child)") == 0 || op == LK__VIZ_WAIT) {
 		if (h >= 0 && t->procs[h].parent == (int)p)
 			snprintf(buf, size, "%s waits for %s to exit", me, by);
@@ -425,13 +425,13 @@ caption(struct draw *d, double x, double *y)
 			snprintf(line + strlen(line),
 			         sizeof(line) - strlen(line), "%s%s",
 			         i ? " \xe2\x86\x92 " : "",
-			         t->procs[t->cycle[i]].name);
+			         t->procs[t->cycle[i]].head);
 		title_line(d, "caption:cycle", line, x, *y, 18, 0, NULL);
 		*y += 26;
 	}
 	if (t->culprit >= 0) {
 		snprintf(line, sizeof(line), "%s: %s", t->verdict,
-		         t->procs[t->culprit].name);
+		         t->procs[t->culprit].head);
 		title_line(d, "caption:culprit", line, x, *y, 18, 0, NULL);
 		*y += 26;
 	}
@@ -495,7 +495,7 @@ heads(struct draw *d)
 		n = node(d, id, id, deadlocked ? "proc deadlock" : "proc");
 		d->head[p] = n;
 		set(n, "shape", "box");
-		set(n, "label", escape(d, t->procs[p].name, ""));
+		set(n, "label", escape(d, t->procs[p].head, ""));
 		set(n, "fontname", BOLDFONT);
 		set(n, "fontsize", "18");
 		setf(n, "width", "%.3f", d->l.headw[p] / 72);
@@ -506,10 +506,10 @@ heads(struct draw *d)
 		set(n, "color", deadlocked ? RED : LINE);
 		set(n, "penwidth", deadlocked ? "4" : "2");
 		if (t->procs[p].parent >= 0)
-			setf(n, "tooltip", "%s, forked by %s", t->procs[p].name,
-			     t->procs[t->procs[p].parent].name);
+			setf(n, "tooltip", "%s, forked by %s", t->procs[p].head,
+			     t->procs[t->procs[p].parent].head);
 		else
-			setf(n, "tooltip", "process %s", t->procs[p].name);
+			setf(n, "tooltip", "process %s", t->procs[p].head);
 		place(d, n, d->l.x[p], row_y(d, d->l.head_row[p]));
 		if (d->l.head_ev[p] >= 0)
 			d->node[d->l.head_ev[p]] = n;
@@ -801,7 +801,7 @@ lifelines(struct draw *d)
 			end = d->node[last];
 		snprintf(id, sizeof(id), "lifeline:%s", t->procs[p].name);
 		e = edge(d, d->head[p], end, id, "lifeline");
-		setf(e, "tooltip", "%s", t->procs[p].name);
+		setf(e, "tooltip", "%s", t->procs[p].head);
 		if (!d->pinned)
 			set(e, "style", "invis");
 		if (last >= 0 && stuck(d, (size_t)last))

@@ -272,7 +272,7 @@ read_procs(struct reader *r, json_t *procs)
 {
 	struct lk_viz_trace *t = r->t;
 	size_t i;
-	json_t *p, *name;
+	json_t *p, *name, *v;
 
 	t->procs = calloc(json_array_size(procs) + 1, sizeof(*t->procs));
 	if (t->procs == NULL)
@@ -299,6 +299,13 @@ read_procs(struct reader *r, json_t *procs)
 		if (parent != NULL && !json_is_null(parent) &&
 		    (t->procs[i].parent = proc_of(r, parent, "parent")) < 0)
 			return -1;
+		/* An extension of the format: absent in older traces. */
+		if (get(r, p, "program", JSON_STRING, 1, &v))
+			return -1;
+		if (v != NULL && json_string_length(v) > 0 &&
+		    (t->procs[i].program = strdup(json_string_value(v))) ==
+		            NULL)
+			return no_memory(r);
 	}
 	return 0;
 }
@@ -654,6 +661,87 @@ read_lines(struct reader *r)
 	return rc;
 }
 
+/* The program of each process the header did not name (a trace from
+ * before the "program" key): the basename of its last execve. An exec
+ * that fails after its step is a second execve of the process with ret
+ * -1 right after the first, which it undoes. */
+static int
+exec_programs(struct lk_viz_trace *t)
+{
+	/* just[p]: p's last event was an exec that went on (-1: p's
+	 * program is the header's); undo[p]: its program before that. */
+	int *just = calloc(t->nprocs + 1, sizeof(*just));
+	char **undo = calloc(t->nprocs + 1, sizeof(*undo));
+	int rc = -1;
+
+	if (just == NULL || undo == NULL)
+		goto out;
+	for (size_t p = 0; p < t->nprocs; p++)
+		just[p] = t->procs[p].program != NULL ? -1 : 0;
+	for (size_t i = 0; i < t->nev; i++) {
+		const struct lk__viz_event *e = &t->ev[i];
+		struct lk__viz_proc *pr = &t->procs[e->proc];
+		const char *base;
+		char *prog;
+		int was = just[e->proc];
+
+		if (was < 0)
+			continue;
+		just[e->proc] = 0;
+		if (e->op != LK__VIZ_EXEC)
+			continue;
+		if (e->ret < 0) {
+			if (was) {
+				free(pr->program);
+				pr->program = undo[e->proc];
+				undo[e->proc] = NULL;
+			}
+			continue;
+		}
+		base = e->data != NULL ? strrchr(e->data, '/') : NULL;
+		base = base != NULL ? base + 1 : e->data;
+		if (base == NULL || *base == '\0')
+			continue;
+		if ((prog = strdup(base)) == NULL)
+			goto out;
+		free(undo[e->proc]);
+		undo[e->proc] = pr->program;
+		pr->program = prog;
+		just[e->proc] = 1;
+	}
+	rc = 0;
+out:
+	for (size_t p = 0; undo != NULL && p < t->nprocs; p++)
+		free(undo[p]);
+	free(undo);
+	free(just);
+	return rc;
+}
+
+/* Each process's head: "main.2 (wc)" after an exec of wc, the name
+ * alone when it never exec'd or its program is the last component of
+ * its name (a process "wc" that runs wc). 0, or -1 out of memory. */
+static int
+heads(struct lk_viz_trace *t)
+{
+	if (exec_programs(t) < 0)
+		return -1;
+	for (size_t p = 0; p < t->nprocs; p++) {
+		struct lk__viz_proc *pr = &t->procs[p];
+		const char *last = strrchr(pr->name, '.');
+
+		last = last != NULL ? last + 1 : pr->name;
+		if (pr->program == NULL || strcmp(pr->program, last) == 0)
+			pr->head = strdup(pr->name);
+		else if (asprintf(&pr->head, "%s (%s)", pr->name, pr->program) <
+		         0)
+			pr->head = NULL;
+		if (pr->head == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 /* Read the trace in f, named path in messages, into *out; 0, or -1 with
  * err filled. */
 static int
@@ -681,6 +769,10 @@ read_stream(FILE *f, const char *path, struct lk_viz_trace **out,
 	for (size_t i = 0; i < r.t->nprocs; i++)
 		r.t->procs[i].name = r.procs.v[i];
 	free(names_take(&r.procs, &r.t->nprocs));
+	if (heads(r.t) < 0) {
+		no_memory(&r);
+		goto out;
+	}
 	if (lk__viz_find_edges(r.t, err) < 0)
 		goto out;
 	*out = r.t;
@@ -744,8 +836,11 @@ lk_viz_free(struct lk_viz_trace *t)
 		free(t->ev[i].data);
 		free(t->ev[i].vc);
 	}
-	for (size_t i = 0; t->procs != NULL && i < t->nprocs; i++)
+	for (size_t i = 0; t->procs != NULL && i < t->nprocs; i++) {
 		free(t->procs[i].name);
+		free(t->procs[i].program);
+		free(t->procs[i].head);
+	}
 	for (size_t i = 0; i < t->nobjs; i++)
 		free(t->objs[i]);
 	for (size_t i = 0; i < t->nops; i++)

@@ -145,9 +145,12 @@ struct lk__viz_event {
 /* A process of the header. */
 struct lk__viz_proc {
 	char *name;
-	int parent;   /* index, or -1 */
-	int blocked;  /* object it was stuck on at the end, or -1 */
-	int in_cycle; /* part of the deadlock's wait-for cycle */
+	char *program; /* the header's "program", else the basename of its
+	                  last execve; NULL when it never exec'd */
+	char *head;    /* what people read: "main.2 (wc)", or the name */
+	int parent;    /* index, or -1 */
+	int blocked;   /* object it was stuck on at the end, or -1 */
+	int in_cycle;  /* part of the deadlock's wait-for cycle */
 };
 
 /* A happens-before edge between events of two processes. */

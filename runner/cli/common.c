@@ -210,6 +210,7 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	}
 	if (t->verdict == LK_V_CRASH && t->culprit >= 0) {
 		const struct lk_tproc *p = &t->procs[t->culprit];
+		const char *who = lk_trace_proc_label(t, t->culprit);
 		long last = -1;
 		char label[128] = "none";
 
@@ -222,21 +223,22 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 			lk_cli_fail(0,
 			            "%s was killed by signal %d (%s); its last "
 			            "event: %s",
-			            p->name, t->signal, strsignal(t->signal),
+			            who, t->signal, strsignal(t->signal),
 			            label);
 		else if (p->exited)
 			lk_cli_fail(
 			        0,
 			        "%s exited with status %d; its last event: %s",
-			        p->name, p->status, label);
+			        who, p->status, label);
 		else
 			lk_cli_fail(0,
 			            "%s died without reaching exit; its last "
 			            "event: %s",
-			            p->name, label);
+			            who, label);
 	} else if (t->verdict == LK_V_TIMEOUT) {
-		const char *who = t->culprit >= 0 ? t->procs[t->culprit].name
-		                                  : "a process";
+		const char *who = t->culprit >= 0
+		                          ? lk_trace_proc_label(t, t->culprit)
+		                          : "a process";
 
 		if (t->stuck >= 0)
 			lk_cli_fail(0,

@@ -1315,6 +1315,8 @@ collect(struct run *r, struct lk_trace *t)
 		if (e->op == LK_OP_EXIT && (size_t)e->proc < t->nprocs)
 			t->procs[e->proc].status = (int)e->ret;
 	}
+	t->program_run = r->sc->program != NULL;
+	lk_trace_programs(t);
 	t->output = slurp_fd(r->out_fd, &t->output_len);
 	t->nfiles = r->sc->nobjects;
 	t->files = calloc(t->nfiles ? t->nfiles : 1, sizeof(*t->files));

@@ -191,7 +191,7 @@ waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
 		for (size_t q = 0; q < t->nprocs; q++)
 			if (kids & (1ull << q))
 				append(buf, size, "%s%s", k++ ? " or " : "",
-				       t->procs[q].name);
+				       lk_trace_proc_label(t, (int)q));
 		append(buf, size, k ? " to exit" : "a child to exit");
 	} else if (lk_trace_is_pipe(t, o) && pr->pending_op == LK_OP_WRITE) {
 		append(buf, size, "room in %s %s",
@@ -227,7 +227,7 @@ append_names(char *buf, size_t size, const struct lk_trace *t, uint64_t m,
 		       k == 0       ? ""
 		       : k == n - 1 ? " and "
 		                    : ", ",
-		       t->procs[q].name, q == p ? " itself" : "");
+		       lk_trace_proc_label(t, (int)q), q == p ? " itself" : "");
 		k++;
 	}
 }
@@ -283,7 +283,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		    (o < 0 && o != LK_WAIT_CHILD && o != LK_WAIT_SIGNAL))
 			continue;
 		waits_for(t, p, what, sizeof(what));
-		append(buf, size, "%s waits for %s", pr->name, what);
+		append(buf, size, "%s waits for %s",
+		       lk_trace_proc_label(t, (int)p), what);
 		for (size_t q = 0; q < n; q++)
 			if ((m & (1ull << q)) && !exited[q])
 				live++;
@@ -357,6 +358,6 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 	append(buf, size, "wait-for cycle: ");
 	for (size_t i = 0; i <= len; i++)
 		append(buf, size, "%s%s", i ? " -> " : "",
-		       t->procs[cycle[i]].name);
+		       lk_trace_proc_label(t, cycle[i]));
 	append(buf, size, "\n");
 }

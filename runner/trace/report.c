@@ -212,8 +212,19 @@ lk_report_interleaving(const struct lk_trace *t, FILE *f, int color)
 	if (width < 12)
 		width = 12;
 	fprintf(f, "%5s  ", "step");
-	for (size_t p = 0; p < t->nprocs; p++)
-		fprintf(f, "%-*.*s", width, width - 1, t->procs[p].name);
+	for (size_t p = 0; p < t->nprocs; p++) {
+		char head[2 * LK_NAME_MAX + 3];
+
+		/* The program of `run -- PROG` started main; name it at the
+		 * head of main's column unless main exec'd another. */
+		if (p == 0 && t->program_run && t->procs[0].program[0] == '\0')
+			lk_trace_label(head, sizeof(head), t->procs[0].name,
+			               t->scenario);
+		else
+			snprintf(head, sizeof(head), "%s",
+			         lk_trace_proc_label(t, (int)p));
+		fprintf(f, "%-*.*s", width, width - 1, head);
+	}
 	fputc('\n', f);
 	for (size_t i = 0; i < t->nevents; i++) {
 		const struct lk_tev *e = &t->ev[i];

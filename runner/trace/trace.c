@@ -73,6 +73,73 @@ lk_trace_obj_name(const struct lk_trace *t, int obj)
 	return obj >= 0 && (size_t)obj < t->nobjs ? t->objs[obj].name : NULL;
 }
 
+/* name, or "name (prog)" when prog is not empty and not the last
+ * component of name (a process "wc" that runs wc stays "wc"). */
+void
+lk_trace_label(char *buf, size_t size, const char *name, const char *prog)
+{
+	const char *last = strrchr(name, '.');
+
+	last = last != NULL ? last + 1 : name;
+	if (prog == NULL || prog[0] == '\0' || strcmp(prog, last) == 0)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%s (%s)", name, prog);
+}
+
+/* Find each process's last program from its execve events (trace.h).
+ * An exec that fails after its step was taken is a second execve event
+ * of the same process with ret -1, right after the first: it undoes it. */
+void
+lk_trace_programs(struct lk_trace *t)
+{
+	char undo[LK_MAX_PROCS][LK_NAME_MAX];
+	int just[LK_MAX_PROCS] = {0};
+
+	for (size_t p = 0; p < t->nprocs; p++)
+		t->procs[p].program[0] = '\0';
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+		struct lk_tproc *pr;
+		const char *base;
+		int was = 0;
+
+		if (e->proc < 0 || (size_t)e->proc >= t->nprocs ||
+		    e->proc >= LK_MAX_PROCS)
+			continue;
+		pr = &t->procs[e->proc];
+		was = just[e->proc];
+		just[e->proc] = 0;
+		if (e->op != LK_OP_EXEC)
+			continue;
+		if (e->ret < 0) {
+			if (was)
+				memcpy(pr->program, undo[e->proc], LK_NAME_MAX);
+			continue;
+		}
+		base = e->data != NULL ? strrchr(e->data, '/') : NULL;
+		base = base != NULL ? base + 1 : e->data;
+		if (base == NULL || base[0] == '\0')
+			continue;
+		memcpy(undo[e->proc], pr->program, LK_NAME_MAX);
+		snprintf(pr->program, sizeof(pr->program), "%s", base);
+		just[e->proc] = 1;
+	}
+	for (size_t p = 0; p < t->nprocs; p++)
+		lk_trace_label(t->procs[p].label, sizeof(t->procs[p].label),
+		               t->procs[p].name, t->procs[p].program);
+}
+
+/* Process p as a person reads it (trace.h). */
+const char *
+lk_trace_proc_label(const struct lk_trace *t, int p)
+{
+	if (p < 0 || (size_t)p >= t->nprocs)
+		return "?";
+	return t->procs[p].label[0] != '\0' ? t->procs[p].label
+	                                    : t->procs[p].name;
+}
+
 /* Is object o of t a pipe or a FIFO? */
 int
 lk_trace_is_pipe(const struct lk_trace *t, int o)
@@ -188,6 +255,12 @@ header(const struct lk_trace *t)
 		        t->procs[i].parent >= 0
 		                ? json_string(t->procs[t->procs[i].parent].name)
 		                : json_null());
+		/* An extension (docs/trace-format.md): only after an exec. */
+		if (t->procs[i].program[0] != '\0')
+			json_object_set_new(
+			        p, "program",
+			        bytes_string(t->procs[i].program,
+			                     strlen(t->procs[i].program)));
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(h, "procs", procs);

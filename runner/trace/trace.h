@@ -53,6 +53,9 @@ struct lk_tproc {
 	int pending_obj;
 	uint64_t wake_at; /* asleep until then (LK_NO_TIME: not asleep) */
 	int wait_for;     /* blocked in waitpid: the child, -1 any */
+	char program[LK_NAME_MAX];       /* basename of the last program it
+	                                    exec'd, "" none (lk_trace_programs) */
+	char label[2 * LK_NAME_MAX + 3]; /* "main.2 (wc)", "" until then */
 };
 
 struct lk_tobj {
@@ -88,6 +91,8 @@ struct lk_trace {
 	size_t ncycle;               /* process repeated last; 0 none */
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
 	uint32_t div_why;
+	int program_run;       /* run -- PROG: main started as PROG, whose
+	                          name is scenario */
 	unsigned long wall_us; /* wall-clock time of the run */
 	char *output;          /* everything the processes printed */
 	size_t output_len;
@@ -116,6 +121,18 @@ int lk_trace_write(const struct lk_trace *t, FILE *f);
 
 /* Is object o of t a pipe or a FIFO? (False for -1.) */
 int lk_trace_is_pipe(const struct lk_trace *t, int o);
+
+/* Into buf: name, or "name (prog)" when prog is neither empty nor the
+ * last component of name. */
+void lk_trace_label(char *buf, size_t size, const char *name, const char *prog);
+
+/* Find the program each process ran last from its execve events, for
+ * procs[].program and procs[].label. */
+void lk_trace_programs(struct lk_trace *t);
+
+/* Process p as a person reads it: "main.2 (wc)" after an exec of wc,
+ * else its name (which is what traces and schedules use). */
+const char *lk_trace_proc_label(const struct lk_trace *t, int p);
 
 /* Name of an object index, or NULL for -1. */
 const char *lk_trace_obj_name(const struct lk_trace *t, int obj);

@@ -262,8 +262,9 @@ test_hostile_close_fds_exec(void **state)
 	run_prog(&h, OPTS("--step-timeout", "1"), HOSTILE_CLOSE_FDS,
 	         ARGS("sh", "-c", "echo after exec"));
 	expect_exit(&h, HOSTILE_CLOSE_FDS, 4);
-	expect_err(&h, "lockstep: main died without reaching exit; its last "
-	               "event: exec sh");
+	/* main exec'd sh, so it is named with it (issue 7). */
+	expect_err(&h, "lockstep: main (sh) died without reaching exit; its "
+	               "last event: exec sh");
 	hrun_free(&h);
 }
 
@@ -283,11 +284,12 @@ test_hostile_dup2_fds(void **state)
 	 * program's file gets lockstep's eventfd counters. */
 	expect_out(&h, "| dup2.out: 0 bytes\n");
 	hrun_free(&h);
-	/* An exec afterwards leaves the run: exit 4, naming main. */
+	/* An exec afterwards leaves the run: exit 4, naming main and the
+	 * program it exec'd. */
 	run_prog(&h, OPTS("--step-timeout", "1"), HOSTILE_DUP2_FDS,
 	         ARGS("sh", "-c", "echo after exec"));
 	expect_exit(&h, HOSTILE_DUP2_FDS, 4);
-	expect_err(&h, "lockstep: main died without reaching exit");
+	expect_err(&h, "lockstep: main (sh) died without reaching exit");
 	hrun_free(&h);
 }
 

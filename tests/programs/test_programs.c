@@ -864,7 +864,8 @@ test_programs_spawn_system(void **state)
 	assert_string_equal(n.out, want);
 	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
 	assert_int_equal(r.status, 4);
-	assert_non_null(strstr(r.err, "main.1 exited with status 3"));
+	/* system's child exec'd /bin/sh: it is named with it. */
+	assert_non_null(strstr(r.err, "main.1 (sh) exited with status 3"));
 	assert_int_equal(r.leftovers, 0);
 	out = report_output(r.out);
 	assert_string_equal(out, want);
@@ -1161,6 +1162,174 @@ test_programs_stable_pids_scenario(void **state)
 	e2e_result_free(&r);
 }
 
+/*
+ * Program names beside process names (issue 7): a process that exec'd is
+ * shown as "main.2 (wc)" in the step table, the deadlock explanation and
+ * the crash messages, and the trace header says "program" for it; the
+ * name in the trace stays "main.2".
+ */
+
+/* The header's procs entry of process name in trace tr, or NULL. */
+static json_t *
+header_proc(json_t *tr, const char *name)
+{
+	json_t *procs = json_object_get(json_array_get(tr, 0), "procs"), *p;
+	size_t i;
+
+	json_array_foreach(procs, i, p)
+	{
+		if (strcmp(json_string_value(json_object_get(p, "name")),
+		           name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The line of text that starts with prefix, copied into buf. */
+static const char *
+line_of(const char *text, const char *prefix, char *buf, size_t size)
+{
+	const char *s = strstr(text, prefix);
+	size_t n;
+
+	if (s == NULL)
+		return "";
+	n = strcspn(s, "\n");
+	snprintf(buf, size, "%.*s", (int)n, s);
+	return buf;
+}
+
+/* echo hello | wc: main.2 runs wc, main.1 (a forked sh) runs echo. */
+static void
+test_programs_exec_names(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	const char *const argv[] = {
+	        LOCKSTEP, "run", "--trace",         tp,  "--",
+	        "sh",     "-c",  "echo hello | wc", NULL};
+	struct e2e_result r;
+	char head[512];
+	json_t *tr, *p;
+	size_t i;
+
+	(void)state;
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, dir);
+	if (r.status != 0)
+		fail_msg("exit %d: %s", r.status, r.err);
+	/* The column heads: main runs sh (the program given), main.1 is a
+	 * forked sh that did not exec, main.2 exec'd wc. */
+	line_of(r.out, " step  ", head, sizeof(head));
+	if (!strstr(head, " main (sh) ") || !strstr(head, " main.1 ") ||
+	    strstr(head, "main.1 (") || !strstr(head, " main.2 (wc)"))
+		fail_msg("column heads: \"%s\"", head);
+	tr = e2e_trace_load(tp);
+	assert_non_null(tr);
+	p = header_proc(tr, "main.2");
+	assert_non_null(p);
+	assert_string_equal(json_string_value(json_object_get(p, "program")),
+	                    "wc");
+	/* main was started as sh by lockstep, not by an exec of its own. */
+	assert_null(json_object_get(header_proc(tr, "main"), "program"));
+	assert_null(json_object_get(header_proc(tr, "main.1"), "program"));
+	/* Events, clocks and the header's names stay logical. */
+	assert_true(find(tr, "execve", "main.2", 0) > 0);
+	for (i = 1; i < json_array_size(tr); i++) {
+		json_t *e = json_array_get(tr, i);
+
+		assert_null(strchr(
+		        json_string_value(json_object_get(e, "proc")), '('));
+		assert_null(json_object_get(json_object_get(e, "vc"),
+		                            "main.2 (wc)"));
+	}
+	json_decref(tr);
+	e2e_result_free(&r);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* wc reads a FIFO whose write end the shell keeps open while it waits:
+ * the explanation names wc, the header's blocked map does not. */
+static void
+test_programs_exec_deadlock_names(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	const char *const argv[] = {
+	        LOCKSTEP, "run", "--trace", tp,
+	        "--",     "sh",  "-c",      "mkfifo p; wc < p & exec 3>p; wait",
+	        NULL};
+	struct e2e_result r;
+	json_t *tr, *blocked;
+
+	(void)state;
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, dir);
+	if (r.status != 3)
+		fail_msg("exit %d: %s%s", r.status, r.out, r.err);
+	if (!strstr(r.out, "\nmain.2 (wc) waits for data or the end of file "
+	                   "on FIFO p; its write end is still open in main, "
+	                   "which waits for a signal\n"))
+		fail_msg("no explanation naming wc in:\n%s", r.out);
+	assert_non_null(strstr(r.out, " main.1 (mkfifo) "));
+	tr = e2e_trace_load(tp);
+	assert_non_null(tr);
+	blocked = json_object_get(json_array_get(tr, 0), "blocked");
+	assert_string_equal(
+	        json_string_value(json_object_get(blocked, "main.2")), "p");
+	assert_string_equal(json_string_value(json_object_get(
+	                            header_proc(tr, "main.1"), "program")),
+	                    "mkfifo");
+	json_decref(tr);
+	e2e_result_free(&r);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* main execs false itself (after failed execs along PATH): "main
+ * (false)" in the crash message; execs that all fail name no program. */
+static void
+test_programs_exec_crash_names(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	const char *const a1[] = {LOCKSTEP, "run", "--trace",    tp,  "--",
+	                          "sh",     "-c",  "exec false", NULL};
+	const char *const a2[] = {
+	        LOCKSTEP, "run", "--trace", tp,
+	        "--",     "sh",  "-c",      "exec lk-no-such-program-7",
+	        NULL};
+	struct e2e_result r;
+	char head[512];
+	json_t *tr;
+
+	(void)state;
+	e2e_spawn(&r, LOCKSTEP, a1, NULL, dir);
+	assert_int_equal(r.status, 4);
+	assert_non_null(
+	        strstr(r.err, "lockstep: main (false) exited with status 1"));
+	line_of(r.out, " step  ", head, sizeof(head));
+	assert_non_null(strstr(head, " main (false)"));
+	tr = e2e_trace_load(tp);
+	assert_non_null(tr);
+	assert_string_equal(json_string_value(json_object_get(
+	                            header_proc(tr, "main"), "program")),
+	                    "false");
+	json_decref(tr);
+	e2e_result_free(&r);
+
+	e2e_spawn(&r, LOCKSTEP, a2, NULL, dir);
+	assert_int_equal(r.status, 4);
+	assert_non_null(strstr(r.err, "lockstep: main exited with status 127"));
+	tr = e2e_trace_load(tp);
+	assert_non_null(tr);
+	assert_true(find(tr, "execve", "main", 0) > 0);
+	assert_null(json_object_get(header_proc(tr, "main"), "program"));
+	json_decref(tr);
+	e2e_result_free(&r);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -1194,6 +1363,9 @@ main(void)
 	        cmocka_unit_test(test_programs_alarm_virtual),
 	        cmocka_unit_test(test_programs_stable_pids),
 	        cmocka_unit_test(test_programs_stable_pids_scenario),
+	        cmocka_unit_test(test_programs_exec_names),
+	        cmocka_unit_test(test_programs_exec_deadlock_names),
+	        cmocka_unit_test(test_programs_exec_crash_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

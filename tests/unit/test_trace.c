@@ -272,6 +272,77 @@ test_trace_labels(void **state)
 	lk_trace_free(t);
 }
 
+/* Append an execve of path by proc returning ret. */
+static void
+add_exec(struct lk_trace *t, int proc, const char *path, int64_t ret)
+{
+	struct lk_tev *e = add(t, proc, LK_OP_EXEC, -1, ret, 0);
+
+	e->data = strdup(path);
+	e->len = strlen(path);
+}
+
+/*
+ * Program names (issue 7): the last exec that went on, in the header's
+ * "program" and the label people read; a failed exec (its second event,
+ * ret -1) undoes its first, a refused one (only ret -1) changes nothing,
+ * a program that is the last component of the name is not repeated.
+ */
+static void
+test_trace_programs(void **state)
+{
+	struct lk_trace *t = make_trace(4);
+	char buf[1024], *json = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	add_exec(t, 0, "/bin/sh", 0);
+	add_exec(t, 0, "/usr/bin/cat", 0);
+	add_exec(t, 1, "wc", 0);
+	add_exec(t, 0, "/usr/bin/cat", -1); /* cat failed: sh again */
+	add_exec(t, 2, "/x/refused", -1);
+	add_exec(t, 3, "/usr/local/bin/D", 0);
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);
+	lk_trace_programs(t);
+	assert_string_equal(t->procs[0].program, "sh");
+	assert_string_equal(lk_trace_proc_label(t, 0), "A (sh)");
+	assert_string_equal(lk_trace_proc_label(t, 1), "B (wc)");
+	assert_string_equal(t->procs[2].program, "");
+	assert_string_equal(lk_trace_proc_label(t, 2), "C");
+	assert_string_equal(t->procs[3].program, "D");
+	assert_string_equal(lk_trace_proc_label(t, 3), "D");
+	assert_string_equal(t->procs[1].name, "B");
+
+	lk_trace_label(buf, sizeof(buf), "main.2", "wc");
+	assert_string_equal(buf, "main.2 (wc)");
+	lk_trace_label(buf, sizeof(buf), "sort.wc", "wc");
+	assert_string_equal(buf, "sort.wc");
+	lk_trace_label(buf, sizeof(buf), "main.1", "");
+	assert_string_equal(buf, "main.1");
+
+	/* The explanation names the program, the header's keys do not. */
+	t->procs[1].blocked_on = 0;
+	t->procs[0].exited = t->procs[2].exited = t->procs[3].exited = 1;
+	t->objs[0].value = 0;
+	t->verdict = LK_V_DEADLOCK;
+	lk_explain_deadlock(t, NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "B (wc) waits for s0 (0)"));
+	f = open_memstream(&json, &len);
+	assert_non_null(f);
+	assert_int_equal(lk_trace_write(t, f), 0);
+	fclose(f);
+	assert_non_null(strstr(json, "{\"name\":\"A\",\"parent\":null,"
+	                             "\"program\":\"sh\"}"));
+	assert_non_null(strstr(json, "{\"name\":\"B\",\"parent\":null,"
+	                             "\"program\":\"wc\"}"));
+	assert_non_null(strstr(json, "{\"name\":\"C\",\"parent\":null}"));
+	assert_non_null(strstr(json, "\"blocked\":{\"B\":\"s0\"}"));
+	assert_null(strstr(json, "B (wc)"));
+	free(json);
+	lk_trace_free(t);
+}
+
 int
 main(void)
 {
@@ -285,6 +356,7 @@ main(void)
 	        cmocka_unit_test(test_trace_explain_deadlock),
 	        cmocka_unit_test(test_trace_expectations),
 	        cmocka_unit_test(test_trace_labels),
+	        cmocka_unit_test(test_trace_programs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

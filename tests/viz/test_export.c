@@ -241,7 +241,7 @@ check_slices(const struct lk_viz_trace *t, json_t *root, const char *name)
 			assert_true(pid >= 1 && (size_t)pid <= t->nprocs);
 			assert_string_equal(
 			        str(json_object_get(j, "args"), "name"),
-			        t->procs[pid - 1].name);
+			        t->procs[pid - 1].head);
 			named[pid - 1]++;
 		}
 		if (strcmp(ph, "X") != 0)

@@ -1674,6 +1674,146 @@ test_viz_render_help(void **state)
 			         want[i], out);
 }
 
+/*
+ * Program names on the lifeline heads (issue 7): "main.1 (wc)" for a
+ * process that exec'd wc, from the header's "program" or, in a trace
+ * written before that key, from its execve events; an exec that failed
+ * (a second execve with ret -1) does not count, nor does a program that
+ * is the last component of the name. The ids keep the logical names.
+ */
+static void
+test_viz_program_heads(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	struct svg s;
+	size_t len;
+	char *svg;
+
+	(void)state;
+	/* The header says it; it wins over the events. */
+	hand_start(&h,
+	           "{\"name\":\"main\",\"parent\":null},"
+	           "{\"name\":\"main.1\",\"parent\":\"main\","
+	           "\"program\":\"wc\"},"
+	           "{\"name\":\"wc\",\"parent\":null,\"program\":\"wc\"}",
+	           "");
+	hand_event(&h, "main", "fork", NULL, 1, 0, 0, "\"main\":1",
+	           "\"child\":\"main.1\"");
+	hand_event(&h, "main.1", "start", NULL, 0, 0, 0,
+	           "\"main\":1,\"main.1\":1", "\"parent\":\"main\"");
+	hand_event(&h, "main.1", "execve", NULL, 0, 0, 0,
+	           "\"main\":1,\"main.1\":2", "\"path\":\"/usr/bin/sort\"");
+	hand_event(&h, "wc", "execve", NULL, 0, 0, 0, "\"wc\":1",
+	           "\"path\":\"wc\"");
+	t = must_read(write_file("program-key.jsonl", h.text));
+	assert_string_equal(t->procs[0].head, "main");
+	assert_null(t->procs[0].program);
+	assert_string_equal(t->procs[1].head, "main.1 (wc)");
+	assert_string_equal(t->procs[1].name, "main.1");
+	assert_string_equal(t->procs[2].head, "wc");
+	assert_string_equal(t->procs[2].program, "wc");
+	svg = slurp(must_render(t, NULL, "program-key", "svg"), &len);
+	assert_non_null(svg);
+	s = svg_read(must_render(t, NULL, "program-key", "svg"));
+	if (!strstr(s.text, "\nmain.1 (wc)\n") || strstr(s.text, "wc (wc)"))
+		fail_msg("no head main.1 (wc) in:\n%s", s.text);
+	assert_non_null(strstr(svg, "id=\"proc:main.1\""));
+	assert_non_null(strstr(svg, "id=\"lifeline:main.1\""));
+	free(svg);
+	free(s.text);
+	lk_viz_free(t);
+
+	/* No key: the last execve that went on; a failed one undoes. */
+	hand_end(&h,
+	         "{\"name\":\"main\",\"parent\":null},"
+	         "{\"name\":\"main.1\",\"parent\":\"main\"},"
+	         "{\"name\":\"main.2\",\"parent\":\"main\"}",
+	         "{\"name\":\"p\",\"type\":\"pipe\"}", "deadlock",
+	         "\"main.1\":\"p\"", "");
+	hand_event(&h, "main", "execve", NULL, 0, 0, 0, "\"main\":1",
+	           "\"path\":\"/bin/sh\"");
+	hand_event(&h, "main", "fork", NULL, 1, 0, 0, "\"main\":2",
+	           "\"child\":\"main.1\"");
+	hand_event(&h, "main", "fork", NULL, 2, 0, 0, "\"main\":3",
+	           "\"child\":\"main.2\"");
+	hand_event(&h, "main.1", "start", NULL, 0, 0, 0,
+	           "\"main\":2,\"main.1\":1", "\"parent\":\"main\"");
+	hand_event(&h, "main.2", "start", NULL, 0, 0, 0,
+	           "\"main\":3,\"main.2\":1", "\"parent\":\"main\"");
+	hand_event(&h, "main.2", "execve", NULL, 0, 0, 0,
+	           "\"main\":3,\"main.2\":2", "\"path\":\"/usr/bin/cat\"");
+	hand_event(&h, "main.2", "execve", NULL, 0, 0, 0,
+	           "\"main\":3,\"main.2\":3", "\"path\":\"/x/nothere\"");
+	hand_event(&h, "main.1", "execve", NULL, 0, 0, 0,
+	           "\"main\":2,\"main.1\":2", "\"path\":\"/usr/bin/wc\"");
+	hand_event(&h, "main.2", "execve", NULL, -1, 2, 0,
+	           "\"main\":3,\"main.2\":4", "\"path\":\"/x/nothere\"");
+	hand_event(&h, "main", "execve", NULL, -1, 13, 0, "\"main\":4",
+	           "\"path\":\"/x/refused\"");
+	hand_event(&h, "main.1", "read", "p", -1, 11, 1,
+	           "\"main\":2,\"main.1\":3", "\"fd\":0");
+	t = must_read(write_file("program-events.jsonl", h.text));
+	assert_string_equal(t->procs[0].head, "main (sh)");
+	assert_string_equal(t->procs[1].head, "main.1 (wc)");
+	assert_string_equal(t->procs[2].head, "main.2 (cat)");
+	s = svg_read(must_render(t, NULL, "program-events", "svg"));
+	if (!strstr(s.text, "deadlock: main.1 (wc) waits for data or end of "
+	                    "file on p\n") ||
+	    !strstr(s.text, "\nmain.2 (cat)\n") ||
+	    !strstr(s.text, "\nmain (sh)\n"))
+		fail_msg("no heads or caption with programs in:\n%s", s.text);
+	free(s.text);
+	lk_viz_free(t);
+
+	/* "program" must be a string when it is there. */
+	hand_start(&h, "{\"name\":\"A\",\"parent\":null,\"program\":3}", "");
+	{
+		struct lk_err err = {0};
+		const char *path = write_file("program-bad.jsonl", h.text);
+
+		t = NULL;
+		assert_int_equal(lk_viz_read(path, &t, &err), -1);
+		assert_null(t);
+		if (!strstr(err.msg, ":1: \"program\" must be a string"))
+			fail_msg("message: %s", err.msg);
+	}
+}
+
+/* The real lockstep on echo hello | wc: the trace's "program" reaches
+ * the diagram's head. */
+static void
+test_viz_program_heads_run(void **state)
+{
+	char tp[1280];
+	char *argv[] = {(char *)LK_BUILD_DIR "/lockstep",
+	                (char *)"run",
+	                (char *)"-q",
+	                (char *)"--trace",
+	                tp,
+	                (char *)"--",
+	                (char *)"sh",
+	                (char *)"-c",
+	                (char *)"echo hello | wc",
+	                NULL};
+	struct lk_viz_trace *t;
+	struct svg s;
+
+	(void)state;
+	snprintf(tp, sizeof(tp), "%s/echo-wc.jsonl", dir);
+	assert_int_equal(run(argv), 0);
+	t = must_read(tp);
+	assert_int_equal(t->nprocs, 3);
+	assert_string_equal(t->procs[0].head, "main");
+	assert_string_equal(t->procs[1].head, "main.1");
+	assert_string_equal(t->procs[2].head, "main.2 (wc)");
+	s = svg_read(must_render(t, NULL, "echo-wc", "svg"));
+	if (!strstr(s.text, "\nmain.2 (wc)\n"))
+		fail_msg("no head main.2 (wc) in:\n%s", s.text);
+	free(s.text);
+	lk_viz_free(t);
+}
+
 int
 main(void)
 {
@@ -1704,6 +1844,8 @@ main(void)
 	        cmocka_unit_test(test_viz_blocked_captions),
 	        cmocka_unit_test(test_viz_label_sides),
 	        cmocka_unit_test(test_viz_render_help),
+	        cmocka_unit_test(test_viz_program_heads),
+	        cmocka_unit_test(test_viz_program_heads_run),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
