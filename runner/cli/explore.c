@@ -48,6 +48,8 @@ static const char usage_explore[] =
         "  --max-steps N        steps of one run (default 200000)\n"
         "  --max-procs N        processes of one run (default 64)\n"
         "  --max-output BYTES   file size limit of a process (default 256M)\n"
+        "  --track-shm          with -- PROGRAM: loads and stores of shared\n"
+        "                       memory are steps (as for lockstep run)\n"
         "  --time-limit SECS    stop starting runs after SECS\n"
         "  --step-timeout SECS  as for lockstep run\n"
         "\n"
@@ -93,6 +95,7 @@ enum {
 	O_SHARD,
 	O_NO_ZYGOTE,
 	O_STABLE_PIDS,
+	O_TRACK_SHM,
 };
 
 static const struct option longopts[] = {
@@ -114,6 +117,7 @@ static const struct option longopts[] = {
         {"shard", required_argument, NULL, O_SHARD},
         {"no-zygote", no_argument, NULL, O_NO_ZYGOTE},
         {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
+        {"track-shm", no_argument, NULL, O_TRACK_SHM},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -254,6 +258,9 @@ parse(int argc, char **argv, struct cli *c)
 			break;
 		case O_NO_ZYGOTE:
 			o->no_zygote = 1;
+			break;
+		case O_TRACK_SHM:
+			o->run.track_shm = 1;
 			break;
 		case O_STABLE_PIDS:
 			o->run.stable_pids = 1;

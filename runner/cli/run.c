@@ -46,6 +46,9 @@ static const char usage_run[] =
         "  --max-steps N        stop after N steps (default 200000), exit 4\n"
         "  --max-procs N        at most N processes (default 64): a fork\n"
         "                       beyond fails with EAGAIN\n"
+        "  --track-shm          with -- PROGRAM: every load and store of\n"
+        "                       shared memory (mmap MAP_SHARED, shmat) is\n"
+        "                       a step, so races on plain memory show\n"
         "  --max-output BYTES   no file a process writes (its output\n"
         "                       included) grows past BYTES (default 256M;\n"
         "                       K, M, G suffixes): the process gets SIGXFSZ\n"
@@ -123,6 +126,7 @@ enum {
 	O_SCHEDULE,
 	O_SAVE_SCHEDULE,
 	O_STRICT,
+	O_TRACK_SHM,
 	O_SCENARIO,
 	O_CHECK,
 	O_DIAGRAM,
@@ -143,6 +147,7 @@ static const struct option longopts[] = {
         {"schedule", required_argument, NULL, O_SCHEDULE},
         {"save-schedule", required_argument, NULL, O_SAVE_SCHEDULE},
         {"strict", no_argument, NULL, O_STRICT},
+        {"track-shm", no_argument, NULL, O_TRACK_SHM},
         {"scenario", required_argument, NULL, O_SCENARIO},
         {"diagram", required_argument, NULL, O_DIAGRAM},
         {"check", required_argument, NULL, O_CHECK},
@@ -254,6 +259,9 @@ parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
 			break;
 		case O_STRICT:
 			o->run.strict = 1;
+			break;
+		case O_TRACK_SHM:
+			o->run.track_shm = 1;
 			break;
 		case O_DIAGRAM:
 			o->diagram = optarg;

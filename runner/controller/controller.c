@@ -315,6 +315,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	 * takes every process with it. */
 	sh->controller = r->o->stable_pids ? 0 : (int32_t)getpid();
 	sh->max_procs = r->o->max_procs;
+	sh->track_shm = (uint32_t)r->o->track_shm;
 	sh->prog_off = prog_off;
 	sh->text_off = text_off;
 	sh->sems_off = sems_off;
