@@ -1188,10 +1188,12 @@ supervise(struct run *r, struct lk_trace *t)
 	}
 }
 
-/* Read a whole descriptor from offset 0 into a new buffer. */
+/* Read a whole descriptor from offset 0 into a new buffer; drain: free
+ * what was read from it as it goes (the output memfd). */
 static char *
-slurp_fd(int fd, size_t *len)
+slurp_fd(int fd, size_t *len, int drain)
 {
+	const size_t chunk = (size_t)1 << 20;
 	struct stat st;
 	char *buf;
 	ssize_t n;
@@ -1203,9 +1205,20 @@ slurp_fd(int fd, size_t *len)
 	if (buf == NULL)
 		return NULL;
 	while (have < (size_t)st.st_size &&
-	       (n = pread(fd, buf + have, (size_t)st.st_size - have,
-	                  (off_t)have)) > 0)
+	       (n = pread(fd, buf + have,
+	                  (size_t)st.st_size - have < chunk
+	                          ? (size_t)st.st_size - have
+	                          : chunk,
+	                  (off_t)have)) > 0) {
+		/* The run's output memfd: what was copied leaves it, so the
+		 * output is in memory once, not twice (--max-output). */
+		if (drain &&
+		    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		              (off_t)have, n) != 0) {
+			/* Not fatal: the copy is whole either way. */
+		}
 		have += (size_t)n;
+	}
 	buf[have] = '\0';
 	*len = have;
 	return buf;
@@ -1318,7 +1331,7 @@ collect(struct run *r, struct lk_trace *t)
 	}
 	t->program_run = r->sc->program != NULL;
 	lk_trace_programs(t);
-	t->output = slurp_fd(r->out_fd, &t->output_len);
+	t->output = slurp_fd(r->out_fd, &t->output_len, 1);
 	t->nfiles = r->sc->nobjects;
 	t->files = calloc(t->nfiles ? t->nfiles : 1, sizeof(*t->files));
 	t->file_lens = calloc(t->nfiles ? t->nfiles : 1, sizeof(size_t));
@@ -1332,7 +1345,7 @@ collect(struct run *r, struct lk_trace *t)
 		fd = open(sh->objects[i].path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		t->files[i] = slurp_fd(fd, &t->file_lens[i]);
+		t->files[i] = slurp_fd(fd, &t->file_lens[i], 0);
 		close(fd);
 	}
 	/* A process that exited non-zero counts as a failure of the run. */
