@@ -2,7 +2,10 @@
  * A program with fixed SysV keys: a segment and a semaphore set under key
  * 0xABCD. It stores its pid in both, waits, and reads them back: two
  * copies running at once would overwrite each other's values, unless, as
- * under lockstep, each run has keys of its own. It removes nothing:
+ * under lockstep, each run has keys of its own. The same for a POSIX
+ * named semaphore with a fixed name, created with O_EXCL (a second copy
+ * would get EEXIST) and posted once (a shared one would count 2). It
+ * removes nothing:
  * lockstep removes the objects at the end of the run. The ids go to
  * standard error, for the test to look for them afterwards.
  */
@@ -10,7 +13,9 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 
+#include <fcntl.h>
 #include <poll.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,11 +27,13 @@ main(void)
 {
 	int shm = shmget(KEY, 4096, IPC_CREAT | 0600);
 	int sem = semget(KEY, 1, IPC_CREAT | 0600);
-	int mine = getpid() % 30000, n;
-	char line[128];
+	sem_t *named =
+	        sem_open("/lockstep-test-fixed", O_CREAT | O_EXCL, 0600, 0u);
+	int mine = getpid() % 30000, n, count = -1;
+	char line[160];
 	int *cell;
 
-	if (shm < 0 || sem < 0)
+	if (shm < 0 || sem < 0 || named == SEM_FAILED)
 		return 1;
 	cell = shmat(shm, NULL, 0);
 	if (cell == (void *)-1 || semctl(sem, 0, SETVAL, mine) != 0)
@@ -37,9 +44,13 @@ main(void)
 	 * started together overlap; then a virtual one. */
 	poll(NULL, 0, 300);
 	sleep(1);
-	n = snprintf(line, sizeof(line), "segment: %s, semaphore: %s\n",
+	if (sem_post(named) != 0 || sem_getvalue(named, &count) != 0)
+		return 1;
+	n = snprintf(line, sizeof(line),
+	             "segment: %s, semaphore: %s, named semaphore: %s\n",
 	             *cell == mine ? "own value" : "overwritten",
 	             semctl(sem, 0, GETVAL) == mine ? "own value"
-	                                            : "overwritten");
+	                                            : "overwritten",
+	             count == 1 ? "own value" : "shared");
 	return write(1, line, (size_t)n) == n ? 0 : 1;
 }

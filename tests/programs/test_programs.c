@@ -565,8 +565,9 @@ sysv_exists(const char *what, int id, int key)
 	return found;
 }
 
-/* Two runs at once of a program with fixed SysV keys (0xABCD): each sees
- * its own values, and no segment or set is left afterwards. */
+/* Two runs at once of a program with fixed SysV keys (0xABCD) and a fixed
+ * semaphore name: each sees its own values (natively the second copy's
+ * O_EXCL sem_open fails), and no segment or set is left afterwards. */
 static void
 test_programs_sysv_private_keys(void **state)
 {
@@ -592,7 +593,8 @@ test_programs_sysv_private_keys(void **state)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			fail_msg("run %d: status %d: %s", i, status, e);
 		assert_non_null(strstr(o, "| segment: own value, semaphore: "
-		                          "own value\n"));
+		                          "own value, named semaphore: own "
+		                          "value\n"));
 		ids = strstr(e, "ids: shm ");
 		assert_non_null(ids);
 		assert_int_equal(sscanf(ids, "ids: shm %d sem %d", &shm, &sem),
