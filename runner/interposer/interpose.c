@@ -42,10 +42,6 @@ lk__resolve(void)
 #undef LK_REAL_RESOLVE
 }
 
-/* Lazily resolve: a call may come before our constructor ran. */
-#define REAL(name)                                                             \
-	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
-
 /* Finish a wrapper: leave the interposer and restore err as errno. */
 static int
 leave_with(int ret, int err)

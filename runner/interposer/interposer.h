@@ -123,6 +123,11 @@ LK_REAL_FUNCS(LK_REAL_DECL)
 /* Resolve every real_* pointer (idempotent). */
 void lk__resolve(void);
 
+/* The real function: lazily resolved, as a call may come before our
+ * constructor ran. */
+#define REAL(name)                                                             \
+	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
+
 /* --- sched.c: the scheduling core -------------------------------------- */
 
 /* What a completed step reports for the trace. */

@@ -21,10 +21,6 @@
 
 #include "interposer/interposer.h"
 
-/* Lazily resolve: a call may come before our constructor ran. */
-#define REAL(name)                                                             \
-	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
-
 /* Leave the interposer with errno set to err; returns ret. */
 static long
 leave(long ret, int err)

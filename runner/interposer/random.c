@@ -12,10 +12,6 @@
 
 #include "interposer/interposer.h"
 
-/* Lazily resolve: a call may come before our constructor ran. */
-#define REAL(name)                                                             \
-	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
-
 static uint64_t state;
 static const struct lk_slot *owner; /* the slot state was seeded for */
 

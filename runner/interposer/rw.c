@@ -23,10 +23,6 @@
 
 #include "interposer/interposer.h"
 
-/* Lazily resolve: a call may come before our constructor ran. */
-#define REAL(name)                                                             \
-	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
-
 /* How a call reads or writes. */
 enum how {
 	PLAIN,  /* read, write: one buffer at the file offset */

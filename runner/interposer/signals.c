@@ -21,10 +21,6 @@
 
 #include "interposer/interposer.h"
 
-/* Lazily resolve: a call may come before our constructor ran. */
-#define REAL(name)                                                             \
-	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
-
 static __thread int interrupted;
 static __thread int restartable;    /* every handler that ran: SA_RESTART */
 static __thread uint64_t accepting; /* a sigwait takes these: no handler */

@@ -87,6 +87,8 @@
 SPAWN_REAL_FUNCS(SPAWN_REAL_DEF)
 #undef SPAWN_REAL_DEF
 
+/* Here the real functions are spawn.c's own real_<name>(). */
+#undef REAL
 #define REAL(name) real_##name()
 
 extern char **environ;

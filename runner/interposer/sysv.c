@@ -24,10 +24,6 @@
 
 #include "interposer/interposer.h"
 
-/* Lazily resolve: a call may come before our constructor ran. */
-#define REAL(name)                                                             \
-	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
-
 /* The list of SysV objects in the work directory, one a line: segments
  * as their id, semaphore sets as -id-1, message queues as "q" and their
  * id (read by remove_sysv in runner/controller/controller.c). */
