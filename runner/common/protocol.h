@@ -137,6 +137,9 @@ struct lk_slot {
 	 * is due at alarm_at (0: none), then every alarm_every ns. */
 	uint64_t alarm_at;
 	uint64_t alarm_every;
+	/* Its wait status + 1, when its parent reaped it without its exit
+	 * being a step (killed): the controller can no longer read it. */
+	int32_t died;
 	char name[LK_NAME_MAX];
 };
 

@@ -928,6 +928,23 @@ check_death(struct run *r, uint32_t i, struct lk_trace *t)
 		if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd[i], &si,
 		           WEXITED | WNOWAIT | WNOHANG) != 0)
 			zombie_status(host_pid(r, i), &si);
+		/* Reaped by its parent already: the parent's interposer
+		 * says how it died (it may be storing it right now). */
+		for (int tries = 0; si.si_code == 0 &&
+		                    s->state != LK_SLOT_EXITED && tries < 100;
+		     tries++) {
+			int ws = *(volatile int32_t *)&s->died - 1;
+
+			if (ws >= 0) {
+				si.si_code = WIFSIGNALED(ws) ? CLD_KILLED
+				                             : CLD_EXITED;
+				si.si_status = WIFSIGNALED(ws)
+				                       ? WTERMSIG(ws)
+				                       : WEXITSTATUS(ws);
+				break;
+			}
+			usleep(1000);
+		}
 		r->reaped[i] = 1;
 	}
 	if (s->state == LK_SLOT_EXITED)

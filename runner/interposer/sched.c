@@ -717,6 +717,8 @@ lk__waitpid(pid_t pid, int *status, int options)
 	}
 	st.err = r < 0 ? errno : 0;
 	c = r > 0 ? child_slot(r) : -1;
+	if (c >= 0 && sh->slots[c].state != LK_SLOT_EXITED)
+		sh->slots[c].died = ws + 1;
 	if (c >= 0)
 		sh->slots[c].reaped = 1;
 	st.ret = r > 0 ? c : r;
