@@ -8,6 +8,7 @@
  * "hb:K" arrows (class "hb" and the edge kind), "hb-label:K" the text on
  * an arrow, "blocked:STEP" spans.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,24 +22,43 @@
 #include "viz.h"
 
 /*
- * The plugins the program needs, linked in and registered by hand so it
- * works without Graphviz's plugin configuration file: core (svg, dot),
- * dot_layout, neato_layout (nop2) and pango (cairo: png, pdf, and text
- * sizes measured with real fonts).
+ * The plugins the program needs, registered by hand so it works without
+ * Graphviz's plugin configuration file: core (svg, dot), dot_layout,
+ * neato_layout (nop2) and pango (cairo: png, pdf, and text sizes
+ * measured with real fonts). They are loaded on the first render, not at
+ * start-up: pango brings cairo, glib, harfbuzz and X11 with it, some
+ * forty libraries every other command would map for nothing.
+ * LK_VIZ_PLUGIN_DIR is their directory (viz/CMakeLists.txt).
  */
-extern gvplugin_library_t gvplugin_core_LTX_library;
-extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
-extern gvplugin_library_t gvplugin_neato_layout_LTX_library;
-extern gvplugin_library_t gvplugin_pango_LTX_library;
+static const char *const plugin_names[] = {"core", "dot_layout", "neato_layout",
+                                           "pango"};
+#define NPLUGINS (sizeof(plugin_names) / sizeof(plugin_names[0]))
 
-static const lt_symlist_t builtins[] = {
-        {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
-        {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
-        {"gvplugin_neato_layout_LTX_library",
-         &gvplugin_neato_layout_LTX_library},
-        {"gvplugin_pango_LTX_library", &gvplugin_pango_LTX_library},
-        {NULL, NULL},
-};
+/* The plugins' libraries, loaded; NULL (with why) when one is missing. */
+static const lt_symlist_t *
+plugins(char *why, size_t size)
+{
+	static lt_symlist_t list[NPLUGINS + 1];
+	static char names[NPLUGINS][48];
+
+	for (size_t i = 0; i < NPLUGINS && list[i].address == NULL; i++) {
+		char path[4096];
+		void *h;
+
+		snprintf(names[i], sizeof(names[i]), "gvplugin_%s_LTX_library",
+		         plugin_names[i]);
+		snprintf(path, sizeof(path), "%s/libgvplugin_%s.so",
+		         LK_VIZ_PLUGIN_DIR, plugin_names[i]);
+		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		list[i].name = names[i];
+		list[i].address = h != NULL ? dlsym(h, names[i]) : NULL;
+		if (list[i].address == NULL) {
+			snprintf(why, size, "%s", dlerror());
+			return NULL;
+		}
+	}
+	return list;
+}
 
 /* Output formats by file name extension. */
 static const struct {
@@ -1227,12 +1247,14 @@ too_many(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
  * render still frees its layout and graph.
  */
 static GVC_t *
-context(void)
+context(char *why, size_t size)
 {
 	static GVC_t *gvc;
+	const lt_symlist_t *list;
 
-	if (gvc == NULL)
-		gvc = gvContextPlugins(builtins, 0);
+	snprintf(why, size, "gvContextPlugins failed");
+	if (gvc == NULL && (list = plugins(why, size)) != NULL)
+		gvc = gvContextPlugins(list, 0);
 	return gvc;
 }
 
@@ -1321,6 +1343,7 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 	const char *format = format_of(out_path), *engine;
 	struct draw *d = calloc(1, sizeof(*d));
 	agusererrf prev_f = agseterrf(gv_collect);
+	char why[256];
 	agerrlevel_t prev_level = agseterr(AGWARN);
 	GVC_t *gvc = NULL;
 	int laid_out = 0, rc = -1;
@@ -1350,8 +1373,9 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		           o->from, o->to);
 		goto out;
 	}
-	if ((gvc = context()) == NULL) {
-		lk_err_set(err, LK_EXIT_INTERNAL, "cannot start graphviz");
+	if ((gvc = context(why, sizeof(why))) == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "cannot start graphviz: %s",
+		           why);
 		goto out;
 	}
 	if (!format_ok(gvc, format, out_path, err) ||
