@@ -282,6 +282,9 @@ choose(void)
 	park();
 }
 
+#define POPULATE_CHUNK       ((uintptr_t)256 * 1024)
+#define MADV_POPULATE_WRITE_ 23 /* Linux 5.14; before, EINVAL and faults */
+
 /* Append an event for st to the trace. */
 static void
 record(const struct lk_step *st, int blocked)
@@ -293,6 +296,14 @@ record(const struct lk_step *st, int blocked)
 	if (n >= sh->max_events)
 		stall(LK_RUN_LIMIT);
 	e = &lk_shared_events(sh)[n];
+	/* Entering a new 256 KiB of the event array: fault in the next one
+	 * with one call, not a fault a page in each process that writes. */
+	if (((uintptr_t)e & (POPULATE_CHUNK - 1)) < sizeof(*e) &&
+	    (n + 2 * POPULATE_CHUNK / sizeof(*e)) < sh->max_events)
+		madvise((void *)(((uintptr_t)e &
+		                  ~(uintptr_t)(POPULATE_CHUNK - 1)) +
+		                 POPULATE_CHUNK),
+		        POPULATE_CHUNK, MADV_POPULATE_WRITE_);
 	memset(e, 0, sizeof(*e));
 	e->proc = (uint16_t)self;
 	e->op = st->op;
