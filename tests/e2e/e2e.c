@@ -418,3 +418,23 @@ e2e_dispatch_available(void)
 	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
 	       WEXITSTATUS(st) == 0;
 }
+
+int
+e2e_dir_entries(const char *dir, const char *tag)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		fprintf(stderr, "%s: left in TMPDIR: %s\n", tag, de->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}

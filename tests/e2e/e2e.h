@@ -76,6 +76,10 @@ char *e2e_read_file(const char *path, size_t *len);
 /* dir "/" name, malloc'd. */
 char *e2e_path(const char *dir, const char *name);
 
+/* Entries of directory dir other than . and .., each printed on standard
+ * error as "TAG: left in TMPDIR: NAME". */
+int e2e_dir_entries(const char *dir, const char *tag);
+
 /* Does every line of text start with prefix (and is there one)? */
 int e2e_lines_start_with(const char *text, const char *prefix);
 

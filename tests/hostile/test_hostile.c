@@ -52,27 +52,6 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Entries of directory dir other than . and ..; names printed. */
-static int
-dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		fprintf(stderr, "hostile: left in TMPDIR: %s\n", de->d_name);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
 /* Live processes whose executable is prog (zombies have none); each is
  * sent sig unless it is 0. */
 static int
@@ -177,7 +156,7 @@ expect_exit(const struct hrun *h, const char *prog, int status)
 		fail_msg("exit %d, expected %d; stderr:\n%s", h->r.status,
 		         status, h->r.err);
 	assert_int_equal(h->r.leftovers, 0);
-	assert_int_equal(dir_entries(h->tmp), 0);
+	assert_int_equal(e2e_dir_entries(h->tmp, "hostile"), 0);
 	/* A process killed at the end may take a moment to go. */
 	for (int i = 0; i < 50 && alive > 0; i++) {
 		usleep(20 * 1000);
@@ -576,7 +555,7 @@ test_hostile_sigkill_orphans(void **state)
 	e2e_spawn(&r, LOCKSTEP, again, (const char *const *)env, NULL);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.leftovers, 0);
-	assert_int_equal(dir_entries(tmp), 0);
+	assert_int_equal(e2e_dir_entries(tmp, "hostile"), 0);
 	e2e_result_free(&r);
 	assert_int_equal(survivors, 0);
 	e2e_rmtree(tmp);

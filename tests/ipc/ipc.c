@@ -109,27 +109,6 @@ segs_left(const struct segs *before)
 	return left;
 }
 
-/* Count the entries of dir (but . and ..), printing them. */
-static int
-dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		fprintf(stderr, "ipc: left in TMPDIR: %s\n", de->d_name);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
 /* Run lockstep with a private TMPDIR (see ipc.h). */
 void
 ipc_run(struct ipc_run *run, const char *trace, const char *const args[],
@@ -161,7 +140,7 @@ ipc_run(struct ipc_run *run, const char *trace, const char *const args[],
 	else
 		unsetenv("TMPDIR");
 	free(saved);
-	run->tmp_left = dir_entries(tmp);
+	run->tmp_left = e2e_dir_entries(tmp, "ipc");
 	e2e_rmtree(tmp);
 	free(tmp);
 	run->sysv_left = segs_left(&before);
