@@ -285,6 +285,28 @@ choose(void)
 #define POPULATE_CHUNK       ((uintptr_t)256 * 1024)
 #define MADV_POPULATE_WRITE_ 23 /* Linux 5.14; before, EINVAL and faults */
 
+/* This process's mapping of the event array is populated below this
+ * address (0 after a fork: a child's shared mappings start empty). */
+static uintptr_t populated_to;
+
+/* About to write event e: fault in this process's mapping of it and of
+ * the 256 KiB after with one call, not a fault a page. Best effort. */
+static void
+populate_events(const struct lk_event *e)
+{
+	uintptr_t lo = (uintptr_t)e & ~(POPULATE_CHUNK - 1);
+	uintptr_t end = (uintptr_t)(lk_shared_events(sh) + sh->max_events);
+	uintptr_t hi = lo + 2 * POPULATE_CHUNK;
+
+	if ((uintptr_t)(e + 1) <= populated_to)
+		return;
+	if (hi > end)
+		hi = end;
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE_);
+	populated_to = hi;
+}
+
 /* Append an event for st to the trace. */
 static void
 record(const struct lk_step *st, int blocked)
@@ -296,14 +318,7 @@ record(const struct lk_step *st, int blocked)
 	if (n >= sh->max_events)
 		stall(LK_RUN_LIMIT);
 	e = &lk_shared_events(sh)[n];
-	/* Entering a new 256 KiB of the event array: fault in the next one
-	 * with one call, not a fault a page in each process that writes. */
-	if (((uintptr_t)e & (POPULATE_CHUNK - 1)) < sizeof(*e) &&
-	    (n + 2 * POPULATE_CHUNK / sizeof(*e)) < sh->max_events)
-		madvise((void *)(((uintptr_t)e &
-		                  ~(uintptr_t)(POPULATE_CHUNK - 1)) +
-		                 POPULATE_CHUNK),
-		        POPULATE_CHUNK, MADV_POPULATE_WRITE_);
+	populate_events(e);
 	memset(e, 0, sizeof(*e));
 	e->proc = (uint16_t)self;
 	e->op = st->op;
@@ -518,6 +533,7 @@ lk__fork(void)
 		struct lk_step start = {.op = LK_OP_START, .obj = -1};
 
 		self = (int)ci;
+		populated_to = 0;
 		c->pid = getpid();
 		lk__sud_fork_child();
 		park();
