@@ -172,8 +172,8 @@ void lk__track_add(void *addr, size_t len, int prot);
 /* The mapping at addr is gone. */
 void lk__track_remove(const void *addr);
 
-/* Are SIGSEGV and SIGTRAP (sig) the interposer's? */
-int lk__track_signal(int sig);
+/* SIGSEGV and SIGTRAP (bit n: signal n) once tracking took them, or 0. */
+uint64_t lk__track_signals(void);
 
 /* --- sud.c: glibc's own system calls, dispatched to the wrappers -------- */
 
@@ -193,7 +193,8 @@ void lk__sud_fork_child(void);
 int lk__sud_active(void);
 
 /* The real signal mask, set through the gate: for the interposer's own
- * changes made outside a wrapper (signals.c), never dispatched. */
+ * changes made outside a wrapper (signals.c), never dispatched. The
+ * signals it owns are never blocked (lk__own_signals). */
 int lk__sigmask(int how, const sigset_t *set, sigset_t *old);
 
 /* Arrive at a scheduling point for op on obj and wait until chosen.
@@ -251,6 +252,15 @@ struct lk_shared *lk__shared(void);
 struct lk_slot *lk__self(void);
 
 /* --- signals.c: signals delivered at scheduling points --------------- */
+
+/* The signals the interposer owns (bit n: signal n): SIGSYS while
+ * dispatch is on, SIGSEGV and SIGTRAP while shared memory is tracked. A
+ * program can neither handle nor block them: the kernel kills a process
+ * that faults with its fault signal blocked. */
+uint64_t lk__own_signals(void);
+
+/* Take the signals the interposer owns out of set. */
+void lk__drop_own(sigset_t *set);
 
 /* Block the signals lockstep delivers, keeping the program's mask. */
 void lk__signals_attach(struct lk_slot *me);

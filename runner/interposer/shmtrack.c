@@ -206,10 +206,10 @@ lk__track_remove(const void *addr)
 		}
 }
 
-int
-lk__track_signal(int sig)
+uint64_t
+lk__track_signals(void)
 {
-	return handled && (sig == SIGSEGV || sig == SIGTRAP);
+	return handled ? (1ull << SIGSEGV) | (1ull << SIGTRAP) : 0;
 }
 
 #else /* no trap flag here: nothing is tracked */
@@ -238,10 +238,9 @@ lk__track_remove(const void *addr)
 	(void)addr;
 }
 
-int
-lk__track_signal(int sig)
+uint64_t
+lk__track_signals(void)
 {
-	(void)sig;
 	return 0;
 }
 

@@ -542,16 +542,44 @@ note_handler(int s, void (*h)(int))
 		me->sigcaught &= ~(1ull << s);
 }
 
+uint64_t
+lk__own_signals(void)
+{
+	return (lk__sud_active() ? 1ull << SIGSYS : 0) | lk__track_signals();
+}
+
+void
+lk__drop_own(sigset_t *set)
+{
+	uint64_t own = lk__own_signals();
+
+	for (int s = 1; own != 0 && s < 64; s++)
+		if (own & (1ull << s))
+			sigdelset(set, s);
+}
+
+/* Is s a signal the interposer owns? */
+static int
+owned(int s)
+{
+	return s > 0 && s < 64 && (lk__own_signals() & (1ull << s));
+}
+
 int
 sigaction(int s, const struct sigaction *act, struct sigaction *old)
 {
+	struct sigaction mine;
 	int r;
 
-	/* With --track-shm, SIGSEGV and SIGTRAP are the interposer's. */
-	if (act != NULL && lk__track_signal(s)) {
+	if (act != NULL && owned(s)) {
 		if (old != NULL)
 			memset(old, 0, sizeof(*old));
 		return 0;
+	}
+	if (act != NULL && lk__own_signals() != 0) {
+		mine = *act;
+		lk__drop_own(&mine.sa_mask);
+		act = &mine;
 	}
 	r = REAL(sigaction)(s, act, old);
 
@@ -567,7 +595,7 @@ signal(int s, sighandler_t h)
 {
 	sighandler_t r;
 
-	if (lk__track_signal(s))
+	if (owned(s))
 		return SIG_DFL;
 	r = REAL(signal)(s, h);
 

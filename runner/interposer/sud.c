@@ -145,28 +145,29 @@ sigprocmask_call(ucontext_t *uc, long how, const void *set, void *old,
 	if (old != NULL)
 		memcpy(old, &o, 8);
 	if (set != NULL && lk__real_sigprocmask(SIG_BLOCK, NULL, &now) == 0) {
-		sigdelset(&now, SIGSYS);
+		lk__drop_own(&now);
 		memcpy(&uc->uc_sigmask, &now, 8);
 	}
 	return 0;
 }
 
-/* rt_sigaction: SIGSYS is the interposer's while dispatch is on, and no
- * handler may block it while it runs (see lk__sigmask). */
+/* rt_sigaction from inside glibc: as the sigaction wrapper, the signals
+ * the interposer owns are neither taken nor blocked (lk__own_signals). */
 static long
 sigaction_call(long sig, const struct ksigaction *act, struct ksigaction *old,
                long size)
 {
+	uint64_t own = lk__own_signals();
 	struct ksigaction k;
 
-	if (sig == SIGSYS) {
+	if (sig > 0 && sig < 64 && (own & (1ull << sig))) {
 		if (old != NULL)
 			memset(old, 0, sizeof(*old));
 		return 0;
 	}
 	if (act != NULL) {
 		k = *act;
-		k.mask &= ~(1ull << (SIGSYS - 1));
+		k.mask &= ~(own >> 1); /* the kernel's bit n - 1: signal n */
 		act = &k;
 	}
 	return lk__sud_call(SYS_rt_sigaction, sig, (long)act, (long)old, size,
@@ -363,21 +364,12 @@ lk__sud_active(void)
 	return sud_on;
 }
 
-int
-lk__sigmask(int how, const sigset_t *set, sigset_t *old)
+/* rt_sigprocmask through the gate, never dispatched. */
+static int
+raw_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
-	sigset_t s;
-	long r;
-
-	/* A blocked SIGSYS would make the kernel kill the process at the
-	 * next dispatched call instead of running the handler. */
-	if (sud_on && set != NULL && how != SIG_UNBLOCK) {
-		s = *set;
-		sigdelset(&s, SIGSYS);
-		set = &s;
-	}
-	r = lk__sud_call(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0,
-	                 0);
+	long r = lk__sud_call(SYS_rt_sigprocmask, how, (long)set, (long)old, 8,
+	                      0, 0);
 
 	if (r < 0) {
 		errno = (int)-r;
@@ -409,11 +401,24 @@ lk__sud_active(void)
 	return 0;
 }
 
-int
-lk__sigmask(int how, const sigset_t *set, sigset_t *old)
+static int
+raw_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
 	lk__resolve();
 	return lk__real_sigprocmask(how, set, old);
 }
 
 #endif
+
+int
+lk__sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t s;
+
+	if (set != NULL && how != SIG_UNBLOCK && lk__own_signals() != 0) {
+		s = *set;
+		lk__drop_own(&s);
+		set = &s;
+	}
+	return raw_sigmask(how, set, old);
+}
