@@ -50,20 +50,6 @@ struct timeline {
 	long long end;    /* just after the last event */
 };
 
-/* Append printf-style text (ASCII) to buf, which holds size bytes. */
-static void __attribute__((format(printf, 3, 4)))
-append(char *buf, size_t size, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	va_list ap;
-
-	if (len + 1 >= size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + len, size - len, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * Append the len bytes of text (UTF-8) to buf as one line that any viewer
  * can show: newlines and tabs as \n and \t, other control characters and
@@ -111,28 +97,6 @@ put_name(char *buf, size_t size, const char *name)
 	put_text(buf, size, name, strlen(name), 32);
 }
 
-/* Append a duration in ns to buf: 1s, 250ms, 3us, 7ns. */
-static void
-put_ns(char *buf, size_t size, long long ns)
-{
-	static const struct {
-		long long per;
-		const char *unit;
-	} units[] = {
-	        {1000000000, "s"},
-	        {1000000, "ms"},
-	        {1000, "\xc2\xb5s"},
-	};
-
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (ns != 0 && ns % units[i].per == 0) {
-			append(buf, size, "%lld%s", ns / units[i].per,
-			       units[i].unit);
-			return;
-		}
-	append(buf, size, "%lldns", ns);
-}
-
 /* Append the words of write e: print "text" or write obj "text". */
 static void
 put_write(const struct lk_viz_trace *t, const struct lk__viz_event *e,
@@ -141,18 +105,18 @@ put_write(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 	size_t len = e->data != NULL ? strlen(e->data) : 0;
 
 	if (e->print) {
-		append(buf, size, "print");
+		lk__viz_put(buf, size, "print");
 	} else {
-		append(buf, size, "write ");
+		lk__viz_put(buf, size, "write ");
 		put_name(buf, size, e->obj >= 0 ? t->objs[e->obj] : "?");
 	}
 	/* A print's newline is lockstep's, not the text's. */
 	if (e->print && len > 0 && e->data[len - 1] == '\n')
 		len--;
-	append(buf, size, " \"");
+	lk__viz_put(buf, size, " \"");
 	if (e->data != NULL)
 		put_text(buf, size, e->data, len, 32);
-	append(buf, size, "\"");
+	lk__viz_put(buf, size, "\"");
 }
 
 /* Append how e ended when that is news: blocked, a value, a failure. */
@@ -160,17 +124,17 @@ static void
 put_outcome(const struct lk__viz_event *e, char *buf, size_t size)
 {
 	if (e->blocked)
-		append(buf, size, " (blocks)");
+		lk__viz_put(buf, size, " (blocks)");
 	else if (e->op == LK__VIZ_SEM_GETVALUE && e->has_arg)
-		append(buf, size, " = %lld", e->arg);
+		lk__viz_put(buf, size, " = %lld", e->arg);
 	else if (e->ret >= 0 || e->op == LK__VIZ_EXIT)
 		return;
 	else if (e->op == LK__VIZ_SEM_TRYWAIT && e->err == EAGAIN)
-		append(buf, size, ": busy");
+		lk__viz_put(buf, size, ": busy");
 	else if (e->err == ETIMEDOUT)
-		append(buf, size, ": timed out");
+		lk__viz_put(buf, size, ": timed out");
 	else
-		append(buf, size, ": failed (errno %d)", e->err);
+		lk__viz_put(buf, size, ": failed (errno %d)", e->err);
 }
 
 /* Whether semaphore call e reads well without its "sem_": "post x". */
@@ -195,33 +159,33 @@ label_of(const struct lk_viz_trace *t, const struct lk__viz_event *e, char *buf,
 		put_write(t, e, buf, size);
 		break;
 	case LK__VIZ_SLEEP:
-		append(buf, size, "sleep ");
-		put_ns(buf, size, e->has_arg ? e->arg : 0);
+		lk__viz_put(buf, size, "sleep ");
+		lk__viz_put_duration(buf, size, e->has_arg ? e->arg : 0);
 		break;
 	case LK__VIZ_EXIT:
-		append(buf, size, "exit");
+		lk__viz_put(buf, size, "exit");
 		if (e->has_arg)
-			append(buf, size, " %lld", e->arg);
+			lk__viz_put(buf, size, " %lld", e->arg);
 		break;
 	case LK__VIZ_FORK:
 	case LK__VIZ_WAIT:
 		put_name(buf, size, op);
 		if (e->peer >= 0 && !e->blocked) {
-			append(buf, size, " ");
+			lk__viz_put(buf, size, " ");
 			put_name(buf, size, t->procs[e->peer].name);
 		}
 		break;
 	case LK__VIZ_EXEC:
-		append(buf, size, "exec");
+		lk__viz_put(buf, size, "exec");
 		if (e->data != NULL) {
-			append(buf, size, " ");
+			lk__viz_put(buf, size, " ");
 			put_name(buf, size, e->data);
 		}
 		break;
 	default:
 		put_name(buf, size, short_sem(e) ? op + 4 : op);
 		if (e->obj >= 0) {
-			append(buf, size, " ");
+			lk__viz_put(buf, size, " ");
 			put_name(buf, size, t->objs[e->obj]);
 		}
 		break;
@@ -429,10 +393,10 @@ emit_event(struct out *o, const struct lk_viz_trace *t,
 	to = next >= 0 ? tl->start[next] : tl->end;
 	label[0] = '\0';
 	if (e->obj >= 0) {
-		append(label, sizeof(label), "blocked on ");
+		lk__viz_put(label, sizeof(label), "blocked on ");
 		put_name(label, sizeof(label), t->objs[e->obj]);
 	} else {
-		append(label, sizeof(label), "blocked in ");
+		lk__viz_put(label, sizeof(label), "blocked in ");
 		put_name(label, sizeof(label), t->ops[e->opname]);
 	}
 	emit(o, slice(label, "blocked", e->proc, from, to,

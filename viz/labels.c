@@ -87,9 +87,8 @@ put_text(char *buf, size_t size, const char *text, size_t max)
 	put_slice(buf, size, text, strlen(text), max);
 }
 
-/* Append printf-style text to buf. */
-static void __attribute__((format(printf, 3, 4)))
-put(char *buf, size_t size, const char *fmt, ...)
+void
+lk__viz_put(char *buf, size_t size, const char *fmt, ...)
 {
 	size_t len = strlen(buf);
 	va_list ap;
@@ -101,18 +100,17 @@ put(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append a duration in ns to buf: 1s, 250ms, 3us, 7ns. */
-static void
-put_duration(char *buf, size_t size, long long ns)
+void
+lk__viz_put_duration(char *buf, size_t size, long long ns)
 {
 	if (ns != 0 && ns % 1000000000 == 0)
-		put(buf, size, "%llds", ns / 1000000000);
+		lk__viz_put(buf, size, "%llds", ns / 1000000000);
 	else if (ns != 0 && ns % 1000000 == 0)
-		put(buf, size, "%lldms", ns / 1000000);
+		lk__viz_put(buf, size, "%lldms", ns / 1000000);
 	else if (ns != 0 && ns % 1000 == 0)
-		put(buf, size, "%lld\xc2\xb5s", ns / 1000);
+		lk__viz_put(buf, size, "%lld\xc2\xb5s", ns / 1000);
 	else
-		put(buf, size, "%lldns", ns);
+		lk__viz_put(buf, size, "%lldns", ns);
 }
 
 /* Append the data of write or read e in quotes, without a print's
@@ -124,11 +122,11 @@ put_data(char *buf, size_t size, const struct lk__viz_event *e)
 
 	if (e->print && n > 0 && e->data[n - 1] == '\n')
 		n--;
-	put(buf, size, "\"");
+	lk__viz_put(buf, size, "\"");
 	if (e->data != NULL)
 		put_slice(buf, size - 8, e->data, n,
 		          e->print ? PRINT_CHARS : DATA_CHARS);
-	put(buf, size, "\"");
+	lk__viz_put(buf, size, "\"");
 }
 
 /* Append a space and the name of e's object, or " ?". */
@@ -136,7 +134,7 @@ static void
 put_obj(char *buf, size_t size, const struct lk_viz_trace *t,
         const struct lk__viz_event *e)
 {
-	put(buf, size, " ");
+	lk__viz_put(buf, size, " ");
 	put_text(buf, size - 64, e->obj >= 0 ? t->objs[e->obj] : "?",
 	         NAME_CHARS);
 }
@@ -149,9 +147,9 @@ put_signal(char *buf, size_t size, long long sig)
 	        sig > 0 && sig < NSIG ? sigabbrev_np((int)sig) : NULL;
 
 	if (name != NULL)
-		put(buf, size, "SIG%s", name);
+		lk__viz_put(buf, size, "SIG%s", name);
 	else
-		put(buf, size, "SIG%lld", sig);
+		lk__viz_put(buf, size, "SIG%lld", sig);
 }
 
 /* Whether e failed: a call's -1, but not a stored or loaded value. */
@@ -167,16 +165,16 @@ static void
 put_outcome(char *buf, size_t size, const struct lk__viz_event *e)
 {
 	if (e->blocked)
-		put(buf, size, " (blocks)");
+		lk__viz_put(buf, size, " (blocks)");
 	else if (!lk__viz_failed(e))
 		return;
 	else if (e->err == EINTR)
-		put(buf, size, ": interrupted");
+		lk__viz_put(buf, size, ": interrupted");
 	else if (e->op == LK__VIZ_LOCK &&
 	         (e->err == EAGAIN || e->err == EACCES))
-		put(buf, size, ": busy");
+		lk__viz_put(buf, size, ": busy");
 	else
-		put(buf, size, ": failed (errno %d)", e->err);
+		lk__viz_put(buf, size, ": failed (errno %d)", e->err);
 }
 
 /* The words of a semaphore call: "wait x", "trywait x: busy". */
@@ -222,25 +220,25 @@ pipe_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 	switch (e->op) {
 	case LK__VIZ_READ:
 		if (!e->blocked && e->ret == 0) {
-			put(buf, size, ": end of file");
+			lk__viz_put(buf, size, ": end of file");
 			return;
 		}
 		if (!e->blocked && e->ret > 0) {
-			put(buf, size, " ");
+			lk__viz_put(buf, size, " ");
 			put_data(buf, size, e);
 		}
 		break;
 	case LK__VIZ_CLOSE:
 		if (end != NULL)
-			put(buf, size, " (%s)", end);
+			lk__viz_put(buf, size, " (%s)", end);
 		break;
 	case LK__VIZ_DUP2:
 		if (end != NULL)
-			put(buf, size, " %s", end);
+			lk__viz_put(buf, size, " %s", end);
 		if (e->fd >= 0 && e->fd <= 2)
-			put(buf, size, " \xe2\x86\x92 %s", std[e->fd]);
+			lk__viz_put(buf, size, " \xe2\x86\x92 %s", std[e->fd]);
 		else if (e->fd >= 0)
-			put(buf, size, " \xe2\x86\x92 fd %d", e->fd);
+			lk__viz_put(buf, size, " \xe2\x86\x92 fd %d", e->fd);
 		break;
 	default:
 		break;
@@ -258,35 +256,37 @@ other_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 
 	switch (e->op) {
 	case LK__VIZ_KILL:
-		put(buf, size, "kill");
+		lk__viz_put(buf, size, "kill");
 		if (e->peer >= 0)
-			put(buf, size, " %s", t->procs[e->peer].name);
+			lk__viz_put(buf, size, " %s", t->procs[e->peer].name);
 		if (e->has_arg) {
-			put(buf, size, " ");
+			lk__viz_put(buf, size, " ");
 			put_signal(buf, size, e->arg);
 		}
 		break;
 	case LK__VIZ_SIGNAL:
-		put(buf, size, "signal ");
+		lk__viz_put(buf, size, "signal ");
 		put_signal(buf, size, e->has_arg ? e->arg : 0);
 		break;
 	case LK__VIZ_PAUSE:
-		put(buf, size, "pause");
+		lk__viz_put(buf, size, "pause");
 		break;
 	case LK__VIZ_LOAD:
 	case LK__VIZ_STORE:
-		put(buf, size, "%s", e->op == LK__VIZ_LOAD ? "load" : "store");
+		lk__viz_put(buf, size, "%s",
+		            e->op == LK__VIZ_LOAD ? "load" : "store");
 		put_obj(buf, size, t, e);
-		put(buf, size, " %s %lld",
-		    e->op == LK__VIZ_LOAD ? "\xe2\x86\x92" : "\xe2\x86\x90",
-		    value);
+		lk__viz_put(buf, size, " %s %lld",
+		            e->op == LK__VIZ_LOAD ? "\xe2\x86\x92"
+		                                  : "\xe2\x86\x90",
+		            value);
 		break;
 	default: /* a lock: its kind when the trace says it */
 		if (e->lock != 0)
-			put(buf, size, "%s",
-			    e->lock == 'u'   ? "unlock"
-			    : e->lock == 'r' ? "read-lock"
-			                     : "write-lock");
+			lk__viz_put(buf, size, "%s",
+			            e->lock == 'u'   ? "unlock"
+			            : e->lock == 'r' ? "read-lock"
+			                             : "write-lock");
 		else
 			put_text(buf, size, t->ops[e->opname], NAME_CHARS);
 		put_obj(buf, size, t, e);
@@ -302,31 +302,32 @@ proc_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 {
 	switch (e->op) {
 	case LK__VIZ_START:
-		put(buf, size, "start");
+		lk__viz_put(buf, size, "start");
 		break;
 	case LK__VIZ_EXIT:
-		put(buf, size, "exit");
+		lk__viz_put(buf, size, "exit");
 		if (e->has_arg)
-			put(buf, size, " %lld", e->arg);
+			lk__viz_put(buf, size, " %lld", e->arg);
 		break;
 	case LK__VIZ_FORK:
-		put(buf, size, "fork %s",
-		    e->peer >= 0 ? t->procs[e->peer].name : "");
+		lk__viz_put(buf, size, "fork %s",
+		            e->peer >= 0 ? t->procs[e->peer].name : "");
 		break;
 	case LK__VIZ_EXEC:
-		put(buf, size, "exec ");
+		lk__viz_put(buf, size, "exec ");
 		if (e->data != NULL)
 			put_text(buf, size - 64, e->data, 32);
 		if (e->ret < 0)
-			put(buf, size, ": failed");
+			lk__viz_put(buf, size, ": failed");
 		break;
 	default: /* waitpid */
 		if (e->blocked)
-			put(buf, size, "waitpid (blocks)");
+			lk__viz_put(buf, size, "waitpid (blocks)");
 		else if (e->peer >= 0)
-			put(buf, size, "waitpid %s", t->procs[e->peer].name);
+			lk__viz_put(buf, size, "waitpid %s",
+			            t->procs[e->peer].name);
 		else
-			put(buf, size, "waitpid: no child");
+			lk__viz_put(buf, size, "waitpid: no child");
 		break;
 	}
 }
@@ -344,22 +345,22 @@ lk__viz_label(const struct lk_viz_trace *t, size_t i)
 			put_data(buf, sizeof(buf), e);
 			break;
 		}
-		put(buf, sizeof(buf), "write");
+		lk__viz_put(buf, sizeof(buf), "write");
 		put_obj(buf, sizeof(buf), t, e);
 		/* A blocked write to a full pipe: the bytes that went in
 		 * before it had to wait, if any. */
 		if (!e->blocked || e->ret > 0) {
-			put(buf, sizeof(buf), " ");
+			lk__viz_put(buf, sizeof(buf), " ");
 			put_data(buf, sizeof(buf), e);
 		}
 		if (e->blocked)
-			put(buf, sizeof(buf), " (blocks: full)");
+			lk__viz_put(buf, sizeof(buf), " (blocks: full)");
 		else
 			put_outcome(buf, sizeof(buf), e);
 		break;
 	case LK__VIZ_SLEEP:
-		put(buf, sizeof(buf), "sleep ");
-		put_duration(buf, sizeof(buf), e->has_arg ? e->arg : 0);
+		lk__viz_put(buf, sizeof(buf), "sleep ");
+		lk__viz_put_duration(buf, sizeof(buf), e->has_arg ? e->arg : 0);
 		break;
 	case LK__VIZ_START:
 	case LK__VIZ_EXIT:
@@ -388,7 +389,8 @@ lk__viz_label(const struct lk_viz_trace *t, size_t i)
 		if (e->obj >= 0)
 			put_obj(buf, sizeof(buf), t, e);
 		if (e->ret < 0)
-			put(buf, sizeof(buf), ": failed (errno %d)", e->err);
+			lk__viz_put(buf, sizeof(buf), ": failed (errno %d)",
+			            e->err);
 		break;
 	default:
 		sem_words(t, e, buf, sizeof(buf));
@@ -421,13 +423,13 @@ lk__viz_edge_label(const struct lk_viz_trace *t, const struct lk__viz_edge *d)
 	}
 	n = have - (size_t)d->off < (size_t)d->len ? have - (size_t)d->off
 	                                           : (size_t)d->len;
-	put(buf, sizeof(buf), "\"");
+	lk__viz_put(buf, sizeof(buf), "\"");
 	cut = put_slice(buf, sizeof(buf) - 40, r->data + d->off, n,
 	                ARROW_CHARS);
 	if (!cut && n < (size_t)d->len)
-		put(buf, sizeof(buf), "\xe2\x80\xa6");
-	put(buf, sizeof(buf), "\"");
+		lk__viz_put(buf, sizeof(buf), "\xe2\x80\xa6");
+	lk__viz_put(buf, sizeof(buf), "\"");
 	if (cut || n < (size_t)d->len)
-		put(buf, sizeof(buf), " %ld bytes", d->len);
+		lk__viz_put(buf, sizeof(buf), " %ld bytes", d->len);
 	return strdup(buf);
 }
