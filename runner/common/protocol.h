@@ -11,6 +11,8 @@
 #ifndef LK_PROTOCOL_H
 #define LK_PROTOCOL_H
 
+#include <sys/mman.h>
+
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -339,6 +341,20 @@ static inline struct lk_decision *
 lk_shared_forced(struct lk_shared *sh)
 {
 	return (struct lk_decision *)((char *)sh + sh->forced_off);
+}
+
+/* Fault in the whole pages of [p, p + len) with one system call rather
+ * than one fault a page (a page fault is dear on a virtual machine).
+ * Best effort: before Linux 5.14 there is no MADV_POPULATE_WRITE, and the
+ * pages come one fault at a time as they are written. */
+static inline void
+lk_populate(void *p, size_t len)
+{
+	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+
+	if (hi > lo && madvise((void *)lo, hi - lo, 23 /* POPULATE_WRITE */))
+		return;
 }
 
 static inline struct lk_event *

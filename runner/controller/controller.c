@@ -1265,24 +1265,6 @@ sem_value(struct run *r, const struct lk_object *o, int i)
 }
 
 /* Copy what the run left in shared memory into the trace. */
-/* Fault in the pages of a large new buffer with one system call rather
- * than one fault a page (a page fault is dear on a virtual machine:
- * 60,000 events were 1,400 faults). Best effort: kernels before 5.14 lack
- * MADV_POPULATE_WRITE, and the pages then come one fault at a time. */
-static void
-populate(void *p, size_t len)
-{
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t hi = ((uintptr_t)p + len) & ~(uintptr_t)4095;
-
-	if (hi > lo && madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) != 0) {
-		/* Not fatal: the pages fault in as they are written. */
-	}
-}
-
 static int
 collect(struct run *r, struct lk_trace *t)
 {
@@ -1305,7 +1287,7 @@ collect(struct run *r, struct lk_trace *t)
 	t->ev = calloc(t->nevents ? t->nevents : 1, sizeof(*t->ev));
 	if (!t->scenario || !t->file || !t->procs || !t->objs || !t->ev)
 		return -1;
-	populate(t->ev, t->nevents * sizeof(*t->ev));
+	lk_populate(t->ev, t->nevents * sizeof(*t->ev));
 	for (size_t i = 0; i < t->nprocs; i++) {
 		struct lk_tproc *p = &t->procs[i];
 

@@ -282,8 +282,7 @@ choose(void)
 	park();
 }
 
-#define POPULATE_CHUNK       ((uintptr_t)256 * 1024)
-#define MADV_POPULATE_WRITE_ 23 /* Linux 5.14; before, EINVAL and faults */
+#define POPULATE_CHUNK ((uintptr_t)256 * 1024)
 
 /* This process's mapping of the event array is populated below this
  * address (0 after a fork: a child's shared mappings start empty). */
@@ -294,16 +293,16 @@ static uintptr_t populated_to;
 static void
 populate_events(const struct lk_event *e)
 {
-	uintptr_t lo = (uintptr_t)e & ~(POPULATE_CHUNK - 1);
-	uintptr_t end = (uintptr_t)(lk_shared_events(sh) + sh->max_events);
-	uintptr_t hi = lo + 2 * POPULATE_CHUNK;
+	uintptr_t lo, hi, end;
 
 	if ((uintptr_t)(e + 1) <= populated_to)
 		return;
+	lo = (uintptr_t)e & ~(POPULATE_CHUNK - 1);
+	hi = lo + 2 * POPULATE_CHUNK;
+	end = (uintptr_t)(lk_shared_events(sh) + sh->max_events);
 	if (hi > end)
 		hi = end;
-	if (hi > lo)
-		madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE_);
+	lk_populate((void *)lo, hi - lo);
 	populated_to = hi;
 }
 

@@ -624,6 +624,15 @@ alarm_left(const struct lk_slot *me)
 	return tv;
 }
 
+/* The process's ITIMER_REAL as getitimer gives it. */
+static void
+timer_now(const struct lk_slot *me, struct itimerval *it)
+{
+	it->it_value = alarm_left(me);
+	it->it_interval.tv_sec = (time_t)(me->alarm_every / NS);
+	it->it_interval.tv_usec = (suseconds_t)(me->alarm_every % NS / 1000);
+}
+
 static uint64_t
 tv_ns(const struct timeval *tv)
 {
@@ -673,12 +682,8 @@ setitimer(__itimer_which_t which, const struct itimerval *nv,
 		errno = EINVAL;
 		return -1;
 	}
-	if (old != NULL) {
-		old->it_value = alarm_left(me);
-		old->it_interval.tv_sec = (time_t)(me->alarm_every / NS);
-		old->it_interval.tv_usec =
-		        (suseconds_t)(me->alarm_every % NS / 1000);
-	}
+	if (old != NULL)
+		timer_now(me, old);
 	if (nv != NULL) {
 		first = tv_ns(&nv->it_value);
 		every = tv_ns(&nv->it_interval);
@@ -697,9 +702,7 @@ getitimer(__itimer_which_t which, struct itimerval *cur)
 	if (which != ITIMER_REAL || cur == NULL || !lk__enter())
 		return REAL(getitimer)(which, cur);
 	me = lk__self();
-	cur->it_value = alarm_left(me);
-	cur->it_interval.tv_sec = (time_t)(me->alarm_every / NS);
-	cur->it_interval.tv_usec = (suseconds_t)(me->alarm_every % NS / 1000);
+	timer_now(me, cur);
 	lk__leave();
 	return 0;
 }
