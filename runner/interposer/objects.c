@@ -17,14 +17,44 @@
 
 #include "interposer/interposer.h"
 
-#define SEM_CACHE 64
-#define FD_CACHE  1024
+#define ADDR_CACHE 64
+#define FD_CACHE   1024
 
-static struct {
-	const void *addr;
-	int obj;
-} sem_cache[SEM_CACHE];
-static unsigned sem_cache_next;
+/* Address -> object, the oldest entry replaced when full. */
+struct addr_cache {
+	struct {
+		const void *addr;
+		int obj;
+	} e[ADDR_CACHE];
+	unsigned next;
+};
+
+static struct addr_cache sems;  /* semaphores */
+static struct addr_cache cells; /* --track-shm cells */
+
+/* The object cached for addr, or -2 when it is not there. */
+static int
+cache_find(const struct addr_cache *c, const void *addr)
+{
+	for (unsigned i = 0; i < ADDR_CACHE; i++)
+		if (c->e[i].addr == addr)
+			return c->e[i].obj;
+	return -2;
+}
+
+/* Remember that addr is object obj. */
+static void
+cache_put(struct addr_cache *c, const void *addr, int obj)
+{
+	for (unsigned i = 0; i < ADDR_CACHE; i++)
+		if (c->e[i].addr == addr) {
+			c->e[i].obj = obj;
+			return;
+		}
+	c->e[c->next].addr = addr;
+	c->e[c->next].obj = obj;
+	c->next = (c->next + 1) % ADDR_CACHE;
+}
 
 /* fd -> object + 1; 0 is "not looked up yet". */
 static int fd_cache[FD_CACHE];
@@ -57,20 +87,6 @@ lk__obj_add(unsigned type, const char *name)
 	o->decl = -1;
 	snprintf(o->name, sizeof(o->name), "%s", unique);
 	return (int)sh->nobjects++;
-}
-
-/* Remember that a semaphore address is object obj. */
-static void
-cache_sem(const void *addr, int obj)
-{
-	for (unsigned i = 0; i < SEM_CACHE; i++)
-		if (sem_cache[i].addr == addr) {
-			sem_cache[i].obj = obj;
-			return;
-		}
-	sem_cache[sem_cache_next].addr = addr;
-	sem_cache[sem_cache_next].obj = obj;
-	sem_cache_next = (sem_cache_next + 1) % SEM_CACHE;
 }
 
 /*
@@ -126,12 +142,12 @@ lk__obj_sem(sem_t *sem)
 {
 	struct lk_shared *sh = lk__shared();
 	uint64_t ino, off;
-	int saved = errno, obj = -1;
+	int saved = errno, obj;
 	char name[LK_NAME_MAX];
 
-	for (unsigned i = 0; i < SEM_CACHE; i++)
-		if (sem_cache[i].addr == sem)
-			return sem_cache[i].obj;
+	if ((obj = cache_find(&sems, sem)) != -2)
+		return obj;
+	obj = -1;
 	if (memory_identity(sem, &ino, &off) == 0) {
 		for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
 			if (sh->objects[i].type == LK_OT_SEM_UNNAMED &&
@@ -147,7 +163,7 @@ lk__obj_sem(sem_t *sem)
 			}
 		}
 	}
-	cache_sem(sem, obj);
+	cache_put(&sems, sem, obj);
 	errno = saved;
 	return obj;
 }
@@ -168,7 +184,7 @@ lk__obj_sem_named(const char *name, sem_t *sem)
 	if (obj < 0)
 		obj = lk__obj_add(LK_OT_SEM_NAMED, name);
 	if (sem != NULL && sem != SEM_FAILED)
-		cache_sem(sem, obj);
+		cache_put(&sems, sem, obj);
 	return obj;
 }
 
@@ -381,13 +397,6 @@ lk__obj_mapped(const void *addr, int forget)
 	return -1;
 }
 
-/* Cells seen by this process: address -> object. */
-static struct {
-	const void *addr;
-	int obj;
-} cells[64];
-static unsigned cells_next;
-
 /* The cell object of a shared memory address (--track-shm). */
 int
 lk__obj_cell(const void *addr)
@@ -395,11 +404,11 @@ lk__obj_cell(const void *addr)
 	struct lk_shared *sh = lk__shared();
 	char key[LK_PATH_MAX], name[LK_NAME_MAX];
 	uint64_t ino, off;
-	int saved = errno, obj = -1, region = -1;
+	int saved = errno, obj, region = -1;
 
-	for (unsigned i = 0; i < 64; i++)
-		if (cells[i].addr == addr)
-			return cells[i].obj;
+	if ((obj = cache_find(&cells, addr)) != -2)
+		return obj;
+	obj = -1;
 	if (memory_identity(addr, &ino, &off) != 0)
 		return -1;
 	snprintf(key, sizeof(key), "cell:%llu:%llu", (unsigned long long)ino,
@@ -426,9 +435,7 @@ lk__obj_cell(const void *addr)
 			snprintf(sh->objects[obj].path,
 			         sizeof(sh->objects[obj].path), "%s", key);
 	}
-	cells[cells_next].addr = addr;
-	cells[cells_next].obj = obj;
-	cells_next = (cells_next + 1) % 64;
+	cache_put(&cells, addr, obj);
 	errno = saved;
 	return obj;
 }
