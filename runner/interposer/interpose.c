@@ -209,6 +209,13 @@ sem_getvalue(sem_t *s, int *value)
 	return leave_with((int)st.ret, st.err);
 }
 
+/* One sem_trywait, for lk__retry. */
+static long
+try_sem(void *s)
+{
+	return REAL(sem_trywait)(s);
+}
+
 /*
  * A wait that never blocks for real: try, and if the semaphore is zero
  * record the attempt as blocked and try again once it changed, or once
@@ -221,22 +228,7 @@ sem_wait_until(unsigned op, sem_t *s, uint64_t deadline)
 
 	st.obj = lk__obj_sem(s);
 	lk__arrive(op, st.obj, 0);
-	for (;;) {
-		st.ret = REAL(sem_trywait)(s);
-		st.err = st.ret < 0 ? errno : 0;
-		if (st.ret == 0 || st.err != EAGAIN)
-			break;
-		if (lk__now() >= deadline) {
-			st.err = ETIMEDOUT;
-			break;
-		}
-		lk__block(&st, st.obj, deadline);
-		if (lk__interrupted()) {
-			st.ret = -1;
-			st.err = EINTR;
-			break;
-		}
-	}
+	lk__retry(&st, deadline, ETIMEDOUT, try_sem, s);
 	if (st.ret == 0)
 		track(s, st.obj);
 	lk__done(&st, st.ret == 0 ? st.obj : -1);

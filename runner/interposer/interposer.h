@@ -218,6 +218,12 @@ void lk__exit_now(int status);
 /* At exit: undo the process's SEM_UNDO operations itself (ipc.c). */
 void lk__undo_semops(void);
 
+/* Make attempt until it does not fail with EAGAIN, each EAGAIN a blocked
+ * step on st->obj, or until deadline (timeout_err) or a handler (EINTR):
+ * the wait of sem_wait and semop. */
+void lk__retry(struct lk_step *st, uint64_t deadline, int timeout_err,
+               long (*attempt)(void *), void *arg);
+
 /* Object obj changed: re-enable the processes blocked on it. */
 void lk__wake(int obj);
 

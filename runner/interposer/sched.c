@@ -408,6 +408,32 @@ lk__block(const struct lk_step *st, int obj, uint64_t deadline)
 	lk__after_block(me);
 }
 
+/* Make attempt (a call that fails with EAGAIN rather than block) until
+ * it does not fail so, each EAGAIN a blocked step on st->obj; or until the
+ * virtual clock reaches deadline (timeout_err) or a handler interrupts the
+ * wait (EINTR). Leaves the outcome in st->ret and st->err. */
+void
+lk__retry(struct lk_step *st, uint64_t deadline, int timeout_err,
+          long (*attempt)(void *), void *arg)
+{
+	for (;;) {
+		st->ret = attempt(arg);
+		st->err = st->ret < 0 ? errno : 0;
+		if (st->ret == 0 || st->err != EAGAIN)
+			return;
+		if (lk__now() >= deadline) {
+			st->err = timeout_err;
+			return;
+		}
+		lk__block(st, st->obj, deadline);
+		if (lk__interrupted()) {
+			st->ret = -1;
+			st->err = EINTR;
+			return;
+		}
+	}
+}
+
 /* Re-enable every process blocked on a pipe, a FIFO or a file lock:
  * descriptors were closed all at once (an exit or an exec), which may
  * bring an end of file, a broken pipe or a released lock. */

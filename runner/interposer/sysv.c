@@ -297,6 +297,21 @@ lk__undo_semops(void)
 	}
 }
 
+/* One semop with IPC_NOWAIT on every operation, for lk__retry. */
+struct semop_call {
+	int id;
+	struct sembuf *ops;
+	size_t n;
+};
+
+static long
+try_semop(void *arg)
+{
+	struct semop_call *c = arg;
+
+	return REAL(semop)(c->id, c->ops, c->n);
+}
+
 /*
  * semop as a step: the operations with IPC_NOWAIT added, all applied at
  * once by the kernel or none; EAGAIN is a blocked step, retried when the
@@ -308,6 +323,7 @@ semop_step(int id, struct sembuf *ops, size_t n, uint64_t deadline)
 {
 	struct lk_step st = {.op = LK_OP_SEMOP, .arg = (int64_t)n};
 	struct sembuf nb[64];
+	struct semop_call call;
 	char text[64 * 16];
 	size_t len = 0;
 	int nowait = 0;
@@ -326,22 +342,10 @@ semop_step(int id, struct sembuf *ops, size_t n, uint64_t deadline)
 	st.len = len < sizeof(text) ? len : sizeof(text) - 1;
 	st.obj = lk__obj_semset(id);
 	lk__arrive(LK_OP_SEMOP, st.obj, 0);
-	for (;;) {
-		st.ret = REAL(semop)(id, nb, n);
-		st.err = st.ret < 0 ? errno : 0;
-		if (st.ret == 0 || st.err != EAGAIN || nowait)
-			break;
-		if (lk__now() >= deadline) {
-			st.err = EAGAIN;
-			break;
-		}
-		lk__block(&st, st.obj, deadline);
-		if (lk__interrupted()) {
-			st.ret = -1;
-			st.err = EINTR;
-			break;
-		}
-	}
+	call.id = id;
+	call.ops = nb;
+	call.n = n;
+	lk__retry(&st, nowait ? lk__now() : deadline, EAGAIN, try_semop, &call);
 	if (st.ret == 0)
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].sem_flg & SEM_UNDO)
