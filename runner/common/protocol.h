@@ -21,7 +21,7 @@
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 3u
+#define LK_PROTO_VERSION 4u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -289,7 +289,11 @@ struct lk_shared {
 	uint32_t nslots;
 	uint32_t max_procs; /* --max-procs: a fork beyond fails (EAGAIN) */
 	uint32_t track_shm; /* --track-shm: shared memory accesses are steps */
-	uint64_t vt;        /* virtual time, ns */
+	uint32_t spin_ns;   /* a parked process spins this long for its turn
+	                       before it sleeps on the futex (0: never) */
+	uint32_t max_spinners;     /* at most this many spin at once */
+	_Atomic uint32_t spinners; /* spinning now */
+	uint64_t vt;               /* virtual time, ns */
 	struct lk_strategy strategy;
 	uint64_t last_enabled; /* the enabled set of the last pick */
 

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
@@ -269,6 +270,33 @@ make_env(const char *interposer, int shm_fd)
 	return env;
 }
 
+/* How long a parked process spins for its turn before it sleeps, unless
+ * LOCKSTEP_SPIN_US says otherwise (docs/performance.md). */
+#define SPIN_US_DEFAULT 20
+
+/* Let parked processes spin for their turn on the CPUs beside the one
+ * that holds it; with a single CPU a spinner could only delay the turn. */
+static void
+set_spin(struct lk_shared *sh)
+{
+	const char *v = getenv("LOCKSTEP_SPIN_US");
+	long us = SPIN_US_DEFAULT;
+	cpu_set_t cpus;
+	char *end;
+	int n = 1;
+
+	if (v != NULL && *v != '\0') {
+		errno = 0;
+		us = strtol(v, &end, 10);
+		if (*end != '\0' || errno != 0 || us < 0 || us > 1000000)
+			us = SPIN_US_DEFAULT;
+	}
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+		n = CPU_COUNT(&cpus);
+	sh->spin_ns = (uint32_t)us * 1000u;
+	sh->max_spinners = n > 1 ? (uint32_t)(n - 1) : 0;
+}
+
 /* Create the shared memory and fill in everything but the processes. */
 static int
 setup_shared(struct run *r, struct lk_err *err)
@@ -316,6 +344,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->controller = r->o->stable_pids ? 0 : (int32_t)getpid();
 	sh->max_procs = r->o->max_procs;
 	sh->track_shm = (uint32_t)r->o->track_shm;
+	set_spin(sh);
 	sh->prog_off = prog_off;
 	sh->text_off = text_off;
 	sh->sems_off = sems_off;
