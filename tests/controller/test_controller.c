@@ -160,32 +160,81 @@ test_controller_fork(void **state)
 	lk_trace_free(t);
 }
 
-/* How many agents of this build are alive (not other lockstep runs). */
+/* Is pid an agent of this build, alive (a zombie has no command line)? */
 static int
-agents_alive(void)
+is_agent(pid_t pid)
+{
+	char path[64], buf[256] = "";
+	FILE *f;
+	int yes;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	yes = fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
+	      strncmp(buf, LK_BUILD_DIR "/lockstep-agent",
+	              strlen(LK_BUILD_DIR "/lockstep-agent")) == 0;
+	fclose(f);
+	return yes;
+}
+
+/* The parent of pid, 0 when it is gone. */
+static pid_t
+parent_of(pid_t pid)
+{
+	char path[64], buf[512] = "", *p;
+	FILE *f;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
+	    (p = strrchr(buf, ')')) != NULL &&
+	    sscanf(p + 1, " %*c %d", &ppid) != 1)
+		ppid = 0;
+	fclose(f);
+	return (pid_t)ppid;
+}
+
+#define MAX_AGENTS 64
+
+/* The agents of this build that descend from lockstep process ctl, into
+ * out; how many. Tests running beside this one (ctest -j) have agents of
+ * their own, which this leaves out. */
+static int
+run_agents(pid_t ctl, pid_t *out)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	int n = 0;
 
-	while ((de = readdir(d)) != NULL) {
-		char path[300], buf[256] = "";
-		FILE *f;
+	while ((de = readdir(d)) != NULL && n < MAX_AGENTS) {
+		pid_t pid = (pid_t)atoi(de->d_name), up;
 
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+		if (pid <= 0 || !is_agent(pid))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		if (fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
-		    strncmp(buf, LK_BUILD_DIR "/lockstep-agent",
-		            strlen(LK_BUILD_DIR "/lockstep-agent")) == 0)
-			n++;
-		fclose(f);
+		for (up = parent_of(pid); up > 1 && up != ctl;
+		     up = parent_of(up))
+			;
+		if (up == ctl)
+			out[n++] = pid;
 	}
 	closedir(d);
 	return n;
+}
+
+/* How many of the n agents in pids are still alive. */
+static int
+agents_alive(const pid_t *pids, int n)
+{
+	int alive = 0;
+
+	for (int i = 0; i < n; i++)
+		alive += is_agent(pids[i]);
+	return alive;
 }
 
 /* Write the long two-process scenario to a temporary file. */
@@ -236,8 +285,8 @@ test_controller_sigkill(void **state)
 {
 	char xml[] = "/tmp/lockstep-kill-XXXXXX.xml";
 	const char *tiny = LK_SOURCE_DIR "/scenarios/rendezvous.xml";
-	int status;
-	pid_t pid, dead;
+	pid_t pid, dead, agents[MAX_AGENTS];
+	int status, nagents;
 
 	(void)state;
 	long_scenario(xml);
@@ -248,15 +297,16 @@ test_controller_sigkill(void **state)
 		_exit(127);
 	}
 	usleep(400 * 1000);
-	assert_true(agents_alive() > 0);
+	nagents = run_agents(pid, agents);
+	assert_true(nagents > 0);
 	assert_true(shm_leftovers(pid) > 0);
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	dead = pid;
 	unlink(xml);
-	for (int i = 0; i < 50 && agents_alive() > 0; i++)
+	for (int i = 0; i < 50 && agents_alive(agents, nagents) > 0; i++)
 		usleep(20 * 1000);
-	assert_int_equal(agents_alive(), 0);
+	assert_int_equal(agents_alive(agents, nagents), 0);
 	assert_true(shm_leftovers(dead) > 0);
 	assert_true(stale_workdirs() > 0);
 	pid = fork();
@@ -295,8 +345,8 @@ test_controller_sigterm(void **state)
 	        "  <process name=\"B\"><repeat times=\"1000000\">"
 	        "<post sem=\"s\"/><wait sem=\"s\"/></repeat></process>\n"
 	        "</scenario>\n";
-	int fd = mkstemps(xml, 4), status;
-	pid_t pid;
+	int fd = mkstemps(xml, 4), status, nagents;
+	pid_t pid, agents[MAX_AGENTS];
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -310,13 +360,14 @@ test_controller_sigterm(void **state)
 		_exit(127);
 	}
 	usleep(400 * 1000);
-	assert_true(agents_alive() > 0);
+	nagents = run_agents(pid, agents);
+	assert_true(nagents > 0);
 	kill(pid, SIGTERM);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	unlink(xml);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGTERM);
-	assert_int_equal(agents_alive(), 0);
+	assert_int_equal(agents_alive(agents, nagents), 0);
 	assert_int_equal(shm_leftovers(pid), 0);
 }
 
