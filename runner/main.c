@@ -38,6 +38,13 @@ static const char usage_main[] =
         "2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
         "out or hit a limit; 70 internal error; 128+N stopped by signal N.\n"
         "\n"
+        "environment:\n"
+        "  NO_COLOR                     no colour with --color auto\n"
+        "  TMPDIR                       where runs make their work directory\n"
+        "  LOCKSTEP_SPIN_US             how long a waiting process spins for\n"
+        "                               its turn before it sleeps (default\n"
+        "                               20; 0 never spins)\n"
+        "\n"
         "See README.md and docs/ for the scenario language and the trace.\n";
 
 /*

@@ -68,6 +68,7 @@ struct run {
 	int semid[LK_MAX_DECLARED];    /* SysV semaphore sets, -1 */
 	uint64_t holders[LK_MAX_OBJECTS][2]; /* at a deadlock, see scan */
 	struct lk_pidns ns; /* --stable-pids: the run's pid namespace */
+	long spin_us;       /* LOCKSTEP_SPIN_US */
 };
 
 /* Ask a run in progress to stop (async-signal-safe). */
@@ -273,24 +274,41 @@ make_env(const char *interposer, int shm_fd)
 /* How long a parked process spins for its turn before it sleeps, unless
  * LOCKSTEP_SPIN_US says otherwise (docs/performance.md). */
 #define SPIN_US_DEFAULT 20
+#define SPIN_US_MAX     1000000
 
-/* Let parked processes spin for their turn on the CPUs beside the one
- * that holds it; with a single CPU a spinner could only delay the turn. */
-static void
-set_spin(struct lk_shared *sh)
+/* The spin time LOCKSTEP_SPIN_US asks for, into *us; -1 on nonsense. */
+static int
+spin_us(long *us, struct lk_err *err)
 {
 	const char *v = getenv("LOCKSTEP_SPIN_US");
-	long us = SPIN_US_DEFAULT;
-	cpu_set_t cpus;
 	char *end;
+
+	*us = SPIN_US_DEFAULT;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	*us = strtol(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 ||
+	    *us > SPIN_US_MAX) {
+		lk_err_set(
+		        err, LK_EXIT_USAGE,
+		        "LOCKSTEP_SPIN_US=%s: expected microseconds, a whole "
+		        "number from 0 to %d",
+		        v, SPIN_US_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* Let parked processes spin us microseconds for their turn, on the CPUs
+ * beside the one that holds it; with a single CPU a spinner could only
+ * delay the turn. */
+static void
+set_spin(struct lk_shared *sh, long us)
+{
+	cpu_set_t cpus;
 	int n = 1;
 
-	if (v != NULL && *v != '\0') {
-		errno = 0;
-		us = strtol(v, &end, 10);
-		if (*end != '\0' || errno != 0 || us < 0 || us > 1000000)
-			us = SPIN_US_DEFAULT;
-	}
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
 		n = CPU_COUNT(&cpus);
 	sh->spin_ns = (uint32_t)us * 1000u;
@@ -344,7 +362,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->controller = r->o->stable_pids ? 0 : (int32_t)getpid();
 	sh->max_procs = r->o->max_procs;
 	sh->track_shm = (uint32_t)r->o->track_shm;
-	set_spin(sh);
+	set_spin(sh, r->spin_us);
 	sh->prog_off = prog_off;
 	sh->text_off = text_off;
 	sh->sems_off = sems_off;
@@ -1525,6 +1543,8 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 		return -1;
 	}
 	memset(&r, 0, sizeof(r));
+	if (spin_us(&r.spin_us, err) != 0)
+		return -1;
 	r.sc = sc;
 	r.o = o;
 	r.shm_fd = r.notify_fd = r.out_fd = -1;

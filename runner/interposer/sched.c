@@ -214,6 +214,9 @@ elapsed_ns(const struct timespec *a, const struct timespec *b)
 	return (b->tv_sec - a->tv_sec) * 1000000000L + b->tv_nsec - a->tv_nsec;
 }
 
+/* Spins that did not pay in a row, and parks left to sleep at once. */
+static unsigned spin_misses, spin_skip;
+
 /*
  * Before sleeping, spin a while (sh->spin_ns) for go to be set. The turn
  * often comes back within microseconds (a ping-pong); a hand-over to a
@@ -223,18 +226,24 @@ elapsed_ns(const struct timespec *a, const struct timespec *b)
  * On a busy machine the process holding the turn may be waiting for a
  * CPU, which a spinner would only keep from it: so the first quarter of
  * the time is a plain spin and the rest gives the CPU away (sched_yield)
- * between looks. At most max_spinners processes spin at once (the CPUs
- * beside the one that holds the turn). errno is clobbered.
+ * between looks, and a spin that did not end in its first quarter makes
+ * the next 1, 3, 7, ... 63 parks sleep at once. At most max_spinners
+ * processes spin at once (the CPUs beside the one that holds the turn).
+ * errno is clobbered.
  */
 static void
 spin_for_turn(_Atomic uint32_t *go)
 {
 	uint32_t n = atomic_load_explicit(&sh->spinners, memory_order_relaxed);
+	long quarter = (long)sh->spin_ns / 4, spent = 0;
 	struct timespec t0, t;
-	long spent;
 
 	if (sh->spin_ns == 0)
 		return;
+	if (spin_skip > 0) {
+		spin_skip--;
+		return;
+	}
 	do
 		if (n >= sh->max_spinners)
 			return;
@@ -251,10 +260,17 @@ spin_for_turn(_Atomic uint32_t *go)
 		spent = elapsed_ns(&t0, &t);
 		if (spent > (long)sh->spin_ns)
 			break;
-		if (spent > (long)sh->spin_ns / 4)
+		if (spent > quarter)
 			syscall(SYS_sched_yield);
 	}
 	atomic_fetch_sub(&sh->spinners, 1);
+	if (spent <= quarter) {
+		spin_misses = 0;
+	} else {
+		if (spin_misses < 6)
+			spin_misses++;
+		spin_skip = (1u << spin_misses) - 1;
+	}
 }
 
 /* Wait for our turn; on return we hold it. errno preserved. */

@@ -950,6 +950,55 @@ test_determinism_same_seed_same_trace(void **state)
 	free(trace);
 }
 
+/* LOCKSTEP_SPIN_US only changes how a waiting process waits: with no
+ * spin, the default and a long one, the same bytes; nonsense is a usage
+ * error naming the variable, with nothing run and nothing left. */
+static void
+test_spin_setting(void **state)
+{
+	static const char *const spins[] = {"0", "20", "500"};
+	static const char *const bad[] = {"abc", "-1", "2000000", ""};
+	struct fixture *f = *state;
+	char *trace = e2e_path(f->dir, "trace.jsonl"), *first = NULL;
+	size_t first_len = 0;
+
+	for (size_t i = 0; i < sizeof(spins) / sizeof(spins[0]); i++) {
+		size_t n;
+		char *b;
+
+		setenv("LOCKSTEP_SPIN_US", spins[i], 1);
+		b = trace_bytes(MUTEX, trace, "--seed", "7", &n);
+		if (first == NULL) {
+			first = b;
+			first_len = n;
+			continue;
+		}
+		if (n != first_len || memcmp(first, b, n) != 0)
+			fail_msg("LOCKSTEP_SPIN_US=%s: another trace than with "
+			         "%s",
+			         spins[i], spins[0]);
+		free(b);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct e2e_result r;
+		char want[64];
+
+		setenv("LOCKSTEP_SPIN_US", bad[i], 1);
+		E2E_LOCKSTEP(&r, "run", MUTEX, "-q");
+		snprintf(want, sizeof(want),
+		         "lockstep: LOCKSTEP_SPIN_US=%s:", bad[i]);
+		if (r.status != 2 || r.outlen != 0 || r.leftovers != 0 ||
+		    strstr(r.err, want) == NULL)
+			fail_msg("LOCKSTEP_SPIN_US=%s: exit %d, expected 2 and "
+			         "\"%s\"; stderr:\n%s",
+			         bad[i], r.status, want, r.err);
+		e2e_result_free(&r);
+	}
+	unsetenv("LOCKSTEP_SPIN_US");
+	free(first);
+	free(trace);
+}
+
 /* Different seeds give different schedules of unsync-writers. */
 static void
 test_determinism_seeds_differ(void **state)
@@ -1221,6 +1270,8 @@ main(void)
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_determinism_same_seed_same_trace, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_spin_setting, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_determinism_seeds_differ,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_check_bad_files, setup,
