@@ -291,9 +291,11 @@ struct lk_shared {
 	uint32_t track_shm; /* --track-shm: shared memory accesses are steps */
 	uint32_t spin_ns;   /* a parked process spins this long for its turn
 	                       before it sleeps on the futex (0: never) */
-	uint32_t max_spinners;     /* at most this many spin at once */
-	_Atomic uint32_t spinners; /* spinning now */
-	uint64_t vt;               /* virtual time, ns */
+	uint32_t max_spinners;        /* at most this many spin at once */
+	_Atomic uint32_t spinners;    /* spinning now */
+	_Atomic uint32_t spin_misses; /* slow turns in a row (sched.c) */
+	_Atomic uint32_t spin_resume; /* nobody spins before this step */
+	uint64_t vt;                  /* virtual time, ns */
 	struct lk_strategy strategy;
 	uint64_t last_enabled; /* the enabled set of the last pick */
 

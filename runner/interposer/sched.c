@@ -214,8 +214,10 @@ elapsed_ns(const struct timespec *a, const struct timespec *b)
 	return (b->tv_sec - a->tv_sec) * 1000000000L + b->tv_nsec - a->tv_nsec;
 }
 
-/* Spins that did not pay in a row, and parks left to sleep at once. */
-static unsigned spin_misses, spin_skip;
+/* Did our last hand-over find the next process awake? Only then does a
+ * slow turn say that the CPUs are short: a process that had to be woken
+ * is slow to answer anyway. */
+static int handed_awake;
 
 /*
  * Before sleeping, spin a while (sh->spin_ns) for go to be set. The turn
@@ -223,27 +225,30 @@ static unsigned spin_misses, spin_skip;
  * process that still spins costs neither side a system call, and the
  * taker goes on at once instead of after a futex wake-up.
  *
- * On a busy machine the process holding the turn may be waiting for a
- * CPU, which a spinner would only keep from it: so the first quarter of
- * the time is a plain spin and the rest gives the CPU away (sched_yield)
- * between looks, and a spin that did not end in its first quarter makes
- * the next 1, 3, 7, ... 63 parks sleep at once. At most max_spinners
- * processes spin at once (the CPUs beside the one that holds the turn).
- * errno is clobbered.
+ * A spinner must not keep a CPU from the process it waits for, or from
+ * other work. At most max_spinners processes spin at once (the CPUs
+ * beside the one that holds the turn), and after the first quarter of
+ * the time the spinner gives its CPU away (sched_yield) between looks.
+ * A turn that did not come in that first quarter, though it went to a
+ * process that was awake, says the CPUs are short: then nobody in the
+ * run spins for the next 2, 4, 8, ... 1024 steps (spin_misses and
+ * spin_resume in the shared memory, so that all stop and start again
+ * together: a process that spins while the other sleeps would only ever
+ * see slow turns). A fast turn ends the back-off. errno is clobbered.
  */
 static void
 spin_for_turn(_Atomic uint32_t *go)
 {
 	uint32_t n = atomic_load_explicit(&sh->spinners, memory_order_relaxed);
+	uint32_t now = atomic_load_explicit(&sh->nevents, memory_order_relaxed);
 	long quarter = (long)sh->spin_ns / 4, spent = 0;
 	struct timespec t0, t;
+	uint32_t misses;
 
-	if (sh->spin_ns == 0)
+	if (sh->spin_ns == 0 ||
+	    (int32_t)(now - atomic_load_explicit(&sh->spin_resume,
+	                                         memory_order_relaxed)) < 0)
 		return;
-	if (spin_skip > 0) {
-		spin_skip--;
-		return;
-	}
 	do
 		if (n >= sh->max_spinners)
 			return;
@@ -264,12 +269,17 @@ spin_for_turn(_Atomic uint32_t *go)
 			syscall(SYS_sched_yield);
 	}
 	atomic_fetch_sub(&sh->spinners, 1);
+	misses = atomic_load_explicit(&sh->spin_misses, memory_order_relaxed);
 	if (spent <= quarter) {
-		spin_misses = 0;
-	} else {
-		if (spin_misses < 6)
-			spin_misses++;
-		spin_skip = (1u << spin_misses) - 1;
+		if (misses != 0)
+			atomic_store_explicit(&sh->spin_misses, 0,
+			                      memory_order_relaxed);
+	} else if (handed_awake) {
+		misses = misses < 10 ? misses + 1 : 10;
+		atomic_store_explicit(&sh->spin_misses, misses,
+		                      memory_order_relaxed);
+		atomic_store_explicit(&sh->spin_resume, now + (1u << misses),
+		                      memory_order_relaxed);
 	}
 }
 
@@ -307,7 +317,8 @@ handoff(int next)
 	sh->running = next;
 	atomic_store(&sh->slots[next].go, 1);
 	/* No system call when the next process has not gone to sleep yet. */
-	if (atomic_load(&sh->slots[next].sleeping))
+	handed_awake = !atomic_load(&sh->slots[next].sleeping);
+	if (!handed_awake)
 		futex(&sh->slots[next].go, FUTEX_WAKE, 1);
 	errno = saved;
 }
