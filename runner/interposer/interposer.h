@@ -229,6 +229,9 @@ void lk__wake(int obj);
 
 /* Re-enable the processes blocked on pipes, FIFOs and file locks. */
 void lk__wake_pipes(void);
+void lk__guard_fds(unsigned lo, unsigned hi);
+int lk__close_range(unsigned lo, unsigned hi, unsigned flags);
+int lk__run_fd(int fd);
 
 /* Current virtual time, ns. */
 uint64_t lk__now(void);
@@ -300,6 +303,7 @@ int lk__obj_fd(int fd);
 
 /* Forget what fd was (it was closed). */
 void lk__obj_fd_forget(int fd);
+void lk__obj_fd_forget_range(unsigned lo, unsigned hi);
 
 /* Object of a shared memory region: POSIX by name (registering an
  * unknown one), SysV by key or by id (-1 when unknown). */

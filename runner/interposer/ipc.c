@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,7 @@ close(int fd)
 
 	if (!lk__enter())
 		return REAL(close)(fd);
+	lk__guard_fds((unsigned)fd, (unsigned)fd);
 	st.obj = lk__obj_fd(fd);
 	lk__obj_fd_forget(fd);
 	if (!lk__obj_is_pipe(st.obj)) {
@@ -68,6 +70,8 @@ dup_to(int oldfd, int newfd, int flags, int three)
 	struct lk_step st = {.op = LK_OP_DUP2, .arg = newfd};
 	int replaced;
 
+	if (oldfd != newfd)
+		lk__guard_fds((unsigned)newfd, (unsigned)newfd);
 	st.obj = lk__obj_fd(oldfd);
 	replaced = oldfd != newfd ? lk__obj_fd(newfd) : -1;
 	if (!lk__obj_is_pipe(st.obj) && !lk__obj_is_pipe(replaced)) {
@@ -108,6 +112,40 @@ dup3(int oldfd, int newfd, int flags)
 	if (!lk__enter())
 		return REAL(dup3)(oldfd, newfd, flags);
 	return dup_to(oldfd, newfd, flags, 1);
+}
+
+/*
+ * close_range and closefrom (glibc's closefrom makes the system call
+ * itself; a raw one comes here through dispatch, sud.c) close everything
+ * the program asks for but the run's own descriptors, which move out of
+ * the way: an exec afterwards is still followed. Not a step (closing
+ * many descriptors at once is like an exit's), but whoever waits on a
+ * pipe may now see its end of file.
+ */
+int
+close_range(unsigned first, unsigned last, int flags)
+{
+	int r, err;
+
+	if (!lk__enter())
+		return (int)syscall(SYS_close_range, first, last, flags);
+	r = lk__close_range(first, last, (unsigned)flags);
+	err = errno;
+	if (r == 0) {
+		lk__obj_fd_forget_range(first, last);
+		lk__wake_pipes();
+	}
+	return (int)leave(r, err);
+}
+
+void
+closefrom(int lowfd)
+{
+	int saved = errno;
+
+	if (lowfd >= 0)
+		close_range((unsigned)lowfd, ~0u, 0);
+	errno = saved;
 }
 
 /* New descriptors are not steps: nobody else can see them yet. Their

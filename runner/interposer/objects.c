@@ -294,6 +294,14 @@ lk__obj_fd_forget(int fd)
 		fd_cache[fd] = 0;
 }
 
+/* Forget descriptors lo..hi (close_range). */
+void
+lk__obj_fd_forget_range(unsigned lo, unsigned hi)
+{
+	for (unsigned fd = lo; fd < FD_CACHE && fd <= hi; fd++)
+		fd_cache[fd] = 0;
+}
+
 /* The private name of a named semaphore in this run, into buf. */
 int
 lk__private_name(const char *name, char *buf, size_t size)

@@ -7,11 +7,13 @@
  * all: the decision and the event are plain memory writes.
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +25,9 @@
 
 static struct lk_shared *sh;
 static int self = -1;
-static int shm_fd = -1;  /* kept open across exec for the next image */
-static ino_t notify_ino; /* the run's eventfd, as it was at attach */
+static int shm_fd = -1;    /* kept open across exec for the next image */
+static int notify_fd = -1; /* the run's eventfd, here (see lk__guard_fds) */
+static ino_t notify_ino;   /* the run's eventfd, as it was at attach */
 static __thread int busy;
 
 static void exit_hook(int status, void *arg);
@@ -46,17 +49,18 @@ notify(void)
 
 	/* Only into the run's eventfd: a program may have closed it and
 	 * reused its number for a file of its own. */
-	if (fstat(sh->notify_fd, &st) == 0 && st.st_ino == notify_ino &&
-	    syscall(SYS_write, sh->notify_fd, &one, sizeof(one)) < 0) {
+	if (fstat(notify_fd, &st) == 0 && st.st_ino == notify_ino &&
+	    syscall(SYS_write, notify_fd, &one, sizeof(one)) < 0) {
 		/* The controller also looks on its own every 100 ms. */
 	}
 	errno = saved;
 }
 
 /* Map the run's shared memory from fd and find our slot by pid; 0, or
- * -1 when fd is not a run's memory or has no slot for us. */
+ * -1 when fd is not a run's memory or has no slot for us. The run's
+ * eventfd is descriptor nfd here, or where the run made it when nfd < 0. */
 static int
-attach_fd(int fd)
+attach_fd(int fd, int nfd)
 {
 	struct lk_shared *m;
 	struct stat st;
@@ -94,29 +98,35 @@ attach_fd(int fd)
 		m->workdir[0] = '\0';
 	sh = m;
 	shm_fd = fd;
+	notify_fd = nfd >= 0 ? nfd : m->notify_fd;
 	{
 		struct stat nst;
 
-		notify_ino = fstat(m->notify_fd, &nst) == 0 ? nst.st_ino : 0;
+		notify_ino = fstat(notify_fd, &nst) == 0 ? nst.st_ino : 0;
 	}
 	lk__signals_attach(&m->slots[self]);
 	on_exit(exit_hook, NULL);
 	return 0;
 }
 
-/* At load: join the run named by the environment, if any. */
+/* At load: join the run named by the environment, if any:
+ * LOCKSTEP_SHM_FD is the shared memory's descriptor, then ":" and the
+ * eventfd's when an earlier image of this process moved it. */
 __attribute__((constructor)) static void
 attach(void)
 {
 	const char *v = getenv(LK_ENV_SHM);
 	char *end;
-	long fd;
+	long fd, nfd = -1;
 
 	lk__resolve();
 	if (v == NULL || *v == '\0')
 		return;
 	fd = strtol(v, &end, 10);
-	if (*end == '\0' && fd >= 0 && fd < 1 << 20 && attach_fd((int)fd) == 0)
+	if (*end == ':')
+		nfd = strtol(end + 1, &end, 10);
+	if (*end == '\0' && fd >= 0 && fd < 1 << 20 && nfd < 1 << 20 &&
+	    attach_fd((int)fd, (int)nfd) == 0)
 		lk__sud_start();
 }
 
@@ -129,7 +139,7 @@ __attribute__((visibility("default"))) int
 lockstep_interposer_attach(int fd)
 {
 	lk__resolve();
-	return attach_fd(fd);
+	return attach_fd(fd, -1);
 }
 
 /* The shared mapping (NULL outside a run). */
@@ -534,22 +544,103 @@ lk__wake_pipes(void)
 	}
 }
 
+/* close_range(lo, hi, flags) but for the run's own two descriptors. */
+static void
+close_but_ours(unsigned lo, unsigned hi, unsigned flags)
+{
+	int a = shm_fd < notify_fd ? shm_fd : notify_fd;
+	int b = shm_fd < notify_fd ? notify_fd : shm_fd;
+	int keep[2] = {a, b};
+
+	for (int i = 0; i < 2; i++) {
+		unsigned k = (unsigned)keep[i];
+
+		if (keep[i] < 0 || (i == 1 && keep[1] == keep[0]) || k < lo ||
+		    k > hi)
+			continue;
+		if (k > lo)
+			syscall(SYS_close_range, lo, k - 1, flags);
+		lo = k + 1;
+	}
+	if (lo <= hi)
+		syscall(SYS_close_range, lo, hi, flags);
+}
+
+/* Is number fd free in this process? errno is clobbered. */
+static int
+fd_free(int fd)
+{
+	return syscall(SYS_fcntl, fd, F_GETFD) < 0 && errno == EBADF;
+}
+
+/* The run's own descriptor *fd is about to be closed or replaced by the
+ * program (lo..hi): copy it to the highest free number under 1024 (or
+ * RLIMIT_NOFILE), outside lo..hi when there is one, and use that. The
+ * program's call then frees the old number as it expects. */
+static void
+move_out(int *fd, unsigned lo, unsigned hi)
+{
+	struct rlimit rl;
+	int top = 1023, to, outside;
+
+	if (*fd < 0 || (unsigned)*fd < lo || (unsigned)*fd > hi)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= 1024)
+		top = (int)rl.rlim_cur - 1;
+	outside = lo > 3 || hi < (unsigned)top;
+	for (to = top; to > 2; to--)
+		if (to != *fd && fd_free(to) &&
+		    (!outside || (unsigned)to < lo || (unsigned)to > hi))
+			break;
+	if (to > 2 && syscall(SYS_dup3, *fd, to, 0) == to)
+		*fd = to;
+}
+
+/* The program is about to close or replace descriptors lo..hi: move the
+ * run's own out of the way first, so that it stays in the run (an exec
+ * after a closefrom still finds the shared memory). errno preserved. */
+void
+lk__guard_fds(unsigned lo, unsigned hi)
+{
+	int saved = errno;
+
+	if (sh == NULL)
+		return;
+	move_out(&shm_fd, lo, hi);
+	move_out(&notify_fd, lo, hi);
+	errno = saved;
+}
+
+/* close_range(2) for the program: lo..hi closed (or marked close-on-exec
+ * with CLOSE_RANGE_CLOEXEC), the run's own descriptors moved out of the
+ * way and left open. */
+int
+lk__close_range(unsigned lo, unsigned hi, unsigned flags)
+{
+	if (lo > hi) {
+		errno = EINVAL;
+		return -1;
+	}
+	lk__guard_fds(lo, hi);
+	close_but_ours(lo, hi, flags);
+	return 0;
+}
+
+/* Is fd one of the run's own descriptors? */
+int
+lk__run_fd(int fd)
+{
+	return sh != NULL && fd >= 0 && (fd == shm_fd || fd == notify_fd);
+}
+
 /* The process is leaving: flush its streams and close its descriptors
  * now, while it holds the turn, rather than after it handed it on, so
  * the next process already sees the pipes it held closed. */
 static void
 close_all(void)
 {
-	int keep_lo = shm_fd < sh->notify_fd ? shm_fd : sh->notify_fd;
-	int keep_hi = shm_fd < sh->notify_fd ? sh->notify_fd : shm_fd;
-
 	lk__undo_semops();
-	if (keep_lo > 0)
-		syscall(SYS_close_range, 0u, (unsigned)keep_lo - 1, 0u);
-	if (keep_hi > keep_lo + 1)
-		syscall(SYS_close_range, (unsigned)keep_lo + 1,
-		        (unsigned)keep_hi - 1, 0u);
-	syscall(SYS_close_range, (unsigned)keep_hi + 1, ~0u, 0u);
+	close_but_ours(0, ~0u, 0);
 	lk__wake_pipes();
 }
 
@@ -724,7 +815,7 @@ exec_env(char *const envp[])
 		free(env);
 		return NULL;
 	}
-	if (asprintf(&env[k + 1], LK_ENV_SHM "=%d", shm_fd) < 0) {
+	if (asprintf(&env[k + 1], LK_ENV_SHM "=%d:%d", shm_fd, notify_fd) < 0) {
 		free(env[k]);
 		free(env);
 		return NULL;

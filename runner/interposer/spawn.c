@@ -339,26 +339,6 @@ send_error(int fd, int err)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-/* Is fd one of the run's own descriptors (the shared memory, the
- * controller's eventfd), which the program's closefrom must not take? */
-static int
-run_fd(int fd)
-{
-	static const char shm[] = "/memfd:lockstep";
-	char link[64], path[64];
-	ssize_t n;
-
-	if (fd == lk__shared()->notify_fd)
-		return 1;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
-		return 0;
-	path[n] = '\0';
-	return strncmp(path, shm, sizeof(shm) - 1) == 0 &&
-	       (path[sizeof(shm) - 1] == '\0' || path[sizeof(shm) - 1] == ' ');
-}
-
 /* closefrom(from) in the child, except keep and the run's descriptors:
  * one wrapped close each, so closing a pipe end is a step as always. */
 static int
@@ -375,7 +355,7 @@ close_from(int from, int keep)
 		int fd = atoi(d->d_name);
 
 		if (d->d_name[0] < '0' || d->d_name[0] > '9' || fd < from ||
-		    fd == keep || fd == dfd || run_fd(fd))
+		    fd == keep || fd == dfd || lk__run_fd(fd))
 			continue;
 		if (n == cap) {
 			int *v = realloc(fds, (size_t)(cap + 64) * sizeof(*v));

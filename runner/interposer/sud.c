@@ -216,6 +216,10 @@ scheduled(ucontext_t *uc, long nr, const long *a, long *ret)
 	case SYS_dup2:
 		*ret = RAW(dup2((int)a[0], (int)a[1]));
 		return 1;
+	case SYS_close_range:
+		*ret = RAW(
+		        close_range((unsigned)a[0], (unsigned)a[1], (int)a[2]));
+		return 1;
 	case SYS_dup3:
 		*ret = RAW(dup3((int)a[0], (int)a[1], (int)a[2]));
 		return 1;
