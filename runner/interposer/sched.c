@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -617,7 +618,8 @@ lk__guard_fds(unsigned lo, unsigned hi)
 int
 lk__close_range(unsigned lo, unsigned hi, unsigned flags)
 {
-	if (lo > hi) {
+	if (lo > hi ||
+	    (flags & ~(unsigned)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))) {
 		errno = EINVAL;
 		return -1;
 	}
