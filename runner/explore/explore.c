@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -449,105 +450,241 @@ explore_serial(struct explorer *x, struct lk_err *err)
 	return 0;
 }
 
+/*
+ * -j N: a pool of N worker processes, forked once, each running the jobs
+ * it is sent, one at a time, and answering with the run's digest. Forking
+ * a worker per run made every run pay for copying the explorer's pages
+ * on write (with a TLB shoot-down across CPUs at each), which cost more
+ * than the second CPU gave.
+ */
 struct worker {
 	pid_t pid;
-	int fd;
+	int req;  /* jobs to the worker, -1 once closed */
+	int rep;  /* digests from it */
+	int busy; /* a job is out */
 };
 
-/* Start a worker process for job j. */
+/* A job on the wire: its seed and length, then its decisions. */
+struct job_msg {
+	uint64_t seed;
+	uint64_t n;
+};
+
+/* Write all of len bytes of buf to fd; 0 or -1. */
 static int
-start_worker(struct explorer *x, const struct job *j, struct worker *w)
+write_all(int fd, const void *buf, size_t len)
 {
-	int p[2];
+	const char *p = buf;
 
-	if (pipe(p) != 0)
-		return -1;
-	w->pid = fork();
-	if (w->pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (w->pid == 0) {
-		struct lk_digest d;
-		struct lk_err err;
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
 
-		close(p[0]);
-		if (run_job(x, j, &d, &err) != 0) {
-			fprintf(stderr, "lockstep: %s\n", err.msg);
-			_exit(70);
-		}
-		_exit(lk_digest_send(p[1], &d) == 0 ? 0 : 70);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		len -= (size_t)k;
 	}
-	close(p[1]);
-	w->fd = p[0];
 	return 0;
 }
 
-/* Explore with up to jobs runs at once, in worker processes. */
+/* Read len bytes from fd into buf: 1, 0 at end of file before any, or
+ * -1. */
+static int
+read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t k = read(fd, p + got, len - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k == 0 && got == 0)
+			return 0;
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 1;
+}
+
+/* A worker's life: run each job that comes on req, its digest on rep,
+ * until req ends. */
+static void
+worker_loop(struct explorer *x, int req, int rep)
+{
+	for (;;) {
+		struct job_msg m;
+		struct job j = {0};
+		struct lk_digest d;
+		struct lk_err err;
+		int r = read_all(req, &m, sizeof(m));
+
+		if (r == 0)
+			_exit(0);
+		if (r < 0 || m.n > 100000000u)
+			_exit(70);
+		j.seed = m.seed;
+		j.n = (size_t)m.n;
+		j.dec = calloc(j.n + 1, sizeof(*j.dec));
+		if (j.dec == NULL ||
+		    (j.n > 0 &&
+		     read_all(req, j.dec, j.n * sizeof(*j.dec)) != 1))
+			_exit(70);
+		if (run_job(x, &j, &d, &err) != 0) {
+			fprintf(stderr, "lockstep: %s\n", err.msg);
+			_exit(70);
+		}
+		free(j.dec);
+		if (lk_digest_send(rep, &d) != 0)
+			_exit(70);
+		lk_digest_clear(&d);
+	}
+}
+
+/* Fork worker k of the pool w; 0 or -1. */
+static int
+start_worker(struct explorer *x, struct worker *w, unsigned k)
+{
+	int req[2], rep[2];
+
+	if (pipe2(req, O_CLOEXEC) != 0)
+		return -1;
+	if (pipe2(rep, O_CLOEXEC) != 0) {
+		close(req[0]);
+		close(req[1]);
+		return -1;
+	}
+	w[k].pid = fork();
+	if (w[k].pid < 0) {
+		close(req[0]);
+		close(req[1]);
+		close(rep[0]);
+		close(rep[1]);
+		return -1;
+	}
+	if (w[k].pid == 0) {
+		/* Not the others' pipes: a worker holding another's job pipe
+		 * open would keep it from seeing the end. */
+		for (unsigned i = 0; i < k; i++) {
+			if (w[i].req >= 0)
+				close(w[i].req);
+			close(w[i].rep);
+		}
+		close(req[1]);
+		close(rep[0]);
+		worker_loop(x, req[0], rep[1]);
+	}
+	close(req[0]);
+	close(rep[1]);
+	w[k].req = req[1];
+	w[k].rep = rep[0];
+	w[k].busy = 0;
+	return 0;
+}
+
+/* Send job j to worker w; 0 or -1. */
+static int
+send_job(struct worker *w, const struct job *j)
+{
+	struct job_msg m = {j->seed, j->n};
+
+	if (write_all(w->req, &m, sizeof(m)) != 0 ||
+	    write_all(w->req, j->dec, j->n * sizeof(*j->dec)) != 0)
+		return -1;
+	w->busy = 1;
+	return 0;
+}
+
+/* Explore with up to jobs runs at once, in a pool of worker processes. */
 static int
 explore_parallel(struct explorer *x, struct lk_err *err)
 {
 	struct worker w[MAX_JOBS];
 	struct pollfd pfd[MAX_JOBS];
-	unsigned busy = 0, started = 0, jobs = x->o->jobs;
+	unsigned nw = 0, busy = 0, started = 0, jobs = x->o->jobs;
 	int failed = 0;
-	struct job j;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 
 	if (jobs > MAX_JOBS)
 		jobs = MAX_JOBS;
+	/* A worker that died must not take lockstep with it (EPIPE). */
+	sigaction(SIGPIPE, &ign, &old);
+	for (; nw < jobs; nw++)
+		if (start_worker(x, w, nw) != 0) {
+			lk_err_set(err, LK_EXIT_INTERNAL,
+			           "cannot start a worker: %s",
+			           strerror(errno));
+			failed = 1;
+			break;
+		}
 	for (;;) {
-		while (!failed && busy < jobs && next_job(x, &j, started)) {
-			int rc = start_worker(x, &j, &w[busy]);
+		unsigned np = 0, idx[MAX_JOBS];
 
-			free(j.dec);
-			if (rc != 0) {
-				lk_err_set(err, LK_EXIT_INTERNAL,
-				           "cannot start a worker: %s",
-				           strerror(errno));
-				failed = 1;
+		/* Idle workers take the jobs there are now; a dfs run that
+		 * ends may bring more. */
+		for (unsigned i = 0; i < nw && !failed; i++) {
+			struct job j;
+
+			if (w[i].busy)
+				continue;
+			if (!next_job(x, &j, started))
 				break;
+			if (send_job(&w[i], &j) != 0) {
+				lk_err_set(err, LK_EXIT_INTERNAL,
+				           "a worker is gone");
+				failed = 1;
+			} else {
+				busy++;
+				started++;
 			}
-			busy++;
-			started++;
+			free(j.dec);
 		}
 		if (busy == 0)
 			break;
-		for (unsigned i = 0; i < busy; i++) {
-			pfd[i].fd = w[i].fd;
-			pfd[i].events = POLLIN;
-		}
-		if (poll(pfd, busy, -1) < 0 && errno != EINTR)
-			failed = 1;
-		for (unsigned i = 0; i < busy; i++) {
-			struct lk_digest d;
-			int status, rc;
-
-			if (!(pfd[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			rc = lk_digest_recv(w[i].fd, &d);
-			close(w[i].fd);
-			waitpid(w[i].pid, &status, 0);
-			if (rc != 0) {
-				if (!lk_run_interrupted())
-					lk_err_set(err, LK_EXIT_INTERNAL,
-					           "a worker failed (status "
-					           "%d)",
-					           status);
-				failed = 1;
-			} else {
-				if (!failed && record(x, &d) != 0) {
-					lk_err_set(err, LK_EXIT_INTERNAL,
-					           "out of memory");
-					failed = 1;
-				}
-				lk_digest_clear(&d);
+		for (unsigned i = 0; i < nw; i++)
+			if (w[i].busy) {
+				pfd[np].fd = w[i].rep;
+				pfd[np].events = POLLIN;
+				idx[np++] = i;
 			}
-			w[i] = w[--busy];
-			pfd[i] = pfd[busy];
-			i--;
+		if (poll(pfd, np, -1) < 0 && errno != EINTR)
+			failed = 1;
+		for (unsigned p = 0; p < np; p++) {
+			struct worker *wk = &w[idx[p]];
+			struct lk_digest d;
+
+			if (!(pfd[p].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			wk->busy = 0;
+			busy--;
+			if (lk_digest_recv(wk->rep, &d) != 0) {
+				if (!failed && !lk_run_interrupted())
+					lk_err_set(err, LK_EXIT_INTERNAL,
+					           "a worker failed");
+				failed = 1;
+				continue;
+			}
+			if (!failed && record(x, &d) != 0) {
+				lk_err_set(err, LK_EXIT_INTERNAL,
+				           "out of memory");
+				failed = 1;
+			}
+			lk_digest_clear(&d);
 		}
 	}
+	/* No more jobs: each worker sees the end of its pipe and exits. */
+	for (unsigned i = 0; i < nw; i++) {
+		int status;
+
+		close(w[i].req);
+		close(w[i].rep);
+		waitpid(w[i].pid, &status, 0);
+	}
+	sigaction(SIGPIPE, &old, NULL);
 	return failed ? -1 : 0;
 }
 
