@@ -156,9 +156,9 @@ lk_digest_clear(struct lk_digest *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Write all of buf; 0 or -1. */
-static int
-put(int fd, const void *buf, size_t len)
+/* Write all of len bytes of buf to fd; 0 or -1. */
+int
+lk_wire_put(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -175,21 +175,24 @@ put(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Read exactly len bytes; 0 or -1. */
-static int
-get(int fd, void *buf, size_t len)
+/* Read exactly len bytes from fd into buf: 0; 1 when the file ended
+ * before the first byte (the writer is done); -1 otherwise. */
+int
+lk_wire_get(int fd, void *buf, size_t len)
 {
 	char *p = buf;
+	size_t got = 0;
 
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0 && got == 0)
+			return 1;
 		if (n <= 0)
 			return -1;
-		p += n;
-		len -= (size_t)n;
+		got += (size_t)n;
 	}
 	return 0;
 }
@@ -200,7 +203,9 @@ put_str(int fd, const char *s)
 {
 	uint64_t len = strlen(s);
 
-	return put(fd, &len, sizeof(len)) || put(fd, s, len) ? -1 : 0;
+	return lk_wire_put(fd, &len, sizeof(len)) || lk_wire_put(fd, s, len)
+	               ? -1
+	               : 0;
 }
 
 static char *
@@ -209,10 +214,10 @@ get_str(int fd)
 	uint64_t len;
 	char *s;
 
-	if (get(fd, &len, sizeof(len)) != 0 || len > (1u << 30))
+	if (lk_wire_get(fd, &len, sizeof(len)) != 0 || len > (1u << 30))
 		return NULL;
 	s = malloc(len + 1);
-	if (s == NULL || get(fd, s, len) != 0) {
+	if (s == NULL || lk_wire_get(fd, s, len) != 0) {
 		free(s);
 		return NULL;
 	}
@@ -231,11 +236,11 @@ lk_digest_send(int fd, const struct lk_digest *d)
 	                 d->held,
 	                 d->nraces};
 
-	if (put(fd, h, sizeof(h)) ||
-	    put(fd, d->steps, d->nsteps * sizeof(*d->steps)) ||
-	    put(fd, d->procs, d->nprocs * sizeof(*d->procs)) ||
-	    put(fd, d->objs, d->nobjs * sizeof(*d->objs)) ||
-	    put(fd, d->races, d->nraces * sizeof(*d->races)) ||
+	if (lk_wire_put(fd, h, sizeof(h)) ||
+	    lk_wire_put(fd, d->steps, d->nsteps * sizeof(*d->steps)) ||
+	    lk_wire_put(fd, d->procs, d->nprocs * sizeof(*d->procs)) ||
+	    lk_wire_put(fd, d->objs, d->nobjs * sizeof(*d->objs)) ||
+	    lk_wire_put(fd, d->races, d->nraces * sizeof(*d->races)) ||
 	    put_str(fd, d->outcome) || put_str(fd, d->explain) ||
 	    put_str(fd, d->schedule))
 		return -1;
@@ -249,8 +254,8 @@ lk_digest_recv(int fd, struct lk_digest *d)
 	uint64_t h[6];
 
 	memset(d, 0, sizeof(*d));
-	if (get(fd, h, sizeof(h)) != 0 || h[1] > 100000000u || h[2] > 64 ||
-	    h[3] > 4096 || h[5] > 10000000u)
+	if (lk_wire_get(fd, h, sizeof(h)) != 0 || h[1] > 100000000u ||
+	    h[2] > 64 || h[3] > 4096 || h[5] > 10000000u)
 		return -1;
 	d->verdict = (int)h[0];
 	d->nsteps = h[1];
@@ -263,10 +268,10 @@ lk_digest_recv(int fd, struct lk_digest *d)
 	d->objs = calloc(d->nobjs + 1, sizeof(*d->objs));
 	d->races = calloc(d->nraces + 1, sizeof(*d->races));
 	if (!d->steps || !d->procs || !d->objs || !d->races ||
-	    get(fd, d->steps, d->nsteps * sizeof(*d->steps)) ||
-	    get(fd, d->procs, d->nprocs * sizeof(*d->procs)) ||
-	    get(fd, d->objs, d->nobjs * sizeof(*d->objs)) ||
-	    get(fd, d->races, d->nraces * sizeof(*d->races)) ||
+	    lk_wire_get(fd, d->steps, d->nsteps * sizeof(*d->steps)) ||
+	    lk_wire_get(fd, d->procs, d->nprocs * sizeof(*d->procs)) ||
+	    lk_wire_get(fd, d->objs, d->nobjs * sizeof(*d->objs)) ||
+	    lk_wire_get(fd, d->races, d->nraces * sizeof(*d->races)) ||
 	    (d->outcome = get_str(fd)) == NULL ||
 	    (d->explain = get_str(fd)) == NULL ||
 	    (d->schedule = get_str(fd)) == NULL) {

@@ -470,47 +470,6 @@ struct job_msg {
 	uint64_t n;
 };
 
-/* Write all of len bytes of buf to fd; 0 or -1. */
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
-/* Read len bytes from fd into buf: 1, 0 at end of file before any, or
- * -1. */
-static int
-read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t k = read(fd, p + got, len - got);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k == 0 && got == 0)
-			return 0;
-		if (k <= 0)
-			return -1;
-		got += (size_t)k;
-	}
-	return 1;
-}
-
 /* A worker's life: run each job that comes on req, its digest on rep,
  * until req ends. */
 static void
@@ -521,18 +480,17 @@ worker_loop(struct explorer *x, int req, int rep)
 		struct job j = {0};
 		struct lk_digest d;
 		struct lk_err err;
-		int r = read_all(req, &m, sizeof(m));
+		int r = lk_wire_get(req, &m, sizeof(m));
 
-		if (r == 0)
+		if (r == 1)
 			_exit(0);
-		if (r < 0 || m.n > 100000000u)
+		if (r != 0 || m.n > 100000000u)
 			_exit(70);
 		j.seed = m.seed;
 		j.n = (size_t)m.n;
 		j.dec = calloc(j.n + 1, sizeof(*j.dec));
 		if (j.dec == NULL ||
-		    (j.n > 0 &&
-		     read_all(req, j.dec, j.n * sizeof(*j.dec)) != 1))
+		    lk_wire_get(req, j.dec, j.n * sizeof(*j.dec)) != 0)
 			_exit(70);
 		if (run_job(x, &j, &d, &err) != 0) {
 			fprintf(stderr, "lockstep: %s\n", err.msg);
@@ -592,8 +550,8 @@ send_job(struct worker *w, const struct job *j)
 {
 	struct job_msg m = {j->seed, j->n};
 
-	if (write_all(w->req, &m, sizeof(m)) != 0 ||
-	    write_all(w->req, j->dec, j->n * sizeof(*j->dec)) != 0)
+	if (lk_wire_put(w->req, &m, sizeof(m)) != 0 ||
+	    lk_wire_put(w->req, j->dec, j->n * sizeof(*j->dec)) != 0)
 		return -1;
 	w->busy = 1;
 	return 0;

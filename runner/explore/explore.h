@@ -126,6 +126,11 @@ int lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 void lk_digest_clear(struct lk_digest *d);
 
 /* Send a digest down a pipe, and read it back (digest.c); 0 or -1. */
+/* The pipe between explore and its workers: all of len bytes (put: 0
+ * or -1; get: 0, 1 when the pipe ended before the first byte, or -1). */
+int lk_wire_put(int fd, const void *buf, size_t len);
+int lk_wire_get(int fd, void *buf, size_t len);
+
 int lk_digest_send(int fd, const struct lk_digest *d);
 int lk_digest_recv(int fd, struct lk_digest *d);
 
