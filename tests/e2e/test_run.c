@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <glob.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -977,6 +978,29 @@ test_spin_setting(void **state)
 			fail_msg("LOCKSTEP_SPIN_US=%s: another trace than with "
 			         "%s",
 			         spins[i], spins[0]);
+		free(b);
+	}
+	/* On one CPU nobody spins (a spinner could only delay the turn):
+	 * the same bytes again. */
+	{
+		cpu_set_t all, one;
+		size_t n;
+		char *b;
+
+		assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+		CPU_ZERO(&one);
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &all)) {
+				CPU_SET(c, &one);
+				break;
+			}
+		assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+		setenv("LOCKSTEP_SPIN_US", "20", 1);
+		b = trace_bytes(MUTEX, trace, "--seed", "7", &n);
+		assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+		if (n != first_len || memcmp(first, b, n) != 0)
+			fail_msg("on one CPU: another trace than with %s",
+			         spins[0]);
 		free(b);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
