@@ -1326,6 +1326,7 @@ collect(struct run *r, struct lk_trace *t)
 	t->vt = sh->vt;
 	t->div_step = sh->div_step;
 	t->div_why = sh->div_why;
+	t->div_choices = sh->div_choices;
 	t->nprocs = sh->nslots;
 	t->procs = calloc(sh->nslots ? sh->nslots : 1, sizeof(*t->procs));
 	t->nobjs = sh->nobjects;
@@ -1383,6 +1384,7 @@ collect(struct run *r, struct lk_trace *t)
 		e->src = ev[i].src;
 		e->act = ev[i].act;
 		e->enabled = ev[i].enabled;
+		e->choices = ev[i].choices;
 		if (ev[i].data_len > 0) {
 			e->data = malloc(ev[i].data_len + 1u);
 			if (e->data == NULL)
