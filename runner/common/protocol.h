@@ -74,7 +74,9 @@
 	X(PAUSE, "pause")                                                      \
 	X(SEMOP, "semop")                                                      \
 	X(SEMGET, "semget")                                                    \
-	X(SEMCTL, "semctl")
+	X(SEMCTL, "semctl")                                                    \
+	X(POLL, "poll")                                                        \
+	X(SELECT, "select")
 
 enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,
@@ -149,6 +151,9 @@ struct lk_slot {
 	int32_t reap;
 	int32_t wait_group;
 	int32_t pgid;
+	/* Blocked in poll or select: the objects it watches (bit = object),
+	 * any of which changing enables it again. */
+	uint64_t poll_objs[LK_MAX_OBJECTS / 64];
 };
 
 enum lk_obj_type {

@@ -491,12 +491,20 @@ lk__done(const struct lk_step *st, int changed)
 void
 lk__wake(int changed)
 {
-	if (changed < 0 || sh->objects[changed].has_value)
+	if (changed < 0)
 		return;
 	for (uint32_t i = 0; i < sh->nslots; i++) {
 		struct lk_slot *s = &sh->slots[i];
 
-		if (s->state == LK_SLOT_PARKED && s->blocked_on == changed) {
+		if (s->state != LK_SLOT_PARKED)
+			continue;
+		/* A poll watches several objects: any of them will do. */
+		if (s->poll_objs[changed / 64] & (1ull << (changed % 64))) {
+			memset(s->poll_objs, 0, sizeof(s->poll_objs));
+			s->blocked_on = -1;
+			s->wake_at = 0;
+		} else if (s->blocked_on == changed &&
+		           !sh->objects[changed].has_value) {
 			s->blocked_on = -1;
 			s->wake_at = 0;
 		}
@@ -555,10 +563,16 @@ lk__wake_pipes(void)
 		int o = s->blocked_on;
 
 		if (s->state == LK_SLOT_PARKED && o >= 0 &&
-		    (sh->objects[o].type == LK_OT_PIPE ||
-		     sh->objects[o].type == LK_OT_FIFO ||
-		     sh->objects[o].type == LK_OT_FILE ||
-		     sh->objects[o].type == LK_OT_SEMSET)) {
+		    (s->poll_objs[0] | s->poll_objs[1] | s->poll_objs[2] |
+		     s->poll_objs[3]) != 0) {
+			memset(s->poll_objs, 0, sizeof(s->poll_objs));
+			s->blocked_on = -1;
+			s->wake_at = 0;
+		} else if (s->state == LK_SLOT_PARKED && o >= 0 &&
+		           (sh->objects[o].type == LK_OT_PIPE ||
+		            sh->objects[o].type == LK_OT_FIFO ||
+		            sh->objects[o].type == LK_OT_FILE ||
+		            sh->objects[o].type == LK_OT_SEMSET)) {
 			s->blocked_on = -1;
 			s->wake_at = 0;
 		}

@@ -410,6 +410,25 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 	case LK_OP_SEM_GETVALUE:
 		json_object_set_new(args, "value", json_integer(e->arg));
 		break;
+	case LK_OP_POLL:
+	case LK_OP_SELECT: {
+		/* The descriptors it watched, and those it found ready. */
+		json_t *ready = json_array();
+		const char *p = e->data ? e->data : "";
+		char *end;
+
+		while (*p != '\0') {
+			long fd = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			json_array_append_new(ready, json_integer(fd));
+			p = end;
+		}
+		json_object_set_new(args, "nfds", json_integer(e->off));
+		json_object_set_new(args, "ready", ready);
+		break;
+	}
 	default:
 		break;
 	}

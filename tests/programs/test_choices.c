@@ -365,6 +365,91 @@ test_choices_wait_explore(void **state)
 	free(dir);
 }
 
+/* poll and select on two pipes are steps whose ready set is in the
+ * event: the same seed gives the same trace, a saved schedule replays to
+ * it under --strict, and the program read what the events say was
+ * ready. */
+static void
+test_choices_poll_select(void **state)
+{
+	static const char *const how[] = {"POLL=1", "USE_SELECT=1"};
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl"),
+	     *rp = e2e_path(dir, "r.jsonl"), *sp = e2e_path(dir, "s.txt");
+	const char *const rec[] = {
+	        LOCKSTEP,          "run", "--seed", "4",        "--trace", tp,
+	        "--save-schedule", sp,    "--",     POLL_PIPES, NULL};
+	const char *const rep[] = {
+	        LOCKSTEP,  "run", "--strict", "--schedule", sp,
+	        "--trace", rp,    "--",       POLL_PIPES,   NULL};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		const char *const env[] = {how[i], NULL};
+		const char *op = i == 0 ? "poll" : "select";
+		struct e2e_result r;
+		int steps = 0, ready = 0;
+		json_int_t nfds;
+		size_t nready;
+		char *a, *b;
+		json_t *tr;
+
+		assert_int_equal(e2e_spawn(&r, LOCKSTEP, rec, env, dir), 0);
+		if (r.status != 0)
+			fail_msg("%s: exit %d: %s", op, r.status, r.err);
+		assert_non_null(strstr(r.out, "| pipe 1: from 1\n"));
+		assert_non_null(strstr(r.out, "| pipe 2: from 2\n"));
+		e2e_result_free(&r);
+		a = events_of(tp);
+		assert_int_equal(e2e_spawn(&r, LOCKSTEP, rec, env, dir), 0);
+		assert_int_equal(r.status, 0);
+		e2e_result_free(&r);
+		b = events_of(tp);
+		assert_string_equal(a, b);
+		free(b);
+		assert_int_equal(e2e_spawn(&r, LOCKSTEP, rep, env, dir), 0);
+		if (r.status != 0)
+			fail_msg("%s replay: exit %d: %s", op, r.status, r.err);
+		e2e_result_free(&r);
+		b = events_of(rp);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		tr = e2e_trace_load(tp);
+		assert_non_null(tr);
+		for (size_t k = 1; k < json_array_size(tr); k++) {
+			json_t *e = json_array_get(tr, k), *args;
+
+			if (strcmp(json_string_value(json_object_get(e, "op")),
+			           op) != 0)
+				continue;
+			steps++;
+			args = json_object_get(e, "args");
+			nfds = json_integer_value(
+			        json_object_get(args, "nfds"));
+			/* poll watches both slots, select the open ends. */
+			assert_true(i == 0 ? nfds == 2
+			                   : nfds >= 1 && nfds <= 2);
+			if (json_is_true(json_object_get(e, "blocked")))
+				continue;
+			nready =
+			        json_array_size(json_object_get(args, "ready"));
+			assert_int_equal(
+			        json_integer_value(json_object_get(e, "ret")),
+			        nready);
+			ready += nready > 0;
+		}
+		/* Two lines and two ends of file: four answers at least. */
+		assert_true(steps >= 4);
+		assert_true(ready >= 4);
+		json_decref(tr);
+	}
+	free(tp);
+	free(rp);
+	free(sp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 enum kind { PIPE, FILE_, DEVNULL, PTY };
 
 /*
@@ -523,6 +608,7 @@ main(void)
 	        cmocka_unit_test(test_choices_wait_flavours),
 	        cmocka_unit_test(test_choices_wait_replay),
 	        cmocka_unit_test(test_choices_wait_explore),
+	        cmocka_unit_test(test_choices_poll_select),
 	        cmocka_unit_test(test_choices_stdio_kinds),
 	};
 
