@@ -1454,10 +1454,18 @@ collect(struct run *r, struct lk_trace *t)
 		t->files[i] = slurp_fd(fd, &t->file_lens[i], 0);
 		close(fd);
 	}
-	/* A process that exited with a status is done with it: the
-	 * statuses are part of the outcome, and a program's main exiting
-	 * otherwise than --expect-exit says fails an expectation (expect.c),
-	 * never a crash. */
+	/* A program's processes that exit with a status are done with it:
+	 * the statuses are part of the outcome, and main exiting otherwise
+	 * than --expect-exit says fails an expectation (expect.c). A
+	 * scenario's declared process exits non-zero only when its agent
+	 * could not carry out an action (it said why): the run failed. */
+	for (size_t i = 0;
+	     r->sc->program == NULL && t->verdict == LK_V_DONE && i < t->nprocs;
+	     i++)
+		if (t->procs[i].exited && t->procs[i].status != 0) {
+			t->verdict = LK_V_CRASH;
+			t->culprit = (int)i;
+		}
 	return 0;
 }
 

@@ -53,6 +53,10 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 	if (t->verdict == LK_V_CRASH && t->culprit >= 0 && t->signal)
 		fprintf(f, "crashed: %s %s\n", t->procs[t->culprit].name,
 		        lk_signal_name(t->signal));
+	else if (t->verdict == LK_V_CRASH && t->culprit >= 0 &&
+	         t->procs[t->culprit].exited)
+		fprintf(f, "failed: %s exited with status %d\n",
+		        t->procs[t->culprit].name, t->procs[t->culprit].status);
 	else if (t->verdict == LK_V_CRASH && t->culprit >= 0)
 		fprintf(f, "lost: %s exited %d without an exit step\n",
 		        t->procs[t->culprit].name, t->lost_status);
@@ -134,6 +138,11 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 	else if (t->verdict == LK_V_CRASH && t->culprit >= 0 && t->signal)
 		snprintf(buf, sizeof(buf), "%s was killed by %s\n",
 		         t->procs[t->culprit].name, lk_signal_name(t->signal));
+	else if (t->verdict == LK_V_CRASH && t->culprit >= 0 &&
+	         t->procs[t->culprit].exited)
+		snprintf(buf, sizeof(buf), "%s exited with status %d\n",
+		         t->procs[t->culprit].name,
+		         t->procs[t->culprit].status);
 	else if (t->verdict == LK_V_CRASH && t->culprit >= 0)
 		snprintf(buf, sizeof(buf),
 		         "%s exited with status %d without an exit step\n",
