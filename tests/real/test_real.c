@@ -480,6 +480,57 @@ test_real_expect_exit(void **state)
 	place_free(&p);
 }
 
+/* --trace -: stdout carries the JSON Lines and nothing else; the
+ * program's output and lockstep's report go to stderr. */
+static void
+test_real_trace_stdout(void **state)
+{
+	static const struct prog both = {
+	        "out and err",
+	        no_setup,
+	        {"sh", "-c", "echo to-out; echo to-err >&2", NULL},
+	        0};
+	const char *const quiet[] = {"--trace", "-", NULL};
+	struct place p;
+	struct e2e_result r;
+
+	(void)state;
+	place_make(&p);
+	for (int q = 0; q < 2; q++) {
+		const char *const full[] = {"--trace", "-", "--color", "always",
+		                            NULL};
+
+		/* run_lk passes -q; the full report is the same but for
+		 * -q, so run it by hand. */
+		if (q == 0) {
+			run_lk(&r, &p, &both, quiet, NULL);
+		} else {
+			const char *argv[MAX_ARGS];
+			size_t n = 0;
+
+			fresh(&p, &both);
+			argv[n++] = LOCKSTEP;
+			argv[n++] = "run";
+			for (size_t i = 0; full[i] != NULL; i++)
+				argv[n++] = full[i];
+			argv[n++] = "--";
+			for (size_t i = 0; both.argv[i] != NULL; i++)
+				argv[n++] = both.argv[i];
+			argv[n] = NULL;
+			assert_int_equal(
+			        e2e_spawn(&r, LOCKSTEP, argv, NULL, p.work), 0);
+		}
+		assert_int_equal(r.status, 0);
+		assert_true(e2e_lines_start_with(r.out, "{\""));
+		assert_null(strstr(r.out, "to-out\n"));
+		assert_non_null(strstr(r.out, "\"lockstep_trace\":1"));
+		assert_non_null(strstr(r.err, q ? "| to-out" : "to-out\n"));
+		assert_non_null(strstr(r.err, q ? "| to-err" : "to-err\n"));
+		e2e_result_free(&r);
+	}
+	place_free(&p);
+}
+
 /* explore: two writers to stderr in either order are two outcomes; a
  * run whose main exits non-zero is a failure, with a saved schedule. */
 static void
@@ -551,6 +602,7 @@ main(void)
 	        cmocka_unit_test(test_real_grep_no_match),
 	        cmocka_unit_test(test_real_sh_stderr),
 	        cmocka_unit_test(test_real_expect_exit),
+	        cmocka_unit_test(test_real_trace_stdout),
 	        cmocka_unit_test(test_real_make_j2),
 	        cmocka_unit_test(test_real_xargs_p2),
 	        cmocka_unit_test(test_real_flock),
