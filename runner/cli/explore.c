@@ -481,6 +481,9 @@ print_json(const struct lk_scenario *sc, const struct cli *c,
 
 		json_object_set_new(x, "line",
 		                    json_integer(sc->expects[i].line));
+		if (sc->expects[i].kind == LK_EXPECT_EXIT)
+			json_object_set_new(x, "exit",
+			                    json_integer(sc->expects[i].value));
 		json_object_set_new(x, "when",
 		                    json_string(quants[sc->expects[i].when]));
 		json_object_set_new(x, "held", json_integer(e->held[i]));
@@ -562,9 +565,15 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 	for (size_t i = 0; i < e->nexpects; i++) {
 		const struct lk_sc_expect *x = &sc->expects[i];
 
-		printf("  %s  line %d: %s, held in %u of %u runs\n",
-		       passed(e, x, i) ? "ok  " : "FAIL", x->line,
-		       quants[x->when], e->held[i], e->runs);
+		if (x->kind == LK_EXPECT_EXIT)
+			printf("  %s  main exits with status %lld "
+			       "(--expect-exit), held in %u of %u runs\n",
+			       passed(e, x, i) ? "ok  " : "FAIL", x->value,
+			       e->held[i], e->runs);
+		else
+			printf("  %s  line %d: %s, held in %u of %u runs\n",
+			       passed(e, x, i) ? "ok  " : "FAIL", x->line,
+			       quants[x->when], e->held[i], e->runs);
 	}
 }
 

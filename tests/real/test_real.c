@@ -480,6 +480,33 @@ test_real_expect_exit(void **state)
 	place_free(&p);
 }
 
+/* A death by a signal is the crash, named; natively 128 + 11 here. */
+static void
+test_real_crash_named(void **state)
+{
+	static const struct prog segv = {
+	        "kill -SEGV",
+	        no_setup,
+	        {"sh", "-c", "echo x; kill -SEGV $$", NULL},
+	        128 + 11};
+	struct place p;
+	struct e2e_result n, r;
+
+	(void)state;
+	place_make(&p);
+	run_native(&n, &p, &segv);
+	assert_int_equal(n.status, segv.native_status);
+	run_lk(&r, &p, &segv, (const char *const[]){NULL}, NULL);
+	assert_int_equal(r.status, 4);
+	assert_string_equal(r.out, "x\n");
+	assert_non_null(strstr(r.err, "lockstep: main was killed by signal "
+	                              "11 (SIGSEGV: "));
+	assert_null(strstr(r.err, "signal 0"));
+	e2e_result_free(&n);
+	e2e_result_free(&r);
+	place_free(&p);
+}
+
 /* --trace -: stdout carries the JSON Lines and nothing else; the
  * program's output and lockstep's report go to stderr. */
 static void
@@ -603,6 +630,7 @@ main(void)
 	        cmocka_unit_test(test_real_sh_stderr),
 	        cmocka_unit_test(test_real_expect_exit),
 	        cmocka_unit_test(test_real_trace_stdout),
+	        cmocka_unit_test(test_real_crash_named),
 	        cmocka_unit_test(test_real_make_j2),
 	        cmocka_unit_test(test_real_xargs_p2),
 	        cmocka_unit_test(test_real_flock),
