@@ -95,7 +95,7 @@ struct lk_trace {
 	size_t ncycle;               /* process repeated last; 0 none */
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
 	uint32_t div_why;
-	uint64_t div_choices; /* diverged on a waitpid: what it could reap */
+	uint64_t div_choices;  /* diverged on a waitpid: what it could reap */
 	int program_run;       /* run -- PROG: main started as PROG, whose
 	                          name is scenario */
 	unsigned long wall_us; /* wall-clock time of the run */
