@@ -48,6 +48,10 @@
 static __thread int interrupted;
 static __thread int restartable;    /* every handler that ran: SA_RESTART */
 static __thread uint64_t accepting; /* a sigwait takes these: no handler */
+/* In pause, sigsuspend or a sigwait: the mask before the call, which the
+ * signals delivered before the call starts go by (lk__signal_first). */
+static __thread int in_wait;
+static __thread uint64_t mask_before;
 
 /* Signal numbers of bits into set (1..63). */
 static void
@@ -194,11 +198,22 @@ lk__deliver(struct lk_slot *me)
 int
 lk__signal_first(struct lk_slot *me, unsigned op)
 {
+	uint64_t call = me->sigmask;
+	int r = 0;
+
 	if (op == LK_OP_SIGNAL || op == LK_OP_SLEEP || op == LK_OP_LOAD ||
-	    op == LK_OP_STORE || op == LK_OP_EXIT || due(me) == 0)
+	    op == LK_OP_STORE || op == LK_OP_EXIT)
 		return 0;
-	lk__deliver(me);
-	return 1;
+	/* Waiting for a signal: the call's own mask is in the slot (the
+	 * strategy sees it), the one before goes here. */
+	if (op == LK_OP_PAUSE && in_wait)
+		me->sigmask = mask_before;
+	if (due(me) != 0) {
+		lk__deliver(me);
+		r = 1;
+	}
+	me->sigmask = call;
+	return r;
 }
 
 /* A due signal at the start of a call: delivered as a step of its own. */
@@ -489,11 +504,14 @@ wait_signal(struct lk_slot *me, uint64_t mask)
 	struct lk_step st = {.op = LK_OP_PAUSE, .obj = -1};
 	uint64_t saved = me->sigmask;
 
-	/* What is due before the call is taken before it (lk__arrive);
-	 * the call's own mask applies from its start. */
-	lk__arrive(LK_OP_PAUSE, -1, 0);
+	/* What is due under the mask before the call is taken before it
+	 * (lk__arrive); the call's own mask applies from its start. */
+	in_wait = 1;
+	mask_before = saved;
 	me->sigmask = mask;
 	flush_ignored(me);
+	lk__arrive(LK_OP_PAUSE, -1, 0);
+	in_wait = 0;
 	for (;;) {
 		if (due(me) != 0 && lk__deliver(me))
 			break;
@@ -586,10 +604,13 @@ accept_signal(uint64_t want, siginfo_t *info, uint64_t deadline, int restart)
 	uint64_t chld = mine & (1ull << SIGCHLD) & ~me->sigcaught;
 	int s = -1, other = 0, err = 0;
 
-	lk__arrive(LK_OP_PAUSE, -1, 0);
 	accepting = mine;
 	me->sigmask = saved & ~mine;
 	me->sigcaught |= chld;
+	in_wait = 1;
+	mask_before = saved;
+	lk__arrive(LK_OP_PAUSE, -1, 0);
+	in_wait = 0;
 	for (;;) {
 		uint64_t got = atomic_load(&me->sigpending) & mine;
 
