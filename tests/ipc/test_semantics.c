@@ -919,6 +919,19 @@ test_ipc_sigstop_to_the_parent_is_a_deadlock(void **state)
 	/* Nothing of main's after it was stopped. */
 	assert_int_equal(ipc_find(t, (size_t)k, "main", NULL, NULL, -1), -1);
 	ipc_run_free(&run);
+
+	/* The stop before the parent's write, and after it: both found,
+	 * both the same deadlock. */
+	IPC_RUN(&run, NULL, "explore", "--json", "-q", "--", IPC_SIG_MODEL,
+	        "stop-parent");
+	ipc_expect_exit(&run, 3);
+	assert_int_equal(ipc_count_outcomes(run.json, NULL), 2);
+	assert_int_equal(ipc_count_outcomes(run.json, "deadlock"), 2);
+	assert_int_equal(ipc_outcomes_with(run.json, "parent waits\n"), 1);
+	assert_true(deadlock_explained(run.json, "main is stopped (SIGSTOP "
+	                                         "from main.1); nobody left "
+	                                         "to continue it"));
+	ipc_run_free(&run);
 }
 
 /*
@@ -937,9 +950,9 @@ test_ipc_sigstop_then_sigcont_from_a_third(void **state)
 
 	t = run_model(&run, f->trace, "stop-cont", 0);
 	ipc_expect_out(&run, "| parent continued\n");
-	stop = must_find(t, 1, "main.1", "kill", NULL, 0);
-	post = must_find(t, (size_t)stop, "main.1", "sem_post", "go", 0);
-	cont = must_find(t, 1, "main.2", "kill", NULL, 0);
+	stop = must_find(t, 1, "main.2", "kill", NULL, 0);
+	post = must_find(t, (size_t)stop, "main.2", "sem_post", "go", 0);
+	cont = must_find(t, 1, "main.1", "kill", NULL, 0);
 	took = must_find(t, (size_t)post, "main", "sem_wait", "go", 0);
 	assert_true(stop < post && post < cont && cont < took);
 	assert_int_equal(ipc_find(t, (size_t)stop, "main", NULL, NULL, -1),

@@ -10,10 +10,11 @@
  *   ignored-usr1: the same with SIGUSR1 set to SIG_IGN.
  *   stop-parent: the child sends its parent SIGSTOP; the parent waits
  *                for it: nobody is left to continue the parent.
- *   stop-cont:   the parent waits on semaphore "go"; one child stops
- *                the parent, then posts "go" and "stopped"; another
- *                waits for "stopped" and continues the parent, which
- *                only then takes "go" and finishes.
+ *   stop-cont:   the parent waits on semaphore "go"; one child
+ *                (main.2) stops the parent, then posts "go" and
+ *                "stopped"; another (main.1) waits for "stopped" and
+ *                continues the parent, which only then takes "go" and
+ *                finishes.
  *   self-stop:   the child stops itself (raise); the parent sends it
  *                SIGCONT after a virtual second: continued, or stopped
  *                for good when the SIGCONT came first.
@@ -167,8 +168,10 @@ main(int argc, char **argv)
 		stopped = sem_open("/stopped", O_CREAT, 0600, 0);
 		if (go == SEM_FAILED || stopped == SEM_FAILED)
 			return 1;
-		child(stop_then_post, NULL);
+		/* The continuer first: forked after the stopper, it might
+		 * never be, the parent stopped before its fork. */
 		child(wait_then_cont, NULL);
+		child(stop_then_post, NULL);
 		while (sem_wait(go) != 0 && errno == EINTR)
 			;
 		say("parent continued\n");
