@@ -1004,6 +1004,12 @@ test_ipc_kill_never_leaves_the_run(void **state)
 	run_model(&run, f->trace, "parent", 0);
 	ipc_expect_out(&run, "| SIGTERM to parent: -1 EPERM\n");
 	ipc_expect_out(&run, "| SIGSTOP to parent: -1 EPERM\n");
+	/* sigqueue and pidfd_send_signal reach the kill wrapper through
+	 * Syscall User Dispatch. */
+	if (e2e_dispatch_available()) {
+		ipc_expect_out(&run, "| sigqueue to parent: -1 EPERM\n");
+		ipc_expect_out(&run, "| pidfd to parent: -1 EPERM\n");
+	}
 	ipc_expect_out(&run, "| parent done\n");
 	ipc_run_free(&run);
 }

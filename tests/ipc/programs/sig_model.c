@@ -21,8 +21,11 @@
  *   group-term:  the child sends SIGTERM to its process group (kill 0):
  *                the run's processes die of it, lockstep does not.
  *   parent:      the first process sends SIGTERM and SIGSTOP to its own
- *                parent (lockstep): refused, EPERM.
+ *                parent (lockstep): refused, EPERM; then SIGTERM by
+ *                sigqueue and by pidfd_send_signal (system calls glibc
+ *                makes, dispatched to the kill wrapper): refused too.
  */
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -192,6 +195,16 @@ main(int argc, char **argv)
 		say(msg);
 		r = kill(getppid(), SIGSTOP);
 		snprintf(msg, sizeof(msg), "SIGSTOP to parent: %d %s\n", r,
+		         r < 0 && errno == EPERM ? "EPERM" : "");
+		say(msg);
+		r = sigqueue(getppid(), SIGTERM, (union sigval){0});
+		snprintf(msg, sizeof(msg), "sigqueue to parent: %d %s\n", r,
+		         r < 0 && errno == EPERM ? "EPERM" : "");
+		say(msg);
+		r = (int)syscall(SYS_pidfd_send_signal,
+		                 (int)syscall(SYS_pidfd_open, getppid(), 0),
+		                 SIGTERM, NULL, 0);
+		snprintf(msg, sizeof(msg), "pidfd to parent: %d %s\n", r,
 		         r < 0 && errno == EPERM ? "EPERM" : "");
 		say(msg);
 	} else {
