@@ -198,20 +198,22 @@ lk__deliver(struct lk_slot *me)
 int
 lk__signal_first(struct lk_slot *me, unsigned op)
 {
-	uint64_t call = me->sigmask;
-	int r = 0;
+	uint64_t call = me->sigmask, before = mask_before;
+	int r = 0, waiting = in_wait;
 
 	if (op == LK_OP_SIGNAL || op == LK_OP_SLEEP || op == LK_OP_LOAD ||
 	    op == LK_OP_STORE || op == LK_OP_EXIT)
 		return 0;
 	/* Waiting for a signal: the call's own mask is in the slot (the
 	 * strategy sees it), the one before goes here. */
-	if (op == LK_OP_PAUSE && in_wait)
-		me->sigmask = mask_before;
+	if (op == LK_OP_PAUSE && waiting)
+		me->sigmask = before;
 	if (due(me) != 0) {
-		lk__deliver(me);
+		lk__deliver(me); /* a handler may pause itself */
 		r = 1;
 	}
+	in_wait = waiting;
+	mask_before = before;
 	me->sigmask = call;
 	return r;
 }
