@@ -255,17 +255,24 @@ lk__interrupted_restart(void)
 	return lk__interrupted() && !restartable;
 }
 
-/* The slot of the scenario process with pid, exited or not, or -1. */
+/* The slot of the scenario process with pid, or -1: a live one first,
+ * else one that exited (a zombie, or gone if reaped: its pid may have
+ * been given again). */
 static int
 slot_of(pid_t pid)
 {
 	struct lk_shared *sh = lk__shared();
+	int gone = -1;
 
-	for (uint32_t i = 0; pid > 0 && i < sh->nslots; i++)
-		if (sh->slots[i].pid == pid &&
-		    sh->slots[i].state != LK_SLOT_FREE)
+	for (uint32_t i = 0; pid > 0 && i < sh->nslots; i++) {
+		if (sh->slots[i].pid != pid ||
+		    sh->slots[i].state == LK_SLOT_FREE)
+			continue;
+		if (sh->slots[i].state != LK_SLOT_EXITED)
 			return (int)i;
-	return -1;
+		gone = (int)i;
+	}
+	return gone;
 }
 
 /* Does sig stop slot t (not sent then, but modelled)? SIGSTOP always;
