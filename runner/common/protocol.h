@@ -145,6 +145,15 @@ struct lk_slot {
 	 * being a step (killed): the controller can no longer read it. */
 	int32_t died;
 	char name[LK_NAME_MAX];
+	/* Signals it ignores (SIG_IGN; bit n: signal n): the kernel
+	 * discards them when sent, so they are never marked pending. */
+	uint64_t sigignored;
+	/* Stopped by a stop signal (SIGSTOP, or SIGTSTP, SIGTTIN, SIGTTOU
+	 * by default) from another process of the run: the signal, 0 when
+	 * it is not stopped; stopped_by is the sender's slot. A stopped
+	 * process is not enabled until a SIGCONT (signals.c). */
+	uint32_t stopped;
+	int32_t stopped_by;
 	/* waitpid: the exited child the pick chose for it to reap, slot
 	 * + 1 (0: none); waitpid(0) or (-pgid): the group it waits for
 	 * (0: any); exited: the process group it left from. */
