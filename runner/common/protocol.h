@@ -21,7 +21,7 @@
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 4u
+#define LK_PROTO_VERSION 5u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -332,6 +332,13 @@ struct lk_shared {
 	 * directory, filled in by its interposer (the programs' SysV
 	 * objects are listed there for the controller to remove). */
 	char workdir[LK_PATH_MAX];
+
+	/* The run's list of SysV objects, in lockstep's private directory
+	 * (runner/controller/rundir.c): the interposer appends what the
+	 * programs make; when it cannot, it removes the object, fails the
+	 * call and leaves the errno here for the controller (exit 70). */
+	char sysv_list[LK_PATH_MAX];
+	_Atomic int32_t sysv_err;
 };
 
 /*
