@@ -80,6 +80,10 @@ char *e2e_path(const char *dir, const char *name);
  * error as "TAG: left in TMPDIR: NAME". */
 int e2e_dir_entries(const char *dir, const char *tag);
 
+/* lockstep's private directory ($XDG_RUNTIME_DIR/lockstep when that is
+ * ours and private, else $TMPDIR/lockstep-UID), malloc'd. */
+char *e2e_private_dir(void);
+
 /* Does every line of text start with prefix (and is there one)? */
 int e2e_lines_start_with(const char *text, const char *prefix);
 
