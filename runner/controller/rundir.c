@@ -81,12 +81,18 @@ open_private(int parent, const char *path, const char *name, struct lk_err *err)
 	}
 	fd = openat(parent, name, DIR_FLAGS);
 	if (fd < 0) {
-		lk_err_set(err, LK_EXIT_INTERNAL, "%s: cannot open it: %s%s",
-		           path, strerror(errno),
-		           errno == ELOOP || errno == ENOTDIR
-		                   ? " (not a directory, or a link: refusing "
-		                     "to follow it)"
-		                   : "");
+		struct stat st;
+		int e = errno;
+
+		if ((e == ELOOP || e == ENOTDIR) &&
+		    fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			lk_err_set(err, LK_EXIT_INTERNAL,
+			           "%s: %s: refusing to follow it", path,
+			           S_ISLNK(st.st_mode) ? "a symbolic link"
+			                               : "not a directory");
+		else
+			lk_err_set(err, LK_EXIT_INTERNAL,
+			           "%s: cannot open it: %s", path, strerror(e));
 		return -1;
 	}
 	if (check_private(fd, path, err) != 0) {
