@@ -2,7 +2,8 @@
  * The sweep deletes only its own (issue 15): what another user plants in
  * TMPDIR (a symlink to a victim directory, a fake list of SysV ids, a
  * directory in the name of lockstep's private one), a live run whose pid
- * looks dead (a pid namespace), a full file system, a link in --workdir.
+ * looks dead (a pid namespace), a full file system, a link in --workdir,
+ * a read-only /tmp beside a writable TMPDIR.
  * Each case checks the files and objects actually left, not messages
  * only.
  *
@@ -533,6 +534,42 @@ test_safety_workdir_link(void **state)
 	free(x);
 }
 
+/* Row 17: /tmp read-only, TMPDIR writable: run --diagram makes its
+ * temporary file in TMPDIR, and the diagram is drawn. */
+static void
+test_safety_tmpdir_diagram(void **state)
+{
+	char *m, *svg;
+	struct e2e_result r;
+	struct stat st;
+
+	(void)state;
+	if (!isolated)
+		skip();
+	m = e2e_tempdir();
+	assert_non_null(m);
+	assert_int_equal(mount("tmpfs", m, "tmpfs", 0, "mode=1777"), 0);
+	/* /tmp read-only above, m (mounted inside it) still writable. */
+	assert_int_equal(mount("/tmp", "/tmp", NULL, MS_BIND | MS_REC, NULL),
+	                 0);
+	assert_int_equal(mount(NULL, "/tmp", NULL,
+	                       MS_REMOUNT | MS_BIND | MS_RDONLY, NULL),
+	                 0);
+	assert_int_equal(access("/tmp", W_OK), -1);
+	assert_int_equal(errno, EROFS);
+	svg = e2e_path(m, "d.svg");
+	LOCKSTEP_IN(&r, m, "run", RENDEZVOUS, "-q", "--diagram", svg);
+	umount2("/tmp", MNT_DETACH);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+	assert_int_equal(stat(svg, &st), 0);
+	assert_true(st.st_size > 0);
+	assert_int_equal(umount(m), 0);
+	e2e_rmtree(m);
+	free(svg);
+	free(m);
+}
+
 /* As root: a mount and IPC namespace of our own, with a fresh /dev/shm,
  * for every lockstep this test starts. 1 when done. */
 static int
@@ -561,6 +598,7 @@ main(void)
 	        cmocka_unit_test(test_safety_live_lock),
 	        cmocka_unit_test(test_safety_full_fs),
 	        cmocka_unit_test(test_safety_workdir_link),
+	        cmocka_unit_test(test_safety_tmpdir_diagram),
 	};
 
 	/* lockstep's private directory is then $TMPDIR/lockstep-UID. */
