@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,7 @@ lk_private_dir(char *path, size_t size, struct lk_err *err)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	const char *tmp = getenv("TMPDIR");
-	char name[32];
+	char name[32], abs[PATH_MAX];
 	int parent, fd;
 
 	/* $XDG_RUNTIME_DIR only when it is itself ours and private (under
@@ -126,6 +127,9 @@ lk_private_dir(char *path, size_t size, struct lk_err *err)
 	}
 	if (tmp == NULL || tmp[0] == '\0')
 		tmp = "/tmp";
+	/* The processes run elsewhere: the paths they get are absolute. */
+	if (tmp[0] != '/' && realpath(tmp, abs) != NULL)
+		tmp = abs;
 	snprintf(name, sizeof(name), "lockstep-%u", (unsigned)geteuid());
 	if ((size_t)snprintf(path, size, "%s/%s", tmp, name) >= size) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "TMPDIR=%s: too long", tmp);
