@@ -234,21 +234,47 @@ remove_sysv_one(char kind, int id, key_t key)
 	}
 }
 
+/* Parse a line "KIND ID KEY" of a SysV list; 0, or -1 when it is not
+ * one (a line cut short by a full file system, say). */
+static int
+parse_sysv(const char *line, char *kind, int *id, key_t *key)
+{
+	char *end;
+	long v, k;
+
+	if (line[0] != 's' && line[0] != 'm' && line[0] != 'q')
+		return -1;
+	if (line[1] != ' ')
+		return -1;
+	errno = 0;
+	v = strtol(line + 2, &end, 10);
+	if (end == line + 2 || *end != ' ' || v < 0 || v > INT_MAX)
+		return -1;
+	k = strtol(end + 1, &end, 10);
+	if (*end != '\n' || errno != 0 || k < INT_MIN || k > INT_MAX)
+		return -1;
+	*kind = line[0];
+	*id = (int)v;
+	*key = (key_t)k;
+	return 0;
+}
+
 /* Remove the SysV objects run id listed in dir (ID.sysv), then the
  * list. */
 static void
 remove_sysv(int dir, const char *id)
 {
 	char name[64], line[64], kind;
-	int fd, oid, key;
+	key_t key;
+	int fd, oid;
 	FILE *f;
 
 	snprintf(name, sizeof(name), "%s.sysv", id);
 	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && (f = fdopen(fd, "r")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL)
-			if (sscanf(line, "%c %d %d", &kind, &oid, &key) == 3)
-				remove_sysv_one(kind, oid, (key_t)key);
+			if (parse_sysv(line, &kind, &oid, &key) == 0)
+				remove_sysv_one(kind, oid, key);
 		fclose(f);
 	} else if (fd >= 0) {
 		close(fd);
@@ -389,7 +415,8 @@ run_entry(const char *name, const char *suffix, char *id, size_t size)
 	const char *c = name + 2;
 
 	if (len <= slen + 2 || len - slen >= size ||
-	    strncmp(name, "lk", 2) != 0 || strcmp(name + len - slen, suffix))
+	    strncmp(name, "lk", 2) != 0 ||
+	    strcmp(name + len - slen, suffix) != 0)
 		return 0;
 	if (*c < '0' || *c > '9')
 		return 0;
