@@ -160,6 +160,13 @@ collect(struct e2e_result *r, struct buf *out, struct buf *err)
 		r->status = 128 + WTERMSIG(ws);
 }
 
+/* When the last e2e_spawn started (CLOCK_REALTIME, seconds): names in
+ * /dev/shm older than that by more than a second (file times follow a
+ * coarse clock) are not its leftovers. lockstep sweeps only what runs of
+ * its own user's private directory left (docs/architecture.md,
+ * "Cleanup"), so names an older lockstep left behind stay until reboot. */
+static time_t spawn_since;
+
 /* Run path (see e2e.h). */
 int
 e2e_spawn(struct e2e_result *r, const char *path, const char *const argv[],
@@ -179,6 +186,7 @@ e2e_spawn(struct e2e_result *r, const char *path, const char *const argv[],
 		return -1;
 	}
 	cenv = child_env(env);
+	spawn_since = time(NULL);
 	r->pid = fork();
 	if (r->pid == 0)
 		exec_child(po[1], pe[1], path, argv, cenv, cwd);
@@ -283,6 +291,7 @@ e2e_shm_leftovers(void)
 {
 	DIR *d = opendir("/dev/shm");
 	struct dirent *de;
+	struct stat st;
 	int count = 0;
 
 	if (d == NULL)
@@ -293,6 +302,10 @@ e2e_shm_leftovers(void)
 		if (strncmp(n, "sem.", 4) == 0)
 			n += 4;
 		if (strncmp(n, "lk", 2) != 0 || live_run(n))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
+		            0 ||
+		    st.st_ctime < spawn_since - 1)
 			continue;
 		fprintf(stderr, "e2e: left in /dev/shm: %s\n", de->d_name);
 		count++;

@@ -60,7 +60,8 @@ json_t *e2e_trace_load(const char *path);
 /*
  * Objects named sem.lk* or lk* in /dev/shm that no running lockstep owns
  * (names of a run in progress, "lk<pid>x...", with <pid> alive, are not
- * counted: another run may be going on). Their names are printed.
+ * counted: another run may be going on), made since the last e2e_spawn
+ * began (older ones are not its leftovers). Their names are printed.
  */
 int e2e_shm_leftovers(void);
 
