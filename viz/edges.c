@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/stop.h"
 #include "viz.h"
 
 /*
@@ -854,9 +855,8 @@ lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err)
 {
 	struct finder fd = {0};
 	size_t cap = 0, no = t->nobjs + 1, np = t->nprocs + 1;
-	int rc = -1;
-
-	int wp = wit_init(&fd.posts, no), wr = wit_init(&fd.releases, no);
+	int rc = -1, wp = wit_init(&fd.posts, no),
+	    wr = wit_init(&fd.releases, no);
 
 	fd.pipes = calloc(no, sizeof(*fd.pipes));
 	fd.fork_of = malloc(np * sizeof(*fd.fork_of));
@@ -868,6 +868,13 @@ lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err)
 	for (size_t p = 0; p < t->nprocs; p++)
 		fd.fork_of[p] = fd.exit_of[p] = -1;
 	for (size_t i = 0; i < t->nev; i++) {
+		if (i % LK_STOP_EVERY == LK_STOP_EVERY - 1 &&
+		    lk_stop_requested()) {
+			lk_err_set(err, 128 + lk_stop_requested(),
+			           "%s: interrupted", t->path);
+			rc = -2;
+			goto out;
+		}
 		for (unsigned k = 0; k < lk__viz_nedge_kinds; k++) {
 			fd.found.n = 0;
 			if (finders[k](&fd, t, i) < 0)
@@ -883,7 +890,7 @@ lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err)
 	}
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc == -1)
 		lk_err_set(err, LK_EXIT_INTERNAL, "%s: out of memory", t->path);
 	finder_free(&fd, t->nobjs);
 	return rc;
