@@ -12,7 +12,8 @@
  * two accesses conflict depends on their sites alone, so the first access
  * of each open site pair in a window is found by a direct look-up, never
  * by walking the window; a file's accesses also need overlapping bytes,
- * so its windows are walked, but only while a pair of sites is open.
+ * found in the window through a segment tree of byte ranges per process,
+ * and only while a pair of sites is open.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -193,6 +194,9 @@ struct group {
 	int *skind;                 /* [ns] 1 read, 2 write */
 	uint32_t *seen_p, *seen_s;  /* accesses before the current one */
 	uint32_t *wend;             /* [np * np] window ends, see below */
+	uint32_t *tsize;      /* [np] files: leaves of each process's tree */
+	size_t *tstart;       /* [np] where its nodes start in tmin, tmax */
+	int64_t *tmin, *tmax; /* files: the trees (see trees_build) */
 	struct sitemap map;
 	struct pairset done; /* site pairs already reported (unique) */
 };
@@ -317,7 +321,94 @@ scan_sites(struct group *g, uint32_t a, uint32_t q, uint32_t wend,
 	return 0;
 }
 
-/* Walk q's accesses of ranks [from, wend) for races with access a. */
+/*
+ * Files: per process, a segment tree over its accesses in rank order with
+ * the lowest first byte and the highest end of each node's range, so that
+ * the accesses of a window that overlap a's bytes are found without
+ * walking the others (two processes appending to one file, concurrently
+ * but never on the same bytes, were quadratic). Leaves of rank r are at
+ * tree + 2 * tstart[q] ... as nodes size_q + r, size_q a power of two.
+ */
+static int
+trees_build(struct group *g)
+{
+	size_t total = 0;
+
+	for (uint32_t q = 0; q < g->np; q++) {
+		uint32_t n = g->pstart[q + 1] - g->pstart[q], sz = 1;
+
+		while (sz < n)
+			sz *= 2;
+		g->tsize[q] = sz;
+		g->tstart[q] = total;
+		total += 2 * (size_t)sz;
+	}
+	free(g->tmin);
+	free(g->tmax);
+	g->tmin = malloc(total * sizeof(*g->tmin));
+	g->tmax = malloc(total * sizeof(*g->tmax));
+	if (g->tmin == NULL || g->tmax == NULL)
+		return -ENOMEM;
+	for (uint32_t q = 0; q < g->np; q++) {
+		int64_t *mn = g->tmin + g->tstart[q],
+		        *mx = g->tmax + g->tstart[q];
+		uint32_t n = g->pstart[q + 1] - g->pstart[q], sz = g->tsize[q];
+
+		for (uint32_t r = 0; r < sz; r++) {
+			const struct lk_tev *e =
+			        r < n ? &g->t->ev[g->idx[g->plist[g->pstart[q] +
+			                                          r]]]
+			              : NULL;
+
+			mn[sz + r] = e != NULL ? e->off : INT64_MAX;
+			mx[sz + r] = e != NULL ? e->off + e->ret : INT64_MIN;
+		}
+		for (uint32_t x = sz - 1; x > 0; x--) {
+			mn[x] = mn[2 * x] < mn[2 * x + 1] ? mn[2 * x]
+			                                  : mn[2 * x + 1];
+			mx[x] = mx[2 * x] > mx[2 * x + 1] ? mx[2 * x]
+			                                  : mx[2 * x + 1];
+		}
+	}
+	return 0;
+}
+
+/* The first rank in [from, to), within node x covering [lo, hi), whose
+ * bytes overlap [blo, bhi); -1 none. */
+static int64_t
+first_overlap(const int64_t *mn, const int64_t *mx, uint32_t x, uint32_t lo,
+              uint32_t hi, uint32_t from, uint32_t to, int64_t blo, int64_t bhi)
+{
+	int64_t r;
+
+	if (hi <= from || lo >= to || mn[x] >= bhi || mx[x] <= blo)
+		return -1;
+	if (hi - lo == 1)
+		return lo;
+	r = first_overlap(mn, mx, 2 * x, lo, lo + (hi - lo) / 2, from, to, blo,
+	                  bhi);
+	if (r >= 0)
+		return r;
+	return first_overlap(mn, mx, 2 * x + 1, lo + (hi - lo) / 2, hi, from,
+	                     to, blo, bhi);
+}
+
+/* The next access of q in ranks [from, wend) that can conflict with a:
+ * any for a cell, one overlapping a's bytes for a file; -1 none. */
+static int64_t
+next_candidate(const struct group *g, const struct lk_tev *ea, uint32_t q,
+               uint32_t from, uint32_t wend)
+{
+	if (from >= wend)
+		return -1;
+	if (g->cell)
+		return from;
+	return first_overlap(g->tmin + g->tstart[q], g->tmax + g->tstart[q], 1,
+	                     0, g->tsize[q], from, wend, ea->off,
+	                     ea->off + ea->ret);
+}
+
+/* Go over q's accesses of ranks [from, wend) for races with access a. */
 static int
 scan_window(struct group *g, uint32_t a, uint32_t q, uint32_t from,
             uint32_t wend, int unique, struct lk_race **r, size_t *n,
@@ -328,8 +419,11 @@ scan_window(struct group *g, uint32_t a, uint32_t q, uint32_t from,
 
 	for (uint32_t x = g->qsstart[q]; x < g->qsstart[q + 1] && !open; x++)
 		open = pair_open(g, sa, g->qslist[x]);
-	for (uint32_t w = from; w < wend && open; w++) {
-		uint32_t b = g->plist[g->pstart[q] + w];
+	if (!open)
+		return 0;
+	for (int64_t w = next_candidate(g, ea, q, from, wend); w >= 0;
+	     w = next_candidate(g, ea, q, (uint32_t)w + 1, wend)) {
+		uint32_t b = g->plist[g->pstart[q] + (uint32_t)w];
 		int rc;
 
 		if (unique && !pair_open(g, sa, g->ls[b]))
@@ -416,6 +510,8 @@ group_alloc(struct group *g, const struct lk_trace *t, size_t nacc)
 	g->seen_p = malloc(np * sizeof(uint32_t));
 	g->seen_s = malloc(nacc * sizeof(uint32_t));
 	g->wend = malloc(np * np * sizeof(uint32_t));
+	g->tsize = malloc(np * sizeof(uint32_t));
+	g->tstart = malloc(np * sizeof(size_t));
 	g->map.key = malloc((2 * nacc + 1) * sizeof(uint64_t));
 	g->map.val = malloc((2 * nacc + 1) * sizeof(uint32_t));
 	if (g->gproc == NULL || g->procmap == NULL || g->lp == NULL ||
@@ -423,7 +519,8 @@ group_alloc(struct group *g, const struct lk_trace *t, size_t nacc)
 	    g->plist == NULL || g->sstart == NULL || g->slist == NULL ||
 	    g->qsstart == NULL || g->qslist == NULL || g->sproc == NULL ||
 	    g->skind == NULL || g->seen_p == NULL || g->seen_s == NULL ||
-	    g->wend == NULL || g->map.key == NULL || g->map.val == NULL)
+	    g->wend == NULL || g->tsize == NULL || g->tstart == NULL ||
+	    g->map.key == NULL || g->map.val == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -448,6 +545,10 @@ group_free(struct group *g)
 	free(g->seen_p);
 	free(g->seen_s);
 	free(g->wend);
+	free(g->tsize);
+	free(g->tstart);
+	free(g->tmin);
+	free(g->tmax);
 	free(g->map.key);
 	free(g->map.val);
 	free(g->done.v);
@@ -504,7 +605,9 @@ lk_race_find(struct lk_trace *t, int unique, struct lk_race **races, size_t *n)
 		if (g.k < 2)
 			continue;
 		group_index(&g);
-		rc = find_in_group(&g, unique, races, n, &cap);
+		rc = g.cell ? 0 : trees_build(&g);
+		if (rc == 0)
+			rc = find_in_group(&g, unique, races, n, &cap);
 		free(g.done.v);
 		memset(&g.done, 0, sizeof(g.done));
 	}
