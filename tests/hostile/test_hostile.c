@@ -681,6 +681,25 @@ wait_gone(const pid_t *pids, int n, double secs)
 	return alive;
 }
 
+/* Run a tiny scenario with TMPDIR tmp, which removes what a run killed
+ * with SIGKILL left there; it must succeed. */
+static void
+sweep_after_kill(const char *tmp)
+{
+	const char *const again[] = {LOCKSTEP, "run", "-q",
+	                             LK_SOURCE_DIR "/scenarios/rendezvous.xml",
+	                             NULL};
+	char *env[2] = {NULL, NULL};
+	struct e2e_result r;
+
+	if (asprintf(&env[0], "TMPDIR=%s", tmp) < 0)
+		fail();
+	e2e_spawn(&r, LOCKSTEP, again, (const char *const *)env, NULL);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+	free(env[0]);
+}
+
 /*
  * lockstep killed with SIGKILL while a program's child holds the turn.
  * The child never sleeps for a turn, where sleepers look whether lockstep
@@ -711,6 +730,7 @@ test_hostile_sigkill_turn_holder(void **state)
 	assert_int_equal(wait_gone(procs, n, 15), 0);
 	procs_of(HOSTILE_HOLD_TURN, SIGKILL);
 	sem_unlink("/hostile_hold");
+	sweep_after_kill(tmp);
 	e2e_rmtree(tmp);
 	free(marker);
 	free(tmp);
@@ -751,6 +771,7 @@ test_hostile_sigkill_explore_workers(void **state)
 	assert_int_equal(wait_gone(procs, np, 15), 0);
 	procs_of(HOSTILE_HOLD_TURN, SIGKILL);
 	sem_unlink("/hostile_hold");
+	sweep_after_kill(tmp);
 	e2e_rmtree(tmp);
 	free(marker);
 	free(tmp);
