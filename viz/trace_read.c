@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/stop.h"
 #include "viz.h"
 
 /* Names to indexes, with a jansson object as the hash table. */
@@ -633,6 +634,11 @@ read_lines(struct reader *r)
 	int rc;
 
 	while ((rc = read_line(r)) > 0) {
+		if (r->line % LK_STOP_EVERY == 0 && lk_stop_requested()) {
+			lk_err_set(r->err, 128 + lk_stop_requested(),
+			           "%s:%zu: interrupted", r->path, r->line);
+			return -1;
+		}
 		/* An empty first line leaves buf NULL. */
 		j = json_loadb(r->buf != NULL ? r->buf : "", r->len,
 		               JSON_REJECT_DUPLICATES, &jerr);

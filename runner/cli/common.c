@@ -185,8 +185,11 @@ print_races(struct lk_trace *t)
 	struct lk_race *r;
 	char buf[LK_RACE_TEXT_MAX];
 	size_t n;
+	int rc = lk_race_find(t, 1, &r, &n);
 
-	if (lk_race_find(t, 1, &r, &n) != 0) {
+	if (rc == -EINTR)
+		return; /* the caller sees the signal and goes */
+	if (rc != 0) {
 		lk_cli_fail(0, "races: out of memory");
 		return;
 	}
