@@ -3,6 +3,7 @@
  * deterministic scheduler. The command line; the only file that prints to
  * the terminal or exits.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,8 +63,34 @@ __lsan_default_suppressions(void)
 	       "leak:libharfbuzz\nleak:libfreetype\nleak:libcgraph\n";
 }
 
-int
-main(int argc, char **argv)
+/*
+ * Flush and close stdout: a result that did not reach it (a full disk,
+ * /dev/full, a closed pipe) is an error, exit 70 naming it, never the
+ * run's own status. Returns status or 70.
+ */
+static int
+close_stdout(int status)
+{
+	int bad = ferror(stdout), e = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (fclose(stdout) != 0 && e == 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (!bad)
+		return status;
+	return lk_cli_fail(LK_EXIT_INTERNAL, "stdout: %s",
+	                   strerror(e ? e : EIO));
+}
+
+/* Run the command argv names; its exit status. */
+static int
+dispatch(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
@@ -122,4 +149,10 @@ main(int argc, char **argv)
 		return lk_cmd_replay(argc - 1, argv + 1);
 	return lk_cli_fail(LK_EXIT_USAGE,
 	                   "'%s' is not a command; see 'lockstep --help'", cmd);
+}
+
+int
+main(int argc, char **argv)
+{
+	return close_stdout(dispatch(argc, argv));
 }

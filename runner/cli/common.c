@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/input.h"
 #include "controller/controller.h"
 #include "trace/analysis.h"
 #include "trace/race.h"
@@ -19,13 +20,16 @@
 int
 lk_cli_fail(int status, const char *fmt, ...)
 {
+	char msg[8192], safe[4 * sizeof(msg)];
 	va_list ap;
 
-	fputs("lockstep: ", stderr);
+	/* Messages echo what inputs say: escape what a terminal would
+	 * obey (lk_escape), whichever file or command it came from. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	lk_escape(msg, safe, sizeof(safe), 1);
+	fprintf(stderr, "lockstep: %s\n", safe);
 	return status;
 }
 

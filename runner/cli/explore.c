@@ -366,10 +366,15 @@ static int
 write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
+	int bad;
 
-	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0)
+	if (f == NULL)
 		return lk_cli_fail(LK_EXIT_USAGE, "cannot write %s: %s", path,
 		                   strerror(errno));
+	bad = fputs(text, f) == EOF || fflush(f) != 0;
+	if ((fclose(f) != 0 || bad) != 0)
+		return lk_cli_fail(LK_EXIT_INTERNAL, "cannot write %s: %s",
+		                   path, strerror(errno));
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 
+#include "common/input.h"
 #include "scenario/check.h"
 #include "scenario/scenario.h"
 
@@ -1152,11 +1153,8 @@ read_file(const char *path, char **buf, size_t *len, struct lk_err *err)
 	ssize_t got;
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s", path,
-		           strerror(errno));
+	if ((fd = lk_input_open(path, err)) < 0)
 		return -1;
-	}
 	for (;;) {
 		if (used == size || b == NULL) {
 			if (b != NULL)
