@@ -80,7 +80,7 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 	struct lk_scenario view = *sc;
 	size_t len;
 	FILE *f;
-	char buf[4096] = "";
+	char buf[4096] = "", *ref;
 
 	memset(d, 0, sizeof(*d));
 	d->verdict = (int)t->verdict;
@@ -118,7 +118,12 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 	f = open_memstream(&d->schedule, &len);
 	if (f == NULL)
 		return -1;
-	lk_schedule_write(t, sc->path, sc->program, sha, f);
+	/* Absolute: replay resolves a relative path from the directory
+	 * of the schedule file, which is not known yet. */
+	ref = sc->program == NULL ? lk_schedule_scenario_ref(sc->path, NULL)
+	                          : NULL;
+	lk_schedule_write(t, ref != NULL ? ref : sc->path, sc->program, sha, f);
+	free(ref);
 	fclose(f);
 
 	if (t->verdict == LK_V_DEADLOCK)

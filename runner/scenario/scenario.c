@@ -22,6 +22,7 @@
 #include "common/input.h"
 #include "scenario/check.h"
 #include "scenario/scenario.h"
+#include "schedule/schedule.h"
 
 /* Scenarios are small; anything bigger is a mistake (or /dev/zero). */
 #define MAX_FILE_SIZE (16 * 1024 * 1024)
@@ -1207,6 +1208,24 @@ lk_scenario_load(const char *path, struct lk_scenario **out, struct lk_err *err)
 	*out = NULL;
 	if (read_file(path, &buf, &len, err) < 0)
 		return -1;
+	rc = lk_scenario_parse(buf, len, path, out, err);
+	free(buf);
+	return rc;
+}
+
+/* Load as lk_scenario_load, with the SHA-256 of the very bytes parsed. */
+int
+lk_scenario_load_hashed(const char *path, struct lk_scenario **out,
+                        char hex[65], struct lk_err *err)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
+	*out = NULL;
+	if (read_file(path, &buf, &len, err) < 0)
+		return -1;
+	lk_sha256_hex(buf, len, hex);
 	rc = lk_scenario_parse(buf, len, path, out, err);
 	free(buf);
 	return rc;

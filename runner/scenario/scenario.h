@@ -197,6 +197,11 @@ struct lk_scenario {
 int lk_scenario_load(const char *path, struct lk_scenario **out,
                      struct lk_err *err);
 
+/* The same, and the SHA-256 (64 hex digits) of the bytes it parsed:
+ * hashed and parsed from one read, so the file cannot change between. */
+int lk_scenario_load_hashed(const char *path, struct lk_scenario **out,
+                            char hex[65], struct lk_err *err);
+
 /* The same from a buffer; path is only used in messages. */
 int lk_scenario_parse(const char *buf, size_t len, const char *path,
                       struct lk_scenario **out, struct lk_err *err);

@@ -71,6 +71,62 @@ lk_sha256_file(const char *path, char hex[65])
 	return 0;
 }
 
+/* The directory part of path ("." when none), malloc'd; NULL. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* The scenario path to write in a schedule (see schedule.h). */
+char *
+lk_schedule_scenario_ref(const char *scenario, const char *sched_path)
+{
+	char *abs = realpath(scenario, NULL), *dir = NULL, *real = NULL;
+	char *ref = NULL;
+	size_t n;
+
+	if (abs == NULL)
+		return strdup(scenario);
+	if (sched_path != NULL && (dir = dir_of(sched_path)) != NULL)
+		real = realpath(dir, NULL);
+	n = real != NULL ? strlen(real) : 0;
+	if (real != NULL && strncmp(abs, real, n) == 0 && abs[n] == '/')
+		ref = strdup(abs + n + 1);
+	free(dir);
+	free(real);
+	if (ref == NULL)
+		return abs;
+	free(abs);
+	return ref;
+}
+
+/* The scenario a schedule names, resolved (see schedule.h). */
+char *
+lk_schedule_scenario_path(const struct lk_schedule *s)
+{
+	char *dir, *full;
+
+	if (s->scenario == NULL)
+		return NULL;
+	if (s->scenario[0] == '/' || (dir = dir_of(s->path)) == NULL)
+		return strdup(s->scenario);
+	if (strcmp(dir, ".") == 0) {
+		free(dir);
+		return strdup(s->scenario);
+	}
+	if (asprintf(&full, "%s/%s", dir, s->scenario) < 0)
+		full = NULL;
+	free(dir);
+	return full;
+}
+
 /* Free a schedule; NULL is allowed. */
 void
 lk_schedule_free(struct lk_schedule *s)

@@ -6,6 +6,8 @@
  * with -j 1, and merged shards with one whole run. Unit tests of the
  * schedule reader and SHA-256 come first.
  */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -268,13 +270,15 @@ test_schedule_hand_made(void **state)
 	        "B sem_wait a_arrived   # blocks: A has not arrived\n"
 	        "A\nA\nA write stdout\nA sem_post a_arrived\n"
 	        "A sem_wait b_arrived\nA write stdout\n");
-	E2E_LOCKSTEP(&r, "replay", p, "--color", "never");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "--color", "never");
 	expect_status(&r, 0);
 	assert_non_null(strstr(r.out, "| B1\n  | A1\n  | A2\n  | B2\n"));
 	assert_non_null(strstr(r.out, "wait a_arrived (blocked)"));
 	e2e_result_free(&r);
 	/* The same, strict: the schedule ends before the run. */
-	E2E_LOCKSTEP(&r, "replay", p, "--strict", "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "--strict", "-q");
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "b-first.sched:13: the schedule ends at "
 	                              "step 11"));
@@ -296,7 +300,8 @@ test_schedule_divergence(void **state)
 	p = put(dir, "d.sched",
 	        "lockstep-schedule: 1\nscenario: scenarios/deadlock-order.xml\n"
 	        "A\nA\nA\nA sem_wait\nA\n");
-	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario",
+	             "scenarios/deadlock-order.xml", "-q");
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "d.sched:7: step 4 diverges: expected "
 	                              "A, but A is blocked on b_arrived"));
@@ -306,7 +311,8 @@ test_schedule_divergence(void **state)
 	p = put(dir, "e.sched",
 	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
 	        "A sem_post a_arrived\n");
-	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "-q");
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "e.sched:3: step 0 diverges: expected "
 	                              "A sem_post(a_arrived), but A is about "
@@ -317,7 +323,8 @@ test_schedule_divergence(void **state)
 	p = put(dir, "f.sched",
 	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
 	        "A\nZ\n");
-	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "-q");
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "f.sched:4: step 1 diverges: expected "
 	                              "Z, but there is no process Z"));
@@ -344,12 +351,121 @@ test_schedule_divergence(void **state)
 	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
 	        "sha256: 0000000000000000000000000000000000000000000000000000"
 	        "000000000000\nA\n");
-	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "-q");
 	expect_status(&r, 0);
 	assert_non_null(strstr(r.err, "warning: scenarios/rendezvous.xml "
 	                              "changed since"));
 	e2e_result_free(&r);
 	free(p);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Copy the file at from (relative to the source directory) to dir/name;
+ * the new path. */
+static char *
+copy_to(const char *from, const char *dir, const char *name)
+{
+	char *src = e2e_path(LK_SOURCE_DIR, from), *text, *p;
+
+	text = e2e_read_file(src, NULL);
+	free(src);
+	assert_non_null(text);
+	p = put(dir, name, text);
+	free(text);
+	return p;
+}
+
+/*
+ * A schedule never chooses what runs: replay runs the scenario it names
+ * (found from the schedule's directory) only when the SHA-256 matches,
+ * says which commands an <exec> will run, and refuses a schedule without
+ * a hash, a changed scenario and a FIFO, each with exit 2 and nothing run.
+ */
+static void
+test_schedule_untrusted(void **state)
+{
+	char *dir = e2e_tempdir(), *sc, *p, *text, *fifo;
+	struct e2e_result r;
+	FILE *f;
+
+	(void)state;
+	sc = copy_to("tests/ipc/scenarios/exec-tr.xml", dir, "tr.xml");
+	p = e2e_path(dir, "tr.sched");
+	E2E_LOCKSTEP(&r, "run", sc, "-q", "--save-schedule", p);
+	expect_status(&r, 0);
+	e2e_result_free(&r);
+	text = e2e_read_file(p, NULL);
+	/* Named from the schedule's own directory. */
+	assert_non_null(strstr(text, "\nscenario: tr.xml\nsha256: "));
+	free(text);
+	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	expect_status(&r, 0);
+	assert_non_null(strstr(r.err, "tr.xml:24: process cat will run the "
+	                              "command: cat"));
+	assert_non_null(strstr(r.err, "process tr will run the command: tr "
+	                              "a-z A-Z"));
+	e2e_result_free(&r);
+	/* The scenario changes under the schedule: refused, named. */
+	f = fopen(sc, "a");
+	assert_non_null(f);
+	fputs("<!-- changed -->\n", f);
+	fclose(f);
+	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "tr.sched: the scenario "));
+	assert_non_null(strstr(r.err, "tr.xml has sha256 "));
+	assert_non_null(strstr(r.err, "but the schedule recorded "));
+	assert_null(strstr(r.err, "will run"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	/* Chosen knowingly: a warning, then the run. */
+	E2E_LOCKSTEP(&r, "replay", p, "-q", "--scenario", sc);
+	expect_status(&r, 0);
+	assert_non_null(strstr(r.err, "changed since"));
+	e2e_result_free(&r);
+	free(p);
+	/* No hash: nothing says which scenario it is. */
+	p = put(dir, "nohash.sched",
+	        "lockstep-schedule: 1\nscenario: tr.xml\nsh\n");
+	E2E_LOCKSTEP(&r, "replay", p);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "has no 'sha256:' line"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	free(p);
+	/* A FIFO (nobody writes it) is refused at once, not read. */
+	fifo = e2e_path(dir, "fifo.sched");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	E2E_LOCKSTEP(&r, "replay", fifo);
+	assert_false(r.timed_out);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "it is a FIFO, expected a regular "
+	                              "file"));
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "check", fifo);
+	assert_false(r.timed_out);
+	expect_status(&r, 2);
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "render", fifo, "-o", "x.svg");
+	assert_false(r.timed_out);
+	expect_status(&r, 2);
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "merge", fifo);
+	assert_false(r.timed_out);
+	expect_status(&r, 2);
+	e2e_result_free(&r);
+	/* Control characters a file says are escaped in the message. */
+	p = put(dir, "esc.sched", "lockstep-schedule: 1\n\033[2J\377: x\n");
+	E2E_LOCKSTEP(&r, "replay", p);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "unknown header '\\x1b[2J\\xff:'"));
+	assert_null(strchr(r.err, '\033'));
+	e2e_result_free(&r);
+	free(p);
+	free(fifo);
+	free(sc);
 	e2e_rmtree(dir);
 	free(dir);
 }
@@ -729,6 +845,7 @@ main(void)
 	        cmocka_unit_test(test_schedule_hand_made),
 	        cmocka_unit_test(test_schedule_program_replay),
 	        cmocka_unit_test(test_schedule_divergence),
+	        cmocka_unit_test(test_schedule_untrusted),
 	        cmocka_unit_test(test_explore_deadlock),
 	        cmocka_unit_test(test_explore_outcomes),
 	        cmocka_unit_test(test_explore_reduction_and_jobs),
