@@ -212,6 +212,14 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	} else {
 		status = LK_EXIT_CRASH;
 	}
+	/* An expectation that could not be judged is no "FAIL". */
+	for (size_t i = 0; i < nx; i++)
+		if (lines[i].error) {
+			lk_cli_fail(
+			        0, "%s:%d: cannot judge the expectation: %s",
+			        sc->path, sc->expects[i].line, lines[i].text);
+			status = LK_EXIT_USAGE;
+		}
 	if (t->verdict == LK_V_CRASH && t->culprit >= 0) {
 		const struct lk_tproc *p = &t->procs[t->culprit];
 		const char *who = lk_trace_proc_label(t, t->culprit);
@@ -295,7 +303,10 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	if (nx > 0)
 		printf("expect:\n");
 	for (size_t i = 0; i < nx; i++)
-		printf("  %s %s  (line %d)\n", lines[i].passed ? ok : bad,
+		printf("  %s %s  (line %d)\n",
+		       lines[i].error    ? "ERROR"
+		       : lines[i].passed ? ok
+		                         : bad,
 		       lines[i].text, sc->expects[i].line);
 	return status;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "scenario/check.h"
+#include "scenario/regex.h"
 
 #ifndef SEM_VALUE_MAX
 #define SEM_VALUE_MAX INT_MAX
@@ -546,7 +547,16 @@ lk__check_regex(const struct lk_scenario *sc, const char *elem,
 		        "repetitions, expected fewer",
 		        elem, regex, LK_REGEX_REPEAT);
 	if ((rc = regcomp(&re, regex, REG_EXTENDED)) == 0) {
+		struct lk_regex *rx;
+
+		/* glibc says the syntax is POSIX; PCRE2, which matches it
+		 * under limits, refuses back-references. */
 		regfree(&re);
+		if ((rx = lk_regex_compile(regex, why, sizeof(why))) == NULL)
+			return lk__sc_fail(err, sc->path, line,
+			                   "<%s matches=\"%s\">: %s", elem,
+			                   regex, why);
+		lk_regex_free(rx);
 		return 0;
 	}
 	regerror(rc, &re, why, sizeof(why));

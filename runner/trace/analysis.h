@@ -33,6 +33,8 @@ void lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc,
 struct lk_verdict_line {
 	int holds;  /* the condition is true in this run */
 	int passed; /* holds as its quantifier asks (sometimes: always) */
+	int error;  /* could not be judged (a regex hit its limits): text
+	               says why, and the run's verdict is an error */
 	char text[256];
 };
 

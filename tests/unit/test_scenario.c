@@ -17,6 +17,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlversion.h>
 
+#include "scenario/regex.h"
 #include "scenario/scenario.h"
 
 #ifndef LK_TEST_BAD_DIR
@@ -851,6 +852,92 @@ test_scenario_bad_regex(void **state)
 	             "</expect>\n"
 	             "</scenario>\n",
 	             4, "<contents matches=\"a{2,1}\">: ");
+}
+
+/* Match re against s with the scenario regex engine: 1, 0 or -1. */
+static int
+rx_match(const char *re, const char *s)
+{
+	char why[256];
+	struct lk_regex *rx = lk_regex_compile(re, why, sizeof(why));
+	int rc;
+
+	if (rx == NULL)
+		fail_msg("'%s' does not compile: %s", re, why);
+	rc = lk_regex_match(rx, s, strlen(s), why, sizeof(why));
+	lk_regex_free(rx);
+	return rc;
+}
+
+/* The POSIX extended dialect keeps its meaning under PCRE2. */
+static void
+test_scenario_regex_dialect(void **state)
+{
+	char why[256], *pat;
+
+	(void)state;
+	/* $ is the very end; . matches a newline; ^ only the start. */
+	assert_int_equal(rx_match("^x$", "x\n"), 0);
+	assert_int_equal(rx_match("^x\n$", "x\n"), 1);
+	assert_int_equal(rx_match("a.b", "a\nb"), 1);
+	assert_int_equal(rx_match("^b", "a\nb"), 0);
+	/* A repetition of a repetition repeats, never possessive. */
+	assert_int_equal(rx_match("^a++a$", "aaa"), 1);
+	assert_int_equal(rx_match("^a*+a$", "aa"), 1);
+	assert_int_equal(rx_match("^[0-9]++{2}$", "12"), 1);
+	assert_int_equal(rx_match("^a{,2}$", "aa"), 1);
+	assert_int_equal(rx_match("^a{,2}$", "aaa"), 0);
+	/* '\' is literal in brackets; classes; GNU escapes. */
+	assert_int_equal(rx_match("^[\\]$", "\\"), 1);
+	assert_int_equal(rx_match("^[[:digit:]]+$", "123"), 1);
+	assert_int_equal(rx_match("^[[=a=]b]$", "b"), 1);
+	assert_int_equal(rx_match("\\<is\\>", "this is"), 1);
+	assert_int_equal(rx_match("\\<is\\>", "this"), 0);
+	assert_int_equal(rx_match("^\\(x\\)\\s*$", "(x) \n"), 1);
+	/* \d is GNU's literal d, not PCRE2's digit. */
+	assert_int_equal(rx_match("^\\d$", "d"), 1);
+	/* PCRE2's own syntax never gets through: (* and (? are literal. */
+	pat = lk_regex_translate("^(*LIMIT_MATCH=1)", why, sizeof(why));
+	assert_non_null(pat);
+	assert_null(strstr(pat, "(*"));
+	free(pat);
+	assert_int_equal(rx_match("x(*UTF)", "x*UTF"), 1);
+	/* Back-references are refused, with the reason. */
+	assert_null(lk_regex_compile("^(a*)*\\1b$", why, sizeof(why)));
+	assert_non_null(strstr(why, "\\1 is a back-reference"));
+}
+
+/* A match that would backtrack for ever stops at the limit: an error,
+ * fast, never a "no". */
+static void
+test_scenario_regex_limits(void **state)
+{
+	char why[256], s[64];
+	struct lk_regex *rx;
+	struct timespec a, b;
+
+	(void)state;
+	memset(s, 'a', 40);
+	strcpy(s + 40, "b\n");
+	rx = lk_regex_compile("^(a|a)*b$", why, sizeof(why));
+	assert_non_null(rx);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(lk_regex_match(rx, s, strlen(s), why, sizeof(why)),
+	                 -1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_non_null(strstr(why, "backtracking steps"));
+	/* The bound is the step count, not time: generous for a slow box. */
+	assert_true(b.tv_sec - a.tv_sec < 30);
+	lk_regex_free(rx);
+	/* The same regex on a short output is judged. */
+	assert_int_equal(rx_match("^(a|a)*b$", "aab"), 1);
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "<expect>\n"
+	             "<output matches=\"^(a*)*\\1b$\"/>\n"
+	             "</expect>\n"
+	             "</scenario>\n",
+	             4, "\\1 is a back-reference");
 }
 
 /* <before> must name texts that some <print> prints. */
@@ -2261,6 +2348,8 @@ main(void)
 	        cmocka_unit_test(test_scenario_empty_process),
 	        cmocka_unit_test(test_scenario_contents_undeclared),
 	        cmocka_unit_test(test_scenario_bad_regex),
+	        cmocka_unit_test(test_scenario_regex_dialect),
+	        cmocka_unit_test(test_scenario_regex_limits),
 	        cmocka_unit_test(test_scenario_before_texts),
 	        cmocka_unit_test(test_scenario_process_count),
 	        cmocka_unit_test(test_scenario_doctype),
