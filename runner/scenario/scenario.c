@@ -25,7 +25,7 @@
 #include "schedule/schedule.h"
 
 /* Scenarios are small; anything bigger is a mistake (or /dev/zero). */
-#define MAX_FILE_SIZE (16 * 1024 * 1024)
+#define MAX_FILE_SIZE LK_XML_MAX_BYTES
 
 /* libxml2 2.12 made the error passed to handlers const. */
 #if LIBXML_VERSION >= 21200
@@ -1110,11 +1110,8 @@ lk_scenario_parse(const char *buf, size_t len, const char *path,
 		return lk__sc_fail(err, ps.path, 1,
 		                   "the file is empty, expected a <scenario> "
 		                   "document");
-	if (len > INT_MAX)
-		return lk__sc_fail(err, ps.path, 1,
-		                   "the file has %zu bytes, expected at most "
-		                   "%d",
-		                   len, INT_MAX);
+	if (lk__check_xml_caps(buf, len, ps.path, err) < 0)
+		return -1;
 
 	/* Route every libxml2 message to us for the duration. */
 	xmlInitParser();
@@ -1181,9 +1178,9 @@ read_file(const char *path, char **buf, size_t *len, struct lk_err *err)
 		used += (size_t)got;
 		if (used > MAX_FILE_SIZE) {
 			lk_err_set(err, LK_EXIT_USAGE,
-			           "%s: cannot read: the file is larger than "
-			           "%d MiB",
-			           path, MAX_FILE_SIZE >> 20);
+			           "%s:1: the file has more than %d bytes, the "
+			           "limit of a scenario",
+			           path, MAX_FILE_SIZE);
 			goto out;
 		}
 	}

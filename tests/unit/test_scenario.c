@@ -215,7 +215,7 @@ static void
 test_scenario_actions(void **state)
 {
 	char *xml = with_body("<semaphore name=\"s\" value=\"2147483647\"/>\n"
-	                      "<file name=\"f\" path=\"logs/f.txt\"/>\n",
+	                      "<file name=\"f\" path=\"f.txt\"/>\n",
 	                      "<trywait sem=\"s\"/>\n"
 	                      "<write file=\"f\">  a &amp; b\n</write>\n"
 	                      "<sleep for=\"250ms\"/>\n"
@@ -733,6 +733,10 @@ test_scenario_bad_paths(void **state)
 	                  "<print>a</print>\n", 2, "without empty components");
 	expect_body_error("<file name=\"f\" path=\"logs/\"/>\n",
 	                  "<print>a</print>\n", 2, "without empty components");
+	expect_body_error("<file name=\"f\" path=\"logs/out.txt\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "a path in a directory the run's work directory "
+	                  "does not have");
 	expect_body_error("<file name=\"f\" path=\"a&#10;b\"/>\n",
 	                  "<print>a</print>\n", 2,
 	                  "expected a path without control characters");
@@ -938,6 +942,65 @@ test_scenario_regex_limits(void **state)
 	             "</expect>\n"
 	             "</scenario>\n",
 	             4, "\\1 is a back-reference");
+}
+
+/* Files too big for libxml2's quadratic parts are refused before it
+ * parses them, fast, naming the limit. */
+static void
+test_scenario_xml_caps(void **state)
+{
+	size_t n = 1900000, len = 0, cap = 16u << 20;
+	char *xml = malloc(cap), path[] = "/tmp/lockstep-caps-XXXXXX";
+	struct lk_scenario *sc;
+	struct lk_err err;
+	struct timespec a, b;
+	int fd;
+
+	(void)state;
+	assert_non_null(xml);
+	for (int big = 1; big >= 0; big--) {
+		/* 1.9 M attributes in 15 MB, then 90000 in under 1 MiB. */
+		size_t want = big ? n : 90000;
+
+		len = (size_t)sprintf(xml, "<scenario name=\"t\" "
+		                           "version=\"1\"\n");
+		for (size_t i = 0; i < want && len + 16 < cap; i++)
+			len += (size_t)sprintf(xml + len, " a%zx=\"\"", i);
+		len += (size_t)sprintf(xml + len, "/>\n");
+		assert_true(big ? len > 15000000 : len < LK_XML_MAX_BYTES);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		assert_int_equal(
+		        lk_scenario_parse(xml, len, "t.xml", &sc, &err), -1);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		assert_non_null(strstr(err.msg, "t.xml:1: "));
+		assert_non_null(
+		        strstr(err.msg, big ? "more than the limit of 1048576"
+		                            : "more than 32 attributes"));
+		/* Linear: a generous bound only a quadratic pass breaks. */
+		assert_true(b.tv_sec - a.tv_sec < 10);
+	}
+	len = (size_t)sprintf(xml, "<scenario name=\"t\" version=\"1\"\n");
+	for (size_t i = 0; i < n && len + 16 < cap; i++)
+		len += (size_t)sprintf(xml + len, " a%zx=\"\"", i);
+	len += (size_t)sprintf(xml + len, "/>\n");
+	/* The file: refused by its size before it is all read. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, xml, len), (ssize_t)len);
+	close(fd);
+	assert_int_equal(lk_scenario_load(path, &sc, &err), -1);
+	assert_int_equal(err.status, LK_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "more than 1048576 bytes"));
+	unlink(path);
+	/* Too many elements, counted before parsing. */
+	len = (size_t)sprintf(xml, "<scenario name=\"t\" version=\"1\">\n");
+	for (int i = 0; i < LK_XML_MAX_ELEMENTS; i++)
+		len += (size_t)sprintf(xml + len, "<x/>\n");
+	len += (size_t)sprintf(xml + len, "</scenario>\n");
+	assert_int_equal(lk_scenario_parse(xml, len, "t.xml", &sc, &err), -1);
+	assert_non_null(strstr(err.msg, "t.xml:10001: more than 10000 "
+	                                "elements"));
+	free(xml);
 }
 
 /* <before> must name texts that some <print> prints. */
@@ -2350,6 +2413,7 @@ main(void)
 	        cmocka_unit_test(test_scenario_bad_regex),
 	        cmocka_unit_test(test_scenario_regex_dialect),
 	        cmocka_unit_test(test_scenario_regex_limits),
+	        cmocka_unit_test(test_scenario_xml_caps),
 	        cmocka_unit_test(test_scenario_before_texts),
 	        cmocka_unit_test(test_scenario_process_count),
 	        cmocka_unit_test(test_scenario_doctype),
