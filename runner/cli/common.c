@@ -1,5 +1,7 @@
 /* Helpers shared by the commands: messages, option values, signals,
  * saving traces and the summary of a run. */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "common/input.h"
+#include "common/protocol.h"
 #include "controller/controller.h"
 #include "trace/analysis.h"
 #include "trace/race.h"
@@ -309,6 +312,41 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		                         : bad,
 		       lines[i].text, sc->expects[i].line);
 	return status;
+}
+
+/* Refuse a descriptor limit too low for the runs of sc (see cli.h). */
+int
+lk_cli_check_fds(const struct lk_scenario *sc, int explore)
+{
+	struct rlimit rl;
+	unsigned long need = LK_FDS_BASE;
+	size_t pipes = 0;
+	char why[160] = "the run's own descriptors";
+
+	for (size_t i = 0; i < sc->nobjects; i++)
+		pipes += sc->objects[i].kind == LK_OBJ_PIPE;
+	if (explore && need < LK_FDS_EXPLORE) {
+		need = LK_FDS_EXPLORE;
+		snprintf(why, sizeof(why),
+		         "descriptors %d to %d, where each process is started",
+		         LK_FDS_EXPLORE - 3, LK_FDS_EXPLORE - 1);
+	}
+	if (pipes > 0 && LK_PIPE_FD + 2 * pipes > need) {
+		need = LK_PIPE_FD + 2 * pipes;
+		snprintf(why, sizeof(why),
+		         "descriptors %d to %lu hold the ends of its %zu "
+		         "pipe%s",
+		         LK_PIPE_FD, need - 1, pipes, pipes == 1 ? "" : "s");
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "the limit on open descriptors (ulimit -n) is %llu, "
+	                   "but this %s needs at least %lu (%s); raise it "
+	                   "with ulimit -n %lu",
+	                   (unsigned long long)rl.rlim_cur,
+	                   explore ? "exploration" : "run", need, why, need);
 }
 
 /* Find an executable: as given when it has a '/', else in PATH. */

@@ -638,6 +638,11 @@ lk_cmd_explore(int argc, char **argv)
 	}
 	c.o.progress = progress;
 	c.o.progress_arg = &c;
+	if ((status = lk_cli_check_fds(sc, 1)) != 0) {
+		lk_scenario_free(sc);
+		free(exe);
+		return status;
+	}
 	lk_sweep_stale();
 	lk_cli_catch_signals();
 	if (lk_explore_run(sc, &c.o, &e, &err) != 0) {

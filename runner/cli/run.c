@@ -567,6 +567,8 @@ execute(struct opts *o, const struct lk_schedule *s)
 		}
 		fclose(f);
 	}
+	if ((status = lk_cli_check_fds(sc, 0)) != 0)
+		goto out;
 	lk_sweep_stale();
 	lk_cli_catch_signals();
 	if (o->check) {
