@@ -7,6 +7,7 @@
  * schedule reader and SHA-256 come first.
  */
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -470,6 +471,153 @@ test_schedule_untrusted(void **state)
 	free(dir);
 }
 
+/* `lockstep merge` of hostile summaries: wrong types, negative counts
+ * and sums past the largest integer are refused, naming file and field. */
+static void
+test_merge_validates(void **state)
+{
+	static const struct {
+		const char *json, *want;
+	} bad[] = {
+	        {"{\"runs\": -1, \"outcomes\": []}", "'runs' is not a non"},
+	        {"{\"runs\": \"7\", \"outcomes\": []}", "'runs' is not"},
+	        {"{\"runs\": 1, \"outcomes\": [{\"outcome\": \"x\", "
+	         "\"count\": -5}], \"deadlocks\": [], \"failures\": []}",
+	         "outcomes[0].count is not a non-negative integer"},
+	        {"{\"runs\": 1, \"outcomes\": [{\"outcome\": 3, "
+	         "\"count\": 1}], \"deadlocks\": [], \"failures\": []}",
+	         "outcomes[0].outcome is not a string"},
+	        {"{\"runs\": 1, \"outcomes\": [], \"deadlocks\": [], "
+	         "\"failures\": [], \"expectations\": [{\"held\": 2}]}",
+	         "expectations[0].held is not an integer from 0 to runs"},
+	};
+	char *dir = e2e_tempdir(), *a, *b;
+	struct e2e_result r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a = put(dir, "bad.json", bad[i].json);
+		E2E_LOCKSTEP(&r, "merge", a);
+		expect_status(&r, 2);
+		if (strstr(r.err, "bad.json: ") == NULL ||
+		    strstr(r.err, bad[i].want) == NULL)
+			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].json,
+			         r.err, bad[i].want);
+		e2e_result_free(&r);
+		free(a);
+	}
+	/* Each count fits, their sum does not: refused, not wrapped. */
+	a = put(dir, "a.json",
+	        "{\"runs\": 9223372036854775800, \"outcomes\": [], "
+	        "\"deadlocks\": [], \"failures\": []}");
+	b = put(dir, "b.json",
+	        "{\"runs\": 9223372036854775800, \"outcomes\": [], "
+	        "\"deadlocks\": [], \"failures\": []}");
+	E2E_LOCKSTEP(&r, "merge", a, b);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "b.json: runs: the total is too large"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	free(b);
+	b = put(dir, "b.json",
+	        "{\"runs\": 1, \"outcomes\": [{\"outcome\": \"x\", "
+	        "\"count\": 9223372036854775807}], \"deadlocks\": [], "
+	        "\"failures\": []}");
+	free(a);
+	a = put(dir, "a.json",
+	        "{\"runs\": 1, \"outcomes\": [{\"outcome\": \"x\", "
+	        "\"count\": 1}], \"deadlocks\": [], \"failures\": []}");
+	E2E_LOCKSTEP(&r, "merge", a, b);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "too large to count"));
+	e2e_result_free(&r);
+	free(a);
+	free(b);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Run `sh -c script` from the source directory; its result in r. */
+static void
+shell(struct e2e_result *r, const char *script)
+{
+	const char *const argv[] = {"sh", "-c", script, NULL};
+
+	assert_int_equal(e2e_spawn(r, "/bin/sh", argv, NULL, LK_SOURCE_DIR), 0);
+}
+
+/* A result that cannot be written is an error (70) naming the file,
+ * never a success: stdout at exit, explore --json, render -o. */
+static void
+test_results_written_or_error(void **state)
+{
+	char *dir = e2e_tempdir(), *link, *trace;
+	struct e2e_result r;
+
+	(void)state;
+	shell(&r, "exec " LK_BUILD_DIR "/lockstep run "
+	          "scenarios/rendezvous.xml >/dev/full");
+	expect_status(&r, 70);
+	assert_non_null(strstr(r.err, "lockstep: stdout: No space left on "
+	                              "device"));
+	e2e_result_free(&r);
+	shell(&r, "exec " LK_BUILD_DIR "/lockstep explore "
+	          "scenarios/rendezvous.xml --json >/dev/full");
+	expect_status(&r, 70);
+	assert_non_null(strstr(r.err, "stdout: No space left on device"));
+	e2e_result_free(&r);
+	/* render -o through a link to /dev/full. */
+	trace = e2e_path(dir, "t.jsonl");
+	link = e2e_path(dir, "out.svg");
+	E2E_LOCKSTEP(&r, "run", "scenarios/rendezvous.xml", "-q", "--trace",
+	             trace);
+	expect_status(&r, 0);
+	e2e_result_free(&r);
+	assert_int_equal(symlink("/dev/full", link), 0);
+	E2E_LOCKSTEP(&r, "render", trace, "-o", link);
+	expect_status(&r, 70);
+	assert_non_null(strstr(r.err, "out.svg"));
+	e2e_result_free(&r);
+	/* --trace /dev/full. */
+	E2E_LOCKSTEP(&r, "run", "scenarios/rendezvous.xml", "-q", "--trace",
+	             "/dev/full");
+	expect_status(&r, 70);
+	assert_non_null(strstr(r.err, "/dev/full"));
+	e2e_result_free(&r);
+	free(trace);
+	free(link);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* A descriptor limit too low for the run: refused before it starts,
+ * naming the limit and what is needed, never a fake crash. */
+static void
+test_descriptor_limit(void **state)
+{
+	struct e2e_result r;
+
+	(void)state;
+	shell(&r, "ulimit -n 65 && exec " LK_BUILD_DIR "/lockstep explore "
+	          "scenarios/philosophers.xml");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "(ulimit -n) is 65, but this "
+	                              "exploration needs at least 67"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	shell(&r, "ulimit -n 65 && exec " LK_BUILD_DIR "/lockstep run "
+	          "tests/ipc/scenarios/exec-tr.xml");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "needs at least 104 (descriptors 100 "
+	                              "to 103 hold the ends of its 2 pipes)"));
+	e2e_result_free(&r);
+	/* Enough: it runs. */
+	shell(&r, "ulimit -n 67 && exec " LK_BUILD_DIR "/lockstep explore "
+	          "scenarios/rendezvous.xml -q");
+	expect_status(&r, 0);
+	e2e_result_free(&r);
+}
+
 /* Load explore's JSON summary from its stdout. */
 static json_t *
 summary(const struct e2e_result *r)
@@ -846,6 +994,9 @@ main(void)
 	        cmocka_unit_test(test_schedule_program_replay),
 	        cmocka_unit_test(test_schedule_divergence),
 	        cmocka_unit_test(test_schedule_untrusted),
+	        cmocka_unit_test(test_merge_validates),
+	        cmocka_unit_test(test_results_written_or_error),
+	        cmocka_unit_test(test_descriptor_limit),
 	        cmocka_unit_test(test_explore_deadlock),
 	        cmocka_unit_test(test_explore_outcomes),
 	        cmocka_unit_test(test_explore_reduction_and_jobs),
