@@ -670,6 +670,16 @@ lk_cmd_explore(int argc, char **argv)
 	for (size_t i = 0; status == 0 && i < e.nexpects; i++)
 		if (!passed(&e, &sc->expects[i], i))
 			status = LK_EXIT_EXPECT;
+	/* An expectation some run could not judge is no verdict. */
+	for (size_t i = 0; i < e.noutcomes; i++) {
+		const char *u = strstr(e.outcomes[i].explain, LK_UNJUDGED);
+
+		if (u != NULL) {
+			lk_cli_fail(0, "%s: %.*s", sc->path,
+			            (int)strcspn(u, "\n"), u);
+			status = LK_EXIT_USAGE;
+		}
+	}
 	if (c.save_schedule != NULL) {
 		const struct lk_outcome *best = NULL;
 

@@ -141,9 +141,21 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 		return -1;
 	view.nexpects = sc->nexpects < 64 ? sc->nexpects : 64;
 	lk_expect_eval(t, &view, v);
-	for (size_t i = 0; i < view.nexpects; i++)
+	for (size_t i = 0; i < view.nexpects; i++) {
+		char *more;
+
 		if (v[i].holds)
 			d->held |= 1ull << i;
+		/* Not judged (a regex limit): said, so explore reports it
+		 * as an error rather than as a failed expectation. */
+		if (v[i].error && d->explain != NULL &&
+		    asprintf(&more, "%s%s on line %d: %s\n", d->explain,
+		             LK_UNJUDGED, sc->expects[i].line,
+		             v[i].text) >= 0) {
+			free(d->explain);
+			d->explain = more;
+		}
+	}
 	return d->outcome && d->schedule && d->explain ? 0 : -1;
 }
 

@@ -427,6 +427,27 @@ test_schedule_untrusted(void **state)
 	assert_non_null(strstr(r.err, "changed since"));
 	e2e_result_free(&r);
 	free(p);
+	/* A regex that hits its limit: an error, in run and explore. */
+	free(sc);
+	sc = put(dir, "lim.xml",
+	         "<scenario name=\"lim\" version=\"1\">\n"
+	         "<process name=\"A\"><print>"
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab</print></process>\n"
+	         "<expect>\n<output matches=\"^(a|a)*b$\"/>\n</expect>\n"
+	         "</scenario>\n");
+	E2E_LOCKSTEP(&r, "run", sc, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "lim.xml:4: cannot judge the "
+	                              "expectation: output matches "
+	                              "/^(a|a)*b$/: matching 38 bytes needs "
+	                              "more than 10000000 backtracking "
+	                              "steps"));
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "explore", sc, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "cannot judge the expectation on line "
+	                              "4"));
+	e2e_result_free(&r);
 	/* No hash: nothing says which scenario it is. */
 	p = put(dir, "nohash.sched",
 	        "lockstep-schedule: 1\nscenario: tr.xml\nsh\n");
