@@ -97,7 +97,9 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 		case LK_EXPECT_CONTENTS:
 			if (x->obj >= 0 && (size_t)x->obj < t->nfiles) {
 				body = t->files[x->obj];
-				body_len = t->file_lens[x->obj];
+				body_len = t->file_lens != NULL
+				                   ? t->file_lens[x->obj]
+				                   : (body ? strlen(body) : 0);
 			}
 			m = body == NULL ? 0
 			                 : matches(x->regex, body, body_len,

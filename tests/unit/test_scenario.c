@@ -17,6 +17,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlversion.h>
 
+#include "common/input.h"
 #include "scenario/regex.h"
 #include "scenario/scenario.h"
 
@@ -1001,6 +1002,31 @@ test_scenario_xml_caps(void **state)
 	assert_non_null(strstr(err.msg, "t.xml:10001: more than 10000 "
 	                                "elements"));
 	free(xml);
+}
+
+/* What an input says reaches a terminal escaped: controls, DEL, C1
+ * controls and invalid UTF-8; valid UTF-8 and newlines (when asked)
+ * stay; the result is cut, terminated, at the buffer's end. */
+static void
+test_scenario_escape(void **state)
+{
+	char out[128];
+	size_t n;
+
+	(void)state;
+	n = lk_escape("a\033[2J\377b\302\233c \303\251\n\t\177", out,
+	              sizeof(out), 1);
+	assert_string_equal(out,
+	                    "a\\x1b[2J\\xffb\\xc2\\x9bc \303\251\n\t\\x7f");
+	assert_int_equal(n, strlen(out));
+	lk_escape("x\ny\r", out, sizeof(out), 0);
+	assert_string_equal(out, "x\\x0ay\\x0d");
+	/* Overlong and surrogate forms are invalid UTF-8. */
+	lk_escape("\300\257\355\240\200", out, sizeof(out), 0);
+	assert_string_equal(out, "\\xc0\\xaf\\xed\\xa0\\x80");
+	n = lk_escape("\033\033\033", out, 6, 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(strlen(out), 5);
 }
 
 /* <before> must name texts that some <print> prints. */
@@ -2414,6 +2440,7 @@ main(void)
 	        cmocka_unit_test(test_scenario_regex_dialect),
 	        cmocka_unit_test(test_scenario_regex_limits),
 	        cmocka_unit_test(test_scenario_xml_caps),
+	        cmocka_unit_test(test_scenario_escape),
 	        cmocka_unit_test(test_scenario_before_texts),
 	        cmocka_unit_test(test_scenario_process_count),
 	        cmocka_unit_test(test_scenario_doctype),
