@@ -228,7 +228,7 @@ out_close(struct out *o, int rc)
 		           o->path);
 		rc = -1;
 	} else if (rc == 0 && failed) {
-		lk_err_set(o->err, LK_EXIT_USAGE, "cannot write %s: %s",
+		lk_err_set(o->err, LK_EXIT_INTERNAL, "cannot write %s: %s",
 		           o->path, strerror(e ? e : EIO));
 		rc = -1;
 	}

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/input.h"
 #include "common/stop.h"
 #include "viz.h"
 
@@ -799,11 +801,15 @@ int
 lk_viz_read(const char *path, struct lk_viz_trace **out, struct lk_err *err)
 {
 	FILE *f;
-	int rc;
+	int rc, fd;
 
 	*out = NULL;
-	if ((f = fopen(path, "r")) == NULL) {
-		lk_err_set(err, LK_EXIT_USAGE, "%s: %s", path, strerror(errno));
+	if ((fd = lk_input_open(path, err)) < 0)
+		return -1;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "%s: %s", path,
+		           strerror(errno));
+		close(fd);
 		return -1;
 	}
 	rc = read_stream(f, path, out, err);

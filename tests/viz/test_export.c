@@ -865,7 +865,7 @@ test_export_cli(void **state)
 	           "usage: lockstep export");
 	cli_expect((const char *const[]){"--help", NULL}, 0,
 	           LK_EXPORT_SHIVIZ_REGEX);
-	sprintf(want, "lockstep: %s: No such file", missing);
+	sprintf(want, "lockstep: %s: cannot read: No such file", missing);
 	cli_expect((const char *const[]){missing, "--perfetto", pj, NULL}, 2,
 	           want);
 	cli_expect((const char *const[]){tr, NULL}, 2,
