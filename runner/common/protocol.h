@@ -143,6 +143,9 @@ struct lk_slot {
 	 * being a step (killed): the controller can no longer read it. */
 	int32_t died;
 	char name[LK_NAME_MAX];
+	/* Bytes of getrandom and /dev/urandom it drew (entropy.c): its
+	 * position in its stream, which an exec keeps. */
+	uint64_t entropy_used;
 };
 
 enum lk_obj_type {
