@@ -473,7 +473,7 @@ test_programs_entropy_seeded(void **state)
 }
 
 /* gettimeofday around usleep(300000): about 300 ms natively, exactly
- * 300 ms of virtual time under lockstep, from 2026-01-01. */
+ * 300 ms of virtual time under lockstep, from 2100-01-01. */
 static void
 test_programs_gettimeofday(void **state)
 {
@@ -488,8 +488,8 @@ test_programs_gettimeofday(void **state)
 	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
 	assert_int_equal(r.status, 0);
 	out = report_output(r.out);
-	assert_string_equal(out, "start 1767225600.000000, elapsed 300000 us, "
-	                         "time() 1767225600\n");
+	assert_string_equal(out, "start 4102444800.000000, elapsed 300000 us, "
+	                         "time() 4102444800\n");
 	free(out);
 	e2e_result_free(&r);
 }
