@@ -1,7 +1,8 @@
 /*
  * Real programs nobody here wrote (sh, sort, make, xargs, flock, perl,
- * grep), each run natively and under `lockstep run -q`, in a directory of
- * its own made afresh before every run:
+ * grep, python3), each run natively and under `lockstep run -q`, in a
+ * directory of its own made afresh before every run (python3 and perl's
+ * hash order only under lockstep: natively it changes from run to run):
  *   - the same standard output, byte for byte, and the same standard error
  *     followed by lockstep's one verdict line;
  *   - the exit status native semantics give (main's 0 is 0, main's
