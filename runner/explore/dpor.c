@@ -78,6 +78,8 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_SEMOP:
 	case LK_OP_SEMCTL:
 		return 2;
+	case LK_OP_POLL:
+	case LK_OP_SELECT:
 	case LK_OP_LOAD:
 	case LK_OP_SHM_OPEN:
 	case LK_OP_MMAP:
