@@ -43,6 +43,16 @@ int lk_cli_save_trace(const struct lk_trace *t, const char *path);
 int lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc,
                      int quiet, int color);
 
+/* Descriptors a run needs at least: its own, and for explore the
+ * numbers where each declared process is started (64 to 66). */
+#define LK_FDS_BASE    16
+#define LK_FDS_EXPLORE 67
+
+/* Refuse, before anything runs, a limit on open descriptors (ulimit -n)
+ * too low for the runs of sc: 0, or exit status 2 with the limit and
+ * what is needed printed. */
+int lk_cli_check_fds(const struct lk_scenario *sc, int explore);
+
 /* The commands: argv[0] is the command's name. */
 /* An executable: name as given when it has a '/', else found in PATH;
  * its absolute path (malloc'd), or NULL with errno. */
