@@ -21,7 +21,7 @@
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 6u
+#define LK_PROTO_VERSION 7u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -163,6 +163,9 @@ struct lk_slot {
 	/* Blocked in poll or select: the objects it watches (bit = object),
 	 * any of which changing enables it again. */
 	uint64_t poll_objs[LK_MAX_OBJECTS / 64];
+	/* Bytes of getrandom and /dev/urandom it drew (entropy.c): its
+	 * position in its stream, which an exec keeps. */
+	uint64_t entropy_used;
 };
 
 enum lk_obj_type {
