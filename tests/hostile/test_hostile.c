@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,6 +52,10 @@ now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* A deadline that only bounds a failure: what a test waits for comes in
+ * milliseconds, unless something is wrong. */
+#define WAIT_LIMIT_S 60.0
 
 /* Live processes whose executable is prog (zombies have none); each is
  * sent sig unless it is 0. */
@@ -158,8 +163,8 @@ expect_exit(const struct hrun *h, const char *prog, int status)
 	assert_int_equal(h->r.leftovers, 0);
 	assert_int_equal(e2e_dir_entries(h->tmp, "hostile"), 0);
 	/* A process killed at the end may take a moment to go. */
-	for (int i = 0; i < 50 && alive > 0; i++) {
-		usleep(20 * 1000);
+	for (double t0 = now_s(); alive > 0 && now_s() - t0 < WAIT_LIMIT_S;) {
+		poll(NULL, 0, 5);
 		alive = procs_of(prog, 0);
 	}
 	if (alive > 0)
@@ -346,7 +351,8 @@ test_hostile_spin(void **state)
 	expect_out(&h, "| spinning\n");
 	expect_err(&h, "lockstep: main did not reach a scheduling point in "
 	               "time");
-	assert_true(h.secs < 5);
+	/* Without the step timeout it would spin until e2e's limit. */
+	assert_true(h.secs < E2E_TIMEOUT_S / 2);
 	/*
 	 * Known bug SPIN_MESSAGE: the message should say that main is
 	 * running (in user space, not stuck in a system call); it says "did
@@ -354,12 +360,13 @@ test_hostile_spin(void **state)
 	 */
 	expect_err(&h, "running");
 	hrun_free(&h);
-	/* The whole-run --timeout catches it too. */
-	run_prog(&h, OPTS("--step-timeout", "30", "--timeout", "1", "-q"),
+	/* The whole-run --timeout catches it too: the step timeout is longer
+	 * than e2e's limit, so only --timeout can end the run in time. */
+	run_prog(&h, OPTS("--step-timeout", "600", "--timeout", "1", "-q"),
 	         HOSTILE_SPIN, NULL);
 	expect_exit(&h, HOSTILE_SPIN, 4);
 	expect_err(&h, "lockstep: main ");
-	assert_true(h.secs < 5);
+	assert_true(h.secs < E2E_TIMEOUT_S / 2);
 	hrun_free(&h);
 }
 
@@ -545,14 +552,18 @@ test_hostile_sigkill_orphans(void **state)
 		_exit(127);
 	}
 	/* The parent spins, the child waits for its turn. */
-	for (int i = 0; i < 250 && procs_of(HOSTILE_SPIN, 0) < 2; i++)
-		usleep(20 * 1000);
+	for (double t0 = now_s();
+	     procs_of(HOSTILE_SPIN, 0) < 2 && now_s() - t0 < WAIT_LIMIT_S;)
+		poll(NULL, 0, 5);
 	assert_int_equal(procs_of(HOSTILE_SPIN, 0), 2);
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* The child must go within 1 s of lockstep's death; 10 s bounds the
+	 * failure (a spin until the old 16 s turn timeout) on a slow or
+	 * loaded machine. */
 	survivors = procs_of(HOSTILE_SPIN, 0);
-	for (int i = 0; i < 50 && survivors > 0; i++) {
-		usleep(20 * 1000);
+	for (double t0 = now_s(); survivors > 0 && now_s() - t0 < 10.0;) {
+		poll(NULL, 0, 5);
 		survivors = procs_of(HOSTILE_SPIN, 0);
 	}
 	/* Whatever the outcome, leave no spinner behind. */
