@@ -157,8 +157,7 @@ path_problem(const char *p)
 	size_t len;
 
 	if (*p == '/')
-		return "expected a relative path, such as out.txt or "
-		       "logs/out.txt";
+		return "expected a relative path, such as out.txt";
 	for (c = p; *c != '\0'; c++) {
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return "expected a path without control characters";
@@ -168,11 +167,11 @@ path_problem(const char *p)
 		len = end != NULL ? (size_t)(end - c) : strlen(c);
 		if (len == 0)
 			return "expected a path without empty components, such "
-			       "as logs/out.txt";
+			       "as out.txt";
 		if ((len == 1 && c[0] == '.') ||
 		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return "expected a path without \".\" or \"..\" "
-			       "components, such as logs/out.txt";
+			       "components, such as out.txt";
 		if (end == NULL)
 			return NULL;
 	}
