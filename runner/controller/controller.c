@@ -1552,7 +1552,8 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 		r.pidfd[i] = r.reply[i] = -1;
 	for (int i = 0; i < LK_MAX_DECLARED; i++)
 		r.shmid[i] = r.semid[i] = -1;
-	interrupted = 0;
+	/* interrupted is not reset here: a signal that came between two runs
+	 * of explore must stop the next one too, not be forgotten. */
 	snprintf(r.run_id, sizeof(r.run_id), "lk%dx%u", (int)getpid(),
 	         run_counter++);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);

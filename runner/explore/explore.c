@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,6 +46,9 @@ struct explorer {
 	struct lk_explore *e;
 	char sha[65];
 	int has_sha;
+	/* The scenario as schedules name it: by its absolute path, so that
+	 * a saved outcome replays from any directory. */
+	char where[PATH_MAX];
 	struct keyset seen;
 	struct job *stack;
 	size_t nstack, capstack;
@@ -292,6 +296,13 @@ record(struct explorer *x, struct lk_digest *d)
 	struct lk_outcome *o = NULL;
 	unsigned pre;
 
+	/* A run cut short by SIGINT, SIGTERM or SIGHUP says nothing about
+	 * the scenario: it is neither an outcome nor a failure, and its
+	 * alternatives are not explored (the exploration is incomplete). */
+	if (d->verdict == LK_V_INTERRUPTED) {
+		e->bound = "interrupted";
+		return 0;
+	}
 	e->runs++;
 	for (size_t i = 0; i < e->nexpects; i++)
 		if (d->held & (1ull << i))
@@ -354,6 +365,7 @@ run_job(struct explorer *x, const struct job *j, struct lk_digest *d,
         struct lk_err *err)
 {
 	struct lk_run_opts ro = x->o->run;
+	struct lk_scenario named = *x->sc;
 	struct lk_trace *t = NULL;
 	int rc;
 
@@ -371,7 +383,8 @@ run_job(struct explorer *x, const struct job *j, struct lk_digest *d,
 	}
 	if (lk_run_scenario(x->sc, &ro, &t, err) != 0)
 		return -1;
-	rc = lk_digest_make(t, x->sc, x->has_sha ? x->sha : NULL, d);
+	named.path = x->where;
+	rc = lk_digest_make(t, &named, x->has_sha ? x->sha : NULL, d);
 	lk_trace_free(t);
 	if (rc != 0)
 		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
@@ -438,6 +451,12 @@ explore_serial(struct explorer *x, struct lk_err *err)
 		started++;
 		rc = run_job(x, &j, &d, err);
 		free(j.dec);
+		if (rc != 0 && lk_run_interrupted()) {
+			/* The run could not even start or end cleanly because
+			 * of the signal: nothing to record. */
+			x->e->bound = "interrupted";
+			return 0;
+		}
 		if (rc != 0)
 			return -1;
 		rc = record(x, &d);
@@ -564,7 +583,7 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 	struct worker w[MAX_JOBS];
 	struct pollfd pfd[MAX_JOBS];
 	unsigned nw = 0, busy = 0, started = 0, jobs = x->o->jobs;
-	int failed = 0;
+	int failed = 0, told = 0;
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 
 	if (jobs > MAX_JOBS)
@@ -611,6 +630,15 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 			}
 		if (poll(pfd, np, -1) < 0 && errno != EINTR)
 			failed = 1;
+		/* Ctrl-C reaches the workers with the whole process group; a
+		 * signal sent to lockstep alone is passed on, so that their
+		 * runs end now (as interrupted, not recorded). */
+		if (lk_run_interrupted() && !told) {
+			told = 1;
+			for (unsigned i = 0; i < nw; i++)
+				if (w[i].busy)
+					kill(w[i].pid, lk_run_interrupted());
+		}
 		for (unsigned p = 0; p < np; p++) {
 			struct worker *wk = &w[idx[p]];
 			struct lk_digest d;
@@ -620,7 +648,12 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 			wk->busy = 0;
 			busy--;
 			if (lk_digest_recv(wk->rep, &d) != 0) {
-				if (!failed && !lk_run_interrupted())
+				if (lk_run_interrupted()) {
+					/* A worker the signal stopped. */
+					x->e->bound = "interrupted";
+					continue;
+				}
+				if (!failed)
 					lk_err_set(err, LK_EXIT_INTERNAL,
 					           "a worker failed");
 				failed = 1;
@@ -663,6 +696,9 @@ lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
 	x.o = o;
 	x.e = e;
 	x.has_sha = lk_sha256_file(sc->path, x.sha) == 0;
+	if (sc->path == NULL || realpath(sc->path, x.where) == NULL)
+		snprintf(x.where, sizeof(x.where), "%s",
+		         sc->path != NULL ? sc->path : "");
 	clock_gettime(CLOCK_MONOTONIC, &x.t0);
 	e->nexpects = sc->nexpects < 64 ? sc->nexpects : 64;
 	e->held = calloc(e->nexpects + 1, sizeof(*e->held));
