@@ -86,15 +86,16 @@ name_char(int c)
 	       c == '/' || c == '~';
 }
 
-/* May c be part of an object name in a schedule? Any visible character:
- * objects are named by the program as well as by the scenario
- * (--track-shm cells are "shared+8" or "counter+0", files are named after
- * their last path component). Blanks separate words, so names with blanks
- * are written without the object (lk_schedule_write). */
+/* May c be part of an object name in a schedule? Any visible character
+ * but ':' (which makes a line a header): objects are named by the program
+ * as well as by the scenario (--track-shm cells are "shared+8" or
+ * "counter+0", files are named after their last path component). Blanks
+ * separate words, so names with blanks or ':' are written without the
+ * object (lk_schedule_write). */
 static int
 obj_char(int c)
 {
-	return c > 0x20 && c != 0x7f;
+	return c > 0x20 && c != 0x7f && c != ':';
 }
 
 /* Can name be written as the object word of a step and read back? */
