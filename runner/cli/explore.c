@@ -706,11 +706,14 @@ lk_cmd_explore(int argc, char **argv)
 			      o->steps < best->steps)))
 				best = o;
 		}
+		/* Interrupted: no replay check, which the signal would cut
+		 * short too; the schedule is saved unchecked, and says so. */
 		if (best == NULL) {
 			if (!c.json)
 				printf("\nno failure to save in %s\n",
 				       c.save_schedule);
-		} else if (replay_check(sc, &c.o, best) != 0) {
+		} else if (!lk_run_interrupted() &&
+		           replay_check(sc, &c.o, best) != 0) {
 			lk_cli_fail(0, "the failing schedule did not replay to "
 			               "the same outcome; not saved (the "
 			               "scenario is not deterministic under "
@@ -723,9 +726,13 @@ lk_cmd_explore(int argc, char **argv)
 				status = w;
 			else if (!c.json)
 				printf("\nsaved the failing schedule (%u "
-				       "preemptions, %zu steps) to %s\n",
+				       "preemptions, %zu steps) to %s%s\n",
 				       best->preemptions, best->steps,
-				       c.save_schedule);
+				       c.save_schedule,
+				       lk_run_interrupted()
+				               ? " (not replay-checked: "
+				                 "interrupted)"
+				               : "");
 		}
 	}
 out:
