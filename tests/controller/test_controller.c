@@ -370,7 +370,7 @@ start_long_run(const char *xml, const char *tmp)
  * and the next lockstep removes what the dead run left: its named
  * semaphore in /dev/shm and its work directory. Both lockstep runs have a
  * TMPDIR of their own, so that no other lockstep on the machine sweeps
- * the dead run's work directory first. */
+ * the dead run's work directory first (/dev/shm cannot be private). */
 static void
 test_controller_sigkill(void **state)
 {
@@ -391,7 +391,12 @@ test_controller_sigkill(void **state)
 	dead = pid;
 	unlink(xml);
 	wait_agents_gone(agents, nagents);
-	assert_true(shm_leftovers(dead) > 0);
+	/* /dev/shm is the machine's: any lockstep started meanwhile (other
+	 * tests, other users) may sweep the dead run's semaphore first. The
+	 * work directory, in our own TMPDIR, is left for our sweep. */
+	if (shm_leftovers(dead) == 0)
+		print_message("sigkill: another lockstep swept the dead run's "
+		              "/dev/shm objects first\n");
 	assert_int_equal(stale_workdirs(tmp), 1);
 	pid = fork();
 	if (pid == 0) {
