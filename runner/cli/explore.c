@@ -69,6 +69,10 @@ static const char usage_explore[] =
         "  --no-zygote          fork+exec every process of every run\n"
         "                       (default: fork them from one loaded\n"
         "                       process, the zygote: faster)\n"
+        "  --expect-exit N|any  with -- PROGRAM: a run where main exits\n"
+        "                       with another status than N (default 0)\n"
+        "                       is a failure; any: main's status is part\n"
+        "                       of the outcome only, as children's are\n"
         "  --stable-pids        with -- PROGRAM: every run in a pid\n"
         "                       namespace of its own, so pids the program\n"
         "                       prints or uses do not split outcomes; exit\n"
@@ -105,6 +109,7 @@ enum {
 	O_NO_ZYGOTE,
 	O_STABLE_PIDS,
 	O_TRACK_SHM,
+	O_EXPECT_EXIT,
 };
 
 static const struct option longopts[] = {
@@ -127,6 +132,7 @@ static const struct option longopts[] = {
         {"no-zygote", no_argument, NULL, O_NO_ZYGOTE},
         {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
         {"track-shm", no_argument, NULL, O_TRACK_SHM},
+        {"expect-exit", required_argument, NULL, O_EXPECT_EXIT},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -138,6 +144,7 @@ struct cli {
 	int json, quiet, tty;
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
+	int expect_exit; /* --expect-exit, -1 any */
 };
 
 static const char *const kinds[] = {"dfs", "random", "pct"};
@@ -273,6 +280,15 @@ parse(int argc, char **argv, struct cli *c)
 			break;
 		case O_STABLE_PIDS:
 			o->run.stable_pids = 1;
+			break;
+		case O_EXPECT_EXIT:
+			if (lk_cli_expect_exit(optarg, &c->expect_exit) != 0)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "explore: --expect-exit '%s': "
+				        "expected a status 0..255 or "
+				        "any",
+				        optarg);
 			break;
 		case O_NO_REDUCTION:
 			o->no_reduction = 1;
@@ -490,6 +506,9 @@ print_json(const struct lk_scenario *sc, const struct cli *c,
 
 		json_object_set_new(x, "line",
 		                    json_integer(sc->expects[i].line));
+		if (sc->expects[i].kind == LK_EXPECT_EXIT)
+			json_object_set_new(x, "exit",
+			                    json_integer(sc->expects[i].value));
 		json_object_set_new(x, "when",
 		                    json_string(quants[sc->expects[i].when]));
 		json_object_set_new(x, "held", json_integer(e->held[i]));
@@ -573,14 +592,21 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 		printf("\nexpect:\n");
 	for (size_t i = 0; i < e->nexpects; i++) {
 		const struct lk_sc_expect *x = &sc->expects[i];
+		const char *verdict = open_verdict(e, x, i) ? "open"
+		                      : passed(e, x, i)     ? "ok  "
+		                                            : "FAIL";
+		const char *why = open_verdict(e, x, i)
+		                          ? " (not decided: interrupted)"
+		                          : "";
 
-		printf("  %s  line %d: %s, held in %u of %u runs%s\n",
-		       open_verdict(e, x, i) ? "open"
-		       : passed(e, x, i)     ? "ok  "
-		                             : "FAIL",
-		       x->line, quants[x->when], e->held[i], e->runs,
-		       open_verdict(e, x, i) ? " (not decided: interrupted)"
-		                             : "");
+		if (x->kind == LK_EXPECT_EXIT)
+			printf("  %s  main exits with status %lld "
+			       "(--expect-exit), held in %u of %u runs%s\n",
+			       verdict, x->value, e->held[i], e->runs, why);
+		else
+			printf("  %s  line %d: %s, held in %u of %u runs%s\n",
+			       verdict, x->line, quants[x->when], e->held[i],
+			       e->runs, why);
 	}
 }
 
@@ -631,11 +657,13 @@ lk_cmd_explore(int argc, char **argv)
 		if ((exe = lk_cli_find_program(argv[dd + 1])) == NULL)
 			return lk_cli_fail(LK_EXIT_USAGE, "cannot run %s: %s",
 			                   argv[dd + 1], strerror(errno));
+		c.o.run.argv0 = argv[dd + 1];
 		argv[dd + 1] = exe;
 		c.o.run.program = &argv[dd + 1];
 		/* The zygote forks agents; a program is exec'd each run. */
 		c.o.no_zygote = 1;
-		if ((sc = lk_program_scenario(&argv[dd + 1])) == NULL) {
+		if ((sc = lk_program_scenario(&argv[dd + 1], c.expect_exit)) ==
+		    NULL) {
 			free(exe);
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 		}
