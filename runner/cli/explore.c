@@ -60,6 +60,8 @@ static const char usage_explore[] =
         "                       expectation), simplest schedule first,\n"
         "                       replay-checked before it is written\n"
         "  --save-dir DIR       one schedule per outcome: DIR/outcome-N.sched\n"
+        "                       (naming the scenario by its absolute path,\n"
+        "                       so lockstep replay runs it from anywhere)\n"
         "  -j, --jobs N         N runs at once (dfs finds the same outcomes\n"
         "                       and counts as with one)\n"
         "  --shard K/N          random, pct: run only seeds with index % N\n"
@@ -76,6 +78,13 @@ static const char usage_explore[] =
         "                       prints or uses do not split outcomes; exit\n"
         "                       2 where the kernel refuses the namespace\n"
         "  -q, --quiet          no progress line\n"
+        "\n"
+        "An outcome includes the final values of the scenario's cells.\n"
+        "Ctrl-C (SIGINT, also SIGTERM, SIGHUP) stops the exploration: the\n"
+        "run it cut short is neither an outcome nor a failure, the summary\n"
+        "of the runs before it says \"interrupted, incomplete\", and a\n"
+        "\"sometimes\" not seen yet is \"open\", not FAIL; then lockstep\n"
+        "dies of the signal (exit status 130 in a shell for SIGINT).\n"
         "\n"
         "exit status: 3 a deadlock was found; 4 a run crashed or timed out;\n"
         "1 an expectation failed over the runs; 0 otherwise; 2 bad usage.\n";
@@ -408,6 +417,22 @@ passed(const struct lk_explore *e, const struct lk_sc_expect *x, size_t i)
 	}
 }
 
+/* Was the exploration stopped by a signal (Ctrl-C)? */
+static int
+interrupted(const struct lk_explore *e)
+{
+	return e->bound != NULL && strcmp(e->bound, "interrupted") == 0;
+}
+
+/* Is expectation i still open: "sometimes", not seen yet, in an
+ * exploration a signal stopped? Not a failure: the runs that would have
+ * decided it were not made. */
+static int
+open_verdict(const struct lk_explore *e, const struct lk_sc_expect *x, size_t i)
+{
+	return interrupted(e) && x->when == LK_SOMETIMES && e->held[i] == 0;
+}
+
 /* One outcome as JSON. */
 static json_t *
 outcome_json(const struct lk_outcome *o, const char *file)
@@ -494,7 +519,9 @@ print_json(const struct lk_scenario *sc, const struct cli *c,
 		json_object_set_new(x, "held", json_integer(e->held[i]));
 		json_object_set_new(
 		        x, "passed",
-		        json_boolean(passed(e, &sc->expects[i], i)));
+		        open_verdict(e, &sc->expects[i], i)
+		                ? json_null()
+		                : json_boolean(passed(e, &sc->expects[i], i)));
 		json_array_append_new(ex, x);
 	}
 	json_object_set_new(j, "expectations", ex);
@@ -514,9 +541,10 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 {
 	printf("explore %s (%s): %s, %u runs, %s, %.2f s (%.0f runs/s)\n",
 	       sc->name, sc->path, kinds[c->o.kind], e->runs,
-	       e->complete ? "complete"
-	       : e->bound  ? e->bound
-	                   : "incomplete",
+	       e->complete      ? "complete"
+	       : interrupted(e) ? "interrupted, incomplete"
+	       : e->bound       ? e->bound
+	                        : "incomplete",
 	       e->seconds, e->seconds > 0 ? e->runs / e->seconds : 0.0);
 	if (e->pruned)
 		printf("(%u alternatives beyond the preemption bound)\n",
@@ -569,16 +597,21 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 		printf("\nexpect:\n");
 	for (size_t i = 0; i < e->nexpects; i++) {
 		const struct lk_sc_expect *x = &sc->expects[i];
+		const char *verdict = open_verdict(e, x, i) ? "open"
+		                      : passed(e, x, i)     ? "ok  "
+		                                            : "FAIL";
+		const char *why = open_verdict(e, x, i)
+		                          ? " (not decided: interrupted)"
+		                          : "";
 
 		if (x->kind == LK_EXPECT_EXIT)
 			printf("  %s  main exits with status %lld "
-			       "(--expect-exit), held in %u of %u runs\n",
-			       passed(e, x, i) ? "ok  " : "FAIL", x->value,
-			       e->held[i], e->runs);
+			       "(--expect-exit), held in %u of %u runs%s\n",
+			       verdict, x->value, e->held[i], e->runs, why);
 		else
-			printf("  %s  line %d: %s, held in %u of %u runs\n",
-			       passed(e, x, i) ? "ok  " : "FAIL", x->line,
-			       quants[x->when], e->held[i], e->runs);
+			printf("  %s  line %d: %s, held in %u of %u runs%s\n",
+			       verdict, x->line, quants[x->when], e->held[i],
+			       e->runs, why);
 	}
 }
 
@@ -695,7 +728,8 @@ lk_cmd_explore(int argc, char **argv)
 			status = LK_EXIT_CRASH;
 	}
 	for (size_t i = 0; status == 0 && i < e.nexpects; i++)
-		if (!passed(&e, &sc->expects[i], i))
+		if (!passed(&e, &sc->expects[i], i) &&
+		    !open_verdict(&e, &sc->expects[i], i))
 			status = LK_EXIT_EXPECT;
 	/* An expectation some run could not judge is no verdict. */
 	for (size_t i = 0; i < e.noutcomes; i++) {
@@ -720,11 +754,14 @@ lk_cmd_explore(int argc, char **argv)
 			      o->steps < best->steps)))
 				best = o;
 		}
+		/* Interrupted: no replay check, which the signal would cut
+		 * short too; the schedule is saved unchecked, and says so. */
 		if (best == NULL) {
 			if (!c.json)
 				printf("\nno failure to save in %s\n",
 				       c.save_schedule);
-		} else if (replay_check(sc, &c.o, best) != 0) {
+		} else if (!lk_run_interrupted() &&
+		           replay_check(sc, &c.o, best) != 0) {
 			lk_cli_fail(0, "the failing schedule did not replay to "
 			               "the same outcome; not saved (the "
 			               "scenario is not deterministic under "
@@ -737,9 +774,13 @@ lk_cmd_explore(int argc, char **argv)
 				status = w;
 			else if (!c.json)
 				printf("\nsaved the failing schedule (%u "
-				       "preemptions, %zu steps) to %s\n",
+				       "preemptions, %zu steps) to %s%s\n",
 				       best->preemptions, best->steps,
-				       c.save_schedule);
+				       c.save_schedule,
+				       lk_run_interrupted()
+				               ? " (not replay-checked: "
+				                 "interrupted)"
+				               : "");
 		}
 	}
 out:

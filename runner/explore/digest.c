@@ -29,6 +29,14 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 		if (sc->objects[i].kind == LK_OBJ_FILE && t->files[i] != NULL)
 			fprintf(f, "file %s: %s\n", sc->objects[i].name,
 			        t->files[i]);
+	/* Final values of the declared cells: a <cell> expectation is judged
+	 * on them, so runs that differ there are different outcomes (and an
+	 * outcome's schedule fails such an expectation as every run of it
+	 * does). */
+	for (size_t i = 0; i < t->nobjs; i++)
+		if (t->objs[i].has_final && t->objs[i].decl >= 0)
+			fprintf(f, "cell %s: %lld\n", t->objs[i].name,
+			        (long long)t->objs[i].final);
 	fprintf(f, "exit:");
 	for (size_t p = 0; p < t->nprocs; p++) {
 		if (t->procs[p].exited)
@@ -98,6 +106,21 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 
 	memset(d, 0, sizeof(*d));
 	d->verdict = (int)t->verdict;
+	if (t->verdict == LK_V_INTERRUPTED) {
+		/* Not recorded (explore.c): skip the analysis, whose cost
+		 * grows with the run's length, so Ctrl-C is answered now. */
+		d->steps = calloc(1, sizeof(*d->steps));
+		d->procs = calloc(1, sizeof(*d->procs));
+		d->objs = calloc(1, sizeof(*d->objs));
+		d->races = calloc(1, sizeof(*d->races));
+		d->outcome = strdup("");
+		d->schedule = strdup("");
+		d->explain = strdup("");
+		return d->steps && d->procs && d->objs && d->races &&
+		                       d->outcome && d->schedule && d->explain
+		               ? 0
+		               : -1;
+	}
 	d->nsteps = t->nevents;
 	d->nprocs = t->nprocs;
 	d->nobjs = t->nobjs;

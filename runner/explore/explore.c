@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -351,6 +352,13 @@ record(struct explorer *x, struct lk_digest *d)
 	struct lk_outcome *o = NULL;
 	unsigned pre;
 
+	/* A run cut short by SIGINT, SIGTERM or SIGHUP says nothing about
+	 * the scenario: it is neither an outcome nor a failure, and its
+	 * alternatives are not explored (the exploration is incomplete). */
+	if (d->verdict == LK_V_INTERRUPTED) {
+		e->bound = "interrupted";
+		return 0;
+	}
 	e->runs++;
 	for (size_t i = 0; i < e->nexpects; i++)
 		if (d->held & (1ull << i))
@@ -431,6 +439,8 @@ run_job(struct explorer *x, const struct job *j, struct lk_digest *d,
 	}
 	if (lk_run_scenario(x->sc, &ro, &t, err) != 0)
 		return -1;
+	/* The digest names the scenario by its absolute path, so that a
+	 * saved outcome replays from any directory. */
 	rc = lk_digest_make(t, x->sc, x->has_sha ? x->sha : NULL, d);
 	lk_trace_free(t);
 	if (rc != 0)
@@ -654,7 +664,7 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 	struct worker w[MAX_JOBS];
 	struct pollfd pfd[MAX_JOBS];
 	unsigned nw = 0, busy = 0, started = 0, jobs = x->o->jobs;
-	int failed = 0;
+	int failed = 0, told = 0;
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 
 	if (jobs > MAX_JOBS)
@@ -701,6 +711,15 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 			}
 		if (poll(pfd, np, -1) < 0 && errno != EINTR)
 			failed = 1;
+		/* Ctrl-C reaches the workers with the whole process group; a
+		 * signal sent to lockstep alone is passed on, so that their
+		 * runs end now (as interrupted, not recorded). */
+		if (lk_run_interrupted() && !told) {
+			told = 1;
+			for (unsigned i = 0; i < nw; i++)
+				if (w[i].busy)
+					kill(w[i].pid, lk_run_interrupted());
+		}
 		for (unsigned p = 0; p < np; p++) {
 			struct worker *wk = &w[idx[p]];
 			struct lk_digest d;
@@ -712,8 +731,10 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 			if (lk_digest_recv(wk->rep, &d) != 0) {
 				/* Asked to stop, a worker dies of the signal
 				 * once its run is cleaned up: not a failure. */
-				if (lk_run_interrupted())
+				if (lk_run_interrupted()) {
+					x->e->bound = "interrupted";
 					continue;
+				}
 				if (!failed)
 					lk_err_set(err, LK_EXIT_INTERNAL,
 					           "a worker failed");

@@ -94,4 +94,10 @@ int lk__check_semop(const struct lk_scenario *sc, int obj, const char *num,
                     const char *add, long line, int *n, int *v,
                     struct lk_err *err);
 
+/* use.c */
+int lk__check_path_dir(const struct lk_scenario *sc, enum lk_obj_kind kind,
+                       const char *name, const char *fpath, long line,
+                       struct lk_err *err);
+int lk__check_attached(const struct lk_scenario *sc, struct lk_err *err);
+
 #endif

@@ -863,7 +863,9 @@ build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 	if ((kind == LK_OBJ_FILE || kind == LK_OBJ_FIFO) &&
 	    (path = attr(n, "path")) == NULL)
 		path = name;
-	if (lk__check_object(sc, kind, name, path, line, err) < 0)
+	if (lk__check_object(sc, kind, name, path, line, err) < 0 ||
+	    (path != NULL &&
+	     lk__check_path_dir(sc, kind, name, path, line, err) < 0))
 		return -1;
 	if (kind == LK_OBJ_SEM &&
 	    lk__check_sem_value(sc, name, attr(n, "value"), line, &value, err) <
@@ -1068,11 +1070,14 @@ build(struct lk_scenario *sc, xmlNode *root, struct lk_err *err)
 			/* Processes may be named before they are declared. */
 			resolved = 1;
 			if (lk__check_spawns(sc, err) < 0 ||
+			    lk__check_attached(sc, err) < 0 ||
 			    build_expects(sc, c, err) < 0)
 				return -1;
 		}
 	}
-	return resolved ? 0 : lk__check_spawns(sc, err);
+	if (resolved)
+		return 0;
+	return lk__check_spawns(sc, err) < 0 ? -1 : lk__check_attached(sc, err);
 }
 
 /* Whether buf holds nothing but blanks. */

@@ -152,6 +152,30 @@ name_char(int c)
 	       c == '/' || c == '~';
 }
 
+/* May c be part of an object name in a schedule? Any visible character
+ * but ':' (which makes a line a header): objects are named by the program
+ * as well as by the scenario (--track-shm cells are "shared+8" or
+ * "counter+0", files are named after their last path component). Blanks
+ * separate words, so names with blanks or ':' are written without the
+ * object (lk_schedule_write). */
+static int
+obj_char(int c)
+{
+	return c > 0x20 && c != 0x7f && c != ':';
+}
+
+/* Can name be written as the object word of a step and read back? */
+static int
+writable_name(const char *name)
+{
+	if (*name == '\0' || *name == '#' || strlen(name) >= LK_NAME_MAX)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!obj_char((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
 /* Split line (NUL-terminated, comment removed) into at most max
  * whitespace-separated words; returns how many, max + 1 if more. */
 static int
@@ -284,7 +308,7 @@ decision(struct lk_schedule *s, char **w, int n, size_t *cap, const char *path,
 		return -1;
 	}
 	for (const char *p = n == 3 ? w[2] : ""; *p; p++)
-		if (!name_char((unsigned char)*p)) {
+		if (!obj_char((unsigned char)*p)) {
 			lk_err_set(err, LK_EXIT_USAGE,
 			           "%s:%u: '%.60s' is not an object name", path,
 			           line, w[2]);
@@ -465,6 +489,8 @@ lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
 		if (e->op == LK_OP_WAIT && !e->blocked && e->ret > 0 &&
 		    (size_t)e->ret < t->nprocs)
 			obj = t->procs[e->ret].name;
+		if (obj != NULL && !writable_name(obj))
+			obj = NULL; /* the step without its object */
 
 		lk_event_label(t, e, label, sizeof(label));
 		col = fprintf(f, "%s %s%s%s", t->procs[e->proc].name,

@@ -82,7 +82,8 @@ nap(long ms)
  * gone: a run that ended left them. Another lockstep running on the
  * machine may hold segments of its own, but their creator (its controller
  * or explore worker) is alive until it has removed them; a segment that
- * goes away within a second is not counted either.
+ * goes away within 10 s is not counted either (a limit that only bounds a
+ * failure: on a loaded machine another run may take its time).
  */
 static int
 segs_left(const struct segs *before)
@@ -90,7 +91,7 @@ segs_left(const struct segs *before)
 	static struct segs now;
 	int left = 0;
 
-	for (int tries = 0; tries < 10; tries++) {
+	for (int tries = 0; tries < 100; tries++) {
 		segs_read(&now);
 		left = 0;
 		for (int i = 0; i < now.n; i++)

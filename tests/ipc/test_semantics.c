@@ -437,7 +437,7 @@ test_ipc_first_call_on_a_pipe_is_controlled(void **state)
 	struct ipc_run run;
 
 	(void)state;
-	IPC_RUN(&run, NULL, "run", "--step-timeout", "2", "--",
+	IPC_RUN(&run, NULL, "run", "--step-timeout", "20", "--",
 	        IPC_PIPE_FIRST_READ);
 	ipc_expect_exit(&run, 3);
 	ipc_expect_out(&run, "its write end is still open in main itself");

@@ -8,19 +8,50 @@
  * removes nothing:
  * lockstep removes the objects at the end of the run. The ids go to
  * standard error, for the test to look for them afterwards.
+ *
+ * With SYSV_KEY_GATE=PATH, once its objects hold its values it connects
+ * to the Unix socket PATH and waits (a real wait, which lockstep does not
+ * schedule) until the test writes a byte: the test writes only when both
+ * copies are connected, so their objects certainly exist at the same
+ * time.
  */
 #include <sys/ipc.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <semaphore.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define KEY 0xABCD
+
+/* Connect to the socket at path and wait for its byte; 0 when path is
+ * NULL or the byte came, -1 otherwise. */
+static int
+gate(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int s, ok;
+	char c;
+
+	if (path == NULL)
+		return 0;
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -1;
+	strcpy(a.sun_path, path);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0)
+		return -1;
+	ok = connect(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	     read(s, &c, 1) == 1;
+	close(s);
+	return ok ? 0 : -1;
+}
 
 int
 main(void)
@@ -40,9 +71,9 @@ main(void)
 		return 1;
 	*cell = mine;
 	fprintf(stderr, "ids: shm %d sem %d\n", shm, sem);
-	/* A real wait, which lockstep does not control, so that two runs
-	 * started together overlap; then a virtual one. */
-	poll(NULL, 0, 300);
+	if (gate(getenv("SYSV_KEY_GATE")) != 0)
+		return 1;
+	/* A virtual wait, for good measure. */
 	sleep(1);
 	if (sem_post(named) != 0 || sem_getvalue(named, &count) != 0)
 		return 1;

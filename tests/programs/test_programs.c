@@ -9,12 +9,15 @@
  * static and setuid programs are refused. Children of posix_spawn,
  * posix_spawnp, system and popen are followed as forked ones are.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -650,23 +654,87 @@ sysv_exists(const char *what, int id, int key)
 	return found;
 }
 
+/* Seconds on the monotonic clock. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Accept n connections on the listening socket l, then write a byte to
+ * each: the programs connected (each with its objects made and filled)
+ * go on together. Fails when a program ends first (pids) or after 60 s,
+ * a limit that only bounds a failure.
+ */
+static void
+open_gate(int l, int n, const pid_t *pids, char *const *errs)
+{
+	int conn[8], got = 0, status;
+	double t0 = now_s();
+
+	assert_true(n <= 8);
+	while (got < n) {
+		struct pollfd p = {l, POLLIN, 0};
+
+		for (int i = 0; i < n; i++)
+			if (waitpid(pids[i], &status, WNOHANG) == pids[i]) {
+				char *e = e2e_read_file(errs[i], NULL);
+
+				fail_msg(
+				        "run %d ended (status 0x%x) before the "
+				        "gate opened: %s",
+				        i, status, e ? e : "");
+			}
+		if (now_s() - t0 > 60)
+			fail_msg("%d of %d runs at the gate after 60 s", got,
+			         n);
+		if (poll(&p, 1, 50) == 1)
+			conn[got++] = accept(l, NULL, NULL);
+		assert_true(got == 0 || conn[got - 1] >= 0);
+	}
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(write(conn[i], "g", 1), 1);
+		close(conn[i]);
+	}
+}
+
 /* Two runs at once of a program with fixed SysV keys (0xABCD) and a fixed
  * semaphore name: each sees its own values (natively the second copy's
- * O_EXCL sem_open fails), and no segment or set is left afterwards. */
+ * O_EXCL sem_open fails), and no segment or set is left afterwards. The
+ * runs certainly overlap: each waits at a gate (a Unix socket of the
+ * test's) with its objects made and filled until both are there. */
 static void
 test_programs_sysv_private_keys(void **state)
 {
-	const char *const argv[] = {LOCKSTEP, "run", "--", SYSV_KEY, NULL};
+	const char *const argv[] = {
+	        LOCKSTEP, "run", "--step-timeout", "120", "--", SYSV_KEY, NULL};
 	char *dir = e2e_tempdir(), *out[2], *err[2];
+	char *sock = e2e_path(dir, "gate");
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	pid_t pid[2];
-	int status, shm, sem;
+	int status, shm, sem, l;
 
 	(void)state;
+	assert_true(strlen(sock) < sizeof(a.sun_path));
+	strcpy(a.sun_path, sock);
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 2), 0);
+	setenv("SYSV_KEY_GATE", sock, 1);
 	for (int i = 0; i < 2; i++) {
 		out[i] = e2e_path(dir, i ? "b.out" : "a.out");
 		err[i] = e2e_path(dir, i ? "b.err" : "a.err");
 		pid[i] = start(argv, out[i], err[i]);
 	}
+	unsetenv("SYSV_KEY_GATE");
+	open_gate(l, 2, pid, err);
+	close(l);
+	free(sock);
 	for (int i = 0; i < 2; i++) {
 		char *o, *e, *ids;
 

@@ -1,0 +1,165 @@
+/*
+ * What would fail at run time, found before anything runs: a cell used by
+ * a process that has not attached its region there, and a file or FIFO
+ * path in a directory that does not exist (the run's work directory holds
+ * only the declared files and FIFOs). Without these checks the first
+ * shows as a crash of the process and the second as an internal error
+ * after the run has started.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario/check.h"
+
+/* Check a file's or a FIFO's path: no directory part, as nothing in the
+ * work directory is a directory; returns 0 or -1. */
+int
+lk__check_path_dir(const struct lk_scenario *sc, enum lk_obj_kind kind,
+                   const char *name, const char *fpath, long line,
+                   struct lk_err *err)
+{
+	const char *slash = strrchr(fpath, '/');
+
+	if (slash == NULL)
+		return 0;
+	return lk__sc_fail(err, sc->path, line,
+	                   "%s \"%s\" has path \"%s\", whose directory "
+	                   "\"%.*s\" does not exist: the run's work directory "
+	                   "holds only the declared files and FIFOs, expected "
+	                   "a path without a directory, such as \"%s\"",
+	                   kind == LK_OBJ_FIFO ? "FIFO" : "file", name, fpath,
+	                   (int)(slash - fpath), fpath, slash + 1);
+}
+
+/* Which regions a process has attached at one point (by object index). */
+struct attached {
+	unsigned char on[LK_MAX_DECLARED];
+};
+
+/* The element name of a cell action. */
+static const char *
+cell_elem(enum lk_act_kind kind)
+{
+	return kind == LK_ACT_LOAD    ? "load"
+	       : kind == LK_ACT_STORE ? "store"
+	                              : "add";
+}
+
+static int walk(const struct lk_scenario *sc, const struct lk_sc_process *p,
+                const struct lk_sc_action *acts, size_t n, struct attached *a,
+                int report, struct lk_err *err);
+
+/*
+ * The regions attached after a <repeat> body, and its check. attach and
+ * detach set or clear one region each, so one pass over the body maps a
+ * state s to f(s), with f(f(s)) = f(s): every pass from the second on
+ * starts from f(s). A region is attached at a point of the body in every
+ * pass exactly when it is in the pass from the intersection of s and
+ * f(s), so one checking pass from there covers them all, and nesting
+ * costs a pass per level, not a power of two.
+ */
+static int
+walk_repeat(const struct lk_scenario *sc, const struct lk_sc_process *p,
+            const struct lk_sc_action *r, struct attached *a, int report,
+            struct lk_err *err)
+{
+	struct attached after = *a, both;
+
+	walk(sc, p, r->body, r->nbody, &after, 0, err);
+	if (report) {
+		for (size_t i = 0; i < LK_MAX_DECLARED; i++)
+			both.on[i] = a->on[i] && after.on[i];
+		if (walk(sc, p, r->body, r->nbody, &both, 1, err) < 0)
+			return -1;
+	}
+	*a = after;
+	return 0;
+}
+
+/*
+ * Follow the actions of process p from the regions in a (updated), and
+ * with report set, fail at the first cell used where its region is not
+ * attached. A spawned process starts with what its spawner has attached
+ * at the <spawn>. Handlers run at moments the scenario does not fix: they
+ * are left alone.
+ */
+static int
+walk(const struct lk_scenario *sc, const struct lk_sc_process *p,
+     const struct lk_sc_action *acts, size_t n, struct attached *a, int report,
+     struct lk_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct lk_sc_action *x = &acts[i];
+		const struct lk_sc_object *cell, *region;
+
+		switch (x->kind) {
+		case LK_ACT_ATTACH:
+		case LK_ACT_DETACH:
+			if (x->obj >= 0 && (size_t)x->obj < LK_MAX_DECLARED)
+				a->on[x->obj] = x->kind == LK_ACT_ATTACH;
+			break;
+		case LK_ACT_LOAD:
+		case LK_ACT_STORE:
+		case LK_ACT_ADD:
+			if (!report || x->obj < 0 ||
+			    (size_t)x->obj >= sc->nobjects)
+				break;
+			cell = &sc->objects[x->obj];
+			if (cell->kind != LK_OBJ_CELL || cell->u.cell.shm < 0 ||
+			    a->on[cell->u.cell.shm])
+				break;
+			region = &sc->objects[cell->u.cell.shm];
+			return lk__sc_fail(
+			        err, sc->path, x->line,
+			        "<%s cell=\"%s\"> in process \"%s\" uses "
+			        "region "
+			        "\"%s\", which the process has not attached "
+			        "there, expected <attach shm=\"%s\"/> before "
+			        "it "
+			        "(a spawned process has what its spawner had "
+			        "attached at the <spawn>)",
+			        cell_elem(x->kind), cell->name, p->name,
+			        region->name, region->name);
+		case LK_ACT_REPEAT:
+			if (walk_repeat(sc, p, x, a, report, err) < 0)
+				return -1;
+			break;
+		case LK_ACT_SPAWN:
+			for (unsigned k = 0; report && k < x->nproc; k++) {
+				const struct lk_sc_process *c;
+				struct attached inherited = *a;
+
+				if (x->proc < 0 ||
+				    (size_t)x->proc + k >= sc->nprocs)
+					break;
+				c = &sc->procs[x->proc + k];
+				if (walk(sc, c, c->actions, c->nactions,
+				         &inherited, 1, err) < 0)
+					return -1;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Check that every cell is used where its region is attached, from each
+ * process lockstep starts (spawned ones through their <spawn>); 0 or -1.
+ * The spawn tree must have been checked (lk__check_spawns). */
+int
+lk__check_attached(const struct lk_scenario *sc, struct lk_err *err)
+{
+	for (size_t i = 0; i < sc->nprocs; i++) {
+		const struct lk_sc_process *p = &sc->procs[i];
+		struct attached none;
+
+		if (p->spawned)
+			continue;
+		memset(&none, 0, sizeof(none));
+		if (walk(sc, p, p->actions, p->nactions, &none, 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
