@@ -40,6 +40,13 @@ int lk_cli_save_trace(const struct lk_trace *t, const char *path);
 int lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc,
                      int quiet, int color);
 
+struct lk_run_opts;
+
+/* When run->isolate asks for a copy-on-write view of the files and this
+ * machine cannot give one: say so once on stderr and go on without
+ * (run->isolate = 0). */
+void lk_cli_isolation(struct lk_run_opts *run);
+
 /* The commands: argv[0] is the command's name. */
 /* An executable: name as given when it has a '/', else found in PATH;
  * its absolute path (malloc'd), or NULL with errno. */

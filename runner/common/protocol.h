@@ -21,7 +21,7 @@
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 4u
+#define LK_PROTO_VERSION 5u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -74,7 +74,15 @@
 	X(PAUSE, "pause")                                                      \
 	X(SEMOP, "semop")                                                      \
 	X(SEMGET, "semget")                                                    \
-	X(SEMCTL, "semctl")
+	X(SEMCTL, "semctl")                                                    \
+	X(ACCESS, "access")                                                    \
+	X(STAT, "stat")                                                        \
+	X(UNLINK, "unlink")                                                    \
+	X(RENAME, "rename")                                                    \
+	X(LINK, "link")                                                        \
+	X(SYMLINK, "symlink")                                                  \
+	X(MKDIR, "mkdir")                                                      \
+	X(RMDIR, "rmdir")
 
 enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,
@@ -155,6 +163,7 @@ enum lk_obj_type {
 	LK_OT_SHM,    /* a shared memory region (SysV or POSIX) */
 	LK_OT_CELL,   /* a named cell of a shared memory region */
 	LK_OT_SEMSET, /* a SysV semaphore set; ino: its id + 1 */
+	LK_OT_NAME,   /* a file-system name; path: absolute (fsname.c) */
 };
 
 /* An object the run knows, declared or discovered. */

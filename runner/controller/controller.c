@@ -695,6 +695,19 @@ exec_agent(struct run *r, int i)
 			        r->o->program[0], lk_elf_why(v));
 			_exit(127);
 		}
+		/* A copy-on-write view of the files, for this process and
+		 * everything it starts: never the real ones once promised. */
+		if (r->o->isolate) {
+			char why[256];
+
+			if (lk_fsiso_enter(why, sizeof(why)) != 0) {
+				fprintf(stderr,
+				        "lockstep: cannot isolate the run's "
+				        "files: %s\n",
+				        why);
+				_exit(127);
+			}
+		}
 		execve(r->o->program[0], r->o->program, r->env);
 		fprintf(stderr, "lockstep: cannot run %s: %s\n",
 		        r->o->program[0], strerror(errno));

@@ -110,7 +110,9 @@
 	X(rand, int, (void))                                                   \
 	X(random, long, (void))                                                \
 	X(srand, void, (unsigned))                                             \
-	X(srandom, void, (unsigned))
+	X(srandom, void, (unsigned))                                           \
+	X(mkostemps, int, (char *, int, int))                                  \
+	X(mkdtemp, char *, (char *))
 
 /* The fortified read, which <unistd.h> declares only with
  * _FORTIFY_SOURCE. */
@@ -289,6 +291,19 @@ int lk__interrupted(void);
 /* The same for calls SA_RESTART restarts: false when every handler that
  * ran was installed with SA_RESTART. */
 int lk__interrupted_restart(void);
+
+/* --- fsname.c: file-system names as objects ------------------------- */
+
+/* Does system call nr look up, create or remove a path? */
+int lk__fs_names(long nr);
+
+/* Make path system call nr with arguments a, as a step on its name when
+ * the process is in a run; the raw result (-errno on failure). */
+long lk__fs_syscall(long nr, const long *a);
+
+/* Inside a wrapper: an open that creates or truncates, as a step on its
+ * name; the raw result. Leaves the wrapper. */
+long lk__fs_open(int dir, const char *path, int flags, mode_t mode);
 
 /* --- objects.c: which object a semaphore or descriptor is ------------- */
 

@@ -70,9 +70,14 @@ access_kind(const struct lk_trace *t, const struct lk_tev *e)
 	unsigned type;
 
 	if (e->obj < 0 || (size_t)e->obj >= t->nobjs || e->blocked ||
-	    e->err != 0 || e->proc < 0 || (size_t)e->proc >= t->nprocs)
+	    e->proc < 0 || (size_t)e->proc >= t->nprocs)
 		return 0;
 	type = t->objs[e->obj].type;
+	/* A name: a failed lookup (ENOENT) looked at it all the same. */
+	if (type == LK_OT_NAME)
+		return lk_trace_name_writes(e) ? 2 : 1;
+	if (e->err != 0)
+		return 0;
 	if (type == LK_OT_CELL)
 		return e->op == LK_OP_LOAD ? 1 : e->op == LK_OP_STORE ? 2 : 0;
 	if (type != LK_OT_FILE || e->ret <= 0 || e->off < 0)
@@ -346,8 +351,10 @@ lk_race_rec_format(const struct lk_race_rec *rec, char *buf, size_t size)
 	return snprintf(buf, size,
 	                "race on %s %s%s: %s and %s, not ordered by "
 	                "happens-before",
-	                rec->type == LK_OT_FILE ? "file" : "cell", rec->obj,
-	                bytes, a, b);
+	                rec->type == LK_OT_FILE   ? "file"
+	                : rec->type == LK_OT_NAME ? "name"
+	                                          : "cell",
+	                rec->obj, bytes, a, b);
 }
 
 /* lk_race_rec_key of race r of t. */
