@@ -170,6 +170,8 @@ put_outcome(char *buf, size_t size, const struct lk__viz_event *e)
 		return;
 	else if (e->err == EINTR)
 		lk__viz_put(buf, size, ": interrupted");
+	else if (e->err == EEXIST)
+		lk__viz_put(buf, size, ": exists");
 	else if (e->op == LK__VIZ_LOCK &&
 	         (e->err == EAGAIN || e->err == EACCES))
 		lk__viz_put(buf, size, ": busy");
