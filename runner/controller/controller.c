@@ -700,7 +700,7 @@ exec_agent(struct run *r, int i)
 		if (r->o->isolate) {
 			char why[256];
 
-			if (lk_fsiso_enter(why, sizeof(why)) != 0) {
+			if (lk_fsiso_enter(r->workdir, why, sizeof(why)) != 0) {
 				fprintf(stderr,
 				        "lockstep: cannot isolate the run's "
 				        "files: %s\n",

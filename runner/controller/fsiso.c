@@ -88,16 +88,19 @@ overlay(const char *target, int lower, const char *layers, const char *name,
 /*
  * In a process about to exec a run's program: enter a mount namespace
  * with copy-on-write overlays over the working directory and /tmp, and
- * go into the overlay of the working directory. 0, or -1 with why.
+ * go into the overlay of the working directory. keep (or NULL) is the
+ * run's own directory, which stays the real one in the view: lockstep
+ * reads what the processes leave there (the list of SysV objects to
+ * remove). 0, or -1 with why.
  */
 int
-lk_fsiso_enter(char *why, size_t size)
+lk_fsiso_enter(const char *keep, char *why, size_t size)
 {
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], src[64];
 	const char *layers = "/tmp/.lockstep-layers";
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int userns = 0, tmpfd, cwdfd = -1, rc = -1;
+	int userns = 0, tmpfd, cwdfd = -1, keepfd = -1, rc = -1;
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return fail(why, size, "cannot tell the working directory: %s",
@@ -132,6 +135,16 @@ lk_fsiso_enter(char *why, size_t size)
 			goto out;
 		}
 	}
+	if (keep != NULL && keep[0] == '/' &&
+	    (under(keep, "/tmp") || under(keep, cwd))) {
+		keepfd = open(keep,
+		              O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (keepfd < 0) {
+			fail(why, size, "cannot open %s: %s", keep,
+			     strerror(errno));
+			goto out;
+		}
+	}
 	if (mount("lockstep", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
 	          "mode=0700") != 0) {
 		fail(why, size, "cannot mount a tmpfs: %s", strerror(errno));
@@ -143,11 +156,23 @@ lk_fsiso_enter(char *why, size_t size)
 	}
 	/* The working directory first: /tmp's overlay then hides the
 	 * layers. A working directory under /tmp is in /tmp's overlay. */
-	if (cwdfd >= 0 &&
-	    overlay(cwd, cwdfd, layers, "cwd", userns, why, size) != 0)
-		goto out;
+	if (cwdfd >= 0) {
+		/* Mounted where the descriptor is, not where the path
+		 * leads now. */
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", cwdfd);
+		if (overlay(src, cwdfd, layers, "cwd", userns, why, size) != 0)
+			goto out;
+	}
 	if (overlay("/tmp", tmpfd, layers, "tmp", userns, why, size) != 0)
 		goto out;
+	if (keepfd >= 0) {
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", keepfd);
+		if (mount(src, keep, NULL, MS_BIND, NULL) != 0) {
+			fail(why, size, "cannot keep %s: %s", keep,
+			     strerror(errno));
+			goto out;
+		}
+	}
 	if (chdir(cwd) != 0) {
 		fail(why, size, "cannot enter %s: %s", cwd, strerror(errno));
 		goto out;
@@ -157,6 +182,8 @@ out:
 	close(tmpfd);
 	if (cwdfd >= 0)
 		close(cwdfd);
+	if (keepfd >= 0)
+		close(keepfd);
 	return rc;
 }
 
@@ -178,7 +205,7 @@ lk_fsiso_check(char *why, size_t size)
 				char msg[sizeof(why_not)];
 
 				close(fds[0]);
-				if (lk_fsiso_enter(msg, sizeof(msg)) == 0)
+				if (lk_fsiso_enter(NULL, msg, sizeof(msg)) == 0)
 					_exit(0);
 				if (write(fds[1], msg, strlen(msg)) < 0)
 					_exit(2);
