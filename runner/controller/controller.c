@@ -665,6 +665,20 @@ exec_agent(struct run *r, int i)
 	signal(SIGTERM, SIG_DFL);
 	if (chdir(r->workdir) != 0)
 		_exit(127);
+	/* A copy-on-write view of the files, for the program and everything
+	 * it starts: never the real ones once promised. Before the file
+	 * size limit, which a private copy must not hit. */
+	if (r->o->program != NULL && r->o->isolate) {
+		char why[256];
+
+		if (lk_fsiso_enter(r->workdir, why, sizeof(why)) != 0) {
+			fprintf(stderr,
+			        "lockstep: cannot isolate the run's files: "
+			        "%s\n",
+			        why);
+			_exit(127);
+		}
+	}
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(r->out_fd, 1) < 0)
 		_exit(127);
@@ -694,19 +708,6 @@ exec_agent(struct run *r, int i)
 			        "interposer cannot be preloaded)\n",
 			        r->o->program[0], lk_elf_why(v));
 			_exit(127);
-		}
-		/* A copy-on-write view of the files, for this process and
-		 * everything it starts: never the real ones once promised. */
-		if (r->o->isolate) {
-			char why[256];
-
-			if (lk_fsiso_enter(r->workdir, why, sizeof(why)) != 0) {
-				fprintf(stderr,
-				        "lockstep: cannot isolate the run's "
-				        "files: %s\n",
-				        why);
-				_exit(127);
-			}
 		}
 		execve(r->o->program[0], r->o->program, r->env);
 		fprintf(stderr, "lockstep: cannot run %s: %s\n",

@@ -25,12 +25,15 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,13 +66,136 @@ under(const char *dir, const char *tmp)
 	return strncmp(dir, tmp, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
 }
 
+/* Bytes the private copies of a run may take, all together. */
+#define COPY_MAX (256ull << 20)
+
+/* Copy regular file name of directory from into directory to; 0, or -1
+ * with errno. */
+static int
+copy_file(int from, int to, const char *name, const struct stat *st)
+{
+	char buf[65536];
+	int in, out, rc = 0;
+	ssize_t n;
+
+	in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return errno == EACCES ? 0 : -1; /* not ours to read */
+	out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	             st->st_mode & 07777);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0)
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			rc = -1;
+	close(in);
+	if (close(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * Copy the tree of directory from into directory to: directories, regular
+ * files, symbolic links (never followed) and FIFOs, with their modes and
+ * times; what this user may not read is left out. *left is the budget
+ * of bytes. 0, or -1 with errno (E2BIG: the budget is spent).
+ */
+static int
+copy_tree(int from, int to, uint64_t *left, int depth)
+{
+	int fd = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return errno == EACCES ? 0 : -1;
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		const char *name = e->d_name;
+		struct timespec times[2];
+		struct stat st;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub, subto;
+
+			if (depth > 64 || mkdirat(to, name, 0700) != 0) {
+				rc = -1;
+				break;
+			}
+			sub = openat(dirfd(d), name,
+			             O_PATH | O_DIRECTORY | O_NOFOLLOW |
+			                     O_CLOEXEC);
+			subto = openat(to, name,
+			               O_PATH | O_DIRECTORY | O_NOFOLLOW |
+			                       O_CLOEXEC);
+			if (sub >= 0 && subto >= 0)
+				rc = copy_tree(sub, subto, left, depth + 1);
+			if (sub >= 0)
+				close(sub);
+			if (subto >= 0)
+				close(subto);
+			if (rc == 0 &&
+			    fchmodat(to, name, st.st_mode & 07777, 0) != 0)
+				rc = -1;
+		} else if (S_ISREG(st.st_mode)) {
+			if ((uint64_t)st.st_size > *left) {
+				errno = E2BIG;
+				rc = -1;
+				break;
+			}
+			*left -= (uint64_t)st.st_size;
+			rc = copy_file(dirfd(d), to, name, &st);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(dirfd(d), name, target,
+			                       sizeof(target) - 1);
+
+			if (n < 0)
+				continue;
+			target[n] = '\0';
+			rc = symlinkat(target, to, name);
+		} else if (S_ISFIFO(st.st_mode)) {
+			rc = mkfifoat(to, name, st.st_mode & 07777);
+		} else {
+			continue; /* sockets and devices: not copied */
+		}
+		times[0] = st.st_atim;
+		times[1] = st.st_mtim;
+		if (rc == 0)
+			utimensat(to, name, times, AT_SYMLINK_NOFOLLOW);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Does the user want private copies instead of overlays (for a file
+ * system overlayfs mishandles, and to test the fallback)? */
+static int
+copies_wanted(void)
+{
+	const char *v = getenv("LOCKSTEP_FSISO");
+
+	return v != NULL && strcmp(v, "copy") == 0;
+}
+
 /* Mount an overlay over target whose lower layer is descriptor lower and
- * whose upper and work directories are made under layers/name. */
+ * whose upper and work directories are made under layers/name; where
+ * the kernel refuses the overlay, a private copy of lower (at most
+ * *left bytes) bind-mounted over target. */
 static int
 overlay(const char *target, int lower, const char *layers, const char *name,
-        int userns, char *why, size_t size)
+        int userns, uint64_t *left, char *why, size_t size)
 {
 	char up[PATH_MAX], work[PATH_MAX], opts[3 * PATH_MAX];
+	int copy;
 
 	snprintf(up, sizeof(up), "%s/%s.up", layers, name);
 	snprintf(work, sizeof(work), "%s/%s.work", layers, name);
@@ -79,9 +205,22 @@ overlay(const char *target, int lower, const char *layers, const char *name,
 	snprintf(opts, sizeof(opts),
 	         "lowerdir=/proc/self/fd/%d,upperdir=%s,workdir=%s%s", lower,
 	         up, work, userns ? ",userxattr" : "");
-	if (mount("overlay", target, "overlay", 0, opts) != 0)
-		return fail(why, size, "cannot mount an overlay on %s: %s",
-		            target, strerror(errno));
+	if (!copies_wanted() &&
+	    mount("overlay", target, "overlay", 0, opts) == 0)
+		return 0;
+	copy = open(up, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (copy < 0 || copy_tree(lower, copy, left, 0) != 0) {
+		if (copy >= 0)
+			close(copy);
+		return fail(why, size,
+		            "no overlay on %s, and cannot copy it: %s", target,
+		            errno == E2BIG ? "more than 256 MiB"
+		                           : strerror(errno));
+	}
+	close(copy);
+	if (mount(up, target, NULL, MS_BIND, NULL) != 0)
+		return fail(why, size, "cannot mount a copy on %s: %s", target,
+		            strerror(errno));
 	return 0;
 }
 
@@ -101,6 +240,7 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	int userns = 0, tmpfd, cwdfd = -1, keepfd = -1, rc = -1;
+	uint64_t left = COPY_MAX;
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return fail(why, size, "cannot tell the working directory: %s",
@@ -160,10 +300,12 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 		/* Mounted where the descriptor is, not where the path
 		 * leads now. */
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", cwdfd);
-		if (overlay(src, cwdfd, layers, "cwd", userns, why, size) != 0)
+		if (overlay(src, cwdfd, layers, "cwd", userns, &left, why,
+		            size) != 0)
 			goto out;
 	}
-	if (overlay("/tmp", tmpfd, layers, "tmp", userns, why, size) != 0)
+	if (overlay("/tmp", tmpfd, layers, "tmp", userns, &left, why, size) !=
+	    0)
 		goto out;
 	if (keepfd >= 0) {
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", keepfd);

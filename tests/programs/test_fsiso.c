@@ -314,6 +314,49 @@ test_fsiso_run_sandbox(void **state)
 	free(dir);
 }
 
+/* Where the kernel refuses the overlay, a private copy of the working
+ * directory and /tmp (forced here with LOCKSTEP_FSISO=copy): the same
+ * promise. */
+static void
+test_fsiso_copy_fallback(void **state)
+{
+	const char *const env[] = {"LOCKSTEP_FSISO=copy", NULL};
+	char *dir, *file, *link, *before, *after;
+	struct e2e_result r;
+
+	(void)state;
+	if (!isolation_available())
+		skip();
+	dir = writer_dir();
+	file = e2e_path(dir, "data.txt");
+	link = e2e_path(dir, "link");
+	assert_int_equal(symlink("data.txt", link), 0);
+	free(link);
+	before = snapshot(dir);
+	{
+		const char *const argv[] = {LOCKSTEP,  "run", "--sandbox", "--",
+		                            FS_WRITER, file,  NULL};
+
+		e2e_spawn(&r, LOCKSTEP, argv, env, LK_SOURCE_DIR);
+	}
+	if (strstr(r.err, "cannot isolate") != NULL) {
+		/* /tmp too big to copy on this machine. */
+		e2e_result_free(&r);
+		skip();
+	}
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "start 1\n"));
+	assert_non_null(strstr(r.out, "end 3\n"));
+	after = snapshot(dir);
+	assert_string_equal(before, after);
+	e2e_result_free(&r);
+	free(before);
+	free(after);
+	free(file);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 /* --sandbox is for programs; --no-isolation lets explore write. */
 static void
 test_fsiso_options(void **state)
@@ -409,6 +452,7 @@ main(void)
 	        cmocka_unit_test(test_fsiso_name_events),
 	        cmocka_unit_test(test_fsiso_explore_untouched),
 	        cmocka_unit_test(test_fsiso_run_sandbox),
+	        cmocka_unit_test(test_fsiso_copy_fallback),
 	        cmocka_unit_test(test_fsiso_options),
 	        cmocka_unit_test(test_fsiso_sqlite_writers),
 	};
