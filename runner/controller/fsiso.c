@@ -78,9 +78,16 @@ copy_file(int from, int to, const char *name, const struct stat *st)
 	int in, out, rc = 0;
 	ssize_t n;
 
-	in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat now;
+
+	/* Non-blocking: a FIFO put in its place since must not hang us. */
+	in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0)
 		return errno == EACCES ? 0 : -1; /* not ours to read */
+	if (fstat(in, &now) != 0 || !S_ISREG(now.st_mode)) {
+		close(in);
+		return 0;
+	}
 	out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	             st->st_mode & 07777);
 	if (out < 0) {
@@ -126,6 +133,8 @@ copy_tree(int from, int to, uint64_t *left, int depth)
 		if (S_ISDIR(st.st_mode)) {
 			int sub, subto;
 
+			if (depth > 64)
+				errno = ELOOP;
 			if (depth > 64 || mkdirat(to, name, 0700) != 0) {
 				rc = -1;
 				break;
