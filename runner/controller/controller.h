@@ -102,8 +102,8 @@ int lk_find_helpers(char *agent, size_t asz, char *interposer, size_t isz,
 /* In a process about to exec a run's program: enter a mount namespace
  * (and a user namespace when unprivileged) where the working directory
  * and /tmp are copy-on-write overlays, discarded with the namespace, but
- * for the directory keep (NULL: none), which stays real (fsiso.c). 0, or
- * -1 with why. */
+ * for the file keep (NULL: none), which stays real (fsiso.c). 0, or -1
+ * with why. */
 int lk_fsiso_enter(const char *keep, char *why, size_t size);
 
 /* Can runs be isolated so here? Tried once, in a child, and the answer

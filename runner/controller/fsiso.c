@@ -236,10 +236,10 @@ overlay(const char *target, int lower, const char *layers, const char *name,
 /*
  * In a process about to exec a run's program: enter a mount namespace
  * with copy-on-write overlays over the working directory and /tmp, and
- * go into the overlay of the working directory. keep (or NULL) is the
- * run's own directory, which stays the real one in the view: lockstep
- * reads what the processes leave there (the list of SysV objects to
- * remove). 0, or -1 with why.
+ * go into the overlay of the working directory. keep (or NULL) is a file
+ * that stays the real one in the view, made empty first if it is not
+ * there: lockstep reads what the processes write to it (the list of
+ * SysV objects to remove). 0, or -1 with why.
  */
 int
 lk_fsiso_enter(const char *keep, char *why, size_t size)
@@ -286,8 +286,22 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 	}
 	if (keep != NULL && keep[0] == '/' &&
 	    (under(keep, "/tmp") || under(keep, cwd))) {
-		keepfd = open(keep,
-		              O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char dir[PATH_MAX];
+		char *slash;
+		int dfd;
+
+		snprintf(dir, sizeof(dir), "%s", keep);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		dfd = open(dir[0] ? dir : "/",
+		           O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		keepfd = dfd < 0 ? -1
+		                 : openat(dfd, slash + 1,
+		                          O_WRONLY | O_APPEND | O_CREAT |
+		                                  O_NOFOLLOW | O_CLOEXEC,
+		                          0600);
+		if (dfd >= 0)
+			close(dfd);
 		if (keepfd < 0) {
 			fail(why, size, "cannot open %s: %s", keep,
 			     strerror(errno));

@@ -314,6 +314,38 @@ test_fsiso_run_sandbox(void **state)
 	free(dir);
 }
 
+/* A working directory outside /tmp (here the build tree): its overlay
+ * keeps it as it was, and the program's SysV objects are still removed
+ * (their list reaches lockstep through the view). */
+static void
+test_fsiso_cwd_outside_tmp(void **state)
+{
+	char dir[] = LK_BUILD_DIR "/fsiso-cwd-XXXXXX";
+	char *before, *after;
+	struct e2e_result r;
+
+	(void)state;
+	if (!isolation_available())
+		skip();
+	assert_non_null(mkdtemp(dir));
+	put(dir, "data.txt", "initial\n");
+	put(dir, "data.txt.old", "old\n");
+	before = snapshot(dir);
+	for (int i = 0; i < 2; i++) {
+		E2E_LOCKSTEP(&r, "run", "--sandbox", "--workdir", dir, "--",
+		             FS_WRITER, "data.txt");
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "start 1\n"));
+		assert_non_null(strstr(r.out, "end 3\n"));
+		e2e_result_free(&r);
+	}
+	after = snapshot(dir);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	e2e_rmtree(dir);
+}
+
 /* Where the kernel refuses the overlay, a private copy of the working
  * directory and /tmp (forced here with LOCKSTEP_FSISO=copy): the same
  * promise. */
@@ -452,6 +484,7 @@ main(void)
 	        cmocka_unit_test(test_fsiso_name_events),
 	        cmocka_unit_test(test_fsiso_explore_untouched),
 	        cmocka_unit_test(test_fsiso_run_sandbox),
+	        cmocka_unit_test(test_fsiso_cwd_outside_tmp),
 	        cmocka_unit_test(test_fsiso_copy_fallback),
 	        cmocka_unit_test(test_fsiso_options),
 	        cmocka_unit_test(test_fsiso_sqlite_writers),
