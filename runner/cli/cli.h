@@ -12,6 +12,9 @@
 #include "trace/trace.h"
 
 /* Print "lockstep: MESSAGE" on stderr and return status. */
+/* --expect-exit: "any" is -1, else a status 0..255; 0 or -1 (bad). */
+int lk_cli_expect_exit(const char *s, int *out);
+
 int lk_cli_fail(int status, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 

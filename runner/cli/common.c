@@ -15,6 +15,22 @@
 #include "trace/race.h"
 #include "trace/trace.h"
 
+/* Parse --expect-exit's value (see cli.h). */
+int
+lk_cli_expect_exit(const char *s, int *out)
+{
+	uint64_t v;
+
+	if (strcmp(s, "any") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (lk_cli_u64(s, &v) != 0 || v > 255)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 /* Print "lockstep: MESSAGE" on stderr and return status. */
 int
 lk_cli_fail(int status, const char *fmt, ...)
@@ -198,6 +214,19 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 
 	view.nexpects = nx;
 	failed = lk_expect_eval(t, &view, lines);
+	if (quiet && t->program_run) {
+		/* The program's own output, byte for byte, where it would
+		 * have gone without lockstep; lockstep's lines after it, on
+		 * stderr. */
+		fflush(stdout);
+		if (fwrite(t->output, 1, t->output_len, stdout) !=
+		            t->output_len ||
+		    fflush(stdout) != 0)
+			lk_cli_fail(0, "cannot write the output: %s",
+			            strerror(errno));
+		fwrite(t->errout, 1, t->errout_len, stderr);
+		fflush(stderr);
+	}
 	if (t->verdict == LK_V_DEADLOCK) {
 		lk_explain_deadlock(t, sc, why, sizeof(why));
 		fprintf(quiet ? stderr : stdout,
@@ -221,20 +250,34 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 			lk_event_label(t, &t->ev[last], label, sizeof(label));
 		if (t->signal)
 			lk_cli_fail(0,
-			            "%s was killed by signal %d (%s); its last "
-			            "event: %s",
-			            who, t->signal, strsignal(t->signal),
-			            label);
+			            "%s was killed by signal %d (%s: %s); its "
+			            "last event: %s",
+			            who, t->signal, lk_signal_name(t->signal),
+			            strsignal(t->signal), label);
 		else if (p->exited)
 			lk_cli_fail(
 			        0,
 			        "%s exited with status %d; its last event: %s",
 			        who, p->status, label);
+		else if (t->lost_status >= 0)
+			lk_cli_fail(0,
+			            "%s exited with status %d without an exit "
+			            "step (it could not start, or left outside "
+			            "lockstep's control); its last event: %s",
+			            who, t->lost_status, label);
 		else
 			lk_cli_fail(0,
 			            "%s died without reaching exit; its last "
 			            "event: %s",
 			            who, label);
+	} else if (t->verdict == LK_V_DONE && t->program_run && failed &&
+	           t->nprocs > 0 && t->procs[0].exited) {
+		/* The only expectation of a program: how main exits. */
+		lk_cli_fail(0,
+		            "%s exited with status %d (expected %lld: "
+		            "--expect-exit)",
+		            lk_trace_proc_label(t, 0), t->procs[0].status,
+		            sc->nexpects > 0 ? sc->expects[0].value : 0);
 	} else if (t->verdict == LK_V_TIMEOUT) {
 		const char *who = t->culprit >= 0
 		                          ? lk_trace_proc_label(t, t->culprit)
@@ -257,6 +300,14 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		lk_cli_fail(0, "stopped after %zu steps (--max-steps)",
 		            t->nevents);
 	}
+	if (quiet && t->program_run) {
+		fprintf(stderr,
+		        "lockstep: %s: %s, %zu steps, %zu of %zu expectations "
+		        "failed\n",
+		        t->scenario, lk_verdict_name(t->verdict), t->nevents,
+		        failed, nx);
+		return status;
+	}
 	if (quiet) {
 		printf("%s: %s, %zu steps, %zu of %zu expectations failed\n",
 		       t->scenario, lk_verdict_name(t->verdict), t->nevents,
@@ -270,6 +321,16 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	if (t->output_len > 0) {
 		printf("output:\n");
 		for (const char *s = t->output; *s;) {
+			const char *nl = strchr(s, '\n');
+			int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+			printf("  | %.*s\n", len, s);
+			s += len + (nl != NULL);
+		}
+	}
+	if (t->errout_len > 0) {
+		printf("stderr:\n");
+		for (const char *s = t->errout; *s;) {
 			const char *nl = strchr(s, '\n');
 			int len = nl ? (int)(nl - s) : (int)strlen(s);
 
@@ -291,8 +352,13 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	if (nx > 0)
 		printf("expect:\n");
 	for (size_t i = 0; i < nx; i++)
-		printf("  %s %s  (line %d)\n", lines[i].passed ? ok : bad,
-		       lines[i].text, sc->expects[i].line);
+		if (sc->expects[i].line > 0)
+			printf("  %s %s  (line %d)\n",
+			       lines[i].passed ? ok : bad, lines[i].text,
+			       sc->expects[i].line);
+		else
+			printf("  %s %s\n", lines[i].passed ? ok : bad,
+			       lines[i].text);
 	return status;
 }
 

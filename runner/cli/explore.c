@@ -67,6 +67,10 @@ static const char usage_explore[] =
         "  --no-zygote          fork+exec every process of every run\n"
         "                       (default: fork them from one loaded\n"
         "                       process, the zygote: faster)\n"
+        "  --expect-exit N|any  with -- PROGRAM: a run where main exits\n"
+        "                       with another status than N (default 0)\n"
+        "                       is a failure; any: main's status is part\n"
+        "                       of the outcome only, as children's are\n"
         "  --stable-pids        with -- PROGRAM: every run in a pid\n"
         "                       namespace of its own, so pids the program\n"
         "                       prints or uses do not split outcomes; exit\n"
@@ -103,6 +107,7 @@ enum {
 	O_STABLE_PIDS,
 	O_TRACK_SHM,
 	O_NO_ISOLATION,
+	O_EXPECT_EXIT,
 };
 
 static const struct option longopts[] = {
@@ -126,6 +131,7 @@ static const struct option longopts[] = {
         {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
         {"track-shm", no_argument, NULL, O_TRACK_SHM},
         {"no-isolation", no_argument, NULL, O_NO_ISOLATION},
+        {"expect-exit", required_argument, NULL, O_EXPECT_EXIT},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -137,6 +143,7 @@ struct cli {
 	int json, quiet, tty, no_isolation;
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
+	int expect_exit; /* --expect-exit, -1 any */
 };
 
 static const char *const kinds[] = {"dfs", "random", "pct"};
@@ -275,6 +282,15 @@ parse(int argc, char **argv, struct cli *c)
 			break;
 		case O_NO_ISOLATION:
 			c->no_isolation = 1;
+			break;
+		case O_EXPECT_EXIT:
+			if (lk_cli_expect_exit(optarg, &c->expect_exit) != 0)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "explore: --expect-exit '%s': "
+				        "expected a status 0..255 or "
+				        "any",
+				        optarg);
 			break;
 		case O_NO_REDUCTION:
 			o->no_reduction = 1;
@@ -476,6 +492,9 @@ print_json(const struct lk_scenario *sc, const struct cli *c,
 
 		json_object_set_new(x, "line",
 		                    json_integer(sc->expects[i].line));
+		if (sc->expects[i].kind == LK_EXPECT_EXIT)
+			json_object_set_new(x, "exit",
+			                    json_integer(sc->expects[i].value));
 		json_object_set_new(x, "when",
 		                    json_string(quants[sc->expects[i].when]));
 		json_object_set_new(x, "held", json_integer(e->held[i]));
@@ -557,9 +576,15 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 	for (size_t i = 0; i < e->nexpects; i++) {
 		const struct lk_sc_expect *x = &sc->expects[i];
 
-		printf("  %s  line %d: %s, held in %u of %u runs\n",
-		       passed(e, x, i) ? "ok  " : "FAIL", x->line,
-		       quants[x->when], e->held[i], e->runs);
+		if (x->kind == LK_EXPECT_EXIT)
+			printf("  %s  main exits with status %lld "
+			       "(--expect-exit), held in %u of %u runs\n",
+			       passed(e, x, i) ? "ok  " : "FAIL", x->value,
+			       e->held[i], e->runs);
+		else
+			printf("  %s  line %d: %s, held in %u of %u runs\n",
+			       passed(e, x, i) ? "ok  " : "FAIL", x->line,
+			       quants[x->when], e->held[i], e->runs);
 	}
 }
 
@@ -610,6 +635,7 @@ lk_cmd_explore(int argc, char **argv)
 		if ((exe = lk_cli_find_program(argv[dd + 1])) == NULL)
 			return lk_cli_fail(LK_EXIT_USAGE, "cannot run %s: %s",
 			                   argv[dd + 1], strerror(errno));
+		c.o.run.argv0 = argv[dd + 1];
 		argv[dd + 1] = exe;
 		c.o.run.program = &argv[dd + 1];
 		/* Every run starts from the same files, and none is the
@@ -617,7 +643,8 @@ lk_cmd_explore(int argc, char **argv)
 		c.o.run.isolate = !c.no_isolation;
 		/* The zygote forks agents; a program is exec'd each run. */
 		c.o.no_zygote = 1;
-		if ((sc = lk_program_scenario(&argv[dd + 1])) == NULL) {
+		if ((sc = lk_program_scenario(&argv[dd + 1], c.expect_exit)) ==
+		    NULL) {
 			free(exe);
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 		}

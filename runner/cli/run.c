@@ -1,6 +1,7 @@
 /* `lockstep run` and `lockstep replay`: one run of a scenario, free or
  * following a schedule, with its interleaving, output and verdicts. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,18 +32,30 @@ static const char usage_run[] =
         "calls, writes, sleeps, forks, execs, waits and exits are scheduled\n"
         "the same way, and so are its pipes, FIFOs, record locks, shared\n"
         "memory and signals, and the calls glibc makes by itself (stdio\n"
-        "flushing into a pipe, posix_spawn, system, popen). Its standard\n"
-        "output is captured and shown after the run.\n"
+        "flushing into a pipe, posix_spawn, system, popen). It runs in the\n"
+        "current directory with the current environment, as under strace\n"
+        "-f; its standard input is /dev/null; its standard output and error\n"
+        "are captured and shown after the run (with -q: passed through as\n"
+        "they are, lockstep's line on stderr). A process that exits with a\n"
+        "status is done with it: main exiting non-zero fails the run (exit\n"
+        "1, as a failed expectation; see --expect-exit), a child's status is\n"
+        "part of the outcome only. A crash is a death by a signal (SIGSEGV,\n"
+        "SIGABRT, ...).\n"
         "\n"
         "options:\n"
         "  --strategy NAME      default (keep running the current process,\n"
         "                       else the first enabled), random or pct\n"
         "  --seed N             seed of the random strategy (implies\n"
         "                       --strategy random); same seed, same trace\n"
-        "  --trace FILE         write the trace as JSON Lines (- for stdout)\n"
+        "  --trace FILE         write the trace as JSON Lines (- for stdout:\n"
+        "                       then the report goes to stderr)\n"
         "  --workdir DIR        create the scenario's files in DIR and keep\n"
         "                       them (default: a temporary directory, "
-        "removed)\n"
+        "removed);\n"
+        "                       a program runs in the current directory\n"
+        "  --expect-exit N|any  with -- PROGRAM: main must exit with status\n"
+        "                       N (default 0), else the run failed (exit\n"
+        "                       1); any: every status is fine\n"
         "  --max-steps N        stop after N steps (default 200000), exit 4\n"
         "  --max-procs N        at most N processes (default 64): a fork\n"
         "                       beyond fails with EAGAIN\n"
@@ -75,12 +88,16 @@ static const char usage_run[] =
         "  --no-isolation       no sandbox, and no warning where the\n"
         "                       machine cannot give one\n"
         "  -q, --quiet          print only the verdict line and errors\n"
+        "                       (-- PROGRAM: its stdout and stderr as they\n"
+        "                       are, then the verdict line on stderr)\n"
         "  --color WHEN         auto (default), always or never\n"
         "  -h, --help           this help\n"
         "\n"
-        "exit status: 0 every expectation holds; 1 an expectation failed;\n"
-        "2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
-        "out or hit a limit; 70 internal error; 128+N stopped by signal N.\n";
+        "exit status: 0 every expectation holds; 1 an expectation failed\n"
+        "(for a program: main exited non-zero, or not as --expect-exit\n"
+        "says); 2 bad usage or bad input; 3 deadlock; 4 a process was\n"
+        "killed by a signal, timed out or hit a limit; 70 internal error;\n"
+        "128+N lockstep stopped by signal N.\n";
 
 static const char usage_replay[] =
         "usage: lockstep replay SCHEDULE [options]\n"
@@ -116,7 +133,8 @@ struct opts {
 	const char *diagram;
 	int quiet, color, strategy;
 	int no_isolation;
-	unsigned check; /* replay --check N */
+	unsigned check;  /* replay --check N */
+	int expect_exit; /* --expect-exit, -1 any */
 };
 
 enum {
@@ -140,6 +158,7 @@ enum {
 	O_STABLE_PIDS,
 	O_SANDBOX,
 	O_NO_ISOLATION,
+	O_EXPECT_EXIT,
 };
 
 static const struct option longopts[] = {
@@ -163,6 +182,7 @@ static const struct option longopts[] = {
         {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
         {"sandbox", no_argument, NULL, O_SANDBOX},
         {"no-isolation", no_argument, NULL, O_NO_ISOLATION},
+        {"expect-exit", required_argument, NULL, O_EXPECT_EXIT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -296,6 +316,15 @@ parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
 			break;
 		case O_NO_ISOLATION:
 			o->no_isolation = 1;
+			break;
+		case O_EXPECT_EXIT:
+			if (lk_cli_expect_exit(optarg, &o->expect_exit) != 0)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "%s: --expect-exit '%s': "
+				        "expected a status 0..255 or "
+				        "any",
+				        cmd, optarg);
 			break;
 		case 'q':
 			o->quiet = 1;
@@ -523,10 +552,10 @@ execute(struct opts *o, const struct lk_schedule *s)
 	struct lk_scenario *sc = NULL;
 	struct lk_trace *t = NULL;
 	struct lk_err err;
-	int status = 0;
+	int status = 0, json_fd = -1;
 
 	if (o->run.program != NULL) {
-		sc = lk_program_scenario(o->run.program);
+		sc = lk_program_scenario(o->run.program, o->expect_exit);
 		if (sc == NULL)
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 	} else if (lk_scenario_load(o->scenario, &sc, &err) != 0) {
@@ -592,6 +621,18 @@ execute(struct opts *o, const struct lk_schedule *s)
 		t->strategy = s->strategy;
 		t->seed = s->seed;
 	}
+	if (o->trace != NULL && strcmp(o->trace, "-") == 0) {
+		/* --trace -: stdout carries the JSON Lines alone; the
+		 * report (and a program's output with -q) goes to stderr. */
+		fflush(stdout);
+		json_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (json_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			status = lk_cli_fail(LK_EXIT_INTERNAL,
+			                     "cannot write the trace: %s",
+			                     strerror(errno));
+			goto out;
+		}
+	}
 	if (!o->quiet) {
 		printf("%s (%s), strategy %s", sc->name, sc->path,
 		       lk_strategy_name(o->run.strategy));
@@ -606,11 +647,6 @@ execute(struct opts *o, const struct lk_schedule *s)
 		status = diverged(t, s);
 	else
 		status = lk_cli_summarise(t, sc, o->quiet, o->color);
-	if (o->trace != NULL) {
-		int ts = lk_cli_save_trace(t, o->trace);
-
-		status = ts ? ts : status;
-	}
 	if (o->diagram != NULL) {
 		int ds = lk_cli_draw_trace(t, o->diagram);
 
@@ -623,7 +659,18 @@ execute(struct opts *o, const struct lk_schedule *s)
 
 		status = ss ? ss : status;
 	}
+	if (json_fd >= 0) {
+		fflush(stdout);
+		dup2(json_fd, STDOUT_FILENO);
+	}
+	if (o->trace != NULL) {
+		int ts = lk_cli_save_trace(t, o->trace);
+
+		status = ts ? ts : status;
+	}
 out:
+	if (json_fd >= 0)
+		close(json_fd);
 	lk_trace_free(t);
 	lk_scenario_free(sc);
 	if (lk_run_interrupted()) {
@@ -664,6 +711,7 @@ lk_cmd_run(int argc, char **argv)
 		if (exe == NULL)
 			return lk_cli_fail(LK_EXIT_USAGE, "cannot run %s: %s",
 			                   argv[dd + 1], strerror(errno));
+		o.run.argv0 = argv[dd + 1];
 		argv[dd + 1] = exe;
 		o.run.program = &argv[dd + 1];
 		o.scenario = exe;

@@ -341,6 +341,11 @@ struct lk_shared {
 	 * directory, filled in by its interposer (the programs' SysV
 	 * objects are listed there for the controller to remove). */
 	char workdir[LK_PATH_MAX];
+
+	/* Where the run's processes start (a program: the caller's working
+	 * directory; a scenario: its work directory): file-system names
+	 * under it are called "./path" (runner/interposer/fsname.c). */
+	char cwd[LK_PATH_MAX];
 };
 
 /*

@@ -52,6 +52,7 @@ struct run {
 	struct lk_shared *sh;
 	size_t size;
 	int shm_fd, notify_fd, out_fd;
+	int err_fd; /* a program's standard error (a memfd), -1 none */
 	int pidfd[LK_MAX_PROCS];
 	int reaped[LK_MAX_PROCS];
 	int reply[LK_MAX_PROCS]; /* zygote children: their wait status */
@@ -637,6 +638,16 @@ setup_objects(struct run *r, struct lk_err *err)
 		goto fail;
 	out->path[n] = '\0';
 	sh->nobjects++;
+	/* A program's standard error: captured too, apart, so that it is
+	 * part of the outcome, and the same kind of object wherever
+	 * lockstep's own stderr goes (a tty, a pipe, a file). The
+	 * interposer names it "stderr" when it is first written, as
+	 * before: no object of its own here, so pipes keep their names. */
+	if (r->sc->program != NULL) {
+		r->err_fd = memfd_create("lockstep-stderr", MFD_CLOEXEC);
+		if (r->err_fd < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	lk_err_set(err, LK_EXIT_INTERNAL, "cannot create the run's objects: %s",
@@ -651,6 +662,33 @@ max_output(const struct run *r)
 	return r->o->max_output ? r->o->max_output : LK_DEFAULT_MAX_OUTPUT;
 }
 
+/* In the child: exec the program with the argv[0] the user typed, its
+ * standard error the run's (our own kept for the message if it fails). */
+static void
+exec_program(struct run *r)
+{
+	char *const *argv = r->o->program;
+	size_t n = 0;
+	char **av;
+	int keep = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	FILE *f;
+
+	while (argv[n] != NULL)
+		n++;
+	av = calloc(n + 1, sizeof(*av));
+	if (av == NULL || keep < 0 || dup2(r->err_fd, 2) < 0)
+		_exit(127);
+	memcpy(av, argv, n * sizeof(*av));
+	if (r->o->argv0 != NULL)
+		av[0] = (char *)r->o->argv0;
+	execve(argv[0], av, r->env);
+	f = fdopen(keep, "w");
+	if (f != NULL)
+		fprintf(f, "lockstep: cannot run %s: %s\n", argv[0],
+		        strerror(errno));
+	_exit(127);
+}
+
 /* In the child: become scenario process i and exec the agent. */
 static void
 exec_agent(struct run *r, int i)
@@ -663,7 +701,9 @@ exec_agent(struct run *r, int i)
 	setpgid(0, r->pgid);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (chdir(r->workdir) != 0)
+	/* A program runs where it was started, like under strace -f; a
+	 * scenario's processes in the run's work directory. */
+	if (r->o->program == NULL && chdir(r->workdir) != 0)
 		_exit(127);
 	/* A copy-on-write view of the files, for the program and everything
 	 * it starts: never the real ones once promised. Before the file
@@ -712,10 +752,7 @@ exec_agent(struct run *r, int i)
 			        r->o->program[0], lk_elf_why(v));
 			_exit(127);
 		}
-		execve(r->o->program[0], r->o->program, r->env);
-		fprintf(stderr, "lockstep: cannot run %s: %s\n",
-		        r->o->program[0], strerror(errno));
-		_exit(127);
+		exec_program(r);
 	}
 	execve(r->o->agent, argv, r->env);
 	fprintf(stderr, "lockstep: cannot run %s: %s\n", r->o->agent,
@@ -1018,9 +1055,10 @@ check_death(struct run *r, uint32_t i, struct lk_trace *t)
 	                    ? si.si_status
 	                    : 0;
 	if (si.si_code == CLD_EXITED) {
-		/* Exited without going through exit(): _exit of an
-		 * unwrapped path, or the agent failed to start. */
+		/* Exited without an exit step: _exit of an unwrapped path,
+		 * or the agent or program could not start. */
 		t->signal = 0;
+		t->lost_status = si.si_status;
 	}
 	return 1;
 }
@@ -1414,10 +1452,13 @@ collect(struct run *r, struct lk_trace *t)
 	t->program_run = r->sc->program != NULL;
 	lk_trace_programs(t);
 	t->output = slurp_fd(r->out_fd, &t->output_len, 1);
+	t->errout = r->err_fd >= 0 ? slurp_fd(r->err_fd, &t->errout_len, 1)
+	                           : strdup("");
 	t->nfiles = r->sc->nobjects;
 	t->files = calloc(t->nfiles ? t->nfiles : 1, sizeof(*t->files));
 	t->file_lens = calloc(t->nfiles ? t->nfiles : 1, sizeof(size_t));
-	if (t->output == NULL || !t->files || !t->file_lens)
+	if (t->output == NULL || t->errout == NULL || !t->files ||
+	    !t->file_lens)
 		return -1;
 	for (size_t i = 0; i < r->sc->nobjects; i++) {
 		int fd;
@@ -1430,8 +1471,14 @@ collect(struct run *r, struct lk_trace *t)
 		t->files[i] = slurp_fd(fd, &t->file_lens[i], 0);
 		close(fd);
 	}
-	/* A process that exited non-zero counts as a failure of the run. */
-	for (size_t i = 0; t->verdict == LK_V_DONE && i < t->nprocs; i++)
+	/* A program's processes that exit with a status are done with it:
+	 * the statuses are part of the outcome, and main exiting otherwise
+	 * than --expect-exit says fails an expectation (expect.c). A
+	 * scenario's declared process exits non-zero only when its agent
+	 * could not carry out an action (it said why): the run failed. */
+	for (size_t i = 0;
+	     r->sc->program == NULL && t->verdict == LK_V_DONE && i < t->nprocs;
+	     i++)
 		if (t->procs[i].exited && t->procs[i].status != 0) {
 			t->verdict = LK_V_CRASH;
 			t->culprit = (int)i;
@@ -1474,6 +1521,8 @@ teardown(struct run *r)
 		close(r->notify_fd);
 	if (r->out_fd >= 0)
 		close(r->out_fd);
+	if (r->err_fd >= 0)
+		close(r->err_fd);
 	for (int k = 0; k < r->npipes; k++) {
 		close(r->pipes[k][0]);
 		close(r->pipes[k][1]);
@@ -1518,7 +1567,7 @@ fail:
 
 /* A scenario of one process "main" that runs a program (controller.h). */
 struct lk_scenario *
-lk_program_scenario(char *const argv[])
+lk_program_scenario(char *const argv[], int expect_exit)
 {
 	struct lk_scenario *sc = calloc(1, sizeof(*sc));
 	const char *base = strrchr(argv[0], '/');
@@ -1539,6 +1588,19 @@ lk_program_scenario(char *const argv[])
 		lk_scenario_free(sc);
 		return NULL;
 	}
+	if (expect_exit < 0)
+		return sc;
+	/* main exiting otherwise is a failed run, like a failed <expect>. */
+	sc->expects = calloc(1, sizeof(*sc->expects));
+	if (sc->expects == NULL) {
+		lk_scenario_free(sc);
+		return NULL;
+	}
+	sc->expects[0].kind = LK_EXPECT_EXIT;
+	sc->expects[0].when = LK_ALWAYS;
+	sc->expects[0].obj = -1;
+	sc->expects[0].value = expect_exit;
+	sc->nexpects = 1;
 	return sc;
 }
 
@@ -1564,7 +1626,7 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 		return -1;
 	r.sc = sc;
 	r.o = o;
-	r.shm_fd = r.notify_fd = r.out_fd = -1;
+	r.shm_fd = r.notify_fd = r.out_fd = r.err_fd = -1;
 	for (int i = 0; i < LK_MAX_PROCS; i++)
 		r.pidfd[i] = r.reply[i] = -1;
 	for (int i = 0; i < LK_MAX_DECLARED; i++)
@@ -1573,8 +1635,15 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	snprintf(r.run_id, sizeof(r.run_id), "lk%dx%u", (int)getpid(),
 	         run_counter++);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (setup_workdir(&r, err) != 0 || setup_shared(&r, err) != 0 ||
-	    setup_objects(&r, err) != 0)
+	if (setup_workdir(&r, err) != 0 || setup_shared(&r, err) != 0)
+		goto out;
+	/* The interposer lists SysV objects there (sysv.c): a program
+	 * does not run in it. */
+	snprintf(r.sh->workdir, sizeof(r.sh->workdir), "%s", r.workdir);
+	/* Where the processes start, for the names of files under it. */
+	if (o->program == NULL || getcwd(r.sh->cwd, sizeof(r.sh->cwd)) == NULL)
+		snprintf(r.sh->cwd, sizeof(r.sh->cwd), "%s", r.workdir);
+	if (setup_objects(&r, err) != 0)
 		goto out;
 	r.notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r.sh->notify_fd = r.notify_fd;

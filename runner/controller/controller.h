@@ -51,7 +51,10 @@ struct lk_run_opts {
 	size_t nforced;
 	int strict; /* diverge when the schedule ends before the run */
 	const struct lk_zygote *zygote; /* fork from it instead of exec */
-	char *const *program; /* run this program as "main" (argv), or NULL */
+	char *const *program; /* run this program as "main" (argv, whose
+	                         [0] is its path), or NULL */
+	const char *argv0;    /* the program's argv[0] as the user typed it
+	                         (NULL: program[0]) */
 	unsigned pct_depth;   /* pct: bug depth and expected steps */
 	uint32_t pct_steps;
 	int stable_pids; /* run the program in a pid namespace (pidns.c) */
@@ -72,9 +75,11 @@ int lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
                     struct lk_trace **trace, struct lk_err *err);
 
 /* A scenario of one process "main" that runs an unmodified program
- * (argv[0] is its path), for lk_run_scenario with opts.program; NULL when
- * out of memory. Free with lk_scenario_free. */
-struct lk_scenario *lk_program_scenario(char *const argv[]);
+ * (argv[0] is its path), for lk_run_scenario with opts.program, with the
+ * expectation that main exits with status expect_exit (--expect-exit;
+ * none when it is negative: "any"); NULL when out of memory. Free with
+ * lk_scenario_free. */
+struct lk_scenario *lk_program_scenario(char *const argv[], int expect_exit);
 
 /* Ask a run in progress to stop (async-signal-safe, for SIGINT/SIGTERM). */
 void lk_run_interrupt(int sig);

@@ -20,6 +20,11 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 	if (t->output_len > 0)
 		fprintf(f, "output:\n%s%s", t->output,
 		        t->output[t->output_len - 1] == '\n' ? "" : "\n");
+	/* A program's stderr apart: other error messages, another
+	 * outcome. */
+	if (t->errout_len > 0)
+		fprintf(f, "stderr:\n%s%s", t->errout,
+		        t->errout[t->errout_len - 1] == '\n' ? "" : "\n");
 	for (size_t i = 0; i < sc->nobjects && i < t->nfiles; i++)
 		if (sc->objects[i].kind == LK_OBJ_FILE && t->files[i] != NULL)
 			fprintf(f, "file %s: %s\n", sc->objects[i].name,
@@ -45,9 +50,16 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 			fprintf(f, " %s=?", t->procs[p].name);
 	}
 	fputc('\n', f);
-	if (t->verdict == LK_V_CRASH && t->culprit >= 0)
-		fprintf(f, "crashed: %s signal %d\n", t->procs[t->culprit].name,
-		        t->signal);
+	if (t->verdict == LK_V_CRASH && t->culprit >= 0 && t->signal)
+		fprintf(f, "crashed: %s %s\n", t->procs[t->culprit].name,
+		        lk_signal_name(t->signal));
+	else if (t->verdict == LK_V_CRASH && t->culprit >= 0 &&
+	         t->procs[t->culprit].exited)
+		fprintf(f, "failed: %s exited with status %d\n",
+		        t->procs[t->culprit].name, t->procs[t->culprit].status);
+	else if (t->verdict == LK_V_CRASH && t->culprit >= 0)
+		fprintf(f, "lost: %s exited %d without an exit step\n",
+		        t->procs[t->culprit].name, t->lost_status);
 }
 
 /* Keep the run's distinct races by name; 0 or -1 (memory). */
@@ -123,12 +135,18 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 
 	if (t->verdict == LK_V_DEADLOCK)
 		lk_explain_deadlock(t, sc, buf, sizeof(buf));
-	else if (t->verdict == LK_V_CRASH && t->culprit >= 0)
-		snprintf(buf, sizeof(buf), "%s %s %d\n",
+	else if (t->verdict == LK_V_CRASH && t->culprit >= 0 && t->signal)
+		snprintf(buf, sizeof(buf), "%s was killed by %s\n",
+		         t->procs[t->culprit].name, lk_signal_name(t->signal));
+	else if (t->verdict == LK_V_CRASH && t->culprit >= 0 &&
+	         t->procs[t->culprit].exited)
+		snprintf(buf, sizeof(buf), "%s exited with status %d\n",
 		         t->procs[t->culprit].name,
-		         t->signal ? "was killed by signal"
-		                   : "exited with status",
-		         t->signal ? t->signal : t->procs[t->culprit].status);
+		         t->procs[t->culprit].status);
+	else if (t->verdict == LK_V_CRASH && t->culprit >= 0)
+		snprintf(buf, sizeof(buf),
+		         "%s exited with status %d without an exit step\n",
+		         t->procs[t->culprit].name, t->lost_status);
 	else if (t->verdict != LK_V_DONE)
 		snprintf(buf, sizeof(buf), "%s\n", lk_verdict_name(t->verdict));
 	d->explain = strdup(buf);

@@ -183,7 +183,7 @@ none:
 static void
 logical(const char *abs, char *name, size_t size)
 {
-	const char *root = lk__shared()->workdir;
+	const char *root = lk__shared()->cwd;
 	size_t n = strlen(root);
 
 	if (n > 1 && strncmp(abs, root, n) == 0 && abs[n] == '/')

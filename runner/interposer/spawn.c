@@ -533,11 +533,11 @@ spawn_child(const struct spawn_req *rq, int errfd)
 	else
 		execve(rq->file, rq->argv, rq->envp);
 fail:
-	/* posix_spawn reaps this child and returns the error: the program
-	 * never sees its status, so it is 0 (any other is a failure of the
-	 * run). When the error cannot be sent, 127, as glibc's child. */
+	/* posix_spawn reaps this child and returns the error; it exits
+	 * 127, as glibc's child (a child's status fails no run). */
 	err = errno;
-	_exit(send_error(errfd, err) == 0 ? 0 : 127);
+	send_error(errfd, err);
+	_exit(127);
 }
 
 /*

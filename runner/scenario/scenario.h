@@ -157,6 +157,8 @@ enum lk_expect_kind {
 	LK_EXPECT_CONTENTS, /* a file's final contents match a regex */
 	LK_EXPECT_DEADLOCK, /* the run deadlocks */
 	LK_EXPECT_CELL,     /* a cell's final value equals value */
+	LK_EXPECT_EXIT,     /* a program's main exits with status value
+	                       (--expect-exit; line 0) */
 };
 
 /* How an expectation is judged over many runs (explore). */

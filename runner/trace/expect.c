@@ -38,6 +38,26 @@ matches(const char *re, const char *s)
 	return ok;
 }
 
+/* "main exits with status N", and how it ended when it did not. */
+static void
+exit_text(const struct lk_trace *t, long long want, char *buf, size_t size)
+{
+	const struct lk_tproc *m = t->nprocs > 0 ? &t->procs[0] : NULL;
+
+	if (m != NULL && m->exited && m->status != want)
+		snprintf(buf, size,
+		         "main exits with status %lld (it exited "
+		         "with %d)",
+		         want, m->status);
+	else if (m != NULL && !m->exited)
+		snprintf(buf, size,
+		         "main exits with status %lld (it did "
+		         "not exit)",
+		         want);
+	else
+		snprintf(buf, size, "main exits with status %lld", want);
+}
+
 /* Judge every expectation of sc on t (see analysis.h). */
 size_t
 lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
@@ -82,6 +102,11 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 			           t->objs[x->obj].final == x->value;
 			snprintf(v->text, sizeof(v->text), "%s = %lld",
 			         sc->objects[x->obj].name, x->value);
+			break;
+		case LK_EXPECT_EXIT:
+			v->holds = t->nprocs > 0 && t->procs[0].exited &&
+			           t->procs[0].status == x->value;
+			exit_text(t, x->value, v->text, sizeof(v->text));
 			break;
 		}
 		switch (x->when) {

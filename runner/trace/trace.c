@@ -40,7 +40,7 @@ lk_trace_new(void)
 	struct lk_trace *t = calloc(1, sizeof(*t));
 
 	if (t != NULL)
-		t->culprit = t->stuck = -1;
+		t->culprit = t->stuck = t->lost_status = -1;
 	return t;
 }
 
@@ -63,7 +63,23 @@ lk_trace_free(struct lk_trace *t)
 	free(t->scenario);
 	free(t->file);
 	free(t->output);
+	free(t->errout);
 	free(t);
+}
+
+/* "SIGSEGV" for SIGSEGV, "SIG34" for one glibc has no name for (one
+ * static buffer: not reentrant). */
+const char *
+lk_signal_name(int sig)
+{
+	static char buf[16];
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev != NULL)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "SIG%d", sig);
+	return buf;
 }
 
 /* Name of an object index, or NULL for -1. */

@@ -17,7 +17,7 @@
 enum lk_verdict {
 	LK_V_DONE,        /* every process exited */
 	LK_V_DEADLOCK,    /* processes left, none could step */
-	LK_V_CRASH,       /* a process died of a signal or exited non-zero */
+	LK_V_CRASH,       /* a process died of a signal (or exited unseen) */
 	LK_V_TIMEOUT,     /* a process did not reach a point in time */
 	LK_V_LIMIT,       /* the step limit was reached */
 	LK_V_INTERRUPTED, /* lockstep was told to stop */
@@ -83,10 +83,12 @@ struct lk_trace {
 	uint32_t *vc_pool; /* every event\'s clock, nprocs counters each */
 
 	enum lk_verdict verdict;
-	int culprit; /* process that crashed or timed out, -1 */
-	int signal;  /* that killed the culprit, 0 none */
-	int stuck;   /* timeout: the system call it sat in, -1 running */
-	uint64_t vt; /* virtual time at the end */
+	int culprit;     /* process that crashed or timed out, -1 */
+	int signal;      /* that killed the culprit, 0 none */
+	int lost_status; /* crash without a signal: the status the culprit
+	                    exited with outside lockstep's view, -1 */
+	int stuck;       /* timeout: the system call it sat in, -1 running */
+	uint64_t vt;     /* virtual time at the end */
 	int cycle[LK_MAX_PROCS + 1]; /* deadlock: the wait-for cycle, first */
 	size_t ncycle;               /* process repeated last; 0 none */
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
@@ -96,6 +98,9 @@ struct lk_trace {
 	unsigned long wall_us; /* wall-clock time of the run */
 	char *output;          /* everything the processes printed */
 	size_t output_len;
+	char *errout; /* what a program's processes wrote to stderr ("" for
+	                 a scenario, whose stderr is lockstep's) */
+	size_t errout_len;
 	char **files; /* final contents per scenario object (files only) */
 	size_t *file_lens;
 	size_t nfiles;
@@ -146,6 +151,9 @@ const char *lk_trace_proc_label(const struct lk_trace *t, int p);
 
 /* Name of an object index, or NULL for -1. */
 const char *lk_trace_obj_name(const struct lk_trace *t, int obj);
+
+/* Name of a signal, "SIGSEGV" (a static buffer). */
+const char *lk_signal_name(int sig);
 
 /* Name of a verdict ("done", "deadlock", ...). */
 const char *lk_verdict_name(enum lk_verdict v);

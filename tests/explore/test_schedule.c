@@ -119,6 +119,13 @@ test_schedule_reader(void **state)
 	assert_non_null(strstr(msg, "is not an object name"));
 }
 
+/* Run lockstep in directory dir: a program writes its files there. */
+#define IN_DIR(r, dir, ...)                                                    \
+	e2e_spawn((r), LK_BUILD_DIR "/lockstep",                               \
+	          (const char *const[]){LK_BUILD_DIR "/lockstep", __VA_ARGS__, \
+	                                NULL},                                 \
+	          NULL, (dir))
+
 /* Run lockstep, expecting status; fail with its stderr otherwise. */
 static void
 expect_status(struct e2e_result *r, int status)
@@ -205,8 +212,8 @@ test_schedule_program_replay(void **state)
 		size_t la, lb, lc, lt;
 
 		snprintf(seed, sizeof(seed), "%d", k);
-		E2E_LOCKSTEP(&r, "run", "-q", "--seed", seed, "--trace", a,
-		             "--save-schedule", sc, "--", "sh", "-c", cmd);
+		IN_DIR(&r, dir, "run", "-q", "--seed", seed, "--trace", a,
+		       "--save-schedule", sc, "--", "sh", "-c", cmd);
 		assert_int_equal(r.status, 0);
 		e2e_result_free(&r);
 		text = e2e_read_file(sc, &lt);
@@ -221,16 +228,16 @@ test_schedule_program_replay(void **state)
 		assert_non_null(strstr(r.err, "does not run a program a file "
 		                              "names"));
 		e2e_result_free(&r);
-		E2E_LOCKSTEP(&r, "run", "-q", "--schedule", sc, "--strict",
-		             "--strategy", "random", "--seed", seed, "--trace",
-		             b, "--", "sh", "-c", cmd);
+		IN_DIR(&r, dir, "run", "-q", "--schedule", sc, "--strict",
+		       "--strategy", "random", "--seed", seed, "--trace", b,
+		       "--", "sh", "-c", cmd);
 		if (r.status != 0)
 			fail_msg("run --schedule: exit %d: %s", r.status,
 			         r.err);
 		assert_int_equal(r.leftovers, 0);
 		e2e_result_free(&r);
-		E2E_LOCKSTEP(&r, "run", "-q", "--schedule", sc, "--trace", c,
-		             "--", "sh", "-c", cmd);
+		IN_DIR(&r, dir, "run", "-q", "--schedule", sc, "--trace", c,
+		       "--", "sh", "-c", cmd);
 		assert_int_equal(r.status, 0);
 		e2e_result_free(&r);
 		ta = e2e_read_file(a, &la);

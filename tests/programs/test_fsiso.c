@@ -314,9 +314,9 @@ test_fsiso_run_sandbox(void **state)
 	free(dir);
 }
 
-/* A working directory outside /tmp (here the build tree): its overlay
- * keeps it as it was, and the program's SysV objects are still removed
- * (their list reaches lockstep through the view). */
+/* A program started in a directory outside /tmp (here the build tree),
+ * naming its file relatively: the overlay of its working directory keeps
+ * the directory as it was. */
 static void
 test_fsiso_cwd_outside_tmp(void **state)
 {
@@ -332,8 +332,11 @@ test_fsiso_cwd_outside_tmp(void **state)
 	put(dir, "data.txt.old", "old\n");
 	before = snapshot(dir);
 	for (int i = 0; i < 2; i++) {
-		E2E_LOCKSTEP(&r, "run", "--sandbox", "--workdir", dir, "--",
-		             FS_WRITER, "data.txt");
+		const char *const argv[] = {LOCKSTEP, "run",     "--sandbox",
+		                            "--",     FS_WRITER, "data.txt",
+		                            NULL};
+
+		e2e_spawn(&r, LOCKSTEP, argv, NULL, dir);
 		assert_int_equal(r.status, 0);
 		assert_non_null(strstr(r.out, "start 1\n"));
 		assert_non_null(strstr(r.out, "end 3\n"));

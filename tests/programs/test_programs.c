@@ -595,7 +595,10 @@ test_programs_sysv_private_keys(void **state)
 		assert_non_null(strstr(o, "| segment: own value, semaphore: "
 		                          "own value, named semaphore: own "
 		                          "value\n"));
-		ids = strstr(e, "ids: shm ");
+		/* The program's stderr is in the report, apart. */
+		ids = strstr(o, "stderr:\n  | ids: shm ");
+		assert_non_null(ids);
+		ids = strstr(ids, "ids: shm ");
 		assert_non_null(ids);
 		assert_int_equal(sscanf(ids, "ids: shm %d sem %d", &shm, &sem),
 		                 2);
@@ -718,10 +721,12 @@ test_programs_static_refused(void **state)
 	assert_non_null(strstr(r.err, want));
 	assert_null(strstr(r.out, "static hello"));
 	e2e_result_free(&r);
-	/* The shell's child cannot exec it and exits 126: a failure. */
+	/* The shell's child cannot exec it and exits 126: a status the
+	 * shell sees (its own is 0), not a crash. The message is on the
+	 * run's standard error, which the report shows. */
 	e2e_spawn(&r, LOCKSTEP, sh, NULL, NULL);
-	assert_int_equal(r.status, 4);
-	assert_non_null(strstr(r.err, want));
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, want + strlen("lockstep: ")));
 	assert_non_null(strstr(r.out, "| status 126\n")); /* EACCES */
 	assert_null(strstr(r.out, "static hello"));
 	e2e_result_free(&r);
@@ -865,9 +870,9 @@ test_programs_spawn_system(void **state)
 	assert_int_equal(n.status, 0);
 	assert_string_equal(n.out, want);
 	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
-	assert_int_equal(r.status, 4);
-	/* system's child exec'd /bin/sh: it is named with it. */
-	assert_non_null(strstr(r.err, "main.1 (sh) exited with status 3"));
+	/* system's child exits 3: a status main sees, not a failure. */
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.err, "exited with status"));
 	assert_int_equal(r.leftovers, 0);
 	out = report_output(r.out);
 	assert_string_equal(out, want);
@@ -1131,7 +1136,9 @@ test_programs_stable_pids(void **state)
 	assert_string_equal(out, "output:\n"
 	                         "  | main 2\n"
 	                         "  | child1 3 parent 2\n"
-	                         "  | child2 4 parent 2\n");
+	                         "  | child2 4 parent 2\n"
+	                         "expect:\n"
+	                         "  ok   main exits with status 0\n");
 	assert_true(run_stable(&b, NULL));
 	assert_int_equal(b.status, 0);
 	assert_non_null(strstr(b.out, "output:\n"));
@@ -1305,7 +1312,7 @@ test_programs_exec_crash_names(void **state)
 
 	(void)state;
 	e2e_spawn(&r, LOCKSTEP, a1, NULL, dir);
-	assert_int_equal(r.status, 4);
+	assert_int_equal(r.status, 1); /* main exits 1: a failed run */
 	assert_non_null(
 	        strstr(r.err, "lockstep: main (false) exited with status 1"));
 	line_of(r.out, " step  ", head, sizeof(head));
@@ -1319,7 +1326,7 @@ test_programs_exec_crash_names(void **state)
 	e2e_result_free(&r);
 
 	e2e_spawn(&r, LOCKSTEP, a2, NULL, dir);
-	assert_int_equal(r.status, 4);
+	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, "lockstep: main exited with status 127"));
 	tr = e2e_trace_load(tp);
 	assert_non_null(tr);

@@ -1,6 +1,7 @@
 /* Unit tests of the trace: vector clocks, happens-before, the wait-for
  * cycle finder, deadlock explanations, expectations and labels. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -195,6 +196,37 @@ test_trace_explain_deadlock(void **state)
 	lk_trace_free(t);
 }
 
+/* --expect-exit: main (process 0) exits with the status, or the run
+ * failed; a child's status counts for nothing; a signal name. */
+static void
+test_trace_expect_exit(void **state)
+{
+	struct lk_trace *t = make_trace(2);
+	struct lk_sc_expect x[1] = {{.kind = LK_EXPECT_EXIT, .value = 0}};
+	struct lk_scenario sc = {.name = "t", .expects = x, .nexpects = 1};
+	struct lk_verdict_line v[1];
+
+	(void)state;
+	t->procs[0].exited = 1;
+	t->procs[1].exited = 1;
+	t->procs[1].status = 1; /* a child's grep found nothing */
+	assert_int_equal(lk_expect_eval(t, &sc, v), 0);
+	assert_true(v[0].passed);
+	assert_string_equal(v[0].text, "main exits with status 0");
+	t->procs[0].status = 2;
+	assert_int_equal(lk_expect_eval(t, &sc, v), 1);
+	assert_string_equal(v[0].text,
+	                    "main exits with status 0 (it exited with 2)");
+	x[0].value = 2;
+	assert_int_equal(lk_expect_eval(t, &sc, v), 0);
+	t->procs[0].exited = 0;
+	assert_int_equal(lk_expect_eval(t, &sc, v), 1);
+	assert_non_null(strstr(v[0].text, "(it did not exit)"));
+	assert_string_equal(lk_signal_name(SIGSEGV), "SIGSEGV");
+	assert_string_equal(lk_signal_name(SIGABRT), "SIGABRT");
+	lk_trace_free(t);
+}
+
 /* Expectations: before, output, contents, deadlock; with quantifiers. */
 static void
 test_trace_expectations(void **state)
@@ -355,6 +387,7 @@ main(void)
 	        cmocka_unit_test(test_trace_cycle_three),
 	        cmocka_unit_test(test_trace_explain_deadlock),
 	        cmocka_unit_test(test_trace_expectations),
+	        cmocka_unit_test(test_trace_expect_exit),
 	        cmocka_unit_test(test_trace_labels),
 	        cmocka_unit_test(test_trace_programs),
 	};
