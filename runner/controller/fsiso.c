@@ -20,6 +20,10 @@
  * directories and no path needs escaping in the mount options. What is
  * not isolated: other directories, the network, SysV and POSIX IPC
  * objects of other programs (docs/explore.md).
+ *
+ * Where the kernel refuses the overlay (before 5.11 in a user namespace,
+ * a file system overlayfs cannot stack on), the working directory is a
+ * private copy, and /tmp the tmpfs, empty, as systemd's PrivateTmp.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -195,13 +199,30 @@ copies_wanted(void)
 	return v != NULL && strcmp(v, "copy") == 0;
 }
 
+/* Make directory path and those above it that are missing; 0 or -1. */
+static int
+make_path(const char *path)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = strchr(p + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* Mount an overlay over target whose lower layer is descriptor lower and
- * whose upper and work directories are made under layers/name; where
- * the kernel refuses the overlay, a private copy of lower (at most
- * *left bytes) bind-mounted over target. */
+ * whose upper and work directories are made under layers/name. Where
+ * the kernel refuses the overlay: a private copy of lower (at most
+ * *left bytes) bind-mounted over target, or, when copy is 0, nothing
+ * (returns 1). */
 static int
 overlay(const char *target, int lower, const char *layers, const char *name,
-        int userns, uint64_t *left, char *why, size_t size)
+        int userns, int copy_ok, uint64_t *left, char *why, size_t size)
 {
 	char up[PATH_MAX], work[PATH_MAX], opts[3 * PATH_MAX];
 	int copy;
@@ -217,6 +238,8 @@ overlay(const char *target, int lower, const char *layers, const char *name,
 	if (!copies_wanted() &&
 	    mount("overlay", target, "overlay", 0, opts) == 0)
 		return 0;
+	if (!copy_ok)
+		return 1;
 	copy = open(up, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (copy < 0 || copy_tree(lower, copy, left, 0) != 0) {
 		if (copy >= 0)
@@ -276,13 +299,10 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 	tmpfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (tmpfd < 0)
 		return fail(why, size, "cannot open /tmp: %s", strerror(errno));
-	if (!under(cwd, "/tmp")) {
-		cwdfd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (cwdfd < 0) {
-			fail(why, size, "cannot open %s: %s", cwd,
-			     strerror(errno));
-			goto out;
-		}
+	cwdfd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwdfd < 0) {
+		fail(why, size, "cannot open %s: %s", cwd, strerror(errno));
+		goto out;
 	}
 	if (keep != NULL && keep[0] == '/' &&
 	    (under(keep, "/tmp") || under(keep, cwd))) {
@@ -308,8 +328,10 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 			goto out;
 		}
 	}
+	/* The layers' tmpfs is also the private, empty /tmp where the
+	 * kernel refuses an overlay of the real one. */
 	if (mount("lockstep", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-	          "mode=0700") != 0) {
+	          "mode=1777") != 0) {
 		fail(why, size, "cannot mount a tmpfs: %s", strerror(errno));
 		goto out;
 	}
@@ -319,17 +341,62 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 	}
 	/* The working directory first: /tmp's overlay then hides the
 	 * layers. A working directory under /tmp is in /tmp's overlay. */
-	if (cwdfd >= 0) {
+	if (!under(cwd, "/tmp")) {
 		/* Mounted where the descriptor is, not where the path
 		 * leads now. */
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", cwdfd);
-		if (overlay(src, cwdfd, layers, "cwd", userns, &left, why,
+		if (overlay(src, cwdfd, layers, "cwd", userns, 1, &left, why,
 		            size) != 0)
 			goto out;
 	}
-	if (overlay("/tmp", tmpfd, layers, "tmp", userns, &left, why, size) !=
-	    0)
+	switch (overlay("/tmp", tmpfd, layers, "tmp", userns, 0, &left, why,
+	                size)) {
+	case 0:
+		break;
+	case 1:
+		/* No overlay of /tmp: it stays the private tmpfs, empty, as
+		 * systemd's PrivateTmp; a working directory in it is a copy
+		 * of the real one. */
+		if (under(cwd, "/tmp")) {
+			int to;
+
+			if (make_path(cwd) != 0 ||
+			    (to = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) <
+			            0) {
+				fail(why, size, "cannot make %s: %s", cwd,
+				     strerror(errno));
+				goto out;
+			}
+			rc = copy_tree(cwdfd, to, &left, 0);
+			close(to);
+			if (rc != 0) {
+				fail(why, size, "cannot copy %s: %s", cwd,
+				     errno == E2BIG ? "more than 256 MiB"
+				                    : strerror(errno));
+				rc = -1;
+				goto out;
+			}
+			rc = -1;
+		}
+		if (keepfd >= 0 && under(keep, "/tmp")) {
+			char dir[PATH_MAX];
+			int fd;
+
+			snprintf(dir, sizeof(dir), "%s", keep);
+			*strrchr(dir, '/') = '\0';
+			if (make_path(dir) != 0 ||
+			    (fd = open(keep, O_WRONLY | O_CREAT | O_CLOEXEC,
+			               0600)) < 0) {
+				fail(why, size, "cannot make %s: %s", keep,
+				     strerror(errno));
+				goto out;
+			}
+			close(fd);
+		}
+		break;
+	default:
 		goto out;
+	}
 	if (keepfd >= 0) {
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", keepfd);
 		if (mount(src, keep, NULL, MS_BIND, NULL) != 0) {

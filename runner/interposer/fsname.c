@@ -242,7 +242,8 @@ raw_call(long nr, const long *a)
  * removes, inside a wrapper (lk__enter was true): op is LK_OP_OPEN for
  * an open that creates or truncates, else the call's. The event's arg is
  * the object of the second name (rename, link), or -1; open's is the
- * descriptor. Returns the raw result. Leaves the wrapper.
+ * descriptor, and its off says whether it creates the file (1) or finds
+ * it (0). Returns the raw result. Leaves the wrapper.
  */
 static long
 name_step(unsigned op, const struct fs_call *c, long nr, const long *a)
@@ -277,6 +278,17 @@ name_step(unsigned op, const struct fs_call *c, long nr, const long *a)
 		st.obj = name_obj(has2 ? abs2 : abs, 1);
 	if (has1 && has2)
 		st.arg = name_obj(abs, 1);
+	if (op == LK_OP_OPEN && (a[2] & O_CREAT) && !(a[2] & O_EXCL)) {
+		/* Holding the turn: whether it exists now is whether the
+		 * open creates it (a write of the name) or finds it (a
+		 * lookup: open(O_CREAT) of an existing database). */
+		struct stat sb;
+		long none[6] = {a[0], a[1], (long)&sb, 0, 0, 0};
+
+		st.off = raw_call(SYS_newfstatat, none) != 0;
+	} else if (op == LK_OP_OPEN) {
+		st.off = (a[2] & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+	}
 	r = raw_call(nr, a);
 	st.ret = r < 0 ? -1 : r;
 	st.err = r < 0 ? (int)-r : 0;

@@ -3,8 +3,9 @@
  * (the bytes of a regular file, a shared-memory cell) by different
  * processes, at least one of them a write, with no happens-before order
  * between them (DESIGN.md). Cells: load and store. File-system names: a
- * call that creates, removes or replaces one writes it, any other call on
- * it (a failed one too) reads it. Files: read and write,
+ * call that creates, removes or replaces one writes it (an open only when
+ * it created the file), any other call on it (a failed one too) reads
+ * it. Files: read and write,
  * conflicting when their byte ranges [off, off + ret) overlap. Blocked
  * and failed calls, and transfers of no bytes, access nothing.
  */

@@ -170,7 +170,8 @@ lk_trace_name_writes(const struct lk_tev *e)
 	if (e->blocked || e->ret < 0)
 		return 0;
 	switch (e->op) {
-	case LK_OP_OPEN:
+	case LK_OP_OPEN: /* off: it created the file */
+		return e->off != 0;
 	case LK_OP_UNLINK:
 	case LK_OP_RENAME:
 	case LK_OP_LINK:
@@ -382,6 +383,10 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		break;
 	case LK_OP_OPEN:
 		json_object_set_new(args, "fd", json_integer(e->arg));
+		if (lk_trace_is_name(t, e->obj))
+			json_object_set_new(
+			        args, "created",
+			        json_boolean(lk_trace_name_writes(e)));
 		break;
 	case LK_OP_RENAME:
 	case LK_OP_LINK:

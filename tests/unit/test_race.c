@@ -358,8 +358,8 @@ test_race_name_check_then_create(void **state)
 	t->objs[OUT].type = LK_OT_NAME;
 	add(t, 0, LK_OP_ACCESS, OUT, -1, 0)->err = 2; /* 0: A, ENOENT */
 	add(t, 1, LK_OP_ACCESS, OUT, -1, 0)->err = 2; /* 1: B, ENOENT */
-	add(t, 0, LK_OP_OPEN, OUT, 3, 0);             /* 2: A creates */
-	add(t, 1, LK_OP_OPEN, OUT, 3, 0);             /* 3: B creates */
+	add(t, 0, LK_OP_OPEN, OUT, 3, 0)->off = 1;    /* 2: A creates */
+	add(t, 1, LK_OP_OPEN, OUT, 3, 0);             /* 3: B finds it */
 	assert_int_equal(lk_race_find(t, 0, &r, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(r[0].a, 1);
@@ -373,9 +373,9 @@ test_race_name_check_then_create(void **state)
 
 	t = make_trace(2);
 	t->objs[OUT].type = LK_OT_NAME;
-	add(t, 0, LK_OP_OPEN, OUT, 3, 0);   /* A creates */
-	add(t, 1, LK_OP_STAT, OUT, 0, 0);   /* B sees it */
-	add(t, 1, LK_OP_UNLINK, OUT, 0, 0); /* B removes it */
+	add(t, 0, LK_OP_OPEN, OUT, 3, 0)->off = 1; /* A creates */
+	add(t, 1, LK_OP_STAT, OUT, 0, 0);          /* B sees it */
+	add(t, 1, LK_OP_UNLINK, OUT, 0, 0);        /* B removes it */
 	assert_int_equal(count(t, 0), 0);
 	assert_true(lk_trace_hb(t, 0, 1));
 	lk_trace_free(t);
