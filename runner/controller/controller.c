@@ -689,6 +689,36 @@ exec_program(struct run *r)
 	_exit(127);
 }
 
+/* In the child, for a program: PWD names the directory it starts in, as
+ * the shell that starts a program sets it, whatever the environment
+ * lockstep was started from said (sh -c wrapping lockstep, a test
+ * harness): a shell checks $PWD against ".", and looking names up is a
+ * step (runner/interposer/fsname.c), so the trace must not depend on
+ * it. */
+static void
+program_pwd(struct run *r)
+{
+	char cwd[LK_PATH_MAX], *pwd;
+	size_t n = 0, at;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    asprintf(&pwd, "PWD=%s", cwd) < 0)
+		return;
+	while (r->env[n] != NULL)
+		n++;
+	for (at = 0; at < n && strncmp(r->env[at], "PWD=", 4) != 0; at++)
+		;
+	if (at == n) {
+		char **env = calloc(n + 2, sizeof(*env));
+
+		if (env == NULL)
+			return;
+		memcpy(env, r->env, n * sizeof(*env));
+		r->env = env; /* the child's copy: it execs or exits */
+	}
+	r->env[at] = pwd;
+}
+
 /* In the child: become scenario process i and exec the agent. */
 static void
 exec_agent(struct run *r, int i)
@@ -752,6 +782,7 @@ exec_agent(struct run *r, int i)
 			        r->o->program[0], lk_elf_why(v));
 			_exit(127);
 		}
+		program_pwd(r);
 		exec_program(r);
 	}
 	execve(r->o->agent, argv, r->env);

@@ -194,6 +194,20 @@ logical(const char *abs, char *name, size_t size)
 		snprintf(name, size, "%s", abs);
 }
 
+/* Is abs the directory the run started in, or one above it? Looking
+ * those up is no step: nobody makes or removes them during a run, and
+ * whether a shell checks $PWD against "." depends on the environment
+ * lockstep was started from, not on the program. */
+static int
+start_dir(const char *abs)
+{
+	const char *root = lk__shared()->cwd;
+	size_t n = strlen(abs);
+
+	return strncmp(root, abs, n) == 0 &&
+	       (root[n] == '\0' || root[n] == '/' || n == 1);
+}
+
 /* The name object of abs: found, or registered when allowed (not while
  * the process runs alongside others before its first step, where the
  * order of registration would be a race); -1 otherwise. */
@@ -259,7 +273,8 @@ name_step(unsigned op, const struct fs_call *c, long nr, const long *a)
 	       absolute(d1, (const char *)a[c->path], abs, sizeof(abs)) == 0;
 	has2 = c->path2 >= 0 &&
 	       absolute(d2, (const char *)a[c->path2], abs2, sizeof(abs2)) == 0;
-	if (!has1 && !has2) {
+	if ((!has1 && !has2) ||
+	    ((op == LK_OP_STAT || op == LK_OP_ACCESS) && start_dir(abs))) {
 		r = raw_call(nr, a);
 		lk__leave();
 		return r;
@@ -280,8 +295,8 @@ name_step(unsigned op, const struct fs_call *c, long nr, const long *a)
 		st.arg = name_obj(abs, 1);
 	if (op == LK_OP_OPEN && (a[2] & O_CREAT) && !(a[2] & O_EXCL)) {
 		/* Holding the turn: whether it exists now is whether the
-		 * open creates it (a write of the name) or finds it (a
-		 * lookup: open(O_CREAT) of an existing database). */
+		 * open creates it or finds it (open(O_CREAT) of an existing
+		 * database), which races tell apart (trace.c). */
 		struct stat sb;
 		long none[6] = {a[0], a[1], (long)&sb, 0, 0, 0};
 

@@ -75,7 +75,7 @@ access_kind(const struct lk_trace *t, const struct lk_tev *e)
 	type = t->objs[e->obj].type;
 	/* A name: a failed lookup (ENOENT) looked at it all the same. */
 	if (type == LK_OT_NAME)
-		return lk_trace_name_writes(e) ? 2 : 1;
+		return lk_trace_name_changes(e) ? 2 : 1;
 	if (e->err != 0)
 		return 0;
 	if (type == LK_OT_CELL)

@@ -170,8 +170,7 @@ lk_trace_name_writes(const struct lk_tev *e)
 	if (e->blocked || e->ret < 0)
 		return 0;
 	switch (e->op) {
-	case LK_OP_OPEN: /* off: it created the file */
-		return e->off != 0;
+	case LK_OP_OPEN:
 	case LK_OP_UNLINK:
 	case LK_OP_RENAME:
 	case LK_OP_LINK:
@@ -182,6 +181,18 @@ lk_trace_name_writes(const struct lk_tev *e)
 	default:
 		return 0;
 	}
+}
+
+/* Did e really change its name? As lk_trace_name_writes, but an open
+ * that found the file (off 0: open(O_CREAT) of an existing database)
+ * only looked it up. Not for clocks: whether a file was there before
+ * the run must not change a trace. */
+int
+lk_trace_name_changes(const struct lk_tev *e)
+{
+	if (e->op == LK_OP_OPEN)
+		return !e->blocked && e->ret >= 0 && e->off != 0;
+	return lk_trace_name_writes(e);
 }
 
 /* The name a rename or link read from (its arg), or -1. */
@@ -383,10 +394,6 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		break;
 	case LK_OP_OPEN:
 		json_object_set_new(args, "fd", json_integer(e->arg));
-		if (lk_trace_is_name(t, e->obj))
-			json_object_set_new(
-			        args, "created",
-			        json_boolean(lk_trace_name_writes(e)));
 		break;
 	case LK_OP_RENAME:
 	case LK_OP_LINK:

@@ -134,6 +134,10 @@ int lk_trace_is_name(const struct lk_trace *t, int o);
  * of the name), rather than look it up (a read)? */
 int lk_trace_name_writes(const struct lk_tev *e);
 
+/* Did e really change its name (for races): an open that found the file
+ * there did not. */
+int lk_trace_name_changes(const struct lk_tev *e);
+
 /* The second name event e read from (rename, link), or -1. */
 int lk_trace_name_from(const struct lk_trace *t, const struct lk_tev *e);
 
