@@ -151,6 +151,15 @@ struct lk_slot {
 	 * being a step (killed): the controller can no longer read it. */
 	int32_t died;
 	char name[LK_NAME_MAX];
+	/* Signals it ignores (SIG_IGN; bit n: signal n): the kernel
+	 * discards them when sent, so they are never marked pending. */
+	uint64_t sigignored;
+	/* Stopped by a stop signal (SIGSTOP, or SIGTSTP, SIGTTIN, SIGTTOU
+	 * by default) from another process of the run: the signal, 0 when
+	 * it is not stopped; stopped_by is the sender's slot. A stopped
+	 * process is not enabled until a SIGCONT (signals.c). */
+	uint32_t stopped;
+	int32_t stopped_by;
 };
 
 enum lk_obj_type {

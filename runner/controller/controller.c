@@ -1435,6 +1435,8 @@ collect(struct run *r, struct lk_trace *t)
 		p->pending_obj = sh->slots[i].pending_obj;
 		p->wake_at = sh->slots[i].wake_at;
 		p->wait_for = sh->slots[i].wait_for;
+		p->stopped = p->exited ? 0 : (int)sh->slots[i].stopped;
+		p->stopped_by = p->stopped ? sh->slots[i].stopped_by : -1;
 	}
 	for (size_t i = 0; i < t->nobjs; i++) {
 		memcpy(t->objs[i].name, sh->objects[i].name, LK_NAME_MAX);

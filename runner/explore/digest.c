@@ -34,6 +34,8 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 		if (t->procs[p].exited)
 			fprintf(f, " %s=%d", t->procs[p].name,
 			        t->procs[p].status);
+		else if (t->procs[p].stopped)
+			fprintf(f, " %s@stopped", t->procs[p].name);
 		else if (t->procs[p].blocked_on == LK_WAIT_CHILD &&
 		         t->procs[p].wait_for >= 0 &&
 		         (size_t)t->procs[p].wait_for < t->nprocs)

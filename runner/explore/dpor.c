@@ -11,6 +11,11 @@
  * (vector clocks joined along program order, fork and every dependent
  * pair), not only the synchronisation the trace shows.
  *
+ * A process that some kill targets reads its own signal state at every
+ * step: the kill may land before any of them (a handler runs there, a
+ * stop keeps the rest from running), so a kill races with the target's
+ * steps it is not ordered with.
+ *
  * A wait that blocked and then succeeds on retry was enabled by the
  * change it waited for: its success is not a race with that change (it
  * could not have come first); the race that matters is the blocked
@@ -171,6 +176,7 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 	size_t n = d->nprocs ? d->nprocs : 1, nobj = d->nobjs;
 	uint32_t *pv, *born, *pool, *pre;
 	int32_t waited[LK_MAX_PROCS];
+	uint64_t targeted = 0; /* processes some kill reaches */
 	struct object_state *os;
 	size_t used = 0;
 
@@ -193,6 +199,11 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 	}
 	for (size_t q = 0; q < LK_MAX_PROCS; q++)
 		waited[q] = -1;
+	for (size_t i = 0; i < d->nsteps; i++)
+		if (d->steps[i].op == LK_OP_KILL && d->steps[i].ret == 0)
+			targeted |= d->steps[i].off >= 0 && d->steps[i].off < 64
+			                    ? 1ull << d->steps[i].off
+			                    : ~0ull;
 	for (size_t o = 0; o < 2 * nobj + n; o++) {
 		os[o].write.step = -1;
 		for (size_t q = 0; q < LK_MAX_PROCS; q++)
@@ -207,6 +218,12 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		        kind && ((size_t)s->obj < nobj || s->obj < 0) &&
 		                        state_of(s, nobj) < 2 * nobj + n
 		                ? &os[state_of(s, nobj)]
+		                : NULL;
+		struct object_state *sig =
+		        p < 64 && (targeted & (1ull << p)) &&
+		                        2 * nobj + p < 2 * nobj + n &&
+		                        ob != &os[2 * nobj + p]
+		                ? &os[2 * nobj + p]
 		                : NULL;
 		long race = -1;
 
@@ -235,6 +252,12 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		}
 		if (race >= 0)
 			report(d, (size_t)race, p, add, arg);
+		/* The read of its own signal state: a kill not ordered
+		 * before this step could have come first. */
+		if (sig != NULL && sig->write.step >= 0 &&
+		    d->steps[sig->write.step].proc != p &&
+		    !ordered(&sig->write, d, pre))
+			report(d, (size_t)sig->write.step, p, add, arg);
 
 		if (p < LK_MAX_PROCS)
 			waited[p] = s->blocked ? s->obj : -1;
@@ -246,8 +269,14 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 				if (ob->reads[q].step >= 0)
 					lk_vc_join(v, ob->reads[q].vc, n);
 		}
+		if (sig != NULL && sig->write.step >= 0)
+			lk_vc_join(v, sig->write.vc, n);
 		memcpy(after, v, n * sizeof(*after));
 		used += n;
+		if (sig != NULL) {
+			sig->reads[p].step = (long)i;
+			sig->reads[p].vc = after;
+		}
 		if (ob != NULL && kind == 2) {
 			ob->write.step = (long)i;
 			ob->write.vc = after;

@@ -279,6 +279,10 @@ void lk__signals_attach(struct lk_slot *me);
 /* Deliver due signals now (holding the turn); 1 if a handler ran. */
 int lk__deliver(struct lk_slot *me);
 
+/* Chosen at the point of op with a signal due: deliver it now, before
+ * op starts, as a step of its own; 1 when it did (arrive again). */
+int lk__signal_first(struct lk_slot *me, unsigned op);
+
 /* At the start of a call: deliver due signals as a step of their own. */
 void lk__deliver_due(struct lk_slot *me);
 

@@ -435,26 +435,31 @@ record(const struct lk_step *st, int blocked)
 	atomic_store_explicit(&sh->nevents, n + 1, memory_order_release);
 }
 
-/* Arrive at a scheduling point for op on obj and wait until chosen. */
+/* Arrive at a scheduling point for op on obj and wait until chosen.
+ * Chosen with a signal due, the process takes it first, as a step of
+ * its own (the handler runs before op starts), and arrives again. */
 void
 lk__arrive(unsigned op, int obj, uint64_t wake_at)
 {
 	struct lk_slot *me = &sh->slots[self];
 	uint32_t first = me->state == LK_SLOT_SPAWNED;
 
-	me->pending_op = (uint16_t)op;
-	me->pending_obj = obj;
-	me->blocked_on = -1;
-	me->wake_at = wake_at;
-	me->state = LK_SLOT_PARKED;
-	if (first) {
-		/* The run starts once every declared process is here. */
-		atomic_fetch_add(&sh->nready, 1);
-		notify();
-		park();
-		return;
-	}
-	choose();
+	do {
+		me->pending_op = (uint16_t)op;
+		me->pending_obj = obj;
+		me->blocked_on = -1;
+		me->wake_at = wake_at;
+		me->state = LK_SLOT_PARKED;
+		if (first) {
+			/* The run starts once every declared process is
+			 * here. */
+			atomic_fetch_add(&sh->nready, 1);
+			notify();
+			park();
+			return;
+		}
+		choose();
+	} while (lk__signal_first(me, op));
 }
 
 /* Record a completed step; wake the processes blocked on changed. */
@@ -717,6 +722,8 @@ lk__fork(void)
 	c->state = LK_SLOT_PARKED;
 	c->sigmask = me->sigmask;
 	c->sigcaught = me->sigcaught;
+	c->sigignored = me->sigignored;
+	c->stopped_by = -1;
 	c->parent = self;
 	c->pending_op = LK_OP_START;
 	c->pending_obj = -1;

@@ -12,6 +12,22 @@
  * sigsuspend return, sem_wait, a read and a sleep fail with EINTR.
  * sigwait and its kin take a signal without running a handler: they wait
  * as a pause does, and the signal's step is its acceptance.
+ *
+ * A target chosen at a scheduling point with a signal due takes it there,
+ * before the call it was about to make (lk__signal_first): the handler
+ * runs, then the call starts. Chosen first, the call starts and a signal
+ * sent after interrupts it. So both orders of a kill and a pause are
+ * schedules, and the lost wake-up of `if (!got) pause();` is one of them.
+ *
+ * As in the kernel, a signal the target ignores (SIG_IGN, or SIGCHLD,
+ * SIGURG, SIGWINCH by default) and does not block is discarded when
+ * sent: it is no step and interrupts nothing. The stop signals (SIGSTOP,
+ * and SIGTSTP, SIGTTIN, SIGTTOU by default) are modelled, never sent:
+ * the target's slot is marked stopped and it is not enabled until a
+ * SIGCONT. A kill never leaves the run: a process group (0, -pgid) or
+ * -1 reaches the run's processes only, one by one, and a process outside
+ * the run (lockstep itself, the parent of the first process) is refused
+ * with EPERM.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,9 +37,21 @@
 
 #include "interposer/interposer.h"
 
+/* The stop signals, and the signals the kernel ignores by default. */
+#define STOPS                                                                  \
+	((1ull << SIGSTOP) | (1ull << SIGTSTP) | (1ull << SIGTTIN) |           \
+	 (1ull << SIGTTOU))
+#define DFL_IGNORED                                                            \
+	((1ull << SIGCHLD) | (1ull << SIGURG) | (1ull << SIGWINCH) |           \
+	 (1ull << SIGCONT))
+
 static __thread int interrupted;
 static __thread int restartable;    /* every handler that ran: SA_RESTART */
 static __thread uint64_t accepting; /* a sigwait takes these: no handler */
+/* In pause, sigsuspend or a sigwait: the mask before the call, which the
+ * signals delivered before the call starts go by (lk__signal_first). */
+static __thread int in_wait;
+static __thread uint64_t mask_before;
 
 /* Signal numbers of bits into set (1..63). */
 static void
@@ -57,10 +85,37 @@ set_real_mask(uint64_t user)
 	lk__sigmask(SIG_SETMASK, &set, NULL);
 }
 
-/* At attach: hold our signals back from now on. */
+/* The signals slot t ignores now: SIG_IGN, or default and ignored. */
+static uint64_t
+ignored(const struct lk_slot *t)
+{
+	return t->sigignored | (DFL_IGNORED & ~t->sigcaught);
+}
+
+/* Drop what the process has pending and now ignores without blocking
+ * it, as the kernel does when a handler or the mask changes. */
+static void
+flush_ignored(struct lk_slot *me)
+{
+	uint64_t gone = ignored(me) & ~me->sigmask & LK_SIGNALS;
+
+	if (atomic_load(&me->sigpending) & gone)
+		atomic_fetch_and(&me->sigpending, ~gone);
+}
+
+/* At attach: hold our signals back from now on; note the signals an
+ * exec'd image inherited ignored (nohup). */
 void
 lk__signals_attach(struct lk_slot *me)
 {
+	struct sigaction sa;
+
+	me->sigignored = 0;
+	for (int s = 1; s < 64; s++)
+		if (s != SIGKILL && s != SIGSTOP &&
+		    REAL(sigaction)(s, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			me->sigignored |= 1ull << s;
 	set_real_mask(me->sigmask);
 }
 
@@ -133,6 +188,36 @@ lk__deliver(struct lk_slot *me)
 	return handled;
 }
 
+/*
+ * Chosen at the scheduling point of op with a signal due: the signal came
+ * before op started, so it is delivered first, a step of its own, and the
+ * caller arrives at op again. Not for a sleep, which is under way at its
+ * point (a signal interrupts it), nor a load or store (their point is in
+ * a fault handler), nor an exit. Returns 1 when it delivered.
+ */
+int
+lk__signal_first(struct lk_slot *me, unsigned op)
+{
+	uint64_t call = me->sigmask, before = mask_before;
+	int r = 0, waiting = in_wait;
+
+	if (op == LK_OP_SIGNAL || op == LK_OP_SLEEP || op == LK_OP_LOAD ||
+	    op == LK_OP_STORE || op == LK_OP_EXIT)
+		return 0;
+	/* Waiting for a signal: the call's own mask is in the slot (the
+	 * strategy sees it), the one before goes here. */
+	if (op == LK_OP_PAUSE && waiting)
+		me->sigmask = before;
+	if (due(me) != 0) {
+		lk__deliver(me); /* a handler may pause itself */
+		r = 1;
+	}
+	in_wait = waiting;
+	mask_before = before;
+	me->sigmask = call;
+	return r;
+}
+
 /* A due signal at the start of a call: delivered as a step of its own. */
 void
 lk__deliver_due(struct lk_slot *me)
@@ -170,35 +255,147 @@ lk__interrupted_restart(void)
 	return lk__interrupted() && !restartable;
 }
 
-/* The slot of the scenario process with pid, or -1. */
+/* The slot of the scenario process with pid, or -1: a live one first,
+ * else one that exited (a zombie, or gone if reaped: its pid may have
+ * been given again). */
 static int
 slot_of(pid_t pid)
 {
 	struct lk_shared *sh = lk__shared();
+	int gone = -1;
 
-	for (uint32_t i = 0; pid > 0 && i < sh->nslots; i++)
-		if (sh->slots[i].pid == pid &&
-		    sh->slots[i].state != LK_SLOT_EXITED)
+	for (uint32_t i = 0; pid > 0 && i < sh->nslots; i++) {
+		if (sh->slots[i].pid != pid ||
+		    sh->slots[i].state == LK_SLOT_FREE)
+			continue;
+		if (sh->slots[i].state != LK_SLOT_EXITED)
 			return (int)i;
-	return -1;
+		gone = (int)i;
+	}
+	return gone;
 }
 
-/* kill as a step; the caller entered the interposer and leaves it. */
+/* Does sig stop slot t (not sent then, but modelled)? SIGSTOP always;
+ * SIGTSTP, SIGTTIN and SIGTTOU when t neither handles, ignores nor
+ * blocks them. */
+static int
+stops(const struct lk_slot *t, int sig)
+{
+	uint64_t b = 1ull << sig;
+
+	return sig == SIGSTOP ||
+	       ((STOPS & b) &&
+	        !((t->sigcaught | t->sigignored | t->sigmask) & b));
+}
+
+/* Send sig to the run's process in slot ti as the kernel would, from
+ * slot from; 0, or -1 with errno. */
+static int
+send_one(int ti, int sig, int from)
+{
+	struct lk_slot *t = &lk__shared()->slots[ti];
+	uint64_t b = 1ull << sig;
+
+	/* An exited process is a zombie until reaped (signals do nothing
+	 * to it); after, its pid may be anybody's. */
+	if (t->state == LK_SLOT_EXITED) {
+		errno = ESRCH;
+		return t->reaped ? -1 : 0;
+	}
+	if (sig == 0 || REAL(kill)(t->pid, 0) != 0)
+		return sig == 0 ? REAL(kill)(t->pid, 0) : -1;
+	if (stops(t, sig)) {
+		t->stopped = (uint32_t)sig;
+		t->stopped_by = from;
+		return 0;
+	}
+	if (STOPS & b) /* ignored or blocked: nothing; caught: the kernel's */
+		return (t->sigcaught & b) ? REAL(kill)(t->pid, sig) : 0;
+	if (sig == SIGCONT) {
+		t->stopped = 0;
+		t->stopped_by = -1;
+		return REAL(kill)(t->pid, sig);
+	}
+	if (!(LK_SIGNALS & b))
+		return REAL(kill)(t->pid, sig);
+	/* Discarded by the kernel: sent only to be kept pending. */
+	if (ignored(t) & ~t->sigmask & b)
+		return 0;
+	if (REAL(kill)(t->pid, sig) != 0)
+		return -1;
+	atomic_fetch_or(&t->sigpending, b);
+	return 0;
+}
+
+/* The slots kill(pid, ...) from slot me reaches: pid itself, or for 0
+ * and -pgid the run's processes in that group, for -1 all but me. */
+static uint64_t
+targets_of(pid_t pid, int me)
+{
+	struct lk_shared *sh = lk__shared();
+	pid_t group = pid == 0 ? getpgrp() : -pid;
+	uint64_t m = 0;
+	int t;
+
+	if (pid > 0)
+		return (t = slot_of(pid)) >= 0 ? 1ull << t : 0;
+	for (uint32_t i = 0; i < sh->nslots; i++) {
+		const struct lk_slot *s = &sh->slots[i];
+
+		if (s->pid <= 0 || s->state == LK_SLOT_FREE ||
+		    s->state == LK_SLOT_EXITED)
+			continue;
+		if (pid == -1 ? (int)i != me : getpgid(s->pid) == group)
+			m |= 1ull << i;
+	}
+	return m;
+}
+
+/*
+ * kill as a step; the caller entered the interposer and leaves it. The
+ * step's off is the target's slot, or -2 for a process group, -3 for
+ * every process (-1).
+ */
 static int
 kill_step(pid_t pid, int sig)
 {
 	struct lk_step st = {.op = LK_OP_KILL, .obj = -1, .arg = sig};
-	int target = slot_of(pid);
+	struct lk_slot *me = lk__self();
+	int self = (int)(me - lk__shared()->slots), sent = 0;
+	uint64_t to;
 
-	st.off = target;
 	lk__arrive(LK_OP_KILL, -1, 0);
-	st.ret = REAL(kill)(pid, sig);
-	st.err = st.ret < 0 ? errno : 0;
-	if (st.ret == 0 && target >= 0 && sig > 0 && sig < 64 &&
-	    (LK_SIGNALS & (1ull << sig)))
-		atomic_fetch_or(&lk__shared()->slots[target].sigpending,
-		                1ull << sig);
+	to = targets_of(pid, self);
+	st.off = pid > 0 ? (to ? __builtin_ctzll(to) : -1)
+	                 : (pid == -1 ? -3 : -2);
+	st.err = ESRCH;
+	if (sig < 0 || sig >= NSIG) {
+		st.err = EINVAL;
+	} else if (pid > 0 && to == 0) {
+		/* Outside the run: lockstep, its helpers, anybody else. A
+		 * look (signal 0) is harmless. */
+		if (sig == 0 && REAL(kill)(pid, 0) == 0)
+			sent = 1;
+		else
+			st.err = sig == 0 ? errno : EPERM;
+	}
+	for (int t = 0; sig >= 0 && sig < NSIG && t < 64; t++)
+		if ((to & (1ull << t)) && send_one(t, sig, self) == 0)
+			sent++;
+		else if (to & (1ull << t))
+			st.err = errno;
+	st.ret = sent ? 0 : -1;
+	st.err = sent ? 0 : st.err;
 	lk__done(&st, -1);
+	/* Stopped itself: it waits here, out of the run's enabled set,
+	 * until another process continues it; that is a step. */
+	if (me->stopped != 0) {
+		struct lk_step cont = {
+		        .op = LK_OP_SIGNAL, .obj = -1, .arg = SIGCONT};
+
+		lk__arrive(LK_OP_SIGNAL, -1, 0);
+		lk__done(&cont, -1);
+	}
 	errno = st.err;
 	return (int)st.ret;
 }
@@ -231,7 +428,8 @@ raise(int sig)
 
 	if (!lk__enter())
 		return REAL(raise)(sig);
-	if (sig <= 0 || sig >= 64 || !(LK_SIGNALS & (1ull << sig))) {
+	if (sig <= 0 || sig >= 64 ||
+	    !((LK_SIGNALS | STOPS | (1ull << SIGCONT)) & (1ull << sig))) {
 		/* Left first: a handler runs inside, as the program's. */
 		lk__leave();
 		return REAL(raise)(sig);
@@ -272,6 +470,7 @@ change_mask(int how, const sigset_t *set, sigset_t *old)
 			return EINVAL;
 		me->sigmask = user;
 		set_real_mask(user);
+		flush_ignored(me);
 	}
 	if (old != NULL)
 		*old = real;
@@ -314,8 +513,14 @@ wait_signal(struct lk_slot *me, uint64_t mask)
 	struct lk_step st = {.op = LK_OP_PAUSE, .obj = -1};
 	uint64_t saved = me->sigmask;
 
+	/* What is due under the mask before the call is taken before it
+	 * (lk__arrive); the call's own mask applies from its start. */
+	in_wait = 1;
+	mask_before = saved;
 	me->sigmask = mask;
+	flush_ignored(me);
 	lk__arrive(LK_OP_PAUSE, -1, 0);
+	in_wait = 0;
 	for (;;) {
 		if (due(me) != 0 && lk__deliver(me))
 			break;
@@ -411,7 +616,10 @@ accept_signal(uint64_t want, siginfo_t *info, uint64_t deadline, int restart)
 	accepting = mine;
 	me->sigmask = saved & ~mine;
 	me->sigcaught |= chld;
+	in_wait = 1;
+	mask_before = saved;
 	lk__arrive(LK_OP_PAUSE, -1, 0);
+	in_wait = 0;
 	for (;;) {
 		uint64_t got = atomic_load(&me->sigpending) & mine;
 
@@ -540,6 +748,13 @@ note_handler(int s, void (*h)(int))
 		me->sigcaught |= 1ull << s;
 	else
 		me->sigcaught &= ~(1ull << s);
+	if (h == SIG_IGN)
+		me->sigignored |= 1ull << s;
+	else
+		me->sigignored &= ~(1ull << s);
+	/* Now ignored: the kernel drops it even where it is blocked. */
+	if (ignored(me) & (1ull << s))
+		atomic_fetch_and(&me->sigpending, ~(1ull << s));
 }
 
 uint64_t

@@ -31,6 +31,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <ucontext.h>
@@ -174,6 +176,40 @@ sigaction_call(long sig, const struct ksigaction *act, struct ksigaction *old,
 	                    0, 0);
 }
 
+/* The pid a pidfd refers to (its fdinfo's "Pid:"), or -1. Raw calls:
+ * this runs in the dispatch handler. */
+static pid_t
+pidfd_pid(long pidfd)
+{
+	char path[64], buf[512], *p;
+	long fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%ld", pidfd);
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nPid:");
+	return p != NULL ? (pid_t)strtol(p + 5, NULL, 10) : -1;
+}
+
+/* A signal sent to another process by a call other than kill (sigqueue,
+ * tgkill, pidfd_send_signal): to the kill wrapper, so that it is a step
+ * and stays in the run; 0 (made as it is) when the target is the
+ * calling process itself. */
+static int
+signal_other(long pid, long sig, long *ret)
+{
+	if (pid <= 0 || pid == getpid())
+		return 0;
+	*ret = RAW(kill((pid_t)pid, (int)sig));
+	return 1;
+}
+
 /* Is a dispatched fcntl one the wrapper schedules (a record lock)? */
 static int
 lock_cmd(long cmd)
@@ -253,6 +289,13 @@ scheduled(ucontext_t *uc, long nr, const long *a, long *ret)
 	case SYS_kill:
 		*ret = RAW(kill((pid_t)a[0], (int)a[1]));
 		return 1;
+	case SYS_rt_sigqueueinfo:
+		return signal_other(a[0], a[1], ret);
+	case SYS_tgkill:
+	case SYS_rt_tgsigqueueinfo:
+		return signal_other(a[0], a[2], ret);
+	case SYS_pidfd_send_signal:
+		return signal_other(pidfd_pid(a[0]), a[1], ret);
 	case SYS_nanosleep:
 		*ret = RAW(nanosleep((const struct timespec *)a[0],
 		                     (struct timespec *)a[1]));

@@ -33,7 +33,8 @@ enabled_now(const struct lk_shared *sh, uint64_t *soonest)
 	for (uint32_t i = 0; i < sh->nslots; i++) {
 		const struct lk_slot *s = &sh->slots[i];
 
-		if (s->state != LK_SLOT_PARKED)
+		/* Stopped (SIGSTOP): nothing runs until a SIGCONT. */
+		if (s->state != LK_SLOT_PARKED || s->stopped != 0)
 			continue;
 		if (s->alarm_at != 0 && s->alarm_at < *soonest)
 			*soonest = s->alarm_at;

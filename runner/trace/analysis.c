@@ -1,4 +1,5 @@
 /* Deadlock explanations: the wait-for graph of a stuck run. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -258,7 +259,7 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		const struct lk_tproc *pr = &t->procs[p];
 		int o = pr->blocked_on;
 
-		if (exited[p])
+		if (exited[p] || pr->stopped)
 			continue;
 		if (o == LK_WAIT_CHILD)
 			who[p] = awaited_children(t, p);
@@ -279,6 +280,21 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		int o = pr->blocked_on, live = 0;
 		uint64_t m = who[p];
 
+		if (!exited[p] && pr->stopped) {
+			append(buf, size,
+			       "%s is stopped (SIG%s from %s); nobody left "
+			       "to continue it\n",
+			       lk_trace_proc_label(t, (int)p),
+			       sigabbrev_np(pr->stopped)
+			               ? sigabbrev_np(pr->stopped)
+			               : "?",
+			       pr->stopped_by == (int)p ? "itself"
+			       : pr->stopped_by >= 0 &&
+			                       (size_t)pr->stopped_by < n
+			               ? lk_trace_proc_label(t, pr->stopped_by)
+			               : "?");
+			continue;
+		}
 		if (exited[p] ||
 		    (o < 0 && o != LK_WAIT_CHILD && o != LK_WAIT_SIGNAL))
 			continue;

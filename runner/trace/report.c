@@ -143,7 +143,9 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		snprintf(buf, size, "kill %s SIG%s%s",
 		         e->off >= 0 && (size_t)e->off < t->nprocs
 		                 ? t->procs[e->off].name
-		                 : "?",
+		         : e->off == -2 ? "(group)"
+		         : e->off == -3 ? "(all)"
+		                        : "?",
 		         sigabbrev_np((int)e->arg) ? sigabbrev_np((int)e->arg)
 		                                   : "?",
 		         e->ret < 0 ? " (failed)" : "");

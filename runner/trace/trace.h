@@ -56,6 +56,8 @@ struct lk_tproc {
 	char program[LK_NAME_MAX];       /* basename of the last program it
 	                                    exec'd, "" none (lk_trace_programs) */
 	char label[2 * LK_NAME_MAX + 3]; /* "main.2 (wc)", "" until then */
+	int stopped;    /* stopped at the end by this signal, 0 none */
+	int stopped_by; /* by this process, -1 none */
 };
 
 struct lk_tobj {

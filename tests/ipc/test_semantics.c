@@ -24,6 +24,7 @@
 #define SC(name)  "tests/ipc/scenarios/" name ".xml"
 #define NS_PER_S  1000000000LL
 #define SIGUSR1_N 10
+#define SIGCONT_N 18
 #define EPIPE_N   32
 #define EINTR_N   4
 #define EAGAIN_N  11
@@ -751,27 +752,265 @@ test_ipc_kill_happens_before_handler(void **state)
 	assert_int_equal(ipc_jint(ipc_ev(t, load), "ret"), 42);
 	ipc_run_free(&run);
 
-	explore_dfs(&run, SC("kill-hb"), 0);
+	/* The handler always sees 42; the kill before the target's pause
+	 * is the lost wake-up: done or deadlock. */
+	explore_dfs(&run, SC("kill-hb"), 3);
 	assert_int_equal(json_array_size(json_object_get(run.json, "races")),
 	                 0);
-	assert_int_equal(ipc_count_outcomes(run.json, NULL), 1);
-	assert_int_equal(ipc_outcomes_with(run.json, "handler x=42\n"), 1);
+	assert_int_equal(ipc_count_outcomes(run.json, NULL), 2);
+	assert_int_equal(ipc_count_outcomes(run.json, "deadlock"), 1);
+	assert_int_equal(ipc_outcomes_with(run.json, "handler x=42\n"), 2);
 	ipc_run_free(&run);
 
 	/* The store after the kill: not ordered with the handler's load. */
 	IPC_RUN(&run, NULL, "explore", SC("kill-nohb"), "--json", "-q");
-	/* Every run is a done run: the prefixes dfs adds that run the
-	 * target right after the kill start with the signal's delivery
-	 * (they diverged before 577a8f8, and explore exited 4). */
-	ipc_expect_exit(&run, 0);
-	assert_int_equal(ipc_count_outcomes(summary_of(&run), NULL), 2);
+	/* No run diverges: the prefixes dfs adds that run the target right
+	 * after the kill start with the signal's delivery (they diverged
+	 * before 577a8f8, and explore exited 4). Each value, done or a
+	 * lost wake-up. */
+	ipc_expect_exit(&run, 3);
+	assert_int_equal(ipc_count_outcomes(summary_of(&run), NULL), 4);
 	assert_int_equal(ipc_count_outcomes(run.json, "done"), 2);
+	assert_int_equal(ipc_count_outcomes(run.json, "deadlock"), 2);
 	assert_int_equal(json_array_size(json_object_get(run.json, "failures")),
 	                 0);
 	ipc_expect_all_passed(summary_of(&run));
 	assert_true(ipc_has_race(run.json, "x"));
-	assert_int_equal(ipc_outcomes_with(run.json, "handler x=42\n"), 1);
-	assert_int_equal(ipc_outcomes_with(run.json, "handler x=0\n"), 1);
+	assert_int_equal(ipc_outcomes_with(run.json, "handler x=42\n"), 2);
+	assert_int_equal(ipc_outcomes_with(run.json, "handler x=0\n"), 2);
+	ipc_run_free(&run);
+}
+
+/* Run the sig_model program in mode; the trace stays in run. */
+static const json_t *
+run_model(struct ipc_run *run, const char *trace, const char *mode, int status)
+{
+	IPC_RUN(run, trace, "run", "--trace", trace, "--", IPC_SIG_MODEL, mode);
+	ipc_expect_exit(run, status);
+	return trace_of(run);
+}
+
+/* Does any deadlock of explore's summary j name text in its
+ * explanation? */
+static int
+deadlock_explained(const json_t *j, const char *text)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "deadlocks"), i, d)
+	{
+		const char *why = ipc_jstr(d, "explain");
+
+		if (why != NULL && strstr(why, text) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The lost wake-up: `if (!got) pause();` with the child's kill landing
+ * after the test and before the pause. explore reaches it (the signal
+ * delivered before the pause starts, the handler runs, the pause waits
+ * for ever) as well as the kill during the pause (woken); the deadlock's
+ * schedule replays to the same deadlock.
+ */
+static void
+test_ipc_lost_wakeup_is_reached(void **state)
+{
+	struct fixture *f = *state;
+	struct ipc_run run;
+	const json_t *o;
+	char *sched = e2e_path(f->dir, "lost.schedule");
+	size_t i;
+	FILE *w;
+
+	IPC_RUN(&run, NULL, "explore", "--json", "-q", "--", IPC_SIG_MODEL,
+	        "lost");
+	ipc_expect_exit(&run, 3);
+	assert_true(json_is_true(json_object_get(run.json, "complete")));
+	assert_int_equal(ipc_count_outcomes(run.json, NULL), 2);
+	assert_int_equal(ipc_count_outcomes(run.json, "deadlock"), 1);
+	assert_int_equal(ipc_outcomes_with(run.json, "woken\n"), 1);
+	assert_true(deadlock_explained(run.json, "main waits for a signal "
+	                                         "(pause)"));
+	json_array_foreach(json_object_get(run.json, "outcomes"), i, o)
+	{
+		if (!ipc_jis(o, "verdict", "deadlock"))
+			continue;
+		w = fopen(sched, "w");
+		assert_non_null(w);
+		assert_true(fputs(ipc_jstr(o, "schedule"), w) >= 0);
+		assert_int_equal(fclose(w), 0);
+	}
+	ipc_run_free(&run);
+
+	IPC_RUN(&run, f->trace, "run", "--schedule", sched, "--strict",
+	        "--trace", f->trace, "--", IPC_SIG_MODEL, "lost");
+	ipc_expect_exit(&run, 3);
+	ipc_expect_out(&run, "main waits for a signal (pause), and no process "
+	                     "sends one");
+	/* The delivery is a step of its own before the pause, which then
+	 * blocks: kill, signal, pause (blocked). */
+	{
+		const json_t *t = trace_of(&run);
+		long k = must_find(t, 1, "main.1", "kill", NULL, 0);
+		long d = must_find(t, (size_t)k, "main", "signal", NULL, 0);
+		long p = must_find(t, (size_t)d, "main", "pause", NULL, 1);
+
+		assert_true(k < d && d < p);
+		assert_int_equal(
+		        ipc_find(t, (size_t)p + 1, "main", "pause", NULL, 0),
+		        -1);
+	}
+	ipc_run_free(&run);
+	free(sched);
+}
+
+/* A signal the target ignores (SIGCHLD by default, SIGUSR1 set to
+ * SIG_IGN) is discarded when sent: no delivery step, and a pause goes
+ * on waiting, under every interleaving. */
+static void
+test_ipc_ignored_signal_interrupts_nothing(void **state)
+{
+	static const char *const modes[] = {"ignored", "ignored-usr1"};
+	struct fixture *f = *state;
+	struct ipc_run run;
+	const json_t *t;
+
+	for (size_t m = 0; m < 2; m++) {
+		long k;
+
+		t = run_model(&run, f->trace, modes[m], 3);
+		k = must_find(t, 1, "main.1", "kill", NULL, 0);
+		assert_int_equal(ipc_jint(ipc_ev(t, k), "ret"), 0);
+		assert_int_equal(count_ops(t, "main", "signal"), 0);
+		assert_null(strstr(run.r.out, "pause returned"));
+		ipc_expect_out(&run, "main waits for a signal (pause), and no "
+		                     "process sends one");
+		ipc_run_free(&run);
+
+		IPC_RUN(&run, NULL, "explore", "--json", "-q", "--",
+		        IPC_SIG_MODEL, modes[m]);
+		ipc_expect_exit(&run, 3);
+		assert_int_equal(ipc_count_outcomes(run.json, NULL),
+		                 ipc_count_outcomes(run.json, "deadlock"));
+		assert_int_equal(ipc_outcomes_with(run.json, "pause returned"),
+		                 0);
+		ipc_run_free(&run);
+	}
+}
+
+/* A child that stops its parent: the parent is not enabled again, the run
+ * is a deadlock explained as such, and lockstep ends it (exit 3). */
+static void
+test_ipc_sigstop_to_the_parent_is_a_deadlock(void **state)
+{
+	struct fixture *f = *state;
+	struct ipc_run run;
+	const json_t *t;
+	long k;
+
+	t = run_model(&run, f->trace, "stop-parent", 3);
+	ipc_expect_out(&run, "main is stopped (SIGSTOP from main.1); nobody "
+	                     "left to continue it");
+	k = must_find(t, 1, "main.1", "kill", NULL, 0);
+	assert_int_equal(ipc_jint(ipc_ev(t, k), "ret"), 0);
+	/* Nothing of main's after it was stopped. */
+	assert_int_equal(ipc_find(t, (size_t)k, "main", NULL, NULL, -1), -1);
+	ipc_run_free(&run);
+
+	/* The stop before the parent's write, and after it: both found,
+	 * both the same deadlock. */
+	IPC_RUN(&run, NULL, "explore", "--json", "-q", "--", IPC_SIG_MODEL,
+	        "stop-parent");
+	ipc_expect_exit(&run, 3);
+	assert_int_equal(ipc_count_outcomes(run.json, NULL), 2);
+	assert_int_equal(ipc_count_outcomes(run.json, "deadlock"), 2);
+	assert_int_equal(ipc_outcomes_with(run.json, "parent waits\n"), 1);
+	assert_true(deadlock_explained(run.json, "main is stopped (SIGSTOP "
+	                                         "from main.1); nobody left "
+	                                         "to continue it"));
+	ipc_run_free(&run);
+}
+
+/*
+ * SIGSTOP from one child, SIGCONT from another: the parent, whose
+ * semaphore was posted while it was stopped, takes it only after the
+ * SIGCONT; under every interleaving the run ends done. A process that
+ * stops itself goes on after another's SIGCONT, a step of its own.
+ */
+static void
+test_ipc_sigstop_then_sigcont_from_a_third(void **state)
+{
+	struct fixture *f = *state;
+	struct ipc_run run;
+	const json_t *t;
+	long stop, post, cont, took, c;
+
+	t = run_model(&run, f->trace, "stop-cont", 0);
+	ipc_expect_out(&run, "| parent continued\n");
+	stop = must_find(t, 1, "main.2", "kill", NULL, 0);
+	post = must_find(t, (size_t)stop, "main.2", "sem_post", "go", 0);
+	cont = must_find(t, 1, "main.1", "kill", NULL, 0);
+	took = must_find(t, (size_t)post, "main", "sem_wait", "go", 0);
+	assert_true(stop < post && post < cont && cont < took);
+	assert_int_equal(ipc_find(t, (size_t)stop, "main", NULL, NULL, -1),
+	                 took);
+	ipc_run_free(&run);
+
+	IPC_RUN(&run, NULL, "explore", "--json", "-q", "--", IPC_SIG_MODEL,
+	        "stop-cont");
+	ipc_expect_exit(&run, 0);
+	assert_true(json_is_true(json_object_get(run.json, "complete")));
+	assert_int_equal(ipc_count_outcomes(run.json, NULL), 1);
+	assert_int_equal(ipc_count_outcomes(run.json, "done"), 1);
+	ipc_run_free(&run);
+
+	t = run_model(&run, f->trace, "self-stop", 0);
+	ipc_expect_out(&run, "| child continued\n");
+	stop = must_find(t, 1, "main.1", "kill", NULL, 0);
+	cont = must_find(t, 1, "main", "kill", NULL, 0);
+	c = must_find(t, (size_t)cont, "main.1", "signal", NULL, 0);
+	assert_true(stop < cont && cont < c);
+	assert_int_equal(
+	        ipc_find(t, (size_t)stop + 1, "main.1", NULL, NULL, -1), c);
+	assert_int_equal(
+	        ipc_jint(json_object_get(ipc_ev(t, c), "args"), "signal"),
+	        SIGCONT_N);
+	ipc_run_free(&run);
+}
+
+/* kill(0, SIGTERM) from a child reaches the run's processes, not
+ * lockstep: the run ends as a crash (exit 4) reported by lockstep; and a
+ * signal from the first process to its parent (lockstep) is refused. */
+static void
+test_ipc_kill_never_leaves_the_run(void **state)
+{
+	struct fixture *f = *state;
+	struct ipc_run run;
+	const json_t *t;
+	long k;
+
+	t = run_model(&run, f->trace, "group-term", 4);
+	k = must_find(t, 1, "main.1", "kill", NULL, 0);
+	assert_int_equal(ipc_jint(ipc_ev(t, k), "ret"), 0);
+	assert_null(
+	        json_object_get(json_object_get(ipc_ev(t, k), "args"), "to"));
+	assert_true(strstr(run.r.out, "crash") != NULL ||
+	            strstr(run.r.err, "crash") != NULL);
+	ipc_run_free(&run);
+
+	run_model(&run, f->trace, "parent", 0);
+	ipc_expect_out(&run, "| SIGTERM to parent: -1 EPERM\n");
+	ipc_expect_out(&run, "| SIGSTOP to parent: -1 EPERM\n");
+	/* sigqueue and pidfd_send_signal reach the kill wrapper through
+	 * Syscall User Dispatch. */
+	if (e2e_dispatch_available()) {
+		ipc_expect_out(&run, "| sigqueue to parent: -1 EPERM\n");
+		ipc_expect_out(&run, "| pidfd to parent: -1 EPERM\n");
+	}
+	ipc_expect_out(&run, "| parent done\n");
 	ipc_run_free(&run);
 }
 
@@ -1016,6 +1255,11 @@ main(void)
 	        T(test_ipc_pause_waits_for_a_signal),
 	        T(test_ipc_pause_unsignalled_is_a_deadlock),
 	        T(test_ipc_kill_happens_before_handler),
+	        T(test_ipc_lost_wakeup_is_reached),
+	        T(test_ipc_ignored_signal_interrupts_nothing),
+	        T(test_ipc_sigstop_to_the_parent_is_a_deadlock),
+	        T(test_ipc_sigstop_then_sigcont_from_a_third),
+	        T(test_ipc_kill_never_leaves_the_run),
 	        T(test_ipc_shm_lost_update_and_mutex),
 	        T(test_ipc_track_shm_lost_update),
 	        T(test_ipc_shm_rmid_while_attached),
