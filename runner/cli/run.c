@@ -398,6 +398,21 @@ diverged(const struct lk_trace *t, const struct lk_schedule *s)
 			                        t->procs[i].name);
 		if (len < sizeof(state))
 			snprintf(state + len, sizeof(state) - len, ")");
+	} else if (t->div_why == LK_DIV_OTHER_CHILD) {
+		size_t len = (size_t)snprintf(
+		        state, sizeof(state), "%s %s", d->proc,
+		        t->div_choices ? "can only reap"
+		                       : "has no exited child to reap");
+		const char *sep = " ";
+
+		for (size_t i = 0;
+		     i < t->nprocs && i < 64 && len < sizeof(state); i++)
+			if (t->div_choices & (1ull << i)) {
+				len += (size_t)snprintf(
+				        state + len, sizeof(state) - len,
+				        "%s%s", sep, t->procs[i].name);
+				sep = " or ";
+			}
 	} else {
 		describe_state(t, p, state, sizeof(state));
 	}

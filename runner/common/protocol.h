@@ -21,7 +21,7 @@
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 5u
+#define LK_PROTO_VERSION 6u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -82,7 +82,9 @@
 	X(LINK, "link")                                                        \
 	X(SYMLINK, "symlink")                                                  \
 	X(MKDIR, "mkdir")                                                      \
-	X(RMDIR, "rmdir")
+	X(RMDIR, "rmdir")                                                      \
+	X(POLL, "poll")                                                        \
+	X(SELECT, "select")
 
 enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,
@@ -160,6 +162,15 @@ struct lk_slot {
 	 * process is not enabled until a SIGCONT (signals.c). */
 	uint32_t stopped;
 	int32_t stopped_by;
+	/* waitpid: the exited child the pick chose for it to reap, slot
+	 * + 1 (0: none); waitpid(0) or (-pgid): the group it waits for
+	 * (0: any); exited: the process group it left from. */
+	int32_t reap;
+	int32_t wait_group;
+	int32_t pgid;
+	/* Blocked in poll or select: the objects it watches (bit = object),
+	 * any of which changing enables it again. */
+	uint64_t poll_objs[LK_MAX_OBJECTS / 64];
 };
 
 enum lk_obj_type {
@@ -222,6 +233,8 @@ struct lk_event {
 	uint8_t blocked;
 	uint8_t act;
 	uint64_t enabled; /* processes the strategy could pick (bit = slot) */
+	uint64_t choices; /* waitpid: the exited children it could have
+	                     reaped (bit = slot), 0 when at most one */
 };
 
 /* One decision of a schedule: the process that takes the step and,
@@ -253,6 +266,7 @@ enum lk_diverge {
 	LK_DIV_NOT_ENABLED, /* blocked, asleep or exited */
 	LK_DIV_OTHER_OP,    /* about to do something else */
 	LK_DIV_ENDED,       /* the schedule ended first (strict) */
+	LK_DIV_OTHER_CHILD, /* waitpid: that child cannot be reaped now */
 };
 
 enum lk_run_state {
@@ -355,6 +369,14 @@ struct lk_shared {
 	 * directory; a scenario: its work directory): file-system names
 	 * under it are called "./path" (runner/interposer/fsname.c). */
 	char cwd[LK_PATH_MAX];
+	/* Divergence on a waitpid: the children it could reap (bit = slot). */
+	uint64_t div_choices;
+	/* What descriptors 0, 1 and 2 of the processes lockstep starts are
+	 * (device, inode): always the objects stdin, stdout and stderr,
+	 * whatever they really are (a tty, a pipe, a file, /dev/null). */
+	uint64_t stdio_dev[3];
+	uint64_t stdio_ino[3];
+	_Atomic uint32_t stdio_known; /* bit k: stdio_*[k] filled in */
 };
 
 /*
@@ -365,6 +387,10 @@ struct lk_shared {
  * nobody can step, -2 when the forced schedule diverged (div_* say why).
  */
 int lk_pick(struct lk_shared *sh, int current);
+
+/* The exited, not yet reaped children that slot's waitpid may reap now
+ * (bit = slot), by its wait_for and wait_group (pick.c). */
+uint64_t lk_wait_candidates(const struct lk_shared *sh, uint32_t slot);
 
 static inline struct lk_decision *
 lk_shared_forced(struct lk_shared *sh)

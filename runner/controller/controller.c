@@ -662,6 +662,66 @@ max_output(const struct run *r)
 	return r->o->max_output ? r->o->max_output : LK_DEFAULT_MAX_OUTPUT;
 }
 
+/* close_range(lo, hi) but for the descriptors keep[0..2] (-1: none). */
+static void
+close_but(unsigned lo, unsigned hi, const int keep[3])
+{
+	int k[3] = {keep[0], keep[1], keep[2]};
+
+	/* In order, so the ranges between them can be closed. */
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (k[j] < k[i]) {
+				int t = k[i];
+
+				k[i] = k[j];
+				k[j] = t;
+			}
+	for (int i = 0; i < 3; i++) {
+		if (k[i] < 0 || (unsigned)k[i] < lo || (unsigned)k[i] > hi)
+			continue;
+		if ((unsigned)k[i] > lo)
+			syscall(SYS_close_range, lo, (unsigned)k[i] - 1, 0u);
+		lo = (unsigned)k[i] + 1;
+	}
+	if (lo <= hi)
+		syscall(SYS_close_range, lo, hi, 0u);
+}
+
+/*
+ * In the child, before the exec: the run's shared memory and eventfd at
+ * the top of the descriptor table (below RLIMIT_NOFILE and 1024), and no
+ * other descriptor but 0, 1, 2, the pipe ends and a program's standard
+ * error (still to be put at 2): the numbers a program's open and pipe
+ * get, which its trace shows, do not depend on what the caller of
+ * lockstep left open. buf receives the environment entry that names the
+ * two (env's LOCKSTEP_SHM_FD entry is pointed at it).
+ */
+static void
+tidy_fds(struct run *r, char *buf, size_t size)
+{
+	struct rlimit rl;
+	int top = 1023, keep[3] = {r->shm_fd, r->notify_fd, r->err_fd};
+	unsigned pipes_end = LK_PIPE_FD + 2u * (unsigned)r->npipes;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= 1024)
+		top = (int)rl.rlim_cur - 1;
+	if (top - 1 > (int)pipes_end && keep[0] < top - 1 &&
+	    keep[1] < top - 1 && keep[2] < top - 1 &&
+	    dup2(keep[0], top) == top && dup2(keep[1], top - 1) == top - 1) {
+		keep[0] = top;
+		keep[1] = top - 1;
+	}
+	close_but(3, LK_PIPE_FD - 1, keep);
+	close_but(pipes_end, ~0u, keep);
+	snprintf(buf, size, LK_ENV_SHM "=%d:%d", keep[0], keep[1]);
+	for (size_t k = 0; r->env[k] != NULL; k++)
+		if (strncmp(r->env[k], LK_ENV_SHM "=", sizeof(LK_ENV_SHM)) == 0)
+			r->env[k] = buf;
+	r->shm_fd = keep[0];
+	r->notify_fd = keep[1];
+}
+
 /* In the child: exec the program with the argv[0] the user typed, its
  * standard error the run's (our own kept for the message if it fails). */
 static void
@@ -723,7 +783,7 @@ program_pwd(struct run *r)
 static void
 exec_agent(struct run *r, int i)
 {
-	char arg[16];
+	char arg[16], shm_env[64];
 	char *argv[] = {(char *)r->o->agent, arg, NULL};
 	int devnull;
 
@@ -767,6 +827,7 @@ exec_agent(struct run *r, int i)
 		if (dup2(r->pipes[k][0], LK_PIPE_FD + 2 * k) < 0 ||
 		    dup2(r->pipes[k][1], LK_PIPE_FD + 2 * k + 1) < 0)
 			_exit(127);
+	tidy_fds(r, shm_env, sizeof(shm_env));
 	/* The shared memory and the eventfd survive exec; nothing else. */
 	fcntl(r->shm_fd, F_SETFD, 0);
 	fcntl(r->notify_fd, F_SETFD, 0);
@@ -1412,6 +1473,7 @@ collect(struct run *r, struct lk_trace *t)
 	t->vt = sh->vt;
 	t->div_step = sh->div_step;
 	t->div_why = sh->div_why;
+	t->div_choices = sh->div_choices;
 	t->nprocs = sh->nslots;
 	t->procs = calloc(sh->nslots ? sh->nslots : 1, sizeof(*t->procs));
 	t->nobjs = sh->nobjects;
@@ -1471,6 +1533,7 @@ collect(struct run *r, struct lk_trace *t)
 		e->src = ev[i].src;
 		e->act = ev[i].act;
 		e->enabled = ev[i].enabled;
+		e->choices = ev[i].choices;
 		if (ev[i].data_len > 0) {
 			e->data = malloc(ev[i].data_len + 1u);
 			if (e->data == NULL)

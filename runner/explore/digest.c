@@ -117,6 +117,7 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 		s->arg = e->arg;
 		s->off = e->off;
 		s->enabled = e->enabled;
+		s->choices = e->choices;
 		s->blocked = (uint8_t)e->blocked;
 	}
 	for (size_t i = 0; i < t->nprocs; i++)

@@ -90,6 +90,8 @@ lk_dpor_access(const struct lk_step_rec *s)
 		return 2;
 	case LK_OP_ACCESS:
 	case LK_OP_STAT:
+	case LK_OP_POLL:
+	case LK_OP_SELECT:
 	case LK_OP_LOAD:
 	case LK_OP_SHM_OPEN:
 	case LK_OP_MMAP:

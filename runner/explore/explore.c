@@ -153,34 +153,52 @@ preemptions(const struct lk_digest *d, size_t k, unsigned p)
 	return n;
 }
 
-/* DPOR callback: try process p at step k of the current run. */
-static void
-add_alternative(void *arg, size_t k, unsigned p)
+/* A step that reaped one of several exited children: a kernel choice. */
+static int
+reap_choice(const struct lk_step_rec *s)
 {
-	struct explorer *x = arg;
+	return s->op == LK_OP_WAIT && !s->blocked && s->ret > 0 &&
+	       __builtin_popcountll(s->choices) > 1;
+}
+
+/*
+ * Queue the prefix "the current run up to step k, then process p" (and,
+ * when child >= 0, p's waitpid reaping child), unless already known;
+ * with mark, only note it as known (the current run is that one). Its
+ * key is one byte a step: the process, and after a reap that had a
+ * choice one more, 64 + the child reaped, so that two runs that differ
+ * only in the child a wait reaped have different keys.
+ */
+static void
+queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int mark)
+{
 	const struct lk_digest *d = x->cur;
 	struct job j = {0};
 	char *key;
+	size_t len = 0;
 	int fresh;
 
-	if (x->oom || p >= d->nprocs || d->steps[k].proc == p)
-		return;
-	if (x->o->preemption_bound != UINT32_MAX &&
+	if (!mark && x->o->preemption_bound != UINT32_MAX &&
 	    preemptions(d, k, p) > x->o->preemption_bound) {
 		x->e->pruned++;
 		return;
 	}
-	key = malloc(k + 1);
+	key = malloc(2 * k + 2);
 	if (key == NULL) {
 		x->oom = 1;
 		return;
 	}
-	for (size_t i = 0; i < k; i++)
-		key[i] = (char)d->steps[i].proc;
-	key[k] = (char)p;
-	fresh = keyset_add(&x->seen, key, k + 1);
+	for (size_t i = 0; i < k; i++) {
+		key[len++] = (char)d->steps[i].proc;
+		if (reap_choice(&d->steps[i]))
+			key[len++] = (char)(64 + d->steps[i].ret);
+	}
+	key[len++] = (char)p;
+	if (child >= 0)
+		key[len++] = (char)(64 + child);
+	fresh = keyset_add(&x->seen, key, len);
 	free(key);
-	if (fresh <= 0) {
+	if (fresh <= 0 || mark) {
 		x->oom |= fresh < 0;
 		return;
 	}
@@ -197,16 +215,56 @@ add_alternative(void *arg, size_t k, unsigned p)
 		dc->slot = -1;
 		if (i == k) {
 			memcpy(dc->proc, d->procs[p], LK_NAME_MAX);
+			if (child >= 0) {
+				dc->op = LK_OP_WAIT;
+				memcpy(dc->obj, d->procs[child], LK_NAME_MAX);
+			}
 			continue;
 		}
 		memcpy(dc->proc, d->procs[s->proc], LK_NAME_MAX);
 		dc->op = s->op;
 		if (s->obj >= 0 && (size_t)s->obj < d->nobjs)
 			memcpy(dc->obj, d->objs[s->obj], LK_NAME_MAX);
+		/* A wait that reaped: the same child again. */
+		if (s->op == LK_OP_WAIT && !s->blocked && s->ret > 0 &&
+		    (size_t)s->ret < d->nprocs)
+			memcpy(dc->obj, d->procs[s->ret], LK_NAME_MAX);
 	}
 	if (push(x, j) != 0) {
 		free(j.dec);
 		x->oom = 1;
+	}
+}
+
+/* DPOR callback: try process p at step k of the current run. */
+static void
+add_alternative(void *arg, size_t k, unsigned p)
+{
+	struct explorer *x = arg;
+	const struct lk_digest *d = x->cur;
+
+	if (x->oom || p >= d->nprocs || d->steps[k].proc == p)
+		return;
+	queue_prefix(x, k, p, -1, 0);
+}
+
+/* Every reap of the current run that could have reaped another child:
+ * try each other child there (the kernel's choice is a choice point). */
+static void
+add_reap_alternatives(struct explorer *x)
+{
+	const struct lk_digest *d = x->cur;
+
+	for (size_t k = 0; k < d->nsteps && !x->oom; k++) {
+		const struct lk_step_rec *s = &d->steps[k];
+
+		if (!reap_choice(s))
+			continue;
+		/* This run is the one that reaps s->ret there. */
+		queue_prefix(x, k, s->proc, (int)s->ret, 1);
+		for (unsigned c = 0; c < 64 && c < d->nprocs; c++)
+			if ((s->choices & (1ull << c)) && c != s->ret)
+				queue_prefix(x, k, s->proc, (int)c, 0);
 	}
 }
 
@@ -340,6 +398,7 @@ record(struct explorer *x, struct lk_digest *d)
 	if (x->o->kind == LK_EXP_DFS) {
 		x->cur = d;
 		lk_dpor_backtrack(d, x->o->no_reduction, add_alternative, x);
+		add_reap_alternatives(x);
 		if (x->oom)
 			return -1;
 	}

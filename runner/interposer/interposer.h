@@ -6,6 +6,7 @@
 #define LK_INTERPOSER_H
 
 #include <sys/file.h>
+#include <sys/select.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
@@ -16,6 +17,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
+#include <poll.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
@@ -112,7 +114,9 @@
 	X(srand, void, (unsigned))                                             \
 	X(srandom, void, (unsigned))                                           \
 	X(mkostemps, int, (char *, int, int))                                  \
-	X(mkdtemp, char *, (char *))
+	X(mkdtemp, char *, (char *))                                           \
+	X(poll, int, (struct pollfd *, nfds_t, int))                           \
+	X(select, int, (int, fd_set *, fd_set *, fd_set *, struct timeval *))
 
 /* The fortified read, which <unistd.h> declares only with
  * _FORTIFY_SOURCE. */
@@ -142,6 +146,7 @@ struct lk_step {
 	int64_t off;      /* read, write of a regular file: the offset */
 	const void *data; /* bytes written, or NULL */
 	size_t len;
+	uint64_t choices; /* waitpid: the children it could reap (bit) */
 };
 
 /*

@@ -7,6 +7,9 @@
  */
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/kcmp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -203,28 +206,98 @@ system_file(const char *path)
 	return 0;
 }
 
+static const char *const std[] = {"stdin", "stdout", "stderr"};
+
+/*
+ * Is fd one of the descriptors 0, 1, 2 lockstep gave the processes it
+ * started (/dev/null, the output, the caller's standard error), or a copy
+ * of one? Then which: 0, 1 or 2; -1 when not. Whatever they really are (a
+ * tty, a pipe, a file, /dev/null), they are the same three objects, so a
+ * run's trace does not depend on how lockstep was started. A pipe or a
+ * file is known by its inode; a device (/dev/null is stdin and may be
+ * stderr too) only at its own number or as a copy of it (kcmp: the same
+ * open file), as a program may open the device itself.
+ */
+static int
+stdio_of(int fd)
+{
+	struct lk_shared *sh = lk__shared();
+	uint32_t known = atomic_load(&sh->stdio_known), match = 0;
+	pid_t me = getpid();
+	struct stat st;
+
+	if (known == 0 || fstat(fd, &st) != 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if ((known & (1u << i)) && sh->stdio_dev[i] == st.st_dev &&
+		    sh->stdio_ino[i] == st.st_ino)
+			match |= 1u << i;
+	if (fd >= 0 && fd <= 2 && (match & (1u << fd)))
+		return fd;
+	for (int i = 0; i < 3; i++)
+		if ((match & (1u << i)) &&
+		    (!S_ISCHR(st.st_mode) ||
+		     syscall(SYS_kcmp, me, me, KCMP_FILE, fd, i) == 0))
+			return i;
+	return -1;
+}
+
+/* The object of standard stream k (see stdio_of), registered at its
+ * first use with path; -1 when it may not be registered yet. */
+static int
+stdio_obj(int k, const char *path)
+{
+	struct lk_shared *sh = lk__shared();
+	int obj = -1;
+
+	for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
+		if (sh->objects[i].type == LK_OT_STREAM &&
+		    strcmp(sh->objects[i].name, std[k]) == 0)
+			obj = (int)i;
+	if (obj >= 0 ||
+	    (lk__self()->state == LK_SLOT_SPAWNED && sh->nslots > 1))
+		return obj;
+	obj = lk__obj_add(LK_OT_STREAM, std[k]);
+	if (obj >= 0)
+		snprintf(sh->objects[obj].path, sizeof(sh->objects[obj].path),
+		         "%s", path);
+	return obj;
+}
+
 /* Object written to through fd. errno preserved. */
 int
 lk__obj_fd(int fd)
 {
-	static const char *const std[] = {"stdin", "stdout", "stderr"};
 	struct lk_shared *sh = lk__shared();
 	char link[64], path[LK_PATH_MAX], name[LK_NAME_MAX];
 	const char *base;
-	int saved = errno, obj = -1;
+	int saved = errno, obj = -1, k;
 	ssize_t n;
 
 	if (fd >= 0 && fd < FD_CACHE && fd_cache[fd] != 0)
 		return fd_cache[fd] - 1;
+	/* lockstep's own descriptors are no object of the program's. */
+	if (lk__run_fd(fd))
+		return -1;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
-	if (n >= 0) {
+	if (n >= 0 && (k = stdio_of(fd)) >= 0) {
 		path[n] = '\0';
+		obj = stdio_obj(k, path);
+		if (obj < 0) {
+			errno = saved;
+			return -1;
+		}
+	} else if (n >= 0) {
+		path[n] = '\0';
+		/* The standard streams are known by stdio_of alone: their
+		 * path (/dev/null, a tty) may be opened anew. */
 		for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
 			if (sh->objects[i].type != LK_OT_SEM_NAMED &&
 			    sh->objects[i].type != LK_OT_SEM_UNNAMED &&
 			    sh->objects[i].type != LK_OT_CELL &&
 			    sh->objects[i].type != LK_OT_NAME &&
+			    sh->objects[i].type != LK_OT_STREAM &&
 			    strcmp(sh->objects[i].path, path) == 0)
 				obj = (int)i;
 		if (obj < 0 && system_file(path)) {
@@ -252,7 +325,9 @@ lk__obj_fd(int fd)
 			base = strrchr(path, '/');
 			base = base != NULL && base[1] != '\0' ? base + 1
 			                                       : path;
-			obj = fd <= 2 ? lk__obj_add(LK_OT_STREAM, std[fd])
+			/* Anything else at 0, 1, 2 (sh's 2>/dev/null) is
+			 * still the standard stream, in any environment. */
+			obj = fd <= 2 ? stdio_obj(fd, path)
 			      : fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)
 			              ? lk__obj_add(LK_OT_FIFO, base)
 			              : lk__obj_add(LK_OT_FILE, base);

@@ -57,6 +57,23 @@ notify(void)
 	errno = saved;
 }
 
+/* A process lockstep started: note what its descriptors 0, 1 and 2 are,
+ * the caller's or the run's, so that they are the objects stdin, stdout
+ * and stderr whatever they are (objects.c). Every process lockstep
+ * starts has the same three, so they all write the same values. */
+static void
+note_stdio(struct lk_shared *m)
+{
+	struct stat st;
+
+	for (int k = 0; k < 3; k++)
+		if (fstat(k, &st) == 0) {
+			m->stdio_dev[k] = st.st_dev;
+			m->stdio_ino[k] = st.st_ino;
+			atomic_fetch_or(&m->stdio_known, 1u << k);
+		}
+}
+
 /* Map the run's shared memory from fd and find our slot by pid; 0, or
  * -1 when fd is not a run's memory or has no slot for us. The run's
  * eventfd is descriptor nfd here, or where the run made it when nfd < 0. */
@@ -92,10 +109,12 @@ attach_fd(int fd, int nfd)
 	/* After an exec the process still holds the turn: it goes on. */
 	if (m->slots[self].state == LK_SLOT_EXEC)
 		m->slots[self].state = LK_SLOT_RUNNING;
+	else
+		note_stdio(m);
 	/* A process lockstep started runs in the work directory: say
 	 * which it is, for those that exec after a chdir (sysv.c). */
-	else if (m->workdir[0] == '\0' &&
-	         getcwd(m->workdir, sizeof(m->workdir)) == NULL)
+	if (m->slots[self].state != LK_SLOT_RUNNING && m->workdir[0] == '\0' &&
+	    getcwd(m->workdir, sizeof(m->workdir)) == NULL)
 		m->workdir[0] = '\0';
 	sh = m;
 	shm_fd = fd;
@@ -421,6 +440,7 @@ record(const struct lk_step *st, int blocked)
 	e->act = (uint8_t)me->act;
 	e->blocked = (uint8_t)blocked;
 	e->enabled = sh->last_enabled;
+	e->choices = st->choices;
 	if (st->data != NULL && st->len > 0) {
 		size_t len = st->len < LK_DATA_MAX ? st->len : LK_DATA_MAX;
 
@@ -476,12 +496,20 @@ lk__done(const struct lk_step *st, int changed)
 void
 lk__wake(int changed)
 {
-	if (changed < 0 || sh->objects[changed].has_value)
+	if (changed < 0)
 		return;
 	for (uint32_t i = 0; i < sh->nslots; i++) {
 		struct lk_slot *s = &sh->slots[i];
 
-		if (s->state == LK_SLOT_PARKED && s->blocked_on == changed) {
+		if (s->state != LK_SLOT_PARKED)
+			continue;
+		/* A poll watches several objects: any of them will do. */
+		if (s->poll_objs[changed / 64] & (1ull << (changed % 64))) {
+			memset(s->poll_objs, 0, sizeof(s->poll_objs));
+			s->blocked_on = -1;
+			s->wake_at = 0;
+		} else if (s->blocked_on == changed &&
+		           !sh->objects[changed].has_value) {
 			s->blocked_on = -1;
 			s->wake_at = 0;
 		}
@@ -540,10 +568,16 @@ lk__wake_pipes(void)
 		int o = s->blocked_on;
 
 		if (s->state == LK_SLOT_PARKED && o >= 0 &&
-		    (sh->objects[o].type == LK_OT_PIPE ||
-		     sh->objects[o].type == LK_OT_FIFO ||
-		     sh->objects[o].type == LK_OT_FILE ||
-		     sh->objects[o].type == LK_OT_SEMSET)) {
+		    (s->poll_objs[0] | s->poll_objs[1] | s->poll_objs[2] |
+		     s->poll_objs[3]) != 0) {
+			memset(s->poll_objs, 0, sizeof(s->poll_objs));
+			s->blocked_on = -1;
+			s->wake_at = 0;
+		} else if (s->state == LK_SLOT_PARKED && o >= 0 &&
+		           (sh->objects[o].type == LK_OT_PIPE ||
+		            sh->objects[o].type == LK_OT_FIFO ||
+		            sh->objects[o].type == LK_OT_FILE ||
+		            sh->objects[o].type == LK_OT_SEMSET)) {
 			s->blocked_on = -1;
 			s->wake_at = 0;
 		}
@@ -779,6 +813,7 @@ exit_hook(int status, void *arg)
 	fflush(NULL);
 	if (!lk__enter())
 		return;
+	sh->slots[self].pgid = (int32_t)getpgrp();
 	lk__arrive(LK_OP_EXIT, -1, 0);
 	close_all();
 	st.ret = status;
@@ -794,6 +829,7 @@ lk__exit_now(int status)
 {
 	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
 
+	sh->slots[self].pgid = (int32_t)getpgrp();
 	lk__arrive(LK_OP_EXIT, -1, 0);
 	close_all();
 	st.ret = status;
@@ -912,7 +948,30 @@ child_slot(pid_t pid)
 	return -1;
 }
 
-/* waitpid under control (see interposer.h). */
+/* The child to reap now, chosen by the pick (a slot), or -1 when no
+ * exited child of the run qualifies. */
+static int
+chosen_child(void)
+{
+	struct lk_slot *me = &sh->slots[self];
+	int c = me->reap - 1;
+
+	me->reap = 0;
+	if (c >= 0 && (lk_wait_candidates(sh, (uint32_t)self) & (1ull << c)))
+		return c;
+	/* Not chosen for this step (a signal came first): the first. */
+	if (lk_wait_candidates(sh, (uint32_t)self) != 0)
+		return __builtin_ctzll(lk_wait_candidates(sh, (uint32_t)self));
+	return -1;
+}
+
+/*
+ * waitpid under control (see interposer.h). Which of several exited
+ * children a wait for any child (or a group) reaps is the kernel's
+ * choice; here it is the schedule's: the pick chose one (slot->reap) and
+ * that very pid is reaped. A child that logged its exit is on its way
+ * out: wait for the kernel to finish it, not for the turn.
+ */
 pid_t
 lk__waitpid(pid_t pid, int *status, int options)
 {
@@ -922,28 +981,25 @@ lk__waitpid(pid_t pid, int *status, int options)
 	pid_t r;
 
 	me->wait_for = pid > 0 ? child_slot(pid) : -1;
+	me->wait_group = pid == 0 ? (int32_t)getpgrp() : pid < -1 ? -pid : 0;
 	st.off = me->wait_for; /* whom a blocked wait waits for, -1 any */
 	lk__arrive(LK_OP_WAIT, -1, 0);
 	for (;;) {
-		r = lk__real_waitpid(pid, &ws, options | WNOHANG);
-		if (r == 0) {
-			/* A child that logged its exit is on its way out:
-			 * wait for the kernel to finish it, not the turn
-			 * (WNOHANG too: in the run it has exited). */
-			for (uint32_t j = 0; j < sh->nslots && r == 0; j++) {
-				struct lk_slot *s = &sh->slots[j];
+		uint64_t can = lk_wait_candidates(sh, (uint32_t)self);
 
-				if (s->parent == self &&
-				    s->state == LK_SLOT_EXITED && !s->reaped &&
-				    (me->wait_for < 0 ||
-				     me->wait_for == (int)j))
-					r = lk__real_waitpid(s->pid, &ws,
-					                     options &
-					                             ~WNOHANG);
-			}
-		}
+		/* A pid that is no child of the run: the kernel's answer. */
+		c = pid > 0 && me->wait_for < 0 ? -1 : chosen_child();
+		st.choices = c >= 0 && __builtin_popcountll(can) > 1 ? can : 0;
+		if (c >= 0)
+			r = lk__real_waitpid(sh->slots[c].pid, &ws,
+			                     options & ~WNOHANG);
+		else
+			/* No child of the run has exited: one killed
+			 * outside its steps, or an error (ECHILD). */
+			r = lk__real_waitpid(pid, &ws, options | WNOHANG);
 		if (r != 0 || (options & WNOHANG))
 			break;
+		st.choices = 0;
 		lk__block(&st, LK_WAIT_CHILD, LK_NO_TIME);
 	}
 	st.err = r < 0 ? errno : 0;
@@ -955,6 +1011,7 @@ lk__waitpid(pid_t pid, int *status, int options)
 	st.ret = r > 0 ? c : r;
 	st.arg = ws;
 	me->wait_for = -1;
+	me->wait_group = 0;
 	lk__done(&st, -1);
 	if (status != NULL && r > 0)
 		*status = ws;

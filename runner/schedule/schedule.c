@@ -398,6 +398,11 @@ lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
 		const char *obj = lk_trace_obj_name(t, e->obj);
 		int col;
 
+		/* A wait that reaped names the child: replay reaps it. */
+		if (e->op == LK_OP_WAIT && !e->blocked && e->ret > 0 &&
+		    (size_t)e->ret < t->nprocs)
+			obj = t->procs[e->ret].name;
+
 		lk_event_label(t, e, label, sizeof(label));
 		col = fprintf(f, "%s %s%s%s", t->procs[e->proc].name,
 		              lk_op_name((unsigned)e->op), obj ? " " : "",

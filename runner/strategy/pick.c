@@ -8,18 +8,28 @@
 
 #include "common/protocol.h"
 
+/* The exited children a waitpid of parent may reap (see protocol.h). */
+uint64_t
+lk_wait_candidates(const struct lk_shared *sh, uint32_t parent)
+{
+	int want = sh->slots[parent].wait_for;
+	int32_t group = sh->slots[parent].wait_group;
+	uint64_t set = 0;
+
+	for (uint32_t j = 0; j < sh->nslots && j < 64; j++)
+		if (sh->slots[j].parent == (int32_t)parent &&
+		    sh->slots[j].state == LK_SLOT_EXITED &&
+		    !sh->slots[j].reaped && (want < 0 || want == (int)j) &&
+		    (group == 0 || sh->slots[j].pgid == group))
+			set |= 1ull << j;
+	return set;
+}
+
 /* Has a child that parent waits for exited, not yet waited for? */
 static int
 child_exited(const struct lk_shared *sh, uint32_t parent)
 {
-	int want = sh->slots[parent].wait_for;
-
-	for (uint32_t j = 0; j < sh->nslots; j++)
-		if (sh->slots[j].parent == (int32_t)parent &&
-		    sh->slots[j].state == LK_SLOT_EXITED &&
-		    !sh->slots[j].reaped && (want < 0 || want == (int)j))
-			return 1;
-	return 0;
+	return lk_wait_candidates(sh, parent) != 0;
 }
 
 /* The enabled set at the current virtual time; sets *soonest to the
@@ -62,8 +72,7 @@ enabled_now(const struct lk_shared *sh, uint64_t *soonest)
 
 /* Check the forced decision d against the state; 0 or an lk_diverge. */
 static unsigned
-check_decision(const struct lk_shared *sh, struct lk_decision *d,
-               uint64_t enabled)
+check_decision(struct lk_shared *sh, struct lk_decision *d, uint64_t enabled)
 {
 	const struct lk_slot *s;
 
@@ -84,6 +93,19 @@ check_decision(const struct lk_shared *sh, struct lk_decision *d,
 		return LK_DIV_OTHER_OP;
 	if (d->op == LK_OP_SIGNAL)
 		return 0;
+	/* A waitpid names the child it reaps: one it can reap now. */
+	if (d->op == LK_OP_WAIT) {
+		uint64_t can = lk_wait_candidates(sh, (uint32_t)d->slot);
+
+		if (d->obj[0] == '\0')
+			return 0;
+		for (uint32_t j = 0; j < sh->nslots && j < 64; j++)
+			if ((can & (1ull << j)) &&
+			    strcmp(sh->slots[j].name, d->obj) == 0)
+				return 0;
+		sh->div_choices = can;
+		return LK_DIV_OTHER_CHILD;
+	}
 	if (d->obj[0] != '\0' &&
 	    (s->pending_obj < 0 || (uint32_t)s->pending_obj >= sh->nobjects ||
 	     strcmp(sh->objects[s->pending_obj].name, d->obj) != 0))
@@ -108,6 +130,36 @@ ring_alarms(struct lk_shared *sh)
 	}
 }
 
+/*
+ * Slot next takes the step: when it is about to reap a child and more
+ * than one could be reaped, choose which (the kernel would take the
+ * first it finds): the one the forced decision d names, else the
+ * strategy's choice. The interposer reaps that child (reap).
+ */
+static void
+choose_reap(struct lk_shared *sh, int next, const struct lk_decision *d)
+{
+	struct lk_slot *s = &sh->slots[next];
+	uint64_t can;
+	int c = -1;
+
+	s->reap = 0;
+	if (s->pending_op != LK_OP_WAIT || (s->sigpending & ~s->sigmask))
+		return;
+	can = lk_wait_candidates(sh, (uint32_t)next);
+	for (uint32_t j = 0; d != NULL && d->obj[0] != '\0' && j < 64; j++)
+		if ((can & (1ull << j)) &&
+		    strcmp(sh->slots[j].name, d->obj) == 0)
+			c = (int)j;
+	/* A forced step that does not name the child (an older schedule):
+	 * the first, as the default strategy. */
+	if (c < 0 && d != NULL)
+		c = can != 0 ? __builtin_ctzll(can) : -1;
+	else if (c < 0)
+		c = lk_strategy_choose(&sh->strategy, can);
+	s->reap = c + 1;
+}
+
 /* Choose who takes the next step (see common/protocol.h). */
 int
 lk_pick(struct lk_shared *sh, int current)
@@ -116,6 +168,7 @@ lk_pick(struct lk_shared *sh, int current)
 	uint32_t step =
 	        atomic_load_explicit(&sh->nevents, memory_order_relaxed);
 	unsigned why;
+	int next;
 
 	ring_alarms(sh);
 	enabled = enabled_now(sh, &soonest);
@@ -131,8 +184,10 @@ lk_pick(struct lk_shared *sh, int current)
 		struct lk_decision *d = &lk_shared_forced(sh)[step];
 
 		why = check_decision(sh, d, enabled);
-		if (why == 0)
+		if (why == 0) {
+			choose_reap(sh, d->slot, d);
 			return d->slot;
+		}
 		sh->div_step = step;
 		sh->div_why = why;
 		return -2;
@@ -142,5 +197,8 @@ lk_pick(struct lk_shared *sh, int current)
 		sh->div_why = LK_DIV_ENDED;
 		return -2;
 	}
-	return lk_strategy_pick(&sh->strategy, enabled, current, step);
+	next = lk_strategy_pick(&sh->strategy, enabled, current, step);
+	if (next >= 0)
+		choose_reap(sh, next, NULL);
+	return next;
 }

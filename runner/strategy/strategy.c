@@ -105,6 +105,19 @@ lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current,
 	}
 }
 
+/* Choose one of several kernel results (see strategy.h). */
+int
+lk_strategy_choose(struct lk_strategy *s, uint64_t set)
+{
+	unsigned n = (unsigned)__builtin_popcountll(set);
+
+	if (set == 0)
+		return -1;
+	if (n == 1 || s->kind == LK_STRAT_DEFAULT)
+		return __builtin_ctzll(set);
+	return nth_bit(set, (unsigned)(next_random(&s->rng) % n));
+}
+
 /* Strategy called name, or -1. */
 int
 lk_strategy_lookup(const char *name)

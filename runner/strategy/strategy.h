@@ -44,6 +44,13 @@ void lk_strategy_init_pct(struct lk_strategy *s, uint64_t seed, unsigned depth,
 int lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current,
                      uint32_t step);
 
+/*
+ * Choose one of several results the kernel could give (bit i = choice
+ * i, e.g. which exited child a wait reaps): the lowest with the default
+ * strategy, else uniform from the seed. Returns -1 only when set is empty.
+ */
+int lk_strategy_choose(struct lk_strategy *s, uint64_t set);
+
 /* Strategy called name ("default", "random", "pct"), or -1. */
 int lk_strategy_lookup(const char *name);
 

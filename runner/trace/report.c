@@ -97,6 +97,17 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	case LK_OP_START:
 		snprintf(buf, size, "start");
 		return;
+	case LK_OP_POLL:
+	case LK_OP_SELECT:
+		printable(text, sizeof(text), e->data ? e->data : "", e->len);
+		snprintf(buf, size, "%s %s%s%s",
+		         e->op == LK_OP_POLL ? "poll" : "select",
+		         e->blocked    ? "(blocked)"
+		         : e->ret < 0  ? "(failed)"
+		         : e->ret == 0 ? "(timed out)"
+		                       : "ready ",
+		         e->ret > 0 ? text : "", "");
+		return;
 	case LK_OP_EXEC:
 		printable(text, sizeof(text), e->data ? e->data : "", e->len);
 		snprintf(buf, size, "exec %s%s", text,

@@ -463,12 +463,43 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 			json_object_set_new(args, "child",
 			                    json_string(t->procs[e->ret].name));
 		json_object_set_new(args, "status", json_integer(e->arg));
+		if (e->choices != 0) {
+			/* The kernel could have reaped any of these: the
+			 * schedule chose the child above. */
+			json_t *of = json_array();
+
+			for (size_t q = 0; q < t->nprocs && q < 64; q++)
+				if (e->choices & (1ull << q))
+					json_array_append_new(
+					        of,
+					        json_string(t->procs[q].name));
+			json_object_set_new(args, "choices", of);
+		}
 		break;
 	case LK_OP_SEM_OPEN:
 	case LK_OP_SEM_INIT:
 	case LK_OP_SEM_GETVALUE:
 		json_object_set_new(args, "value", json_integer(e->arg));
 		break;
+	case LK_OP_POLL:
+	case LK_OP_SELECT: {
+		/* The descriptors it watched, and those it found ready. */
+		json_t *ready = json_array();
+		const char *p = e->data ? e->data : "";
+		char *end;
+
+		while (*p != '\0') {
+			long fd = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			json_array_append_new(ready, json_integer(fd));
+			p = end;
+		}
+		json_object_set_new(args, "nfds", json_integer(e->off));
+		json_object_set_new(args, "ready", ready);
+		break;
+	}
 	default:
 		break;
 	}

@@ -38,6 +38,8 @@ struct lk_tev {
 	uint32_t src;
 	int act;          /* enum lk_act_kind + 1, 0 none */
 	uint64_t enabled; /* processes that could have taken this step */
+	uint64_t choices; /* waitpid: the children it could have reaped
+	                     (bit = process), 0 when at most one */
 	char *data;
 	size_t len;
 	uint32_t *vc; /* one counter per process, NULL until computed */
@@ -95,6 +97,7 @@ struct lk_trace {
 	size_t ncycle;               /* process repeated last; 0 none */
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
 	uint32_t div_why;
+	uint64_t div_choices;  /* diverged on a waitpid: what it could reap */
 	int program_run;       /* run -- PROG: main started as PROG, whose
 	                          name is scenario */
 	unsigned long wall_us; /* wall-clock time of the run */
