@@ -115,7 +115,8 @@ open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
 				die(obj->name);
 		} else if (obj->type == LK_OT_FILE) {
 			a->fds[o] =
-			        open(obj->path, O_RDWR | O_APPEND | O_CLOEXEC);
+			        open(obj->path, O_RDWR | O_APPEND | O_NOFOLLOW |
+			                                O_CLOEXEC);
 			if (a->fds[o] < 0)
 				die(obj->path);
 		}
@@ -300,7 +301,8 @@ exec_command(struct agent *a, const struct lk_instr *in, const char *text)
 			fd = o->fd[k];
 		else
 			fd = open(o->path,
-			          k == 0 ? O_RDONLY : O_WRONLY | O_APPEND);
+			          (k == 0 ? O_RDONLY : O_WRONLY | O_APPEND) |
+			                  O_NOFOLLOW);
 		if (fd < 0 || dup2(fd, k) < 0)
 			die(o->name);
 		close(fd);
@@ -450,7 +452,7 @@ perform(struct agent *a, const struct lk_instr *in)
 		          (a->sh->objects[in->obj].type == LK_OT_FILE ? O_RDWR
 		           : in->end == LK_END_WRITE                  ? O_WRONLY
 		                                     : O_RDONLY) |
-		                  O_CLOEXEC);
+		                  O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			die(a->sh->objects[in->obj].name);
 		if (a->fds[in->obj] >= 0)

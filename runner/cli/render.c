@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,14 +75,23 @@ lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o)
 int
 lk_cli_draw_trace(const struct lk_trace *t, const char *out)
 {
-	char tmp[] = "/tmp/lockstep-diagram-XXXXXX";
-	int fd = mkstemp(tmp), rc;
+	const char *dir = getenv("TMPDIR");
+	char tmp[PATH_MAX];
+	int fd = -1, rc;
 	FILE *f;
 
+	/* In TMPDIR (default /tmp), as any temporary file. */
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/lockstep-diagram-XXXXXX",
+	                     dir) >= sizeof(tmp))
+		errno = ENAMETOOLONG;
+	else
+		fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
 		return lk_cli_fail(LK_EXIT_INTERNAL,
-		                   "cannot make a temporary file: %s",
-		                   strerror(errno));
+		                   "cannot make a temporary file in %s: %s",
+		                   dir, strerror(errno));
 	rc = lk_trace_write(t, f);
 	if (fclose(f) != 0 || rc != 0) {
 		unlink(tmp);

@@ -377,6 +377,12 @@ struct lk_shared {
 	uint64_t stdio_dev[3];
 	uint64_t stdio_ino[3];
 	_Atomic uint32_t stdio_known; /* bit k: stdio_*[k] filled in */
+	/* The run's list of SysV objects, in lockstep's private directory
+	 * (runner/controller/rundir.c): the interposer appends what the
+	 * programs make; when it cannot, it removes the object, fails the
+	 * call and leaves the errno here for the controller (exit 70). */
+	char sysv_list[LK_PATH_MAX];
+	_Atomic int32_t sysv_err;
 };
 
 /*

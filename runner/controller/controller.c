@@ -37,7 +37,6 @@
 #include "trace/trace.h"
 
 #define DATA_CAP   (32u << 20)
-#define SYSV_LIST  ".lockstep-sysv" /* SysV ids, for the stale sweep */
 #define CELL_BYTES 8
 #define ALIGN(x)   (((x) + 63) & ~(uint64_t)63)
 
@@ -60,6 +59,12 @@ struct run {
 	char workdir[LK_PATH_MAX];
 	char run_id[32]; /* "lk<pid>x<n>": prefix of everything it names */
 	int own_workdir;
+	int work_fd; /* the work directory */
+	int dir_fd;  /* the user's private directory (rundir.c) */
+	int lock_fd; /* the run's lock there, held while it lives */
+	int list_fd; /* its list of SysV objects there, for the sweep */
+	char dirpath[LK_PATH_MAX];
+	char list[LK_PATH_MAX];
 	char **env;
 	int pipes[LK_MAX_PIPES][2]; /* declared pipes, in declaration order */
 	int npipes;
@@ -105,138 +110,6 @@ host_pid(struct run *r, uint32_t i)
 	if (r->ns.init > 0)
 		return lk_pidns_host(&r->ns, r->sh, i);
 	return r->sh->slots[i].pid > 0 ? r->sh->slots[i].pid : 0;
-}
-
-/* Is there a process with this pid? */
-static int
-alive(long pid)
-{
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-/* Remove this run's objects from /dev/shm, whoever created them. */
-static void
-sweep_run(const char *run_id)
-{
-	DIR *d = opendir("/dev/shm");
-	struct dirent *de;
-	size_t len = strlen(run_id);
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		const char *n = de->d_name;
-
-		if (strncmp(n, "sem.", 4) == 0)
-			n += 4;
-		if (strncmp(n, run_id, len) == 0 && n[len] == '.')
-			unlinkat(dirfd(d), de->d_name, 0);
-	}
-	closedir(d);
-}
-
-/* Remove a directory tree we created (the temporary work directory). */
-static void
-remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char sub[LK_PATH_MAX + 256];
-
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			if (de->d_type == DT_DIR)
-				remove_tree(sub);
-			else
-				unlink(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
-/* Remove the SysV objects a run listed in its work directory (the
- * controller's and the programs', runner/interposer/sysv.c), and the
- * list: a later run in the same --workdir must not remove their ids. */
-static void
-remove_sysv(const char *workdir)
-{
-	char path[LK_PATH_MAX + 256 + 32], line[32];
-	FILE *f;
-	int id;
-
-	snprintf(path, sizeof(path), "%s/" SYSV_LIST, workdir);
-	if ((f = fopen(path, "re")) == NULL)
-		return;
-	/* Segments as their id, semaphore sets as -id-1, message queues
-	 * as q and their id. */
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (line[0] == 'q' && sscanf(line + 1, "%d", &id) == 1)
-			msgctl(id, IPC_RMID, NULL);
-		else if (sscanf(line, "%d", &id) != 1)
-			continue;
-		else if (id >= 0)
-			shmctl(id, IPC_RMID, NULL);
-		else
-			semctl(-id - 1, 0, IPC_RMID);
-	fclose(f);
-	unlink(path);
-}
-
-/* The pid of the lockstep process that owns a name "lk<pid>x<n>...",
- * after an optional prefix; -1 when the name is not one of ours. */
-static long
-owner(const char *name, const char *prefix)
-{
-	size_t len = strlen(prefix);
-	char *end;
-	long pid;
-
-	if (strncmp(name, prefix, len) != 0 || strncmp(name + len, "lk", 2))
-		return -1;
-	pid = strtol(name + len + 2, &end, 10);
-	return end == name + len + 2 || *end != 'x' || pid <= 0 ? -1 : pid;
-}
-
-/*
- * Remove what runs of lockstep processes that died (SIGKILL) left behind:
- * their objects in /dev/shm ("sem.lk<pid>x<n>.*", "lk<pid>x<n>.*") and
- * their temporary work directories ("$TMPDIR/lockstep-lk<pid>x<n>.*").
- */
-void
-lk_sweep_stale(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	char path[LK_PATH_MAX + 256];
-	struct dirent *de;
-	DIR *d;
-	long pid;
-
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	if ((d = opendir("/dev/shm")) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (((pid = owner(de->d_name, "sem.")) > 0 ||
-			     (pid = owner(de->d_name, "")) > 0) &&
-			    !alive(pid))
-				unlinkat(dirfd(d), de->d_name, 0);
-		closedir(d);
-	}
-	if ((d = opendir(tmp)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if ((pid = owner(de->d_name, "lockstep-")) > 0 &&
-			    !alive(pid)) {
-				snprintf(path, sizeof(path), "%s/%s", tmp,
-				         de->d_name);
-				remove_sysv(path);
-				remove_tree(path);
-			}
-		closedir(d);
-	}
 }
 
 /* Build the environment of a scenario process: ours, with the interposer
@@ -353,6 +226,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->version = LK_PROTO_VERSION;
 	sh->size = off;
 	memcpy(sh->run_id, r->run_id, sizeof(sh->run_id));
+	memcpy(sh->sysv_list, r->list, sizeof(sh->sysv_list));
 	snprintf(sh->interposer, sizeof(sh->interposer), "%s",
 	         r->o->interposer);
 	sh->running = -1;
@@ -462,21 +336,6 @@ setup_pipe(struct run *r, struct lk_object *o)
 	return 0;
 }
 
-/* Note a SysV segment in the work directory, for the sweep after a
- * lockstep that was killed. */
-static void
-list_sysv(struct run *r, int id)
-{
-	char path[LK_PATH_MAX + 32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/" SYSV_LIST, r->workdir);
-	if ((f = fopen(path, "ae")) == NULL)
-		return;
-	fprintf(f, "%d\n", id);
-	fclose(f);
-}
-
 /* A SysV key for object i of the run, not yet in use by tries keys. */
 static key_t
 sysv_key(const struct run *r, int i, int tries)
@@ -490,10 +349,10 @@ sysv_key(const struct run *r, int i, int tries)
 	                        1u);
 }
 
-/* Make SysV semaphore set i with its initial values; listed (as -id-1)
- * for the sweep, removed at the end. */
+/* Make SysV semaphore set i with its initial values; listed for the
+ * sweep, removed at the end. -1 with errno, or -2 with err. */
 static int
-setup_semset(struct run *r, int i)
+setup_semset(struct run *r, int i, struct lk_err *err)
 {
 	struct lk_object *o = &r->sh->objects[i];
 	const struct lk_sc_object *so = &r->sc->objects[i];
@@ -510,7 +369,9 @@ setup_semset(struct run *r, int i)
 		return -1;
 	r->semid[i] = id;
 	o->ino = (uint64_t)id + 1;
-	list_sysv(r, -id - 1);
+	if (lk_sysv_record(r->list_fd, r->list, 'm', id, (key_t)o->key, err) !=
+	    0)
+		return -2;
 	for (unsigned k = 0; k < so->u.semset.n; k++)
 		if (semctl(id, (int)k, SETVAL, (int)so->u.semset.values[k]) !=
 		    0)
@@ -519,10 +380,11 @@ setup_semset(struct run *r, int i)
 }
 
 /* Make shared memory region i with its cells' initial values. POSIX:
- * a private name (as semaphores); SysV: a key of this run. The
- * controller keeps its own mapping to read the final values. */
+ * a private name (as semaphores); SysV: a key of this run, listed for
+ * the sweep. The controller keeps its own mapping to read the final
+ * values. -1 with errno, or -2 with err. */
 static int
-setup_region(struct run *r, int i)
+setup_region(struct run *r, int i, struct lk_err *err)
 {
 	struct lk_shared *sh = r->sh;
 	struct lk_object *o = &sh->objects[i];
@@ -542,7 +404,9 @@ setup_region(struct run *r, int i)
 		}
 		if (r->shmid[i] < 0)
 			return -1;
-		list_sysv(r, r->shmid[i]);
+		if (lk_sysv_record(r->list_fd, r->list, 's', r->shmid[i],
+		                   (key_t)o->key, err) != 0)
+			return -2;
 		o->ino = (uint64_t)r->shmid[i] + 1;
 		m = shmat(r->shmid[i], NULL, 0);
 		if (m == (void *)-1)
@@ -583,12 +447,12 @@ setup_objects(struct run *r, struct lk_err *err)
 	struct lk_shared *sh = r->sh;
 	char priv[300], link[64];
 	ssize_t n;
+	int rc = -1;
 
 	for (size_t i = 0; i < sc->nobjects; i++) {
 		const struct lk_sc_object *so = &sc->objects[i];
 		struct lk_object *o = &sh->objects[i];
 		sem_t *s;
-		int fd;
 
 		if (o->type == LK_OT_SEM_UNNAMED) {
 			s = (sem_t *)((char *)sh + sh->sems_off) + i;
@@ -603,24 +467,28 @@ setup_objects(struct run *r, struct lk_err *err)
 			if (s == SEM_FAILED)
 				goto fail;
 			sem_close(s);
-		} else if (o->type == LK_OT_FILE) {
-			fd = open(o->path,
-			          O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			          0644);
-			if (fd < 0)
-				goto fail;
-			close(fd);
-		} else if (o->type == LK_OT_FIFO) {
-			if (mkfifo(o->path, 0600) != 0)
-				goto fail;
+		} else if (o->type == LK_OT_FILE || o->type == LK_OT_FIFO) {
+			if (lk_create_at(r->work_fd, so->u.file.path,
+			                 o->type == LK_OT_FIFO) != 0) {
+				lk_err_set(err,
+				           r->own_workdir ? LK_EXIT_INTERNAL
+				                          : LK_EXIT_USAGE,
+				           "%s: cannot create it: %s%s",
+				           o->path, strerror(errno),
+				           errno == ELOOP || errno == ENOTDIR
+				                   ? " (a link on the way is "
+				                     "not followed)"
+				                   : "");
+				return -1;
+			}
 		} else if (o->type == LK_OT_PIPE) {
 			if (setup_pipe(r, o) != 0)
 				goto fail;
 		} else if (o->type == LK_OT_SHM) {
-			if (setup_region(r, (int)i) != 0)
+			if ((rc = setup_region(r, (int)i, err)) != 0)
 				goto fail;
 		} else if (o->type == LK_OT_SEMSET) {
-			if (setup_semset(r, (int)i) != 0)
+			if ((rc = setup_semset(r, (int)i, err)) != 0)
 				goto fail;
 		}
 	}
@@ -650,8 +518,10 @@ setup_objects(struct run *r, struct lk_err *err)
 	}
 	return 0;
 fail:
-	lk_err_set(err, LK_EXIT_INTERNAL, "cannot create the run's objects: %s",
-	           strerror(errno));
+	if (rc != -2) /* else err says why */
+		lk_err_set(err, LK_EXIT_INTERNAL,
+		           "cannot create the run's objects: %s",
+		           strerror(errno));
 	return -1;
 }
 
@@ -1332,7 +1202,7 @@ supervise(struct run *r, struct lk_trace *t)
 				/* nothing to drain */
 			}
 		}
-		if (interrupted) {
+		if (interrupted || atomic_load(&sh->sysv_err) != 0) {
 			t->verdict = LK_V_INTERRUPTED;
 			return;
 		}
@@ -1561,7 +1431,8 @@ collect(struct run *r, struct lk_trace *t)
 
 		if (r->sc->objects[i].kind != LK_OBJ_FILE)
 			continue;
-		fd = open(sh->objects[i].path, O_RDONLY | O_CLOEXEC);
+		fd = open(sh->objects[i].path,
+		          O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		t->files[i] = slurp_fd(fd, &t->file_lens[i], 0);
@@ -1606,11 +1477,8 @@ teardown(struct run *r)
 				       (size_t)r->sh->objects[i].size);
 			}
 		}
-		sweep_run(r->sh->run_id);
 		munmap(r->sh, r->size);
 	}
-	if (r->workdir[0] != '\0')
-		remove_sysv(r->workdir);
 	if (r->shm_fd >= 0)
 		close(r->shm_fd);
 	if (r->notify_fd >= 0)
@@ -1623,8 +1491,18 @@ teardown(struct run *r)
 		close(r->pipes[k][0]);
 		close(r->pipes[k][1]);
 	}
-	if (r->own_workdir && r->workdir[0] != '\0')
-		remove_tree(r->workdir);
+	if (r->work_fd >= 0)
+		close(r->work_fd);
+	if (r->list_fd >= 0)
+		close(r->list_fd);
+	/* The SysV objects the programs made, the work directory, the
+	 * names in /dev/shm; then the lock goes. */
+	if (r->lock_fd >= 0) {
+		lk_run_remove(r->dir_fd, r->run_id);
+		close(r->lock_fd);
+	}
+	if (r->dir_fd >= 0)
+		close(r->dir_fd);
 	if (r->env != NULL) {
 		for (char **e = r->env; *e != NULL; e++)
 			if (strncmp(*e, "LD_PRELOAD=", 11) == 0 ||
@@ -1635,30 +1513,78 @@ teardown(struct run *r)
 	}
 }
 
-/* Prepare the work directory: the user's, or a fresh temporary one. */
+/* Prepare the work directory: the user's (--workdir; a link to it is
+ * followed only when it is ours), or a fresh one of the run's in the
+ * private directory. */
 static int
 setup_workdir(struct run *r, struct lk_err *err)
 {
-	const char *tmp = getenv("TMPDIR");
+	const char *dir = r->o->workdir;
+	char name[64];
+	struct stat st;
 
-	if (r->o->workdir != NULL) {
-		if (mkdir(r->o->workdir, 0755) != 0 && errno != EEXIST)
+	if (dir != NULL) {
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 			goto fail;
-		if (realpath(r->o->workdir, r->workdir) == NULL)
+		if (lstat(dir, &st) != 0)
+			goto fail;
+		if (S_ISLNK(st.st_mode) && st.st_uid != geteuid()) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "cannot use work directory %s: a link owned "
+			           "by uid %u, not followed",
+			           dir, (unsigned)st.st_uid);
+			return -1;
+		}
+		if (realpath(dir, r->workdir) == NULL)
+			goto fail;
+		r->work_fd = open(r->workdir, O_RDONLY | O_DIRECTORY |
+		                                      O_NOFOLLOW | O_CLOEXEC);
+		if (r->work_fd < 0)
 			goto fail;
 		return 0;
 	}
-	snprintf(r->workdir, sizeof(r->workdir), "%s/lockstep-%s.XXXXXX",
-	         tmp != NULL && *tmp ? tmp : "/tmp", r->run_id);
-	if (mkdtemp(r->workdir) == NULL)
+	snprintf(name, sizeof(name), "%s.work", r->run_id);
+	if ((size_t)snprintf(r->workdir, sizeof(r->workdir), "%s/%s",
+	                     r->dirpath, name) >= sizeof(r->workdir)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	if (mkdirat(r->dir_fd, name, 0700) != 0)
 		goto fail;
 	r->own_workdir = 1;
+	r->work_fd = openat(r->dir_fd, name,
+	                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r->work_fd < 0)
+		goto fail;
 	return 0;
 fail:
-	lk_err_set(err, LK_EXIT_USAGE, "cannot use work directory %s: %s",
-	           r->o->workdir ? r->o->workdir : r->workdir, strerror(errno));
+	lk_err_set(err, dir != NULL ? LK_EXIT_USAGE : LK_EXIT_INTERNAL,
+	           "cannot use work directory %s: %s",
+	           dir != NULL ? dir : r->workdir, strerror(errno));
 	r->workdir[0] = '\0';
 	return -1;
+}
+
+/* Register the run in the user's private directory (rundir.c): its id,
+ * its lock, its SysV list. */
+static int
+setup_rundir(struct run *r, struct lk_err *err)
+{
+	r->dir_fd = lk_private_dir(r->dirpath, sizeof(r->dirpath), err);
+	if (r->dir_fd < 0)
+		return -1;
+	r->lock_fd =
+	        lk_run_register(r->dir_fd, r->dirpath, &run_counter, r->run_id,
+	                        sizeof(r->run_id), &r->list_fd, err);
+	if (r->lock_fd < 0)
+		return -1;
+	if ((size_t)snprintf(r->list, sizeof(r->list), "%s/%s.sysv", r->dirpath,
+	                     r->run_id) >= sizeof(r->list)) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "%s: path too long",
+		           r->dirpath);
+		return -1;
+	}
+	return 0;
 }
 
 /* A scenario of one process "main" that runs a program (controller.h). */
@@ -1723,18 +1649,18 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	r.sc = sc;
 	r.o = o;
 	r.shm_fd = r.notify_fd = r.out_fd = r.err_fd = -1;
+	r.dir_fd = r.lock_fd = r.list_fd = r.work_fd = -1;
 	for (int i = 0; i < LK_MAX_PROCS; i++)
 		r.pidfd[i] = r.reply[i] = -1;
 	for (int i = 0; i < LK_MAX_DECLARED; i++)
 		r.shmid[i] = r.semid[i] = -1;
 	interrupted = 0;
-	snprintf(r.run_id, sizeof(r.run_id), "lk%dx%u", (int)getpid(),
-	         run_counter++);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (setup_workdir(&r, err) != 0 || setup_shared(&r, err) != 0)
+	if (setup_rundir(&r, err) != 0 || setup_workdir(&r, err) != 0 ||
+	    setup_shared(&r, err) != 0)
 		goto out;
-	/* The interposer lists SysV objects there (sysv.c): a program
-	 * does not run in it. */
+	/* The work directory, for the record (a program does not run in
+	 * it; the SysV list is in the private directory, sh->sysv_list). */
 	snprintf(r.sh->workdir, sizeof(r.sh->workdir), "%s", r.workdir);
 	/* Where the processes start, for the names of files under it. */
 	if (o->program == NULL || getcwd(r.sh->cwd, sizeof(r.sh->cwd)) == NULL)
@@ -1762,6 +1688,14 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	}
 	r.npipes = 0;
 	supervise(&r, t);
+	if (atomic_load(&r.sh->sysv_err) != 0) {
+		kill_all(&r);
+		reap_all(&r);
+		lk_err_set(err, LK_EXIT_INTERNAL,
+		           "%s: cannot record a SysV object a program made: %s",
+		           r.list, strerror(atomic_load(&r.sh->sysv_err)));
+		goto out;
+	}
 	if (t->verdict == LK_V_DEADLOCK) {
 		scan_holders(&r);
 		scan_locks(&r);

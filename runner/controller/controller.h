@@ -87,7 +87,39 @@ void lk_run_interrupt(int sig);
 /* The signal that interrupted the last run, or 0. */
 int lk_run_interrupted(void);
 
-/* Remove objects left in /dev/shm by lockstep runs whose process died. */
+/* The user's private directory, where every run keeps its lock, its
+ * SysV list and its work directory (rundir.c): its descriptor, its path
+ * in path; -1 with err when it cannot be made or is not safe. */
+int lk_private_dir(char *path, size_t size, struct lk_err *err);
+
+/* Register a new run in the private directory dir: its id into id, the
+ * descriptor of its lock (held while the run lives) returned, its SysV
+ * list open for appending in *list; -1 with err. */
+int lk_run_register(int dir, const char *dirpath, unsigned *counter, char *id,
+                    size_t size, int *list, struct lk_err *err);
+
+/* Remove everything run id keeps in dir, its lock last (the caller holds
+ * it). */
+void lk_run_remove(int dir, const char *id);
+
+/* Record SysV object kind ('s', 'm', 'q') id, made with key, in the list
+ * open at fd (named path); 0, or -1 with err. */
+int lk_sysv_record(int fd, const char *path, char kind, int id, key_t key,
+                   struct lk_err *err);
+
+/* Create declared file (FIFO when fifo) rel afresh in the directory open
+ * at dir, following no link and writing through none; 0, or -1 with
+ * errno. */
+int lk_create_at(int dir, const char *rel, int fifo);
+
+/* Remove directory name in dir and what it holds, links not followed. */
+void lk_remove_tree_at(int dir, const char *name);
+
+/* Remove run id's names in /dev/shm that this user owns. */
+void lk_sweep_shm(const char *id);
+
+/* Remove what runs of this user whose lockstep died (SIGKILL) left: only
+ * runs of the private directory whose lock can be taken. */
 void lk_sweep_stale(void);
 
 /* Compile sc's processes into the agent program in sh (program.c).

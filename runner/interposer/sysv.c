@@ -7,9 +7,10 @@
  * declared object, is replaced by a key private to the run (a hash of the
  * run id and the key), so two runs of a program that uses key 0xABCD at
  * the same time never meet, and the object is named after the program's
- * key ("shm0xabcd"). Every object the programs create is listed in the
- * run's work directory (LIST), which the controller reads to remove them
- * at the end of the run.
+ * key ("shm0xabcd"). Every object the programs create is listed, with
+ * its key, in the run's list in lockstep's private directory (sh->
+ * sysv_list, "KIND ID KEY" a line, runner/controller/rundir.c), which the
+ * controller reads to remove them at the end of the run.
  */
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -23,11 +24,6 @@
 #include <unistd.h>
 
 #include "interposer/interposer.h"
-
-/* The list of SysV objects in the work directory, one a line: segments
- * as their id, semaphore sets as -id-1, message queues as "q" and their
- * id (read by remove_sysv in runner/controller/controller.c). */
-#define LIST ".lockstep-sysv"
 
 /* The "type" of message queues: no declared object has it. */
 #define QUEUE 0xffffu
@@ -110,33 +106,49 @@ key_object(unsigned type, key_t key, key_t real)
 	return obj;
 }
 
-/* Append a line for an object the controller must remove. errno
- * preserved. */
-static void
-list_sysv(const char *prefix, int id)
+/* Append "kind id key" to the run's list of SysV objects (in lockstep's
+ * private directory, never followed if a link), for the controller to
+ * remove them. 0, or -1 when it could not be recorded: then the object
+ * is removed at once (it would outlive the run) and the controller is
+ * told (sysv_err). errno preserved. */
+static int
+list_sysv(char kind, int id, key_t key)
 {
-	const char *dir = lk__shared()->workdir;
-	char path[LK_PATH_MAX + sizeof(LIST) + 1], line[32];
-	int fd, n, saved = errno;
+	struct lk_shared *sh = lk__shared();
+	char line[64];
+	int fd, n, saved = errno, err = 0;
 
-	if (dir[0] == '\0')
-		return;
-	snprintf(path, sizeof(path), "%s/" LIST, dir);
-	fd = REAL(open)(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		n = snprintf(line, sizeof(line), "%s%d\n", prefix, id);
-		if (REAL(write)(fd, line, (size_t)n) != n) {
-			/* Nothing to do: the object outlives the run. */
-		}
+	if (sh->sysv_list[0] == '\0')
+		return 0;
+	fd = REAL(open)(sh->sysv_list,
+	                O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		n = snprintf(line, sizeof(line), "%c %d %d\n", kind, id,
+		             (int)key);
+		if (REAL(write)(fd, line, (size_t)n) != n)
+			err = errno != 0 ? errno : EIO;
 		REAL(close)(fd);
 	}
+	if (err != 0) {
+		if (kind == 's')
+			REAL(shmctl)(id, IPC_RMID, NULL);
+		else if (kind == 'm')
+			REAL(semctl)(id, 0, IPC_RMID);
+		else
+			msgctl(id, IPC_RMID, NULL);
+		atomic_store(&sh->sysv_err, err);
+	}
 	errno = saved;
+	return err != 0 ? -1 : 0;
 }
 
 /* A get of type with key real returned id for object obj (-1: none
  * yet): the object is that id now (registered if need be, with the key),
- * and an id the run had not seen is listed for removal. */
-static void
+ * and an id the run had not seen is listed for removal. -1 when it could
+ * not be listed (the object is gone then). */
+static int
 found(unsigned type, int obj, int id, key_t real)
 {
 	struct lk_shared *sh = lk__shared();
@@ -157,10 +169,9 @@ found(unsigned type, int obj, int id, key_t real)
 		    sh->objects[obj].key == 0)
 			sh->objects[obj].key = real;
 	}
-	if (!known && type == LK_OT_SHM)
-		list_sysv("", id);
-	else if (!known)
-		list_sysv("", -id - 1);
+	if (known)
+		return 0;
+	return list_sysv(type == LK_OT_SHM ? 's' : 'm', id, real);
 }
 
 /* --- shared memory segments ---------------------------------------------- */
@@ -178,10 +189,12 @@ shmget(key_t key, size_t size, int flags)
 	st.obj = key_object(LK_OT_SHM, key, real);
 	lk__arrive(LK_OP_SHMGET, st.obj, 0);
 	id = REAL(shmget)(real, size, flags);
+	if (id >= 0 && found(LK_OT_SHM, st.obj, id, real) != 0) {
+		id = -1;
+		errno = ENOSPC; /* not recorded, so not made */
+	}
 	st.err = id < 0 ? errno : 0;
 	st.ret = id < 0 ? -1 : 0; /* ids differ from run to run */
-	if (id >= 0)
-		found(LK_OT_SHM, st.obj, id, real);
 	lk__done(&st, st.obj);
 	return (int)leave(id, st.err);
 }
@@ -399,10 +412,12 @@ semget(key_t key, int n, int flags)
 	}
 	lk__arrive(LK_OP_SEMGET, st.obj, 0);
 	id = REAL(semget)(real, n, flags);
+	if (id >= 0 && found(LK_OT_SEMSET, st.obj, id, real) != 0) {
+		id = -1;
+		errno = ENOSPC; /* not recorded, so not made */
+	}
 	st.err = id < 0 ? errno : 0;
 	st.ret = id < 0 ? -1 : 0; /* ids differ from run to run */
-	if (id >= 0)
-		found(LK_OT_SEMSET, st.obj, id, real);
 	lk__done(&st, -1);
 	return (int)leave(id, st.err);
 }
@@ -516,13 +531,18 @@ semctl(int id, int num, int cmd, ...)
 int
 msgget(key_t key, int flags)
 {
+	key_t real;
 	int id, err;
 
 	if (!lk__enter())
 		return REAL(msgget)(key, flags);
-	id = REAL(msgget)(run_key(QUEUE, key), flags);
+	real = run_key(QUEUE, key);
+	id = REAL(msgget)(real, flags);
 	err = errno;
-	if (id >= 0 && (key == IPC_PRIVATE || (flags & IPC_CREAT)))
-		list_sysv("q", id);
+	if (id >= 0 && (key == IPC_PRIVATE || (flags & IPC_CREAT)) &&
+	    list_sysv('q', id, real) != 0) {
+		id = -1;
+		err = ENOSPC; /* not recorded, so not made */
+	}
 	return (int)leave(id, err);
 }

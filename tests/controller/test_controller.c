@@ -258,21 +258,26 @@ long_scenario(char *xml)
 	close(fd);
 }
 
-/* Work directories of lockstep runs left in /tmp by dead owners. */
+/* What run ids of lockstep process pid keep in lockstep's private
+ * directory ($TMPDIR/lockstep-UID, runner/controller/rundir.c): lock,
+ * SysV list, work directory. */
 static int
-stale_workdirs(void)
+stale_workdirs(pid_t pid)
 {
-	DIR *d = opendir("/tmp");
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], prefix[32];
 	struct dirent *de;
+	DIR *d;
 	int n = 0;
 
-	while ((de = readdir(d)) != NULL) {
-		long pid;
-
-		if (sscanf(de->d_name, "lockstep-lk%ldx", &pid) == 1 &&
-		    kill((pid_t)pid, 0) != 0)
+	snprintf(dir, sizeof(dir), "%s/lockstep-%u",
+	         tmp != NULL && *tmp ? tmp : "/tmp", (unsigned)geteuid());
+	snprintf(prefix, sizeof(prefix), "lk%dx", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
 			n++;
-	}
 	closedir(d);
 	return n;
 }
@@ -308,7 +313,7 @@ test_controller_sigkill(void **state)
 		usleep(20 * 1000);
 	assert_int_equal(agents_alive(agents, nagents), 0);
 	assert_true(shm_leftovers(dead) > 0);
-	assert_true(stale_workdirs() > 0);
+	assert_true(stale_workdirs(dead) > 0);
 	pid = fork();
 	if (pid == 0) {
 		execl(LK_BUILD_DIR "/lockstep", "lockstep", "check", tiny,
@@ -328,7 +333,7 @@ test_controller_sigkill(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(shm_leftovers(dead), 0);
-	assert_int_equal(stale_workdirs(), 0);
+	assert_int_equal(stale_workdirs(dead), 0);
 }
 
 /* SIGTERM to lockstep in the middle of a run: it cleans up, then dies of
@@ -374,6 +379,9 @@ test_controller_sigterm(void **state)
 int
 main(void)
 {
+	/* lockstep's private directory is then under TMPDIR (stale_workdirs).
+	 */
+	unsetenv("XDG_RUNTIME_DIR");
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_controller_step_timeout),
 	        cmocka_unit_test(test_controller_crash),
@@ -383,5 +391,8 @@ main(void)
 	        cmocka_unit_test(test_controller_sigkill),
 	};
 
+	/* lockstep's private directory is then under TMPDIR
+	 * (stale_workdirs). */
+	unsetenv("XDG_RUNTIME_DIR");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

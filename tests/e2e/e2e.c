@@ -160,6 +160,13 @@ collect(struct e2e_result *r, struct buf *out, struct buf *err)
 		r->status = 128 + WTERMSIG(ws);
 }
 
+/* When the last e2e_spawn started (CLOCK_REALTIME, seconds): names in
+ * /dev/shm older than that by more than a second (file times follow a
+ * coarse clock) are not its leftovers. lockstep sweeps only what runs of
+ * its own user's private directory left (docs/architecture.md,
+ * "Cleanup"), so names an older lockstep left behind stay until reboot. */
+static time_t spawn_since;
+
 /* Run path (see e2e.h). */
 int
 e2e_spawn(struct e2e_result *r, const char *path, const char *const argv[],
@@ -179,6 +186,7 @@ e2e_spawn(struct e2e_result *r, const char *path, const char *const argv[],
 		return -1;
 	}
 	cenv = child_env(env);
+	spawn_since = time(NULL);
 	r->pid = fork();
 	if (r->pid == 0)
 		exec_child(po[1], pe[1], path, argv, cenv, cwd);
@@ -283,6 +291,7 @@ e2e_shm_leftovers(void)
 {
 	DIR *d = opendir("/dev/shm");
 	struct dirent *de;
+	struct stat st;
 	int count = 0;
 
 	if (d == NULL)
@@ -293,6 +302,10 @@ e2e_shm_leftovers(void)
 		if (strncmp(n, "sem.", 4) == 0)
 			n += 4;
 		if (strncmp(n, "lk", 2) != 0 || live_run(n))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
+		            0 ||
+		    st.st_ctime < spawn_since - 1)
 			continue;
 		fprintf(stderr, "e2e: left in /dev/shm: %s\n", de->d_name);
 		count++;
@@ -424,17 +437,47 @@ e2e_dir_entries(const char *dir, const char *tag)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	char mine[64];
 	int n = 0;
 
 	if (d == NULL)
 		return 0;
+	/* lockstep's private directory stays; what is in it counts. */
+	snprintf(mine, sizeof(mine), "lockstep-%u", (unsigned)geteuid());
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
+		if (strcmp(de->d_name, mine) == 0) {
+			char *sub = e2e_path(dir, mine);
+
+			n += e2e_dir_entries(sub, tag);
+			free(sub);
+			continue;
+		}
 		fprintf(stderr, "%s: left in TMPDIR: %s\n", tag, de->d_name);
 		n++;
 	}
 	closedir(d);
 	return n;
+}
+
+/* lockstep's private directory, as runner/controller/rundir.c finds it. */
+char *
+e2e_private_dir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+	char *path;
+
+	if (xdg != NULL && xdg[0] == '/' && stat(xdg, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    (st.st_mode & 077) == 0)
+		return e2e_path(xdg, "lockstep");
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	if (asprintf(&path, "%s/lockstep-%u", tmp, (unsigned)geteuid()) < 0)
+		return NULL;
+	return path;
 }

@@ -60,7 +60,8 @@ json_t *e2e_trace_load(const char *path);
 /*
  * Objects named sem.lk* or lk* in /dev/shm that no running lockstep owns
  * (names of a run in progress, "lk<pid>x...", with <pid> alive, are not
- * counted: another run may be going on). Their names are printed.
+ * counted: another run may be going on), made since the last e2e_spawn
+ * began (older ones are not its leftovers). Their names are printed.
  */
 int e2e_shm_leftovers(void);
 
@@ -79,6 +80,10 @@ char *e2e_path(const char *dir, const char *name);
 /* Entries of directory dir other than . and .., each printed on standard
  * error as "TAG: left in TMPDIR: NAME". */
 int e2e_dir_entries(const char *dir, const char *tag);
+
+/* lockstep's private directory ($XDG_RUNTIME_DIR/lockstep when that is
+ * ours and private, else $TMPDIR/lockstep-UID), malloc'd. */
+char *e2e_private_dir(void);
 
 /* Does every line of text start with prefix (and is there one)? */
 int e2e_lines_start_with(const char *text, const char *prefix);
