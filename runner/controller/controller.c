@@ -669,12 +669,11 @@ exec_agent(struct run *r, int i)
 	 * it starts: never the real ones once promised. Before the file
 	 * size limit, which a private copy must not hit. */
 	if (r->o->program != NULL && r->o->isolate) {
-		char why[256], list[LK_PATH_MAX + 32];
+		char why[256];
 
-		/* The list of SysV objects the interposer writes there must
-		 * reach remove_sysv. */
-		snprintf(list, sizeof(list), "%s/" SYSV_LIST, r->workdir);
-		if (lk_fsiso_enter(list, why, sizeof(why)) != 0) {
+		/* The list of SysV objects the interposer appends to must
+		 * reach lockstep, wherever the private directory is. */
+		if (lk_fsiso_enter(r->list, why, sizeof(why)) != 0) {
 			fprintf(stderr,
 			        "lockstep: cannot isolate the run's files: "
 			        "%s\n",
