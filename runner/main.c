@@ -3,6 +3,7 @@
  * deterministic scheduler. The command line; the only file that prints to
  * the terminal or exits.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +37,8 @@ static const char usage_main[] =
         "\n"
         "exit status: 0 every expectation holds; 1 an expectation failed;\n"
         "2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
-        "out or hit a limit; 70 internal error; 128+N stopped by signal N.\n"
+        "out or hit a limit; 70 internal error or a result that could not\n"
+        "be written; 128+N stopped by signal N.\n"
         "\n"
         "environment:\n"
         "  NO_COLOR                     no colour with --color auto\n"
@@ -62,8 +64,34 @@ __lsan_default_suppressions(void)
 	       "leak:libharfbuzz\nleak:libfreetype\nleak:libcgraph\n";
 }
 
-int
-main(int argc, char **argv)
+/*
+ * Flush and close stdout: a result that did not reach it (a full disk,
+ * /dev/full, a closed pipe) is an error, exit 70 naming it, never the
+ * run's own status. Returns status or 70.
+ */
+static int
+close_stdout(int status)
+{
+	int bad = ferror(stdout), e = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (fclose(stdout) != 0 && e == 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (!bad)
+		return status;
+	return lk_cli_fail(LK_EXIT_INTERNAL, "stdout: %s",
+	                   strerror(e ? e : EIO));
+}
+
+/* Run the command argv names; its exit status. */
+static int
+dispatch(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
@@ -122,4 +150,10 @@ main(int argc, char **argv)
 		return lk_cmd_replay(argc - 1, argv + 1);
 	return lk_cli_fail(LK_EXIT_USAGE,
 	                   "'%s' is not a command; see 'lockstep --help'", cmd);
+}
+
+int
+main(int argc, char **argv)
+{
+	return close_stdout(dispatch(argc, argv));
 }

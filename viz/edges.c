@@ -10,9 +10,11 @@
  * happens before the target by the vector clocks.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/stop.h"
 #include "viz.h"
 
 /*
@@ -119,19 +121,176 @@ struct source {
 	int part;
 };
 
+/*
+ * Events of one kind (posts, releases of a pipe's write end) by object and
+ * process, to find the latest one on an object, by another process, that
+ * happens before an event f without walking them all: a process's own
+ * counter only grows along its events, so those of its events that happen
+ * before f are a prefix of its list, found by binary search on f's clock
+ * entry for it. Only the processes in f's clock are looked at, which the
+ * trace paid for in reading f. Events whose own counter is 0 (only a
+ * crafted trace has them) happen before anything: the latest two by
+ * different processes are kept per object.
+ */
+struct witnesses {
+	struct wslot *map; /* open addressing, (obj, proc) -> list */
+	size_t cap, n;
+	struct vec lists; /* of struct vec (size_t) */
+	long *zero;       /* per object: latest two, [2 * obj], [2 * obj + 1] */
+};
+
+/* One entry of the map: key is (obj, proc) + 1, 0 an empty slot. */
+struct wslot {
+	uint64_t key;
+	size_t list;
+};
+
+/* Spread a key over cap slots. */
+static size_t
+wslot_of(uint64_t x, size_t cap)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)(x % cap);
+}
+
+/* The list of (obj, proc), or NULL; with create, made if missing (NULL
+ * then means out of memory). */
+static struct vec *
+wit_list(struct witnesses *w, int obj, unsigned proc, int create)
+{
+	uint64_t key = ((uint64_t)(unsigned)obj << 32 | proc) + 1;
+	size_t i;
+
+	if (create && (w->n + 1) * 2 > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct wslot *m = calloc(cap, sizeof(*m));
+
+		if (m == NULL)
+			return NULL;
+		for (size_t j = 0; j < w->cap; j++) {
+			if (w->map[j].key == 0)
+				continue;
+			for (i = wslot_of(w->map[j].key, cap); m[i].key != 0;
+			     i = (i + 1) % cap)
+				;
+			m[i] = w->map[j];
+		}
+		free(w->map);
+		w->map = m;
+		w->cap = cap;
+	}
+	if (w->cap == 0)
+		return NULL;
+	for (i = wslot_of(key, w->cap); w->map[i].key != 0;
+	     i = (i + 1) % w->cap)
+		if (w->map[i].key == key)
+			return (struct vec *)w->lists.v + w->map[i].list;
+	if (!create || vec_push(&w->lists, sizeof(struct vec)) == NULL)
+		return NULL;
+	w->map[i].key = key;
+	w->map[i].list = w->lists.n - 1;
+	w->n++;
+	memset((struct vec *)w->lists.v + w->lists.n - 1, 0,
+	       sizeof(struct vec));
+	return (struct vec *)w->lists.v + w->lists.n - 1;
+}
+
+/* Remember event ev, on obj; -1 out of memory. */
+static int
+wit_add(struct witnesses *w, const struct lk_viz_trace *t, int obj, size_t ev)
+{
+	const struct lk__viz_event *e = &t->ev[ev];
+	long *z = &w->zero[2 * (size_t)obj];
+	struct vec *l;
+	size_t *slot;
+
+	if (e->own == 0) {
+		if (z[0] < 0 || t->ev[z[0]].proc != e->proc)
+			z[1] = z[0];
+		z[0] = (long)ev;
+		return 0;
+	}
+	if ((l = wit_list(w, obj, e->proc, 1)) == NULL ||
+	    (slot = vec_push(l, sizeof(*slot))) == NULL)
+		return -1;
+	*slot = ev;
+	return 0;
+}
+
+/* The latest event remembered on obj, by another process than f's, that
+ * happens before f; -1 none. */
+static long
+wit_latest(struct witnesses *w, const struct lk_viz_trace *t, int obj,
+           const struct lk__viz_event *f)
+{
+	const long *z = &w->zero[2 * (size_t)obj];
+	long best = z[0] >= 0 && t->ev[z[0]].proc != f->proc ? z[0] : z[1];
+
+	for (unsigned k = 0; k < f->nvc; k++) {
+		const struct vec *l;
+		const size_t *v;
+		size_t lo = 0, hi;
+
+		if (f->vc[k].proc == f->proc ||
+		    (l = wit_list(w, obj, f->vc[k].proc, 0)) == NULL)
+			continue;
+		v = l->v;
+		hi = l->n;
+		/* The first whose own counter is past f's entry. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (t->ev[v[mid]].own <= f->vc[k].n)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0 && (long)v[lo - 1] > best &&
+		    lk__viz_hb(&t->ev[v[lo - 1]], f))
+			best = (long)v[lo - 1];
+	}
+	return best;
+}
+
+/* Make w for nobjs objects; -1 out of memory. */
+static int
+wit_init(struct witnesses *w, size_t nobjs)
+{
+	memset(w, 0, sizeof(*w));
+	w->zero = malloc(2 * (nobjs + 1) * sizeof(*w->zero));
+	if (w->zero == NULL)
+		return -1;
+	for (size_t i = 0; i < 2 * (nobjs + 1); i++)
+		w->zero[i] = -1;
+	return 0;
+}
+
+/* Free w. */
+static void
+wit_free(struct witnesses *w)
+{
+	for (size_t i = 0; i < w->lists.n; i++)
+		free(((struct vec *)w->lists.v)[i].v);
+	free(w->lists.v);
+	free(w->map);
+	free(w->zero);
+}
+
 /* What the edge finders remember of the events seen so far. */
 struct finder {
-	struct vec *posts;    /* per object: its successful posts (size_t) */
-	long *fork_of;        /* per process: the fork that made it, or -1 */
-	long *exit_of;        /* per process: its exit, or -1 */
-	struct pipeq *pipes;  /* per object: what is in it, if a pipe */
-	struct vec *releases; /* per object: write ends let go (size_t) */
-	long *pieces;         /* per process: bytes of its pieces so far */
-	struct vec holders;   /* of struct holder */
-	struct vec kills;     /* of struct pending */
-	struct vec locks;     /* of struct lockhold */
-	struct vec unlocks;   /* of struct release, in step order */
-	struct vec found;     /* of struct source: for the current event */
+	struct witnesses posts; /* successful posts */
+	long *fork_of;          /* per process: the fork that made it, or -1 */
+	long *exit_of;          /* per process: its exit, or -1 */
+	struct pipeq *pipes;    /* per object: what is in it, if a pipe */
+	struct witnesses releases; /* write ends let go */
+	long *pieces;              /* per process: bytes of its pieces so far */
+	struct vec holders;        /* of struct holder */
+	struct vec kills;          /* of struct pending */
+	struct vec locks;          /* of struct lockhold */
+	struct vec unlocks;        /* of struct release, in step order */
+	struct vec found;          /* of struct source: for the current event */
 };
 
 /* Event e happens before f by the vector clock rule. */
@@ -211,18 +370,12 @@ static int
 post_wait(struct finder *fd, struct lk_viz_trace *t, size_t i)
 {
 	const struct lk__viz_event *f = &t->ev[i];
-	const size_t *posts;
+	long post;
 
 	if (!is_wait(f))
 		return 0;
-	posts = fd->posts[f->obj].v;
-	for (size_t k = fd->posts[f->obj].n; k-- > 0;) {
-		const struct lk__viz_event *e = &t->ev[posts[k]];
-
-		if (e->proc != f->proc && lk__viz_hb(e, f))
-			return found(fd, posts[k], 0, 0, 0);
-	}
-	return 0;
+	post = wit_latest(&fd->posts, t, f->obj, f);
+	return post >= 0 ? found(fd, (size_t)post, 0, 0, 0) : 0;
 }
 
 /* Fork -> start: a child's first step comes from the fork that made it
@@ -322,18 +475,12 @@ static int
 close_eof(struct finder *fd, struct lk_viz_trace *t, size_t i)
 {
 	const struct lk__viz_event *r = &t->ev[i];
-	const struct vec *rel;
+	long rel;
 
 	if (!on_pipe(t, r, LK__VIZ_READ) || r->blocked || r->ret != 0)
 		return 0;
-	rel = &fd->releases[r->obj];
-	for (size_t k = rel->n; k-- > 0;) {
-		size_t ev = ((const size_t *)rel->v)[k];
-
-		if (t->ev[ev].proc != r->proc && lk__viz_hb(&t->ev[ev], r))
-			return found(fd, ev, 0, 0, 0);
-	}
-	return 0;
+	rel = wit_latest(&fd->releases, t, r->obj, r);
+	return rel >= 0 ? found(fd, (size_t)rel, 0, 0, 0) : 0;
 }
 
 /*
@@ -529,18 +676,6 @@ static int (*const finders[])(struct finder *, struct lk_viz_trace *,
         [LK__VIZ_UNLOCK_LOCK] = unlock_lock,
 };
 
-/* Append the size_t v to a; -1 out of memory. */
-static int
-push_index(struct vec *a, size_t v)
-{
-	size_t *p = vec_push(a, sizeof(v));
-
-	if (p == NULL)
-		return -1;
-	*p = v;
-	return 0;
-}
-
 /* Remember that fd of process proc holds obj's write end (once). */
 static int
 hold(struct finder *fd, unsigned proc, int obj, int d)
@@ -589,7 +724,7 @@ note_holders(struct finder *fd, const struct lk_viz_trace *t, size_t i)
 		return 0;
 	}
 	if (on_pipe(t, e, LK__VIZ_CLOSE) && e->end == 'w' && e->ret == 0 &&
-	    push_index(&fd->releases[e->obj], i) < 0)
+	    wit_add(&fd->releases, t, e->obj, i) < 0)
 		return -1;
 	if (e->op != LK__VIZ_EXIT && !on_pipe(t, e, LK__VIZ_CLOSE))
 		return 0;
@@ -599,7 +734,7 @@ note_holders(struct finder *fd, const struct lk_viz_trace *t, size_t i)
 		            (h[k].obj == e->obj && h[k].fd == e->fd));
 
 		if (gone && e->op == LK__VIZ_EXIT &&
-		    push_index(&fd->releases[h[k].obj], i) < 0)
+		    wit_add(&fd->releases, t, h[k].obj, i) < 0)
 			return -1;
 		if (!gone)
 			h[n++] = h[k];
@@ -669,7 +804,7 @@ note(struct finder *fd, const struct lk_viz_trace *t, size_t i)
 		return -1;
 	if (e->op != LK__VIZ_SEM_POST || e->ret != 0 || e->obj < 0)
 		return 0;
-	return push_index(&fd->posts[e->obj], i);
+	return wit_add(&fd->posts, t, e->obj, i);
 }
 
 /* Add the edge from -> to of kind to t; -1 out of memory. */
@@ -699,17 +834,11 @@ add_edge(struct lk_viz_trace *t, size_t *cap, const struct source *s, size_t to,
 static void
 finder_free(struct finder *fd, size_t nobjs)
 {
-	for (size_t o = 0; o < nobjs; o++) {
-		if (fd->posts != NULL)
-			free(fd->posts[o].v);
-		if (fd->pipes != NULL)
-			free(fd->pipes[o].q.v);
-		if (fd->releases != NULL)
-			free(fd->releases[o].v);
-	}
-	free(fd->posts);
+	for (size_t o = 0; fd->pipes != NULL && o < nobjs; o++)
+		free(fd->pipes[o].q.v);
+	wit_free(&fd->posts);
+	wit_free(&fd->releases);
 	free(fd->pipes);
-	free(fd->releases);
 	free(fd->fork_of);
 	free(fd->exit_of);
 	free(fd->pieces);
@@ -726,20 +855,26 @@ lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err)
 {
 	struct finder fd = {0};
 	size_t cap = 0, no = t->nobjs + 1, np = t->nprocs + 1;
-	int rc = -1;
+	int rc = -1, wp = wit_init(&fd.posts, no),
+	    wr = wit_init(&fd.releases, no);
 
-	fd.posts = calloc(no, sizeof(*fd.posts));
 	fd.pipes = calloc(no, sizeof(*fd.pipes));
-	fd.releases = calloc(no, sizeof(*fd.releases));
 	fd.fork_of = malloc(np * sizeof(*fd.fork_of));
 	fd.exit_of = malloc(np * sizeof(*fd.exit_of));
 	fd.pieces = calloc(np, sizeof(*fd.pieces));
-	if (!fd.posts || !fd.pipes || !fd.releases || !fd.fork_of ||
-	    !fd.exit_of || !fd.pieces)
+	if (wp != 0 || wr != 0 || !fd.pipes || !fd.fork_of || !fd.exit_of ||
+	    !fd.pieces)
 		goto out;
 	for (size_t p = 0; p < t->nprocs; p++)
 		fd.fork_of[p] = fd.exit_of[p] = -1;
 	for (size_t i = 0; i < t->nev; i++) {
+		if (i % LK_STOP_EVERY == LK_STOP_EVERY - 1 &&
+		    lk_stop_requested()) {
+			lk_err_set(err, 128 + lk_stop_requested(),
+			           "%s: interrupted", t->path);
+			rc = -2;
+			goto out;
+		}
 		for (unsigned k = 0; k < lk__viz_nedge_kinds; k++) {
 			fd.found.n = 0;
 			if (finders[k](&fd, t, i) < 0)
@@ -755,7 +890,7 @@ lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err)
 	}
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc == -1)
 		lk_err_set(err, LK_EXIT_INTERNAL, "%s: out of memory", t->path);
 	finder_free(&fd, t->nobjs);
 	return rc;

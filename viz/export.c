@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/stop.h"
 #include "export.h"
 
 /* How every JSON value is written: one line each, keys in our order. */
@@ -37,8 +38,9 @@
 struct out {
 	const char *path;
 	FILE *f;
-	size_t n;  /* elements of the traceEvents array so far */
-	int nomem; /* making a JSON value failed */
+	size_t n;    /* elements of the traceEvents array so far */
+	int nomem;   /* making a JSON value failed */
+	int stopped; /* asked to stop: err says so, the file goes */
 	struct lk_err *err;
 };
 
@@ -226,13 +228,26 @@ out_close(struct out *o, int rc)
 		           o->path);
 		rc = -1;
 	} else if (rc == 0 && failed) {
-		lk_err_set(o->err, LK_EXIT_USAGE, "cannot write %s: %s",
+		lk_err_set(o->err, LK_EXIT_INTERNAL, "cannot write %s: %s",
 		           o->path, strerror(e ? e : EIO));
 		rc = -1;
 	}
 	if (rc != 0)
 		unlink(o->path);
 	return rc;
+}
+
+/* Asked to stop before event i (looked at every LK_STOP_EVERY events)?
+ * Then err says so, and out_close removes the file. */
+static int
+stopped(struct out *o, const struct lk_viz_trace *t, size_t i,
+        struct lk_err *err)
+{
+	if (i % LK_STOP_EVERY != LK_STOP_EVERY - 1 || !lk_stop_requested())
+		return 0;
+	lk_err_set(err, 128 + lk_stop_requested(), "%s: interrupted", t->path);
+	o->stopped = 1;
+	return 1;
 }
 
 /* Write JSON value j (NULL: making it failed) to o, and release it. */
@@ -459,9 +474,10 @@ lk_export_perfetto(const struct lk_viz_trace *t, const char *out_path,
 	}
 	fputs("{\"traceEvents\":[\n", o.f);
 	emit_procs(&o, t);
-	for (size_t i = 0; i < t->nev; i++)
+	for (size_t i = 0; i < t->nev && !stopped(&o, t, i, err); i++)
 		emit_event(&o, t, &tl, i);
-	emit_flows(&o, t, &tl);
+	if (!o.stopped)
+		emit_flows(&o, t, &tl);
 	fputs("\n],\n\"otherData\":", o.f);
 	dump(&o, json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "scenario", t->scenario,
 	                   "strategy", t->strategy, "seed", (json_int_t)t->seed,
@@ -470,7 +486,7 @@ lk_export_perfetto(const struct lk_viz_trace *t, const char *out_path,
 	                   "ts = step * 10 us + vt / 1000 us; slices 8 us"));
 	fputs("}\n", o.f);
 	timeline_free(&tl);
-	return out_close(&o, 0);
+	return out_close(&o, o.stopped ? -1 : 0);
 }
 
 /*
@@ -570,7 +586,8 @@ lk_export_shiviz(const struct lk_viz_trace *t, const char *out_path,
 
 	if (shiviz_check(t, err) < 0 || out_open(&o, out_path, err) < 0)
 		return -1;
-	for (size_t i = 0; i < t->nev && !o.nomem; i++) {
+	for (size_t i = 0; i < t->nev && !o.nomem && !stopped(&o, t, i, err);
+	     i++) {
 		const struct lk__viz_event *e = &t->ev[i];
 
 		label_of(t, e, label, sizeof(label));
@@ -579,5 +596,5 @@ lk_export_shiviz(const struct lk_viz_trace *t, const char *out_path,
 		dump(&o, shiviz_clock(t, e));
 		fputc('\n', o.f);
 	}
-	return out_close(&o, 0);
+	return out_close(&o, o.stopped ? -1 : 0);
 }

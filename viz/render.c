@@ -1291,15 +1291,21 @@ write_file(const char *path, const char *data, size_t n, struct lk_err *err)
 {
 	FILE *f = fopen(path, "wb");
 
-	if (f == NULL || fwrite(data, 1, n, f) != n || fflush(f) != 0) {
+	/* A file we cannot open is bad usage; one that fails while
+	 * written (a full disk) is a result lost: exit 70. */
+	if (f == NULL) {
 		lk_err_set(err, LK_EXIT_USAGE, "cannot write %s: %s", path,
 		           strerror(errno));
-		if (f != NULL)
-			fclose(f);
+		return -1;
+	}
+	if (fwrite(data, 1, n, f) != n || fflush(f) != 0) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "cannot write %s: %s", path,
+		           strerror(errno));
+		fclose(f);
 		return -1;
 	}
 	if (fclose(f) != 0) {
-		lk_err_set(err, LK_EXIT_USAGE, "cannot write %s: %s", path,
+		lk_err_set(err, LK_EXIT_INTERNAL, "cannot write %s: %s", path,
 		           strerror(errno));
 		return -1;
 	}

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/input.h"
+#include "common/stop.h"
 #include "viz.h"
 
 /* Names to indexes, with a jansson object as the hash table. */
@@ -633,6 +636,11 @@ read_lines(struct reader *r)
 	int rc;
 
 	while ((rc = read_line(r)) > 0) {
+		if (r->line % LK_STOP_EVERY == 0 && lk_stop_requested()) {
+			lk_err_set(r->err, 128 + lk_stop_requested(),
+			           "%s:%zu: interrupted", r->path, r->line);
+			return -1;
+		}
 		/* An empty first line leaves buf NULL. */
 		j = json_loadb(r->buf != NULL ? r->buf : "", r->len,
 		               JSON_REJECT_DUPLICATES, &jerr);
@@ -793,11 +801,15 @@ int
 lk_viz_read(const char *path, struct lk_viz_trace **out, struct lk_err *err)
 {
 	FILE *f;
-	int rc;
+	int rc, fd;
 
 	*out = NULL;
-	if ((f = fopen(path, "r")) == NULL) {
-		lk_err_set(err, LK_EXIT_USAGE, "%s: %s", path, strerror(errno));
+	if ((fd = lk_input_open(path, err)) < 0)
+		return -1;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "%s: %s", path,
+		           strerror(errno));
+		close(fd);
 		return -1;
 	}
 	rc = read_stream(f, path, out, err);

@@ -50,6 +50,16 @@ struct lk_run_opts;
  * (run->isolate = 0). */
 void lk_cli_isolation(struct lk_run_opts *run);
 
+/* Descriptors a run needs at least: its own, and for explore the
+ * numbers where each declared process is started (64 to 66). */
+#define LK_FDS_BASE    16
+#define LK_FDS_EXPLORE 67
+
+/* Refuse, before anything runs, a limit on open descriptors (ulimit -n)
+ * too low for the runs of sc: 0, or exit status 2 with the limit and
+ * what is needed printed. */
+int lk_cli_check_fds(const struct lk_scenario *sc, int explore);
+
 /* The commands: argv[0] is the command's name. */
 /* An executable: name as given when it has a '/', else found in PATH;
  * its absolute path (malloc'd), or NULL with errno. */

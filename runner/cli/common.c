@@ -1,5 +1,7 @@
 /* Helpers shared by the commands: messages, option values, signals,
  * saving traces and the summary of a run. */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -10,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/input.h"
+#include "common/protocol.h"
 #include "controller/controller.h"
 #include "trace/analysis.h"
 #include "trace/race.h"
@@ -35,13 +39,16 @@ lk_cli_expect_exit(const char *s, int *out)
 int
 lk_cli_fail(int status, const char *fmt, ...)
 {
+	char msg[8192], safe[4 * sizeof(msg)];
 	va_list ap;
 
-	fputs("lockstep: ", stderr);
+	/* Messages echo what inputs say: escape what a terminal would
+	 * obey (lk_escape), whichever file or command it came from. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	lk_escape(msg, safe, sizeof(safe), 1);
+	fprintf(stderr, "lockstep: %s\n", safe);
 	return status;
 }
 
@@ -185,8 +192,11 @@ print_races(struct lk_trace *t)
 	struct lk_race *r;
 	char buf[LK_RACE_TEXT_MAX];
 	size_t n;
+	int rc = lk_race_find(t, 1, &r, &n);
 
-	if (lk_race_find(t, 1, &r, &n) != 0) {
+	if (rc == -EINTR)
+		return; /* the caller sees the signal and goes */
+	if (rc != 0) {
 		lk_cli_fail(0, "races: out of memory");
 		return;
 	}
@@ -237,6 +247,14 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	} else {
 		status = LK_EXIT_CRASH;
 	}
+	/* An expectation that could not be judged is no "FAIL". */
+	for (size_t i = 0; i < nx; i++)
+		if (lines[i].error) {
+			lk_cli_fail(
+			        0, "%s:%d: cannot judge the expectation: %s",
+			        sc->path, sc->expects[i].line, lines[i].text);
+			status = LK_EXIT_USAGE;
+		}
 	if (t->verdict == LK_V_CRASH && t->culprit >= 0) {
 		const struct lk_tproc *p = &t->procs[t->culprit];
 		const char *who = lk_trace_proc_label(t, t->culprit);
@@ -351,15 +369,53 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	print_races(t);
 	if (nx > 0)
 		printf("expect:\n");
-	for (size_t i = 0; i < nx; i++)
+	for (size_t i = 0; i < nx; i++) {
+		const char *mark = lines[i].error    ? "ERROR"
+		                   : lines[i].passed ? ok
+		                                     : bad;
+
 		if (sc->expects[i].line > 0)
-			printf("  %s %s  (line %d)\n",
-			       lines[i].passed ? ok : bad, lines[i].text,
+			printf("  %s %s  (line %d)\n", mark, lines[i].text,
 			       sc->expects[i].line);
 		else
-			printf("  %s %s\n", lines[i].passed ? ok : bad,
-			       lines[i].text);
+			printf("  %s %s\n", mark, lines[i].text);
+	}
 	return status;
+}
+
+/* Refuse a descriptor limit too low for the runs of sc (see cli.h). */
+int
+lk_cli_check_fds(const struct lk_scenario *sc, int explore)
+{
+	struct rlimit rl;
+	unsigned long need = LK_FDS_BASE;
+	size_t pipes = 0;
+	char why[160] = "the run's own descriptors";
+
+	for (size_t i = 0; i < sc->nobjects; i++)
+		pipes += sc->objects[i].kind == LK_OBJ_PIPE;
+	if (explore && need < LK_FDS_EXPLORE) {
+		need = LK_FDS_EXPLORE;
+		snprintf(why, sizeof(why),
+		         "descriptors %d to %d, where each process is started",
+		         LK_FDS_EXPLORE - 3, LK_FDS_EXPLORE - 1);
+	}
+	if (pipes > 0 && LK_PIPE_FD + 2 * pipes > need) {
+		need = LK_PIPE_FD + 2 * pipes;
+		snprintf(why, sizeof(why),
+		         "descriptors %d to %lu hold the ends of its %zu "
+		         "pipe%s",
+		         LK_PIPE_FD, need - 1, pipes, pipes == 1 ? "" : "s");
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "the limit on open descriptors (ulimit -n) is %llu, "
+	                   "but this %s needs at least %lu (%s); raise it "
+	                   "with ulimit -n %lu",
+	                   (unsigned long long)rl.rlim_cur,
+	                   explore ? "exploration" : "run", need, why, need);
 }
 
 /* Find an executable: as given when it has a '/', else in PATH. */

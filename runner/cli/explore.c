@@ -393,10 +393,15 @@ static int
 write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
+	int bad;
 
-	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0)
+	if (f == NULL)
 		return lk_cli_fail(LK_EXIT_USAGE, "cannot write %s: %s", path,
 		                   strerror(errno));
+	bad = fputs(text, f) == EOF || fflush(f) != 0;
+	if ((fclose(f) != 0 || bad) != 0)
+		return lk_cli_fail(LK_EXIT_INTERNAL, "cannot write %s: %s",
+		                   path, strerror(errno));
 	return 0;
 }
 
@@ -675,6 +680,11 @@ lk_cmd_explore(int argc, char **argv)
 	lk_cli_isolation(&c.o.run);
 	c.o.progress = progress;
 	c.o.progress_arg = &c;
+	if ((status = lk_cli_check_fds(sc, 1)) != 0) {
+		lk_scenario_free(sc);
+		free(exe);
+		return status;
+	}
 	lk_sweep_stale();
 	lk_cli_catch_signals();
 	if (lk_explore_run(sc, &c.o, &e, &err) != 0) {
@@ -702,6 +712,16 @@ lk_cmd_explore(int argc, char **argv)
 	for (size_t i = 0; status == 0 && i < e.nexpects; i++)
 		if (!passed(&e, &sc->expects[i], i))
 			status = LK_EXIT_EXPECT;
+	/* An expectation some run could not judge is no verdict. */
+	for (size_t i = 0; i < e.noutcomes; i++) {
+		const char *u = strstr(e.outcomes[i].explain, LK_UNJUDGED);
+
+		if (u != NULL) {
+			lk_cli_fail(0, "%s: %.*s", sc->path,
+			            (int)strcspn(u, "\n"), u);
+			status = LK_EXIT_USAGE;
+		}
+	}
 	if (c.save_schedule != NULL) {
 		const struct lk_outcome *best = NULL;
 

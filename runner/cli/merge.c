@@ -3,8 +3,10 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/input.h"
 
 static const char usage_merge[] =
         "usage: lockstep merge SUMMARY.json...\n"
@@ -18,6 +20,118 @@ static const char usage_merge[] =
         "\n"
         "exit status: as lockstep explore, from the merged result; 2 for an\n"
         "unreadable summary.\n";
+
+/* Is v a count: a JSON integer from 0 up? */
+static int
+is_count(const json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) >= 0;
+}
+
+/* Check the counts of each entry of the list under key (absent is fine
+ * when optional); 0, or -1 with field naming what is wrong. */
+static int
+check_list(json_t *sum, const char *key, int optional, const char *text_key,
+           char *field, size_t size)
+{
+	json_t *list = json_object_get(sum, key), *o;
+	size_t i;
+
+	if (list == NULL && optional)
+		return 0;
+	if (!json_is_array(list)) {
+		snprintf(field, size, "'%s' is not a list", key);
+		return -1;
+	}
+	json_array_foreach(list, i, o)
+	{
+		if (!json_is_object(o)) {
+			snprintf(field, size, "%s[%zu] is not an object", key,
+			         i);
+			return -1;
+		}
+		if (text_key != NULL &&
+		    !json_is_string(json_object_get(o, text_key))) {
+			snprintf(field, size, "%s[%zu].%s is not a string", key,
+			         i, text_key);
+			return -1;
+		}
+		if (!is_count(json_object_get(o, "count"))) {
+			snprintf(field, size,
+			         "%s[%zu].count is not a non-negative integer",
+			         key, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Check the types and ranges of a summary's fields; 0, or -1 with
+ * field naming the first that is wrong. */
+static int
+check_summary(json_t *s, char *field, size_t size)
+{
+	json_t *x, *ex = json_object_get(s, "expectations");
+	json_int_t runs;
+	size_t i;
+
+	if (!is_count(json_object_get(s, "runs"))) {
+		snprintf(field, size, "'runs' is not a non-negative integer");
+		return -1;
+	}
+	runs = json_integer_value(json_object_get(s, "runs"));
+	if (json_object_get(s, "complete") != NULL &&
+	    !json_is_boolean(json_object_get(s, "complete"))) {
+		snprintf(field, size, "'complete' is not true or false");
+		return -1;
+	}
+	if (check_list(s, "outcomes", 0, "outcome", field, size) != 0 ||
+	    check_list(s, "deadlocks", 0, "outcome", field, size) != 0 ||
+	    check_list(s, "failures", 0, "outcome", field, size) != 0 ||
+	    check_list(s, "races", 1, NULL, field, size) != 0)
+		return -1;
+	if (ex == NULL)
+		return 0;
+	if (!json_is_array(ex)) {
+		snprintf(field, size, "'expectations' is not a list");
+		return -1;
+	}
+	json_array_foreach(ex, i, x)
+	{
+		json_t *held = json_object_get(x, "held");
+
+		if (!json_is_object(x) || !is_count(held) ||
+		    json_integer_value(held) > runs) {
+			snprintf(field, size,
+			         "expectations[%zu].held is not an integer "
+			         "from 0 to runs",
+			         i);
+			return -1;
+		}
+		if (json_object_get(x, "when") != NULL &&
+		    !json_is_string(json_object_get(x, "when"))) {
+			snprintf(field, size,
+			         "expectations[%zu].when is not a string", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Set field key of dst to its value plus the same field of src, checked:
+ * 0, or -1 when the sum does not fit. */
+static int
+add_field(json_t *dst, const json_t *src, const char *key)
+{
+	json_int_t sum;
+
+	if (__builtin_add_overflow(
+	            json_integer_value(json_object_get(dst, key)),
+	            json_integer_value(json_object_get(src, key)), &sum))
+		return -1;
+	json_object_set_new(dst, key, json_integer(sum));
+	return 0;
+}
 
 /* Find the outcome with the same text in list, or NULL. */
 static json_t *
@@ -61,12 +175,8 @@ merge_list(json_t *dst, json_t *src, const char *key)
 			json_array_append(to, o);
 			continue;
 		}
-		json_object_set_new(
-		        have, "count",
-		        json_integer(json_integer_value(
-		                             json_object_get(have, "count")) +
-		                     json_integer_value(
-		                             json_object_get(o, "count"))));
+		if (add_field(have, o, "count") != 0)
+			return -2;
 	}
 	return 0;
 }
@@ -133,12 +243,8 @@ merge_races(json_t *dst, json_t *src)
 			json_array_append(to, o);
 			continue;
 		}
-		json_object_set_new(
-		        have, "count",
-		        json_integer(json_integer_value(
-		                             json_object_get(have, "count")) +
-		                     json_integer_value(
-		                             json_object_get(o, "count"))));
+		if (add_field(have, o, "count") != 0)
+			return -2;
 	}
 	return 0;
 }
@@ -155,12 +261,8 @@ merge_expectations(json_t *dst, json_t *src)
 	for (size_t i = 0; i < json_array_size(to); i++) {
 		json_t *a = json_array_get(to, i), *b = json_array_get(from, i);
 
-		json_object_set_new(
-		        a, "held",
-		        json_integer(
-		                json_integer_value(json_object_get(a, "held")) +
-		                json_integer_value(
-		                        json_object_get(b, "held"))));
+		if (add_field(a, b, "held") != 0)
+			return -2;
 	}
 	return 0;
 }
@@ -208,11 +310,18 @@ lk_cmd_merge(int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		json_error_t je;
-		json_t *s = json_load_file(argv[i], 0, &je);
+		struct lk_err err;
+		char field[160];
+		int fd = lk_input_open(argv[i], &err), rc;
+		json_t *s;
 
-		if (s == NULL || !json_is_object(s) ||
-		    !json_is_integer(json_object_get(s, "runs")) ||
-		    !json_is_array(json_object_get(s, "outcomes"))) {
+		if (fd < 0) {
+			json_decref(sum);
+			return lk_cli_fail(err.status, "%s", err.msg);
+		}
+		s = json_loadfd(fd, 0, &je);
+		close(fd);
+		if (s == NULL || !json_is_object(s)) {
 			json_decref(s);
 			json_decref(sum);
 			return lk_cli_fail(LK_EXIT_USAGE,
@@ -222,27 +331,44 @@ lk_cmd_merge(int argc, char **argv)
 			                   s ? "not an explore summary"
 			                     : je.text);
 		}
+		if (check_summary(s, field, sizeof(field)) != 0) {
+			json_decref(s);
+			json_decref(sum);
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: %s, expected the output of "
+			                   "lockstep explore --json",
+			                   argv[i], field);
+		}
 		if (sum == NULL) {
 			sum = s;
 			continue;
 		}
-		json_object_set_new(
-		        sum, "runs",
-		        json_integer(json_integer_value(
-		                             json_object_get(sum, "runs")) +
-		                     json_integer_value(
-		                             json_object_get(s, "runs"))));
+		if (add_field(sum, s, "runs") != 0) {
+			json_decref(s);
+			json_decref(sum);
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: runs: the total is too large "
+			                   "to count",
+			                   argv[i]);
+		}
 		json_object_set_new(sum, "complete",
 		                    json_boolean(json_is_true(json_object_get(
 		                                         sum, "complete")) &&
 		                                 json_is_true(json_object_get(
 		                                         s, "complete"))));
-		if (merge_list(sum, s, "outcomes") ||
-		    merge_list(sum, s, "deadlocks") ||
-		    merge_list(sum, s, "failures") || merge_races(sum, s) ||
-		    merge_expectations(sum, s) != 0) {
+		if ((rc = merge_list(sum, s, "outcomes")) != 0 ||
+		    (rc = merge_list(sum, s, "deadlocks")) != 0 ||
+		    (rc = merge_list(sum, s, "failures")) != 0 ||
+		    (rc = merge_races(sum, s)) != 0 ||
+		    (rc = merge_expectations(sum, s)) != 0) {
 			json_decref(s);
 			json_decref(sum);
+			if (rc == -2)
+				return lk_cli_fail(LK_EXIT_USAGE,
+				                   "%s: a count or held: the "
+				                   "total is too large to "
+				                   "count",
+				                   argv[i]);
 			return lk_cli_fail(
 			        LK_EXIT_USAGE,
 			        "%s: does not fit the others (another "

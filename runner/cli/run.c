@@ -108,12 +108,15 @@ static const char usage_replay[] =
         "by step. Each line names the process that takes the step and the\n"
         "operation and object it must be about to perform; if it is not\n"
         "(the process is blocked, or about to do something else), replay\n"
-        "stops at that line and says why (exit 2). A scenario whose SHA-256\n"
-        "changed since the schedule was saved is a warning. When the\n"
-        "schedule ends before the run, the default strategy goes on.\n"
+        "stops at that line and says why (exit 2). The scenario the file\n"
+        "names (from the schedule's directory) runs only when its SHA-256\n"
+        "is the schedule's, else nothing runs (exit 2); the commands of its\n"
+        "<exec>s are shown on stderr first. When the schedule ends before\n"
+        "the run, the default strategy goes on.\n"
         "\n"
         "options (and those of lockstep run):\n"
         "  --scenario FILE      run this scenario instead of the one named\n"
+        "                       (a different SHA-256 is then a warning)\n"
         "  --strict             a run longer than the schedule is an error\n"
         "  --check N            replay N times and compare the traces: the\n"
         "                       determinism self-check (exit 1 on a\n"
@@ -137,6 +140,9 @@ struct opts {
 	int no_isolation;
 	unsigned check;  /* replay --check N */
 	int expect_exit; /* --expect-exit, -1 any */
+	/* replay: the scenario, loaded once and its hash checked */
+	struct lk_scenario *loaded;
+	int verified; /* its sha256 is the schedule's */
 };
 
 enum {
@@ -457,15 +463,23 @@ save_schedule(const struct lk_trace *t, const struct opts *o)
 {
 	char hex[65];
 	FILE *f = fopen(o->save_schedule, "w");
+	char *ref;
 	int rc;
 
 	if (f == NULL)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "cannot write schedule %s: %s",
 		                   o->save_schedule, strerror(errno));
-	rc = lk_schedule_write(
-	        t, o->scenario, o->run.program,
-	        lk_sha256_file(o->scenario, hex) == 0 ? hex : NULL, f);
+	/* Named from the schedule's directory: replay resolves it so. */
+	ref = lk_schedule_scenario_ref(o->scenario, o->save_schedule);
+	rc = ref == NULL
+	             ? -1
+	             : lk_schedule_write(t, ref, o->run.program,
+	                                 lk_sha256_file(o->scenario, hex) == 0
+	                                         ? hex
+	                                         : NULL,
+	                                 f);
+	free(ref);
 	if (fclose(f) != 0 || rc != 0)
 		return lk_cli_fail(LK_EXIT_INTERNAL,
 		                   "cannot write schedule %s: %s",
@@ -571,14 +585,17 @@ execute(struct opts *o, const struct lk_schedule *s)
 	struct lk_err err;
 	int status = 0, json_fd = -1;
 
-	if (o->run.program != NULL) {
+	if (o->loaded != NULL) {
+		sc = o->loaded;
+		o->loaded = NULL;
+	} else if (o->run.program != NULL) {
 		sc = lk_program_scenario(o->run.program, o->expect_exit);
 		if (sc == NULL)
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 	} else if (lk_scenario_load(o->scenario, &sc, &err) != 0) {
 		return lk_cli_fail(err.status, "%s", err.msg);
 	}
-	if (s != NULL)
+	if (s != NULL && !o->verified)
 		check_hash(s, o->scenario);
 	if (lk_find_helpers(agent, sizeof(agent), interposer,
 	                    sizeof(interposer), &err) != 0) {
@@ -623,6 +640,8 @@ execute(struct opts *o, const struct lk_schedule *s)
 		}
 		fclose(f);
 	}
+	if ((status = lk_cli_check_fds(sc, 0)) != 0)
+		goto out;
 	lk_sweep_stale();
 	lk_cli_catch_signals();
 	if (o->check) {
@@ -754,12 +773,72 @@ lk_cmd_run(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * Load the scenario at path that schedule s names, only if its bytes are
+ * those the schedule recorded (sha256): a schedule never chooses what
+ * runs. 0 with *out set, or an exit status (message printed).
+ */
+static int
+load_named(const struct lk_schedule *s, const char *path,
+           struct lk_scenario **out)
+{
+	struct lk_err err;
+	char hex[65];
+
+	if (s->sha256[0] == '\0')
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: names the scenario %s but has no "
+		                   "'sha256:' line, so nothing says it is the "
+		                   "one recorded; choose it knowingly with "
+		                   "--scenario %s",
+		                   s->path, path, path);
+	if (lk_scenario_load_hashed(path, out, hex, &err) != 0)
+		return lk_cli_fail(err.status, "%s (the scenario %s names)",
+		                   err.msg, s->path);
+	if (strcmp(hex, s->sha256) == 0)
+		return 0;
+	lk_scenario_free(*out);
+	*out = NULL;
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "%s: the scenario %s has sha256 %s, but the "
+	                   "schedule recorded %s: it is not the scenario the "
+	                   "schedule was made from, and replay does not run "
+	                   "it; choose it knowingly with --scenario %s",
+	                   s->path, path, hex, s->sha256, path);
+}
+
+/* Say on stderr which commands the scenario's <exec>s will run. */
+static void
+announce_actions(const struct lk_scenario *sc, const char *proc,
+                 const struct lk_sc_action *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].kind == LK_ACT_EXEC)
+			lk_cli_fail(
+			        0, "%s:%d: process %s will run the command: %s",
+			        sc->path, a[i].line, proc, a[i].text);
+		if (a[i].body != NULL)
+			announce_actions(sc, proc, a[i].body, a[i].nbody);
+	}
+}
+
+/* Say on stderr which commands sc will run, if any (<exec>). */
+static void
+announce_execs(const struct lk_scenario *sc)
+{
+	for (size_t i = 0; sc != NULL && i < sc->nprocs; i++)
+		announce_actions(sc, sc->procs[i].name, sc->procs[i].actions,
+		                 sc->procs[i].nactions);
+}
+
 /* `lockstep replay SCHEDULE [options]` */
 int
 lk_cmd_replay(int argc, char **argv)
 {
 	struct lk_schedule *s = NULL;
+	struct lk_err err;
 	struct opts o;
+	char *path = NULL;
 	int rc = parse(argc, argv, "replay", usage_replay, &o);
 
 	if (rc != 0)
@@ -786,16 +865,39 @@ lk_cmd_replay(int argc, char **argv)
 		lk_schedule_free(s);
 		return LK_EXIT_USAGE;
 	}
-	if (o.scenario == NULL)
-		o.scenario = s->scenario;
-	if (o.scenario == NULL) {
+	if (o.scenario == NULL && s->scenario == NULL) {
 		lk_schedule_free(s);
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "%s: names no scenario (no 'scenario:' "
 		                   "line); give one with --scenario",
 		                   argv[optind]);
 	}
-	rc = execute(&o, s);
+	if (o.scenario == NULL) {
+		char *found = lk_schedule_scenario_path(s);
+
+		/* Shown from here when it lies below the working directory,
+		 * so the trace's header says what the first run's said. */
+		path = found != NULL ? lk_schedule_scenario_ref(found, "./")
+		                     : NULL;
+		free(found);
+		if (path == NULL) {
+			lk_schedule_free(s);
+			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+		}
+		rc = load_named(s, path, &o.loaded);
+		o.scenario = path;
+		o.verified = 1;
+	} else {
+		rc = lk_scenario_load(o.scenario, &o.loaded, &err);
+		if (rc != 0)
+			rc = lk_cli_fail(err.status, "%s", err.msg);
+	}
+	if (rc == 0) {
+		announce_execs(o.loaded);
+		rc = execute(&o, s);
+	}
+	lk_scenario_free(o.loaded);
 	lk_schedule_free(s);
+	free(path);
 	return rc;
 }

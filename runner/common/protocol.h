@@ -171,6 +171,9 @@ struct lk_slot {
 	/* Blocked in poll or select: the objects it watches (bit = object),
 	 * any of which changing enables it again. */
 	uint64_t poll_objs[LK_MAX_OBJECTS / 64];
+	/* Bytes of getrandom and /dev/urandom it drew (entropy.c): its
+	 * position in its stream, which an exec keeps. */
+	uint64_t entropy_used;
 };
 
 enum lk_obj_type {

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "common/elfcheck.h"
+#include "common/stop.h"
 #include "common/zygote.h"
 #include "controller/controller.h"
 #include "trace/trace.h"
@@ -40,7 +41,6 @@
 #define CELL_BYTES 8
 #define ALIGN(x)   (((x) + 63) & ~(uint64_t)63)
 
-static volatile sig_atomic_t interrupted;
 static unsigned run_counter;
 
 extern char **environ;
@@ -81,14 +81,14 @@ struct run {
 void
 lk_run_interrupt(int sig)
 {
-	interrupted = sig;
+	lk_stop_request(sig);
 }
 
 /* The signal that interrupted the last run, or 0. */
 int
 lk_run_interrupted(void)
 {
-	return interrupted;
+	return lk_stop_requested();
 }
 
 /* Milliseconds on the monotonic clock. */
@@ -1201,7 +1201,7 @@ supervise(struct run *r, struct lk_trace *t)
 				/* nothing to drain */
 			}
 		}
-		if (interrupted || atomic_load(&sh->sysv_err) != 0) {
+		if (lk_stop_requested() || atomic_load(&sh->sysv_err) != 0) {
 			t->verdict = LK_V_INTERRUPTED;
 			return;
 		}
@@ -1653,7 +1653,6 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 		r.pidfd[i] = r.reply[i] = -1;
 	for (int i = 0; i < LK_MAX_DECLARED; i++)
 		r.shmid[i] = r.semid[i] = -1;
-	interrupted = 0;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (setup_rundir(&r, err) != 0 || setup_workdir(&r, err) != 0 ||
 	    setup_shared(&r, err) != 0)

@@ -94,7 +94,7 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 	struct lk_scenario view = *sc;
 	size_t len;
 	FILE *f;
-	char buf[4096] = "";
+	char buf[4096] = "", *ref;
 
 	memset(d, 0, sizeof(*d));
 	d->verdict = (int)t->verdict;
@@ -133,7 +133,12 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 	f = open_memstream(&d->schedule, &len);
 	if (f == NULL)
 		return -1;
-	lk_schedule_write(t, sc->path, sc->program, sha, f);
+	/* Absolute: replay resolves a relative path from the directory
+	 * of the schedule file, which is not known yet. */
+	ref = sc->program == NULL ? lk_schedule_scenario_ref(sc->path, NULL)
+	                          : NULL;
+	lk_schedule_write(t, ref != NULL ? ref : sc->path, sc->program, sha, f);
+	free(ref);
 	fclose(f);
 
 	if (t->verdict == LK_V_DEADLOCK)
@@ -157,9 +162,21 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 		return -1;
 	view.nexpects = sc->nexpects < 64 ? sc->nexpects : 64;
 	lk_expect_eval(t, &view, v);
-	for (size_t i = 0; i < view.nexpects; i++)
+	for (size_t i = 0; i < view.nexpects; i++) {
+		char *more;
+
 		if (v[i].holds)
 			d->held |= 1ull << i;
+		/* Not judged (a regex limit): said, so explore reports it
+		 * as an error rather than as a failed expectation. */
+		if (v[i].error && d->explain != NULL &&
+		    asprintf(&more, "%s%s on line %d: %s\n", d->explain,
+		             LK_UNJUDGED, sc->expects[i].line,
+		             v[i].text) >= 0) {
+			free(d->explain);
+			d->explain = more;
+		}
+	}
 	return d->outcome && d->schedule && d->explain ? 0 : -1;
 }
 

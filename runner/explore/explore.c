@@ -7,6 +7,7 @@
  * random and pct are N seeded runs. Runs go on in worker processes when
  * -j > 1; each run is a full lockstep run, isolated from the others.
  */
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -497,6 +498,11 @@ explore_serial(struct explorer *x, struct lk_err *err)
 		started++;
 		rc = run_job(x, &j, &d, err);
 		free(j.dec);
+		if (rc != 0 && lk_run_interrupted()) {
+			/* Stopped within the run or its analysis: a bound. */
+			x->e->bound = "interrupted";
+			return 0;
+		}
 		if (rc != 0)
 			return -1;
 		rc = record(x, &d);
@@ -529,8 +535,22 @@ struct job_msg {
 	uint64_t n;
 };
 
+/* Asked to stop (SIGTERM, SIGINT, SIGHUP): the run in progress has
+ * cleaned up after itself; die of the signal, as lockstep does. */
+static void
+worker_stop(void)
+{
+	int sig = lk_run_interrupted();
+
+	if (sig == 0)
+		return;
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
 /* A worker's life: run each job that comes on req, its digest on rep,
- * until req ends. */
+ * until req ends or it is asked to stop. */
 static void
 worker_loop(struct explorer *x, int req, int rep)
 {
@@ -539,7 +559,10 @@ worker_loop(struct explorer *x, int req, int rep)
 		struct job j = {0};
 		struct lk_digest d;
 		struct lk_err err;
-		int r = lk_wire_get(req, &m, sizeof(m));
+		int r;
+
+		worker_stop();
+		r = lk_wire_get(req, &m, sizeof(m));
 
 		if (r == 1)
 			_exit(0);
@@ -552,9 +575,11 @@ worker_loop(struct explorer *x, int req, int rep)
 		    lk_wire_get(req, j.dec, j.n * sizeof(*j.dec)) != 0)
 			_exit(70);
 		if (run_job(x, &j, &d, &err) != 0) {
+			worker_stop();
 			fprintf(stderr, "lockstep: %s\n", err.msg);
 			_exit(70);
 		}
+		worker_stop();
 		free(j.dec);
 		if (lk_digest_send(rep, &d) != 0)
 			_exit(70);
@@ -567,6 +592,7 @@ static int
 start_worker(struct explorer *x, struct worker *w, unsigned k)
 {
 	int req[2], rep[2];
+	pid_t explorer = getpid();
 
 	if (pipe2(req, O_CLOEXEC) != 0)
 		return -1;
@@ -584,6 +610,11 @@ start_worker(struct explorer *x, struct worker *w, unsigned k)
 		return -1;
 	}
 	if (w[k].pid == 0) {
+		/* Die with the explorer, even by SIGKILL; had it died before
+		 * the prctl, the worker is an orphan already. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+		    getppid() != explorer)
+			_exit(70);
 		/* Not the others' pipes: a worker holding another's job pipe
 		 * open would keep it from seeing the end. */
 		for (unsigned i = 0; i < k; i++) {
@@ -679,7 +710,11 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 			wk->busy = 0;
 			busy--;
 			if (lk_digest_recv(wk->rep, &d) != 0) {
-				if (!failed && !lk_run_interrupted())
+				/* Asked to stop, a worker dies of the signal
+				 * once its run is cleaned up: not a failure. */
+				if (lk_run_interrupted())
+					continue;
+				if (!failed)
 					lk_err_set(err, LK_EXIT_INTERNAL,
 					           "a worker failed");
 				failed = 1;

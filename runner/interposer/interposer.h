@@ -314,6 +314,15 @@ long lk__fs_syscall(long nr, const long *a);
  * name; the raw result. Leaves the wrapper. */
 long lk__fs_open(int dir, const char *path, int flags, mode_t mode);
 
+/* --- entropy.c: getrandom and /dev/urandom from the run's seed -------- */
+
+/* Is fd /dev/urandom or /dev/random? errno preserved. */
+int lk__entropy_fd(int fd);
+
+/* Read such a device inside the interposer: the process's own stream
+ * fills the buffers; returns how many bytes. */
+ssize_t lk__entropy_read(const struct iovec *iov, int n);
+
 /* --- objects.c: which object a semaphore or descriptor is ------------- */
 
 /* Object of a semaphore, registering an unknown one. errno preserved. */

@@ -191,7 +191,8 @@ lk__obj_sem_named(const char *name, sem_t *sem)
 	return obj;
 }
 
-/* Is path a file of the system (under /usr, /etc, /lib, /proc, /sys)?
+/* Is path a file of the system (under /usr, /etc, /lib, /proc, /sys, and
+ * /dev/urandom, /dev/random)?
  * Reads and writes of those are not steps: glibc reads them by itself
  * (locale.alias at start-up) and no two processes of a run share them. */
 static int
@@ -203,7 +204,9 @@ system_file(const char *path)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
 			return 1;
-	return 0;
+	/* Their reads are the run's own bytes (entropy.c). */
+	return strcmp(path, "/dev/urandom") == 0 ||
+	       strcmp(path, "/dev/random") == 0;
 }
 
 static const char *const std[] = {"stdin", "stdout", "stderr"};

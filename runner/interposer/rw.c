@@ -113,6 +113,9 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	int ispipe, nonblock;
 
 	st.obj = lk__obj_fd(fd);
+	/* /dev/urandom: the run's bytes, not a step (entropy.c). */
+	if (st.obj < 0 && lk__entropy_fd(fd))
+		return leave(lk__entropy_read(iov, n), errno);
 	ispipe = lk__obj_is_pipe(st.obj);
 	if (!ispipe && !lk__obj_is_file(st.obj)) {
 		ssize_t r = real_read(fd, iov, n, pos, how);

@@ -375,6 +375,33 @@ pick(void)
 	return next;
 }
 
+/*
+ * The process that keeps the turn never sleeps in park, where a sleeper
+ * notices lockstep's death: every 64 steps it reads the clock, and once a
+ * second it looks whether lockstep is still there (one kill(2)), so that a
+ * run whose lockstep was killed ends within a second here too. errno is
+ * preserved.
+ */
+static void
+check_alive(void)
+{
+	static unsigned steps;
+	static struct timespec last;
+	struct timespec now;
+	int saved;
+
+	if (++steps % 64 != 0)
+		return;
+	saved = errno;
+	REAL(clock_gettime)(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec == 0 || elapsed_ns(&last, &now) >= 1000000000L) {
+		last = now;
+		if (lockstep_gone())
+			syscall(SYS_exit_group, 137);
+	}
+	errno = saved;
+}
+
 /* We are parked at a point: let the strategy choose, wait if not us. */
 static void
 choose(void)
@@ -383,6 +410,7 @@ choose(void)
 
 	if (next == self) {
 		sh->slots[self].state = LK_SLOT_RUNNING;
+		check_alive();
 		return;
 	}
 	if (next < 0)

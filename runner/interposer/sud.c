@@ -22,6 +22,7 @@
  * and stdio's own calls stay uncontrolled, as before.
  */
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -315,6 +316,10 @@ scheduled(ucontext_t *uc, long nr, const long *a, long *ret)
 	case SYS_rt_sigprocmask:
 		*ret = sigprocmask_call(uc, a[0], (const void *)a[1],
 		                        (void *)a[2], a[3]);
+		return 1;
+	case SYS_getrandom:
+		*ret = RAW(
+		        getrandom((void *)a[0], (size_t)a[1], (unsigned)a[2]));
 		return 1;
 	case SYS_rt_sigaction:
 		*ret = sigaction_call(a[0], (const struct ksigaction *)a[1],

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/protocol.h"
 #include "scenario/check.h"
+#include "scenario/regex.h"
 
 #ifndef SEM_VALUE_MAX
 #define SEM_VALUE_MAX INT_MAX
@@ -157,8 +159,7 @@ path_problem(const char *p)
 	size_t len;
 
 	if (*p == '/')
-		return "expected a relative path, such as out.txt or "
-		       "logs/out.txt";
+		return "expected a relative path, such as out.txt";
 	for (c = p; *c != '\0'; c++) {
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return "expected a path without control characters";
@@ -168,14 +169,23 @@ path_problem(const char *p)
 		len = end != NULL ? (size_t)(end - c) : strlen(c);
 		if (len == 0)
 			return "expected a path without empty components, such "
-			       "as logs/out.txt";
+			       "as out.txt";
 		if ((len == 1 && c[0] == '.') ||
 		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return "expected a path without \".\" or \"..\" "
-			       "components, such as logs/out.txt";
+			       "components, such as out.txt";
 		if (end == NULL)
-			return NULL;
+			break;
 	}
+	/* The run's work directory starts empty, and a scenario declares
+	 * no directories: a file in one could never be created. */
+	if (strchr(p, '/') != NULL)
+		return "a path in a directory the run's work directory does "
+		       "not have, expected a name in it such as out.txt";
+	if (strlen(p) > NAME_MAX)
+		return "longer than the longest file name (255 bytes), "
+		       "expected a shorter name";
+	return NULL;
 }
 
 /* Check a new object against the ones before it; returns 0 or -1. */
@@ -203,6 +213,18 @@ lk__check_object(const struct lk_scenario *sc, enum lk_obj_kind kind,
 		                   "object names",
 		                   kind_word(kind), name, kind_word(o->kind),
 		                   o->line);
+	}
+	if (kind == LK_OBJ_PIPE) {
+		size_t pipes = 0;
+
+		for (i = 0; i < sc->nobjects; i++)
+			pipes += sc->objects[i].kind == LK_OBJ_PIPE;
+		if (pipes >= LK_MAX_PIPES)
+			return lk__sc_fail(err, sc->path, line,
+			                   "pipe \"%s\" is pipe number %zu, "
+			                   "expected at most %d pipes (what a "
+			                   "run can hold)",
+			                   name, pipes + 1, LK_MAX_PIPES);
 	}
 	if (!has_path(kind))
 		return 0;
@@ -546,7 +568,16 @@ lk__check_regex(const struct lk_scenario *sc, const char *elem,
 		        "repetitions, expected fewer",
 		        elem, regex, LK_REGEX_REPEAT);
 	if ((rc = regcomp(&re, regex, REG_EXTENDED)) == 0) {
+		struct lk_regex *rx;
+
+		/* glibc says the syntax is POSIX; PCRE2, which matches it
+		 * under limits, refuses back-references. */
 		regfree(&re);
+		if ((rx = lk_regex_compile(regex, why, sizeof(why))) == NULL)
+			return lk__sc_fail(err, sc->path, line,
+			                   "<%s matches=\"%s\">: %s", elem,
+			                   regex, why);
+		lk_regex_free(rx);
 		return 0;
 	}
 	regerror(rc, &re, why, sizeof(why));

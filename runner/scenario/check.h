@@ -15,6 +15,11 @@
 #include "lockstep/lockstep.h"
 #include "scenario/scenario.h"
 
+/* xmlcap.c: the size, element and attribute caps of a scenario file,
+ * checked before libxml2 parses it (its cost grows faster than them). */
+int lk__check_xml_caps(const char *buf, size_t len, const char *path,
+                       struct lk_err *err);
+
 /* check.c */
 int lk__sc_fail(struct lk_err *err, const char *path, long line,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));

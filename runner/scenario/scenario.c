@@ -19,11 +19,13 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 
+#include "common/input.h"
 #include "scenario/check.h"
 #include "scenario/scenario.h"
+#include "schedule/schedule.h"
 
 /* Scenarios are small; anything bigger is a mistake (or /dev/zero). */
-#define MAX_FILE_SIZE (16 * 1024 * 1024)
+#define MAX_FILE_SIZE LK_XML_MAX_BYTES
 
 /* libxml2 2.12 made the error passed to handlers const. */
 #if LIBXML_VERSION >= 21200
@@ -1108,11 +1110,8 @@ lk_scenario_parse(const char *buf, size_t len, const char *path,
 		return lk__sc_fail(err, ps.path, 1,
 		                   "the file is empty, expected a <scenario> "
 		                   "document");
-	if (len > INT_MAX)
-		return lk__sc_fail(err, ps.path, 1,
-		                   "the file has %zu bytes, expected at most "
-		                   "%d",
-		                   len, INT_MAX);
+	if (lk__check_xml_caps(buf, len, ps.path, err) < 0)
+		return -1;
 
 	/* Route every libxml2 message to us for the duration. */
 	xmlInitParser();
@@ -1152,11 +1151,8 @@ read_file(const char *path, char **buf, size_t *len, struct lk_err *err)
 	ssize_t got;
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s", path,
-		           strerror(errno));
+	if ((fd = lk_input_open(path, err)) < 0)
 		return -1;
-	}
 	for (;;) {
 		if (used == size || b == NULL) {
 			if (b != NULL)
@@ -1182,9 +1178,9 @@ read_file(const char *path, char **buf, size_t *len, struct lk_err *err)
 		used += (size_t)got;
 		if (used > MAX_FILE_SIZE) {
 			lk_err_set(err, LK_EXIT_USAGE,
-			           "%s: cannot read: the file is larger than "
-			           "%d MiB",
-			           path, MAX_FILE_SIZE >> 20);
+			           "%s:1: the file has more than %d bytes, the "
+			           "limit of a scenario",
+			           path, MAX_FILE_SIZE);
 			goto out;
 		}
 	}
@@ -1209,6 +1205,24 @@ lk_scenario_load(const char *path, struct lk_scenario **out, struct lk_err *err)
 	*out = NULL;
 	if (read_file(path, &buf, &len, err) < 0)
 		return -1;
+	rc = lk_scenario_parse(buf, len, path, out, err);
+	free(buf);
+	return rc;
+}
+
+/* Load as lk_scenario_load, with the SHA-256 of the very bytes parsed. */
+int
+lk_scenario_load_hashed(const char *path, struct lk_scenario **out,
+                        char hex[65], struct lk_err *err)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
+	*out = NULL;
+	if (read_file(path, &buf, &len, err) < 0)
+		return -1;
+	lk_sha256_hex(buf, len, hex);
 	rc = lk_scenario_parse(buf, len, path, out, err);
 	free(buf);
 	return rc;

@@ -11,18 +11,21 @@
 
 #include "lockstep/lockstep.h"
 
-#define LK_MAX_PROCS    64  /* processes in one run, forks included */
-#define LK_MAX_OBJECTS  256 /* declared plus discovered objects */
-#define LK_MAX_DECLARED 192 /* declared objects of one scenario */
-#define LK_NAME_MAX     48  /* a logical name, NUL included */
-#define LK_MAX_REPEAT   1000000
-#define LK_MAX_DEPTH    16    /* nesting of <repeat> */
-#define LK_REGEX_MAX    512   /* characters of a matches= regex */
-#define LK_REGEX_REPEAT 1000  /* copies of a part: nested {m,n}, + */
-#define LK_MAX_CELLS    64    /* cells of one shared memory region */
-#define LK_READ_MAX     65536 /* bytes= of a <read> */
-#define LK_READ_DEFAULT 512   /* bytes of a <read> without bytes= */
-#define LK_EXEC_WORDS   32    /* words of an <exec> command line */
+#define LK_MAX_PROCS        64  /* processes in one run, forks included */
+#define LK_MAX_OBJECTS      256 /* declared plus discovered objects */
+#define LK_MAX_DECLARED     192 /* declared objects of one scenario */
+#define LK_NAME_MAX         48  /* a logical name, NUL included */
+#define LK_MAX_REPEAT       1000000
+#define LK_MAX_DEPTH        16        /* nesting of <repeat> */
+#define LK_REGEX_MAX        512       /* characters of a matches= regex */
+#define LK_REGEX_REPEAT     1000      /* copies of a part: nested {m,n}, + */
+#define LK_MAX_CELLS        64        /* cells of one shared memory region */
+#define LK_READ_MAX         65536     /* bytes= of a <read> */
+#define LK_READ_DEFAULT     512       /* bytes of a <read> without bytes= */
+#define LK_EXEC_WORDS       32        /* words of an <exec> command line */
+#define LK_XML_MAX_BYTES    (1 << 20) /* bytes of a scenario file */
+#define LK_XML_MAX_ELEMENTS 10000     /* elements of a scenario file */
+#define LK_XML_MAX_ATTRS    32        /* attributes of one element */
 
 /* Kinds of declared object. */
 enum lk_obj_kind {
@@ -198,6 +201,11 @@ struct lk_scenario {
  */
 int lk_scenario_load(const char *path, struct lk_scenario **out,
                      struct lk_err *err);
+
+/* The same, and the SHA-256 (64 hex digits) of the bytes it parsed:
+ * hashed and parsed from one read, so the file cannot change between. */
+int lk_scenario_load_hashed(const char *path, struct lk_scenario **out,
+                            char hex[65], struct lk_err *err);
 
 /* The same from a buffer; path is only used in messages. */
 int lk_scenario_parse(const char *buf, size_t len, const char *path,

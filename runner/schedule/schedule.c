@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/input.h"
 #include "schedule/schedule.h"
 #include "strategy/strategy.h"
 #include "trace/analysis.h"
@@ -16,27 +17,36 @@
 #define MAX_FILE (256u << 20)
 #define MAX_LINE 4096
 
-/* Read a whole file, at most MAX_FILE bytes; NULL with errno. */
+/* Read a whole regular file, at most MAX_FILE bytes; NULL with errno
+ * and err filled. */
 static char *
-slurp(const char *path, size_t *len)
+slurp(const char *path, size_t *len, struct lk_err *err)
 {
 	struct stat st;
 	char *buf = NULL;
 	ssize_t n;
 	size_t have = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = lk_input_open(path, err);
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) != 0)
+	if (fstat(fd, &st) != 0) {
+		lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s", path,
+		           strerror(errno));
 		goto out;
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_FILE) {
-		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+	}
+	if ((size_t)st.st_size > MAX_FILE) {
+		errno = EFBIG;
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "%s: cannot read: the file is larger than %u MiB",
+		           path, MAX_FILE >> 20);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL)
+	if (buf == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
 		goto out;
+	}
 	while (have < (size_t)st.st_size &&
 	       (n = read(fd, buf + have, (size_t)st.st_size - have)) > 0)
 		have += (size_t)n;
@@ -52,13 +62,69 @@ int
 lk_sha256_file(const char *path, char hex[65])
 {
 	size_t len;
-	char *buf = slurp(path, &len);
+	char *buf = slurp(path, &len, NULL);
 
 	if (buf == NULL)
 		return -1;
 	lk_sha256_hex(buf, len, hex);
 	free(buf);
 	return 0;
+}
+
+/* The directory part of path ("." when none), malloc'd; NULL. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* The scenario path to write in a schedule (see schedule.h). */
+char *
+lk_schedule_scenario_ref(const char *scenario, const char *sched_path)
+{
+	char *abs = realpath(scenario, NULL), *dir = NULL, *real = NULL;
+	char *ref = NULL;
+	size_t n;
+
+	if (abs == NULL)
+		return strdup(scenario);
+	if (sched_path != NULL && (dir = dir_of(sched_path)) != NULL)
+		real = realpath(dir, NULL);
+	n = real != NULL ? strlen(real) : 0;
+	if (real != NULL && strncmp(abs, real, n) == 0 && abs[n] == '/')
+		ref = strdup(abs + n + 1);
+	free(dir);
+	free(real);
+	if (ref == NULL)
+		return abs;
+	free(abs);
+	return ref;
+}
+
+/* The scenario a schedule names, resolved (see schedule.h). */
+char *
+lk_schedule_scenario_path(const struct lk_schedule *s)
+{
+	char *dir, *full;
+
+	if (s->scenario == NULL)
+		return NULL;
+	if (s->scenario[0] == '/' || (dir = dir_of(s->path)) == NULL)
+		return strdup(s->scenario);
+	if (strcmp(dir, ".") == 0) {
+		free(dir);
+		return strdup(s->scenario);
+	}
+	if (asprintf(&full, "%s/%s", dir, s->scenario) < 0)
+		full = NULL;
+	free(dir);
+	return full;
 }
 
 /* Free a schedule; NULL is allowed. */
@@ -359,14 +425,11 @@ int
 lk_schedule_read(const char *path, struct lk_schedule **out, struct lk_err *err)
 {
 	size_t len;
-	char *buf = slurp(path, &len);
+	char *buf = slurp(path, &len, err);
 	int rc;
 
-	if (buf == NULL) {
-		lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s", path,
-		           strerror(errno));
+	if (buf == NULL)
 		return -1;
-	}
 	rc = lk_schedule_parse(buf, len, path, out, err);
 	free(buf);
 	return rc;

@@ -51,6 +51,18 @@ void lk_schedule_free(struct lk_schedule *s);
 int lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
                       char *const *program, const char *sha, FILE *f);
 
+/*
+ * The scenario path to write in a schedule that will be saved at
+ * sched_path (NULL: not known yet): relative to the schedule file's
+ * directory when the scenario lies under it, else absolute, so that
+ * replay finds it from anywhere. malloc'd; NULL with errno.
+ */
+char *lk_schedule_scenario_ref(const char *scenario, const char *sched_path);
+
+/* The scenario s names, resolved: a relative path is taken from the
+ * schedule file's directory. malloc'd; NULL when none or no memory. */
+char *lk_schedule_scenario_path(const struct lk_schedule *s);
+
 /* SHA-256 of the bytes as 64 hex digits and a NUL. */
 void lk_sha256_hex(const void *data, size_t len, char hex[65]);
 

@@ -30,9 +30,14 @@ void lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc,
                          char *buf, size_t size);
 
 /* Result of one expectation in one run. */
+/* How an expectation that could not be judged is explained (explore). */
+#define LK_UNJUDGED "cannot judge the expectation"
+
 struct lk_verdict_line {
 	int holds;  /* the condition is true in this run */
 	int passed; /* holds as its quantifier asks (sometimes: always) */
+	int error;  /* could not be judged (a regex hit its limits): text
+	               says why, and the run's verdict is an error */
 	char text[256];
 };
 

@@ -1,9 +1,9 @@
 /* Judging a scenario's <expect> against one run's trace. */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenario/regex.h"
 #include "trace/analysis.h"
 
 static const char *const quants[] = {"always", "sometimes", "never"};
@@ -24,18 +24,19 @@ first_print(const struct lk_trace *t, const char *text)
 	return -1;
 }
 
-/* Does the regex match the bytes? */
+/* Does the regex match the len bytes at s? 1, 0, or -1 when it could
+ * not be judged (a limit hit), why filled. */
 static int
-matches(const char *re, const char *s)
+matches(const char *re, const char *s, size_t len, char *why, size_t size)
 {
-	regex_t rx;
-	int ok;
+	struct lk_regex *rx = lk_regex_compile(re, why, size);
+	int rc;
 
-	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
-		return 0;
-	ok = regexec(&rx, s != NULL ? s : "", 0, NULL, 0) == 0;
-	regfree(&rx);
-	return ok;
+	if (rx == NULL)
+		return -1;
+	rc = lk_regex_match(rx, s, s != NULL ? len : 0, why, size);
+	lk_regex_free(rx);
+	return rc;
 }
 
 /* "main exits with status N", and how it ended when it did not. */
@@ -68,8 +69,13 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 	for (size_t i = 0; i < sc->nexpects; i++) {
 		const struct lk_sc_expect *x = &sc->expects[i];
 		struct lk_verdict_line *v = &out[i];
+
+		v->error = 0;
 		long a, b;
 		const char *body = NULL;
+		size_t body_len = 0;
+		char why[200];
+		int m;
 
 		switch (x->kind) {
 		case LK_EXPECT_BEFORE:
@@ -81,14 +87,25 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 			         x->then);
 			break;
 		case LK_EXPECT_OUTPUT:
-			v->holds = matches(x->regex, t->output);
+			m = matches(x->regex, t->output, t->output_len, why,
+			            sizeof(why));
+			v->holds = m == 1;
+			v->error = m < 0;
 			snprintf(v->text, sizeof(v->text),
 			         "output matches /%s/", x->regex);
 			break;
 		case LK_EXPECT_CONTENTS:
-			if (x->obj >= 0 && (size_t)x->obj < t->nfiles)
+			if (x->obj >= 0 && (size_t)x->obj < t->nfiles) {
 				body = t->files[x->obj];
-			v->holds = body != NULL && matches(x->regex, body);
+				body_len = t->file_lens != NULL
+				                   ? t->file_lens[x->obj]
+				                   : (body ? strlen(body) : 0);
+			}
+			m = body == NULL ? 0
+			                 : matches(x->regex, body, body_len,
+			                           why, sizeof(why));
+			v->holds = m == 1;
+			v->error = m < 0;
 			snprintf(v->text, sizeof(v->text), "%s matches /%s/",
 			         sc->objects[x->obj].name, x->regex);
 			break;
@@ -124,6 +141,14 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 
 			snprintf(v->text + len, sizeof(v->text) - len, " (%s)",
 			         quants[x->when]);
+		}
+		if (v->error) {
+			/* Not a verdict: why it could not be judged. */
+			size_t len = strlen(v->text);
+
+			v->passed = 0;
+			snprintf(v->text + len, sizeof(v->text) - len, ": %s",
+			         why);
 		}
 		if (!v->passed)
 			failed++;

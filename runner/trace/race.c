@@ -1,16 +1,26 @@
 /*
- * Data races from the trace (race.h). The accesses are grouped by object
- * first, so only accesses to the same cell or file are ever compared;
- * within an object every pair of accesses by different processes with a
- * write among them is checked against happens-before. Quadratic in the
- * accesses to one object at worst, but once an access is known to happen
- * before some event of a process, every later event of that process is
- * skipped without looking.
+ * Data races from the trace (race.h), near-linear in the events. The
+ * accesses are grouped by object, so only accesses to the same cell or
+ * file are ever compared. Within an object, for an access a by process p
+ * and another process q, the accesses of q that a does not happen before
+ * are a window of q's accesses: those after a whose clock has not yet seen
+ * a (their counter of p is below a's), a prefix since clocks only grow
+ * (the epoch test of FastTrack, Flanagan and Freund, PLDI 2009). The
+ * window's end only moves forward as p goes on, so finding every window
+ * costs one pass per pair of processes. With unique set, a race is found
+ * once per pair of sites, (process, operation, line): for a cell, whether
+ * two accesses conflict depends on their sites alone, so the first access
+ * of each open site pair in a window is found by a direct look-up, never
+ * by walking the window; a file's accesses also need overlapping bytes,
+ * found in the window through a segment tree of byte ranges per process,
+ * and only while a pair of sites is open.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/stop.h"
 #include "trace/race.h"
 
 /* A set of 64-bit values (pairs of sites), open addressing. */
@@ -27,6 +37,19 @@ slot(uint64_t x, size_t cap)
 	x *= 0xff51afd7ed558ccdull;
 	x ^= x >> 33;
 	return (size_t)(x % cap);
+}
+
+/* Is x in s? */
+static int
+pairset_has(const struct pairset *s, uint64_t x)
+{
+	x++;
+	if (s->cap == 0)
+		return 0;
+	for (size_t i = slot(x, s->cap); s->v[i] != 0; i = (i + 1) % s->cap)
+		if (s->v[i] == x)
+			return 1;
+	return 0;
 }
 
 /* Add x to s; 1 if new, 0 if present, -1 out of memory. */
@@ -98,18 +121,27 @@ conflict(const struct lk_trace *t, const struct lk_tev *a,
 	return a->off < b->off + b->ret && b->off < a->off + a->ret;
 }
 
-/* The site of access i within its object's group: an index into sites,
- * the distinct (process, operation, line) triples seen so far. */
-static uint32_t
-site_of(const struct lk_tev *e, uint64_t *sites, uint32_t *nsites)
-{
-	uint64_t s = (uint64_t)e->proc << 48 | (uint64_t)e->op << 32 | e->src;
+/* A map from a site, (process, operation, line) packed in 64 bits, to its
+ * number within an object's group; open addressing, at most half full. */
+struct sitemap {
+	uint64_t *key; /* stored plus one: 0 is the empty slot */
+	uint32_t *val;
+	size_t cap;
+};
 
-	for (uint32_t i = 0; i < *nsites; i++)
-		if (sites[i] == s)
-			return i;
-	sites[*nsites] = s;
-	return (*nsites)++;
+/* The number of site s in m; a new one, *n (then counted), if unseen. */
+static uint32_t
+site_id(struct sitemap *m, uint64_t s, uint32_t *n)
+{
+	size_t i;
+
+	s++;
+	for (i = slot(s, m->cap); m->key[i] != 0; i = (i + 1) % m->cap)
+		if (m->key[i] == s)
+			return m->val[i];
+	m->key[i] = s;
+	m->val[i] = *n;
+	return (*n)++;
 }
 
 /* Order races by their first event, then their second. */
@@ -123,7 +155,7 @@ cmp_race(const void *x, const void *y)
 	return a->b < b->b ? -1 : a->b > b->b;
 }
 
-/* Append race (a, b) on obj to the growing array; 0 or -1. */
+/* Append race (a, b) on obj to the growing array; 0 or -ENOMEM. */
 static int
 push(struct lk_race **r, size_t *n, size_t *cap, size_t a, size_t b, int obj)
 {
@@ -132,7 +164,7 @@ push(struct lk_race **r, size_t *n, size_t *cap, size_t a, size_t b, int obj)
 		struct lk_race *nr = realloc(*r, nc * sizeof(*nr));
 
 		if (nr == NULL)
-			return -1;
+			return -ENOMEM;
 		*r = nr;
 		*cap = nc;
 	}
@@ -142,51 +174,389 @@ push(struct lk_race **r, size_t *n, size_t *cap, size_t a, size_t b, int obj)
 	return 0;
 }
 
-/* Find the races among the accesses idx[0..k) to one object. */
-static int
-find_in_group(const struct lk_trace *t, const size_t *idx, size_t k,
-              const int *kind, const uint32_t *site, int unique,
-              struct lk_race **r, size_t *n, size_t *cap)
+/*
+ * The accesses to one object and what is known of them. Processes and
+ * sites are numbered within the group (np, ns); "rank" is an access's
+ * position among its own process's accesses.
+ */
+struct group {
+	const struct lk_trace *t;
+	const size_t *idx; /* event index of each access, in step order */
+	const int *kind;   /* 1 a read, 2 a write */
+	size_t k;
+	int cell;     /* a cell: conflicts depend on the sites alone */
+	uint32_t np;  /* processes */
+	uint32_t ns;  /* sites */
+	int *gproc;   /* [np] the process's index in the trace */
+	int *procmap; /* [nprocs] trace process -> group process, -1 */
+	uint32_t *lp; /* [k] process of each access */
+	uint32_t *ls; /* [k] site of each access */
+	uint32_t *rank;
+	uint32_t *pstart, *plist;   /* accesses by process: [np+1], [k] */
+	uint32_t *sstart, *slist;   /* accesses by site: [ns+1], [k] */
+	uint32_t *qsstart, *qslist; /* sites by process: [np+1], [ns] */
+	uint32_t *sproc;            /* [ns] process of each site */
+	int *skind;                 /* [ns] 1 read, 2 write */
+	uint32_t *seen_p, *seen_s;  /* accesses before the current one */
+	uint32_t *wend;             /* [np * np] window ends, see below */
+	uint32_t *tsize;      /* [np] files: leaves of each process's tree */
+	size_t *tstart;       /* [np] where its nodes start in tmin, tmax */
+	int64_t *tmin, *tmax; /* files: the trees (see trees_build) */
+	struct sitemap map;
+	struct pairset done; /* site pairs already reported (unique) */
+};
+
+/* The counter of process p (in the trace) in access a's clock. */
+static uint32_t
+clock_of(const struct group *g, uint32_t a, int p)
 {
-	struct pairset seen = {0};
-	int rc = 0;
+	return g->t->ev[g->idx[a]].vc[p];
+}
 
-	for (size_t i = 0; i < k && rc == 0; i++) {
-		const struct lk_tev *ea = &t->ev[idx[i]];
-		uint64_t after = 0; /* processes already ordered after ea */
+/* Counting sort of n items by key[i] < nkeys into start[nkeys + 1] and
+ * list[n] (stable); rank[i], if not NULL, is i's place among its key's. */
+static void
+bucket(const uint32_t *key, size_t n, uint32_t nkeys, uint32_t *start,
+       uint32_t *list, uint32_t *rank)
+{
+	memset(start, 0, (nkeys + 1) * sizeof(*start));
+	for (size_t i = 0; i < n; i++)
+		start[key[i] + 1]++;
+	for (uint32_t b = 0; b < nkeys; b++)
+		start[b + 1] += start[b];
+	for (size_t i = 0; i < n; i++) {
+		uint32_t at = start[key[i]]++;
 
-		for (size_t j = i + 1; j < k && rc == 0; j++) {
-			const struct lk_tev *eb = &t->ev[idx[j]];
-			uint64_t bit = 1ull << (eb->proc & 63);
-			uint32_t lo = site[i], hi = site[j];
+		list[at] = (uint32_t)i;
+		if (rank != NULL)
+			rank[i] = at;
+	}
+	for (uint32_t b = nkeys; b > 0; b--)
+		start[b] = start[b - 1];
+	start[0] = 0;
+	if (rank != NULL)
+		for (size_t i = 0; i < n; i++)
+			rank[i] -= start[key[i]];
+}
 
-			if (eb->proc == ea->proc || (after & bit))
-				continue;
-			if (lk_trace_hb(t, idx[i], idx[j])) {
-				after |= bit;
-				continue;
-			}
-			if (!conflict(t, ea, eb, kind[i], kind[j]))
-				continue;
-			if (unique) {
-				int fresh;
+/* Number the processes and sites of the group and sort its accesses by
+ * both. */
+static void
+group_index(struct group *g)
+{
+	const struct lk_trace *t = g->t;
 
-				if (lo > hi) {
-					lo = site[j];
-					hi = site[i];
-				}
-				fresh = pairset_add(&seen,
-				                    (uint64_t)lo << 32 | hi);
-				if (fresh < 0)
-					rc = -1;
-				if (fresh <= 0)
-					continue;
-			}
-			rc = push(r, n, cap, idx[i], idx[j], ea->obj);
+	g->np = g->ns = 0;
+	for (size_t p = 0; p < t->nprocs; p++)
+		g->procmap[p] = -1;
+	g->map.cap = 2 * g->k + 1;
+	memset(g->map.key, 0, g->map.cap * sizeof(*g->map.key));
+	for (size_t i = 0; i < g->k; i++) {
+		const struct lk_tev *e = &t->ev[g->idx[i]];
+		uint64_t s = (uint64_t)e->proc << 48 | (uint64_t)e->op << 32 |
+		             e->src;
+
+		if (g->procmap[e->proc] < 0) {
+			g->procmap[e->proc] = (int)g->np;
+			g->gproc[g->np++] = e->proc;
+		}
+		g->lp[i] = (uint32_t)g->procmap[e->proc];
+		g->ls[i] = site_id(&g->map, s, &g->ns);
+		g->sproc[g->ls[i]] = g->lp[i];
+		g->skind[g->ls[i]] = g->kind[i];
+	}
+	bucket(g->lp, g->k, g->np, g->pstart, g->plist, g->rank);
+	bucket(g->ls, g->k, g->ns, g->sstart, g->slist, NULL);
+	bucket(g->sproc, g->ns, g->np, g->qsstart, g->qslist, NULL);
+	memset(g->seen_p, 0, g->np * sizeof(*g->seen_p));
+	memset(g->seen_s, 0, g->ns * sizeof(*g->seen_s));
+	memset(g->wend, 0, (size_t)g->np * g->np * sizeof(*g->wend));
+}
+
+/* The key of the unordered pair of sites a, b. */
+static uint64_t
+pair_key(uint32_t a, uint32_t b)
+{
+	return a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+}
+
+/* Can an access of site a conflict with one of site b (a write among
+ * them), and is the pair still to be found? */
+static int
+pair_open(const struct group *g, uint32_t a, uint32_t b)
+{
+	return (g->skind[a] == 2 || g->skind[b] == 2) &&
+	       !pairset_has(&g->done, pair_key(a, b));
+}
+
+/* Report race (a, b), accesses of the group; 0 or -ENOMEM. */
+static int
+report(struct group *g, int unique, uint32_t a, uint32_t b, struct lk_race **r,
+       size_t *n, size_t *cap)
+{
+	if (unique && pairset_add(&g->done, pair_key(g->ls[a], g->ls[b])) < 0)
+		return -ENOMEM;
+	return push(r, n, cap, g->idx[a], g->idx[b], g->t->ev[g->idx[a]].obj);
+}
+
+/*
+ * Cells, unique: for each open site of q, its first access after a; a
+ * race when that access is inside the window (its rank below wend).
+ */
+static int
+scan_sites(struct group *g, uint32_t a, uint32_t q, uint32_t wend,
+           struct lk_race **r, size_t *n, size_t *cap)
+{
+	uint32_t sa = g->ls[a];
+
+	for (uint32_t x = g->qsstart[q]; x < g->qsstart[q + 1]; x++) {
+		uint32_t s = g->qslist[x], next = g->seen_s[s], b;
+		int rc;
+
+		if (next >= g->sstart[s + 1] - g->sstart[s] ||
+		    !pair_open(g, sa, s))
+			continue;
+		b = g->slist[g->sstart[s] + next];
+		if (g->rank[b] >= wend)
+			continue;
+		rc = report(g, 1, a, b, r, n, cap);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Files: per process, a segment tree over its accesses in rank order with
+ * the lowest first byte and the highest end of each node's range, so that
+ * the accesses of a window that overlap a's bytes are found without
+ * walking the others (two processes appending to one file, concurrently
+ * but never on the same bytes, were quadratic). Leaves of rank r are at
+ * tree + 2 * tstart[q] ... as nodes size_q + r, size_q a power of two.
+ */
+static int
+trees_build(struct group *g)
+{
+	size_t total = 0;
+
+	for (uint32_t q = 0; q < g->np; q++) {
+		uint32_t n = g->pstart[q + 1] - g->pstart[q], sz = 1;
+
+		while (sz < n)
+			sz *= 2;
+		g->tsize[q] = sz;
+		g->tstart[q] = total;
+		total += 2 * (size_t)sz;
+	}
+	free(g->tmin);
+	free(g->tmax);
+	g->tmin = malloc(total * sizeof(*g->tmin));
+	g->tmax = malloc(total * sizeof(*g->tmax));
+	if (g->tmin == NULL || g->tmax == NULL)
+		return -ENOMEM;
+	for (uint32_t q = 0; q < g->np; q++) {
+		int64_t *mn = g->tmin + g->tstart[q],
+		        *mx = g->tmax + g->tstart[q];
+		uint32_t n = g->pstart[q + 1] - g->pstart[q], sz = g->tsize[q];
+
+		for (uint32_t r = 0; r < sz; r++) {
+			const struct lk_tev *e =
+			        r < n ? &g->t->ev[g->idx[g->plist[g->pstart[q] +
+			                                          r]]]
+			              : NULL;
+
+			mn[sz + r] = e != NULL ? e->off : INT64_MAX;
+			mx[sz + r] = e != NULL ? e->off + e->ret : INT64_MIN;
+		}
+		for (uint32_t x = sz - 1; x > 0; x--) {
+			mn[x] = mn[2 * x] < mn[2 * x + 1] ? mn[2 * x]
+			                                  : mn[2 * x + 1];
+			mx[x] = mx[2 * x] > mx[2 * x + 1] ? mx[2 * x]
+			                                  : mx[2 * x + 1];
 		}
 	}
-	free(seen.v);
-	return rc;
+	return 0;
+}
+
+/* The first rank in [from, to), within node x covering [lo, hi), whose
+ * bytes overlap [blo, bhi); -1 none. */
+static int64_t
+first_overlap(const int64_t *mn, const int64_t *mx, uint32_t x, uint32_t lo,
+              uint32_t hi, uint32_t from, uint32_t to, int64_t blo, int64_t bhi)
+{
+	int64_t r;
+
+	if (hi <= from || lo >= to || mn[x] >= bhi || mx[x] <= blo)
+		return -1;
+	if (hi - lo == 1)
+		return lo;
+	r = first_overlap(mn, mx, 2 * x, lo, lo + (hi - lo) / 2, from, to, blo,
+	                  bhi);
+	if (r >= 0)
+		return r;
+	return first_overlap(mn, mx, 2 * x + 1, lo + (hi - lo) / 2, hi, from,
+	                     to, blo, bhi);
+}
+
+/* The next access of q in ranks [from, wend) that can conflict with a:
+ * any for a cell, one overlapping a's bytes for a file; -1 none. */
+static int64_t
+next_candidate(const struct group *g, const struct lk_tev *ea, uint32_t q,
+               uint32_t from, uint32_t wend)
+{
+	if (from >= wend)
+		return -1;
+	if (g->cell || g->t->objs[ea->obj].type == LK_OT_NAME)
+		return from; /* a name has no bytes: any access */
+	return first_overlap(g->tmin + g->tstart[q], g->tmax + g->tstart[q], 1,
+	                     0, g->tsize[q], from, wend, ea->off,
+	                     ea->off + ea->ret);
+}
+
+/* Go over q's accesses of ranks [from, wend) for races with access a. */
+static int
+scan_window(struct group *g, uint32_t a, uint32_t q, uint32_t from,
+            uint32_t wend, int unique, struct lk_race **r, size_t *n,
+            size_t *cap)
+{
+	const struct lk_tev *ea = &g->t->ev[g->idx[a]];
+	uint32_t sa = g->ls[a], open = !unique;
+
+	for (uint32_t x = g->qsstart[q]; x < g->qsstart[q + 1] && !open; x++)
+		open = pair_open(g, sa, g->qslist[x]);
+	if (!open)
+		return 0;
+	for (int64_t w = next_candidate(g, ea, q, from, wend); w >= 0;
+	     w = next_candidate(g, ea, q, (uint32_t)w + 1, wend)) {
+		uint32_t b = g->plist[g->pstart[q] + (uint32_t)w];
+		int rc;
+
+		if (unique && !pair_open(g, sa, g->ls[b]))
+			continue;
+		if (!conflict(g->t, ea, &g->t->ev[g->idx[b]], g->kind[a],
+		              g->kind[b]))
+			continue;
+		rc = report(g, unique, a, b, r, n, cap);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Find the races of one object's group. For access a of process p and
+ * another process q, q's accesses after a have ranks from seen_p[q] on;
+ * those a does not happen before end at wend[p][q], the first whose
+ * counter of p has reached a's. Both only grow as the walk goes on.
+ */
+static int
+find_in_group(struct group *g, int unique, struct lk_race **r, size_t *n,
+              size_t *cap)
+{
+	for (uint32_t a = 0; a < g->k; a++) {
+		uint32_t p = g->lp[a];
+		int gp = g->gproc[p];
+		uint32_t va = clock_of(g, a, gp);
+
+		if (a % LK_STOP_EVERY == LK_STOP_EVERY - 1 &&
+		    lk_stop_requested())
+			return -EINTR;
+		for (uint32_t q = 0; q < g->np; q++) {
+			uint32_t from = g->seen_p[q],
+			         *w = &g->wend[p * g->np + q];
+			uint32_t qn = g->pstart[q + 1] - g->pstart[q];
+			int rc;
+
+			if (q == p)
+				continue;
+			if (*w < from)
+				*w = from;
+			while (*w < qn &&
+			       clock_of(g, g->plist[g->pstart[q] + *w], gp) <
+			               va)
+				(*w)++;
+			if (*w == from)
+				continue;
+			if (unique && g->cell)
+				rc = scan_sites(g, a, q, *w, r, n, cap);
+			else
+				rc = scan_window(g, a, q, from, *w, unique, r,
+				                 n, cap);
+			if (rc != 0)
+				return rc;
+		}
+		g->seen_p[p]++;
+		g->seen_s[g->ls[a]]++;
+	}
+	return 0;
+}
+
+/* Allocate the group's arrays for up to nacc accesses; 0 or -ENOMEM. */
+static int
+group_alloc(struct group *g, const struct lk_trace *t, size_t nacc)
+{
+	size_t np = t->nprocs ? t->nprocs : 1;
+
+	memset(g, 0, sizeof(*g));
+	g->t = t;
+	g->gproc = malloc(np * sizeof(*g->gproc));
+	g->procmap = malloc(np * sizeof(*g->procmap));
+	g->lp = malloc(nacc * sizeof(uint32_t));
+	g->ls = malloc(nacc * sizeof(uint32_t));
+	g->rank = malloc(nacc * sizeof(uint32_t));
+	g->pstart = malloc((np + 1) * sizeof(uint32_t));
+	g->plist = malloc(nacc * sizeof(uint32_t));
+	g->sstart = malloc((nacc + 1) * sizeof(uint32_t));
+	g->slist = malloc(nacc * sizeof(uint32_t));
+	g->qsstart = malloc((np + 1) * sizeof(uint32_t));
+	g->qslist = malloc(nacc * sizeof(uint32_t));
+	g->sproc = malloc(nacc * sizeof(uint32_t));
+	g->skind = malloc(nacc * sizeof(int));
+	g->seen_p = malloc(np * sizeof(uint32_t));
+	g->seen_s = malloc(nacc * sizeof(uint32_t));
+	g->wend = malloc(np * np * sizeof(uint32_t));
+	g->tsize = malloc(np * sizeof(uint32_t));
+	g->tstart = malloc(np * sizeof(size_t));
+	g->map.key = malloc((2 * nacc + 1) * sizeof(uint64_t));
+	g->map.val = malloc((2 * nacc + 1) * sizeof(uint32_t));
+	if (g->gproc == NULL || g->procmap == NULL || g->lp == NULL ||
+	    g->ls == NULL || g->rank == NULL || g->pstart == NULL ||
+	    g->plist == NULL || g->sstart == NULL || g->slist == NULL ||
+	    g->qsstart == NULL || g->qslist == NULL || g->sproc == NULL ||
+	    g->skind == NULL || g->seen_p == NULL || g->seen_s == NULL ||
+	    g->wend == NULL || g->tsize == NULL || g->tstart == NULL ||
+	    g->map.key == NULL || g->map.val == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Free what group_alloc allocated. */
+static void
+group_free(struct group *g)
+{
+	free(g->gproc);
+	free(g->procmap);
+	free(g->lp);
+	free(g->ls);
+	free(g->rank);
+	free(g->pstart);
+	free(g->plist);
+	free(g->sstart);
+	free(g->slist);
+	free(g->qsstart);
+	free(g->qslist);
+	free(g->sproc);
+	free(g->skind);
+	free(g->seen_p);
+	free(g->seen_s);
+	free(g->wend);
+	free(g->tsize);
+	free(g->tstart);
+	free(g->tmin);
+	free(g->tmax);
+	free(g->map.key);
+	free(g->map.val);
+	free(g->done.v);
 }
 
 /* Find the races of t (see race.h). */
@@ -194,16 +564,16 @@ int
 lk_race_find(struct lk_trace *t, int unique, struct lk_race **races, size_t *n)
 {
 	size_t nacc = 0, cap = 0, *start = NULL, *idx = NULL, *fill = NULL;
-	int *kind = NULL, rc = -1;
-	uint32_t *site = NULL;
-	uint64_t *sites = NULL;
+	int *kind = NULL, rc = -ENOMEM;
+	struct group g;
 
 	*races = NULL;
 	*n = 0;
+	memset(&g, 0, sizeof(g));
 	for (size_t i = 0; i < t->nevents; i++)
 		if (t->ev[i].vc == NULL) {
 			if (lk_trace_vclocks(t) != 0)
-				return -1;
+				return -ENOMEM;
 			break;
 		}
 	/* Group the accesses by object: a counting sort keeps step order. */
@@ -220,9 +590,7 @@ lk_race_find(struct lk_trace *t, int unique, struct lk_race **races, size_t *n)
 		start[o + 1] += start[o];
 	idx = malloc((nacc + 1) * sizeof(*idx));
 	kind = malloc((nacc + 1) * sizeof(*kind));
-	site = malloc((nacc + 1) * sizeof(*site));
-	sites = malloc((nacc + 1) * sizeof(*sites));
-	if (idx == NULL || kind == NULL || site == NULL || sites == NULL)
+	if (idx == NULL || kind == NULL || group_alloc(&g, t, nacc + 1) != 0)
 		goto out;
 	for (size_t i = 0; i < t->nevents; i++) {
 		int k = access_kind(t, &t->ev[i]);
@@ -235,16 +603,19 @@ lk_race_find(struct lk_trace *t, int unique, struct lk_race **races, size_t *n)
 	}
 	rc = 0;
 	for (size_t o = 0; o < t->nobjs && rc == 0; o++) {
-		size_t s = start[o], k = start[o + 1] - s;
-		uint32_t nsites = 0;
-
-		if (k < 2)
+		g.idx = idx + start[o];
+		g.kind = kind + start[o];
+		g.k = start[o + 1] - start[o];
+		g.cell = t->objs[o].type == LK_OT_CELL;
+		if (g.k < 2)
 			continue;
-		for (size_t i = 0; i < k; i++)
-			site[s + i] =
-			        site_of(&t->ev[idx[s + i]], sites, &nsites);
-		rc = find_in_group(t, idx + s, k, kind + s, site + s, unique,
-		                   races, n, &cap);
+		group_index(&g);
+		rc = g.cell || t->objs[o].type == LK_OT_NAME ? 0
+		                                             : trees_build(&g);
+		if (rc == 0)
+			rc = find_in_group(&g, unique, races, n, &cap);
+		free(g.done.v);
+		memset(&g.done, 0, sizeof(g.done));
 	}
 	if (rc == 0 && *n > 1)
 		qsort(*races, *n, sizeof(**races), cmp_race);
@@ -254,12 +625,11 @@ out:
 		*races = NULL;
 		*n = 0;
 	}
+	group_free(&g);
 	free(start);
 	free(fill);
 	free(idx);
 	free(kind);
-	free(site);
-	free(sites);
 	return rc;
 }
 

@@ -47,7 +47,8 @@ struct lk_race_rec {
  * Find the races of t (clocks are computed if they are missing) into a
  * malloc'd array *races of *n, sorted by (a, b); free it with free().
  * With unique set, only the first race of each key (lk_race_key) is kept.
- * Returns 0, or -1 when out of memory.
+ * Near-linear in the accesses (see race.c). Returns 0, -ENOMEM, or
+ * -EINTR when asked to stop (lk_stop_requested) before it was done.
  */
 int lk_race_find(struct lk_trace *t, int unique, struct lk_race **races,
                  size_t *n);

@@ -6,6 +6,9 @@
  * with -j 1, and merged shards with one whole run. Unit tests of the
  * schedule reader and SHA-256 come first.
  */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,13 +278,15 @@ test_schedule_hand_made(void **state)
 	        "B sem_wait a_arrived   # blocks: A has not arrived\n"
 	        "A\nA\nA write stdout\nA sem_post a_arrived\n"
 	        "A sem_wait b_arrived\nA write stdout\n");
-	E2E_LOCKSTEP(&r, "replay", p, "--color", "never");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "--color", "never");
 	expect_status(&r, 0);
 	assert_non_null(strstr(r.out, "| B1\n  | A1\n  | A2\n  | B2\n"));
 	assert_non_null(strstr(r.out, "wait a_arrived (blocked)"));
 	e2e_result_free(&r);
 	/* The same, strict: the schedule ends before the run. */
-	E2E_LOCKSTEP(&r, "replay", p, "--strict", "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "--strict", "-q");
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "b-first.sched:13: the schedule ends at "
 	                              "step 11"));
@@ -303,7 +308,8 @@ test_schedule_divergence(void **state)
 	p = put(dir, "d.sched",
 	        "lockstep-schedule: 1\nscenario: scenarios/deadlock-order.xml\n"
 	        "A\nA\nA\nA sem_wait\nA\n");
-	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario",
+	             "scenarios/deadlock-order.xml", "-q");
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "d.sched:7: step 4 diverges: expected "
 	                              "A, but A is blocked on b_arrived"));
@@ -313,7 +319,8 @@ test_schedule_divergence(void **state)
 	p = put(dir, "e.sched",
 	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
 	        "A sem_post a_arrived\n");
-	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "-q");
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "e.sched:3: step 0 diverges: expected "
 	                              "A sem_post(a_arrived), but A is about "
@@ -324,7 +331,8 @@ test_schedule_divergence(void **state)
 	p = put(dir, "f.sched",
 	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
 	        "A\nZ\n");
-	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "-q");
 	expect_status(&r, 2);
 	assert_non_null(strstr(r.err, "f.sched:4: step 1 diverges: expected "
 	                              "Z, but there is no process Z"));
@@ -351,7 +359,8 @@ test_schedule_divergence(void **state)
 	        "lockstep-schedule: 1\nscenario: scenarios/rendezvous.xml\n"
 	        "sha256: 0000000000000000000000000000000000000000000000000000"
 	        "000000000000\nA\n");
-	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	E2E_LOCKSTEP(&r, "replay", p, "--scenario", "scenarios/rendezvous.xml",
+	             "-q");
 	expect_status(&r, 0);
 	assert_non_null(strstr(r.err, "warning: scenarios/rendezvous.xml "
 	                              "changed since"));
@@ -359,6 +368,282 @@ test_schedule_divergence(void **state)
 	free(p);
 	e2e_rmtree(dir);
 	free(dir);
+}
+
+/* Copy the file at from (relative to the source directory) to dir/name;
+ * the new path. */
+static char *
+copy_to(const char *from, const char *dir, const char *name)
+{
+	char *src = e2e_path(LK_SOURCE_DIR, from), *text, *p;
+
+	text = e2e_read_file(src, NULL);
+	free(src);
+	assert_non_null(text);
+	p = put(dir, name, text);
+	free(text);
+	return p;
+}
+
+/*
+ * A schedule never chooses what runs: replay runs the scenario it names
+ * (found from the schedule's directory) only when the SHA-256 matches,
+ * says which commands an <exec> will run, and refuses a schedule without
+ * a hash, a changed scenario and a FIFO, each with exit 2 and nothing run.
+ */
+static void
+test_schedule_untrusted(void **state)
+{
+	char *dir = e2e_tempdir(), *sc, *p, *text, *fifo;
+	struct e2e_result r;
+	FILE *f;
+
+	(void)state;
+	sc = copy_to("tests/ipc/scenarios/exec-tr.xml", dir, "tr.xml");
+	p = e2e_path(dir, "tr.sched");
+	E2E_LOCKSTEP(&r, "run", sc, "-q", "--save-schedule", p);
+	expect_status(&r, 0);
+	e2e_result_free(&r);
+	text = e2e_read_file(p, NULL);
+	/* Named from the schedule's own directory. */
+	assert_non_null(strstr(text, "\nscenario: tr.xml\nsha256: "));
+	free(text);
+	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	expect_status(&r, 0);
+	assert_non_null(strstr(r.err, "tr.xml:24: process cat will run the "
+	                              "command: cat"));
+	assert_non_null(strstr(r.err, "process tr will run the command: tr "
+	                              "a-z A-Z"));
+	e2e_result_free(&r);
+	/* The scenario changes under the schedule: refused, named. */
+	f = fopen(sc, "a");
+	assert_non_null(f);
+	fputs("<!-- changed -->\n", f);
+	fclose(f);
+	E2E_LOCKSTEP(&r, "replay", p, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "tr.sched: the scenario "));
+	assert_non_null(strstr(r.err, "tr.xml has sha256 "));
+	assert_non_null(strstr(r.err, "but the schedule recorded "));
+	assert_null(strstr(r.err, "will run"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	/* Chosen knowingly: a warning, then the run. */
+	E2E_LOCKSTEP(&r, "replay", p, "-q", "--scenario", sc);
+	expect_status(&r, 0);
+	assert_non_null(strstr(r.err, "changed since"));
+	e2e_result_free(&r);
+	free(p);
+	/* A regex that hits its limit: an error, in run and explore. */
+	free(sc);
+	sc = put(dir, "lim.xml",
+	         "<scenario name=\"lim\" version=\"1\">\n"
+	         "<process name=\"A\"><print>"
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab</print></process>\n"
+	         "<expect>\n<output matches=\"^(a|a)*b$\"/>\n</expect>\n"
+	         "</scenario>\n");
+	E2E_LOCKSTEP(&r, "run", sc, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "lim.xml:4: cannot judge the "
+	                              "expectation: output matches "
+	                              "/^(a|a)*b$/: matching 38 bytes needs "
+	                              "more than 10000000 backtracking "
+	                              "steps"));
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "explore", sc, "-q");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "cannot judge the expectation on line "
+	                              "4"));
+	e2e_result_free(&r);
+	/* No hash: nothing says which scenario it is. */
+	p = put(dir, "nohash.sched",
+	        "lockstep-schedule: 1\nscenario: tr.xml\nsh\n");
+	E2E_LOCKSTEP(&r, "replay", p);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "has no 'sha256:' line"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	free(p);
+	/* A FIFO (nobody writes it) is refused at once, not read. */
+	fifo = e2e_path(dir, "fifo.sched");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	E2E_LOCKSTEP(&r, "replay", fifo);
+	assert_false(r.timed_out);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "it is a FIFO, expected a regular "
+	                              "file"));
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "check", fifo);
+	assert_false(r.timed_out);
+	expect_status(&r, 2);
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "render", fifo, "-o", "x.svg");
+	assert_false(r.timed_out);
+	expect_status(&r, 2);
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "merge", fifo);
+	assert_false(r.timed_out);
+	expect_status(&r, 2);
+	e2e_result_free(&r);
+	/* Control characters a file says are escaped in the message. */
+	p = put(dir, "esc.sched", "lockstep-schedule: 1\n\033[2J\377: x\n");
+	E2E_LOCKSTEP(&r, "replay", p);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "unknown header '\\x1b[2J\\xff:'"));
+	assert_null(strchr(r.err, '\033'));
+	e2e_result_free(&r);
+	free(p);
+	free(fifo);
+	free(sc);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* `lockstep merge` of hostile summaries: wrong types, negative counts
+ * and sums past the largest integer are refused, naming file and field. */
+static void
+test_merge_validates(void **state)
+{
+	static const struct {
+		const char *json, *want;
+	} bad[] = {
+	        {"{\"runs\": -1, \"outcomes\": []}", "'runs' is not a non"},
+	        {"{\"runs\": \"7\", \"outcomes\": []}", "'runs' is not"},
+	        {"{\"runs\": 1, \"outcomes\": [{\"outcome\": \"x\", "
+	         "\"count\": -5}], \"deadlocks\": [], \"failures\": []}",
+	         "outcomes[0].count is not a non-negative integer"},
+	        {"{\"runs\": 1, \"outcomes\": [{\"outcome\": 3, "
+	         "\"count\": 1}], \"deadlocks\": [], \"failures\": []}",
+	         "outcomes[0].outcome is not a string"},
+	        {"{\"runs\": 1, \"outcomes\": [], \"deadlocks\": [], "
+	         "\"failures\": [], \"expectations\": [{\"held\": 2}]}",
+	         "expectations[0].held is not an integer from 0 to runs"},
+	};
+	char *dir = e2e_tempdir(), *a, *b;
+	struct e2e_result r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a = put(dir, "bad.json", bad[i].json);
+		E2E_LOCKSTEP(&r, "merge", a);
+		expect_status(&r, 2);
+		if (strstr(r.err, "bad.json: ") == NULL ||
+		    strstr(r.err, bad[i].want) == NULL)
+			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].json,
+			         r.err, bad[i].want);
+		e2e_result_free(&r);
+		free(a);
+	}
+	/* Each count fits, their sum does not: refused, not wrapped. */
+	a = put(dir, "a.json",
+	        "{\"runs\": 9223372036854775800, \"outcomes\": [], "
+	        "\"deadlocks\": [], \"failures\": []}");
+	b = put(dir, "b.json",
+	        "{\"runs\": 9223372036854775800, \"outcomes\": [], "
+	        "\"deadlocks\": [], \"failures\": []}");
+	E2E_LOCKSTEP(&r, "merge", a, b);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "b.json: runs: the total is too large"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	free(b);
+	b = put(dir, "b.json",
+	        "{\"runs\": 1, \"outcomes\": [{\"outcome\": \"x\", "
+	        "\"count\": 9223372036854775807}], \"deadlocks\": [], "
+	        "\"failures\": []}");
+	free(a);
+	a = put(dir, "a.json",
+	        "{\"runs\": 1, \"outcomes\": [{\"outcome\": \"x\", "
+	        "\"count\": 1}], \"deadlocks\": [], \"failures\": []}");
+	E2E_LOCKSTEP(&r, "merge", a, b);
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "too large to count"));
+	e2e_result_free(&r);
+	free(a);
+	free(b);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Run `sh -c script` from the source directory; its result in r. */
+static void
+shell(struct e2e_result *r, const char *script)
+{
+	const char *const argv[] = {"sh", "-c", script, NULL};
+
+	assert_int_equal(e2e_spawn(r, "/bin/sh", argv, NULL, LK_SOURCE_DIR), 0);
+}
+
+/* A result that cannot be written is an error (70) naming the file,
+ * never a success: stdout at exit, explore --json, render -o. */
+static void
+test_results_written_or_error(void **state)
+{
+	char *dir = e2e_tempdir(), *link, *trace;
+	struct e2e_result r;
+
+	(void)state;
+	shell(&r, "exec " LK_BUILD_DIR "/lockstep run "
+	          "scenarios/rendezvous.xml >/dev/full");
+	expect_status(&r, 70);
+	assert_non_null(strstr(r.err, "lockstep: stdout: No space left on "
+	                              "device"));
+	e2e_result_free(&r);
+	shell(&r, "exec " LK_BUILD_DIR "/lockstep explore "
+	          "scenarios/rendezvous.xml --json >/dev/full");
+	expect_status(&r, 70);
+	assert_non_null(strstr(r.err, "stdout: No space left on device"));
+	e2e_result_free(&r);
+	/* render -o through a link to /dev/full. */
+	trace = e2e_path(dir, "t.jsonl");
+	link = e2e_path(dir, "out.svg");
+	E2E_LOCKSTEP(&r, "run", "scenarios/rendezvous.xml", "-q", "--trace",
+	             trace);
+	expect_status(&r, 0);
+	e2e_result_free(&r);
+	assert_int_equal(symlink("/dev/full", link), 0);
+	E2E_LOCKSTEP(&r, "render", trace, "-o", link);
+	expect_status(&r, 70);
+	assert_non_null(strstr(r.err, "out.svg"));
+	e2e_result_free(&r);
+	/* --trace /dev/full. */
+	E2E_LOCKSTEP(&r, "run", "scenarios/rendezvous.xml", "-q", "--trace",
+	             "/dev/full");
+	expect_status(&r, 70);
+	assert_non_null(strstr(r.err, "/dev/full"));
+	e2e_result_free(&r);
+	free(trace);
+	free(link);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* A descriptor limit too low for the run: refused before it starts,
+ * naming the limit and what is needed, never a fake crash. */
+static void
+test_descriptor_limit(void **state)
+{
+	struct e2e_result r;
+
+	(void)state;
+	shell(&r, "ulimit -n 65 && exec " LK_BUILD_DIR "/lockstep explore "
+	          "scenarios/philosophers.xml");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "(ulimit -n) is 65, but this "
+	                              "exploration needs at least 67"));
+	assert_int_equal(r.outlen, 0);
+	e2e_result_free(&r);
+	shell(&r, "ulimit -n 65 && exec " LK_BUILD_DIR "/lockstep run "
+	          "tests/ipc/scenarios/exec-tr.xml");
+	expect_status(&r, 2);
+	assert_non_null(strstr(r.err, "needs at least 104 (descriptors 100 "
+	                              "to 103 hold the ends of its 2 pipes)"));
+	e2e_result_free(&r);
+	/* Enough: it runs. */
+	shell(&r, "ulimit -n 67 && exec " LK_BUILD_DIR "/lockstep explore "
+	          "scenarios/rendezvous.xml -q");
+	expect_status(&r, 0);
+	e2e_result_free(&r);
 }
 
 /* Load explore's JSON summary from its stdout. */
@@ -736,6 +1021,10 @@ main(void)
 	        cmocka_unit_test(test_schedule_hand_made),
 	        cmocka_unit_test(test_schedule_program_replay),
 	        cmocka_unit_test(test_schedule_divergence),
+	        cmocka_unit_test(test_schedule_untrusted),
+	        cmocka_unit_test(test_merge_validates),
+	        cmocka_unit_test(test_results_written_or_error),
+	        cmocka_unit_test(test_descriptor_limit),
 	        cmocka_unit_test(test_explore_deadlock),
 	        cmocka_unit_test(test_explore_outcomes),
 	        cmocka_unit_test(test_explore_reduction_and_jobs),

@@ -13,10 +13,14 @@
  * with -DLK_KNOWN_BUG_<NAME> (see the comment above each).
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -576,6 +580,203 @@ test_hostile_sigkill_orphans(void **state)
 	free(env[0]);
 }
 
+/* Start `lockstep ARGS...` with its standard streams on /dev/null and
+ * TMPDIR set to tmp; its pid. */
+static pid_t
+start_lockstep(const char *const args[], const char *tmp)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(null, 2) < 0)
+			_exit(127);
+		setenv("TMPDIR", tmp, 1);
+		unsetenv("LD_PRELOAD");
+		unsetenv("LOCKSTEP_SHM_FD");
+		execv(LOCKSTEP, (char *const *)args);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait up to secs for path to exist; 1 when it does. The deadline only
+ * bounds a failure. */
+static int
+wait_for_file(const char *path, double secs)
+{
+	double end = now_s() + secs;
+	struct stat st;
+
+	while (stat(path, &st) != 0 && now_s() < end)
+		usleep(10 * 1000);
+	return stat(path, &st) == 0;
+}
+
+/* The processes whose executable is exe and, unless parent is 0, whose
+ * parent is parent, into pids[max]; how many. */
+static int
+pids_of(const char *exe, pid_t parent, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL && n < max) {
+		char path[300], buf[4096], *p;
+		ssize_t len;
+		FILE *f;
+		int ppid = -1;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/exe", de->d_name);
+		len = readlink(path, buf, sizeof(buf) - 1);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		if (strcmp(buf, exe) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL)
+			sscanf(p + 1, " %*c %d", &ppid);
+		fclose(f);
+		if (parent == 0 || ppid == parent)
+			pids[n++] = (pid_t)atoi(de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Wait up to secs for each of pids[n] to be gone (a zombie is gone: it
+ * runs no more), on a pidfd each, so the wait ends at the event; the
+ * number still running at the deadline. */
+static int
+wait_gone(const pid_t *pids, int n, double secs)
+{
+	double end = now_s() + secs;
+	int alive = 0;
+
+	for (int i = 0; i < n; i++) {
+		int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		double left = end - now_s();
+
+		if (fd < 0) {
+			assert_int_equal(errno, ESRCH);
+			continue;
+		}
+		if (poll(&p, 1, left > 0 ? (int)(left * 1000) : 0) != 1)
+			alive++;
+		close(fd);
+	}
+	return alive;
+}
+
+/* Run a tiny scenario with TMPDIR tmp, which removes what a run killed
+ * with SIGKILL left there; it must succeed. */
+static void
+sweep_after_kill(const char *tmp)
+{
+	const char *const again[] = {LOCKSTEP, "run", "-q",
+	                             LK_SOURCE_DIR "/scenarios/rendezvous.xml",
+	                             NULL};
+	char *env[2] = {NULL, NULL};
+	struct e2e_result r;
+
+	if (asprintf(&env[0], "TMPDIR=%s", tmp) < 0)
+		fail();
+	e2e_spawn(&r, LOCKSTEP, again, (const char *const *)env, NULL);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+	free(env[0]);
+}
+
+/*
+ * lockstep killed with SIGKILL while a program's child holds the turn.
+ * The child never sleeps for a turn, where sleepers look whether lockstep
+ * is alive, so it must look on its own as it goes on (issue 15, row 19:
+ * it went on for its whole --max-steps). main dies with lockstep (its
+ * parent-death signal), the child by itself; both are gone within a
+ * deadline that only bounds a failure (the child looks once a second).
+ */
+static void
+test_hostile_sigkill_turn_holder(void **state)
+{
+	char *tmp = e2e_tempdir(), *marker;
+	pid_t pid, procs[4];
+	int status, n;
+
+	(void)state;
+	assert_non_null(tmp);
+	marker = e2e_path(tmp, "held");
+	const char *const args[] = {LOCKSTEP,          "run",  "-q",
+	                            "--step-timeout",  "60",   "--",
+	                            HOSTILE_HOLD_TURN, marker, NULL};
+	pid = start_lockstep(args, tmp);
+	assert_true(wait_for_file(marker, 120));
+	n = pids_of(HOSTILE_HOLD_TURN, 0, procs, 4);
+	assert_int_equal(n, 2);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(wait_gone(procs, n, 15), 0);
+	procs_of(HOSTILE_HOLD_TURN, SIGKILL);
+	sem_unlink("/hostile_hold");
+	sweep_after_kill(tmp);
+	e2e_rmtree(tmp);
+	free(marker);
+	free(tmp);
+}
+
+/*
+ * explore -j 2 on a program whose runs are long: a worker honours
+ * SIGTERM (its run stops and cleans up, then it dies of the signal), and
+ * when the explorer is killed with SIGKILL the other worker and the
+ * program's processes of its run are gone within a deadline (issue 15,
+ * row 9: they went on at 100% CPU for minutes).
+ */
+static void
+test_hostile_sigkill_explore_workers(void **state)
+{
+	char *tmp = e2e_tempdir(), *marker;
+	pid_t pid, workers[4], procs[8];
+	int status, nw, np;
+
+	(void)state;
+	assert_non_null(tmp);
+	marker = e2e_path(tmp, "held");
+	const char *const args[] = {LOCKSTEP, "explore",    "-j",
+	                            "2",      "--strategy", "random",
+	                            "--runs", "8",          "--step-timeout",
+	                            "60",     "--",         HOSTILE_HOLD_TURN,
+	                            marker,   NULL};
+	pid = start_lockstep(args, tmp);
+	assert_true(wait_for_file(marker, 120));
+	nw = pids_of(LOCKSTEP, pid, workers, 4);
+	assert_int_equal(nw, 2);
+	kill(workers[0], SIGTERM);
+	assert_int_equal(wait_gone(workers, 1, 30), 0);
+	np = pids_of(HOSTILE_HOLD_TURN, 0, procs, 8);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(wait_gone(workers + 1, 1, 15), 0);
+	assert_int_equal(wait_gone(procs, np, 15), 0);
+	procs_of(HOSTILE_HOLD_TURN, SIGKILL);
+	sem_unlink("/hostile_hold");
+	sweep_after_kill(tmp);
+	e2e_rmtree(tmp);
+	free(marker);
+	free(tmp);
+}
+
 int
 main(void)
 {
@@ -592,6 +793,8 @@ main(void)
 	        cmocka_unit_test(test_hostile_kill_child),
 	        cmocka_unit_test(test_hostile_kill_blocked_child),
 	        cmocka_unit_test(test_hostile_sigkill_orphans),
+	        cmocka_unit_test(test_hostile_sigkill_turn_holder),
+	        cmocka_unit_test(test_hostile_sigkill_explore_workers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

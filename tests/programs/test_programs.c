@@ -387,8 +387,93 @@ test_programs_rand_seeded(void **state)
 	free(c);
 }
 
+/* The output of `lockstep run --seed SEED --trace TP -- ENTROPY_PRINT`
+ * (its lines in the report), malloc'd; the trace into tp. */
+static char *
+entropy_run(const char *seed, const char *tp)
+{
+	const char *const argv[] = {LOCKSTEP, "run",         "--seed",
+	                            seed,     "--trace",     tp,
+	                            "--",     ENTROPY_PRINT, NULL};
+	struct e2e_result r;
+	char *out;
+
+	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+	if (r.status != 0)
+		fail_msg("exit %d: %s", r.status, r.err);
+	assert_int_equal(r.leftovers, 0);
+	out = report_output(r.out);
+	e2e_result_free(&r);
+	return out;
+}
+
+/* The trace without its header line, malloc'd. */
+static char *
+trace_steps(const char *tp)
+{
+	char *text = e2e_read_file(tp, NULL), *nl, *steps;
+
+	assert_non_null(text);
+	nl = strchr(text, '\n');
+	assert_non_null(nl);
+	steps = strdup(nl + 1);
+	free(text);
+	return steps;
+}
+
+/* getrandom, getentropy, the raw system call and /dev/urandom: other
+ * bytes in every native run; under lockstep the same for the same seed
+ * (output and trace), others for another seed, others in main and its
+ * child, and no read of /dev/urandom in the trace. */
+static void
+test_programs_entropy_seeded(void **state)
+{
+	const char *const native[] = {ENTROPY_PRINT, NULL};
+	char *dir = e2e_tempdir(), *tp[3], *out[3], *steps[2];
+	struct e2e_result n1, n2;
+	const char *child, *parent;
+
+	(void)state;
+	assert_non_null(dir);
+	e2e_spawn(&n1, ENTROPY_PRINT, native, NULL, dir);
+	e2e_spawn(&n2, ENTROPY_PRINT, native, NULL, dir);
+	assert_int_equal(n1.status, 0);
+	assert_int_equal(n2.status, 0);
+	/* Natively, the kernel's bytes: 2^-384 to be equal by chance. */
+	assert_string_not_equal(n1.out, n2.out);
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "t%d.jsonl", i);
+		tp[i] = e2e_path(dir, name);
+		out[i] = entropy_run(i < 2 ? "3" : "4", tp[i]);
+	}
+	assert_string_equal(out[0], out[1]);
+	assert_string_not_equal(out[0], out[2]);
+	child = strstr(out[0], "child: getrandom ");
+	parent = strstr(out[0], "main: getrandom ");
+	assert_non_null(child);
+	assert_non_null(parent);
+	assert_memory_not_equal(child + 17, parent + 16, 32);
+	assert_non_null(strstr(out[0], " urandom "));
+	steps[0] = trace_steps(tp[0]);
+	steps[1] = trace_steps(tp[1]);
+	assert_string_equal(steps[0], steps[1]);
+	assert_null(strstr(steps[0], "\"obj\":\"urandom\""));
+	for (int i = 0; i < 3; i++) {
+		free(tp[i]);
+		free(out[i]);
+	}
+	free(steps[0]);
+	free(steps[1]);
+	e2e_result_free(&n1);
+	e2e_result_free(&n2);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 /* gettimeofday around usleep(300000): about 300 ms natively, exactly
- * 300 ms of virtual time under lockstep, from 2026-01-01. */
+ * 300 ms of virtual time under lockstep, from 2100-01-01. */
 static void
 test_programs_gettimeofday(void **state)
 {
@@ -403,8 +488,8 @@ test_programs_gettimeofday(void **state)
 	e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
 	assert_int_equal(r.status, 0);
 	out = report_output(r.out);
-	assert_string_equal(out, "start 1767225600.000000, elapsed 300000 us, "
-	                         "time() 1767225600\n");
+	assert_string_equal(out, "start 4102444800.000000, elapsed 300000 us, "
+	                         "time() 4102444800\n");
 	free(out);
 	e2e_result_free(&r);
 }
@@ -1352,6 +1437,7 @@ main(void)
 	        cmocka_unit_test(test_programs_bad),
 	        cmocka_unit_test(test_programs_vector_io),
 	        cmocka_unit_test(test_programs_rand_seeded),
+	        cmocka_unit_test(test_programs_entropy_seeded),
 	        cmocka_unit_test(test_programs_gettimeofday),
 	        cmocka_unit_test(test_programs_raise),
 	        cmocka_unit_test(test_programs_sigwait),

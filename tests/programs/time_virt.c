@@ -1,6 +1,6 @@
 /*
  * gettimeofday around a sleep: under lockstep the clock is virtual, so it
- * advances by exactly the time slept (and starts at 2026-01-01), without
+ * advances by exactly the time slept (and starts at 2100-01-01), without
  * any real waiting. Natively the same line comes out, rounded. With
  * "exact" as argument it prints the exact numbers.
  */

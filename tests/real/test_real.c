@@ -1,7 +1,8 @@
 /*
  * Real programs nobody here wrote (sh, sort, make, xargs, flock, perl,
- * grep), each run natively and under `lockstep run -q`, in a directory of
- * its own made afresh before every run:
+ * grep, python3), each run natively and under `lockstep run -q`, in a
+ * directory of its own made afresh before every run (python3 and perl's
+ * hash order only under lockstep: natively it changes from run to run):
  *   - the same standard output, byte for byte, and the same standard error
  *     followed by lockstep's one verdict line;
  *   - the exit status native semantics give (main's 0 is 0, main's
@@ -59,8 +60,8 @@ words_setup(const char *dir)
 	put(dir, "words.txt", "b\na\nb\nc\na\nb\n");
 }
 
-/* The Makefile is dated before the virtual clock's start (2026-01-01),
- * or make would see it in the future under lockstep and warn. */
+/* The Makefile dated 2020 (an old checkout); make_now_setup dates it
+ * now: both before the virtual clock's start (2100-01-01). */
 static void
 make_setup(const char *dir)
 {
@@ -71,6 +72,25 @@ make_setup(const char *dir)
 	    "\techo a > a.txt\n"
 	    "b.txt:\n"
 	    "\techo b > b.txt\n");
+}
+
+/* The same Makefile, dated now, as a file just edited is. */
+static void
+make_now_setup(const char *dir)
+{
+	char *path = e2e_path(dir, "Makefile");
+	const char *text = "all.txt: a.txt b.txt\n"
+	                   "\tcat a.txt b.txt > all.txt\n"
+	                   "a.txt:\n"
+	                   "\techo a > a.txt\n"
+	                   "b.txt:\n"
+	                   "\techo b > b.txt\n";
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(close(fd), 0);
+	free(path);
 }
 
 static void
@@ -90,6 +110,15 @@ static const struct prog make_j2 = {
         "make -j2",
         make_setup,
         {"sh", "-c", "make -j2 -s && cat all.txt", NULL},
+        0,
+};
+
+/* Not -s: make's own messages ("Nothing to be done", a clock skew
+ * warning) must be as native. */
+static const struct prog make_now = {
+        "make, files dated now",
+        make_now_setup,
+        {"sh", "-c", "make -j2 && cat all.txt", NULL},
         0,
 };
 
@@ -120,12 +149,12 @@ static const struct prog flock_log = {
 
 /* perl forks three children that write a file each and exit 1, 2, 3;
  * the parent reaps them all and prints what it saw. perl seeds its hash
- * and its rand() from /dev/urandom, which no run makes deterministic
- * (docs/programs.md): the two variables fix both seeds. */
+ * and its rand() from /dev/urandom: under lockstep the run's bytes
+ * (docs/programs.md), so the same seed gives the same trace. */
 static const struct prog perl_fork = {
         "perl fork",
         no_setup,
-        {"env", "PERL_HASH_SEED=0", "PERL_INTERNAL_RAND_SEED=0", "perl", "-e",
+        {"perl", "-e",
          "my @k; for my $i (1..3) { my $p = fork(); if ($p == 0) { "
          "open(my $f, '>', \"child.$i\") or die; print $f \"child $i\\n\"; "
          "close $f; exit $i } push @k, $p } my @s; for (@k) { waitpid($_, "
@@ -558,6 +587,100 @@ test_real_trace_stdout(void **state)
 	place_free(&p);
 }
 
+/* make on a Makefile just written: no "modification time in the future"
+ * nor "clock skew" under lockstep, its output as native. */
+static void
+test_real_make_now(void **state)
+{
+	(void)state;
+	check_program(&make_now, "3");
+}
+
+/*
+ * A program whose output natively depends on the kernel's randomness:
+ * run it twice under lockstep with seed, the same output and the same
+ * trace bytes (header aside), exit 0; returns the output, malloc'd.
+ */
+static char *
+same_twice(const struct prog *g, const char *seed)
+{
+	struct place p;
+	struct e2e_result r;
+	char *trace[2], *steps[2], *out = NULL;
+
+	place_make(&p);
+	trace[0] = at(&p, "t0.jsonl");
+	trace[1] = at(&p, "t1.jsonl");
+	for (int i = 0; i < 2; i++) {
+		run_lk(&r, &p, g,
+		       (const char *const[]){"--seed", seed, "--trace",
+		                             trace[i], NULL},
+		       NULL);
+		if (r.status != 0)
+			fail_msg("%s: lockstep exit %d: %s", g->name, r.status,
+			         r.err);
+		if (out == NULL)
+			out = strdup(r.out);
+		else if (strcmp(out, r.out) != 0)
+			fail_msg("%s: seed %s, another output:\n%s---\n%s",
+			         g->name, seed, out, r.out);
+		e2e_result_free(&r);
+		steps[i] = steps_of(trace[i]);
+	}
+	if (strcmp(steps[0], steps[1]) != 0)
+		fail_msg("%s: seed %s, the traces differ", g->name, seed);
+	for (int i = 0; i < 2; i++) {
+		free(steps[i]);
+		free(trace[i]);
+	}
+	place_free(&p);
+	return out;
+}
+
+/* python3 seeds its string hashes from getrandom(2): a set's order
+ * differs from run to run natively, never with the same seed. Debian's
+ * python3, not a PATH shim (pyenv's is a shell script). */
+static void
+test_real_python_set(void **state)
+{
+	static const struct prog py = {
+	        "python3 set",
+	        no_setup,
+	        {"/usr/bin/python3", "-c",
+	         "import os; print({'alpha', 'beta', 'gamma', 'delta', "
+	         "'epsilon', 'zeta'}); print(os.urandom(8).hex())",
+	         NULL},
+	        0};
+	char *a, *b;
+
+	(void)state;
+	a = same_twice(&py, "6");
+	b = same_twice(&py, "7");
+	assert_non_null(strstr(a, "'epsilon'"));
+	/* os.urandom: 8 bytes from the seed, others for another. */
+	assert_string_not_equal(strchr(a, '\n'), strchr(b, '\n'));
+	free(a);
+	free(b);
+}
+
+/* perl's hash order and rand() come from /dev/urandom, without
+ * PERL_HASH_SEED or PERL_INTERNAL_RAND_SEED. */
+static void
+test_real_perl_hash(void **state)
+{
+	static const struct prog pl = {
+	        "perl hash",
+	        no_setup,
+	        {"perl", "-e",
+	         "my %h = map { $_ => 1 } qw(a b c d e f g h); print join(',', "
+	         "keys %h), ' ', int(rand(1000000)), \"\\n\"",
+	         NULL},
+	        0};
+
+	(void)state;
+	free(same_twice(&pl, "6"));
+}
+
 /* explore: two writers to stderr in either order are two outcomes; a
  * run whose main exits non-zero is a failure, with a saved schedule. */
 static void
@@ -635,6 +758,9 @@ main(void)
 	        cmocka_unit_test(test_real_xargs_p2),
 	        cmocka_unit_test(test_real_flock),
 	        cmocka_unit_test(test_real_perl_fork),
+	        cmocka_unit_test(test_real_make_now),
+	        cmocka_unit_test(test_real_python_set),
+	        cmocka_unit_test(test_real_perl_hash),
 	        cmocka_unit_test(test_real_explore_stderr),
 	};
 

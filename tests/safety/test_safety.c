@@ -514,8 +514,10 @@ test_safety_workdir_link(void **state)
 	          "</process>\n"
 	          "</scenario>\n");
 	LOCKSTEP_IN(&r, x, "run", xml2, "-q", "--workdir", d);
+	/* Refused before the run (check: a path with a directory part),
+	 * so the link is never reached; the victim is what matters. */
 	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "logs/victim: cannot create it"));
+	assert_non_null(strstr(r.err, "logs/victim"));
 	e2e_result_free(&r);
 	text = e2e_read_file(victim, NULL);
 	assert_string_equal(text, "keep me\n");

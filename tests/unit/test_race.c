@@ -1,7 +1,9 @@
 /* Unit tests of the data-race analysis: cells and file bytes, what
  * happens-before orders (post/wait, fork/start, exit/waitpid), what is
  * ignored, and the key and text of a race; races on file-system names. */
+#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "common/stop.h"
 #include "trace/race.h"
 #include "trace/trace.h"
 
@@ -342,6 +345,156 @@ test_race_empty(void **state)
 	lk_trace_free(t);
 }
 
+/* Order races as lk_race_find does. */
+static int
+cmp_ref(const void *x, const void *y)
+{
+	const struct lk_race *a = x, *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* A small deterministic generator (xorshift), so a failure reproduces. */
+static uint32_t
+next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (uint32_t)(*x >> 32);
+}
+
+/* A random trace of n events by nprocs processes: loads and stores of
+ * the counter, reads and writes of bytes of out, posts and waits of s0. */
+static struct lk_trace *
+random_trace(size_t nprocs, size_t n, uint64_t seed)
+{
+	struct lk_trace *t = make_trace(nprocs);
+
+	t->ev = realloc(t->ev, n * sizeof(*t->ev));
+	memset(t->ev, 0, n * sizeof(*t->ev));
+	for (size_t i = 0; i < n; i++) {
+		int proc = (int)(next_rand(&seed) % nprocs);
+		uint32_t line = 10 + next_rand(&seed) % 3;
+
+		switch (next_rand(&seed) % 6) {
+		case 0:
+			add(t, proc, LK_OP_LOAD, COUNTER, 0, line);
+			break;
+		case 1:
+			add(t, proc, LK_OP_STORE, COUNTER, 1, line);
+			break;
+		case 2:
+		case 3:
+			add_io(t, proc,
+			       next_rand(&seed) % 2 ? LK_OP_READ : LK_OP_WRITE,
+			       next_rand(&seed) % 40, 1 + next_rand(&seed) % 4)
+			        ->src = line;
+			break;
+		case 4:
+			add(t, proc, LK_OP_SEM_POST, SEM, 0, 0);
+			break;
+		default:
+			add(t, proc, LK_OP_SEM_WAIT, SEM, 0, 0);
+			break;
+		}
+	}
+	return t;
+}
+
+/* The definition itself, every pair against every other: the races of t
+ * (all of them, or the first pair of each key) into r, sorted; the count. */
+static size_t
+reference(struct lk_trace *t, int unique, struct lk_race *r, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nevents; i++)
+		for (size_t j = i + 1; j < t->nevents; j++) {
+			const struct lk_tev *a = &t->ev[i], *b = &t->ev[j];
+			int wa, wb;
+			char k1[LK_RACE_KEY_MAX], k2[LK_RACE_KEY_MAX];
+			struct lk_race x = {i, j, a->obj};
+			size_t m;
+
+			if (a->obj != b->obj || a->proc == b->proc ||
+			    a->obj == SEM || lk_trace_hb(t, i, j))
+				continue;
+			wa = a->op == LK_OP_STORE || a->op == LK_OP_WRITE;
+			wb = b->op == LK_OP_STORE || b->op == LK_OP_WRITE;
+			if (!wa && !wb)
+				continue;
+			if (a->obj == OUT && (a->off >= b->off + b->ret ||
+			                      b->off >= a->off + a->ret))
+				continue;
+			lk_race_key(t, &x, k1, sizeof(k1));
+			for (m = 0; unique && m < n; m++) {
+				lk_race_key(t, &r[m], k2, sizeof(k2));
+				if (strcmp(k1, k2) == 0)
+					break;
+			}
+			if (unique && m < n)
+				continue;
+			assert_true(n < max);
+			r[n++] = x;
+		}
+	qsort(r, n, sizeof(*r), cmp_ref);
+	return n;
+}
+
+/* The near-linear analysis finds exactly the races of the definition,
+ * the same pair of each key, on random traces of 2 and 3 processes. */
+static void
+test_race_same_as_definition(void **state)
+{
+	static struct lk_race want[40000];
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		struct lk_trace *t =
+		        random_trace(2 + seed % 2, 120 + seed % 50, seed);
+
+		for (int unique = 0; unique <= 1; unique++) {
+			struct lk_race *r;
+			size_t n, nw;
+
+			assert_int_equal(lk_race_find(t, unique, &r, &n), 0);
+			nw = reference(t, unique, want, 40000);
+			assert_int_equal(n, nw);
+			for (size_t i = 0; i < n; i++) {
+				assert_int_equal(r[i].a, want[i].a);
+				assert_int_equal(r[i].b, want[i].b);
+				assert_int_equal(r[i].obj, want[i].obj);
+			}
+			free(r);
+		}
+		lk_trace_free(t);
+	}
+}
+
+/* Asked to stop, the analysis of a long trace gives up with -EINTR and
+ * nothing allocated; once the request is forgotten it completes. */
+static void
+test_race_stop(void **state)
+{
+	struct lk_trace *t = random_trace(2, 20000, 7);
+	struct lk_race *r;
+	size_t n;
+
+	(void)state;
+	lk_stop_request(SIGINT);
+	assert_int_equal(lk_race_find(t, 1, &r, &n), -EINTR);
+	assert_null(r);
+	assert_int_equal(n, 0);
+	lk_stop_clear();
+	assert_int_equal(lk_race_find(t, 1, &r, &n), 0);
+	assert_true(n > 0);
+	free(r);
+	lk_trace_free(t);
+}
+
 /* File-system names: a lookup that failed, then another process's
  * creation, is a race (check, then create); a creation, then another's
  * lookup, is ordered (the lookup sees it); two creations are ordered. */
@@ -397,6 +550,8 @@ main(void)
 	        cmocka_unit_test(test_race_exit_waitpid),
 	        cmocka_unit_test(test_race_unique),
 	        cmocka_unit_test(test_race_empty),
+	        cmocka_unit_test(test_race_same_as_definition),
+	        cmocka_unit_test(test_race_stop),
 	        cmocka_unit_test(test_race_name_check_then_create),
 	};
 

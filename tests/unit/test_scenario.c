@@ -17,6 +17,8 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlversion.h>
 
+#include "common/input.h"
+#include "scenario/regex.h"
 #include "scenario/scenario.h"
 
 #ifndef LK_TEST_BAD_DIR
@@ -214,7 +216,7 @@ static void
 test_scenario_actions(void **state)
 {
 	char *xml = with_body("<semaphore name=\"s\" value=\"2147483647\"/>\n"
-	                      "<file name=\"f\" path=\"logs/f.txt\"/>\n",
+	                      "<file name=\"f\" path=\"f.txt\"/>\n",
 	                      "<trywait sem=\"s\"/>\n"
 	                      "<write file=\"f\">  a &amp; b\n</write>\n"
 	                      "<sleep for=\"250ms\"/>\n"
@@ -732,6 +734,10 @@ test_scenario_bad_paths(void **state)
 	                  "<print>a</print>\n", 2, "without empty components");
 	expect_body_error("<file name=\"f\" path=\"logs/\"/>\n",
 	                  "<print>a</print>\n", 2, "without empty components");
+	expect_body_error("<file name=\"f\" path=\"logs/out.txt\"/>\n",
+	                  "<print>a</print>\n", 2,
+	                  "a path in a directory the run's work directory "
+	                  "does not have");
 	expect_body_error("<file name=\"f\" path=\"a&#10;b\"/>\n",
 	                  "<print>a</print>\n", 2,
 	                  "expected a path without control characters");
@@ -851,6 +857,176 @@ test_scenario_bad_regex(void **state)
 	             "</expect>\n"
 	             "</scenario>\n",
 	             4, "<contents matches=\"a{2,1}\">: ");
+}
+
+/* Match re against s with the scenario regex engine: 1, 0 or -1. */
+static int
+rx_match(const char *re, const char *s)
+{
+	char why[256];
+	struct lk_regex *rx = lk_regex_compile(re, why, sizeof(why));
+	int rc;
+
+	if (rx == NULL)
+		fail_msg("'%s' does not compile: %s", re, why);
+	rc = lk_regex_match(rx, s, strlen(s), why, sizeof(why));
+	lk_regex_free(rx);
+	return rc;
+}
+
+/* The POSIX extended dialect keeps its meaning under PCRE2. */
+static void
+test_scenario_regex_dialect(void **state)
+{
+	char why[256], *pat;
+
+	(void)state;
+	/* $ is the very end; . matches a newline; ^ only the start. */
+	assert_int_equal(rx_match("^x$", "x\n"), 0);
+	assert_int_equal(rx_match("^x\n$", "x\n"), 1);
+	assert_int_equal(rx_match("a.b", "a\nb"), 1);
+	assert_int_equal(rx_match("^b", "a\nb"), 0);
+	/* A repetition of a repetition repeats, never possessive. */
+	assert_int_equal(rx_match("^a++a$", "aaa"), 1);
+	assert_int_equal(rx_match("^a*+a$", "aa"), 1);
+	assert_int_equal(rx_match("^[0-9]++{2}$", "12"), 1);
+	assert_int_equal(rx_match("^a{,2}$", "aa"), 1);
+	assert_int_equal(rx_match("^a{,2}$", "aaa"), 0);
+	/* '\' is literal in brackets; classes; GNU escapes. */
+	assert_int_equal(rx_match("^[\\]$", "\\"), 1);
+	assert_int_equal(rx_match("^[[:digit:]]+$", "123"), 1);
+	assert_int_equal(rx_match("^[[=a=]b]$", "b"), 1);
+	assert_int_equal(rx_match("\\<is\\>", "this is"), 1);
+	assert_int_equal(rx_match("\\<is\\>", "this"), 0);
+	assert_int_equal(rx_match("^\\(x\\)\\s*$", "(x) \n"), 1);
+	/* \d is GNU's literal d, not PCRE2's digit. */
+	assert_int_equal(rx_match("^\\d$", "d"), 1);
+	/* PCRE2's own syntax never gets through: (* and (? are literal. */
+	pat = lk_regex_translate("^(*LIMIT_MATCH=1)", why, sizeof(why));
+	assert_non_null(pat);
+	assert_null(strstr(pat, "(*"));
+	free(pat);
+	assert_int_equal(rx_match("x(*UTF)", "x*UTF"), 1);
+	/* Back-references are refused, with the reason. */
+	assert_null(lk_regex_compile("^(a*)*\\1b$", why, sizeof(why)));
+	assert_non_null(strstr(why, "\\1 is a back-reference"));
+}
+
+/* A match that would backtrack for ever stops at the limit: an error,
+ * fast, never a "no". */
+static void
+test_scenario_regex_limits(void **state)
+{
+	char why[256], s[64];
+	struct lk_regex *rx;
+	struct timespec a, b;
+
+	(void)state;
+	memset(s, 'a', 40);
+	strcpy(s + 40, "b\n");
+	rx = lk_regex_compile("^(a|a)*b$", why, sizeof(why));
+	assert_non_null(rx);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(lk_regex_match(rx, s, strlen(s), why, sizeof(why)),
+	                 -1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_non_null(strstr(why, "backtracking steps"));
+	/* The bound is the step count, not time: generous for a slow box. */
+	assert_true(b.tv_sec - a.tv_sec < 30);
+	lk_regex_free(rx);
+	/* The same regex on a short output is judged. */
+	assert_int_equal(rx_match("^(a|a)*b$", "aab"), 1);
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<process name=\"A\"><print>a</print></process>\n"
+	             "<expect>\n"
+	             "<output matches=\"^(a*)*\\1b$\"/>\n"
+	             "</expect>\n"
+	             "</scenario>\n",
+	             4, "\\1 is a back-reference");
+}
+
+/* Files too big for libxml2's quadratic parts are refused before it
+ * parses them, fast, naming the limit. */
+static void
+test_scenario_xml_caps(void **state)
+{
+	size_t n = 1900000, len = 0, cap = 16u << 20;
+	char *xml = malloc(cap), path[] = "/tmp/lockstep-caps-XXXXXX";
+	struct lk_scenario *sc;
+	struct lk_err err;
+	struct timespec a, b;
+	int fd;
+
+	(void)state;
+	assert_non_null(xml);
+	for (int big = 1; big >= 0; big--) {
+		/* 1.9 M attributes in 15 MB, then 90000 in under 1 MiB. */
+		size_t want = big ? n : 90000;
+
+		len = (size_t)sprintf(xml, "<scenario name=\"t\" "
+		                           "version=\"1\"\n");
+		for (size_t i = 0; i < want && len + 16 < cap; i++)
+			len += (size_t)sprintf(xml + len, " a%zx=\"\"", i);
+		len += (size_t)sprintf(xml + len, "/>\n");
+		assert_true(big ? len > 15000000 : len < LK_XML_MAX_BYTES);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		assert_int_equal(
+		        lk_scenario_parse(xml, len, "t.xml", &sc, &err), -1);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		assert_non_null(strstr(err.msg, "t.xml:1: "));
+		assert_non_null(
+		        strstr(err.msg, big ? "more than the limit of 1048576"
+		                            : "more than 32 attributes"));
+		/* Linear: a generous bound only a quadratic pass breaks. */
+		assert_true(b.tv_sec - a.tv_sec < 10);
+	}
+	len = (size_t)sprintf(xml, "<scenario name=\"t\" version=\"1\"\n");
+	for (size_t i = 0; i < n && len + 16 < cap; i++)
+		len += (size_t)sprintf(xml + len, " a%zx=\"\"", i);
+	len += (size_t)sprintf(xml + len, "/>\n");
+	/* The file: refused by its size before it is all read. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, xml, len), (ssize_t)len);
+	close(fd);
+	assert_int_equal(lk_scenario_load(path, &sc, &err), -1);
+	assert_int_equal(err.status, LK_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "more than 1048576 bytes"));
+	unlink(path);
+	/* Too many elements, counted before parsing. */
+	len = (size_t)sprintf(xml, "<scenario name=\"t\" version=\"1\">\n");
+	for (int i = 0; i < LK_XML_MAX_ELEMENTS; i++)
+		len += (size_t)sprintf(xml + len, "<x/>\n");
+	len += (size_t)sprintf(xml + len, "</scenario>\n");
+	assert_int_equal(lk_scenario_parse(xml, len, "t.xml", &sc, &err), -1);
+	assert_non_null(strstr(err.msg, "t.xml:10001: more than 10000 "
+	                                "elements"));
+	free(xml);
+}
+
+/* What an input says reaches a terminal escaped: controls, DEL, C1
+ * controls and invalid UTF-8; valid UTF-8 and newlines (when asked)
+ * stay; the result is cut, terminated, at the buffer's end. */
+static void
+test_scenario_escape(void **state)
+{
+	char out[128];
+	size_t n;
+
+	(void)state;
+	n = lk_escape("a\033[2J\377b\302\233c \303\251\n\t\177", out,
+	              sizeof(out), 1);
+	assert_string_equal(out,
+	                    "a\\x1b[2J\\xffb\\xc2\\x9bc \303\251\n\t\\x7f");
+	assert_int_equal(n, strlen(out));
+	lk_escape("x\ny\r", out, sizeof(out), 0);
+	assert_string_equal(out, "x\\x0ay\\x0d");
+	/* Overlong and surrogate forms are invalid UTF-8. */
+	lk_escape("\300\257\355\240\200", out, sizeof(out), 0);
+	assert_string_equal(out, "\\xc0\\xaf\\xed\\xa0\\x80");
+	n = lk_escape("\033\033\033", out, 6, 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(strlen(out), 5);
 }
 
 /* <before> must name texts that some <print> prints. */
@@ -2261,6 +2437,10 @@ main(void)
 	        cmocka_unit_test(test_scenario_empty_process),
 	        cmocka_unit_test(test_scenario_contents_undeclared),
 	        cmocka_unit_test(test_scenario_bad_regex),
+	        cmocka_unit_test(test_scenario_regex_dialect),
+	        cmocka_unit_test(test_scenario_regex_limits),
+	        cmocka_unit_test(test_scenario_xml_caps),
+	        cmocka_unit_test(test_scenario_escape),
 	        cmocka_unit_test(test_scenario_before_texts),
 	        cmocka_unit_test(test_scenario_process_count),
 	        cmocka_unit_test(test_scenario_doctype),

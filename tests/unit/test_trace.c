@@ -259,6 +259,7 @@ test_trace_expectations(void **state)
 	t->files = calloc(3, sizeof(char *));
 	t->file_lens = calloc(3, sizeof(size_t));
 	t->files[2] = strdup("0101");
+	t->file_lens[2] = 4;
 	assert_int_equal(lk_expect_eval(t, &sc, v), 1);
 	assert_true(v[0].passed);
 	assert_false(v[1].passed);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <jansson.h>
 
 #include "../e2e/e2e.h"
+#include "common/stop.h"
 #include "export.h"
 #include "viz.h"
 
@@ -863,7 +865,7 @@ test_export_cli(void **state)
 	           "usage: lockstep export");
 	cli_expect((const char *const[]){"--help", NULL}, 0,
 	           LK_EXPORT_SHIVIZ_REGEX);
-	sprintf(want, "lockstep: %s: No such file", missing);
+	sprintf(want, "lockstep: %s: cannot read: No such file", missing);
 	cli_expect((const char *const[]){missing, "--perfetto", pj, NULL}, 2,
 	           want);
 	cli_expect((const char *const[]){tr, NULL}, 2,
@@ -892,6 +894,75 @@ test_export_cli(void **state)
 	lk_viz_free(t);
 }
 
+/* Write a crafted trace of n events to dir/name: A and B each post and
+ * wait on one semaphore, their clocks never joined; its path. */
+static char *
+crafted_trace(const char *name, size_t n)
+{
+	char *path = e2e_path(dir, name);
+	FILE *f = fopen(path, "w");
+	unsigned long own[2] = {0, 0};
+
+	assert_non_null(f);
+	fputs("{\"lockstep_trace\":1,\"scenario\":\"selfsem\",\"file\":"
+	      "\"x.xml\",\"strategy\":\"default\",\"seed\":0,\"procs\":[{"
+	      "\"name\":\"A\",\"parent\":null},{\"name\":\"B\",\"parent\":"
+	      "null}],\"objects\":[{\"name\":\"s\",\"type\":\"sem_unnamed\"}"
+	      "],\"verdict\":\"done\",\"culprit\":null,\"vt_end\":0,"
+	      "\"blocked\":{},\"cycle\":[]}\n",
+	      f);
+	for (size_t i = 0; i < n; i++) {
+		int p = i % 4 < 2 ? 0 : 1;
+
+		fprintf(f,
+		        "{\"step\":%zu,\"proc\":\"%s\",\"op\":\"%s\",\"obj\":"
+		        "\"s\",\"ret\":0,\"errno\":0,\"blocked\":false,\"vc\":"
+		        "{\"%s\":%lu},\"vt\":0}\n",
+		        i, p ? "B" : "A", i % 2 ? "sem_wait" : "sem_post",
+		        p ? "B" : "A", ++own[p]);
+	}
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* Asked to stop (SIGINT), reading and exporting a long trace give up
+ * with the signal's exit status (128 + 2) and "interrupted", and leave no
+ * half-written file; once the request is forgotten, they complete. A
+ * wait whose clock never saw another process's post has no arrow. */
+static void
+test_export_stop(void **state)
+{
+	char *in = crafted_trace("stop.jsonl", 5 * LK_STOP_EVERY);
+	char *json = e2e_path(dir, "stop.json"),
+	     *log = e2e_path(dir, "stop.log");
+	struct lk_viz_trace *t = must_read(in), *t2 = NULL;
+	struct lk_err err = {0};
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(t->nedges, 0);
+	lk_stop_request(SIGINT);
+	assert_int_not_equal(lk_export_perfetto(t, json, &err), 0);
+	assert_int_equal(err.status, 130);
+	assert_non_null(strstr(err.msg, "interrupted"));
+	assert_int_not_equal(stat(json, &st), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_not_equal(lk_export_shiviz(t, log, &err), 0);
+	assert_int_equal(err.status, 130);
+	assert_int_not_equal(stat(log, &st), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_not_equal(lk_viz_read(in, &t2, &err), 0);
+	assert_int_equal(err.status, 130);
+	assert_non_null(strstr(err.msg, "interrupted"));
+	lk_stop_clear();
+	free(must_export(t, "stop", "json"));
+	assert_int_equal(stat(json, &st), 0);
+	lk_viz_free(t);
+	free(in);
+	free(json);
+	free(log);
+}
+
 /* Run the tests. */
 int
 main(void)
@@ -906,6 +977,7 @@ main(void)
 	        cmocka_unit_test(test_export_shiviz_refuses),
 	        cmocka_unit_test(test_export_bad_input),
 	        cmocka_unit_test(test_export_cli),
+	        cmocka_unit_test(test_export_stop),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
