@@ -170,6 +170,8 @@ put_outcome(char *buf, size_t size, const struct lk__viz_event *e)
 		return;
 	else if (e->err == EINTR)
 		lk__viz_put(buf, size, ": interrupted");
+	else if (e->err == EEXIST)
+		lk__viz_put(buf, size, ": exists");
 	else if (e->op == LK__VIZ_LOCK &&
 	         (e->err == EAGAIN || e->err == EACCES))
 		lk__viz_put(buf, size, ": busy");
@@ -388,7 +390,13 @@ lk__viz_label(const struct lk_viz_trace *t, size_t i)
 		put_text(buf, sizeof(buf) - 64, t->ops[e->opname], NAME_CHARS);
 		if (e->obj >= 0)
 			put_obj(buf, sizeof(buf), t, e);
-		if (e->ret < 0)
+		/* A lookup of a file name that is not there, or a name
+		 * that is already taken: the answer, not a failure. */
+		if (e->ret < 0 && e->err == ENOENT)
+			lk__viz_put(buf, sizeof(buf), ": no such file");
+		else if (e->ret < 0 && e->err == EEXIST)
+			lk__viz_put(buf, sizeof(buf), ": exists");
+		else if (e->ret < 0)
 			lk__viz_put(buf, sizeof(buf), ": failed (errno %d)",
 			            e->err);
 		break;

@@ -43,6 +43,13 @@ int lk_cli_save_trace(const struct lk_trace *t, const char *path);
 int lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc,
                      int quiet, int color);
 
+struct lk_run_opts;
+
+/* When run->isolate asks for a copy-on-write view of the files and this
+ * machine cannot give one: say so once on stderr and go on without
+ * (run->isolate = 0). */
+void lk_cli_isolation(struct lk_run_opts *run);
+
 /* Descriptors a run needs at least: its own, and for explore the
  * numbers where each declared process is started (64 to 66). */
 #define LK_FDS_BASE    16

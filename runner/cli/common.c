@@ -478,3 +478,19 @@ lk_cli_bytes(const char *s, uint64_t *out)
 	*out <<= shift;
 	return 0;
 }
+
+/* Say once that the files cannot be isolated, and go on without. */
+void
+lk_cli_isolation(struct lk_run_opts *run)
+{
+	char why[256];
+
+	if (!run->isolate || lk_fsiso_check(why, sizeof(why)) == 0)
+		return;
+	run->isolate = 0;
+	fprintf(stderr,
+	        "lockstep: warning: cannot isolate the program's "
+	        "files (%s): its runs write to the real ones; "
+	        "--no-isolation silences this\n",
+	        why);
+}

@@ -77,6 +77,12 @@ static const char usage_explore[] =
         "                       namespace of its own, so pids the program\n"
         "                       prints or uses do not split outcomes; exit\n"
         "                       2 where the kernel refuses the namespace\n"
+        "  --no-isolation       with -- PROGRAM: let the runs write to\n"
+        "                       the real files (default: every run sees\n"
+        "                       a copy-on-write view of its working\n"
+        "                       directory and /tmp, the same at its\n"
+        "                       start and thrown away after; where the\n"
+        "                       machine cannot give one, a warning)\n"
         "  -q, --quiet          no progress line\n"
         "\n"
         "An outcome includes the final values of the scenario's cells.\n"
@@ -109,6 +115,7 @@ enum {
 	O_NO_ZYGOTE,
 	O_STABLE_PIDS,
 	O_TRACK_SHM,
+	O_NO_ISOLATION,
 	O_EXPECT_EXIT,
 };
 
@@ -132,6 +139,7 @@ static const struct option longopts[] = {
         {"no-zygote", no_argument, NULL, O_NO_ZYGOTE},
         {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
         {"track-shm", no_argument, NULL, O_TRACK_SHM},
+        {"no-isolation", no_argument, NULL, O_NO_ISOLATION},
         {"expect-exit", required_argument, NULL, O_EXPECT_EXIT},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
@@ -141,7 +149,7 @@ static const struct option longopts[] = {
 
 struct cli {
 	struct lk_explore_opts o;
-	int json, quiet, tty;
+	int json, quiet, tty, no_isolation;
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
 	int expect_exit; /* --expect-exit, -1 any */
@@ -280,6 +288,9 @@ parse(int argc, char **argv, struct cli *c)
 			break;
 		case O_STABLE_PIDS:
 			o->run.stable_pids = 1;
+			break;
+		case O_NO_ISOLATION:
+			c->no_isolation = 1;
 			break;
 		case O_EXPECT_EXIT:
 			if (lk_cli_expect_exit(optarg, &c->expect_exit) != 0)
@@ -665,6 +676,9 @@ lk_cmd_explore(int argc, char **argv)
 		c.o.run.argv0 = argv[dd + 1];
 		argv[dd + 1] = exe;
 		c.o.run.program = &argv[dd + 1];
+		/* Every run starts from the same files, and none is the
+		 * user's: a copy-on-write view (fsiso.c). */
+		c.o.run.isolate = !c.no_isolation;
 		/* The zygote forks agents; a program is exec'd each run. */
 		c.o.no_zygote = 1;
 		if ((sc = lk_program_scenario(&argv[dd + 1], c.expect_exit)) ==
@@ -696,6 +710,7 @@ lk_cmd_explore(int argc, char **argv)
 		free(exe);
 		return lk_cli_fail(err.status, "%s", err.msg);
 	}
+	lk_cli_isolation(&c.o.run);
 	c.o.progress = progress;
 	c.o.progress_arg = &c;
 	if ((status = lk_cli_check_fds(sc, 1)) != 0) {

@@ -83,6 +83,12 @@ static const char usage_run[] =
         "                       its children are the same in every run\n"
         "                       (main is 2, its children 3, 4, ...); exit 2\n"
         "                       where the kernel refuses the namespace\n"
+        "  --sandbox            with -- PROGRAM: the program sees a\n"
+        "                       copy-on-write view of its working\n"
+        "                       directory and /tmp, thrown away after\n"
+        "                       the run (default: it writes for real)\n"
+        "  --no-isolation       no sandbox, and no warning where the\n"
+        "                       machine cannot give one\n"
         "  -q, --quiet          print only the verdict line and errors\n"
         "                       (-- PROGRAM: its stdout and stderr as they\n"
         "                       are, then the verdict line on stderr)\n"
@@ -131,6 +137,7 @@ struct opts {
 	const char *save_schedule;
 	const char *diagram;
 	int quiet, color, strategy;
+	int no_isolation;
 	unsigned check;  /* replay --check N */
 	int expect_exit; /* --expect-exit, -1 any */
 	/* replay: the scenario, loaded once and its hash checked */
@@ -157,6 +164,8 @@ enum {
 	O_CHECK,
 	O_DIAGRAM,
 	O_STABLE_PIDS,
+	O_SANDBOX,
+	O_NO_ISOLATION,
 	O_EXPECT_EXIT,
 };
 
@@ -179,6 +188,8 @@ static const struct option longopts[] = {
         {"diagram", required_argument, NULL, O_DIAGRAM},
         {"check", required_argument, NULL, O_CHECK},
         {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
+        {"sandbox", no_argument, NULL, O_SANDBOX},
+        {"no-isolation", no_argument, NULL, O_NO_ISOLATION},
         {"expect-exit", required_argument, NULL, O_EXPECT_EXIT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -307,6 +318,12 @@ parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
 			break;
 		case O_STABLE_PIDS:
 			o->run.stable_pids = 1;
+			break;
+		case O_SANDBOX:
+			o->run.isolate = 1;
+			break;
+		case O_NO_ISOLATION:
+			o->no_isolation = 1;
 			break;
 		case O_EXPECT_EXIT:
 			if (lk_cli_expect_exit(optarg, &o->expect_exit) != 0)
@@ -598,6 +615,16 @@ execute(struct opts *o, const struct lk_schedule *s)
 		lk_scenario_free(sc);
 		return lk_cli_fail(err.status, "%s", err.msg);
 	}
+	if (o->run.isolate && o->run.program == NULL) {
+		lk_scenario_free(sc);
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "--sandbox is for a program (a scenario's "
+		                   "files are in its own work directory): "
+		                   "lockstep run --sandbox -- PROGRAM");
+	}
+	if (o->no_isolation)
+		o->run.isolate = 0;
+	lk_cli_isolation(&o->run);
 	/* Refuse an unwritable output now, not after the run. */
 	for (int i = 0; i < 2; i++) {
 		const char *path = i ? o->save_schedule : o->trace;

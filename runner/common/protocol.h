@@ -75,6 +75,14 @@
 	X(SEMOP, "semop")                                                      \
 	X(SEMGET, "semget")                                                    \
 	X(SEMCTL, "semctl")                                                    \
+	X(ACCESS, "access")                                                    \
+	X(STAT, "stat")                                                        \
+	X(UNLINK, "unlink")                                                    \
+	X(RENAME, "rename")                                                    \
+	X(LINK, "link")                                                        \
+	X(SYMLINK, "symlink")                                                  \
+	X(MKDIR, "mkdir")                                                      \
+	X(RMDIR, "rmdir")                                                      \
 	X(POLL, "poll")                                                        \
 	X(SELECT, "select")
 
@@ -178,6 +186,7 @@ enum lk_obj_type {
 	LK_OT_SHM,    /* a shared memory region (SysV or POSIX) */
 	LK_OT_CELL,   /* a named cell of a shared memory region */
 	LK_OT_SEMSET, /* a SysV semaphore set; ino: its id + 1 */
+	LK_OT_NAME,   /* a file-system name; path: absolute (fsname.c) */
 };
 
 /* An object the run knows, declared or discovered. */
@@ -359,6 +368,10 @@ struct lk_shared {
 	 * objects are listed there for the controller to remove). */
 	char workdir[LK_PATH_MAX];
 
+	/* Where the run's processes start (a program: the caller's working
+	 * directory; a scenario: its work directory): file-system names
+	 * under it are called "./path" (runner/interposer/fsname.c). */
+	char cwd[LK_PATH_MAX];
 	/* Divergence on a waitpid: the children it could reap (bit = slot). */
 	uint64_t div_choices;
 	/* What descriptors 0, 1 and 2 of the processes lockstep starts are

@@ -619,6 +619,36 @@ exec_program(struct run *r)
 	_exit(127);
 }
 
+/* In the child, for a program: PWD names the directory it starts in, as
+ * the shell that starts a program sets it, whatever the environment
+ * lockstep was started from said (sh -c wrapping lockstep, a test
+ * harness): a shell checks $PWD against ".", and looking names up is a
+ * step (runner/interposer/fsname.c), so the trace must not depend on
+ * it. */
+static void
+program_pwd(struct run *r)
+{
+	char cwd[LK_PATH_MAX], *pwd;
+	size_t n = 0, at;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    asprintf(&pwd, "PWD=%s", cwd) < 0)
+		return;
+	while (r->env[n] != NULL)
+		n++;
+	for (at = 0; at < n && strncmp(r->env[at], "PWD=", 4) != 0; at++)
+		;
+	if (at == n) {
+		char **env = calloc(n + 2, sizeof(*env));
+
+		if (env == NULL)
+			return;
+		memcpy(env, r->env, n * sizeof(*env));
+		r->env = env; /* the child's copy: it execs or exits */
+	}
+	r->env[at] = pwd;
+}
+
 /* In the child: become scenario process i and exec the agent. */
 static void
 exec_agent(struct run *r, int i)
@@ -635,6 +665,22 @@ exec_agent(struct run *r, int i)
 	 * scenario's processes in the run's work directory. */
 	if (r->o->program == NULL && chdir(r->workdir) != 0)
 		_exit(127);
+	/* A copy-on-write view of the files, for the program and everything
+	 * it starts: never the real ones once promised. Before the file
+	 * size limit, which a private copy must not hit. */
+	if (r->o->program != NULL && r->o->isolate) {
+		char why[256];
+
+		/* The list of SysV objects the interposer appends to must
+		 * reach lockstep, wherever the private directory is. */
+		if (lk_fsiso_enter(r->list, why, sizeof(why)) != 0) {
+			fprintf(stderr,
+			        "lockstep: cannot isolate the run's files: "
+			        "%s\n",
+			        why);
+			_exit(127);
+		}
+	}
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(r->out_fd, 1) < 0)
 		_exit(127);
@@ -666,6 +712,7 @@ exec_agent(struct run *r, int i)
 			        r->o->program[0], lk_elf_why(v));
 			_exit(127);
 		}
+		program_pwd(r);
 		exec_program(r);
 	}
 	execve(r->o->agent, argv, r->env);
@@ -1613,6 +1660,9 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	/* The work directory, for the record (a program does not run in
 	 * it; the SysV list is in the private directory, sh->sysv_list). */
 	snprintf(r.sh->workdir, sizeof(r.sh->workdir), "%s", r.workdir);
+	/* Where the processes start, for the names of files under it. */
+	if (o->program == NULL || getcwd(r.sh->cwd, sizeof(r.sh->cwd)) == NULL)
+		snprintf(r.sh->cwd, sizeof(r.sh->cwd), "%s", r.workdir);
 	if (setup_objects(&r, err) != 0)
 		goto out;
 	r.notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

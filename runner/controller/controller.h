@@ -58,6 +58,8 @@ struct lk_run_opts {
 	unsigned pct_depth;   /* pct: bug depth and expected steps */
 	uint32_t pct_steps;
 	int stable_pids; /* run the program in a pid namespace (pidns.c) */
+	int isolate;     /* the program sees a copy-on-write view of its
+	                    working directory and /tmp (fsiso.c) */
 };
 
 #define LK_DEFAULT_MAX_STEPS       200000u
@@ -133,6 +135,21 @@ void lk_program_size(const struct lk_scenario *sc, uint64_t *ninstr,
  * under the install prefix; 0, or -1 with err. */
 int lk_find_helpers(char *agent, size_t asz, char *interposer, size_t isz,
                     struct lk_err *err);
+
+/* In a process about to exec a run's program: enter a mount namespace
+ * (and a user namespace when unprivileged) where the working directory
+ * and /tmp are copy-on-write overlays, discarded with the namespace, but
+ * for the file keep (NULL: none), which stays real (fsiso.c). 0, or -1
+ * with why. */
+int lk_fsiso_enter(const char *keep, char *why, size_t size);
+
+/* Can runs be isolated so here? Tried once, in a child, and the answer
+ * kept: 0, or -1 with why. */
+int lk_fsiso_check(char *why, size_t size);
+
+/* In a child in a new user namespace: map our own uid and gid onto
+ * themselves (pidns.c); 0 or -1. */
+int lk_ns_map_ids(uid_t uid, gid_t gid);
 
 /* A run's pid namespace, for --stable-pids (pidns.c). */
 struct lk_pidns {

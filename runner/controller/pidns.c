@@ -70,8 +70,8 @@ put(const char *path, const char *text)
 
 /* In a child in a new user namespace: map our own uid and gid onto
  * themselves, so the program runs as the same user; 0 or -1. */
-static int
-map_ids(uid_t uid, gid_t gid)
+int
+lk_ns_map_ids(uid_t uid, gid_t gid)
 {
 	char line[64];
 
@@ -98,8 +98,9 @@ try_flags(long flags)
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
-		_exit((flags & CLONE_NEWUSER) && map_ids(uid, gid) != 0 ? 1
-		                                                        : 0);
+		_exit((flags & CLONE_NEWUSER) && lk_ns_map_ids(uid, gid) != 0
+		              ? 1
+		              : 0);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -146,7 +147,7 @@ run_init(int fd, uid_t uid, gid_t gid, void (*start)(void *), void *arg)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, "lockstep-init");
-	if ((ns_flags & CLONE_NEWUSER) && map_ids(uid, gid) != 0)
+	if ((ns_flags & CLONE_NEWUSER) && lk_ns_map_ids(uid, gid) != 0)
 		_exit(127);
 	pid = fork();
 	if (pid == 0) {

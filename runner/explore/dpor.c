@@ -78,6 +78,18 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_SEMOP:
 	case LK_OP_SEMCTL:
 		return 2;
+	/* File-system names: a lookup reads the name, a call that may
+	 * create, remove or replace it writes it (a failed one too: in
+	 * another order it may succeed). */
+	case LK_OP_UNLINK:
+	case LK_OP_RENAME:
+	case LK_OP_LINK:
+	case LK_OP_SYMLINK:
+	case LK_OP_MKDIR:
+	case LK_OP_RMDIR:
+		return 2;
+	case LK_OP_ACCESS:
+	case LK_OP_STAT:
 	case LK_OP_POLL:
 	case LK_OP_SELECT:
 	case LK_OP_LOAD:

@@ -113,6 +113,8 @@
 	X(random, long, (void))                                                \
 	X(srand, void, (unsigned))                                             \
 	X(srandom, void, (unsigned))                                           \
+	X(mkostemps, int, (char *, int, int))                                  \
+	X(mkdtemp, char *, (char *))                                           \
 	X(poll, int, (struct pollfd *, nfds_t, int))                           \
 	X(select, int, (int, fd_set *, fd_set *, fd_set *, struct timeval *))
 
@@ -298,6 +300,19 @@ int lk__interrupted(void);
 /* The same for calls SA_RESTART restarts: false when every handler that
  * ran was installed with SA_RESTART. */
 int lk__interrupted_restart(void);
+
+/* --- fsname.c: file-system names as objects ------------------------- */
+
+/* Does system call nr look up, create or remove a path? */
+int lk__fs_names(long nr);
+
+/* Make path system call nr with arguments a, as a step on its name when
+ * the process is in a run; the raw result (-errno on failure). */
+long lk__fs_syscall(long nr, const long *a);
+
+/* Inside a wrapper: an open that creates or truncates, as a step on its
+ * name; the raw result. Leaves the wrapper. */
+long lk__fs_open(int dir, const char *path, int flags, mode_t mode);
 
 /* --- entropy.c: getrandom and /dev/urandom from the run's seed -------- */
 

@@ -411,7 +411,19 @@ open_at(int dirfd, const char *path, int flags, mode_t mode)
 	if (!lk__enter())
 		return REAL(openat)(dirfd, path, flags, mode);
 	if (!names_fifo(dirfd, path)) {
-		int r = new_fd(REAL(openat)(dirfd, path, flags, mode));
+		int r;
+
+		/* Creating or truncating: a step on the name (fsname.c). */
+		if (flags & (O_CREAT | O_TRUNC)) {
+			long fd = lk__fs_open(dirfd, path, flags, mode);
+
+			if (fd < 0) {
+				errno = (int)-fd;
+				return -1;
+			}
+			return new_fd((int)fd);
+		}
+		r = new_fd(REAL(openat)(dirfd, path, flags, mode));
 
 		lk__leave();
 		return r;

@@ -299,6 +299,7 @@ lk__obj_fd(int fd)
 			if (sh->objects[i].type != LK_OT_SEM_NAMED &&
 			    sh->objects[i].type != LK_OT_SEM_UNNAMED &&
 			    sh->objects[i].type != LK_OT_CELL &&
+			    sh->objects[i].type != LK_OT_NAME &&
 			    sh->objects[i].type != LK_OT_STREAM &&
 			    strcmp(sh->objects[i].path, path) == 0)
 				obj = (int)i;

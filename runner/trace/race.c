@@ -93,9 +93,14 @@ access_kind(const struct lk_trace *t, const struct lk_tev *e)
 	unsigned type;
 
 	if (e->obj < 0 || (size_t)e->obj >= t->nobjs || e->blocked ||
-	    e->err != 0 || e->proc < 0 || (size_t)e->proc >= t->nprocs)
+	    e->proc < 0 || (size_t)e->proc >= t->nprocs)
 		return 0;
 	type = t->objs[e->obj].type;
+	/* A name: a failed lookup (ENOENT) looked at it all the same. */
+	if (type == LK_OT_NAME)
+		return lk_trace_name_changes(e) ? 2 : 1;
+	if (e->err != 0)
+		return 0;
 	if (type == LK_OT_CELL)
 		return e->op == LK_OP_LOAD ? 1 : e->op == LK_OP_STORE ? 2 : 0;
 	if (type != LK_OT_FILE || e->ret <= 0 || e->off < 0)
@@ -401,8 +406,8 @@ next_candidate(const struct group *g, const struct lk_tev *ea, uint32_t q,
 {
 	if (from >= wend)
 		return -1;
-	if (g->cell)
-		return from;
+	if (g->cell || g->t->objs[ea->obj].type == LK_OT_NAME)
+		return from; /* a name has no bytes: any access */
 	return first_overlap(g->tmin + g->tstart[q], g->tmax + g->tstart[q], 1,
 	                     0, g->tsize[q], from, wend, ea->off,
 	                     ea->off + ea->ret);
@@ -605,7 +610,8 @@ lk_race_find(struct lk_trace *t, int unique, struct lk_race **races, size_t *n)
 		if (g.k < 2)
 			continue;
 		group_index(&g);
-		rc = g.cell ? 0 : trees_build(&g);
+		rc = g.cell || t->objs[o].type == LK_OT_NAME ? 0
+		                                             : trees_build(&g);
 		if (rc == 0)
 			rc = find_in_group(&g, unique, races, n, &cap);
 		free(g.done.v);
@@ -715,8 +721,10 @@ lk_race_rec_format(const struct lk_race_rec *rec, char *buf, size_t size)
 	return snprintf(buf, size,
 	                "race on %s %s%s: %s and %s, not ordered by "
 	                "happens-before",
-	                rec->type == LK_OT_FILE ? "file" : "cell", rec->obj,
-	                bytes, a, b);
+	                rec->type == LK_OT_FILE   ? "file"
+	                : rec->type == LK_OT_NAME ? "name"
+	                                          : "cell",
+	                rec->obj, bytes, a, b);
 }
 
 /* lk_race_rec_key of race r of t. */

@@ -2,7 +2,10 @@
  * Data races, found from the trace alone: two accesses to the same data
  * (the bytes of a regular file, a shared-memory cell) by different
  * processes, at least one of them a write, with no happens-before order
- * between them (DESIGN.md). Cells: load and store. Files: read and write,
+ * between them (DESIGN.md). Cells: load and store. File-system names: a
+ * call that creates, removes or replaces one writes it (an open only when
+ * it created the file), any other call on it (a failed one too) reads
+ * it. Files: read and write,
  * conflicting when their byte ranges [off, off + ret) overlap. Blocked
  * and failed calls, and transfers of no bytes, access nothing.
  */
@@ -35,7 +38,7 @@ struct lk_race_site {
 /* A race by name: what is reported and what its key is made of. */
 struct lk_race_rec {
 	char obj[LK_NAME_MAX];
-	uint32_t type;  /* enum lk_obj_type: LK_OT_CELL or LK_OT_FILE */
+	uint32_t type;  /* enum lk_obj_type: LK_OT_CELL, _FILE or _NAME */
 	int64_t lo, hi; /* files: the bytes both touch, [lo, hi) */
 	struct lk_race_site first, second; /* in step order */
 };

@@ -156,6 +156,55 @@ lk_trace_proc_label(const struct lk_trace *t, int p)
 	                                    : t->procs[p].name;
 }
 
+/* Is object o of t a file-system name? */
+int
+lk_trace_is_name(const struct lk_trace *t, int o)
+{
+	return o >= 0 && (size_t)o < t->nobjs && t->objs[o].type == LK_OT_NAME;
+}
+
+/* Did e create, remove or replace its name? A failed call only looked. */
+int
+lk_trace_name_writes(const struct lk_tev *e)
+{
+	if (e->blocked || e->ret < 0)
+		return 0;
+	switch (e->op) {
+	case LK_OP_OPEN:
+	case LK_OP_UNLINK:
+	case LK_OP_RENAME:
+	case LK_OP_LINK:
+	case LK_OP_SYMLINK:
+	case LK_OP_MKDIR:
+	case LK_OP_RMDIR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Did e really change its name? As lk_trace_name_writes, but an open
+ * that found the file (off 0: open(O_CREAT) of an existing database)
+ * only looked it up. Not for clocks: whether a file was there before
+ * the run must not change a trace. */
+int
+lk_trace_name_changes(const struct lk_tev *e)
+{
+	if (e->op == LK_OP_OPEN)
+		return !e->blocked && e->ret >= 0 && e->off != 0;
+	return lk_trace_name_writes(e);
+}
+
+/* The name a rename or link read from (its arg), or -1. */
+int
+lk_trace_name_from(const struct lk_trace *t, const struct lk_tev *e)
+{
+	if ((e->op != LK_OP_RENAME && e->op != LK_OP_LINK) ||
+	    !lk_trace_is_name(t, (int)e->arg))
+		return -1;
+	return (int)e->arg;
+}
+
 /* Is object o of t a pipe or a FIFO? */
 int
 lk_trace_is_pipe(const struct lk_trace *t, int o)
@@ -252,9 +301,9 @@ static json_t *
 header(const struct lk_trace *t)
 {
 	json_t *h = json_object(), *procs = json_array(), *objs = json_array();
-	static const char *const types[] = {"sem",    "sem",  "file",
-	                                    "stream", "pipe", "fifo",
-	                                    "shm",    "cell", "semset"};
+	static const char *const types[] = {"sem",    "sem",  "file", "stream",
+	                                    "pipe",   "fifo", "shm",  "cell",
+	                                    "semset", "name"};
 
 	json_object_set_new(h, "lockstep_trace", json_integer(LK_TRACE_FORMAT));
 	json_object_set_new(h, "scenario", json_string(t->scenario));
@@ -285,7 +334,7 @@ header(const struct lk_trace *t)
 
 		json_object_set_new(o, "name", json_string(t->objs[i].name));
 		json_object_set_new(o, "type",
-		                    json_string(t->objs[i].type < 9
+		                    json_string(t->objs[i].type < 10
 		                                        ? types[t->objs[i].type]
 		                                        : "?"));
 		json_array_append_new(objs, o);
@@ -345,6 +394,12 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		break;
 	case LK_OP_OPEN:
 		json_object_set_new(args, "fd", json_integer(e->arg));
+		break;
+	case LK_OP_RENAME:
+	case LK_OP_LINK:
+		if (lk_trace_name_from(t, e) >= 0)
+			json_object_set_new(args, "from",
+			                    json_string(t->objs[e->arg].name));
 		break;
 	case LK_OP_LOAD:
 	case LK_OP_STORE:

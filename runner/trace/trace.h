@@ -132,6 +132,20 @@ int lk_trace_write(const struct lk_trace *t, FILE *f);
 /* Is object o of t a pipe or a FIFO? (False for -1.) */
 int lk_trace_is_pipe(const struct lk_trace *t, int o);
 
+/* Is object o of t a file-system name? (False for -1.) */
+int lk_trace_is_name(const struct lk_trace *t, int o);
+
+/* Did event e, a call on a name, create, remove or replace it (a write
+ * of the name), rather than look it up (a read)? */
+int lk_trace_name_writes(const struct lk_tev *e);
+
+/* Did e really change its name (for races): an open that found the file
+ * there did not. */
+int lk_trace_name_changes(const struct lk_tev *e);
+
+/* The second name event e read from (rename, link), or -1. */
+int lk_trace_name_from(const struct lk_trace *t, const struct lk_tev *e);
+
 /* Into buf: name, or "name (prog)" when prog is neither empty nor the
  * last component of name. */
 void lk_trace_label(char *buf, size_t size, const char *name, const char *prog);

@@ -4,6 +4,11 @@
  * semaphore's clock, a successful wait acquires it; a pipe write releases
  * and the read acquires; a fork hands the parent's clock to the child's
  * start; an exit hands the child's clock to the wait that reaps it.
+ * File-system names are like atomic variables: every call on a name
+ * acquires its clock, and one that created, removed or replaced it also
+ * releases, so a lookup sees what was done to the name before it, and a
+ * lookup followed by another process's change (check, then create) is
+ * left unordered: a race (race.c).
  */
 #include <sys/file.h>
 
@@ -32,6 +37,8 @@ lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n)
 static int
 sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 {
+	if (lk_trace_is_name(t, e->obj))
+		return e->blocked ? 0 : lk_trace_name_writes(e) ? 3 : 1;
 	switch (e->op) {
 	case LK_OP_SEM_WAIT:
 	case LK_OP_SEM_TRYWAIT:
@@ -107,6 +114,14 @@ lk_trace_vclocks(struct lk_trace *t)
 			lk_vc_join(v, o, n);
 		if ((kind & 2) && o != NULL)
 			lk_vc_join(o, v, n);
+		/* rename and link: the name they read from (arg) too. */
+		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {
+			uint32_t *from = &ov[(size_t)e->arg * n];
+
+			lk_vc_join(v, from, n);
+			if (kind & 2)
+				lk_vc_join(from, v, n);
+		}
 		/* kill happens before the delivery in the target. */
 		if (e->op == LK_OP_KILL && e->ret == 0 && e->off >= 0 &&
 		    (size_t)e->off < n)

@@ -1,6 +1,6 @@
 /* Unit tests of the data-race analysis: cells and file bytes, what
  * happens-before orders (post/wait, fork/start, exit/waitpid), what is
- * ignored, and the key and text of a race. */
+ * ignored, and the key and text of a race; races on file-system names. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -495,6 +495,45 @@ test_race_stop(void **state)
 	lk_trace_free(t);
 }
 
+/* File-system names: a lookup that failed, then another process's
+ * creation, is a race (check, then create); a creation, then another's
+ * lookup, is ordered (the lookup sees it); two creations are ordered. */
+static void
+test_race_name_check_then_create(void **state)
+{
+	struct lk_trace *t = make_trace(2);
+	struct lk_race *r;
+	char buf[LK_RACE_TEXT_MAX];
+	size_t n;
+
+	(void)state;
+	strcpy(t->objs[OUT].name, "./lock");
+	t->objs[OUT].type = LK_OT_NAME;
+	add(t, 0, LK_OP_ACCESS, OUT, -1, 0)->err = 2; /* 0: A, ENOENT */
+	add(t, 1, LK_OP_ACCESS, OUT, -1, 0)->err = 2; /* 1: B, ENOENT */
+	add(t, 0, LK_OP_OPEN, OUT, 3, 0)->off = 1;    /* 2: A creates */
+	add(t, 1, LK_OP_OPEN, OUT, 3, 0);             /* 3: B finds it */
+	assert_int_equal(lk_race_find(t, 0, &r, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].a, 1);
+	assert_int_equal(r[0].b, 2);
+	lk_race_format(t, &r[0], buf, sizeof(buf));
+	assert_string_equal(buf, "race on name ./lock: access by B (step 1) "
+	                         "and open by A (step 2), not ordered by "
+	                         "happens-before");
+	free(r);
+	lk_trace_free(t);
+
+	t = make_trace(2);
+	t->objs[OUT].type = LK_OT_NAME;
+	add(t, 0, LK_OP_OPEN, OUT, 3, 0)->off = 1; /* A creates */
+	add(t, 1, LK_OP_STAT, OUT, 0, 0);          /* B sees it */
+	add(t, 1, LK_OP_UNLINK, OUT, 0, 0);        /* B removes it */
+	assert_int_equal(count(t, 0), 0);
+	assert_true(lk_trace_hb(t, 0, 1));
+	lk_trace_free(t);
+}
+
 int
 main(void)
 {
@@ -513,6 +552,7 @@ main(void)
 	        cmocka_unit_test(test_race_empty),
 	        cmocka_unit_test(test_race_same_as_definition),
 	        cmocka_unit_test(test_race_stop),
+	        cmocka_unit_test(test_race_name_check_then_create),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
