@@ -1186,9 +1186,21 @@ supervise(struct run *r, struct lk_trace *t)
 		slot_of[np++] = -1;
 		for (uint32_t i = 0; i < sh->nslots; i++) {
 			if (r->pidfd[i] < 0 && !r->reaped[i] &&
-			    host_pid(r, i) > 0)
+			    host_pid(r, i) > 0) {
 				r->pidfd[i] = (int)syscall(SYS_pidfd_open,
 				                           host_pid(r, i), 0);
+				/* Killed and reaped by its parent before we
+				 * looked: no pidfd will ever tell, so its
+				 * death is checked now (the parent's wait
+				 * stored the status in the slot). */
+				if (r->pidfd[i] < 0 && errno == ESRCH &&
+				    sh->slots[i].state != LK_SLOT_EXITED &&
+				    sh->slots[i].state != LK_SLOT_FREE &&
+				    check_death(r, i, t)) {
+					t->verdict = LK_V_CRASH;
+					return;
+				}
+			}
 			if (r->pidfd[i] < 0 || r->reaped[i])
 				continue;
 			pfd[np].fd = r->pidfd[i];
