@@ -10,9 +10,6 @@
  * TMPDIR, no process of the program alive. The step timeout only bounds a
  * failure (a loaded machine can take more than a second for a step), but
  * where the timeout is what is tested (spin).
- *
- * Cases that fail because of a known bug of lockstep are compiled only
- * with -DLK_KNOWN_BUG_<NAME> (see the comment above each).
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -371,11 +368,8 @@ test_hostile_spin(void **state)
 	               "time");
 	/* Without the step timeout it would spin until e2e's limit. */
 	assert_true(h.secs < E2E_TIMEOUT_S / 2);
-	/*
-	 * Known bug SPIN_MESSAGE: the message should say that main is
-	 * running (in user space, not stuck in a system call); it says "did
-	 * not reach a scheduling point in time (a loop without IPC?)".
-	 */
+	/* The message says where main is: running in user space, not
+	 * stuck in a system call. */
 	expect_err(&h, "running");
 	hrun_free(&h);
 	/* The whole-run --timeout catches it too: the step timeout is longer
@@ -514,13 +508,9 @@ test_hostile_kill_child(void **state)
 }
 
 /*
- * Known bug KILL_BLOCKED_DEADLOCK: SIGKILL to a child blocked in a
- * controlled sem_wait. The interposer sends SIGKILL for real but the
- * child's slot still says parked-and-blocked, so when the parent then
- * blocks in waitpid the in-process deadlock check finds nobody enabled
- * before the controller sees the death: the run ends as a deadlock (exit
- * 3) explained with "main.1 waits for hostile_never", though main.1 is
- * dead. Expected: the crash of main.1 (exit 4), as when it is stepping.
+ * SIGKILL to a child blocked in a controlled sem_wait: the parent then
+ * blocks in waitpid, and the run must end as the crash of main.1 (exit
+ * 4), not as a deadlock that names the dead child as a waiter.
  */
 static void
 test_hostile_kill_blocked_child(void **state)
@@ -536,14 +526,11 @@ test_hostile_kill_blocked_child(void **state)
 }
 
 /*
- * Known bug SIGKILL_ORPHANS: lockstep killed with SIGKILL while a
- * program's child waits for its turn. The program itself dies with
- * lockstep (PR_SET_PDEATHSIG, kept across exec), but the child it forked
- * has no parent-death signal and nobody else kills it: it stays parked
- * in FUTEX_WAIT for ever, reparented to init. The next lockstep removes
- * the dead run's objects and work directory, not its processes.
- * (Scenario processes started by lockstep itself do die: see
- * test_controller_sigkill.)
+ * lockstep killed with SIGKILL while a program's child waits for its
+ * turn: the program dies with lockstep (PR_SET_PDEATHSIG, kept across
+ * exec), and the child it forked, which has no parent-death signal,
+ * notices that lockstep is gone and exits within a second. The next
+ * lockstep removes the dead run's objects and work directory.
  */
 static void
 test_hostile_sigkill_orphans(void **state)
@@ -778,11 +765,23 @@ test_hostile_sigkill_explore_workers(void **state)
 	(void)state;
 	assert_non_null(tmp);
 	marker = e2e_path(tmp, "held");
-	const char *const args[] = {LOCKSTEP, "explore",    "-j",
-	                            "2",      "--strategy", "random",
-	                            "--runs", "8",          "--step-timeout",
-	                            "60",     "--",         HOSTILE_HOLD_TURN,
-	                            marker,   NULL};
+	/* --no-isolation: the marker is written for real, not into the
+	 * run's copy-on-write view of /tmp. */
+	const char *const args[] = {LOCKSTEP,
+	                            "explore",
+	                            "--no-isolation",
+	                            "-j",
+	                            "2",
+	                            "--strategy",
+	                            "random",
+	                            "--runs",
+	                            "8",
+	                            "--step-timeout",
+	                            "60",
+	                            "--",
+	                            HOSTILE_HOLD_TURN,
+	                            marker,
+	                            NULL};
 	pid = start_lockstep(args, tmp);
 	assert_true(wait_for_file(marker, 120));
 	nw = pids_of(LOCKSTEP, pid, workers, 4);
