@@ -606,7 +606,7 @@ exec_program(struct run *r)
 	while (argv[n] != NULL)
 		n++;
 	av = calloc(n + 1, sizeof(*av));
-	if (av == NULL || keep < 0 || dup2(r->err_fd, 2) < 0)
+	if (av == NULL || n == 0 || keep < 0 || dup2(r->err_fd, 2) < 0)
 		_exit(127);
 	memcpy(av, argv, n * sizeof(*av));
 	if (r->o->argv0 != NULL)

@@ -77,7 +77,6 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_FLOCK:
 	case LK_OP_SEMOP:
 	case LK_OP_SEMCTL:
-		return 2;
 	/* File-system names: a lookup reads the name, a call that may
 	 * create, remove or replace it writes it (a failed one too: in
 	 * another order it may succeed). */

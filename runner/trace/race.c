@@ -350,6 +350,8 @@ trees_build(struct group *g)
 	}
 	free(g->tmin);
 	free(g->tmax);
+	/* At least one entry: malloc(0) may return NULL. */
+	total = total ? total : 1;
 	g->tmin = malloc(total * sizeof(*g->tmin));
 	g->tmax = malloc(total * sizeof(*g->tmax));
 	if (g->tmin == NULL || g->tmax == NULL)
