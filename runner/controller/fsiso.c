@@ -353,10 +353,23 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 	                size)) {
 	case 0:
 		break;
-	case 1:
+	case 1: {
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
 		/* No overlay of /tmp: it stays the private tmpfs, empty, as
 		 * systemd's PrivateTmp; a working directory in it is a copy
-		 * of the real one. */
+		 * of the real one. lockstep's own files (the interposer
+		 * beside this binary) must stay reachable: when they are
+		 * under /tmp, the empty /tmp would hide them. */
+		self[n > 0 ? n : 0] = '\0';
+		if (n > 0 && under(self, "/tmp")) {
+			fail(why, size,
+			     "no overlay on /tmp, and lockstep itself (%s) is "
+			     "under it",
+			     self);
+			goto out;
+		}
 		if (under(cwd, "/tmp")) {
 			int to;
 
@@ -394,6 +407,7 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 			close(fd);
 		}
 		break;
+	}
 	default:
 		goto out;
 	}

@@ -325,7 +325,9 @@ test_fsiso_cwd_outside_tmp(void **state)
 	struct e2e_result r;
 
 	(void)state;
-	if (!isolation_available())
+	/* lockstep refuses the copy when its own files are under /tmp,
+	 * which the copy's empty /tmp would hide (docs/programs.md). */
+	if (!isolation_available() || strncmp(LK_BUILD_DIR, "/tmp/", 5) == 0)
 		skip();
 	assert_non_null(mkdtemp(dir));
 	put(dir, "data.txt", "initial\n");
@@ -363,7 +365,9 @@ test_fsiso_copy_fallback(void **state)
 	struct e2e_result r;
 
 	(void)state;
-	if (!isolation_available())
+	/* lockstep refuses the copy when its own files are under /tmp,
+	 * which the copy's empty /tmp would hide (docs/programs.md). */
+	if (!isolation_available() || strncmp(LK_BUILD_DIR, "/tmp/", 5) == 0)
 		skip();
 	assert_non_null(mkdtemp(dir));
 	put(dir, "data.txt", "initial\n");
