@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "../e2e/e2e.h"
 #include "controller/controller.h"
 #include "trace/trace.h"
 
@@ -166,71 +167,7 @@ test_controller_fork(void **state)
 	lk_trace_free(t);
 }
 
-/* Is pid an agent of this build, alive (a zombie has no command line)? */
-static int
-is_agent(pid_t pid)
-{
-	char path[64], buf[256] = "";
-	FILE *f;
-	int yes;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	yes = fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
-	      strncmp(buf, LK_BUILD_DIR "/lockstep-agent",
-	              strlen(LK_BUILD_DIR "/lockstep-agent")) == 0;
-	fclose(f);
-	return yes;
-}
-
-/* The parent of pid, 0 when it is gone. */
-static pid_t
-parent_of(pid_t pid)
-{
-	char path[64], buf[512] = "", *p;
-	FILE *f;
-	int ppid = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	if (fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
-	    (p = strrchr(buf, ')')) != NULL &&
-	    sscanf(p + 1, " %*c %d", &ppid) != 1)
-		ppid = 0;
-	fclose(f);
-	return (pid_t)ppid;
-}
-
 #define MAX_AGENTS 64
-
-/* The agents of this build that descend from lockstep process ctl, into
- * out; how many. Tests running beside this one (ctest -j) have agents of
- * their own, which this leaves out. */
-static int
-run_agents(pid_t ctl, pid_t *out)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-
-	while ((de = readdir(d)) != NULL && n < MAX_AGENTS) {
-		pid_t pid = (pid_t)atoi(de->d_name), up;
-
-		if (pid <= 0 || !is_agent(pid))
-			continue;
-		for (up = parent_of(pid); up > 1 && up != ctl;
-		     up = parent_of(up))
-			;
-		if (up == ctl)
-			out[n++] = pid;
-	}
-	closedir(d);
-	return n;
-}
 
 /* How many of the n agents in pids are still alive. */
 static int
@@ -239,7 +176,7 @@ agents_alive(const pid_t *pids, int n)
 	int alive = 0;
 
 	for (int i = 0; i < n; i++)
-		alive += is_agent(pids[i]);
+		alive += e2e_is_agent(pids[i]);
 	return alive;
 }
 
@@ -299,7 +236,8 @@ wait_started(pid_t ctl, pid_t *agents)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		n = run_agents(ctl, agents);
+		n = e2e_agents_under(ctl, agents, MAX_AGENTS);
+		n = n < MAX_AGENTS ? n : MAX_AGENTS;
 		if (n >= 2 && shm_leftovers(ctl) > 0)
 			return n;
 		if (waitpid(ctl, &status, WNOHANG) == ctl)

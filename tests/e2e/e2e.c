@@ -433,6 +433,71 @@ e2e_dispatch_available(void)
 }
 
 int
+e2e_is_agent(pid_t pid)
+{
+	const char *agent = LK_BUILD_DIR "/lockstep-agent";
+	char path[64], buf[256] = "";
+	FILE *f;
+	int yes;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	yes = fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
+	      strncmp(buf, agent, strlen(agent)) == 0;
+	fclose(f);
+	return yes;
+}
+
+/* The parent of pid, 0 when it is gone. */
+static pid_t
+parent_of(pid_t pid)
+{
+	char path[64], buf[512] = "", *p;
+	FILE *f;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
+	    (p = strrchr(buf, ')')) != NULL &&
+	    sscanf(p + 1, " %*c %d", &ppid) != 1)
+		ppid = 0;
+	fclose(f);
+	return (pid_t)ppid;
+}
+
+int
+e2e_agents_under(pid_t top, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		pid_t pid = (pid_t)atoi(de->d_name), up;
+
+		if (pid <= 0 || !e2e_is_agent(pid))
+			continue;
+		for (up = parent_of(pid); up > 1 && up != top;
+		     up = parent_of(up))
+			;
+		if (up != top)
+			continue;
+		if (out != NULL && n < max)
+			out[n] = pid;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int
 e2e_dir_entries(const char *dir, const char *tag)
 {
 	DIR *d = opendir(dir);

@@ -79,6 +79,15 @@ char *e2e_read_file(const char *path, size_t *len);
 /* dir "/" name, malloc'd. */
 char *e2e_path(const char *dir, const char *name);
 
+/* Is pid a lockstep-agent of this build, alive (a zombie has no command
+ * line)? */
+int e2e_is_agent(pid_t pid);
+
+/* The lockstep-agent processes of this build that descend from process
+ * top (tests beside this one under ctest -j have agents of their own);
+ * how many, the first max of them into out when out is not NULL. */
+int e2e_agents_under(pid_t top, pid_t *out, int max);
+
 /* Entries of directory dir other than . and .., each printed on standard
  * error as "TAG: left in TMPDIR: NAME". */
 int e2e_dir_entries(const char *dir, const char *tag);

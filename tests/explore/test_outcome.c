@@ -29,7 +29,6 @@
 #include "trace/trace.h"
 
 #define LOCKSTEP LK_BUILD_DIR "/lockstep"
-#define AGENT    LK_BUILD_DIR "/lockstep-agent"
 
 /* A deadline that only bounds a failure. */
 #define WAIT_LIMIT_S 60.0
@@ -173,71 +172,7 @@ test_outcome_cells(void **state)
 	free(dir);
 }
 
-/* Is pid an agent of this build (a zombie has no command line)? */
-static int
-is_agent(pid_t pid)
-{
-	char path[64], buf[256] = "";
-	FILE *f;
-	int yes;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	yes = fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
-	      strncmp(buf, AGENT, strlen(AGENT)) == 0;
-	fclose(f);
-	return yes;
-}
-
-/* The parent of pid, 0 when it is gone. */
-static pid_t
-parent_of(pid_t pid)
-{
-	char path[64], buf[512] = "", *p;
-	FILE *f;
-	int ppid = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	if (fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
-	    (p = strrchr(buf, ')')) != NULL &&
-	    sscanf(p + 1, " %*c %d", &ppid) != 1)
-		ppid = 0;
-	fclose(f);
-	return (pid_t)ppid;
-}
-
 #define MAX_AGENTS 64
-
-/* Agents of this build that descend from process top (into out, if not
- * NULL: at most MAX_AGENTS). */
-static int
-agents_under(pid_t top, pid_t *out)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		pid_t pid = (pid_t)atoi(de->d_name), up;
-
-		if (pid <= 0 || !is_agent(pid))
-			continue;
-		for (up = parent_of(pid); up > 1 && up != top;
-		     up = parent_of(up))
-			;
-		if (up == top && out != NULL && n < MAX_AGENTS)
-			out[n] = pid;
-		n += up == top;
-	}
-	closedir(d);
-	return n;
-}
 
 /* Seconds on the monotonic clock. */
 static double
@@ -277,7 +212,7 @@ explore_then_ctrl_c(const char *xml, const char *out, int zygote,
 		_exit(127);
 	}
 	setpgid(pid, pid); /* both sides, whoever runs first */
-	while ((n = agents_under(pid, agents)) < want) {
+	while ((n = e2e_agents_under(pid, agents, MAX_AGENTS)) < want) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			fail_msg("explore ended (status 0x%x) before a run "
 			         "started",
@@ -291,7 +226,7 @@ explore_then_ctrl_c(const char *xml, const char *out, int zygote,
 	/* Every agent of the run went with it (a moment after, at most). */
 	t0 = now_s();
 	for (int i = 0; i < n && i < MAX_AGENTS; i++)
-		while (is_agent(agents[i]))
+		while (e2e_is_agent(agents[i]))
 			if (now_s() - t0 > WAIT_LIMIT_S)
 				fail_msg("agent %d alive after %.0f s",
 				         (int)agents[i], WAIT_LIMIT_S);
