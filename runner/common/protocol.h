@@ -17,8 +17,32 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "scenario/scenario.h"
-#include "strategy/strategy.h"
+/* This header includes nothing of the project: the interposer, the agent
+ * and the controller share it, and the interposer knows libc and this
+ * layout only (docs/architecture.md, "Parts"). */
+
+/* Limits of a run, which size the shared memory. */
+#define LK_MAX_PROCS   64  /* processes in one run, forks included */
+#define LK_MAX_OBJECTS 256 /* declared plus discovered objects */
+#define LK_NAME_MAX    48  /* a logical name, NUL included */
+#define LK_MAX_DEPTH   16  /* nesting of <repeat> in an agent program */
+
+/*
+ * A set of processes: bit i is slot i (enabled sets, waitpid choices, pipe
+ * holders, races' releasers). One machine word, so that a set is copied,
+ * compared and walked without a loop: LK_MAX_PROCS can grow to 64 and no
+ * further without changing this type and everything that shifts by a slot.
+ */
+typedef uint64_t lk_procset;
+#define LK_PROCSET_BITS 64
+_Static_assert(LK_MAX_PROCS <= LK_PROCSET_BITS,
+               "a process set (lk_procset) has a bit per slot");
+
+/* A set of objects: bit i of word i / 64 is object i (poll_objs). */
+#define LK_OBJSET_WORDS (LK_MAX_OBJECTS / 64)
+typedef uint64_t lk_objset[LK_OBJSET_WORDS];
+_Static_assert(LK_MAX_OBJECTS % 64 == 0,
+               "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
 #define LK_PROTO_VERSION 7u
@@ -281,6 +305,61 @@ enum lk_run_state {
 	LK_RUN_DIVERGED, /* a forced schedule could not be followed */
 };
 
+/*
+ * What the agent programs say, and what slots and events record (act): the
+ * scenario's actions (runner/scenario/scenario.h reads them from XML,
+ * runner/controller/program.c compiles them, runner/agent runs them).
+ */
+enum lk_act_kind {
+	LK_ACT_PRINT,   /* text plus newline to standard output; {cell} in
+	                   the text is the value this process last loaded */
+	LK_ACT_POST,    /* sem_post */
+	LK_ACT_WAIT,    /* sem_wait */
+	LK_ACT_TRYWAIT, /* sem_trywait */
+	LK_ACT_WRITE,   /* write text (verbatim) to a file, pipe or FIFO */
+	LK_ACT_SLEEP,   /* nanosleep, on the virtual clock */
+	LK_ACT_REPEAT,  /* the body, times times */
+	LK_ACT_SPAWN,   /* fork; the child runs process proc (every
+	                   instance of a counted process, in order) */
+	LK_ACT_WAITPID, /* waitpid for process proc (each instance) */
+	LK_ACT_EXEC,    /* execvp text split at blanks; stdin/stdout
+	                   (objects, -1 none) are dup2'ed onto 0 and 1 */
+	LK_ACT_READ,    /* read up to bytes from a pipe, FIFO or file into
+	                   standard output; until_eof: loop until 0 */
+	LK_ACT_CLOSE,   /* close a pipe end (end), a FIFO or a file */
+	LK_ACT_OPEN,    /* open a FIFO for reading or writing (end) */
+	LK_ACT_LOAD,    /* load a cell (remembered for print) */
+	LK_ACT_STORE,   /* store value into a cell */
+	LK_ACT_ADD,     /* load a cell, then store it plus value: 2 steps */
+	LK_ACT_ATTACH,  /* attach a shm region (shmat, or shm_open+mmap) */
+	LK_ACT_DETACH,  /* detach it (shmdt, munmap) */
+	LK_ACT_REMOVE,  /* remove it (IPC_RMID, shm_unlink) */
+	LK_ACT_KILL,    /* kill process proc (every instance) with signal
+	                   value */
+	LK_ACT_HANDLER, /* body runs when signal value is delivered;
+	                   installed before the process's first step */
+	LK_ACT_PAUSE,   /* pause: wait for a signal with a handler */
+	LK_ACT_LOCK,    /* fcntl record lock on a file: end is the type
+	                   (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
+	                   start, len; F_SETLKW unless nowait */
+	LK_ACT_UNLOCK,  /* F_UNLCK of start, len */
+	LK_ACT_SEMOP,   /* semop on a SysV set: text is the operations,
+	                   "NUM:ADD ..." (ADD 0: wait for zero), applied
+	                   all at once; undo: SEM_UNDO */
+};
+
+/* Pipe end of a read/close/open/exec. */
+enum lk_end {
+	LK_END_NONE = 0,
+	LK_END_READ,
+	LK_END_WRITE,
+};
+
+enum lk_shm_kind {
+	LK_SHM_POSIX, /* shm_open + mmap, private name per run */
+	LK_SHM_SYSV,  /* shmget(IPC_PRIVATE) + shmat */
+};
+
 /* Instruction of an agent program (runner/controller/program.c). */
 struct lk_instr {
 	uint16_t act; /* enum lk_act_kind, or LK_INSTR_END */
@@ -307,6 +386,34 @@ struct lk_instr {
 #define LK_INSTR_UNDO   4u /* semop: SEM_UNDO */
 
 #define LK_INSTR_END 0xffffu
+
+/* The strategy's state (runner/strategy: who steps next). */
+enum lk_strategy_kind {
+	LK_STRAT_DEFAULT, /* keep the current process, else the first */
+	LK_STRAT_RANDOM,  /* uniform among the enabled, from a seed */
+	LK_STRAT_PCT,     /* probabilistic concurrency testing */
+};
+
+#define LK_PCT_MAX_DEPTH 16
+
+struct lk_strategy {
+	uint32_t kind; /* enum lk_strategy_kind */
+	uint64_t seed;
+	uint64_t rng; /* generator state, advanced by every random pick */
+	/* PCT (Burckhardt et al., ASPLOS 2010): distinct priorities, the
+	 * highest enabled runs; at each change point the running process
+	 * drops to a priority below all initial ones. */
+	uint32_t depth;
+	uint32_t change[LK_PCT_MAX_DEPTH];
+	uint32_t prio[LK_MAX_PROCS];
+};
+
+/* Strategy called name ("default", "random", "pct"), or -1
+ * (runner/common/names.c: traces and schedules name the kind). */
+int lk_strategy_lookup(const char *name);
+
+/* Name of a strategy kind. */
+const char *lk_strategy_name(unsigned kind);
 
 struct lk_shared {
 	uint32_t magic;
@@ -387,19 +494,6 @@ struct lk_shared {
 	char sysv_list[LK_PATH_MAX];
 	_Atomic int32_t sysv_err;
 };
-
-/*
- * Choose who takes the next step (runner/strategy/pick.c): the enabled
- * processes, with the clock advanced when everybody waits for it; the
- * forced decision for this step if there is one, else the strategy.
- * current is the slot that just acted (-1 none). Returns a slot, -1 when
- * nobody can step, -2 when the forced schedule diverged (div_* say why).
- */
-int lk_pick(struct lk_shared *sh, int current);
-
-/* The exited, not yet reaped children that slot's waitpid may reap now
- * (bit = slot), by its wait_for and wait_group (pick.c). */
-uint64_t lk_wait_candidates(const struct lk_shared *sh, uint32_t slot);
 
 static inline struct lk_decision *
 lk_shared_forced(struct lk_shared *sh)

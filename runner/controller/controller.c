@@ -35,6 +35,7 @@
 #include "common/stop.h"
 #include "common/zygote.h"
 #include "controller/controller.h"
+#include "strategy/strategy.h"
 #include "trace/trace.h"
 
 #define DATA_CAP   (32u << 20)

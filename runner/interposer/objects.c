@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 #define ADDR_CACHE 64
 #define FD_CACHE   1024

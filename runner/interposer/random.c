@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 static uint64_t state;
 static const struct lk_slot *owner; /* the slot state was seeded for */

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "common/elfcheck.h"
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 static struct lk_shared *sh;
 static int self = -1;

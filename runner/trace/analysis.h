@@ -46,11 +46,4 @@ struct lk_verdict_line {
 size_t lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
                       struct lk_verdict_line *out);
 
-/* A short label for an event ("post a_arrived", "print A1"). */
-void lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
-                    size_t size);
-
-/* Print the interleaving, one event a line, a column per process. */
-void lk_report_interleaving(const struct lk_trace *t, FILE *f, int color);
-
 #endif

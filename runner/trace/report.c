@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trace/analysis.h"
+#include "trace/trace.h"
 
 /* Copy at most max bytes of s into out, showing newlines as nothing and
  * other control bytes as '.'. */

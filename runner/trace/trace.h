@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "common/protocol.h"
-#include "scenario/scenario.h"
+#include "lockstep/lockstep.h"
 
 /* How a run ended. */
 enum lk_verdict {
@@ -169,5 +169,13 @@ const char *lk_verdict_name(enum lk_verdict v);
 
 /* Name of an action (act field), or NULL. */
 const char *lk_act_name(int act);
+
+/* A short label for an event ("post a_arrived", "print A1"; report.c). */
+void lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
+                    size_t size);
+
+/* Print the interleaving, one event a line, a column per process
+ * (report.c). */
+void lk_report_interleaving(const struct lk_trace *t, FILE *f, int color);
 
 #endif

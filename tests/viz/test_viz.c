@@ -24,7 +24,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "viz.h"
+#include "viz/viz.h"
 
 /* One trace made by the real lockstep. */
 struct trace {
