@@ -15,6 +15,7 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* This header includes nothing of the project: the interposer, the agent
@@ -538,5 +539,65 @@ lk_shared_data(struct lk_shared *sh)
 {
 	return (char *)sh + sh->data_off;
 }
+
+/*
+ * The layout, checked. Three binaries built apart (lockstep, the agent and
+ * the preloaded interposer, perhaps of another installation) read this
+ * memory, so the sizes and offsets below are the protocol: a change of
+ * any of them (a field added, moved or resized, a limit changed) stops the
+ * build here. Then: update the number, bump LK_PROTO_VERSION, and add the
+ * new layout's row to the table of tests/unit/test_protocol.c, which fails
+ * until the version and the layout agree (docs/architecture.md, "The
+ * protocol's version").
+ */
+#define LK_LAYOUT(cond)                                                        \
+	_Static_assert(cond, "the shared memory's layout changed: "            \
+	                     "see runner/common/protocol.h, \"The layout\"")
+
+/* Where a process finds the magic and the version: never moves. */
+LK_LAYOUT(offsetof(struct lk_shared, magic) == 0);
+LK_LAYOUT(offsetof(struct lk_shared, version) == 4);
+LK_LAYOUT(offsetof(struct lk_shared, size) == 8);
+
+/* The futex words and flags processes share: lock-free atomics only. */
+LK_LAYOUT(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2);
+LK_LAYOUT(sizeof(_Atomic uint32_t) == 4 && sizeof(_Atomic uint64_t) == 8);
+
+LK_LAYOUT(sizeof(struct lk_strategy) == 352);
+LK_LAYOUT(offsetof(struct lk_strategy, prio) == 92);
+
+LK_LAYOUT(sizeof(struct lk_slot) == 328);
+LK_LAYOUT(offsetof(struct lk_slot, go) == 0);
+LK_LAYOUT(offsetof(struct lk_slot, sleeping) == 4);
+LK_LAYOUT(offsetof(struct lk_slot, sigpending) == 56);
+LK_LAYOUT(offsetof(struct lk_slot, name) == 204);
+LK_LAYOUT(offsetof(struct lk_slot, poll_objs) == 288);
+LK_LAYOUT(offsetof(struct lk_slot, entropy_used) == 320);
+
+LK_LAYOUT(sizeof(struct lk_object) == 376);
+LK_LAYOUT(offsetof(struct lk_object, name) == 24);
+LK_LAYOUT(offsetof(struct lk_object, path) == 72);
+LK_LAYOUT(offsetof(struct lk_object, size) == 368);
+
+LK_LAYOUT(sizeof(struct lk_event) == 72);
+LK_LAYOUT(offsetof(struct lk_event, proc) == 0);
+LK_LAYOUT(offsetof(struct lk_event, op) == 2);
+LK_LAYOUT(offsetof(struct lk_event, obj) == 4);
+LK_LAYOUT(offsetof(struct lk_event, vt) == 32);
+
+LK_LAYOUT(sizeof(struct lk_decision) == 100);
+LK_LAYOUT(offsetof(struct lk_decision, obj) == 52);
+
+LK_LAYOUT(sizeof(struct lk_instr) == 88);
+LK_LAYOUT(offsetof(struct lk_instr, ns) == 32);
+LK_LAYOUT(offsetof(struct lk_instr, len) == 80);
+
+LK_LAYOUT(sizeof(struct lk_shared) == 119416);
+LK_LAYOUT(offsetof(struct lk_shared, state) == 312);
+LK_LAYOUT(offsetof(struct lk_shared, strategy) == 368);
+LK_LAYOUT(offsetof(struct lk_shared, objects) == 760);
+LK_LAYOUT(offsetof(struct lk_shared, slots) == 97016);
+LK_LAYOUT(offsetof(struct lk_shared, nevents) == 118008);
+LK_LAYOUT(offsetof(struct lk_shared, sysv_err) == 119412);
 
 #endif
