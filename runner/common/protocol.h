@@ -195,7 +195,7 @@ struct lk_slot {
 	int32_t pgid;
 	/* Blocked in poll or select: the objects it watches (bit = object),
 	 * any of which changing enables it again. */
-	uint64_t poll_objs[LK_MAX_OBJECTS / 64];
+	lk_objset poll_objs;
 	/* Bytes of getrandom and /dev/urandom it drew (entropy.c): its
 	 * position in its stream, which an exec keeps. */
 	uint64_t entropy_used;
@@ -440,7 +440,7 @@ struct lk_shared {
 	_Atomic uint32_t spin_resume; /* nobody spins before this step */
 	uint64_t vt;                  /* virtual time, ns */
 	struct lk_strategy strategy;
-	uint64_t last_enabled; /* the enabled set of the last pick */
+	lk_procset last_enabled; /* the enabled set of the last pick */
 
 	/* A forced prefix (replay): decision i chooses step i. */
 	uint64_t forced_off;
@@ -481,7 +481,7 @@ struct lk_shared {
 	 * under it are called "./path" (runner/interposer/fsname.c). */
 	char cwd[LK_PATH_MAX];
 	/* Divergence on a waitpid: the children it could reap (bit = slot). */
-	uint64_t div_choices;
+	lk_procset div_choices;
 	/* What descriptors 0, 1 and 2 of the processes lockstep starts are
 	 * (device, inode): always the objects stdin, stdout and stderr,
 	 * whatever they really are (a tty, a pipe, a file, /dev/null). */

@@ -32,8 +32,8 @@ struct lk_step_rec {
 	int64_t ret;
 	int64_t arg;
 	int64_t off; /* close, dup2 of a pipe: the end's access mode */
-	uint64_t enabled;
-	uint64_t choices; /* waitpid: the children it could have reaped */
+	lk_procset enabled;
+	lk_procset choices; /* waitpid: the children it could have reaped */
 	uint8_t blocked;
 };
 

@@ -147,7 +147,7 @@ struct lk_step {
 	int64_t off;      /* read, write of a regular file: the offset */
 	const void *data; /* bytes written, or NULL */
 	size_t len;
-	uint64_t choices; /* waitpid: the children it could reap (bit) */
+	lk_procset choices; /* waitpid: the children it could reap (bit) */
 };
 
 /*

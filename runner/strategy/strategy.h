@@ -24,7 +24,7 @@ void lk_strategy_init_pct(struct lk_strategy *s, uint64_t seed, unsigned depth,
  * the slot that just acted, -1 when none. Returns -1 only when enabled is
  * empty.
  */
-int lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current,
+int lk_strategy_pick(struct lk_strategy *s, lk_procset enabled, int current,
                      uint32_t step);
 
 /*
@@ -32,7 +32,7 @@ int lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current,
  * i, e.g. which exited child a wait reaps): the lowest with the default
  * strategy, else uniform from the seed. Returns -1 only when set is empty.
  */
-int lk_strategy_choose(struct lk_strategy *s, uint64_t set);
+int lk_strategy_choose(struct lk_strategy *s, lk_procset set);
 
 /*
  * Choose who takes the next step (runner/strategy/pick.c): the enabled
@@ -45,6 +45,6 @@ int lk_pick(struct lk_shared *sh, int current);
 
 /* The exited, not yet reaped children that slot's waitpid may reap now
  * (bit = slot), by its wait_for and wait_group (pick.c). */
-uint64_t lk_wait_candidates(const struct lk_shared *sh, uint32_t slot);
+lk_procset lk_wait_candidates(const struct lk_shared *sh, uint32_t slot);
 
 #endif

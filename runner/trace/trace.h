@@ -36,10 +36,10 @@ struct lk_tev {
 	int64_t off; /* read, write of a file (LK_OT_FILE): the offset */
 	uint64_t vt;
 	uint32_t src;
-	int act;          /* enum lk_act_kind + 1, 0 none */
-	uint64_t enabled; /* processes that could have taken this step */
-	uint64_t choices; /* waitpid: the children it could have reaped
-	                     (bit = process), 0 when at most one */
+	int act;            /* enum lk_act_kind + 1, 0 none */
+	lk_procset enabled; /* processes that could have taken this step */
+	lk_procset choices; /* waitpid: the children it could have reaped
+	                       (bit = process), 0 when at most one */
 	char *data;
 	size_t len;
 	uint32_t *vc; /* one counter per process, NULL until computed */
@@ -69,8 +69,8 @@ struct lk_tobj {
 	int value;     /* semaphores: value at the end, -1 unknown */
 	int has_final; /* cells: final is the value at the end */
 	int64_t final;
-	uint64_t holders[2]; /* pipes at a deadlock: processes (bits)
-	                        holding the read end, the write end */
+	lk_procset holders[2]; /* pipes at a deadlock: processes (bits)
+	                          holding the read end, the write end */
 };
 
 struct lk_trace {
@@ -97,11 +97,11 @@ struct lk_trace {
 	size_t ncycle;               /* process repeated last; 0 none */
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
 	uint32_t div_why;
-	uint64_t div_choices;  /* diverged on a waitpid: what it could reap */
-	int program_run;       /* run -- PROG: main started as PROG, whose
-	                          name is scenario */
-	unsigned long wall_us; /* wall-clock time of the run */
-	char *output;          /* everything the processes printed */
+	lk_procset div_choices; /* diverged on a waitpid: what it could reap */
+	int program_run;        /* run -- PROG: main started as PROG, whose
+	                           name is scenario */
+	unsigned long wall_us;  /* wall-clock time of the run */
+	char *output;           /* everything the processes printed */
 	size_t output_len;
 	char *errout; /* what a program's processes wrote to stderr ("" for
 	                 a scenario, whose stderr is lockstep's) */
