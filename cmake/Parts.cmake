@@ -60,8 +60,11 @@ function(lk_part_headers target dir prefix)
   if(ARGN)
     target_include_directories(${target} PUBLIC ${pub})
   endif()
-  # For the layering test: what each part's sources are compiled with.
+  # For the layering test: the include directories each part's sources
+  # are compiled with, and its object files.
   file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/parts/${target}.includes
        CONTENT "$<JOIN:$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>,\n>\n")
+  file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/parts/${target}.objects
+       CONTENT "$<JOIN:$<TARGET_OBJECTS:${target}>,\n>\n")
   set_property(GLOBAL APPEND PROPERTY LK_PARTS ${target})
 endfunction()
