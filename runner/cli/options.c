@@ -367,22 +367,20 @@ store(const struct lk_cli_option *r, const char *v, struct lk_cli_args *a,
 	return -1;
 }
 
-/* The long options getopt_long knows, every name once (whichever
- * command takes it: the parser then says which), val 256 + its index
- * in opts; and the short ones, into shorts. Returns how many. */
+/* The long options of cmd for getopt_long, every name once, val 256 +
+ * its index in opts, and its short ones, into shorts. Only cmd's: an
+ * abbreviation means what it meant before other commands had options.
+ * Returns how many long ones. */
 static size_t
-getopt_tables(struct option *opts, char *shorts, size_t nshorts)
+getopt_tables(unsigned cmd, struct option *opts, char *shorts, size_t nshorts)
 {
 	size_t n = 0, s = 0;
 
 	shorts[s++] = ':';
 	for (size_t i = 0; i < lk_cli_noptions; i++) {
 		const struct lk_cli_option *r = &lk_cli_options[i];
-		size_t j;
 
-		for (j = 0; j < n && strcmp(opts[j].name, r->name) != 0; j++)
-			;
-		if (j < n)
+		if (!(r->cmds & cmd))
 			continue;
 		opts[n].name = r->name;
 		opts[n].has_arg = r->arg ? required_argument : no_argument;
@@ -400,6 +398,61 @@ getopt_tables(struct option *opts, char *shorts, size_t nshorts)
 	return n;
 }
 
+/*
+ * Say why the option getopt_long did not know is refused (given is the
+ * argument that named it, c the short option or 0): another command's
+ * (by its exact name), an abbreviation of several of cmd's, or unknown.
+ */
+static void
+refuse(unsigned cmd, const char *given, int c, const struct option *opts,
+       size_t n, char *err, size_t errsize)
+{
+	const char *name = lk_cli_cmd_name(cmd);
+	const char *long_name = strncmp(given, "--", 2) == 0 ? given + 2 : NULL;
+	size_t len = long_name ? strcspn(long_name, "=") : 0, matches = 0;
+	char who[64], list[256] = "", shown[8] = "";
+	const struct lk_cli_option *r = NULL;
+
+	for (size_t i = 0; i < lk_cli_noptions && r == NULL; i++)
+		if (long_name != NULL
+		            ? strlen(lk_cli_options[i].name) == len &&
+		                      strncmp(lk_cli_options[i].name, long_name,
+		                              len) == 0
+		            : c > 0 && lk_cli_options[i].short_name == c)
+			r = &lk_cli_options[i];
+	if (r != NULL) {
+		if (long_name == NULL)
+			snprintf(shown, sizeof(shown), "-%c (", c);
+		takers(r, who, sizeof(who));
+		snprintf(err, errsize,
+		         "%s: option %s--%s%s is for lockstep %s, not %s; see "
+		         "'lockstep %s --help'",
+		         name, shown, r->name, long_name ? "" : ")", who, name,
+		         name);
+		return;
+	}
+	for (size_t i = 0; long_name != NULL && len > 0 && i < n; i++)
+		if (strncmp(opts[i].name, long_name, len) == 0) {
+			size_t used = strlen(list);
+
+			snprintf(list + used, sizeof(list) - used, "%s--%s",
+			         matches++ ? ", " : "", opts[i].name);
+		}
+	if (matches > 1)
+		snprintf(err, errsize,
+		         "%s: option '%.*s' is ambiguous (%s); see 'lockstep "
+		         "%s --help'",
+		         name, (int)len + 2, given, list, name);
+	else if (long_name == NULL && c > 0)
+		snprintf(err, errsize,
+		         "%s: unknown option '-%c'; see 'lockstep %s --help'",
+		         name, c, name);
+	else
+		snprintf(err, errsize,
+		         "%s: unknown option '%s'; see 'lockstep %s --help'",
+		         name, given, name);
+}
+
 /* Parse the options of cmd (see options.h). */
 int
 lk_cli_parse(unsigned cmd, int argc, char **argv, struct lk_cli_args *a,
@@ -408,8 +461,8 @@ lk_cli_parse(unsigned cmd, int argc, char **argv, struct lk_cli_args *a,
 	struct option
 	        opts[sizeof(lk_cli_options) / sizeof(lk_cli_options[0]) + 1];
 	const char *name = lk_cli_cmd_name(cmd);
-	char shorts[32], who[64];
-	size_t n = getopt_tables(opts, shorts, sizeof(shorts));
+	char shorts[32];
+	size_t n = getopt_tables(cmd, opts, shorts, sizeof(shorts));
 	int c;
 
 	/* 0, not 1: glibc then forgets a scan an earlier call left midway
@@ -429,33 +482,11 @@ lk_cli_parse(unsigned cmd, int argc, char **argv, struct lk_cli_args *a,
 			r = row_of(opts[c - 256].name, cmd);
 		for (size_t i = 0;
 		     r == NULL && c > 0 && c < 256 && i < lk_cli_noptions; i++)
-			if (lk_cli_options[i].short_name == c)
-				r = row_of(lk_cli_options[i].name, cmd);
+			if (lk_cli_options[i].short_name == c &&
+			    (lk_cli_options[i].cmds & cmd))
+				r = &lk_cli_options[i];
 		if (r == NULL) {
-			if (c > 0 && c < 256 && strncmp(given, "--", 2) != 0)
-				snprintf(err, errsize,
-				         "%s: unknown option '-%c'; see "
-				         "'lockstep %s --help'",
-				         name, c, name);
-			else
-				snprintf(err, errsize,
-				         "%s: unknown option '%s'; see "
-				         "'lockstep %s --help'",
-				         name, given, name);
-			return LK_EXIT_USAGE;
-		}
-		if (!(r->cmds & cmd)) {
-			char shown[8] = "";
-
-			if (c < 256)
-				snprintf(shown, sizeof(shown), "-%c (", c);
-			takers(r, who, sizeof(who));
-			snprintf(err, errsize,
-			         "%s: option %s--%s%s is for lockstep %s, not "
-			         "%s; "
-			         "see 'lockstep %s --help'",
-			         name, shown, r->name, c < 256 ? ")" : "", who,
-			         name, name);
+			refuse(cmd, given, c, opts, n, err, errsize);
 			return LK_EXIT_USAGE;
 		}
 		if (missing) {

@@ -191,6 +191,10 @@ struct spawn_piped;
  *   made by a program with a raw system call) shares this memory with
  *   its parent and must never reset it: it is not in the run (sud.c
  *   lets its calls through) and lk__ip_forked never runs in it.
+ * - attach after the fact (lockstep_interposer_attach, a zygote's
+ *   child): the zygote was never in a run, so what its child inherited
+ *   is this struct as initialised; attach sets sh, self and the two
+ *   descriptors, as at load.
  * - threads: not supported yet (issue 18). This struct is the process's;
  *   what belongs to a thread is in struct lk_ip_thread.
  *

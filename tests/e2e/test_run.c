@@ -1430,6 +1430,9 @@ test_options_values(void **state)
 	                NULL};
 	char *flag[] = {"explore", "--json=yes", NULL};
 	char *amb[] = {"run", "--s", "x", NULL};
+	char *other[] = {"run", "--jobs=2", NULL};
+	char *short_other[] = {"replay", "-j", "2", NULL};
+	char *abbrev[] = {"explore", "--time-l", "2", NULL};
 	char err[1024];
 	struct lk_cli_args a;
 
@@ -1457,7 +1460,23 @@ test_options_values(void **state)
 	assert_non_null(strstr(err, "explore: option --json takes no value"));
 	assert_int_equal(lk_cli_parse(LK_CMD_RUN, 3, amb, &a, err, sizeof(err)),
 	                 2);
-	assert_non_null(strstr(err, "run: unknown option '--s'"));
+	assert_non_null(strstr(err, "run: option '--s' is ambiguous (--"));
+	/* Another command's option by its name, as --name=value too. */
+	assert_int_equal(
+	        lk_cli_parse(LK_CMD_RUN, 2, other, &a, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "run: option --jobs is for lockstep "
+	                            "explore, not run"));
+	assert_int_equal(lk_cli_parse(LK_CMD_REPLAY, 3, short_other, &a, err,
+	                              sizeof(err)),
+	                 2);
+	assert_non_null(strstr(err, "replay: option -j (--jobs) is for "
+	                            "lockstep explore, not replay"));
+	/* An abbreviation means what it means among the command's own:
+	 * --time-l is explore's --time-limit (run has --timeout). */
+	assert_int_equal(
+	        lk_cli_parse(LK_CMD_EXPLORE, 3, abbrev, &a, err, sizeof(err)),
+	        0);
+	assert_int_equal(a.time_limit_ms, 2000);
 }
 
 /* The real binary agrees: each option a command takes gets past the
