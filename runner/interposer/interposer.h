@@ -270,8 +270,8 @@ struct lk_ip_state {
 	struct spawn_piped *popen_streams;
 };
 
-/* The one instance. */
-extern struct lk_ip_state lk__ip;
+/* The one instance; hidden, so reached as a file's static was (no GOT). */
+extern struct lk_ip_state lk__ip __attribute__((visibility("hidden")));
 
 /* In the child of lk__fork, before its first step: it is slot self now;
  * reset what described the parent (see struct lk_ip_state). */
@@ -310,7 +310,8 @@ struct lk_ip_thread {
 	} cell;
 };
 
-extern __thread struct lk_ip_thread lk__ipt;
+extern __thread struct lk_ip_thread lk__ipt
+        __attribute__((visibility("hidden")));
 
 /* --- sched.c: the scheduling core -------------------------------------- */
 
