@@ -187,10 +187,10 @@ struct spawn_piped;
  *   lk__fork (fork, vfork, posix_spawn, system and popen are rebuilt on
  *   it: spawn.c), whose child calls lk__ip_forked once, before its first
  *   step; that resets what described the parent only. Each field below
- *   says "fork:" what it does. A vfork-like child (clone with CLONE_VM,
- *   made by a program with a raw system call) shares this memory with
- *   its parent and must never reset it: it is not in the run (sud.c
- *   lets its calls through) and lk__ip_forked never runs in it.
+ *   says "fork:" what it does. A child that shares this memory with
+ *   its parent (clone with CLONE_VM by a raw system call, which lockstep
+ *   does not follow) must never reset it: lk__ip_forked runs only in the
+ *   child of lk__fork's real fork.
  * - attach after the fact (lockstep_interposer_attach, a zygote's
  *   child): the zygote was never in a run, so what its child inherited
  *   is this struct as initialised; attach sets sh, self and the two
