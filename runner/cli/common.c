@@ -224,10 +224,11 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 
 	view.nexpects = nx;
 	failed = lk_expect_eval(t, &view, lines);
-	if (quiet && t->program_run) {
+	if (quiet && t->program_run && !t->output_passed) {
 		/* The program's own output, byte for byte, where it would
 		 * have gone without lockstep; lockstep's lines after it, on
-		 * stderr. */
+		 * stderr. (With output_passed it went there during the
+		 * run.) */
 		fflush(stdout);
 		if (fwrite(t->output, 1, t->output_len, stdout) !=
 		            t->output_len ||

@@ -648,7 +648,22 @@ execute(struct opts *o, const struct lk_schedule *s)
 		status = self_check(sc, o, s);
 		goto out;
 	}
+	if (o->quiet && o->run.program != NULL) {
+		/* -q: the program's stdout and stderr reach ours as it
+		 * writes them (with --trace -, its stdout goes to stderr). */
+		fflush(NULL);
+		o->run.live = 1;
+		o->run.live_fd[0] =
+		        o->trace != NULL && strcmp(o->trace, "-") == 0
+		                ? STDERR_FILENO
+		                : STDOUT_FILENO;
+		o->run.live_fd[1] = STDERR_FILENO;
+	}
 	t = run_once(sc, o, &status);
+	/* A reader of our output gone (| head -1) must not kill lockstep
+	 * before the report, the schedule and the trace are written; the
+	 * run's processes, which must not inherit it, are gone. */
+	signal(SIGPIPE, SIG_IGN);
 	if (t == NULL)
 		goto out;
 	if (s != NULL && o->strategy < 0) {

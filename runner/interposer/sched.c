@@ -481,6 +481,10 @@ record(const struct lk_step *st, int blocked)
 		}
 	}
 	atomic_store_explicit(&sh->nevents, n + 1, memory_order_release);
+	/* run -q: the controller passes the bytes on as they come. */
+	if (sh->live && st->op == LK_OP_WRITE && st->ret > 0 && st->obj >= 0 &&
+	    sh->objects[st->obj].type == LK_OT_STREAM)
+		notify();
 }
 
 /* Arrive at a scheduling point for op on obj and wait until chosen.

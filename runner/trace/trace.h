@@ -106,7 +106,9 @@ struct lk_trace {
 	char *errout; /* what a program's processes wrote to stderr ("" for
 	                 a scenario, whose stderr is lockstep's) */
 	size_t errout_len;
-	char **files; /* final contents per scenario object (files only) */
+	int output_passed; /* output and errout went on to lockstep's own
+	                      as the run went (run -q): not to print again */
+	char **files;      /* final contents per scenario object (files only) */
 	size_t *file_lens;
 	size_t nfiles;
 };
