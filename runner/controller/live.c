@@ -156,13 +156,17 @@ write_nosigpipe(int fd, const char *buf, size_t len)
 	return n;
 }
 
-/* Descriptor fd went away or failed: nothing more goes to it. */
+/* Descriptor fd went away (e: 0, EPIPE) or failed (e: errno): nothing
+ * more goes to it. */
 static void
-drop(struct lk_live *l, int fd)
+drop(struct lk_live *l, int fd, int e)
 {
 	for (int k = 0; k < 2; k++)
-		if (l->dst[k] == fd)
+		if (l->dst[k] == fd) {
 			l->gone[k] = 1;
+			if (e != 0 && e != EPIPE && l->error[k] == 0)
+				l->error[k] = e;
+		}
 }
 
 /* Pass the queue on. wait: until it is empty (or a stop is requested);
@@ -201,7 +205,8 @@ pass(struct lk_live *l, int wait)
 				return fd;
 		}
 		if (p.revents & (POLLERR | POLLNVAL)) {
-			drop(l, fd);
+			/* POLLERR: a pipe without a reader, as EPIPE */
+			drop(l, fd, p.revents & POLLNVAL ? EBADF : 0);
 			continue;
 		}
 		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
@@ -221,7 +226,7 @@ pass(struct lk_live *l, int wait)
 			continue;
 		}
 		if (n < 0) {
-			drop(l, fd); /* EPIPE: the reader went away */
+			drop(l, fd, errno); /* EPIPE: the reader went away */
 			continue;
 		}
 		l->sent[k] += (uint64_t)n;

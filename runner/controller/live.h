@@ -26,6 +26,7 @@ struct lk_live {
 	uint64_t queued[2]; /* bytes of each memory file put in the queue */
 	uint64_t sent[2];   /* bytes of each passed on (or dropped) */
 	int gone[2];        /* its reader went away (EPIPE) or it failed */
+	int error[2];       /* why it failed, other than EPIPE: errno, 0 */
 	uint32_t seen;      /* events looked at */
 	struct lk_live_seg *q;
 	size_t qhead, qlen, qcap;
