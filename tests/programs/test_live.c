@@ -50,10 +50,11 @@ now_ms(void)
 }
 
 /* Start lockstep with args (NULL-terminated, without argv[0]) in cwd, its
- * stdout and stderr into pipes, SIGPIPE at its default as in a shell. */
+ * stdout and stderr into pipes (its stdout to /dev/full with full),
+ * SIGPIPE at its default as in a shell. */
 static pid_t
-start(const char *const args[], const char *cwd, struct sink *out,
-      struct sink *err)
+start_to(const char *const args[], const char *cwd, struct sink *out,
+         struct sink *err, int full)
 {
 	int o[2], e[2];
 	const char *argv[32] = {LOCKSTEP};
@@ -73,6 +74,8 @@ start(const char *const args[], const char *cwd, struct sink *out,
 		signal(SIGPIPE, SIG_DFL);
 		unsetenv("LD_PRELOAD");
 		unsetenv("LOCKSTEP_SHM_FD");
+		if (full && (dup2(open("/dev/full", O_WRONLY), o[1]) < 0))
+			_exit(126);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(o[1], 1) < 0 ||
 		    dup2(e[1], 2) < 0 || chdir(cwd) != 0)
 			_exit(126);
@@ -86,6 +89,13 @@ start(const char *const args[], const char *cwd, struct sink *out,
 	out->fd = o[0];
 	err->fd = e[0];
 	return pid;
+}
+
+static pid_t
+start(const char *const args[], const char *cwd, struct sink *out,
+      struct sink *err)
+{
+	return start_to(args, cwd, out, err, 0);
 }
 
 /* Read what s has now (wait: until something comes, or the deadline).
@@ -338,6 +348,30 @@ test_live_trace_stdout(void **state)
 	e2e_result_free(&r);
 }
 
+/* An output that cannot be written for another reason than a reader
+ * gone (a full disk) is an error, exit 70 naming it; the run itself is
+ * done as ever. */
+static void
+test_live_full(void **state)
+{
+	struct sink out, err;
+	pid_t pid;
+
+	(void)state;
+	pid = start_to((const char *const[]){"run", "-q", "--", "sh", "-c",
+	                                     "echo a; echo b >&2", NULL},
+	               "/", &out, &err, 1);
+	take_all(&out);
+	take_all(&err);
+	assert_int_equal(finish(pid), 70);
+	if (strstr(err.buf, "b\nlockstep: cannot write the program's "
+	                    "stdout: No space left on device\n"
+	                    "lockstep: sh: done, 3 steps, 0 of 1") == NULL)
+		fail_msg("stderr: %s", err.buf);
+	free(out.buf);
+	free(err.buf);
+}
+
 int
 main(void)
 {
@@ -345,6 +379,7 @@ main(void)
 	        cmocka_unit_test(test_live_while_running),
 	        cmocka_unit_test(test_live_reader_gone),
 	        cmocka_unit_test(test_live_trace_stdout),
+	        cmocka_unit_test(test_live_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
