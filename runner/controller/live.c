@@ -235,10 +235,12 @@ pass(struct lk_live *l, int wait)
 }
 
 int
-lk_live_pump(struct lk_live *l, const struct lk_shared *sh)
+lk_live_pump(struct lk_live *l, struct lk_shared *sh)
 {
 	if (!l->on)
 		return -1;
+	/* Before the walk: a write recorded after it tells us again. */
+	atomic_store(&sh->live_wake, 0);
 	walk(l, sh);
 	return pass(l, 0);
 }

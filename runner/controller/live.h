@@ -40,7 +40,7 @@ void lk_live_init(struct lk_live *l, int on, const int dst[2], int out_fd,
 /* Queue the bytes of the steps recorded since the last call and pass on
  * what can be without blocking. Returns the descriptor that must become
  * writable for more to go (poll it for POLLOUT), or -1. */
-int lk_live_pump(struct lk_live *l, const struct lk_shared *sh);
+int lk_live_pump(struct lk_live *l, struct lk_shared *sh);
 
 /* At the end of the run: queue the rest, bytes written outside any step
  * included, and pass everything on, waiting for the reader (given up when
