@@ -174,8 +174,9 @@ const struct lk_cli_option lk_cli_options[] = {
          "process, the zygote: faster)"},
         {"quiet", 'q', NULL, RUN | REPLAY, LK_OPT_FLAG, AT(quiet), 0, 0, NULL,
          "print only the verdict line and errors\n"
-         "(-- PROGRAM: its stdout and stderr as they\n"
-         "are, then the verdict line on stderr)"},
+         "(-- PROGRAM: its stdout and stderr as it\n"
+         "writes them, then the verdict line on\n"
+         "stderr)"},
         {"quiet", 'q', NULL, EXPLORE, LK_OPT_FLAG, AT(quiet), 0, 0, NULL,
          "no progress line"},
         {"color", 0, "WHEN", RUN | REPLAY, LK_OPT_WORD, AT(color), 0, 0,
