@@ -46,7 +46,7 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
                "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 7u
+#define LK_PROTO_VERSION 8u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -432,9 +432,12 @@ struct lk_shared {
 	uint32_t nslots;
 	uint32_t max_procs; /* --max-procs: a fork beyond fails (EAGAIN) */
 	uint32_t track_shm; /* --track-shm: shared memory accesses are steps */
-	uint32_t spin_ns;   /* a parked process spins this long for its turn
-	                       before it sleeps on the futex (0: never) */
-	uint32_t max_spinners;        /* at most this many spin at once */
+	uint32_t live;      /* run -q: tell the controller of every write on a
+	                       standard stream, which it passes on (live.c) */
+	_Atomic uint32_t live_wake; /* 1: told, and it has not looked yet */
+	uint32_t spin_ns;      /* a parked process spins this long for its turn
+	                          before it sleeps on the futex (0: never) */
+	uint32_t max_spinners; /* at most this many spin at once */
 	_Atomic uint32_t spinners;    /* spinning now */
 	_Atomic uint32_t spin_misses; /* slow turns in a row (sched.c) */
 	_Atomic uint32_t spin_resume; /* nobody spins before this step */
@@ -592,12 +595,12 @@ LK_LAYOUT(sizeof(struct lk_instr) == 88);
 LK_LAYOUT(offsetof(struct lk_instr, ns) == 32);
 LK_LAYOUT(offsetof(struct lk_instr, len) == 80);
 
-LK_LAYOUT(sizeof(struct lk_shared) == 119416);
+LK_LAYOUT(sizeof(struct lk_shared) == 119424);
 LK_LAYOUT(offsetof(struct lk_shared, state) == 312);
-LK_LAYOUT(offsetof(struct lk_shared, strategy) == 368);
-LK_LAYOUT(offsetof(struct lk_shared, objects) == 760);
-LK_LAYOUT(offsetof(struct lk_shared, slots) == 97016);
-LK_LAYOUT(offsetof(struct lk_shared, nevents) == 118008);
-LK_LAYOUT(offsetof(struct lk_shared, sysv_err) == 119412);
+LK_LAYOUT(offsetof(struct lk_shared, strategy) == 376);
+LK_LAYOUT(offsetof(struct lk_shared, objects) == 768);
+LK_LAYOUT(offsetof(struct lk_shared, slots) == 97024);
+LK_LAYOUT(offsetof(struct lk_shared, nevents) == 118016);
+LK_LAYOUT(offsetof(struct lk_shared, sysv_err) == 119420);
 
 #endif

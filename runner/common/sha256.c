@@ -3,7 +3,7 @@
  * (the scenario reader hashes what it parses, schedule and explore name
  * the scenario by it).
  * Written from the standard's description; checked against its test
- * vectors in tests/unit/test_schedule.c.
+ * vectors in tests/explore/test_schedule.c.
  */
 #include <stdint.h>
 #include <stdio.h>

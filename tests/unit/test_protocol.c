@@ -23,6 +23,7 @@ static const struct {
 	uint64_t fingerprint;
 } versions[] = {
         {7, 0x2a1e0d78c6048690ull},
+        {8, 0x4c3b9c151dd82f40ull}, /* run -q: live, live_wake */
 };
 
 struct fact {
@@ -171,6 +172,8 @@ static const struct fact layout[] = {
         FIELD(lk_shared, nslots),
         FIELD(lk_shared, max_procs),
         FIELD(lk_shared, track_shm),
+        FIELD(lk_shared, live),
+        FIELD(lk_shared, live_wake),
         FIELD(lk_shared, spin_ns),
         FIELD(lk_shared, max_spinners),
         FIELD(lk_shared, spinners),
