@@ -91,6 +91,10 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_STAT:
 	case LK_OP_POLL:
 	case LK_OP_SELECT:
+	case LK_OP_PPOLL:
+	case LK_OP_PSELECT:
+	case LK_OP_EPOLL_WAIT:
+	case LK_OP_EPOLL_PWAIT:
 	case LK_OP_LOAD:
 	case LK_OP_SHM_OPEN:
 	case LK_OP_MMAP:

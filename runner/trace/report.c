@@ -99,9 +99,12 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_POLL:
 	case LK_OP_SELECT:
+	case LK_OP_PPOLL:
+	case LK_OP_PSELECT:
+	case LK_OP_EPOLL_WAIT:
+	case LK_OP_EPOLL_PWAIT:
 		printable(text, sizeof(text), e->data ? e->data : "", e->len);
-		snprintf(buf, size, "%s %s%s%s",
-		         e->op == LK_OP_POLL ? "poll" : "select",
+		snprintf(buf, size, "%s %s%s%s", lk_op_name(e->op),
 		         e->blocked    ? "(blocked)"
 		         : e->ret < 0  ? "(failed)"
 		         : e->ret == 0 ? "(timed out)"
