@@ -123,6 +123,7 @@ struct epoll_ctx {
 	struct epoll_event *events;
 	int maxevents;
 	const struct entry *e;
+	const int *obj;
 	size_t n;
 };
 
@@ -131,21 +132,29 @@ static int
 epoll_ready(void *ctx, char *text, size_t size, size_t *len)
 {
 	struct epoll_ctx *c = ctx;
-	int r = REAL(epoll_wait)(c->epfd, c->events, c->maxevents, 0);
+	int r = REAL(epoll_wait)(c->epfd, c->events, c->maxevents, 0), k = 0;
+	int ready[MAX_ENTRIES];
 
 	*len = 0;
 	text[0] = '\0';
 	for (int i = 0; i < r && *len + 12 < size; i++) {
 		int fd = -1, hits = 0;
 
-		for (size_t k = 0; k < c->n; k++)
-			if (c->e[k].data == c->events[i].data.u64) {
-				fd = c->e[k].fd;
+		int o = -1;
+
+		for (size_t j = 0; j < c->n; j++)
+			if (c->e[j].data == c->events[i].data.u64) {
+				fd = c->e[j].fd;
+				o = c->obj[j];
 				hits++;
 			}
 		*len += (size_t)snprintf(text + *len, size - *len, "%s%d",
 		                         *len ? " " : "", hits == 1 ? fd : -1);
+		if (hits == 1 && k < MAX_ENTRIES)
+			ready[k++] = o;
 	}
+	if (r > 0)
+		*len = lk__ready_objs(text, *len, size, ready, (size_t)k);
 	return r;
 }
 
@@ -157,7 +166,7 @@ epoll_call(unsigned op, int epfd, struct epoll_event *events, int maxevents,
 {
 	struct entry e[MAX_ENTRIES];
 	int obj[MAX_ENTRIES];
-	struct epoll_ctx c = {epfd, events, maxevents, e, 0};
+	struct epoll_ctx c = {epfd, events, maxevents, e, obj, 0};
 	struct lk_watch w = {.obj = obj, .ready = epoll_ready, .ctx = &c};
 	uint64_t left;
 

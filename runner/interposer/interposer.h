@@ -341,6 +341,12 @@ struct lk_watch {
 	void *ctx;
 };
 
+/* Append the objects of the ready descriptors to an event's text
+ * ("3 5" becomes "3 5|2 4": the ready answer acquires their clocks);
+ * returns the new length. Nothing when they do not all fit. */
+size_t lk__ready_objs(char *buf, size_t len, size_t size, const int *obj,
+                      size_t n);
+
 /* The step: wait until something is ready or timeout_ns (-1: no limit)
  * passed on the virtual clock, with mask (NULL: the program's) as the
  * signal mask. Returns the count (-1 with errno); *left the time left. */

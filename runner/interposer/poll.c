@@ -65,17 +65,44 @@ ready_now(struct pollfd *fds, nfds_t n, const int *obj)
 	return count;
 }
 
-/* The ready descriptors as text ("3 5"), for the event. */
-static size_t
-ready_text(const struct pollfd *fds, nfds_t n, char *buf, size_t size)
+size_t
+lk__ready_objs(char *buf, size_t len, size_t size, const int *obj, size_t n)
 {
-	size_t len = 0;
+	size_t need = 2;
 
+	for (size_t i = 0; i < n; i++)
+		need += 12;
+	if (n == 0 || len + need > size)
+		return len;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%d",
+		                        i ? " " : "|", obj[i]);
+	return len;
+}
+
+/* The ready descriptors as text ("3 5"), then their objects ("|2 4"),
+ * for the event. */
+static size_t
+ready_text(const struct pollfd *fds, nfds_t n, const int *obj, char *buf,
+           size_t size)
+{
+	int small[64], *ready = small;
+	size_t len = 0, k = 0;
+
+	if (n > 64 && (ready = calloc(n, sizeof(*ready))) == NULL)
+		ready = NULL;
 	buf[0] = '\0';
 	for (nfds_t i = 0; i < n && len + 12 < size; i++)
-		if (fds[i].fd >= 0 && fds[i].revents != 0)
+		if (fds[i].fd >= 0 && fds[i].revents != 0) {
 			len += (size_t)snprintf(buf + len, size - len, "%s%d",
 			                        len ? " " : "", fds[i].fd);
+			if (ready != NULL)
+				ready[k++] = obj[i];
+		}
+	if (ready != NULL)
+		len = lk__ready_objs(buf, len, size, ready, k);
+	if (ready != small)
+		free(ready);
 	return len;
 }
 
@@ -154,7 +181,7 @@ poll_ready(void *ctx, char *text, size_t size, size_t *len)
 	struct poll_ctx *c = ctx;
 	int r = ready_now(c->fds, c->n, c->obj);
 
-	*len = r > 0 ? ready_text(c->fds, c->n, text, size) : 0;
+	*len = r > 0 ? ready_text(c->fds, c->n, c->obj, text, size) : 0;
 	return r;
 }
 

@@ -103,7 +103,13 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	case LK_OP_PSELECT:
 	case LK_OP_EPOLL_WAIT:
 	case LK_OP_EPOLL_PWAIT:
-		printable(text, sizeof(text), e->data ? e->data : "", e->len);
+		/* The descriptors; their objects after '|' are for vclock.c. */
+		printable(text, sizeof(text), e->data ? e->data : "",
+		          e->data && memchr(e->data, '|', e->len)
+		                  ? (size_t)((const char *)memchr(e->data, '|',
+		                                                  e->len) -
+		                             (const char *)e->data)
+		                  : e->len);
 		snprintf(buf, size, "%s %s%s%s", lk_op_name(e->op),
 		         e->blocked    ? "(blocked)"
 		         : e->ret < 0  ? "(failed)"

@@ -59,8 +59,8 @@ events_of(const char *path)
 }
 
 /* Check the events of op in trace path: each answer's ready list has
- * ret entries, descriptors of the pipes; returns how many answered with
- * something ready. */
+ * ret entries, descriptors of the pipes, and its clock a child's entry;
+ * returns how many answered with something ready. */
 static int
 answers(const char *path, const char *op)
 {
@@ -85,6 +85,11 @@ answers(const char *path, const char *op)
 			assert_true(json_integer_value(
 			                    json_array_get(list, i)) >= 3);
 		ready += json_array_size(list) > 0;
+		/* What it found ready was written or closed by a child
+		 * before: the answer has an edge from it. */
+		if (json_array_size(list) > 0)
+			assert_true(json_object_size(
+			                    json_object_get(e, "vc")) >= 2);
 	}
 	assert_true(steps > 0);
 	json_decref(tr);
