@@ -117,6 +117,10 @@ lk__ready_step(unsigned op, const struct lk_watch *w, long long timeout_ns,
 	size_t len = 0;
 
 	st.off = w->nfds;
+	/* The objects it watches, for explore (dpor.c): it reads them all. */
+	for (size_t i = 0; i < w->n; i++)
+		if (w->obj[i] >= 0 && w->obj[i] < 64)
+			st.choices |= 1ull << w->obj[i];
 	if (mask != NULL)
 		saved = lk__call_mask(mask);
 	lk__arrive(op, w->first, 0);

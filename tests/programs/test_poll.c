@@ -327,6 +327,52 @@ test_poll_signal_mask(void **state)
 	free(dir);
 }
 
+/* A question asked at once, recorded on a pipe nobody touches, while a
+ * child writes into the other: explore (with its reduction) finds both
+ * answers, as it must see the call read every watched pipe. */
+static void
+test_poll_explore_all_watched(void **state)
+{
+	static const char *const with[] = {"WAIT_WITH=poll", "WAIT_WITH=ppoll",
+	                                   "WAIT_WITH=select",
+	                                   "WAIT_WITH=epoll"};
+	char *dir = e2e_tempdir();
+	const char *const ex[] = {LOCKSTEP, "explore", "--json",
+	                          "--",     POLL_LATE, NULL};
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		const char *const env[] = {with[i], NULL};
+		int nothing = 0, second = 0;
+		struct e2e_result r;
+		json_error_t je;
+		json_t *j, *outs;
+
+		assert_int_equal(e2e_spawn(&r, LOCKSTEP, ex, env, dir), 0);
+		if (r.status != 0)
+			fail_msg("%s explore: exit %d: %s", with[i], r.status,
+			         r.err);
+		j = json_loads(r.out, 0, &je);
+		assert_non_null(j);
+		assert_true(json_is_true(json_object_get(j, "complete")));
+		outs = json_object_get(j, "outcomes");
+		for (size_t k = 0; k < json_array_size(outs); k++) {
+			const char *text = json_string_value(json_object_get(
+			        json_array_get(outs, k), "outcome"));
+
+			nothing += strstr(text, "nothing ready\n") != NULL;
+			second += strstr(text, "second ready\n") != NULL;
+		}
+		assert_int_equal(nothing, 1);
+		assert_int_equal(second, 1);
+		assert_int_equal(json_array_size(outs), 2);
+		json_decref(j);
+		e2e_result_free(&r);
+	}
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -335,6 +381,7 @@ main(void)
 	        cmocka_unit_test(test_poll_explore),
 	        cmocka_unit_test(test_poll_timeout),
 	        cmocka_unit_test(test_poll_signal_mask),
+	        cmocka_unit_test(test_poll_explore_all_watched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
