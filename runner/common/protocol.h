@@ -84,7 +84,11 @@
 	X(MKDIR, "mkdir")                                                      \
 	X(RMDIR, "rmdir")                                                      \
 	X(POLL, "poll")                                                        \
-	X(SELECT, "select")
+	X(SELECT, "select")                                                    \
+	X(PPOLL, "ppoll")                                                      \
+	X(PSELECT, "pselect")                                                  \
+	X(EPOLL_WAIT, "epoll_wait")                                            \
+	X(EPOLL_PWAIT, "epoll_pwait")
 
 enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,
