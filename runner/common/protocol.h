@@ -46,7 +46,7 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
                "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 8u
+#define LK_PROTO_VERSION 9u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -109,7 +109,11 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
 	X(MKDIR, "mkdir")                                                      \
 	X(RMDIR, "rmdir")                                                      \
 	X(POLL, "poll")                                                        \
-	X(SELECT, "select")
+	X(SELECT, "select")                                                    \
+	X(PPOLL, "ppoll")                                                      \
+	X(PSELECT, "pselect")                                                  \
+	X(EPOLL_WAIT, "epoll_wait")                                            \
+	X(EPOLL_PWAIT, "epoll_pwait")
 
 enum lk_op {
 #define LK_OP_ENUM(name, str) LK_OP_##name,

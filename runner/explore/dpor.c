@@ -91,6 +91,10 @@ lk_dpor_access(const struct lk_step_rec *s)
 	case LK_OP_STAT:
 	case LK_OP_POLL:
 	case LK_OP_SELECT:
+	case LK_OP_PPOLL:
+	case LK_OP_PSELECT:
+	case LK_OP_EPOLL_WAIT:
+	case LK_OP_EPOLL_PWAIT:
 	case LK_OP_LOAD:
 	case LK_OP_SHM_OPEN:
 	case LK_OP_MMAP:
@@ -103,6 +107,26 @@ lk_dpor_access(const struct lk_step_rec *s)
 	default:
 		return 0;
 	}
+}
+
+/* A poll, select or epoll reads every object it watches, not only the
+ * one it is recorded on: choices has bit o for watched object o (o < 64;
+ * interposer/poll.c). The others, as bits. */
+static uint64_t
+watched_too(const struct lk_step_rec *s, size_t nobj)
+{
+	uint64_t bits;
+
+	if (s->op != LK_OP_POLL && s->op != LK_OP_SELECT &&
+	    s->op != LK_OP_PPOLL && s->op != LK_OP_PSELECT &&
+	    s->op != LK_OP_EPOLL_WAIT && s->op != LK_OP_EPOLL_PWAIT)
+		return 0;
+	bits = s->choices;
+	if (s->obj >= 0 && s->obj < 64)
+		bits &= ~(1ull << s->obj);
+	if (nobj < 64)
+		bits &= (1ull << nobj) - 1;
+	return bits;
 }
 
 /*
@@ -226,6 +250,7 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		                        ob != &os[2 * nobj + p]
 		                ? &os[2 * nobj + p]
 		                : NULL;
+		uint64_t too = watched_too(s, nobj);
 		long race = -1;
 
 		if (p >= n)
@@ -253,6 +278,18 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		}
 		if (race >= 0)
 			report(d, (size_t)race, p, add, arg);
+		for (unsigned o = 0; too != 0 && o < 64; o++) {
+			struct access *w = &os[o].write;
+
+			if (!(too & (1ull << o)))
+				continue;
+			if (s->obj >= 0 && waited[p] == s->obj && !s->blocked &&
+			    w->step >= 0)
+				lk_vc_join(pre, w->vc, n);
+			if (w->step >= 0 && d->steps[w->step].proc != p &&
+			    !ordered(w, d, pre))
+				report(d, (size_t)w->step, p, add, arg);
+		}
 		/* The read of its own signal state: a kill not ordered
 		 * before this step could have come first. */
 		if (sig != NULL && sig->write.step >= 0 &&
@@ -272,8 +309,16 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		}
 		if (sig != NULL && sig->write.step >= 0)
 			lk_vc_join(v, sig->write.vc, n);
+		for (unsigned o = 0; too != 0 && o < 64; o++)
+			if ((too & (1ull << o)) && os[o].write.step >= 0)
+				lk_vc_join(v, os[o].write.vc, n);
 		memcpy(after, v, n * sizeof(*after));
 		used += n;
+		for (unsigned o = 0; too != 0 && o < 64; o++)
+			if (too & (1ull << o)) {
+				os[o].reads[p].step = (long)i;
+				os[o].reads[p].vc = after;
+			}
 		if (sig != NULL) {
 			sig->reads[p].step = (long)i;
 			sig->reads[p].vc = after;

@@ -99,9 +99,18 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_POLL:
 	case LK_OP_SELECT:
-		printable(text, sizeof(text), e->data ? e->data : "", e->len);
-		snprintf(buf, size, "%s %s%s%s",
-		         e->op == LK_OP_POLL ? "poll" : "select",
+	case LK_OP_PPOLL:
+	case LK_OP_PSELECT:
+	case LK_OP_EPOLL_WAIT:
+	case LK_OP_EPOLL_PWAIT:
+		/* The descriptors; their objects after '|' are for vclock.c. */
+		printable(text, sizeof(text), e->data ? e->data : "",
+		          e->data && memchr(e->data, '|', e->len)
+		                  ? (size_t)((const char *)memchr(e->data, '|',
+		                                                  e->len) -
+		                             (const char *)e->data)
+		                  : e->len);
+		snprintf(buf, size, "%s %s%s%s", lk_op_name(e->op),
 		         e->blocked    ? "(blocked)"
 		         : e->ret < 0  ? "(failed)"
 		         : e->ret == 0 ? "(timed out)"

@@ -482,7 +482,11 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 		json_object_set_new(args, "value", json_integer(e->arg));
 		break;
 	case LK_OP_POLL:
-	case LK_OP_SELECT: {
+	case LK_OP_SELECT:
+	case LK_OP_PPOLL:
+	case LK_OP_PSELECT:
+	case LK_OP_EPOLL_WAIT:
+	case LK_OP_EPOLL_PWAIT: {
 		/* The descriptors it watched, and those it found ready. */
 		json_t *ready = json_array();
 		const char *p = e->data ? e->data : "";
