@@ -24,8 +24,7 @@ static const struct {
 } versions[] = {
         {7, 0x2a1e0d78c6048690ull},
         {8, 0x4c3b9c151dd82f40ull}, /* run -q: live, live_wake */
-        {9,
-         0x851cba6100e0530cull}, /* ppoll, pselect, epoll_wait, epoll_pwait */
+        {9, 0x851cba6100e0530cull}, /* ppoll, pselect, epoll ops */
 };
 
 struct fact {
