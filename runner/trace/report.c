@@ -82,17 +82,17 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		snprintf(buf, size, "post %s", obj);
 		return;
 	case LK_OP_SLEEP:
-		duration(text, sizeof(text), (uint64_t)e->arg);
+		duration(text, sizeof(text), (uint64_t)e->u.sleep.ns);
 		snprintf(buf, size, "sleep %s", text);
 		return;
 	case LK_OP_FORK:
 		snprintf(buf, size, "fork %s",
-		         e->ret >= 0 && (size_t)e->arg < t->nprocs
-		                 ? t->procs[e->arg].name
+		         e->ret >= 0 && (size_t)e->u.fork.child < t->nprocs
+		                 ? t->procs[e->u.fork.child].name
 		                 : "(failed)");
 		return;
 	case LK_OP_EXIT:
-		snprintf(buf, size, "exit %lld", (long long)e->arg);
+		snprintf(buf, size, "exit %lld", (long long)e->u.exit.status);
 		return;
 	case LK_OP_START:
 		snprintf(buf, size, "start");
@@ -116,17 +116,21 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	case LK_OP_WAIT:
 		if (e->blocked)
 			snprintf(buf, size, "waitpid %s%s(blocked)",
-			         e->off >= 0 && (size_t)e->off < t->nprocs
-			                 ? t->procs[e->off].name
+			         e->u.wait.target >= 0 &&
+			                         (size_t)e->u.wait.target <
+			                                 t->nprocs
+			                 ? t->procs[e->u.wait.target].name
 			                 : "",
-			         e->off >= 0 && (size_t)e->off < t->nprocs
+			         e->u.wait.target >= 0 &&
+			                         (size_t)e->u.wait.target <
+			                                 t->nprocs
 			                 ? " "
 			                 : "");
 		else if (e->ret > 0 && (size_t)e->ret < t->nprocs)
 			snprintf(buf, size, "waitpid %s: %d",
 			         t->procs[e->ret].name,
-			         WIFEXITED((int)e->arg)
-			                 ? WEXITSTATUS((int)e->arg)
+			         WIFEXITED(e->u.wait.status)
+			                 ? WEXITSTATUS(e->u.wait.status)
 			                 : -1);
 		else
 			snprintf(buf, size, "waitpid -> %lld",
@@ -152,28 +156,30 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_KILL:
 		snprintf(buf, size, "kill %s SIG%s%s",
-		         e->off >= 0 && (size_t)e->off < t->nprocs
-		                 ? t->procs[e->off].name
-		         : e->off == -2 ? "(group)"
-		         : e->off == -3 ? "(all)"
-		                        : "?",
-		         sigabbrev_np((int)e->arg) ? sigabbrev_np((int)e->arg)
-		                                   : "?",
+		         e->u.kill.to >= 0 && (size_t)e->u.kill.to < t->nprocs
+		                 ? t->procs[e->u.kill.to].name
+		         : e->u.kill.to == -2 ? "(group)"
+		         : e->u.kill.to == -3 ? "(all)"
+		                              : "?",
+		         sigabbrev_np(e->u.kill.sig)
+		                 ? sigabbrev_np(e->u.kill.sig)
+		                 : "?",
 		         e->ret < 0 ? " (failed)" : "");
 		return;
 	case LK_OP_SIGNAL:
 		snprintf(buf, size, "signal SIG%s",
-		         sigabbrev_np((int)e->arg) ? sigabbrev_np((int)e->arg)
-		                                   : "?");
+		         sigabbrev_np(e->u.signal.sig)
+		                 ? sigabbrev_np(e->u.signal.sig)
+		                 : "?");
 		return;
 	case LK_OP_PAUSE:
 		snprintf(buf, size, "pause%s", e->blocked ? " (blocked)" : "");
 		return;
 	case LK_OP_FCNTL:
 		snprintf(buf, size, "%s %s%s",
-		         (e->arg >> 8 & 0xff) == F_UNLCK   ? "unlock"
-		         : (e->arg >> 8 & 0xff) == F_RDLCK ? "read-lock"
-		                                           : "write-lock",
+		         e->u.lock.type == F_UNLCK   ? "unlock"
+		         : e->u.lock.type == F_RDLCK ? "read-lock"
+		                                     : "write-lock",
 		         obj,
 		         e->blocked   ? " (blocked)"
 		         : e->ret < 0 ? " (busy)"
@@ -188,17 +194,17 @@ lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 		return;
 	case LK_OP_CLOSE:
 		snprintf(buf, size, "close %s%s", obj,
-		         e->off == O_RDONLY   ? " (read end)"
-		         : e->off == O_WRONLY ? " (write end)"
-		                              : "");
+		         e->u.close.mode == O_RDONLY   ? " (read end)"
+		         : e->u.close.mode == O_WRONLY ? " (write end)"
+		                                       : "");
 		return;
 	case LK_OP_DUP2:
 		snprintf(buf, size, "dup2 %s %s -> %s", obj,
-		         e->off == O_RDONLY ? "read end" : "write end",
-		         e->arg == 0   ? "stdin"
-		         : e->arg == 1 ? "stdout"
-		         : e->arg == 2 ? "stderr"
-		                       : "fd");
+		         e->u.dup2.mode == O_RDONLY ? "read end" : "write end",
+		         e->u.dup2.newfd == 0   ? "stdin"
+		         : e->u.dup2.newfd == 1 ? "stdout"
+		         : e->u.dup2.newfd == 2 ? "stderr"
+		                                : "fd");
 		return;
 	case LK_OP_OPEN:
 		snprintf(buf, size, "open %s%s", obj,

@@ -32,14 +32,11 @@ struct lk_tev {
 	int64_t ret;
 	int err;
 	int blocked;
-	int64_t arg;
-	int64_t off; /* read, write of a file (LK_OT_FILE): the offset */
+	union lk_payload u; /* by op: its member in the LK_OPS table */
 	uint64_t vt;
 	uint32_t src;
 	int act;          /* enum lk_act_kind + 1, 0 none */
 	uint64_t enabled; /* processes that could have taken this step */
-	uint64_t choices; /* waitpid: the children it could have reaped
-	                     (bit = process), 0 when at most one */
 	char *data;
 	size_t len;
 	uint32_t *vc; /* one counter per process, NULL until computed */

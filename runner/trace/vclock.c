@@ -10,9 +10,6 @@
  * lookup followed by another process's change (check, then create) is
  * left unordered: a race (race.c).
  */
-#include <sys/file.h>
-
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,57 +26,31 @@ lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n)
 
 /*
  * Does event e acquire (1), release (2) or both (3) its object's clock?
- * Semaphores: post releases, a successful wait acquires. Pipes and FIFOs:
- * a write (or a piece of one) and a close release, a read acquires: the
- * bytes a read returns, or its end of file, were written or caused
- * before it. Opening a FIFO meets the other end: both.
+ * The LK_OPS table says which (ops.h): semaphores: post releases, a
+ * successful wait acquires. Pipes and FIFOs: a write (or a piece of one)
+ * and a close release, a read acquires: the bytes a read returns, or its
+ * end of file, were written or caused before it. Opening a FIFO meets the
+ * other end: both. Locks: an unlock releases, a granted lock acquires.
  */
 static int
 sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 {
+	unsigned f = lk_op_flags((unsigned)e->op);
+
 	if (lk_trace_is_name(t, e->obj))
 		return e->blocked ? 0 : lk_trace_name_writes(e) ? 3 : 1;
-	switch (e->op) {
-	case LK_OP_SEM_WAIT:
-	case LK_OP_SEM_TRYWAIT:
-	case LK_OP_SEM_TIMEDWAIT:
-		return e->blocked || e->ret < 0 ? 0 : 1;
-	case LK_OP_SEM_POST:
-	case LK_OP_SEM_INIT:
-		return e->blocked || e->ret < 0 ? 0 : 2;
-	case LK_OP_WRITE:
-		return lk_trace_is_pipe(t, e->obj) && e->ret > 0 ? 2 : 0;
-	case LK_OP_CLOSE:
-	case LK_OP_DUP2:
-		return lk_trace_is_pipe(t, e->obj) ? 2 : 0;
-	case LK_OP_READ:
-		return lk_trace_is_pipe(t, e->obj) && !e->blocked && e->ret >= 0
-		               ? 1
-		               : 0;
-	case LK_OP_OPEN:
-		return lk_trace_is_pipe(t, e->obj) && !e->blocked && e->ret >= 0
-		               ? 3
-		               : 0;
-	/* A semop both takes and gives (its operations are one step). */
-	case LK_OP_SEMOP:
-		return e->blocked || e->ret != 0 ? 0 : 3;
-	/* semctl reads (GETVAL) or sets (SETVAL) the values. */
-	case LK_OP_SEMCTL:
-		return e->ret < 0 ? 0 : 3;
-	/* Record locks: an unlock releases, a granted lock acquires. */
-	case LK_OP_FCNTL:
-		if (e->blocked || e->ret != 0)
+	if (!(f & (LK_OPF_ACQUIRE | LK_OPF_RELEASE)) ||
+	    ((f & LK_OPF_CHAN) && !lk_trace_is_pipe(t, e->obj)))
+		return 0;
+	if (f & LK_OPF_BYTES) {
+		if (e->ret <= 0)
 			return 0;
-		return ((e->arg >> 8) & 0xff) == F_UNLCK ? 2
-		       : (e->arg & 0xff) == F_GETLK      ? 0
-		                                         : 1;
-	case LK_OP_FLOCK:
-		if (e->blocked || e->ret != 0)
-			return 0;
-		return (e->arg & LOCK_UN) ? 2 : 1;
-	default:
+	} else if (!(f & LK_OPF_ANYWAY) && (e->blocked || e->ret < 0)) {
 		return 0;
 	}
+	if (f & LK_OPF_LOCK)
+		return lk_op_lock_dir((unsigned)e->op, &e->u);
+	return ((f & LK_OPF_ACQUIRE) ? 1 : 0) | ((f & LK_OPF_RELEASE) ? 2 : 0);
 }
 
 /* Compute every event's vector clock; 0 or -1 (memory). */
@@ -114,18 +85,18 @@ lk_trace_vclocks(struct lk_trace *t)
 			lk_vc_join(v, o, n);
 		if ((kind & 2) && o != NULL)
 			lk_vc_join(o, v, n);
-		/* rename and link: the name they read from (arg) too. */
+		/* rename and link: the name they read from too. */
 		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {
-			uint32_t *from = &ov[(size_t)e->arg * n];
+			uint32_t *from = &ov[(size_t)e->u.name.from * n];
 
 			lk_vc_join(v, from, n);
 			if (kind & 2)
 				lk_vc_join(from, v, n);
 		}
 		/* kill happens before the delivery in the target. */
-		if (e->op == LK_OP_KILL && e->ret == 0 && e->off >= 0 &&
-		    (size_t)e->off < n)
-			lk_vc_join(&sent[(size_t)e->off * n], v, n);
+		if (e->op == LK_OP_KILL && e->ret == 0 && e->u.kill.to >= 0 &&
+		    (size_t)e->u.kill.to < n)
+			lk_vc_join(&sent[(size_t)e->u.kill.to * n], v, n);
 		if (e->op == LK_OP_SIGNAL)
 			lk_vc_join(v, &sent[(size_t)e->proc * n], n);
 		/* An exit closes every end the process held and drops its
@@ -134,8 +105,10 @@ lk_trace_vclocks(struct lk_trace *t)
 			if (lk_trace_is_pipe(t, (int)k) ||
 			    t->objs[k].type == LK_OT_FILE)
 				lk_vc_join(&ov[k * n], v, n);
-		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
-			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
+		if (e->op == LK_OP_FORK && e->ret >= 0 &&
+		    (size_t)e->u.fork.child < n)
+			memcpy(&born[(size_t)e->u.fork.child * n], v,
+			       n * sizeof(*v));
 		/* Exit happens before the wait that reaps it. */
 		if (e->op == LK_OP_EXIT)
 			memcpy(&gone[(size_t)e->proc * n], v, n * sizeof(*v));
