@@ -1,6 +1,4 @@
 /* The table of operations (ops.h) as data, and names of the run's own. */
-#include <sys/file.h>
-
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,13 +44,11 @@ lk_op_flags(unsigned op)
 	return op < LK_OP__COUNT ? ops[op].flags : 0;
 }
 
-/* Does lock operation op with payload u take (1) or release (2) a lock,
+/* Does a lock operation with payload u take (1) or release (2) a lock,
  * or only ask (0)? */
 int
-lk_op_lock_dir(unsigned op, const union lk_payload *u)
+lk_op_lock_dir(const union lk_payload *u)
 {
-	if (op == LK_OP_FLOCK)
-		return (u->flock.op & LOCK_UN) ? 2 : 1;
 	if (u->lock.type == F_UNLCK)
 		return 2;
 	return u->lock.cmd == F_GETLK ? 0 : 1;

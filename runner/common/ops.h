@@ -94,15 +94,14 @@ struct lk_pl_shmctl {
 	int32_t cmd;
 };
 
+/* fcntl's record locks, and flock's as a lock of the whole file: cmd
+ * F_SETLK with LOCK_NB, else F_SETLKW; type from LOCK_SH, LOCK_EX,
+ * LOCK_UN. */
 struct lk_pl_lock {
 	int32_t cmd;   /* F_SETLK, F_SETLKW, F_GETLK, F_OFD_* */
 	int32_t type;  /* F_RDLCK, F_WRLCK, F_UNLCK */
 	int64_t start; /* the range, as struct flock has it */
 	int64_t len;   /* 0: to the end of the file */
-};
-
-struct lk_pl_flock {
-	int32_t op; /* LOCK_SH, LOCK_EX, LOCK_UN, | LOCK_NB */
 };
 
 struct lk_pl_kill {
@@ -155,7 +154,6 @@ union lk_payload {
 	struct lk_pl_shmget shmget;
 	struct lk_pl_shmctl shmctl;
 	struct lk_pl_lock lock;
-	struct lk_pl_flock flock;
 	struct lk_pl_kill kill;
 	struct lk_pl_signal signal;
 	struct lk_pl_semop semop;
@@ -283,7 +281,7 @@ enum lk_dep {
 	X(FCNTL, "fcntl", lock, LOCK,                                          \
 	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE | LK_OPF_RELEASE | LK_OPF_LOCK,       \
 	  WRITE, fcntl, fcntl)                                                 \
-	X(FLOCK, "flock", flock, LOCK,                                         \
+	X(FLOCK, "flock", lock, LOCK,                                          \
 	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE | LK_OPF_RELEASE | LK_OPF_LOCK,       \
 	  WRITE, flock, flock)                                                 \
 	X(KILL, "kill", kill, PROC, 0, KILL, kill, kill)                       \
@@ -337,8 +335,8 @@ int lk_op_lookup(const char *name);
 /* The flags of op (0 out of range). */
 unsigned lk_op_flags(unsigned op);
 
-/* A lock operation (LK_OPF_LOCK) with payload u: 1 when it takes a lock,
- * 2 when it releases one, 0 for a query (F_GETLK). */
-int lk_op_lock_dir(unsigned op, const union lk_payload *u);
+/* A lock operation (LK_OPF_LOCK) with payload u (u->lock): 1 when it
+ * takes a lock, 2 when it releases one, 0 for a query (F_GETLK). */
+int lk_op_lock_dir(const union lk_payload *u);
 
 #endif

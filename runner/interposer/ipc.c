@@ -284,10 +284,15 @@ int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 int
 flock(int fd, int op)
 {
-	struct lk_step st = {.op = LK_OP_FLOCK, .u.flock.op = op};
+	struct lk_step st = {.op = LK_OP_FLOCK};
 
 	if (!lk__enter())
 		return REAL(flock)(fd, op);
+	/* As a record lock of the whole file would say it. */
+	st.u.lock.cmd = (op & LOCK_NB) ? F_SETLK : F_SETLKW;
+	st.u.lock.type = (op & LOCK_UN)   ? F_UNLCK
+	                 : (op & LOCK_SH) ? F_RDLCK
+	                                  : F_WRLCK;
 	st.obj = lk__obj_fd(fd);
 	lk__arrive(LK_OP_FLOCK, st.obj, 0);
 	for (;;) {

@@ -726,19 +726,10 @@ d_cell(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 static void
 d_lock(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
-	int unlock, read;
-
-	if (e->op == LK_OP_FLOCK) {
-		unlock = (e->u.flock.op & LOCK_UN) != 0;
-		read = (e->u.flock.op & LOCK_SH) != 0;
-	} else {
-		unlock = e->u.lock.type == F_UNLCK;
-		read = e->u.lock.type == F_RDLCK;
-	}
 	put(buf, size, "%s",
-	    unlock ? "unlock"
-	    : read ? "read-lock"
-	           : "write-lock");
+	    e->u.lock.type == F_UNLCK   ? "unlock"
+	    : e->u.lock.type == F_RDLCK ? "read-lock"
+	                                : "write-lock");
 	d_obj(buf, size, t, e);
 	d_outcome(buf, size, e);
 }

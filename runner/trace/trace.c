@@ -1,7 +1,6 @@
 /* The trace in memory and as JSON Lines (docs/trace-format.md). */
 #include <errno.h>
 #include <jansson.h>
-#include <sys/file.h>
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -430,15 +429,16 @@ ARGS_FN(fcntl)
 	put(args, "len", json_integer(e->u.lock.len));
 }
 
+/* A lock of the whole file: its kind only. */
 ARGS_FN(flock)
 {
-	int op = e->u.flock.op;
+	int type = e->u.lock.type;
 
 	(void)t;
 	put(args, "lock",
-	    json_string((op & LOCK_UN)   ? "unlock"
-	                : (op & LOCK_SH) ? "read"
-	                                 : "write"));
+	    json_string(type == F_UNLCK   ? "unlock"
+	                : type == F_RDLCK ? "read"
+	                                  : "write"));
 }
 
 ARGS_FN(kill)

@@ -49,7 +49,7 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 		return 0;
 	}
 	if (f & LK_OPF_LOCK)
-		return lk_op_lock_dir((unsigned)e->op, &e->u);
+		return lk_op_lock_dir(&e->u);
 	return ((f & LK_OPF_ACQUIRE) ? 1 : 0) | ((f & LK_OPF_RELEASE) ? 2 : 0);
 }
 

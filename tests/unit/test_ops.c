@@ -2,8 +2,6 @@
  * lookups, flags that agree with each other, a dependency class and a
  * label in every style for every operation, and what the clocks and the
  * labeller read from the typed payload. */
-#include <sys/file.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -318,7 +316,7 @@ test_ops_labels_payload(void **state)
 	       "fcntl f: failed (errno 11)");
 
 	e = add(t, 0, LK_OP_FLOCK, 2, 0, 0);
-	e->u.flock.op = LOCK_UN;
+	e->u.lock = (struct lk_pl_lock){F_SETLK, F_UNLCK, 0, 0};
 	labels(t, e, "flock f", "unlock f", "flock f");
 
 	e = add(t, 0, LK_OP_KILL, -1, 0, 0);
@@ -368,14 +366,14 @@ test_ops_vclock_locks(void **state)
 	e = add(t, 1, LK_OP_FCNTL, 2, 0, 0); /* 2: B only asks */
 	e->u.lock = (struct lk_pl_lock){F_GETLK, F_WRLCK, 0, 0};
 	e = add(t, 1, LK_OP_FLOCK, 2, 0, 0); /* 3: B locks f */
-	e->u.flock.op = LOCK_SH | LOCK_NB;   /* 5, as F_GETLK: a lock */
+	e->u.lock = (struct lk_pl_lock){F_SETLK, F_RDLCK, 0, 0};
 	assert_int_equal(lk_trace_vclocks(t), 0);
 	assert_false(lk_trace_hb(t, 1, 2));
 	assert_true(lk_trace_hb(t, 1, 3));
 	assert_true(lk_trace_hb(t, 0, 3));
-	assert_int_equal(lk_op_lock_dir(LK_OP_FLOCK, &t->ev[3].u), 1);
-	assert_int_equal(lk_op_lock_dir(LK_OP_FCNTL, &t->ev[2].u), 0);
-	assert_int_equal(lk_op_lock_dir(LK_OP_FCNTL, &t->ev[1].u), 2);
+	assert_int_equal(lk_op_lock_dir(&t->ev[3].u), 1);
+	assert_int_equal(lk_op_lock_dir(&t->ev[2].u), 0);
+	assert_int_equal(lk_op_lock_dir(&t->ev[1].u), 2);
 	lk_trace_free(t);
 }
 
