@@ -13,35 +13,18 @@
 LK_OPS(LK_OP_MEMBER)
 #undef LK_OP_MEMBER
 
-static const struct lk_op_info ops[] = {
+const struct lk_op_info lk__ops[LK_OP__COUNT] = {
 #define LK_OP_ROW(name, str, member, kind, flags, dep, ...)                    \
 	[LK_OP_##name] = {str, #member, LK_OK_##kind, flags, LK_DEP_##dep},
         LK_OPS(LK_OP_ROW)
 #undef LK_OP_ROW
 };
 
-_Static_assert(sizeof(ops) / sizeof(ops[0]) == LK_OP__COUNT,
-               "ops.h: one row per operation");
-
-/* The row of op (ops.h). */
-const struct lk_op_info *
-lk_op_info(unsigned op)
-{
-	return &ops[op < LK_OP__COUNT ? op : LK_OP_NONE];
-}
-
 /* Name of an operation as written in traces and schedules. */
 const char *
 lk_op_name(unsigned op)
 {
-	return op < LK_OP__COUNT ? ops[op].name : "?";
-}
-
-/* The flags of op. */
-unsigned
-lk_op_flags(unsigned op)
-{
-	return op < LK_OP__COUNT ? ops[op].flags : 0;
+	return op < LK_OP__COUNT ? lk__ops[op].name : "?";
 }
 
 /* Does a lock operation with payload u take (1) or release (2) a lock,
@@ -72,7 +55,7 @@ int
 lk_op_lookup(const char *name)
 {
 	for (unsigned i = 0; i < LK_OP__COUNT; i++)
-		if (strcmp(ops[i].name, name) == 0)
+		if (strcmp(lk__ops[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }

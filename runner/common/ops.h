@@ -322,8 +322,23 @@ struct lk_op_info {
 	unsigned dep;       /* enum lk_dep */
 };
 
-/* The row of op, or the row of LK_OP_NONE for a number out of range. */
-const struct lk_op_info *lk_op_info(unsigned op);
+/* The rows, by number (ops.c); read them through lk_op_info. */
+extern const struct lk_op_info lk__ops[LK_OP__COUNT];
+
+/* The row of op, or the row of LK_OP_NONE for a number out of range.
+ * Inline: the clocks, DPOR and races ask for every event. */
+static inline const struct lk_op_info *
+lk_op_info(unsigned op)
+{
+	return &lk__ops[op < LK_OP__COUNT ? op : 0];
+}
+
+/* The flags of op (0 out of range). */
+static inline unsigned
+lk_op_flags(unsigned op)
+{
+	return op < LK_OP__COUNT ? lk__ops[op].flags : 0;
+}
 
 /* Name of an operation as written in traces and schedules ("?" when op
  * is out of range). */
@@ -331,9 +346,6 @@ const char *lk_op_name(unsigned op);
 
 /* Operation called name, or -1. */
 int lk_op_lookup(const char *name);
-
-/* The flags of op (0 out of range). */
-unsigned lk_op_flags(unsigned op);
 
 /* A lock operation (LK_OPF_LOCK) with payload u (u->lock): 1 when it
  * takes a lock, 2 when it releases one, 0 for a query (F_GETLK). */
