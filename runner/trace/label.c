@@ -951,10 +951,11 @@ lk_label(const struct lk_trace *t, const struct lk_tev *e,
 {
 	const struct labeller *l =
 	        labellers[(unsigned)e->op < LK_OP__COUNT ? e->op : LK_OP_NONE];
-	char room[EXPORT_ROOM] = "";
+	char room[EXPORT_ROOM];
 
 	if (size == 0)
 		return;
+	room[0] = '\0';
 	switch (style) {
 	case LK_LABEL_DIAGRAM:
 		/* Built in the room the diagram always gave it, so it is

@@ -86,14 +86,25 @@ pairset_add(struct pairset *s, uint64_t x)
 	return 1;
 }
 
-/* Is e an access to data: 1 a read, 2 a write, 0 neither. Which
- * operations read or write their object's data, the LK_OPS table says
- * (ops.h): read and load read it, write and store write it. */
+/* Per operation: does it read (1) or write (2) its object's data? The
+ * READS and WRITES flags of the LK_OPS table (ops.h), folded into an
+ * array at compile time. */
+static const unsigned char data_kind[LK_OP__COUNT] = {
+#define LK_OP_DATA(name, str, member, kind, flags, ...)                        \
+	[LK_OP_##name] = ((flags)&LK_OPF_READS)    ? 1                         \
+	                 : ((flags)&LK_OPF_WRITES) ? 2                         \
+	                                           : 0,
+        LK_OPS(LK_OP_DATA)
+#undef LK_OP_DATA
+};
+
+/* Is e an access to data: 1 a read, 2 a write, 0 neither (read and load
+ * read, write and store write). */
 static int
 access_kind(const struct lk_trace *t, const struct lk_tev *e)
 {
-	unsigned type, f = lk_op_flags((unsigned)e->op);
-	int kind = (f & LK_OPF_READS) ? 1 : (f & LK_OPF_WRITES) ? 2 : 0;
+	unsigned type;
+	int kind;
 
 	if (e->obj < 0 || (size_t)e->obj >= t->nobjs || e->blocked ||
 	    e->proc < 0 || (size_t)e->proc >= t->nprocs)
@@ -102,8 +113,9 @@ access_kind(const struct lk_trace *t, const struct lk_tev *e)
 	/* A name: a failed lookup (ENOENT) looked at it all the same. */
 	if (type == LK_OT_NAME)
 		return lk_trace_name_changes(e) ? 2 : 1;
-	if (e->err != 0 || kind == 0)
+	if (e->err != 0 || (unsigned)e->op >= LK_OP__COUNT)
 		return 0;
+	kind = data_kind[e->op];
 	if (type == LK_OT_CELL)
 		return kind;
 	/* Files: the bytes at u.rw.off (a pipe's have no place). */
