@@ -33,7 +33,7 @@ lk_report_interleaving(const struct lk_trace *t, FILE *f, int color)
 		const struct lk_tev *e = &t->ev[i];
 		const char *on = "", *off = "";
 
-		lk_event_label(t, e, label, sizeof(label));
+		lk_label(t, e, LK_LABEL_TERMINAL, label, sizeof(label));
 		if (color && e->blocked)
 			on = "\033[31m", off = "\033[0m";
 		else if (color && e->act == LK_ACT_PRINT + 1)
