@@ -2,8 +2,8 @@
  * lockstep: the public constants every part shares.
  *
  * The exit statuses and the trace format version are part of the contract
- * that tools outside this repository rely on (docs/contract.md): extend,
- * never change.
+ * that tools outside this repository rely on (docs/trace-format.md, "The
+ * contract"): extend, never change.
  */
 #ifndef LOCKSTEP_LOCKSTEP_H
 #define LOCKSTEP_LOCKSTEP_H

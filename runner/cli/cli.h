@@ -7,29 +7,19 @@
 
 #include <stdint.h>
 
+#include "cli/options.h"
 #include "lockstep/lockstep.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
 
 /* Print "lockstep: MESSAGE" on stderr and return status. */
-/* --expect-exit: "any" is -1, else a status 0..255; 0 or -1 (bad). */
-int lk_cli_expect_exit(const char *s, int *out);
-
 int lk_cli_fail(int status, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
-/* Parse seconds (may be fractional, at most a day) into ms; 0 or -1. */
-int lk_cli_seconds(const char *s, unsigned *ms);
-
-/* Parse an unsigned 64-bit integer; 0 or -1. */
-int lk_cli_u64(const char *s, uint64_t *out);
-
-/* Parse a byte count with an optional K, M or G suffix (powers of 1024);
- * 0 or -1. */
-int lk_cli_bytes(const char *s, uint64_t *out);
-
 /* Report the option getopt_long just refused (it returned c, with
- * opterr 0 and a ':' leading the short options): exit status 2. */
+ * opterr 0 and a ':' leading the short options): exit status 2. For the
+ * commands outside the option table (render, export); run, replay and
+ * explore parse with lk_cli_parse (options.h). */
 int lk_cli_bad_option(const char *cmd, int c, char **argv);
 
 /* Catch SIGINT, SIGTERM and SIGHUP so a run cleans up before we go. */
@@ -60,11 +50,11 @@ void lk_cli_isolation(struct lk_run_opts *run);
  * what is needed printed. */
 int lk_cli_check_fds(const struct lk_scenario *sc, int explore);
 
-/* The commands: argv[0] is the command's name. */
 /* An executable: name as given when it has a '/', else found in PATH;
  * its absolute path (malloc'd), or NULL with errno. */
 char *lk_cli_find_program(const char *name);
 
+/* The commands: argv[0] is the command's name. */
 int lk_cmd_run(int argc, char **argv);
 int lk_cmd_replay(int argc, char **argv);
 int lk_cmd_check(int argc, char **argv);

@@ -19,22 +19,6 @@
 #include "trace/race.h"
 #include "trace/trace.h"
 
-/* Parse --expect-exit's value (see cli.h). */
-int
-lk_cli_expect_exit(const char *s, int *out)
-{
-	uint64_t v;
-
-	if (strcmp(s, "any") == 0) {
-		*out = -1;
-		return 0;
-	}
-	if (lk_cli_u64(s, &v) != 0 || v > 255)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 /* Print "lockstep: MESSAGE" on stderr and return status. */
 int
 lk_cli_fail(int status, const char *fmt, ...)
@@ -117,34 +101,6 @@ syscall_name(int nr)
 	return buf;
 }
 
-/* Parse a non-negative number of seconds (may be fractional) into ms. */
-int
-lk_cli_seconds(const char *s, unsigned *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 86400)
-		return -1;
-	*ms = (unsigned)(v * 1000 + 0.5);
-	return 0;
-}
-
-/* Parse an unsigned 64-bit integer. */
-int
-lk_cli_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	if (*s == '-' || *s == '\0')
-		return -1;
-	*out = strtoull(s, &end, 0);
-	return errno != 0 || *end != '\0' ? -1 : 0;
-}
-
 static void
 on_signal(int sig)
 {
@@ -224,10 +180,11 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 
 	view.nexpects = nx;
 	failed = lk_expect_eval(t, &view, lines);
-	if (quiet && t->program_run) {
+	if (quiet && t->program_run && !t->output_passed) {
 		/* The program's own output, byte for byte, where it would
 		 * have gone without lockstep; lockstep's lines after it, on
-		 * stderr. */
+		 * stderr. (With output_passed it went there during the
+		 * run.) */
 		fflush(stdout);
 		if (fwrite(t->output, 1, t->output_len, stdout) !=
 		            t->output_len ||
@@ -319,6 +276,17 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		            t->nevents);
 	}
 	if (quiet && t->program_run) {
+		/* Output passed on that could not be written (a full disk;
+		 * not a reader that went away, as with | head -1): an error,
+		 * as for lockstep's own output (main.c). */
+		for (int k = 0; t->output_passed && k < 2; k++)
+			if (t->output_errno[k] != 0) {
+				lk_cli_fail(0,
+				            "cannot write the program's %s: %s",
+				            k ? "stderr" : "stdout",
+				            strerror(t->output_errno[k]));
+				status = LK_EXIT_INTERNAL;
+			}
 		fprintf(stderr,
 		        "lockstep: %s: %s, %zu steps, %zu of %zu expectations "
 		        "failed\n",
@@ -442,41 +410,6 @@ lk_cli_find_program(const char *name)
 	if (full == NULL)
 		errno = ENOENT;
 	return full;
-}
-
-/* Parse a byte count with an optional K, M or G suffix (see cli.h). */
-int
-lk_cli_bytes(const char *s, uint64_t *out)
-{
-	char num[32];
-	size_t len = strlen(s);
-	unsigned shift = 0;
-
-	if (len == 0 || len >= sizeof(num))
-		return -1;
-	memcpy(num, s, len + 1);
-	switch (num[len - 1]) {
-	case 'K':
-	case 'k':
-		shift = 10;
-		break;
-	case 'M':
-	case 'm':
-		shift = 20;
-		break;
-	case 'G':
-	case 'g':
-		shift = 30;
-		break;
-	default:
-		break;
-	}
-	if (shift)
-		num[len - 1] = '\0';
-	if (lk_cli_u64(num, out) != 0 || *out > (UINT64_MAX >> 34))
-		return -1;
-	*out <<= shift;
-	return 0;
 }
 
 /* Say once that the files cannot be isolated, and go on without. */

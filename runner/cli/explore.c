@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +17,7 @@
 #include "schedule/schedule.h"
 #include "trace/analysis.h"
 
-static const char usage_explore[] =
+static const char intro_explore[] =
         "usage: lockstep explore SCENARIO.xml [options]\n"
         "       lockstep explore [options] -- PROGRAM [ARG...]\n"
         "\n"
@@ -30,61 +29,9 @@ static const char usage_explore[] =
         "or file bytes, one a write, not ordered by happens-before\n"
         "(information: races do not change the exit status).\n"
         "With -- PROGRAM, explore an unmodified program (process \"main\"\n"
-        "and its children, as lockstep run -- PROGRAM); every run execs it.\n"
-        "\n"
-        "strategies:\n"
-        "  --strategy dfs       (default) every interleaving that can change\n"
-        "                       the outcome, with dynamic partial-order\n"
-        "                       reduction; --no-reduction tries them all\n"
-        "  --strategy random    --runs N seeded random runs from --seed S\n"
-        "  --strategy pct       --runs N probabilistic concurrency testing\n"
-        "                       runs of bug depth --depth D (default 3)\n"
-        "\n"
-        "bounds:\n"
-        "  --max-runs N         dfs: stop after N runs (default 10000)\n"
-        "  --preemption-bound K dfs: only schedules with at most K\n"
-        "                       preemptions (switches away from a process\n"
-        "                       that could go on)\n"
-        "  --max-steps N        steps of one run (default 200000)\n"
-        "  --max-procs N        processes of one run (default 64)\n"
-        "  --max-output BYTES   file size limit of a process (default 256M)\n"
-        "  --track-shm          with -- PROGRAM: loads and stores of shared\n"
-        "                       memory are steps (as for lockstep run)\n"
-        "  --time-limit SECS    stop starting runs after SECS\n"
-        "  --step-timeout SECS  as for lockstep run\n"
-        "\n"
-        "output:\n"
-        "  --json               one JSON object on stdout: runs, complete,\n"
-        "                       outcomes, deadlocks, races, failures, ...\n"
-        "  --save-schedule FILE the first failure (deadlock, crash, failed\n"
-        "                       expectation), simplest schedule first,\n"
-        "                       replay-checked before it is written\n"
-        "  --save-dir DIR       one schedule per outcome: DIR/outcome-N.sched\n"
-        "                       (naming the scenario by its absolute path,\n"
-        "                       so lockstep replay runs it from anywhere)\n"
-        "  -j, --jobs N         N runs at once (dfs finds the same outcomes\n"
-        "                       and counts as with one)\n"
-        "  --shard K/N          random, pct: run only seeds with index % N\n"
-        "                       == K-1, for splitting over machines\n"
-        "  --no-zygote          fork+exec every process of every run\n"
-        "                       (default: fork them from one loaded\n"
-        "                       process, the zygote: faster)\n"
-        "  --expect-exit N|any  with -- PROGRAM: a run where main exits\n"
-        "                       with another status than N (default 0)\n"
-        "                       is a failure; any: main's status is part\n"
-        "                       of the outcome only, as children's are\n"
-        "  --stable-pids        with -- PROGRAM: every run in a pid\n"
-        "                       namespace of its own, so pids the program\n"
-        "                       prints or uses do not split outcomes; exit\n"
-        "                       2 where the kernel refuses the namespace\n"
-        "  --no-isolation       with -- PROGRAM: let the runs write to\n"
-        "                       the real files (default: every run sees\n"
-        "                       a copy-on-write view of its working\n"
-        "                       directory and /tmp, the same at its\n"
-        "                       start and thrown away after; where the\n"
-        "                       machine cannot give one, a warning)\n"
-        "  -q, --quiet          no progress line\n"
-        "\n"
+        "and its children, as lockstep run -- PROGRAM); every run execs it.\n";
+
+static const char outro_explore[] =
         "An outcome includes the final values of the scenario's cells.\n"
         "Ctrl-C (SIGINT, also SIGTERM, SIGHUP) stops the exploration: the\n"
         "run it cut short is neither an outcome nor a failure, the summary\n"
@@ -94,58 +41,6 @@ static const char usage_explore[] =
         "\n"
         "exit status: 3 a deadlock was found; 4 a run crashed or timed out;\n"
         "1 an expectation failed over the runs; 0 otherwise; 2 bad usage.\n";
-
-enum {
-	O_STRATEGY = 256,
-	O_RUNS,
-	O_SEED,
-	O_DEPTH,
-	O_MAX_RUNS,
-	O_MAX_STEPS,
-	O_MAX_PROCS,
-	O_MAX_OUTPUT,
-	O_PREEMPT,
-	O_TIME_LIMIT,
-	O_STEP_TIMEOUT,
-	O_NO_REDUCTION,
-	O_JSON,
-	O_SAVE_SCHEDULE,
-	O_SAVE_DIR,
-	O_SHARD,
-	O_NO_ZYGOTE,
-	O_STABLE_PIDS,
-	O_TRACK_SHM,
-	O_NO_ISOLATION,
-	O_EXPECT_EXIT,
-};
-
-static const struct option longopts[] = {
-        {"strategy", required_argument, NULL, O_STRATEGY},
-        {"runs", required_argument, NULL, O_RUNS},
-        {"seed", required_argument, NULL, O_SEED},
-        {"depth", required_argument, NULL, O_DEPTH},
-        {"max-runs", required_argument, NULL, O_MAX_RUNS},
-        {"max-steps", required_argument, NULL, O_MAX_STEPS},
-        {"max-procs", required_argument, NULL, O_MAX_PROCS},
-        {"max-output", required_argument, NULL, O_MAX_OUTPUT},
-        {"preemption-bound", required_argument, NULL, O_PREEMPT},
-        {"time-limit", required_argument, NULL, O_TIME_LIMIT},
-        {"step-timeout", required_argument, NULL, O_STEP_TIMEOUT},
-        {"no-reduction", no_argument, NULL, O_NO_REDUCTION},
-        {"json", no_argument, NULL, O_JSON},
-        {"save-schedule", required_argument, NULL, O_SAVE_SCHEDULE},
-        {"save-dir", required_argument, NULL, O_SAVE_DIR},
-        {"shard", required_argument, NULL, O_SHARD},
-        {"no-zygote", no_argument, NULL, O_NO_ZYGOTE},
-        {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
-        {"track-shm", no_argument, NULL, O_TRACK_SHM},
-        {"no-isolation", no_argument, NULL, O_NO_ISOLATION},
-        {"expect-exit", required_argument, NULL, O_EXPECT_EXIT},
-        {"jobs", required_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-};
 
 struct cli {
 	struct lk_explore_opts o;
@@ -182,167 +77,60 @@ progress(const struct lk_explore *e, void *arg)
 	        e->deadlocks, e->failures);
 }
 
-/* Parse an option value as an unsigned in [lo, hi]. */
-static int
-number(const char *opt, const char *val, unsigned lo, unsigned hi,
-       unsigned *out)
-{
-	uint64_t v;
-
-	if (lk_cli_u64(val, &v) != 0 || v < lo || v > hi)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "explore: %s '%s': expected %u..%u", opt,
-		                   val, lo, hi);
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* Parse the options; -1 for help, else 0 or an exit status. */
+/* Parse the options from the table (options.c); -1 for help, else 0 or
+ * an exit status. */
 static int
 parse(int argc, char **argv, struct cli *c)
 {
 	struct lk_explore_opts *o = &c->o;
-	unsigned v = 0;
-	int ch, rc = 0;
+	struct lk_cli_args a;
+	char err[1024];
+	unsigned kind;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
-	o->kind = LK_EXP_DFS;
-	o->runs = 100;
-	o->depth = 3;
-	o->max_runs = 10000;
-	o->preemption_bound = UINT32_MAX;
-	o->jobs = 1;
-	optind = 1;
-	opterr = 0;
-	while (rc == 0 &&
-	       (ch = getopt_long(argc, argv, ":j:qh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case O_STRATEGY:
-			for (v = 0; v < 3 && strcmp(kinds[v], optarg); v++)
-				;
-			if (v == 3)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "explore: unknown strategy "
-				                   "'%s', expected dfs, random "
-				                   "or pct",
-				                   optarg);
-			o->kind = v;
-			break;
-		case O_RUNS:
-			rc = number("--runs", optarg, 1, 100000000, &o->runs);
-			break;
-		case O_SEED:
-			if (lk_cli_u64(optarg, &o->seed) != 0)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "explore: --seed '%s': "
-				                   "expected a non-negative "
-				                   "integer",
-				                   optarg);
-			break;
-		case O_DEPTH:
-			rc = number("--depth", optarg, 1, LK_PCT_MAX_DEPTH,
-			            &o->depth);
-			break;
-		case O_MAX_RUNS:
-			rc = number("--max-runs", optarg, 1, 100000000,
-			            &o->max_runs);
-			break;
-		case O_MAX_STEPS:
-			rc = number("--max-steps", optarg, 1, 100000000, &v);
-			o->run.max_steps = v;
-			break;
-		case O_MAX_PROCS:
-			rc = number("--max-procs", optarg, 1, LK_MAX_PROCS, &v);
-			o->run.max_procs = v;
-			break;
-		case O_MAX_OUTPUT:
-			if (lk_cli_bytes(optarg, &o->run.max_output) != 0 ||
-			    o->run.max_output == 0)
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "explore: --max-output '%s': "
-				        "expected bytes, such as 64M",
-				        optarg);
-			break;
-		case O_PREEMPT:
-			rc = number("--preemption-bound", optarg, 0, 1000,
-			            &o->preemption_bound);
-			break;
-		case O_TIME_LIMIT:
-		case O_STEP_TIMEOUT:
-			if (lk_cli_seconds(optarg,
-			                   ch == O_TIME_LIMIT
-			                           ? &o->time_limit_ms
-			                           : &o->run.step_timeout_ms) !=
-			    0)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "explore: '%s': expected "
-				                   "seconds, such as 2 or 0.5",
-				                   optarg);
-			break;
-		case O_NO_ZYGOTE:
-			o->no_zygote = 1;
-			break;
-		case O_TRACK_SHM:
-			o->run.track_shm = 1;
-			break;
-		case O_STABLE_PIDS:
-			o->run.stable_pids = 1;
-			break;
-		case O_NO_ISOLATION:
-			c->no_isolation = 1;
-			break;
-		case O_EXPECT_EXIT:
-			if (lk_cli_expect_exit(optarg, &c->expect_exit) != 0)
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "explore: --expect-exit '%s': "
-				        "expected a status 0..255 or "
-				        "any",
-				        optarg);
-			break;
-		case O_NO_REDUCTION:
-			o->no_reduction = 1;
-			break;
-		case O_JSON:
-			c->json = 1;
-			break;
-		case O_SAVE_SCHEDULE:
-			c->save_schedule = optarg;
-			break;
-		case O_SAVE_DIR:
-			c->save_dir = optarg;
-			break;
-		case O_SHARD: {
-			unsigned k, n;
-			char extra;
-
-			if (sscanf(optarg, "%u/%u%c", &k, &n, &extra) != 2 ||
-			    n < 1 || k < 1 || k > n || n > 100000)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "explore: --shard '%s': "
-				                   "expected K/N with 1 <= K "
-				                   "<= N",
-				                   optarg);
-			o->shard = k - 1;
-			o->nshards = n;
-			break;
-		}
-		case 'j':
-			rc = number("--jobs", optarg, 1, 64, &o->jobs);
-			break;
-		case 'q':
-			c->quiet = 1;
-			break;
-		case 'h':
-			fputs(usage_explore, stdout);
-			return -1;
-		default:
-			return lk_cli_bad_option("explore", ch, argv);
-		}
+	lk_cli_args_init(&a);
+	a.runs = 100;
+	a.depth = 3;
+	a.max_runs = 10000;
+	a.preemption_bound = UINT32_MAX;
+	a.jobs = 1;
+	rc = lk_cli_parse(LK_CMD_EXPLORE, argc, argv, &a, err, sizeof(err));
+	if (rc == LK_CLI_HELP) {
+		lk_cli_print_help(stdout, LK_CMD_EXPLORE, intro_explore,
+		                  outro_explore);
+		return -1;
 	}
 	if (rc != 0)
-		return rc;
+		return lk_cli_fail(rc, "%s", err);
+	for (kind = 0; a.strategy != NULL && kind < 2 &&
+	               strcmp(kinds[kind], a.strategy) != 0;
+	     kind++)
+		;
+	o->kind = a.strategy != NULL ? kind : LK_EXP_DFS;
+	o->seed = a.seed;
+	o->runs = a.runs;
+	o->depth = a.depth;
+	o->max_runs = a.max_runs;
+	o->preemption_bound = a.preemption_bound;
+	o->no_reduction = a.no_reduction;
+	o->time_limit_ms = a.time_limit_ms;
+	o->jobs = a.jobs;
+	o->shard = a.shard.k;
+	o->nshards = a.shard.n;
+	o->no_zygote = a.no_zygote;
+	o->run.max_steps = a.max_steps;
+	o->run.max_procs = a.max_procs;
+	o->run.max_output = a.max_output;
+	o->run.step_timeout_ms = a.step_timeout_ms;
+	o->run.track_shm = a.track_shm;
+	o->run.stable_pids = a.stable_pids;
+	c->no_isolation = a.no_isolation;
+	c->expect_exit = a.expect_exit;
+	c->json = a.json;
+	c->quiet = a.quiet;
+	c->save_schedule = a.save_schedule;
+	c->save_dir = a.save_dir;
 	if (o->nshards > 1 && o->kind == LK_EXP_DFS)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "explore: --shard splits random and pct "

@@ -2,7 +2,6 @@
  * following a schedule, with its interleaving, output and verdicts. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +14,7 @@
 #include "strategy/strategy.h"
 #include "trace/analysis.h"
 
-static const char usage_run[] =
+static const char intro_run[] =
         "usage: lockstep run SCENARIO.xml [options]\n"
         "       lockstep run [options] -- PROGRAM [ARG...]\n"
         "\n"
@@ -36,72 +35,22 @@ static const char usage_run[] =
         "current directory with the current environment, as under strace\n"
         "-f; its standard input is /dev/null; its standard output and error\n"
         "are captured and shown after the run (with -q: passed through as\n"
-        "they are, lockstep's line on stderr). A process that exits with a\n"
+        "the program writes them, lockstep's line on stderr after the run;\n"
+        "a reader that goes away, as head -1 does, only ends the passing\n"
+        "through: the run goes on as recorded). A process that exits with a\n"
         "status is done with it: main exiting non-zero fails the run (exit\n"
         "1, as a failed expectation; see --expect-exit), a child's status is\n"
         "part of the outcome only. A crash is a death by a signal (SIGSEGV,\n"
-        "SIGABRT, ...).\n"
-        "\n"
-        "options:\n"
-        "  --strategy NAME      default (keep running the current process,\n"
-        "                       else the first enabled), random or pct\n"
-        "  --seed N             seed of the random strategy (implies\n"
-        "                       --strategy random); same seed, same trace\n"
-        "  --trace FILE         write the trace as JSON Lines (- for stdout:\n"
-        "                       then the report goes to stderr)\n"
-        "  --workdir DIR        create the scenario's files in DIR and keep\n"
-        "                       them (default: a temporary directory, "
-        "removed);\n"
-        "                       a file there of the same name is replaced,\n"
-        "                       a link is never followed; a program runs\n"
-        "                       in the current directory\n"
-        "  --expect-exit N|any  with -- PROGRAM: main must exit with status\n"
-        "                       N (default 0), else the run failed (exit\n"
-        "                       1); any: every status is fine\n"
-        "  --max-steps N        stop after N steps (default 200000), exit 4\n"
-        "  --max-procs N        at most N processes (default 64): a fork\n"
-        "                       beyond fails with EAGAIN\n"
-        "  --track-shm          with -- PROGRAM: every load and store of\n"
-        "                       shared memory (mmap MAP_SHARED, shmat) is\n"
-        "                       a step, so races on plain memory show\n"
-        "  --max-output BYTES   no file a process writes (its output\n"
-        "                       included) grows past BYTES (default 256M;\n"
-        "                       K, M, G suffixes): the process gets SIGXFSZ\n"
-        "  --step-timeout SECS  a process that runs SECS without reaching a\n"
-        "                       scheduling point is reported, exit 4\n"
-        "                       (default 10)\n"
-        "  --timeout SECS       wall-clock limit of the whole run, exit 4\n"
-        "  --diagram FILE       draw the run as a happens-before diagram\n"
-        "                       (svg, png, pdf or dot, from the name)\n"
-        "  --schedule FILE      follow this schedule (see lockstep replay),\n"
-        "                       then go on with the strategy\n"
-        "  --strict             with --schedule: a run longer than the\n"
-        "                       schedule is a divergence (exit 2)\n"
-        "  --save-schedule FILE write the run's interleaving as a schedule\n"
-        "  --stable-pids        with -- PROGRAM: run it in a pid namespace\n"
-        "                       of its own, so getpid() and the pids of\n"
-        "                       its children are the same in every run\n"
-        "                       (main is 2, its children 3, 4, ...); exit 2\n"
-        "                       where the kernel refuses the namespace\n"
-        "  --sandbox            with -- PROGRAM: the program sees a\n"
-        "                       copy-on-write view of its working\n"
-        "                       directory and /tmp, thrown away after\n"
-        "                       the run (default: it writes for real)\n"
-        "  --no-isolation       no sandbox, and no warning where the\n"
-        "                       machine cannot give one\n"
-        "  -q, --quiet          print only the verdict line and errors\n"
-        "                       (-- PROGRAM: its stdout and stderr as they\n"
-        "                       are, then the verdict line on stderr)\n"
-        "  --color WHEN         auto (default), always or never\n"
-        "  -h, --help           this help\n"
-        "\n"
+        "SIGABRT, ...).\n";
+
+static const char outro_run[] =
         "exit status: 0 every expectation holds; 1 an expectation failed\n"
         "(for a program: main exited non-zero, or not as --expect-exit\n"
         "says); 2 bad usage or bad input; 3 deadlock; 4 a process was\n"
         "killed by a signal, timed out or hit a limit; 70 internal error;\n"
         "128+N lockstep stopped by signal N.\n";
 
-static const char usage_replay[] =
+static const char intro_replay[] =
         "usage: lockstep replay SCHEDULE [options]\n"
         "\n"
         "Run the scenario a schedule file names, following the schedule step\n"
@@ -114,18 +63,11 @@ static const char usage_replay[] =
         "<exec>s are shown on stderr first. When the schedule ends before\n"
         "the run, the default strategy goes on.\n"
         "\n"
-        "options (and those of lockstep run):\n"
-        "  --scenario FILE      run this scenario instead of the one named\n"
-        "                       (a different SHA-256 is then a warning)\n"
-        "  --strict             a run longer than the schedule is an error\n"
-        "  --check N            replay N times and compare the traces: the\n"
-        "                       determinism self-check (exit 1 on a\n"
-        "                       difference, naming the first differing step)\n"
-        "  --trace FILE, --diagram FILE, --save-schedule FILE, -q, ...\n"
-        "  --stable-pids        for a program's schedule, which replays\n"
-        "                       with lockstep run --schedule FILE\n"
-        "                       --stable-pids -- PROGRAM\n"
-        "\n"
+        "A program's schedule replays with lockstep run --schedule FILE\n"
+        "-- PROGRAM [ARG...] (and --stable-pids if it was made so): a\n"
+        "schedule never names what runs.\n";
+
+static const char outro_replay[] =
         "exit status: as lockstep run; 2 also for a bad schedule file or a\n"
         "divergence.\n";
 
@@ -145,207 +87,53 @@ struct opts {
 	int verified; /* its sha256 is the schedule's */
 };
 
-enum {
-	O_STRATEGY = 256,
-	O_SEED,
-	O_TRACE,
-	O_WORKDIR,
-	O_MAX_STEPS,
-	O_MAX_PROCS,
-	O_MAX_OUTPUT,
-	O_STEP_TIMEOUT,
-	O_TIMEOUT,
-	O_COLOR,
-	O_SCHEDULE,
-	O_SAVE_SCHEDULE,
-	O_STRICT,
-	O_TRACK_SHM,
-	O_SCENARIO,
-	O_CHECK,
-	O_DIAGRAM,
-	O_STABLE_PIDS,
-	O_SANDBOX,
-	O_NO_ISOLATION,
-	O_EXPECT_EXIT,
-};
-
-static const struct option longopts[] = {
-        {"strategy", required_argument, NULL, O_STRATEGY},
-        {"seed", required_argument, NULL, O_SEED},
-        {"trace", required_argument, NULL, O_TRACE},
-        {"workdir", required_argument, NULL, O_WORKDIR},
-        {"max-steps", required_argument, NULL, O_MAX_STEPS},
-        {"max-procs", required_argument, NULL, O_MAX_PROCS},
-        {"max-output", required_argument, NULL, O_MAX_OUTPUT},
-        {"step-timeout", required_argument, NULL, O_STEP_TIMEOUT},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"color", required_argument, NULL, O_COLOR},
-        {"schedule", required_argument, NULL, O_SCHEDULE},
-        {"save-schedule", required_argument, NULL, O_SAVE_SCHEDULE},
-        {"strict", no_argument, NULL, O_STRICT},
-        {"track-shm", no_argument, NULL, O_TRACK_SHM},
-        {"scenario", required_argument, NULL, O_SCENARIO},
-        {"diagram", required_argument, NULL, O_DIAGRAM},
-        {"check", required_argument, NULL, O_CHECK},
-        {"stable-pids", no_argument, NULL, O_STABLE_PIDS},
-        {"sandbox", no_argument, NULL, O_SANDBOX},
-        {"no-isolation", no_argument, NULL, O_NO_ISOLATION},
-        {"expect-exit", required_argument, NULL, O_EXPECT_EXIT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-};
-
-/* Parse the options of run and replay; -1 means "exit 0" (help), else
- * 0 or an exit status. cmd is "run" or "replay". */
+/* Parse the options of run or replay (cmd) from the table (options.c);
+ * -1 means "exit 0" (help printed), else 0 or an exit status. */
 static int
-parse(int argc, char **argv, const char *cmd, const char *usage, struct opts *o)
+parse(int argc, char **argv, unsigned cmd, const char *intro, const char *outro,
+      struct opts *o)
 {
-	const char *color = "auto";
-	uint64_t v;
-	int c;
+	struct lk_cli_args a;
+	char err[1024];
+	const char *color;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
-	o->strategy = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_STRATEGY:
-			o->strategy = lk_strategy_lookup(optarg);
-			if (o->strategy < 0)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "%s: unknown strategy '%s', "
-				                   "expected default or random",
-				                   cmd, optarg);
-			break;
-		case O_SEED:
-			if (lk_cli_u64(optarg, &o->run.seed) != 0)
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "%s: --seed '%s': expected a "
-				        "non-negative integer",
-				        cmd, optarg);
-			if (o->strategy < 0)
-				o->strategy = LK_STRAT_RANDOM;
-			break;
-		case O_TRACE:
-			o->trace = optarg;
-			break;
-		case O_WORKDIR:
-			o->run.workdir = optarg;
-			break;
-		case O_MAX_STEPS:
-			if (lk_cli_u64(optarg, &v) != 0 || v == 0 ||
-			    v > 100000000)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "%s: --max-steps '%s': "
-				                   "expected 1..100000000",
-				                   cmd, optarg);
-			o->run.max_steps = (uint32_t)v;
-			break;
-		case O_MAX_PROCS:
-			if (lk_cli_u64(optarg, &v) != 0 || v == 0 ||
-			    v > LK_MAX_PROCS)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "%s: --max-procs '%s': "
-				                   "expected 1..%d",
-				                   cmd, optarg, LK_MAX_PROCS);
-			o->run.max_procs = (uint32_t)v;
-			break;
-		case O_MAX_OUTPUT:
-			if (lk_cli_bytes(optarg, &v) != 0 || v == 0)
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "%s: --max-output '%s': "
-				        "expected bytes, such as 64M",
-				        cmd, optarg);
-			o->run.max_output = v;
-			break;
-		case O_STEP_TIMEOUT:
-		case O_TIMEOUT:
-			if (lk_cli_seconds(optarg,
-			                   c == O_TIMEOUT
-			                           ? &o->run.timeout_ms
-			                           : &o->run.step_timeout_ms) !=
-			            0 ||
-			    (c == O_STEP_TIMEOUT &&
-			     o->run.step_timeout_ms == 0))
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "%s: %s '%s': expected "
-				                   "seconds, such as 2 or 0.5",
-				                   cmd,
-				                   c == O_TIMEOUT
-				                           ? "--timeout"
-				                           : "--step-timeout",
-				                   optarg);
-			break;
-		case O_COLOR:
-			if (strcmp(optarg, "auto") != 0 &&
-			    strcmp(optarg, "always") != 0 &&
-			    strcmp(optarg, "never") != 0)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "%s: --color '%s': expected "
-				                   "auto, always or never",
-				                   cmd, optarg);
-			color = optarg;
-			break;
-		case O_SCHEDULE:
-			o->schedule = optarg;
-			break;
-		case O_SAVE_SCHEDULE:
-			o->save_schedule = optarg;
-			break;
-		case O_STRICT:
-			o->run.strict = 1;
-			break;
-		case O_TRACK_SHM:
-			o->run.track_shm = 1;
-			break;
-		case O_DIAGRAM:
-			o->diagram = optarg;
-			break;
-		case O_SCENARIO:
-			o->scenario = optarg;
-			break;
-		case O_CHECK:
-			if (lk_cli_u64(optarg, &v) != 0 || v < 2 || v > 1000)
-				return lk_cli_fail(LK_EXIT_USAGE,
-				                   "%s: --check '%s': expected "
-				                   "2..1000 runs",
-				                   cmd, optarg);
-			o->check = (unsigned)v;
-			break;
-		case O_STABLE_PIDS:
-			o->run.stable_pids = 1;
-			break;
-		case O_SANDBOX:
-			o->run.isolate = 1;
-			break;
-		case O_NO_ISOLATION:
-			o->no_isolation = 1;
-			break;
-		case O_EXPECT_EXIT:
-			if (lk_cli_expect_exit(optarg, &o->expect_exit) != 0)
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "%s: --expect-exit '%s': "
-				        "expected a status 0..255 or "
-				        "any",
-				        cmd, optarg);
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			return lk_cli_bad_option(cmd, c, argv);
-		}
+	lk_cli_args_init(&a);
+	rc = lk_cli_parse(cmd, argc, argv, &a, err, sizeof(err));
+	if (rc == LK_CLI_HELP) {
+		lk_cli_print_help(stdout, cmd, intro, outro);
+		return -1;
 	}
+	if (rc != 0)
+		return lk_cli_fail(rc, "%s", err);
+	/* --seed means the random strategy, unless --strategy says. */
+	o->strategy = a.strategy != NULL ? lk_strategy_lookup(a.strategy)
+	              : lk_cli_given(&a, "seed") ? LK_STRAT_RANDOM
+	                                         : -1;
 	o->run.strategy =
 	        o->strategy < 0 ? LK_STRAT_DEFAULT : (unsigned)o->strategy;
+	o->run.seed = a.seed;
+	o->run.workdir = a.workdir;
+	o->run.max_steps = a.max_steps;
+	o->run.max_procs = a.max_procs;
+	o->run.max_output = a.max_output;
+	o->run.step_timeout_ms = a.step_timeout_ms;
+	o->run.timeout_ms = a.timeout_ms;
+	o->run.strict = a.strict;
+	o->run.track_shm = a.track_shm;
+	o->run.stable_pids = a.stable_pids;
+	o->run.isolate = a.sandbox;
+	o->scenario = a.scenario;
+	o->trace = a.trace;
+	o->schedule = a.schedule;
+	o->save_schedule = a.save_schedule;
+	o->diagram = a.diagram;
+	o->quiet = a.quiet;
+	o->no_isolation = a.no_isolation;
+	o->check = a.check;
+	o->expect_exit = a.expect_exit;
+	color = a.color != NULL ? a.color : "auto";
 	o->color = strcmp(color, "always") == 0 ||
 	           (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
 	            getenv("NO_COLOR") == NULL);
@@ -648,7 +436,27 @@ execute(struct opts *o, const struct lk_schedule *s)
 		status = self_check(sc, o, s);
 		goto out;
 	}
+	if (o->quiet && o->run.program != NULL) {
+		/* -q: the program's stdout and stderr reach ours as it
+		 * writes them (with --trace -, its stdout goes to stderr). */
+		fflush(NULL);
+		o->run.live = 1;
+		o->run.live_fd[0] =
+		        o->trace != NULL && strcmp(o->trace, "-") == 0
+		                ? STDERR_FILENO
+		                : STDOUT_FILENO;
+		o->run.live_fd[1] = STDERR_FILENO;
+		/* Closed when we were started: the run's own files will
+		 * take the number, and must not receive the output. */
+		for (int k = 0; k < 2; k++)
+			if (fcntl(o->run.live_fd[k], F_GETFD) < 0)
+				o->run.live_fd[k] = -1;
+	}
 	t = run_once(sc, o, &status);
+	/* A reader of our output gone (| head -1) must not kill lockstep
+	 * before the report, the schedule and the trace are written; the
+	 * run's processes, which must not inherit it, are gone. */
+	signal(SIGPIPE, SIG_IGN);
 	if (t == NULL)
 		goto out;
 	if (s != NULL && o->strategy < 0) {
@@ -731,12 +539,9 @@ lk_cmd_run(int argc, char **argv)
 	for (int i = 1; i < argc && dd == argc; i++)
 		if (strcmp(argv[i], "--") == 0)
 			dd = i;
-	rc = parse(dd, argv, "run", usage_run, &o);
+	rc = parse(dd, argv, LK_CMD_RUN, intro_run, outro_run, &o);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (o.check)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "run: --check belongs to lockstep replay");
 	if (dd < argc) {
 		if (optind != dd || dd + 1 == argc)
 			return lk_cli_fail(
@@ -839,7 +644,8 @@ lk_cmd_replay(int argc, char **argv)
 	struct lk_err err;
 	struct opts o;
 	char *path = NULL;
-	int rc = parse(argc, argv, "replay", usage_replay, &o);
+	int rc = parse(argc, argv, LK_CMD_REPLAY, intro_replay, outro_replay,
+	               &o);
 
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
@@ -847,10 +653,6 @@ lk_cmd_replay(int argc, char **argv)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "replay: expected one schedule file; see "
 		                   "'lockstep replay --help'");
-	if (o.schedule != NULL)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "replay: the schedule is the argument, not "
-		                   "--schedule");
 	if ((rc = load_schedule(argv[optind], &s, &o)) != 0)
 		return rc;
 	if (o.scenario == NULL && s->program != NULL) {

@@ -536,10 +536,6 @@ int creat64(const char *path, mode_t mode) __attribute__((alias("creat")));
 
 /* --- temporary names: the same in every run ---------------------------- */
 
-/* Temporary names this process made so far (inherited on fork: the
- * child's own name keeps its names apart). */
-static unsigned temp_count;
-
 /*
  * Replace the six X before the last suffixlen bytes of tmpl by letters
  * that depend only on the process's name and how many names it made, so
@@ -570,7 +566,7 @@ temp_name(char *tmpl, int suffixlen, long (*make)(char *, int), int flags)
 
 		for (const char *p = lk__self()->name; *p != '\0'; p++)
 			h = (h ^ (unsigned char)*p) * 1099511628211ull;
-		h = (h ^ temp_count++) * 1099511628211ull;
+		h = (h ^ lk__ip.temp_count++) * 1099511628211ull;
 		h ^= h >> 29;
 		for (int i = 0; i < 6; i++, h /= 62)
 			x[i] = letters[h % 62];

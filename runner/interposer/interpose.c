@@ -323,6 +323,8 @@ execvp(const char *file, char *const argv[])
 static char **
 list_args(const char *arg0, va_list ap, char ***envp)
 {
+	/* Scratch for one call (exec copies it), not state: per thread,
+	 * not in lk__ipt, so as not to grow every thread's TLS block. */
 	static __thread char *v[1024];
 	size_t n = 0;
 	char *a;

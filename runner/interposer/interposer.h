@@ -29,7 +29,9 @@
 
 /*
  * The real functions, one table: name, return type, parameter list. Each
- * becomes a pointer real_<name>, resolved with dlsym(RTLD_NEXT).
+ * becomes a pointer lk__real_<name>, resolved with dlsym(RTLD_NEXT). They
+ * are not in struct lk_ip_state: resolved once, they stay right after a
+ * fork (the same libc), and an exec loads everything anew.
  */
 #define LK_REAL_FUNCS(X)                                                       \
 	X(sem_open, sem_t *, (const char *, int, ...))                         \
@@ -134,9 +136,7 @@ void lk__resolve(void);
 #define REAL(name)                                                             \
 	(lk__real_##name != NULL ? 0 : (lk__resolve(), 0), lk__real_##name)
 
-/* --- sched.c: the scheduling core -------------------------------------- */
-
-/* What a completed step reports for the trace. */
+/* What a completed step reports for the trace (sched.c). */
 struct lk_step {
 	uint16_t op;
 	int32_t obj;
@@ -146,6 +146,172 @@ struct lk_step {
 	const void *data;   /* bytes written, or NULL */
 	size_t len;
 };
+
+/* --- state.c: what the interposer remembers in a process --------------- */
+
+#define LK_IP_ADDR_CACHE 64   /* addresses of semaphores, of cells */
+#define LK_IP_FD_CACHE   1024 /* descriptors whose object is cached */
+#define LK_IP_MAPS       64   /* region objects this process mapped */
+#define LK_IP_REGIONS    32   /* shared mappings --track-shm watches */
+
+/* Address -> object, the oldest entry replaced when full (objects.c). */
+struct lk_ip_addr_cache {
+	struct {
+		const void *addr;
+		int obj;
+	} e[LK_IP_ADDR_CACHE];
+	unsigned next;
+};
+
+/* A shared mapping --track-shm keeps closed (shmtrack.c). */
+struct lk_ip_region {
+	uintptr_t lo, hi; /* [lo, hi), page aligned */
+	int prot;         /* what the program asked for */
+};
+
+struct spawn_actions;
+struct spawn_piped;
+
+/*
+ * The interposer's state in one process: every mutable variable of
+ * runner/interposer/ that lives longer than one call, in one instance,
+ * lk__ip (state.c). What happens to it:
+ *
+ * - exec: a new image starts with this struct as state.c initialises it
+ *   (static storage) and finds the run again from LOCKSTEP_SHM_FD, which
+ *   lk__exec puts in the new image's environment (shm_fd, notify_fd).
+ *   Nothing to reset: nothing survives.
+ * - fork: the child is a copy. Every fork of a process in a run comes to
+ *   lk__fork (fork, vfork, posix_spawn, system and popen are rebuilt on
+ *   it: spawn.c), whose child calls lk__ip_forked once, before its first
+ *   step; that resets what described the parent only. Each field below
+ *   says "fork:" what it does. A child that shares this memory with
+ *   its parent (clone with CLONE_VM by a raw system call, which lockstep
+ *   does not follow) must never reset it: lk__ip_forked runs only in the
+ *   child of lk__fork's real fork.
+ * - attach after the fact (lockstep_interposer_attach, a zygote's
+ *   child): the zygote was never in a run, so what its child inherited
+ *   is this struct as initialised; attach sets sh, self and the two
+ *   descriptors, as at load.
+ * - threads: not supported yet (issue 18). This struct is the process's;
+ *   what belongs to a thread is in struct lk_ip_thread.
+ *
+ * Signal handlers (sud.c's SIGSYS, shmtrack.c's SIGSEGV and SIGTRAP) use
+ * it as the code they interrupt does: plain memory, no lock, nothing
+ * allocated. lk__ip_forked is async-signal-safe (stores, and the system
+ * calls that turn dispatch on), as a forked child's code must be.
+ */
+struct lk_ip_state {
+	/* sched.c. The run's shared memory, mapped by attach (NULL outside
+	 * a run). fork: kept (a shared mapping is inherited). */
+	struct lk_shared *sh;
+	/* Our slot in it, found by pid at attach (-1 outside a run). fork:
+	 * the child's slot, which lk__fork made for it. */
+	int self;
+	/* The shared memory's descriptor, kept open for the next image;
+	 * moved out of the way of a program's close or dup2
+	 * (lk__guard_fds). fork: kept (the child has the same table). */
+	int shm_fd;
+	/* The run's eventfd here, and its inode at attach (notify writes
+	 * only into that very file). Set and moved as shm_fd. fork: kept. */
+	int notify_fd;
+	ino_t notify_ino;
+	/* Did our last hand-over find the next process awake (spin_for_turn
+	 * learns from it)? fork: 0, the child has handed nothing over. */
+	int handed_awake;
+	/* check_alive: steps since the turn was last kept, and when lockstep
+	 * was last seen alive. fork: 0, the child counts its own. */
+	unsigned alive_steps;
+	struct timespec alive_last;
+	/* This process's mapping of the event array is populated below this
+	 * address. fork: 0, a child's shared mappings start empty. */
+	uintptr_t populated_to;
+
+	/* sud.c. Is Syscall User Dispatch on in this process? fork: kept,
+	 * so that the child knows to turn it on again (the kernel turned it
+	 * off): lk__sud_fork_child, from lk__ip_forked. */
+	int sud_on;
+
+	/* objects.c: lookups, so a call asks /proc once. fork: kept, the
+	 * child has the same semaphores, descriptors and mappings. */
+	struct lk_ip_addr_cache sem_cache;  /* semaphore address -> object */
+	struct lk_ip_addr_cache cell_cache; /* --track-shm cell -> object */
+	int fd_cache[LK_IP_FD_CACHE];       /* fd -> object + 1, 0 unknown */
+	struct {
+		const void *addr;
+		int obj;
+	} maps[LK_IP_MAPS]; /* region objects mapped here, by address */
+
+	/* shmtrack.c, --track-shm. The shared mappings kept closed while
+	 * the program runs; whether they are open now (inside a wrapper);
+	 * whether SIGSEGV and SIGTRAP are ours. fork: kept, the child
+	 * inherits the mappings, their protection and the handlers. */
+	struct lk_ip_region regions[LK_IP_REGIONS];
+	int nregions;
+	int regions_open;
+	int track_handlers;
+
+	/* random.c. The rand/random generator, and whether it was seeded
+	 * for this process. fork: not seeded, the child starts a sequence
+	 * of its own from its own name. */
+	uint64_t rand_state;
+	int rand_seeded;
+
+	/* fsname.c. Temporary names this process made (mkstemp...). fork:
+	 * kept, the child's own name keeps its names apart. */
+	unsigned temp_count;
+
+	/* spawn.c. Our copy of the program's posix_spawn file actions, and
+	 * the streams popen made. fork: kept, they are the program's data
+	 * (its file-actions objects and its streams), copied with it. */
+	struct spawn_actions *spawn_actions;
+	struct spawn_piped *popen_streams;
+};
+
+/* The one instance; hidden, so reached as a file's static was (no GOT). */
+extern struct lk_ip_state lk__ip __attribute__((visibility("hidden")));
+
+/* In the child of lk__fork, before its first step: it is slot self now;
+ * reset what described the parent (see struct lk_ip_state). */
+void lk__ip_forked(int self);
+
+/*
+ * What the interposer remembers in a thread: the state of the call in
+ * progress. Threads are not supported yet (issue 18), but this is kept
+ * per thread already so that two threads never share a call's state. A
+ * fork copies the calling thread's, which is inside lk__fork: the child
+ * goes on with that call. lk__sud_selector stays apart (sud.c): the
+ * kernel reads it by address, and it must be initial-exec TLS.
+ */
+struct lk_ip_thread {
+	/* sched.c: inside a wrapper (lk__enter .. lk__leave). */
+	int busy;
+	/* sud.c: the SIGSYS handler is running a wrapper for a dispatched
+	 * call: calls the wrapper makes after leaving are made as they are. */
+	int in_handler;
+	/* signals.c: the last blocked wait was interrupted by a handler;
+	 * every handler that ran had SA_RESTART; the signals a sigwait takes
+	 * (no handler runs for those); in pause, sigsuspend or a sigwait,
+	 * and the mask before that call (lk__signal_first). */
+	int interrupted;
+	int restartable;
+	uint64_t accepting;
+	int in_wait;
+	uint64_t mask_before;
+	/* shmtrack.c: the load or store in flight between its fault and its
+	 * trap: record it at the trap; the trap flag is set by us. */
+	struct lk_ip_cell {
+		int active;
+		int stepping;
+		struct lk_step st;
+		const int32_t *addr;
+	} cell;
+};
+
+extern __thread struct lk_ip_thread lk__ipt
+        __attribute__((visibility("hidden")));
+
+/* --- sched.c: the scheduling core -------------------------------------- */
 
 /*
  * Enter the interposer: true when this process is under lockstep's control
@@ -191,7 +357,7 @@ void lk__sud_start(void);
 /* Turn it off (the process left the run). */
 void lk__sud_stop(void);
 
-/* In a forked child: on again if the parent had it. */
+/* In a forked child: on again if the parent had it (from lk__ip_forked). */
 void lk__sud_fork_child(void);
 
 /* Is dispatch on? */

@@ -3,7 +3,8 @@
  * objects are in the shared table from the start; anything else is
  * registered the first time it is used, under a name that depends only on
  * the order of use, which the schedule fixes, so names are reproducible.
- * Lookups are cached per process; the cache is inherited on fork.
+ * Lookups are cached per process (struct lk_ip_state); the caches are
+ * inherited on fork.
  */
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -20,26 +21,11 @@
 
 #include "interposer/interposer.h"
 
-#define ADDR_CACHE 64
-#define FD_CACHE   1024
-
-/* Address -> object, the oldest entry replaced when full. */
-struct addr_cache {
-	struct {
-		const void *addr;
-		int obj;
-	} e[ADDR_CACHE];
-	unsigned next;
-};
-
-static struct addr_cache sems;  /* semaphores */
-static struct addr_cache cells; /* --track-shm cells */
-
 /* The object cached for addr, or -2 when it is not there. */
 static int
-cache_find(const struct addr_cache *c, const void *addr)
+cache_find(const struct lk_ip_addr_cache *c, const void *addr)
 {
-	for (unsigned i = 0; i < ADDR_CACHE; i++)
+	for (unsigned i = 0; i < LK_IP_ADDR_CACHE; i++)
 		if (c->e[i].addr == addr)
 			return c->e[i].obj;
 	return -2;
@@ -47,20 +33,17 @@ cache_find(const struct addr_cache *c, const void *addr)
 
 /* Remember that addr is object obj. */
 static void
-cache_put(struct addr_cache *c, const void *addr, int obj)
+cache_put(struct lk_ip_addr_cache *c, const void *addr, int obj)
 {
-	for (unsigned i = 0; i < ADDR_CACHE; i++)
+	for (unsigned i = 0; i < LK_IP_ADDR_CACHE; i++)
 		if (c->e[i].addr == addr) {
 			c->e[i].obj = obj;
 			return;
 		}
 	c->e[c->next].addr = addr;
 	c->e[c->next].obj = obj;
-	c->next = (c->next + 1) % ADDR_CACHE;
+	c->next = (c->next + 1) % LK_IP_ADDR_CACHE;
 }
-
-/* fd -> object + 1; 0 is "not looked up yet". */
-static int fd_cache[FD_CACHE];
 
 /* Add an object of type with name (made unique) to the table, or -1. */
 int
@@ -148,7 +131,7 @@ lk__obj_sem(sem_t *sem)
 	int saved = errno, obj;
 	char name[LK_NAME_MAX];
 
-	if ((obj = cache_find(&sems, sem)) != -2)
+	if ((obj = cache_find(&lk__ip.sem_cache, sem)) != -2)
 		return obj;
 	obj = -1;
 	if (memory_identity(sem, &ino, &off) == 0) {
@@ -166,7 +149,7 @@ lk__obj_sem(sem_t *sem)
 			}
 		}
 	}
-	cache_put(&sems, sem, obj);
+	cache_put(&lk__ip.sem_cache, sem, obj);
 	errno = saved;
 	return obj;
 }
@@ -187,7 +170,7 @@ lk__obj_sem_named(const char *name, sem_t *sem)
 	if (obj < 0)
 		obj = lk__obj_add(LK_OT_SEM_NAMED, name);
 	if (sem != NULL && sem != SEM_FAILED)
-		cache_put(&sems, sem, obj);
+		cache_put(&lk__ip.sem_cache, sem, obj);
 	return obj;
 }
 
@@ -277,8 +260,8 @@ lk__obj_fd(int fd)
 	int saved = errno, obj = -1, k;
 	ssize_t n;
 
-	if (fd >= 0 && fd < FD_CACHE && fd_cache[fd] != 0)
-		return fd_cache[fd] - 1;
+	if (fd >= 0 && fd < LK_IP_FD_CACHE && lk__ip.fd_cache[fd] != 0)
+		return lk__ip.fd_cache[fd] - 1;
 	/* lockstep's own descriptors are no object of the program's. */
 	if (lk__run_fd(fd))
 		return -1;
@@ -342,8 +325,8 @@ lk__obj_fd(int fd)
 				         path);
 		}
 	}
-	if (fd >= 0 && fd < FD_CACHE)
-		fd_cache[fd] = obj + 1;
+	if (fd >= 0 && fd < LK_IP_FD_CACHE)
+		lk__ip.fd_cache[fd] = obj + 1;
 	errno = saved;
 	return obj;
 }
@@ -369,16 +352,16 @@ lk__obj_is_file(int obj)
 void
 lk__obj_fd_forget(int fd)
 {
-	if (fd >= 0 && fd < FD_CACHE)
-		fd_cache[fd] = 0;
+	if (fd >= 0 && fd < LK_IP_FD_CACHE)
+		lk__ip.fd_cache[fd] = 0;
 }
 
 /* Forget descriptors lo..hi (close_range). */
 void
 lk__obj_fd_forget_range(unsigned lo, unsigned hi)
 {
-	for (unsigned fd = lo; fd < FD_CACHE && fd <= hi; fd++)
-		fd_cache[fd] = 0;
+	for (unsigned fd = lo; fd < LK_IP_FD_CACHE && fd <= hi; fd++)
+		lk__ip.fd_cache[fd] = 0;
 }
 
 /* The private name of a named semaphore in this run, into buf. */
@@ -451,20 +434,15 @@ lk__obj_shm_id(int id)
 	return obj;
 }
 
-/* Regions this process mapped: address -> object. */
-static struct {
-	const void *addr;
-	int obj;
-} maps[64];
-
 /* Remember that region object obj is mapped at addr. */
 void
 lk__obj_map(const void *addr, int obj)
 {
-	for (unsigned i = 0; i < 64; i++)
-		if (maps[i].addr == NULL || maps[i].addr == addr) {
-			maps[i].addr = addr;
-			maps[i].obj = obj;
+	for (unsigned i = 0; i < LK_IP_MAPS; i++)
+		if (lk__ip.maps[i].addr == NULL ||
+		    lk__ip.maps[i].addr == addr) {
+			lk__ip.maps[i].addr = addr;
+			lk__ip.maps[i].obj = obj;
 			return;
 		}
 }
@@ -473,12 +451,12 @@ lk__obj_map(const void *addr, int obj)
 int
 lk__obj_mapped(const void *addr, int forget)
 {
-	for (unsigned i = 0; i < 64; i++)
-		if (maps[i].addr == addr && addr != NULL) {
-			int obj = maps[i].obj;
+	for (unsigned i = 0; i < LK_IP_MAPS; i++)
+		if (lk__ip.maps[i].addr == addr && addr != NULL) {
+			int obj = lk__ip.maps[i].obj;
 
 			if (forget)
-				maps[i].addr = NULL;
+				lk__ip.maps[i].addr = NULL;
 			return obj;
 		}
 	return -1;
@@ -493,7 +471,7 @@ lk__obj_cell(const void *addr)
 	uint64_t ino, off;
 	int saved = errno, obj, region = -1;
 
-	if ((obj = cache_find(&cells, addr)) != -2)
+	if ((obj = cache_find(&lk__ip.cell_cache, addr)) != -2)
 		return obj;
 	obj = -1;
 	if (memory_identity(addr, &ino, &off) != 0)
@@ -508,11 +486,12 @@ lk__obj_cell(const void *addr)
 		/* After the object mapped there, if lockstep knows it. */
 		const void *best = NULL;
 
-		for (unsigned i = 0; i < 64; i++)
-			if (maps[i].addr != NULL && maps[i].addr <= addr &&
-			    (best == NULL || maps[i].addr > best)) {
-				best = maps[i].addr;
-				region = maps[i].obj;
+		for (unsigned i = 0; i < LK_IP_MAPS; i++)
+			if (lk__ip.maps[i].addr != NULL &&
+			    lk__ip.maps[i].addr <= addr &&
+			    (best == NULL || lk__ip.maps[i].addr > best)) {
+				best = lk__ip.maps[i].addr;
+				region = lk__ip.maps[i].obj;
 			}
 		snprintf(name, sizeof(name), "%.*s+%llu", LK_NAME_MAX - 24,
 		         region >= 0 ? sh->objects[region].name : "shared",
@@ -522,7 +501,7 @@ lk__obj_cell(const void *addr)
 			snprintf(sh->objects[obj].path,
 			         sizeof(sh->objects[obj].path), "%s", key);
 	}
-	cache_put(&cells, addr, obj);
+	cache_put(&lk__ip.cell_cache, addr, obj);
 	errno = saved;
 	return obj;
 }

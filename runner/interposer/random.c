@@ -12,9 +12,6 @@
 
 #include "interposer/interposer.h"
 
-static uint64_t state;
-static const struct lk_slot *owner; /* the slot state was seeded for */
-
 /* FNV-1a of a name. */
 static uint64_t
 hash(const char *s)
@@ -36,8 +33,8 @@ seed_with(uint64_t seed)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	z ^= z >> 31;
-	state = z != 0 ? z : 1;
-	owner = lk__self();
+	lk__ip.rand_state = z != 0 ? z : 1;
+	lk__ip.rand_seeded = 1;
 }
 
 /* The next number, 0 .. 2^31 - 1 (RAND_MAX). */
@@ -46,13 +43,14 @@ next(void)
 {
 	uint64_t x;
 
-	if (owner != lk__self())
+	/* Not seeded yet in this process (lk__ip_forked clears it). */
+	if (!lk__ip.rand_seeded)
 		seed_with(lk__shared()->strategy.seed);
-	x = state;
+	x = lk__ip.rand_state;
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
-	state = x;
+	lk__ip.rand_state = x;
 	return (long)((x * 0x2545f4914f6cdd1dull) >> 33);
 }
 

@@ -24,13 +24,6 @@
 #include "common/elfcheck.h"
 #include "interposer/interposer.h"
 
-static struct lk_shared *sh;
-static int self = -1;
-static int shm_fd = -1;    /* kept open across exec for the next image */
-static int notify_fd = -1; /* the run's eventfd, here (see lk__guard_fds) */
-static ino_t notify_ino;   /* the run's eventfd, as it was at attach */
-static __thread int busy;
-
 static void exit_hook(int status, void *arg);
 
 /* futex(2) on a word shared between processes. errno is clobbered. */
@@ -50,8 +43,9 @@ notify(void)
 
 	/* Only into the run's eventfd: a program may have closed it and
 	 * reused its number for a file of its own. */
-	if (fstat(notify_fd, &st) == 0 && st.st_ino == notify_ino &&
-	    syscall(SYS_write, notify_fd, &one, sizeof(one)) < 0) {
+	if (fstat(lk__ip.notify_fd, &st) == 0 &&
+	    st.st_ino == lk__ip.notify_ino &&
+	    syscall(SYS_write, lk__ip.notify_fd, &one, sizeof(one)) < 0) {
 		/* The controller also looks on its own every 100 ms. */
 	}
 	errno = saved;
@@ -81,10 +75,11 @@ static int
 attach_fd(int fd, int nfd)
 {
 	struct lk_shared *m;
-	struct stat st;
+	struct stat st, nst;
+	int self = -1;
 	pid_t pid;
 
-	if (sh != NULL)
+	if (lk__ip.sh != NULL)
 		return 0;
 	if (fd < 0 || fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(*m))
 		return -1;
@@ -116,14 +111,11 @@ attach_fd(int fd, int nfd)
 	if (m->slots[self].state != LK_SLOT_RUNNING && m->workdir[0] == '\0' &&
 	    getcwd(m->workdir, sizeof(m->workdir)) == NULL)
 		m->workdir[0] = '\0';
-	sh = m;
-	shm_fd = fd;
-	notify_fd = nfd >= 0 ? nfd : m->notify_fd;
-	{
-		struct stat nst;
-
-		notify_ino = fstat(notify_fd, &nst) == 0 ? nst.st_ino : 0;
-	}
+	lk__ip.self = self;
+	lk__ip.sh = m;
+	lk__ip.shm_fd = fd;
+	lk__ip.notify_fd = nfd >= 0 ? nfd : m->notify_fd;
+	lk__ip.notify_ino = fstat(lk__ip.notify_fd, &nst) == 0 ? nst.st_ino : 0;
 	lk__signals_attach(&m->slots[self]);
 	on_exit(exit_hook, NULL);
 	return 0;
@@ -166,7 +158,7 @@ lockstep_interposer_attach(int fd)
 struct lk_shared *
 lk__shared(void)
 {
-	return sh;
+	return lk__ip.sh;
 }
 
 /* Enter the interposer; true when the caller must schedule this call.
@@ -174,10 +166,13 @@ lk__shared(void)
 int
 lk__enter(void)
 {
-	if (busy || sh == NULL || self < 0 ||
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
+
+	if (lk__ipt.busy || sh == NULL || self < 0 ||
 	    sh->slots[self].state == LK_SLOT_EXITED)
 		return 0;
-	busy = 1;
+	lk__ipt.busy = 1;
 	lk__sud_selector = 0;
 	lk__track_open();
 	if (sh->slots[self].state == LK_SLOT_RUNNING &&
@@ -191,7 +186,7 @@ lk__enter(void)
 struct lk_slot *
 lk__self(void)
 {
-	return &sh->slots[self];
+	return &lk__ip.sh->slots[lk__ip.self];
 }
 
 /* Leave the interposer. */
@@ -199,7 +194,7 @@ void
 lk__leave(void)
 {
 	lk__track_close();
-	busy = 0;
+	lk__ipt.busy = 0;
 	lk__sud_selector = 1;
 }
 
@@ -207,14 +202,17 @@ lk__leave(void)
 int
 lk__busy(void)
 {
-	return busy;
+	return lk__ipt.busy;
 }
 
 /* Would lk__enter schedule a call now? */
 int
 lk__active(void)
 {
-	return !busy && sh != NULL && self >= 0 &&
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
+
+	return !lk__ipt.busy && sh != NULL && self >= 0 &&
 	       sh->slots[self].state != LK_SLOT_EXITED;
 }
 
@@ -222,7 +220,7 @@ lk__active(void)
 uint64_t
 lk__now(void)
 {
-	return sh->vt;
+	return lk__ip.sh->vt;
 }
 
 /* How long a parked process sleeps before it looks whether lockstep is
@@ -233,6 +231,8 @@ static const struct timespec patience = {1, 0};
 static int
 lockstep_gone(void)
 {
+	struct lk_shared *sh = lk__ip.sh;
+
 	return sh->controller > 0 &&
 	       syscall(SYS_kill, sh->controller, 0) != 0 && errno == ESRCH;
 }
@@ -243,11 +243,6 @@ elapsed_ns(const struct timespec *a, const struct timespec *b)
 {
 	return (b->tv_sec - a->tv_sec) * 1000000000L + b->tv_nsec - a->tv_nsec;
 }
-
-/* Did our last hand-over find the next process awake? Only then does a
- * slow turn say that the CPUs are short: a process that had to be woken
- * is slow to answer anyway. */
-static int handed_awake;
 
 /*
  * Before sleeping, spin a while (sh->spin_ns) for go to be set. The turn
@@ -269,6 +264,7 @@ static int handed_awake;
 static void
 spin_for_turn(_Atomic uint32_t *go)
 {
+	struct lk_shared *sh = lk__ip.sh;
 	uint32_t n = atomic_load_explicit(&sh->spinners, memory_order_relaxed);
 	uint32_t now = atomic_load_explicit(&sh->nevents, memory_order_relaxed);
 	long quarter = (long)sh->spin_ns / 4, spent = 0;
@@ -304,7 +300,7 @@ spin_for_turn(_Atomic uint32_t *go)
 		if (misses != 0)
 			atomic_store_explicit(&sh->spin_misses, 0,
 			                      memory_order_relaxed);
-	} else if (handed_awake) {
+	} else if (lk__ip.handed_awake) {
 		misses = misses < 10 ? misses + 1 : 10;
 		atomic_store_explicit(&sh->spin_misses, misses,
 		                      memory_order_relaxed);
@@ -317,6 +313,8 @@ spin_for_turn(_Atomic uint32_t *go)
 static void
 park(void)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_slot *me = &sh->slots[self];
 	int saved = errno;
 
@@ -342,13 +340,14 @@ park(void)
 static void
 handoff(int next)
 {
+	struct lk_shared *sh = lk__ip.sh;
 	int saved = errno;
 
 	sh->running = next;
 	atomic_store(&sh->slots[next].go, 1);
 	/* No system call when the next process has not gone to sleep yet. */
-	handed_awake = !atomic_load(&sh->slots[next].sleeping);
-	if (!handed_awake)
+	lk__ip.handed_awake = !atomic_load(&sh->slots[next].sleeping);
+	if (!lk__ip.handed_awake)
 		futex(&sh->slots[next].go, FUTEX_WAKE, 1);
 	errno = saved;
 }
@@ -357,6 +356,8 @@ handoff(int next)
 static void
 stall(unsigned why)
 {
+	struct lk_shared *sh = lk__ip.sh;
+
 	sh->running = -1;
 	atomic_store(&sh->state, why);
 	notify();
@@ -368,6 +369,8 @@ stall(unsigned why)
 static int
 pick(void)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	int next = lk_pick(sh, self);
 
 	if (next == -2)
@@ -385,17 +388,15 @@ pick(void)
 static void
 check_alive(void)
 {
-	static unsigned steps;
-	static struct timespec last;
-	struct timespec now;
+	struct timespec now, *last = &lk__ip.alive_last;
 	int saved;
 
-	if (++steps % 64 != 0)
+	if (++lk__ip.alive_steps % 64 != 0)
 		return;
 	saved = errno;
 	REAL(clock_gettime)(CLOCK_MONOTONIC, &now);
-	if (last.tv_sec == 0 || elapsed_ns(&last, &now) >= 1000000000L) {
-		last = now;
+	if (last->tv_sec == 0 || elapsed_ns(last, &now) >= 1000000000L) {
+		*last = now;
 		if (lockstep_gone())
 			syscall(SYS_exit_group, 137);
 	}
@@ -406,6 +407,8 @@ check_alive(void)
 static void
 choose(void)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	int next = pick();
 
 	if (next == self) {
@@ -421,18 +424,15 @@ choose(void)
 
 #define POPULATE_CHUNK ((uintptr_t)256 * 1024)
 
-/* This process's mapping of the event array is populated below this
- * address (0 after a fork: a child's shared mappings start empty). */
-static uintptr_t populated_to;
-
 /* About to write event e: fault in this process's mapping of it and of
  * the 256 KiB after with one call, not a fault a page. Best effort. */
 static void
 populate_events(const struct lk_event *e)
 {
+	struct lk_shared *sh = lk__ip.sh;
 	uintptr_t lo, hi, end;
 
-	if ((uintptr_t)(e + 1) <= populated_to)
+	if ((uintptr_t)(e + 1) <= lk__ip.populated_to)
 		return;
 	lo = (uintptr_t)e & ~(POPULATE_CHUNK - 1);
 	hi = lo + 2 * POPULATE_CHUNK;
@@ -440,13 +440,15 @@ populate_events(const struct lk_event *e)
 	if (hi > end)
 		hi = end;
 	lk_populate((void *)lo, hi - lo);
-	populated_to = hi;
+	lk__ip.populated_to = hi;
 }
 
 /* Append an event for st to the trace. */
 static void
 record(const struct lk_step *st, int blocked)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_slot *me = &sh->slots[self];
 	uint32_t n = atomic_load_explicit(&sh->nevents, memory_order_relaxed);
 	struct lk_event *e;
@@ -479,6 +481,12 @@ record(const struct lk_step *st, int blocked)
 		}
 	}
 	atomic_store_explicit(&sh->nevents, n + 1, memory_order_release);
+	/* run -q: the controller passes the bytes on as they come (told
+	 * once until it looks: a burst of writes is one wake-up). */
+	if (sh->live && st->op == LK_OP_WRITE && st->ret > 0 && st->obj >= 0 &&
+	    sh->objects[st->obj].type == LK_OT_STREAM &&
+	    atomic_exchange(&sh->live_wake, 1) == 0)
+		notify();
 }
 
 /* Arrive at a scheduling point for op on obj and wait until chosen.
@@ -487,6 +495,8 @@ record(const struct lk_step *st, int blocked)
 void
 lk__arrive(unsigned op, int obj, uint64_t wake_at)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_slot *me = &sh->slots[self];
 	uint32_t first = me->state == LK_SLOT_SPAWNED;
 
@@ -512,6 +522,9 @@ lk__arrive(unsigned op, int obj, uint64_t wake_at)
 void
 lk__done(const struct lk_step *st, int changed)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
+
 	record(st, 0);
 	sh->slots[self].pending_op = LK_OP_NONE;
 	lk__wake(changed);
@@ -522,6 +535,8 @@ lk__done(const struct lk_step *st, int changed)
 void
 lk__wake(int changed)
 {
+	struct lk_shared *sh = lk__ip.sh;
+
 	if (changed < 0)
 		return;
 	for (uint32_t i = 0; i < sh->nslots; i++) {
@@ -546,6 +561,8 @@ lk__wake(int changed)
 void
 lk__block(const struct lk_step *st, int obj, uint64_t deadline)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_slot *me = &sh->slots[self];
 
 	record(st, 1);
@@ -589,6 +606,8 @@ lk__retry(struct lk_step *st, uint64_t deadline, int timeout_err,
 void
 lk__wake_pipes(void)
 {
+	struct lk_shared *sh = lk__ip.sh;
+
 	for (uint32_t i = 0; i < sh->nslots; i++) {
 		struct lk_slot *s = &sh->slots[i];
 		int o = s->blocked_on;
@@ -614,9 +633,8 @@ lk__wake_pipes(void)
 static void
 close_but_ours(unsigned lo, unsigned hi, unsigned flags)
 {
-	int a = shm_fd < notify_fd ? shm_fd : notify_fd;
-	int b = shm_fd < notify_fd ? notify_fd : shm_fd;
-	int keep[2] = {a, b};
+	int s = lk__ip.shm_fd, n = lk__ip.notify_fd;
+	int keep[2] = {s < n ? s : n, s < n ? n : s};
 
 	for (int i = 0; i < 2; i++) {
 		unsigned k = (unsigned)keep[i];
@@ -668,12 +686,13 @@ move_out(int *fd, unsigned lo, unsigned hi)
 void
 lk__guard_fds(unsigned lo, unsigned hi)
 {
+	struct lk_shared *sh = lk__ip.sh;
 	int saved = errno;
 
 	if (sh == NULL)
 		return;
-	move_out(&shm_fd, lo, hi);
-	move_out(&notify_fd, lo, hi);
+	move_out(&lk__ip.shm_fd, lo, hi);
+	move_out(&lk__ip.notify_fd, lo, hi);
 	errno = saved;
 }
 
@@ -697,7 +716,8 @@ lk__close_range(unsigned lo, unsigned hi, unsigned flags)
 int
 lk__run_fd(int fd)
 {
-	return sh != NULL && fd >= 0 && (fd == shm_fd || fd == notify_fd);
+	return lk__ip.sh != NULL && fd >= 0 &&
+	       (fd == lk__ip.shm_fd || fd == lk__ip.notify_fd);
 }
 
 /* The process is leaving: flush its streams and close its descriptors
@@ -715,6 +735,8 @@ close_all(void)
 void
 lk__depart(void)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	int next, waiting = 0, parent = sh->slots[self].parent;
 
 	lk__sud_stop();
@@ -744,6 +766,8 @@ lk__depart(void)
 pid_t
 lk__fork(void)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_slot *me, *c;
 	struct lk_step st = {.op = LK_OP_FORK, .obj = -1};
 	char name[LK_NAME_MAX];
@@ -796,10 +820,8 @@ lk__fork(void)
 	if (pid == 0) {
 		struct lk_step start = {.op = LK_OP_START, .obj = -1};
 
-		self = (int)ci;
-		populated_to = 0;
+		lk__ip_forked((int)ci);
 		c->pid = getpid();
-		lk__sud_fork_child();
 		park();
 		start.u.start.parent = c->parent;
 		lk__done(&start, -1);
@@ -831,6 +853,8 @@ lk__fork(void)
 static void
 exit_hook(int status, void *arg)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
 
 	(void)arg;
@@ -853,6 +877,8 @@ exit_hook(int status, void *arg)
 void
 lk__exit_now(int status)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
 
 	sh->slots[self].pgid = (int32_t)getpgrp();
@@ -870,6 +896,7 @@ static char **
 exec_env(char *const envp[])
 {
 	static const char pre[] = "LD_PRELOAD=";
+	struct lk_shared *sh = lk__ip.sh;
 	size_t n = 0, k = 0;
 	char **env;
 
@@ -886,7 +913,8 @@ exec_env(char *const envp[])
 		free(env);
 		return NULL;
 	}
-	if (asprintf(&env[k + 1], LK_ENV_SHM "=%d:%d", shm_fd, notify_fd) < 0) {
+	if (asprintf(&env[k + 1], LK_ENV_SHM "=%d:%d", lk__ip.shm_fd,
+	             lk__ip.notify_fd) < 0) {
 		free(env[k]);
 		free(env);
 		return NULL;
@@ -925,6 +953,8 @@ exec_refused(const char *file, int search)
 int
 lk__exec(const char *file, char *const argv[], char *const envp[], int search)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_step st = {.op = LK_OP_EXEC, .obj = -1, .data = file};
 	struct lk_slot *me = &sh->slots[self];
 	char **env = exec_env(envp);
@@ -968,6 +998,9 @@ lk__exec(const char *file, char *const argv[], char *const envp[], int search)
 static int
 child_slot(pid_t pid)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
+
 	for (uint32_t j = 0; j < sh->nslots; j++)
 		if (sh->slots[j].pid == pid && sh->slots[j].parent == self)
 			return (int)j;
@@ -979,6 +1012,8 @@ child_slot(pid_t pid)
 static int
 chosen_child(void)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_slot *me = &sh->slots[self];
 	int c = me->reap - 1;
 
@@ -1001,6 +1036,8 @@ chosen_child(void)
 pid_t
 lk__waitpid(pid_t pid, int *status, int options)
 {
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__ip.self;
 	struct lk_step st = {.op = LK_OP_WAIT, .obj = -1};
 	struct lk_slot *me = &sh->slots[self];
 	int ws = 0, c;

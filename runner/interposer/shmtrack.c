@@ -30,58 +30,49 @@
 
 #if defined(__x86_64__)
 
-#define MAX_REGIONS 32
-#define TRAP_FLAG   0x100 /* EFLAGS.TF */
-#define PF_WRITE    0x2   /* page fault error code: a write */
+#define TRAP_FLAG 0x100 /* EFLAGS.TF */
+#define PF_WRITE  0x2   /* page fault error code: a write */
 
-static struct region {
-	uintptr_t lo, hi; /* [lo, hi), page aligned */
-	int prot;         /* what the program asked for */
-} regions[MAX_REGIONS];
-static int nregions;
-static int opened;  /* regions open (inside a wrapper) */
-static int handled; /* SIGSEGV and SIGTRAP are ours */
+/* The regions, and the step in flight between a fault and its trap, are
+ * in lk__ip and lk__ipt (interposer.h). */
 
-/* The step in flight between the fault and the trap. */
-static __thread struct {
-	int active;   /* a step: record it at the trap */
-	int stepping; /* the trap flag is set by us */
-	struct lk_step st;
-	const int32_t *addr;
-} pending;
-
-static struct region *
+/* The tracked region that holds address a, or NULL. */
+static struct lk_ip_region *
 find(uintptr_t a)
 {
-	for (int i = 0; i < nregions; i++)
-		if (a >= regions[i].lo && a < regions[i].hi)
-			return &regions[i];
+	for (int i = 0; i < lk__ip.nregions; i++)
+		if (a >= lk__ip.regions[i].lo && a < lk__ip.regions[i].hi)
+			return &lk__ip.regions[i];
 	return NULL;
 }
 
 static void
 protect_all(int open)
 {
-	for (int i = 0; i < nregions; i++)
-		mprotect((void *)regions[i].lo, regions[i].hi - regions[i].lo,
-		         open ? regions[i].prot : PROT_NONE);
+	for (int i = 0; i < lk__ip.nregions; i++) {
+		const struct lk_ip_region *r = &lk__ip.regions[i];
+
+		mprotect((void *)r->lo, r->hi - r->lo,
+		         open ? r->prot : PROT_NONE);
+	}
 }
 
 void
 lk__track_open(void)
 {
-	if (nregions > 0 && !opened) {
+	if (lk__ip.nregions > 0 && !lk__ip.regions_open) {
 		protect_all(1);
-		opened = 1;
+		lk__ip.regions_open = 1;
 	}
 }
 
 void
 lk__track_close(void)
 {
-	if (nregions > 0 && opened && !pending.stepping) {
+	if (lk__ip.nregions > 0 && lk__ip.regions_open &&
+	    !lk__ipt.cell.stepping) {
 		protect_all(0);
-		opened = 0;
+		lk__ip.regions_open = 0;
 	}
 }
 
@@ -99,62 +90,64 @@ not_ours(int sig)
 static void
 on_segv(int sig, siginfo_t *si, void *ctx)
 {
+	int saved = errno;
+	struct lk_ip_cell *pending = &lk__ipt.cell;
 	ucontext_t *uc = ctx;
 	uintptr_t a = (uintptr_t)si->si_addr;
-	struct region *r = find(a);
-	int saved = errno;
+	struct lk_ip_region *r = find(a);
 
 	if (r == NULL || si->si_code != SEGV_ACCERR) {
 		not_ours(sig);
 		return;
 	}
 	uc->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
-	if (pending.stepping || !lk__active()) {
+	if (pending->stepping || !lk__active()) {
 		/* Inside a wrapper or outside the run: just let it go. */
 		mprotect((void *)(a & ~(uintptr_t)4095), 4096, r->prot);
-		pending.stepping = 1;
+		pending->stepping = 1;
 		errno = saved;
 		return;
 	}
 	lk__enter(); /* opens every region */
-	memset(&pending.st, 0, sizeof(pending.st));
-	pending.st.op = (uc->uc_mcontext.gregs[REG_ERR] & PF_WRITE)
-	                        ? LK_OP_STORE
-	                        : LK_OP_LOAD;
-	pending.addr = (const int32_t *)(a & ~(uintptr_t)3);
-	pending.st.obj = lk__obj_cell(pending.addr);
-	pending.st.u.cell.at = (int64_t)(a - r->lo);
-	lk__arrive(pending.st.op, pending.st.obj, 0);
-	if (pending.st.op == LK_OP_LOAD)
-		pending.st.ret = *(volatile const int32_t *)pending.addr;
-	pending.active = 1;
-	pending.stepping = 1;
+	memset(&pending->st, 0, sizeof(pending->st));
+	pending->st.op = (uc->uc_mcontext.gregs[REG_ERR] & PF_WRITE)
+	                         ? LK_OP_STORE
+	                         : LK_OP_LOAD;
+	pending->addr = (const int32_t *)(a & ~(uintptr_t)3);
+	pending->st.obj = lk__obj_cell(pending->addr);
+	pending->st.u.cell.at = (int64_t)(a - r->lo);
+	lk__arrive(pending->st.op, pending->st.obj, 0);
+	if (pending->st.op == LK_OP_LOAD)
+		pending->st.ret = *(volatile const int32_t *)pending->addr;
+	pending->active = 1;
+	pending->stepping = 1;
 	errno = saved;
 }
 
 static void
 on_trap(int sig, siginfo_t *si, void *ctx)
 {
-	ucontext_t *uc = ctx;
 	int saved = errno;
+	struct lk_ip_cell *pending = &lk__ipt.cell;
+	ucontext_t *uc = ctx;
 
 	(void)si;
-	if (!pending.stepping) {
+	if (!pending->stepping) {
 		not_ours(sig);
 		return;
 	}
 	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TRAP_FLAG;
-	pending.stepping = 0;
-	if (pending.active) {
-		pending.active = 0;
-		if (pending.st.op == LK_OP_STORE)
-			pending.st.ret =
-			        *(volatile const int32_t *)pending.addr;
-		lk__done(&pending.st, -1);
+	pending->stepping = 0;
+	if (pending->active) {
+		pending->active = 0;
+		if (pending->st.op == LK_OP_STORE)
+			pending->st.ret =
+			        *(volatile const int32_t *)pending->addr;
+		lk__done(&pending->st, -1);
 		lk__leave(); /* closes them again */
 	} else {
 		/* Closed again when the wrapper it came from leaves. */
-		opened = 1;
+		lk__ip.regions_open = 1;
 		if (!lk__busy())
 			lk__track_close();
 	}
@@ -167,7 +160,7 @@ take_signals(void)
 {
 	struct sigaction sa;
 
-	if (handled)
+	if (lk__ip.track_handlers)
 		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
@@ -175,33 +168,34 @@ take_signals(void)
 	lk__real_sigaction(SIGSEGV, &sa, NULL);
 	sa.sa_sigaction = on_trap;
 	lk__real_sigaction(SIGTRAP, &sa, NULL);
-	handled = 1;
+	lk__ip.track_handlers = 1;
 }
 
 void
 lk__track_add(void *addr, size_t len, int prot)
 {
 	uintptr_t lo = (uintptr_t)addr;
+	struct lk_ip_region *r;
 
-	if (!lk__shared()->track_shm || nregions >= MAX_REGIONS || len == 0 ||
-	    prot == PROT_NONE)
+	if (!lk__shared()->track_shm || lk__ip.nregions >= LK_IP_REGIONS ||
+	    len == 0 || prot == PROT_NONE)
 		return;
 	take_signals();
-	regions[nregions].lo = lo;
-	regions[nregions].hi = (lo + len + 4095) & ~(uintptr_t)4095;
-	regions[nregions].prot = prot;
-	nregions++;
+	r = &lk__ip.regions[lk__ip.nregions++];
+	r->lo = lo;
+	r->hi = (lo + len + 4095) & ~(uintptr_t)4095;
+	r->prot = prot;
 	/* The caller is inside a wrapper: open until it leaves. */
-	if (!opened)
+	if (!lk__ip.regions_open)
 		mprotect(addr, len, PROT_NONE);
 }
 
 void
 lk__track_remove(const void *addr)
 {
-	for (int i = 0; i < nregions; i++)
-		if (regions[i].lo == (uintptr_t)addr) {
-			regions[i] = regions[--nregions];
+	for (int i = 0; i < lk__ip.nregions; i++)
+		if (lk__ip.regions[i].lo == (uintptr_t)addr) {
+			lk__ip.regions[i] = lk__ip.regions[--lk__ip.nregions];
 			return;
 		}
 }
@@ -209,7 +203,8 @@ lk__track_remove(const void *addr)
 uint64_t
 lk__track_signals(void)
 {
-	return handled ? (1ull << SIGSEGV) | (1ull << SIGTRAP) : 0;
+	return lk__ip.track_handlers ? (1ull << SIGSEGV) | (1ull << SIGTRAP)
+	                             : 0;
 }
 
 #else /* no trap flag here: nothing is tracked */

@@ -45,13 +45,8 @@
 	((1ull << SIGCHLD) | (1ull << SIGURG) | (1ull << SIGWINCH) |           \
 	 (1ull << SIGCONT))
 
-static __thread int interrupted;
-static __thread int restartable;    /* every handler that ran: SA_RESTART */
-static __thread uint64_t accepting; /* a sigwait takes these: no handler */
-/* In pause, sigsuspend or a sigwait: the mask before the call, which the
- * signals delivered before the call starts go by (lk__signal_first). */
-static __thread int in_wait;
-static __thread uint64_t mask_before;
+/* The state of the call in progress (interrupted, restartable, accepting,
+ * in_wait, mask_before) is the thread's: lk__ipt (interposer.h). */
 
 /* Signal numbers of bits into set (1..63). */
 static void
@@ -124,7 +119,7 @@ static uint64_t
 due(struct lk_slot *me)
 {
 	return atomic_load(&me->sigpending) & ~me->sigmask & LK_SIGNALS &
-	       ~accepting;
+	       ~lk__ipt.accepting;
 }
 
 /* Does signal s have a handler (not SIG_DFL, not SIG_IGN)? */
@@ -180,12 +175,12 @@ lk__deliver(struct lk_slot *me)
 	{
 		sigset_t set;
 
-		to_set(me->sigmask | accepting, &set);
+		to_set(me->sigmask | lk__ipt.accepting, &set);
 		lk__sigmask(SIG_SETMASK, &set, NULL);
 		set_real_mask(me->sigmask);
 	}
 	lk__enter();
-	restartable = handled && restart;
+	lk__ipt.restartable = handled && restart;
 	return handled;
 }
 
@@ -199,8 +194,8 @@ lk__deliver(struct lk_slot *me)
 int
 lk__signal_first(struct lk_slot *me, unsigned op)
 {
-	uint64_t call = me->sigmask, before = mask_before;
-	int r = 0, waiting = in_wait;
+	uint64_t call = me->sigmask, before = lk__ipt.mask_before;
+	int r = 0, waiting = lk__ipt.in_wait;
 
 	if (op == LK_OP_SIGNAL || op == LK_OP_SLEEP || op == LK_OP_LOAD ||
 	    op == LK_OP_STORE || op == LK_OP_EXIT)
@@ -213,8 +208,8 @@ lk__signal_first(struct lk_slot *me, unsigned op)
 		lk__deliver(me); /* a handler may pause itself */
 		r = 1;
 	}
-	in_wait = waiting;
-	mask_before = before;
+	lk__ipt.in_wait = waiting;
+	lk__ipt.mask_before = before;
 	me->sigmask = call;
 	return r;
 }
@@ -234,16 +229,16 @@ void
 lk__after_block(struct lk_slot *me)
 {
 	if (due(me) != 0 && lk__deliver(me))
-		interrupted = 1;
+		lk__ipt.interrupted = 1;
 }
 
 /* Was the blocked call interrupted by a handler? (Clears the flag.) */
 int
 lk__interrupted(void)
 {
-	int i = interrupted;
+	int i = lk__ipt.interrupted;
 
-	interrupted = 0;
+	lk__ipt.interrupted = 0;
 	return i;
 }
 
@@ -253,7 +248,7 @@ lk__interrupted(void)
 int
 lk__interrupted_restart(void)
 {
-	return lk__interrupted() && !restartable;
+	return lk__interrupted() && !lk__ipt.restartable;
 }
 
 /* The slot of the scenario process with pid, or -1: a live one first,
@@ -516,12 +511,12 @@ wait_signal(struct lk_slot *me, uint64_t mask)
 
 	/* What is due under the mask before the call is taken before it
 	 * (lk__arrive); the call's own mask applies from its start. */
-	in_wait = 1;
-	mask_before = saved;
+	lk__ipt.in_wait = 1;
+	lk__ipt.mask_before = saved;
 	me->sigmask = mask;
 	flush_ignored(me);
 	lk__arrive(LK_OP_PAUSE, -1, 0);
-	in_wait = 0;
+	lk__ipt.in_wait = 0;
 	for (;;) {
 		if (due(me) != 0 && lk__deliver(me))
 			break;
@@ -614,13 +609,13 @@ accept_signal(uint64_t want, siginfo_t *info, uint64_t deadline, int restart)
 	uint64_t chld = mine & (1ull << SIGCHLD) & ~me->sigcaught;
 	int s = -1, other = 0, err = 0;
 
-	accepting = mine;
+	lk__ipt.accepting = mine;
 	me->sigmask = saved & ~mine;
 	me->sigcaught |= chld;
-	in_wait = 1;
-	mask_before = saved;
+	lk__ipt.in_wait = 1;
+	lk__ipt.mask_before = saved;
 	lk__arrive(LK_OP_PAUSE, -1, 0);
-	in_wait = 0;
+	lk__ipt.in_wait = 0;
 	for (;;) {
 		uint64_t got = atomic_load(&me->sigpending) & mine;
 
@@ -647,7 +642,7 @@ accept_signal(uint64_t want, siginfo_t *info, uint64_t deadline, int restart)
 	}
 	me->sigcaught &= ~chld;
 	me->sigmask = saved;
-	accepting = 0;
+	lk__ipt.accepting = 0;
 	if (s > 0) {
 		if (other == 0) {
 			atomic_fetch_and(&me->sigpending, ~(1ull << s));

@@ -72,7 +72,8 @@
 	X(pclose, int, (FILE *))
 
 /* real_<name>(), resolved on first use; a function glibc lacks is one
- * no program of this glibc calls either. */
+ * no program of this glibc calls either. The pointers are not in
+ * struct lk_ip_state: resolved once, they stay right after a fork. */
 #define SPAWN_REAL_DEF(name, ret, args)                                        \
 	__attribute__((unused)) static ret(*real_##name(void)) args            \
 	{                                                                      \
@@ -125,23 +126,24 @@ struct action {
 	char *path; /* open, chdir */
 };
 
-struct actions {
+struct spawn_actions {
 	const posix_spawn_file_actions_t *key;
 	struct action *v;
 	int n, cap;
 	int broken; /* an action could not be noted: do not trust v */
-	struct actions *next;
+	struct spawn_actions *next;
 };
 
-static struct actions *all_actions;
+/* The lists are in lk__ip.spawn_actions (interposer.h). */
 
 /* The list of fa, or NULL; with unlink, taken out of the table. */
-static struct actions *
+static struct spawn_actions *
 actions_find(const posix_spawn_file_actions_t *fa, int unlink)
 {
-	for (struct actions **p = &all_actions; *p != NULL; p = &(*p)->next)
+	for (struct spawn_actions **p = &lk__ip.spawn_actions; *p != NULL;
+	     p = &(*p)->next)
 		if ((*p)->key == fa) {
-			struct actions *a = *p;
+			struct spawn_actions *a = *p;
 
 			if (unlink)
 				*p = a->next;
@@ -152,7 +154,7 @@ actions_find(const posix_spawn_file_actions_t *fa, int unlink)
 
 /* Free a list taken out of the table. */
 static void
-actions_free(struct actions *a)
+actions_free(struct spawn_actions *a)
 {
 	if (a == NULL)
 		return;
@@ -166,7 +168,7 @@ actions_free(struct actions *a)
 static void
 actions_add(const posix_spawn_file_actions_t *fa, const struct action *x)
 {
-	struct actions *a = actions_find(fa, 0);
+	struct spawn_actions *a = actions_find(fa, 0);
 	int saved = errno;
 
 	if (a == NULL) {
@@ -174,8 +176,8 @@ actions_add(const posix_spawn_file_actions_t *fa, const struct action *x)
 		if (a == NULL)
 			goto out;
 		a->key = fa;
-		a->next = all_actions;
-		all_actions = a;
+		a->next = lk__ip.spawn_actions;
+		lk__ip.spawn_actions = a;
 	}
 	if (a->n == a->cap) {
 		int cap = a->cap ? 2 * a->cap : 8;
@@ -498,7 +500,7 @@ apply_attr(const posix_spawnattr_t *at, short flags)
 /* What a posix_spawn child does. */
 struct spawn_req {
 	const char *file;
-	const struct actions *acts; /* NULL: none */
+	const struct spawn_actions *acts; /* NULL: none */
 	const posix_spawnattr_t *attr;
 	char *const *argv, *const *envp;
 	int search; /* posix_spawnp: look file up in PATH */
@@ -677,21 +679,22 @@ system(const char *cmd)
 /* --- popen, pclose --------------------------------------------------- */
 
 /* A stream popen made: its descriptor and its child. */
-struct piped {
+struct spawn_piped {
 	FILE *fp;
 	int fd;
 	pid_t pid;
-	struct piped *next;
+	struct spawn_piped *next;
 };
 
-static struct piped *all_piped;
+/* The streams are in lk__ip.popen_streams (interposer.h). */
 
 /* In a popen child: close the streams of earlier popens (POSIX), except
  * the new pipe's ends a and b. */
 static void
 close_piped(int a, int b)
 {
-	for (struct piped *q = all_piped; q != NULL; q = q->next) {
+	for (struct spawn_piped *q = lk__ip.popen_streams; q != NULL;
+	     q = q->next) {
 		int flags = fcntl(q->fd, F_GETFD);
 
 		/* Close-on-exec ones go with the exec. */
@@ -747,7 +750,7 @@ popen_mode(const char *mode, int *reading, int *cloexec)
 FILE *
 popen(const char *cmd, const char *mode)
 {
-	struct piped *q;
+	struct spawn_piped *q;
 	int p[2], reading, cloexec, mine, theirs, err, status;
 	FILE *fp;
 	pid_t pid;
@@ -794,8 +797,8 @@ popen(const char *cmd, const char *mode)
 	q->fp = fp;
 	q->fd = mine;
 	q->pid = pid;
-	q->next = all_piped;
-	all_piped = q;
+	q->next = lk__ip.popen_streams;
+	lk__ip.popen_streams = q;
 	return fp;
 }
 
@@ -804,11 +807,11 @@ popen(const char *cmd, const char *mode)
 int
 pclose(FILE *fp)
 {
-	struct piped **p, *q = NULL;
+	struct spawn_piped **p, *q = NULL;
 	int status;
 	pid_t pid;
 
-	for (p = &all_piped; *p != NULL; p = &(*p)->next)
+	for (p = &lk__ip.popen_streams; *p != NULL; p = &(*p)->next)
 		if ((*p)->fp == fp) {
 			q = *p;
 			*p = q->next;

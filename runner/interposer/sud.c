@@ -55,13 +55,10 @@
 __thread volatile char lk__sud_selector
         __attribute__((tls_model("initial-exec"))) = SELECTOR_ALLOW;
 
-/* Is dispatch on in this process (copied to a forked child's memory,
- * where the kernel has turned it off: lk__sud_fork_child turns it on)? */
-static int sud_on;
-
-/* Set while the handler runs a wrapper for a dispatched call: a call the
- * wrapper itself makes after leaving is then made as it is. */
-static __thread int in_handler;
+/* Whether dispatch is on (lk__ip.sud_on) and whether the handler is
+ * running a wrapper (lk__ipt.in_handler): interposer.h. The selector above
+ * stays a variable of its own: the kernel reads it by address, and the
+ * handler must reach it without __tls_get_addr (initial-exec). */
 
 #if defined(__x86_64__)
 
@@ -347,7 +344,7 @@ on_sigsys(int sig, siginfo_t *si, void *ctx)
 	long nr = r[REG_RAX], ret;
 	long a[6] = {r[REG_RDI], r[REG_RSI], r[REG_RDX],
 	             r[REG_R10], r[REG_R8],  r[REG_R9]};
-	int saved = errno, nested = in_handler;
+	int saved = errno, nested = lk__ipt.in_handler;
 
 	(void)sig;
 	lk__sud_selector = SELECTOR_ALLOW;
@@ -368,10 +365,10 @@ on_sigsys(int sig, siginfo_t *si, void *ctx)
 		r[REG_RIP] -= 2; /* the syscall instruction, again */
 		return; /* the selector stays "allow" until a wrapper */
 	}
-	in_handler = 1;
+	lk__ipt.in_handler = 1;
 	if (nested || !lk__active() || !scheduled(uc, nr, a, &ret))
 		ret = lk__sud_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	in_handler = nested;
+	lk__ipt.in_handler = nested;
 	r[REG_RAX] = ret;
 	errno = saved;
 	lk__sud_selector = lk__busy() ? SELECTOR_ALLOW : SELECTOR_BLOCK;
@@ -396,24 +393,24 @@ lk__sud_start(void)
 		lk__sud_selector = SELECTOR_ALLOW;
 		return;
 	}
-	sud_on = 1;
+	lk__ip.sud_on = 1;
 }
 
 void
 lk__sud_stop(void)
 {
-	if (!sud_on)
+	if (!lk__ip.sud_on)
 		return;
 	lk__sud_selector = SELECTOR_ALLOW;
 	prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
-	sud_on = 0;
+	lk__ip.sud_on = 0;
 }
 
 void
 lk__sud_fork_child(void)
 {
-	if (sud_on) {
-		sud_on = 0;
+	if (lk__ip.sud_on) {
+		lk__ip.sud_on = 0;
 		lk__sud_start();
 	}
 }
@@ -421,7 +418,7 @@ lk__sud_fork_child(void)
 int
 lk__sud_active(void)
 {
-	return sud_on;
+	return lk__ip.sud_on;
 }
 
 /* rt_sigprocmask through the gate, never dispatched. */

@@ -42,7 +42,7 @@ lk__sc_fail(struct lk_err *err, const char *path, long line, const char *fmt,
 	return -1;
 }
 
-/* The words lk_int64 ranges are written with in messages. */
+/* How messages write the range of a 64-bit value (lk__check_int64). */
 #define INT64_RANGE "-9223372036854775808..9223372036854775807"
 
 /* The word users know an object kind by. */

@@ -1,7 +1,7 @@
 /*
  * SHA-256 (FIPS 180-4), to name the scenario a schedule was made for.
  * Written from the standard's description; checked against its test
- * vectors in tests/unit/test_schedule.c.
+ * vectors in tests/explore/test_schedule.c.
  */
 #include <stdio.h>
 #include <string.h>

@@ -41,7 +41,7 @@ int e2e_spawn(struct e2e_result *r, const char *path, const char *const argv[],
 
 /*
  * Run LK_BUILD_DIR/lockstep with args (NULL-terminated, without argv[0])
- * from LK_SOURCE_DIR, so scenarios can be named as "scenarios/x.xml".
+ * from LK_SOURCE_DIR, so scenarios can be named as "scenarios/NAME.xml".
  */
 int e2e_lockstep(struct e2e_result *r, const char *const args[]);
 

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "cli/options.h"
 #include "e2e.h"
 
 #define NS_PER_S   1000000000LL
@@ -1277,11 +1278,357 @@ test_limits_max_steps(void **state)
 	free(trace);
 }
 
+/* --- the options of run, replay and explore (runner/cli/options.c) ------ */
+
+static const unsigned commands[] = {LK_CMD_RUN, LK_CMD_REPLAY, LK_CMD_EXPLORE};
+
+/* A value row o accepts (static storage). */
+static const char *
+good_value(const struct lk_cli_option *o)
+{
+	static char buf[64];
+
+	switch (o->kind) {
+	case LK_OPT_WORD:
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(o->words, " "),
+		         o->words);
+		return buf;
+	case LK_OPT_COUNT:
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->hi);
+		return buf;
+	case LK_OPT_U64:
+		return "7";
+	case LK_OPT_SECONDS:
+		return "1.5";
+	case LK_OPT_BYTES:
+		return "64M";
+	case LK_OPT_STATUS:
+		return "any";
+	case LK_OPT_SHARD:
+		return "2/3";
+	case LK_OPT_TEXT:
+		return "some-file";
+	default:
+		return NULL;
+	}
+}
+
+/* Does command cmd take an option called name (any row)? */
+static int
+takes(unsigned cmd, const char *name)
+{
+	for (size_t i = 0; i < lk_cli_noptions; i++)
+		if ((lk_cli_options[i].cmds & cmd) &&
+		    strcmp(lk_cli_options[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Parse CMD --name [value] in this process; the parser's return. */
+static int
+parse_one(unsigned cmd, const char *opt, const char *value,
+          struct lk_cli_args *a, char *err, size_t size)
+{
+	char *argv[4] = {(char *)lk_cli_cmd_name(cmd), (char *)opt,
+	                 (char *)value, NULL};
+
+	lk_cli_args_init(a);
+	err[0] = '\0';
+	return lk_cli_parse(cmd, value ? 3 : 2, argv, a, err, size);
+}
+
+/* Every row of the table, for every command: taken with a good value
+ * (the value stored where the row says), refused with a bad or missing
+ * one; refused by a command that does not take it, naming the command,
+ * the option and who takes it. In this process, through lk_cli_parse. */
+static void
+test_options_parse_by_the_table(void **state)
+{
+	char err[1024], want[256], opt[64];
+	struct lk_cli_args a;
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < lk_cli_noptions; i++) {
+		const struct lk_cli_option *o = &lk_cli_options[i];
+
+		snprintf(opt, sizeof(opt), "--%s", o->name);
+		for (size_t c = 0; c < 3; c++) {
+			unsigned cmd = commands[c];
+			const char *name = lk_cli_cmd_name(cmd);
+			const char *v = o->arg ? good_value(o) : NULL;
+			int rc = parse_one(cmd, opt, v, &a, err, sizeof(err));
+
+			if (!(o->cmds & cmd)) {
+				snprintf(want, sizeof(want),
+				         "%s: option %s is for lockstep ", name,
+				         opt);
+				if (!takes(cmd, o->name) &&
+				    (rc != 2 || strstr(err, want) == NULL)) {
+					print_error(
+					        "%s %s: %d \"%s\", expected "
+					        "2 and \"%s\"\n",
+					        name, opt, rc, err, want);
+					failed++;
+				}
+				continue;
+			}
+			if (o->kind == LK_OPT_HELP
+			            ? rc != LK_CLI_HELP
+			            : rc != 0 || optind != 2 + !!v ||
+			                      !lk_cli_given(&a, o->name)) {
+				print_error("%s %s %s: %d \"%s\", expected it "
+				            "taken\n",
+				            name, opt, v ? v : "", rc, err);
+				failed++;
+			}
+			if (o->arg == NULL)
+				continue;
+			rc = parse_one(cmd, opt, NULL, &a, err, sizeof(err));
+			snprintf(want, sizeof(want),
+			         "%s: option '%s' needs a value", name, opt);
+			if (rc != 2 || strstr(err, want) == NULL) {
+				print_error("%s %s (no value): %d \"%s\"\n",
+				            name, opt, rc, err);
+				failed++;
+			}
+			if (o->kind == LK_OPT_TEXT)
+				continue;
+			rc = parse_one(cmd, opt, "bogus", &a, err, sizeof(err));
+			snprintf(want, sizeof(want),
+			         "%s: %s 'bogus': expected ", name, opt);
+			if (rc != 2 || strstr(err, want) == NULL) {
+				print_error("%s %s bogus: %d \"%s\"\n", name,
+				            opt, rc, err);
+				failed++;
+			}
+		}
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* The values land where the commands read them. */
+static void
+test_options_values(void **state)
+{
+	char *argv[] = {"explore",
+	                "--max-output",
+	                "64M",
+	                "--shard",
+	                "2/3",
+	                "--step-timeout",
+	                "1.5",
+	                "--expect-exit",
+	                "any",
+	                "-qj",
+	                "4",
+	                "--strategy",
+	                "pct",
+	                "--seed",
+	                "18446744073709551615",
+	                "scenarios/x.xml",
+	                NULL};
+	char *flag[] = {"explore", "--json=yes", NULL};
+	char *amb[] = {"run", "--s", "x", NULL};
+	char *other[] = {"run", "--jobs=2", NULL};
+	char *short_other[] = {"replay", "-j", "2", NULL};
+	char *abbrev[] = {"explore", "--time-l", "2", NULL};
+	char err[1024];
+	struct lk_cli_args a;
+
+	(void)state;
+	lk_cli_args_init(&a);
+	assert_int_equal(
+	        lk_cli_parse(LK_CMD_EXPLORE, 16, argv, &a, err, sizeof(err)),
+	        0);
+	assert_int_equal(a.max_output, 64ull << 20);
+	assert_int_equal(a.shard.k, 1);
+	assert_int_equal(a.shard.n, 3);
+	assert_int_equal(a.step_timeout_ms, 1500);
+	assert_int_equal(a.expect_exit, -1);
+	assert_int_equal(a.quiet, 1);
+	assert_int_equal(a.jobs, 4);
+	assert_string_equal(a.strategy, "pct");
+	assert_true(a.seed == UINT64_MAX);
+	assert_true(lk_cli_given(&a, "seed"));
+	assert_false(lk_cli_given(&a, "runs"));
+	assert_int_equal(optind, 15);
+	assert_string_equal(argv[optind], "scenarios/x.xml");
+	/* A flag with a value; an abbreviation of two options. */
+	assert_int_equal(
+	        lk_cli_parse(LK_CMD_EXPLORE, 2, flag, &a, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "explore: option --json takes no value"));
+	assert_int_equal(lk_cli_parse(LK_CMD_RUN, 3, amb, &a, err, sizeof(err)),
+	                 2);
+	assert_non_null(strstr(err, "run: option '--s' is ambiguous (--"));
+	/* Another command's option by its name, as --name=value too. */
+	assert_int_equal(
+	        lk_cli_parse(LK_CMD_RUN, 2, other, &a, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "run: option --jobs is for lockstep "
+	                            "explore, not run"));
+	assert_int_equal(lk_cli_parse(LK_CMD_REPLAY, 3, short_other, &a, err,
+	                              sizeof(err)),
+	                 2);
+	assert_non_null(strstr(err, "replay: option -j (--jobs) is for "
+	                            "lockstep explore, not replay"));
+	/* An abbreviation means what it means among the command's own:
+	 * --time-l is explore's --time-limit (run has --timeout). */
+	assert_int_equal(
+	        lk_cli_parse(LK_CMD_EXPLORE, 3, abbrev, &a, err, sizeof(err)),
+	        0);
+	assert_int_equal(a.time_limit_ms, 2000);
+}
+
+/* The real binary agrees: each option a command takes gets past the
+ * parser (the command then wants its operand: exit 2 for that, with no
+ * word about the option), each one it does not take is refused, exit 2,
+ * a "lockstep: " line naming the command and the option, nothing on
+ * standard output. */
+static void
+test_options_through_lockstep(void **state)
+{
+	char want[256], opt[64];
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < lk_cli_noptions; i++) {
+		const struct lk_cli_option *o = &lk_cli_options[i];
+
+		snprintf(opt, sizeof(opt), "--%s", o->name);
+		for (size_t c = 0; c < 3; c++) {
+			unsigned cmd = commands[c];
+			const char *name = lk_cli_cmd_name(cmd);
+			const char *v = o->arg ? good_value(o) : NULL;
+			struct e2e_result r;
+			int ok;
+
+			/* Each name once per command: its own row, or the
+			 * first row when it takes none. */
+			if (!(o->cmds & cmd) && takes(cmd, o->name))
+				continue;
+			if ((o->cmds & cmd) && o->kind == LK_OPT_HELP)
+				continue;
+			E2E_LOCKSTEP(&r, name, opt, v);
+			snprintf(want, sizeof(want),
+			         "lockstep: %s: option %s is for lockstep ",
+			         name, opt);
+			if (o->cmds & cmd)
+				ok = r.status == 2 &&
+				     strstr(r.err, "option") == NULL &&
+				     strstr(r.err, "': expected") == NULL;
+			else
+				ok = r.status == 2 &&
+				     strstr(r.err, want) != NULL;
+			/* Nothing runs: no leftovers to count (another
+			 * test's, in /dev/shm machine-wide, would be seen). */
+			ok = ok && r.outlen == 0 &&
+			     e2e_lines_start_with(r.err, "lockstep: ");
+			if (!ok) {
+				print_error("lockstep %s %s %s: exit %d, "
+				            "stderr:\n%s\n",
+				            name, opt, v ? v : "", r.status,
+				            r.err);
+				failed++;
+			}
+			e2e_result_free(&r);
+		}
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* Is there a line of text that starts with prefix followed by a space
+ * or the line's end? */
+static int
+has_line(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *l = text; l != NULL && *l != '\0';) {
+		if (strncmp(l, prefix, n) == 0 && (l[n] == ' ' || l[n] == '\n'))
+			return 1;
+		l = strchr(l, '\n');
+		l = l != NULL ? l + 1 : NULL;
+	}
+	return 0;
+}
+
+/* lockstep help run|replay|explore lists every option the command
+ * takes, with the first line of its help, and none it does not. */
+static void
+test_options_help_lists_every_option(void **state)
+{
+	int failed = 0;
+
+	(void)state;
+	for (size_t c = 0; c < 3; c++) {
+		unsigned cmd = commands[c];
+		const char *name = lk_cli_cmd_name(cmd);
+		struct e2e_result r;
+
+		E2E_LOCKSTEP(&r, "help", name);
+		assert_int_equal(r.status, 0);
+		for (size_t i = 0; i < lk_cli_noptions; i++) {
+			const struct lk_cli_option *o = &lk_cli_options[i];
+			char head[96], first[96];
+			int listed;
+
+			if (o->short_name)
+				snprintf(head, sizeof(head), "  -%c, --%s",
+				         o->short_name, o->name);
+			else
+				snprintf(head, sizeof(head), "  --%s", o->name);
+			listed = has_line(r.out, head);
+			snprintf(first, sizeof(first), "%.*s",
+			         (int)strcspn(o->help, "\n"), o->help);
+			if ((o->cmds & cmd) &&
+			    (!listed || strstr(r.out, first) == NULL)) {
+				print_error("lockstep help %s: no line for %s "
+				            "(\"%s\")\n",
+				            name, head, first);
+				failed++;
+			}
+			if (!takes(cmd, o->name) && listed) {
+				print_error("lockstep help %s lists %s\n", name,
+				            head);
+				failed++;
+			}
+		}
+		e2e_result_free(&r);
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* Every comment names what exists: the files, the C files by name and
+ * the functions it cites (scripts/check-refs). */
+static void
+test_comments_name_what_exists(void **state)
+{
+	const char *const argv[] = {"check-refs", LK_SOURCE_DIR, NULL};
+	struct e2e_result r;
+
+	(void)state;
+	if (access("/usr/bin/python3", X_OK) != 0)
+		skip();
+	assert_int_equal(e2e_spawn(&r, LK_SOURCE_DIR "/scripts/check-refs",
+	                           argv, NULL, NULL),
+	                 0);
+	if (r.status != 0)
+		print_error("scripts/check-refs: exit %d:\n%s%s\n", r.status,
+		            r.out, r.err);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+}
+
 /* Run the tests, each in a directory of its own. */
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_options_parse_by_the_table),
+	        cmocka_unit_test(test_options_values),
+	        cmocka_unit_test(test_options_through_lockstep),
+	        cmocka_unit_test(test_options_help_lists_every_option),
+	        cmocka_unit_test(test_comments_name_what_exists),
 	        cmocka_unit_test_setup_teardown(
 	                test_rendezvous_trace_is_consistent, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rendezvous_random_seeds,

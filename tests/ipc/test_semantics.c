@@ -335,17 +335,12 @@ test_ipc_pipe_buf_writes_are_atomic(void **state)
 }
 
 /*
- * KNOWN BUG (pipe_write in runner/interposer/ipc.c): a write larger than
- * the pipe's room goes in piece by piece, each piece a blocked step
- * recorded with lk__block(), which does not wake the processes blocked on
- * the pipe. A reader that drained the pipe and blocked before the next
- * piece is never woken: a false deadlock ("main waits for data ... its
- * write end is still open in main.1, which waits for room in pipe
- * pipe1"). Repro: lockstep run -- build/tests/ipc/ipc_pipe_big (exit 3).
- *
  * A 200000-byte write from one child while the parent reads in chunks of
  * 1000: the writer blocks when the pipe is full and resumes; every byte
- * arrives, in order.
+ * arrives, in order. The write goes in piece by piece (pipe_write in
+ * runner/interposer/rw.c), and each piece wakes the reader blocked on the
+ * pipe: no false deadlock with the reader waiting for data while the
+ * writer waits for room.
  */
 static void
 test_ipc_pipe_write_larger_than_pipe(void **state)
@@ -421,15 +416,13 @@ test_ipc_sigpipe_and_epipe(void **state)
 }
 
 /*
- * KNOWN BUG (lk__obj_fd in runner/interposer/objects.c): before a
- * process's first step, a descriptor of an object the run does not know
- * yet maps to no object, and the call that asks is that first step: a
- * program whose first call is a read of a pipe reads for real. Here the
- * read can never return (the program holds the only write end): lockstep
- * waits --step-timeout and reports a stuck system call (exit 4) instead
- * of the deadlock. Repro: lockstep run --step-timeout 1 --
- * build/tests/ipc/ipc_pipe_first_read (tests/programs/pipe_read.c
- * writes a line first, which hides the bug).
+ * A program whose very first call reads a pipe: that read is a step on
+ * the pipe like any other (lk__obj_fd in runner/interposer/objects.c
+ * registers objects before a process's first step when it is alone, as
+ * a program's main is), so a read that can never return (the program
+ * holds the only write end) is the deadlock, exit 3, not a stuck system
+ * call after --step-timeout. (tests/programs/pipe_read.c writes a line
+ * first, so it does not test this.)
  */
 static void
 test_ipc_first_call_on_a_pipe_is_controlled(void **state)
@@ -1190,13 +1183,11 @@ test_ipc_waitpid_happens_after_exit(void **state)
 }
 
 /*
- * KNOWN BUG (lk_verdict_name in runner/trace/trace.c): the verdicts table
- * has no name for LK_V_DIVERGED, so the trace of a replay that diverges
- * says "verdict":"?" (docs/trace-format.md promises "diverged"), and so
- * did explore's outcomes of diverged runs. Repro: save a schedule of
- * tests/ipc/scenarios/wait-hb.xml, change its third line ("parent
- * fork") to "child store", lockstep replay it with --trace t.jsonl and
- * look at the first line.
+ * The trace of a replay that diverges names its verdict "diverged", as
+ * docs/trace-format.md promises (lk_verdict_name in runner/trace/trace.c
+ * has a name for every verdict, never "?"): a schedule of
+ * tests/ipc/scenarios/wait-hb.xml whose third line ("parent fork") is
+ * changed to "child store", replayed with --trace.
  */
 static void
 test_ipc_diverged_replay_names_its_verdict(void **state)

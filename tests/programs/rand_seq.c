@@ -2,6 +2,8 @@
  * rand and random under lockstep: the numbers of each process depend on
  * the run's seed and the process's name only, so two runs with the same
  * --seed print the same lines. srand with a constant repeats a sequence.
+ * With "early", the parent draws a number before it forks: the child's
+ * numbers are the same (a fork starts the child's own sequence).
  */
 #include <sys/wait.h>
 
@@ -18,11 +20,18 @@ say(const char *s)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	char line[128];
 	int status, a, b;
-	pid_t pid = fork();
+	pid_t pid;
+
+	if (argc > 1 && strcmp(argv[1], "early") == 0) {
+		snprintf(line, sizeof(line), "early %d\n", rand());
+		if (say(line) != 0)
+			return 1;
+	}
+	pid = fork();
 
 	if (pid == 0) {
 		snprintf(line, sizeof(line), "child %d %d\n", rand(), rand());

@@ -355,12 +355,12 @@ test_programs_vector_io(void **state)
 	free(dir);
 }
 
-/* The output of `lockstep run --seed SEED -- RAND_SEQ`, malloc'd. */
+/* The output of `lockstep run --seed SEED -- RAND_SEQ [ARG]`, malloc'd. */
 static char *
-rand_run(const char *seed)
+rand_run_with(const char *seed, const char *arg)
 {
 	const char *const argv[] = {LOCKSTEP, "run",    "--seed", seed,
-	                            "--",     RAND_SEQ, NULL};
+	                            "--",     RAND_SEQ, arg,      NULL};
 	struct e2e_result r;
 	char *out;
 
@@ -370,6 +370,23 @@ rand_run(const char *seed)
 	out = report_output(r.out);
 	e2e_result_free(&r);
 	return out;
+}
+
+/* The output of `lockstep run --seed SEED -- RAND_SEQ`, malloc'd. */
+static char *
+rand_run(const char *seed)
+{
+	return rand_run_with(seed, NULL);
+}
+
+/* The first line of text that starts with prefix, malloc'd (NULL:
+ * none). */
+static char *
+first_line(const char *text, const char *prefix)
+{
+	const char *l = strstr(text, prefix);
+
+	return l != NULL ? strndup(l, strcspn(l, "\n")) : NULL;
 }
 
 /* rand and random: the same numbers for the same seed, others for
@@ -389,6 +406,35 @@ test_programs_rand_seeded(void **state)
 	free(a);
 	free(b);
 	free(c);
+}
+
+/* A forked child starts a sequence of its own (lk__ip_forked): its
+ * numbers are the same whether or not its parent drew before the fork,
+ * and differ from what the parent draws next. */
+static void
+test_programs_rand_fork_starts_afresh(void **state)
+{
+	char *plain = rand_run("3"), *early = rand_run_with("3", "early");
+	char *c1 = first_line(plain, "child "),
+	     *c2 = first_line(early, "child ");
+	char *p1 = first_line(plain, "parent "),
+	     *p2 = first_line(early, "parent ");
+
+	(void)state;
+	assert_non_null(strstr(early, "early "));
+	assert_non_null(c1);
+	assert_non_null(c2);
+	assert_string_equal(c1, c2);
+	/* The parent's own sequence did go on past the early number. */
+	assert_non_null(p1);
+	assert_non_null(p2);
+	assert_string_not_equal(p1, p2);
+	free(c1);
+	free(c2);
+	free(p1);
+	free(p2);
+	free(plain);
+	free(early);
 }
 
 /* The output of `lockstep run --seed SEED --trace TP -- ENTROPY_PRINT`
@@ -1505,6 +1551,7 @@ main(void)
 	        cmocka_unit_test(test_programs_bad),
 	        cmocka_unit_test(test_programs_vector_io),
 	        cmocka_unit_test(test_programs_rand_seeded),
+	        cmocka_unit_test(test_programs_rand_fork_starts_afresh),
 	        cmocka_unit_test(test_programs_entropy_seeded),
 	        cmocka_unit_test(test_programs_gettimeofday),
 	        cmocka_unit_test(test_programs_raise),

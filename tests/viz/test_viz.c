@@ -1387,7 +1387,7 @@ test_viz_lock_arrows(void **state)
 	lk_viz_free(t);
 }
 
-/* Run the real lockstep on scenarios/lecture/name.xml with args (at most
+/* Run the real lockstep on scenarios/lecture/NAME.xml with args (at most
  * two) into a trace in dir; its path (static). */
 static const char *
 lecture_trace(const char *name, const char *a1, const char *a2)

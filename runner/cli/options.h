@@ -1,0 +1,111 @@
+/*
+ * The options run, replay and explore take: one table (options.c) with
+ * each option's name, value, help line and the commands that take it,
+ * read by the parser and by the help, so the two cannot disagree.
+ */
+#ifndef LK_CLI_OPTIONS_H
+#define LK_CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The commands that share options (bits of lk_cli_option.cmds). */
+#define LK_CMD_RUN     0x1u
+#define LK_CMD_REPLAY  0x2u
+#define LK_CMD_EXPLORE 0x4u
+
+/* How an option's value is read, and what it is stored as. */
+enum lk_opt_kind {
+	LK_OPT_HELP,    /* -h, --help: the parser says so */
+	LK_OPT_FLAG,    /* no value: int, set to 1 */
+	LK_OPT_TEXT,    /* const char *, as given */
+	LK_OPT_WORD,    /* const char *, one of the row's words */
+	LK_OPT_COUNT,   /* unsigned, lo..hi */
+	LK_OPT_U64,     /* uint64_t, any non-negative integer */
+	LK_OPT_SECONDS, /* unsigned ms from seconds (at most a day); lo 1:
+	                 * not 0 */
+	LK_OPT_BYTES,   /* uint64_t, not 0, with a K, M or G suffix */
+	LK_OPT_STATUS,  /* int, an exit status 0..255 or "any" (-1) */
+	LK_OPT_SHARD,   /* struct lk_cli_shard, "K/N" */
+};
+
+/* --shard K/N: K - 1 and N. */
+struct lk_cli_shard {
+	unsigned k, n;
+};
+
+/* Every value an option of the table sets. The caller sets defaults
+ * (lk_cli_args_init, then its own) before lk_cli_parse. */
+struct lk_cli_args {
+	const char *strategy; /* a word of the command's --strategy row */
+	uint64_t seed;
+	const char *trace, *workdir, *schedule, *save_schedule, *save_dir;
+	const char *diagram, *scenario, *color;
+	unsigned max_steps, max_procs;
+	uint64_t max_output;
+	unsigned step_timeout_ms, timeout_ms, time_limit_ms;
+	int strict, track_shm, stable_pids, sandbox, no_isolation, quiet;
+	unsigned check; /* replay --check N */
+	int expect_exit;
+	unsigned runs, depth, max_runs, preemption_bound, jobs;
+	int no_reduction, json, no_zygote;
+	struct lk_cli_shard shard;
+	uint64_t given; /* bit i: row i of the table was given */
+};
+
+/* One option of the table. A name may have a row per group of commands
+ * when its meaning or its help differs between them. */
+struct lk_cli_option {
+	const char *name;      /* long name, without "--" */
+	char short_name;       /* -q, or 0 */
+	const char *arg;       /* the value's name in the help; NULL: none */
+	unsigned cmds;         /* LK_CMD_* that take it */
+	enum lk_opt_kind kind; /* how the value is read */
+	size_t off;            /* where it goes in struct lk_cli_args */
+	uint64_t lo, hi;       /* LK_OPT_COUNT: range; LK_OPT_SECONDS: lo */
+	const char *words;     /* LK_OPT_WORD: the words, space apart */
+	const char *help;      /* the help, lines '\n' apart */
+};
+
+/* The table, and how many rows it has. */
+extern const struct lk_cli_option lk_cli_options[];
+extern const size_t lk_cli_noptions;
+
+/* What lk_cli_parse returns for -h or --help. */
+#define LK_CLI_HELP (-1)
+
+/* The name of command cmd (one LK_CMD_* bit): "run". */
+const char *lk_cli_cmd_name(unsigned cmd);
+
+/* Zero every value; no strategy, expect-exit 0. */
+void lk_cli_args_init(struct lk_cli_args *a);
+
+/*
+ * Parse the options of command cmd in argv[0..argc) (argv[0] is the
+ * command's name) into a, whose defaults the caller set. Returns 0 with
+ * optind on the first operand, LK_CLI_HELP for -h or --help, or 2 (bad
+ * usage) with a message in err naming the command and the option: an
+ * unknown one, one another command takes, a value missing or wrong.
+ */
+int lk_cli_parse(unsigned cmd, int argc, char **argv, struct lk_cli_args *a,
+                 char *err, size_t errsize);
+
+/* Was an option of that name given (any row of it)? */
+int lk_cli_given(const struct lk_cli_args *a, const char *name);
+
+/* Print the options cmd takes, a line or more each, as its help does. */
+void lk_cli_print_options(FILE *f, unsigned cmd);
+
+/* Print the help of cmd: intro, its options, then outro. */
+void lk_cli_print_help(FILE *f, unsigned cmd, const char *intro,
+                       const char *outro);
+
+/* Value parsers, also for commands outside the table (render). Each
+ * returns 0, or -1 when s is not such a value. */
+int lk_cli_u64(const char *s, uint64_t *out);    /* 0 .. 2^64 - 1 */
+int lk_cli_seconds(const char *s, unsigned *ms); /* "2", "0.5" */
+int lk_cli_bytes(const char *s, uint64_t *out);  /* "64M" */
+int lk_cli_expect_exit(const char *s, int *out); /* 0..255, "any" -1 */
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * The interposer's state in a process, in one place (struct lk_ip_state
+ * in interposer.h says what each field is and what a fork and an exec do
+ * to it), and its one reset, in a forked child.
+ */
+#include <string.h>
+
+#include "interposer/interposer.h"
+
+struct lk_ip_state lk__ip = {
+        .self = -1,
+        .shm_fd = -1,
+        .notify_fd = -1,
+};
+
+__thread struct lk_ip_thread lk__ipt;
+
+/* In the child of lk__fork: it is slot self now. */
+void
+lk__ip_forked(int self)
+{
+	lk__ip.self = self;
+	lk__ip.handed_awake = 0;
+	lk__ip.alive_steps = 0;
+	memset(&lk__ip.alive_last, 0, sizeof(lk__ip.alive_last));
+	lk__ip.populated_to = 0;
+	lk__ip.rand_seeded = 0;
+	/* Last: dispatch on again, when the parent had it. */
+	lk__sud_fork_child();
+}
