@@ -22,7 +22,7 @@
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 8u
+#define LK_PROTO_VERSION 9u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
