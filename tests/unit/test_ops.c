@@ -395,6 +395,60 @@ test_ops_vclock_pipe_bytes(void **state)
 	lk_trace_free(t);
 }
 
+/* The trace writer maps each payload to the "args" of the trace format
+ * (docs/trace-format.md). */
+static void
+test_ops_trace_args(void **state)
+{
+	struct lk_trace *t = make_trace();
+	struct lk_tev *e;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	t->scenario = strdup("t");
+	t->file = strdup("t.xml");
+	e = add(t, 0, LK_OP_FCNTL, 2, 0, 0);
+	e->u.lock = (struct lk_pl_lock){F_SETLKW, F_RDLCK, 10, 5};
+	e = add(t, 0, LK_OP_FLOCK, 2, 0, 0);
+	e->u.lock = (struct lk_pl_lock){F_SETLK, F_UNLCK, 0, 0};
+	e = add(t, 0, LK_OP_DUP2, 1, 1, 0);
+	e->u.dup2 = (struct lk_pl_dup2){1, O_WRONLY};
+	e = add(t, 0, LK_OP_KILL, -1, 0, 0);
+	e->u.kill = (struct lk_pl_kill){SIGUSR1, 1};
+	e = add(t, 0, LK_OP_WAIT, -1, 1, 0);
+	e->u.wait = (struct lk_pl_wait){-1, 768, 3};
+	e = add(t, 0, LK_OP_RENAME, 3, 0, 0);
+	e->u.name.from = 3;
+	e = add(t, 0, LK_OP_WRITE, 2, 2, 0);
+	e->u.rw = (struct lk_pl_rw){5, 40};
+	e->data = strdup("hi");
+	e->len = 2;
+	e = add(t, 0, LK_OP_POLL, 1, 1, 0);
+	e->u.poll = (struct lk_pl_poll){2, 1};
+	e->data = strdup("3");
+	e->len = 1;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(lk_trace_write(t, f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "\"args\":{\"cmd\":7,\"lock\":\"read\","
+	                             "\"start\":10,\"len\":5}"));
+	assert_non_null(strstr(text, "\"op\":\"flock\""));
+	assert_non_null(strstr(text, "\"args\":{\"lock\":\"unlock\"}"));
+	assert_non_null(strstr(text, "\"args\":{\"fd\":1,\"end\":\"write\"}"));
+	assert_non_null(strstr(text, "\"args\":{\"to\":\"B\",\"signal\":10}"));
+	assert_non_null(strstr(text, "\"args\":{\"child\":\"B\",\"status\":"
+	                             "768,\"choices\":[\"A\",\"B\"]}"));
+	assert_non_null(strstr(text, "\"args\":{\"from\":\"./n\"}"));
+	assert_non_null(strstr(text, "\"args\":{\"fd\":5,\"offset\":40,"
+	                             "\"data\":\"hi\"}"));
+	assert_non_null(strstr(text, "\"args\":{\"nfds\":2,\"ready\":[3]}"));
+	free(text);
+	lk_trace_free(t);
+}
+
 int
 main(void)
 {
@@ -408,6 +462,7 @@ main(void)
 	        cmocka_unit_test(test_ops_labels_payload),
 	        cmocka_unit_test(test_ops_vclock_locks),
 	        cmocka_unit_test(test_ops_vclock_pipe_bytes),
+	        cmocka_unit_test(test_ops_trace_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
