@@ -129,7 +129,9 @@ struct lk_pl_semctl {
 
 struct lk_pl_poll {
 	int64_t nfds;
-	int64_t nready; /* descriptors found ready */
+	int64_t nready;   /* descriptors found ready */
+	uint64_t watched; /* the objects it watches (bit = object, the
+	                     first 64), for explore (dpor.c) */
 };
 
 struct lk_pl_name {
@@ -200,6 +202,10 @@ enum lk_op_kind {
 #define LK_OPF_WRITES 0x200u /* writes its object's data (races) */
 #define LK_OPF_NAMEW  0x400u /* creates, removes or replaces its name */
 #define LK_OPF_FROM   0x800u /* also reads a second name (u.name.from) */
+#define LK_OPF_READY                                                           \
+	0x1000u /* readiness: acquires the clock of each                       \
+	           ready pipe or FIFO, as a read does (their                   \
+	           objects follow '|' in its data) */
 
 /*
  * DPOR dependency classes (the sixth column; runner/explore/dpor.c): which
@@ -219,6 +225,8 @@ enum lk_dep {
 	LK_DEP_KILL,        /* writes the target's pending signals */
 	LK_DEP_SIGNAL,      /* writes its own pending signals */
 	LK_DEP_PAUSE,       /* reads its own pending signals */
+	LK_DEP_WATCH,       /* reads its object and every object it
+	                       watches (u.poll.watched): poll, epoll */
 	LK_DEP__COUNT
 };
 
@@ -303,8 +311,18 @@ enum lk_dep {
 	X(SYMLINK, "symlink", name, NAME, LK_OPF_NAMEW, WRITE, other, none)    \
 	X(MKDIR, "mkdir", name, NAME, LK_OPF_NAMEW, WRITE, other, none)        \
 	X(RMDIR, "rmdir", name, NAME, LK_OPF_NAMEW, WRITE, other, none)        \
-	X(POLL, "poll", poll, CHAN, LK_OPF_BLOCKS, READ, poll, poll)           \
-	X(SELECT, "select", poll, CHAN, LK_OPF_BLOCKS, READ, poll, poll)
+	X(POLL, "poll", poll, CHAN, LK_OPF_BLOCKS | LK_OPF_READY, WATCH, poll, \
+	  poll)                                                                \
+	X(SELECT, "select", poll, CHAN, LK_OPF_BLOCKS | LK_OPF_READY, WATCH,   \
+	  poll, poll)                                                          \
+	X(PPOLL, "ppoll", poll, CHAN, LK_OPF_BLOCKS | LK_OPF_READY, WATCH,     \
+	  poll, poll)                                                          \
+	X(PSELECT, "pselect", poll, CHAN, LK_OPF_BLOCKS | LK_OPF_READY, WATCH, \
+	  poll, poll)                                                          \
+	X(EPOLL_WAIT, "epoll_wait", poll, CHAN, LK_OPF_BLOCKS | LK_OPF_READY,  \
+	  WATCH, poll, poll)                                                   \
+	X(EPOLL_PWAIT, "epoll_pwait", poll, CHAN,                              \
+	  LK_OPF_BLOCKS | LK_OPF_READY, WATCH, poll, poll)
 
 enum lk_op {
 #define LK_OP_ENUM(name, str, ...) LK_OP_##name,

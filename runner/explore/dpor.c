@@ -43,6 +43,7 @@ lk_dpor_access(const struct lk_step_rec *s)
 		return 1;
 	case LK_DEP_READ:
 	case LK_DEP_EXIST_READ:
+	case LK_DEP_WATCH:
 		return s->obj >= 0 ? 1 : 0;
 	case LK_DEP_WRITE:
 	case LK_DEP_EXIST_WRITE:
@@ -58,6 +59,25 @@ lk_dpor_access(const struct lk_step_rec *s)
 	default:
 		return 0;
 	}
+}
+
+/* A readiness step (poll, select, ppoll, pselect, epoll: dependency
+ * class LK_DEP_WATCH) reads every object it watches, not only the one it
+ * is recorded on: u.poll.watched has bit o for watched object o (o < 64;
+ * interposer/poll.c). The others, as bits. */
+static uint64_t
+watched_too(const struct lk_step_rec *s, size_t nobj)
+{
+	uint64_t bits;
+
+	if (lk_op_info(s->op)->dep != LK_DEP_WATCH)
+		return 0;
+	bits = s->u.poll.watched;
+	if (s->obj >= 0 && s->obj < 64)
+		bits &= ~(1ull << s->obj);
+	if (nobj < 64)
+		bits &= (1ull << nobj) - 1;
+	return bits;
 }
 
 /*
@@ -179,6 +199,7 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		                        ob != &os[2 * nobj + p]
 		                ? &os[2 * nobj + p]
 		                : NULL;
+		uint64_t too = watched_too(s, nobj);
 		long race = -1;
 
 		if (p >= n)
@@ -206,6 +227,18 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		}
 		if (race >= 0)
 			report(d, (size_t)race, p, add, arg);
+		for (unsigned o = 0; too != 0 && o < 64; o++) {
+			struct access *w = &os[o].write;
+
+			if (!(too & (1ull << o)))
+				continue;
+			if (s->obj >= 0 && waited[p] == s->obj && !s->blocked &&
+			    w->step >= 0)
+				lk_vc_join(pre, w->vc, n);
+			if (w->step >= 0 && d->steps[w->step].proc != p &&
+			    !ordered(w, d, pre))
+				report(d, (size_t)w->step, p, add, arg);
+		}
 		/* The read of its own signal state: a kill not ordered
 		 * before this step could have come first. */
 		if (sig != NULL && sig->write.step >= 0 &&
@@ -225,8 +258,16 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		}
 		if (sig != NULL && sig->write.step >= 0)
 			lk_vc_join(v, sig->write.vc, n);
+		for (unsigned o = 0; too != 0 && o < 64; o++)
+			if ((too & (1ull << o)) && os[o].write.step >= 0)
+				lk_vc_join(v, os[o].write.vc, n);
 		memcpy(after, v, n * sizeof(*after));
 		used += n;
+		for (unsigned o = 0; too != 0 && o < 64; o++)
+			if (too & (1ull << o)) {
+				os[o].reads[p].step = (long)i;
+				os[o].reads[p].vc = after;
+			}
 		if (sig != NULL) {
 			sig->reads[p].step = (long)i;
 			sig->reads[p].vc = after;

@@ -5,6 +5,7 @@
 #ifndef LK_INTERPOSER_H
 #define LK_INTERPOSER_H
 
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/select.h>
 #include <sys/mman.h>
@@ -118,7 +119,16 @@
 	X(mkostemps, int, (char *, int, int))                                  \
 	X(mkdtemp, char *, (char *))                                           \
 	X(poll, int, (struct pollfd *, nfds_t, int))                           \
-	X(select, int, (int, fd_set *, fd_set *, fd_set *, struct timeval *))
+	X(select, int, (int, fd_set *, fd_set *, fd_set *, struct timeval *))  \
+	X(ppoll, int,                                                          \
+	  (struct pollfd *, nfds_t, const struct timespec *,                   \
+	   const sigset_t *))                                                  \
+	X(pselect, int,                                                        \
+	  (int, fd_set *, fd_set *, fd_set *, const struct timespec *,         \
+	   const sigset_t *))                                                  \
+	X(epoll_wait, int, (int, struct epoll_event *, int, int))              \
+	X(epoll_pwait, int,                                                    \
+	  (int, struct epoll_event *, int, int, const sigset_t *))
 
 /* The fortified read, which <unistd.h> declares only with
  * _FORTIFY_SOURCE. */
@@ -464,6 +474,48 @@ int lk__interrupted(void);
 /* The same for calls SA_RESTART restarts: false when every handler that
  * ran was installed with SA_RESTART. */
 int lk__interrupted_restart(void);
+
+/* ppoll, pselect, epoll_pwait: the call's own signal mask, from its
+ * arrival (signals due under the mask before are taken before the call,
+ * lk__signal_first) to its end; returns the mask to put back. */
+uint64_t lk__call_mask(const sigset_t *mask);
+
+/* The call arrived: the mask before it no longer matters. */
+void lk__call_mask_arrived(void);
+
+/* The call ended: the program's mask saved goes back. */
+void lk__call_mask_end(uint64_t saved);
+
+/* Holding the turn: deliver a signal due now; 1 when a handler ran
+ * (the call fails with EINTR). */
+int lk__deliver_now(void);
+
+/* --- poll.c, epoll.c: readiness as a step ------------------------------ */
+
+/* What a readiness wait asks: the objects it watches, and how to ask the
+ * kernel (a zero timeout) which are ready. */
+struct lk_watch {
+	const int *obj; /* n objects, -1 for none */
+	size_t n;
+	int first;    /* the object the step is recorded on */
+	int64_t nfds; /* for the event: how many it watched */
+	/* The ready count now, or -1 with errno; text gets the ready
+	 * descriptors ("3 5"), their order that of the answer. */
+	int (*ready)(void *ctx, char *text, size_t size, size_t *len);
+	void *ctx;
+};
+
+/* Append the objects of the ready descriptors to an event's text
+ * ("3 5" becomes "3 5|2 4": the ready answer acquires their clocks);
+ * returns the new length. Nothing when they do not all fit. */
+size_t lk__ready_objs(char *buf, size_t len, size_t size, const int *obj,
+                      size_t n);
+
+/* The step: wait until something is ready or timeout_ns (-1: no limit)
+ * passed on the virtual clock, with mask (NULL: the program's) as the
+ * signal mask. Returns the count (-1 with errno); *left the time left. */
+int lk__ready_step(unsigned op, const struct lk_watch *w, long long timeout_ns,
+                   const sigset_t *mask, uint64_t *left);
 
 /* --- fsname.c: file-system names as objects ------------------------- */
 

@@ -202,7 +202,7 @@ lk__signal_first(struct lk_slot *me, unsigned op)
 		return 0;
 	/* Waiting for a signal: the call's own mask is in the slot (the
 	 * strategy sees it), the one before goes here. */
-	if (op == LK_OP_PAUSE && waiting)
+	if (waiting)
 		me->sigmask = before;
 	if (due(me) != 0) {
 		lk__deliver(me); /* a handler may pause itself */
@@ -212,6 +212,44 @@ lk__signal_first(struct lk_slot *me, unsigned op)
 	lk__ipt.mask_before = before;
 	me->sigmask = call;
 	return r;
+}
+
+uint64_t
+lk__call_mask(const sigset_t *mask)
+{
+	struct lk_slot *me = lk__self();
+	uint64_t saved = me->sigmask;
+
+	lk__ipt.in_wait = 1;
+	lk__ipt.mask_before = saved;
+	me->sigmask = to_bits(mask) & ~((1ull << SIGKILL) | (1ull << SIGSTOP));
+	flush_ignored(me);
+	return saved;
+}
+
+void
+lk__call_mask_arrived(void)
+{
+	lk__ipt.in_wait = 0;
+}
+
+void
+lk__call_mask_end(uint64_t saved)
+{
+	struct lk_slot *me = lk__self();
+
+	lk__ipt.in_wait = 0;
+	me->sigmask = saved;
+	set_real_mask(saved);
+	flush_ignored(me);
+}
+
+int
+lk__deliver_now(void)
+{
+	struct lk_slot *me = lk__self();
+
+	return due(me) != 0 && lk__deliver(me);
 }
 
 /* A due signal at the start of a call: delivered as a step of its own. */

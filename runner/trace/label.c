@@ -222,10 +222,14 @@ t_start(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 static void
 t_poll(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
+	const char *bar = e->data ? memchr(e->data, '|', e->len) : NULL;
 	char text[64];
 
 	(void)t;
-	t_data(text, sizeof(text), e);
+	/* The descriptors found ready; their objects, after '|', are for
+	 * the clocks (vclock.c). */
+	printable(text, sizeof(text), e->data ? e->data : "",
+	          bar != NULL ? (size_t)(bar - e->data) : e->len);
 	snprintf(buf, size, "%s %s%s", lk_op_name((unsigned)e->op),
 	         e->blocked    ? "(blocked)"
 	         : e->ret < 0  ? "(failed)"

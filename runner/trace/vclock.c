@@ -53,6 +53,36 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 	return ((f & LK_OPF_ACQUIRE) ? 1 : 0) | ((f & LK_OPF_RELEASE) ? 2 : 0);
 }
 
+/* A readiness step (LK_OPF_READY: poll, select, epoll) that found
+ * descriptors ready acquires the clock of each ready object, as a read
+ * does: the data or end of file it saw was written or caused before it.
+ * The objects follow the ready descriptors in the event's data, after
+ * '|' (interposer/poll.c). */
+static void
+ready_acquires(const struct lk_trace *t, const struct lk_tev *e, uint32_t *v,
+               const uint32_t *ov, size_t n)
+{
+	const char *p, *end;
+
+	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_READY) || e->blocked ||
+	    e->ret <= 0 || e->data == NULL ||
+	    (p = memchr(e->data, '|', e->len)) == NULL)
+		return;
+	end = e->data + e->len;
+	while (++p < end) {
+		long obj = 0;
+
+		if (*p < '0' || *p > '9')
+			break;
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			obj = obj * 10 + (*p - '0');
+		if (obj < (long)t->nobjs && lk_trace_is_pipe(t, (int)obj))
+			lk_vc_join(v, &ov[(size_t)obj * n], n);
+		if (p >= end || *p != ' ')
+			break;
+	}
+}
+
 /* Compute every event's vector clock; 0 or -1 (memory). */
 int
 lk_trace_vclocks(struct lk_trace *t)
@@ -85,6 +115,7 @@ lk_trace_vclocks(struct lk_trace *t)
 			lk_vc_join(v, o, n);
 		if ((kind & 2) && o != NULL)
 			lk_vc_join(o, v, n);
+		ready_acquires(t, e, v, ov, n);
 		/* rename and link: the name they read from too. */
 		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {
 			uint32_t *from = &ov[(size_t)e->u.name.from * n];

@@ -102,7 +102,8 @@ test_ops_names_kept(void **state)
 	        "pause",       "semop",         "semget",      "semctl",
 	        "access",      "stat",          "unlink",      "rename",
 	        "link",        "symlink",       "mkdir",       "rmdir",
-	        "poll",        "select",
+	        "poll",        "select",        "ppoll",       "pselect",
+	        "epoll_wait",  "epoll_pwait",
 	};
 
 	(void)state;
@@ -158,6 +159,13 @@ test_ops_flags_consistent(void **state)
 			assert_string_equal(o->member, "close");
 		if (o->dep == LK_DEP_KILL)
 			assert_string_equal(o->member, "kill");
+		/* Readiness: the objects it watches and found ready are in
+		 * the poll payload and data. */
+		if ((f & LK_OPF_READY) || o->dep == LK_DEP_WATCH)
+			assert_true((f & LK_OPF_READY) &&
+			            o->dep == LK_DEP_WATCH &&
+			            strcmp(o->member, "poll") == 0 &&
+			            (f & LK_OPF_BLOCKS));
 	}
 }
 
@@ -426,7 +434,7 @@ test_ops_trace_args(void **state)
 	e->data = strdup("hi");
 	e->len = 2;
 	e = add(t, 0, LK_OP_POLL, 1, 1, 0);
-	e->u.poll = (struct lk_pl_poll){2, 1};
+	e->u.poll = (struct lk_pl_poll){2, 1, 1u << 1};
 	e->data = strdup("3");
 	e->len = 1;
 	f = open_memstream(&text, &len);
