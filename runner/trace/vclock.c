@@ -24,19 +24,28 @@ lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n)
 			dst[i] = src[i];
 }
 
+/* Per operation: its flags of the LK_OPS table (ops.h), folded into an
+ * array at compile time: the clocks ask for every event. */
+static const unsigned short op_flags[LK_OP__COUNT] = {
+#define LK_OP_FLAGS(name, str, member, kind, flags, ...)                       \
+	[LK_OP_##name] = (flags),
+        LK_OPS(LK_OP_FLAGS)
+#undef LK_OP_FLAGS
+};
+
+_Static_assert(LK_OPF_READY <= 0xffff, "op_flags: flags fit 16 bits");
+
 /*
- * Does event e acquire (1), release (2) or both (3) its object's clock?
- * The LK_OPS table says which (ops.h): semaphores: post releases, a
- * successful wait acquires. Pipes and FIFOs: a write (or a piece of one)
- * and a close release, a read acquires: the bytes a read returns, or its
+ * Does event e, of flags f, acquire (1), release (2) or both (3) its
+ * object's clock? The LK_OPS table says which (ops.h): semaphores: post
+ * releases, a successful wait acquires. Pipes and FIFOs: a write (or a piece of
+ * one) and a close release, a read acquires: the bytes a read returns, or its
  * end of file, were written or caused before it. Opening a FIFO meets the
  * other end: both. Locks: an unlock releases, a granted lock acquires.
  */
 static int
-sync_kind(const struct lk_trace *t, const struct lk_tev *e)
+sync_kind(const struct lk_trace *t, const struct lk_tev *e, unsigned f)
 {
-	unsigned f = lk_op_flags((unsigned)e->op);
-
 	if (lk_trace_is_name(t, e->obj))
 		return e->blocked ? 0 : lk_trace_name_writes(e) ? 3 : 1;
 	if (!(f & (LK_OPF_ACQUIRE | LK_OPF_RELEASE)) ||
@@ -59,14 +68,13 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
  * The objects follow the ready descriptors in the event's data, after
  * '|' (interposer/poll.c). */
 static void
-ready_acquires(const struct lk_trace *t, const struct lk_tev *e, uint32_t *v,
-               const uint32_t *ov, size_t n)
+ready_acquires(const struct lk_trace *t, const struct lk_tev *e, unsigned f,
+               uint32_t *v, const uint32_t *ov, size_t n)
 {
 	const char *p, *end;
 
-	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_READY) || e->blocked ||
-	    e->ret <= 0 || e->data == NULL ||
-	    (p = memchr(e->data, '|', e->len)) == NULL)
+	if (!(f & LK_OPF_READY) || e->blocked || e->ret <= 0 ||
+	    e->data == NULL || (p = memchr(e->data, '|', e->len)) == NULL)
 		return;
 	end = e->data + e->len;
 	while (++p < end) {
@@ -103,7 +111,9 @@ lk_trace_vclocks(struct lk_trace *t)
 	for (size_t i = 0; i < t->nevents; i++) {
 		struct lk_tev *e = &t->ev[i];
 		uint32_t *v = &pv[(size_t)e->proc * n];
-		int kind = sync_kind(t, e);
+		unsigned f =
+		        (unsigned)e->op < LK_OP__COUNT ? op_flags[e->op] : 0;
+		int kind = sync_kind(t, e, f);
 		uint32_t *o = e->obj >= 0 && (size_t)e->obj < t->nobjs
 		                      ? &ov[(size_t)e->obj * n]
 		                      : NULL;
@@ -115,7 +125,7 @@ lk_trace_vclocks(struct lk_trace *t)
 			lk_vc_join(v, o, n);
 		if ((kind & 2) && o != NULL)
 			lk_vc_join(o, v, n);
-		ready_acquires(t, e, v, ov, n);
+		ready_acquires(t, e, f, v, ov, n);
 		/* rename and link: the name they read from too. */
 		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {
 			uint32_t *from = &ov[(size_t)e->u.name.from * n];
