@@ -46,7 +46,8 @@ struct lk_verdict_line {
 size_t lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
                       struct lk_verdict_line *out);
 
-/* A short label for an event ("post a_arrived", "print A1"). */
+/* A short label for an event ("post a_arrived", "print A1"): lk_label's
+ * terminal style (label.c). */
 void lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
                     size_t size);
 
