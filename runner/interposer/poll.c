@@ -116,11 +116,11 @@ lk__ready_step(unsigned op, const struct lk_watch *w, long long timeout_ns,
 	char text[LK_DATA_MAX];
 	size_t len = 0;
 
-	st.off = w->nfds;
+	st.u.poll.nfds = w->nfds;
 	/* The objects it watches, for explore (dpor.c): it reads them all. */
 	for (size_t i = 0; i < w->n; i++)
 		if (w->obj[i] >= 0 && w->obj[i] < 64)
-			st.choices |= 1ull << w->obj[i];
+			st.u.poll.watched |= 1ull << w->obj[i];
 	if (mask != NULL)
 		saved = lk__call_mask(mask);
 	lk__arrive(op, w->first, 0);
@@ -148,7 +148,7 @@ lk__ready_step(unsigned op, const struct lk_watch *w, long long timeout_ns,
 			if (w->obj[i] >= 0)
 				me->poll_objs[w->obj[i] / 64] |=
 				        1ull << (w->obj[i] % 64);
-		st.arg = 0;
+		st.u.poll.nready = 0;
 		st.len = 0;
 		lk__block(&st, w->first, deadline);
 		memset(me->poll_objs, 0, sizeof(me->poll_objs));
@@ -159,7 +159,7 @@ lk__ready_step(unsigned op, const struct lk_watch *w, long long timeout_ns,
 			break;
 		}
 	}
-	st.arg = st.ret > 0 ? st.ret : 0;
+	st.u.poll.nready = st.ret > 0 ? st.ret : 0;
 	st.len = st.ret > 0 ? len : 0;
 	st.data = text;
 	lk__done(&st, -1);

@@ -491,7 +491,7 @@ lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
 		if (obj != NULL && !writable_name(obj))
 			obj = NULL; /* the step without its object */
 
-		lk_event_label(t, e, label, sizeof(label));
+		lk_label(t, e, LK_LABEL_TERMINAL, label, sizeof(label));
 		col = fprintf(f, "%s %s%s%s", t->procs[e->proc].name,
 		              lk_op_name((unsigned)e->op), obj ? " " : "",
 		              obj ? obj : "");

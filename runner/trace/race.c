@@ -86,11 +86,25 @@ pairset_add(struct pairset *s, uint64_t x)
 	return 1;
 }
 
-/* Is e an access to data: 1 a read, 2 a write, 0 neither. */
+/* Per operation: does it read (1) or write (2) its object's data? The
+ * READS and WRITES flags of the LK_OPS table (ops.h), folded into an
+ * array at compile time. */
+static const unsigned char data_kind[LK_OP__COUNT] = {
+#define LK_OP_DATA(name, str, member, kind, flags, ...)                        \
+	[LK_OP_##name] = ((flags)&LK_OPF_READS)    ? 1                         \
+	                 : ((flags)&LK_OPF_WRITES) ? 2                         \
+	                                           : 0,
+        LK_OPS(LK_OP_DATA)
+#undef LK_OP_DATA
+};
+
+/* Is e an access to data: 1 a read, 2 a write, 0 neither (read and load
+ * read, write and store write). */
 static int
 access_kind(const struct lk_trace *t, const struct lk_tev *e)
 {
 	unsigned type;
+	int kind;
 
 	if (e->obj < 0 || (size_t)e->obj >= t->nobjs || e->blocked ||
 	    e->proc < 0 || (size_t)e->proc >= t->nprocs)
@@ -99,13 +113,15 @@ access_kind(const struct lk_trace *t, const struct lk_tev *e)
 	/* A name: a failed lookup (ENOENT) looked at it all the same. */
 	if (type == LK_OT_NAME)
 		return lk_trace_name_changes(e) ? 2 : 1;
-	if (e->err != 0)
+	if (e->err != 0 || (unsigned)e->op >= LK_OP__COUNT)
 		return 0;
+	kind = data_kind[e->op];
 	if (type == LK_OT_CELL)
-		return e->op == LK_OP_LOAD ? 1 : e->op == LK_OP_STORE ? 2 : 0;
-	if (type != LK_OT_FILE || e->ret <= 0 || e->off < 0)
+		return kind;
+	/* Files: the bytes at u.rw.off (a pipe's have no place). */
+	if (type != LK_OT_FILE || e->ret <= 0 || e->u.rw.off < 0)
 		return 0;
-	return e->op == LK_OP_READ ? 1 : e->op == LK_OP_WRITE ? 2 : 0;
+	return kind;
 }
 
 /* Do two accesses to the same object conflict (a write among them and,
@@ -118,7 +134,8 @@ conflict(const struct lk_trace *t, const struct lk_tev *a,
 		return 0;
 	if (t->objs[a->obj].type != LK_OT_FILE)
 		return 1;
-	return a->off < b->off + b->ret && b->off < a->off + a->ret;
+	return a->u.rw.off < b->u.rw.off + b->ret &&
+	       b->u.rw.off < a->u.rw.off + a->ret;
 }
 
 /* A map from a site, (process, operation, line) packed in 64 bits, to its
@@ -367,8 +384,9 @@ trees_build(struct group *g)
 			                                          r]]]
 			              : NULL;
 
-			mn[sz + r] = e != NULL ? e->off : INT64_MAX;
-			mx[sz + r] = e != NULL ? e->off + e->ret : INT64_MIN;
+			mn[sz + r] = e != NULL ? e->u.rw.off : INT64_MAX;
+			mx[sz + r] =
+			        e != NULL ? e->u.rw.off + e->ret : INT64_MIN;
 		}
 		for (uint32_t x = sz - 1; x > 0; x--) {
 			mn[x] = mn[2 * x] < mn[2 * x + 1] ? mn[2 * x]
@@ -411,8 +429,8 @@ next_candidate(const struct group *g, const struct lk_tev *ea, uint32_t q,
 	if (g->cell || g->t->objs[ea->obj].type == LK_OT_NAME)
 		return from; /* a name has no bytes: any access */
 	return first_overlap(g->tmin + g->tstart[q], g->tmax + g->tstart[q], 1,
-	                     0, g->tsize[q], from, wend, ea->off,
-	                     ea->off + ea->ret);
+	                     0, g->tsize[q], from, wend, ea->u.rw.off,
+	                     ea->u.rw.off + ea->ret);
 }
 
 /* Go over q's accesses of ranks [from, wend) for races with access a. */
@@ -658,9 +676,10 @@ lk_race_rec_make(const struct lk_trace *t, const struct lk_race *r,
 	snprintf(rec->obj, sizeof(rec->obj), "%s", t->objs[r->obj].name);
 	rec->type = t->objs[r->obj].type;
 	if (rec->type == LK_OT_FILE) {
-		rec->lo = a->off > b->off ? a->off : b->off;
-		rec->hi = a->off + a->ret < b->off + b->ret ? a->off + a->ret
-		                                            : b->off + b->ret;
+		int64_t ha = a->u.rw.off + a->ret, hb = b->u.rw.off + b->ret;
+
+		rec->lo = a->u.rw.off > b->u.rw.off ? a->u.rw.off : b->u.rw.off;
+		rec->hi = ha < hb ? ha : hb;
 	}
 	site_make(t, a, &rec->first);
 	site_make(t, b, &rec->second);

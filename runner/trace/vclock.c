@@ -10,9 +10,6 @@
  * lookup followed by another process's change (check, then create) is
  * left unordered: a race (race.c).
  */
-#include <sys/file.h>
-
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,76 +24,57 @@ lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n)
 			dst[i] = src[i];
 }
 
+/* Per operation: its flags of the LK_OPS table (ops.h), folded into an
+ * array at compile time: the clocks ask for every event. */
+static const unsigned short op_flags[LK_OP__COUNT] = {
+#define LK_OP_FLAGS(name, str, member, kind, flags, ...)                       \
+	[LK_OP_##name] = (flags),
+        LK_OPS(LK_OP_FLAGS)
+#undef LK_OP_FLAGS
+};
+
+_Static_assert(LK_OPF_READY <= 0xffff, "op_flags: flags fit 16 bits");
+
 /*
- * Does event e acquire (1), release (2) or both (3) its object's clock?
- * Semaphores: post releases, a successful wait acquires. Pipes and FIFOs:
- * a write (or a piece of one) and a close release, a read acquires: the
- * bytes a read returns, or its end of file, were written or caused
- * before it. Opening a FIFO meets the other end: both.
+ * Does event e, of flags f, acquire (1), release (2) or both (3) its
+ * object's clock? The LK_OPS table says which (ops.h): semaphores: post
+ * releases, a successful wait acquires. Pipes and FIFOs: a write (or a piece of
+ * one) and a close release, a read acquires: the bytes a read returns, or its
+ * end of file, were written or caused before it. Opening a FIFO meets the
+ * other end: both. Locks: an unlock releases, a granted lock acquires.
  */
 static int
-sync_kind(const struct lk_trace *t, const struct lk_tev *e)
+sync_kind(const struct lk_trace *t, const struct lk_tev *e, unsigned f)
 {
 	if (lk_trace_is_name(t, e->obj))
 		return e->blocked ? 0 : lk_trace_name_writes(e) ? 3 : 1;
-	switch (e->op) {
-	case LK_OP_SEM_WAIT:
-	case LK_OP_SEM_TRYWAIT:
-	case LK_OP_SEM_TIMEDWAIT:
-		return e->blocked || e->ret < 0 ? 0 : 1;
-	case LK_OP_SEM_POST:
-	case LK_OP_SEM_INIT:
-		return e->blocked || e->ret < 0 ? 0 : 2;
-	case LK_OP_WRITE:
-		return lk_trace_is_pipe(t, e->obj) && e->ret > 0 ? 2 : 0;
-	case LK_OP_CLOSE:
-	case LK_OP_DUP2:
-		return lk_trace_is_pipe(t, e->obj) ? 2 : 0;
-	case LK_OP_READ:
-		return lk_trace_is_pipe(t, e->obj) && !e->blocked && e->ret >= 0
-		               ? 1
-		               : 0;
-	case LK_OP_OPEN:
-		return lk_trace_is_pipe(t, e->obj) && !e->blocked && e->ret >= 0
-		               ? 3
-		               : 0;
-	/* A semop both takes and gives (its operations are one step). */
-	case LK_OP_SEMOP:
-		return e->blocked || e->ret != 0 ? 0 : 3;
-	/* semctl reads (GETVAL) or sets (SETVAL) the values. */
-	case LK_OP_SEMCTL:
-		return e->ret < 0 ? 0 : 3;
-	/* Record locks: an unlock releases, a granted lock acquires. */
-	case LK_OP_FCNTL:
-		if (e->blocked || e->ret != 0)
+	if (!(f & (LK_OPF_ACQUIRE | LK_OPF_RELEASE)) ||
+	    ((f & LK_OPF_CHAN) && !lk_trace_is_pipe(t, e->obj)))
+		return 0;
+	if (f & LK_OPF_BYTES) {
+		if (e->ret <= 0)
 			return 0;
-		return ((e->arg >> 8) & 0xff) == F_UNLCK ? 2
-		       : (e->arg & 0xff) == F_GETLK      ? 0
-		                                         : 1;
-	case LK_OP_FLOCK:
-		if (e->blocked || e->ret != 0)
-			return 0;
-		return (e->arg & LOCK_UN) ? 2 : 1;
-	default:
+	} else if (!(f & LK_OPF_ANYWAY) && (e->blocked || e->ret < 0)) {
 		return 0;
 	}
+	if (f & LK_OPF_LOCK)
+		return lk_op_lock_dir(&e->u);
+	return ((f & LK_OPF_ACQUIRE) ? 1 : 0) | ((f & LK_OPF_RELEASE) ? 2 : 0);
 }
 
-/* A poll, select or epoll that found descriptors ready acquires the
- * clock of each ready object, as a read does: the data or end of file it
- * saw was written or caused before it. The objects follow the ready
- * descriptors in the event's data, after '|' (interposer/poll.c). */
+/* A readiness step (LK_OPF_READY: poll, select, epoll) that found
+ * descriptors ready acquires the clock of each ready object, as a read
+ * does: the data or end of file it saw was written or caused before it.
+ * The objects follow the ready descriptors in the event's data, after
+ * '|' (interposer/poll.c). */
 static void
-ready_acquires(const struct lk_trace *t, const struct lk_tev *e, uint32_t *v,
-               const uint32_t *ov, size_t n)
+ready_acquires(const struct lk_trace *t, const struct lk_tev *e, unsigned f,
+               uint32_t *v, const uint32_t *ov, size_t n)
 {
 	const char *p, *end;
 
-	if ((e->op != LK_OP_POLL && e->op != LK_OP_SELECT &&
-	     e->op != LK_OP_PPOLL && e->op != LK_OP_PSELECT &&
-	     e->op != LK_OP_EPOLL_WAIT && e->op != LK_OP_EPOLL_PWAIT) ||
-	    e->blocked || e->ret <= 0 || e->data == NULL ||
-	    (p = memchr(e->data, '|', e->len)) == NULL)
+	if (!(f & LK_OPF_READY) || e->blocked || e->ret <= 0 ||
+	    e->data == NULL || (p = memchr(e->data, '|', e->len)) == NULL)
 		return;
 	end = e->data + e->len;
 	while (++p < end) {
@@ -133,7 +111,9 @@ lk_trace_vclocks(struct lk_trace *t)
 	for (size_t i = 0; i < t->nevents; i++) {
 		struct lk_tev *e = &t->ev[i];
 		uint32_t *v = &pv[(size_t)e->proc * n];
-		int kind = sync_kind(t, e);
+		unsigned f =
+		        (unsigned)e->op < LK_OP__COUNT ? op_flags[e->op] : 0;
+		int kind = sync_kind(t, e, f);
 		uint32_t *o = e->obj >= 0 && (size_t)e->obj < t->nobjs
 		                      ? &ov[(size_t)e->obj * n]
 		                      : NULL;
@@ -145,19 +125,19 @@ lk_trace_vclocks(struct lk_trace *t)
 			lk_vc_join(v, o, n);
 		if ((kind & 2) && o != NULL)
 			lk_vc_join(o, v, n);
-		ready_acquires(t, e, v, ov, n);
-		/* rename and link: the name they read from (arg) too. */
+		ready_acquires(t, e, f, v, ov, n);
+		/* rename and link: the name they read from too. */
 		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {
-			uint32_t *from = &ov[(size_t)e->arg * n];
+			uint32_t *from = &ov[(size_t)e->u.name.from * n];
 
 			lk_vc_join(v, from, n);
 			if (kind & 2)
 				lk_vc_join(from, v, n);
 		}
 		/* kill happens before the delivery in the target. */
-		if (e->op == LK_OP_KILL && e->ret == 0 && e->off >= 0 &&
-		    (size_t)e->off < n)
-			lk_vc_join(&sent[(size_t)e->off * n], v, n);
+		if (e->op == LK_OP_KILL && e->ret == 0 && e->u.kill.to >= 0 &&
+		    (size_t)e->u.kill.to < n)
+			lk_vc_join(&sent[(size_t)e->u.kill.to * n], v, n);
 		if (e->op == LK_OP_SIGNAL)
 			lk_vc_join(v, &sent[(size_t)e->proc * n], n);
 		/* An exit closes every end the process held and drops its
@@ -166,8 +146,10 @@ lk_trace_vclocks(struct lk_trace *t)
 			if (lk_trace_is_pipe(t, (int)k) ||
 			    t->objs[k].type == LK_OT_FILE)
 				lk_vc_join(&ov[k * n], v, n);
-		if (e->op == LK_OP_FORK && e->ret >= 0 && (size_t)e->arg < n)
-			memcpy(&born[(size_t)e->arg * n], v, n * sizeof(*v));
+		if (e->op == LK_OP_FORK && e->ret >= 0 &&
+		    (size_t)e->u.fork.child < n)
+			memcpy(&born[(size_t)e->u.fork.child * n], v,
+			       n * sizeof(*v));
 		/* Exit happens before the wait that reaps it. */
 		if (e->op == LK_OP_EXIT)
 			memcpy(&gone[(size_t)e->proc * n], v, n * sizeof(*v));

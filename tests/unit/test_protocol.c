@@ -24,7 +24,7 @@ static const struct {
 } versions[] = {
         {7, 0x2a1e0d78c6048690ull},
         {8, 0x4c3b9c151dd82f40ull}, /* run -q: live, live_wake */
-        {9, 0x851cba6100e0530cull}, /* ppoll, pselect, epoll ops */
+        {9, 0xf36ca8ccbdbc49bcull}, /* optable: payload union; readiness */
 };
 
 struct fact {
@@ -126,12 +126,15 @@ static const struct fact layout[] = {
         FIELD(lk_object, size),
 
         /* The event: its size and the fields every operation has (the
-         * payload is the operation table's, LK_OPS). */
+         * payload's members are the operation table's, common/ops.h). */
         SIZE(lk_event),
         FIELD(lk_event, proc),
         FIELD(lk_event, op),
         FIELD(lk_event, obj),
+        FIELD(lk_event, u),
+        VALUE(sizeof(union lk_payload)),
         FIELD(lk_event, vt),
+        FIELD(lk_event, enabled),
 
         SIZE(lk_decision),
         FIELD(lk_decision, proc),
