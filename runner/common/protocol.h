@@ -20,9 +20,10 @@
 
 #include "common/ops.h"
 
-/* This header includes nothing of the project: the interposer, the agent
- * and the controller share it, and the interposer knows libc and this
- * layout only (docs/architecture.md, "Parts"). */
+/* Nothing of the project but the operation table (ops.h, which includes
+ * nothing itself): the interposer, the agent and the controller share
+ * this header, and the interposer knows libc and this layout only
+ * (docs/architecture.md, "Parts"). */
 
 /* Limits of a run, which size the shared memory. */
 #define LK_MAX_PROCS   64  /* processes in one run, forks included */
