@@ -143,6 +143,41 @@ int lk_trace_vclocks(struct lk_trace *t);
 /* dst = max(dst, src), element-wise over n counters. */
 void lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n);
 
+/*
+ * The kinds of happens-before edges between processes that lk_trace_edges
+ * gives (docs/diagrams.md draws each its own way). Other synchronisation
+ * (semop, semctl, file-system names, a FIFO's open) joins clocks but has
+ * no kind: it is not drawn.
+ */
+enum lk_hb_kind {
+	LK_HB_POST_WAIT,   /* sem_post -> the wait it let through */
+	LK_HB_FORK_START,  /* fork -> the child's first step */
+	LK_HB_EXIT_WAIT,   /* exit -> the waitpid that reaped it */
+	LK_HB_WRITE_READ,  /* pipe write -> a read that got its bytes */
+	LK_HB_CLOSE_EOF,   /* last write end let go -> read gets EOF */
+	LK_HB_KILL_SIGNAL, /* kill -> the signal's delivery */
+	LK_HB_UNLOCK_LOCK, /* unlock (or exit) -> the lock it let through */
+	LK_HB_NKINDS
+};
+
+/* One happens-before edge: event from (of another process) -> event to. */
+struct lk_hb_edge {
+	size_t from, to;
+	unsigned kind; /* enum lk_hb_kind */
+	long off, len; /* write -> read: the bytes of the read it carried */
+	int part;      /* write -> read: only a part of the write's bytes */
+};
+
+/*
+ * The happens-before edges of t between processes, sorted by target
+ * event: the synchronisation each event's clock joins in
+ * lk_trace_vclocks (the same walk), as arrows. Where a join takes in a
+ * whole object's clock (a semaphore, a record lock), the edge is its
+ * latest source by another process. 0, or -1 out of memory (*out NULL).
+ */
+int lk_trace_edges(const struct lk_trace *t, struct lk_hb_edge **out,
+                   size_t *n);
+
 /* True when event a happens before event b (both have clocks). */
 int lk_trace_hb(const struct lk_trace *t, size_t a, size_t b);
 
