@@ -116,26 +116,26 @@ lk__viz_put_duration(char *buf, size_t size, long long ns)
 /* Append the data of write or read e in quotes, without a print's
  * newline. */
 static void
-put_data(char *buf, size_t size, const struct lk__viz_event *e)
+put_data(char *buf, size_t size, const struct lk_tev *e)
 {
 	size_t n = e->data != NULL ? strlen(e->data) : 0;
 
-	if (e->print && n > 0 && e->data[n - 1] == '\n')
+	if (lk__viz_print(e) && n > 0 && e->data[n - 1] == '\n')
 		n--;
 	lk__viz_put(buf, size, "\"");
 	if (e->data != NULL)
 		put_slice(buf, size - 8, e->data, n,
-		          e->print ? PRINT_CHARS : DATA_CHARS);
+		          lk__viz_print(e) ? PRINT_CHARS : DATA_CHARS);
 	lk__viz_put(buf, size, "\"");
 }
 
 /* Append a space and the name of e's object, or " ?". */
 static void
 put_obj(char *buf, size_t size, const struct lk_viz_trace *t,
-        const struct lk__viz_event *e)
+        const struct lk_tev *e)
 {
 	lk__viz_put(buf, size, " ");
-	put_text(buf, size - 64, e->obj >= 0 ? t->objs[e->obj] : "?",
+	put_text(buf, size - 64, e->obj >= 0 ? lk__viz_obj(t->tr, e->obj) : "?",
 	         NAME_CHARS);
 }
 
@@ -154,15 +154,15 @@ put_signal(char *buf, size_t size, long long sig)
 
 /* Whether e failed: a call's -1, but not a stored or loaded value. */
 int
-lk__viz_failed(const struct lk__viz_event *e)
+lk__viz_failed(const struct lk_tev *e)
 {
-	return e->ret < 0 && e->op != LK__VIZ_LOAD && e->op != LK__VIZ_STORE &&
-	       e->op != LK__VIZ_PAUSE;
+	return e->ret < 0 && lk__viz_op(e) != LK__VIZ_LOAD &&
+	       lk__viz_op(e) != LK__VIZ_STORE && lk__viz_op(e) != LK__VIZ_PAUSE;
 }
 
 /* Append how call e ended when that is news: "(blocks)", a failure. */
 static void
-put_outcome(char *buf, size_t size, const struct lk__viz_event *e)
+put_outcome(char *buf, size_t size, const struct lk_tev *e)
 {
 	if (e->blocked)
 		lk__viz_put(buf, size, " (blocks)");
@@ -172,7 +172,7 @@ put_outcome(char *buf, size_t size, const struct lk__viz_event *e)
 		lk__viz_put(buf, size, ": interrupted");
 	else if (e->err == EEXIST)
 		lk__viz_put(buf, size, ": exists");
-	else if (e->op == LK__VIZ_LOCK &&
+	else if (lk__viz_op(e) == LK__VIZ_LOCK &&
 	         (e->err == EAGAIN || e->err == EACCES))
 		lk__viz_put(buf, size, ": busy");
 	else
@@ -181,23 +181,25 @@ put_outcome(char *buf, size_t size, const struct lk__viz_event *e)
 
 /* The words of a semaphore call: "wait x", "trywait x: busy". */
 static void
-sem_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
-          char *buf, size_t size)
+sem_words(const struct lk_viz_trace *t, const struct lk_tev *e, char *buf,
+          size_t size)
 {
-	const char *op = t->ops[e->opname], *obj;
+	const char *op = lk_trace_op_name(t->tr, e->op), *obj;
 
-	obj = e->obj >= 0 ? t->objs[e->obj] : "?";
-	if (strncmp(op, "sem_", 4) == 0 && e->op != LK__VIZ_SEM_OPEN &&
-	    e->op != LK__VIZ_SEM_CLOSE && e->op != LK__VIZ_SEM_UNLINK &&
-	    e->op != LK__VIZ_SEM_INIT && e->op != LK__VIZ_SEM_DESTROY)
+	obj = e->obj >= 0 ? lk__viz_obj(t->tr, e->obj) : "?";
+	if (strncmp(op, "sem_", 4) == 0 && lk__viz_op(e) != LK__VIZ_SEM_OPEN &&
+	    lk__viz_op(e) != LK__VIZ_SEM_CLOSE &&
+	    lk__viz_op(e) != LK__VIZ_SEM_UNLINK &&
+	    lk__viz_op(e) != LK__VIZ_SEM_INIT &&
+	    lk__viz_op(e) != LK__VIZ_SEM_DESTROY)
 		op += 4;
 	snprintf(buf, size, "%s %s", op, obj);
 	if (e->blocked)
 		strncat(buf, " (blocks)", size - strlen(buf) - 1);
-	else if (e->op == LK__VIZ_SEM_GETVALUE && e->has_arg)
+	else if (lk__viz_op(e) == LK__VIZ_SEM_GETVALUE)
 		snprintf(buf + strlen(buf), size - strlen(buf), " = %lld",
-		         e->arg);
-	else if (e->ret < 0 && e->op == LK__VIZ_SEM_TRYWAIT)
+		         (long long)e->arg);
+	else if (e->ret < 0 && lk__viz_op(e) == LK__VIZ_SEM_TRYWAIT)
 		strncat(buf, ": busy", size - strlen(buf) - 1);
 	else if (e->ret < 0 && e->err == ETIMEDOUT)
 		strncat(buf, ": timed out", size - strlen(buf) - 1);
@@ -209,17 +211,16 @@ sem_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 /* The words of a call on a pipe, a FIFO or a file: "read p \"hi\"",
  * "close p (write end)", "dup2 p write end → stdout". */
 static void
-pipe_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
-           char *buf, size_t size)
+pipe_words(const struct lk_viz_trace *t, const struct lk_tev *e, char *buf,
+           size_t size)
 {
 	static const char *const std[] = {"stdin", "stdout", "stderr"};
-	const char *end = e->end == 'r'   ? "read end"
-	                  : e->end == 'w' ? "write end"
-	                                  : NULL;
+	int w = lk__viz_end(t->tr, e);
+	const char *end = w == 'r' ? "read end" : w == 'w' ? "write end" : NULL;
 
-	put_text(buf, size, t->ops[e->opname], NAME_CHARS);
+	put_text(buf, size, lk_trace_op_name(t->tr, e->op), NAME_CHARS);
 	put_obj(buf, size, t, e);
-	switch (e->op) {
+	switch (lk__viz_op(e)) {
 	case LK__VIZ_READ:
 		if (!e->blocked && e->ret == 0) {
 			lk__viz_put(buf, size, ": end of file");
@@ -237,10 +238,12 @@ pipe_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 	case LK__VIZ_DUP2:
 		if (end != NULL)
 			lk__viz_put(buf, size, " %s", end);
-		if (e->fd >= 0 && e->fd <= 2)
-			lk__viz_put(buf, size, " \xe2\x86\x92 %s", std[e->fd]);
-		else if (e->fd >= 0)
-			lk__viz_put(buf, size, " \xe2\x86\x92 fd %d", e->fd);
+		if (lk__viz_fd(e) >= 0 && lk__viz_fd(e) <= 2)
+			lk__viz_put(buf, size, " \xe2\x86\x92 %s",
+			            std[lk__viz_fd(e)]);
+		else if (lk__viz_fd(e) >= 0)
+			lk__viz_put(buf, size, " \xe2\x86\x92 fd %d",
+			            lk__viz_fd(e));
 		break;
 	default:
 		break;
@@ -251,24 +254,25 @@ pipe_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 /* The words of signals, cells and locks: "kill B SIGUSR1",
  * "load x → 3", "write-lock f". */
 static void
-other_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
-            char *buf, size_t size)
+other_words(const struct lk_viz_trace *t, const struct lk_tev *e, char *buf,
+            size_t size)
 {
-	long long value = e->has_arg ? e->arg : e->ret;
+	long long value;
+	int has = lk__viz_num(e, &value), peer = lk__viz_peer(t->tr, e);
 
-	switch (e->op) {
+	switch (lk__viz_op(e)) {
 	case LK__VIZ_KILL:
 		lk__viz_put(buf, size, "kill");
-		if (e->peer >= 0)
-			lk__viz_put(buf, size, " %s", t->procs[e->peer].name);
-		if (e->has_arg) {
+		if (peer >= 0)
+			lk__viz_put(buf, size, " %s", t->tr->procs[peer].name);
+		if (has) {
 			lk__viz_put(buf, size, " ");
-			put_signal(buf, size, e->arg);
+			put_signal(buf, size, value);
 		}
 		break;
 	case LK__VIZ_SIGNAL:
 		lk__viz_put(buf, size, "signal ");
-		put_signal(buf, size, e->has_arg ? e->arg : 0);
+		put_signal(buf, size, value);
 		break;
 	case LK__VIZ_PAUSE:
 		lk__viz_put(buf, size, "pause");
@@ -276,21 +280,22 @@ other_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 	case LK__VIZ_LOAD:
 	case LK__VIZ_STORE:
 		lk__viz_put(buf, size, "%s",
-		            e->op == LK__VIZ_LOAD ? "load" : "store");
+		            lk__viz_op(e) == LK__VIZ_LOAD ? "load" : "store");
 		put_obj(buf, size, t, e);
 		lk__viz_put(buf, size, " %s %lld",
-		            e->op == LK__VIZ_LOAD ? "\xe2\x86\x92"
-		                                  : "\xe2\x86\x90",
+		            lk__viz_op(e) == LK__VIZ_LOAD ? "\xe2\x86\x92"
+		                                          : "\xe2\x86\x90",
 		            value);
 		break;
 	default: /* a lock: its kind when the trace says it */
-		if (e->lock != 0)
+		if (lk__viz_lock(e) != 0)
 			lk__viz_put(buf, size, "%s",
-			            e->lock == 'u'   ? "unlock"
-			            : e->lock == 'r' ? "read-lock"
-			                             : "write-lock");
+			            lk__viz_lock(e) == 'u'   ? "unlock"
+			            : lk__viz_lock(e) == 'r' ? "read-lock"
+			                                     : "write-lock");
 		else
-			put_text(buf, size, t->ops[e->opname], NAME_CHARS);
+			put_text(buf, size, lk_trace_op_name(t->tr, e->op),
+			         NAME_CHARS);
 		put_obj(buf, size, t, e);
 		break;
 	}
@@ -299,21 +304,21 @@ other_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 
 /* The words of the calls that start, end and reap processes. */
 static void
-proc_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
-           char *buf, size_t size)
+proc_words(const struct lk_viz_trace *t, const struct lk_tev *e, char *buf,
+           size_t size)
 {
-	switch (e->op) {
+	int peer = lk__viz_peer(t->tr, e);
+
+	switch (lk__viz_op(e)) {
 	case LK__VIZ_START:
 		lk__viz_put(buf, size, "start");
 		break;
 	case LK__VIZ_EXIT:
-		lk__viz_put(buf, size, "exit");
-		if (e->has_arg)
-			lk__viz_put(buf, size, " %lld", e->arg);
+		lk__viz_put(buf, size, "exit %lld", (long long)e->arg);
 		break;
 	case LK__VIZ_FORK:
 		lk__viz_put(buf, size, "fork %s",
-		            e->peer >= 0 ? t->procs[e->peer].name : "");
+		            peer >= 0 ? t->tr->procs[peer].name : "");
 		break;
 	case LK__VIZ_EXEC:
 		lk__viz_put(buf, size, "exec ");
@@ -325,9 +330,9 @@ proc_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 	default: /* waitpid */
 		if (e->blocked)
 			lk__viz_put(buf, size, "waitpid (blocks)");
-		else if (e->peer >= 0)
+		else if (peer >= 0)
 			lk__viz_put(buf, size, "waitpid %s",
-			            t->procs[e->peer].name);
+			            t->tr->procs[peer].name);
 		else
 			lk__viz_put(buf, size, "waitpid: no child");
 		break;
@@ -338,12 +343,12 @@ proc_words(const struct lk_viz_trace *t, const struct lk__viz_event *e,
 char *
 lk__viz_label(const struct lk_viz_trace *t, size_t i)
 {
-	const struct lk__viz_event *e = &t->ev[i];
+	const struct lk_tev *e = &t->tr->ev[i];
 	char buf[256] = "";
 
-	switch (e->op) {
+	switch (lk__viz_op(e)) {
 	case LK__VIZ_WRITE:
-		if (e->print) {
+		if (lk__viz_print(e)) {
 			put_data(buf, sizeof(buf), e);
 			break;
 		}
@@ -362,7 +367,7 @@ lk__viz_label(const struct lk_viz_trace *t, size_t i)
 		break;
 	case LK__VIZ_SLEEP:
 		lk__viz_put(buf, sizeof(buf), "sleep ");
-		lk__viz_put_duration(buf, sizeof(buf), e->has_arg ? e->arg : 0);
+		lk__viz_put_duration(buf, sizeof(buf), e->arg);
 		break;
 	case LK__VIZ_START:
 	case LK__VIZ_EXIT:
@@ -387,7 +392,8 @@ lk__viz_label(const struct lk_viz_trace *t, size_t i)
 		break;
 	case LK__VIZ_OTHER:
 		/* An operation this viz does not know yet: its name. */
-		put_text(buf, sizeof(buf) - 64, t->ops[e->opname], NAME_CHARS);
+		put_text(buf, sizeof(buf) - 64, lk_trace_op_name(t->tr, e->op),
+		         NAME_CHARS);
 		if (e->obj >= 0)
 			put_obj(buf, sizeof(buf), t, e);
 		/* A lookup of a file name that is not there, or a name
@@ -413,16 +419,16 @@ lk__viz_label(const struct lk_viz_trace *t, size_t i)
  * close -> end of file arrow "EOF", else ""; NULL out of memory.
  */
 char *
-lk__viz_edge_label(const struct lk_viz_trace *t, const struct lk__viz_edge *d)
+lk__viz_edge_label(const struct lk_viz_trace *t, const struct lk_hb_edge *d)
 {
-	const struct lk__viz_event *r = &t->ev[d->to];
+	const struct lk_tev *r = &t->tr->ev[d->to];
 	char buf[128] = "";
 	size_t have = 0, n;
 	int cut;
 
-	if (d->kind == LK__VIZ_CLOSE_EOF)
+	if (d->kind == LK_HB_CLOSE_EOF)
 		return strdup("EOF");
-	if (d->kind != LK__VIZ_WRITE_READ)
+	if (d->kind != LK_HB_WRITE_READ)
 		return strdup("");
 	if (!lk__viz_exact(r, &have) || (size_t)d->off >= have) {
 		snprintf(buf, sizeof(buf), "%ld byte%s", d->len,
