@@ -3,8 +3,6 @@
  * (runner/trace/read.c), the edges of its one happens-before model
  * (lk_trace_edges), and what the drawing reads of each event's fields.
  */
-#include <sys/file.h>
-
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -74,11 +72,11 @@ lk__viz_peer(const struct lk_trace *t, const struct lk_tev *e)
 {
 	switch (e->op) {
 	case LK_OP_FORK:
-		return e->ret >= 0 ? proc_or_none(t, e->arg) : -1;
+		return e->ret >= 0 ? proc_or_none(t, e->u.fork.child) : -1;
 	case LK_OP_START:
-		return proc_or_none(t, e->arg);
+		return proc_or_none(t, e->u.start.parent);
 	case LK_OP_KILL:
-		return proc_or_none(t, e->off);
+		return proc_or_none(t, e->u.kill.to);
 	case LK_OP_WAIT:
 		return !e->blocked && e->ret > 0 ? proc_or_none(t, e->ret) : -1;
 	default:
@@ -90,45 +88,51 @@ lk__viz_peer(const struct lk_trace *t, const struct lk_tev *e)
 int
 lk__viz_fd(const struct lk_tev *e)
 {
+	int fd;
+
 	switch (e->op) {
 	case LK_OP_READ:
 	case LK_OP_WRITE:
+		fd = e->u.rw.fd;
+		break;
 	case LK_OP_CLOSE:
+		fd = e->u.close.fd;
+		break;
 	case LK_OP_DUP2:
+		fd = e->u.dup2.newfd;
+		break;
 	case LK_OP_OPEN:
-		return e->arg >= 0 && e->arg <= INT_MAX ? (int)e->arg : -1;
+		fd = e->u.open.fd;
+		break;
 	default:
 		return -1;
 	}
+	return fd >= 0 ? fd : -1;
 }
 
 /* close, dup2 of a pipe: 'r' or 'w' for the end, else 0. */
 int
 lk__viz_end(const struct lk_trace *t, const struct lk_tev *e)
 {
-	if ((e->op != LK_OP_CLOSE && e->op != LK_OP_DUP2) ||
-	    !lk_trace_is_pipe(t, e->obj))
+	int mode = e->op == LK_OP_CLOSE  ? e->u.close.mode
+	           : e->op == LK_OP_DUP2 ? e->u.dup2.mode
+	                                 : -1;
+
+	if (!lk_trace_is_pipe(t, e->obj))
 		return 0;
-	return e->off == 0 ? 'r' : e->off == 1 ? 'w' : 0;
+	return mode == O_RDONLY ? 'r' : mode == O_WRONLY ? 'w' : 0;
 }
 
 /* A record lock's kind: 'r', 'w', 'u' (unlock), or 0. */
 int
 lk__viz_lock(const struct lk_tev *e)
 {
-	int type = (int)((e->arg >> 8) & 0xff);
-
-	if (e->op == LK_OP_FLOCK)
-		return (e->arg & LOCK_UN)   ? 'u'
-		       : (e->arg & LOCK_SH) ? 'r'
-		       : (e->arg & LOCK_EX) ? 'w'
-		                            : 0;
-	if (e->op != LK_OP_FCNTL)
+	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_LOCK))
 		return 0;
-	return type == F_UNLCK   ? 'u'
-	       : type == F_RDLCK ? 'r'
-	       : type == F_WRLCK ? 'w'
-	                         : 0;
+	return e->u.lock.type == F_UNLCK   ? 'u'
+	       : e->u.lock.type == F_RDLCK ? 'r'
+	       : e->u.lock.type == F_WRLCK ? 'w'
+	                                   : 0;
 }
 
 /* The number e's args hold into *v; 0 when it has none. */
@@ -138,18 +142,26 @@ lk__viz_num(const struct lk_tev *e, long long *v)
 	*v = 0;
 	switch (e->op) {
 	case LK_OP_SLEEP:
+		*v = e->u.sleep.ns;
+		return 1;
 	case LK_OP_EXIT:
+		*v = e->u.exit.status;
+		return 1;
 	case LK_OP_WAIT:
+		*v = e->u.wait.status;
+		return 1;
 	case LK_OP_SEM_OPEN:
 	case LK_OP_SEM_INIT:
 	case LK_OP_SEM_GETVALUE:
-		*v = e->arg;
+		*v = e->u.sem.value;
 		return 1;
 	/* A trace file that gave no signal: none shown. */
 	case LK_OP_KILL:
+		*v = e->u.kill.sig;
+		return *v != 0;
 	case LK_OP_SIGNAL:
-		*v = e->arg;
-		return e->arg != 0;
+		*v = e->u.signal.sig;
+		return *v != 0;
 	case LK_OP_LOAD:
 	case LK_OP_STORE:
 		*v = e->ret;

@@ -99,102 +99,13 @@ put_name(char *buf, size_t size, const char *name)
 	put_text(buf, size, name, strlen(name), 32);
 }
 
-/* Append the words of write e: print "text" or write obj "text". */
-static void
-put_write(const struct lk_viz_trace *t, const struct lk_tev *e, char *buf,
-          size_t size)
-{
-	size_t len = e->data != NULL ? strlen(e->data) : 0;
-
-	if (lk__viz_print(e)) {
-		lk__viz_put(buf, size, "print");
-	} else {
-		lk__viz_put(buf, size, "write ");
-		put_name(buf, size,
-		         e->obj >= 0 ? lk__viz_obj(t->tr, e->obj) : "?");
-	}
-	/* A print's newline is lockstep's, not the text's. */
-	if (lk__viz_print(e) && len > 0 && e->data[len - 1] == '\n')
-		len--;
-	lk__viz_put(buf, size, " \"");
-	if (e->data != NULL)
-		put_text(buf, size, e->data, len, 32);
-	lk__viz_put(buf, size, "\"");
-}
-
-/* Append how e ended when that is news: blocked, a value, a failure. */
-static void
-put_outcome(const struct lk_tev *e, char *buf, size_t size)
-{
-	if (e->blocked)
-		lk__viz_put(buf, size, " (blocks)");
-	else if (lk__viz_op(e) == LK__VIZ_SEM_GETVALUE)
-		lk__viz_put(buf, size, " = %lld", (long long)e->arg);
-	else if (e->ret >= 0 || lk__viz_op(e) == LK__VIZ_EXIT)
-		return;
-	else if (lk__viz_op(e) == LK__VIZ_SEM_TRYWAIT && e->err == EAGAIN)
-		lk__viz_put(buf, size, ": busy");
-	else if (e->err == ETIMEDOUT)
-		lk__viz_put(buf, size, ": timed out");
-	else
-		lk__viz_put(buf, size, ": failed (errno %d)", e->err);
-}
-
-/* Whether semaphore call e reads well without its "sem_": "post x". */
-static int
-short_sem(const struct lk_tev *e)
-{
-	return lk__viz_op(e) == LK__VIZ_SEM_WAIT ||
-	       lk__viz_op(e) == LK__VIZ_SEM_TRYWAIT ||
-	       lk__viz_op(e) == LK__VIZ_SEM_TIMEDWAIT ||
-	       lk__viz_op(e) == LK__VIZ_SEM_POST ||
-	       lk__viz_op(e) == LK__VIZ_SEM_GETVALUE;
-}
-
-/* The short label of event e into buf: "post a_arrived", print "A1". */
+/* The short label of event e into buf: the one labeller's export words
+ * ("post a_arrived", print "A1"). */
 static void
 label_of(const struct lk_viz_trace *t, const struct lk_tev *e, char *buf,
          size_t size)
 {
-	const char *op = lk_trace_op_name(t->tr, e->op);
-
-	buf[0] = '\0';
-	switch (lk__viz_op(e)) {
-	case LK__VIZ_WRITE:
-		put_write(t, e, buf, size);
-		break;
-	case LK__VIZ_SLEEP:
-		lk__viz_put(buf, size, "sleep ");
-		lk__viz_put_duration(buf, size, e->arg);
-		break;
-	case LK__VIZ_EXIT:
-		lk__viz_put(buf, size, "exit %lld", (long long)e->arg);
-		break;
-	case LK__VIZ_FORK:
-	case LK__VIZ_WAIT:
-		put_name(buf, size, op);
-		if (lk__viz_peer(t->tr, e) >= 0 && !e->blocked) {
-			lk__viz_put(buf, size, " ");
-			put_name(buf, size,
-			         t->tr->procs[lk__viz_peer(t->tr, e)].name);
-		}
-		break;
-	case LK__VIZ_EXEC:
-		lk__viz_put(buf, size, "exec");
-		if (e->data != NULL) {
-			lk__viz_put(buf, size, " ");
-			put_name(buf, size, e->data);
-		}
-		break;
-	default:
-		put_name(buf, size, short_sem(e) ? op + 4 : op);
-		if (e->obj >= 0) {
-			lk__viz_put(buf, size, " ");
-			put_name(buf, size, lk__viz_obj(t->tr, e->obj));
-		}
-		break;
-	}
-	put_outcome(e, buf, size);
+	lk_label(t->tr, e, LK_LABEL_EXPORT, buf, size);
 }
 
 /* Open path for writing into o; 0, or -1 with err filled. */
@@ -323,11 +234,12 @@ timeline_make(const struct lk_viz_trace *t, struct timeline *tl)
 		if (prev >= 0)
 			tl->next[prev] = (long)i;
 		/* vt is when the sleep ended: the slice covers it all. */
-		if (lk__viz_op(e) == LK__VIZ_SLEEP && e->arg > 0) {
+		if (lk__viz_op(e) == LK__VIZ_SLEEP && e->u.sleep.ns > 0) {
 			floor = prev >= 0 ? tl->at[prev] + LK_EXPORT_SLICE_NS
 			                  : 0;
-			tl->start[i] =
-			        at - e->arg > floor ? at - e->arg : floor;
+			tl->start[i] = at - e->u.sleep.ns > floor
+			                       ? at - e->u.sleep.ns
+			                       : floor;
 		}
 		last[e->proc] = (long)i;
 	}

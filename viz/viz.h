@@ -204,17 +204,14 @@ struct lk__viz_layout {
 extern const struct lk__viz_edge_kind lk__viz_edge_kinds[];
 extern const size_t lk__viz_nedge_kinds;
 
-/* labels.c: the text beside event i's mark, in a new string (NULL: no
- * memory). */
+/* labels.c: the text beside event i's mark (the one labeller's diagram
+ * words), in a new string (NULL: no memory). */
 char *lk__viz_label(const struct lk_viz_trace *t, size_t i);
 
 /* labels.c: append printf-style text to buf, which holds size bytes
  * (nothing once it is full). */
 void lk__viz_put(char *buf, size_t size, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-
-/* labels.c: append a duration in ns to buf: 1s, 250ms, 3us, 7ns. */
-void lk__viz_put_duration(char *buf, size_t size, long long ns);
 
 /* labels.c: whether e failed (a -1 that is not a loaded value). */
 int lk__viz_failed(const struct lk_tev *e);

@@ -1,20 +1,57 @@
-/* Names of operations (the LK_OPS table in protocol.h). */
+/* The table of operations (ops.h) as data, and names of the run's own. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/protocol.h"
 
-static const char *const op_names[] = {
-#define LK_OP_NAME(name, str) str,
-        LK_OPS(LK_OP_NAME)
-#undef LK_OP_NAME
+/* Every payload member the table names exists in union lk_payload. */
+#define LK_OP_MEMBER(name, str, member, ...)                                   \
+	_Static_assert(sizeof(((union lk_payload *)0)->member) <=              \
+	                       sizeof(union lk_payload),                       \
+	               "ops.h: " #name ": no payload member " #member);
+LK_OPS(LK_OP_MEMBER)
+#undef LK_OP_MEMBER
+
+static const struct lk_op_info ops[] = {
+#define LK_OP_ROW(name, str, member, kind, flags, dep, ...)                    \
+	[LK_OP_##name] = {str, #member, LK_OK_##kind, flags, LK_DEP_##dep},
+        LK_OPS(LK_OP_ROW)
+#undef LK_OP_ROW
 };
+
+_Static_assert(sizeof(ops) / sizeof(ops[0]) == LK_OP__COUNT,
+               "ops.h: one row per operation");
+
+/* The row of op (ops.h). */
+const struct lk_op_info *
+lk_op_info(unsigned op)
+{
+	return &ops[op < LK_OP__COUNT ? op : LK_OP_NONE];
+}
 
 /* Name of an operation as written in traces and schedules. */
 const char *
 lk_op_name(unsigned op)
 {
-	return op < LK_OP__COUNT ? op_names[op] : "?";
+	return op < LK_OP__COUNT ? ops[op].name : "?";
+}
+
+/* The flags of op. */
+unsigned
+lk_op_flags(unsigned op)
+{
+	return op < LK_OP__COUNT ? ops[op].flags : 0;
+}
+
+/* Does a lock operation with payload u take (1) or release (2) a lock,
+ * or only ask (0)? */
+int
+lk_op_lock_dir(const union lk_payload *u)
+{
+	if (u->lock.type == F_UNLCK)
+		return 2;
+	return u->lock.cmd == F_GETLK ? 0 : 1;
 }
 
 /* The name a run gives named semaphore name ("/x" or "x"): "/RUNID.x",
@@ -35,7 +72,7 @@ int
 lk_op_lookup(const char *name)
 {
 	for (unsigned i = 0; i < LK_OP__COUNT; i++)
-		if (strcmp(op_names[i], name) == 0)
+		if (strcmp(ops[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }

@@ -17,11 +17,12 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "common/ops.h"
 #include "scenario/scenario.h"
 #include "strategy/strategy.h"
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 7u
+#define LK_PROTO_VERSION 8u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -29,75 +30,6 @@
 #define LK_DATA_MAX 256 /* bytes of a write kept in the trace */
 #define LK_PATH_MAX 256
 #define LK_NO_TIME  UINT64_MAX /* wake_at: not waiting for the clock */
-
-/*
- * Operations, in one table: enum name, the name in traces. Later issues
- * append; the numbers are internal, the names are the contract.
- */
-#define LK_OPS(X)                                                              \
-	X(NONE, "none")                                                        \
-	X(START, "start")                                                      \
-	X(SEM_OPEN, "sem_open")                                                \
-	X(SEM_CLOSE, "sem_close")                                              \
-	X(SEM_UNLINK, "sem_unlink")                                            \
-	X(SEM_INIT, "sem_init")                                                \
-	X(SEM_DESTROY, "sem_destroy")                                          \
-	X(SEM_WAIT, "sem_wait")                                                \
-	X(SEM_TRYWAIT, "sem_trywait")                                          \
-	X(SEM_TIMEDWAIT, "sem_timedwait")                                      \
-	X(SEM_POST, "sem_post")                                                \
-	X(SEM_GETVALUE, "sem_getvalue")                                        \
-	X(WRITE, "write")                                                      \
-	X(SLEEP, "sleep")                                                      \
-	X(FORK, "fork")                                                        \
-	X(EXIT, "exit")                                                        \
-	X(EXEC, "execve")                                                      \
-	X(WAIT, "waitpid")                                                     \
-	X(READ, "read")                                                        \
-	X(CLOSE, "close")                                                      \
-	X(DUP2, "dup2")                                                        \
-	X(OPEN, "open")                                                        \
-	X(LOAD, "load")                                                        \
-	X(STORE, "store")                                                      \
-	X(SHM_OPEN, "shm_open")                                                \
-	X(SHM_UNLINK, "shm_unlink")                                            \
-	X(MMAP, "mmap")                                                        \
-	X(MUNMAP, "munmap")                                                    \
-	X(SHMGET, "shmget")                                                    \
-	X(SHMAT, "shmat")                                                      \
-	X(SHMDT, "shmdt")                                                      \
-	X(SHMCTL, "shmctl")                                                    \
-	X(FCNTL, "fcntl")                                                      \
-	X(FLOCK, "flock")                                                      \
-	X(KILL, "kill")                                                        \
-	X(SIGNAL, "signal")                                                    \
-	X(PAUSE, "pause")                                                      \
-	X(SEMOP, "semop")                                                      \
-	X(SEMGET, "semget")                                                    \
-	X(SEMCTL, "semctl")                                                    \
-	X(ACCESS, "access")                                                    \
-	X(STAT, "stat")                                                        \
-	X(UNLINK, "unlink")                                                    \
-	X(RENAME, "rename")                                                    \
-	X(LINK, "link")                                                        \
-	X(SYMLINK, "symlink")                                                  \
-	X(MKDIR, "mkdir")                                                      \
-	X(RMDIR, "rmdir")                                                      \
-	X(POLL, "poll")                                                        \
-	X(SELECT, "select")
-
-enum lk_op {
-#define LK_OP_ENUM(name, str) LK_OP_##name,
-	LK_OPS(LK_OP_ENUM)
-#undef LK_OP_ENUM
-	        LK_OP__COUNT
-};
-
-/* Name of an operation as written in traces and schedules. */
-const char *lk_op_name(unsigned op);
-
-/* Operation called name, or -1. */
-int lk_op_lookup(const char *name);
 
 /* The name a run gives named semaphore name ("/x" or "x"): "/RUNID.x",
  * into buf (runner/common/ops.c); 0, or -1 when it does not fit. */
@@ -226,8 +158,7 @@ struct lk_event {
 	uint16_t op;
 	int32_t obj;
 	int64_t ret;
-	int64_t arg; /* sleep: ns; fork: child slot; exit: status */
-	int64_t off; /* read, write of a regular file: the offset */
+	union lk_payload u; /* by op: its member in the LK_OPS table */
 	uint64_t vt;
 	int32_t err;
 	uint32_t src;
@@ -236,8 +167,6 @@ struct lk_event {
 	uint8_t blocked;
 	uint8_t act;
 	uint64_t enabled; /* processes the strategy could pick (bit = slot) */
-	uint64_t choices; /* waitpid: the exited children it could have
-	                     reaped (bit = slot), 0 when at most one */
 };
 
 /* One decision of a schedule: the process that takes the step and,

@@ -1408,13 +1408,11 @@ collect(struct run *r, struct lk_trace *t)
 		e->ret = ev[i].ret;
 		e->err = ev[i].err;
 		e->blocked = ev[i].blocked;
-		e->arg = ev[i].arg;
-		e->off = ev[i].off;
+		e->u = ev[i].u;
 		e->vt = ev[i].vt;
 		e->src = ev[i].src;
 		e->act = ev[i].act;
 		e->enabled = ev[i].enabled;
-		e->choices = ev[i].choices;
 		if (ev[i].data_len > 0) {
 			e->data = malloc(ev[i].data_len + 1u);
 			if (e->data == NULL)

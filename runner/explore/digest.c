@@ -137,10 +137,8 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 		s->op = (uint16_t)e->op;
 		s->obj = e->obj;
 		s->ret = e->ret;
-		s->arg = e->arg;
-		s->off = e->off;
+		s->u = e->u;
 		s->enabled = e->enabled;
-		s->choices = e->choices;
 		s->blocked = (uint8_t)e->blocked;
 	}
 	for (size_t i = 0; i < t->nprocs; i++)

@@ -28,78 +28,33 @@
 #include "explore/explore.h"
 #include "trace/trace.h"
 
-/* Is a step a read (1), a write (2) or neither (0) of its object? */
+/* Is a step a read (1), a write (2) or neither (0) of its object? Its
+ * dependency class in the LK_OPS table (ops.h) says. */
 int
 lk_dpor_access(const struct lk_step_rec *s)
 {
+	switch (lk_op_info(s->op)->dep) {
 	/* Signals have no object: they touch the target's pending set. */
-	switch (s->op) {
-	case LK_OP_KILL:
-		return s->ret == 0 && s->off >= 0 ? 2 : 0;
-	case LK_OP_SIGNAL:
+	case LK_DEP_KILL:
+		return s->ret == 0 && s->u.kill.to >= 0 ? 2 : 0;
+	case LK_DEP_SIGNAL:
 		return 2;
-	case LK_OP_PAUSE:
+	case LK_DEP_PAUSE:
 		return 1;
-	default:
-		break;
-	}
-	if (s->obj < 0)
-		return 0;
-	switch (s->op) {
-	case LK_OP_SEM_POST:
-	case LK_OP_SEM_INIT:
-	case LK_OP_SEM_DESTROY:
-	case LK_OP_SEM_UNLINK:
-	case LK_OP_WRITE:
-		return 2;
-	case LK_OP_SEM_WAIT:
-	case LK_OP_SEM_TRYWAIT:
-	case LK_OP_SEM_TIMEDWAIT:
-		return s->blocked || s->ret < 0 ? 1 : 2;
-	case LK_OP_SEM_GETVALUE:
-	case LK_OP_SEM_OPEN:
-	case LK_OP_SEM_CLOSE:
-		return 1;
+	case LK_DEP_READ:
+	case LK_DEP_EXIST_READ:
+		return s->obj >= 0 ? 1 : 0;
+	case LK_DEP_WRITE:
+	case LK_DEP_EXIST_WRITE:
+		return s->obj >= 0 ? 2 : 0;
+	case LK_DEP_TAKE:
+		return s->obj < 0 ? 0 : s->blocked || s->ret < 0 ? 1 : 2;
 	/* A read of a pipe consumes what it reads; closing a write end may
 	 * bring the end of file. Closing a read end or copying an end
 	 * (dup2) only matters to a writer that finds no reader left, which
 	 * is not modelled: they are treated as reads of the ends' state. */
-	case LK_OP_CLOSE:
-		return s->off == O_WRONLY ? 2 : 1;
-	case LK_OP_DUP2:
-		return 1;
-	case LK_OP_READ:
-	case LK_OP_OPEN:
-	case LK_OP_STORE:
-	case LK_OP_SHM_UNLINK:
-	case LK_OP_SHMCTL:
-	case LK_OP_FCNTL:
-	case LK_OP_FLOCK:
-	case LK_OP_SEMOP:
-	case LK_OP_SEMCTL:
-	/* File-system names: a lookup reads the name, a call that may
-	 * create, remove or replace it writes it (a failed one too: in
-	 * another order it may succeed). */
-	case LK_OP_UNLINK:
-	case LK_OP_RENAME:
-	case LK_OP_LINK:
-	case LK_OP_SYMLINK:
-	case LK_OP_MKDIR:
-	case LK_OP_RMDIR:
-		return 2;
-	case LK_OP_ACCESS:
-	case LK_OP_STAT:
-	case LK_OP_POLL:
-	case LK_OP_SELECT:
-	case LK_OP_LOAD:
-	case LK_OP_SHM_OPEN:
-	case LK_OP_MMAP:
-	case LK_OP_MUNMAP:
-	case LK_OP_SHMGET:
-	case LK_OP_SEMGET:
-	case LK_OP_SHMAT:
-	case LK_OP_SHMDT:
-		return 1;
+	case LK_DEP_CLOSE:
+		return s->obj < 0 ? 0 : s->u.close.mode == O_WRONLY ? 2 : 1;
 	default:
 		return 0;
 	}
@@ -114,21 +69,18 @@ lk_dpor_access(const struct lk_step_rec *s)
 static size_t
 state_of(const struct lk_step_rec *s, size_t nobj)
 {
-	switch (s->op) {
-	case LK_OP_KILL: /* the pending signals of the target */
-		return 2 * nobj + (size_t)s->off;
-	case LK_OP_SIGNAL:
-	case LK_OP_PAUSE:
+	switch (lk_op_info(s->op)->dep) {
+	case LK_DEP_KILL: /* the pending signals of the target */
+		return 2 * nobj + (size_t)s->u.kill.to;
+	case LK_DEP_SIGNAL:
+	case LK_DEP_PAUSE:
 		return 2 * nobj + s->proc;
-	case LK_OP_SEM_OPEN:
-	case LK_OP_SEM_CLOSE:
-	case LK_OP_SEM_UNLINK:
+	case LK_DEP_EXIST_READ:
+	case LK_DEP_EXIST_WRITE:
 		return (size_t)s->obj + nobj;
-	case LK_OP_CLOSE:
-	case LK_OP_DUP2:
-		return s->off == O_WRONLY && s->op == LK_OP_CLOSE
-		               ? (size_t)s->obj
-		               : (size_t)s->obj + nobj;
+	case LK_DEP_CLOSE:
+		return s->u.close.mode == O_WRONLY ? (size_t)s->obj
+		                                   : (size_t)s->obj + nobj;
 	default:
 		return (size_t)s->obj;
 	}
@@ -202,8 +154,9 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		waited[q] = -1;
 	for (size_t i = 0; i < d->nsteps; i++)
 		if (d->steps[i].op == LK_OP_KILL && d->steps[i].ret == 0)
-			targeted |= d->steps[i].off >= 0 && d->steps[i].off < 64
-			                    ? 1ull << d->steps[i].off
+			targeted |= d->steps[i].u.kill.to >= 0 &&
+			                            d->steps[i].u.kill.to < 64
+			                    ? 1ull << d->steps[i].u.kill.to
 			                    : ~0ull;
 	for (size_t o = 0; o < 2 * nobj + n; o++) {
 		os[o].write.step = -1;
@@ -287,8 +240,10 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 			ob->reads[p].step = (long)i;
 			ob->reads[p].vc = after;
 		}
-		if (s->op == LK_OP_FORK && s->ret >= 0 && (size_t)s->arg < n)
-			memcpy(&born[(size_t)s->arg * n], v, n * sizeof(*v));
+		if (s->op == LK_OP_FORK && s->ret >= 0 &&
+		    (size_t)s->u.fork.child < n)
+			memcpy(&born[(size_t)s->u.fork.child * n], v,
+			       n * sizeof(*v));
 	}
 out:
 	free(pv);

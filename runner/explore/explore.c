@@ -160,7 +160,7 @@ static int
 reap_choice(const struct lk_step_rec *s)
 {
 	return s->op == LK_OP_WAIT && !s->blocked && s->ret > 0 &&
-	       __builtin_popcountll(s->choices) > 1;
+	       __builtin_popcountll(s->u.wait.choices) > 1;
 }
 
 /*
@@ -265,7 +265,7 @@ add_reap_alternatives(struct explorer *x)
 		/* This run is the one that reaps s->ret there. */
 		queue_prefix(x, k, s->proc, (int)s->ret, 1);
 		for (unsigned c = 0; c < 64 && c < d->nprocs; c++)
-			if ((s->choices & (1ull << c)) && c != s->ret)
+			if ((s->u.wait.choices & (1ull << c)) && c != s->ret)
 				queue_prefix(x, k, s->proc, (int)c, 0);
 	}
 }

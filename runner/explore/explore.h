@@ -30,10 +30,8 @@ struct lk_step_rec {
 	uint16_t op;
 	int32_t obj;
 	int64_t ret;
-	int64_t arg;
-	int64_t off; /* close, dup2 of a pipe: the end's access mode */
+	union lk_payload u; /* by op: its member in the LK_OPS table */
 	uint64_t enabled;
-	uint64_t choices; /* waitpid: the children it could have reaped */
 	uint8_t blocked;
 };
 

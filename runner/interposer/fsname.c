@@ -263,7 +263,7 @@ static long
 name_step(unsigned op, const struct fs_call *c, long nr, const long *a)
 {
 	char abs[LK_PATH_MAX], abs2[LK_PATH_MAX];
-	struct lk_step st = {.op = (uint16_t)op, .obj = -1, .arg = -1};
+	struct lk_step st = {.op = (uint16_t)op, .obj = -1, .u.name.from = -1};
 	int has1, has2, may = may_register();
 	int d1 = c->dir >= 0 ? (int)a[c->dir] : AT_FDCWD;
 	int d2 = c->dir2 >= 0 ? (int)a[c->dir2] : AT_FDCWD;
@@ -292,7 +292,7 @@ name_step(unsigned op, const struct fs_call *c, long nr, const long *a)
 	if (st.obj < 0)
 		st.obj = name_obj(has2 ? abs2 : abs, 1);
 	if (has1 && has2)
-		st.arg = name_obj(abs, 1);
+		st.u.name.from = name_obj(abs, 1);
 	if (op == LK_OP_OPEN && (a[2] & O_CREAT) && !(a[2] & O_EXCL)) {
 		/* Holding the turn: whether it exists now is whether the
 		 * open creates it or finds it (open(O_CREAT) of an existing
@@ -300,15 +300,16 @@ name_step(unsigned op, const struct fs_call *c, long nr, const long *a)
 		struct stat sb;
 		long none[6] = {a[0], a[1], (long)&sb, 0, 0, 0};
 
-		st.off = raw_call(SYS_newfstatat, none) != 0;
+		st.u.open.created = raw_call(SYS_newfstatat, none) != 0;
 	} else if (op == LK_OP_OPEN) {
-		st.off = (a[2] & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+		st.u.open.created =
+		        (a[2] & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
 	}
 	r = raw_call(nr, a);
 	st.ret = r < 0 ? -1 : r;
 	st.err = r < 0 ? (int)-r : 0;
 	if (op == LK_OP_OPEN)
-		st.arg = r;
+		st.u.open.fd = (int32_t)r;
 	lk__done(&st, -1);
 	lk__leave();
 	return r;

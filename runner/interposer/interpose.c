@@ -96,7 +96,7 @@ sem_open(const char *name, int oflag, ...)
 		return SEM_FAILED;
 	}
 	st.obj = lk__obj_sem_named(name, NULL);
-	st.arg = value;
+	st.u.sem.value = value;
 	lk__arrive(LK_OP_SEM_OPEN, st.obj, 0);
 	s = REAL(sem_open)(priv, oflag, mode, value);
 	st.ret = s == SEM_FAILED ? -1 : 0;
@@ -182,7 +182,7 @@ sem_unlink(const char *name)
 int
 sem_init(sem_t *s, int pshared, unsigned value)
 {
-	struct lk_step st = {.op = LK_OP_SEM_INIT, .arg = value};
+	struct lk_step st = {.op = LK_OP_SEM_INIT, .u.sem.value = value};
 
 	if (!lk__enter())
 		return REAL(sem_init)(s, pshared, value);
@@ -207,7 +207,7 @@ sem_getvalue(sem_t *s, int *value)
 	lk__arrive(LK_OP_SEM_GETVALUE, st.obj, 0);
 	st.ret = REAL(sem_getvalue)(s, value);
 	st.err = st.ret < 0 ? errno : 0;
-	st.arg = st.ret == 0 ? *value : 0;
+	st.u.sem.value = st.ret == 0 ? *value : 0;
 	lk__done(&st, -1);
 	return leave_with((int)st.ret, st.err);
 }
@@ -491,7 +491,8 @@ _Exit(int status)
 static uint64_t
 virtual_sleep(uint64_t ns)
 {
-	struct lk_step st = {.op = LK_OP_SLEEP, .obj = -1, .arg = (int64_t)ns};
+	struct lk_step st = {
+	        .op = LK_OP_SLEEP, .obj = -1, .u.sleep.ns = (int64_t)ns};
 	uint64_t until = lk__now() + ns;
 
 	lk__arrive(LK_OP_SLEEP, -1, until);

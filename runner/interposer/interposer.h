@@ -142,11 +142,9 @@ struct lk_step {
 	int32_t obj;
 	int64_t ret;
 	int err;
-	int64_t arg;
-	int64_t off;      /* read, write of a regular file: the offset */
-	const void *data; /* bytes written, or NULL */
+	union lk_payload u; /* by op: its member in the LK_OPS table */
+	const void *data;   /* bytes written, or NULL */
 	size_t len;
-	uint64_t choices; /* waitpid: the children it could reap (bit) */
 };
 
 /*

@@ -36,7 +36,7 @@ leave(long ret, int err)
 int
 close(int fd)
 {
-	struct lk_step st = {.op = LK_OP_CLOSE, .arg = fd};
+	struct lk_step st = {.op = LK_OP_CLOSE, .u.close.fd = fd};
 
 	if (!lk__enter())
 		return REAL(close)(fd);
@@ -55,7 +55,7 @@ close(int fd)
 	}
 	/* Closing a pipe end may bring the end of file: a step. Which end
 	 * it was (O_RDONLY, O_WRONLY) goes in off. */
-	st.off = fcntl(fd, F_GETFL) & O_ACCMODE;
+	st.u.close.mode = fcntl(fd, F_GETFL) & O_ACCMODE;
 	lk__arrive(LK_OP_CLOSE, st.obj, 0);
 	st.ret = REAL(close)(fd);
 	st.err = st.ret < 0 ? errno : 0;
@@ -67,7 +67,7 @@ close(int fd)
 static int
 dup_to(int oldfd, int newfd, int flags, int three)
 {
-	struct lk_step st = {.op = LK_OP_DUP2, .arg = newfd};
+	struct lk_step st = {.op = LK_OP_DUP2, .u.dup2.newfd = newfd};
 	int replaced;
 
 	if (oldfd != newfd)
@@ -84,9 +84,10 @@ dup_to(int oldfd, int newfd, int flags, int three)
 	}
 	if (!lk__obj_is_pipe(st.obj))
 		st.obj = replaced;
-	st.off = fcntl(lk__obj_is_pipe(lk__obj_fd(oldfd)) ? oldfd : newfd,
-	               F_GETFL) &
-	         O_ACCMODE;
+	st.u.dup2.mode =
+	        fcntl(lk__obj_is_pipe(lk__obj_fd(oldfd)) ? oldfd : newfd,
+	              F_GETFL) &
+	        O_ACCMODE;
 	lk__arrive(LK_OP_DUP2, st.obj, 0);
 	st.ret = three ? REAL(dup3)(oldfd, newfd, flags)
 	               : REAL(dup2)(oldfd, newfd);
@@ -242,9 +243,10 @@ fcntl_lock(int fd, int cmd, struct flock *fl)
 	                                : cmd;
 
 	st.obj = lk__obj_fd(fd);
-	st.arg = (int64_t)cmd | (int64_t)(fl->l_type & 0xff) << 8 |
-	         (int64_t)fl->l_len << 16;
-	st.off = fl->l_start;
+	st.u.lock.cmd = cmd;
+	st.u.lock.type = fl->l_type;
+	st.u.lock.start = fl->l_start;
+	st.u.lock.len = fl->l_len;
 	lk__arrive(LK_OP_FCNTL, st.obj, 0);
 	for (;;) {
 		st.ret = REAL(fcntl)(fd, try, fl);
@@ -282,10 +284,15 @@ int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 int
 flock(int fd, int op)
 {
-	struct lk_step st = {.op = LK_OP_FLOCK, .arg = op};
+	struct lk_step st = {.op = LK_OP_FLOCK};
 
 	if (!lk__enter())
 		return REAL(flock)(fd, op);
+	/* As a record lock of the whole file would say it. */
+	st.u.lock.cmd = (op & LOCK_NB) ? F_SETLK : F_SETLKW;
+	st.u.lock.type = (op & LOCK_UN)   ? F_UNLCK
+	                 : (op & LOCK_SH) ? F_RDLCK
+	                                  : F_WRLCK;
 	st.obj = lk__obj_fd(fd);
 	lk__arrive(LK_OP_FLOCK, st.obj, 0);
 	for (;;) {
@@ -384,7 +391,7 @@ open_fifo(int dirfd, const char *path, int flags, mode_t mode)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	new_fd(fd);
 	st.ret = fd;
-	st.arg = fd;
+	st.u.open.fd = fd;
 	lk__done(&st, fd >= 0 ? st.obj : -1);
 	return (int)leave(fd, st.err);
 }
@@ -475,11 +482,11 @@ __open64_2(const char *path, int flags)
 /* --- shared memory ------------------------------------------------------- */
 
 /* One scheduled call on region obj; the caller performs it in between. */
-#define SHM_STEP(op_, obj_, arg_, call, fail)                                  \
+#define SHM_STEP(op_, obj_, payload, call, fail)                               \
 	do {                                                                   \
 		st.op = (op_);                                                 \
 		st.obj = (obj_);                                               \
-		st.arg = (arg_);                                               \
+		payload;                                                       \
 		lk__arrive((op_), st.obj, 0);                                  \
 		call;                                                          \
 		st.err = (fail) ? errno : 0;                                   \
@@ -497,7 +504,8 @@ shm_open(const char *name, int flags, mode_t mode)
 		return REAL(shm_open)(name, flags, mode);
 	if (lk__private_name(name, priv, sizeof(priv)) != 0)
 		return (int)leave(-1, ENAMETOOLONG);
-	SHM_STEP(LK_OP_SHM_OPEN, lk__obj_shm_named(name), flags,
+	SHM_STEP(LK_OP_SHM_OPEN, lk__obj_shm_named(name),
+	         st.u.shm_open.flags = flags,
 	         fd = REAL(shm_open)(priv, flags, mode), fd < 0);
 	st.ret = fd;
 	return (int)leave(fd, st.err);
@@ -513,7 +521,7 @@ shm_unlink(const char *name)
 		return REAL(shm_unlink)(name);
 	if (lk__private_name(name, priv, sizeof(priv)) != 0)
 		return (int)leave(-1, ENAMETOOLONG);
-	SHM_STEP(LK_OP_SHM_UNLINK, lk__obj_shm_named(name), 0,
+	SHM_STEP(LK_OP_SHM_UNLINK, lk__obj_shm_named(name), (void)0,
 	         st.ret = REAL(shm_unlink)(priv), st.ret < 0);
 	return (int)leave(st.ret, st.err);
 }
@@ -536,7 +544,7 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		lk__leave();
 		return r;
 	}
-	SHM_STEP(LK_OP_MMAP, obj, (int64_t)len,
+	SHM_STEP(LK_OP_MMAP, obj, st.u.map.len = (int64_t)len,
 	         m = REAL(mmap)(addr, len, prot, flags, fd, off),
 	         m == MAP_FAILED);
 	st.ret = m == MAP_FAILED ? -1 : 0;
@@ -574,7 +582,7 @@ munmap(void *addr, size_t len)
 		lk__leave();
 		return r;
 	}
-	SHM_STEP(LK_OP_MUNMAP, obj, (int64_t)len,
+	SHM_STEP(LK_OP_MUNMAP, obj, st.u.map.len = (int64_t)len,
 	         st.ret = REAL(munmap)(addr, len), st.ret < 0);
 	return (int)leave(st.ret, st.err);
 }

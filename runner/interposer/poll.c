@@ -93,7 +93,7 @@ poll_step(unsigned op, struct pollfd *fds, nfds_t n, const int *obj, int first,
 	uint64_t deadline = timeout_ns < 0 ? LK_NO_TIME : 0;
 	char text[LK_DATA_MAX];
 
-	st.off = (int64_t)n;
+	st.u.poll.nfds = (int64_t)n;
 	lk__arrive(op, first, 0);
 	if (timeout_ns >= 0)
 		deadline = lk__now() + (uint64_t)timeout_ns;
@@ -108,7 +108,7 @@ poll_step(unsigned op, struct pollfd *fds, nfds_t n, const int *obj, int first,
 			if (obj[i] >= 0)
 				me->poll_objs[obj[i] / 64] |= 1ull
 				                              << (obj[i] % 64);
-		st.arg = 0;
+		st.u.poll.nready = 0;
 		st.len = 0;
 		lk__block(&st, first, deadline);
 		memset(me->poll_objs, 0, sizeof(me->poll_objs));
@@ -119,7 +119,7 @@ poll_step(unsigned op, struct pollfd *fds, nfds_t n, const int *obj, int first,
 			break;
 		}
 	}
-	st.arg = st.ret > 0 ? st.ret : 0;
+	st.u.poll.nready = st.ret > 0 ? st.ret : 0;
 	st.len = st.ret > 0 ? ready_text(fds, n, text, sizeof(text)) : 0;
 	st.data = text;
 	lk__done(&st, -1);

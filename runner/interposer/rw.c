@@ -108,7 +108,7 @@ real_read(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 static ssize_t
 read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 {
-	struct lk_step st = {.op = LK_OP_READ, .arg = fd};
+	struct lk_step st = {.op = LK_OP_READ, .u.rw.fd = fd};
 	char data[LK_DATA_MAX];
 	int ispipe, nonblock;
 
@@ -125,7 +125,7 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	}
 	nonblock = fcntl(fd, F_GETFL) & O_NONBLOCK;
 	lk__arrive(LK_OP_READ, st.obj, 0);
-	st.off = how == AT ? pos : ispipe ? -1 : lseek(fd, 0, SEEK_CUR);
+	st.u.rw.off = how == AT ? pos : ispipe ? -1 : lseek(fd, 0, SEEK_CUR);
 	/* pread of a pipe fails (ESPIPE) without waiting. */
 	while (ispipe && how != AT && !nonblock && total(iov, n) > 0 &&
 	       !readable(fd)) {
@@ -278,7 +278,7 @@ write_rest(int fd, const struct iovec *iov, int n, size_t done, int flags,
 static ssize_t
 pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 {
-	struct lk_step st = {.op = LK_OP_WRITE, .obj = obj, .arg = fd};
+	struct lk_step st = {.op = LK_OP_WRITE, .obj = obj, .u.rw.fd = fd};
 	int flags = fcntl(fd, F_GETFL);
 	ssize_t len = total(iov, n), w;
 	char data[LK_DATA_MAX];
@@ -326,7 +326,7 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 static ssize_t
 write_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 {
-	struct lk_step st = {.op = LK_OP_WRITE, .arg = fd};
+	struct lk_step st = {.op = LK_OP_WRITE, .u.rw.fd = fd};
 	ssize_t len = total(iov, n);
 	char data[LK_DATA_MAX];
 	int append;
@@ -339,16 +339,17 @@ write_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	lk__arrive(LK_OP_WRITE, st.obj, 0);
 	/* The offset once we hold the turn: a process sharing the open
 	 * file description may have moved it while we waited. */
-	st.off = how == AT                 ? pos
-	         : lk__obj_is_file(st.obj) ? lseek(fd, 0, SEEK_CUR)
-	                                   : -1;
-	append = how != AT && st.off >= 0 && (fcntl(fd, F_GETFL) & O_APPEND);
+	st.u.rw.off = how == AT                 ? pos
+	              : lk__obj_is_file(st.obj) ? lseek(fd, 0, SEEK_CUR)
+	                                        : -1;
+	append = how != AT && st.u.rw.off >= 0 &&
+	         (fcntl(fd, F_GETFL) & O_APPEND);
 	if (append)
-		st.off = lseek(fd, 0, SEEK_END);
+		st.u.rw.off = lseek(fd, 0, SEEK_END);
 	st.ret = real_write(fd, iov, n, pos, how);
 	st.err = st.ret < 0 ? errno : 0;
 	if (append && st.ret >= 0)
-		st.off = lseek(fd, 0, SEEK_CUR) - st.ret;
+		st.u.rw.off = lseek(fd, 0, SEEK_CUR) - st.ret;
 	lk__done(&st, st.obj);
 	return leave((ssize_t)st.ret, st.err);
 }

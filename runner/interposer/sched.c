@@ -461,14 +461,12 @@ record(const struct lk_step *st, int blocked)
 	e->obj = st->obj;
 	e->ret = st->ret;
 	e->err = st->err;
-	e->arg = st->arg;
-	e->off = st->off;
+	e->u = st->u;
 	e->vt = sh->vt;
 	e->src = me->src_line;
 	e->act = (uint8_t)me->act;
 	e->blocked = (uint8_t)blocked;
 	e->enabled = sh->last_enabled;
-	e->choices = st->choices;
 	if (st->data != NULL && st->len > 0) {
 		size_t len = st->len < LK_DATA_MAX ? st->len : LK_DATA_MAX;
 
@@ -803,7 +801,7 @@ lk__fork(void)
 		c->pid = getpid();
 		lk__sud_fork_child();
 		park();
-		start.arg = c->parent;
+		start.u.start.parent = c->parent;
 		lk__done(&start, -1);
 		return 0;
 	}
@@ -823,7 +821,7 @@ lk__fork(void)
 	}
 	c->pid = pid;
 	st.ret = ci;
-	st.arg = ci;
+	st.u.fork.child = (int32_t)ci;
 	lk__done(&st, -1);
 	notify();
 	return pid;
@@ -845,7 +843,7 @@ exit_hook(int status, void *arg)
 	lk__arrive(LK_OP_EXIT, -1, 0);
 	close_all();
 	st.ret = status;
-	st.arg = status;
+	st.u.exit.status = status;
 	lk__done(&st, -1);
 	lk__depart();
 	lk__leave();
@@ -861,7 +859,7 @@ lk__exit_now(int status)
 	lk__arrive(LK_OP_EXIT, -1, 0);
 	close_all();
 	st.ret = status;
-	st.arg = status;
+	st.u.exit.status = status;
 	lk__done(&st, -1);
 	lk__depart();
 }
@@ -1010,14 +1008,15 @@ lk__waitpid(pid_t pid, int *status, int options)
 
 	me->wait_for = pid > 0 ? child_slot(pid) : -1;
 	me->wait_group = pid == 0 ? (int32_t)getpgrp() : pid < -1 ? -pid : 0;
-	st.off = me->wait_for; /* whom a blocked wait waits for, -1 any */
+	st.u.wait.target = me->wait_for; /* whom it waits for, -1 any */
 	lk__arrive(LK_OP_WAIT, -1, 0);
 	for (;;) {
 		uint64_t can = lk_wait_candidates(sh, (uint32_t)self);
 
 		/* A pid that is no child of the run: the kernel's answer. */
 		c = pid > 0 && me->wait_for < 0 ? -1 : chosen_child();
-		st.choices = c >= 0 && __builtin_popcountll(can) > 1 ? can : 0;
+		st.u.wait.choices =
+		        c >= 0 && __builtin_popcountll(can) > 1 ? can : 0;
 		if (c >= 0)
 			r = lk__real_waitpid(sh->slots[c].pid, &ws,
 			                     options & ~WNOHANG);
@@ -1027,7 +1026,7 @@ lk__waitpid(pid_t pid, int *status, int options)
 			r = lk__real_waitpid(pid, &ws, options | WNOHANG);
 		if (r != 0 || (options & WNOHANG))
 			break;
-		st.choices = 0;
+		st.u.wait.choices = 0;
 		lk__block(&st, LK_WAIT_CHILD, LK_NO_TIME);
 	}
 	st.err = r < 0 ? errno : 0;
@@ -1037,7 +1036,7 @@ lk__waitpid(pid_t pid, int *status, int options)
 	if (c >= 0)
 		sh->slots[c].reaped = 1;
 	st.ret = r > 0 ? c : r;
-	st.arg = ws;
+	st.u.wait.status = ws;
 	me->wait_for = -1;
 	me->wait_group = 0;
 	lk__done(&st, -1);

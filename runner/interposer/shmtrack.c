@@ -123,7 +123,7 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 	                        : LK_OP_LOAD;
 	pending.addr = (const int32_t *)(a & ~(uintptr_t)3);
 	pending.st.obj = lk__obj_cell(pending.addr);
-	pending.st.arg = (int64_t)(a - r->lo);
+	pending.st.u.cell.at = (int64_t)(a - r->lo);
 	lk__arrive(pending.st.op, pending.st.obj, 0);
 	if (pending.st.op == LK_OP_LOAD)
 		pending.st.ret = *(volatile const int32_t *)pending.addr;

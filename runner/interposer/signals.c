@@ -156,7 +156,8 @@ lk__deliver(struct lk_slot *me)
 	if (d == 0)
 		return 0;
 	for (int s = 1; s < 64; s++) {
-		struct lk_step st = {.op = LK_OP_SIGNAL, .obj = -1, .arg = s};
+		struct lk_step st = {
+		        .op = LK_OP_SIGNAL, .obj = -1, .u.signal.sig = s};
 
 		if (!(d & (1ull << s)))
 			continue;
@@ -359,15 +360,15 @@ targets_of(pid_t pid, int me)
 static int
 kill_step(pid_t pid, int sig)
 {
-	struct lk_step st = {.op = LK_OP_KILL, .obj = -1, .arg = sig};
+	struct lk_step st = {.op = LK_OP_KILL, .obj = -1, .u.kill.sig = sig};
 	struct lk_slot *me = lk__self();
 	int self = (int)(me - lk__shared()->slots), sent = 0;
 	uint64_t to;
 
 	lk__arrive(LK_OP_KILL, -1, 0);
 	to = targets_of(pid, self);
-	st.off = pid > 0 ? (to ? __builtin_ctzll(to) : -1)
-	                 : (pid == -1 ? -3 : -2);
+	st.u.kill.to = pid > 0 ? (to ? __builtin_ctzll(to) : -1)
+	                       : (pid == -1 ? -3 : -2);
 	st.err = ESRCH;
 	if (sig < 0 || sig >= NSIG) {
 		st.err = EINVAL;
@@ -391,7 +392,7 @@ kill_step(pid_t pid, int sig)
 	 * until another process continues it; that is a step. */
 	if (me->stopped != 0) {
 		struct lk_step cont = {
-		        .op = LK_OP_SIGNAL, .obj = -1, .arg = SIGCONT};
+		        .op = LK_OP_SIGNAL, .obj = -1, .u.signal.sig = SIGCONT};
 
 		lk__arrive(LK_OP_SIGNAL, -1, 0);
 		lk__done(&cont, -1);
@@ -653,7 +654,7 @@ accept_signal(uint64_t want, siginfo_t *info, uint64_t deadline, int restart)
 			take(s, info);
 		}
 		st.op = LK_OP_SIGNAL;
-		st.arg = s;
+		st.u.signal.sig = s;
 	}
 	st.ret = s > 0 ? 0 : -1;
 	st.err = s > 0 ? 0 : err;

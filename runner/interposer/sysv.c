@@ -179,7 +179,8 @@ found(unsigned type, int obj, int id, key_t real)
 int
 shmget(key_t key, size_t size, int flags)
 {
-	struct lk_step st = {.op = LK_OP_SHMGET, .arg = (int64_t)size};
+	struct lk_step st = {.op = LK_OP_SHMGET,
+	                     .u.shmget.size = (int64_t)size};
 	key_t real;
 	int id;
 
@@ -202,7 +203,7 @@ shmget(key_t key, size_t size, int flags)
 void *
 shmat(int id, const void *addr, int flags)
 {
-	struct lk_step st = {.op = LK_OP_SHMAT, .arg = 0};
+	struct lk_step st = {.op = LK_OP_SHMAT};
 	void *m;
 
 	if (!lk__enter())
@@ -248,7 +249,7 @@ shmdt(const void *addr)
 int
 shmctl(int id, int cmd, struct shmid_ds *buf)
 {
-	struct lk_step st = {.op = LK_OP_SHMCTL, .arg = cmd};
+	struct lk_step st = {.op = LK_OP_SHMCTL, .u.shmctl.cmd = cmd};
 	int index = cmd == IPC_INFO || cmd == SHM_INFO || cmd == SHM_STAT ||
 	            cmd == SHM_STAT_ANY;
 
@@ -334,7 +335,7 @@ try_semop(void *arg)
 static int
 semop_step(int id, struct sembuf *ops, size_t n, uint64_t deadline)
 {
-	struct lk_step st = {.op = LK_OP_SEMOP, .arg = (int64_t)n};
+	struct lk_step st = {.op = LK_OP_SEMOP, .u.semop.nops = (int32_t)n};
 	struct sembuf nb[64];
 	struct semop_call call;
 	char text[64 * 16];
@@ -394,7 +395,7 @@ semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *t)
 int
 semget(key_t key, int n, int flags)
 {
-	struct lk_step st = {.op = LK_OP_SEMGET, .arg = n};
+	struct lk_step st = {.op = LK_OP_SEMGET, .u.semget.nsems = n};
 	key_t real;
 	int id;
 
@@ -494,7 +495,7 @@ describe(int cmd, int num, union semarg arg, char *buf, size_t size)
 int
 semctl(int id, int num, int cmd, ...)
 {
-	struct lk_step st = {.op = LK_OP_SEMCTL, .arg = cmd, .off = num};
+	struct lk_step st = {.op = LK_OP_SEMCTL, .u.semctl = {cmd, num}};
 	union semarg arg = {0};
 	char text[64];
 	int changes = cmd == SETVAL || cmd == SETALL || cmd == IPC_RMID;

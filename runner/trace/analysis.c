@@ -62,10 +62,10 @@ holders(const struct lk_trace *t, const uint64_t *rel, uint64_t *could)
 		if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
 		    rel[e->obj] == 0)
 			could[e->obj] |= 1ull << e->proc;
-		if (e->op == LK_OP_FORK && e->ret > 0 && e->arg < 64)
+		if (e->op == LK_OP_FORK && e->ret > 0 && e->u.fork.child < 64)
 			for (size_t o = 0; o < t->nobjs; o++)
 				if (could[o] & (1ull << e->proc))
-					could[o] |= 1ull << e->arg;
+					could[o] |= 1ull << e->u.fork.child;
 	}
 }
 
@@ -158,8 +158,7 @@ is_lock(const struct lk_trace *t, size_t p)
 
 	return o >= 0 && (size_t)o < t->nobjs &&
 	       t->objs[o].type == LK_OT_FILE &&
-	       (t->procs[p].pending_op == LK_OP_FCNTL ||
-	        t->procs[p].pending_op == LK_OP_FLOCK);
+	       (lk_op_flags((unsigned)t->procs[p].pending_op) & LK_OPF_LOCK);
 }
 
 /* The children process p waits for in waitpid (bits). */

@@ -86,11 +86,14 @@ pairset_add(struct pairset *s, uint64_t x)
 	return 1;
 }
 
-/* Is e an access to data: 1 a read, 2 a write, 0 neither. */
+/* Is e an access to data: 1 a read, 2 a write, 0 neither. Which
+ * operations read or write their object's data, the LK_OPS table says
+ * (ops.h): read and load read it, write and store write it. */
 static int
 access_kind(const struct lk_trace *t, const struct lk_tev *e)
 {
-	unsigned type;
+	unsigned type, f = lk_op_flags((unsigned)e->op);
+	int kind = (f & LK_OPF_READS) ? 1 : (f & LK_OPF_WRITES) ? 2 : 0;
 
 	if (e->obj < 0 || (size_t)e->obj >= t->nobjs || e->blocked ||
 	    e->proc < 0 || (size_t)e->proc >= t->nprocs)
@@ -99,13 +102,14 @@ access_kind(const struct lk_trace *t, const struct lk_tev *e)
 	/* A name: a failed lookup (ENOENT) looked at it all the same. */
 	if (type == LK_OT_NAME)
 		return lk_trace_name_changes(e) ? 2 : 1;
-	if (e->err != 0)
+	if (e->err != 0 || kind == 0)
 		return 0;
 	if (type == LK_OT_CELL)
-		return e->op == LK_OP_LOAD ? 1 : e->op == LK_OP_STORE ? 2 : 0;
-	if (type != LK_OT_FILE || e->ret <= 0 || e->off < 0)
+		return kind;
+	/* Files: the bytes at u.rw.off (a pipe's have no place). */
+	if (type != LK_OT_FILE || e->ret <= 0 || e->u.rw.off < 0)
 		return 0;
-	return e->op == LK_OP_READ ? 1 : e->op == LK_OP_WRITE ? 2 : 0;
+	return kind;
 }
 
 /* Do two accesses to the same object conflict (a write among them and,
@@ -118,7 +122,8 @@ conflict(const struct lk_trace *t, const struct lk_tev *a,
 		return 0;
 	if (t->objs[a->obj].type != LK_OT_FILE)
 		return 1;
-	return a->off < b->off + b->ret && b->off < a->off + a->ret;
+	return a->u.rw.off < b->u.rw.off + b->ret &&
+	       b->u.rw.off < a->u.rw.off + a->ret;
 }
 
 /* A map from a site, (process, operation, line) packed in 64 bits, to its
@@ -367,8 +372,9 @@ trees_build(struct group *g)
 			                                          r]]]
 			              : NULL;
 
-			mn[sz + r] = e != NULL ? e->off : INT64_MAX;
-			mx[sz + r] = e != NULL ? e->off + e->ret : INT64_MIN;
+			mn[sz + r] = e != NULL ? e->u.rw.off : INT64_MAX;
+			mx[sz + r] =
+			        e != NULL ? e->u.rw.off + e->ret : INT64_MIN;
 		}
 		for (uint32_t x = sz - 1; x > 0; x--) {
 			mn[x] = mn[2 * x] < mn[2 * x + 1] ? mn[2 * x]
@@ -411,8 +417,8 @@ next_candidate(const struct group *g, const struct lk_tev *ea, uint32_t q,
 	if (g->cell || g->t->objs[ea->obj].type == LK_OT_NAME)
 		return from; /* a name has no bytes: any access */
 	return first_overlap(g->tmin + g->tstart[q], g->tmax + g->tstart[q], 1,
-	                     0, g->tsize[q], from, wend, ea->off,
-	                     ea->off + ea->ret);
+	                     0, g->tsize[q], from, wend, ea->u.rw.off,
+	                     ea->u.rw.off + ea->ret);
 }
 
 /* Go over q's accesses of ranks [from, wend) for races with access a. */
@@ -658,9 +664,10 @@ lk_race_rec_make(const struct lk_trace *t, const struct lk_race *r,
 	snprintf(rec->obj, sizeof(rec->obj), "%s", t->objs[r->obj].name);
 	rec->type = t->objs[r->obj].type;
 	if (rec->type == LK_OT_FILE) {
-		rec->lo = a->off > b->off ? a->off : b->off;
-		rec->hi = a->off + a->ret < b->off + b->ret ? a->off + a->ret
-		                                            : b->off + b->ret;
+		int64_t ha = a->u.rw.off + a->ret, hb = b->u.rw.off + b->ret;
+
+		rec->lo = a->u.rw.off > b->u.rw.off ? a->u.rw.off : b->u.rw.off;
+		rec->hi = ha < hb ? ha : hb;
 	}
 	site_make(t, a, &rec->first);
 	site_make(t, b, &rec->second);

@@ -6,8 +6,6 @@
  * lk_trace_write of what this reads gives back the bytes of a trace that
  * lockstep wrote (tests/unit/test_trace_read.c).
  */
-#include <sys/file.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -523,24 +521,15 @@ peer(struct reader *r, json_t *args, const char *key)
 	return json_is_string(v) ? find(r->procs, json_string_value(v)) : -1;
 }
 
-/* fcntl's args: cmd | type << 8 | len << 16 in arg, start in off (the
- * packing trace.c writes from; a len past 47 bits is held there). */
-static void
-fcntl_args(json_t *args, struct lk_tev *e)
+/* The lock type of args' "lock" ("read", "write", "unlock"), -1 none. */
+static int32_t
+lock_type(json_t *args)
 {
 	static const char *const locks[] = {"read", "write", "unlock"};
 	static const int types[] = {F_RDLCK, F_WRLCK, F_UNLCK};
 	int w = word(args, "lock", locks, 3);
-	long long len = num(args, "len", 0), lim = 1ll << 47;
 
-	if (len >= lim)
-		len = lim - 1;
-	if (len < -lim)
-		len = -lim;
-	e->arg = (int64_t)(((uint64_t)len << 16) |
-	                   (uint64_t)(w >= 0 ? types[w] & 0xff : 0xff) << 8 |
-	                   ((uint64_t)num(args, "cmd", 0) & 0xff));
-	e->off = num(args, "start", 0);
+	return w >= 0 ? types[w] : -1;
 }
 
 /* poll, select: ready's descriptors as the text trace.c writes from. */
@@ -550,7 +539,8 @@ ready_args(struct reader *r, json_t *args, struct lk_tev *e)
 	json_t *ready = json_object_get(args, "ready"), *v;
 	size_t i, k = 0, n = json_array_size(ready);
 
-	e->off = num(args, "nfds", 0);
+	e->u.poll.nfds = num(args, "nfds", 0);
+	e->u.poll.nready = (int64_t)n;
 	if ((e->data = malloc(n * 22 + 1)) == NULL)
 		return no_memory(r);
 	json_array_foreach(ready, i, v)
@@ -565,84 +555,110 @@ ready_args(struct reader *r, json_t *args, struct lk_tev *e)
 	return 0;
 }
 
-/* Read an event's args into the fields trace.c writes them from. */
+/* A close's or dup2's end of a pipe: its access mode, -1 unknown. */
+static int32_t
+end_mode(json_t *args)
+{
+	static const char *const ends[] = {"read", "write"};
+	int w = word(args, "end", ends, 2);
+
+	return w == 0 ? O_RDONLY : w == 1 ? O_WRONLY : -1;
+}
+
+/* waitpid's choices: the processes it could have reaped, as bits. */
+static uint64_t
+choices(struct reader *r, json_t *args)
+{
+	json_t *v = json_object_get(args, "choices");
+	uint64_t bits = 0;
+
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *c = json_array_get(v, i);
+		int q = json_is_string(c) ? find(r->procs, json_string_value(c))
+		                          : -1;
+
+		if (q >= 0 && q < 64)
+			bits |= 1ull << q;
+	}
+	return bits;
+}
+
+/* Read an event's args into its payload (the table's member for its
+ * operation, ops.h), as trace.c writes them. */
 static int
 read_args(struct reader *r, json_t *args, struct lk_tev *e)
 {
-	static const char *const ends[] = {"read", "write"};
-	static const char *const flocks[] = {"read", "write", "unlock"};
-	static const int flock_ops[] = {LOCK_SH, LOCK_EX, LOCK_UN};
-	struct lk_trace *t = r->t;
 	json_t *v;
-	int w;
 
 	if (check_args(r, args) < 0)
 		return -1;
 	switch (e->op) {
 	case LK_OP_WRITE:
 	case LK_OP_READ:
-		e->arg = num(args, "fd", -1);
-		e->off = num(args, "offset", 0);
+		e->u.rw.fd = (int32_t)num(args, "fd", -1);
+		e->u.rw.off = num(args, "offset", -1);
 		v = json_object_get(args, "data");
 		return v != NULL ? take_bytes(r, v, e) : 0;
 	case LK_OP_CLOSE:
+		e->u.close.fd = (int32_t)num(args, "fd", -1);
+		e->u.close.mode = end_mode(args);
+		return 0;
 	case LK_OP_DUP2:
-		e->arg = num(args, "fd", -1);
-		w = word(args, "end", ends, 2);
-		e->off = w;
+		e->u.dup2.newfd = (int32_t)num(args, "fd", -1);
+		e->u.dup2.mode = end_mode(args);
 		return 0;
 	case LK_OP_OPEN:
-		e->arg = num(args, "fd", -1);
+		e->u.open.fd = (int32_t)num(args, "fd", -1);
 		return 0;
 	case LK_OP_RENAME:
 	case LK_OP_LINK:
 		v = json_object_get(args, "from");
-		e->arg = json_is_string(v) ? obj_add(r, json_string_value(v),
-		                                     LK_OT_UNKNOWN)
-		                           : -1;
-		return json_is_string(v) && e->arg < 0 ? -1 : 0;
+		e->u.name.from = json_is_string(v)
+		                         ? obj_add(r, json_string_value(v),
+		                                   LK_OT_UNKNOWN)
+		                         : -1;
+		return json_is_string(v) && e->u.name.from < 0 ? -1 : 0;
 	case LK_OP_SEMOP:
 		v = json_object_get(args, "ops");
 		return json_is_string(v) ? take_bytes(r, v, e) : 0;
 	case LK_OP_FCNTL:
-		fcntl_args(args, e);
+		e->u.lock.cmd = (int32_t)num(args, "cmd", F_SETLK);
+		e->u.lock.type = lock_type(args);
+		e->u.lock.start = num(args, "start", 0);
+		e->u.lock.len = num(args, "len", 0);
 		return 0;
 	case LK_OP_FLOCK:
-		w = word(args, "lock", flocks, 3);
-		e->arg = w >= 0 ? flock_ops[w] : 0;
+		/* A lock of the whole file; the trace does not say whether
+		 * it would have waited. */
+		e->u.lock.cmd = F_SETLKW;
+		e->u.lock.type = lock_type(args);
 		return 0;
 	case LK_OP_KILL:
 		/* A target that is not one of the run's processes is none:
 		 * the kill still happened. */
-		e->off = peer(r, args, "to");
-		e->arg = num(args, "signal", 0);
+		e->u.kill.to = peer(r, args, "to");
+		e->u.kill.sig = (int32_t)num(args, "signal", 0);
 		return 0;
 	case LK_OP_SIGNAL:
-		e->arg = num(args, "signal", 0);
+		e->u.signal.sig = (int32_t)num(args, "signal", 0);
 		return 0;
 	case LK_OP_SLEEP:
-		e->arg = num(args, "ns", 0);
+		e->u.sleep.ns = num(args, "ns", 0);
 		return 0;
 	case LK_OP_FORK:
-		e->arg = peer(r, args, "child");
+		e->u.fork.child = peer(r, args, "child");
 		return 0;
 	case LK_OP_START:
-		e->arg = peer(r, args, "parent");
+		e->u.start.parent = peer(r, args, "parent");
 		return 0;
 	case LK_OP_EXIT:
+		e->u.exit.status = (int32_t)num(args, "status", 0);
+		return 0;
 	case LK_OP_WAIT:
-		e->arg = num(args, "status", 0);
-		v = json_object_get(args, "choices");
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			int q = json_is_string(json_array_get(v, i))
-			                ? find(r->procs,
-			                       json_string_value(
-			                               json_array_get(v, i)))
-			                : -1;
-
-			if (q >= 0 && q < 64)
-				e->choices |= 1ull << q;
-		}
+		/* Which child it waited for the trace does not say. */
+		e->u.wait.target = -1;
+		e->u.wait.status = (int32_t)num(args, "status", 0);
+		e->u.wait.choices = choices(r, args);
 		return 0;
 	case LK_OP_EXEC:
 		v = json_object_get(args, "path");
@@ -650,13 +666,12 @@ read_args(struct reader *r, json_t *args, struct lk_tev *e)
 	case LK_OP_SEM_OPEN:
 	case LK_OP_SEM_INIT:
 	case LK_OP_SEM_GETVALUE:
-		e->arg = num(args, "value", 0);
+		e->u.sem.value = num(args, "value", 0);
 		return 0;
 	case LK_OP_POLL:
 	case LK_OP_SELECT:
 		return ready_args(r, args, e);
 	default:
-		(void)t;
 		return 0;
 	}
 }
@@ -764,6 +779,7 @@ read_event(struct reader *r, json_t *j)
 	struct lk_tev *e;
 	json_t *blocked, *vc, *args;
 	long long v;
+	int rc;
 
 	if (grow_events(r) < 0)
 		return -1;
@@ -796,7 +812,14 @@ read_event(struct reader *r, json_t *j)
 	e->vt = (uint64_t)v;
 	if (get(r, j, "args", JSON_OBJECT, 1, &args))
 		return -1;
-	return args ? read_args(r, args, e) : 0;
+	if (args != NULL)
+		return read_args(r, args, e);
+	/* None: the payload says what an absent key does. */
+	if ((args = json_object()) == NULL)
+		return no_memory(r);
+	rc = read_args(r, args, e);
+	json_decref(args);
+	return rc;
 }
 
 /* Read every line of r->f. */
@@ -858,7 +881,7 @@ finish(struct reader *r)
 		if (t->ev[i].op == LK_OP_EXIT &&
 		    t->procs[t->ev[i].proc].blocked_on == -1) {
 			t->procs[t->ev[i].proc].exited = 1;
-			t->procs[t->ev[i].proc].status = (int)t->ev[i].arg;
+			t->procs[t->ev[i].proc].status = t->ev[i].u.exit.status;
 		}
 	}
 	for (size_t p = 0; p < t->nprocs; p++)

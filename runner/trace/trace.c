@@ -1,7 +1,6 @@
 /* The trace in memory and as JSON Lines (docs/trace-format.md). */
 #include <errno.h>
 #include <jansson.h>
-#include <sys/file.h>
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -172,40 +171,29 @@ lk_trace_name_writes(const struct lk_tev *e)
 {
 	if (e->blocked || e->ret < 0)
 		return 0;
-	switch (e->op) {
-	case LK_OP_OPEN:
-	case LK_OP_UNLINK:
-	case LK_OP_RENAME:
-	case LK_OP_LINK:
-	case LK_OP_SYMLINK:
-	case LK_OP_MKDIR:
-	case LK_OP_RMDIR:
-		return 1;
-	default:
-		return 0;
-	}
+	return (lk_op_flags((unsigned)e->op) & LK_OPF_NAMEW) != 0;
 }
 
 /* Did e really change its name? As lk_trace_name_writes, but an open
- * that found the file (off 0: open(O_CREAT) of an existing database)
- * only looked it up. Not for clocks: whether a file was there before
- * the run must not change a trace. */
+ * that found the file (open(O_CREAT) of an existing database) only
+ * looked it up. Not for clocks: whether a file was there before the run
+ * must not change a trace. */
 int
 lk_trace_name_changes(const struct lk_tev *e)
 {
 	if (e->op == LK_OP_OPEN)
-		return !e->blocked && e->ret >= 0 && e->off != 0;
+		return !e->blocked && e->ret >= 0 && e->u.open.created != 0;
 	return lk_trace_name_writes(e);
 }
 
-/* The name a rename or link read from (its arg), or -1. */
+/* The second name a rename or link read from (u.name.from), or -1. */
 int
 lk_trace_name_from(const struct lk_trace *t, const struct lk_tev *e)
 {
-	if ((e->op != LK_OP_RENAME && e->op != LK_OP_LINK) ||
-	    !lk_trace_is_name(t, (int)e->arg))
+	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_FROM) ||
+	    !lk_trace_is_name(t, e->u.name.from))
 		return -1;
-	return (int)e->arg;
+	return e->u.name.from;
 }
 
 /* Is object o of t a pipe or a FIFO? */
@@ -356,6 +344,213 @@ header(const struct lk_trace *t)
 	return h;
 }
 
+/*
+ * The "args" of an event, one function per kind the LK_OPS table names
+ * (its last column): the typed payload as the trace format has it
+ * (docs/trace-format.md).
+ */
+#define ARGS_FN(kind)                                                          \
+	static void args_##kind(const struct lk_trace *t,                      \
+	                        const struct lk_tev *e, json_t *args)
+
+/* Set key of args to v. */
+static void
+put(json_t *args, const char *key, json_t *v)
+{
+	json_object_set_new(args, key, v);
+}
+
+/* The event's bytes as a JSON string. */
+static json_t *
+data_of(const struct lk_tev *e)
+{
+	return bytes_string(e->data ? e->data : "", e->len);
+}
+
+ARGS_FN(none)
+{
+	(void)t, (void)e, (void)args;
+}
+
+ARGS_FN(rw)
+{
+	put(args, "fd", json_integer(e->u.rw.fd));
+	if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
+	    t->objs[e->obj].type == LK_OT_FILE)
+		put(args, "offset", json_integer(e->u.rw.off));
+	put(args, "data", data_of(e));
+}
+
+/* close, dup2: the descriptor and, of a pipe, the end. */
+static void
+put_end(const struct lk_trace *t, const struct lk_tev *e, json_t *args, int fd,
+        int mode)
+{
+	put(args, "fd", json_integer(fd));
+	if (lk_trace_is_pipe(t, e->obj))
+		put(args, "end", json_string(mode == 0 ? "read" : "write"));
+}
+
+ARGS_FN(close)
+{
+	put_end(t, e, args, e->u.close.fd, e->u.close.mode);
+}
+
+ARGS_FN(dup2)
+{
+	put_end(t, e, args, e->u.dup2.newfd, e->u.dup2.mode);
+}
+
+ARGS_FN(open)
+{
+	(void)t;
+	put(args, "fd", json_integer(e->u.open.fd));
+}
+
+ARGS_FN(from)
+{
+	int from = lk_trace_name_from(t, e);
+
+	if (from >= 0)
+		put(args, "from", json_string(t->objs[from].name));
+}
+
+ARGS_FN(cell)
+{
+	(void)t;
+	put(args, "value", json_integer(e->ret));
+}
+
+ARGS_FN(semop)
+{
+	(void)t;
+	put(args, "ops", data_of(e));
+}
+
+ARGS_FN(fcntl)
+{
+	int type = e->u.lock.type;
+
+	(void)t;
+	put(args, "cmd", json_integer(e->u.lock.cmd));
+	put(args, "lock",
+	    json_string(type == F_UNLCK   ? "unlock"
+	                : type == F_RDLCK ? "read"
+	                                  : "write"));
+	put(args, "start", json_integer(e->u.lock.start));
+	put(args, "len", json_integer(e->u.lock.len));
+}
+
+/* A lock of the whole file: its kind only. */
+ARGS_FN(flock)
+{
+	int type = e->u.lock.type;
+
+	(void)t;
+	put(args, "lock",
+	    json_string(type == F_UNLCK   ? "unlock"
+	                : type == F_RDLCK ? "read"
+	                                  : "write"));
+}
+
+ARGS_FN(kill)
+{
+	if (e->u.kill.to >= 0 && (size_t)e->u.kill.to < t->nprocs)
+		put(args, "to", json_string(t->procs[e->u.kill.to].name));
+	put(args, "signal", json_integer(e->u.kill.sig));
+}
+
+ARGS_FN(signal)
+{
+	(void)t;
+	put(args, "signal", json_integer(e->u.signal.sig));
+}
+
+ARGS_FN(sleep)
+{
+	(void)t;
+	put(args, "ns", json_integer(e->u.sleep.ns));
+}
+
+ARGS_FN(fork)
+{
+	if (e->ret >= 0 && (size_t)e->u.fork.child < t->nprocs)
+		put(args, "child", json_string(t->procs[e->u.fork.child].name));
+}
+
+ARGS_FN(start)
+{
+	if ((size_t)e->u.start.parent < t->nprocs)
+		put(args, "parent",
+		    json_string(t->procs[e->u.start.parent].name));
+}
+
+ARGS_FN(exit)
+{
+	(void)t;
+	put(args, "status", json_integer(e->u.exit.status));
+}
+
+ARGS_FN(exec)
+{
+	(void)t;
+	put(args, "path", data_of(e));
+}
+
+ARGS_FN(wait)
+{
+	if (!e->blocked && e->ret > 0 && (size_t)e->ret < t->nprocs)
+		put(args, "child", json_string(t->procs[e->ret].name));
+	put(args, "status", json_integer(e->u.wait.status));
+	if (e->u.wait.choices != 0) {
+		/* The kernel could have reaped any of these: the schedule
+		 * chose the child above. */
+		json_t *of = json_array();
+
+		for (size_t q = 0; q < t->nprocs && q < 64; q++)
+			if (e->u.wait.choices & (1ull << q))
+				json_array_append_new(
+				        of, json_string(t->procs[q].name));
+		put(args, "choices", of);
+	}
+}
+
+ARGS_FN(value)
+{
+	(void)t;
+	put(args, "value", json_integer(e->u.sem.value));
+}
+
+ARGS_FN(poll)
+{
+	/* The descriptors it watched, and those it found ready. */
+	json_t *ready = json_array();
+	const char *p = e->data ? e->data : "";
+	char *end;
+
+	(void)t;
+	while (*p != '\0') {
+		long fd = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		json_array_append_new(ready, json_integer(fd));
+		p = end;
+	}
+	put(args, "nfds", json_integer(e->u.poll.nfds));
+	put(args, "ready", ready);
+}
+
+typedef void (*args_fn)(const struct lk_trace *, const struct lk_tev *,
+                        json_t *);
+
+static const args_fn args_of[] = {
+#define LK_OP_ARGS(name, str, member, kind, flags, dep, label, args)           \
+	[LK_OP_##name] = args_##args,
+        LK_OPS(LK_OP_ARGS)
+#undef LK_OP_ARGS
+};
+
 /* One event line; vc may be absent if clocks were not computed. */
 static json_t *
 event(const struct lk_trace *t, const struct lk_tev *e)
@@ -384,137 +579,8 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 	json_object_set_new(j, "src",
 	                    e->src ? json_integer(e->src) : json_null());
 	json_object_set_new(j, "act", act ? json_string(act) : json_null());
-	switch (e->op) {
-	case LK_OP_WRITE:
-	case LK_OP_READ:
-		json_object_set_new(args, "fd", json_integer(e->arg));
-		if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
-		    t->objs[e->obj].type == LK_OT_FILE)
-			json_object_set_new(args, "offset",
-			                    json_integer(e->off));
-		json_object_set_new(
-		        args, "data",
-		        bytes_string(e->data ? e->data : "", e->len));
-		break;
-	case LK_OP_CLOSE:
-	case LK_OP_DUP2:
-		json_object_set_new(args, "fd", json_integer(e->arg));
-		if (lk_trace_is_pipe(t, e->obj))
-			json_object_set_new(
-			        args, "end",
-			        json_string(e->off == 0 ? "read" : "write"));
-		break;
-	case LK_OP_OPEN:
-		json_object_set_new(args, "fd", json_integer(e->arg));
-		break;
-	case LK_OP_RENAME:
-	case LK_OP_LINK:
-		if (lk_trace_name_from(t, e) >= 0)
-			json_object_set_new(args, "from",
-			                    json_string(t->objs[e->arg].name));
-		break;
-	case LK_OP_LOAD:
-	case LK_OP_STORE:
-		json_object_set_new(args, "value", json_integer(e->ret));
-		break;
-	case LK_OP_SEMOP:
-		json_object_set_new(
-		        args, "ops",
-		        bytes_string(e->data ? e->data : "", e->len));
-		break;
-	case LK_OP_FCNTL: {
-		int type = (int)((e->arg >> 8) & 0xff);
-
-		json_object_set_new(args, "cmd", json_integer(e->arg & 0xff));
-		json_object_set_new(args, "lock",
-		                    json_string(type == F_UNLCK   ? "unlock"
-		                                : type == F_RDLCK ? "read"
-		                                                  : "write"));
-		json_object_set_new(args, "start", json_integer(e->off));
-		json_object_set_new(args, "len", json_integer(e->arg >> 16));
-		break;
-	}
-	case LK_OP_FLOCK:
-		json_object_set_new(args, "lock",
-		                    json_string((e->arg & LOCK_UN) ? "unlock"
-		                                : (e->arg & LOCK_SH)
-		                                        ? "read"
-		                                        : "write"));
-		break;
-	case LK_OP_KILL:
-		if (e->off >= 0 && (size_t)e->off < t->nprocs)
-			json_object_set_new(args, "to",
-			                    json_string(t->procs[e->off].name));
-		/* fall through */
-	case LK_OP_SIGNAL:
-		json_object_set_new(args, "signal", json_integer(e->arg));
-		break;
-	case LK_OP_SLEEP:
-		json_object_set_new(args, "ns", json_integer(e->arg));
-		break;
-	case LK_OP_FORK:
-		if (e->ret >= 0 && (size_t)e->arg < t->nprocs)
-			json_object_set_new(args, "child",
-			                    json_string(t->procs[e->arg].name));
-		break;
-	case LK_OP_START:
-		if ((size_t)e->arg < t->nprocs)
-			json_object_set_new(args, "parent",
-			                    json_string(t->procs[e->arg].name));
-		break;
-	case LK_OP_EXIT:
-		json_object_set_new(args, "status", json_integer(e->arg));
-		break;
-	case LK_OP_EXEC:
-		json_object_set_new(
-		        args, "path",
-		        bytes_string(e->data ? e->data : "", e->len));
-		break;
-	case LK_OP_WAIT:
-		if (!e->blocked && e->ret > 0 && (size_t)e->ret < t->nprocs)
-			json_object_set_new(args, "child",
-			                    json_string(t->procs[e->ret].name));
-		json_object_set_new(args, "status", json_integer(e->arg));
-		if (e->choices != 0) {
-			/* The kernel could have reaped any of these: the
-			 * schedule chose the child above. */
-			json_t *of = json_array();
-
-			for (size_t q = 0; q < t->nprocs && q < 64; q++)
-				if (e->choices & (1ull << q))
-					json_array_append_new(
-					        of,
-					        json_string(t->procs[q].name));
-			json_object_set_new(args, "choices", of);
-		}
-		break;
-	case LK_OP_SEM_OPEN:
-	case LK_OP_SEM_INIT:
-	case LK_OP_SEM_GETVALUE:
-		json_object_set_new(args, "value", json_integer(e->arg));
-		break;
-	case LK_OP_POLL:
-	case LK_OP_SELECT: {
-		/* The descriptors it watched, and those it found ready. */
-		json_t *ready = json_array();
-		const char *p = e->data ? e->data : "";
-		char *end;
-
-		while (*p != '\0') {
-			long fd = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			json_array_append_new(ready, json_integer(fd));
-			p = end;
-		}
-		json_object_set_new(args, "nfds", json_integer(e->off));
-		json_object_set_new(args, "ready", ready);
-		break;
-	}
-	default:
-		break;
-	}
+	if ((unsigned)e->op < LK_OP__COUNT)
+		args_of[e->op](t, e, args);
 	json_object_set_new(j, "args", args);
 	return j;
 }

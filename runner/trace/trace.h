@@ -49,14 +49,11 @@ struct lk_tev {
 	int64_t ret;
 	int err;
 	int blocked;
-	int64_t arg;
-	int64_t off; /* read, write of a file (LK_OT_FILE): the offset */
+	union lk_payload u; /* by op: its member in the LK_OPS table */
 	uint64_t vt;
 	uint32_t src;
 	int act;          /* enum lk_act_kind + 1, 0 none */
 	uint64_t enabled; /* processes that could have taken this step */
-	uint64_t choices; /* waitpid: the children it could have reaped
-	                     (bit = process), 0 when at most one */
 	char *data;
 	size_t len;
 	uint32_t *vc; /* one counter per process, NULL until computed */
@@ -226,6 +223,31 @@ void lk_trace_programs(struct lk_trace *t);
 /* Process p as a person reads it: "main.2 (wc)" after an exec of wc,
  * else its name (which is what traces and schedules use). */
 const char *lk_trace_proc_label(const struct lk_trace *t, int p);
+
+/* Who reads an event's label (label.c): the terminal (the interleaving
+ * `lockstep run` prints, schedule comments), a diagram (beside the
+ * event's mark), an export (a Perfetto slice, a ShiViz line). */
+enum lk_label_style {
+	LK_LABEL_TERMINAL,
+	LK_LABEL_DIAGRAM,
+	LK_LABEL_EXPORT,
+};
+
+/* Bytes that always hold a label of any style. */
+#define LK_LABEL_MAX 512
+
+/* Event e of t in words, as style shows it ("wait b (blocked)", "wait b
+ * (blocks)"), into buf; the operation's row of the LK_OPS table names
+ * the words. Cut to size bytes; LK_LABEL_MAX are always enough. */
+void lk_label(const struct lk_trace *t, const struct lk_tev *e,
+              enum lk_label_style style, char *buf, size_t size);
+
+/* Append the n bytes at text to the string in buf as the diagram shows
+ * text: newlines and tabs as \n and \t, other control bytes and bytes
+ * that are not UTF-8 as '?', cut after max characters with an ellipsis.
+ * Returns 1 when it cut the text. */
+int lk_label_slice(char *buf, size_t size, const char *text, size_t n,
+                   size_t max);
 
 /* Name of an object index, or NULL for -1. */
 const char *lk_trace_obj_name(const struct lk_trace *t, int obj);

@@ -16,8 +16,6 @@
  * lk_trace_edges the joins between processes as edges (what a diagram
  * draws), so the two cannot disagree.
  */
-#include <sys/file.h>
-
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -57,93 +55,52 @@ vec_push(struct vec *a, size_t size)
 	return (char *)a->v + a->n++ * size;
 }
 
-/* A record lock operation: 'r' or 'w' (a lock), 'u' (an unlock), 0 (a
- * query, or not a lock), over [*start, *start + *len) as fcntl says it
- * (0: to the end of the file); flock locks the whole file. */
+/* A record lock operation (fcntl, flock: u.lock): 'r' or 'w' (a lock),
+ * 'u' (an unlock), 0 (a query, or not a lock), over [*start, *start +
+ * *len) as fcntl says it (0: to the end of the file). */
 static int
 lock_op(const struct lk_tev *e, long long *start, long long *len)
 {
-	int cmd = (int)(e->arg & 0xff), type = (int)((e->arg >> 8) & 0xff);
-
 	*start = *len = 0;
-	if (e->op == LK_OP_FLOCK)
-		return (e->arg & LOCK_UN)   ? 'u'
-		       : (e->arg & LOCK_SH) ? 'r'
-		       : (e->arg & LOCK_EX) ? 'w'
-		                            : 0;
-	if (e->op != LK_OP_FCNTL || cmd == F_GETLK
-#ifdef F_OFD_GETLK
-	    || cmd == F_OFD_GETLK
-#endif
-	)
+	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_LOCK))
 		return 0;
-	*start = e->off;
-	*len = e->arg >> 16;
-	return type == F_UNLCK   ? 'u'
-	       : type == F_RDLCK ? 'r'
-	       : type == F_WRLCK ? 'w'
-	                         : 0;
+	*start = e->u.lock.start;
+	*len = e->u.lock.len;
+	if (lk_op_lock_dir(&e->u) == 0)
+		return 0;
+	return e->u.lock.type == F_UNLCK   ? 'u'
+	       : e->u.lock.type == F_RDLCK ? 'r'
+	       : e->u.lock.type == F_WRLCK ? 'w'
+	                                   : 0;
 }
 
 /*
  * Does event e acquire (1), release (2) or both (3) its object's clock?
- * Semaphores: post releases, a successful wait acquires. Pipes and FIFOs:
- * a write (or a piece of one) and a close release, a read acquires: the
- * bytes a read returns, or its end of file, were written or caused
- * before it. Opening a FIFO meets the other end: both.
+ * The LK_OPS table says which (ops.h): semaphores: post releases, a
+ * successful wait acquires. Pipes and FIFOs: a write (or a piece of one)
+ * and a close release, a read acquires: the bytes a read returns, or its
+ * end of file, were written or caused before it. Opening a FIFO meets the
+ * other end: both. Locks: an unlock releases, a granted lock acquires.
  */
 static int
 sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 {
-	long long start, len;
+	unsigned f = lk_op_flags((unsigned)e->op);
 
 	if (lk_trace_is_name(t, e->obj))
 		return e->blocked ? 0 : lk_trace_name_writes(e) ? 3 : 1;
-	switch (e->op) {
-	case LK_OP_SEM_WAIT:
-	case LK_OP_SEM_TRYWAIT:
-	case LK_OP_SEM_TIMEDWAIT:
-		return e->blocked || e->ret < 0 ? 0 : 1;
-	case LK_OP_SEM_POST:
-	case LK_OP_SEM_INIT:
-		return e->blocked || e->ret < 0 ? 0 : 2;
-	case LK_OP_WRITE:
-		return lk_trace_is_pipe(t, e->obj) && e->ret > 0 ? 2 : 0;
-	case LK_OP_CLOSE:
-	case LK_OP_DUP2:
-		return lk_trace_is_pipe(t, e->obj) ? 2 : 0;
-	case LK_OP_READ:
-		return lk_trace_is_pipe(t, e->obj) && !e->blocked && e->ret >= 0
-		               ? 1
-		               : 0;
-	case LK_OP_OPEN:
-		return lk_trace_is_pipe(t, e->obj) && !e->blocked && e->ret >= 0
-		               ? 3
-		               : 0;
-	/* A semop both takes and gives (its operations are one step). */
-	case LK_OP_SEMOP:
-		return e->blocked || e->ret != 0 ? 0 : 3;
-	/* semctl reads (GETVAL) or sets (SETVAL) the values. */
-	case LK_OP_SEMCTL:
-		return e->ret < 0 ? 0 : 3;
-	/* Record locks: an unlock releases, a granted lock acquires; a
-	 * query (F_GETLK) neither. */
-	case LK_OP_FCNTL:
-	case LK_OP_FLOCK:
-		if (e->blocked || e->ret != 0)
+	if (!(f & (LK_OPF_ACQUIRE | LK_OPF_RELEASE)) ||
+	    ((f & LK_OPF_CHAN) && !lk_trace_is_pipe(t, e->obj)))
+		return 0;
+	if (f & LK_OPF_BYTES) {
+		if (e->ret <= 0)
 			return 0;
-		switch (lock_op(e, &start, &len)) {
-		case 'u':
-			return 2;
-		case 'r':
-		case 'w':
-			return 1;
-		default:
-			return 0;
-		}
-	default:
+	} else if (!(f & LK_OPF_ANYWAY) && (e->blocked || e->ret < 0)) {
 		return 0;
 	}
+	if (f & LK_OPF_LOCK)
+		return lk_op_lock_dir(&e->u);
+	return ((f & LK_OPF_ACQUIRE) ? 1 : 0) | ((f & LK_OPF_RELEASE) ? 2 : 0);
 }
 
 /* A kill not delivered yet, with the clock it sent. */
@@ -475,31 +432,35 @@ note_holders(struct hb *h, size_t i)
 	struct holder *o = h->holders.v;
 	size_t n = 0, had = h->holders.n;
 
-	if ((pipe && e->op == LK_OP_WRITE && e->ret > 0) ||
-	    (pipe && e->op == LK_OP_DUP2 && e->off == 1 && e->ret >= 0))
-		return e->arg >= 0 && e->arg <= INT_MAX
-		               ? hold(h, e->proc, e->obj, e->arg)
+	if (pipe && e->op == LK_OP_WRITE && e->ret > 0)
+		return e->u.rw.fd >= 0 ? hold(h, e->proc, e->obj, e->u.rw.fd)
+		                       : 0;
+	if (pipe && e->op == LK_OP_DUP2 && e->u.dup2.mode == O_WRONLY &&
+	    e->ret >= 0)
+		return e->u.dup2.newfd >= 0
+		               ? hold(h, e->proc, e->obj, e->u.dup2.newfd)
 		               : 0;
-	if (e->op == LK_OP_FORK && e->ret >= 0 && e->arg >= 0 &&
-	    (size_t)e->arg < t->nprocs) {
+	if (e->op == LK_OP_FORK && e->ret >= 0 && e->u.fork.child >= 0 &&
+	    (size_t)e->u.fork.child < t->nprocs) {
 		for (size_t k = 0; k < had; k++) {
 			struct holder parent =
 			        ((struct holder *)h->holders.v)[k];
 
 			if (parent.proc == e->proc &&
-			    hold(h, (int)e->arg, parent.obj, parent.fd) < 0)
+			    hold(h, e->u.fork.child, parent.obj, parent.fd) < 0)
 				return -1;
 		}
 		return 0;
 	}
-	if (pipe && e->op == LK_OP_CLOSE && e->off == 1 && e->ret == 0)
+	if (pipe && e->op == LK_OP_CLOSE && e->u.close.mode == O_WRONLY &&
+	    e->ret == 0)
 		latest_add(h, h->ends, e->obj, i);
 	if (e->op != LK_OP_EXIT && !(pipe && e->op == LK_OP_CLOSE))
 		return 0;
 	for (size_t k = 0; k < had; k++) {
 		int gone = o[k].proc == e->proc &&
 		           (e->op == LK_OP_EXIT ||
-		            (o[k].obj == e->obj && o[k].fd == e->arg));
+		            (o[k].obj == e->obj && o[k].fd == e->u.close.fd));
 
 		if (gone && e->op == LK_OP_EXIT)
 			latest_add(h, h->ends, o[k].obj, i);
@@ -601,7 +562,7 @@ note_locks(struct hb *h, size_t i)
 		}
 		return 0;
 	}
-	if ((e->op != LK_OP_FCNTL && e->op != LK_OP_FLOCK) || e->blocked ||
+	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_LOCK) || e->blocked ||
 	    e->ret != 0 || e->obj < 0 || (kind = lock_op(e, &start, &len)) == 0)
 		return 0;
 	l = lock_of(h, e->proc, e->obj);
@@ -630,9 +591,9 @@ note(struct hb *h, size_t i)
 {
 	const struct lk_tev *e = &h->t->ev[i];
 
-	if (e->op == LK_OP_FORK && e->ret >= 0 && e->arg >= 0 &&
-	    (size_t)e->arg < h->n)
-		h->born_ev[e->arg] = (long)i;
+	if (e->op == LK_OP_FORK && e->ret >= 0 && e->u.fork.child >= 0 &&
+	    (size_t)e->u.fork.child < h->n)
+		h->born_ev[e->u.fork.child] = (long)i;
 	if (e->op == LK_OP_EXIT)
 		h->gone_ev[e->proc] = (long)i;
 	if (e->op == LK_OP_SEM_POST && e->ret == 0 && !e->blocked &&
@@ -651,12 +612,13 @@ send(struct hb *h, size_t i, const uint32_t *v)
 	const struct lk_tev *e = &h->t->ev[i];
 	struct kill *k;
 
-	if (e->ret != 0 || e->off < 0 || (size_t)e->off >= h->n || e->arg <= 0)
+	if (e->ret != 0 || e->u.kill.to < 0 || (size_t)e->u.kill.to >= h->n ||
+	    e->u.kill.sig <= 0)
 		return 0;
 	if ((k = vec_push(&h->kills, sizeof(*k))) == NULL)
 		return -1;
-	k->to = (int)e->off;
-	k->sig = e->arg;
+	k->to = e->u.kill.to;
+	k->sig = e->u.kill.sig;
 	k->ev = i;
 	if ((k->vc = malloc(h->n * sizeof(*v))) == NULL) {
 		h->kills.n--;
@@ -678,7 +640,7 @@ deliver(struct hb *h, size_t i, uint32_t *v)
 	int rc = 0;
 
 	for (size_t j = 0; j < h->kills.n; j++) {
-		if (k[j].to != e->proc || k[j].sig != e->arg) {
+		if (k[j].to != e->proc || k[j].sig != e->u.signal.sig) {
 			k[n++] = k[j];
 			continue;
 		}
@@ -787,7 +749,7 @@ walk(struct hb *h, uint32_t *pool)
 			lk_vc_join(o, v, n);
 		/* rename and link: the name they read from (arg) too. */
 		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {
-			uint32_t *from = &h->ov[(size_t)e->arg * n];
+			uint32_t *from = &h->ov[(size_t)e->u.name.from * n];
 
 			lk_vc_join(v, from, n);
 			if (kind & 2)
@@ -803,9 +765,10 @@ walk(struct hb *h, uint32_t *pool)
 		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
 			if (exit_joins(t, (int)k))
 				lk_vc_join(&h->ov[k * n], v, n);
-		if (e->op == LK_OP_FORK && e->ret >= 0 && e->arg >= 0 &&
-		    (size_t)e->arg < n)
-			memcpy(&h->born[(size_t)e->arg * n], v, n * sizeof(*v));
+		if (e->op == LK_OP_FORK && e->ret >= 0 &&
+		    e->u.fork.child >= 0 && (size_t)e->u.fork.child < n)
+			memcpy(&h->born[(size_t)e->u.fork.child * n], v,
+			       n * sizeof(*v));
 		/* Exit happens before the wait that reaps it. */
 		if (e->op == LK_OP_EXIT)
 			memcpy(&h->gone[(size_t)e->proc * n], v,

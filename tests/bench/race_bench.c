@@ -28,7 +28,7 @@ add(struct lk_trace *t, int proc, int op, int obj, int64_t ret, int64_t off)
 	e->op = op;
 	e->obj = obj;
 	e->ret = ret;
-	e->off = off;
+	e->u.rw.off = off;
 	e->src = (uint32_t)(10 + op);
 }
 

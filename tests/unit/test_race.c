@@ -68,7 +68,7 @@ add_io(struct lk_trace *t, int proc, int op, int64_t off, int64_t len)
 {
 	struct lk_tev *e = add(t, proc, op, OUT, len, 0);
 
-	e->off = off;
+	e->u.rw.off = off;
 	return e;
 }
 
@@ -258,8 +258,8 @@ test_race_fork(void **state)
 	(void)state;
 	t->procs[1].parent = 0;
 	add(t, 0, LK_OP_STORE, COUNTER, 1, 3);
-	add(t, 0, LK_OP_FORK, -1, 1, 4)->arg = 1;
-	add(t, 1, LK_OP_START, -1, 0, 0)->arg = 0;
+	add(t, 0, LK_OP_FORK, -1, 1, 4)->u.fork.child = 1;
+	add(t, 1, LK_OP_START, -1, 0, 0)->u.start.parent = 0;
 	add(t, 1, LK_OP_STORE, COUNTER, 2, 5);
 	assert_int_equal(count(t, 0), 0);
 	add(t, 0, LK_OP_STORE, COUNTER, 3, 6);
@@ -279,8 +279,8 @@ test_race_exit_waitpid(void **state)
 
 	(void)state;
 	t->procs[1].parent = 0;
-	add(t, 0, LK_OP_FORK, -1, 1, 4)->arg = 1;
-	add(t, 1, LK_OP_START, -1, 0, 0)->arg = 0;
+	add(t, 0, LK_OP_FORK, -1, 1, 4)->u.fork.child = 1;
+	add(t, 1, LK_OP_START, -1, 0, 0)->u.start.parent = 0;
 	add(t, 1, LK_OP_STORE, COUNTER, 2, 5);
 	add(t, 0, LK_OP_WAIT, -1, -1, 6)->blocked = 1;
 	add(t, 0, LK_OP_LOAD, COUNTER, 2, 7); /* before the reap: races */
@@ -426,8 +426,9 @@ reference(struct lk_trace *t, int unique, struct lk_race *r, size_t max)
 			wb = b->op == LK_OP_STORE || b->op == LK_OP_WRITE;
 			if (!wa && !wb)
 				continue;
-			if (a->obj == OUT && (a->off >= b->off + b->ret ||
-			                      b->off >= a->off + a->ret))
+			if (a->obj == OUT &&
+			    (a->u.rw.off >= b->u.rw.off + b->ret ||
+			     b->u.rw.off >= a->u.rw.off + a->ret))
 				continue;
 			lk_race_key(t, &x, k1, sizeof(k1));
 			for (m = 0; unique && m < n; m++) {
@@ -509,10 +510,10 @@ test_race_name_check_then_create(void **state)
 	(void)state;
 	strcpy(t->objs[OUT].name, "./lock");
 	t->objs[OUT].type = LK_OT_NAME;
-	add(t, 0, LK_OP_ACCESS, OUT, -1, 0)->err = 2; /* 0: A, ENOENT */
-	add(t, 1, LK_OP_ACCESS, OUT, -1, 0)->err = 2; /* 1: B, ENOENT */
-	add(t, 0, LK_OP_OPEN, OUT, 3, 0)->off = 1;    /* 2: A creates */
-	add(t, 1, LK_OP_OPEN, OUT, 3, 0);             /* 3: B finds it */
+	add(t, 0, LK_OP_ACCESS, OUT, -1, 0)->err = 2;         /* 0: A, ENOENT */
+	add(t, 1, LK_OP_ACCESS, OUT, -1, 0)->err = 2;         /* 1: B, ENOENT */
+	add(t, 0, LK_OP_OPEN, OUT, 3, 0)->u.open.created = 1; /* 2: A creates */
+	add(t, 1, LK_OP_OPEN, OUT, 3, 0); /* 3: B finds it */
 	assert_int_equal(lk_race_find(t, 0, &r, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(r[0].a, 1);
@@ -526,9 +527,9 @@ test_race_name_check_then_create(void **state)
 
 	t = make_trace(2);
 	t->objs[OUT].type = LK_OT_NAME;
-	add(t, 0, LK_OP_OPEN, OUT, 3, 0)->off = 1; /* A creates */
-	add(t, 1, LK_OP_STAT, OUT, 0, 0);          /* B sees it */
-	add(t, 1, LK_OP_UNLINK, OUT, 0, 0);        /* B removes it */
+	add(t, 0, LK_OP_OPEN, OUT, 3, 0)->u.open.created = 1; /* A creates */
+	add(t, 1, LK_OP_STAT, OUT, 0, 0);                     /* B sees it */
+	add(t, 1, LK_OP_UNLINK, OUT, 0, 0);                   /* B removes it */
 	assert_int_equal(count(t, 0), 0);
 	assert_true(lk_trace_hb(t, 0, 1));
 	lk_trace_free(t);

@@ -120,9 +120,9 @@ test_trace_vclock_fork(void **state)
 	t->procs[1].parent = 0;
 	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);
 	e = add(t, 0, LK_OP_FORK, -1, 1, 0);
-	e->arg = 1;
+	e->u.fork.child = 1;
 	e = add(t, 1, LK_OP_START, -1, 0, 0);
-	e->arg = 0;
+	e->u.start.parent = 0;
 	add(t, 0, LK_OP_SEM_POST, 1, 0, 0);
 	assert_int_equal(lk_trace_vclocks(t), 0);
 	assert_true(lk_trace_hb(t, 1, 2));
@@ -295,11 +295,11 @@ test_trace_labels(void **state)
 	lk_event_label(t, e, buf, sizeof(buf));
 	assert_string_equal(buf, "wait s0 (blocked)");
 	e = add(t, 1, LK_OP_SLEEP, -1, 0, 0);
-	e->arg = 250000000;
+	e->u.sleep.ns = 250000000;
 	lk_event_label(t, e, buf, sizeof(buf));
 	assert_string_equal(buf, "sleep 250ms");
 	e = add(t, 0, LK_OP_EXIT, -1, 3, 0);
-	e->arg = 3;
+	e->u.exit.status = 3;
 	lk_event_label(t, e, buf, sizeof(buf));
 	assert_string_equal(buf, "exit 3");
 	lk_trace_free(t);

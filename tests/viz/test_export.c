@@ -281,7 +281,8 @@ check_slices(const struct lk_viz_trace *t, json_t *root, const char *name)
 			        e->step);
 			assert_int_equal(pid, (long long)e->proc + 1);
 			if (lk__viz_op(e) == LK__VIZ_SLEEP)
-				assert_true(dur * 1000 >= (double)e->arg);
+				assert_true(dur * 1000 >=
+				            (double)e->u.sleep.ns);
 		}
 		nsl++;
 	}
