@@ -1820,7 +1820,9 @@ test_viz_program_heads_run(void **state)
 
 /* The trace part's reader gives back what lockstep wrote: reading each
  * trace of every shipped scenario and writing it again with
- * lk_trace_write gives the same bytes, clocks and all. */
+ * lk_trace_write gives the same bytes, clocks and all; and every edge
+ * viz draws (lk_trace_edges) is a happens-before relation of those
+ * clocks, between two processes. */
 static void
 test_trace_read_round_trip(void **state)
 {
@@ -1828,8 +1830,9 @@ test_trace_read_round_trip(void **state)
 	for (size_t i = 0; i < ntraces; i++) {
 		struct lk_trace *t = NULL;
 		struct lk_err err = {0};
-		size_t len = 0, n = 0;
+		size_t len = 0, n = 0, nd = 0;
 		char *want = slurp(traces[i].path, &len), *got = NULL;
+		struct lk_hb_edge *d = NULL;
 		FILE *m;
 
 		assert_non_null(want);
@@ -1842,6 +1845,14 @@ test_trace_read_round_trip(void **state)
 		if (n != len || memcmp(got, want, len) != 0)
 			fail_msg("%s: written back differently",
 			         traces[i].name);
+		assert_int_equal(lk_trace_edges(t, &d, &nd), 0);
+		for (size_t k = 0; k < nd; k++)
+			if (!lk_trace_hb(t, d[k].from, d[k].to) ||
+			    t->ev[d[k].from].proc == t->ev[d[k].to].proc)
+				fail_msg("%s: edge %zu -> %zu is no "
+				         "happens-before of its clocks",
+				         traces[i].name, d[k].from, d[k].to);
+		free(d);
 		free(got);
 		free(want);
 		lk_trace_free(t);
