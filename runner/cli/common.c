@@ -224,10 +224,11 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 
 	view.nexpects = nx;
 	failed = lk_expect_eval(t, &view, lines);
-	if (quiet && t->program_run) {
+	if (quiet && t->program_run && !t->output_passed) {
 		/* The program's own output, byte for byte, where it would
 		 * have gone without lockstep; lockstep's lines after it, on
-		 * stderr. */
+		 * stderr. (With output_passed it went there during the
+		 * run.) */
 		fflush(stdout);
 		if (fwrite(t->output, 1, t->output_len, stdout) !=
 		            t->output_len ||
@@ -319,6 +320,17 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		            t->nevents);
 	}
 	if (quiet && t->program_run) {
+		/* Output passed on that could not be written (a full disk;
+		 * not a reader that went away, as with | head -1): an error,
+		 * as for lockstep's own output (main.c). */
+		for (int k = 0; t->output_passed && k < 2; k++)
+			if (t->output_errno[k] != 0) {
+				lk_cli_fail(0,
+				            "cannot write the program's %s: %s",
+				            k ? "stderr" : "stdout",
+				            strerror(t->output_errno[k]));
+				status = LK_EXIT_INTERNAL;
+			}
 		fprintf(stderr,
 		        "lockstep: %s: %s, %zu steps, %zu of %zu expectations "
 		        "failed\n",

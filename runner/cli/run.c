@@ -36,7 +36,9 @@ static const char usage_run[] =
         "current directory with the current environment, as under strace\n"
         "-f; its standard input is /dev/null; its standard output and error\n"
         "are captured and shown after the run (with -q: passed through as\n"
-        "they are, lockstep's line on stderr). A process that exits with a\n"
+        "the program writes them, lockstep's line on stderr after the run;\n"
+        "a reader that goes away, as head -1 does, only ends the passing\n"
+        "through: the run goes on as recorded). A process that exits with a\n"
         "status is done with it: main exiting non-zero fails the run (exit\n"
         "1, as a failed expectation; see --expect-exit), a child's status is\n"
         "part of the outcome only. A crash is a death by a signal (SIGSEGV,\n"
@@ -90,8 +92,9 @@ static const char usage_run[] =
         "  --no-isolation       no sandbox, and no warning where the\n"
         "                       machine cannot give one\n"
         "  -q, --quiet          print only the verdict line and errors\n"
-        "                       (-- PROGRAM: its stdout and stderr as they\n"
-        "                       are, then the verdict line on stderr)\n"
+        "                       (-- PROGRAM: its stdout and stderr as it\n"
+        "                       writes them, then the verdict line on\n"
+        "                       stderr)\n"
         "  --color WHEN         auto (default), always or never\n"
         "  -h, --help           this help\n"
         "\n"
@@ -648,7 +651,27 @@ execute(struct opts *o, const struct lk_schedule *s)
 		status = self_check(sc, o, s);
 		goto out;
 	}
+	if (o->quiet && o->run.program != NULL) {
+		/* -q: the program's stdout and stderr reach ours as it
+		 * writes them (with --trace -, its stdout goes to stderr). */
+		fflush(NULL);
+		o->run.live = 1;
+		o->run.live_fd[0] =
+		        o->trace != NULL && strcmp(o->trace, "-") == 0
+		                ? STDERR_FILENO
+		                : STDOUT_FILENO;
+		o->run.live_fd[1] = STDERR_FILENO;
+		/* Closed when we were started: the run's own files will
+		 * take the number, and must not receive the output. */
+		for (int k = 0; k < 2; k++)
+			if (fcntl(o->run.live_fd[k], F_GETFD) < 0)
+				o->run.live_fd[k] = -1;
+	}
 	t = run_once(sc, o, &status);
+	/* A reader of our output gone (| head -1) must not kill lockstep
+	 * before the report, the schedule and the trace are written; the
+	 * run's processes, which must not inherit it, are gone. */
+	signal(SIGPIPE, SIG_IGN);
 	if (t == NULL)
 		goto out;
 	if (s != NULL && o->strategy < 0) {

@@ -253,9 +253,12 @@ struct lk_shared {
 	uint32_t nslots;
 	uint32_t max_procs; /* --max-procs: a fork beyond fails (EAGAIN) */
 	uint32_t track_shm; /* --track-shm: shared memory accesses are steps */
-	uint32_t spin_ns;   /* a parked process spins this long for its turn
-	                       before it sleeps on the futex (0: never) */
-	uint32_t max_spinners;        /* at most this many spin at once */
+	uint32_t live;      /* run -q: tell the controller of every write on a
+	                       standard stream, which it passes on (live.c) */
+	_Atomic uint32_t live_wake; /* 1: told, and it has not looked yet */
+	uint32_t spin_ns;      /* a parked process spins this long for its turn
+	                          before it sleeps on the futex (0: never) */
+	uint32_t max_spinners; /* at most this many spin at once */
 	_Atomic uint32_t spinners;    /* spinning now */
 	_Atomic uint32_t spin_misses; /* slow turns in a row (sched.c) */
 	_Atomic uint32_t spin_resume; /* nobody spins before this step */

@@ -35,6 +35,7 @@
 #include "common/stop.h"
 #include "common/zygote.h"
 #include "controller/controller.h"
+#include "controller/live.h"
 #include "trace/trace.h"
 
 #define DATA_CAP   (32u << 20)
@@ -73,8 +74,10 @@ struct run {
 	int shmid[LK_MAX_DECLARED];    /* SysV regions, -1 */
 	int semid[LK_MAX_DECLARED];    /* SysV semaphore sets, -1 */
 	uint64_t holders[LK_MAX_OBJECTS][2]; /* at a deadlock, see scan */
-	struct lk_pidns ns; /* --stable-pids: the run's pid namespace */
-	long spin_us;       /* LOCKSTEP_SPIN_US */
+	struct lk_pidns ns;  /* --stable-pids: the run's pid namespace */
+	long spin_us;        /* LOCKSTEP_SPIN_US */
+	int out_obj;         /* the object stdout */
+	struct lk_live live; /* run -q: the output passed on (live.c) */
 };
 
 /* Ask a run in progress to stop (async-signal-safe). */
@@ -505,6 +508,7 @@ setup_objects(struct run *r, struct lk_err *err)
 	if (n < 0)
 		goto fail;
 	out->path[n] = '\0';
+	r->out_obj = (int)sh->nobjects;
 	sh->nobjects++;
 	/* A program's standard error: captured too, apart, so that it is
 	 * part of the outcome, and the same kind of object wherever
@@ -1168,13 +1172,13 @@ static void
 supervise(struct run *r, struct lk_trace *t)
 {
 	struct lk_shared *sh = r->sh;
-	struct pollfd pfd[LK_MAX_PROCS + 1];
-	int slot_of[LK_MAX_PROCS + 1];
+	struct pollfd pfd[LK_MAX_PROCS + 2];
+	int slot_of[LK_MAX_PROCS + 2];
 	uint64_t start_ms = now_ms(), last_ms = start_ms;
 	uint32_t last_n = 0, last_ready = 0;
 	unsigned step_to = r->o->step_timeout_ms ? r->o->step_timeout_ms
 	                                         : LK_DEFAULT_STEP_TIMEOUT_MS;
-	int started = 0;
+	int started = 0, live_wait = -1;
 
 	for (;;) {
 		uint32_t n, st;
@@ -1184,6 +1188,13 @@ supervise(struct run *r, struct lk_trace *t)
 		pfd[np].fd = r->notify_fd;
 		pfd[np].events = POLLIN;
 		slot_of[np++] = -1;
+		/* run -q: lockstep's stdout or stderr, full, that the output
+		 * passed on waits for. */
+		if (live_wait >= 0) {
+			pfd[np].fd = live_wait;
+			pfd[np].events = POLLOUT;
+			slot_of[np++] = -1;
+		}
 		for (uint32_t i = 0; i < sh->nslots; i++) {
 			if (r->pidfd[i] < 0 && !r->reaped[i] &&
 			    host_pid(r, i) > 0) {
@@ -1213,6 +1224,7 @@ supervise(struct run *r, struct lk_trace *t)
 				/* nothing to drain */
 			}
 		}
+		live_wait = lk_live_pump(&r->live, sh);
 		if (lk_stop_requested() || atomic_load(&sh->sysv_err) != 0) {
 			t->verdict = LK_V_INTERRUPTED;
 			return;
@@ -1242,7 +1254,7 @@ supervise(struct run *r, struct lk_trace *t)
 			return;
 		}
 		for (int k = 1; k < np; k++)
-			if ((pfd[k].revents & POLLIN) &&
+			if (slot_of[k] >= 0 && (pfd[k].revents & POLLIN) &&
 			    check_death(r, (uint32_t)slot_of[k], t)) {
 				t->verdict = LK_V_CRASH;
 				return;
@@ -1675,6 +1687,9 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 		snprintf(r.sh->cwd, sizeof(r.sh->cwd), "%s", r.workdir);
 	if (setup_objects(&r, err) != 0)
 		goto out;
+	lk_live_init(&r.live, o->live && o->program != NULL, o->live_fd,
+	             r.out_fd, r.err_fd, r.out_obj);
+	r.sh->live = (uint32_t)r.live.on;
 	r.notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r.sh->notify_fd = r.notify_fd;
 	r.env = make_env(o->interposer, r.shm_fd);
@@ -1711,6 +1726,12 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	kill_all(&r);
 	reap_all(&r);
 	t->wall_us = (unsigned long)(now_ms() - t0) * 1000;
+	/* The rest of the output passed on, before collect empties the
+	 * memory files. */
+	lk_live_finish(&r.live, r.sh);
+	t->output_passed = r.live.on;
+	t->output_errno[0] = r.live.error[0];
+	t->output_errno[1] = r.live.error[1];
 	if (collect(&r, t) != 0) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
 		goto out;
@@ -1720,6 +1741,7 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	rc = 0;
 out:
 	lk_trace_free(t);
+	lk_live_free(&r.live);
 	teardown(&r);
 	return rc;
 }

@@ -60,6 +60,10 @@ struct lk_run_opts {
 	int stable_pids; /* run the program in a pid namespace (pidns.c) */
 	int isolate;     /* the program sees a copy-on-write view of its
 	                    working directory and /tmp (fsiso.c) */
+	int live;        /* a program's stdout and stderr go on to
+	                    live_fd[0] and live_fd[1] as they are written
+	                    (run -q; live.c), besides the capture */
+	int live_fd[2];
 };
 
 #define LK_DEFAULT_MAX_STEPS       200000u

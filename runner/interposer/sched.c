@@ -479,6 +479,12 @@ record(const struct lk_step *st, int blocked)
 		}
 	}
 	atomic_store_explicit(&sh->nevents, n + 1, memory_order_release);
+	/* run -q: the controller passes the bytes on as they come (told
+	 * once until it looks: a burst of writes is one wake-up). */
+	if (sh->live && st->op == LK_OP_WRITE && st->ret > 0 && st->obj >= 0 &&
+	    sh->objects[st->obj].type == LK_OT_STREAM &&
+	    atomic_exchange(&sh->live_wake, 1) == 0)
+		notify();
 }
 
 /* Arrive at a scheduling point for op on obj and wait until chosen.
