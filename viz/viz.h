@@ -4,9 +4,12 @@
  * arrows for the happens-before edges between processes. Drawn with
  * Graphviz (libcgraph + libgvc) as SVG, PNG, PDF or DOT.
  *
- * viz knows the trace format and nothing about the controller. Library
- * code: it never prints and never exits; errors come back as -1 with a
- * struct lk_err that names the file and line.
+ * viz knows only the trace part (runner/trace): it reads a trace file
+ * with its reader (lk_trace_read), draws the edges of its one
+ * happens-before model (lk_trace_edges) and labels events with its one
+ * labeller (lk_label); nothing about the controller. Library code: it
+ * never prints and never exits; errors come back as -1 with a struct
+ * lk_err that names the file and line.
  */
 #ifndef LOCKSTEP_VIZ_H
 #define LOCKSTEP_VIZ_H
