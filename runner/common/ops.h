@@ -336,7 +336,8 @@ int lk_op_lookup(const char *name);
 unsigned lk_op_flags(unsigned op);
 
 /* A lock operation (LK_OPF_LOCK) with payload u (u->lock): 1 when it
- * takes a lock, 2 when it releases one, 0 for a query (F_GETLK). */
+ * takes a lock, 2 when it releases one, 0 for a query (F_GETLK,
+ * F_OFD_GETLK). */
 int lk_op_lock_dir(const union lk_payload *u);
 
 #endif

@@ -211,14 +211,14 @@ test_trace_edges_kill_signal(void **state)
 }
 
 /* Record locks: an unlock to the next conflicting locks of other
- * processes (two read locks share the unlock); the exit of a holder lets
- * its lock go. */
+ * processes (two read locks share the unlock); a query (F_OFD_GETLK as
+ * F_GETLK) takes nothing; the exit of a holder lets its lock go. */
 static void
 test_trace_edges_locks(void **state)
 {
-	static const size_t want[][3] = {{1, 2, LK_HB_UNLOCK_LOCK},
-	                                 {1, 3, LK_HB_UNLOCK_LOCK},
-	                                 {4, 5, LK_HB_UNLOCK_LOCK}};
+	static const size_t want[][3] = {{1, 3, LK_HB_UNLOCK_LOCK},
+	                                 {1, 4, LK_HB_UNLOCK_LOCK},
+	                                 {5, 6, LK_HB_UNLOCK_LOCK}};
 	struct lk_trace *t = make_trace(3);
 	struct lk_tev *e;
 
@@ -227,14 +227,17 @@ test_trace_edges_locks(void **state)
 	e->u.lock.cmd = F_SETLKW, e->u.lock.type = F_WRLCK;
 	e = add(t, 0, LK_OP_FCNTL, 2, 0, 0); /* 1: A unlocks */
 	e->u.lock.cmd = F_SETLK, e->u.lock.type = F_UNLCK;
-	e = add(t, 1, LK_OP_FCNTL, 2, 0, 0); /* 2: B read-locks: from 1 */
+	e = add(t, 2, LK_OP_FCNTL, 2, 0, 0); /* 2: C asks (OFD): nothing */
+	e->u.lock.cmd = F_OFD_GETLK, e->u.lock.type = F_WRLCK;
+	e = add(t, 1, LK_OP_FCNTL, 2, 0, 0); /* 3: B read-locks: from 1 */
 	e->u.lock.cmd = F_SETLKW, e->u.lock.type = F_RDLCK;
-	e = add(t, 2, LK_OP_FCNTL, 2, 0, 0); /* 3: C read-locks: from 1 */
+	e = add(t, 2, LK_OP_FCNTL, 2, 0, 0); /* 4: C read-locks: from 1 */
 	e->u.lock.cmd = F_SETLKW, e->u.lock.type = F_RDLCK;
-	add(t, 1, LK_OP_EXIT, -1, 0, 0);     /* 4: B exits holding it */
-	e = add(t, 0, LK_OP_FCNTL, 2, 0, 0); /* 5: A write-locks: from 4 */
+	add(t, 1, LK_OP_EXIT, -1, 0, 0);     /* 5: B exits holding it */
+	e = add(t, 0, LK_OP_FCNTL, 2, 0, 0); /* 6: A write-locks: from 5 */
 	e->u.lock.cmd = F_SETLKW, e->u.lock.type = F_WRLCK;
 	check_edges(t, want, 3);
+	assert_false(lk_trace_hb(t, 1, 2)); /* a query joins nothing */
 	lk_trace_free(t);
 }
 
