@@ -4,7 +4,7 @@
  * input, not ours: every line, key and number is checked, every size is
  * bounded, and an error names the file and line and what was expected.
  * lk_trace_write of what this reads gives back the bytes of a trace that
- * lockstep wrote (tests/unit/test_trace_read.c).
+ * lockstep wrote (tests/viz/test_viz.c, test_trace_read_round_trip).
  */
 #include <errno.h>
 #include <fcntl.h>
