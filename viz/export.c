@@ -99,100 +99,13 @@ put_name(char *buf, size_t size, const char *name)
 	put_text(buf, size, name, strlen(name), 32);
 }
 
-/* Append the words of write e: print "text" or write obj "text". */
+/* The short label of event e into buf: the one labeller's export words
+ * ("post a_arrived", print "A1"). */
 static void
-put_write(const struct lk_viz_trace *t, const struct lk__viz_event *e,
-          char *buf, size_t size)
-{
-	size_t len = e->data != NULL ? strlen(e->data) : 0;
-
-	if (e->print) {
-		lk__viz_put(buf, size, "print");
-	} else {
-		lk__viz_put(buf, size, "write ");
-		put_name(buf, size, e->obj >= 0 ? t->objs[e->obj] : "?");
-	}
-	/* A print's newline is lockstep's, not the text's. */
-	if (e->print && len > 0 && e->data[len - 1] == '\n')
-		len--;
-	lk__viz_put(buf, size, " \"");
-	if (e->data != NULL)
-		put_text(buf, size, e->data, len, 32);
-	lk__viz_put(buf, size, "\"");
-}
-
-/* Append how e ended when that is news: blocked, a value, a failure. */
-static void
-put_outcome(const struct lk__viz_event *e, char *buf, size_t size)
-{
-	if (e->blocked)
-		lk__viz_put(buf, size, " (blocks)");
-	else if (e->op == LK__VIZ_SEM_GETVALUE && e->has_arg)
-		lk__viz_put(buf, size, " = %lld", e->arg);
-	else if (e->ret >= 0 || e->op == LK__VIZ_EXIT)
-		return;
-	else if (e->op == LK__VIZ_SEM_TRYWAIT && e->err == EAGAIN)
-		lk__viz_put(buf, size, ": busy");
-	else if (e->err == ETIMEDOUT)
-		lk__viz_put(buf, size, ": timed out");
-	else
-		lk__viz_put(buf, size, ": failed (errno %d)", e->err);
-}
-
-/* Whether semaphore call e reads well without its "sem_": "post x". */
-static int
-short_sem(const struct lk__viz_event *e)
-{
-	return e->op == LK__VIZ_SEM_WAIT || e->op == LK__VIZ_SEM_TRYWAIT ||
-	       e->op == LK__VIZ_SEM_TIMEDWAIT || e->op == LK__VIZ_SEM_POST ||
-	       e->op == LK__VIZ_SEM_GETVALUE;
-}
-
-/* The short label of event e into buf: "post a_arrived", print "A1". */
-static void
-label_of(const struct lk_viz_trace *t, const struct lk__viz_event *e, char *buf,
+label_of(const struct lk_viz_trace *t, const struct lk_tev *e, char *buf,
          size_t size)
 {
-	const char *op = t->ops[e->opname];
-
-	buf[0] = '\0';
-	switch (e->op) {
-	case LK__VIZ_WRITE:
-		put_write(t, e, buf, size);
-		break;
-	case LK__VIZ_SLEEP:
-		lk__viz_put(buf, size, "sleep ");
-		lk__viz_put_duration(buf, size, e->has_arg ? e->arg : 0);
-		break;
-	case LK__VIZ_EXIT:
-		lk__viz_put(buf, size, "exit");
-		if (e->has_arg)
-			lk__viz_put(buf, size, " %lld", e->arg);
-		break;
-	case LK__VIZ_FORK:
-	case LK__VIZ_WAIT:
-		put_name(buf, size, op);
-		if (e->peer >= 0 && !e->blocked) {
-			lk__viz_put(buf, size, " ");
-			put_name(buf, size, t->procs[e->peer].name);
-		}
-		break;
-	case LK__VIZ_EXEC:
-		lk__viz_put(buf, size, "exec");
-		if (e->data != NULL) {
-			lk__viz_put(buf, size, " ");
-			put_name(buf, size, e->data);
-		}
-		break;
-	default:
-		put_name(buf, size, short_sem(e) ? op + 4 : op);
-		if (e->obj >= 0) {
-			lk__viz_put(buf, size, " ");
-			put_name(buf, size, t->objs[e->obj]);
-		}
-		break;
-	}
-	put_outcome(e, buf, size);
+	lk_label(t->tr, e, LK_LABEL_EXPORT, buf, size);
 }
 
 /* Open path for writing into o; 0, or -1 with err filled. */
@@ -294,22 +207,22 @@ timeline_free(struct timeline *tl)
 static int
 timeline_make(const struct lk_viz_trace *t, struct timeline *tl)
 {
-	long *last = malloc((t->nprocs + 1) * sizeof(*last));
+	long *last = malloc((t->tr->nprocs + 1) * sizeof(*last));
 	long long floor;
 	long prev;
 
-	tl->at = malloc((t->nev + 1) * sizeof(*tl->at));
-	tl->start = malloc((t->nev + 1) * sizeof(*tl->start));
-	tl->next = malloc((t->nev + 1) * sizeof(*tl->next));
+	tl->at = malloc((t->tr->nevents + 1) * sizeof(*tl->at));
+	tl->start = malloc((t->tr->nevents + 1) * sizeof(*tl->start));
+	tl->next = malloc((t->tr->nevents + 1) * sizeof(*tl->next));
 	if (last == NULL || !tl->at || !tl->start || !tl->next) {
 		free(last);
 		timeline_free(tl);
 		return -1;
 	}
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		last[p] = -1;
-	for (size_t i = 0; i < t->nev; i++) {
-		const struct lk__viz_event *e = &t->ev[i];
+	for (size_t i = 0; i < t->tr->nevents; i++) {
+		const struct lk_tev *e = &t->tr->ev[i];
 		long long at = (long long)e->step * LK_EXPORT_STEP_NS + e->vt;
 
 		/* Virtual time never goes back; a bad trace's might. */
@@ -321,16 +234,17 @@ timeline_make(const struct lk_viz_trace *t, struct timeline *tl)
 		if (prev >= 0)
 			tl->next[prev] = (long)i;
 		/* vt is when the sleep ended: the slice covers it all. */
-		if (e->op == LK__VIZ_SLEEP && e->has_arg && e->arg > 0) {
+		if (lk__viz_op(e) == LK__VIZ_SLEEP && e->u.sleep.ns > 0) {
 			floor = prev >= 0 ? tl->at[prev] + LK_EXPORT_SLICE_NS
 			                  : 0;
-			tl->start[i] =
-			        at - e->arg > floor ? at - e->arg : floor;
+			tl->start[i] = at - e->u.sleep.ns > floor
+			                       ? at - e->u.sleep.ns
+			                       : floor;
 		}
 		last[e->proc] = (long)i;
 	}
 	/* Room after the last step for the waits that never returned. */
-	tl->end = t->nev > 0 ? tl->at[t->nev - 1] + TAIL_NS : 0;
+	tl->end = t->tr->nevents > 0 ? tl->at[t->tr->nevents - 1] + TAIL_NS : 0;
 	free(last);
 	return 0;
 }
@@ -339,9 +253,9 @@ timeline_make(const struct lk_viz_trace *t, struct timeline *tl)
 static void
 emit_procs(struct out *o, const struct lk_viz_trace *t)
 {
-	for (size_t p = 0; p < t->nprocs; p++) {
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
 		json_int_t id = (json_int_t)p + 1;
-		const char *name = t->procs[p].head;
+		const char *name = lk_trace_proc_label(t->tr, p);
 
 		emit(o, json_pack("{s:s,s:s,s:I,s:I,s:{s:s}}", "name",
 		                  "process_name", "ph", "M", "pid", id, "tid",
@@ -358,22 +272,28 @@ emit_procs(struct out *o, const struct lk_viz_trace *t)
 
 /* The details Perfetto shows for event e: what the trace says of it. */
 static json_t *
-event_args(const struct lk_viz_trace *t, const struct lk__viz_event *e)
+event_args(const struct lk_viz_trace *t, const struct lk_tev *e)
 {
 	json_t *vc = json_object();
 
-	for (unsigned k = 0; vc != NULL && k < e->nvc; k++)
-		if (json_object_set_new(vc, t->procs[e->vc[k].proc].name,
-		                        json_integer((json_int_t)e->vc[k].n))) {
+	for (size_t p = 0; vc != NULL && p < t->tr->nprocs; p++)
+		if (e->vc[p] != 0 &&
+		    json_object_set_new(vc, t->tr->procs[p].name,
+		                        json_integer((json_int_t)e->vc[p]))) {
 			json_decref(vc);
 			vc = NULL;
 		}
-	return json_pack("{s:I,s:s,s:s?,s:I,s:i,s:b,s:I,s:o,s:s*}", "step",
-	                 (json_int_t)e->step, "op", t->ops[e->opname], "obj",
-	                 e->obj >= 0 ? t->objs[e->obj] : NULL, "ret",
-	                 (json_int_t)e->ret, "errno", e->err, "blocked",
-	                 e->blocked, "vt_ns", (json_int_t)e->vt, "vc", vc,
-	                 "data", e->data);
+	return json_pack(
+	        "{s:I,s:s,s:s?,s:I,s:i,s:b,s:I,s:o,s:s*}", "step",
+	        (json_int_t)e->step, "op", lk_trace_op_name(t->tr, e->op),
+	        "obj", e->obj >= 0 ? lk__viz_obj(t->tr, e->obj) : NULL, "ret",
+	        (json_int_t)e->ret, "errno", e->err, "blocked", e->blocked,
+	        "vt_ns", (json_int_t)e->vt, "vc", vc, "data",
+	        lk__viz_op(e) == LK__VIZ_WRITE ||
+	                        lk__viz_op(e) == LK__VIZ_READ ||
+	                        lk__viz_op(e) == LK__VIZ_EXEC
+	                ? e->data
+	                : NULL);
 }
 
 /* An X event: a slice of process p from start to end (ns). */
@@ -393,7 +313,7 @@ static void
 emit_event(struct out *o, const struct lk_viz_trace *t,
            const struct timeline *tl, size_t i)
 {
-	const struct lk__viz_event *e = &t->ev[i];
+	const struct lk_tev *e = &t->tr->ev[i];
 	char label[LABEL_MAX];
 	long next = tl->next[i];
 	long long from, to;
@@ -409,15 +329,15 @@ emit_event(struct out *o, const struct lk_viz_trace *t,
 	label[0] = '\0';
 	if (e->obj >= 0) {
 		lk__viz_put(label, sizeof(label), "blocked on ");
-		put_name(label, sizeof(label), t->objs[e->obj]);
+		put_name(label, sizeof(label), lk__viz_obj(t->tr, e->obj));
 	} else {
 		lk__viz_put(label, sizeof(label), "blocked in ");
-		put_name(label, sizeof(label), t->ops[e->opname]);
+		put_name(label, sizeof(label), lk_trace_op_name(t->tr, e->op));
 	}
 	emit(o, slice(label, "blocked", e->proc, from, to,
 	              json_pack("{s:I,s:o,s:b}", "step", (json_int_t)e->step,
 	                        "until_step",
-	                        next >= 0 ? json_integer(t->ev[next].step)
+	                        next >= 0 ? json_integer(t->tr->ev[next].step)
 	                                  : json_null(),
 	                        "returned", next >= 0)));
 }
@@ -432,11 +352,11 @@ emit_flows(struct out *o, const struct lk_viz_trace *t,
            const struct timeline *tl)
 {
 	for (size_t k = 0; k < t->nedges; k++) {
-		const struct lk__viz_edge *ed = &t->edges[k];
+		const struct lk_hb_edge *ed = &t->edges[k];
 		const char *kind = lk__viz_edge_kinds[ed->kind].name;
 		json_int_t id = (json_int_t)k + 1;
-		json_int_t src = (json_int_t)t->ev[ed->from].proc + 1;
-		json_int_t dst = (json_int_t)t->ev[ed->to].proc + 1;
+		json_int_t src = (json_int_t)t->tr->ev[ed->from].proc + 1;
+		json_int_t dst = (json_int_t)t->tr->ev[ed->to].proc + 1;
 
 		emit(o,
 		     json_pack("{s:s,s:s,s:s,s:I,s:o,s:I,s:I}", "name", kind,
@@ -474,15 +394,16 @@ lk_export_perfetto(const struct lk_viz_trace *t, const char *out_path,
 	}
 	fputs("{\"traceEvents\":[\n", o.f);
 	emit_procs(&o, t);
-	for (size_t i = 0; i < t->nev && !stopped(&o, t, i, err); i++)
+	for (size_t i = 0; i < t->tr->nevents && !stopped(&o, t, i, err); i++)
 		emit_event(&o, t, &tl, i);
 	if (!o.stopped)
 		emit_flows(&o, t, &tl);
 	fputs("\n],\n\"otherData\":", o.f);
-	dump(&o, json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "scenario", t->scenario,
-	                   "strategy", t->strategy, "seed", (json_int_t)t->seed,
-	                   "verdict", t->verdict, "generator",
-	                   "lockstep " LK_VERSION, "timeline",
+	dump(&o, json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "scenario",
+	                   t->tr->scenario, "strategy", lk__viz_strategy(t->tr),
+	                   "seed", (json_int_t)(long long)t->tr->seed,
+	                   "verdict", lk_verdict_name(t->tr->verdict),
+	                   "generator", "lockstep " LK_VERSION, "timeline",
 	                   "ts = step * 10 us + vt / 1000 us; slices 8 us"));
 	fputs("}\n", o.f);
 	timeline_free(&tl);
@@ -498,54 +419,55 @@ lk_export_perfetto(const struct lk_viz_trace *t, const char *out_path,
 static int
 shiviz_check(const struct lk_viz_trace *t, struct lk_err *err)
 {
-	unsigned long *total = calloc(t->nprocs + 1, sizeof(*total));
-	unsigned long *seen = calloc(t->nprocs + 1, sizeof(*seen));
+	unsigned long *total = calloc(t->tr->nprocs + 1, sizeof(*total));
+	unsigned long *seen = calloc(t->tr->nprocs + 1, sizeof(*seen));
 	int rc = -1;
 
 	if (total == NULL || seen == NULL) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "%s: out of memory", t->path);
 		goto out;
 	}
-	for (size_t p = 0; p < t->nprocs; p++) {
-		const char *s = t->procs[p].name;
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
+		const char *s = t->tr->procs[p].name;
 
 		for (; *s != '\0' && (unsigned char)*s > ' ' && *s != 0x7f; s++)
 			;
-		if (*s != '\0' || s == t->procs[p].name) {
+		if (*s != '\0' || s == t->tr->procs[p].name) {
 			lk_err_set(err, LK_EXIT_USAGE,
 			           "%s: process \"%s\": ShiViz cannot read a "
 			           "host name that is empty or holds white "
 			           "space",
-			           t->path, t->procs[p].name);
+			           t->path, t->tr->procs[p].name);
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < t->nev; i++)
-		total[t->ev[i].proc]++;
-	for (size_t i = 0; i < t->nev; i++) {
-		const struct lk__viz_event *e = &t->ev[i];
-		const char *name = t->procs[e->proc].name;
+	for (size_t i = 0; i < t->tr->nevents; i++)
+		total[t->tr->ev[i].proc]++;
+	for (size_t i = 0; i < t->tr->nevents; i++) {
+		const struct lk_tev *e = &t->tr->ev[i];
+		const char *name = t->tr->procs[e->proc].name;
 
-		if (e->own != ++seen[e->proc]) {
+		if (e->vc[e->proc] != ++seen[e->proc]) {
 			lk_err_set(err, LK_EXIT_USAGE,
 			           "%s: step %ld: the clock of %s says %lu at "
 			           "its event %lu; ShiViz needs each process's "
 			           "own counter to go up by one per event",
-			           t->path, e->step, name, e->own,
+			           t->path, (long)e->step, name,
+			           (unsigned long)e->vc[e->proc],
 			           seen[e->proc]);
 			goto out;
 		}
-		for (unsigned k = 0; k < e->nvc; k++)
-			if (e->vc[k].n > total[e->vc[k].proc]) {
+		for (size_t p = 0; p < t->tr->nprocs; p++)
+			if (e->vc[p] > total[p]) {
 				lk_err_set(
 				        err, LK_EXIT_USAGE,
 				        "%s: step %ld: the clock names event "
 				        "%lu of %s, which has %lu; ShiViz "
 				        "needs every entry to be an event "
 				        "of the log",
-				        t->path, e->step, e->vc[k].n,
-				        t->procs[e->vc[k].proc].name,
-				        total[e->vc[k].proc]);
+				        t->path, (long)e->step,
+				        (unsigned long)e->vc[p],
+				        t->tr->procs[p].name, total[p]);
 				goto out;
 			}
 	}
@@ -558,13 +480,14 @@ out:
 
 /* The vector clock of e as ShiViz reads it: host name -> counter. */
 static json_t *
-shiviz_clock(const struct lk_viz_trace *t, const struct lk__viz_event *e)
+shiviz_clock(const struct lk_viz_trace *t, const struct lk_tev *e)
 {
 	json_t *vc = json_object();
 
-	for (unsigned k = 0; vc != NULL && k < e->nvc; k++)
-		if (json_object_set_new(vc, t->procs[e->vc[k].proc].name,
-		                        json_integer((json_int_t)e->vc[k].n))) {
+	for (size_t p = 0; vc != NULL && p < t->tr->nprocs; p++)
+		if (e->vc[p] != 0 &&
+		    json_object_set_new(vc, t->tr->procs[p].name,
+		                        json_integer((json_int_t)e->vc[p]))) {
 			json_decref(vc);
 			return NULL;
 		}
@@ -586,13 +509,13 @@ lk_export_shiviz(const struct lk_viz_trace *t, const char *out_path,
 
 	if (shiviz_check(t, err) < 0 || out_open(&o, out_path, err) < 0)
 		return -1;
-	for (size_t i = 0; i < t->nev && !o.nomem && !stopped(&o, t, i, err);
-	     i++) {
-		const struct lk__viz_event *e = &t->ev[i];
+	for (size_t i = 0;
+	     i < t->tr->nevents && !o.nomem && !stopped(&o, t, i, err); i++) {
+		const struct lk_tev *e = &t->tr->ev[i];
 
 		label_of(t, e, label, sizeof(label));
-		fprintf(o.f, "step %ld: %s\n%s ", e->step, label,
-		        t->procs[e->proc].name);
+		fprintf(o.f, "step %ld: %s\n%s ", (long)e->step, label,
+		        t->tr->procs[e->proc].name);
 		dump(&o, shiviz_clock(t, e));
 		fputc('\n', o.f);
 	}

@@ -61,9 +61,9 @@ lk__viz_text_width(const char *text, double pt, int bold)
  * the interesting events down. A failed one is drawn, as it matters.
  */
 static int
-folded(const struct lk__viz_event *e)
+folded(const struct lk_tev *e)
 {
-	switch (e->op) {
+	switch (lk__viz_op(e)) {
 	case LK__VIZ_SEM_OPEN:
 	case LK__VIZ_SEM_CLOSE:
 	case LK__VIZ_SEM_UNLINK:
@@ -90,7 +90,7 @@ seen_at(const struct lk_viz_trace *t, const struct seen *s, unsigned long c)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (t->ev[s->ev[mid]].own <= c)
+		if (t->tr->ev[s->ev[mid]].vc[t->tr->ev[s->ev[mid]].proc] <= c)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -108,18 +108,19 @@ static int
 row_of(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
        const struct seen *seen, const int *eff, size_t i)
 {
-	const struct lk__viz_event *e = &t->ev[i];
+	const struct lk_tev *e = &t->tr->ev[i];
 	int prev = l->last[e->proc], row;
 	long j;
 
 	if (prev >= 0)
 		row = l->row[prev] + 1;
 	else
-		row = e->op == LK__VIZ_START ? 0 : 1; /* 0: a child's box */
-	for (unsigned k = 0; k < e->nvc; k++) {
-		if (e->vc[k].proc == e->proc)
+		row = lk__viz_op(e) == LK__VIZ_START ? 0
+		                                     : 1; /* 0: a child's box */
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
+		if ((int)p == e->proc || e->vc[p] == 0)
 			continue;
-		j = seen_at(t, &seen[e->vc[k].proc], e->vc[k].n);
+		j = seen_at(t, &seen[p], e->vc[p]);
 		if (j >= 0 && eff[j] >= row)
 			row = eff[j] + 1;
 	}
@@ -130,13 +131,14 @@ row_of(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
 static int
 place_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
-	struct seen *seen = calloc(t->nprocs + 1, sizeof(*seen));
-	int *eff = malloc((t->nev + 1) * sizeof(*eff)), nrows = 1, rc = -1;
+	struct seen *seen = calloc(t->tr->nprocs + 1, sizeof(*seen));
+	int *eff = malloc((t->tr->nevents + 1) * sizeof(*eff)), nrows = 1,
+	    rc = -1;
 
 	if (seen == NULL || eff == NULL)
 		goto out;
-	for (size_t i = 0; i < t->nev; i++) {
-		const struct lk__viz_event *e = &t->ev[i];
+	for (size_t i = 0; i < t->tr->nevents; i++) {
+		const struct lk_tev *e = &t->tr->ev[i];
 		struct seen *s = &seen[e->proc];
 
 		/* eff: the row of i, or of the drawn event before it. */
@@ -147,9 +149,12 @@ place_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 			if (l->last[e->proc] < 0) {
 				l->first[e->proc] = (int)i;
 				l->head_ev[e->proc] =
-				        e->op == LK__VIZ_START ? (int)i : -1;
+				        lk__viz_op(e) == LK__VIZ_START ? (int)i
+				                                       : -1;
 				l->head_row[e->proc] =
-				        e->op == LK__VIZ_START ? l->row[i] : 0;
+				        lk__viz_op(e) == LK__VIZ_START
+				                ? l->row[i]
+				                : 0;
 			}
 			l->last[e->proc] = (int)i;
 			if (l->row[i] >= nrows)
@@ -168,7 +173,7 @@ place_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 	}
 	rc = nrows;
 out:
-	for (size_t p = 0; seen != NULL && p < t->nprocs; p++)
+	for (size_t p = 0; seen != NULL && p < t->tr->nprocs; p++)
 		free(seen[p].ev);
 	free(seen);
 	free(eff);
@@ -183,11 +188,12 @@ out:
 static void
 place_sides(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
-	for (size_t i = 0; i <= t->nev; i++)
+	for (size_t i = 0; i <= t->tr->nevents; i++)
 		l->side[i] = 0;
 	for (size_t k = 0; k < t->nedges; k++) {
-		const struct lk__viz_edge *d = &t->edges[k];
-		unsigned pa = t->ev[d->from].proc, pb = t->ev[d->to].proc;
+		const struct lk_hb_edge *d = &t->edges[k];
+		unsigned pa = t->tr->ev[d->from].proc,
+		         pb = t->tr->ev[d->to].proc;
 		double dx = l->x[pb] - l->x[pa];
 
 		if (l->row[d->from] < 0 || l->row[d->to] < 0)
@@ -219,23 +225,23 @@ place_columns(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 	double prevx = 0, prevhalf = 0, prevright = 0, *lab;
 	int any = 0;
 
-	if ((lab = calloc(t->nprocs + 1, sizeof(*lab))) == NULL)
+	if ((lab = calloc(t->tr->nprocs + 1, sizeof(*lab))) == NULL)
 		return -1;
 	/* The room labels take: their width, and a stuck mark's gap. */
-	for (size_t i = 0; i < t->nev; i++) {
+	for (size_t i = 0; i < t->tr->nevents; i++) {
 		double w;
 
 		if (l->row[i] < 0)
 			continue;
 		w = l->labelw[i] + lk__viz_label_gap(t, l, i) -
 		    LK__VIZ_LABELGAP;
-		if (w > lab[t->ev[i].proc])
-			lab[t->ev[i].proc] = w;
+		if (w > lab[t->tr->ev[i].proc])
+			lab[t->tr->ev[i].proc] = w;
 	}
-	for (size_t p = 0; p < t->nprocs; p++) {
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
 		double half, left, right;
 
-		l->headw[p] = lk__viz_text_width(t->procs[p].head,
+		l->headw[p] = lk__viz_text_width(lk_trace_proc_label(t->tr, p),
 		                                 LK__VIZ_HEADFONT, 1) +
 		              28;
 		half = l->headw[p] / 2;
@@ -269,7 +275,7 @@ double
 lk__viz_label_gap(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
                   size_t i)
 {
-	unsigned p = t->ev[i].proc;
+	unsigned p = t->tr->ev[i].proc;
 
 	return LK__VIZ_LABELGAP + (l->stuck[p] && l->last[p] == (int)i ? 5 : 0);
 }
@@ -279,9 +285,9 @@ static void
 label_box(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
           size_t i, double *lo, double *hi, double *y)
 {
-	double x = l->x[t->ev[i].proc], gap = lk__viz_label_gap(t, l, i);
+	double x = l->x[t->tr->ev[i].proc], gap = lk__viz_label_gap(t, l, i);
 
-	if (l->lside[t->ev[i].proc] < 0) {
+	if (l->lside[t->tr->ev[i].proc] < 0) {
 		*lo = x - gap - l->labelw[i];
 		*hi = x - gap;
 	} else {
@@ -333,8 +339,9 @@ side_cost(const struct lk_viz_trace *t, struct lk__viz_layout *l, size_t p,
 
 	l->lside[p] = s;
 	for (size_t k = 0; k < t->nedges; k++) {
-		const struct lk__viz_edge *d = &t->edges[k];
-		unsigned pa = t->ev[d->from].proc, pb = t->ev[d->to].proc;
+		const struct lk_hb_edge *d = &t->edges[k];
+		unsigned pa = t->tr->ev[d->from].proc,
+		         pb = t->tr->ev[d->to].proc;
 		int ra = l->row[d->from], rb = l->row[d->to];
 		double xa = l->x[pa], xb = l->x[pb];
 		size_t lo = 0, hi = n;
@@ -373,8 +380,8 @@ better_left(const struct lk_viz_trace *t, struct lk__viz_layout *l, size_t p,
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < t->nev; i++)
-		if (t->ev[i].proc == p && l->row[i] >= 0 &&
+	for (size_t i = 0; i < t->tr->nevents; i++)
+		if ((size_t)t->tr->ev[i].proc == p && l->row[i] >= 0 &&
 		    l->label[i] != NULL && (int)i != l->head_ev[p])
 			own[n++] = i;
 	return side_cost(t, l, p, -1, own, n) + 1 <=
@@ -393,23 +400,23 @@ better_left(const struct lk_viz_trace *t, struct lk__viz_layout *l, size_t p,
 static int
 choose_sides(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
-	size_t *own = malloc((t->nev + 1) * sizeof(*own));
+	size_t *own = malloc((t->tr->nevents + 1) * sizeof(*own));
 	int moved = 0, rc = -1;
 
 	if (own == NULL)
 		return -1;
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		l->lside[p] = 1;
 	if (place_columns(t, l) < 0)
 		goto out;
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		if (l->head_row[p] >= 0 && better_left(t, l, p, own)) {
 			l->lside[p] = -1;
 			moved = 1;
 		}
 	if (moved && place_columns(t, l) < 0)
 		goto out;
-	for (size_t p = 0; moved && p < t->nprocs; p++)
+	for (size_t p = 0; moved && p < t->tr->nprocs; p++)
 		if (l->lside[p] < 0 && !better_left(t, l, p, own))
 			l->lside[p] = 1;
 	rc = moved ? place_columns(t, l) : 0;
@@ -423,9 +430,9 @@ static int
 local(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
       const char *endpoint, size_t i)
 {
-	const struct lk__viz_event *e = &t->ev[i];
+	const struct lk_tev *e = &t->tr->ev[i];
 
-	switch (e->op) {
+	switch (lk__viz_op(e)) {
 	case LK__VIZ_WRITE:
 	case LK__VIZ_SLEEP:
 	case LK__VIZ_SEM_GETVALUE:
@@ -441,8 +448,8 @@ local(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
 		return 0; /* semaphores, fork, exit, signals, locks: the story
 		           */
 	}
-	return !endpoint[i] && !e->blocked && !e->print && !lk__viz_failed(e) &&
-	       l->fold[i] == 0;
+	return !endpoint[i] && !e->blocked && !lk__viz_print(e) &&
+	       !lk__viz_failed(e) && l->fold[i] == 0;
 }
 
 /* The label of a fold of n steps from rep on: "13 more steps: write". */
@@ -450,12 +457,12 @@ static char *
 fold_label(const struct lk_viz_trace *t, const int *next, size_t rep, int n)
 {
 	char buf[160];
-	unsigned seen[3];
+	int seen[3];
 	size_t nseen = 0;
 
 	snprintf(buf, sizeof(buf), "%d more steps:", n);
 	for (int j = (int)rep, k = 0; j >= 0 && k < n; j = next[j], k++) {
-		unsigned op = t->ev[j].opname, dup = 0;
+		int op = t->tr->ev[j].op, dup = 0;
 
 		for (size_t m = 0; m < nseen; m++)
 			dup |= seen[m] == op;
@@ -463,7 +470,7 @@ fold_label(const struct lk_viz_trace *t, const int *next, size_t rep, int n)
 			continue;
 		seen[nseen++] = op;
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s %s",
-		         nseen > 1 ? "," : "", t->ops[op]);
+		         nseen > 1 ? "," : "", lk_trace_op_name(t->tr, op));
 	}
 	return strdup(buf);
 }
@@ -476,25 +483,25 @@ fold_label(const struct lk_viz_trace *t, const int *next, size_t rep, int n)
 static int
 fold_runs(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
-	char *endpoint = calloc(t->nev + 1, 1);
-	int *next = malloc((t->nev + 1) * sizeof(int));
-	int *lastp = malloc((t->nprocs + 1) * sizeof(int)), rc = -1;
+	char *endpoint = calloc(t->tr->nevents + 1, 1);
+	int *next = malloc((t->tr->nevents + 1) * sizeof(int));
+	int *lastp = malloc((t->tr->nprocs + 1) * sizeof(int)), rc = -1;
 
 	if (endpoint == NULL || next == NULL || lastp == NULL)
 		goto out;
 	for (size_t k = 0; k < t->nedges; k++)
 		endpoint[t->edges[k].from] = endpoint[t->edges[k].to] = 1;
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		lastp[p] = -1;
-	for (size_t i = 0; i < t->nev; i++) {
+	for (size_t i = 0; i < t->tr->nevents; i++) {
 		next[i] = -1;
 		if (l->row[i] < 0)
 			continue;
-		if (lastp[t->ev[i].proc] >= 0)
-			next[lastp[t->ev[i].proc]] = (int)i;
-		lastp[t->ev[i].proc] = (int)i;
+		if (lastp[t->tr->ev[i].proc] >= 0)
+			next[lastp[t->tr->ev[i].proc]] = (int)i;
+		lastp[t->tr->ev[i].proc] = (int)i;
 	}
-	for (size_t p = 0; p < t->nprocs; p++) {
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
 		for (int i = l->first[p]; i >= 0;) {
 			int start = i, last = i, len = 0;
 
@@ -572,7 +579,7 @@ static double
 cover_event(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
             const struct box *b, size_t i)
 {
-	double x = l->x[t->ev[i].proc], y = lk__viz_row_offset(l->row[i]);
+	double x = l->x[t->tr->ev[i].proc], y = lk__viz_row_offset(l->row[i]);
 	struct box mark = {x - 8, x + 8, y, 8}, text;
 
 	label_box(t, l, i, &text.l, &text.r, &text.y);
@@ -624,9 +631,10 @@ place_spot(const struct lk_viz_trace *t, struct lk__viz_layout *l,
 {
 	static const double at[] = {0.5, 0.4, 0.6,  0.3, 0.7,
 	                            0.2, 0.8, 0.15, 0.85};
-	const struct lk__viz_edge *d = &t->edges[k];
+	const struct lk_hb_edge *d = &t->edges[k];
 	int ra = l->row[d->from], rb = l->row[d->to];
-	double xa = l->x[t->ev[d->from].proc], xb = l->x[t->ev[d->to].proc];
+	double xa = l->x[t->tr->ev[d->from].proc],
+	       xb = l->x[t->tr->ev[d->to].proc];
 	double ya = lk__viz_row_offset(ra), yb = lk__viz_row_offset(rb);
 	double w = lk__viz_text_width(l->elabel[k], LK__VIZ_EDGEFONT, 0) + 8;
 	double shift[] = {0, w / 2 - 12, 12 - w / 2}, best = -1, c;
@@ -670,8 +678,8 @@ label_arrows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 	tk.first = malloc((size_t)tk.nrows * sizeof(int));
 	tk.hfirst = malloc((size_t)tk.nrows * sizeof(int));
 	tk.pfirst = malloc((size_t)tk.nrows * sizeof(int));
-	tk.next = malloc((t->nev + 1) * sizeof(int));
-	tk.hnext = malloc((t->nprocs + 1) * sizeof(int));
+	tk.next = malloc((t->tr->nevents + 1) * sizeof(int));
+	tk.hnext = malloc((t->tr->nprocs + 1) * sizeof(int));
 	tk.pnext = malloc((t->nedges + 1) * sizeof(int));
 	tk.placed = malloc((t->nedges + 1) * sizeof(*tk.placed));
 	if (!l->elabel || !l->spot || !l->shift || !tk.first || !tk.hfirst ||
@@ -679,26 +687,26 @@ label_arrows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		goto out;
 	for (int r = 0; r < tk.nrows; r++)
 		tk.first[r] = tk.hfirst[r] = tk.pfirst[r] = -1;
-	for (size_t p = 0; p < t->nprocs; p++) {
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
 		tk.hnext[p] = -1;
 		if (l->head_row[p] >= 0 && l->head_row[p] < tk.nrows) {
 			tk.hnext[p] = tk.hfirst[l->head_row[p]];
 			tk.hfirst[l->head_row[p]] = (int)p;
 		}
 	}
-	for (size_t i = t->nev; i-- > 0;) {
+	for (size_t i = t->tr->nevents; i-- > 0;) {
 		tk.next[i] = -1;
-		if (l->row[i] >= 0 && (int)i != l->head_ev[t->ev[i].proc]) {
+		if (l->row[i] >= 0 && (int)i != l->head_ev[t->tr->ev[i].proc]) {
 			tk.next[i] = tk.first[l->row[i]];
 			tk.first[l->row[i]] = (int)i;
 		}
 	}
 	for (size_t k = 0; k < t->nedges; k++) {
-		const struct lk__viz_edge *d = &t->edges[k];
+		const struct lk_hb_edge *d = &t->edges[k];
 
 		if (l->row[d->from] < 0 || l->row[d->to] < 0 ||
-		    !(d->kind == LK__VIZ_CLOSE_EOF ||
-		      (d->kind == LK__VIZ_WRITE_READ && d->part)))
+		    !(d->kind == LK_HB_CLOSE_EOF ||
+		      (d->kind == LK_HB_WRITE_READ && d->part)))
 			continue;
 		if ((l->elabel[k] = lk__viz_edge_label(t, d)) == NULL)
 			goto out;
@@ -725,13 +733,14 @@ static void
 place_stuck(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
 	l->stuck_row = -1;
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		l->stuck[p] = 0;
-	for (size_t i = 0; i < t->nev; i++)
-		l->stuck[t->ev[i].proc] = (int)i == l->last[t->ev[i].proc];
-	for (size_t p = 0; p < t->nprocs; p++) {
-		l->stuck[p] = l->stuck[p] && t->procs[p].blocked >= 0 &&
-		              t->ev[l->last[p]].blocked;
+	for (size_t i = 0; i < t->tr->nevents; i++)
+		l->stuck[t->tr->ev[i].proc] =
+		        (int)i == l->last[t->tr->ev[i].proc];
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
+		l->stuck[p] = l->stuck[p] && t->tr->procs[p].blocked_on != -1 &&
+		              t->tr->ev[l->last[p]].blocked;
 		if (l->stuck[p])
 			l->stuck_row = l->nrows;
 	}
@@ -743,9 +752,9 @@ place_stuck(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 static void
 reset_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
-	for (size_t i = 0; i <= t->nev; i++)
+	for (size_t i = 0; i <= t->tr->nevents; i++)
 		l->row[i] = -1;
-	for (size_t p = 0; p <= t->nprocs; p++)
+	for (size_t p = 0; p <= t->tr->nprocs; p++)
 		l->head_ev[p] = l->first[p] = l->last[p] = l->head_row[p] = -1;
 }
 
@@ -754,13 +763,15 @@ int
 lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
                struct lk__viz_layout *l, struct lk_err *err)
 {
-	size_t n = t->nev + 1, np = t->nprocs + 1;
+	size_t n = t->tr->nevents + 1, np = t->tr->nprocs + 1;
 	int whole;
 
 	memset(l, 0, sizeof(*l));
-	l->nev = t->nev;
+	l->nev = t->tr->nevents;
 	l->from = from < 0 ? 0 : from;
-	l->to = to <= 0 ? (t->nev ? t->ev[t->nev - 1].step : 0) : to;
+	l->to = to <= 0 ? (t->tr->nevents ? t->tr->ev[t->tr->nevents - 1].step
+	                                  : 0)
+	                : to;
 	l->row = malloc(n * sizeof(*l->row));
 	l->label = calloc(n, sizeof(*l->label));
 	l->side = calloc(n, sizeof(*l->side));
@@ -783,8 +794,9 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	if ((l->nrows = place_rows(t, l)) < 0)
 		goto nomem;
 	/* The whole trace shows every process, even one with no event. */
-	whole = t->nev == 0 ||
-	        (l->from <= t->ev[0].step && l->to >= t->ev[t->nev - 1].step);
+	whole = t->tr->nevents == 0 ||
+	        (l->from <= t->tr->ev[0].step &&
+	         l->to >= t->tr->ev[t->tr->nevents - 1].step);
 	l->whole = whole;
 	if (whole && l->nrows > LK__VIZ_FOLD_ROWS) {
 		if (fold_runs(t, l) < 0)
@@ -793,18 +805,18 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 		if ((l->nrows = place_rows(t, l)) < 0)
 			goto nomem;
 	}
-	for (size_t p = 0; whole && p < t->nprocs; p++)
+	for (size_t p = 0; whole && p < t->tr->nprocs; p++)
 		if (l->head_row[p] < 0)
 			l->head_row[p] = 0;
 	place_stuck(t, l);
-	for (size_t i = 0; i < t->nev; i++) {
-		if (l->row[i] < 0 || (int)i == l->head_ev[t->ev[i].proc])
+	for (size_t i = 0; i < t->tr->nevents; i++) {
+		if (l->row[i] < 0 || (int)i == l->head_ev[t->tr->ev[i].proc])
 			continue;
 		if (l->label[i] == NULL &&
 		    (l->label[i] = lk__viz_label(t, i)) == NULL)
 			goto nomem;
 		l->labelw[i] = lk__viz_text_width(l->label[i], LK__VIZ_FONT,
-		                                  t->ev[i].print);
+		                                  lk__viz_print(&t->tr->ev[i]));
 	}
 	if (choose_sides(t, l) < 0)
 		goto nomem;

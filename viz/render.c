@@ -68,7 +68,37 @@ static const struct {
         {".dot", "dot"}, {".gv", "dot"},
 };
 
-/* Paul Tol's "bright" palette, and the neutral inks. */
+/*
+ * How each kind of happens-before edge (enum lk_hb_kind, the trace
+ * part's model) is drawn; its colour per theme is in the palettes below,
+ * at the same index.
+ */
+const struct lk__viz_edge_kind lk__viz_edge_kinds[] = {
+        [LK_HB_POST_WAIT] = {"post-wait", "#4477AA", "solid", "normal",
+                             "post \xe2\x86\x92 wait: happens before"},
+        [LK_HB_FORK_START] = {"fork-start", "#228833", "bold", "empty",
+                              "fork \xe2\x86\x92 child starts"},
+        [LK_HB_EXIT_WAIT] = {"exit-wait", "#AA3377", "dashed", "normal",
+                             "exit \xe2\x86\x92 the wait that reaps it"},
+        [LK_HB_WRITE_READ] = {"write-read", "#EE7733", "solid", "vee",
+                              "write \xe2\x86\x92 the read that got its "
+                              "bytes (a pipe: a double line)"},
+        [LK_HB_CLOSE_EOF] = {"close-eof", "#EE7733", "dashed", "vee",
+                             "last write end closed (or exited) "
+                             "\xe2\x86\x92 read gets EOF"},
+        [LK_HB_KILL_SIGNAL] = {"kill-signal", "#009988", "dotted", "veevee",
+                               "kill \xe2\x86\x92 the signal's delivery "
+                               "(not queued: two kills, one delivery)"},
+        [LK_HB_UNLOCK_LOCK] = {"unlock-lock", "#999933", "solid", "box",
+                               "unlock (or exit) \xe2\x86\x92 the lock "
+                               "it let another process take"},
+};
+const size_t lk__viz_nedge_kinds =
+        sizeof(lk__viz_edge_kinds) / sizeof(lk__viz_edge_kinds[0]);
+_Static_assert(sizeof(lk__viz_edge_kinds) / sizeof(lk__viz_edge_kinds[0]) ==
+                       LK_HB_NKINDS,
+               "a way to draw every kind of edge");
+
 /*
  * The colours of a theme. light and dark use Paul Tol's colour-blind-safe
  * "bright" palette; print is grey only, so every cue that colour gives is
@@ -79,7 +109,7 @@ struct palette {
 	const char *blue, *red, *green, *grey, *ink, *line, *redink;
 	const char *paper, *box, *redbox, *faint;
 	const char *labelbg; /* behind labels: the paper, nearly opaque */
-	const char *kind[LK__VIZ_NKINDS]; /* as in lk__viz_edge_kinds */
+	const char *kind[LK_HB_NKINDS]; /* as in lk__viz_edge_kinds */
 };
 
 static const struct palette palettes[] = {
@@ -140,16 +170,14 @@ static const struct palette palettes[] = {
                 },
 };
 
-/* The palette of the diagram being drawn (one at a time). */
-static const struct palette *pal = &palettes[LK_VIZ_LIGHT];
-
-#define BLUE   (pal->blue)
-#define RED    (pal->red)
-#define GREEN  (pal->green)
-#define GREY   (pal->grey)
-#define INK    (pal->ink)
-#define LINE   (pal->line)
-#define REDINK (pal->redink) /* red darkened for text on the paper */
+/* The colours of the diagram being drawn (d, its struct draw). */
+#define BLUE   (d->pal->blue)
+#define RED    (d->pal->red)
+#define GREEN  (d->pal->green)
+#define GREY   (d->pal->grey)
+#define INK    (d->pal->ink)
+#define LINE   (d->pal->line)
+#define REDINK (d->pal->redink) /* red darkened for text on the paper */
 
 #define FONT     "Helvetica"
 #define BOLDFONT "Helvetica-Bold"
@@ -157,6 +185,7 @@ static const struct palette *pal = &palettes[LK_VIZ_LIGHT];
 /* What one render builds. */
 struct draw {
 	const struct lk_viz_trace *t;
+	const struct palette *pal; /* the theme's colours */
 	struct lk__viz_layout l;
 	Agraph_t *g;
 	Agnode_t **node;   /* per event: its mark (or its process box) */
@@ -314,7 +343,7 @@ title_line(struct draw *d, const char *id, const char *s, double x, double y,
 static void
 graph_attrs(struct draw *d, const struct lk_viz_opts *o, const char *fmt)
 {
-	agattr(d->g, AGRAPH, "bgcolor", (char *)pal->paper);
+	agattr(d->g, AGRAPH, "bgcolor", (char *)d->pal->paper);
 	agattr(d->g, AGRAPH, "pad", "0.3");
 	agattr(d->g, AGRAPH, "splines", d->pinned ? "line" : "true");
 	agattr(d->g, AGRAPH, "outputorder", "edgesfirst");
@@ -353,19 +382,19 @@ graph_attrs(struct draw *d, const struct lk_viz_opts *o, const char *fmt)
 static int
 holder(const struct lk_viz_trace *t, size_t p)
 {
-	for (size_t i = 0; i + 1 < t->ncycle; i++)
-		if ((size_t)t->cycle[i] == p)
-			return t->cycle[i + 1];
+	for (size_t i = 0; i + 1 < t->tr->ncycle; i++)
+		if ((size_t)t->tr->cycle[i] == p)
+			return t->tr->cycle[i + 1];
 	return -1;
 }
 
 /* The last event of process p in the trace, or NULL. */
-static const struct lk__viz_event *
+static const struct lk_tev *
 final_event(const struct lk_viz_trace *t, size_t p)
 {
-	for (size_t i = t->nev; i-- > 0;)
-		if (t->ev[i].proc == p)
-			return &t->ev[i];
+	for (size_t i = t->tr->nevents; i-- > 0;)
+		if ((size_t)t->tr->ev[i].proc == p)
+			return &t->tr->ev[i];
 	return NULL;
 }
 
@@ -378,15 +407,15 @@ final_event(const struct lk_viz_trace *t, size_t p)
 static void
 blocked_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
 {
-	const struct lk__viz_event *e = final_event(t, p);
-	const char *obj = t->objs[t->procs[p].blocked];
-	const char *me = t->procs[p].head, *by = NULL;
-	int h = holder(t, p), op = e != NULL ? e->op : LK__VIZ_OTHER;
+	const struct lk_tev *e = final_event(t, p);
+	const char *obj = lk__viz_obj(t->tr, t->tr->procs[p].blocked_on);
+	const char *me = lk_trace_proc_label(t->tr, p), *by = NULL;
+	int h = holder(t, p), op = e != NULL ? lk__viz_op(e) : LK__VIZ_OTHER;
 
 	if (h >= 0)
-		by = t->procs[h].head;
+		by = lk_trace_proc_label(t->tr, h);
 	if (strcmp(obj, "(a child)") == 0 || op == LK__VIZ_WAIT) {
-		if (h >= 0 && t->procs[h].parent == (int)p)
+		if (h >= 0 && t->tr->procs[h].parent == (int)p)
 			snprintf(buf, size, "%s waits for %s to exit", me, by);
 		else
 			snprintf(buf, size, "%s waits for a child to exit", me);
@@ -426,32 +455,35 @@ caption(struct draw *d, double x, double *y)
 	char line[512], id[32];
 	int n = 0;
 
-	for (size_t p = 0; p < t->nprocs; p++) {
-		if (t->procs[p].blocked < 0)
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
+		if (t->tr->procs[p].blocked_on == -1)
 			continue;
 		snprintf(line, sizeof(line), "%s",
-		         n > 0                                 ? ""
-		         : strcmp(t->verdict, "deadlock") == 0 ? "deadlock: "
-		                                               : "stuck: ");
+		         n > 0 ? ""
+		         : strcmp(lk_verdict_name(t->tr->verdict),
+		                  "deadlock") == 0
+		                 ? "deadlock: "
+		                 : "stuck: ");
 		blocked_words(t, p, line + strlen(line),
 		              sizeof(line) - strlen(line));
 		snprintf(id, sizeof(id), "caption:%d", n++);
 		title_line(d, id, line, x, *y, 18, 0, NULL);
 		*y += 26;
 	}
-	if (t->ncycle > 0) {
+	if (t->tr->ncycle > 0) {
 		snprintf(line, sizeof(line), "wait-for cycle: ");
-		for (size_t i = 0; i < t->ncycle; i++)
+		for (size_t i = 0; i < t->tr->ncycle; i++)
 			snprintf(line + strlen(line),
 			         sizeof(line) - strlen(line), "%s%s",
 			         i ? " \xe2\x86\x92 " : "",
-			         t->procs[t->cycle[i]].head);
+			         lk_trace_proc_label(t->tr, t->tr->cycle[i]));
 		title_line(d, "caption:cycle", line, x, *y, 18, 0, NULL);
 		*y += 26;
 	}
-	if (t->culprit >= 0) {
-		snprintf(line, sizeof(line), "%s: %s", t->verdict,
-		         t->procs[t->culprit].head);
+	if (t->tr->culprit >= 0) {
+		snprintf(line, sizeof(line), "%s: %s",
+		         lk_verdict_name(t->tr->verdict),
+		         lk_trace_proc_label(t->tr, t->tr->culprit));
 		title_line(d, "caption:culprit", line, x, *y, 18, 0, NULL);
 		*y += 26;
 	}
@@ -465,19 +497,22 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 	double x = LK__VIZ_MARGIN, y = 20;
 	char line[512];
 
-	title_line(d, "title", o->title ? o->title : t->scenario, x, y, 30, 1,
-	           NULL);
+	title_line(d, "title", o->title ? o->title : t->tr->scenario, x, y, 30,
+	           1, NULL);
 	y += 38;
-	snprintf(line, sizeof(line), "outcome: %s", t->verdict);
+	snprintf(line, sizeof(line), "outcome: %s",
+	         lk_verdict_name(t->tr->verdict));
 	/* The default strategy takes no seed: "seed 0" would mislead. */
-	if (strcmp(t->strategy, "default") == 0)
+	if (strcmp(lk__viz_strategy(t->tr), "default") == 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 		         "    (strategy default)");
-	else if (t->strategy[0] != '\0')
+	else if (lk__viz_strategy(t->tr)[0] != '\0')
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
-		         "    (strategy %s, seed %lld)", t->strategy, t->seed);
+		         "    (strategy %s, seed %lld)",
+		         lk__viz_strategy(t->tr), (long long)t->tr->seed);
 	title_line(d, "outcome", line, x, y, 18, 0,
-	           strcmp(t->verdict, "done") != 0 ? REDINK : NULL);
+	           strcmp(lk_verdict_name(t->tr->verdict), "done") != 0 ? REDINK
+	                                                                : NULL);
 	y += 28;
 	if (!d->l.whole) {
 		snprintf(line, sizeof(line), "steps %ld to %ld", d->l.from,
@@ -502,34 +537,37 @@ heads(struct draw *d)
 	const struct lk_viz_trace *t = d->t;
 	char id[300];
 
-	for (size_t p = 0; p < t->nprocs; p++) {
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
 		Agnode_t *n;
 		/* In the cycle, or stuck at the end without one (a pipe
 		 * no one else can close): red like its stuck mark. */
 		int deadlocked =
-		        t->procs[p].in_cycle || t->procs[p].blocked >= 0;
+		        t->in_cycle[p] || t->tr->procs[p].blocked_on != -1;
 
 		if (d->l.head_row[p] < 0)
 			continue;
-		snprintf(id, sizeof(id), "proc:%s", t->procs[p].name);
+		snprintf(id, sizeof(id), "proc:%s", t->tr->procs[p].name);
 		n = node(d, id, id, deadlocked ? "proc deadlock" : "proc");
 		d->head[p] = n;
 		set(n, "shape", "box");
-		set(n, "label", escape(d, t->procs[p].head, ""));
+		set(n, "label", escape(d, lk_trace_proc_label(t->tr, p), ""));
 		set(n, "fontname", BOLDFONT);
 		set(n, "fontsize", "18");
 		setf(n, "width", "%.3f", d->l.headw[p] / 72);
 		set(n, "height", "0.47");
 		set(n, "style",
 		    deadlocked ? "rounded,filled,dashed" : "rounded,filled");
-		set(n, "fillcolor", deadlocked ? pal->redbox : pal->box);
+		set(n, "fillcolor", deadlocked ? d->pal->redbox : d->pal->box);
 		set(n, "color", deadlocked ? RED : LINE);
 		set(n, "penwidth", deadlocked ? "4" : "2");
-		if (t->procs[p].parent >= 0)
-			setf(n, "tooltip", "%s, forked by %s", t->procs[p].head,
-			     t->procs[t->procs[p].parent].head);
+		if (t->tr->procs[p].parent >= 0)
+			setf(n, "tooltip", "%s, forked by %s",
+			     lk_trace_proc_label(t->tr, p),
+			     lk_trace_proc_label(t->tr,
+			                         t->tr->procs[p].parent));
 		else
-			setf(n, "tooltip", "process %s", t->procs[p].head);
+			setf(n, "tooltip", "process %s",
+			     lk_trace_proc_label(t->tr, p));
 		place(d, n, d->l.x[p], row_y(d, d->l.head_row[p]));
 		if (d->l.head_ev[p] >= 0)
 			d->node[d->l.head_ev[p]] = n;
@@ -540,18 +578,18 @@ heads(struct draw *d)
 static int
 stuck(const struct draw *d, size_t i)
 {
-	const struct lk__viz_event *e = &d->t->ev[i];
+	const struct lk_tev *e = &d->t->tr->ev[i];
 
 	return d->l.stuck[e->proc] && d->l.last[e->proc] == (int)i;
 }
 
 /* A fold of local steps: a gap in the lifeline with a vertical ellipsis. */
 static void
-fold_mark(Agnode_t *n)
+fold_mark(const struct draw *d, Agnode_t *n)
 {
 	set(n, "shape", "box");
-	set(n, "color", pal->paper);
-	set(n, "fillcolor", pal->paper);
+	set(n, "color", d->pal->paper);
+	set(n, "fillcolor", d->pal->paper);
 	set(n, "label", "\xe2\x8b\xae");
 	set(n, "fontname", BOLDFONT);
 	set(n, "fontsize", "22");
@@ -563,13 +601,13 @@ fold_mark(Agnode_t *n)
 /* Remember a diamond's call for the legend: its name when it is one of
  * the calls viz draws no arrow for, else that it failed. */
 static void
-note_diamond(struct draw *d, const struct lk__viz_event *e)
+note_diamond(struct draw *d, const struct lk_tev *e)
 {
-	const char *name = d->t->ops[e->opname];
+	const char *name = lk_trace_op_name(d->t->tr, e->op);
 	size_t n = strlen(d->others), k = strlen(name);
 	const char *p = d->others;
 
-	if (e->op != LK__VIZ_OTHER) {
+	if (lk__viz_op(e) != LK__VIZ_OTHER) {
 		d->failed++;
 		return;
 	}
@@ -595,7 +633,7 @@ note_diamond(struct draw *d, const struct lk__viz_event *e)
 static void
 mark_style(struct draw *d, Agnode_t *n, size_t i)
 {
-	const struct lk__viz_event *e = &d->t->ev[i];
+	const struct lk_tev *e = &d->t->tr->ev[i];
 	double size = LK__VIZ_MARK;
 
 	set(n, "style", "filled");
@@ -603,32 +641,32 @@ mark_style(struct draw *d, Agnode_t *n, size_t i)
 	if (d->l.fold[i] > 0 && !d->pinned)
 		set(n, "fillcolor", GREY);
 	if (d->l.fold[i] > 0 && d->pinned) {
-		fold_mark(n);
+		fold_mark(d, n);
 		return;
 	}
 	if (stuck(d, i)) {
 		set(n, "style", "filled,dashed");
-		set(n, "fillcolor", pal->paper);
+		set(n, "fillcolor", d->pal->paper);
 		set(n, "color", RED);
 		set(n, "penwidth", "3.5");
 		size = 18;
 	} else if (e->blocked) {
-		set(n, "fillcolor", pal->paper);
+		set(n, "fillcolor", d->pal->paper);
 		set(n, "penwidth", "2.5");
 		size = 14;
 		d->blocks++;
-	} else if (e->op == LK__VIZ_EXIT) {
+	} else if (lk__viz_op(e) == LK__VIZ_EXIT) {
 		set(n, "shape", "square");
 		size = 11;
-	} else if (e->op == LK__VIZ_SLEEP) {
+	} else if (lk__viz_op(e) == LK__VIZ_SLEEP) {
 		set(n, "fillcolor", GREY);
-	} else if (e->op == LK__VIZ_OTHER || lk__viz_failed(e)) {
+	} else if (lk__viz_op(e) == LK__VIZ_OTHER || lk__viz_failed(e)) {
 		set(n, "shape", "diamond");
 		set(n, "fillcolor", GREY);
 		size = 14;
 		note_diamond(d, e);
 	}
-	d->prints += e->print;
+	d->prints += lk__viz_print(e);
 	setf(n, "width", "%.3f", size / 72);
 	setf(n, "height", "%.3f", size / 72);
 }
@@ -640,14 +678,14 @@ events(struct draw *d)
 	const struct lk_viz_trace *t = d->t;
 	char id[64], cls[128];
 
-	for (size_t i = 0; i < t->nev; i++) {
-		const struct lk__viz_event *e = &t->ev[i];
+	for (size_t i = 0; i < t->tr->nevents; i++) {
+		const struct lk_tev *e = &t->tr->ev[i];
 		double x = d->l.x[e->proc], y = row_y(d, d->l.row[i]), gap;
 		Agnode_t *n;
 
 		if (d->l.row[i] < 0 || d->node[i] != NULL)
 			continue;
-		snprintf(id, sizeof(id), "ev:%ld", e->step);
+		snprintf(id, sizeof(id), "ev:%ld", (long)e->step);
 		snprintf(cls, sizeof(cls), "event%s%s",
 		         e->blocked ? " blocked" : "",
 		         stuck(d, i) ? " deadlock" : "");
@@ -655,28 +693,29 @@ events(struct draw *d)
 		d->node[i] = n;
 		mark_style(d, n, i);
 		d->folds += d->l.fold[i] > 0;
-		setf(n, "tooltip", "step %ld: %s %s", e->step,
-		     t->procs[e->proc].name, t->ops[e->opname]);
+		setf(n, "tooltip", "step %ld: %s %s", (long)e->step,
+		     t->tr->procs[e->proc].name,
+		     lk_trace_op_name(t->tr, e->op));
 		place(d, n, x, y);
 		if (!d->pinned) {
 			set(n, "xlabel", escape(d, d->l.label[i], ""));
 			continue;
 		}
-		snprintf(id, sizeof(id), "label:%ld", e->step);
+		snprintf(id, sizeof(id), "label:%ld", (long)e->step);
 		y -= d->l.side[i] * LK__VIZ_LIFT;
 		gap = lk__viz_label_gap(t, &d->l, i);
 		if (d->l.lside[e->proc] < 0)
 			n = text_right(d, id, d->l.label[i], x - gap, y,
-			               LK__VIZ_FONT, e->print);
+			               LK__VIZ_FONT, lk__viz_print(e));
 		else
 			n = text(d, id, d->l.label[i], x + gap, y, LK__VIZ_FONT,
-			         e->print);
+			         lk__viz_print(e));
 		set(n, "class", "label");
 		set(n, "style", "filled");
-		set(n, "fillcolor", pal->labelbg);
-		if (e->op == LK__VIZ_OTHER || e->op == LK__VIZ_SLEEP ||
-		    d->l.fold[i] > 0)
-			set(n, "fontcolor", pal->faint);
+		set(n, "fillcolor", d->pal->labelbg);
+		if (lk__viz_op(e) == LK__VIZ_OTHER ||
+		    lk__viz_op(e) == LK__VIZ_SLEEP || d->l.fold[i] > 0)
+			set(n, "fontcolor", d->pal->faint);
 	}
 }
 
@@ -697,18 +736,18 @@ anchor(struct draw *d, const char *name, double x, double y)
 static void
 mask(struct draw *d, size_t a, int rb)
 {
-	const struct lk__viz_event *e = &d->t->ev[a];
+	const struct lk_tev *e = &d->t->tr->ev[a];
 	double x = d->l.x[e->proc];
 	char id[64], id2[64];
 	Agedge_t *m;
 
-	snprintf(id, sizeof(id), "mask:%ld:a", e->step);
-	snprintf(id2, sizeof(id2), "mask:%ld:b", e->step);
+	snprintf(id, sizeof(id), "mask:%ld:a", (long)e->step);
+	snprintf(id2, sizeof(id2), "mask:%ld:b", (long)e->step);
 	m = edge(d, anchor(d, id, x, row_y(d, d->l.row[a])),
 	         anchor(d, id2, x, row_y(d, rb)), id, "mask");
-	snprintf(id, sizeof(id), "mask:%ld", e->step);
+	snprintf(id, sizeof(id), "mask:%ld", (long)e->step);
 	set(m, "id", id);
-	set(m, "color", pal->paper);
+	set(m, "color", d->pal->paper);
 	set(m, "penwidth", "7");
 }
 
@@ -723,23 +762,23 @@ static void
 masks(struct draw *d)
 {
 	const struct lk_viz_trace *t = d->t;
-	int *prev = malloc((t->nprocs + 1) * sizeof(int));
+	int *prev = malloc((t->tr->nprocs + 1) * sizeof(int));
 
 	if (prev == NULL || !d->pinned) {
 		free(prev);
 		return;
 	}
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		prev[p] = -1;
-	for (size_t i = 0; i < t->nev; i++) {
+	for (size_t i = 0; i < t->tr->nevents; i++) {
 		if (d->l.row[i] < 0)
 			continue;
-		if (prev[t->ev[i].proc] >= 0 &&
-		    t->ev[prev[t->ev[i].proc]].blocked)
-			mask(d, (size_t)prev[t->ev[i].proc], d->l.row[i]);
-		prev[t->ev[i].proc] = (int)i;
+		if (prev[t->tr->ev[i].proc] >= 0 &&
+		    t->tr->ev[prev[t->tr->ev[i].proc]].blocked)
+			mask(d, (size_t)prev[t->tr->ev[i].proc], d->l.row[i]);
+		prev[t->tr->ev[i].proc] = (int)i;
 	}
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		if (prev[p] >= 0 && stuck(d, (size_t)prev[p]))
 			mask(d, (size_t)prev[p], d->l.stuck_row);
 	free(prev);
@@ -749,19 +788,19 @@ masks(struct draw *d)
 static void
 blocked_span(struct draw *d, size_t a, Agnode_t *b, int stuck_end)
 {
-	const struct lk__viz_event *e = &d->t->ev[a];
+	const struct lk_tev *e = &d->t->tr->ev[a];
 	char id[64];
 	Agedge_t *m;
 
-	snprintf(id, sizeof(id), "blocked:%ld", e->step);
+	snprintf(id, sizeof(id), "blocked:%ld", (long)e->step);
 	m = edge(d, d->node[a], b, id,
 	         stuck_end ? "blocked deadlock" : "blocked");
 	set(m, "style", "dashed");
 	set(m, "color", stuck_end ? RED : LINE);
 	set(m, "penwidth", stuck_end ? "3.5" : "2.5");
 	set(m, "weight", "10");
-	setf(m, "tooltip", "%s blocked on %s", d->t->procs[e->proc].name,
-	     e->obj >= 0 ? d->t->objs[e->obj] : "?");
+	setf(m, "tooltip", "%s blocked on %s", d->t->tr->procs[e->proc].name,
+	     e->obj >= 0 ? lk__viz_obj(d->t->tr, e->obj) : "?");
 }
 
 /* Where p's lifeline ends when it has no event of its own to end on. */
@@ -771,7 +810,7 @@ stub(struct draw *d, size_t p, int row, const char *what)
 	char id[300];
 	Agnode_t *n;
 
-	snprintf(id, sizeof(id), "%s:%s", what, d->t->procs[p].name);
+	snprintf(id, sizeof(id), "%s:%s", what, d->t->tr->procs[p].name);
 	n = node(d, id, id, what);
 	set(n, "shape", "box");
 	set(n, "style", "filled");
@@ -794,7 +833,7 @@ stuck_end(struct draw *d, size_t p)
 		set(n, "xlabel", "stuck");
 		return n;
 	}
-	snprintf(id, sizeof(id), "label:stuck:%s", d->t->procs[p].name);
+	snprintf(id, sizeof(id), "label:stuck:%s", d->t->tr->procs[p].name);
 	t = text(d, id, "stuck", d->l.x[p] + 18, row_y(d, d->l.stuck_row),
 	         LK__VIZ_FONT, 1);
 	set(t, "fontcolor", REDINK);
@@ -808,7 +847,7 @@ lifelines(struct draw *d)
 	const struct lk_viz_trace *t = d->t;
 	char id[300];
 
-	for (size_t p = 0; p < t->nprocs; p++) {
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
 		int last = d->l.last[p];
 		Agnode_t *end;
 		Agedge_t *e;
@@ -819,9 +858,9 @@ lifelines(struct draw *d)
 			end = stub(d, p, d->l.head_row[p] + 1, "end");
 		else
 			end = d->node[last];
-		snprintf(id, sizeof(id), "lifeline:%s", t->procs[p].name);
+		snprintf(id, sizeof(id), "lifeline:%s", t->tr->procs[p].name);
 		e = edge(d, d->head[p], end, id, "lifeline");
-		setf(e, "tooltip", "%s", t->procs[p].head);
+		setf(e, "tooltip", "%s", lk_trace_proc_label(t->tr, p));
 		if (!d->pinned)
 			set(e, "style", "invis");
 		if (last >= 0 && stuck(d, (size_t)last))
@@ -834,25 +873,26 @@ static void
 spans(struct draw *d)
 {
 	const struct lk_viz_trace *t = d->t;
-	int *prev = malloc((t->nprocs + 1) * sizeof(int));
+	int *prev = malloc((t->tr->nprocs + 1) * sizeof(int));
 	char id[64];
 
 	if (prev == NULL)
 		return;
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		prev[p] = -1;
-	for (size_t i = 0; i < t->nev; i++) {
-		unsigned p = t->ev[i].proc;
+	for (size_t i = 0; i < t->tr->nevents; i++) {
+		unsigned p = t->tr->ev[i].proc;
 		Agnode_t *from;
 
 		if (d->l.row[i] < 0)
 			continue;
-		if (prev[p] >= 0 && t->ev[prev[p]].blocked) {
+		if (prev[p] >= 0 && t->tr->ev[prev[p]].blocked) {
 			blocked_span(d, (size_t)prev[p], d->node[i], 0);
 		} else if (!d->pinned && d->node[i] != d->head[p]) {
 			/* dot: the lifeline is a chain of segments. */
 			from = prev[p] >= 0 ? d->node[prev[p]] : d->head[p];
-			snprintf(id, sizeof(id), "seg:%ld", t->ev[i].step);
+			snprintf(id, sizeof(id), "seg:%ld",
+			         (long)t->tr->ev[i].step);
 			set(edge(d, from, d->node[i], id, "lifeline-seg"),
 			    "weight", "10");
 		}
@@ -867,15 +907,15 @@ spans(struct draw *d)
  * colour with a gap between them.
  */
 static void
-arrow_look(Agedge_t *e, unsigned k)
+arrow_look(const struct draw *d, Agedge_t *e, unsigned k)
 {
 	const struct lk__viz_edge_kind *kind = &lk__viz_edge_kinds[k];
-	const char *color = pal->kind[k < LK__VIZ_NKINDS ? k : 0];
+	const char *color = d->pal->kind[k < LK_HB_NKINDS ? k : 0];
 
 	set(e, "dir", "forward");
 	set(e, "style", kind->style);
 	set(e, "arrowhead", kind->head);
-	if (k == LK__VIZ_WRITE_READ || k == LK__VIZ_CLOSE_EOF) {
+	if (k == LK_HB_WRITE_READ || k == LK_HB_CLOSE_EOF) {
 		setf(e, "color", "%s:invis:%s", color, color);
 		set(e, "penwidth", "1.8");
 	} else {
@@ -892,10 +932,10 @@ arrow_look(Agedge_t *e, unsigned k)
 static void
 arrow_label(struct draw *d, Agedge_t *e, size_t k)
 {
-	const struct lk__viz_edge *h = &d->t->edges[k];
+	const struct lk_hb_edge *h = &d->t->edges[k];
 	const char *label = d->l.elabel[k];
-	double xa = d->l.x[d->t->ev[h->from].proc], ya, w, f = d->l.spot[k];
-	double xb = d->l.x[d->t->ev[h->to].proc], yb;
+	double xa = d->l.x[d->t->tr->ev[h->from].proc], ya, w, f = d->l.spot[k];
+	double xb = d->l.x[d->t->tr->ev[h->to].proc], yb;
 	char id[64];
 	Agnode_t *n;
 
@@ -905,7 +945,7 @@ arrow_label(struct draw *d, Agedge_t *e, size_t k)
 		set(e, "label", escape(d, label, ""));
 		set(e, "fontname", FONT);
 		set(e, "fontsize", "13");
-		set(e, "fontcolor", pal->faint);
+		set(e, "fontcolor", d->pal->faint);
 		return;
 	}
 	ya = row_y(d, d->l.row[h->from]);
@@ -916,8 +956,8 @@ arrow_label(struct draw *d, Agedge_t *e, size_t k)
 	         ya + f * (yb - ya), LK__VIZ_EDGEFONT, 0);
 	set(n, "class", "hb-label");
 	set(n, "style", "filled");
-	set(n, "fillcolor", pal->labelbg);
-	set(n, "fontcolor", pal->faint);
+	set(n, "fillcolor", d->pal->labelbg);
+	set(n, "fontcolor", d->pal->faint);
 }
 
 /* The happens-before arrows between processes. */
@@ -928,9 +968,9 @@ arrows(struct draw *d)
 	char id[64], cls[96];
 
 	for (size_t k = 0; k < t->nedges; k++) {
-		const struct lk__viz_edge *h = &t->edges[k];
-		const struct lk__viz_event *a = &t->ev[h->from],
-		                           *b = &t->ev[h->to];
+		const struct lk_hb_edge *h = &t->edges[k];
+		const struct lk_tev *a = &t->tr->ev[h->from],
+		                    *b = &t->tr->ev[h->to];
 		Agedge_t *e;
 
 		if (d->l.row[h->from] < 0 || d->l.row[h->to] < 0)
@@ -940,11 +980,11 @@ arrows(struct draw *d)
 		snprintf(cls, sizeof(cls), "hb %s",
 		         lk__viz_edge_kinds[h->kind].name);
 		e = edge(d, d->node[h->from], d->node[h->to], id, cls);
-		arrow_look(e, h->kind);
+		arrow_look(d, e, h->kind);
 		set(e, "arrowsize", "1.3");
 		setf(e, "tooltip", "%s step %ld \xe2\x86\x92 %s step %ld",
-		     t->procs[a->proc].name, a->step, t->procs[b->proc].name,
-		     b->step);
+		     t->tr->procs[a->proc].name, (long)a->step,
+		     t->tr->procs[b->proc].name, (long)b->step);
 		arrow_label(d, e, k);
 	}
 }
@@ -990,13 +1030,13 @@ legend_arrow(struct draw *d, unsigned k, double y)
 
 	snprintf(id, sizeof(id), "legend:%s", name);
 	legend_pair(d, id, y, &a, &b);
-	arrow_look(edge(d, a, b, id, "legend"), k);
-	if (k == LK__VIZ_CLOSE_EOF) {
+	arrow_look(d, edge(d, a, b, id, "legend"), k);
+	if (k == LK_HB_CLOSE_EOF) {
 		snprintf(id, sizeof(id), "legend:label:%s", name);
 		n = text(d, id, "EOF", LK__VIZ_MARGIN + 24, y - 11,
 		         LK__VIZ_EDGEFONT, 0);
 		set(n, "class", "legend");
-		set(n, "fontcolor", pal->faint);
+		set(n, "fontcolor", d->pal->faint);
 	}
 	snprintf(id, sizeof(id), "legend:text:%s", name);
 	legend_words(d, id, lk__viz_edge_kinds[k].legend, y);
@@ -1006,13 +1046,14 @@ legend_arrow(struct draw *d, unsigned k, double y)
 static void
 legend_stuck(struct draw *d, double y)
 {
-	int deadlock = strcmp(d->t->verdict, "deadlock") == 0;
+	int deadlock =
+	        strcmp(lk_verdict_name(d->t->tr->verdict), "deadlock") == 0;
 	Agnode_t *a, *b;
 	Agedge_t *e;
 	char words[160];
 
 	legend_pair(d, "legend:stuck", y, &a, &b);
-	set(a, "fillcolor", pal->paper);
+	set(a, "fillcolor", d->pal->paper);
 	set(a, "color", RED);
 	set(a, "style", "filled,dashed");
 	set(a, "penwidth", "3");
@@ -1026,8 +1067,8 @@ legend_stuck(struct draw *d, double y)
 	set(e, "color", RED);
 	/* Print has no red: its cue is the thick dashes. */
 	snprintf(words, sizeof(words), "%s: %s",
-	         pal == &palettes[LK_VIZ_PRINT] ? "thick dashes"
-	                                        : "red, dashed",
+	         d->pal == &palettes[LK_VIZ_PRINT] ? "thick dashes"
+	                                           : "red, dashed",
 	         deadlock ? "stuck in the deadlock (box, last call, end)"
 	                  : "still blocked at the end");
 	legend_words(d, "legend:text:stuck", words, y);
@@ -1054,7 +1095,7 @@ legend(struct draw *d)
 	}
 	if (d->blocks > 0) {
 		legend_pair(d, "legend:blocked", y, &a, &b);
-		set(a, "fillcolor", pal->paper);
+		set(a, "fillcolor", d->pal->paper);
 		set(a, "penwidth", "2.5");
 		e = edge(d, a, b, "legend:blocked", "legend");
 		set(e, "style", "dashed");
@@ -1094,7 +1135,7 @@ legend(struct draw *d)
 	}
 	if (d->folds > 0) {
 		a = node(d, "legend:fold", "legend:fold", "legend");
-		fold_mark(a);
+		fold_mark(d, a);
 		place(d, a, LK__VIZ_MARGIN + 6, y);
 		legend_words(d, "legend:text:fold",
 		             "steps folded to fit (a window of steps shows "
@@ -1102,7 +1143,7 @@ legend(struct draw *d)
 		             y);
 		y += 30;
 	}
-	for (size_t p = 0; p < d->t->nprocs; p++)
+	for (size_t p = 0; p < d->t->tr->nprocs; p++)
 		nprocs += d->l.head_row[p] >= 0;
 	if (nprocs > 1)
 		legend_words(d, "legend:text:order",
@@ -1122,7 +1163,7 @@ time_axis(struct draw *d)
 	double x = 1e9;
 
 	/* Left of the leftmost column and its labels. */
-	for (size_t p = 0; p < t->nprocs; p++)
+	for (size_t p = 0; p < t->tr->nprocs; p++)
 		if (d->l.head_row[p] >= 0) {
 			double half = d->l.headw[p] / 2, left = d->l.leftw[p];
 
@@ -1134,16 +1175,16 @@ time_axis(struct draw *d)
 	for (int r = 1; r < d->l.nrows; r++) {
 		long long vt = -1;
 
-		for (size_t i = 0; i < t->nev && vt < 0; i++)
+		for (size_t i = 0; i < t->tr->nevents && vt < 0; i++)
 			if (d->l.row[i] == r)
-				vt = t->ev[i].vt;
+				vt = t->tr->ev[i].vt;
 		if (vt < 0 || vt == shown)
 			continue;
 		shown = vt;
 		snprintf(id, sizeof(id), "time:%d", r);
 		snprintf(label, sizeof(label), "t = %g s", (double)vt / 1e9);
 		set(text(d, id, label, x, row_y(d, r), 14, 0), "fontcolor",
-		    pal->faint);
+		    d->pal->faint);
 	}
 }
 
@@ -1166,8 +1207,8 @@ build(struct draw *d, const struct lk_viz_opts *o)
 		Agraph_t *top = agsubg(d->g, (char *)"heads", 1);
 
 		set(top, "rank", "min");
-		for (size_t p = 0; p < d->t->nprocs; p++)
-			if (d->head[p] != NULL && d->t->procs[p].parent < 0)
+		for (size_t p = 0; p < d->t->tr->nprocs; p++)
+			if (d->head[p] != NULL && d->t->tr->procs[p].parent < 0)
 				agsubnode(top, d->head[p], 1);
 	}
 }
@@ -1228,7 +1269,7 @@ too_many(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < t->nev; i++)
+	for (size_t i = 0; i < t->tr->nevents; i++)
 		n += l->row[i] >= 0;
 	if (n <= LK_VIZ_MAX_DRAWN)
 		return 0;
@@ -1372,7 +1413,7 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		           o->theme);
 		goto out;
 	}
-	pal = &palettes[o->theme];
+	d->pal = &palettes[o->theme];
 	if (o->to > 0 && o->from > o->to) {
 		lk_err_set(err, LK_EXIT_USAGE,
 		           "no steps to draw: from %ld is after to %ld",
@@ -1391,8 +1432,8 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		goto out;
 	d->t = t;
 	d->pinned = strcmp(engine, "nop2") == 0;
-	d->node = calloc(t->nev + 1, sizeof(*d->node));
-	d->head = calloc(t->nprocs + 1, sizeof(*d->head));
+	d->node = calloc(t->tr->nevents + 1, sizeof(*d->node));
+	d->head = calloc(t->tr->nprocs + 1, sizeof(*d->head));
 	d->kinds = calloc(lk__viz_nedge_kinds, sizeof(*d->kinds));
 	d->g = agopen((char *)"lockstep", Agdirected, NULL);
 	if (!d->node || !d->head || !d->kinds || !d->g) {

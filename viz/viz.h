@@ -4,9 +4,12 @@
  * arrows for the happens-before edges between processes. Drawn with
  * Graphviz (libcgraph + libgvc) as SVG, PNG, PDF or DOT.
  *
- * viz knows the trace format and nothing about the controller. Library
- * code: it never prints and never exits; errors come back as -1 with a
- * struct lk_err that names the file and line.
+ * viz knows only the trace part (runner/trace): it reads a trace file
+ * with its reader (lk_trace_read), draws the edges of its one
+ * happens-before model (lk_trace_edges) and labels events with its one
+ * labeller (lk_label); nothing about the controller. Library code: it
+ * never prints and never exits; errors come back as -1 with a struct
+ * lk_err that names the file and line.
  */
 #ifndef LOCKSTEP_VIZ_H
 #define LOCKSTEP_VIZ_H
@@ -14,11 +17,12 @@
 #include <stddef.h>
 
 #include "lockstep/lockstep.h"
+#include "trace/trace.h"
 
-/* Limits of what lk_viz_read accepts. */
-#define LK_VIZ_MAX_LINE   (1024 * 1024) /* bytes in one line */
-#define LK_VIZ_MAX_EVENTS 1000000       /* events in one trace */
-#define LK_VIZ_MAX_DRAWN  20000         /* events in one diagram */
+/* Limits of what lk_viz_read accepts (the trace part's reader's). */
+#define LK_VIZ_MAX_LINE   LK_TRACE_MAX_LINE   /* bytes in one line */
+#define LK_VIZ_MAX_EVENTS LK_TRACE_MAX_EVENTS /* events in one trace */
+#define LK_VIZ_MAX_DRAWN  20000               /* events in one diagram */
 
 /* A trace read into memory; see the internal section below. */
 struct lk_viz_trace;
@@ -76,7 +80,8 @@ size_t lk_viz_edges(const struct lk_viz_trace *t);
  * Everything below may change without notice.
  */
 
-/* Operations viz knows how to draw; the rest are LK__VIZ_OTHER. */
+/* What viz draws of each operation of the trace (lk__viz_op): the
+ * operations it has words and marks for; the rest are LK__VIZ_OTHER. */
 enum lk__viz_op {
 	LK__VIZ_OTHER,
 	LK__VIZ_SEM_OPEN,
@@ -108,72 +113,7 @@ enum lk__viz_op {
 	LK__VIZ_LOCK /* fcntl and flock */
 };
 
-/* One entry of a vector clock: process index and its counter. */
-struct lk__viz_tick {
-	unsigned proc;
-	unsigned long n;
-};
-
-/* One event line of the trace. */
-struct lk__viz_event {
-	long step;
-	unsigned proc;     /* index in procs */
-	int op;            /* enum lk__viz_op */
-	unsigned opname;   /* index in ops: the operation as written */
-	int obj;           /* index in objs, -1 for null */
-	long ret;          /* return value */
-	int err;           /* errno */
-	int blocked;       /* the call would have blocked */
-	int print;         /* a write made by a <print> */
-	long long vt;      /* virtual time, ns */
-	long long arg;     /* args: ns, status, value or signal */
-	int has_arg;       /* arg was present */
-	int peer;          /* fork: args.child, start: args.parent,
-	                      kill: args.to, or -1 */
-	int fd;            /* args.fd, or -1 */
-	char end;          /* close, dup2: args.end 'r' or 'w', else 0 */
-	char lock;         /* fcntl, flock: args.lock 'r', 'w', 'u', or 0 */
-	int getlk;         /* fcntl: a query (F_GETLK), which locks nothing */
-	long long lstart;  /* fcntl: args.start, the first byte locked */
-	long long llen;    /* fcntl: args.len, 0 to the end of the file */
-	char *data;        /* write, read: args.data; exec: args.path */
-	unsigned long own; /* vc[proc]: this event's own counter */
-	struct lk__viz_tick *vc; /* sorted by proc */
-	unsigned nvc;
-};
-
-/* A process of the header. */
-struct lk__viz_proc {
-	char *name;
-	char *program; /* the header's "program", else the basename of its
-	                  last execve; NULL when it never exec'd */
-	char *head;    /* what people read: "main.2 (wc)", or the name */
-	int parent;    /* index, or -1 */
-	int blocked;   /* object it was stuck on at the end, or -1 */
-	int in_cycle;  /* part of the deadlock's wait-for cycle */
-};
-
-/* A happens-before edge between events of two processes. */
-struct lk__viz_edge {
-	size_t from, to; /* event indexes */
-	unsigned kind;   /* index in lk__viz_edge_kinds */
-	long off, len;   /* write -> read: the bytes of the read it carried */
-	int part;        /* write -> read: only a part of the write's bytes */
-};
-
-/* The kinds of edges, at their index in lk__viz_edge_kinds. */
-enum lk__viz_kind {
-	LK__VIZ_POST_WAIT,
-	LK__VIZ_FORK_START,
-	LK__VIZ_EXIT_WAIT,
-	LK__VIZ_WRITE_READ,
-	LK__VIZ_CLOSE_EOF,
-	LK__VIZ_KILL_SIGNAL,
-	LK__VIZ_UNLOCK_LOCK,
-	LK__VIZ_NKINDS
-};
-
-/* How one kind of edge is found and drawn (edges.c holds the table). */
+/* How one kind of edge (enum lk_hb_kind) is drawn (render.c's table). */
 struct lk__viz_edge_kind {
 	const char *name;   /* class in the SVG: "post-wait" */
 	const char *color;  /* Paul Tol bright */
@@ -182,24 +122,57 @@ struct lk__viz_edge_kind {
 	const char *legend; /* text in the legend */
 };
 
+/*
+ * A trace as viz draws it: the trace (read by the trace part,
+ * runner/trace/read.c) and its happens-before edges between processes
+ * (the trace part's one model, lk_trace_edges), sorted by target event.
+ */
 struct lk_viz_trace {
-	char *path, *scenario, *strategy, *verdict; /* verdict "?" if none */
-	long long seed;
-	int culprit; /* process index, or -1 */
-	struct lk__viz_proc *procs;
-	size_t nprocs;
-	char **objs; /* header objects, then names first seen in events */
-	size_t nobjs;
-	char *pipe; /* per object: 1 for a pipe or a FIFO (header's type) */
-	char **ops; /* operation names in order of first use */
-	size_t nops;
-	int *cycle; /* process indexes, first repeated at the end */
-	size_t ncycle;
-	struct lk__viz_event *ev;
-	size_t nev;
-	struct lk__viz_edge *edges; /* sorted by target event */
+	struct lk_trace *tr;
+	char *path;
+	struct lk_hb_edge *edges;
 	size_t nedges;
+	char *in_cycle; /* per process: part of the deadlock's cycle */
 };
+
+/* events.c: what viz draws of e's operation. */
+int lk__viz_op(const struct lk_tev *e);
+
+/* events.c: whether e is a <print>'s write. */
+int lk__viz_print(const struct lk_tev *e);
+
+/* events.c: the other process e names (fork: the child, start: the
+ * parent, kill: the target, waitpid: the child reaped), or -1. */
+int lk__viz_peer(const struct lk_trace *t, const struct lk_tev *e);
+
+/* events.c: the descriptor e used (read, write, close, dup2, open), or
+ * -1. */
+int lk__viz_fd(const struct lk_tev *e);
+
+/* events.c: close, dup2 of a pipe: 'r' or 'w' for the end, else 0. */
+int lk__viz_end(const struct lk_trace *t, const struct lk_tev *e);
+
+/* events.c: a record lock's kind: 'r', 'w', 'u' (unlock), or 0. */
+int lk__viz_lock(const struct lk_tev *e);
+
+/* events.c: the number e's args hold (sleep: ns, exit and waitpid:
+ * status, sem_open, sem_init, sem_getvalue, load, store: value, kill and
+ * signal: signal) into *v; 0 when it has none. */
+int lk__viz_num(const struct lk_tev *e, long long *v);
+
+/* events.c: the name of object o ("(a child)", "(a signal)" for what a
+ * process can be blocked on besides objects), "?" for none. */
+const char *lk__viz_obj(const struct lk_trace *t, int o);
+
+/* events.c: the strategy as the header wrote it, "" when it had none. */
+const char *lk__viz_strategy(const struct lk_trace *t);
+
+/* Event e happens before f by the vector clock rule. */
+int lk__viz_hb(const struct lk_tev *e, const struct lk_tev *f);
+
+/* events.c: whether e's data holds its bytes as they were (no byte
+ * replaced by U+FFFD); *len is how many of them it holds (<= 256). */
+int lk__viz_exact(const struct lk_tev *e, size_t *len);
 
 /* Where the events go; coordinates in points, y growing downwards. */
 struct lk__viz_layout {
@@ -230,22 +203,12 @@ struct lk__viz_layout {
 	double *shift;     /* per edge: its text's centre right of there */
 };
 
-/* The kinds of happens-before edges, in the order they are looked for. */
+/* How each kind of edge is drawn, at its enum lk_hb_kind. */
 extern const struct lk__viz_edge_kind lk__viz_edge_kinds[];
 extern const size_t lk__viz_nedge_kinds;
 
-/* edges.c: find t's happens-before edges; 0, or -1 out of memory. */
-int lk__viz_find_edges(struct lk_viz_trace *t, struct lk_err *err);
-
-/* edges.c: event e happens before f by the vector clock rule. */
-int lk__viz_hb(const struct lk__viz_event *e, const struct lk__viz_event *f);
-
-/* edges.c: whether e's data holds its bytes as they were (no byte
- * replaced by U+FFFD); *len is how many of them it holds (<= 256). */
-int lk__viz_exact(const struct lk__viz_event *e, size_t *len);
-
-/* labels.c: the text beside event i's mark, in a new string (NULL: no
- * memory). */
+/* labels.c: the text beside event i's mark (the one labeller's diagram
+ * words), in a new string (NULL: no memory). */
 char *lk__viz_label(const struct lk_viz_trace *t, size_t i);
 
 /* labels.c: append printf-style text to buf, which holds size bytes
@@ -253,17 +216,14 @@ char *lk__viz_label(const struct lk_viz_trace *t, size_t i);
 void lk__viz_put(char *buf, size_t size, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
-/* labels.c: append a duration in ns to buf: 1s, 250ms, 3us, 7ns. */
-void lk__viz_put_duration(char *buf, size_t size, long long ns);
-
 /* labels.c: whether e failed (a -1 that is not a loaded value). */
-int lk__viz_failed(const struct lk__viz_event *e);
+int lk__viz_failed(const struct lk_tev *e);
 
 /* labels.c: the label of edge d (write -> read: the bytes it carried,
  * close -> end of file: "EOF"), in a new string; "" when none, NULL when
  * out of memory. */
 char *lk__viz_edge_label(const struct lk_viz_trace *t,
-                         const struct lk__viz_edge *d);
+                         const struct lk_hb_edge *d);
 
 /* layout.c: place the steps from..to of t; 0, or -1 with err filled. */
 int lk__viz_layout(const struct lk_viz_trace *t, long from, long to,

@@ -32,9 +32,11 @@ lk_op_name(unsigned op)
 int
 lk_op_lock_dir(const union lk_payload *u)
 {
-	if (u->lock.type == F_UNLCK)
-		return 2;
-	return u->lock.cmd == F_GETLK ? 0 : 1;
+	/* A query (F_GETLK, F_OFD_GETLK) locks nothing, whatever type it
+	 * asked about. */
+	if (u->lock.cmd == F_GETLK || u->lock.cmd == F_OFD_GETLK)
+		return 0;
+	return u->lock.type == F_UNLCK ? 2 : 1;
 }
 
 /* The name a run gives named semaphore name ("/x" or "x"): "/RUNID.x",

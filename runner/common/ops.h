@@ -366,7 +366,8 @@ const char *lk_op_name(unsigned op);
 int lk_op_lookup(const char *name);
 
 /* A lock operation (LK_OPF_LOCK) with payload u (u->lock): 1 when it
- * takes a lock, 2 when it releases one, 0 for a query (F_GETLK). */
+ * takes a lock, 2 when it releases one, 0 for a query (F_GETLK,
+ * F_OFD_GETLK). */
 int lk_op_lock_dir(const union lk_payload *u);
 
 #endif

@@ -118,7 +118,7 @@ static void
 t_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
         size_t size)
 {
-	snprintf(buf, size, "%s %s%s%s", lk_op_name((unsigned)e->op),
+	snprintf(buf, size, "%s %s%s%s", lk_trace_op_name(t, e->op),
 	         e->obj >= 0 ? obj_of(t, e) : "",
 	         e->blocked ? " (blocked)" : "",
 	         !e->blocked && e->ret < 0 ? " (failed)" : "");
@@ -225,12 +225,11 @@ t_poll(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 	const char *bar = e->data ? memchr(e->data, '|', e->len) : NULL;
 	char text[64];
 
-	(void)t;
 	/* The descriptors found ready; their objects, after '|', are for
 	 * the clocks (vclock.c). */
 	printable(text, sizeof(text), e->data ? e->data : "",
 	          bar != NULL ? (size_t)(bar - e->data) : e->len);
-	snprintf(buf, size, "%s %s%s", lk_op_name((unsigned)e->op),
+	snprintf(buf, size, "%s %s%s", lk_trace_op_name(t, e->op),
 	         e->blocked    ? "(blocked)"
 	         : e->ret < 0  ? "(failed)"
 	         : e->ret == 0 ? "(timed out)"
@@ -286,7 +285,7 @@ t_read(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 static void
 t_cell(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s %s %s %lld", lk_op_name((unsigned)e->op),
+	snprintf(buf, size, "%s %s %s %lld", lk_trace_op_name(t, e->op),
 	         obj_of(t, e), e->op == LK_OP_LOAD ? "->" : "<-",
 	         (long long)e->ret);
 }
@@ -533,7 +532,7 @@ d_outcome(char *buf, size_t size, const struct lk_tev *e)
 static void
 d_sem(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
-	const char *op = lk_op_name((unsigned)e->op);
+	const char *op = lk_trace_op_name(t, e->op);
 
 	if (e->op == LK_OP_SEM_WAIT || e->op == LK_OP_SEM_TRYWAIT ||
 	    e->op == LK_OP_SEM_TIMEDWAIT || e->op == LK_OP_SEM_POST ||
@@ -654,7 +653,7 @@ d_chan(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 	static const char *const std[] = {"stdin", "stdout", "stderr"};
 	int pipe = lk_trace_is_pipe(t, e->obj), fd = -1, mode = 0;
 
-	d_text(buf, size, lk_op_name((unsigned)e->op), NAME_CHARS);
+	d_text(buf, size, lk_trace_op_name(t, e->op), NAME_CHARS);
 	d_obj(buf, size, t, e);
 	if (e->op == LK_OP_READ) {
 		if (!e->blocked && e->ret == 0) {
@@ -718,7 +717,7 @@ d_pause(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 static void
 d_cell(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
-	put(buf, size, "%s", lk_op_name((unsigned)e->op));
+	put(buf, size, "%s", lk_trace_op_name(t, e->op));
 	d_obj(buf, size, t, e);
 	put(buf, size, " %s %lld",
 	    e->op == LK_OP_LOAD ? "\xe2\x86\x92" : "\xe2\x86\x90",
@@ -744,7 +743,7 @@ static void
 d_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
         size_t size)
 {
-	d_text(buf, size - 64, lk_op_name((unsigned)e->op), NAME_CHARS);
+	d_text(buf, size - 64, lk_trace_op_name(t, e->op), NAME_CHARS);
 	if (e->obj >= 0)
 		d_obj(buf, size, t, e);
 	if (e->ret < 0 && e->err == ENOENT)
@@ -868,7 +867,7 @@ x_child(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	const char *child =
 	        e->op == LK_OP_FORK ? fork_child(t, e) : wait_child(t, e);
 
-	x_name(buf, size, lk_op_name((unsigned)e->op));
+	x_name(buf, size, lk_trace_op_name(t, e->op));
 	if (child != NULL && !e->blocked) {
 		put(buf, size, " ");
 		x_name(buf, size, child);
@@ -893,7 +892,7 @@ static void
 x_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
         size_t size)
 {
-	const char *op = lk_op_name((unsigned)e->op);
+	const char *op = lk_trace_op_name(t, e->op);
 
 	if (e->op == LK_OP_SEM_WAIT || e->op == LK_OP_SEM_TRYWAIT ||
 	    e->op == LK_OP_SEM_TIMEDWAIT || e->op == LK_OP_SEM_POST ||

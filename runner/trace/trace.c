@@ -63,6 +63,9 @@ lk_trace_free(struct lk_trace *t)
 	free(t->file);
 	free(t->output);
 	free(t->errout);
+	for (size_t i = 0; i < t->nopnames; i++)
+		free(t->opnames[i]);
+	free(t->opnames);
 	free(t);
 }
 
@@ -199,6 +202,15 @@ lk_trace_is_pipe(const struct lk_trace *t, int o)
 {
 	return o >= 0 && (size_t)o < t->nobjs &&
 	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
+}
+
+/* Name of operation op of t (trace.h). */
+const char *
+lk_trace_op_name(const struct lk_trace *t, int op)
+{
+	if (op >= LK_OP__COUNT && (size_t)(op - LK_OP__COUNT) < t->nopnames)
+		return t->opnames[op - LK_OP__COUNT];
+	return lk_op_name((unsigned)op);
 }
 
 /* Name of a verdict. */
@@ -549,7 +561,7 @@ event(const struct lk_trace *t, const struct lk_tev *e)
 
 	json_object_set_new(j, "step", json_integer(e->step));
 	json_object_set_new(j, "proc", json_string(t->procs[e->proc].name));
-	json_object_set_new(j, "op", json_string(lk_op_name((unsigned)e->op)));
+	json_object_set_new(j, "op", json_string(lk_trace_op_name(t, e->op)));
 	json_object_set_new(j, "obj", obj ? json_string(obj) : json_null());
 	json_object_set_new(j, "ret", json_integer(e->ret));
 	json_object_set_new(j, "errno", json_integer(e->err));

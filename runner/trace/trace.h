@@ -13,6 +13,8 @@
 #include "common/protocol.h"
 #include "lockstep/lockstep.h"
 
+struct lk_err;
+
 /* How a run ended. */
 enum lk_verdict {
 	LK_V_DONE,        /* every process exited */
@@ -22,7 +24,22 @@ enum lk_verdict {
 	LK_V_LIMIT,       /* the step limit was reached */
 	LK_V_INTERRUPTED, /* lockstep was told to stop */
 	LK_V_DIVERGED,    /* a forced schedule could not be followed */
+	LK_V_UNKNOWN,     /* read from a trace that did not say ("?") */
 };
+
+/* Limits of what lk_trace_read accepts. */
+#define LK_TRACE_MAX_LINE    (1024 * 1024) /* bytes in one line */
+#define LK_TRACE_MAX_EVENTS  1000000       /* events in one trace */
+#define LK_TRACE_MAX_OBJS    1000000       /* objects one trace names */
+#define LK_TRACE_MAX_OPNAMES 1000          /* operations it does not know */
+
+/* objs[].type of an object a trace file names without a known type. */
+#define LK_OT_UNKNOWN 0xffu
+
+/* strategy of a trace file that named none, or one this lockstep does
+ * not know (written back as "?"). */
+#define LK_TRACE_STRATEGY_NONE    0xfffeu
+#define LK_TRACE_STRATEGY_UNKNOWN 0xffffu
 
 struct lk_tev {
 	uint32_t step;
@@ -110,6 +127,9 @@ struct lk_trace {
 	char **files; /* final contents per scenario object (files only) */
 	size_t *file_lens;
 	size_t nfiles;
+	char **opnames; /* read from a file: the operations this lockstep
+	                   does not know, ev[].op LK_OP__COUNT + index */
+	size_t nopnames;
 };
 
 /* A new empty trace, or NULL when out of memory. */
@@ -124,11 +144,60 @@ int lk_trace_vclocks(struct lk_trace *t);
 /* dst = max(dst, src), element-wise over n counters. */
 void lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n);
 
+/*
+ * The kinds of happens-before edges between processes that lk_trace_edges
+ * gives (docs/diagrams.md draws each its own way). Other synchronisation
+ * (semop, semctl, file-system names, a FIFO's open) joins clocks but has
+ * no kind: it is not drawn.
+ */
+enum lk_hb_kind {
+	LK_HB_POST_WAIT,   /* sem_post -> the wait it let through */
+	LK_HB_FORK_START,  /* fork -> the child's first step */
+	LK_HB_EXIT_WAIT,   /* exit -> the waitpid that reaped it */
+	LK_HB_WRITE_READ,  /* pipe write -> a read that got its bytes */
+	LK_HB_CLOSE_EOF,   /* last write end let go -> read gets EOF */
+	LK_HB_KILL_SIGNAL, /* kill -> the signal's delivery */
+	LK_HB_UNLOCK_LOCK, /* unlock (or exit) -> the lock it let through */
+	LK_HB_NKINDS
+};
+
+/* One happens-before edge: event from (of another process) -> event to. */
+struct lk_hb_edge {
+	size_t from, to;
+	unsigned kind; /* enum lk_hb_kind */
+	long off, len; /* write -> read: the bytes of the read it carried */
+	int part;      /* write -> read: only a part of the write's bytes */
+};
+
+/*
+ * The happens-before edges of t between processes, sorted by target
+ * event: the synchronisation each event's clock joins in
+ * lk_trace_vclocks (the same walk), as arrows. Where a join takes in a
+ * whole object's clock (a semaphore, a record lock), the edge is its
+ * latest source by another process. 0, or -1 out of memory (*out NULL).
+ */
+int lk_trace_edges(const struct lk_trace *t, struct lk_hb_edge **out,
+                   size_t *n);
+
 /* True when event a happens before event b (both have clocks). */
 int lk_trace_hb(const struct lk_trace *t, size_t a, size_t b);
 
 /* Write t as JSON Lines; 0 or -1 with errno. */
 int lk_trace_write(const struct lk_trace *t, FILE *f);
+
+/* read.c: read the trace file at path (JSON Lines, docs/trace-format.md)
+ * into *out, with the clocks the file gives; 0, or -1 with err filled
+ * (status 2: the file and line, and what was expected). */
+int lk_trace_read(const char *path, struct lk_trace **out, struct lk_err *err);
+
+/* read.c: the same for the len bytes at buf (which need no NUL), named
+ * path in messages. */
+int lk_trace_read_mem(const char *buf, size_t len, const char *path,
+                      struct lk_trace **out, struct lk_err *err);
+
+/* Name of operation op of t: lk_op_name's, or the name a trace file gave
+ * one this lockstep does not know. */
+const char *lk_trace_op_name(const struct lk_trace *t, int op);
 
 /* Is object o of t a pipe or a FIFO? (False for -1.) */
 int lk_trace_is_pipe(const struct lk_trace *t, int o);

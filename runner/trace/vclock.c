@@ -1,15 +1,23 @@
 /*
- * Vector clocks of a trace (Fidge, Mattern). Each event ticks its own
- * process's counter. Synchronisation joins clocks: a post releases the
- * semaphore's clock, a successful wait acquires it; a pipe write releases
- * and the read acquires; a fork hands the parent's clock to the child's
- * start; an exit hands the child's clock to the wait that reaps it.
+ * Vector clocks of a trace (Fidge, Mattern), and the happens-before edges
+ * they are made of: the one model of happens-before. Each event ticks its
+ * own process's counter. Synchronisation joins clocks: a post releases
+ * the semaphore's clock, a successful wait acquires it; a pipe write
+ * releases and the read acquires; a fork hands the parent's clock to the
+ * child's start; an exit hands the child's clock to the wait that reaps
+ * it; a kill hands its clock to the delivery of that signal.
  * File-system names are like atomic variables: every call on a name
  * acquires its clock, and one that created, removed or replaced it also
  * releases, so a lookup sees what was done to the name before it, and a
  * lookup followed by another process's change (check, then create) is
  * left unordered: a race (race.c).
+ *
+ * One walk computes both: lk_trace_vclocks keeps the clocks,
+ * lk_trace_edges the joins between processes as edges (what a diagram
+ * draws), so the two cannot disagree.
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,28 +32,61 @@ lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n)
 			dst[i] = src[i];
 }
 
-/* Per operation: its flags of the LK_OPS table (ops.h), folded into an
- * array at compile time: the clocks ask for every event. */
-static const unsigned short op_flags[LK_OP__COUNT] = {
-#define LK_OP_FLAGS(name, str, member, kind, flags, ...)                       \
-	[LK_OP_##name] = (flags),
-        LK_OPS(LK_OP_FLAGS)
-#undef LK_OP_FLAGS
+/* A growing array of n elements, cap of them allocated. */
+struct vec {
+	void *v;
+	size_t n, cap;
 };
 
-_Static_assert(LK_OPF_READY <= 0xffff, "op_flags: flags fit 16 bits");
+/* Room for one more element of size bytes at the end of a; its address,
+ * or NULL out of memory. The caller fills it in. */
+static void *
+vec_push(struct vec *a, size_t size)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		void *v = realloc(a->v, cap * size);
+
+		if (v == NULL)
+			return NULL;
+		a->v = v;
+		a->cap = cap;
+	}
+	return (char *)a->v + a->n++ * size;
+}
+
+/* A record lock operation (fcntl, flock: u.lock): 'r' or 'w' (a lock),
+ * 'u' (an unlock), 0 (a query, or not a lock), over [*start, *start +
+ * *len) as fcntl says it (0: to the end of the file). */
+static int
+lock_op(const struct lk_tev *e, long long *start, long long *len)
+{
+	*start = *len = 0;
+	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_LOCK))
+		return 0;
+	*start = e->u.lock.start;
+	*len = e->u.lock.len;
+	if (lk_op_lock_dir(&e->u) == 0)
+		return 0;
+	return e->u.lock.type == F_UNLCK   ? 'u'
+	       : e->u.lock.type == F_RDLCK ? 'r'
+	       : e->u.lock.type == F_WRLCK ? 'w'
+	                                   : 0;
+}
 
 /*
- * Does event e, of flags f, acquire (1), release (2) or both (3) its
- * object's clock? The LK_OPS table says which (ops.h): semaphores: post
- * releases, a successful wait acquires. Pipes and FIFOs: a write (or a piece of
- * one) and a close release, a read acquires: the bytes a read returns, or its
+ * Does event e acquire (1), release (2) or both (3) its object's clock?
+ * The LK_OPS table says which (ops.h): semaphores: post releases, a
+ * successful wait acquires. Pipes and FIFOs: a write (or a piece of one)
+ * and a close release, a read acquires: the bytes a read returns, or its
  * end of file, were written or caused before it. Opening a FIFO meets the
  * other end: both. Locks: an unlock releases, a granted lock acquires.
  */
 static int
-sync_kind(const struct lk_trace *t, const struct lk_tev *e, unsigned f)
+sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 {
+	unsigned f = lk_op_flags((unsigned)e->op);
+
 	if (lk_trace_is_name(t, e->obj))
 		return e->blocked ? 0 : lk_trace_name_writes(e) ? 3 : 1;
 	if (!(f & (LK_OPF_ACQUIRE | LK_OPF_RELEASE)) ||
@@ -62,19 +103,630 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e, unsigned f)
 	return ((f & LK_OPF_ACQUIRE) ? 1 : 0) | ((f & LK_OPF_RELEASE) ? 2 : 0);
 }
 
+/* A kill not delivered yet, with the clock it sent. */
+struct kill {
+	int to;
+	int64_t sig;
+	size_t ev;
+	uint32_t *vc;
+};
+
+/* Bytes of one write still in a pipe: the next to be read come first. */
+struct chunk {
+	size_t ev;  /* the write (or the piece of a large one) */
+	long left;  /* its bytes not read yet */
+	long off;   /* where they start in its data */
+	long total; /* its bytes */
+};
+
+/* A pipe's contents as a queue of chunks, from head on. */
+struct pipeq {
+	struct vec q; /* of struct chunk */
+	size_t head;
+};
+
+/* A descriptor known to hold a pipe's write end in a process. */
+struct holder {
+	int proc, obj;
+	int64_t fd;
+};
+
+/* A record lock a process holds, or held last, on an object. */
+struct lockhold {
+	int proc, obj;
+	int kind;             /* 'r' or 'w' */
+	int held;             /* not released yet */
+	long granted;         /* the event that granted it last */
+	long long start, len; /* its bytes, as fcntl says them */
+};
+
+/* The release of a record lock: an unlock, or the exit of its holder. */
+struct release {
+	size_t ev;
+	int obj;
+	int kind;             /* of the lock let go: 'r', 'w', 0 unknown */
+	long long start, len; /* the bytes let go */
+};
+
+/*
+ * The state of one walk over the events. The clocks: per process (pv),
+ * per object (ov), a forked child's first (born), a process's last, at
+ * its exit (gone), the kills not delivered. With edges, which event each
+ * of those joins comes from.
+ */
+struct hb {
+	const struct lk_trace *t;
+	size_t n;
+	uint32_t *pv, *ov, *born, *gone;
+	struct vec kills; /* of struct kill */
+	/* What the edges are drawn from (with edges only). */
+	struct vec *out;     /* of struct lk_hb_edge, NULL: clocks only */
+	long *born_ev;       /* per process: the fork that made it, or -1 */
+	long *gone_ev;       /* per process: its exit, or -1 */
+	long *posts;         /* per object: latest two posts, by two
+	                        processes: [2 * obj], [2 * obj + 1] */
+	long *ends;          /* per object: the same for a pipe's write end let
+	                        go (a close, or the exit of a holder) */
+	struct pipeq *pipes; /* per object: what is in it, if a pipe */
+	long *pieces;        /* per process: bytes of its pieces so far */
+	struct vec holders;  /* of struct holder */
+	struct vec locks;    /* of struct lockhold */
+	struct vec unlocks;  /* of struct release, in step order */
+};
+
+/* Add the edge from -> to of kind; -1 out of memory. */
+static int
+edge(struct hb *h, size_t from, size_t to, unsigned kind, long off, long len,
+     int part)
+{
+	struct lk_hb_edge *d;
+
+	if (h->t->ev[from].proc == h->t->ev[to].proc)
+		return 0; /* on its own lifeline already */
+	if ((d = vec_push(h->out, sizeof(*d))) == NULL)
+		return -1;
+	d->from = from;
+	d->to = to;
+	d->kind = kind;
+	d->off = off;
+	d->len = len;
+	d->part = part;
+	return 0;
+}
+
+/* Remember ev as the latest of its kind on obj in two (posts, ends). */
+static void
+latest_add(const struct hb *h, long *two, int obj, size_t ev)
+{
+	long *z = &two[2 * (size_t)obj];
+
+	if (z[0] < 0 || h->t->ev[z[0]].proc != h->t->ev[ev].proc)
+		z[1] = z[0];
+	z[0] = (long)ev;
+}
+
+/* The latest remembered in two on obj by another process than f's, or
+ * -1: every one happened before f, which joined obj's clock. */
+static long
+latest_of(const struct hb *h, const long *two, int obj, const struct lk_tev *f)
+{
+	const long *z = &two[2 * (size_t)obj];
+
+	return z[0] >= 0 && h->t->ev[z[0]].proc != f->proc ? z[0] : z[1];
+}
+
+/* Whether e's data holds its bytes as they were (no byte replaced by
+ * U+FFFD, none left out); *len how many. */
+static int
+exact(const struct lk_tev *e, size_t *len)
+{
+	size_t n = e->data != NULL ? strnlen(e->data, e->len) : 0;
+
+	*len = 0;
+	if (e->data == NULL || memmem(e->data, n, "\xef\xbf\xbd", 3) != NULL ||
+	    e->ret < 0 || (n < 256 && (int64_t)n != e->ret) ||
+	    (int64_t)n > e->ret)
+		return 0;
+	*len = n;
+	return 1;
+}
+
+/*
+ * Whether n bytes of write w from its data offset woff can be the bytes
+ * of read r from roff: compared where both events hold them exactly. A
+ * pipe also carries bytes the trace does not show (stdio's own writes
+ * are not steps), and then the queue no longer matches the reads.
+ */
+static int
+same_bytes(const struct lk_tev *w, long woff, const struct lk_tev *r, long roff,
+           long n)
+{
+	size_t wn, rn;
+
+	if (!exact(w, &wn) || !exact(r, &rn))
+		return 1;
+	for (long k = 0; k < n; k++)
+		if ((size_t)(woff + k) < wn && (size_t)(roff + k) < rn &&
+		    w->data[woff + k] != r->data[roff + k])
+			return 0;
+	return 1;
+}
+
+/*
+ * A pipe read that got bytes joined the pipe's clock; its edges come
+ * from the writes whose bytes it got. A pipe is a queue of bytes, so a
+ * read of n bytes takes the n at the head, from one write or several.
+ * When the bytes the trace shows disagree, the queue has lost track: it
+ * is emptied rather than draw an edge for bytes that did not travel.
+ */
+static int
+write_read(struct hb *h, size_t i)
+{
+	const struct lk_tev *r = &h->t->ev[i];
+	struct pipeq *p = &h->pipes[r->obj];
+	long got = 0;
+
+	while (got < r->ret && p->head < p->q.n) {
+		struct chunk *c = (struct chunk *)p->q.v + p->head;
+		const struct lk_tev *w = &h->t->ev[c->ev];
+		long n = c->left < r->ret - got ? c->left : r->ret - got;
+
+		if (!same_bytes(w, c->off, r, got, n)) {
+			p->head = p->q.n = 0;
+			break;
+		}
+		if (edge(h, c->ev, i, LK_HB_WRITE_READ, got, n, n < c->total) <
+		    0)
+			return -1;
+		got += n;
+		c->off += n;
+		if ((c->left -= n) == 0)
+			p->head++;
+	}
+	if (p->head == p->q.n)
+		p->head = p->q.n = 0;
+	return 0;
+}
+
+/* a + b, held at LLONG_MIN or LLONG_MAX where it would overflow (a
+ * trace file's numbers are not checked against what fcntl accepts). */
+static long long
+add_held(long long a, long long b)
+{
+	long long sum;
+
+	if (__builtin_add_overflow(a, b, &sum))
+		return b < 0 ? LLONG_MIN : LLONG_MAX;
+	return sum;
+}
+
+/* The bytes from start, len long as fcntl says it (0: to the end of the
+ * file, negative: before start), as a half-open range [*lo, *hi). */
+static void
+lock_range(long long start, long long len, long long *lo, long long *hi)
+{
+	*lo = len < 0 ? add_held(start, len) : start;
+	*hi = len == 0 ? LLONG_MAX : len < 0 ? start : add_held(start, len);
+}
+
+/* Whether release r can have kept lock kind over [start, start + len)
+ * from being granted. */
+static int
+conflicts(const struct release *r, int kind, long long start, long long len)
+{
+	long long alo, ahi, blo, bhi;
+
+	if (r->kind == 'r' && kind == 'r')
+		return 0; /* read locks share */
+	lock_range(r->start, r->len, &alo, &ahi);
+	lock_range(start, len, &blo, &bhi);
+	return alo < bhi && blo < ahi;
+}
+
+/* The lock process proc holds or held last on obj, or NULL. */
+static struct lockhold *
+lock_of(struct hb *h, int proc, int obj)
+{
+	struct lockhold *l = h->locks.v;
+
+	for (size_t k = 0; k < h->locks.n; k++)
+		if (l[k].proc == proc && l[k].obj == obj)
+			return &l[k];
+	return NULL;
+}
+
+/*
+ * A granted lock joined its object's clock, which every release (an
+ * unlock, or the exit of a process that still held a lock) joined
+ * before it. Its edge comes from the most recent release by another
+ * process that conflicts with it; one from before the process's own
+ * previous lock on the object let that lock through, not this one.
+ */
+static int
+unlock_lock(struct hb *h, size_t i, int kind, long long start, long long len)
+{
+	const struct lk_tev *f = &h->t->ev[i];
+	const struct release *r = h->unlocks.v;
+	const struct lockhold *mine = lock_of(h, f->proc, f->obj);
+	long before = mine != NULL ? mine->granted : -1;
+
+	for (size_t k = h->unlocks.n; k-- > 0;) {
+		if ((long)r[k].ev < before)
+			break;
+		if (r[k].obj != f->obj || h->t->ev[r[k].ev].proc == f->proc ||
+		    !conflicts(&r[k], kind, start, len))
+			continue;
+		return edge(h, r[k].ev, i, LK_HB_UNLOCK_LOCK, 0, 0, 0);
+	}
+	return 0;
+}
+
+/* The edges of event i, which acquired (kind 1) its object's clock. */
+static int
+acquired(struct hb *h, size_t i)
+{
+	const struct lk_tev *e = &h->t->ev[i];
+	long long start, len;
+	int lock;
+	long src;
+
+	switch (e->op) {
+	case LK_OP_SEM_WAIT:
+	case LK_OP_SEM_TRYWAIT:
+	case LK_OP_SEM_TIMEDWAIT:
+		/* A witness, not necessarily the post the wait consumed:
+		 * the semaphore joined every post's clock. */
+		src = latest_of(h, h->posts, e->obj, e);
+		return src >= 0 && e->ret == 0 ? edge(h, (size_t)src, i,
+		                                      LK_HB_POST_WAIT, 0, 0, 0)
+		                               : 0;
+	case LK_OP_READ:
+		if (e->ret > 0)
+			return write_read(h, i);
+		/* End of file: every write end had gone, the last by
+		 * another process is the edge's source. */
+		src = latest_of(h, h->ends, e->obj, e);
+		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_CLOSE_EOF, 0, 0,
+		                       0)
+		                : 0;
+	case LK_OP_FCNTL:
+	case LK_OP_FLOCK:
+		lock = lock_op(e, &start, &len);
+		return unlock_lock(h, i, lock, start, len);
+	default:
+		return 0;
+	}
+}
+
+/* Remember that descriptor fd of process proc holds obj's write end. */
+static int
+hold(struct hb *h, int proc, int obj, int64_t fd)
+{
+	struct holder *o = h->holders.v;
+
+	for (size_t k = 0; k < h->holders.n; k++)
+		if (o[k].proc == proc && o[k].obj == obj && o[k].fd == fd)
+			return 0;
+	if ((o = vec_push(&h->holders, sizeof(*o))) == NULL)
+		return -1;
+	o->proc = proc;
+	o->obj = obj;
+	o->fd = fd;
+	return 0;
+}
+
+/*
+ * Follow who holds a pipe's write end, as far as the trace shows it: a
+ * descriptor a process wrote with or dup2'ed a write end to, inherited by
+ * its children at a fork; gone at its close. A process that exits still
+ * holding one lets it go then. Which descriptors a process had from the
+ * start the trace does not say, so a holder that never used its write end
+ * is not known.
+ */
+static int
+note_holders(struct hb *h, size_t i)
+{
+	const struct lk_trace *t = h->t;
+	const struct lk_tev *e = &t->ev[i];
+	int pipe = lk_trace_is_pipe(t, e->obj);
+	struct holder *o = h->holders.v;
+	size_t n = 0, had = h->holders.n;
+
+	if (pipe && e->op == LK_OP_WRITE && e->ret > 0)
+		return e->u.rw.fd >= 0 ? hold(h, e->proc, e->obj, e->u.rw.fd)
+		                       : 0;
+	if (pipe && e->op == LK_OP_DUP2 && e->u.dup2.mode == O_WRONLY &&
+	    e->ret >= 0)
+		return e->u.dup2.newfd >= 0
+		               ? hold(h, e->proc, e->obj, e->u.dup2.newfd)
+		               : 0;
+	if (e->op == LK_OP_FORK && e->ret >= 0 && e->u.fork.child >= 0 &&
+	    (size_t)e->u.fork.child < t->nprocs) {
+		for (size_t k = 0; k < had; k++) {
+			struct holder parent =
+			        ((struct holder *)h->holders.v)[k];
+
+			if (parent.proc == e->proc &&
+			    hold(h, e->u.fork.child, parent.obj, parent.fd) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (pipe && e->op == LK_OP_CLOSE && e->u.close.mode == O_WRONLY &&
+	    e->ret == 0)
+		latest_add(h, h->ends, e->obj, i);
+	if (e->op != LK_OP_EXIT && !(pipe && e->op == LK_OP_CLOSE))
+		return 0;
+	for (size_t k = 0; k < had; k++) {
+		int gone = o[k].proc == e->proc &&
+		           (e->op == LK_OP_EXIT ||
+		            (o[k].obj == e->obj && o[k].fd == e->u.close.fd));
+
+		if (gone && e->op == LK_OP_EXIT)
+			latest_add(h, h->ends, o[k].obj, i);
+		if (!gone)
+			o[n++] = o[k];
+	}
+	h->holders.n = n;
+	return 0;
+}
+
+/*
+ * Put the bytes of pipe write i in its pipe's queue. A write too large
+ * for the pipe goes in pieces: each piece that went in before the writer
+ * had to wait is a blocked step with those bytes, and the last step of
+ * the call counts all of them again, so only the rest is new.
+ */
+static int
+note_write(struct hb *h, size_t i)
+{
+	const struct lk_tev *e = &h->t->ev[i];
+	long *pieces = &h->pieces[e->proc], n = e->ret, off = 0;
+	struct chunk *c;
+
+	if (e->op != LK_OP_WRITE || !lk_trace_is_pipe(h->t, e->obj))
+		return 0;
+	if (!e->blocked) {
+		off = *pieces;
+		*pieces = 0;
+		/* Nothing new; also keeps ret - off from overflowing, as
+		 * off >= 0. */
+		if (e->ret <= off)
+			return 0;
+		n = e->ret - off;
+	} else if (e->ret > 0 &&
+	           __builtin_add_overflow(*pieces, e->ret, pieces)) {
+		*pieces = LONG_MAX; /* not a real trace: no write is that big */
+	}
+	if (n <= 0)
+		return 0;
+	if ((c = vec_push(&h->pipes[e->obj].q, sizeof(*c))) == NULL)
+		return -1;
+	c->ev = i;
+	c->left = c->total = n;
+	c->off = e->blocked ? 0 : off;
+	return 0;
+}
+
+/* Does an exit join object o's clock: a pipe's (the ends it held), a
+ * file's (the record locks it held)? */
+static int
+exit_joins(const struct lk_trace *t, int o)
+{
+	return lk_trace_is_pipe(t, o) || (o >= 0 && (size_t)o < t->nobjs &&
+	                                  t->objs[o].type == LK_OT_FILE);
+}
+
+/* Add a release of l's lock at event ev (over l's bytes unless the
+ * unlock says others); -1 out of memory. */
+static int
+release(struct hb *h, size_t ev, int obj, const struct lockhold *l, int unlock,
+        long long start, long long len)
+{
+	struct release *r = vec_push(&h->unlocks, sizeof(*r));
+
+	if (r == NULL)
+		return -1;
+	r->ev = ev;
+	r->obj = obj;
+	r->kind = l != NULL && l->held ? l->kind : 0;
+	r->start = unlock ? start : l->start;
+	r->len = unlock ? len : l->len;
+	return 0;
+}
+
+/*
+ * Follow the record locks: a granted lock is held by its process until
+ * its unlock, or its exit (the kernel lets go of a process's locks when
+ * it ends, and the exit joins the clock of every file); both are
+ * releases the next lock may come from.
+ */
+static int
+note_locks(struct hb *h, size_t i)
+{
+	const struct lk_tev *e = &h->t->ev[i];
+	struct lockhold *l;
+	long long start, len;
+	int kind;
+
+	if (e->op == LK_OP_EXIT) {
+		l = h->locks.v;
+		for (size_t k = 0; k < h->locks.n; k++) {
+			/* Only where the exit joins the object's clock. */
+			if (l[k].proc != e->proc || !l[k].held ||
+			    !exit_joins(h->t, l[k].obj))
+				continue;
+			if (release(h, i, l[k].obj, &l[k], 0, 0, 0) < 0)
+				return -1;
+			l[k].held = 0;
+		}
+		return 0;
+	}
+	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_LOCK) || e->blocked ||
+	    e->ret != 0 || e->obj < 0 || (kind = lock_op(e, &start, &len)) == 0)
+		return 0;
+	l = lock_of(h, e->proc, e->obj);
+	if (kind == 'u') {
+		if (release(h, i, e->obj, l, 1, start, len) < 0)
+			return -1;
+		if (l != NULL)
+			l->held = 0;
+		return 0;
+	}
+	if (l == NULL && (l = vec_push(&h->locks, sizeof(*l))) == NULL)
+		return -1;
+	l->proc = e->proc;
+	l->obj = e->obj;
+	l->kind = kind;
+	l->held = 1;
+	l->granted = (long)i;
+	l->start = start;
+	l->len = len;
+	return 0;
+}
+
+/* Remember event i for the edges of later events; -1 out of memory. */
+static int
+note(struct hb *h, size_t i)
+{
+	const struct lk_tev *e = &h->t->ev[i];
+
+	if (e->op == LK_OP_FORK && e->ret >= 0 && e->u.fork.child >= 0 &&
+	    (size_t)e->u.fork.child < h->n)
+		h->born_ev[e->u.fork.child] = (long)i;
+	if (e->op == LK_OP_EXIT)
+		h->gone_ev[e->proc] = (long)i;
+	if (e->op == LK_OP_SEM_POST && e->ret == 0 && !e->blocked &&
+	    e->obj >= 0)
+		latest_add(h, h->posts, e->obj, i);
+	if (note_holders(h, i) < 0 || note_write(h, i) < 0)
+		return -1;
+	return note_locks(h, i);
+}
+
+/* A kill (ret 0, a signal, a target) is pending until the target's
+ * delivery of that signal; -1 out of memory. */
+static int
+send(struct hb *h, size_t i, const uint32_t *v)
+{
+	const struct lk_tev *e = &h->t->ev[i];
+	struct kill *k;
+
+	if (e->ret != 0 || e->u.kill.to < 0 || (size_t)e->u.kill.to >= h->n ||
+	    e->u.kill.sig <= 0)
+		return 0;
+	if ((k = vec_push(&h->kills, sizeof(*k))) == NULL)
+		return -1;
+	k->to = e->u.kill.to;
+	k->sig = e->u.kill.sig;
+	k->ev = i;
+	if ((k->vc = malloc(h->n * sizeof(*v))) == NULL) {
+		h->kills.n--;
+		return -1;
+	}
+	memcpy(k->vc, v, h->n * sizeof(*v));
+	return 0;
+}
+
+/* A delivery joins every kill of its signal to its process not
+ * delivered yet (standard signals are not queued: two kills, one
+ * delivery), and each is an edge; -1 out of memory. */
+static int
+deliver(struct hb *h, size_t i, uint32_t *v)
+{
+	const struct lk_tev *e = &h->t->ev[i];
+	struct kill *k = h->kills.v;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t j = 0; j < h->kills.n; j++) {
+		if (k[j].to != e->proc || k[j].sig != e->u.signal.sig) {
+			k[n++] = k[j];
+			continue;
+		}
+		lk_vc_join(v, k[j].vc, h->n);
+		if (h->out != NULL &&
+		    edge(h, k[j].ev, i, LK_HB_KILL_SIGNAL, 0, 0, 0) < 0)
+			rc = -1;
+		free(k[j].vc);
+	}
+	h->kills.n = n;
+	return rc;
+}
+
+/* Free what a walk allocated. */
+static void
+hb_free(struct hb *h)
+{
+	for (size_t k = 0; k < h->kills.n; k++)
+		free(((struct kill *)h->kills.v)[k].vc);
+	free(h->kills.v);
+	for (size_t o = 0; h->pipes != NULL && o < h->t->nobjs; o++)
+		free(h->pipes[o].q.v);
+	free(h->pipes);
+	free(h->pv);
+	free(h->ov);
+	free(h->born);
+	free(h->gone);
+	free(h->born_ev);
+	free(h->gone_ev);
+	free(h->posts);
+	free(h->ends);
+	free(h->pieces);
+	free(h->holders.v);
+	free(h->locks.v);
+	free(h->unlocks.v);
+}
+
+/* Set up a walk of t, with edges into out unless NULL; -1 memory. */
+static int
+hb_init(struct hb *h, const struct lk_trace *t, struct vec *out)
+{
+	size_t n = t->nprocs ? t->nprocs : 1, no = t->nobjs + 1;
+
+	memset(h, 0, sizeof(*h));
+	h->t = t;
+	h->n = t->nprocs;
+	h->out = out;
+	h->pv = calloc(n * n, sizeof(*h->pv));
+	h->ov = calloc(no * n, sizeof(*h->ov));
+	h->born = calloc(n * n, sizeof(*h->born));
+	h->gone = calloc(n * n, sizeof(*h->gone)); /* clock at exit */
+	if (h->pv == NULL || h->ov == NULL || h->born == NULL ||
+	    h->gone == NULL)
+		return -1;
+	if (out == NULL)
+		return 0;
+	h->born_ev = malloc(n * sizeof(*h->born_ev));
+	h->gone_ev = malloc(n * sizeof(*h->gone_ev));
+	h->pieces = calloc(n, sizeof(*h->pieces));
+	h->posts = malloc(2 * no * sizeof(*h->posts));
+	h->ends = malloc(2 * no * sizeof(*h->ends));
+	h->pipes = calloc(no, sizeof(*h->pipes));
+	if (h->born_ev == NULL || h->gone_ev == NULL || h->pieces == NULL ||
+	    h->posts == NULL || h->ends == NULL || h->pipes == NULL)
+		return -1;
+	for (size_t p = 0; p < n; p++)
+		h->born_ev[p] = h->gone_ev[p] = -1;
+	for (size_t o = 0; o < 2 * no; o++)
+		h->posts[o] = h->ends[o] = -1;
+	return 0;
+}
+
 /* A readiness step (LK_OPF_READY: poll, select, epoll) that found
  * descriptors ready acquires the clock of each ready object, as a read
  * does: the data or end of file it saw was written or caused before it.
  * The objects follow the ready descriptors in the event's data, after
- * '|' (interposer/poll.c). */
+ * '|' (interposer/poll.c). No edge is drawn for it. */
 static void
-ready_acquires(const struct lk_trace *t, const struct lk_tev *e, unsigned f,
-               uint32_t *v, const uint32_t *ov, size_t n)
+ready_acquires(const struct hb *h, const struct lk_tev *e, uint32_t *v)
 {
+	const struct lk_trace *t = h->t;
 	const char *p, *end;
 
-	if (!(f & LK_OPF_READY) || e->blocked || e->ret <= 0 ||
-	    e->data == NULL || (p = memchr(e->data, '|', e->len)) == NULL)
+	if (!(lk_op_flags((unsigned)e->op) & LK_OPF_READY) || e->blocked ||
+	    e->ret <= 0 || e->data == NULL ||
+	    (p = memchr(e->data, '|', e->len)) == NULL)
 		return;
 	end = e->data + e->len;
 	while (++p < end) {
@@ -85,10 +737,87 @@ ready_acquires(const struct lk_trace *t, const struct lk_tev *e, unsigned f,
 		for (; p < end && *p >= '0' && *p <= '9'; p++)
 			obj = obj * 10 + (*p - '0');
 		if (obj < (long)t->nobjs && lk_trace_is_pipe(t, (int)obj))
-			lk_vc_join(v, &ov[(size_t)obj * n], n);
+			lk_vc_join(v, &h->ov[(size_t)obj * h->n], h->n);
 		if (p >= end || *p != ' ')
 			break;
 	}
+}
+
+/*
+ * Walk t's events in step order: the clock of each (into pool, nprocs
+ * counters an event, unless NULL) and, with h->out, the edges of the
+ * joins between processes. 0, or -1 out of memory.
+ */
+static int
+walk(struct hb *h, uint32_t *pool)
+{
+	const struct lk_trace *t = h->t;
+	size_t n = h->n;
+
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+		uint32_t *v = &h->pv[(size_t)e->proc * n];
+		int kind = sync_kind(t, e);
+		uint32_t *o = e->obj >= 0 && (size_t)e->obj < t->nobjs
+		                      ? &h->ov[(size_t)e->obj * n]
+		                      : NULL;
+
+		if (e->op == LK_OP_START) {
+			lk_vc_join(v, &h->born[(size_t)e->proc * n], n);
+			if (h->out != NULL && h->born_ev[e->proc] >= 0 &&
+			    edge(h, (size_t)h->born_ev[e->proc], i,
+			         LK_HB_FORK_START, 0, 0, 0) < 0)
+				return -1;
+		}
+		v[e->proc]++;
+		if ((kind & 1) && o != NULL) {
+			lk_vc_join(v, o, n);
+			if (h->out != NULL && acquired(h, i) < 0)
+				return -1;
+		}
+		if ((kind & 2) && o != NULL)
+			lk_vc_join(o, v, n);
+		ready_acquires(h, e, v);
+		/* rename and link: the name they read from (arg) too. */
+		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {
+			uint32_t *from = &h->ov[(size_t)e->u.name.from * n];
+
+			lk_vc_join(v, from, n);
+			if (kind & 2)
+				lk_vc_join(from, v, n);
+		}
+		/* kill happens before the delivery of its signal. */
+		if (e->op == LK_OP_KILL && send(h, i, v) < 0)
+			return -1;
+		if (e->op == LK_OP_SIGNAL && deliver(h, i, v) < 0)
+			return -1;
+		/* An exit closes every end the process held and drops its
+		 * record locks. */
+		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
+			if (exit_joins(t, (int)k))
+				lk_vc_join(&h->ov[k * n], v, n);
+		if (e->op == LK_OP_FORK && e->ret >= 0 &&
+		    e->u.fork.child >= 0 && (size_t)e->u.fork.child < n)
+			memcpy(&h->born[(size_t)e->u.fork.child * n], v,
+			       n * sizeof(*v));
+		/* Exit happens before the wait that reaps it. */
+		if (e->op == LK_OP_EXIT)
+			memcpy(&h->gone[(size_t)e->proc * n], v,
+			       n * sizeof(*v));
+		if (e->op == LK_OP_WAIT && !e->blocked && e->ret > 0 &&
+		    (size_t)e->ret < n) {
+			lk_vc_join(v, &h->gone[(size_t)e->ret * n], n);
+			if (h->out != NULL && h->gone_ev[e->ret] >= 0 &&
+			    edge(h, (size_t)h->gone_ev[e->ret], i,
+			         LK_HB_EXIT_WAIT, 0, 0, 0) < 0)
+				return -1;
+		}
+		if (pool != NULL)
+			memcpy(&pool[i * n], v, n * sizeof(*v));
+		if (h->out != NULL && note(h, i) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Compute every event's vector clock; 0 or -1 (memory). */
@@ -96,77 +825,41 @@ int
 lk_trace_vclocks(struct lk_trace *t)
 {
 	size_t n = t->nprocs ? t->nprocs : 1;
-	uint32_t *pv = calloc(n * n, sizeof(*pv));
-	uint32_t *ov = calloc((t->nobjs ? t->nobjs : 1) * n, sizeof(*ov));
-	uint32_t *born = calloc(n * n, sizeof(*born));
-	uint32_t *gone = calloc(n * n, sizeof(*gone)); /* clock at exit */
-	uint32_t *sent = calloc(n * n, sizeof(*sent)); /* signals to p */
+	struct hb h;
 	int rc = -1;
 
 	free(t->vc_pool);
-	t->vc_pool = malloc((t->nevents ? t->nevents : 1) * n * sizeof(*pv));
-	if (pv == NULL || ov == NULL || born == NULL || gone == NULL ||
-	    sent == NULL || t->vc_pool == NULL)
-		goto out;
-	for (size_t i = 0; i < t->nevents; i++) {
-		struct lk_tev *e = &t->ev[i];
-		uint32_t *v = &pv[(size_t)e->proc * n];
-		unsigned f =
-		        (unsigned)e->op < LK_OP__COUNT ? op_flags[e->op] : 0;
-		int kind = sync_kind(t, e, f);
-		uint32_t *o = e->obj >= 0 && (size_t)e->obj < t->nobjs
-		                      ? &ov[(size_t)e->obj * n]
-		                      : NULL;
-
-		if (e->op == LK_OP_START)
-			lk_vc_join(v, &born[(size_t)e->proc * n], n);
-		v[e->proc]++;
-		if ((kind & 1) && o != NULL)
-			lk_vc_join(v, o, n);
-		if ((kind & 2) && o != NULL)
-			lk_vc_join(o, v, n);
-		ready_acquires(t, e, f, v, ov, n);
-		/* rename and link: the name they read from too. */
-		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {
-			uint32_t *from = &ov[(size_t)e->u.name.from * n];
-
-			lk_vc_join(v, from, n);
-			if (kind & 2)
-				lk_vc_join(from, v, n);
-		}
-		/* kill happens before the delivery in the target. */
-		if (e->op == LK_OP_KILL && e->ret == 0 && e->u.kill.to >= 0 &&
-		    (size_t)e->u.kill.to < n)
-			lk_vc_join(&sent[(size_t)e->u.kill.to * n], v, n);
-		if (e->op == LK_OP_SIGNAL)
-			lk_vc_join(v, &sent[(size_t)e->proc * n], n);
-		/* An exit closes every end the process held and drops its
-		 * record locks. */
-		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
-			if (lk_trace_is_pipe(t, (int)k) ||
-			    t->objs[k].type == LK_OT_FILE)
-				lk_vc_join(&ov[k * n], v, n);
-		if (e->op == LK_OP_FORK && e->ret >= 0 &&
-		    (size_t)e->u.fork.child < n)
-			memcpy(&born[(size_t)e->u.fork.child * n], v,
-			       n * sizeof(*v));
-		/* Exit happens before the wait that reaps it. */
-		if (e->op == LK_OP_EXIT)
-			memcpy(&gone[(size_t)e->proc * n], v, n * sizeof(*v));
-		if (e->op == LK_OP_WAIT && !e->blocked && e->ret > 0 &&
-		    (size_t)e->ret < n)
-			lk_vc_join(v, &gone[(size_t)e->ret * n], n);
-		e->vc = &t->vc_pool[i * n];
-		memcpy(e->vc, v, n * sizeof(*v));
-	}
-	rc = 0;
-out:
-	free(pv);
-	free(ov);
-	free(born);
-	free(gone);
-	free(sent);
+	t->vc_pool =
+	        malloc((t->nevents ? t->nevents : 1) * n * sizeof(uint32_t));
+	if (hb_init(&h, t, NULL) == 0 && t->vc_pool != NULL &&
+	    walk(&h, t->vc_pool) == 0)
+		rc = 0;
+	hb_free(&h);
+	for (size_t i = 0; i < t->nevents; i++)
+		t->ev[i].vc = rc == 0 ? &t->vc_pool[i * n] : NULL;
 	return rc;
+}
+
+/* The happens-before edges of t between processes (trace.h). */
+int
+lk_trace_edges(const struct lk_trace *t, struct lk_hb_edge **out, size_t *n)
+{
+	struct vec edges = {0};
+	struct hb h;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (hb_init(&h, t, &edges) == 0 && walk(&h, NULL) == 0)
+		rc = 0;
+	hb_free(&h);
+	if (rc != 0) {
+		free(edges.v);
+		return -1;
+	}
+	*out = edges.v;
+	*n = edges.n;
+	return 0;
 }
 
 /* True when event a happens before event b. */

@@ -48,33 +48,32 @@ check_index(long i, size_t n)
 static void
 walk_header(const struct lk_viz_trace *t)
 {
-	if (t->path == NULL || strcmp(t->path, FUZZ_PATH) != 0 ||
-	    t->scenario == NULL || t->strategy == NULL || t->verdict == NULL)
-		__builtin_trap();
-	sink += strlen(t->scenario) + strlen(t->strategy) + strlen(t->verdict);
-	check_index(t->culprit, t->nprocs);
-	for (size_t p = 0; p < t->nprocs; p++) {
-		const struct lk__viz_proc *pr = &t->procs[p];
+	const struct lk_trace *tr = t->tr;
 
-		if (pr->name == NULL || (pr->in_cycle & ~1) != 0)
+	if (t->path == NULL || strcmp(t->path, FUZZ_PATH) != 0 ||
+	    tr->scenario == NULL || tr->nprocs > LK_MAX_PROCS ||
+	    tr->ncycle > LK_MAX_PROCS + 1)
+		__builtin_trap();
+	sink += strlen(tr->scenario) + strlen(lk__viz_strategy(tr)) +
+	        strlen(lk_verdict_name(tr->verdict));
+	check_index(tr->culprit, tr->nprocs);
+	for (size_t p = 0; p < tr->nprocs; p++) {
+		const struct lk_tproc *pr = &tr->procs[p];
+
+		if (memchr(pr->name, '\0', sizeof(pr->name)) == NULL ||
+		    memchr(pr->program, '\0', sizeof(pr->program)) == NULL ||
+		    (t->in_cycle[p] & ~1) != 0)
 			__builtin_trap();
-		sink += strlen(pr->name);
-		check_index(pr->parent, t->nprocs);
-		check_index(pr->blocked, t->nobjs);
+		sink += strlen(lk_trace_proc_label(tr, (int)p));
+		check_index(pr->parent, tr->nprocs);
+		if (pr->blocked_on != LK_WAIT_CHILD &&
+		    pr->blocked_on != LK_WAIT_SIGNAL)
+			check_index(pr->blocked_on, tr->nobjs);
 	}
-	/* pipe holds one flag per object. */
-	for (size_t o = 0; o < t->nobjs; o++) {
-		if (t->objs[o] == NULL || (t->pipe[o] & ~1) != 0)
-			__builtin_trap();
-		sink += strlen(t->objs[o]);
-	}
-	for (size_t k = 0; k < t->nops; k++) {
-		if (t->ops[k] == NULL)
-			__builtin_trap();
-		sink += strlen(t->ops[k]);
-	}
-	for (size_t k = 0; k < t->ncycle; k++)
-		if (t->cycle[k] < 0 || (size_t)t->cycle[k] >= t->nprocs)
+	for (size_t o = 0; o < tr->nobjs; o++)
+		sink += strlen(lk__viz_obj(tr, (int)o));
+	for (size_t k = 0; k < tr->ncycle; k++)
+		if (tr->cycle[k] < 0 || (size_t)tr->cycle[k] >= tr->nprocs)
 			__builtin_trap();
 }
 
@@ -82,31 +81,28 @@ walk_header(const struct lk_viz_trace *t)
 static void
 walk_event(const struct lk_viz_trace *t, size_t i)
 {
-	const struct lk__viz_event *e = &t->ev[i];
-	unsigned long own = 0;
+	const struct lk_trace *tr = t->tr;
+	const struct lk_tev *e = &tr->ev[i];
+	int end = lk__viz_end(tr, e), lock = lk__viz_lock(e);
+	long long v;
 
-	if (e->step < 0 || (i > 0 && e->step <= t->ev[i - 1].step) ||
-	    e->proc >= t->nprocs || e->opname >= t->nops ||
-	    e->op < LK__VIZ_OTHER || e->op > LK__VIZ_LOCK)
+	if ((i > 0 && e->step <= tr->ev[i - 1].step) || e->proc < 0 ||
+	    (size_t)e->proc >= tr->nprocs || e->op < 0 ||
+	    e->op >= LK_OP__COUNT + (int)tr->nopnames ||
+	    lk__viz_op(e) < LK__VIZ_OTHER || lk__viz_op(e) > LK__VIZ_LOCK ||
+	    e->vc == NULL)
 		__builtin_trap();
-	check_index(e->obj, t->nobjs);
-	check_index(e->peer, t->nprocs);
-	if (e->fd < -1 || (e->end != 0 && e->end != 'r' && e->end != 'w') ||
-	    (e->lock != 0 && e->lock != 'r' && e->lock != 'w' &&
-	     e->lock != 'u'))
+	sink += strlen(lk_trace_op_name(tr, e->op));
+	check_index(e->obj, tr->nobjs);
+	check_index(lk__viz_peer(tr, e), tr->nprocs);
+	if (lk__viz_fd(e) < -1 || (end != 0 && end != 'r' && end != 'w') ||
+	    (lock != 0 && lock != 'r' && lock != 'w' && lock != 'u'))
 		__builtin_trap();
 	if (e->data != NULL)
-		sink += strlen(e->data);
-	/* The clock is sorted by process, each at most once. */
-	for (unsigned k = 0; k < e->nvc; k++) {
-		if (e->vc[k].proc >= t->nprocs ||
-		    (k > 0 && e->vc[k].proc <= e->vc[k - 1].proc))
-			__builtin_trap();
-		if (e->vc[k].proc == e->proc)
-			own = e->vc[k].n;
-	}
-	if (e->own != own)
-		__builtin_trap();
+		sink += strnlen(e->data, e->len);
+	sink += (size_t)lk__viz_num(e, &v);
+	for (size_t p = 0; p < tr->nprocs; p++)
+		sink += e->vc[p];
 }
 
 /* Touch the edges of an accepted trace; traps on a broken one. */
@@ -116,19 +112,19 @@ walk_edges(const struct lk_viz_trace *t)
 	if (lk_viz_edges(t) != t->nedges)
 		__builtin_trap();
 	for (size_t k = 0; k < t->nedges; k++) {
-		const struct lk__viz_edge *d = &t->edges[k];
+		const struct lk_hb_edge *d = &t->edges[k];
 
 		/* Sorted by target; from an earlier event of another
 		 * process. */
-		if (d->to >= t->nev || d->from >= d->to ||
+		if (d->to >= t->tr->nevents || d->from >= d->to ||
 		    (k > 0 && d->to < t->edges[k - 1].to) ||
-		    d->kind >= LK__VIZ_NKINDS ||
-		    t->ev[d->from].proc == t->ev[d->to].proc)
+		    d->kind >= LK_HB_NKINDS ||
+		    t->tr->ev[d->from].proc == t->tr->ev[d->to].proc)
 			__builtin_trap();
 		/* write -> read: bytes of the read that it returned. */
-		if (d->kind == LK__VIZ_WRITE_READ &&
+		if (d->kind == LK_HB_WRITE_READ &&
 		    (d->off < 0 || d->len <= 0 ||
-		     d->off + d->len > t->ev[d->to].ret))
+		     d->off + d->len > t->tr->ev[d->to].ret))
 			__builtin_trap();
 	}
 }
@@ -144,13 +140,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&err, 'Z', sizeof(err));
 	if (lk_viz_read_mem((const char *)data, size, FUZZ_PATH, &t, &err) ==
 	    0) {
-		if (t == NULL || t->nev > LK_VIZ_MAX_EVENTS)
+		if (t == NULL || t->tr->nevents > LK_VIZ_MAX_EVENTS)
 			__builtin_trap();
 		walk_header(t);
-		for (size_t i = 0; i < t->nev; i++)
+		for (size_t i = 0; i < t->tr->nevents; i++)
 			walk_event(t, i);
 		if (lk_viz_last_step(t) !=
-		    (t->nev > 0 ? t->ev[t->nev - 1].step : -1))
+		    (t->tr->nevents > 0
+		             ? (long)t->tr->ev[t->tr->nevents - 1].step
+		             : -1))
 			__builtin_trap();
 		walk_edges(t);
 		lk_viz_free(t);

@@ -1,5 +1,6 @@
 /* Unit tests of the trace: vector clocks, happens-before, the wait-for
  * cycle finder, deadlock explanations, expectations and labels. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -129,6 +130,114 @@ test_trace_vclock_fork(void **state)
 	assert_true(lk_trace_hb(t, 0, 2));
 	assert_false(lk_trace_hb(t, 3, 2));
 	assert_int_equal(t->ev[2].vc[0], 2);
+	lk_trace_free(t);
+}
+
+/* Each edge lk_trace_edges gives is a happens-before relation of the
+ * clocks lk_trace_vclocks computes (the same walk), between two
+ * processes; the edges, n of them, of the given kinds in that order. */
+static void
+check_edges(struct lk_trace *t, const size_t (*want)[3], size_t n)
+{
+	struct lk_hb_edge *d;
+	size_t nd;
+
+	assert_int_equal(lk_trace_vclocks(t), 0);
+	assert_int_equal(lk_trace_edges(t, &d, &nd), 0);
+	assert_int_equal(nd, n);
+	for (size_t k = 0; k < nd; k++) {
+		assert_true(lk_trace_hb(t, d[k].from, d[k].to));
+		assert_int_not_equal(t->ev[d[k].from].proc,
+		                     t->ev[d[k].to].proc);
+		assert_int_equal(d[k].from, want[k][0]);
+		assert_int_equal(d[k].to, want[k][1]);
+		assert_int_equal(d[k].kind, want[k][2]);
+	}
+	free(d);
+}
+
+/* The edges of a wait: from the latest post by another process (a
+ * witness: the semaphore joined every post); none from its own post,
+ * none for a blocked wait. */
+static void
+test_trace_edges_post_wait(void **state)
+{
+	static const size_t want[][3] = {{1, 3, LK_HB_POST_WAIT},
+	                                 {2, 6, LK_HB_POST_WAIT}};
+	struct lk_trace *t = make_trace(2);
+
+	(void)state;
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);  /* 0: A posts s0 */
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);  /* 1: A posts s0 */
+	add(t, 1, LK_OP_SEM_POST, 0, 0, 0);  /* 2: B posts s0 */
+	add(t, 1, LK_OP_SEM_WAIT, 0, 0, 0);  /* 3: B: from A's latest, 1 */
+	add(t, 1, LK_OP_SEM_WAIT, 1, -1, 1); /* 4: blocked: none */
+	add(t, 0, LK_OP_SEM_POST, 0, 0, 0);  /* 5: A posts s0 */
+	add(t, 0, LK_OP_SEM_WAIT, 0, 0, 0);  /* 6: A: from B's latest, 2 */
+	check_edges(t, want, 2);
+	lk_trace_free(t);
+}
+
+/* A delivery joins only the kills of its signal not delivered yet: a
+ * kill of another signal, or of signal 0 (which delivers nothing), is no
+ * edge and adds nothing to its clock; two kills before one delivery are
+ * two edges (standard signals are not queued). */
+static void
+test_trace_edges_kill_signal(void **state)
+{
+	static const size_t want[][3] = {{0, 3, LK_HB_KILL_SIGNAL},
+	                                 {2, 3, LK_HB_KILL_SIGNAL}};
+	struct lk_trace *t = make_trace(3);
+	struct lk_tev *e;
+
+	(void)state;
+	e = add(t, 0, LK_OP_KILL, -1, 0, 0); /* 0: A: SIGUSR1 to C */
+	e->u.kill.to = 2, e->u.kill.sig = SIGUSR1;
+	e = add(t, 1, LK_OP_KILL, -1, 0, 0); /* 1: B: SIGUSR2 to C */
+	e->u.kill.to = 2, e->u.kill.sig = SIGUSR2;
+	e = add(t, 1, LK_OP_KILL, -1, 0, 0); /* 2: B: SIGUSR1 to C */
+	e->u.kill.to = 2, e->u.kill.sig = SIGUSR1;
+	e = add(t, 2, LK_OP_SIGNAL, -1, 0, 0); /* 3: C: SIGUSR1 */
+	e->u.signal.sig = SIGUSR1;
+	e = add(t, 0, LK_OP_KILL, -1, 0, 0); /* 4: A: signal 0 to C */
+	e->u.kill.to = 2, e->u.kill.sig = 0;
+	e = add(t, 2, LK_OP_SIGNAL, -1, 0, 0); /* 5: C: SIGUSR1 again */
+	e->u.signal.sig = SIGUSR1;
+	check_edges(t, want, 2);
+	assert_true(lk_trace_hb(t, 2, 3));
+	assert_true(lk_trace_hb(t, 1, 3));  /* B's program order to 2 */
+	assert_false(lk_trace_hb(t, 4, 5)); /* signal 0: nothing sent */
+	lk_trace_free(t);
+}
+
+/* Record locks: an unlock to the next conflicting locks of other
+ * processes (two read locks share the unlock); a query (F_OFD_GETLK as
+ * F_GETLK) takes nothing; the exit of a holder lets its lock go. */
+static void
+test_trace_edges_locks(void **state)
+{
+	static const size_t want[][3] = {{1, 3, LK_HB_UNLOCK_LOCK},
+	                                 {1, 4, LK_HB_UNLOCK_LOCK},
+	                                 {5, 6, LK_HB_UNLOCK_LOCK}};
+	struct lk_trace *t = make_trace(3);
+	struct lk_tev *e;
+
+	(void)state;
+	e = add(t, 0, LK_OP_FCNTL, 2, 0, 0); /* 0: A write-locks out */
+	e->u.lock.cmd = F_SETLKW, e->u.lock.type = F_WRLCK;
+	e = add(t, 0, LK_OP_FCNTL, 2, 0, 0); /* 1: A unlocks */
+	e->u.lock.cmd = F_SETLK, e->u.lock.type = F_UNLCK;
+	e = add(t, 2, LK_OP_FCNTL, 2, 0, 0); /* 2: C asks (OFD): nothing */
+	e->u.lock.cmd = F_OFD_GETLK, e->u.lock.type = F_WRLCK;
+	e = add(t, 1, LK_OP_FCNTL, 2, 0, 0); /* 3: B read-locks: from 1 */
+	e->u.lock.cmd = F_SETLKW, e->u.lock.type = F_RDLCK;
+	e = add(t, 2, LK_OP_FCNTL, 2, 0, 0); /* 4: C read-locks: from 1 */
+	e->u.lock.cmd = F_SETLKW, e->u.lock.type = F_RDLCK;
+	add(t, 1, LK_OP_EXIT, -1, 0, 0);     /* 5: B exits holding it */
+	e = add(t, 0, LK_OP_FCNTL, 2, 0, 0); /* 6: A write-locks: from 5 */
+	e->u.lock.cmd = F_SETLKW, e->u.lock.type = F_WRLCK;
+	check_edges(t, want, 3);
+	assert_false(lk_trace_hb(t, 1, 2)); /* a query joins nothing */
 	lk_trace_free(t);
 }
 
@@ -383,6 +492,9 @@ main(void)
 	        cmocka_unit_test(test_trace_vclock_post_wait),
 	        cmocka_unit_test(test_trace_vclock_failed_wait),
 	        cmocka_unit_test(test_trace_vclock_fork),
+	        cmocka_unit_test(test_trace_edges_post_wait),
+	        cmocka_unit_test(test_trace_edges_kill_signal),
+	        cmocka_unit_test(test_trace_edges_locks),
 	        cmocka_unit_test(test_trace_cycle_two),
 	        cmocka_unit_test(test_trace_cycle_none),
 	        cmocka_unit_test(test_trace_cycle_three),
