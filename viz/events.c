@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/stop.h"
-#include "strategy/strategy.h"
+#include "common/protocol.h"
 #include "viz.h"
 
 /* What viz draws of each operation it knows, at its enum lk_op. */

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "cli/options.h"
+#include "options.h"
 #include "lockstep/lockstep.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"

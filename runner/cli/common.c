@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "common/input.h"
 #include "common/protocol.h"
 #include "controller/controller.h"

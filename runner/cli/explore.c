@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "controller/controller.h"
 #include "explore/explore.h"
 #include "schedule/schedule.h"

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "export.h"
-#include "viz.h"
+#include "cli.h"
+#include "viz/export.h"
+#include "viz/viz.h"
 
 static const char usage_export[] =
         "usage: lockstep export TRACE.jsonl [--perfetto OUT.json] "

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/options.h"
+#include "options.h"
 #include "common/protocol.h"
 #include "lockstep/lockstep.h"
 #include "strategy/strategy.h"

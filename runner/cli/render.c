@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "viz.h"
+#include "cli.h"
+#include "viz/viz.h"
 
 static const char usage_render[] =
         "usage: lockstep render TRACE.jsonl -o OUT [options]\n"

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
+#include "common/sha256.h"
 #include "controller/controller.h"
 #include "schedule/schedule.h"
 #include "strategy/strategy.h"

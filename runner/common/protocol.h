@@ -15,11 +15,38 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/ops.h"
-#include "scenario/scenario.h"
-#include "strategy/strategy.h"
+
+/* Nothing of the project but the operation table (ops.h, which includes
+ * nothing itself): the interposer, the agent and the controller share
+ * this header, and the interposer knows libc and this layout only
+ * (docs/architecture.md, "Parts"). */
+
+/* Limits of a run, which size the shared memory. */
+#define LK_MAX_PROCS   64  /* processes in one run, forks included */
+#define LK_MAX_OBJECTS 256 /* declared plus discovered objects */
+#define LK_NAME_MAX    48  /* a logical name, NUL included */
+#define LK_MAX_DEPTH   16  /* nesting of <repeat> in an agent program */
+
+/*
+ * A set of processes: bit i is slot i (enabled sets, waitpid choices, pipe
+ * holders, races' releasers). One machine word, so that a set is copied,
+ * compared and walked without a loop: LK_MAX_PROCS can grow to 64 and no
+ * further without changing this type and everything that shifts by a slot.
+ */
+typedef uint64_t lk_procset;
+#define LK_PROCSET_BITS 64
+_Static_assert(LK_MAX_PROCS <= LK_PROCSET_BITS,
+               "a process set (lk_procset) has a bit per slot");
+
+/* A set of objects: bit i of word i / 64 is object i (poll_objs). */
+#define LK_OBJSET_WORDS (LK_MAX_OBJECTS / 64)
+typedef uint64_t lk_objset[LK_OBJSET_WORDS];
+_Static_assert(LK_MAX_OBJECTS % 64 == 0,
+               "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
 #define LK_PROTO_VERSION 9u
@@ -102,7 +129,7 @@ struct lk_slot {
 	int32_t pgid;
 	/* Blocked in poll or select: the objects it watches (bit = object),
 	 * any of which changing enables it again. */
-	uint64_t poll_objs[LK_MAX_OBJECTS / 64];
+	lk_objset poll_objs;
 	/* Bytes of getrandom and /dev/urandom it drew (entropy.c): its
 	 * position in its stream, which an exec keeps. */
 	uint64_t entropy_used;
@@ -210,6 +237,61 @@ enum lk_run_state {
 	LK_RUN_DIVERGED, /* a forced schedule could not be followed */
 };
 
+/*
+ * What the agent programs say, and what slots and events record (act): the
+ * scenario's actions (runner/scenario/scenario.h reads them from XML,
+ * runner/controller/program.c compiles them, runner/agent runs them).
+ */
+enum lk_act_kind {
+	LK_ACT_PRINT,   /* text plus newline to standard output; {cell} in
+	                   the text is the value this process last loaded */
+	LK_ACT_POST,    /* sem_post */
+	LK_ACT_WAIT,    /* sem_wait */
+	LK_ACT_TRYWAIT, /* sem_trywait */
+	LK_ACT_WRITE,   /* write text (verbatim) to a file, pipe or FIFO */
+	LK_ACT_SLEEP,   /* nanosleep, on the virtual clock */
+	LK_ACT_REPEAT,  /* the body, times times */
+	LK_ACT_SPAWN,   /* fork; the child runs process proc (every
+	                   instance of a counted process, in order) */
+	LK_ACT_WAITPID, /* waitpid for process proc (each instance) */
+	LK_ACT_EXEC,    /* execvp text split at blanks; stdin/stdout
+	                   (objects, -1 none) are dup2'ed onto 0 and 1 */
+	LK_ACT_READ,    /* read up to bytes from a pipe, FIFO or file into
+	                   standard output; until_eof: loop until 0 */
+	LK_ACT_CLOSE,   /* close a pipe end (end), a FIFO or a file */
+	LK_ACT_OPEN,    /* open a FIFO for reading or writing (end) */
+	LK_ACT_LOAD,    /* load a cell (remembered for print) */
+	LK_ACT_STORE,   /* store value into a cell */
+	LK_ACT_ADD,     /* load a cell, then store it plus value: 2 steps */
+	LK_ACT_ATTACH,  /* attach a shm region (shmat, or shm_open+mmap) */
+	LK_ACT_DETACH,  /* detach it (shmdt, munmap) */
+	LK_ACT_REMOVE,  /* remove it (IPC_RMID, shm_unlink) */
+	LK_ACT_KILL,    /* kill process proc (every instance) with signal
+	                   value */
+	LK_ACT_HANDLER, /* body runs when signal value is delivered;
+	                   installed before the process's first step */
+	LK_ACT_PAUSE,   /* pause: wait for a signal with a handler */
+	LK_ACT_LOCK,    /* fcntl record lock on a file: end is the type
+	                   (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
+	                   start, len; F_SETLKW unless nowait */
+	LK_ACT_UNLOCK,  /* F_UNLCK of start, len */
+	LK_ACT_SEMOP,   /* semop on a SysV set: text is the operations,
+	                   "NUM:ADD ..." (ADD 0: wait for zero), applied
+	                   all at once; undo: SEM_UNDO */
+};
+
+/* Pipe end of a read/close/open/exec. */
+enum lk_end {
+	LK_END_NONE = 0,
+	LK_END_READ,
+	LK_END_WRITE,
+};
+
+enum lk_shm_kind {
+	LK_SHM_POSIX, /* shm_open + mmap, private name per run */
+	LK_SHM_SYSV,  /* shmget(IPC_PRIVATE) + shmat */
+};
+
 /* Instruction of an agent program (runner/controller/program.c). */
 struct lk_instr {
 	uint16_t act; /* enum lk_act_kind, or LK_INSTR_END */
@@ -236,6 +318,34 @@ struct lk_instr {
 #define LK_INSTR_UNDO   4u /* semop: SEM_UNDO */
 
 #define LK_INSTR_END 0xffffu
+
+/* The strategy's state (runner/strategy: who steps next). */
+enum lk_strategy_kind {
+	LK_STRAT_DEFAULT, /* keep the current process, else the first */
+	LK_STRAT_RANDOM,  /* uniform among the enabled, from a seed */
+	LK_STRAT_PCT,     /* probabilistic concurrency testing */
+};
+
+#define LK_PCT_MAX_DEPTH 16
+
+struct lk_strategy {
+	uint32_t kind; /* enum lk_strategy_kind */
+	uint64_t seed;
+	uint64_t rng; /* generator state, advanced by every random pick */
+	/* PCT (Burckhardt et al., ASPLOS 2010): distinct priorities, the
+	 * highest enabled runs; at each change point the running process
+	 * drops to a priority below all initial ones. */
+	uint32_t depth;
+	uint32_t change[LK_PCT_MAX_DEPTH];
+	uint32_t prio[LK_MAX_PROCS];
+};
+
+/* Strategy called name ("default", "random", "pct"), or -1
+ * (runner/common/names.c: traces and schedules name the kind). */
+int lk_strategy_lookup(const char *name);
+
+/* Name of a strategy kind. */
+const char *lk_strategy_name(unsigned kind);
 
 struct lk_shared {
 	uint32_t magic;
@@ -264,7 +374,7 @@ struct lk_shared {
 	_Atomic uint32_t spin_resume; /* nobody spins before this step */
 	uint64_t vt;                  /* virtual time, ns */
 	struct lk_strategy strategy;
-	uint64_t last_enabled; /* the enabled set of the last pick */
+	lk_procset last_enabled; /* the enabled set of the last pick */
 
 	/* A forced prefix (replay): decision i chooses step i. */
 	uint64_t forced_off;
@@ -305,7 +415,7 @@ struct lk_shared {
 	 * under it are called "./path" (runner/interposer/fsname.c). */
 	char cwd[LK_PATH_MAX];
 	/* Divergence on a waitpid: the children it could reap (bit = slot). */
-	uint64_t div_choices;
+	lk_procset div_choices;
 	/* What descriptors 0, 1 and 2 of the processes lockstep starts are
 	 * (device, inode): always the objects stdin, stdout and stderr,
 	 * whatever they really are (a tty, a pipe, a file, /dev/null). */
@@ -319,19 +429,6 @@ struct lk_shared {
 	char sysv_list[LK_PATH_MAX];
 	_Atomic int32_t sysv_err;
 };
-
-/*
- * Choose who takes the next step (runner/strategy/pick.c): the enabled
- * processes, with the clock advanced when everybody waits for it; the
- * forced decision for this step if there is one, else the strategy.
- * current is the slot that just acted (-1 none). Returns a slot, -1 when
- * nobody can step, -2 when the forced schedule diverged (div_* say why).
- */
-int lk_pick(struct lk_shared *sh, int current);
-
-/* The exited, not yet reaped children that slot's waitpid may reap now
- * (bit = slot), by its wait_for and wait_group (pick.c). */
-uint64_t lk_wait_candidates(const struct lk_shared *sh, uint32_t slot);
 
 static inline struct lk_decision *
 lk_shared_forced(struct lk_shared *sh)
@@ -376,5 +473,68 @@ lk_shared_data(struct lk_shared *sh)
 {
 	return (char *)sh + sh->data_off;
 }
+
+/*
+ * The layout, checked. Three binaries built apart (lockstep, the agent and
+ * the preloaded interposer, perhaps of another installation) read this
+ * memory, so the sizes and offsets below are the protocol: a change of
+ * any of them (a field added, moved or resized, a limit changed) stops the
+ * build here. Then: update the number, bump LK_PROTO_VERSION, and add the
+ * new layout's row to the table of tests/unit/test_protocol.c, which fails
+ * until the version and the layout agree (docs/architecture.md, "The
+ * protocol's version").
+ */
+#define LK_LAYOUT(cond)                                                        \
+	_Static_assert(cond, "the shared memory's layout changed: "            \
+	                     "see runner/common/protocol.h, \"The layout\"")
+
+/* Where a process finds the magic and the version: never moves. */
+LK_LAYOUT(offsetof(struct lk_shared, magic) == 0);
+LK_LAYOUT(offsetof(struct lk_shared, version) == 4);
+LK_LAYOUT(offsetof(struct lk_shared, size) == 8);
+
+/* The futex words and flags processes share: lock-free atomics only. */
+LK_LAYOUT(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2);
+LK_LAYOUT(sizeof(_Atomic uint32_t) == 4 && sizeof(_Atomic uint64_t) == 8);
+
+LK_LAYOUT(sizeof(struct lk_strategy) == 352);
+LK_LAYOUT(offsetof(struct lk_strategy, prio) == 92);
+
+LK_LAYOUT(sizeof(struct lk_slot) == 328);
+LK_LAYOUT(offsetof(struct lk_slot, go) == 0);
+LK_LAYOUT(offsetof(struct lk_slot, sleeping) == 4);
+LK_LAYOUT(offsetof(struct lk_slot, sigpending) == 56);
+LK_LAYOUT(offsetof(struct lk_slot, name) == 204);
+LK_LAYOUT(offsetof(struct lk_slot, poll_objs) == 288);
+LK_LAYOUT(offsetof(struct lk_slot, entropy_used) == 320);
+
+LK_LAYOUT(sizeof(struct lk_object) == 376);
+LK_LAYOUT(offsetof(struct lk_object, name) == 24);
+LK_LAYOUT(offsetof(struct lk_object, path) == 72);
+LK_LAYOUT(offsetof(struct lk_object, size) == 368);
+
+LK_LAYOUT(sizeof(struct lk_event) == 72);
+LK_LAYOUT(offsetof(struct lk_event, proc) == 0);
+LK_LAYOUT(offsetof(struct lk_event, op) == 2);
+LK_LAYOUT(offsetof(struct lk_event, obj) == 4);
+LK_LAYOUT(offsetof(struct lk_event, u) == 16);
+LK_LAYOUT(sizeof(union lk_payload) == 24);
+LK_LAYOUT(offsetof(struct lk_event, vt) == 40);
+LK_LAYOUT(offsetof(struct lk_event, enabled) == 64);
+
+LK_LAYOUT(sizeof(struct lk_decision) == 100);
+LK_LAYOUT(offsetof(struct lk_decision, obj) == 52);
+
+LK_LAYOUT(sizeof(struct lk_instr) == 88);
+LK_LAYOUT(offsetof(struct lk_instr, ns) == 32);
+LK_LAYOUT(offsetof(struct lk_instr, len) == 80);
+
+LK_LAYOUT(sizeof(struct lk_shared) == 119424);
+LK_LAYOUT(offsetof(struct lk_shared, state) == 312);
+LK_LAYOUT(offsetof(struct lk_shared, strategy) == 376);
+LK_LAYOUT(offsetof(struct lk_shared, objects) == 768);
+LK_LAYOUT(offsetof(struct lk_shared, slots) == 97024);
+LK_LAYOUT(offsetof(struct lk_shared, nevents) == 118016);
+LK_LAYOUT(offsetof(struct lk_shared, sysv_err) == 119420);
 
 #endif

@@ -13,6 +13,7 @@
 #ifndef LK_ZYGOTE_H
 #define LK_ZYGOTE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/protocol.h"
@@ -41,5 +42,13 @@ struct lk_zygote_msg {
 	int32_t pid;
 	int32_t status; /* wait status, LK_ZY_EXITED */
 };
+
+/* The layout, checked as the shared memory's is (protocol.h, "The
+ * layout"): lockstep and the zygote are built apart too, and one
+ * LK_PROTO_VERSION covers both protocols. */
+LK_LAYOUT(sizeof(struct lk_zygote_req) == 280);
+LK_LAYOUT(offsetof(struct lk_zygote_req, workdir) == 24);
+LK_LAYOUT(sizeof(struct lk_zygote_msg) == 12);
+LK_LAYOUT(offsetof(struct lk_zygote_msg, status) == 8);
 
 #endif

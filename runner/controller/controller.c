@@ -35,7 +35,8 @@
 #include "common/stop.h"
 #include "common/zygote.h"
 #include "controller/controller.h"
-#include "controller/live.h"
+#include "live.h"
+#include "strategy/strategy.h"
 #include "trace/trace.h"
 
 #define DATA_CAP   (32u << 20)

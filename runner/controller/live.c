@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "common/stop.h"
-#include "controller/live.h"
+#include "live.h"
 
 #define LIVE_BUF ((size_t)1 << 16)
 

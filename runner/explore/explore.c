@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sha256.h"
 #include "explore/explore.h"
 #include "schedule/schedule.h"
 #include "trace/trace.h"

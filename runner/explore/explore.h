@@ -31,7 +31,7 @@ struct lk_step_rec {
 	int32_t obj;
 	int64_t ret;
 	union lk_payload u; /* by op: its member in the LK_OPS table */
-	uint64_t enabled;
+	lk_procset enabled;
 	uint8_t blocked;
 };
 

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 #ifndef GRND_NONBLOCK
 #define GRND_NONBLOCK 0x01

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* Objects of the table names may not take. */
 #define NAME_RESERVE 64

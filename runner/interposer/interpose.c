@@ -17,7 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* Virtual wall-clock time starts at 2100-01-01T00:00:00Z: the same in
  * every run, so a program that prints the date prints it again, and

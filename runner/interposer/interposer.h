@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "common/protocol.h"
+#include "strategy/strategy.h"
 
 /*
  * The real functions, one table: name, return type, parameter list. Each

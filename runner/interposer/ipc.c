@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* Leave the interposer with errno set to err; returns ret. */
 static long

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* The object cached for addr, or -2 when it is not there. */
 static int

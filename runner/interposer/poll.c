@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/select.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 #define READY_EVENTS (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM)
 

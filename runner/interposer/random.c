@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* FNV-1a of a name. */
 static uint64_t

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* How a call reads or writes. */
 enum how {

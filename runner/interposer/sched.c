@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "common/elfcheck.h"
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 static void exit_hook(int status, void *arg);
 

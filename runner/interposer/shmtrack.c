@@ -26,7 +26,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 #if defined(__x86_64__)
 

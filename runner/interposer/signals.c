@@ -35,7 +35,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* The stop signals, and the signals the kernel ignores by default. */
 #define STOPS                                                                  \

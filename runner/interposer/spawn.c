@@ -28,7 +28,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* closefrom and tcsetpgrp file actions came with glibc 2.34 and 2.35. */
 #if __GLIBC_PREREQ(2, 34)

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 struct lk_ip_state lk__ip = {
         .self = -1,

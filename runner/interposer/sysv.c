@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interposer/interposer.h"
+#include "interposer.h"
 
 /* The "type" of message queues: no declared object has it. */
 #define QUEUE 0xffffu

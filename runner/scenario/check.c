@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "common/protocol.h"
-#include "scenario/check.h"
-#include "scenario/regex.h"
+#include "check.h"
+#include "regex.h"
 
 #ifndef SEM_VALUE_MAX
 #define SEM_VALUE_MAX INT_MAX

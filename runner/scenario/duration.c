@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "scenario/check.h"
+#include "check.h"
 #include "scenario/scenario.h"
 
 #define NS_PER_DAY (86400ULL * 1000000000ULL)

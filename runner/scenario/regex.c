@@ -16,7 +16,7 @@
 
 #include <pcre2.h>
 
-#include "scenario/regex.h"
+#include "regex.h"
 
 struct lk_regex {
 	pcre2_code *code;

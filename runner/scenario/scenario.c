@@ -19,10 +19,10 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 
+#include "check.h"
 #include "common/input.h"
-#include "scenario/check.h"
+#include "common/sha256.h"
 #include "scenario/scenario.h"
-#include "schedule/schedule.h"
 
 /* Scenarios are small; anything bigger is a mistake (or /dev/zero). */
 #define MAX_FILE_SIZE LK_XML_MAX_BYTES

@@ -9,14 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/protocol.h"
 #include "lockstep/lockstep.h"
 
-#define LK_MAX_PROCS        64  /* processes in one run, forks included */
-#define LK_MAX_OBJECTS      256 /* declared plus discovered objects */
+/* LK_MAX_PROCS, LK_MAX_OBJECTS, LK_NAME_MAX and LK_MAX_DEPTH (nesting of
+ * <repeat>) size the shared memory: they are the protocol's. */
 #define LK_MAX_DECLARED     192 /* declared objects of one scenario */
-#define LK_NAME_MAX         48  /* a logical name, NUL included */
 #define LK_MAX_REPEAT       1000000
-#define LK_MAX_DEPTH        16        /* nesting of <repeat> */
 #define LK_REGEX_MAX        512       /* characters of a matches= regex */
 #define LK_REGEX_REPEAT     1000      /* copies of a part: nested {m,n}, + */
 #define LK_MAX_CELLS        64        /* cells of one shared memory region */
@@ -46,11 +45,6 @@ enum lk_sem_kind {
 	LK_SEM_UNNAMED, /* sem_init(pshared=1) in shared memory */
 };
 
-enum lk_shm_kind {
-	LK_SHM_POSIX, /* shm_open + mmap, private name per run */
-	LK_SHM_SYSV,  /* shmget(IPC_PRIVATE) + shmat */
-};
-
 struct lk_sc_object {
 	enum lk_obj_kind kind;
 	char *name; /* logical name, unique among objects */
@@ -77,51 +71,6 @@ struct lk_sc_object {
 			long long value; /* initial value */
 		} cell;
 	} u;
-};
-
-enum lk_act_kind {
-	LK_ACT_PRINT,   /* text plus newline to standard output; {cell} in
-	                   the text is the value this process last loaded */
-	LK_ACT_POST,    /* sem_post */
-	LK_ACT_WAIT,    /* sem_wait */
-	LK_ACT_TRYWAIT, /* sem_trywait */
-	LK_ACT_WRITE,   /* write text (verbatim) to a file, pipe or FIFO */
-	LK_ACT_SLEEP,   /* nanosleep, on the virtual clock */
-	LK_ACT_REPEAT,  /* the body, times times */
-	LK_ACT_SPAWN,   /* fork; the child runs process proc (every
-	                   instance of a counted process, in order) */
-	LK_ACT_WAITPID, /* waitpid for process proc (each instance) */
-	LK_ACT_EXEC,    /* execvp text split at blanks; stdin/stdout
-	                   (objects, -1 none) are dup2'ed onto 0 and 1 */
-	LK_ACT_READ,    /* read up to bytes from a pipe, FIFO or file into
-	                   standard output; until_eof: loop until 0 */
-	LK_ACT_CLOSE,   /* close a pipe end (end), a FIFO or a file */
-	LK_ACT_OPEN,    /* open a FIFO for reading or writing (end) */
-	LK_ACT_LOAD,    /* load a cell (remembered for print) */
-	LK_ACT_STORE,   /* store value into a cell */
-	LK_ACT_ADD,     /* load a cell, then store it plus value: 2 steps */
-	LK_ACT_ATTACH,  /* attach a shm region (shmat, or shm_open+mmap) */
-	LK_ACT_DETACH,  /* detach it (shmdt, munmap) */
-	LK_ACT_REMOVE,  /* remove it (IPC_RMID, shm_unlink) */
-	LK_ACT_KILL,    /* kill process proc (every instance) with signal
-	                   value */
-	LK_ACT_HANDLER, /* body runs when signal value is delivered;
-	                   installed before the process's first step */
-	LK_ACT_PAUSE,   /* pause: wait for a signal with a handler */
-	LK_ACT_LOCK,    /* fcntl record lock on a file: end is the type
-	                   (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
-	                   start, len; F_SETLKW unless nowait */
-	LK_ACT_UNLOCK,  /* F_UNLCK of start, len */
-	LK_ACT_SEMOP,   /* semop on a SysV set: text is the operations,
-	                   "NUM:ADD ..." (ADD 0: wait for zero), applied
-	                   all at once; undo: SEM_UNDO */
-};
-
-/* Pipe end of a read/close/open/exec. */
-enum lk_end {
-	LK_END_NONE = 0,
-	LK_END_READ,
-	LK_END_WRITE,
 };
 
 struct lk_sc_action {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/check.h"
+#include "check.h"
 
 /* Check a file's or a FIFO's path: no directory part, as nothing in the
  * work directory is a directory; returns 0 or -1. */

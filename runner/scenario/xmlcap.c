@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "scenario/check.h"
+#include "check.h"
 
 /* The end of the first needle at or after p in [p, end), or end. */
 static const char *

@@ -10,8 +10,7 @@
 
 #include "common/input.h"
 #include "schedule/schedule.h"
-#include "strategy/strategy.h"
-#include "trace/analysis.h"
+#include "common/sha256.h"
 #include "trace/trace.h"
 
 #define MAX_FILE (256u << 20)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "common/protocol.h"
+#include "lockstep/lockstep.h"
 
 struct lk_trace;
 
@@ -62,11 +63,5 @@ char *lk_schedule_scenario_ref(const char *scenario, const char *sched_path);
 /* The scenario s names, resolved: a relative path is taken from the
  * schedule file's directory. malloc'd; NULL when none or no memory. */
 char *lk_schedule_scenario_path(const struct lk_schedule *s);
-
-/* SHA-256 of the bytes as 64 hex digits and a NUL. */
-void lk_sha256_hex(const void *data, size_t len, char hex[65]);
-
-/* SHA-256 of a file's contents into hex; 0, or -1 with errno. */
-int lk_sha256_file(const char *path, char hex[65]);
 
 #endif

@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "common/protocol.h"
+#include "strategy/strategy.h"
 
 /* The exited children a waitpid of parent may reap (see protocol.h). */
 uint64_t

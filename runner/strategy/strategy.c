@@ -1,13 +1,5 @@
 /* The scheduling strategies (see strategy.h). */
-#include <string.h>
-
 #include "strategy/strategy.h"
-
-static const char *const names[] = {
-        [LK_STRAT_DEFAULT] = "default",
-        [LK_STRAT_RANDOM] = "random",
-        [LK_STRAT_PCT] = "pct",
-};
 
 /* splitmix64: a small, well-mixed generator; the state is one word. */
 static uint64_t
@@ -49,10 +41,11 @@ lk_strategy_init_pct(struct lk_strategy *s, uint64_t seed, unsigned depth,
 	if (depth > LK_PCT_MAX_DEPTH)
 		depth = LK_PCT_MAX_DEPTH;
 	s->depth = depth;
-	/* Initial priorities depth .. depth+63, a random permutation. */
-	for (uint32_t i = 0; i < 64; i++)
+	/* Initial priorities depth .. depth+LK_MAX_PROCS-1, a random
+	 * permutation. */
+	for (uint32_t i = 0; i < LK_MAX_PROCS; i++)
 		s->prio[i] = depth + i;
-	for (uint32_t i = 63; i > 0; i--) {
+	for (uint32_t i = LK_MAX_PROCS - 1; i > 0; i--) {
 		uint32_t j = (uint32_t)(next_random(&s->rng) % (i + 1));
 		uint32_t t = s->prio[i];
 
@@ -72,9 +65,10 @@ pick_pct(struct lk_strategy *s, uint64_t enabled, int current, uint32_t step)
 	int best = -1;
 
 	for (uint32_t i = 0; i + 1 < s->depth; i++)
-		if (s->change[i] == step && current >= 0 && current < 64)
+		if (s->change[i] == step && current >= 0 &&
+		    current < LK_MAX_PROCS)
 			s->prio[current] = s->depth - 1 - i;
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < LK_MAX_PROCS; i++)
 		if ((enabled & (1ull << i)) &&
 		    (best < 0 || s->prio[i] > s->prio[best]))
 			best = i;
@@ -98,7 +92,7 @@ lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current,
 		return nth_bit(enabled, (unsigned)(next_random(&s->rng) % n));
 	case LK_STRAT_DEFAULT:
 	default:
-		if (current >= 0 && current < 64 &&
+		if (current >= 0 && current < LK_MAX_PROCS &&
 		    (enabled & (1ull << current)))
 			return current;
 		return __builtin_ctzll(enabled);
@@ -116,21 +110,4 @@ lk_strategy_choose(struct lk_strategy *s, uint64_t set)
 	if (n == 1 || s->kind == LK_STRAT_DEFAULT)
 		return __builtin_ctzll(set);
 	return nth_bit(set, (unsigned)(next_random(&s->rng) % n));
-}
-
-/* Strategy called name, or -1. */
-int
-lk_strategy_lookup(const char *name)
-{
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* Name of a strategy kind. */
-const char *
-lk_strategy_name(unsigned kind)
-{
-	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }

@@ -1,32 +1,15 @@
 /*
  * Strategies: which enabled process takes the next step. The state lives
- * in the shared memory and the pick runs in whichever scenario process
- * holds the turn, so this code uses nothing but plain C.
+ * in the shared memory (struct lk_strategy, common/protocol.h) and the
+ * pick runs in whichever scenario process holds the turn, so this code
+ * uses nothing but plain C and the protocol.
  */
 #ifndef LK_STRATEGY_H
 #define LK_STRATEGY_H
 
 #include <stdint.h>
 
-enum lk_strategy_kind {
-	LK_STRAT_DEFAULT, /* keep the current process, else the first */
-	LK_STRAT_RANDOM,  /* uniform among the enabled, from a seed */
-	LK_STRAT_PCT,     /* probabilistic concurrency testing */
-};
-
-#define LK_PCT_MAX_DEPTH 16
-
-struct lk_strategy {
-	uint32_t kind; /* enum lk_strategy_kind */
-	uint64_t seed;
-	uint64_t rng; /* generator state, advanced by every random pick */
-	/* PCT (Burckhardt et al., ASPLOS 2010): distinct priorities, the
-	 * highest enabled runs; at each change point the running process
-	 * drops to a priority below all initial ones. */
-	uint32_t depth;
-	uint32_t change[LK_PCT_MAX_DEPTH];
-	uint32_t prio[64];
-};
+#include "common/protocol.h"
 
 /* Set up s for kind with seed (ignored by the default strategy). */
 void lk_strategy_init(struct lk_strategy *s, unsigned kind, uint64_t seed);
@@ -41,7 +24,7 @@ void lk_strategy_init_pct(struct lk_strategy *s, uint64_t seed, unsigned depth,
  * the slot that just acted, -1 when none. Returns -1 only when enabled is
  * empty.
  */
-int lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current,
+int lk_strategy_pick(struct lk_strategy *s, lk_procset enabled, int current,
                      uint32_t step);
 
 /*
@@ -49,12 +32,19 @@ int lk_strategy_pick(struct lk_strategy *s, uint64_t enabled, int current,
  * i, e.g. which exited child a wait reaps): the lowest with the default
  * strategy, else uniform from the seed. Returns -1 only when set is empty.
  */
-int lk_strategy_choose(struct lk_strategy *s, uint64_t set);
+int lk_strategy_choose(struct lk_strategy *s, lk_procset set);
 
-/* Strategy called name ("default", "random", "pct"), or -1. */
-int lk_strategy_lookup(const char *name);
+/*
+ * Choose who takes the next step (runner/strategy/pick.c): the enabled
+ * processes, with the clock advanced when everybody waits for it; the
+ * forced decision for this step if there is one, else the strategy.
+ * current is the slot that just acted (-1 none). Returns a slot, -1 when
+ * nobody can step, -2 when the forced schedule diverged (div_* say why).
+ */
+int lk_pick(struct lk_shared *sh, int current);
 
-/* Name of a strategy kind. */
-const char *lk_strategy_name(unsigned kind);
+/* The exited, not yet reaped children that slot's waitpid may reap now
+ * (bit = slot), by its wait_for and wait_group (pick.c). */
+lk_procset lk_wait_candidates(const struct lk_shared *sh, uint32_t slot);
 
 #endif

@@ -13,7 +13,7 @@
 /* Who could release each object: bit p of releasers[obj] is set when
  * process p posts obj in its program or did in the trace. */
 void lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
-                  uint64_t *releasers);
+                  lk_procset *releasers);
 
 /*
  * Find a wait-for cycle among blocked processes: waits[p] is the object p
@@ -21,8 +21,9 @@ void lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
  * processes. Writes the cycle into cycle[] (process indices, the first
  * repeated at the end) and returns its length without the repeat, or 0.
  */
-size_t lk_find_cycle(size_t nprocs, const int *waits, const uint64_t *releasers,
-                     const int *exited, int *cycle);
+size_t lk_find_cycle(size_t nprocs, const int *waits,
+                     const lk_procset *releasers, const int *exited,
+                     int *cycle);
 
 /* Explain a deadlocked trace in words, one line per blocked process and
  * then the cycle, into buf; the cycle is also kept in t->cycle. */
@@ -45,13 +46,5 @@ struct lk_verdict_line {
  * number that did not pass. */
 size_t lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
                       struct lk_verdict_line *out);
-
-/* A short label for an event ("post a_arrived", "print A1"): lk_label's
- * terminal style (label.c). */
-void lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
-                    size_t size);
-
-/* Print the interleaving, one event a line, a column per process. */
-void lk_report_interleaving(const struct lk_trace *t, FILE *f, int color);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trace/analysis.h"
+#include "trace/trace.h"
 
 /* The diagram's limits, in characters: an event's data (a print's text
  * is the point of its mark, and may be longer), a name, a path. */

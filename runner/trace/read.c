@@ -17,7 +17,7 @@
 
 #include "common/input.h"
 #include "common/stop.h"
-#include "strategy/strategy.h"
+#include "common/protocol.h"
 #include "trace/trace.h"
 
 /* The state of one read. */

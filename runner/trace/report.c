@@ -1,7 +1,7 @@
 /* The readable interleaving printed by `lockstep run`. */
 #include <stdio.h>
 
-#include "trace/analysis.h"
+#include "trace/trace.h"
 
 /* Print the interleaving, one event a line, a column per process. */
 void

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy/strategy.h"
+#include "common/protocol.h"
 #include "trace/trace.h"
 
 static const char *const verdicts[] = {

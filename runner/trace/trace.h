@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "common/protocol.h"
-#include "scenario/scenario.h"
+#include "lockstep/lockstep.h"
 
 struct lk_err;
 
@@ -52,8 +52,8 @@ struct lk_tev {
 	union lk_payload u; /* by op: its member in the LK_OPS table */
 	uint64_t vt;
 	uint32_t src;
-	int act;          /* enum lk_act_kind + 1, 0 none */
-	uint64_t enabled; /* processes that could have taken this step */
+	int act;            /* enum lk_act_kind + 1, 0 none */
+	lk_procset enabled; /* processes that could have taken this step */
 	char *data;
 	size_t len;
 	uint32_t *vc; /* one counter per process, NULL until computed */
@@ -83,8 +83,8 @@ struct lk_tobj {
 	int value;     /* semaphores: value at the end, -1 unknown */
 	int has_final; /* cells: final is the value at the end */
 	int64_t final;
-	uint64_t holders[2]; /* pipes at a deadlock: processes (bits)
-	                        holding the read end, the write end */
+	lk_procset holders[2]; /* pipes at a deadlock: processes (bits)
+	                          holding the read end, the write end */
 };
 
 struct lk_trace {
@@ -111,11 +111,11 @@ struct lk_trace {
 	size_t ncycle;               /* process repeated last; 0 none */
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
 	uint32_t div_why;
-	uint64_t div_choices;  /* diverged on a waitpid: what it could reap */
-	int program_run;       /* run -- PROG: main started as PROG, whose
-	                          name is scenario */
-	unsigned long wall_us; /* wall-clock time of the run */
-	char *output;          /* everything the processes printed */
+	lk_procset div_choices; /* diverged on a waitpid: what it could reap */
+	int program_run;        /* run -- PROG: main started as PROG, whose
+	                           name is scenario */
+	unsigned long wall_us;  /* wall-clock time of the run */
+	char *output;           /* everything the processes printed */
 	size_t output_len;
 	char *errout; /* what a program's processes wrote to stderr ("" for
 	                 a scenario, whose stderr is lockstep's) */
@@ -264,5 +264,14 @@ const char *lk_verdict_name(enum lk_verdict v);
 
 /* Name of an action (act field), or NULL. */
 const char *lk_act_name(int act);
+
+/* A short label for an event ("post a_arrived", "print A1"): lk_label's
+ * terminal style (label.c). */
+void lk_event_label(const struct lk_trace *t, const struct lk_tev *e, char *buf,
+                    size_t size);
+
+/* Print the interleaving, one event a line, a column per process
+ * (report.c). */
+void lk_report_interleaving(const struct lk_trace *t, FILE *f, int color);
 
 #endif

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "../e2e/e2e.h"
+#include "common/sha256.h"
 #include "schedule/schedule.h"
 
 static const char *const scenarios[] = {

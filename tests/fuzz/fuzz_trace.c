@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "lockstep/lockstep.h"
-#include "viz.h"
+#include "viz/viz.h"
 
 #define FUZZ_PATH "fuzz.jsonl"
 

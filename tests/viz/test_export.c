@@ -29,8 +29,8 @@
 
 #include "../e2e/e2e.h"
 #include "common/stop.h"
-#include "export.h"
-#include "viz.h"
+#include "viz/export.h"
+#include "viz/viz.h"
 
 /* The command under test, from runner/cli/export.c (linked in). */
 int lk_cmd_export(int argc, char **argv);

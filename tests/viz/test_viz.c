@@ -25,7 +25,7 @@
 #include <libxml/tree.h>
 
 #include "trace/trace.h"
-#include "viz.h"
+#include "viz/viz.h"
 
 /* One trace made by the real lockstep. */
 struct trace {

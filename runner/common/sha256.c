@@ -1,12 +1,15 @@
 /*
- * SHA-256 (FIPS 180-4), to name the scenario a schedule was made for.
+ * SHA-256 (FIPS 180-4), to name the scenario a schedule was made for
+ * (the scenario reader hashes what it parses, schedule and explore name
+ * the scenario by it).
  * Written from the standard's description; checked against its test
  * vectors in tests/explore/test_schedule.c.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "schedule/schedule.h"
+#include "common/sha256.h"
 
 static const uint32_t k[64] = {
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
