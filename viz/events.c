@@ -40,16 +40,19 @@ static const unsigned char viz_ops[LK_OP__COUNT] = {
         [LK_OP_PAUSE] = LK__VIZ_PAUSE,
         [LK_OP_LOAD] = LK__VIZ_LOAD,
         [LK_OP_STORE] = LK__VIZ_STORE,
-        [LK_OP_FCNTL] = LK__VIZ_LOCK,
-        [LK_OP_FLOCK] = LK__VIZ_LOCK,
 };
 
 /* What viz draws of e's operation. */
 int
 lk__viz_op(const struct lk_tev *e)
 {
-	return e->op >= 0 && e->op < LK_OP__COUNT ? viz_ops[e->op]
-	                                          : LK__VIZ_OTHER;
+	if (e->op < 0 || e->op >= LK_OP__COUNT)
+		return LK__VIZ_OTHER;
+	/* Every record lock operation (the table's LOCK kind) has the
+	 * lock's marks. */
+	if (lk_op_info((unsigned)e->op)->kind == LK_OK_LOCK)
+		return LK__VIZ_LOCK;
+	return viz_ops[e->op];
 }
 
 /* Whether e is a <print>'s write. */

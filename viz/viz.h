@@ -76,7 +76,7 @@ long lk_viz_last_step(const struct lk_viz_trace *t);
 size_t lk_viz_edges(const struct lk_viz_trace *t);
 
 /*
- * Internal to viz/: shared by trace_read.c, layout.c and render.c.
+ * Internal to viz/: shared by events.c, layout.c and render.c.
  * Everything below may change without notice.
  */
 

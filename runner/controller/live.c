@@ -71,11 +71,11 @@ enqueue(struct lk_live *l, int k, uint64_t n)
 	}
 	if (l->qhead > 0 && l->qhead == l->qlen)
 		l->qhead = l->qlen = 0;
-	if (l->qlen == l->qcap) {
+	if (l->qlen == l->qcap || l->q == NULL) {
 		size_t cap = l->qcap ? 2 * l->qcap : 64;
 		struct lk_live_seg *q;
 
-		if (l->qhead > 0) { /* room at the front: move down first */
+		if (l->qhead > 0 && l->q != NULL) { /* room at the front */
 			memmove(l->q, l->q + l->qhead,
 			        (l->qlen - l->qhead) * sizeof(*l->q));
 			l->qlen -= l->qhead;

@@ -396,7 +396,7 @@ read_header(struct reader *r, json_t *h)
 		return -1;
 	if (get(r, h, "strategy", JSON_STRING, 1, &v))
 		return -1;
-	/* Absent: LK_STRATEGY_NONE, which nothing draws; unknown: "?". */
+	/* Absent: LK_TRACE_STRATEGY_NONE, which nothing draws; unknown: "?". */
 	k = v != NULL ? lk_strategy_lookup(json_string_value(v)) : -1;
 	t->strategy = k >= 0      ? (unsigned)k
 	              : v != NULL ? LK_TRACE_STRATEGY_UNKNOWN
@@ -583,97 +583,185 @@ choices(struct reader *r, json_t *args)
 	return bits;
 }
 
+/*
+ * Reading an event's args into its payload, one function per kind the
+ * LK_OPS table names in its last column (ops.h), the inverse of trace.c's
+ * args_<kind>: 0, or -1 with the error in r.
+ */
+#define READ_FN(kind)                                                          \
+	static int read_##kind(struct reader *r, json_t *args, struct lk_tev *e)
+
+READ_FN(none)
+{
+	(void)r, (void)args, (void)e;
+	return 0;
+}
+
+/* A load or a store: its words are its data, read with the event. */
+READ_FN(cell)
+{
+	(void)r, (void)args, (void)e;
+	return 0;
+}
+
+READ_FN(rw)
+{
+	json_t *v = json_object_get(args, "data");
+
+	e->u.rw.fd = (int32_t)num(args, "fd", -1);
+	e->u.rw.off = num(args, "offset", -1);
+	return v != NULL ? take_bytes(r, v, e) : 0;
+}
+
+READ_FN(close)
+{
+	(void)r;
+	e->u.close.fd = (int32_t)num(args, "fd", -1);
+	e->u.close.mode = end_mode(args);
+	return 0;
+}
+
+READ_FN(dup2)
+{
+	(void)r;
+	e->u.dup2.newfd = (int32_t)num(args, "fd", -1);
+	e->u.dup2.mode = end_mode(args);
+	return 0;
+}
+
+READ_FN(open)
+{
+	(void)r;
+	e->u.open.fd = (int32_t)num(args, "fd", -1);
+	return 0;
+}
+
+/* rename, link: the name they read from. */
+READ_FN(from)
+{
+	json_t *v = json_object_get(args, "from");
+
+	e->u.name.from = json_is_string(v) ? obj_add(r, json_string_value(v),
+	                                             LK_OT_UNKNOWN)
+	                                   : -1;
+	return json_is_string(v) && e->u.name.from < 0 ? -1 : 0;
+}
+
+READ_FN(semop)
+{
+	json_t *v = json_object_get(args, "ops");
+
+	return json_is_string(v) ? take_bytes(r, v, e) : 0;
+}
+
+READ_FN(fcntl)
+{
+	(void)r;
+	e->u.lock.cmd = (int32_t)num(args, "cmd", F_SETLK);
+	e->u.lock.type = lock_type(args);
+	e->u.lock.start = num(args, "start", 0);
+	e->u.lock.len = num(args, "len", 0);
+	return 0;
+}
+
+/* A lock of the whole file; the trace does not say whether it would have
+ * waited. */
+READ_FN(flock)
+{
+	(void)r;
+	e->u.lock.cmd = F_SETLKW;
+	e->u.lock.type = lock_type(args);
+	return 0;
+}
+
+/* A target that is not one of the run's processes is none: the kill
+ * still happened. */
+READ_FN(kill)
+{
+	e->u.kill.to = peer(r, args, "to");
+	e->u.kill.sig = (int32_t)num(args, "signal", 0);
+	return 0;
+}
+
+READ_FN(signal)
+{
+	(void)r;
+	e->u.signal.sig = (int32_t)num(args, "signal", 0);
+	return 0;
+}
+
+READ_FN(sleep)
+{
+	(void)r;
+	e->u.sleep.ns = num(args, "ns", 0);
+	return 0;
+}
+
+READ_FN(fork)
+{
+	e->u.fork.child = peer(r, args, "child");
+	return 0;
+}
+
+READ_FN(start)
+{
+	e->u.start.parent = peer(r, args, "parent");
+	return 0;
+}
+
+READ_FN(exit)
+{
+	(void)r;
+	e->u.exit.status = (int32_t)num(args, "status", 0);
+	return 0;
+}
+
+/* Which child it waited for the trace does not say. */
+READ_FN(wait)
+{
+	e->u.wait.target = -1;
+	e->u.wait.status = (int32_t)num(args, "status", 0);
+	e->u.wait.choices = choices(r, args);
+	return 0;
+}
+
+READ_FN(exec)
+{
+	json_t *v = json_object_get(args, "path");
+
+	return v != NULL ? take_bytes(r, v, e) : 0;
+}
+
+READ_FN(value)
+{
+	(void)r;
+	e->u.sem.value = num(args, "value", 0);
+	return 0;
+}
+
+READ_FN(poll)
+{
+	return ready_args(r, args, e);
+}
+
+typedef int (*read_fn)(struct reader *, json_t *, struct lk_tev *);
+
+static const read_fn read_of[] = {
+#define LK_OP_READER(name, str, member, kind, flags, dep, label, args)         \
+	[LK_OP_##name] = read_##args,
+        LK_OPS(LK_OP_READER)
+#undef LK_OP_READER
+};
+
 /* Read an event's args into its payload (the table's member for its
  * operation, ops.h), as trace.c writes them. */
 static int
 read_args(struct reader *r, json_t *args, struct lk_tev *e)
 {
-	json_t *v;
-
 	if (check_args(r, args) < 0)
 		return -1;
-	switch (e->op) {
-	case LK_OP_WRITE:
-	case LK_OP_READ:
-		e->u.rw.fd = (int32_t)num(args, "fd", -1);
-		e->u.rw.off = num(args, "offset", -1);
-		v = json_object_get(args, "data");
-		return v != NULL ? take_bytes(r, v, e) : 0;
-	case LK_OP_CLOSE:
-		e->u.close.fd = (int32_t)num(args, "fd", -1);
-		e->u.close.mode = end_mode(args);
-		return 0;
-	case LK_OP_DUP2:
-		e->u.dup2.newfd = (int32_t)num(args, "fd", -1);
-		e->u.dup2.mode = end_mode(args);
-		return 0;
-	case LK_OP_OPEN:
-		e->u.open.fd = (int32_t)num(args, "fd", -1);
-		return 0;
-	case LK_OP_RENAME:
-	case LK_OP_LINK:
-		v = json_object_get(args, "from");
-		e->u.name.from = json_is_string(v)
-		                         ? obj_add(r, json_string_value(v),
-		                                   LK_OT_UNKNOWN)
-		                         : -1;
-		return json_is_string(v) && e->u.name.from < 0 ? -1 : 0;
-	case LK_OP_SEMOP:
-		v = json_object_get(args, "ops");
-		return json_is_string(v) ? take_bytes(r, v, e) : 0;
-	case LK_OP_FCNTL:
-		e->u.lock.cmd = (int32_t)num(args, "cmd", F_SETLK);
-		e->u.lock.type = lock_type(args);
-		e->u.lock.start = num(args, "start", 0);
-		e->u.lock.len = num(args, "len", 0);
-		return 0;
-	case LK_OP_FLOCK:
-		/* A lock of the whole file; the trace does not say whether
-		 * it would have waited. */
-		e->u.lock.cmd = F_SETLKW;
-		e->u.lock.type = lock_type(args);
-		return 0;
-	case LK_OP_KILL:
-		/* A target that is not one of the run's processes is none:
-		 * the kill still happened. */
-		e->u.kill.to = peer(r, args, "to");
-		e->u.kill.sig = (int32_t)num(args, "signal", 0);
-		return 0;
-	case LK_OP_SIGNAL:
-		e->u.signal.sig = (int32_t)num(args, "signal", 0);
-		return 0;
-	case LK_OP_SLEEP:
-		e->u.sleep.ns = num(args, "ns", 0);
-		return 0;
-	case LK_OP_FORK:
-		e->u.fork.child = peer(r, args, "child");
-		return 0;
-	case LK_OP_START:
-		e->u.start.parent = peer(r, args, "parent");
-		return 0;
-	case LK_OP_EXIT:
-		e->u.exit.status = (int32_t)num(args, "status", 0);
-		return 0;
-	case LK_OP_WAIT:
-		/* Which child it waited for the trace does not say. */
-		e->u.wait.target = -1;
-		e->u.wait.status = (int32_t)num(args, "status", 0);
-		e->u.wait.choices = choices(r, args);
-		return 0;
-	case LK_OP_EXEC:
-		v = json_object_get(args, "path");
-		return v != NULL ? take_bytes(r, v, e) : 0;
-	case LK_OP_SEM_OPEN:
-	case LK_OP_SEM_INIT:
-	case LK_OP_SEM_GETVALUE:
-		e->u.sem.value = num(args, "value", 0);
-		return 0;
-	case LK_OP_POLL:
-	case LK_OP_SELECT:
-		return ready_args(r, args, e);
-	default:
-		return 0;
-	}
+	return e->op >= 0 && e->op < LK_OP__COUNT ? read_of[e->op](r, args, e)
+	                                          : 0;
 }
 
 /* The operation called name: its enum lk_op, or past LK_OP__COUNT for

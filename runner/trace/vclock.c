@@ -370,6 +370,12 @@ acquired(struct hb *h, size_t i)
 	int lock;
 	long src;
 
+	/* A granted record lock (LK_OPF_LOCK): from the unlocks it waited
+	 * for. */
+	if (lk_op_flags((unsigned)e->op) & LK_OPF_LOCK) {
+		lock = lock_op(e, &start, &len);
+		return unlock_lock(h, i, lock, start, len);
+	}
 	switch (e->op) {
 	case LK_OP_SEM_WAIT:
 	case LK_OP_SEM_TRYWAIT:
@@ -389,10 +395,6 @@ acquired(struct hb *h, size_t i)
 		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_CLOSE_EOF, 0, 0,
 		                       0)
 		                : 0;
-	case LK_OP_FCNTL:
-	case LK_OP_FLOCK:
-		lock = lock_op(e, &start, &len);
-		return unlock_lock(h, i, lock, start, len);
 	default:
 		return 0;
 	}
