@@ -275,6 +275,22 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		lk_cli_fail(0, "stopped after %zu steps (--max-steps)",
 		            t->nevents);
 	}
+	/* Past lockstep's table of objects, calls ran unscheduled: what
+	 * the trace shows of them is not the whole story. */
+	if (t->objects_full & 2u)
+		lk_cli_fail(0,
+		            "the run used more than %d objects (pipes, files, "
+		            "semaphores, names): calls on the rest show no "
+		            "object in the trace, give no happens-before and "
+		            "may block outside lockstep's control",
+		            LK_MAX_OBJECTS);
+	else if (t->objects_full & 1u)
+		lk_cli_fail(0,
+		            "the run named more file-system paths than "
+		            "lockstep's table of %d objects keeps room for: "
+		            "the later ones were not steps, so races on them "
+		            "are not shown",
+		            LK_MAX_OBJECTS);
 	if (quiet && t->program_run) {
 		/* Output passed on that could not be written (a full disk;
 		 * not a reader that went away, as with | head -1): an error,

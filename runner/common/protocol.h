@@ -26,10 +26,10 @@
  * (docs/architecture.md, "Parts"). */
 
 /* Limits of a run, which size the shared memory. */
-#define LK_MAX_PROCS   64  /* processes in one run, forks included */
-#define LK_MAX_OBJECTS 256 /* declared plus discovered objects */
-#define LK_NAME_MAX    48  /* a logical name, NUL included */
-#define LK_MAX_DEPTH   16  /* nesting of <repeat> in an agent program */
+#define LK_MAX_PROCS   64   /* processes in one run, forks included */
+#define LK_MAX_OBJECTS 1024 /* declared plus discovered objects */
+#define LK_NAME_MAX    48   /* a logical name, NUL included */
+#define LK_MAX_DEPTH   16   /* nesting of <repeat> in an agent program */
 
 /*
  * A set of processes: bit i is slot i (enabled sets, waitpid choices, pipe
@@ -49,7 +49,7 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
                "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 9u
+#define LK_PROTO_VERSION 10u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -428,6 +428,11 @@ struct lk_shared {
 	 * call and leaves the errno here for the controller (exit 70). */
 	char sysv_list[LK_PATH_MAX];
 	_Atomic int32_t sysv_err;
+	/* The object table ran out (LK_MAX_OBJECTS): bit 0, file-system
+	 * names were no longer steps (fsname.c keeps room for the rest);
+	 * bit 1, a pipe, file, semaphore or region was not tracked, so calls
+	 * on it ran unscheduled. The report says so (objects.c). */
+	_Atomic uint32_t objects_full;
 };
 
 static inline struct lk_decision *
@@ -500,13 +505,13 @@ LK_LAYOUT(sizeof(_Atomic uint32_t) == 4 && sizeof(_Atomic uint64_t) == 8);
 LK_LAYOUT(sizeof(struct lk_strategy) == 352);
 LK_LAYOUT(offsetof(struct lk_strategy, prio) == 92);
 
-LK_LAYOUT(sizeof(struct lk_slot) == 328);
+LK_LAYOUT(sizeof(struct lk_slot) == 424);
 LK_LAYOUT(offsetof(struct lk_slot, go) == 0);
 LK_LAYOUT(offsetof(struct lk_slot, sleeping) == 4);
 LK_LAYOUT(offsetof(struct lk_slot, sigpending) == 56);
 LK_LAYOUT(offsetof(struct lk_slot, name) == 204);
 LK_LAYOUT(offsetof(struct lk_slot, poll_objs) == 288);
-LK_LAYOUT(offsetof(struct lk_slot, entropy_used) == 320);
+LK_LAYOUT(offsetof(struct lk_slot, entropy_used) == 416);
 
 LK_LAYOUT(sizeof(struct lk_object) == 376);
 LK_LAYOUT(offsetof(struct lk_object, name) == 24);
@@ -529,12 +534,13 @@ LK_LAYOUT(sizeof(struct lk_instr) == 88);
 LK_LAYOUT(offsetof(struct lk_instr, ns) == 32);
 LK_LAYOUT(offsetof(struct lk_instr, len) == 80);
 
-LK_LAYOUT(sizeof(struct lk_shared) == 119424);
+LK_LAYOUT(sizeof(struct lk_shared) == 414344);
 LK_LAYOUT(offsetof(struct lk_shared, state) == 312);
 LK_LAYOUT(offsetof(struct lk_shared, strategy) == 376);
 LK_LAYOUT(offsetof(struct lk_shared, objects) == 768);
-LK_LAYOUT(offsetof(struct lk_shared, slots) == 97024);
-LK_LAYOUT(offsetof(struct lk_shared, nevents) == 118016);
-LK_LAYOUT(offsetof(struct lk_shared, sysv_err) == 119420);
+LK_LAYOUT(offsetof(struct lk_shared, slots) == 385792);
+LK_LAYOUT(offsetof(struct lk_shared, nevents) == 412928);
+LK_LAYOUT(offsetof(struct lk_shared, sysv_err) == 414332);
+LK_LAYOUT(offsetof(struct lk_shared, objects_full) == 414336);
 
 #endif

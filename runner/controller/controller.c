@@ -1731,6 +1731,7 @@ lk_run_scenario(const struct lk_scenario *sc, const struct lk_run_opts *o,
 	 * memory files. */
 	lk_live_finish(&r.live, r.sh);
 	t->output_passed = r.live.on;
+	t->objects_full = atomic_load(&r.sh->objects_full);
 	t->output_errno[0] = r.live.error[0];
 	t->output_errno[1] = r.live.error[1];
 	if (collect(&r, t) != 0) {

@@ -224,8 +224,12 @@ name_obj(const char *abs, int may_add)
 			return (int)i;
 	/* Names leave room in the table for the objects a run cannot do
 	 * without (pipes, files, semaphores): past it, a name is no step. */
-	if (!may_add || sh->nobjects >= LK_MAX_OBJECTS - NAME_RESERVE)
+	if (!may_add)
 		return -1;
+	if (sh->nobjects >= LK_MAX_OBJECTS - NAME_RESERVE) {
+		atomic_fetch_or(&sh->objects_full, 1u);
+		return -1;
+	}
 	logical(abs, name, sizeof(name));
 	obj = lk__obj_add(LK_OT_NAME, name);
 	if (obj >= 0)

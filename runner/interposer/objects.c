@@ -53,8 +53,11 @@ lk__obj_add(unsigned type, const char *name)
 	struct lk_object *o;
 	char unique[LK_NAME_MAX];
 
-	if (sh->nobjects >= LK_MAX_OBJECTS)
+	if (sh->nobjects >= LK_MAX_OBJECTS) {
+		/* Calls on it will not be steps: the report says so. */
+		atomic_fetch_or(&sh->objects_full, 2u);
 		return -1;
+	}
 	snprintf(unique, sizeof(unique), "%s", name);
 	for (unsigned k = 2;; k++) {
 		int clash = 0;

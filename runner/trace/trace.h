@@ -120,10 +120,12 @@ struct lk_trace {
 	char *errout; /* what a program's processes wrote to stderr ("" for
 	                 a scenario, whose stderr is lockstep's) */
 	size_t errout_len;
-	int output_passed;   /* output and errout went on to lockstep's own
-	                        as the run went (run -q): not to print again */
-	int output_errno[2]; /* then: why lockstep's stdout, stderr failed
-	                        (errno; 0, also when a reader went away) */
+	int output_passed;     /* output and errout went on to lockstep's own
+	                          as the run went (run -q): not to print again */
+	unsigned objects_full; /* the object table ran out: bit 0 names,
+	                          bit 1 other objects (protocol.h) */
+	int output_errno[2];   /* then: why lockstep's stdout, stderr failed
+	                          (errno; 0, also when a reader went away) */
 	char **files; /* final contents per scenario object (files only) */
 	size_t *file_lens;
 	size_t nfiles;

@@ -557,6 +557,45 @@ test_programs_gettimeofday(void **state)
 	e2e_result_free(&r);
 }
 
+/* A run's objects beyond lockstep's table (LK_MAX_OBJECTS): up to it every
+ * semaphore is an object of the trace and no warning is given; past it the
+ * program still runs as natively and the report says that the rest were
+ * not tracked. */
+static void
+test_programs_object_table(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	const char *const fits[] = {LOCKSTEP, "run",     "-q",   "--trace", tp,
+	                            "--",     MANY_SEMS, "1000", NULL};
+	const char *const over[] = {LOCKSTEP, "run",     "-q",   "--trace", tp,
+	                            "--",     MANY_SEMS, "1100", NULL};
+	struct e2e_result r;
+	json_t *tr;
+
+	(void)state;
+	e2e_spawn(&r, LOCKSTEP, fits, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "1000 semaphores\n");
+	assert_null(strstr(r.err, "objects"));
+	tr = e2e_trace_load(tp);
+	assert_non_null(tr);
+	assert_true(json_array_size(json_object_get(json_array_get(tr, 0),
+	                                            "objects")) >= 1000);
+	json_decref(tr);
+	e2e_result_free(&r);
+
+	e2e_spawn(&r, LOCKSTEP, over, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "1100 semaphores\n");
+	if (strstr(r.err, "the run used more than 1024 objects") == NULL)
+		fail_msg("no word of the full table:\n%s", r.err);
+	assert_int_equal(r.leftovers, 0);
+	e2e_result_free(&r);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+}
+
 /* raise runs the handler before it returns: a kill step, then the
  * signal's delivery; a blocked one waits for the unblock. */
 static void
@@ -1567,6 +1606,7 @@ main(void)
 	        cmocka_unit_test(test_programs_rand_fork_starts_afresh),
 	        cmocka_unit_test(test_programs_entropy_seeded),
 	        cmocka_unit_test(test_programs_gettimeofday),
+	        cmocka_unit_test(test_programs_object_table),
 	        cmocka_unit_test(test_programs_raise),
 	        cmocka_unit_test(test_programs_sigwait),
 	        cmocka_unit_test(test_programs_lockf),

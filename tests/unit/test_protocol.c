@@ -23,8 +23,9 @@ static const struct {
 	uint64_t fingerprint;
 } versions[] = {
         {7, 0x2a1e0d78c6048690ull},
-        {8, 0x4c3b9c151dd82f40ull}, /* run -q: live, live_wake */
-        {9, 0xf36ca8ccbdbc49bcull}, /* optable: payload union; readiness */
+        {8, 0x4c3b9c151dd82f40ull},  /* run -q: live, live_wake */
+        {9, 0xf36ca8ccbdbc49bcull},  /* optable: payload union; readiness */
+        {10, 0x59830515f1156eb0ull}, /* 1024 objects; objects_full */
 };
 
 struct fact {
