@@ -52,51 +52,11 @@ struct timeline {
 	long long end;    /* just after the last event */
 };
 
-/*
- * Append the len bytes of text (UTF-8) to buf as one line that any viewer
- * can show: newlines and tabs as \n and \t, other control characters and
- * the Unicode line separators as '?', cut after max characters with an
- * ellipsis. Characters are never split, so the result stays UTF-8.
- */
-static void
-put_text(char *buf, size_t size, const char *text, size_t len, size_t max)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	const unsigned char *end = s + len;
-	size_t n = strlen(buf), chars = 0;
-
-	for (; s < end && *s != '\0'; s++) {
-		if ((*s & 0xc0) != 0x80) {
-			/* A new character: room for it and an ellipsis? */
-			if (n + 8 >= size)
-				break;
-			if (chars++ == max) {
-				memcpy(buf + n, "\xe2\x80\xa6", 3);
-				n += 3;
-				break;
-			}
-		}
-		if (*s == '\n' || *s == '\t' || *s == '\r') {
-			buf[n++] = '\\';
-			buf[n++] = *s == '\n' ? 'n' : *s == '\t' ? 't' : 'r';
-		} else if (*s < 0x20 || *s == 0x7f) {
-			buf[n++] = '?';
-		} else if (*s == 0xe2 && end - s >= 3 && s[1] == 0x80 &&
-		           (s[2] == 0xa8 || s[2] == 0xa9)) {
-			buf[n++] = '?'; /* U+2028, U+2029 end a line in JS */
-			s += 2;
-		} else {
-			buf[n++] = (char)*s;
-		}
-	}
-	buf[n] = '\0';
-}
-
 /* Append a name (process, object, path) to buf, cut after 32 characters. */
 static void
 put_name(char *buf, size_t size, const char *name)
 {
-	put_text(buf, size, name, strlen(name), 32);
+	lk_label_append_text(buf, size, name, strlen(name), 32);
 }
 
 /* The short label of event e into buf: the one labeller's export words

@@ -119,12 +119,7 @@ parse(int argc, char **argv, struct cli *c)
 	o->shard = a.shard.k;
 	o->nshards = a.shard.n;
 	o->no_zygote = a.no_zygote;
-	o->run.max_steps = a.max_steps;
-	o->run.max_procs = a.max_procs;
-	o->run.max_output = a.max_output;
-	o->run.step_timeout_ms = a.step_timeout_ms;
-	o->run.track_shm = a.track_shm;
-	o->run.stable_pids = a.stable_pids;
+	lk_cli_run_opts(&a, &o->run);
 	c->no_isolation = a.no_isolation;
 	c->expect_exit = a.expect_exit;
 	c->json = a.json;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "controller/controller.h"
 #include "common/protocol.h"
 #include "lockstep/lockstep.h"
 #include "strategy/strategy.h"
@@ -650,4 +651,15 @@ lk_cli_expect_exit(const char *s, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+void
+lk_cli_run_opts(const struct lk_cli_args *a, struct lk_run_opts *run)
+{
+	run->max_steps = a->max_steps;
+	run->max_procs = a->max_procs;
+	run->max_output = a->max_output;
+	run->step_timeout_ms = a->step_timeout_ms;
+	run->track_shm = a->track_shm;
+	run->stable_pids = a->stable_pids;
 }

@@ -81,6 +81,13 @@ const char *lk_cli_cmd_name(unsigned cmd);
 /* Zero every value; no strategy, expect-exit 0. */
 void lk_cli_args_init(struct lk_cli_args *a);
 
+struct lk_run_opts;
+
+/* Into run: the options of one run that run, replay and explore share
+ * (--max-steps, --max-procs, --max-output, --step-timeout, --track-shm,
+ * --stable-pids), from a; the rest stay as they are. */
+void lk_cli_run_opts(const struct lk_cli_args *a, struct lk_run_opts *run);
+
 /*
  * Parse the options of command cmd in argv[0..argc) (argv[0] is the
  * command's name) into a, whose defaults the caller set. Returns 0 with

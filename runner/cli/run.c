@@ -116,14 +116,9 @@ parse(int argc, char **argv, unsigned cmd, const char *intro, const char *outro,
 	        o->strategy < 0 ? LK_STRAT_DEFAULT : (unsigned)o->strategy;
 	o->run.seed = a.seed;
 	o->run.workdir = a.workdir;
-	o->run.max_steps = a.max_steps;
-	o->run.max_procs = a.max_procs;
-	o->run.max_output = a.max_output;
-	o->run.step_timeout_ms = a.step_timeout_ms;
+	lk_cli_run_opts(&a, &o->run);
 	o->run.timeout_ms = a.timeout_ms;
 	o->run.strict = a.strict;
-	o->run.track_shm = a.track_shm;
-	o->run.stable_pids = a.stable_pids;
 	o->run.isolate = a.sandbox;
 	o->scenario = a.scenario;
 	o->trace = a.trace;

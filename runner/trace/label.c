@@ -762,8 +762,9 @@ d_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
  * characters and the Unicode line separators as '?', cut after max
  * characters with an ellipsis. Characters are never split.
  */
-static void
-x_text(char *buf, size_t size, const char *text, size_t len, size_t max)
+void
+lk_label_append_text(char *buf, size_t size, const char *text, size_t len,
+                     size_t max)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	const unsigned char *end = s + len;
@@ -800,7 +801,7 @@ x_text(char *buf, size_t size, const char *text, size_t len, size_t max)
 static void
 x_name(char *buf, size_t size, const char *name)
 {
-	x_text(buf, size, name, strlen(name), EXPORT_CHARS);
+	lk_label_append_text(buf, size, name, strlen(name), EXPORT_CHARS);
 }
 
 /* Append how e ended when that is news: blocked, a value, a failure. */
@@ -839,7 +840,7 @@ x_write(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	if (is_print(e) && len > 0 && text[len - 1] == '\n')
 		len--;
 	put(buf, size, " \"");
-	x_text(buf, size, text, len, EXPORT_CHARS);
+	lk_label_append_text(buf, size, text, len, EXPORT_CHARS);
 	put(buf, size, "\"");
 	x_outcome(buf, size, e);
 }
@@ -883,7 +884,7 @@ x_exec(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 
 	(void)t;
 	put(buf, size, "exec ");
-	x_text(buf, size, path, n, EXPORT_CHARS);
+	lk_label_append_text(buf, size, path, n, EXPORT_CHARS);
 	x_outcome(buf, size, e);
 }
 

@@ -242,6 +242,13 @@ enum lk_label_style {
 /* Bytes that always hold a label of any style. */
 #define LK_LABEL_MAX 512
 
+/* Append the len bytes of UTF-8 text to buf (a string) as one line any
+ * viewer can show: newlines, tabs and returns as \n, \t and \r, other
+ * control characters and U+2028/U+2029 as '?', cut after max characters
+ * with an ellipsis, never inside a character (label.c; the exports). */
+void lk_label_append_text(char *buf, size_t size, const char *text, size_t len,
+                          size_t max);
+
 /* Event e of t in words, as style shows it ("wait b (blocked)", "wait b
  * (blocks)"), into buf; the operation's row of the LK_OPS table names
  * the words. Cut to size bytes; LK_LABEL_MAX are always enough. */
