@@ -65,7 +65,9 @@ interest(int epfd, struct entry *e, int *obj, size_t *n)
 	*n = 0;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", epfd);
 	got = readlink(path, buf, sizeof(buf) - 1);
-	if (got < 0 || (buf[got] = '\0', strcmp(buf, "anon_inode:[eventpoll]")))
+	if (got >= 0)
+		buf[got] = '\0';
+	if (got < 0 || strcmp(buf, "anon_inode:[eventpoll]") != 0)
 		ok = 0;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
 	if (ok && (fd = (int)syscall(SYS_openat, AT_FDCWD, path,

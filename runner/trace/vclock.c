@@ -350,6 +350,8 @@ unlock_lock(struct hb *h, size_t i, int kind, long long start, long long len)
 	const struct lockhold *mine = lock_of(h, f->proc, f->obj);
 	long before = mine != NULL ? mine->granted : -1;
 
+	if (r == NULL)
+		return 0; /* nothing released yet */
 	for (size_t k = h->unlocks.n; k-- > 0;) {
 		if ((long)r[k].ev < before)
 			break;
