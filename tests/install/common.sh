@@ -82,5 +82,20 @@ check_root() {
 	while read -r f; do
 		[ -f "$root/$docdir/$f" ] || fail "no $docdir/$f (shown by the docs)"
 	done <"$tmp/images"
+	# The man pages and the completions, once their sources are in the
+	# tree (cmake/Man.cmake, which needs scdoc; cmake/Completion.cmake).
+	if [ -f "$src/cmake/Man.cmake" ] && command -v scdoc >/dev/null; then
+		for f in "$src"/man/*.scd; do
+			[ -e "$f" ] || continue
+			f=${f##*/}
+			f=${f%.scd}
+			compgen -G "$root/share/man/man${f##*.}/$f*" >/dev/null ||
+				fail "no share/man/man${f##*.}/$f"
+		done
+	fi
+	if [ -f "$src/cmake/Completion.cmake" ]; then
+		[ -f "$root/share/bash-completion/completions/lockstep" ] ||
+			fail "no bash completion"
+	fi
 	ok "files of $root checked ($(wc -l <"$tmp/got") in scenarios, $(wc -l <"$tmp/images") images)"
 }
