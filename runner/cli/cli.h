@@ -28,6 +28,8 @@ void lk_cli_catch_signals(void);
 /* Write the trace to path ("-" is stdout); 0 or an exit status. */
 int lk_cli_save_trace(const struct lk_trace *t, const char *path);
 
+struct lk_cli_verdict; /* verdict.h */
+
 /* Print the outcome, the output and the expectations of one run; returns
  * the exit status the run deserves. */
 int lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc,
