@@ -338,15 +338,12 @@ print_lines(const char *text)
 /* Print the outcome, the output and the expectations; the exit status. */
 int
 lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
-                 int color)
+                 int color, struct lk_cli_verdict *v)
 {
-	struct lk_cli_verdict *v = malloc(sizeof(*v));
 	const char *bad = color ? "\033[31mFAIL\033[0m" : "FAIL";
 	const char *ok = color ? "\033[32mok\033[0m  " : "ok  ";
 	int status;
 
-	if (v == NULL)
-		return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 	status = lk_cli_judge(t, sc, quiet, 0, v);
 	if (quiet && t->program_run) {
 		fprintf(stderr,
@@ -354,7 +351,6 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		        t->scenario, lk_verdict_name(t->verdict), t->nevents,
 		        lk_plural(t->nevents, "step", "steps"), v->failed,
 		        v->nx, lk_plural(v->nx, "expectation", "expectations"));
-		free(v);
 		return status;
 	}
 	if (quiet) {
@@ -362,7 +358,6 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		       lk_verdict_name(t->verdict), t->nevents,
 		       lk_plural(t->nevents, "step", "steps"), v->failed, v->nx,
 		       lk_plural(v->nx, "expectation", "expectations"));
-		free(v);
 		return status;
 	}
 	printf("\noutcome: %s after %zu %s, virtual time %g s, "
@@ -404,8 +399,30 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		else
 			printf("  %s %s\n", mark, v->lines[i].text);
 	}
-	free(v);
 	return status;
+}
+
+/* The expectations that failed, in words (see verdict.h). */
+void
+lk_cli_failed_text(const struct lk_scenario *sc, const struct lk_cli_verdict *v,
+                   char *buf, size_t size)
+{
+	size_t first = v->nx, n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->nx; i++)
+		if (!v->lines[i].passed && !v->lines[i].error && n++ == 0)
+			first = i;
+	if (n == 0)
+		return;
+	if (sc->expects[first].line > 0)
+		snprintf(buf, size, "%s (line %d)", v->lines[first].text,
+		         sc->expects[first].line);
+	else
+		snprintf(buf, size, "%s", v->lines[first].text);
+	if (n > 1)
+		snprintf(buf + strlen(buf), size - strlen(buf), ", and %zu %s",
+		         n - 1, lk_plural(n - 1, "other", "others"));
 }
 
 /* Refuse a descriptor limit too low for the runs of sc (see cli.h). */

@@ -494,20 +494,24 @@ execute(struct opts *o, const struct lk_schedule *s)
 		printf("\n\n");
 		lk_report_interleaving(t, stdout, o->color);
 	}
-	if (o->json) {
-		v = malloc(sizeof(*v));
-		if (v == NULL) {
-			status = lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
-			goto out;
-		}
-		status = lk_cli_judge(t, sc, o->quiet, 1, v);
+	v = calloc(1, sizeof(*v));
+	if (v == NULL) {
+		status = lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+		goto out;
 	}
+	if (o->json)
+		status = lk_cli_judge(t, sc, o->quiet, 1, v);
 	if (t->verdict == LK_V_DIVERGED)
 		status = diverged(t, s);
 	else if (!o->json)
-		status = lk_cli_summarise(t, sc, o->quiet, o->color);
+		status = lk_cli_summarise(t, sc, o->quiet, o->color, v);
 	if (o->diagram != NULL) {
-		int ds = lk_cli_draw_trace(t, o->diagram);
+		char failed[512];
+		int ds;
+
+		lk_cli_failed_text(sc, v, failed, sizeof(failed));
+		ds = lk_cli_draw_trace(t, o->diagram,
+		                       failed[0] != '\0' ? failed : NULL);
 
 		status = ds ? ds : status;
 		if (ds == 0 && !o->quiet && !o->json)
@@ -527,7 +531,7 @@ execute(struct opts *o, const struct lk_schedule *s)
 
 		status = ts ? ts : status;
 	}
-	if (v != NULL) {
+	if (o->json) {
 		struct lk_cli_run_files files = {
 		        o->trace,
 		        t->verdict != LK_V_DIVERGED ? o->save_schedule : NULL,

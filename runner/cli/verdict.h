@@ -26,6 +26,12 @@ struct lk_cli_verdict {
 int lk_cli_judge(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
                  int json, struct lk_cli_verdict *v);
 
+/* The expectations of v that failed, in words, into buf: the first with
+ * its line, and how many others ("counter = 2 (line 14), and 1 other");
+ * "" when none failed. */
+void lk_cli_failed_text(const struct lk_scenario *sc,
+                        const struct lk_cli_verdict *v, char *buf, size_t size);
+
 /* The files a run wrote, for run --json: NULL when not asked for. */
 struct lk_cli_run_files {
 	const char *trace, *schedule, *diagram;
