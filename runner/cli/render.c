@@ -132,7 +132,8 @@ draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 		}
 	}
 	lk_viz_free(vt);
-	printf("%ld frames in %s\n", n, dir);
+	printf("%ld %s in %s\n", n,
+	       lk_plural((unsigned long long)n, "frame", "frames"), dir);
 	return 0;
 }
 

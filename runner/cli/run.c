@@ -362,9 +362,9 @@ self_check(const struct lk_scenario *sc, struct opts *o,
 		free(text);
 	}
 	if (status == 0)
-		printf("replay --check: %u runs, identical traces (%zu "
-		       "bytes)\n",
-		       o->check, first_len);
+		printf("replay --check: %u %s, identical traces (%zu %s)\n",
+		       o->check, lk_plural(o->check, "run", "runs"), first_len,
+		       lk_plural(first_len, "byte", "bytes"));
 	free(first);
 	return status;
 }
@@ -490,7 +490,8 @@ execute(struct opts *o, const struct lk_schedule *s)
 		if (o->run.strategy == LK_STRAT_RANDOM)
 			printf(", seed %llu", (unsigned long long)o->run.seed);
 		if (s != NULL)
-			printf(", schedule %s (%zu steps)", s->path, s->n);
+			printf(", schedule %s (%zu %s)", s->path, s->n,
+			       lk_plural(s->n, "step", "steps"));
 		printf("\n\n");
 		lk_report_interleaving(t, stdout, o->color);
 	}
