@@ -345,19 +345,21 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 	int status;
 
 	status = lk_cli_judge(t, sc, quiet, 0, v);
+	/* "0 of 1 expectations failed": the noun is the set's, plural. */
 	if (quiet && t->program_run) {
 		fprintf(stderr,
-		        "lockstep: %s: %s, %zu %s, %zu of %zu %s failed\n",
+		        "lockstep: %s: %s, %zu %s, %zu of %zu expectations "
+		        "failed\n",
 		        t->scenario, lk_verdict_name(t->verdict), t->nevents,
 		        lk_plural(t->nevents, "step", "steps"), v->failed,
-		        v->nx, lk_plural(v->nx, "expectation", "expectations"));
+		        v->nx);
 		return status;
 	}
 	if (quiet) {
-		printf("%s: %s, %zu %s, %zu of %zu %s failed\n", t->scenario,
-		       lk_verdict_name(t->verdict), t->nevents,
-		       lk_plural(t->nevents, "step", "steps"), v->failed, v->nx,
-		       lk_plural(v->nx, "expectation", "expectations"));
+		printf("%s: %s, %zu %s, %zu of %zu expectations failed\n",
+		       t->scenario, lk_verdict_name(t->verdict), t->nevents,
+		       lk_plural(t->nevents, "step", "steps"), v->failed,
+		       v->nx);
 		return status;
 	}
 	printf("\noutcome: %s after %zu %s, virtual time %g s, "

@@ -377,6 +377,7 @@ execute(struct opts *o, const struct lk_schedule *s)
 	struct lk_scenario *sc = NULL;
 	struct lk_trace *t = NULL;
 	struct lk_cli_verdict *v = NULL;
+	struct lk_cli_run_files files = {NULL, NULL, NULL}; /* written */
 	struct lk_err err;
 	int status = 0, json_fd = -1;
 
@@ -517,11 +518,15 @@ execute(struct opts *o, const struct lk_schedule *s)
 		status = ds ? ds : status;
 		if (ds == 0 && !o->quiet && !o->json)
 			printf("diagram: %s\n", o->diagram);
+		if (ds == 0)
+			files.diagram = o->diagram;
 	}
 	if (o->save_schedule != NULL && t->verdict != LK_V_DIVERGED) {
 		int ss = save_schedule(t, o);
 
 		status = ss ? ss : status;
+		if (ss == 0)
+			files.schedule = o->save_schedule;
 	}
 	if (json_fd >= 0) {
 		fflush(stdout);
@@ -531,15 +536,11 @@ execute(struct opts *o, const struct lk_schedule *s)
 		int ts = lk_cli_save_trace(t, o->trace);
 
 		status = ts ? ts : status;
+		if (ts == 0)
+			files.trace = o->trace;
 	}
-	if (o->json) {
-		struct lk_cli_run_files files = {
-		        o->trace,
-		        t->verdict != LK_V_DIVERGED ? o->save_schedule : NULL,
-		        o->diagram};
-
+	if (o->json)
 		lk_cli_run_json(t, sc, v, &files, status);
-	}
 out:
 	free(v);
 	if (json_fd >= 0)
