@@ -332,11 +332,9 @@ print_json(const struct lk_scenario *sc, const struct cli *c,
 	json_decref(j);
 }
 
-/* Print a count with its noun: "1 run", "1,527 runs" (thousands
- * grouped: these counts can be large). */
+/* n with its thousands grouped, "1,527", into buf; buf. */
 static const char *
-count(char *buf, size_t size, unsigned long long n, const char *one,
-      const char *many)
+grouped(char *buf, size_t size, unsigned long long n)
 {
 	char digits[32];
 	size_t len = (size_t)snprintf(digits, sizeof(digits), "%llu", n), k = 0;
@@ -346,7 +344,18 @@ count(char *buf, size_t size, unsigned long long n, const char *one,
 			buf[k++] = ',';
 		buf[k++] = digits[i];
 	}
-	snprintf(buf + k, size - k, " %s", lk_plural(n, one, many));
+	buf[k] = '\0';
+	return buf;
+}
+
+/* A count with its noun: "1 run", "1,527 runs" (these can be large). */
+static const char *
+count(char *buf, size_t size, unsigned long long n, const char *one,
+      const char *many)
+{
+	grouped(buf, size, n);
+	snprintf(buf + strlen(buf), size - strlen(buf), " %s",
+	         lk_plural(n, one, many));
 	return buf;
 }
 
@@ -469,7 +478,8 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 		char buf[LK_RACE_TEXT_MAX];
 
 		lk_race_rec_format(&e->races[i].rec, buf, sizeof(buf));
-		printf("  in %u of %s: %s\n", e->races[i].count,
+		printf("  in %s of %s: %s\n",
+		       grouped(b, sizeof(b), e->races[i].count),
 		       count(a, sizeof(a), e->runs, "run", "runs"), buf);
 	}
 	if (e->nexpects > 0)
@@ -489,9 +499,9 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 			snprintf(where, sizeof(where), "  (--expect-exit)");
 		else if (x->line > 0)
 			snprintf(where, sizeof(where), "  (line %d)", x->line);
-		printf("  %s  %s, held in %u of %s%s%s\n", verdict, text,
-		       e->held[i], count(a, sizeof(a), e->runs, "run", "runs"),
-		       why, where);
+		printf("  %s  %s, held in %s of %s%s%s\n", verdict, text,
+		       grouped(b, sizeof(b), e->held[i]),
+		       count(a, sizeof(a), e->runs, "run", "runs"), why, where);
 	}
 }
 
