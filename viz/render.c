@@ -502,8 +502,12 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 	title_line(d, "title", o->title ? o->title : t->tr->scenario, x, y, 30,
 	           1, NULL);
 	y += 38;
-	snprintf(line, sizeof(line), "outcome: %s",
-	         lk_verdict_name(t->tr->verdict));
+	if (o->failed != NULL && t->tr->verdict == LK_V_DONE)
+		snprintf(line, sizeof(line), "outcome: expectation failed: %s",
+		         o->failed);
+	else
+		snprintf(line, sizeof(line), "outcome: %s",
+		         lk_verdict_name(t->tr->verdict));
 	/* The default strategy takes no seed: "seed 0" would mislead. */
 	if (strcmp(lk__viz_strategy(t->tr), "default") == 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
@@ -513,8 +517,10 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 		         "    (strategy %s, seed %lld)",
 		         lk__viz_strategy(t->tr), (long long)t->tr->seed);
 	title_line(d, "outcome", line, x, y, 18, 0,
-	           strcmp(lk_verdict_name(t->tr->verdict), "done") != 0 ? REDINK
-	                                                                : NULL);
+	           strcmp(lk_verdict_name(t->tr->verdict), "done") != 0 ||
+	                           o->failed != NULL
+	                   ? REDINK
+	                   : NULL);
 	y += 28;
 	if (!d->l.whole) {
 		snprintf(line, sizeof(line), "steps %ld to %ld", d->l.from,
