@@ -17,10 +17,13 @@ int lk_cli_fail(int status, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
 /* Report the option getopt_long just refused (it returned c, with
- * opterr 0 and a ':' leading the short options): exit status 2. For the
+ * opterr 0 and a ':' leading the short options), GNU's way, with the
+ * nearest name of longopts if one is near: exit status 2. For the
  * commands outside the option table (render, export); run, replay and
  * explore parse with lk_cli_parse (options.h). */
-int lk_cli_bad_option(const char *cmd, int c, char **argv);
+struct option;
+int lk_cli_bad_option(const char *cmd, int c, char **argv,
+                      const struct option *longopts);
 
 /* Catch SIGINT, SIGTERM and SIGHUP so a run cleans up before we go. */
 void lk_cli_catch_signals(void);

@@ -38,22 +38,39 @@ lk_cli_fail(int status, const char *fmt, ...)
 
 /* Report the option getopt_long just refused (see cli.h). */
 int
-lk_cli_bad_option(const char *cmd, int c, char **argv)
+lk_cli_bad_option(const char *cmd, int c, char **argv,
+                  const struct option *longopts)
 {
 	const char *opt = argv[optind - 1];
+	char names[512] = "", given[64], near[64];
+	size_t len = 0;
 
 	if (c == ':')
 		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s: option '%s' needs a value; see "
-		                   "'lockstep %s --help'",
+		                   "%s: option '%s' needs a value\nTry "
+		                   "'lockstep %s --help' for more information.",
 		                   cmd, opt, cmd);
 	if (optopt != 0 && strncmp(opt, "--", 2) != 0)
 		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s: unknown option '-%c'; see 'lockstep %s "
-		                   "--help'",
+		                   "%s: invalid option -- '%c'\nTry 'lockstep "
+		                   "%s --help' for more information.",
 		                   cmd, optopt, cmd);
+	for (size_t i = 0; longopts[i].name != NULL && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+		                        "%s%s", len ? " " : "",
+		                        longopts[i].name);
+	snprintf(given, sizeof(given), "%.*s", (int)strcspn(opt + 2, "="),
+	         opt + 2);
+	if (strncmp(opt, "--", 2) == 0 &&
+	    lk_cli_suggest(given, names, near, sizeof(near)) != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: unrecognized option '--%s'; did you "
+		                   "mean '--%s'?\nTry 'lockstep %s --help' for "
+		                   "more information.",
+		                   cmd, given, near, cmd);
 	return lk_cli_fail(LK_EXIT_USAGE,
-	                   "%s: unknown option '%s'; see 'lockstep %s --help'",
+	                   "%s: unrecognized option '%s'\nTry 'lockstep %s "
+	                   "--help' for more information.",
 	                   cmd, opt, cmd);
 }
 

@@ -80,7 +80,7 @@ lk_cmd_export(int argc, char **argv)
 			fputs(usage_export, stdout);
 			return 0;
 		default:
-			return lk_cli_bad_option("export", c, argv);
+			return lk_cli_bad_option("export", c, argv, longopts);
 		}
 	}
 	if (optind != argc - 1 || (perfetto == NULL && shiviz == NULL))

@@ -242,7 +242,7 @@ lk_cmd_render(int argc, char **argv)
 			fputs(usage_render, stdout);
 			return 0;
 		default:
-			return lk_cli_bad_option("render", c, argv);
+			return lk_cli_bad_option("render", c, argv, longopts);
 		}
 	}
 	if (optind != argc - 1 || (out == NULL) == (frames == NULL))

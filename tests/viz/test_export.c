@@ -890,9 +890,9 @@ test_export_cli(void **state)
 	cli_expect((const char *const[]){tr, "--perfetto", NULL}, 2,
 	           "option '--perfetto' needs a value");
 	cli_expect((const char *const[]){tr, "--svg", "x", NULL}, 2,
-	           "unknown option '--svg'");
+	           "unrecognized option '--svg'");
 	cli_expect((const char *const[]){tr, "-x", NULL}, 2,
-	           "unknown option '-x'");
+	           "invalid option -- 'x'");
 	cli_expect((const char *const[]){tr, "--perfetto", pj, "--shiviz", pj,
 	                                 NULL},
 	           2, "both name");
