@@ -53,6 +53,23 @@ void lk_cli_isolation(struct lk_run_opts *run);
  * what is needed printed. */
 int lk_cli_check_fds(const struct lk_scenario *sc, int explore);
 
+/* What an output option names (lk_cli_check_output). */
+enum lk_cli_out {
+	LK_OUT_FILE,    /* a file to write */
+	LK_OUT_DIAGRAM, /* a file whose extension says the format */
+	LK_OUT_DIR,     /* a directory to fill, made when missing */
+};
+
+/*
+ * Refuse, before anything runs, the path an output option opt of cmd
+ * names when it cannot be written: its directory missing, not one or not
+ * writable; itself a directory (a directory that is a file, for
+ * LK_OUT_DIR); a diagram's name without a format. Creates nothing. 0, or
+ * exit status 2 with "lockstep: CMD: OPT PATH: why" printed.
+ */
+int lk_cli_check_output(const char *cmd, const char *opt, const char *path,
+                        enum lk_cli_out kind);
+
 /* An executable: name as given when it has a '/', else found in PATH;
  * its absolute path (malloc'd), or NULL with errno. */
 char *lk_cli_find_program(const char *name);

@@ -1,6 +1,7 @@
 /* Helpers shared by the commands: messages, option values, signals,
  * saving traces and the summary of a run. */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "trace/analysis.h"
 #include "trace/race.h"
 #include "trace/trace.h"
+#include "viz/viz.h"
 
 /* Print "lockstep: MESSAGE" on stderr and return status. */
 int
@@ -459,4 +461,65 @@ lk_cli_isolation(struct lk_run_opts *run)
 	        "files (%s): its runs write to the real ones; "
 	        "--no-isolation silences this\n",
 	        why);
+}
+
+/* Refuse an output path that cannot be written (see cli.h). */
+int
+lk_cli_check_output(const char *cmd, const char *opt, const char *path,
+                    enum lk_cli_out kind)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (path[0] == '\0')
+		return lk_cli_fail(LK_EXIT_USAGE, "%s: %s '': expected a %s",
+		                   cmd, opt,
+		                   kind == LK_OUT_DIR ? "directory" : "file");
+	if (kind == LK_OUT_DIAGRAM && lk_viz_format(path) == NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: %s %s: no format in the name: it "
+		                   "must end in " LK_VIZ_EXTENSIONS,
+		                   cmd, opt, path);
+	if (stat(path, &st) == 0) {
+		if (kind != LK_OUT_DIR && S_ISDIR(st.st_mode))
+			return lk_cli_fail(
+			        LK_EXIT_USAGE,
+			        "%s: %s %s: is a directory; expected "
+			        "a file to write",
+			        cmd, opt, path);
+		if (kind == LK_OUT_DIR && !S_ISDIR(st.st_mode))
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: %s %s: exists and is not a "
+			                   "directory",
+			                   cmd, opt, path);
+		if (kind == LK_OUT_DIR && access(path, W_OK | X_OK) != 0)
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: %s %s: cannot write in it: %s",
+			                   cmd, opt, path, strerror(errno));
+		if (kind == LK_OUT_DIR)
+			return 0;
+	}
+	/* The directory it goes into: there, a directory, writable. */
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) != 0)
+		return lk_cli_fail(
+		        LK_EXIT_USAGE, "%s: %s %s: %s %s", cmd, opt, path,
+		        errno == ENOENT ? "no directory"
+		                        : "cannot reach the directory",
+		        dir);
+	if (!S_ISDIR(st.st_mode))
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: %s %s: %s is not a directory", cmd, opt,
+		                   path, dir);
+	if (access(dir, W_OK | X_OK) != 0)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: %s %s: cannot write in %s: %s", cmd,
+		                   opt, path, dir, strerror(errno));
+	return 0;
 }

@@ -44,7 +44,7 @@ static const char outro_explore[] =
 
 struct cli {
 	struct lk_explore_opts o;
-	int json, quiet, tty, no_isolation;
+	int json, quiet, tty, no_isolation, color;
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
 	int expect_exit; /* --expect-exit, -1 any */
@@ -126,11 +126,17 @@ parse(int argc, char **argv, struct cli *c)
 	c->quiet = a.quiet;
 	c->save_schedule = a.save_schedule;
 	c->save_dir = a.save_dir;
-	if (o->nshards > 1 && o->kind == LK_EXP_DFS)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "explore: --shard splits random and pct "
-		                   "seeds; dfs cannot be sharded yet");
+	c->color = lk_cli_use_color(a.color, STDOUT_FILENO);
 	c->tty = isatty(STDERR_FILENO);
+	/* Every output checked before the first run. */
+	if (c->save_schedule != NULL &&
+	    (rc = lk_cli_check_output("explore", "--save-schedule",
+	                              c->save_schedule, LK_OUT_FILE)) != 0)
+		return rc;
+	if (c->save_dir != NULL &&
+	    (rc = lk_cli_check_output("explore", "--save-dir", c->save_dir,
+	                              LK_OUT_DIR)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -391,9 +397,12 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 		printf("\nexpect:\n");
 	for (size_t i = 0; i < e->nexpects; i++) {
 		const struct lk_sc_expect *x = &sc->expects[i];
-		const char *verdict = open_verdict(e, x, i) ? "open"
-		                      : passed(e, x, i)     ? "ok  "
-		                                            : "FAIL";
+		const char *verdict =
+		        open_verdict(e, x, i) ? "open"
+		        : passed(e, x, i)
+		                ? (c->color ? "\033[32mok\033[0m  " : "ok  ")
+		        : c->color ? "\033[31mFAIL\033[0m"
+		                   : "FAIL";
 		const char *why = open_verdict(e, x, i)
 		                          ? " (not decided: interrupted)"
 		                          : "";

@@ -100,5 +100,13 @@ lk_cmd_export(int argc, char **argv)
 		                   "export: %s is the trace; it would be "
 		                   "overwritten",
 		                   trace);
+	if (perfetto != NULL &&
+	    (c = lk_cli_check_output("export", "--perfetto", perfetto,
+	                             LK_OUT_FILE)) != 0)
+		return c;
+	if (shiviz != NULL &&
+	    (c = lk_cli_check_output("export", "--shiviz", shiviz,
+	                             LK_OUT_FILE)) != 0)
+		return c;
 	return export_trace(trace, perfetto, shiviz);
 }

@@ -312,7 +312,9 @@ lk_cmd_merge(int argc, char **argv)
 		json_error_t je;
 		struct lk_err err;
 		char field[160];
-		int fd = lk_input_open(argv[i], &err), rc;
+		int fd = lk_input_open(argv[i],
+		                       "a summary file (explore --json)", &err),
+		    rc;
 		json_t *s;
 
 		if (fd < 0) {
