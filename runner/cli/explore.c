@@ -47,7 +47,8 @@ struct cli {
 	int json, quiet, tty, no_isolation, color;
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
-	int expect_exit; /* --expect-exit, -1 any */
+	int expect_exit;          /* --expect-exit, -1 any */
+	const char *program_only; /* such an option given, or NULL */
 };
 
 static const char *const kinds[] = {"dfs", "random", "pct"};
@@ -127,6 +128,7 @@ parse(int argc, char **argv, struct cli *c)
 	c->save_schedule = a.save_schedule;
 	c->save_dir = a.save_dir;
 	c->color = lk_cli_use_color(a.color, STDOUT_FILENO);
+	c->program_only = lk_cli_program_option(&a);
 	c->tty = isatty(STDERR_FILENO);
 	/* Every output checked before the first run. */
 	if (c->save_schedule != NULL &&
@@ -478,10 +480,11 @@ lk_cmd_explore(int argc, char **argv)
 			free(exe);
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 		}
-	} else if (c.o.run.stable_pids) {
+	} else if (c.program_only != NULL) {
 		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "--stable-pids is for a program: lockstep "
-		                   "explore --stable-pids -- PROGRAM");
+		                   "--%s is for a program, not a scenario: "
+		                   "lockstep explore [options] --%s -- PROGRAM",
+		                   c.program_only, c.program_only);
 	} else if (optind != argc - 1) {
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "explore: expected one scenario file; see "

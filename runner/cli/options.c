@@ -886,3 +886,18 @@ lk_cli_use_color(const char *when, int fd)
 		return 0;
 	return isatty(fd) && (no_color == NULL || no_color[0] == '\0');
 }
+
+/* The options that only a program's runs read (see options.h). */
+const char *
+lk_cli_program_option(const struct lk_cli_args *a)
+{
+	static const char *const names[] = {
+	        "expect-exit", "track-shm",    "stable-pids",
+	        "sandbox",     "no-isolation",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (lk_cli_given(a, names[i]))
+			return names[i];
+	return NULL;
+}

@@ -132,6 +132,11 @@ const char *lk_cli_suggest(const char *given, const char *words, char *buf,
  */
 int lk_cli_use_color(const char *when, int fd);
 
+/* The name of an option given in a that only a program's runs read
+ * (--expect-exit, --track-shm, --stable-pids, --sandbox,
+ * --no-isolation), or NULL: a scenario's run refuses it. */
+const char *lk_cli_program_option(const struct lk_cli_args *a);
+
 /* Was an option of that name given (any row of it)? */
 int lk_cli_given(const struct lk_cli_args *a, const char *name);
 

@@ -163,6 +163,26 @@ draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 	return 0;
 }
 
+/* Refuse value v of option opt, one of words (space apart; listed as
+ * list), naming the nearest: exit status 2. */
+static int
+bad_word(const char *opt, const char *v, const char *words, const char *list)
+{
+	char near[16];
+
+	if (lk_cli_suggest(v, words, near, sizeof(near)) != NULL)
+		return lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "render: %s '%s': expected %s; did you mean "
+		        "'%s'?\nTry 'lockstep render --help' for more "
+		        "information.",
+		        opt, v, list, near);
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "render: %s '%s': expected %s\nTry 'lockstep "
+	                   "render --help' for more information.",
+	                   opt, v, list);
+}
+
 /* `lockstep render TRACE -o OUT [options]` */
 int
 lk_cmd_render(int argc, char **argv)
@@ -231,11 +251,8 @@ lk_cmd_render(int argc, char **argv)
 		case O_ENGINE:
 			if (strcmp(optarg, "nop2") != 0 &&
 			    strcmp(optarg, "dot") != 0)
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "render: --engine '%s': expected "
-				        "nop2 or dot",
-				        optarg);
+				return bad_word("--engine", optarg, "nop2 dot",
+				                "nop2 or dot");
 			o.engine = optarg;
 			break;
 		case O_THEME:
@@ -246,11 +263,9 @@ lk_cmd_render(int argc, char **argv)
 			else if (strcmp(optarg, "print") == 0)
 				o.theme = LK_VIZ_PRINT;
 			else
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "render: --theme '%s': expected "
-				        "light, dark or print",
-				        optarg);
+				return bad_word("--theme", optarg,
+				                "light dark print",
+				                "light, dark or print");
 			break;
 		case O_SIZE:
 			if (sscanf(optarg, "%lf,%lf%c", &w, &h, &extra) != 2 ||

@@ -82,9 +82,10 @@ struct opts {
 	const char *diagram;
 	int quiet, color, strategy;
 	int no_isolation;
-	const char *cmd; /* "run" or "replay", for messages */
-	unsigned check;  /* replay --check N */
-	int expect_exit; /* --expect-exit, -1 any */
+	const char *cmd;          /* "run" or "replay", for messages */
+	const char *program_only; /* such an option given, or NULL */
+	unsigned check;           /* replay --check N */
+	int expect_exit;          /* --expect-exit, -1 any */
 	/* replay: the scenario, loaded once and its hash checked */
 	struct lk_scenario *loaded;
 	int verified; /* its sha256 is the schedule's */
@@ -132,6 +133,7 @@ parse(int argc, char **argv, unsigned cmd, const char *intro, const char *outro,
 	o->expect_exit = a.expect_exit;
 	o->color = lk_cli_use_color(a.color, STDOUT_FILENO);
 	o->cmd = lk_cli_cmd_name(cmd);
+	o->program_only = lk_cli_program_option(&a);
 	/* Every output checked before anything runs. */
 	if (o->diagram != NULL &&
 	    (rc = lk_cli_check_output(o->cmd, "--diagram", o->diagram,
@@ -582,6 +584,11 @@ lk_cmd_run(int argc, char **argv)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "run: expected one scenario file; see "
 		                   "'lockstep run --help'");
+	if (o.program_only != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "--%s is for a program, not a scenario: "
+		                   "lockstep run [options] --%s -- PROGRAM",
+		                   o.program_only, o.program_only);
 	o.scenario = argv[optind];
 	if (o.schedule != NULL && (rc = load_schedule(o.schedule, &s, &o)))
 		return rc;

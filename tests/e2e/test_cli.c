@@ -148,6 +148,10 @@ test_cli_gnu_messages(void **state)
 	       "lockstep: render: unrecognized option '--tilte'; did you "
 	       "mean '--title'?\n" TRY("render "),
 	       "render", "t.jsonl", "--tilte", "x", "-o", "x.svg");
+	EXPECT(2,
+	       "lockstep: render: --theme 'drak': expected light, dark or "
+	       "print; did you mean 'dark'?\n" TRY("render "),
+	       "render", "t.jsonl", "--theme", "drak", "-o", "x.svg");
 	EXPECT(2, "lockstep: export: invalid option -- 'x'\n" TRY("export "),
 	       "export", "t.jsonl", "-x");
 	EXPECT(2, "lockstep: run: option '--seed' needs a value\n" TRY("run "),
@@ -212,6 +216,15 @@ test_cli_strategy_options(void **state)
 	       "lockstep: run: --seed is for the random and pct strategies, "
 	       "not default: it would be ignored\n" TRY("run "),
 	       "run", RENDEZVOUS, "--strategy", "default", "--seed", "3");
+	/* Options only a program's runs read. */
+	EXPECT(2,
+	       "lockstep: --expect-exit is for a program, not a scenario: "
+	       "lockstep run [options] --expect-exit -- PROGRAM\n",
+	       "run", RENDEZVOUS, "--expect-exit", "3");
+	EXPECT(2,
+	       "lockstep: --track-shm is for a program, not a scenario: "
+	       "lockstep explore [options] --track-shm -- PROGRAM\n",
+	       "explore", RENDEZVOUS, "--track-shm");
 	/* Taken where the strategy reads them. */
 	EXPECT(0, NULL, "explore", RENDEZVOUS, "-q", "--strategy", "pct",
 	       "--runs", "3", "--depth", "2", "--seed", "4");
