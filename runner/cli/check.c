@@ -27,6 +27,8 @@ lk_cmd_check(int argc, char **argv)
 		fputs(usage_check, stdout);
 		return 0;
 	}
+	if ((status = lk_cli_operands_only("check", argc, argv)) != 0)
+		return status;
 	for (int i = 1; i < argc; i++) {
 		struct lk_scenario *sc;
 		struct lk_err err;

@@ -25,6 +25,11 @@ struct option;
 int lk_cli_bad_option(const char *cmd, int c, char **argv,
                       const struct option *longopts);
 
+/* For a command that takes -h and operands only (check, merge), called
+ * after -h: an argument that looks like an option ("-" alone is an
+ * operand) is refused GNU's way, exit status 2; else 0. */
+int lk_cli_operands_only(const char *cmd, int argc, char **argv);
+
 /* Catch SIGINT, SIGTERM and SIGHUP so a run cleans up before we go. */
 void lk_cli_catch_signals(void);
 

@@ -523,3 +523,34 @@ lk_cli_check_output(const char *cmd, const char *opt, const char *path,
 		                   opt, path, dir, strerror(errno));
 	return 0;
 }
+
+/* Refuse an option where a command takes only operands (see cli.h). */
+int
+lk_cli_operands_only(const char *cmd, int argc, char **argv)
+{
+	char near[16];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] != '-')
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: invalid option -- '%c'\nTry "
+			                   "'lockstep %s --help' for more "
+			                   "information.",
+			                   cmd, a[1], cmd);
+		if (lk_cli_suggest(a + 2, "help", near, sizeof(near)) != NULL)
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: unrecognized option '%s'; did "
+			                   "you mean '--%s'?\nTry 'lockstep %s "
+			                   "--help' for more information.",
+			                   cmd, a, near, cmd);
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: unrecognized option '%s'\nTry "
+		                   "'lockstep %s --help' for more information.",
+		                   cmd, a, cmd);
+	}
+	return 0;
+}

@@ -480,15 +480,15 @@ lk_cmd_explore(int argc, char **argv)
 			free(exe);
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 		}
+	} else if (optind != argc - 1) {
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "explore: expected one scenario file; see "
+		                   "'lockstep explore --help'");
 	} else if (c.program_only != NULL) {
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "--%s is for a program, not a scenario: "
 		                   "lockstep explore [options] --%s -- PROGRAM",
 		                   c.program_only, c.program_only);
-	} else if (optind != argc - 1) {
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "explore: expected one scenario file; see "
-		                   "'lockstep explore --help'");
 	} else if (lk_scenario_load(argv[optind], &sc, &err) != 0) {
 		return lk_cli_fail(err.status, "%s", err.msg);
 	}

@@ -154,6 +154,13 @@ test_cli_gnu_messages(void **state)
 	       "render", "t.jsonl", "--theme", "drak", "-o", "x.svg");
 	EXPECT(2, "lockstep: export: invalid option -- 'x'\n" TRY("export "),
 	       "export", "t.jsonl", "-x");
+	EXPECT(2,
+	       "lockstep: check: unrecognized option '--bogus'\n" TRY("check "),
+	       "check", RENDEZVOUS, "--bogus");
+	EXPECT(2,
+	       "lockstep: merge: unrecognized option '--hlep'; did you mean "
+	       "'--help'?\n" TRY("merge "),
+	       "merge", "a.json", "--hlep");
 	EXPECT(2, "lockstep: run: option '--seed' needs a value\n" TRY("run "),
 	       "run", RENDEZVOUS, "--seed");
 }
