@@ -845,7 +845,10 @@ lk_cli_suggest(const char *given, const char *words, char *buf, size_t size)
 		size_t len = strcspn(w, " ");
 		unsigned d = len > 63 ? 64 : distance(given, n, w, len);
 
-		if (len > n && strncmp(w, given, n) == 0) {
+		/* A word listed twice is one word. */
+		if (len > n && strncmp(w, given, n) == 0 &&
+		    (prefix == NULL || len != prefix_len ||
+		     strncmp(w, prefix, len) != 0)) {
 			prefix = w;
 			prefix_len = len;
 			nprefix++;
@@ -855,7 +858,8 @@ lk_cli_suggest(const char *given, const char *words, char *buf, size_t size)
 			best_len = len;
 			best_d = d;
 			tie = 0;
-		} else if (d == best_d && best != NULL) {
+		} else if (d == best_d && best != NULL &&
+		           (len != best_len || strncmp(w, best, len) != 0)) {
 			tie = 1;
 		}
 		w += len;

@@ -107,6 +107,9 @@ test_cli_suggest(void **state)
 	assert_string_equal(lk_cli_suggest("rnadom", "default random pct", buf,
 	                                   sizeof(buf)),
 	                    "random");
+	assert_string_equal(
+	        lk_cli_suggest("sede", "seed seed strategy", buf, sizeof(buf)),
+	        "seed");
 	/* Too far, two prefixes, a tie, the word itself, too short. */
 	assert_null(lk_cli_suggest("frobnicate", cmds, buf, sizeof(buf)));
 	assert_null(lk_cli_suggest("ex", cmds, buf, sizeof(buf)));
