@@ -45,7 +45,7 @@ static const char outro_explore[] =
 struct cli {
 	struct lk_explore_opts o;
 	int json, quiet, tty, no_isolation, color;
-	unsigned top; /* outcomes printed, 0 all */
+	unsigned top;    /* outcomes printed, 0 all */
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
 	int expect_exit;          /* --expect-exit, -1 any */
