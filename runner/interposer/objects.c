@@ -12,6 +12,7 @@
 
 #include <linux/kcmp.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -526,5 +527,70 @@ lk__obj_semset(int id)
 	obj = lk__obj_add(LK_OT_SEMSET, name);
 	if (obj >= 0)
 		sh->objects[obj].ino = (uint64_t)id + 1;
+	return obj;
+}
+
+/* The name of a mutex or condition variable at addr: the global variable
+ * it is, when the dynamic symbols say so (dladdr), else its kind and
+ * its number among those of its kind, in order of first use. */
+static void
+sync_name(unsigned type, const void *addr, char *name, size_t size)
+{
+	struct lk_shared *sh = lk__shared();
+	const char *kind = type == LK_OT_MUTEX ? "mutex" : "cond";
+	unsigned n = 1;
+	Dl_info di;
+
+	if (dladdr(addr, &di) != 0 && di.dli_sname != NULL &&
+	    di.dli_saddr == addr) {
+		snprintf(name, size, "%s", di.dli_sname);
+		return;
+	}
+	for (uint32_t i = 0; i < sh->nobjects; i++)
+		n += sh->objects[i].type == type;
+	snprintf(name, size, "%s%u", kind, n);
+}
+
+/* Object of a mutex or condition variable (interposer.h). */
+int
+lk__obj_sync(unsigned type, const void *addr, int pshared)
+{
+	struct lk_shared *sh = lk__shared();
+	int saved = errno, obj = -1, proc = lk__process_of(lk__lane);
+	uint64_t ino = 0, off = (uintptr_t)addr;
+	int64_t key = proc + 1;
+	char name[LK_NAME_MAX];
+
+	/* Shared between processes: named by the memory, as an unnamed
+	 * semaphore is; private: by the process and the address (a forked
+	 * child's copy at the same address is another object). */
+	if (pshared) {
+		if ((obj = cache_find(&lk__ip.sync_cache, addr)) != -2) {
+			errno = saved;
+			return obj;
+		}
+		if (memory_identity(addr, &ino, &off) != 0) {
+			errno = saved;
+			return -1;
+		}
+		key = 0;
+	}
+	obj = -1;
+	for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
+		if (sh->objects[i].type == type && sh->objects[i].ino == ino &&
+		    sh->objects[i].off == off && sh->objects[i].key == key)
+			obj = (int)i;
+	if (obj < 0) {
+		sync_name(type, addr, name, sizeof(name));
+		obj = lk__obj_add(type, name);
+		if (obj >= 0) {
+			sh->objects[obj].ino = ino;
+			sh->objects[obj].off = off;
+			sh->objects[obj].key = key;
+		}
+	}
+	if (pshared)
+		cache_put(&lk__ip.sync_cache, addr, obj);
+	errno = saved;
 	return obj;
 }
