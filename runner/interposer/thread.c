@@ -236,6 +236,20 @@ pthread_exit(void *ret)
 
 /* --- mutexes ------------------------------------------------------------ */
 
+/*
+ * Are a mutex's or condition variable's operations steps? Shared between
+ * processes (pshared), always; private to a process, once it has made a
+ * thread: before that no other lane can see them, and a program without
+ * threads (sort and Python lock mutexes of their own) keeps the trace it
+ * had. errno preserved.
+ */
+static int
+sync_steps(int pshared)
+{
+	return pshared ||
+	       lk__shared()->slots[lk__process_of(lk__lane)].nthreads > 0;
+}
+
 /* Is m shared between processes (PTHREAD_PROCESS_SHARED)? glibc keeps it
  * in the kind's bit 7 (PTHREAD_MUTEX_PSHARED_BIT). */
 static int
@@ -247,19 +261,24 @@ mutex_pshared(const pthread_mutex_t *m)
 /* Lock m as op (lock, trylock, timedlock): the real trylock, blocked on
  * the mutex while it is busy, until deadline on the virtual clock. */
 static int
-mutex_lock(unsigned op, pthread_mutex_t *m, uint64_t deadline)
+mutex_lock(unsigned op, pthread_mutex_t *m, uint64_t deadline,
+           const struct timespec *timeout)
 {
 	struct lk_step st = {.op = (uint16_t)op};
 	int rc;
 
-	st.obj = lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m));
+	st.obj = sync_steps(mutex_pshared(m))
+	                 ? lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m))
+	                 : -1;
 	if (st.obj < 0) {
-		/* No room in the object table: as it is, unscheduled. */
+		/* Not a step (private, no thread yet), or no room in the
+		 * object table: the real call. */
 		lk__leave();
-		return op == LK_OP_MUTEX_TRYLOCK
-		               ? REAL(pthread_mutex_trylock)(m)
-		       : op == LK_OP_MUTEX_LOCK ? REAL(pthread_mutex_lock)(m)
-		                                : EAGAIN;
+		if (op == LK_OP_MUTEX_TRYLOCK)
+			return REAL(pthread_mutex_trylock)(m);
+		if (op == LK_OP_MUTEX_LOCK)
+			return REAL(pthread_mutex_lock)(m);
+		return REAL(pthread_mutex_timedlock)(m, timeout);
 	}
 	lk__arrive(op, st.obj, 0);
 	for (;;) {
@@ -291,7 +310,7 @@ pthread_mutex_lock(pthread_mutex_t *m)
 {
 	if (!lk__enter())
 		return REAL(pthread_mutex_lock)(m);
-	return mutex_lock(LK_OP_MUTEX_LOCK, m, LK_NO_TIME);
+	return mutex_lock(LK_OP_MUTEX_LOCK, m, LK_NO_TIME, NULL);
 }
 
 int
@@ -299,7 +318,7 @@ pthread_mutex_trylock(pthread_mutex_t *m)
 {
 	if (!lk__enter())
 		return REAL(pthread_mutex_trylock)(m);
-	return mutex_lock(LK_OP_MUTEX_TRYLOCK, m, LK_NO_TIME);
+	return mutex_lock(LK_OP_MUTEX_TRYLOCK, m, LK_NO_TIME, NULL);
 }
 
 int
@@ -310,7 +329,7 @@ pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
 	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L)
 		return leave_rc(EINVAL);
 	return mutex_lock(LK_OP_MUTEX_TIMEDLOCK, m,
-	                  lk__abs_to_vt(CLOCK_REALTIME, abs));
+	                  lk__abs_to_vt(CLOCK_REALTIME, abs), abs);
 }
 
 int
@@ -321,7 +340,9 @@ pthread_mutex_unlock(pthread_mutex_t *m)
 
 	if (!lk__enter())
 		return REAL(pthread_mutex_unlock)(m);
-	st.obj = lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m));
+	st.obj = sync_steps(mutex_pshared(m))
+	                 ? lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m))
+	                 : -1;
 	if (st.obj < 0) {
 		lk__leave();
 		return REAL(pthread_mutex_unlock)(m);
@@ -357,19 +378,25 @@ cond_clock(const pthread_cond_t *c)
  * wait's end.
  */
 static int
-cond_wait(unsigned op, pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
+cond_wait(unsigned op, pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline,
+          const struct timespec *timeout)
 {
 	struct lk_shared *sh = lk__shared();
 	struct lk_step st = {.op = (uint16_t)op};
 	struct lk_slot *me = lk__self();
 	int rc, mobj;
 
-	st.obj = lk__obj_sync(LK_OT_COND, c, cond_pshared(c));
-	mobj = lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m));
+	if (!sync_steps(cond_pshared(c))) {
+		st.obj = mobj = -1;
+	} else {
+		st.obj = lk__obj_sync(LK_OT_COND, c, cond_pshared(c));
+		mobj = lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m));
+	}
 	if (st.obj < 0 || mobj < 0) {
 		lk__leave();
-		return op == LK_OP_COND_WAIT ? REAL(pthread_cond_wait)(c, m)
-		                             : EAGAIN;
+		return op == LK_OP_COND_WAIT
+		               ? REAL(pthread_cond_wait)(c, m)
+		               : REAL(pthread_cond_timedwait)(c, m, timeout);
 	}
 	st.u.cond.mutex = mobj;
 	lk__arrive(op, st.obj, 0);
@@ -416,7 +443,7 @@ pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	if (!lk__enter())
 		return REAL(pthread_cond_wait)(c, m);
-	return cond_wait(LK_OP_COND_WAIT, c, m, LK_NO_TIME);
+	return cond_wait(LK_OP_COND_WAIT, c, m, LK_NO_TIME, NULL);
 }
 
 int
@@ -428,7 +455,7 @@ pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L)
 		return leave_rc(EINVAL);
 	return cond_wait(LK_OP_COND_TIMEDWAIT, c, m,
-	                 lk__abs_to_vt(cond_clock(c), abs));
+	                 lk__abs_to_vt(cond_clock(c), abs), abs);
 }
 
 /* Wake the waiter of cond object obj with the oldest ticket (all: every
@@ -470,7 +497,9 @@ cond_signal(unsigned op, pthread_cond_t *c, int all)
 {
 	struct lk_step st = {.op = (uint16_t)op};
 
-	st.obj = lk__obj_sync(LK_OT_COND, c, cond_pshared(c));
+	st.obj = sync_steps(cond_pshared(c))
+	                 ? lk__obj_sync(LK_OT_COND, c, cond_pshared(c))
+	                 : -1;
 	if (st.obj < 0) {
 		lk__leave();
 		return all ? REAL(pthread_cond_broadcast)(c)

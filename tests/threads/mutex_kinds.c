@@ -5,7 +5,6 @@
  * trylock of a held mutex (EBUSY), a timedlock and a condition's
  * timedwait that time out (ETIMEDOUT) after the time asked for.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,8 +25,7 @@ static void *
 other(void *arg)
 {
 	(void)arg;
-	printf("unlock by another: %s\n",
-	       name(pthread_mutex_unlock(&check)));
+	printf("unlock by another: %s\n", name(pthread_mutex_unlock(&check)));
 	printf("trylock held: %s\n", name(pthread_mutex_trylock(&plain)));
 	return NULL;
 }
@@ -60,8 +58,7 @@ main(void)
 	printf("lock again: %s\n", name(pthread_mutex_lock(&check)));
 	printf("recursive: %s %s\n", name(pthread_mutex_lock(&rec)),
 	       name(pthread_mutex_lock(&rec)));
-	printf("recursive unlock: %s %s %s\n",
-	       name(pthread_mutex_unlock(&rec)),
+	printf("recursive unlock: %s %s %s\n", name(pthread_mutex_unlock(&rec)),
 	       name(pthread_mutex_unlock(&rec)),
 	       name(pthread_mutex_unlock(&rec)));
 	pthread_mutex_lock(&plain);
