@@ -595,6 +595,9 @@ int lk__obj_shm_id(int id);
 /* Object of the SysV semaphore set with id, registering an unknown one. */
 int lk__obj_semset(int id);
 
+/* In a forked child: forget the cached semaphores of private memory. */
+void lk__obj_forget_private(void);
+
 /* Object of a mutex or condition variable (type LK_OT_MUTEX, LK_OT_COND)
  * at addr, registering an unknown one: in the calling process's memory
  * (private), or by the shared mapping that holds it (pshared), so that

@@ -28,6 +28,8 @@ lk__ip_forked(int self)
 	memset(&lk__ip.alive_last, 0, sizeof(lk__ip.alive_last));
 	lk__ip.populated_to = 0;
 	lk__ip.rand_seeded = 0;
+	/* A semaphore in private memory is the child's own copy now. */
+	lk__obj_forget_private();
 	/* Last: dispatch on again, when the parent had it. */
 	lk__sud_fork_child();
 }
