@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/install.h"
 #include "lockstep/lockstep.h"
 
 static const char usage_main[] =
@@ -38,7 +39,8 @@ static const char usage_main[] =
         "exit status: 0 every expectation holds; 1 an expectation failed;\n"
         "2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
         "out or hit a limit; 70 internal error or a result that could not\n"
-        "be written; 128+N stopped by signal N.\n"
+        "be written; 72 the installation is incomplete (the agent or the\n"
+        "interposer is missing); 128+N stopped by signal N.\n"
         "\n"
         "environment:\n"
         "  NO_COLOR                     no colour with --color auto\n"
@@ -46,8 +48,25 @@ static const char usage_main[] =
         "  LOCKSTEP_SPIN_US             how long a waiting process spins for\n"
         "                               its turn before it sleeps (default\n"
         "                               20; 0 never spins)\n"
-        "\n"
-        "See README.md and docs/ for the scenario language and the trace.\n";
+        "\n";
+
+/* Where the documentation is: installed, or the source tree's. */
+static const char *
+docs_where(void)
+{
+	const char *docs = lk_installed_docs();
+
+	return docs != NULL ? docs : "README.md and docs/";
+}
+
+/* The main help to f. */
+static void
+usage(FILE *f)
+{
+	fputs(usage_main, f);
+	fprintf(f, "See %s for the scenario language and the trace.\n",
+	        docs_where());
+}
 
 /*
  * Graphviz, fontconfig and pango keep caches until exit, by design; in
@@ -96,11 +115,11 @@ dispatch(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (cmd == NULL) {
-		fputs(usage_main, stderr);
+		usage(stderr);
 		return LK_EXIT_USAGE;
 	}
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-		fputs(usage_main, stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
@@ -131,7 +150,7 @@ dispatch(int argc, char **argv)
 			                   "help: '%s' is not a command; see "
 			                   "'lockstep --help'",
 			                   what);
-		fputs(usage_main, stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (strcmp(cmd, "run") == 0)

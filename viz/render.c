@@ -28,7 +28,8 @@
  * measured with real fonts). They are loaded on the first render, not at
  * start-up: pango brings cairo, glib, harfbuzz and X11 with it, some
  * forty libraries every other command would map for nothing.
- * LK_VIZ_PLUGIN_DIR is their directory (viz/CMakeLists.txt).
+ * LK_VIZ_PLUGIN_DIR is their directory, LK_VIZ_PLUGIN_SO the suffix of
+ * the runtime package's names, ".so.6" (viz/CMakeLists.txt).
  */
 static const char *const plugin_names[] = {"core", "dot_layout", "neato_layout",
                                            "pango"};
@@ -47,7 +48,8 @@ plugins(char *why, size_t size)
 
 		snprintf(names[i], sizeof(names[i]), "gvplugin_%s_LTX_library",
 		         plugin_names[i]);
-		snprintf(path, sizeof(path), "%s/libgvplugin_%s.so",
+		snprintf(path, sizeof(path),
+		         "%s/libgvplugin_%s" LK_VIZ_PLUGIN_SO,
 		         LK_VIZ_PLUGIN_DIR, plugin_names[i]);
 		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 		list[i].name = names[i];
