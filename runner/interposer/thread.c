@@ -181,9 +181,9 @@ pthread_join(pthread_t th, void **ret)
 	if (!lk__enter())
 		return REAL(pthread_join)(th, ret);
 	target = lane_of(th);
-	if (target < 0) {
-		/* Not a lane (made before the run, or the main thread):
-		 * the real join, outside the schedule. */
+	if (target < 0 || lk__shared()->slots[target].detached) {
+		/* Not a lane (made before the run, or the main thread), or
+		 * detached (EINVAL at once): the real join, unscheduled. */
 		lk__leave();
 		return REAL(pthread_join)(th, ret);
 	}

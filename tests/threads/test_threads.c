@@ -57,6 +57,37 @@ count_ops(json_t *tr, const char *op, const char *proc)
 	return n;
 }
 
+/* The counter of process proc in event e's vector clock (0 absent). */
+static long long
+vc_of(json_t *e, const char *proc)
+{
+	return json_integer_value(
+	        json_object_get(json_object_get(e, "vc"), proc));
+}
+
+/* The first (last: last != 0) event of trace tr with operation op by
+ * process proc, or NULL. */
+static json_t *
+find_event(json_t *tr, const char *op, const char *proc, int last)
+{
+	json_t *found = NULL;
+
+	for (size_t i = 1; i < json_array_size(tr); i++) {
+		json_t *e = json_array_get(tr, i);
+
+		if (strcmp(json_string_value(json_object_get(e, "op")), op) ==
+		            0 &&
+		    strcmp(json_string_value(json_object_get(e, "proc")),
+		           proc) == 0 &&
+		    !json_is_true(json_object_get(e, "blocked"))) {
+			found = e;
+			if (!last)
+				break;
+		}
+	}
+	return found;
+}
+
 /* Four threads around a counter under sem_init(&m, 0, 1): 400, the
  * threads are lanes of their own in the trace, and nothing deadlocks. */
 static void
@@ -95,6 +126,21 @@ test_threads_sem_counter(void **state)
 		assert_int_equal(count_ops(tr, "pthread_exit", want), 1);
 	}
 	assert_int_equal(count_ops(tr, "pthread_create", "main"), 4);
+	/* Happens-before: main/t1's creation before its start, its end
+	 * before main's join of it. */
+	{
+		json_t *create = find_event(tr, "pthread_create", "main", 0);
+		json_t *start = find_event(tr, "start", "main/t1", 0);
+		json_t *end = find_event(tr, "pthread_exit", "main/t1", 0);
+		json_t *join = find_event(tr, "pthread_join", "main", 0);
+
+		assert_non_null(create);
+		assert_non_null(start);
+		assert_non_null(end);
+		assert_non_null(join);
+		assert_true(vc_of(start, "main") >= vc_of(create, "main"));
+		assert_true(vc_of(join, "main/t1") >= vc_of(end, "main/t1"));
+	}
 	assert_string_equal(json_string_value(json_object_get(
 	                            json_array_get(tr, 0), "verdict")),
 	                    "done");
@@ -143,6 +189,35 @@ test_threads_same_seed_same_trace(void **state)
 	assert_string_equal(ea, eb);
 	assert_string_equal(ea, ec);
 	assert_non_null(strstr(ea, "\"op\":\"pthread_cond_wait\""));
+	/* An unlock happens before the next lock by the other thread. */
+	{
+		json_t *tr = e2e_trace_load(a);
+		json_t *unlock = NULL;
+
+		assert_non_null(tr);
+		for (size_t i = 1; i < json_array_size(tr); i++) {
+			json_t *e = json_array_get(tr, i);
+			const char *op =
+			        json_string_value(json_object_get(e, "op"));
+			const char *pr =
+			        json_string_value(json_object_get(e, "proc"));
+
+			if (strcmp(op, "pthread_mutex_unlock") == 0) {
+				unlock = e;
+			} else if (strcmp(op, "pthread_mutex_lock") == 0 &&
+			           unlock != NULL &&
+			           !json_is_true(
+			                   json_object_get(e, "blocked")) &&
+			           strcmp(pr, json_string_value(json_object_get(
+			                              unlock, "proc"))) != 0) {
+				const char *up = json_string_value(
+				        json_object_get(unlock, "proc"));
+
+				assert_true(vc_of(e, up) >= vc_of(unlock, up));
+			}
+		}
+		json_decref(tr);
+	}
 	free(ea);
 	free(eb);
 	free(ec);
