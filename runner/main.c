@@ -47,7 +47,12 @@ static const char usage_main[] =
         "                               its turn before it sleeps (default\n"
         "                               20; 0 never spins)\n"
         "\n"
-        "See README.md and docs/ for the scenario language and the trace.\n";
+        "manual: lockstep(1); lockstep-run(1) for run and replay,\n"
+        "lockstep-explore(1), lockstep-render(1), lockstep-export(1),\n"
+        "lockstep-merge(1), lockstep-check(1); the scenario language in\n"
+        "lockstep-scenario(5), schedule files in lockstep-schedule(5).\n"
+        "The trace format and more: README.md and docs/ (installed in\n"
+        "share/doc/lockstep/).\n";
 
 /*
  * Graphviz, fontconfig and pango keep caches until exit, by design; in

@@ -103,6 +103,12 @@ def check_commands(lockstep, srcs):
             if o not in have:
                 problem("%s: option %s of `lockstep help %s` is not in "
                         "OPTIONS" % (fname, o, cmd))
+    # `lockstep help` names every page.
+    text = " ".join(helptext.run_help(lockstep).split())
+    for fname in srcs:
+        page = "%s(%s)" % tuple(fname[:-len(".scd")].rsplit(".", 1))
+        if page not in text:
+            problem("`lockstep help` does not name %s" % page)
     for o in helptext.options(lockstep):
         if o not in set(documented_options(main)):
             problem("lockstep.1.scd: option %s of `lockstep help` is not "
