@@ -109,6 +109,21 @@ def check_commands(lockstep, srcs):
         page = "%s(%s)" % tuple(fname[:-len(".scd")].rsplit(".", 1))
         if page not in text:
             problem("`lockstep help` does not name %s" % page)
+    # The exit statuses and the environment `lockstep help` lists.
+    help_text = helptext.run_help(lockstep)
+    m = re.search(r"^exit status: (.*?)\n\n", help_text, re.S | re.M)
+    statuses = " ".join(m.group(1).split()) if m else ""
+    if not statuses:
+        problem("`lockstep help` has no exit status paragraph")
+    for st in re.findall(r"(?:^|; )(\d+(?:\+N)?) ", statuses):
+        if not re.search(r"^\*%s\*$" % re.escape(st),
+                         section(main, "EXIT STATUS"), re.M):
+            problem("lockstep.1.scd: exit status %s of `lockstep help` is "
+                    "not in EXIT STATUS" % st)
+    for var in re.findall(r"^  ([A-Z][A-Z0-9_]+) ", help_text, re.M):
+        if "*%s*" % var not in section(main, "ENVIRONMENT"):
+            problem("lockstep.1.scd: %s of `lockstep help` is not in "
+                    "ENVIRONMENT" % var)
     for o in helptext.options(lockstep):
         if o not in set(documented_options(main)):
             problem("lockstep.1.scd: option %s of `lockstep help` is not "

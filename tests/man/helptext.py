@@ -73,10 +73,9 @@ def choices(lockstep, cmd, option, *args):
     one lists them ("expected default, random or pct")."""
     p = subprocess.run([lockstep, cmd, *args, option, "no-such-value"],
                        capture_output=True, text=True, timeout=60)
-    m = re.search(r"expected (.*)$", p.stderr.strip().splitlines()[-1]
-                  if p.stderr.strip() else "")
+    m = re.search(r"'no-such-value': expected (.*)$", p.stderr, re.M)
     if p.returncode != 2 or not m:
         raise SystemExit("lockstep %s %s no-such-value: exit %d, %r: no "
                          "list of values" % (cmd, option, p.returncode,
                                              p.stderr))
-    return [v for v in re.split(r", | or ", m.group(1)) if v]
+    return [v for v in re.split(r", | or ", m.group(1).strip()) if v]
