@@ -73,7 +73,7 @@ def choices(lockstep, cmd, option, *args):
     one lists them ("expected default, random or pct")."""
     p = subprocess.run([lockstep, cmd, *args, option, "no-such-value"],
                        capture_output=True, text=True, timeout=60)
-    m = re.search(r"'no-such-value': expected (.*)$", p.stderr, re.M)
+    m = re.search(r"'no-such-value': expected ([^;\n]*)", p.stderr)
     if p.returncode != 2 or not m:
         raise SystemExit("lockstep %s %s no-such-value: exit %d, %r: no "
                          "list of values" % (cmd, option, p.returncode,
