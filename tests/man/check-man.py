@@ -30,7 +30,7 @@ def section(src, title):
     return m.group(1) if m else ""
 
 
-def check_render(pages_dir, sources):
+def check_render(source_dir, pages_dir, sources):
     """Each built page exists, renders with groff -ww without a word on
     stderr, and shows no scdoc markup that was not understood."""
     env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8")
@@ -39,6 +39,16 @@ def check_render(pages_dir, sources):
         if not os.path.exists(page):
             problem("%s: not built (is scdoc installed?)" % page)
             continue
+        with open(os.path.join(source_dir, name + ".scd")) as src, \
+                open(page) as built:
+            fresh = subprocess.run(["scdoc"], stdin=src, capture_output=True,
+                                   text=True)
+            stale = built.read() != fresh.stdout
+        if fresh.returncode != 0:
+            problem("%s.scd: scdoc: %s" % (name, fresh.stderr.strip()))
+        elif stale:
+            problem("%s: older than %s.scd: rebuild (cmake --build)"
+                    % (page, name))
         g = subprocess.run(["groff", "-man", "-ww", "-z", page],
                            capture_output=True, text=True)
         if g.returncode != 0 or g.stderr:
@@ -70,6 +80,13 @@ def documented_options(src):
     return found
 
 
+def exit_statuses(help_text):
+    """The statuses a help's 'exit status:' paragraph gives ('0', '128+N')."""
+    m = re.search(r"^exit status: (.*?)(?:\n\n|\Z)", help_text, re.S | re.M)
+    text = " ".join(m.group(1).split()) if m else ""
+    return re.findall(r"(?:^|; )(\d+(?:\+N)?) ", text)
+
+
 def check_commands(lockstep, srcs):
     """Every command has a page that documents every option it lists, and
     a page documents no option its commands do not take."""
@@ -91,6 +108,11 @@ def check_commands(lockstep, srcs):
             continue
         if not re.search(r"^\*%s\* " % cmd, section(main, "COMMANDS"), re.M):
             problem("lockstep.1.scd: COMMANDS has no *%s*" % cmd)
+        for st in exit_statuses(helptext.run_help(lockstep, cmd)):
+            if not re.search(r"(?<![\w+])%s(?![\w+])" % re.escape(st),
+                             section(srcs[fname], "EXIT STATUS")):
+                problem("%s: exit status %s of `lockstep help %s` is not "
+                        "in EXIT STATUS" % (fname, st, cmd))
         opts = helptext.options(lockstep, cmd)
         taken.setdefault(fname, set()).update(opts)
         # Every command takes -h and --help, listed in its help or not.
@@ -111,11 +133,10 @@ def check_commands(lockstep, srcs):
             problem("`lockstep help` does not name %s" % page)
     # The exit statuses and the environment `lockstep help` lists.
     help_text = helptext.run_help(lockstep)
-    m = re.search(r"^exit status: (.*?)\n\n", help_text, re.S | re.M)
-    statuses = " ".join(m.group(1).split()) if m else ""
+    statuses = exit_statuses(help_text)
     if not statuses:
         problem("`lockstep help` has no exit status paragraph")
-    for st in re.findall(r"(?:^|; )(\d+(?:\+N)?) ", statuses):
+    for st in statuses:
         if not re.search(r"^\*%s\*$" % re.escape(st),
                          section(main, "EXIT STATUS"), re.M):
             problem("lockstep.1.scd: exit status %s of `lockstep help` is "
@@ -203,7 +224,7 @@ def main():
         if f.endswith(".scd"):
             with open(os.path.join(a.source, f)) as fh:
                 srcs[f] = fh.read()
-    check_render(a.pages, [f[:-4] for f in srcs])
+    check_render(a.source, a.pages, [f[:-4] for f in srcs])
     check_commands(a.lockstep, srcs)
     for need in ("lockstep-scenario.5.scd", "lockstep-schedule.5.scd"):
         if need not in srcs:
