@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/install.h"
 #include "lockstep/lockstep.h"
 
 static const char usage_main[] =
@@ -38,7 +39,9 @@ static const char usage_main[] =
         "exit status: 0 every expectation holds; 1 an expectation failed;\n"
         "2 bad usage or bad input; 3 deadlock; 4 a process crashed, timed\n"
         "out or hit a limit; 70 internal error or a result that could not\n"
-        "be written; 128+N stopped by signal N.\n"
+        "be written; 72 the installation is incomplete (the agent or the\n"
+        "interposer is missing); 128+N stopped by signal N (the table:\n"
+        "README.md, \"Exit status\").\n"
         "\n"
         "environment:\n"
         "  NO_COLOR                     no colour with --color auto\n"
@@ -50,9 +53,24 @@ static const char usage_main[] =
         "manual: lockstep(1); lockstep-run(1) for run and replay,\n"
         "lockstep-explore(1), lockstep-render(1), lockstep-export(1),\n"
         "lockstep-merge(1), lockstep-check(1); the scenario language in\n"
-        "lockstep-scenario(5), schedule files in lockstep-schedule(5).\n"
-        "The trace format and more: README.md and docs/ (installed in\n"
-        "share/doc/lockstep/).\n";
+        "lockstep-scenario(5), schedule files in lockstep-schedule(5).\n";
+
+/* Where the documentation is: installed, or the source tree's. */
+static const char *
+docs_where(void)
+{
+	const char *docs = lk_installed_docs();
+
+	return docs != NULL ? docs : "README.md and docs/";
+}
+
+/* The main help to f. */
+static void
+usage(FILE *f)
+{
+	fputs(usage_main, f);
+	fprintf(f, "The trace format and more: %s.\n", docs_where());
+}
 
 /*
  * Graphviz, fontconfig and pango keep caches until exit, by design; in
@@ -101,11 +119,11 @@ dispatch(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (cmd == NULL) {
-		fputs(usage_main, stderr);
+		usage(stderr);
 		return LK_EXIT_USAGE;
 	}
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-		fputs(usage_main, stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
@@ -136,7 +154,7 @@ dispatch(int argc, char **argv)
 			                   "help: '%s' is not a command; see "
 			                   "'lockstep --help'",
 			                   what);
-		fputs(usage_main, stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (strcmp(cmd, "run") == 0)

@@ -62,8 +62,9 @@ lk__viz_edge_label(const struct lk_viz_trace *t, const struct lk_hb_edge *d)
 	if (d->kind != LK_HB_WRITE_READ)
 		return strdup("");
 	if (!lk__viz_exact(r, &have) || (size_t)d->off >= have) {
-		snprintf(buf, sizeof(buf), "%ld byte%s", d->len,
-		         d->len == 1 ? "" : "s");
+		snprintf(
+		        buf, sizeof(buf), "%ld %s", d->len,
+		        lk_plural((unsigned long long)d->len, "byte", "bytes"));
 		return strdup(buf);
 	}
 	n = have - (size_t)d->off < (size_t)d->len ? have - (size_t)d->off

@@ -460,7 +460,8 @@ fold_label(const struct lk_viz_trace *t, const int *next, size_t rep, int n)
 	int seen[3];
 	size_t nseen = 0;
 
-	snprintf(buf, sizeof(buf), "%d more steps:", n);
+	snprintf(buf, sizeof(buf), "%d more %s:", n,
+	         lk_plural((unsigned long long)n, "step", "steps"));
 	for (int j = (int)rep, k = 0; j >= 0 && k < n; j = next[j], k++) {
 		int op = t->tr->ev[j].op, dup = 0;
 

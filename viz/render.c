@@ -28,7 +28,8 @@
  * measured with real fonts). They are loaded on the first render, not at
  * start-up: pango brings cairo, glib, harfbuzz and X11 with it, some
  * forty libraries every other command would map for nothing.
- * LK_VIZ_PLUGIN_DIR is their directory (viz/CMakeLists.txt).
+ * LK_VIZ_PLUGIN_DIR is their directory, LK_VIZ_PLUGIN_SO the suffix of
+ * the runtime package's names, ".so.6" (viz/CMakeLists.txt).
  */
 static const char *const plugin_names[] = {"core", "dot_layout", "neato_layout",
                                            "pango"};
@@ -47,7 +48,8 @@ plugins(char *why, size_t size)
 
 		snprintf(names[i], sizeof(names[i]), "gvplugin_%s_LTX_library",
 		         plugin_names[i]);
-		snprintf(path, sizeof(path), "%s/libgvplugin_%s.so",
+		snprintf(path, sizeof(path),
+		         "%s/libgvplugin_%s" LK_VIZ_PLUGIN_SO,
 		         LK_VIZ_PLUGIN_DIR, plugin_names[i]);
 		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 		list[i].name = names[i];
@@ -500,8 +502,12 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 	title_line(d, "title", o->title ? o->title : t->tr->scenario, x, y, 30,
 	           1, NULL);
 	y += 38;
-	snprintf(line, sizeof(line), "outcome: %s",
-	         lk_verdict_name(t->tr->verdict));
+	if (o->failed != NULL && t->tr->verdict == LK_V_DONE)
+		snprintf(line, sizeof(line), "outcome: expectation failed: %s",
+		         o->failed);
+	else
+		snprintf(line, sizeof(line), "outcome: %s",
+		         lk_verdict_name(t->tr->verdict));
 	/* The default strategy takes no seed: "seed 0" would mislead. */
 	if (strcmp(lk__viz_strategy(t->tr), "default") == 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
@@ -511,8 +517,10 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 		         "    (strategy %s, seed %lld)",
 		         lk__viz_strategy(t->tr), (long long)t->tr->seed);
 	title_line(d, "outcome", line, x, y, 18, 0,
-	           strcmp(lk_verdict_name(t->tr->verdict), "done") != 0 ? REDINK
-	                                                                : NULL);
+	           strcmp(lk_verdict_name(t->tr->verdict), "done") != 0 ||
+	                           o->failed != NULL
+	                   ? REDINK
+	                   : NULL);
 	y += 28;
 	if (!d->l.whole) {
 		snprintf(line, sizeof(line), "steps %ld to %ld", d->l.from,

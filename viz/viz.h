@@ -46,8 +46,12 @@ struct lk_viz_opts {
 	const char *engine;
 	int theme;
 	long from, to;
-	const char *size; /* "W,H" in inches to fit into (16,9), or NULL */
-	int time_axis;    /* virtual time beside the rows where it moves */
+	const char *size;   /* "W,H" in inches to fit into (16,9), or NULL */
+	int time_axis;      /* virtual time beside the rows where it moves */
+	const char *failed; /* the expectations that failed, in words ("x = 2
+	                     * (line 14)"), or NULL: the outcome line says
+	                     * so (run --diagram; a trace does not record
+	                     * them) */
 };
 
 /* Read the trace at path into *out; 0, or -1 with err filled. */

@@ -15,12 +15,15 @@
 
 /* Exit statuses of the lockstep command. */
 enum lk_exit {
-	LK_EXIT_OK = 0,       /* every expectation holds */
-	LK_EXIT_EXPECT = 1,   /* an expectation failed */
-	LK_EXIT_USAGE = 2,    /* bad usage or bad input */
-	LK_EXIT_DEADLOCK = 3, /* the run deadlocked */
-	LK_EXIT_CRASH = 4,    /* a process crashed, timed out or hit a limit */
-	LK_EXIT_INTERNAL = 70 /* lockstep itself failed */
+	LK_EXIT_OK = 0,        /* every expectation holds */
+	LK_EXIT_EXPECT = 1,    /* an expectation failed */
+	LK_EXIT_USAGE = 2,     /* bad usage or bad input */
+	LK_EXIT_DEADLOCK = 3,  /* the run deadlocked */
+	LK_EXIT_CRASH = 4,     /* a process crashed, timed out or hit a limit */
+	LK_EXIT_INTERNAL = 70, /* lockstep itself failed */
+	LK_EXIT_INSTALL = 72   /* lockstep's installation is incomplete: its
+	                        * agent or interposer is missing (sysexits'
+	                        * EX_OSFILE; docs/install.md) */
 };
 
 /*

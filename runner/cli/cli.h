@@ -28,10 +28,12 @@ void lk_cli_catch_signals(void);
 /* Write the trace to path ("-" is stdout); 0 or an exit status. */
 int lk_cli_save_trace(const struct lk_trace *t, const char *path);
 
+struct lk_cli_verdict; /* verdict.h */
+
 /* Print the outcome, the output and the expectations of one run; returns
  * the exit status the run deserves. */
 int lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc,
-                     int quiet, int color);
+                     int quiet, int color, struct lk_cli_verdict *v);
 
 struct lk_run_opts;
 
@@ -68,7 +70,9 @@ struct lk_viz_opts;
 /* Draw the trace file at path into out (render.c); 0 or exit status. */
 int lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o);
 
-/* Draw an in-memory trace into out; 0 or an exit status. */
-int lk_cli_draw_trace(const struct lk_trace *t, const char *out);
+/* Draw an in-memory trace into out; failed (or NULL) names the
+ * expectations that failed, for the outcome line. 0 or an exit status. */
+int lk_cli_draw_trace(const struct lk_trace *t, const char *out,
+                      const char *failed);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "verdict.h"
 #include "common/input.h"
 #include "common/protocol.h"
 #include "controller/controller.h"
@@ -165,22 +166,95 @@ print_races(struct lk_trace *t)
 	free(r);
 }
 
-/* Print the outcome, the output and the expectations; the exit status. */
-int
-lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
-                 int color)
+/* Say on stderr why the culprit of a crash, a timeout or a limit
+ * stopped the run; the line (without "lockstep: ") also into v->crash. */
+static void
+explain_stop(const struct lk_trace *t, const struct lk_scenario *sc,
+             size_t failed, struct lk_cli_verdict *v)
 {
-	struct lk_verdict_line lines[64];
-	char why[4096];
-	size_t nx = sc->nexpects < 64 ? sc->nexpects : 64, failed;
-	int status;
-	struct lk_scenario view = *sc;
-	const char *bad = color ? "\033[31mFAIL\033[0m" : "FAIL";
-	const char *ok = color ? "\033[32mok\033[0m  " : "ok  ";
+	char *m = v->crash;
+	size_t size = sizeof(v->crash);
 
-	view.nexpects = nx;
-	failed = lk_expect_eval(t, &view, lines);
-	if (quiet && t->program_run && !t->output_passed) {
+	m[0] = '\0';
+	if (t->verdict == LK_V_CRASH && t->culprit >= 0) {
+		const struct lk_tproc *p = &t->procs[t->culprit];
+		const char *who = lk_trace_proc_label(t, t->culprit);
+		long last = -1;
+		char label[128] = "none";
+
+		for (size_t i = 0; i < t->nevents; i++)
+			if (t->ev[i].proc == t->culprit)
+				last = (long)i;
+		if (last >= 0)
+			lk_event_label(t, &t->ev[last], label, sizeof(label));
+		snprintf(v->last_event, sizeof(v->last_event), "%s", label);
+		if (t->signal)
+			snprintf(m, size,
+			         "%s was killed by signal %d (%s: %s); its "
+			         "last event: %s",
+			         who, t->signal, lk_signal_name(t->signal),
+			         strsignal(t->signal), label);
+		else if (p->exited)
+			snprintf(m, size,
+			         "%s exited with status %d; its last event: %s",
+			         who, p->status, label);
+		else if (t->lost_status >= 0)
+			snprintf(m, size,
+			         "%s exited with status %d without an exit "
+			         "step (it could not start, or left outside "
+			         "lockstep's control); its last event: %s",
+			         who, t->lost_status, label);
+		else
+			snprintf(m, size,
+			         "%s died without reaching exit; its last "
+			         "event: %s",
+			         who, label);
+	} else if (t->verdict == LK_V_DONE && t->program_run && failed &&
+	           t->nprocs > 0 && t->procs[0].exited) {
+		/* The only expectation of a program: how main exits. */
+		snprintf(m, size,
+		         "%s exited with status %d (expected %lld: "
+		         "--expect-exit)",
+		         lk_trace_proc_label(t, 0), t->procs[0].status,
+		         sc->nexpects > 0 ? sc->expects[0].value : 0);
+	} else if (t->verdict == LK_V_TIMEOUT) {
+		const char *who = t->culprit >= 0
+		                          ? lk_trace_proc_label(t, t->culprit)
+		                          : "a process";
+
+		if (t->stuck >= 0)
+			snprintf(m, size,
+			         "%s is stuck in the system call %s, which "
+			         "lockstep does not control (it waited "
+			         "--step-timeout for it)",
+			         who, syscall_name(t->stuck));
+		else
+			snprintf(m, size,
+			         "%s did not reach a scheduling point in time: "
+			         "it is running, not in a system call (a loop "
+			         "without IPC?)",
+			         who);
+	} else if (t->verdict == LK_V_LIMIT) {
+		snprintf(m, size, "stopped after %zu %s (--max-steps)",
+		         t->nevents, lk_plural(t->nevents, "step", "steps"));
+	}
+	if (m[0] != '\0')
+		lk_cli_fail(0, "%s", m);
+}
+
+/* Judge the run (see cli.h). */
+int
+lk_cli_judge(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
+             int json, struct lk_cli_verdict *v)
+{
+	struct lk_scenario view = *sc;
+	int status;
+
+	memset(v, 0, sizeof(*v));
+	v->nx = sc->nexpects < 64 ? sc->nexpects : 64;
+	view.nexpects = v->nx;
+	v->failed = lk_expect_eval(t, &view, v->lines);
+	if (quiet && !json && t->program_run && !t->output_passed) {
 		/* The program's own output, byte for byte, where it would
 		 * have gone without lockstep; lockstep's lines after it, on
 		 * stderr. (With output_passed it went there during the
@@ -195,86 +269,26 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		fflush(stderr);
 	}
 	if (t->verdict == LK_V_DEADLOCK) {
-		lk_explain_deadlock(t, sc, why, sizeof(why));
-		fprintf(quiet ? stderr : stdout,
-		        "deadlock: no process can go on\n%s", why);
+		lk_explain_deadlock(t, sc, v->why, sizeof(v->why));
+		if (!json)
+			fprintf(quiet ? stderr : stdout,
+			        "deadlock: no process can go on\n%s", v->why);
 		status = LK_EXIT_DEADLOCK;
 	} else if (t->verdict == LK_V_DONE) {
-		status = failed ? LK_EXIT_EXPECT : LK_EXIT_OK;
+		status = v->failed ? LK_EXIT_EXPECT : LK_EXIT_OK;
 	} else {
 		status = LK_EXIT_CRASH;
 	}
 	/* An expectation that could not be judged is no "FAIL". */
-	for (size_t i = 0; i < nx; i++)
-		if (lines[i].error) {
-			lk_cli_fail(
-			        0, "%s:%d: cannot judge the expectation: %s",
-			        sc->path, sc->expects[i].line, lines[i].text);
+	for (size_t i = 0; i < v->nx; i++)
+		if (v->lines[i].error) {
+			lk_cli_fail(0,
+			            "%s:%d: cannot judge the expectation: %s",
+			            sc->path, sc->expects[i].line,
+			            v->lines[i].text);
 			status = LK_EXIT_USAGE;
 		}
-	if (t->verdict == LK_V_CRASH && t->culprit >= 0) {
-		const struct lk_tproc *p = &t->procs[t->culprit];
-		const char *who = lk_trace_proc_label(t, t->culprit);
-		long last = -1;
-		char label[128] = "none";
-
-		for (size_t i = 0; i < t->nevents; i++)
-			if (t->ev[i].proc == t->culprit)
-				last = (long)i;
-		if (last >= 0)
-			lk_event_label(t, &t->ev[last], label, sizeof(label));
-		if (t->signal)
-			lk_cli_fail(0,
-			            "%s was killed by signal %d (%s: %s); its "
-			            "last event: %s",
-			            who, t->signal, lk_signal_name(t->signal),
-			            strsignal(t->signal), label);
-		else if (p->exited)
-			lk_cli_fail(
-			        0,
-			        "%s exited with status %d; its last event: %s",
-			        who, p->status, label);
-		else if (t->lost_status >= 0)
-			lk_cli_fail(0,
-			            "%s exited with status %d without an exit "
-			            "step (it could not start, or left outside "
-			            "lockstep's control); its last event: %s",
-			            who, t->lost_status, label);
-		else
-			lk_cli_fail(0,
-			            "%s died without reaching exit; its last "
-			            "event: %s",
-			            who, label);
-	} else if (t->verdict == LK_V_DONE && t->program_run && failed &&
-	           t->nprocs > 0 && t->procs[0].exited) {
-		/* The only expectation of a program: how main exits. */
-		lk_cli_fail(0,
-		            "%s exited with status %d (expected %lld: "
-		            "--expect-exit)",
-		            lk_trace_proc_label(t, 0), t->procs[0].status,
-		            sc->nexpects > 0 ? sc->expects[0].value : 0);
-	} else if (t->verdict == LK_V_TIMEOUT) {
-		const char *who = t->culprit >= 0
-		                          ? lk_trace_proc_label(t, t->culprit)
-		                          : "a process";
-
-		if (t->stuck >= 0)
-			lk_cli_fail(0,
-			            "%s is stuck in the system call %s, which "
-			            "lockstep does not control (it waited "
-			            "--step-timeout for it)",
-			            who, syscall_name(t->stuck));
-		else
-			lk_cli_fail(
-			        0,
-			        "%s did not reach a scheduling point in time: "
-			        "it is running, not in a system call (a loop "
-			        "without IPC?)",
-			        who);
-	} else if (t->verdict == LK_V_LIMIT) {
-		lk_cli_fail(0, "stopped after %zu steps (--max-steps)",
-		            t->nevents);
-	}
+	explain_stop(t, sc, v->failed, v);
 	/* Past lockstep's table of objects, calls ran unscheduled: what
 	 * the trace shows of them is not the whole story. */
 	if (t->objects_full & 2u)
@@ -303,42 +317,64 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 				            strerror(t->output_errno[k]));
 				status = LK_EXIT_INTERNAL;
 			}
+	}
+	v->status = status;
+	return status;
+}
+
+/* Print a text a line at a time, each under "  | ". */
+static void
+print_lines(const char *text)
+{
+	for (const char *s = text; *s;) {
+		const char *nl = strchr(s, '\n');
+		int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+		printf("  | %.*s\n", len, s);
+		s += len + (nl != NULL);
+	}
+}
+
+/* Print the outcome, the output and the expectations; the exit status. */
+int
+lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
+                 int color, struct lk_cli_verdict *v)
+{
+	const char *bad = color ? "\033[31mFAIL\033[0m" : "FAIL";
+	const char *ok = color ? "\033[32mok\033[0m  " : "ok  ";
+	int status;
+
+	status = lk_cli_judge(t, sc, quiet, 0, v);
+	/* "0 of 1 expectations failed": the noun is the set's, plural. */
+	if (quiet && t->program_run) {
 		fprintf(stderr,
-		        "lockstep: %s: %s, %zu steps, %zu of %zu expectations "
+		        "lockstep: %s: %s, %zu %s, %zu of %zu expectations "
 		        "failed\n",
 		        t->scenario, lk_verdict_name(t->verdict), t->nevents,
-		        failed, nx);
+		        lk_plural(t->nevents, "step", "steps"), v->failed,
+		        v->nx);
 		return status;
 	}
 	if (quiet) {
-		printf("%s: %s, %zu steps, %zu of %zu expectations failed\n",
+		printf("%s: %s, %zu %s, %zu of %zu expectations failed\n",
 		       t->scenario, lk_verdict_name(t->verdict), t->nevents,
-		       failed, nx);
+		       lk_plural(t->nevents, "step", "steps"), v->failed,
+		       v->nx);
 		return status;
 	}
-	printf("\noutcome: %s after %zu steps, virtual time %g s, "
-	       "%zu processes, %.1f ms wall\n",
-	       lk_verdict_name(t->verdict), t->nevents, (double)t->vt / 1e9,
-	       t->nprocs, (double)t->wall_us / 1000);
+	printf("\noutcome: %s after %zu %s, virtual time %g s, "
+	       "%zu %s, %.1f ms wall\n",
+	       lk_verdict_name(t->verdict), t->nevents,
+	       lk_plural(t->nevents, "step", "steps"), (double)t->vt / 1e9,
+	       t->nprocs, lk_plural(t->nprocs, "process", "processes"),
+	       (double)t->wall_us / 1000);
 	if (t->output_len > 0) {
 		printf("output:\n");
-		for (const char *s = t->output; *s;) {
-			const char *nl = strchr(s, '\n');
-			int len = nl ? (int)(nl - s) : (int)strlen(s);
-
-			printf("  | %.*s\n", len, s);
-			s += len + (nl != NULL);
-		}
+		print_lines(t->output);
 	}
 	if (t->errout_len > 0) {
 		printf("stderr:\n");
-		for (const char *s = t->errout; *s;) {
-			const char *nl = strchr(s, '\n');
-			int len = nl ? (int)(nl - s) : (int)strlen(s);
-
-			printf("  | %.*s\n", len, s);
-			s += len + (nl != NULL);
-		}
+		print_lines(t->errout);
 	}
 	for (size_t i = 0; i < sc->nobjects && i < t->nfiles; i++) {
 		const char *body = t->files[i];
@@ -346,25 +382,49 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 
 		if (sc->objects[i].kind != LK_OBJ_FILE || body == NULL)
 			continue;
-		printf("file %s (%s, %zu bytes): %.*s%s\n", sc->objects[i].name,
+		printf("file %s (%s, %zu %s): %.*s%s\n", sc->objects[i].name,
 		       sc->objects[i].u.file.path, len,
+		       lk_plural(len, "byte", "bytes"),
 		       len > 60 ? 60 : (int)len, body, len > 60 ? "..." : "");
 	}
 	print_races(t);
-	if (nx > 0)
+	if (v->nx > 0)
 		printf("expect:\n");
-	for (size_t i = 0; i < nx; i++) {
-		const char *mark = lines[i].error    ? "ERROR"
-		                   : lines[i].passed ? ok
-		                                     : bad;
+	for (size_t i = 0; i < v->nx; i++) {
+		const char *mark = v->lines[i].error    ? "ERROR"
+		                   : v->lines[i].passed ? ok
+		                                        : bad;
 
 		if (sc->expects[i].line > 0)
-			printf("  %s %s  (line %d)\n", mark, lines[i].text,
+			printf("  %s %s  (line %d)\n", mark, v->lines[i].text,
 			       sc->expects[i].line);
 		else
-			printf("  %s %s\n", mark, lines[i].text);
+			printf("  %s %s\n", mark, v->lines[i].text);
 	}
 	return status;
+}
+
+/* The expectations that failed, in words (see verdict.h). */
+void
+lk_cli_failed_text(const struct lk_scenario *sc, const struct lk_cli_verdict *v,
+                   char *buf, size_t size)
+{
+	size_t first = v->nx, n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->nx; i++)
+		if (!v->lines[i].passed && !v->lines[i].error && n++ == 0)
+			first = i;
+	if (n == 0)
+		return;
+	if (sc->expects[first].line > 0)
+		snprintf(buf, size, "%s (line %d)", v->lines[first].text,
+		         sc->expects[first].line);
+	else
+		snprintf(buf, size, "%s", v->lines[first].text);
+	if (n > 1)
+		snprintf(buf + strlen(buf), size - strlen(buf), ", and %zu %s",
+		         n - 1, lk_plural(n - 1, "other", "others"));
 }
 
 /* Refuse a descriptor limit too low for the runs of sc (see cli.h). */
@@ -388,8 +448,9 @@ lk_cli_check_fds(const struct lk_scenario *sc, int explore)
 		need = LK_PIPE_FD + 2 * pipes;
 		snprintf(why, sizeof(why),
 		         "descriptors %d to %lu hold the ends of its %zu "
-		         "pipe%s",
-		         LK_PIPE_FD, need - 1, pipes, pipes == 1 ? "" : "s");
+		         "%s",
+		         LK_PIPE_FD, need - 1, pipes,
+		         lk_plural(pipes, "pipe", "pipes"));
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
 	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)

@@ -45,6 +45,7 @@ static const char outro_explore[] =
 struct cli {
 	struct lk_explore_opts o;
 	int json, quiet, tty, no_isolation;
+	unsigned top;    /* outcomes printed, 0 all */
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
 	int expect_exit; /* --expect-exit, -1 any */
@@ -70,11 +71,12 @@ progress(const struct lk_explore *e, void *arg)
 	if (t - c->last < 0.1)
 		return;
 	c->last = t;
-	fprintf(stderr,
-	        "\r%u runs, %.0f runs/s, %zu outcomes, %u deadlocks, %u "
-	        "failures   ",
-	        e->runs, t > c->t0 ? e->runs / (t - c->t0) : 0.0, e->noutcomes,
-	        e->deadlocks, e->failures);
+	fprintf(stderr, "\r%u %s, %.0f runs/s, %zu %s, %u %s, %u %s   ",
+	        e->runs, lk_plural(e->runs, "run", "runs"),
+	        t > c->t0 ? e->runs / (t - c->t0) : 0.0, e->noutcomes,
+	        lk_plural(e->noutcomes, "outcome", "outcomes"), e->deadlocks,
+	        lk_plural(e->deadlocks, "deadlock", "deadlocks"), e->failures,
+	        lk_plural(e->failures, "failure", "failures"));
 }
 
 /* Parse the options from the table (options.c); -1 for help, else 0 or
@@ -95,6 +97,7 @@ parse(int argc, char **argv, struct cli *c)
 	a.max_runs = 10000;
 	a.preemption_bound = UINT32_MAX;
 	a.jobs = 1;
+	a.top = 20;
 	rc = lk_cli_parse(LK_CMD_EXPLORE, argc, argv, &a, err, sizeof(err));
 	if (rc == LK_CLI_HELP) {
 		lk_cli_print_help(stdout, LK_CMD_EXPLORE, intro_explore,
@@ -123,6 +126,7 @@ parse(int argc, char **argv, struct cli *c)
 	c->no_isolation = a.no_isolation;
 	c->expect_exit = a.expect_exit;
 	c->json = a.json;
+	c->top = a.top;
 	c->quiet = a.quiet;
 	c->save_schedule = a.save_schedule;
 	c->save_dir = a.save_dir;
@@ -328,64 +332,155 @@ print_json(const struct lk_scenario *sc, const struct cli *c,
 	json_decref(j);
 }
 
-/* The human summary on stdout. */
+/* n with its thousands grouped, "1,527", into buf; buf. */
+static const char *
+grouped(char *buf, size_t size, unsigned long long n)
+{
+	char digits[32];
+	size_t len = (size_t)snprintf(digits, sizeof(digits), "%llu", n), k = 0;
+
+	for (size_t i = 0; i < len && k + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[k++] = ',';
+		buf[k++] = digits[i];
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
+/* A count with its noun: "1 run", "1,527 runs" (these can be large). */
+static const char *
+count(char *buf, size_t size, unsigned long long n, const char *one,
+      const char *many)
+{
+	grouped(buf, size, n);
+	snprintf(buf + strlen(buf), size - strlen(buf), " %s",
+	         lk_plural(n, one, many));
+	return buf;
+}
+
+/* One outcome: its number, runs, schedule file, text and why. */
+static void
+print_outcome(size_t i, const struct lk_outcome *o, const char *file)
+{
+	const char *s = o->text;
+	char runs[64];
+
+	printf("  #%zu  %s%s%s\n", i + 1,
+	       count(runs, sizeof(runs), o->count, "run", "runs"),
+	       file ? "  " : "", file ? file : "");
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+		printf("      %.*s\n", len, s);
+		s += len + (nl != NULL);
+	}
+	if (o->explain[0] && o->verdict == LK_V_DEADLOCK) {
+		const char *w = o->explain;
+
+		/* Every line of the explanation under the first. */
+		printf("      why: ");
+		while (*w) {
+			const char *nl = strchr(w, '\n');
+			int len = nl ? (int)(nl - w) : (int)strlen(w);
+
+			printf("%s%.*s\n", w == o->explain ? "" : "           ",
+			       len, w);
+			w += len + (nl != NULL);
+		}
+	}
+}
+
+/* Order of outcome indices: a deadlock, a crash or a timeout first
+ * (what a user must not miss), then most runs, then first found. */
+static int
+cmp_count(const void *a, const void *b, void *arg)
+{
+	const struct lk_outcome *o = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int bad_i = o[i].verdict != LK_V_DONE,
+	    bad_j = o[j].verdict != LK_V_DONE;
+
+	if (bad_i != bad_j)
+		return bad_i ? -1 : 1;
+	if (o[i].count != o[j].count)
+		return o[i].count > o[j].count ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+/* Mark in shown[] the top n outcomes (cmp_count's order). */
+static void
+pick_top(const struct lk_explore *e, size_t n, char *shown)
+{
+	size_t *order = malloc(e->noutcomes * sizeof(*order));
+
+	if (order == NULL) {
+		memset(shown, 1, e->noutcomes);
+		return;
+	}
+	for (size_t i = 0; i < e->noutcomes; i++)
+		order[i] = i;
+	qsort_r(order, e->noutcomes, sizeof(*order), cmp_count, e->outcomes);
+	memset(shown, 0, e->noutcomes);
+	for (size_t i = 0; i < n; i++)
+		shown[order[i]] = 1;
+	free(order);
+}
+
+/* The human summary on stdout: with more outcomes than c->top, the
+ * c->top that failed or that most runs reached, in the order found
+ * (numbered as --save-dir and --json number them), the rest counted in
+ * one line. */
 static void
 print_text(const struct lk_scenario *sc, const struct cli *c,
            const struct lk_explore *e, char (*files)[4200])
 {
-	printf("explore %s (%s): %s, %u runs, %s, %.2f s (%.0f runs/s)\n",
-	       sc->name, sc->path, kinds[c->o.kind], e->runs,
+	size_t n = c->top == 0 || c->top > e->noutcomes ? e->noutcomes : c->top;
+	unsigned long long rest = 0;
+	char a[64], b[64], *shown = malloc(e->noutcomes + 1);
+
+	printf("explore %s (%s): %s, %s, %s, %.2f s (%.0f runs/s)\n", sc->name,
+	       sc->path, kinds[c->o.kind],
+	       count(a, sizeof(a), e->runs, "run", "runs"),
 	       e->complete      ? "complete"
 	       : interrupted(e) ? "interrupted, incomplete"
 	       : e->bound       ? e->bound
 	                        : "incomplete",
 	       e->seconds, e->seconds > 0 ? e->runs / e->seconds : 0.0);
 	if (e->pruned)
-		printf("(%u alternatives beyond the preemption bound)\n",
-		       e->pruned);
-	printf("\n%zu outcome%s:\n", e->noutcomes,
-	       e->noutcomes == 1 ? "" : "s");
-	for (size_t i = 0; i < e->noutcomes; i++) {
-		const struct lk_outcome *o = &e->outcomes[i];
-		const char *s = o->text;
-
-		printf("  #%zu  %u run%s%s%s\n", i + 1, o->count,
-		       o->count == 1 ? "" : "s",
-		       files && files[i][0] ? "  " : "",
-		       files && files[i][0] ? files[i] : "");
-		while (*s) {
-			const char *nl = strchr(s, '\n');
-			int len = nl ? (int)(nl - s) : (int)strlen(s);
-
-			printf("      %.*s\n", len, s);
-			s += len + (nl != NULL);
-		}
-		if (o->explain[0] && o->verdict == LK_V_DEADLOCK) {
-			const char *w = o->explain;
-
-			/* Every line of the explanation under the first. */
-			printf("      why: ");
-			while (*w) {
-				const char *nl = strchr(w, '\n');
-				int len = nl ? (int)(nl - w) : (int)strlen(w);
-
-				printf("%s%.*s\n",
-				       w == o->explain ? "" : "           ",
-				       len, w);
-				w += len + (nl != NULL);
-			}
-		}
-	}
+		printf("(%s beyond the preemption bound)\n",
+		       count(a, sizeof(a), e->pruned, "alternative",
+		             "alternatives"));
+	printf("\n%s:\n",
+	       count(a, sizeof(a), e->noutcomes, "outcome", "outcomes"));
+	if (shown != NULL && n < e->noutcomes)
+		pick_top(e, n, shown);
+	else
+		n = e->noutcomes;
+	for (size_t i = 0; i < e->noutcomes; i++)
+		if (n == e->noutcomes || shown[i])
+			print_outcome(i, &e->outcomes[i],
+			              files && files[i][0] ? files[i] : NULL);
+		else
+			rest += e->outcomes[i].count;
+	free(shown);
+	if (n < e->noutcomes)
+		printf("  \xe2\x80\xa6 and %s (%s); --top 0 shows all\n",
+		       count(a, sizeof(a), e->noutcomes - n, "more outcome",
+		             "more outcomes"),
+		       count(b, sizeof(b), rest, "run", "runs"));
 	if (e->nraces > 0)
-		printf("\n%zu race%s (unordered accesses to the same data, one "
-		       "a write):\n",
-		       e->nraces, e->nraces == 1 ? "" : "s");
+		printf("\n%s (unordered accesses to the same data, one a "
+		       "write):\n",
+		       count(a, sizeof(a), e->nraces, "race", "races"));
 	for (size_t i = 0; i < e->nraces; i++) {
 		char buf[LK_RACE_TEXT_MAX];
 
 		lk_race_rec_format(&e->races[i].rec, buf, sizeof(buf));
-		printf("  in %u of %u runs: %s\n", e->races[i].count, e->runs,
-		       buf);
+		printf("  in %s of %s: %s\n",
+		       grouped(b, sizeof(b), e->races[i].count),
+		       count(a, sizeof(a), e->runs, "run", "runs"), buf);
 	}
 	if (e->nexpects > 0)
 		printf("\nexpect:\n");
@@ -397,15 +492,16 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 		const char *why = open_verdict(e, x, i)
 		                          ? " (not decided: interrupted)"
 		                          : "";
+		char text[256], where[32] = "";
 
+		lk_expect_text(sc, i, text, sizeof(text));
 		if (x->kind == LK_EXPECT_EXIT)
-			printf("  %s  main exits with status %lld "
-			       "(--expect-exit), held in %u of %u runs%s\n",
-			       verdict, x->value, e->held[i], e->runs, why);
-		else
-			printf("  %s  line %d: %s, held in %u of %u runs%s\n",
-			       verdict, x->line, quants[x->when], e->held[i],
-			       e->runs, why);
+			snprintf(where, sizeof(where), "  (--expect-exit)");
+		else if (x->line > 0)
+			snprintf(where, sizeof(where), "  (line %d)", x->line);
+		printf("  %s  %s, held in %s of %s%s%s\n", verdict, text,
+		       grouped(b, sizeof(b), e->held[i]),
+		       count(a, sizeof(a), e->runs, "run", "runs"), why, where);
 	}
 }
 
@@ -571,9 +667,13 @@ lk_cmd_explore(int argc, char **argv)
 			if (w != 0)
 				status = w;
 			else if (!c.json)
-				printf("\nsaved the failing schedule (%u "
-				       "preemptions, %zu steps) to %s%s\n",
-				       best->preemptions, best->steps,
+				printf("\nsaved the failing schedule (%u %s, "
+				       "%zu %s) to %s%s\n",
+				       best->preemptions,
+				       lk_plural(best->preemptions,
+				                 "preemption", "preemptions"),
+				       best->steps,
+				       lk_plural(best->steps, "step", "steps"),
 				       c.save_schedule,
 				       lk_run_interrupted()
 				               ? " (not replay-checked: "

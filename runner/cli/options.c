@@ -89,6 +89,15 @@ const struct lk_cli_option lk_cli_options[] = {
         {"json", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(json), 0, 0, NULL,
          "one JSON object on stdout: runs, complete,\n"
          "outcomes, deadlocks, races, failures, ..."},
+        {"top", 0, "N", EXPLORE, LK_OPT_COUNT, AT(top), 0, 100000000, NULL,
+         "print the N most frequent outcomes (default\n"
+         "20; 0: all), the rest counted in one line;\n"
+         "--json lists all"},
+        {"json", 0, NULL, RUN | REPLAY, LK_OPT_FLAG, AT(json), 0, 0, NULL,
+         "one JSON object on stdout instead of the\n"
+         "report: outcome, exit_status, steps,\n"
+         "expectations, races, deadlock, crashes, ...\n"
+         "(docs/json.md)"},
         {"workdir", 0, "DIR", RUN | REPLAY, LK_OPT_TEXT, AT(workdir), 0, 0,
          NULL,
          "create the scenario's files in DIR and keep\n"

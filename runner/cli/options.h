@@ -48,7 +48,7 @@ struct lk_cli_args {
 	int strict, track_shm, stable_pids, sandbox, no_isolation, quiet;
 	unsigned check; /* replay --check N */
 	int expect_exit;
-	unsigned runs, depth, max_runs, preemption_bound, jobs;
+	unsigned runs, depth, max_runs, preemption_bound, jobs, top;
 	int no_reduction, json, no_zygote;
 	struct lk_cli_shard shard;
 	uint64_t given; /* bit i: row i of the table was given */

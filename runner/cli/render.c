@@ -73,8 +73,10 @@ lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o)
 /* Draw an in-memory trace (run --diagram): through a temporary file, so
  * the diagram is made from the trace exactly as it would be saved. */
 int
-lk_cli_draw_trace(const struct lk_trace *t, const char *out)
+lk_cli_draw_trace(const struct lk_trace *t, const char *out, const char *failed)
 {
+	struct lk_viz_opts o = {0};
+
 	const char *dir = getenv("TMPDIR");
 	char tmp[PATH_MAX];
 	int fd = -1, rc;
@@ -98,7 +100,8 @@ lk_cli_draw_trace(const struct lk_trace *t, const char *out)
 		return lk_cli_fail(LK_EXIT_INTERNAL, "cannot write %s: %s", tmp,
 		                   strerror(errno));
 	}
-	rc = lk_cli_draw(tmp, out, NULL);
+	o.failed = failed;
+	rc = lk_cli_draw(tmp, out, &o);
 	unlink(tmp);
 	return rc;
 }
@@ -129,7 +132,8 @@ draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 		}
 	}
 	lk_viz_free(vt);
-	printf("%ld frames in %s\n", n, dir);
+	printf("%ld %s in %s\n", n,
+	       lk_plural((unsigned long long)n, "frame", "frames"), dir);
 	return 0;
 }
 

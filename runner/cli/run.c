@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "verdict.h"
 #include "common/sha256.h"
 #include "controller/controller.h"
 #include "schedule/schedule.h"
@@ -79,7 +80,7 @@ struct opts {
 	const char *schedule;
 	const char *save_schedule;
 	const char *diagram;
-	int quiet, color, strategy;
+	int quiet, color, strategy, json;
 	int no_isolation;
 	unsigned check;  /* replay --check N */
 	int expect_exit; /* --expect-exit, -1 any */
@@ -126,9 +127,18 @@ parse(int argc, char **argv, unsigned cmd, const char *intro, const char *outro,
 	o->save_schedule = a.save_schedule;
 	o->diagram = a.diagram;
 	o->quiet = a.quiet;
+	o->json = a.json;
 	o->no_isolation = a.no_isolation;
 	o->check = a.check;
 	o->expect_exit = a.expect_exit;
+	if (o->json && o->trace != NULL && strcmp(o->trace, "-") == 0)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "--json and --trace - both write to stdout; "
+		                   "write the trace to a file");
+	if (o->json && o->check)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "replay: --json describes one run, --check "
+		                   "compares several; give one of them");
 	color = a.color != NULL ? a.color : "auto";
 	o->color = strcmp(color, "always") == 0 ||
 	           (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
@@ -352,9 +362,9 @@ self_check(const struct lk_scenario *sc, struct opts *o,
 		free(text);
 	}
 	if (status == 0)
-		printf("replay --check: %u runs, identical traces (%zu "
-		       "bytes)\n",
-		       o->check, first_len);
+		printf("replay --check: %u %s, identical traces (%zu %s)\n",
+		       o->check, lk_plural(o->check, "run", "runs"), first_len,
+		       lk_plural(first_len, "byte", "bytes"));
 	free(first);
 	return status;
 }
@@ -366,6 +376,8 @@ execute(struct opts *o, const struct lk_schedule *s)
 	char agent[4096], interposer[4096];
 	struct lk_scenario *sc = NULL;
 	struct lk_trace *t = NULL;
+	struct lk_cli_verdict *v = NULL;
+	struct lk_cli_run_files files = {NULL, NULL, NULL}; /* written */
 	struct lk_err err;
 	int status = 0, json_fd = -1;
 
@@ -432,7 +444,7 @@ execute(struct opts *o, const struct lk_schedule *s)
 		status = self_check(sc, o, s);
 		goto out;
 	}
-	if (o->quiet && o->run.program != NULL) {
+	if (o->quiet && !o->json && o->run.program != NULL) {
 		/* -q: the program's stdout and stderr reach ours as it
 		 * writes them (with --trace -, its stdout goes to stderr). */
 		fflush(NULL);
@@ -473,31 +485,48 @@ execute(struct opts *o, const struct lk_schedule *s)
 			goto out;
 		}
 	}
-	if (!o->quiet) {
+	if (!o->quiet && !o->json) {
 		printf("%s (%s), strategy %s", sc->name, sc->path,
 		       lk_strategy_name(o->run.strategy));
 		if (o->run.strategy == LK_STRAT_RANDOM)
 			printf(", seed %llu", (unsigned long long)o->run.seed);
 		if (s != NULL)
-			printf(", schedule %s (%zu steps)", s->path, s->n);
+			printf(", schedule %s (%zu %s)", s->path, s->n,
+			       lk_plural(s->n, "step", "steps"));
 		printf("\n\n");
 		lk_report_interleaving(t, stdout, o->color);
 	}
+	v = calloc(1, sizeof(*v));
+	if (v == NULL) {
+		status = lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (o->json)
+		status = lk_cli_judge(t, sc, o->quiet, 1, v);
 	if (t->verdict == LK_V_DIVERGED)
 		status = diverged(t, s);
-	else
-		status = lk_cli_summarise(t, sc, o->quiet, o->color);
+	else if (!o->json)
+		status = lk_cli_summarise(t, sc, o->quiet, o->color, v);
 	if (o->diagram != NULL) {
-		int ds = lk_cli_draw_trace(t, o->diagram);
+		char failed[512];
+		int ds;
+
+		lk_cli_failed_text(sc, v, failed, sizeof(failed));
+		ds = lk_cli_draw_trace(t, o->diagram,
+		                       failed[0] != '\0' ? failed : NULL);
 
 		status = ds ? ds : status;
-		if (ds == 0 && !o->quiet)
+		if (ds == 0 && !o->quiet && !o->json)
 			printf("diagram: %s\n", o->diagram);
+		if (ds == 0)
+			files.diagram = o->diagram;
 	}
 	if (o->save_schedule != NULL && t->verdict != LK_V_DIVERGED) {
 		int ss = save_schedule(t, o);
 
 		status = ss ? ss : status;
+		if (ss == 0)
+			files.schedule = o->save_schedule;
 	}
 	if (json_fd >= 0) {
 		fflush(stdout);
@@ -507,8 +536,13 @@ execute(struct opts *o, const struct lk_schedule *s)
 		int ts = lk_cli_save_trace(t, o->trace);
 
 		status = ts ? ts : status;
+		if (ts == 0)
+			files.trace = o->trace;
 	}
+	if (o->json)
+		lk_cli_run_json(t, sc, v, &files, status);
 out:
+	free(v);
 	if (json_fd >= 0)
 		close(json_fd);
 	lk_trace_free(t);

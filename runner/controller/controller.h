@@ -136,7 +136,9 @@ void lk_program_size(const struct lk_scenario *sc, uint64_t *ninstr,
                      uint64_t *ntext);
 
 /* Locate lockstep-agent and the interposer next to the running binary or
- * under the install prefix; 0, or -1 with err. */
+ * where the install rules put them relative to it (paths.c); 0, or -1 with
+ * err (LK_EXIT_INSTALL, the message naming what is missing and where
+ * lockstep looked). */
 int lk_find_helpers(char *agent, size_t asz, char *interposer, size_t isz,
                     struct lk_err *err);
 

@@ -42,6 +42,12 @@ struct lk_verdict_line {
 	char text[256];
 };
 
+/* The text of expectation i of sc, one terminal line (a newline in a
+ * regex or a text shows as \n), with its quantifier when not "always":
+ * "counter = 2", "output matches /A1\nB1/ (sometimes)". */
+void lk_expect_text(const struct lk_scenario *sc, size_t i, char *buf,
+                    size_t size);
+
 /* Judge every expectation of sc on t into out[sc->nexpects]; returns the
  * number that did not pass. */
 size_t lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,

@@ -1,4 +1,5 @@
 /* Judging a scenario's <expect> against one run's trace. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,58 @@ exit_text(const struct lk_trace *t, long long want, char *buf, size_t size)
 		snprintf(buf, size, "main exits with status %lld", want);
 }
 
+/* Append the printf text to buf as one terminal line: a newline, tab or
+ * return an expectation's text or regex holds shows as \n, \t, \r. */
+static void put_text(char *buf, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void
+put_text(char *buf, size_t size, const char *fmt, ...)
+{
+	char raw[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	lk_label_append_text(buf, size, raw, strlen(raw), size);
+}
+
+/* The text of expectation i of sc, as run and explore print it (see
+ * analysis.h). */
+void
+lk_expect_text(const struct lk_scenario *sc, size_t i, char *buf, size_t size)
+{
+	const struct lk_sc_expect *x = &sc->expects[i];
+
+	buf[0] = '\0';
+	switch (x->kind) {
+	case LK_EXPECT_BEFORE:
+		put_text(buf, size, "\"%s\" printed before \"%s\"", x->first,
+		         x->then);
+		break;
+	case LK_EXPECT_OUTPUT:
+		put_text(buf, size, "output matches /%s/", x->regex);
+		break;
+	case LK_EXPECT_CONTENTS:
+		put_text(buf, size, "%s matches /%s/", sc->objects[x->obj].name,
+		         x->regex);
+		break;
+	case LK_EXPECT_DEADLOCK:
+		put_text(buf, size, "deadlock");
+		break;
+	case LK_EXPECT_CELL:
+		put_text(buf, size, "%s = %lld", sc->objects[x->obj].name,
+		         x->value);
+		break;
+	case LK_EXPECT_EXIT:
+		put_text(buf, size, "main exits with status %lld", x->value);
+		break;
+	}
+	if (x->when != LK_ALWAYS)
+		put_text(buf, size, " (%s)", quants[x->when]);
+}
+
 /* Judge every expectation of sc on t (see analysis.h). */
 size_t
 lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
@@ -82,17 +135,12 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 			a = first_print(t, x->first);
 			b = first_print(t, x->then);
 			v->holds = a >= 0 && b >= 0 && a < b;
-			snprintf(v->text, sizeof(v->text),
-			         "\"%s\" printed before \"%s\"", x->first,
-			         x->then);
 			break;
 		case LK_EXPECT_OUTPUT:
 			m = matches(x->regex, t->output, t->output_len, why,
 			            sizeof(why));
 			v->holds = m == 1;
 			v->error = m < 0;
-			snprintf(v->text, sizeof(v->text),
-			         "output matches /%s/", x->regex);
 			break;
 		case LK_EXPECT_CONTENTS:
 			if (x->obj >= 0 && (size_t)x->obj < t->nfiles) {
@@ -106,25 +154,28 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 			                           why, sizeof(why));
 			v->holds = m == 1;
 			v->error = m < 0;
-			snprintf(v->text, sizeof(v->text), "%s matches /%s/",
-			         sc->objects[x->obj].name, x->regex);
 			break;
 		case LK_EXPECT_DEADLOCK:
 			v->holds = t->verdict == LK_V_DEADLOCK;
-			snprintf(v->text, sizeof(v->text), "deadlock");
 			break;
 		case LK_EXPECT_CELL:
 			v->holds = x->obj >= 0 && (size_t)x->obj < t->nobjs &&
 			           t->objs[x->obj].has_final &&
 			           t->objs[x->obj].final == x->value;
-			snprintf(v->text, sizeof(v->text), "%s = %lld",
-			         sc->objects[x->obj].name, x->value);
 			break;
 		case LK_EXPECT_EXIT:
 			v->holds = t->nprocs > 0 && t->procs[0].exited &&
 			           t->procs[0].status == x->value;
-			exit_text(t, x->value, v->text, sizeof(v->text));
 			break;
+		}
+		if (x->kind == LK_EXPECT_EXIT) {
+			/* How main ended, when not as expected. */
+			exit_text(t, x->value, v->text, sizeof(v->text));
+			if (x->when != LK_ALWAYS)
+				put_text(v->text, sizeof(v->text), " (%s)",
+				         quants[x->when]);
+		} else {
+			lk_expect_text(sc, i, v->text, sizeof(v->text));
 		}
 		switch (x->when) {
 		case LK_NEVER:
@@ -136,19 +187,10 @@ lk_expect_eval(const struct lk_trace *t, const struct lk_scenario *sc,
 		default:
 			v->passed = v->holds;
 		}
-		if (x->when != LK_ALWAYS) {
-			size_t len = strlen(v->text);
-
-			snprintf(v->text + len, sizeof(v->text) - len, " (%s)",
-			         quants[x->when]);
-		}
 		if (v->error) {
 			/* Not a verdict: why it could not be judged. */
-			size_t len = strlen(v->text);
-
 			v->passed = 0;
-			snprintf(v->text + len, sizeof(v->text) - len, ": %s",
-			         why);
+			put_text(v->text, sizeof(v->text), ": %s", why);
 		}
 		if (!v->passed)
 			failed++;

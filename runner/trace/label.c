@@ -371,9 +371,12 @@ t_dup2(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 	static const char *const std[] = {"stdin", "stdout", "stderr"};
 	int fd = e->u.dup2.newfd;
 
+	char other[24];
+
+	snprintf(other, sizeof(other), "fd %d", fd);
 	snprintf(buf, size, "dup2 %s %s -> %s", obj_of(t, e),
 	         e->u.dup2.mode == O_RDONLY ? "read end" : "write end",
-	         fd >= 0 && fd <= 2 ? std[fd] : "fd");
+	         fd >= 0 && fd <= 2 ? std[fd] : other);
 }
 
 static void
@@ -525,7 +528,7 @@ d_outcome(char *buf, size_t size, const struct lk_tev *e)
 	         (e->err == EAGAIN || e->err == EACCES))
 		put(buf, size, ": busy");
 	else
-		put(buf, size, ": failed (errno %d)", e->err);
+		put(buf, size, ": failed (%s)", lk_errno_name(e->err));
 }
 
 /* A semaphore call: "wait x", "trywait x: busy", "sem_open x". */
@@ -548,7 +551,7 @@ d_sem(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 	else if (e->ret < 0 && e->err == ETIMEDOUT)
 		put(buf, size, ": timed out");
 	else if (e->ret < 0)
-		put(buf, size, ": failed (errno %d)", e->err);
+		put(buf, size, ": failed (%s)", lk_errno_name(e->err));
 }
 
 static void
@@ -751,7 +754,7 @@ d_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	else if (e->ret < 0 && e->err == EEXIST)
 		put(buf, size, ": exists");
 	else if (e->ret < 0)
-		put(buf, size, ": failed (errno %d)", e->err);
+		put(buf, size, ": failed (%s)", lk_errno_name(e->err));
 }
 
 /* --- export ------------------------------------------------------------ */
@@ -819,7 +822,7 @@ x_outcome(char *buf, size_t size, const struct lk_tev *e)
 	else if (e->err == ETIMEDOUT)
 		put(buf, size, ": timed out");
 	else
-		put(buf, size, ": failed (errno %d)", e->err);
+		put(buf, size, ": failed (%s)", lk_errno_name(e->err));
 }
 
 /* print "text" or write obj "text". */

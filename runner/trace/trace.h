@@ -268,6 +268,14 @@ const char *lk_trace_obj_name(const struct lk_trace *t, int obj);
 /* Name of a signal, "SIGSEGV" (a static buffer). */
 const char *lk_signal_name(int sig);
 
+/* Name of an errno value, "ENOENT" ("errno N" when it has none; a
+ * static buffer then) (words.c). */
+const char *lk_errno_name(int err);
+
+/* one when n is 1, else many: "%zu %s", n, lk_plural(n, "process",
+ * "processes") (words.c). Every count lockstep prints goes through it. */
+const char *lk_plural(unsigned long long n, const char *one, const char *many);
+
 /* Name of a verdict ("done", "deadlock", ...). */
 const char *lk_verdict_name(enum lk_verdict v);
 

@@ -305,7 +305,7 @@ test_ops_labels_payload(void **state)
 	e = add(t, 0, LK_OP_DUP2, 1, 7, 0);
 	e->u.dup2.newfd = 7;
 	e->u.dup2.mode = O_WRONLY;
-	labels(t, e, "dup2 p write end -> fd", "dup2 p write end \u2192 fd 7",
+	labels(t, e, "dup2 p write end -> fd 7", "dup2 p write end \u2192 fd 7",
 	       "dup2 p");
 	e->u.dup2.newfd = 1;
 	e->u.dup2.mode = O_RDONLY;
@@ -321,7 +321,7 @@ test_ops_labels_payload(void **state)
 	e->u.lock.cmd = F_SETLK;
 	e->u.lock.type = F_RDLCK;
 	labels(t, e, "read-lock f (busy)", "read-lock f: busy",
-	       "fcntl f: failed (errno 11)");
+	       "fcntl f: failed (EAGAIN)");
 
 	e = add(t, 0, LK_OP_FLOCK, 2, 0, 0);
 	e->u.lock = (struct lk_pl_lock){F_SETLK, F_UNLCK, 0, 0};
