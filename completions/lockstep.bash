@@ -8,15 +8,15 @@
 
 _lockstep_commands="run replay explore render export merge check help"
 
-_lockstep_opts_run="--strategy --seed --schedule --strict --trace --diagram
+_lockstep_opts_run="--strategy --seed --schedule --strict --json --trace --diagram
  --save-schedule --workdir --expect-exit --max-steps --max-procs
  --max-output --step-timeout --timeout --track-shm --stable-pids --sandbox
  --no-isolation -q --quiet --color -h --help"
-_lockstep_opts_replay="--strategy --seed --scenario --strict --check --trace
+_lockstep_opts_replay="--strategy --seed --scenario --strict --check --json --trace
  --diagram --save-schedule --workdir --max-steps --max-procs --max-output
  --step-timeout --timeout -q --quiet --color -h --help"
 _lockstep_opts_explore="--strategy --seed --runs --depth --max-runs
- --preemption-bound --no-reduction --save-schedule --save-dir --json
+ --preemption-bound --no-reduction --save-schedule --save-dir --json --top
  --expect-exit --max-steps --max-procs --max-output --step-timeout
  --time-limit --track-shm --stable-pids --no-isolation -j --jobs --shard
  --no-zygote -q --quiet -h --help"
@@ -24,7 +24,7 @@ _lockstep_opts_render="-o --output --title --dpi --from --to --engine --theme
  --time-axis --size --frames -h --help"
 _lockstep_opts_export="--perfetto --shiviz -h --help"
 _lockstep_opts_merge="-h --help"
-_lockstep_opts_check="-h --help"
+_lockstep_opts_check="--json -h --help"
 _lockstep_opts_help=""
 
 # Files whose names match the extended glob $1, and directories.
@@ -78,7 +78,7 @@ _lockstep_value()
 	--workdir|--save-dir|--frames) _lockstep_dirs ;;
 	--seed|--runs|--depth|--max-runs|--preemption-bound|--check|\
 	--max-steps|--max-procs|--max-output|--step-timeout|--timeout|\
-	--time-limit|-j|--jobs|--shard|--title|--dpi|--from|--to|--size)
+	--time-limit|-j|--jobs|--shard|--title|--dpi|--from|--to|--size|--top)
 		COMPREPLY=() ;;
 	*) return 1 ;;
 	esac
