@@ -69,7 +69,8 @@ static void
 usage(FILE *f)
 {
 	fputs(usage_main, f);
-	fprintf(f, "The trace format and more: %s.\n", docs_where());
+	fprintf(f, "See %s for the scenario language and the trace.\n",
+	        docs_where());
 }
 
 /*
