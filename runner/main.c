@@ -44,7 +44,8 @@ static const char usage_main[] =
         "README.md, \"Exit status\").\n"
         "\n"
         "environment:\n"
-        "  NO_COLOR                     no colour with --color auto\n"
+        "  NO_COLOR                     set and not empty: no colour with\n"
+        "                               --color auto (no-color.org)\n"
         "  TMPDIR                       where runs make their work directory\n"
         "  LOCKSTEP_SPIN_US             how long a waiting process spins for\n"
         "                               its turn before it sleeps (default\n"
@@ -113,11 +114,115 @@ close_stdout(int status)
 	                   strerror(e ? e : EIO));
 }
 
+static const char usage_help[] =
+        "usage: lockstep help [COMMAND]\n"
+        "\n"
+        "Show the help of COMMAND (the same as lockstep COMMAND --help),\n"
+        "or without one, lockstep's own.\n"
+        "\n"
+        "exit status: 0 shown; 2 not a command, or more than one.\n";
+
+/* The commands, as the did-you-mean hint takes them. */
+static const char command_words[] =
+        "run replay explore render export merge check help";
+
+/* The function of command name, or NULL. */
+static int (*command(const char *name))(int, char **)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} table[] = {
+	        {"run", lk_cmd_run},         {"replay", lk_cmd_replay},
+	        {"explore", lk_cmd_explore}, {"render", lk_cmd_render},
+	        {"export", lk_cmd_export},   {"merge", lk_cmd_merge},
+	        {"check", lk_cmd_check},
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(table[i].name, name) == 0)
+			return table[i].fn;
+	return NULL;
+}
+
+/* "'rnu' is not a command; did you mean 'run'?" (prefix: "help: " or
+ * ""), GNU's second line after it: exit status 2. */
+static int
+not_a_command(const char *prefix, const char *what)
+{
+	char near[16];
+
+	if (lk_cli_suggest(what, command_words, near, sizeof(near)) != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s'%s' is not a command; did you mean "
+		                   "'%s'?\nTry 'lockstep --help' for more "
+		                   "information.",
+		                   prefix, what, near);
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "%s'%s' is not a command\nTry 'lockstep --help' "
+	                   "for more information.",
+	                   prefix, what);
+}
+
+/* An option before any command: GNU's message, with the nearest of
+ * --help and --version. */
+static int
+bad_option(const char *opt)
+{
+	char near[16];
+
+	if (strncmp(opt, "--", 2) != 0)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "invalid option -- '%.1s'\nTry 'lockstep "
+		                   "--help' for more information.",
+		                   opt + 1);
+	if (lk_cli_suggest(opt + 2, "help version", near, sizeof(near)) != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "unrecognized option '%s'; did you mean "
+		                   "'--%s'?\nTry 'lockstep --help' for more "
+		                   "information.",
+		                   opt, near);
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "unrecognized option '%s'\nTry 'lockstep --help' "
+	                   "for more information.",
+	                   opt);
+}
+
+/* `lockstep help [COMMAND]`: argv[0] is "help". */
+static int
+help(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : NULL;
+	char *args[] = {(char *)what, "--help", NULL};
+	int (*fn)(int, char **);
+
+	if (argc > 2)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "help: one command at most, not '%s' too\n"
+		                   "Try 'lockstep help --help' for more "
+		                   "information.",
+		                   argv[2]);
+	if (what == NULL) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(what, "help") == 0 || strcmp(what, "-h") == 0 ||
+	    strcmp(what, "--help") == 0) {
+		fputs(usage_help, stdout);
+		return 0;
+	}
+	if ((fn = command(what)) == NULL)
+		return what[0] == '-' ? bad_option(what)
+		                      : not_a_command("help: ", what);
+	return fn(2, args);
+}
+
 /* Run the command argv names; its exit status. */
 static int
 dispatch(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int (*fn)(int, char **);
 
 	if (cmd == NULL) {
 		usage(stderr);
@@ -131,49 +236,13 @@ dispatch(int argc, char **argv)
 		printf("lockstep %s\n", LK_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "help") == 0) {
-		const char *what = argc > 2 ? argv[2] : "";
-
-		char *help[] = {(char *)what, "--help", NULL};
-
-		if (strcmp(what, "run") == 0)
-			return lk_cmd_run(2, help);
-		if (strcmp(what, "replay") == 0)
-			return lk_cmd_replay(2, help);
-		if (strcmp(what, "render") == 0)
-			return lk_cmd_render(2, help);
-		if (strcmp(what, "export") == 0)
-			return lk_cmd_export(2, help);
-		if (strcmp(what, "merge") == 0)
-			return lk_cmd_merge(2, help);
-		if (strcmp(what, "explore") == 0)
-			return lk_cmd_explore(2, help);
-		if (strcmp(what, "check") == 0)
-			return lk_cmd_check(2, help);
-		if (*what != '\0')
-			return lk_cli_fail(LK_EXIT_USAGE,
-			                   "help: '%s' is not a command; see "
-			                   "'lockstep --help'",
-			                   what);
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "run") == 0)
-		return lk_cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "check") == 0)
-		return lk_cmd_check(argc - 1, argv + 1);
-	if (strcmp(cmd, "merge") == 0)
-		return lk_cmd_merge(argc - 1, argv + 1);
-	if (strcmp(cmd, "render") == 0)
-		return lk_cmd_render(argc - 1, argv + 1);
-	if (strcmp(cmd, "export") == 0)
-		return lk_cmd_export(argc - 1, argv + 1);
-	if (strcmp(cmd, "explore") == 0)
-		return lk_cmd_explore(argc - 1, argv + 1);
-	if (strcmp(cmd, "replay") == 0)
-		return lk_cmd_replay(argc - 1, argv + 1);
-	return lk_cli_fail(LK_EXIT_USAGE,
-	                   "'%s' is not a command; see 'lockstep --help'", cmd);
+	if (strcmp(cmd, "help") == 0)
+		return help(argc - 1, argv + 1);
+	if ((fn = command(cmd)) != NULL)
+		return fn(argc - 1, argv + 1);
+	if (cmd[0] == '-' && cmd[1] != '\0')
+		return bad_option(cmd);
+	return not_a_command("", cmd);
 }
 
 int

@@ -1221,9 +1221,9 @@ build(struct draw *d, const struct lk_viz_opts *o)
 	}
 }
 
-/* The Graphviz format for path's extension, or NULL. */
-static const char *
-format_of(const char *path)
+/* The Graphviz format for path's extension, or NULL (see viz.h). */
+const char *
+lk_viz_format(const char *path)
 {
 	size_t n = strlen(path);
 
@@ -1395,7 +1395,7 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
               const char *out_path, struct lk_err *err)
 {
 	static const struct lk_viz_opts defaults = {0};
-	const char *format = format_of(out_path), *engine;
+	const char *format = lk_viz_format(out_path), *engine;
 	struct draw *d = calloc(1, sizeof(*d));
 	agusererrf prev_f = agseterrf(gv_collect);
 	char why[256];

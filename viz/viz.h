@@ -76,6 +76,13 @@ int lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 /* The last step of the trace, -1 when it has no events. */
 long lk_viz_last_step(const struct lk_viz_trace *t);
 
+/* The format lk_viz_render writes to path, from its extension: "svg",
+ * "png", "pdf" or "dot" (.dot, .gv); NULL for any other name. */
+const char *lk_viz_format(const char *path);
+
+/* The extensions lk_viz_format knows, for messages. */
+#define LK_VIZ_EXTENSIONS ".svg, .png, .pdf, .dot or .gv"
+
 /* Number of cross-process happens-before edges in the whole trace. */
 size_t lk_viz_edges(const struct lk_viz_trace *t);
 

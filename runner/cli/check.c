@@ -80,7 +80,7 @@ parse(int argc, char **argv, int *json)
 		if (c == 'j')
 			*json = 1;
 		else
-			return lk_cli_bad_option("check", c, argv);
+			return lk_cli_bad_option("check", c, argv, opts);
 	}
 	return 0;
 }

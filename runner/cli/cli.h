@@ -17,10 +17,18 @@ int lk_cli_fail(int status, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
 /* Report the option getopt_long just refused (it returned c, with
- * opterr 0 and a ':' leading the short options): exit status 2. For the
+ * opterr 0 and a ':' leading the short options), GNU's way, with the
+ * nearest name of longopts if one is near: exit status 2. For the
  * commands outside the option table (render, export); run, replay and
  * explore parse with lk_cli_parse (options.h). */
-int lk_cli_bad_option(const char *cmd, int c, char **argv);
+struct option;
+int lk_cli_bad_option(const char *cmd, int c, char **argv,
+                      const struct option *longopts);
+
+/* For a command that takes -h and operands only (check, merge), called
+ * after -h: an argument that looks like an option ("-" alone is an
+ * operand) is refused GNU's way, exit status 2; else 0. */
+int lk_cli_operands_only(const char *cmd, int argc, char **argv);
 
 /* Catch SIGINT, SIGTERM and SIGHUP so a run cleans up before we go. */
 void lk_cli_catch_signals(void);
@@ -51,6 +59,23 @@ void lk_cli_isolation(struct lk_run_opts *run);
  * too low for the runs of sc: 0, or exit status 2 with the limit and
  * what is needed printed. */
 int lk_cli_check_fds(const struct lk_scenario *sc, int explore);
+
+/* What an output option names (lk_cli_check_output). */
+enum lk_cli_out {
+	LK_OUT_FILE,    /* a file to write */
+	LK_OUT_DIAGRAM, /* a file whose extension says the format */
+	LK_OUT_DIR,     /* a directory to fill, made when missing */
+};
+
+/*
+ * Refuse, before anything runs, the path an output option opt of cmd
+ * names when it cannot be written: its directory missing, not one or not
+ * writable; itself a directory (a directory that is a file, for
+ * LK_OUT_DIR); a diagram's name without a format. Creates nothing. 0, or
+ * exit status 2 with "lockstep: CMD: OPT PATH: why" printed.
+ */
+int lk_cli_check_output(const char *cmd, const char *opt, const char *path,
+                        enum lk_cli_out kind);
 
 /* An executable: name as given when it has a '/', else found in PATH;
  * its absolute path (malloc'd), or NULL with errno. */

@@ -1,6 +1,7 @@
 /* Helpers shared by the commands: messages, option values, signals,
  * saving traces and the summary of a run. */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include "trace/analysis.h"
 #include "trace/race.h"
 #include "trace/trace.h"
+#include "viz/viz.h"
 
 /* Print "lockstep: MESSAGE" on stderr and return status. */
 int
@@ -39,22 +41,39 @@ lk_cli_fail(int status, const char *fmt, ...)
 
 /* Report the option getopt_long just refused (see cli.h). */
 int
-lk_cli_bad_option(const char *cmd, int c, char **argv)
+lk_cli_bad_option(const char *cmd, int c, char **argv,
+                  const struct option *longopts)
 {
 	const char *opt = argv[optind - 1];
+	char names[512] = "", given[64], near[64];
+	size_t len = 0;
 
 	if (c == ':')
 		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s: option '%s' needs a value; see "
-		                   "'lockstep %s --help'",
+		                   "%s: option '%s' needs a value\nTry "
+		                   "'lockstep %s --help' for more information.",
 		                   cmd, opt, cmd);
 	if (optopt != 0 && strncmp(opt, "--", 2) != 0)
 		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s: unknown option '-%c'; see 'lockstep %s "
-		                   "--help'",
+		                   "%s: invalid option -- '%c'\nTry 'lockstep "
+		                   "%s --help' for more information.",
 		                   cmd, optopt, cmd);
+	for (size_t i = 0; longopts[i].name != NULL && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+		                        "%s%s", len ? " " : "",
+		                        longopts[i].name);
+	snprintf(given, sizeof(given), "%.*s", (int)strcspn(opt + 2, "="),
+	         opt + 2);
+	if (strncmp(opt, "--", 2) == 0 &&
+	    lk_cli_suggest(given, names, near, sizeof(near)) != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: unrecognized option '--%s'; did you "
+		                   "mean '--%s'?\nTry 'lockstep %s --help' for "
+		                   "more information.",
+		                   cmd, given, near, cmd);
 	return lk_cli_fail(LK_EXIT_USAGE,
-	                   "%s: unknown option '%s'; see 'lockstep %s --help'",
+	                   "%s: unrecognized option '%s'\nTry 'lockstep %s "
+	                   "--help' for more information.",
 	                   cmd, opt, cmd);
 }
 
@@ -503,4 +522,96 @@ lk_cli_isolation(struct lk_run_opts *run)
 	        "files (%s): its runs write to the real ones; "
 	        "--no-isolation silences this\n",
 	        why);
+}
+
+/* Refuse an output path that cannot be written (see cli.h). */
+int
+lk_cli_check_output(const char *cmd, const char *opt, const char *path,
+                    enum lk_cli_out kind)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (path[0] == '\0')
+		return lk_cli_fail(LK_EXIT_USAGE, "%s: %s '': expected a %s",
+		                   cmd, opt,
+		                   kind == LK_OUT_DIR ? "directory" : "file");
+	if (kind == LK_OUT_DIAGRAM && lk_viz_format(path) == NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: %s %s: no format in the name: it "
+		                   "must end in " LK_VIZ_EXTENSIONS,
+		                   cmd, opt, path);
+	if (stat(path, &st) == 0) {
+		if (kind != LK_OUT_DIR && S_ISDIR(st.st_mode))
+			return lk_cli_fail(
+			        LK_EXIT_USAGE,
+			        "%s: %s %s: is a directory; expected "
+			        "a file to write",
+			        cmd, opt, path);
+		if (kind == LK_OUT_DIR && !S_ISDIR(st.st_mode))
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: %s %s: exists and is not a "
+			                   "directory",
+			                   cmd, opt, path);
+		if (kind == LK_OUT_DIR && access(path, W_OK | X_OK) != 0)
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: %s %s: cannot write in it: %s",
+			                   cmd, opt, path, strerror(errno));
+		if (kind == LK_OUT_DIR)
+			return 0;
+	}
+	/* The directory it goes into: there, a directory, writable. */
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) != 0)
+		return lk_cli_fail(
+		        LK_EXIT_USAGE, "%s: %s %s: %s %s", cmd, opt, path,
+		        errno == ENOENT ? "no directory"
+		                        : "cannot reach the directory",
+		        dir);
+	if (!S_ISDIR(st.st_mode))
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: %s %s: %s is not a directory", cmd, opt,
+		                   path, dir);
+	if (access(dir, W_OK | X_OK) != 0)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: %s %s: cannot write in %s: %s", cmd,
+		                   opt, path, dir, strerror(errno));
+	return 0;
+}
+
+/* Refuse an option where a command takes only operands (see cli.h). */
+int
+lk_cli_operands_only(const char *cmd, int argc, char **argv)
+{
+	char near[16];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] != '-')
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: invalid option -- '%c'\nTry "
+			                   "'lockstep %s --help' for more "
+			                   "information.",
+			                   cmd, a[1], cmd);
+		if (lk_cli_suggest(a + 2, "help", near, sizeof(near)) != NULL)
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "%s: unrecognized option '%s'; did "
+			                   "you mean '--%s'?\nTry 'lockstep %s "
+			                   "--help' for more information.",
+			                   cmd, a, near, cmd);
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "%s: unrecognized option '%s'\nTry "
+		                   "'lockstep %s --help' for more information.",
+		                   cmd, a, cmd);
+	}
+	return 0;
 }

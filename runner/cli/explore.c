@@ -44,11 +44,12 @@ static const char outro_explore[] =
 
 struct cli {
 	struct lk_explore_opts o;
-	int json, quiet, tty, no_isolation;
+	int json, quiet, tty, no_isolation, color;
 	unsigned top;    /* outcomes printed, 0 all */
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
-	int expect_exit; /* --expect-exit, -1 any */
+	int expect_exit;          /* --expect-exit, -1 any */
+	const char *program_only; /* such an option given, or NULL */
 };
 
 static const char *const kinds[] = {"dfs", "random", "pct"};
@@ -130,11 +131,18 @@ parse(int argc, char **argv, struct cli *c)
 	c->quiet = a.quiet;
 	c->save_schedule = a.save_schedule;
 	c->save_dir = a.save_dir;
-	if (o->nshards > 1 && o->kind == LK_EXP_DFS)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "explore: --shard splits random and pct "
-		                   "seeds; dfs cannot be sharded yet");
+	c->color = lk_cli_use_color(a.color, STDOUT_FILENO);
+	c->program_only = lk_cli_program_option(&a);
 	c->tty = isatty(STDERR_FILENO);
+	/* Every output checked before the first run. */
+	if (c->save_schedule != NULL &&
+	    (rc = lk_cli_check_output("explore", "--save-schedule",
+	                              c->save_schedule, LK_OUT_FILE)) != 0)
+		return rc;
+	if (c->save_dir != NULL &&
+	    (rc = lk_cli_check_output("explore", "--save-dir", c->save_dir,
+	                              LK_OUT_DIR)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -486,9 +494,12 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 		printf("\nexpect:\n");
 	for (size_t i = 0; i < e->nexpects; i++) {
 		const struct lk_sc_expect *x = &sc->expects[i];
-		const char *verdict = open_verdict(e, x, i) ? "open"
-		                      : passed(e, x, i)     ? "ok  "
-		                                            : "FAIL";
+		const char *verdict =
+		        open_verdict(e, x, i) ? "open"
+		        : passed(e, x, i)
+		                ? (c->color ? "\033[32mok\033[0m  " : "ok  ")
+		        : c->color ? "\033[31mFAIL\033[0m"
+		                   : "FAIL";
 		const char *why = open_verdict(e, x, i)
 		                          ? " (not decided: interrupted)"
 		                          : "";
@@ -565,14 +576,15 @@ lk_cmd_explore(int argc, char **argv)
 			free(exe);
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 		}
-	} else if (c.o.run.stable_pids) {
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "--stable-pids is for a program: lockstep "
-		                   "explore --stable-pids -- PROGRAM");
 	} else if (optind != argc - 1) {
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "explore: expected one scenario file; see "
 		                   "'lockstep explore --help'");
+	} else if (c.program_only != NULL) {
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "--%s is for a program, not a scenario: "
+		                   "lockstep explore [options] --%s -- PROGRAM",
+		                   c.program_only, c.program_only);
 	} else if (lk_scenario_load(argv[optind], &sc, &err) != 0) {
 		return lk_cli_fail(err.status, "%s", err.msg);
 	}

@@ -80,7 +80,7 @@ lk_cmd_export(int argc, char **argv)
 			fputs(usage_export, stdout);
 			return 0;
 		default:
-			return lk_cli_bad_option("export", c, argv);
+			return lk_cli_bad_option("export", c, argv, longopts);
 		}
 	}
 	if (optind != argc - 1 || (perfetto == NULL && shiviz == NULL))
@@ -100,5 +100,13 @@ lk_cmd_export(int argc, char **argv)
 		                   "export: %s is the trace; it would be "
 		                   "overwritten",
 		                   trace);
+	if (perfetto != NULL &&
+	    (c = lk_cli_check_output("export", "--perfetto", perfetto,
+	                             LK_OUT_FILE)) != 0)
+		return c;
+	if (shiviz != NULL &&
+	    (c = lk_cli_check_output("export", "--shiviz", shiviz,
+	                             LK_OUT_FILE)) != 0)
+		return c;
 	return export_trace(trace, perfetto, shiviz);
 }

@@ -308,11 +308,15 @@ lk_cmd_merge(int argc, char **argv)
 		fputs(usage_merge, stdout);
 		return 0;
 	}
+	if ((status = lk_cli_operands_only("merge", argc, argv)) != 0)
+		return status;
 	for (int i = 1; i < argc; i++) {
 		json_error_t je;
 		struct lk_err err;
 		char field[160];
-		int fd = lk_input_open(argv[i], &err), rc;
+		int fd = lk_input_open(argv[i],
+		                       "a summary file (explore --json)", &err),
+		    rc;
 		json_t *s;
 
 		if (fd < 0) {

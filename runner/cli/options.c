@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "options.h"
 #include "controller/controller.h"
@@ -18,15 +19,21 @@
 #define REPLAY  LK_CMD_REPLAY
 #define EXPLORE LK_CMD_EXPLORE
 #define ALL     (RUN | REPLAY | EXPLORE)
+#define RANDOM  LK_ST_RANDOM
+#define PCT     LK_ST_PCT
+#define DFS     LK_ST_DFS
 
 #define AT(field) offsetof(struct lk_cli_args, field)
 
-/* name, short, value, commands, kind, field, lo, hi, words, help */
+/* name, short, value, commands, kind, field, lo, hi, words, help,
+ * strategies (the only table of which strategy reads which option: the
+ * parser's check and the help's "dfs: " prefixes come from it) */
 const struct lk_cli_option lk_cli_options[] = {
         {"strategy", 0, "NAME", RUN | REPLAY, LK_OPT_WORD, AT(strategy), 0, 0,
          "default random pct",
          "default (keep running the current process,\n"
-         "else the first enabled), random or pct"},
+         "else the first enabled), random or pct",
+         0},
         {"strategy", 0, "NAME", EXPLORE, LK_OPT_WORD, AT(strategy), 0, 0,
          "dfs random pct",
          "dfs (default): every interleaving that can\n"
@@ -34,136 +41,163 @@ const struct lk_cli_option lk_cli_options[] = {
          "order reduction; random: --runs N seeded\n"
          "random runs from --seed S; pct: --runs N\n"
          "probabilistic concurrency testing runs of\n"
-         "bug depth --depth D"},
+         "bug depth --depth D",
+         0},
         {"seed", 0, "N", RUN | REPLAY, LK_OPT_U64, AT(seed), 0, 0, NULL,
-         "seed of the random strategy (implies\n"
-         "--strategy random); same seed, same trace"},
+         "the seed (alone, it means --strategy\n"
+         "random); same seed, same trace",
+         RANDOM | PCT},
         {"seed", 0, "N", EXPLORE, LK_OPT_U64, AT(seed), 0, 0, NULL,
-         "random, pct: the runs' seeds are N, N+1,\n"
-         "N+2, ... (default 0)"},
+         "the runs' seeds are N, N+1,\n"
+         "N+2, ... (default 0)",
+         RANDOM | PCT},
         {"runs", 0, "N", EXPLORE, LK_OPT_COUNT, AT(runs), 1, 100000000, NULL,
-         "random, pct: how many runs (default 100)"},
+         "how many runs (default 100)", RANDOM | PCT},
         {"depth", 0, "D", EXPLORE, LK_OPT_COUNT, AT(depth), 1, LK_PCT_MAX_DEPTH,
-         NULL, "pct: the bug depth (default 3)"},
+         NULL, "the bug depth (default 3)", PCT},
         {"max-runs", 0, "N", EXPLORE, LK_OPT_COUNT, AT(max_runs), 1, 100000000,
-         NULL, "dfs: stop after N runs (default 10000)"},
+         NULL, "stop after N runs (default 10000)", DFS},
         {"preemption-bound", 0, "K", EXPLORE, LK_OPT_COUNT,
          AT(preemption_bound), 0, 1000, NULL,
-         "dfs: only schedules with at most K\n"
+         "only schedules with at most K\n"
          "preemptions (switches away from a process\n"
-         "that could go on)"},
+         "that could go on)",
+         DFS},
         {"no-reduction", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(no_reduction), 0, 0,
-         NULL, "dfs: try every interleaving (no partial-\norder reduction)"},
+         NULL, "try every interleaving (no partial-\norder reduction)", DFS},
         {"scenario", 0, "FILE", REPLAY, LK_OPT_TEXT, AT(scenario), 0, 0, NULL,
          "run this scenario instead of the one named\n"
-         "(a different SHA-256 is then a warning)"},
+         "(a different SHA-256 is then a warning)",
+         0},
         {"schedule", 0, "FILE", RUN, LK_OPT_TEXT, AT(schedule), 0, 0, NULL,
          "follow this schedule (see lockstep replay),\n"
-         "then go on with the strategy"},
+         "then go on with the strategy",
+         0},
         {"strict", 0, NULL, RUN | REPLAY, LK_OPT_FLAG, AT(strict), 0, 0, NULL,
          "a run longer than the schedule is a\n"
-         "divergence (exit 2)"},
+         "divergence (exit 2)",
+         0},
         {"check", 0, "N", REPLAY, LK_OPT_COUNT, AT(check), 2, 1000, NULL,
          "replay N times and compare the traces: the\n"
          "determinism self-check (exit 1 on a\n"
-         "difference, naming the first differing step)"},
+         "difference, naming the first differing step)",
+         0},
         {"trace", 0, "FILE", RUN | REPLAY, LK_OPT_TEXT, AT(trace), 0, 0, NULL,
          "write the trace as JSON Lines (- for stdout:\n"
-         "then the report goes to stderr)"},
+         "then the report goes to stderr)",
+         0},
         {"diagram", 0, "FILE", RUN | REPLAY, LK_OPT_TEXT, AT(diagram), 0, 0,
          NULL,
          "draw the run as a happens-before diagram\n"
-         "(svg, png, pdf or dot, from the name)"},
+         "(svg, png, pdf or dot, from the name)",
+         0},
         {"save-schedule", 0, "FILE", RUN | REPLAY, LK_OPT_TEXT,
          AT(save_schedule), 0, 0, NULL,
-         "write the run's interleaving as a schedule"},
+         "write the run's interleaving as a schedule", 0},
         {"save-schedule", 0, "FILE", EXPLORE, LK_OPT_TEXT, AT(save_schedule), 0,
          0, NULL,
          "the first failure (deadlock, crash, failed\n"
          "expectation), simplest schedule first,\n"
-         "replay-checked before it is written"},
+         "replay-checked before it is written",
+         0},
         {"save-dir", 0, "DIR", EXPLORE, LK_OPT_TEXT, AT(save_dir), 0, 0, NULL,
          "one schedule per outcome: DIR/outcome-N.sched\n"
          "(naming the scenario by its absolute path,\n"
-         "so lockstep replay runs it from anywhere)"},
+         "so lockstep replay runs it from anywhere)",
+         0},
         {"json", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(json), 0, 0, NULL,
          "one JSON object on stdout: runs, complete,\n"
-         "outcomes, deadlocks, races, failures, ..."},
+         "outcomes, deadlocks, races, failures, ...",
+         0},
         {"top", 0, "N", EXPLORE, LK_OPT_COUNT, AT(top), 0, 100000000, NULL,
          "print the N most frequent outcomes (default\n"
          "20; 0: all), the rest counted in one line;\n"
-         "--json lists all"},
+         "--json lists all",
+         0},
         {"json", 0, NULL, RUN | REPLAY, LK_OPT_FLAG, AT(json), 0, 0, NULL,
          "one JSON object on stdout instead of the\n"
          "report: outcome, exit_status, steps,\n"
          "expectations, races, deadlock, crashes, ...\n"
-         "(docs/json.md)"},
+         "(docs/json.md)",
+         0},
         {"workdir", 0, "DIR", RUN | REPLAY, LK_OPT_TEXT, AT(workdir), 0, 0,
          NULL,
          "create the scenario's files in DIR and keep\n"
          "them (default: a temporary directory,\n"
          "removed); a file there of the same name is\n"
          "replaced, a link is never followed; a\n"
-         "program runs in the current directory"},
+         "program runs in the current directory",
+         0},
         {"expect-exit", 0, "N|any", RUN, LK_OPT_STATUS, AT(expect_exit), 0, 0,
          NULL,
          "with -- PROGRAM: main must exit with status\n"
          "N (default 0), else the run failed (exit\n"
-         "1); any: every status is fine"},
+         "1); any: every status is fine",
+         0},
         {"expect-exit", 0, "N|any", EXPLORE, LK_OPT_STATUS, AT(expect_exit), 0,
          0, NULL,
          "with -- PROGRAM: a run where main exits\n"
          "with another status than N (default 0)\n"
          "is a failure; any: main's status is part\n"
-         "of the outcome only, as children's are"},
+         "of the outcome only, as children's are",
+         0},
         {"max-steps", 0, "N", ALL, LK_OPT_COUNT, AT(max_steps), 1, 100000000,
          NULL,
          "stop a run after N steps (default 200000),\n"
-         "a limit it hit (exit 4)"},
+         "a limit it hit (exit 4)",
+         0},
         {"max-procs", 0, "N", ALL, LK_OPT_COUNT, AT(max_procs), 1, LK_MAX_PROCS,
          NULL,
          "at most N processes in a run (default 64):\n"
-         "a fork beyond fails with EAGAIN"},
+         "a fork beyond fails with EAGAIN",
+         0},
         {"max-output", 0, "BYTES", ALL, LK_OPT_BYTES, AT(max_output), 0, 0,
          NULL,
          "no file a process writes (its output\n"
          "included) grows past BYTES (default 256M;\n"
-         "K, M, G suffixes): the process gets SIGXFSZ"},
+         "K, M, G suffixes): the process gets SIGXFSZ",
+         0},
         {"step-timeout", 0, "SECS", ALL, LK_OPT_SECONDS, AT(step_timeout_ms), 1,
          0, NULL,
          "a process that runs SECS without reaching a\n"
          "scheduling point is reported, exit 4\n"
-         "(default 10)"},
+         "(default 10)",
+         0},
         {"timeout", 0, "SECS", RUN | REPLAY, LK_OPT_SECONDS, AT(timeout_ms), 0,
-         0, NULL, "wall-clock limit of the whole run, exit 4"},
+         0, NULL, "wall-clock limit of the whole run, exit 4", 0},
         {"time-limit", 0, "SECS", EXPLORE, LK_OPT_SECONDS, AT(time_limit_ms), 0,
-         0, NULL, "stop starting runs after SECS"},
+         0, NULL, "stop starting runs after SECS", 0},
         {"track-shm", 0, NULL, RUN | EXPLORE, LK_OPT_FLAG, AT(track_shm), 0, 0,
          NULL,
          "with -- PROGRAM: every load and store of\n"
          "shared memory (mmap MAP_SHARED, shmat) is\n"
-         "a step, so races on plain memory show"},
+         "a step, so races on plain memory show",
+         0},
         {"stable-pids", 0, NULL, RUN, LK_OPT_FLAG, AT(stable_pids), 0, 0, NULL,
          "with -- PROGRAM: run it in a pid namespace\n"
          "of its own, so getpid() and the pids of\n"
          "its children are the same in every run\n"
          "(main is 2, its children 3, 4, ...); exit 2\n"
-         "where the kernel refuses the namespace"},
+         "where the kernel refuses the namespace",
+         0},
         {"stable-pids", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(stable_pids), 0, 0,
          NULL,
          "with -- PROGRAM: every run in a pid\n"
          "namespace of its own, so pids the program\n"
          "prints or uses do not split outcomes; exit\n"
-         "2 where the kernel refuses the namespace"},
+         "2 where the kernel refuses the namespace",
+         0},
         {"sandbox", 0, NULL, RUN, LK_OPT_FLAG, AT(sandbox), 0, 0, NULL,
          "with -- PROGRAM: the program sees a\n"
          "copy-on-write view of its working\n"
          "directory and /tmp, thrown away after\n"
-         "the run (default: it writes for real)"},
+         "the run (default: it writes for real)",
+         0},
         {"no-isolation", 0, NULL, RUN, LK_OPT_FLAG, AT(no_isolation), 0, 0,
          NULL,
          "no sandbox, and no warning where the\n"
-         "machine cannot give one"},
+         "machine cannot give one",
+         0},
         {"no-isolation", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(no_isolation), 0, 0,
          NULL,
          "with -- PROGRAM: let the runs write to\n"
@@ -171,27 +205,32 @@ const struct lk_cli_option lk_cli_options[] = {
          "a copy-on-write view of its working\n"
          "directory and /tmp, the same at its\n"
          "start and thrown away after; where the\n"
-         "machine cannot give one, a warning)"},
+         "machine cannot give one, a warning)",
+         0},
         {"jobs", 'j', "N", EXPLORE, LK_OPT_COUNT, AT(jobs), 1, 64, NULL,
          "N runs at once (dfs finds the same outcomes\n"
-         "and counts as with one)"},
+         "and counts as with one)",
+         0},
         {"shard", 0, "K/N", EXPLORE, LK_OPT_SHARD, AT(shard), 0, 0, NULL,
-         "random, pct: run only seeds with index % N\n"
-         "== K-1, for splitting over machines"},
+         "run only seeds with index % N == K-1,\n"
+         "for splitting over machines",
+         RANDOM | PCT},
         {"no-zygote", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(no_zygote), 0, 0, NULL,
          "fork+exec every process of every run\n"
          "(default: fork them from one loaded\n"
-         "process, the zygote: faster)"},
+         "process, the zygote: faster)",
+         0},
         {"quiet", 'q', NULL, RUN | REPLAY, LK_OPT_FLAG, AT(quiet), 0, 0, NULL,
          "print only the verdict line and errors\n"
          "(-- PROGRAM: its stdout and stderr as it\n"
          "writes them, then the verdict line on\n"
-         "stderr)"},
+         "stderr)",
+         0},
         {"quiet", 'q', NULL, EXPLORE, LK_OPT_FLAG, AT(quiet), 0, 0, NULL,
-         "no progress line"},
-        {"color", 0, "WHEN", RUN | REPLAY, LK_OPT_WORD, AT(color), 0, 0,
-         "auto always never", "auto (default), always or never"},
-        {"help", 'h', NULL, ALL, LK_OPT_HELP, 0, 0, 0, NULL, "this help"},
+         "no progress line", 0},
+        {"color", 0, "WHEN", ALL, LK_OPT_WORD, AT(color), 0, 0,
+         "auto always never", "auto (default), always or never", 0},
+        {"help", 'h', NULL, ALL, LK_OPT_HELP, 0, 0, 0, NULL, "this help", 0},
 };
 
 const size_t lk_cli_noptions =
@@ -322,6 +361,9 @@ store(const struct lk_cli_option *r, const char *v, struct lk_cli_args *a,
 		word_list(r->words, " or ", words, sizeof(words));
 		snprintf(err, errsize, "%s: --%s '%s': expected %s", cmd,
 		         r->name, v, words);
+		if (lk_cli_suggest(v, r->words, words, sizeof(words)) != NULL)
+			snprintf(err + strlen(err), errsize - strlen(err),
+			         "; did you mean '%s'?", words);
 		return -1;
 	case LK_OPT_COUNT:
 		if (lk_cli_u64(v, &n) == 0 && n >= r->lo && n <= r->hi) {
@@ -409,10 +451,25 @@ getopt_tables(unsigned cmd, struct option *opts, char *shorts, size_t nshorts)
 	return n;
 }
 
+/* The long names of cmd's options, space apart, into buf. */
+static void
+long_names(unsigned cmd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < lk_cli_noptions && len < size; i++)
+		if (lk_cli_options[i].cmds & cmd)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+			                        len ? " " : "",
+			                        lk_cli_options[i].name);
+}
+
 /*
  * Say why the option getopt_long did not know is refused (given is the
  * argument that named it, c the short option or 0): another command's
- * (by its exact name), an abbreviation of several of cmd's, or unknown.
+ * (by its exact name), an abbreviation of several of cmd's, or unknown,
+ * then with the nearest of cmd's names.
  */
 static void
 refuse(unsigned cmd, const char *given, int c, const struct option *opts,
@@ -421,7 +478,7 @@ refuse(unsigned cmd, const char *given, int c, const struct option *opts,
 	const char *name = lk_cli_cmd_name(cmd);
 	const char *long_name = strncmp(given, "--", 2) == 0 ? given + 2 : NULL;
 	size_t len = long_name ? strcspn(long_name, "=") : 0, matches = 0;
-	char who[64], list[256] = "", shown[8] = "";
+	char who[64], list[256] = "", shown[8] = "", names[1024], near[64];
 	const struct lk_cli_option *r = NULL;
 
 	for (size_t i = 0; i < lk_cli_noptions && r == NULL; i++)
@@ -436,10 +493,8 @@ refuse(unsigned cmd, const char *given, int c, const struct option *opts,
 			snprintf(shown, sizeof(shown), "-%c (", c);
 		takers(r, who, sizeof(who));
 		snprintf(err, errsize,
-		         "%s: option %s--%s%s is for lockstep %s, not %s; see "
-		         "'lockstep %s --help'",
-		         name, shown, r->name, long_name ? "" : ")", who, name,
-		         name);
+		         "%s: option %s--%s%s is for lockstep %s, not %s", name,
+		         shown, r->name, long_name ? "" : ")", who, name);
 		return;
 	}
 	for (size_t i = 0; long_name != NULL && len > 0 && i < n; i++)
@@ -449,19 +504,96 @@ refuse(unsigned cmd, const char *given, int c, const struct option *opts,
 			snprintf(list + used, sizeof(list) - used, "%s--%s",
 			         matches++ ? ", " : "", opts[i].name);
 		}
-	if (matches > 1)
+	if (matches > 1) {
+		snprintf(err, errsize, "%s: option '%.*s' is ambiguous (%s)",
+		         name, (int)len + 2, given, list);
+		return;
+	}
+	if (long_name == NULL && c > 0) {
+		snprintf(err, errsize, "%s: invalid option -- '%c'", name, c);
+		return;
+	}
+	snprintf(err, errsize, "%s: unrecognized option '%.*s'", name,
+	         long_name ? (int)len + 2 : (int)strlen(given), given);
+	long_names(cmd, names, sizeof(names));
+	if (long_name != NULL && len < sizeof(list)) {
+		snprintf(list, sizeof(list), "%.*s", (int)len, long_name);
+		if (lk_cli_suggest(list, names, near, sizeof(near)) != NULL)
+			snprintf(err + strlen(err), errsize - strlen(err),
+			         "; did you mean '--%s'?", near);
+	}
+}
+
+/* The strategy cmd runs with (see options.h). */
+unsigned
+lk_cli_strategy_bit(unsigned cmd, const struct lk_cli_args *a)
+{
+	if (a->strategy != NULL)
+		return strcmp(a->strategy, "random") == 0 ? LK_ST_RANDOM
+		       : strcmp(a->strategy, "pct") == 0  ? LK_ST_PCT
+		       : strcmp(a->strategy, "dfs") == 0  ? LK_ST_DFS
+		                                          : LK_ST_DEFAULT;
+	if (cmd == EXPLORE)
+		return LK_ST_DFS;
+	return lk_cli_given(a, "seed") ? LK_ST_RANDOM : LK_ST_DEFAULT;
+}
+
+/* "random and pct": the names of the strategies in mask, with conj
+ * before the last, into buf. */
+static void
+strategy_names(unsigned mask, const char *conj, char *buf, size_t size)
+{
+	static const char *const names[] = {"default", "random", "pct", "dfs"};
+	char words[64] = "";
+	size_t len = 0;
+
+	for (unsigned i = 0; i < 4; i++)
+		if (mask & (1u << i))
+			len += (size_t)snprintf(words + len,
+			                        sizeof(words) - len, "%s%s",
+			                        len ? " " : "", names[i]);
+	word_list(words, conj, buf, size);
+}
+
+/* Refuse an option a gives that the strategy chosen does not read: 0,
+ * or -1 with the reason in err. */
+static int
+check_strategy(unsigned cmd, const struct lk_cli_args *a, char *err,
+               size_t errsize)
+{
+	unsigned st = lk_cli_strategy_bit(cmd, a);
+	char is[64], wants[64];
+
+	strategy_names(st, " or ", is, sizeof(is));
+	for (size_t i = 0; i < lk_cli_noptions; i++) {
+		const struct lk_cli_option *r = &lk_cli_options[i];
+
+		if (!(a->given & (1ull << i)) || r->strats == 0 ||
+		    (r->strats & st))
+			continue;
+		strategy_names(r->strats & (cmd == EXPLORE ? ~LK_ST_DEFAULT
+		                                           : ~LK_ST_DFS),
+		               " and ", wants, sizeof(wants));
 		snprintf(err, errsize,
-		         "%s: option '%.*s' is ambiguous (%s); see 'lockstep "
-		         "%s --help'",
-		         name, (int)len + 2, given, list, name);
-	else if (long_name == NULL && c > 0)
-		snprintf(err, errsize,
-		         "%s: unknown option '-%c'; see 'lockstep %s --help'",
-		         name, c, name);
-	else
-		snprintf(err, errsize,
-		         "%s: unknown option '%s'; see 'lockstep %s --help'",
-		         name, given, name);
+		         "%s: --%s is for the %s %s, not %s%s: it would be "
+		         "ignored",
+		         lk_cli_cmd_name(cmd), r->name, wants,
+		         strchr(wants, ' ') ? "strategies" : "strategy", is,
+		         a->strategy == NULL ? " (the default)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Append GNU's second line to a message about an option of cmd. */
+static void
+try_help(unsigned cmd, char *err, size_t errsize)
+{
+	size_t len = strlen(err);
+
+	snprintf(err + len, errsize - len,
+	         "\nTry 'lockstep %s --help' for more information.",
+	         lk_cli_cmd_name(cmd));
 }
 
 /* Parse the options of cmd (see options.h). */
@@ -498,29 +630,29 @@ lk_cli_parse(unsigned cmd, int argc, char **argv, struct lk_cli_args *a,
 				r = &lk_cli_options[i];
 		if (r == NULL) {
 			refuse(cmd, given, c, opts, n, err, errsize);
-			return LK_EXIT_USAGE;
+			goto bad;
 		}
 		if (missing) {
-			snprintf(err, errsize,
-			         "%s: option '%s' needs a value; see "
-			         "'lockstep %s --help'",
-			         name, given, name);
-			return LK_EXIT_USAGE;
+			snprintf(err, errsize, "%s: option '%s' needs a value",
+			         name, given);
+			goto bad;
 		}
 		if (valued) {
-			snprintf(err, errsize,
-			         "%s: option --%s takes no value; see "
-			         "'lockstep %s --help'",
-			         name, r->name, name);
-			return LK_EXIT_USAGE;
+			snprintf(err, errsize, "%s: option --%s takes no value",
+			         name, r->name);
+			goto bad;
 		}
 		if (r->kind == LK_OPT_HELP)
 			return LK_CLI_HELP;
 		if (store(r, optarg, a, name, err, errsize) != 0)
-			return LK_EXIT_USAGE;
+			goto bad;
 		a->given |= 1ull << (r - lk_cli_options);
 	}
-	return 0;
+	if (check_strategy(cmd, a, err, errsize) == 0)
+		return 0;
+bad:
+	try_help(cmd, err, errsize);
+	return LK_EXIT_USAGE;
 }
 
 /* Was an option of that name given? */
@@ -560,9 +692,15 @@ lk_cli_print_options(FILE *f, unsigned cmd)
 		}
 		for (const char *p = r->help; *p != '\0';) {
 			size_t n = strcspn(p, "\n");
+			char who[64] = "";
 
-			fprintf(f, "%*s%.*s\n", HELP_COLUMN - len, "", (int)n,
-			        p);
+			if (p == r->help && r->strats != 0) {
+				strategy_names(r->strats, ", ", who,
+				               sizeof(who));
+				strcat(who, ": ");
+			}
+			fprintf(f, "%*s%s%.*s\n", HELP_COLUMN - len, "", who,
+			        (int)n, p);
 			len = 0;
 			p += n;
 			p += *p == '\n';
@@ -671,4 +809,110 @@ lk_cli_run_opts(const struct lk_cli_args *a, struct lk_run_opts *run)
 	run->step_timeout_ms = a->step_timeout_ms;
 	run->track_shm = a->track_shm;
 	run->stable_pids = a->stable_pids;
+}
+
+/* The optimal-string-alignment (restricted Damerau-Levenshtein)
+ * distance of a and b, the lengths at most 63: insertions, deletions,
+ * substitutions and swaps of two neighbours each cost 1. */
+static unsigned
+distance(const char *a, size_t n, const char *b, size_t m)
+{
+	unsigned d[64][64];
+
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			unsigned cost = a[i - 1] != b[j - 1], best;
+
+			best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < best)
+				best = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[n][m];
+}
+
+/* The word nearest to given, for "did you mean" (see options.h). */
+const char *
+lk_cli_suggest(const char *given, const char *words, char *buf, size_t size)
+{
+	size_t n = strlen(given), nprefix = 0;
+	const char *best = NULL, *prefix = NULL;
+	size_t best_len = 0, prefix_len = 0;
+	unsigned best_d = 3;
+	int tie = 0;
+
+	if (n == 0 || n > 63 || size == 0)
+		return NULL;
+	for (const char *w = words; *w != '\0';) {
+		size_t len = strcspn(w, " ");
+		unsigned d = len > 63 ? 64 : distance(given, n, w, len);
+
+		/* A word listed twice is one word. */
+		if (len > n && strncmp(w, given, n) == 0 &&
+		    (prefix == NULL || len != prefix_len ||
+		     strncmp(w, prefix, len) != 0)) {
+			prefix = w;
+			prefix_len = len;
+			nprefix++;
+		}
+		if (d < best_d) {
+			best = w;
+			best_len = len;
+			best_d = d;
+			tie = 0;
+		} else if (d == best_d && best != NULL &&
+		           (len != best_len || strncmp(w, best, len) != 0)) {
+			tie = 1;
+		}
+		w += len;
+		w += *w == ' ';
+	}
+	if (nprefix == 1) {
+		best = prefix;
+		best_len = prefix_len;
+	} else if (best == NULL || tie || best_d == 0 || best_d >= n) {
+		return NULL;
+	}
+	if (best_len >= size)
+		return NULL;
+	memcpy(buf, best, best_len);
+	buf[best_len] = '\0';
+	return buf;
+}
+
+/* Colour or not (see options.h). */
+int
+lk_cli_use_color(const char *when, int fd)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	if (when != NULL && strcmp(when, "always") == 0)
+		return 1;
+	if (when != NULL && strcmp(when, "never") == 0)
+		return 0;
+	return isatty(fd) && (no_color == NULL || no_color[0] == '\0');
+}
+
+/* The options that only a program's runs read (see options.h). */
+const char *
+lk_cli_program_option(const struct lk_cli_args *a)
+{
+	static const char *const names[] = {
+	        "expect-exit", "track-shm",    "stable-pids",
+	        "sandbox",     "no-isolation",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (lk_cli_given(a, names[i]))
+			return names[i];
+	return NULL;
 }

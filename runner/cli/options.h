@@ -15,6 +15,14 @@
 #define LK_CMD_REPLAY  0x2u
 #define LK_CMD_EXPLORE 0x4u
 
+/* The strategies an option is for (bits of lk_cli_option.strats; 0:
+ * every one). The parser refuses an option the chosen strategy does not
+ * read, and the help prefixes its text with their names ("dfs: "). */
+#define LK_ST_DEFAULT 0x1u /* run, replay: --strategy default */
+#define LK_ST_RANDOM  0x2u
+#define LK_ST_PCT     0x4u
+#define LK_ST_DFS     0x8u /* explore's default */
+
 /* How an option's value is read, and what it is stored as. */
 enum lk_opt_kind {
 	LK_OPT_HELP,    /* -h, --help: the parser says so */
@@ -66,6 +74,7 @@ struct lk_cli_option {
 	uint64_t lo, hi;       /* LK_OPT_COUNT: range; LK_OPT_SECONDS: lo */
 	const char *words;     /* LK_OPT_WORD: the words, space apart */
 	const char *help;      /* the help, lines '\n' apart */
+	unsigned strats;       /* LK_ST_* it is for; 0: any strategy */
 };
 
 /* The table, and how many rows it has. */
@@ -93,10 +102,40 @@ void lk_cli_run_opts(const struct lk_cli_args *a, struct lk_run_opts *run);
  * command's name) into a, whose defaults the caller set. Returns 0 with
  * optind on the first operand, LK_CLI_HELP for -h or --help, or 2 (bad
  * usage) with a message in err naming the command and the option: an
- * unknown one, one another command takes, a value missing or wrong.
+ * unknown one (with the nearest name, if one is near), one another
+ * command takes, a value missing or wrong, or an option the chosen
+ * strategy does not read. A message about an option ends with a line
+ * "Try 'lockstep CMD --help' for more information.", as GNU tools do.
  */
 int lk_cli_parse(unsigned cmd, int argc, char **argv, struct lk_cli_args *a,
                  char *err, size_t errsize);
+
+/* The strategy of cmd the options in a choose, as one LK_ST_* bit:
+ * --strategy, else random for run's and replay's --seed, else the
+ * command's default (default; explore: dfs). */
+unsigned lk_cli_strategy_bit(unsigned cmd, const struct lk_cli_args *a);
+
+/*
+ * The word of words (space-separated) nearest to given, for a "did you
+ * mean" hint: the only word given is a prefix of, else the only one at
+ * the smallest Damerau-Levenshtein distance, at most 2 and less than
+ * given's length. Copied into buf (size bytes); buf, or NULL when no word
+ * is near enough or two are equally near.
+ */
+const char *lk_cli_suggest(const char *given, const char *words, char *buf,
+                           size_t size);
+
+/*
+ * Colour on fd or not, for --color WHEN (NULL: auto): always, never, or
+ * auto: when fd is a terminal and NO_COLOR is unset or empty
+ * (no-color.org). The one place that decides, for every command.
+ */
+int lk_cli_use_color(const char *when, int fd);
+
+/* The name of an option given in a that only a program's runs read
+ * (--expect-exit, --track-shm, --stable-pids, --sandbox,
+ * --no-isolation), or NULL: a scenario's run refuses it. */
+const char *lk_cli_program_option(const struct lk_cli_args *a);
 
 /* Was an option of that name given (any row of it)? */
 int lk_cli_given(const struct lk_cli_args *a, const char *name);

@@ -53,6 +53,26 @@ static const char usage_render[] =
         "exit status: 0 drawn; 2 a bad trace or option; 70 Graphviz "
         "failed.\n";
 
+/* Refuse --from past the last step of the trace at path (read into vt):
+ * nothing would be drawn. 0 or exit status 2. */
+static int
+check_steps(const char *path, const struct lk_viz_trace *vt,
+            const struct lk_viz_opts *o)
+{
+	long last = lk_viz_last_step(vt);
+
+	if (o == NULL || o->from <= 0 || o->from <= last)
+		return 0;
+	if (last < 0)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "render: --from %ld: %s has no steps",
+		                   o->from, path);
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "render: --from %ld is past the last step of %s, "
+	                   "step %ld",
+	                   o->from, path, last);
+}
+
 /* Draw the trace at path into out with o; 0 or an exit status. */
 int
 lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o)
@@ -63,6 +83,10 @@ lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o)
 
 	if (lk_viz_read(path, &vt, &err) != 0)
 		return lk_cli_fail(err.status, "%s", err.msg);
+	if ((rc = check_steps(path, vt, o)) != 0) {
+		lk_viz_free(vt);
+		return rc;
+	}
 	rc = lk_viz_render(vt, o, out, &err);
 	lk_viz_free(vt);
 	if (rc != 0)
@@ -115,11 +139,17 @@ draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 	char out[4096];
 	long last, n = 0;
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return lk_cli_fail(LK_EXIT_USAGE, "cannot create %s: %s", dir,
-		                   strerror(errno));
 	if (lk_viz_read(path, &vt, &err) != 0)
 		return lk_cli_fail(err.status, "%s", err.msg);
+	if (check_steps(path, vt, o) != 0) {
+		lk_viz_free(vt);
+		return LK_EXIT_USAGE;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		lk_viz_free(vt);
+		return lk_cli_fail(LK_EXIT_USAGE, "cannot create %s: %s", dir,
+		                   strerror(errno));
+	}
 	last = lk_viz_last_step(vt);
 	for (long k = o->from; k <= (o->to > 0 ? o->to : last); k++) {
 		struct lk_viz_opts f = *o;
@@ -135,6 +165,26 @@ draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 	printf("%ld %s in %s\n", n,
 	       lk_plural((unsigned long long)n, "frame", "frames"), dir);
 	return 0;
+}
+
+/* Refuse value v of option opt, one of words (space apart; listed as
+ * list), naming the nearest: exit status 2. */
+static int
+bad_word(const char *opt, const char *v, const char *words, const char *list)
+{
+	char near[16];
+
+	if (lk_cli_suggest(v, words, near, sizeof(near)) != NULL)
+		return lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "render: %s '%s': expected %s; did you mean "
+		        "'%s'?\nTry 'lockstep render --help' for more "
+		        "information.",
+		        opt, v, list, near);
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "render: %s '%s': expected %s\nTry 'lockstep "
+	                   "render --help' for more information.",
+	                   opt, v, list);
 }
 
 /* `lockstep render TRACE -o OUT [options]` */
@@ -205,11 +255,8 @@ lk_cmd_render(int argc, char **argv)
 		case O_ENGINE:
 			if (strcmp(optarg, "nop2") != 0 &&
 			    strcmp(optarg, "dot") != 0)
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "render: --engine '%s': expected "
-				        "nop2 or dot",
-				        optarg);
+				return bad_word("--engine", optarg, "nop2 dot",
+				                "nop2 or dot");
 			o.engine = optarg;
 			break;
 		case O_THEME:
@@ -220,11 +267,9 @@ lk_cmd_render(int argc, char **argv)
 			else if (strcmp(optarg, "print") == 0)
 				o.theme = LK_VIZ_PRINT;
 			else
-				return lk_cli_fail(
-				        LK_EXIT_USAGE,
-				        "render: --theme '%s': expected "
-				        "light, dark or print",
-				        optarg);
+				return bad_word("--theme", optarg,
+				                "light dark print",
+				                "light, dark or print");
 			break;
 		case O_SIZE:
 			if (sscanf(optarg, "%lf,%lf%c", &w, &h, &extra) != 2 ||
@@ -246,7 +291,7 @@ lk_cmd_render(int argc, char **argv)
 			fputs(usage_render, stdout);
 			return 0;
 		default:
-			return lk_cli_bad_option("render", c, argv);
+			return lk_cli_bad_option("render", c, argv, longopts);
 		}
 	}
 	if (optind != argc - 1 || (out == NULL) == (frames == NULL))
@@ -258,6 +303,13 @@ lk_cmd_render(int argc, char **argv)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "render: --from %ld is after --to %ld",
 		                   o.from, o.to);
+	if (out != NULL &&
+	    (c = lk_cli_check_output("render", "-o", out, LK_OUT_DIAGRAM)) != 0)
+		return c;
+	if (frames != NULL &&
+	    (c = lk_cli_check_output("render", "--frames", frames,
+	                             LK_OUT_DIR)) != 0)
+		return c;
 	if (frames != NULL)
 		return draw_frames(argv[optind], frames, &o);
 	return lk_cli_draw(argv[optind], out, &o);

@@ -60,8 +60,9 @@ static const char intro_replay[] =
         "operation and object it must be about to perform; if it is not\n"
         "(the process is blocked, or about to do something else), replay\n"
         "stops at that line and says why (exit 2). The scenario the file\n"
-        "names (from the schedule's directory) runs only when its SHA-256\n"
-        "is the schedule's, else nothing runs (exit 2); the commands of its\n"
+        "names (its 'scenario:' path from the schedule's directory, else\n"
+        "its 'scenario-absolute:' path) runs only when its SHA-256 is the\n"
+        "schedule's, else nothing runs (exit 2); the commands of its\n"
         "<exec>s are shown on stderr first. When the schedule ends before\n"
         "the run, the default strategy goes on.\n"
         "\n"
@@ -82,8 +83,10 @@ struct opts {
 	const char *diagram;
 	int quiet, color, strategy, json;
 	int no_isolation;
-	unsigned check;  /* replay --check N */
-	int expect_exit; /* --expect-exit, -1 any */
+	const char *cmd;          /* "run" or "replay", for messages */
+	const char *program_only; /* such an option given, or NULL */
+	unsigned check;           /* replay --check N */
+	int expect_exit;          /* --expect-exit, -1 any */
 	/* replay: the scenario, loaded once and its hash checked */
 	struct lk_scenario *loaded;
 	int verified; /* its sha256 is the schedule's */
@@ -97,7 +100,6 @@ parse(int argc, char **argv, unsigned cmd, const char *intro, const char *outro,
 {
 	struct lk_cli_args a;
 	char err[1024];
-	const char *color;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
@@ -139,10 +141,22 @@ parse(int argc, char **argv, unsigned cmd, const char *intro, const char *outro,
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "replay: --json describes one run, --check "
 		                   "compares several; give one of them");
-	color = a.color != NULL ? a.color : "auto";
-	o->color = strcmp(color, "always") == 0 ||
-	           (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
-	            getenv("NO_COLOR") == NULL);
+	o->color = lk_cli_use_color(a.color, STDOUT_FILENO);
+	o->cmd = lk_cli_cmd_name(cmd);
+	o->program_only = lk_cli_program_option(&a);
+	/* Every output checked before anything runs. */
+	if (o->diagram != NULL &&
+	    (rc = lk_cli_check_output(o->cmd, "--diagram", o->diagram,
+	                              LK_OUT_DIAGRAM)) != 0)
+		return rc;
+	if (o->save_schedule != NULL &&
+	    (rc = lk_cli_check_output(o->cmd, "--save-schedule",
+	                              o->save_schedule, LK_OUT_FILE)) != 0)
+		return rc;
+	if (o->trace != NULL && strcmp(o->trace, "-") != 0 &&
+	    (rc = lk_cli_check_output(o->cmd, "--trace", o->trace,
+	                              LK_OUT_FILE)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -257,23 +271,27 @@ save_schedule(const struct lk_trace *t, const struct opts *o)
 {
 	char hex[65];
 	FILE *f = fopen(o->save_schedule, "w");
-	char *ref;
+	char *ref, *abs;
 	int rc;
 
 	if (f == NULL)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "cannot write schedule %s: %s",
 		                   o->save_schedule, strerror(errno));
-	/* Named from the schedule's directory: replay resolves it so. */
-	ref = lk_schedule_scenario_ref(o->scenario, o->save_schedule);
+	/* Named from the schedule's directory, as replay resolves it (a
+	 * checkout moved with its schedules still works), and by its
+	 * absolute path, tried second. */
+	ref = lk_schedule_scenario_ref(o->scenario, o->save_schedule, 1);
+	abs = realpath(o->scenario, NULL);
 	rc = ref == NULL
 	             ? -1
-	             : lk_schedule_write(t, ref, o->run.program,
+	             : lk_schedule_write(t, ref, abs, o->run.program,
 	                                 lk_sha256_file(o->scenario, hex) == 0
 	                                         ? hex
 	                                         : NULL,
 	                                 f);
 	free(ref);
+	free(abs);
 	if (fclose(f) != 0 || rc != 0)
 		return lk_cli_fail(LK_EXIT_INTERNAL,
 		                   "cannot write schedule %s: %s",
@@ -600,6 +618,11 @@ lk_cmd_run(int argc, char **argv)
 		return lk_cli_fail(LK_EXIT_USAGE,
 		                   "run: expected one scenario file; see "
 		                   "'lockstep run --help'");
+	if (o.program_only != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "--%s is for a program, not a scenario: "
+		                   "lockstep run [options] --%s -- PROGRAM",
+		                   o.program_only, o.program_only);
 	o.scenario = argv[optind];
 	if (o.schedule != NULL && (rc = load_schedule(o.schedule, &s, &o)))
 		return rc;
@@ -705,12 +728,20 @@ lk_cmd_replay(int argc, char **argv)
 		                   argv[optind]);
 	}
 	if (o.scenario == NULL) {
-		char *found = lk_schedule_scenario_path(s);
+		char why[8192] = "";
+		char *found = lk_schedule_scenario_find(s, why, sizeof(why));
 
+		if (found == NULL) {
+			lk_schedule_free(s);
+			if (why[0] == '\0')
+				return lk_cli_fail(LK_EXIT_INTERNAL,
+				                   "out of memory");
+			return lk_cli_fail(LK_EXIT_USAGE, "%s: %s",
+			                   argv[optind], why);
+		}
 		/* Shown from here when it lies below the working directory,
 		 * so the trace's header says what the first run's said. */
-		path = found != NULL ? lk_schedule_scenario_ref(found, "./")
-		                     : NULL;
+		path = lk_schedule_scenario_ref(found, "./", 0);
 		free(found);
 		if (path == NULL) {
 			lk_schedule_free(s);

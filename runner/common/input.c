@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,12 +24,36 @@ kind_name(mode_t mode)
 		return "a block device";
 	if (S_ISSOCK(mode))
 		return "a socket";
-	return "not a regular file";
+	return "something else than a regular file";
+}
+
+/* Why path could not be opened (errno e), in err: "no such file",
+ * "permission denied", else strerror's text in lower case. */
+static void
+open_failed(const char *path, int e, struct lk_err *err)
+{
+	char why[128];
+
+	if (e == ENOENT)
+		snprintf(why, sizeof(why), "no such file");
+	else if (e == ENOTDIR)
+		snprintf(why, sizeof(why),
+		         "no such file (a part of the path is not a "
+		         "directory)");
+	else
+		snprintf(why, sizeof(why), "cannot read: %s", strerror(e));
+	/* strerror's capital: messages are lower case. */
+	if (why[0] >= 'A' && why[0] <= 'Z' && why[1] >= 'a' && why[1] <= 'z')
+		why[0] = (char)(why[0] - 'A' + 'a');
+	if (strncmp(why, "cannot read: ", 13) == 0 && why[13] >= 'A' &&
+	    why[13] <= 'Z' && why[14] >= 'a' && why[14] <= 'z')
+		why[13] = (char)(why[13] - 'A' + 'a');
+	lk_err_set(err, LK_EXIT_USAGE, "%s: %s", path, why);
 }
 
 /* Open an input file; a regular file's descriptor or -1 (see input.h). */
 int
-lk_input_open(const char *path, struct lk_err *err)
+lk_input_open(const char *path, const char *what, struct lk_err *err)
 {
 	struct stat st;
 	int fd, flags;
@@ -36,24 +61,24 @@ lk_input_open(const char *path, struct lk_err *err)
 	/* O_NONBLOCK: opening a FIFO with no writer returns at once. */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s", path,
-		           strerror(errno));
+		int e = errno;
+
+		open_failed(path, e, err);
+		errno = e;
 		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
 
 		close(fd);
-		lk_err_set(err, LK_EXIT_USAGE, "%s: cannot read: %s", path,
-		           strerror(e));
+		open_failed(path, e, err);
 		errno = e;
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		lk_err_set(err, LK_EXIT_USAGE,
-		           "%s: cannot read: it is %s, expected a regular file",
-		           path, kind_name(st.st_mode));
+		lk_err_set(err, LK_EXIT_USAGE, "%s: is %s; expected %s", path,
+		           kind_name(st.st_mode), what);
 		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		return -1;
 	}

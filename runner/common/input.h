@@ -14,10 +14,13 @@ struct lk_err;
  * Open path for reading as an input (scenario, trace, schedule, summary):
  * opened with O_NONBLOCK so that a FIFO or a device cannot block, then
  * refused unless it is a regular file. The descriptor (blocking again,
- * close-on-exec), or -1 with err filled (exit status 2, the path named)
- * and errno set.
+ * close-on-exec), or -1 with errno set and err filled (exit status 2)
+ * naming the path, the reason and what (such as "a schedule file"):
+ * "x: is a directory; expected a schedule file", "x: no such file;
+ * expected a trace file". The one place every command opens a file the
+ * user named.
  */
-int lk_input_open(const char *path, struct lk_err *err);
+int lk_input_open(const char *path, const char *what, struct lk_err *err);
 
 /*
  * Copy s into out (size bytes, always terminated when size > 0) with

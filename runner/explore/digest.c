@@ -156,9 +156,10 @@ lk_digest_make(struct lk_trace *t, const struct lk_scenario *sc,
 		return -1;
 	/* Absolute: replay resolves a relative path from the directory
 	 * of the schedule file, which is not known yet. */
-	ref = sc->program == NULL ? lk_schedule_scenario_ref(sc->path, NULL)
+	ref = sc->program == NULL ? lk_schedule_scenario_ref(sc->path, NULL, 0)
 	                          : NULL;
-	lk_schedule_write(t, ref != NULL ? ref : sc->path, sc->program, sha, f);
+	lk_schedule_write(t, ref != NULL ? ref : sc->path, NULL, sc->program,
+	                  sha, f);
 	free(ref);
 	fclose(f);
 

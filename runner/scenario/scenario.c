@@ -1156,7 +1156,7 @@ read_file(const char *path, char **buf, size_t *len, struct lk_err *err)
 	ssize_t got;
 	int fd, rc = -1;
 
-	if ((fd = lk_input_open(path, err)) < 0)
+	if ((fd = lk_input_open(path, "a scenario file", err)) < 0)
 		return -1;
 	for (;;) {
 		if (used == size || b == NULL) {

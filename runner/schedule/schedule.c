@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@ slurp(const char *path, size_t *len, struct lk_err *err)
 	char *buf = NULL;
 	ssize_t n;
 	size_t have = 0;
-	int fd = lk_input_open(path, err);
+	int fd = lk_input_open(path, "a schedule file", err);
 
 	if (fd < 0)
 		return NULL;
@@ -83,9 +84,43 @@ dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
+/* The first path component of an absolute path: "/work" of
+ * "/work/x/y"; its length. */
+static size_t
+top_len(const char *abs)
+{
+	return 1 + strcspn(abs + 1, "/");
+}
+
+/* abs relative to the directory real (both absolute and resolved, real
+ * not "/"), with "../" to climb out of real; malloc'd, NULL with errno. */
+static char *
+relative(const char *abs, const char *real)
+{
+	size_t common = 0, ups = 0;
+	char *out, *p;
+
+	/* The longest run of whole components both start with. */
+	for (size_t i = 0;; i++) {
+		if ((real[i] == '\0' || real[i] == '/') && abs[i] == '/')
+			common = i;
+		if (real[i] == '\0' || abs[i] != real[i])
+			break;
+	}
+	for (const char *q = real + common; *q != '\0'; q++)
+		ups += *q == '/';
+	if ((out = malloc(3 * ups + strlen(abs + common) + 1)) == NULL)
+		return NULL;
+	p = out;
+	for (size_t i = 0; i < ups; i++, p += 3)
+		memcpy(p, "../", 3);
+	strcpy(p, abs + common + 1);
+	return out;
+}
+
 /* The scenario path to write in a schedule (see schedule.h). */
 char *
-lk_schedule_scenario_ref(const char *scenario, const char *sched_path)
+lk_schedule_scenario_ref(const char *scenario, const char *sched_path, int up)
 {
 	char *abs = realpath(scenario, NULL), *dir = NULL, *real = NULL;
 	char *ref = NULL;
@@ -98,6 +133,10 @@ lk_schedule_scenario_ref(const char *scenario, const char *sched_path)
 	n = real != NULL ? strlen(real) : 0;
 	if (real != NULL && strncmp(abs, real, n) == 0 && abs[n] == '/')
 		ref = strdup(abs + n + 1);
+	else if (real != NULL && up && strcmp(real, "/") != 0 &&
+	         top_len(abs) == top_len(real) &&
+	         strncmp(abs, real, top_len(abs)) == 0)
+		ref = relative(abs, real);
 	free(dir);
 	free(real);
 	if (ref == NULL)
@@ -126,6 +165,33 @@ lk_schedule_scenario_path(const struct lk_schedule *s)
 	return full;
 }
 
+/* The scenario a schedule names, found (see schedule.h). */
+char *
+lk_schedule_scenario_find(const struct lk_schedule *s, char *why, size_t size)
+{
+	char *rel = lk_schedule_scenario_path(s);
+
+	if (rel == NULL) {
+		snprintf(why, size, "%s", "");
+		return NULL;
+	}
+	if (access(rel, F_OK) == 0 || s->scenario_abs == NULL ||
+	    s->scenario[0] == '/')
+		return rel;
+	if (access(s->scenario_abs, F_OK) == 0) {
+		free(rel);
+		snprintf(why, size, "%s", "");
+		return strdup(s->scenario_abs);
+	}
+	snprintf(why, size,
+	         "no scenario at either path it gives: %s ('scenario: %s', "
+	         "from the schedule's directory) or %s "
+	         "('scenario-absolute:')",
+	         rel, s->scenario, s->scenario_abs);
+	free(rel);
+	return NULL;
+}
+
 /* Free a schedule; NULL is allowed. */
 void
 lk_schedule_free(struct lk_schedule *s)
@@ -138,6 +204,7 @@ lk_schedule_free(struct lk_schedule *s)
 		return;
 	free(s->path);
 	free(s->scenario);
+	free(s->scenario_abs);
 	free(s->steps);
 	free(s->lines);
 	free(s);
@@ -217,6 +284,18 @@ header(struct lk_schedule *s, const char *key, char *val, int *version,
 		s->scenario = strdup(val);
 		if (s->scenario == NULL)
 			goto nomem;
+	} else if (strcmp(key, "scenario-absolute") == 0) {
+		if (val[0] != '/') {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: scenario-absolute '%s': expected an "
+			           "absolute path",
+			           path, line, val);
+			return -1;
+		}
+		free(s->scenario_abs);
+		s->scenario_abs = strdup(val);
+		if (s->scenario_abs == NULL)
+			goto nomem;
 	} else if (strcmp(key, "program") == 0 || strcmp(key, "arg") == 0) {
 		char **v;
 
@@ -269,8 +348,8 @@ header(struct lk_schedule *s, const char *key, char *val, int *version,
 	} else {
 		lk_err_set(err, LK_EXIT_USAGE,
 		           "%s:%u: unknown header '%s:', expected "
-		           "lockstep-schedule, scenario, program, arg, sha256, "
-		           "strategy or seed",
+		           "lockstep-schedule, scenario, scenario-absolute, "
+		           "program, arg, sha256, strategy or seed",
 		           path, line, key);
 		return -1;
 	}
@@ -461,7 +540,8 @@ lk_schedule_read(const char *path, struct lk_schedule **out, struct lk_err *err)
 /* Write the interleaving of t as a schedule (see schedule.h). */
 int
 lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
-                  char *const *program, const char *sha, FILE *f)
+                  const char *scenario_abs, char *const *program,
+                  const char *sha, FILE *f)
 {
 	char label[128];
 
@@ -473,6 +553,8 @@ lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
 	        LK_SCHEDULE_FORMAT);
 	if (program == NULL)
 		fprintf(f, "scenario: %s\n", scenario_path);
+	if (program == NULL && scenario_abs != NULL && scenario_path[0] != '/')
+		fprintf(f, "scenario-absolute: %s\n", scenario_abs);
 	for (size_t i = 0; program != NULL && program[i] != NULL; i++)
 		fprintf(f, "%s: %s\n", i == 0 ? "program" : "arg", program[i]);
 	if (sha != NULL)

@@ -1032,7 +1032,7 @@ lk_trace_read(const char *path, struct lk_trace **out, struct lk_err *err)
 	int rc, fd;
 
 	*out = NULL;
-	if ((fd = lk_input_open(path, err)) < 0)
+	if ((fd = lk_input_open(path, "a trace file (JSON Lines)", err)) < 0)
 		return -1;
 	if ((f = fdopen(fd, "r")) == NULL) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "%s: %s", path,

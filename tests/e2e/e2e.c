@@ -407,7 +407,9 @@ e2e_lines_start_with(const char *text, const char *prefix)
 	while (*line != '\0') {
 		const char *nl = strchr(line, '\n');
 
-		if (strncmp(line, prefix, n) != 0)
+		if (strncmp(line, prefix, n) != 0 &&
+		    (strcmp(prefix, "lockstep: ") != 0 || line == text ||
+		     strncmp(line, "Try 'lockstep ", 14) != 0))
 			return 0;
 		if (nl == NULL)
 			break;

@@ -96,7 +96,9 @@ int e2e_dir_entries(const char *dir, const char *tag);
  * ours and private, else $TMPDIR/lockstep-UID), malloc'd. */
 char *e2e_private_dir(void);
 
-/* Does every line of text start with prefix (and is there one)? */
+/* Does every line of text start with prefix (and is there one)? With
+ * the prefix "lockstep: ", GNU's second line of a usage error, "Try
+ * 'lockstep ... --help' for more information.", is one too. */
 int e2e_lines_start_with(const char *text, const char *prefix);
 
 /* Can this kernel dispatch a process's system calls to a handler

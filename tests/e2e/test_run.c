@@ -1324,17 +1324,46 @@ takes(unsigned cmd, const char *name)
 	return 0;
 }
 
-/* Parse CMD --name [value] in this process; the parser's return. */
+/* A strategy of cmd that reads option o ("random" for --runs), or
+ * NULL when the command's default does (or o is for any strategy). */
+static const char *
+strategy_for(unsigned cmd, const struct lk_cli_option *o)
+{
+	unsigned deflt = cmd == LK_CMD_EXPLORE ? LK_ST_DFS : LK_ST_DEFAULT;
+
+	if (o->strats == 0 || (o->strats & deflt))
+		return NULL;
+	return (o->strats & LK_ST_RANDOM) ? "random"
+	       : (o->strats & LK_ST_PCT)  ? "pct"
+	                                  : "dfs";
+}
+
+/* Parse CMD --name [value] in this process (with --strategy first when
+ * the option needs one); the parser's return. */
 static int
 parse_one(unsigned cmd, const char *opt, const char *value,
           struct lk_cli_args *a, char *err, size_t size)
 {
-	char *argv[4] = {(char *)lk_cli_cmd_name(cmd), (char *)opt,
-	                 (char *)value, NULL};
+	const struct lk_cli_option *o = NULL;
+	const char *st;
+	char *argv[6] = {(char *)lk_cli_cmd_name(cmd)};
+	int n = 1;
 
+	for (size_t i = 0; i < lk_cli_noptions && o == NULL; i++)
+		if (strcmp(lk_cli_options[i].name, opt + 2) == 0 &&
+		    (lk_cli_options[i].cmds & cmd))
+			o = &lk_cli_options[i];
+	if (o != NULL && (st = strategy_for(cmd, o)) != NULL) {
+		argv[n++] = "--strategy";
+		argv[n++] = (char *)st;
+	}
+	argv[n++] = (char *)opt;
+	if (value != NULL)
+		argv[n++] = (char *)value;
+	argv[n] = NULL;
 	lk_cli_args_init(a);
 	err[0] = '\0';
-	return lk_cli_parse(cmd, value ? 3 : 2, argv, a, err, size);
+	return lk_cli_parse(cmd, n, argv, a, err, size);
 }
 
 /* Every row of the table, for every command: taken with a good value
@@ -1358,6 +1387,9 @@ test_options_parse_by_the_table(void **state)
 			const char *name = lk_cli_cmd_name(cmd);
 			const char *v = o->arg ? good_value(o) : NULL;
 			int rc = parse_one(cmd, opt, v, &a, err, sizeof(err));
+			/* Where the operand would be: after the command,
+			 * --strategy S if any, the option and its value. */
+			int operand = 2 + !!v + 2 * !!strategy_for(cmd, o);
 
 			if (!(o->cmds & cmd)) {
 				snprintf(want, sizeof(want),
@@ -1375,7 +1407,7 @@ test_options_parse_by_the_table(void **state)
 			}
 			if (o->kind == LK_OPT_HELP
 			            ? rc != LK_CLI_HELP
-			            : rc != 0 || optind != 2 + !!v ||
+			            : rc != 0 || optind != operand ||
 			                      !lk_cli_given(&a, o->name)) {
 				print_error("%s %s %s: %d \"%s\", expected it "
 				            "taken\n",
@@ -1508,7 +1540,11 @@ test_options_through_lockstep(void **state)
 				continue;
 			if ((o->cmds & cmd) && o->kind == LK_OPT_HELP)
 				continue;
-			E2E_LOCKSTEP(&r, name, opt, v);
+			if ((o->cmds & cmd) && strategy_for(cmd, o) != NULL)
+				E2E_LOCKSTEP(&r, name, "--strategy",
+				             strategy_for(cmd, o), opt, v);
+			else
+				E2E_LOCKSTEP(&r, name, opt, v);
 			snprintf(want, sizeof(want),
 			         "lockstep: %s: option %s is for lockstep ",
 			         name, opt);

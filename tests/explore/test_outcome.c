@@ -463,7 +463,7 @@ test_outcome_schedule_names(void **state)
 	t->ev[1].step = 1;
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
-	assert_int_equal(lk_schedule_write(t, "x.xml", NULL, NULL, f), 0);
+	assert_int_equal(lk_schedule_write(t, "x.xml", NULL, NULL, NULL, f), 0);
 	fclose(f);
 	assert_int_equal(lk_schedule_parse(buf, len, "w.sched", &s, &err), 0);
 	assert_int_equal(s->n, 2);

@@ -406,8 +406,10 @@ test_schedule_untrusted(void **state)
 	expect_status(&r, 0);
 	e2e_result_free(&r);
 	text = e2e_read_file(p, NULL);
-	/* Named from the schedule's own directory. */
-	assert_non_null(strstr(text, "\nscenario: tr.xml\nsha256: "));
+	/* Named from the schedule's own directory, then absolutely. */
+	assert_non_null(
+	        strstr(text, "\nscenario: tr.xml\nscenario-absolute: /"));
+	assert_non_null(strstr(text, "/tr.xml\nsha256: "));
 	free(text);
 	E2E_LOCKSTEP(&r, "replay", p, "-q");
 	expect_status(&r, 0);
@@ -471,8 +473,8 @@ test_schedule_untrusted(void **state)
 	E2E_LOCKSTEP(&r, "replay", fifo);
 	assert_false(r.timed_out);
 	expect_status(&r, 2);
-	assert_non_null(strstr(r.err, "it is a FIFO, expected a regular "
-	                              "file"));
+	assert_non_null(strstr(r.err, "fifo.sched: is a FIFO; expected a "
+	                              "schedule file"));
 	e2e_result_free(&r);
 	E2E_LOCKSTEP(&r, "check", fifo);
 	assert_false(r.timed_out);

@@ -1316,8 +1316,12 @@ test_scenario_load_missing(void **state)
 	assert_int_equal(lk_scenario_load("/nonexistent/x.xml", &sc, &err), -1);
 	assert_null(sc);
 	assert_int_equal(err.status, LK_EXIT_USAGE);
-	assert_string_equal(err.msg, "/nonexistent/x.xml: cannot read: No "
-	                             "such file or directory");
+	assert_string_equal(err.msg, "/nonexistent/x.xml: no such file");
+	/* A directory: what it is, and what was expected. */
+	assert_int_equal(lk_scenario_load("/tmp", &sc, &err), -1);
+	assert_int_equal(err.status, LK_EXIT_USAGE);
+	assert_string_equal(err.msg,
+	                    "/tmp: is a directory; expected a scenario file");
 }
 
 /* Loading a real file keeps the path as given. */
