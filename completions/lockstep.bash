@@ -19,13 +19,13 @@ _lockstep_opts_explore="--strategy --seed --runs --depth --max-runs
  --preemption-bound --no-reduction --save-schedule --save-dir --json --top
  --expect-exit --max-steps --max-procs --max-output --step-timeout
  --time-limit --track-shm --stable-pids --no-isolation -j --jobs --shard
- --no-zygote -q --quiet -h --help"
+ --no-zygote -q --quiet --color -h --help"
 _lockstep_opts_render="-o --output --title --dpi --from --to --engine --theme
  --time-axis --size --frames -h --help"
 _lockstep_opts_export="--perfetto --shiviz -h --help"
 _lockstep_opts_merge="-h --help"
 _lockstep_opts_check="--json -h --help"
-_lockstep_opts_help=""
+_lockstep_opts_help="-h --help"
 
 # Files whose names match the extended glob $1, and directories.
 _lockstep_files()
