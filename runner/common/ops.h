@@ -138,6 +138,21 @@ struct lk_pl_name {
 	int32_t from; /* rename, link: the object of the old name, or -1 */
 };
 
+/* Threads: pthread_create's new lane, pthread_join's and
+ * pthread_detach's target (a slot). */
+struct lk_pl_thread {
+	int32_t lane;
+};
+
+/* Condition variables: a wait's mutex (an object); whether the step
+ * let go of it (the wait's first step) and, for signal and broadcast,
+ * how many waiters it woke. */
+struct lk_pl_cond {
+	int32_t mutex;
+	int32_t released;
+	int32_t woke;
+};
+
 union lk_payload {
 	struct lk_pl_none none;
 	struct lk_pl_start start;
@@ -163,6 +178,8 @@ union lk_payload {
 	struct lk_pl_semctl semctl;
 	struct lk_pl_poll poll;
 	struct lk_pl_name name;
+	struct lk_pl_thread thread;
+	struct lk_pl_cond cond;
 };
 
 _Static_assert(sizeof(union lk_payload) == 24, "payload: 24 bytes");
@@ -178,6 +195,8 @@ enum lk_op_kind {
 	LK_OK_LOCK,   /* a file's record or whole-file locks */
 	LK_OK_SEMSET, /* a SysV semaphore set */
 	LK_OK_NAME,   /* a file-system name */
+	LK_OK_MUTEX,  /* a pthread mutex */
+	LK_OK_COND,   /* a pthread condition variable */
 };
 
 /*
@@ -322,7 +341,30 @@ enum lk_dep {
 	X(EPOLL_WAIT, "epoll_wait", poll, CHAN, LK_OPF_BLOCKS | LK_OPF_READY,  \
 	  WATCH, poll, poll)                                                   \
 	X(EPOLL_PWAIT, "epoll_pwait", poll, CHAN,                              \
-	  LK_OPF_BLOCKS | LK_OPF_READY, WATCH, poll, poll)
+	  LK_OPF_BLOCKS | LK_OPF_READY, WATCH, poll, poll)                     \
+	X(PTHREAD_CREATE, "pthread_create", thread, PROC, 0, NONE, thread,     \
+	  thread)                                                              \
+	X(PTHREAD_JOIN, "pthread_join", thread, PROC, LK_OPF_BLOCKS, NONE,     \
+	  thread, thread)                                                      \
+	X(PTHREAD_DETACH, "pthread_detach", thread, PROC, 0, NONE, thread,     \
+	  thread)                                                              \
+	X(PTHREAD_EXIT, "pthread_exit", none, PROC, 0, NONE, plain, none)      \
+	X(MUTEX_LOCK, "pthread_mutex_lock", none, MUTEX,                       \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, TAKE, sync, none)                    \
+	X(MUTEX_TRYLOCK, "pthread_mutex_trylock", none, MUTEX,                 \
+	  LK_OPF_TRY | LK_OPF_ACQUIRE, TAKE, sync, none)                       \
+	X(MUTEX_TIMEDLOCK, "pthread_mutex_timedlock", none, MUTEX,             \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, TAKE, sync, none)                    \
+	X(MUTEX_UNLOCK, "pthread_mutex_unlock", none, MUTEX, LK_OPF_RELEASE,   \
+	  WRITE, sync, none)                                                   \
+	X(COND_WAIT, "pthread_cond_wait", cond, COND,                          \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, WRITE, sync, cond)                   \
+	X(COND_TIMEDWAIT, "pthread_cond_timedwait", cond, COND,                \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, WRITE, sync, cond)                   \
+	X(COND_SIGNAL, "pthread_cond_signal", cond, COND, LK_OPF_RELEASE,      \
+	  WRITE, sync, cond)                                                   \
+	X(COND_BROADCAST, "pthread_cond_broadcast", cond, COND,                \
+	  LK_OPF_RELEASE, WRITE, sync, cond)
 
 enum lk_op {
 #define LK_OP_ENUM(name, str, ...) LK_OP_##name,

@@ -49,7 +49,7 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
                "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 10u
+#define LK_PROTO_VERSION 11u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -133,6 +133,23 @@ struct lk_slot {
 	/* Bytes of getrandom and /dev/urandom it drew (entropy.c): its
 	 * position in its stream, which an exec keeps. */
 	uint64_t entropy_used;
+	/* Threads (thread.c). A slot is a lane: a process (process 0) or
+	 * one of its threads (process: the process's slot + 1; pid 0, so
+	 * the controller watches the process only). nthreads counts the
+	 * threads the process made, for their names (P/t1, P/t2, ...). */
+	int32_t process;
+	uint32_t nthreads;
+	/* A thread lane's pthread_t in its process (join finds it by it);
+	 * detached: nobody will join it. */
+	uint64_t thread;
+	uint32_t detached;
+	/* In pthread_cond_wait: its place in the condition's queue
+	 * (sh->cond_ticket when it began to wait), and whether a signal or
+	 * broadcast took it off the queue (woken). */
+	uint32_t cond_ticket;
+	uint32_t woken;
+	/* A thread's start routine, as dladdr names it ("" unknown). */
+	char routine[LK_NAME_MAX];
 };
 
 enum lk_obj_type {
@@ -146,6 +163,8 @@ enum lk_obj_type {
 	LK_OT_CELL,   /* a named cell of a shared memory region */
 	LK_OT_SEMSET, /* a SysV semaphore set; ino: its id + 1 */
 	LK_OT_NAME,   /* a file-system name; path: absolute (fsname.c) */
+	LK_OT_MUTEX,  /* a pthread mutex; ino, off: its memory (thread.c) */
+	LK_OT_COND,   /* a pthread condition variable; the same */
 };
 
 /* An object the run knows, declared or discovered. */
@@ -210,6 +229,10 @@ struct lk_decision {
 
 /* blocked_on of a process in pause or sigsuspend: it waits for a signal. */
 #define LK_WAIT_SIGNAL (-3)
+
+/* blocked_on of a lane in pthread_join: it waits for the thread lane
+ * wait_for to end. */
+#define LK_WAIT_THREAD (-4)
 
 /* The signals lockstep delivers itself, at scheduling points: blocked in
  * every scenario process, delivered when the target takes a step. */
@@ -433,6 +456,8 @@ struct lk_shared {
 	 * bit 1, a pipe, file, semaphore or region was not tracked, so calls
 	 * on it ran unscheduled. The report says so (objects.c). */
 	_Atomic uint32_t objects_full;
+	/* The next place in a condition variable's queue (thread.c). */
+	uint32_t cond_ticket;
 };
 
 static inline struct lk_decision *
@@ -505,7 +530,7 @@ LK_LAYOUT(sizeof(_Atomic uint32_t) == 4 && sizeof(_Atomic uint64_t) == 8);
 LK_LAYOUT(sizeof(struct lk_strategy) == 352);
 LK_LAYOUT(offsetof(struct lk_strategy, prio) == 92);
 
-LK_LAYOUT(sizeof(struct lk_slot) == 424);
+LK_LAYOUT(sizeof(struct lk_slot) == 504);
 LK_LAYOUT(offsetof(struct lk_slot, go) == 0);
 LK_LAYOUT(offsetof(struct lk_slot, sleeping) == 4);
 LK_LAYOUT(offsetof(struct lk_slot, sigpending) == 56);
@@ -534,13 +559,13 @@ LK_LAYOUT(sizeof(struct lk_instr) == 88);
 LK_LAYOUT(offsetof(struct lk_instr, ns) == 32);
 LK_LAYOUT(offsetof(struct lk_instr, len) == 80);
 
-LK_LAYOUT(sizeof(struct lk_shared) == 414344);
+LK_LAYOUT(sizeof(struct lk_shared) == 419464);
 LK_LAYOUT(offsetof(struct lk_shared, state) == 312);
 LK_LAYOUT(offsetof(struct lk_shared, strategy) == 376);
 LK_LAYOUT(offsetof(struct lk_shared, objects) == 768);
 LK_LAYOUT(offsetof(struct lk_shared, slots) == 385792);
-LK_LAYOUT(offsetof(struct lk_shared, nevents) == 412928);
-LK_LAYOUT(offsetof(struct lk_shared, sysv_err) == 414332);
-LK_LAYOUT(offsetof(struct lk_shared, objects_full) == 414336);
+LK_LAYOUT(offsetof(struct lk_shared, nevents) == 418048);
+LK_LAYOUT(offsetof(struct lk_shared, sysv_err) == 419452);
+LK_LAYOUT(offsetof(struct lk_shared, objects_full) == 419456);
 
 #endif

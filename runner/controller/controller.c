@@ -1393,6 +1393,9 @@ collect(struct run *r, struct lk_trace *t)
 		p->wait_for = sh->slots[i].wait_for;
 		p->stopped = p->exited ? 0 : (int)sh->slots[i].stopped;
 		p->stopped_by = p->stopped ? sh->slots[i].stopped_by : -1;
+		memcpy(p->routine, sh->slots[i].routine, sizeof(p->routine));
+		p->thread = sh->slots[i].process > 0;
+		p->routine[sizeof(p->routine) - 1] = '\0';
 	}
 	for (size_t i = 0; i < t->nobjs; i++) {
 		memcpy(t->objs[i].name, sh->objects[i].name, LK_NAME_MAX);
@@ -1436,6 +1439,12 @@ collect(struct run *r, struct lk_trace *t)
 		}
 		if (e->op == LK_OP_EXIT && (size_t)e->proc < t->nprocs)
 			t->procs[e->proc].status = (int)e->ret;
+		/* exit() from a thread: its process's status. */
+		if (e->op == LK_OP_EXIT && (size_t)e->proc < t->nprocs &&
+		    sh->slots[e->proc].process > 0 &&
+		    (size_t)sh->slots[e->proc].process - 1 < t->nprocs)
+			t->procs[sh->slots[e->proc].process - 1].status =
+			        (int)e->ret;
 	}
 	t->program_run = r->sc->program != NULL;
 	lk_trace_programs(t);

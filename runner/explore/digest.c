@@ -39,7 +39,16 @@ outcome_text(struct lk_trace *t, const struct lk_scenario *sc, FILE *f)
 			        (long long)t->objs[i].final);
 	fprintf(f, "exit:");
 	for (size_t p = 0; p < t->nprocs; p++) {
-		if (t->procs[p].exited)
+		/* A thread's end has no status: only where it waits. */
+		if (t->procs[p].thread &&
+		    (t->procs[p].exited || t->procs[p].blocked_on == -1))
+			continue;
+		if (t->procs[p].blocked_on == LK_WAIT_THREAD &&
+		    t->procs[p].wait_for >= 0 &&
+		    (size_t)t->procs[p].wait_for < t->nprocs)
+			fprintf(f, " %s@join(%s)", t->procs[p].name,
+			        t->procs[t->procs[p].wait_for].name);
+		else if (t->procs[p].exited)
 			fprintf(f, " %s=%d", t->procs[p].name,
 			        t->procs[p].status);
 		else if (t->procs[p].stopped)

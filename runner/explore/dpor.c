@@ -64,12 +64,18 @@ lk_dpor_access(const struct lk_step_rec *s)
 /* A readiness step (poll, select, ppoll, pselect, epoll: dependency
  * class LK_DEP_WATCH) reads every object it watches, not only the one it
  * is recorded on: u.poll.watched has bit o for watched object o (o < 64;
- * interposer/poll.c). The others, as bits. */
+ * interposer/poll.c); a condition wait, its mutex. The others, as bits. */
 static uint64_t
 watched_too(const struct lk_step_rec *s, size_t nobj)
 {
 	uint64_t bits;
 
+	/* A condition wait lets go of its mutex and takes it again: it
+	 * reads the mutex's state too. */
+	if ((s->op == LK_OP_COND_WAIT || s->op == LK_OP_COND_TIMEDWAIT) &&
+	    s->u.cond.mutex >= 0 && s->u.cond.mutex < 64 &&
+	    (size_t)s->u.cond.mutex < nobj)
+		return 1ull << s->u.cond.mutex;
 	if (lk_op_info(s->op)->dep != LK_DEP_WATCH)
 		return 0;
 	bits = s->u.poll.watched;
@@ -284,6 +290,11 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		if (s->op == LK_OP_FORK && s->ret >= 0 &&
 		    (size_t)s->u.fork.child < n)
 			memcpy(&born[(size_t)s->u.fork.child * n], v,
+			       n * sizeof(*v));
+		/* A thread's start comes after its creation, as a fork's. */
+		if (s->op == LK_OP_PTHREAD_CREATE && s->ret == 0 &&
+		    s->u.thread.lane >= 0 && (size_t)s->u.thread.lane < n)
+			memcpy(&born[(size_t)s->u.thread.lane * n], v,
 			       n * sizeof(*v));
 	}
 out:

@@ -255,6 +255,18 @@ realtime_to_vt(const struct timespec *ts)
 	return ns < 0 ? 0 : (uint64_t)ns;
 }
 
+/* Virtual time of an absolute instant on clk (interposer.h). */
+uint64_t
+lk__abs_to_vt(clockid_t clk, const struct timespec *ts)
+{
+	long long ns;
+
+	if (clk == CLOCK_REALTIME)
+		return realtime_to_vt(ts);
+	ns = (long long)ts->tv_sec * NS + ts->tv_nsec;
+	return ns < 0 ? 0 : (uint64_t)ns;
+}
+
 int
 sem_timedwait(sem_t *s, const struct timespec *abs)
 {

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <poll.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
@@ -129,7 +130,22 @@
 	   const sigset_t *))                                                  \
 	X(epoll_wait, int, (int, struct epoll_event *, int, int))              \
 	X(epoll_pwait, int,                                                    \
-	  (int, struct epoll_event *, int, int, const sigset_t *))
+	  (int, struct epoll_event *, int, int, const sigset_t *))             \
+	X(pthread_create, int,                                                 \
+	  (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))    \
+	X(pthread_join, int, (pthread_t, void **))                             \
+	X(pthread_detach, int, (pthread_t))                                    \
+	X(pthread_exit, void, (void *))                                        \
+	X(pthread_mutex_lock, int, (pthread_mutex_t *))                        \
+	X(pthread_mutex_trylock, int, (pthread_mutex_t *))                     \
+	X(pthread_mutex_timedlock, int,                                        \
+	  (pthread_mutex_t *, const struct timespec *))                        \
+	X(pthread_mutex_unlock, int, (pthread_mutex_t *))                      \
+	X(pthread_cond_wait, int, (pthread_cond_t *, pthread_mutex_t *))       \
+	X(pthread_cond_timedwait, int,                                         \
+	  (pthread_cond_t *, pthread_mutex_t *, const struct timespec *))      \
+	X(pthread_cond_signal, int, (pthread_cond_t *))                        \
+	X(pthread_cond_broadcast, int, (pthread_cond_t *))
 
 /* The fortified read, which <unistd.h> declares only with
  * _FORTIFY_SOURCE. */
@@ -247,6 +263,8 @@ struct lk_ip_state {
 	 * child has the same semaphores, descriptors and mappings. */
 	struct lk_ip_addr_cache sem_cache;  /* semaphore address -> object */
 	struct lk_ip_addr_cache cell_cache; /* --track-shm cell -> object */
+	struct lk_ip_addr_cache sync_cache; /* process-shared mutex or
+	                                       condition variable -> object */
 	int fd_cache[LK_IP_FD_CACHE];       /* fd -> object + 1, 0 unknown */
 	struct {
 		const void *addr;
@@ -322,6 +340,15 @@ struct lk_ip_thread {
 extern __thread struct lk_ip_thread lk__ipt
         __attribute__((visibility("hidden")));
 
+/*
+ * The calling thread's lane (its slot), -1 when it is none: a thread
+ * made before the run was joined, or not by pthread_create (a raw
+ * clone), runs outside the schedule, its calls made as they are. Set at
+ * attach (the main thread: the process's slot), in lk__fork's child and
+ * by a thread's start (thread.c). lk__ip.self stays the process's slot.
+ */
+extern __thread int lk__lane __attribute__((visibility("hidden")));
+
 /* --- sched.c: the scheduling core -------------------------------------- */
 
 /*
@@ -370,6 +397,10 @@ void lk__sud_stop(void);
 
 /* In a forked child: on again if the parent had it (from lk__ip_forked). */
 void lk__sud_fork_child(void);
+
+/* Dispatch on (1) or off (0) for the calling thread alone, when the
+ * process has it on. */
+void lk__sud_thread(int on);
 
 /* Is dispatch on? */
 int lk__sud_active(void);
@@ -563,6 +594,32 @@ int lk__obj_shm_id(int id);
 
 /* Object of the SysV semaphore set with id, registering an unknown one. */
 int lk__obj_semset(int id);
+
+/* In a forked child: forget the cached semaphores of private memory. */
+void lk__obj_forget_private(void);
+
+/* Object of a mutex or condition variable (type LK_OT_MUTEX, LK_OT_COND)
+ * at addr, registering an unknown one: in the calling process's memory
+ * (private), or by the shared mapping that holds it (pshared), so that
+ * every process that maps it finds the same. -1 when the table is full.
+ * errno preserved. */
+int lk__obj_sync(unsigned type, const void *addr, int pshared);
+
+/* --- thread.c, sched.c: threads as lanes ------------------------------ */
+
+/* The process of lane i (its own slot for a process). */
+int lk__process_of(int i);
+
+/* A new thread's lane: wait for its first turn, take the step start. */
+void lk__lane_start(int lane, int parent);
+
+/* The calling thread's lane ends: the step pthread_exit, the turn goes
+ * on, and the thread runs outside the schedule from then on. */
+void lk__lane_end(void);
+
+/* Virtual time of an absolute instant on clock clk (CLOCK_REALTIME or
+ * CLOCK_MONOTONIC), for the deadlines of timed waits (interpose.c). */
+uint64_t lk__abs_to_vt(clockid_t clk, const struct timespec *ts);
 
 /* Add an object of type with name (made unique) to the table, or -1. */
 int lk__obj_add(unsigned type, const char *name);

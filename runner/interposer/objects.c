@@ -12,6 +12,7 @@
 
 #include <linux/kcmp.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,10 +82,12 @@ lk__obj_add(unsigned type, const char *name)
 /*
  * Find the mapping that holds addr in /proc/self/maps: its inode and the
  * file offset of addr, which name the memory the same way in every
- * process that maps it. Returns 0, or -1 when addr is not mapped.
+ * process that maps it; *private (when not NULL) says whether the
+ * mapping is private to the process (a copy after a fork), not shared.
+ * Returns 0, or -1 when addr is not mapped.
  */
 static int
-memory_identity(const void *addr, uint64_t *ino, uint64_t *off)
+memory_identity_of(const void *addr, uint64_t *ino, uint64_t *off, int *private)
 {
 	char buf[8192], *line, *nl;
 	size_t have = 0;
@@ -104,11 +107,14 @@ memory_identity(const void *addr, uint64_t *ino, uint64_t *off)
 		line = buf;
 		while ((nl = strchr(line, '\n')) != NULL) {
 			unsigned long lo, hi, foff, inode;
+			char perms[8];
 
 			*nl = '\0';
-			if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &lo, &hi,
-			           &foff, &inode) == 4 &&
+			if (sscanf(line, "%lx-%lx %7s %lx %*s %lu", &lo, &hi,
+			           perms, &foff, &inode) == 5 &&
 			    a >= lo && a < hi) {
+				if (private != NULL)
+					*private = perms[3] != 's';
 				*ino = inode;
 				*off = inode != 0 ? foff + (a - lo) : a;
 				found = 0;
@@ -125,23 +131,36 @@ memory_identity(const void *addr, uint64_t *ino, uint64_t *off)
 	return found;
 }
 
-/* Object of a semaphore, registering an unknown one. errno preserved. */
+/* memory_identity_of, where sharing does not matter. */
+static int
+memory_identity(const void *addr, uint64_t *ino, uint64_t *off)
+{
+	return memory_identity_of(addr, ino, off, NULL);
+}
+
+/* Object of a semaphore, registering an unknown one: by the memory that
+ * holds it, and in memory private to a process (not shared: a forked
+ * child has a copy at the same address) by the process too. errno
+ * preserved. */
 int
 lk__obj_sem(sem_t *sem)
 {
 	struct lk_shared *sh = lk__shared();
 	uint64_t ino, off;
-	int saved = errno, obj;
+	int saved = errno, obj, private = 0;
+	int64_t key;
 	char name[LK_NAME_MAX];
 
 	if ((obj = cache_find(&lk__ip.sem_cache, sem)) != -2)
 		return obj;
 	obj = -1;
-	if (memory_identity(sem, &ino, &off) == 0) {
+	if (memory_identity_of(sem, &ino, &off, &private) == 0) {
+		key = private ? lk__process_of(lk__lane) + 1 : 0;
 		for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
 			if (sh->objects[i].type == LK_OT_SEM_UNNAMED &&
 			    sh->objects[i].ino == ino &&
-			    sh->objects[i].off == off)
+			    sh->objects[i].off == off &&
+			    sh->objects[i].key == key)
 				obj = (int)i;
 		if (obj < 0) {
 			snprintf(name, sizeof(name), "sem%u", sh->nobjects);
@@ -149,12 +168,30 @@ lk__obj_sem(sem_t *sem)
 			if (obj >= 0) {
 				sh->objects[obj].ino = ino;
 				sh->objects[obj].off = off;
+				sh->objects[obj].key = key;
 			}
 		}
 	}
 	cache_put(&lk__ip.sem_cache, sem, obj);
 	errno = saved;
 	return obj;
+}
+
+/* In a forked child: forget the semaphores of private memory looked up
+ * so far (they were the parent's objects; the child's copies are its
+ * own). Shared and named ones stay. */
+void
+lk__obj_forget_private(void)
+{
+	struct lk_shared *sh = lk__shared();
+	struct lk_ip_addr_cache *c = &lk__ip.sem_cache;
+
+	for (unsigned i = 0; i < LK_IP_ADDR_CACHE; i++)
+		if (c->e[i].addr != NULL && c->e[i].obj >= 0 &&
+		    (uint32_t)c->e[i].obj < sh->nobjects &&
+		    sh->objects[c->e[i].obj].type == LK_OT_SEM_UNNAMED &&
+		    sh->objects[c->e[i].obj].key != 0)
+			c->e[i].addr = NULL;
 }
 
 /* Object of the named semaphore called name ("/x" or "x"). */
@@ -526,5 +563,70 @@ lk__obj_semset(int id)
 	obj = lk__obj_add(LK_OT_SEMSET, name);
 	if (obj >= 0)
 		sh->objects[obj].ino = (uint64_t)id + 1;
+	return obj;
+}
+
+/* The name of a mutex or condition variable at addr: the global variable
+ * it is, when the dynamic symbols say so (dladdr), else its kind and
+ * its number among those of its kind, in order of first use. */
+static void
+sync_name(unsigned type, const void *addr, char *name, size_t size)
+{
+	struct lk_shared *sh = lk__shared();
+	const char *kind = type == LK_OT_MUTEX ? "mutex" : "cond";
+	unsigned n = 1;
+	Dl_info di;
+
+	if (dladdr(addr, &di) != 0 && di.dli_sname != NULL &&
+	    di.dli_saddr == addr) {
+		snprintf(name, size, "%s", di.dli_sname);
+		return;
+	}
+	for (uint32_t i = 0; i < sh->nobjects; i++)
+		n += sh->objects[i].type == type;
+	snprintf(name, size, "%s%u", kind, n);
+}
+
+/* Object of a mutex or condition variable (interposer.h). */
+int
+lk__obj_sync(unsigned type, const void *addr, int pshared)
+{
+	struct lk_shared *sh = lk__shared();
+	int saved = errno, obj = -1, proc = lk__process_of(lk__lane);
+	uint64_t ino = 0, off = (uintptr_t)addr;
+	int64_t key = proc + 1;
+	char name[LK_NAME_MAX];
+
+	/* Shared between processes: named by the memory, as an unnamed
+	 * semaphore is; private: by the process and the address (a forked
+	 * child's copy at the same address is another object). */
+	if (pshared) {
+		if ((obj = cache_find(&lk__ip.sync_cache, addr)) != -2) {
+			errno = saved;
+			return obj;
+		}
+		if (memory_identity(addr, &ino, &off) != 0) {
+			errno = saved;
+			return -1;
+		}
+		key = 0;
+	}
+	obj = -1;
+	for (uint32_t i = 0; i < sh->nobjects && obj < 0; i++)
+		if (sh->objects[i].type == type && sh->objects[i].ino == ino &&
+		    sh->objects[i].off == off && sh->objects[i].key == key)
+			obj = (int)i;
+	if (obj < 0) {
+		sync_name(type, addr, name, sizeof(name));
+		obj = lk__obj_add(type, name);
+		if (obj >= 0) {
+			sh->objects[obj].ino = ino;
+			sh->objects[obj].off = off;
+			sh->objects[obj].key = key;
+		}
+	}
+	if (pshared)
+		cache_put(&lk__ip.sync_cache, addr, obj);
+	errno = saved;
 	return obj;
 }

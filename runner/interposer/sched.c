@@ -112,6 +112,7 @@ attach_fd(int fd, int nfd)
 	    getcwd(m->workdir, sizeof(m->workdir)) == NULL)
 		m->workdir[0] = '\0';
 	lk__ip.self = self;
+	lk__lane = self;
 	lk__ip.sh = m;
 	lk__ip.shm_fd = fd;
 	lk__ip.notify_fd = nfd >= 0 ? nfd : m->notify_fd;
@@ -167,7 +168,7 @@ int
 lk__enter(void)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 
 	if (lk__ipt.busy || sh == NULL || self < 0 ||
 	    sh->slots[self].state == LK_SLOT_EXITED)
@@ -186,7 +187,7 @@ lk__enter(void)
 struct lk_slot *
 lk__self(void)
 {
-	return &lk__ip.sh->slots[lk__ip.self];
+	return &lk__ip.sh->slots[lk__lane];
 }
 
 /* Leave the interposer. */
@@ -210,7 +211,7 @@ int
 lk__active(void)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 
 	return !lk__ipt.busy && sh != NULL && self >= 0 &&
 	       sh->slots[self].state != LK_SLOT_EXITED;
@@ -314,7 +315,7 @@ static void
 park(void)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_slot *me = &sh->slots[self];
 	int saved = errno;
 
@@ -370,7 +371,7 @@ static int
 pick(void)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	int next = lk_pick(sh, self);
 
 	if (next == -2)
@@ -408,7 +409,7 @@ static void
 choose(void)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	int next = pick();
 
 	if (next == self) {
@@ -448,7 +449,7 @@ static void
 record(const struct lk_step *st, int blocked)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_slot *me = &sh->slots[self];
 	uint32_t n = atomic_load_explicit(&sh->nevents, memory_order_relaxed);
 	struct lk_event *e;
@@ -496,7 +497,7 @@ void
 lk__arrive(unsigned op, int obj, uint64_t wake_at)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_slot *me = &sh->slots[self];
 	uint32_t first = me->state == LK_SLOT_SPAWNED;
 
@@ -523,7 +524,7 @@ void
 lk__done(const struct lk_step *st, int changed)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 
 	record(st, 0);
 	sh->slots[self].pending_op = LK_OP_NONE;
@@ -562,7 +563,7 @@ void
 lk__block(const struct lk_step *st, int obj, uint64_t deadline)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_slot *me = &sh->slots[self];
 
 	record(st, 1);
@@ -731,24 +732,23 @@ close_all(void)
 	lk__wake_pipes();
 }
 
-/* The calling process leaves the run: pass the turn on or end the run. */
-void
-lk__depart(void)
+/* The process of lane i: its own slot for a process. */
+int
+lk__process_of(int i)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
-	int next, waiting = 0, parent = sh->slots[self].parent;
 
-	lk__sud_stop();
-	sh->slots[self].state = LK_SLOT_EXITED;
-	/* SIGCHLD, when the parent has a handler for it or blocks it (the
-	 * kernel keeps it pending then, for sigwait). */
-	if (parent >= 0 &&
-	    ((sh->slots[parent].sigcaught | sh->slots[parent].sigmask) &
-	     (1ull << SIGCHLD)) &&
-	    sh->slots[parent].state != LK_SLOT_EXITED)
-		atomic_fetch_or(&sh->slots[parent].sigpending, 1ull << SIGCHLD);
-	next = pick();
+	return sh->slots[i].process > 0 ? sh->slots[i].process - 1 : i;
+}
+
+/* Pass the turn on after the calling lane left, or end the run: done
+ * when nobody waits any more, a deadlock when some wait in vain. */
+static void
+pass_on(void)
+{
+	struct lk_shared *sh = lk__ip.sh;
+	int next = pick(), waiting = 0;
+
 	if (next >= 0) {
 		handoff(next);
 		return;
@@ -761,13 +761,70 @@ lk__depart(void)
 	notify();
 }
 
+/* The calling process leaves the run: pass the turn on or end the run.
+ * Every lane of it ends with it, as the kernel ends its threads. */
+void
+lk__depart(void)
+{
+	struct lk_shared *sh = lk__ip.sh;
+	int self = lk__lane, proc = lk__process_of(self);
+	int parent = sh->slots[proc].parent;
+
+	lk__sud_stop();
+	for (uint32_t i = 0; i < sh->nslots; i++)
+		if ((int)i == proc || sh->slots[i].process == proc + 1)
+			sh->slots[i].state = LK_SLOT_EXITED;
+	self = proc;
+	/* SIGCHLD, when the parent has a handler for it or blocks it (the
+	 * kernel keeps it pending then, for sigwait). */
+	if (parent >= 0 &&
+	    ((sh->slots[parent].sigcaught | sh->slots[parent].sigmask) &
+	     (1ull << SIGCHLD)) &&
+	    sh->slots[parent].state != LK_SLOT_EXITED)
+		atomic_fetch_or(&sh->slots[parent].sigpending, 1ull << SIGCHLD);
+	(void)self;
+	pass_on();
+}
+
+/* A new thread's lane (thread.c), before its start routine: wait for
+ * the first turn, then take the step "start" (created by parent). */
+void
+lk__lane_start(int lane, int parent)
+{
+	struct lk_step start = {.op = LK_OP_START, .obj = -1};
+
+	lk__lane = lane;
+	park();
+	start.u.start.parent = parent;
+	lk__done(&start, -1);
+}
+
+/* The calling thread's lane ends (its start routine returned, or
+ * pthread_exit): the step pthread_exit, then the turn goes on. The
+ * thread runs outside the schedule from here (lk__lane -1): what glibc
+ * does at a thread's end is no step. Inside a wrapper. */
+void
+lk__lane_end(void)
+{
+	struct lk_shared *sh = lk__ip.sh;
+	struct lk_step st = {.op = LK_OP_PTHREAD_EXIT, .obj = -1};
+	int self = lk__lane;
+
+	lk__arrive(LK_OP_PTHREAD_EXIT, -1, 0);
+	lk__done(&st, -1);
+	sh->slots[self].state = LK_SLOT_EXITED;
+	lk__sud_thread(0);
+	pass_on();
+	lk__lane = -1;
+}
+
 /* Fork under control: the child is registered before it runs and waits
  * for its turn, so it cannot race its parent. */
 pid_t
 lk__fork(void)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_slot *me, *c;
 	struct lk_step st = {.op = LK_OP_FORK, .obj = -1};
 	char name[LK_NAME_MAX];
@@ -785,6 +842,10 @@ lk__fork(void)
 		errno = EAGAIN;
 		return -1;
 	}
+	/* A fork from a thread: the child is its process's child, named
+	 * after the process (the kernel's parent is the process too). */
+	self = lk__process_of(self);
+	me = &sh->slots[self];
 	as = me->spawn_as - 1;
 	me->spawn_as = 0;
 	if (as >= 0 && (uint32_t)as < sh->nslots &&
@@ -854,7 +915,7 @@ static void
 exit_hook(int status, void *arg)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
 
 	(void)arg;
@@ -878,7 +939,7 @@ void
 lk__exit_now(int status)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_step st = {.op = LK_OP_EXIT, .obj = -1};
 
 	sh->slots[self].pgid = (int32_t)getpgrp();
@@ -954,7 +1015,7 @@ int
 lk__exec(const char *file, char *const argv[], char *const envp[], int search)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_step st = {.op = LK_OP_EXEC, .obj = -1, .data = file};
 	struct lk_slot *me = &sh->slots[self];
 	char **env = exec_env(envp);
@@ -999,7 +1060,7 @@ static int
 child_slot(pid_t pid)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 
 	for (uint32_t j = 0; j < sh->nslots; j++)
 		if (sh->slots[j].pid == pid && sh->slots[j].parent == self)
@@ -1013,7 +1074,7 @@ static int
 chosen_child(void)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_slot *me = &sh->slots[self];
 	int c = me->reap - 1;
 
@@ -1037,7 +1098,7 @@ pid_t
 lk__waitpid(pid_t pid, int *status, int options)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__ip.self;
+	int self = lk__lane;
 	struct lk_step st = {.op = LK_OP_WAIT, .obj = -1};
 	struct lk_slot *me = &sh->slots[self];
 	int ws = 0, c;

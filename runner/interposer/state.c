@@ -15,16 +15,21 @@ struct lk_ip_state lk__ip = {
 
 __thread struct lk_ip_thread lk__ipt;
 
+__thread int lk__lane = -1;
+
 /* In the child of lk__fork: it is slot self now. */
 void
 lk__ip_forked(int self)
 {
 	lk__ip.self = self;
+	lk__lane = self;
 	lk__ip.handed_awake = 0;
 	lk__ip.alive_steps = 0;
 	memset(&lk__ip.alive_last, 0, sizeof(lk__ip.alive_last));
 	lk__ip.populated_to = 0;
 	lk__ip.rand_seeded = 0;
+	/* A semaphore in private memory is the child's own copy now. */
+	lk__obj_forget_private();
 	/* Last: dispatch on again, when the parent had it. */
 	lk__sud_fork_child();
 }

@@ -406,6 +406,29 @@ lk__sud_stop(void)
 	lk__ip.sud_on = 0;
 }
 
+/* Turn dispatch on (on) or off for the calling thread alone, when the
+ * process has it: a new thread starts without it (the kernel clears it
+ * at clone), and one whose lane ended runs outside the schedule. */
+void
+lk__sud_thread(int on)
+{
+	if (!lk__ip.sud_on)
+		return;
+	if (!on) {
+		lk__sud_selector = SELECTOR_ALLOW;
+		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0,
+		      0);
+		return;
+	}
+	lk__sud_selector = lk__busy() ? SELECTOR_ALLOW : SELECTOR_BLOCK;
+	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+	          (unsigned long)lk__sud_begin,
+	          (unsigned long)((uintptr_t)lk__sud_end -
+	                          (uintptr_t)lk__sud_begin),
+	          &lk__sud_selector) != 0)
+		lk__sud_selector = SELECTOR_ALLOW;
+}
+
 void
 lk__sud_fork_child(void)
 {
@@ -450,6 +473,12 @@ lk__sud_stop(void)
 void
 lk__sud_fork_child(void)
 {
+}
+
+void
+lk__sud_thread(int on)
+{
+	(void)on;
 }
 
 int

@@ -62,6 +62,13 @@ enabled_now(const struct lk_shared *sh, uint64_t *soonest)
 			enabled |= 1ull << i;
 		else if (s->blocked_on == LK_WAIT_CHILD)
 			enabled |= child_exited(sh, i) ? 1ull << i : 0;
+		else if (s->blocked_on == LK_WAIT_THREAD)
+			enabled |=
+			        s->wait_for >= 0 &&
+			                        sh->slots[s->wait_for].state ==
+			                                LK_SLOT_EXITED
+			                ? 1ull << i
+			                : 0;
 		else if (s->wake_at <= sh->vt)
 			enabled |= 1ull << i;
 		else if (s->wake_at < *soonest)

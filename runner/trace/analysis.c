@@ -43,6 +43,8 @@ lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
 		           rel, t->nobjs);
 	for (size_t i = 0; i < t->nevents; i++)
 		if ((t->ev[i].op == LK_OP_SEM_POST ||
+		     t->ev[i].op == LK_OP_COND_SIGNAL ||
+		     t->ev[i].op == LK_OP_COND_BROADCAST ||
 		     (t->ev[i].op == LK_OP_SEMOP && t->ev[i].data != NULL &&
 		      strchr(t->ev[i].data, '+') != NULL)) &&
 		    t->ev[i].obj >= 0)
@@ -66,6 +68,12 @@ holders(const struct lk_trace *t, const uint64_t *rel, uint64_t *could)
 			for (size_t o = 0; o < t->nobjs; o++)
 				if (could[o] & (1ull << e->proc))
 					could[o] |= 1ull << e->u.fork.child;
+		/* A thread shares its process's objects: any of them. */
+		if (e->op == LK_OP_PTHREAD_CREATE && e->ret == 0 &&
+		    e->u.thread.lane >= 0 && e->u.thread.lane < 64)
+			for (size_t o = 0; o < t->nobjs; o++)
+				if (could[o] & (1ull << e->proc))
+					could[o] |= 1ull << e->u.thread.lane;
 	}
 }
 
@@ -175,6 +183,46 @@ awaited_children(const struct lk_trace *t, size_t p)
 	return m;
 }
 
+/* Is o a mutex? */
+static int
+is_mutex(const struct lk_trace *t, int o)
+{
+	return o >= 0 && (size_t)o < t->nobjs && t->objs[o].type == LK_OT_MUTEX;
+}
+
+/* The lane that holds mutex o at the end of the trace, or -1: the last
+ * lock it took and did not let go of (a recursive lock counted). */
+static int
+mutex_owner(const struct lk_trace *t, int o)
+{
+	int owner = -1, depth = 0;
+
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+		int cw = e->op == LK_OP_COND_WAIT ||
+		         e->op == LK_OP_COND_TIMEDWAIT;
+
+		if (cw && e->u.cond.mutex == o && e->u.cond.released) {
+			owner = -1;
+			depth = 0;
+		} else if (cw && e->u.cond.mutex == o && !e->blocked) {
+			owner = e->proc;
+			depth = 1;
+		} else if (e->obj != o || e->blocked || e->ret != 0) {
+			continue;
+		} else if (e->op == LK_OP_MUTEX_LOCK ||
+		           e->op == LK_OP_MUTEX_TRYLOCK ||
+		           e->op == LK_OP_MUTEX_TIMEDLOCK) {
+			owner = e->proc;
+			depth++;
+		} else if (e->op == LK_OP_MUTEX_UNLOCK && --depth <= 0) {
+			owner = -1;
+			depth = 0;
+		}
+	}
+	return owner;
+}
+
 /* What process p waits for, in words ("wc to exit", "b_arrived (0)"). */
 static void
 waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
@@ -185,6 +233,19 @@ waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
 	buf[0] = '\0';
 	if (o == LK_WAIT_SIGNAL) {
 		append(buf, size, "a signal");
+	} else if (o == LK_WAIT_THREAD) {
+		append(buf, size, "%s to end",
+		       pr->wait_for >= 0 && (size_t)pr->wait_for < t->nprocs
+		               ? lk_trace_proc_label(t, pr->wait_for)
+		               : "a thread");
+	} else if (is_mutex(t, o)) {
+		int owner = mutex_owner(t, o);
+
+		append(buf, size, "mutex %s", t->objs[o].name);
+		if (owner >= 0)
+			append(buf, size, ", held by %s%s",
+			       lk_trace_proc_label(t, owner),
+			       owner == (int)p ? " itself" : "");
 	} else if (o == LK_WAIT_CHILD) {
 		uint64_t kids = awaited_children(t, p);
 
@@ -262,6 +323,14 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			continue;
 		if (o == LK_WAIT_CHILD)
 			who[p] = awaited_children(t, p);
+		else if (o == LK_WAIT_THREAD)
+			who[p] = pr->wait_for >= 0 && pr->wait_for < 64
+			                 ? 1ull << pr->wait_for
+			                 : 0;
+		else if (is_mutex(t, o))
+			who[p] = mutex_owner(t, o) >= 0
+			                 ? 1ull << mutex_owner(t, o)
+			                 : 0;
 		else if (lk_trace_is_pipe(t, o) &&
 		         pr->pending_op == LK_OP_WRITE)
 			who[p] = t->objs[o].holders[0];
@@ -294,8 +363,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			               : "?");
 			continue;
 		}
-		if (exited[p] ||
-		    (o < 0 && o != LK_WAIT_CHILD && o != LK_WAIT_SIGNAL))
+		if (exited[p] || (o < 0 && o != LK_WAIT_CHILD &&
+		                  o != LK_WAIT_SIGNAL && o != LK_WAIT_THREAD))
 			continue;
 		waits_for(t, p, what, sizeof(what));
 		append(buf, size, "%s waits for %s",
@@ -311,6 +380,20 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			append(buf, size,
 			       " (pause), and no process sends "
 			       "one\n");
+			continue;
+		}
+		/* A join or a mutex: whom it waits for is named; what that
+		 * one waits for, when it waits. */
+		if (o == LK_WAIT_THREAD || is_mutex(t, o)) {
+			if (__builtin_popcountll(m) == 1 &&
+			    (size_t)__builtin_ctzll(m) != p) {
+				waits_for(t, (size_t)__builtin_ctzll(m), then,
+				          sizeof(then));
+				if (then[0] != '\0')
+					append(buf, size,
+					       ", which waits for %s", then);
+			}
+			append(buf, size, "\n");
 			continue;
 		}
 		if (lk_trace_is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {

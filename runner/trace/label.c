@@ -910,6 +910,82 @@ x_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	x_outcome(buf, size, e);
 }
 
+/* --- threads and their synchronisation ---------------------------------- */
+
+/* The lane a thread operation names (created, joined, detached). */
+static const char *
+thread_of(const struct lk_trace *t, const struct lk_tev *e)
+{
+	return proc_of(t, e->u.thread.lane);
+}
+
+static void
+t_thread(const struct lk_trace *t, const struct lk_tev *e, char *buf,
+         size_t size)
+{
+	const char *lane = thread_of(t, e);
+
+	snprintf(buf, size, "%s %s%s%s", lk_trace_op_name(t, e->op),
+	         lane != NULL ? lane : "?", e->blocked ? " (blocked)" : "",
+	         !e->blocked && e->ret < 0 ? " (failed)" : "");
+}
+
+static void
+d_thread(const struct lk_trace *t, const struct lk_tev *e, char *buf,
+         size_t size)
+{
+	const char *lane = thread_of(t, e);
+
+	d_text(buf, size - 64, lk_trace_op_name(t, e->op), NAME_CHARS);
+	if (lane != NULL) {
+		put(buf, size, " ");
+		d_text(buf, size - 64, lane, NAME_CHARS);
+	}
+	d_outcome(buf, size, e);
+}
+
+static void
+x_thread(const struct lk_trace *t, const struct lk_tev *e, char *buf,
+         size_t size)
+{
+	const char *lane = thread_of(t, e);
+
+	x_name(buf, size, lk_trace_op_name(t, e->op));
+	if (lane != NULL) {
+		put(buf, size, " ");
+		x_name(buf, size, lane);
+	}
+	x_outcome(buf, size, e);
+}
+
+/* A mutex or condition variable operation: its name, its object, how it
+ * ended when that is news. */
+static void
+d_sync(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
+{
+	d_text(buf, size - 64, lk_trace_op_name(t, e->op), NAME_CHARS);
+	if (e->obj >= 0)
+		d_obj(buf, size, t, e);
+	if (!e->blocked && e->ret < 0 && e->err == EBUSY)
+		put(buf, size, ": busy");
+	else if (!e->blocked && e->ret < 0 && e->err == ETIMEDOUT)
+		put(buf, size, ": timed out");
+	else
+		d_outcome(buf, size, e);
+}
+
+static void
+t_sync(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s %s%s", lk_trace_op_name(t, e->op),
+	         e->obj >= 0 ? obj_of(t, e) : "",
+	         e->blocked            ? " (blocked)"
+	         : e->ret >= 0         ? ""
+	         : e->err == EBUSY     ? " (busy)"
+	         : e->err == ETIMEDOUT ? " (timed out)"
+	                               : " (failed)");
+}
+
 /* --- the table's label column ------------------------------------------ */
 
 /* label_<name>: the words of the operations whose row names it, per
@@ -942,6 +1018,8 @@ LABEL(signal, t_signal, d_signal, x_plain)
 LABEL(pause, t_pause, d_pause, x_plain)
 LABEL(semop, t_semop, d_plain, x_plain)
 LABEL(poll, t_poll, d_plain, x_plain)
+LABEL(thread, t_thread, d_thread, x_thread)
+LABEL(sync, t_sync, d_sync, x_plain)
 #undef LABEL
 
 static const struct labeller *const labellers[] = {

@@ -41,7 +41,8 @@ static const char *const obj_types[] = {
         [LK_OT_STREAM] = "stream", [LK_OT_PIPE] = "pipe",
         [LK_OT_FIFO] = "fifo",     [LK_OT_SHM] = "shm",
         [LK_OT_CELL] = "cell",     [LK_OT_SEMSET] = "semset",
-        [LK_OT_NAME] = "name",
+        [LK_OT_NAME] = "name",     [LK_OT_MUTEX] = "mutex",
+        [LK_OT_COND] = "cond",
 };
 
 /* Report an error on the current line, printf-style; returns -1. */
@@ -284,6 +285,13 @@ read_procs(struct reader *r, json_t *procs)
 			         json_string_value(v));
 			r->had_program[i] = 1;
 		}
+		t->procs[i].thread = json_is_true(json_object_get(p, "thread"));
+		if (get(r, p, "routine", JSON_STRING, 1, &v))
+			return -1;
+		if (v != NULL)
+			snprintf(t->procs[i].routine,
+			         sizeof(t->procs[i].routine), "%s",
+			         json_string_value(v));
 	}
 	return 0;
 }
@@ -344,6 +352,9 @@ read_end_state(struct reader *r, json_t *h)
 		else if (json_is_string(v) &&
 		         strcmp(json_string_value(v), "(a signal)") == 0)
 			o = LK_WAIT_SIGNAL;
+		else if (json_is_string(v) &&
+		         strcmp(json_string_value(v), "(a thread)") == 0)
+			o = LK_WAIT_THREAD;
 		else if (json_is_string(v) &&
 		         (o = obj_add(r, json_string_value(v), LK_OT_UNKNOWN)) <
 		                 0)
@@ -723,6 +734,24 @@ READ_FN(wait)
 	e->u.wait.status = (int32_t)num(args, "status", 0);
 	e->u.wait.choices = choices(r, args);
 	return 0;
+}
+
+READ_FN(thread)
+{
+	e->u.thread.lane = peer(r, args, "thread");
+	return 0;
+}
+
+READ_FN(cond)
+{
+	json_t *v = json_object_get(args, "mutex");
+
+	e->u.cond.mutex = json_is_string(v) ? obj_add(r, json_string_value(v),
+	                                              LK_OT_UNKNOWN)
+	                                    : -1;
+	e->u.cond.released = json_is_true(json_object_get(args, "released"));
+	e->u.cond.woke = (int32_t)num(args, "woke", 0);
+	return json_is_string(v) && e->u.cond.mutex < 0 ? -1 : 0;
 }
 
 READ_FN(exec)

@@ -143,9 +143,13 @@ lk_trace_programs(struct lk_trace *t)
 		snprintf(pr->program, sizeof(pr->program), "%s", base);
 		just[e->proc] = 1;
 	}
+	/* A thread that exec'd nothing is shown with its start routine. */
 	for (size_t p = 0; p < t->nprocs; p++)
 		lk_trace_label(t->procs[p].label, sizeof(t->procs[p].label),
-		               t->procs[p].name, t->procs[p].program);
+		               t->procs[p].name,
+		               t->procs[p].program[0] != '\0'
+		                       ? t->procs[p].program
+		                       : t->procs[p].routine);
 }
 
 /* Process p as a person reads it (trace.h). */
@@ -284,6 +288,10 @@ end_state(const struct lk_trace *t, json_t *h)
 		         t->procs[p].blocked_on == LK_WAIT_SIGNAL)
 			json_object_set_new(blocked, t->procs[p].name,
 			                    json_string("(a signal)"));
+		else if (!t->procs[p].exited &&
+		         t->procs[p].blocked_on == LK_WAIT_THREAD)
+			json_object_set_new(blocked, t->procs[p].name,
+			                    json_string("(a thread)"));
 		else if (!t->procs[p].exited && t->procs[p].blocked_on >= 0)
 			json_object_set_new(
 			        blocked, t->procs[p].name,
@@ -301,9 +309,9 @@ static json_t *
 header(const struct lk_trace *t)
 {
 	json_t *h = json_object(), *procs = json_array(), *objs = json_array();
-	static const char *const types[] = {"sem",    "sem",  "file", "stream",
-	                                    "pipe",   "fifo", "shm",  "cell",
-	                                    "semset", "name"};
+	static const char *const types[] = {"sem",    "sem",  "file",  "stream",
+	                                    "pipe",   "fifo", "shm",   "cell",
+	                                    "semset", "name", "mutex", "cond"};
 
 	json_object_set_new(h, "lockstep_trace", json_integer(LK_TRACE_FORMAT));
 	json_object_set_new(h, "scenario", json_string(t->scenario));
@@ -326,6 +334,15 @@ header(const struct lk_trace *t)
 			        p, "program",
 			        bytes_string(t->procs[i].program,
 			                     strlen(t->procs[i].program)));
+		/* Extensions: a thread's lane says so, and names its start
+		 * routine where known. */
+		if (t->procs[i].thread)
+			json_object_set_new(p, "thread", json_true());
+		if (t->procs[i].routine[0] != '\0')
+			json_object_set_new(
+			        p, "routine",
+			        bytes_string(t->procs[i].routine,
+			                     strlen(t->procs[i].routine)));
 		json_array_append_new(procs, p);
 	}
 	json_object_set_new(h, "procs", procs);
@@ -334,7 +351,7 @@ header(const struct lk_trace *t)
 
 		json_object_set_new(o, "name", json_string(t->objs[i].name));
 		json_object_set_new(o, "type",
-		                    json_string(t->objs[i].type < 10
+		                    json_string(t->objs[i].type < 12
 		                                        ? types[t->objs[i].type]
 		                                        : "?"));
 		json_array_append_new(objs, o);
@@ -489,6 +506,27 @@ ARGS_FN(exit)
 {
 	(void)t;
 	put(args, "status", json_integer(e->u.exit.status));
+}
+
+ARGS_FN(thread)
+{
+	if (e->u.thread.lane >= 0 && (size_t)e->u.thread.lane < t->nprocs)
+		put(args, "thread",
+		    json_string(t->procs[e->u.thread.lane].name));
+}
+
+/* A condition variable: a wait's mutex, how many a signal woke. */
+ARGS_FN(cond)
+{
+	if (e->op == LK_OP_COND_WAIT || e->op == LK_OP_COND_TIMEDWAIT) {
+		if (e->u.cond.mutex >= 0 && (size_t)e->u.cond.mutex < t->nobjs)
+			put(args, "mutex",
+			    json_string(t->objs[e->u.cond.mutex].name));
+		if (e->u.cond.released)
+			put(args, "released", json_true());
+	} else {
+		put(args, "woke", json_integer(e->u.cond.woke));
+	}
 }
 
 ARGS_FN(exec)

@@ -74,6 +74,8 @@ struct lk_tproc {
 	char label[2 * LK_NAME_MAX + 3]; /* "main.2 (wc)", "" until then */
 	int stopped;    /* stopped at the end by this signal, 0 none */
 	int stopped_by; /* by this process, -1 none */
+	char routine[LK_NAME_MAX]; /* a thread's start routine, "" */
+	int thread; /* a thread's lane (not a process): no exit status */
 };
 
 struct lk_tobj {

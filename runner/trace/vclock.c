@@ -379,6 +379,23 @@ acquired(struct hb *h, size_t i)
 		return unlock_lock(h, i, lock, start, len);
 	}
 	switch (e->op) {
+	case LK_OP_MUTEX_LOCK:
+	case LK_OP_MUTEX_TRYLOCK:
+	case LK_OP_MUTEX_TIMEDLOCK:
+		/* The mutex's clock holds every unlock before: the edge comes
+		 * from the latest by another thread. */
+		src = latest_of(h, h->posts, e->obj, e);
+		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_UNLOCK_LOCK, 0,
+		                       0, 0)
+		                : 0;
+	case LK_OP_COND_WAIT:
+	case LK_OP_COND_TIMEDWAIT:
+		/* Woken: from the signal or broadcast that woke it (a
+		 * witness: the latest by another thread). */
+		src = latest_of(h, h->posts, e->obj, e);
+		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_POST_WAIT, 0, 0,
+		                       0)
+		                : 0;
 	case LK_OP_SEM_WAIT:
 	case LK_OP_SEM_TRYWAIT:
 	case LK_OP_SEM_TIMEDWAIT:
@@ -589,20 +606,49 @@ note_locks(struct hb *h, size_t i)
 	return 0;
 }
 
+/* The lane a fork or pthread_create made, or -1. */
+static int
+born_of(const struct lk_tev *e, size_t n)
+{
+	int c = e->op == LK_OP_FORK             ? e->u.fork.child
+	        : e->op == LK_OP_PTHREAD_CREATE ? e->u.thread.lane
+	                                        : -1;
+
+	return e->ret >= 0 && c >= 0 && (size_t)c < n ? c : -1;
+}
+
+/* Is e a condition variable's wait? */
+static int
+is_cond_wait(const struct lk_tev *e)
+{
+	return e->op == LK_OP_COND_WAIT || e->op == LK_OP_COND_TIMEDWAIT;
+}
+
+/* The mutex of condition wait e, or -1. */
+static int
+cond_mutex(const struct lk_trace *t, const struct lk_tev *e)
+{
+	return e->u.cond.mutex >= 0 && (size_t)e->u.cond.mutex < t->nobjs
+	               ? e->u.cond.mutex
+	               : -1;
+}
+
 /* Remember event i for the edges of later events; -1 out of memory. */
 static int
 note(struct hb *h, size_t i)
 {
 	const struct lk_tev *e = &h->t->ev[i];
 
-	if (e->op == LK_OP_FORK && e->ret >= 0 && e->u.fork.child >= 0 &&
-	    (size_t)e->u.fork.child < h->n)
-		h->born_ev[e->u.fork.child] = (long)i;
-	if (e->op == LK_OP_EXIT)
+	if (born_of(e, h->n) >= 0)
+		h->born_ev[born_of(e, h->n)] = (long)i;
+	if (e->op == LK_OP_EXIT || e->op == LK_OP_PTHREAD_EXIT)
 		h->gone_ev[e->proc] = (long)i;
-	if (e->op == LK_OP_SEM_POST && e->ret == 0 && !e->blocked &&
-	    e->obj >= 0)
+	if ((e->op == LK_OP_SEM_POST || e->op == LK_OP_MUTEX_UNLOCK ||
+	     e->op == LK_OP_COND_SIGNAL || e->op == LK_OP_COND_BROADCAST) &&
+	    e->ret == 0 && !e->blocked && e->obj >= 0)
 		latest_add(h, h->posts, e->obj, i);
+	if (is_cond_wait(e) && e->u.cond.released && cond_mutex(h->t, e) >= 0)
+		latest_add(h, h->posts, e->u.cond.mutex, i);
 	if (note_holders(h, i) < 0 || note_write(h, i) < 0)
 		return -1;
 	return note_locks(h, i);
@@ -800,14 +846,45 @@ walk(struct hb *h, uint32_t *pool)
 		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
 			if (exit_joins(t, (int)k))
 				lk_vc_join(&h->ov[k * n], v, n);
-		if (e->op == LK_OP_FORK && e->ret >= 0 &&
-		    e->u.fork.child >= 0 && (size_t)e->u.fork.child < n)
-			memcpy(&h->born[(size_t)e->u.fork.child * n], v,
+		if (born_of(e, n) >= 0)
+			memcpy(&h->born[(size_t)born_of(e, n) * n], v,
 			       n * sizeof(*v));
-		/* Exit happens before the wait that reaps it. */
-		if (e->op == LK_OP_EXIT)
+		/* Exit happens before the wait that reaps it (and a thread's
+		 * end before the join). */
+		if (e->op == LK_OP_EXIT || e->op == LK_OP_PTHREAD_EXIT)
 			memcpy(&h->gone[(size_t)e->proc * n], v,
 			       n * sizeof(*v));
+		if (e->op == LK_OP_PTHREAD_JOIN && !e->blocked && e->ret == 0 &&
+		    e->u.thread.lane >= 0 && (size_t)e->u.thread.lane < n) {
+			lk_vc_join(v, &h->gone[(size_t)e->u.thread.lane * n],
+			           n);
+			if (h->out != NULL &&
+			    h->gone_ev[e->u.thread.lane] >= 0 &&
+			    edge(h, (size_t)h->gone_ev[e->u.thread.lane], i,
+			         LK_HB_EXIT_WAIT, 0, 0, 0) < 0)
+				return -1;
+		}
+		/* A condition wait lets go of its mutex at its first step
+		 * and takes it again at its last. */
+		if (is_cond_wait(e) && cond_mutex(t, e) >= 0) {
+			uint32_t *m = &h->ov[(size_t)cond_mutex(t, e) * n];
+
+			if (e->u.cond.released)
+				lk_vc_join(m, v, n);
+			else if (!e->blocked) {
+				long src =
+				        h->out != NULL
+				                ? latest_of(h, h->posts,
+				                            cond_mutex(t, e), e)
+				                : -1;
+
+				lk_vc_join(v, m, n);
+				if (src >= 0 &&
+				    edge(h, (size_t)src, i, LK_HB_UNLOCK_LOCK,
+				         0, 0, 0) < 0)
+					return -1;
+			}
+		}
 		if (e->op == LK_OP_WAIT && !e->blocked && e->ret > 0 &&
 		    (size_t)e->ret < n) {
 			lk_vc_join(v, &h->gone[(size_t)e->ret * n], n);

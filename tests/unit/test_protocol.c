@@ -26,6 +26,8 @@ static const struct {
         {8, 0x4c3b9c151dd82f40ull},  /* run -q: live, live_wake */
         {9, 0xf36ca8ccbdbc49bcull},  /* optable: payload union; readiness */
         {10, 0x59830515f1156eb0ull}, /* 1024 objects; objects_full */
+        {11, 0x316f842ef789aedcull}, /* threads as lanes: lk_slot's
+                                        lane fields, cond_ticket */
 };
 
 struct fact {

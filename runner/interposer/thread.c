@@ -1,0 +1,530 @@
+/*
+ * Threads as lanes, and their synchronisation (docs/programs.md,
+ * "Threads"). Every thread a controlled process makes with
+ * pthread_create has a slot of its own, a lane, scheduled like a
+ * process: one lane runs at a time, and the hand-over is the one of
+ * sched.c. Mutexes and condition variables are steps:
+ *
+ * - a mutex is locked with the real pthread_mutex_trylock, which never
+ *   blocks: busy, the step is blocked on the mutex's object until an
+ *   unlock of it (the real mutex keeps its type's rules: recursive
+ *   counts, error-checking's EPERM, its owner);
+ * - a condition variable lives here only: a wait lets go of its mutex
+ *   (the real unlock), joins the queue of the condition (a ticket in its
+ *   slot) and blocks on the object; a signal takes the waiter with the
+ *   oldest ticket off the queue, a broadcast all of them; a woken waiter
+ *   takes the mutex again as a lock does. The real pthread_cond_t is
+ *   never waited on.
+ *
+ * Results: pthread calls return an error number; the step records ret
+ * 0, or -1 with that number as its errno.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "interposer.h"
+
+/* What a new thread's trampoline needs. */
+struct tramp {
+	void *(*fn)(void *);
+	void *arg;
+	int lane, parent;
+};
+
+/* A new thread: its lane's first turn and step, then its start routine;
+ * its return ends the lane. */
+static void *
+trampoline(void *p)
+{
+	struct tramp t = *(struct tramp *)p;
+	void *ret;
+
+	free(p);
+	lk__ipt.busy = 1;
+	lk__sud_thread(1);
+	lk__lane_start(t.lane, t.parent);
+	lk__leave();
+	ret = t.fn(t.arg);
+	if (lk__enter()) {
+		lk__lane_end();
+		lk__leave();
+	}
+	return ret;
+}
+
+/* Finish a wrapper with a pthread result (an error number). */
+static int
+leave_rc(int rc)
+{
+	lk__leave();
+	return rc;
+}
+
+/* A step's outcome from a pthread result. */
+static void
+set_rc(struct lk_step *st, int rc)
+{
+	st->ret = rc == 0 ? 0 : -1;
+	st->err = rc;
+}
+
+/* The name of a thread's start routine, "" when the symbols do not
+ * say. */
+static void
+routine_name(void *(*fn)(void *), char *buf, size_t size)
+{
+	Dl_info di;
+
+	buf[0] = '\0';
+	if (dladdr((void *)(uintptr_t)fn, &di) != 0 && di.dli_sname != NULL)
+		snprintf(buf, size, "%s", di.dli_sname);
+}
+
+int
+pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+               void *arg)
+{
+	struct lk_shared *sh;
+	struct lk_step st = {.op = LK_OP_PTHREAD_CREATE, .obj = -1};
+	struct lk_slot *me, *pr, *c;
+	struct tramp *tp;
+	char name[LK_NAME_MAX];
+	int self, proc, rc;
+	uint32_t ci;
+
+	if (!lk__enter())
+		return REAL(pthread_create)(th, attr, fn, arg);
+	sh = lk__shared();
+	lk__arrive(LK_OP_PTHREAD_CREATE, -1, 0);
+	self = lk__lane;
+	proc = lk__process_of(self);
+	me = &sh->slots[self];
+	pr = &sh->slots[proc];
+	tp = malloc(sizeof(*tp));
+	if (tp == NULL ||
+	    sh->nslots >= (sh->max_procs ? sh->max_procs : LK_MAX_PROCS)) {
+		free(tp);
+		set_rc(&st, EAGAIN);
+		st.u.thread.lane = -1;
+		lk__done(&st, -1);
+		return leave_rc(EAGAIN);
+	}
+	/* Numbered per process in creation order, whichever thread of it
+	 * creates: the schedule makes the order the same every run. */
+	snprintf(name, sizeof(name), "%.*s/t%u", LK_NAME_MAX - 16, pr->name,
+	         pr->nthreads + 1);
+	ci = sh->nslots;
+	c = &sh->slots[ci];
+	memset(c, 0, sizeof(*c));
+	memcpy(c->name, name, sizeof(c->name));
+	routine_name(fn, c->routine, sizeof(c->routine));
+	c->state = LK_SLOT_PARKED;
+	c->process = proc + 1;
+	c->parent = self;
+	c->sigmask = me->sigmask;
+	c->sigcaught = pr->sigcaught;
+	c->sigignored = pr->sigignored;
+	c->stopped_by = -1;
+	c->wait_for = -1;
+	c->pending_op = LK_OP_START;
+	c->pending_obj = -1;
+	c->blocked_on = -1;
+	pr->nthreads++;
+	sh->nslots++;
+	tp->fn = fn;
+	tp->arg = arg;
+	tp->lane = (int)ci;
+	tp->parent = self;
+	rc = REAL(pthread_create)(th, attr, trampoline, tp);
+	if (rc != 0) {
+		free(tp);
+		memset(c, 0, sizeof(*c));
+		sh->nslots--;
+		pr->nthreads--;
+		set_rc(&st, rc);
+		st.u.thread.lane = -1;
+		lk__done(&st, -1);
+		return leave_rc(rc);
+	}
+	c->thread = (uint64_t)*th;
+	st.u.thread.lane = (int32_t)ci;
+	lk__done(&st, -1);
+	return leave_rc(0);
+}
+
+/* The lane of thread th of the calling process, or -1. */
+static int
+lane_of(pthread_t th)
+{
+	struct lk_shared *sh = lk__shared();
+	int proc = lk__process_of(lk__lane);
+
+	for (uint32_t i = 0; i < sh->nslots; i++)
+		if (sh->slots[i].process == proc + 1 &&
+		    sh->slots[i].thread == (uint64_t)th)
+			return (int)i;
+	return -1;
+}
+
+int
+pthread_join(pthread_t th, void **ret)
+{
+	struct lk_step st = {.op = LK_OP_PTHREAD_JOIN, .obj = -1};
+	struct lk_slot *me;
+	int target, rc;
+
+	if (!lk__enter())
+		return REAL(pthread_join)(th, ret);
+	target = lane_of(th);
+	if (target < 0 || lk__shared()->slots[target].detached) {
+		/* Not a lane (made before the run, or the main thread), or
+		 * detached (EINVAL at once): the real join, unscheduled. */
+		lk__leave();
+		return REAL(pthread_join)(th, ret);
+	}
+	me = lk__self();
+	st.u.thread.lane = target;
+	lk__arrive(LK_OP_PTHREAD_JOIN, -1, 0);
+	while (lk__shared()->slots[target].state != LK_SLOT_EXITED) {
+		me->wait_for = target;
+		lk__block(&st, LK_WAIT_THREAD, LK_NO_TIME);
+		(void)lk__interrupted(); /* a join is not interrupted */
+	}
+	me->wait_for = -1;
+	/* Its lane ended; the thread itself is at most finishing (glibc's
+	 * clean-up, outside the schedule): the real join waits for that. */
+	rc = REAL(pthread_join)(th, ret);
+	set_rc(&st, rc);
+	lk__done(&st, -1);
+	return leave_rc(rc);
+}
+
+int
+pthread_detach(pthread_t th)
+{
+	struct lk_step st = {.op = LK_OP_PTHREAD_DETACH, .obj = -1};
+	int target, rc;
+
+	if (!lk__enter())
+		return REAL(pthread_detach)(th);
+	target = lane_of(th);
+	st.u.thread.lane = target;
+	lk__arrive(LK_OP_PTHREAD_DETACH, -1, 0);
+	rc = REAL(pthread_detach)(th);
+	if (rc == 0 && target >= 0)
+		lk__shared()->slots[target].detached = 1;
+	set_rc(&st, rc);
+	lk__done(&st, -1);
+	return leave_rc(rc);
+}
+
+void
+pthread_exit(void *ret)
+{
+	if (lk__enter()) {
+		lk__lane_end();
+		lk__leave();
+	}
+	REAL(pthread_exit)(ret);
+	__builtin_unreachable();
+}
+
+/* --- mutexes ------------------------------------------------------------ */
+
+/*
+ * Are a mutex's or condition variable's operations steps? Shared between
+ * processes (pshared), always; private to a process, once it has made a
+ * thread: before that no other lane can see them, and a program without
+ * threads (sort and Python lock mutexes of their own) keeps the trace it
+ * had. errno preserved.
+ */
+static int
+sync_steps(int pshared)
+{
+	return pshared ||
+	       lk__shared()->slots[lk__process_of(lk__lane)].nthreads > 0;
+}
+
+/* Is m shared between processes (PTHREAD_PROCESS_SHARED)? glibc keeps it
+ * in the kind's bit 7 (PTHREAD_MUTEX_PSHARED_BIT). */
+static int
+mutex_pshared(const pthread_mutex_t *m)
+{
+	return (m->__data.__kind & 128) != 0;
+}
+
+/* Lock m as op (lock, trylock, timedlock): the real trylock, blocked on
+ * the mutex while it is busy, until deadline on the virtual clock. */
+static int
+mutex_lock(unsigned op, pthread_mutex_t *m, uint64_t deadline,
+           const struct timespec *timeout)
+{
+	struct lk_step st = {.op = (uint16_t)op};
+	int rc;
+
+	st.obj = sync_steps(mutex_pshared(m))
+	                 ? lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m))
+	                 : -1;
+	if (st.obj < 0) {
+		/* Not a step (private, no thread yet), or no room in the
+		 * object table: the real call. */
+		lk__leave();
+		if (op == LK_OP_MUTEX_TRYLOCK)
+			return REAL(pthread_mutex_trylock)(m);
+		if (op == LK_OP_MUTEX_LOCK)
+			return REAL(pthread_mutex_lock)(m);
+		return REAL(pthread_mutex_timedlock)(m, timeout);
+	}
+	lk__arrive(op, st.obj, 0);
+	for (;;) {
+		rc = REAL(pthread_mutex_trylock)(m);
+		if (rc != EBUSY || op == LK_OP_MUTEX_TRYLOCK)
+			break;
+		/* An error-checking mutex its owner locks again. */
+		if ((m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK &&
+		    m->__data.__owner == gettid()) {
+			rc = EDEADLK;
+			break;
+		}
+		if (lk__now() >= deadline) {
+			rc = ETIMEDOUT;
+			break;
+		}
+		st.ret = -1;
+		st.err = 0;
+		lk__block(&st, st.obj, deadline);
+		(void)lk__interrupted(); /* a lock is not interrupted */
+	}
+	set_rc(&st, rc);
+	lk__done(&st, -1);
+	return leave_rc(rc);
+}
+
+int
+pthread_mutex_lock(pthread_mutex_t *m)
+{
+	if (!lk__enter())
+		return REAL(pthread_mutex_lock)(m);
+	return mutex_lock(LK_OP_MUTEX_LOCK, m, LK_NO_TIME, NULL);
+}
+
+int
+pthread_mutex_trylock(pthread_mutex_t *m)
+{
+	if (!lk__enter())
+		return REAL(pthread_mutex_trylock)(m);
+	return mutex_lock(LK_OP_MUTEX_TRYLOCK, m, LK_NO_TIME, NULL);
+}
+
+int
+pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
+{
+	if (!lk__enter())
+		return REAL(pthread_mutex_timedlock)(m, abs);
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L)
+		return leave_rc(EINVAL);
+	return mutex_lock(LK_OP_MUTEX_TIMEDLOCK, m,
+	                  lk__abs_to_vt(CLOCK_REALTIME, abs), abs);
+}
+
+int
+pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	struct lk_step st = {.op = LK_OP_MUTEX_UNLOCK};
+	int rc;
+
+	if (!lk__enter())
+		return REAL(pthread_mutex_unlock)(m);
+	st.obj = sync_steps(mutex_pshared(m))
+	                 ? lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m))
+	                 : -1;
+	if (st.obj < 0) {
+		lk__leave();
+		return REAL(pthread_mutex_unlock)(m);
+	}
+	lk__arrive(LK_OP_MUTEX_UNLOCK, st.obj, 0);
+	rc = REAL(pthread_mutex_unlock)(m);
+	set_rc(&st, rc);
+	lk__done(&st, rc == 0 ? st.obj : -1);
+	return leave_rc(rc);
+}
+
+/* --- condition variables ---------------------------------------------- */
+
+/* glibc's condition variable: bit 0 of __wrefs says process-shared, bit
+ * 1 that its clock is CLOCK_MONOTONIC. */
+static int
+cond_pshared(const pthread_cond_t *c)
+{
+	return (c->__data.__wrefs & 1) != 0;
+}
+
+static clockid_t
+cond_clock(const pthread_cond_t *c)
+{
+	return (c->__data.__wrefs & 2) != 0 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+
+/*
+ * Wait on c with mutex m until signalled, or until deadline on the
+ * virtual clock (ETIMEDOUT). Steps: the first lets go of the mutex and
+ * blocks (u.cond.released); a woken waiter takes the mutex again
+ * (blocked on the mutex while it is busy) and its last step is the
+ * wait's end.
+ */
+static int
+cond_wait(unsigned op, pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline,
+          const struct timespec *timeout)
+{
+	struct lk_shared *sh = lk__shared();
+	struct lk_step st = {.op = (uint16_t)op};
+	struct lk_slot *me = lk__self();
+	int rc, mobj;
+
+	if (!sync_steps(cond_pshared(c))) {
+		st.obj = mobj = -1;
+	} else {
+		st.obj = lk__obj_sync(LK_OT_COND, c, cond_pshared(c));
+		mobj = lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m));
+	}
+	if (st.obj < 0 || mobj < 0) {
+		lk__leave();
+		return op == LK_OP_COND_WAIT
+		               ? REAL(pthread_cond_wait)(c, m)
+		               : REAL(pthread_cond_timedwait)(c, m, timeout);
+	}
+	st.u.cond.mutex = mobj;
+	lk__arrive(op, st.obj, 0);
+	rc = REAL(pthread_mutex_unlock)(m);
+	if (rc != 0) {
+		/* Not its owner (an error-checking or recursive mutex). */
+		set_rc(&st, rc);
+		lk__done(&st, -1);
+		return leave_rc(rc);
+	}
+	lk__wake(mobj);
+	st.u.cond.released = 1;
+	me->cond_ticket = ++sh->cond_ticket;
+	me->woken = 0;
+	rc = 0;
+	while (!me->woken) {
+		if (lk__now() >= deadline) {
+			me->cond_ticket = 0;
+			rc = ETIMEDOUT;
+			break;
+		}
+		st.ret = 0;
+		st.err = 0;
+		lk__block(&st, st.obj, deadline);
+		st.u.cond.released = 0;
+		(void)lk__interrupted(); /* a wait goes on after a handler */
+	}
+	me->woken = 0;
+	/* Take the mutex again. */
+	while (REAL(pthread_mutex_trylock)(m) == EBUSY) {
+		st.ret = 0;
+		st.err = 0;
+		lk__block(&st, mobj, LK_NO_TIME);
+		st.u.cond.released = 0;
+		(void)lk__interrupted();
+	}
+	set_rc(&st, rc);
+	lk__done(&st, -1);
+	return leave_rc(rc);
+}
+
+int
+pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	if (!lk__enter())
+		return REAL(pthread_cond_wait)(c, m);
+	return cond_wait(LK_OP_COND_WAIT, c, m, LK_NO_TIME, NULL);
+}
+
+int
+pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                       const struct timespec *abs)
+{
+	if (!lk__enter())
+		return REAL(pthread_cond_timedwait)(c, m, abs);
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L)
+		return leave_rc(EINVAL);
+	return cond_wait(LK_OP_COND_TIMEDWAIT, c, m,
+	                 lk__abs_to_vt(cond_clock(c), abs), abs);
+}
+
+/* Wake the waiter of cond object obj with the oldest ticket (all: every
+ * waiter); how many were woken. */
+static int
+cond_wake(int obj, int all)
+{
+	struct lk_shared *sh = lk__shared();
+	int woke = 0;
+
+	for (;;) {
+		struct lk_slot *first = NULL;
+
+		for (uint32_t i = 0; i < sh->nslots; i++) {
+			struct lk_slot *s = &sh->slots[i];
+
+			if (s->state == LK_SLOT_PARKED &&
+			    s->blocked_on == obj && s->cond_ticket != 0 &&
+			    !s->woken &&
+			    (first == NULL ||
+			     s->cond_ticket < first->cond_ticket))
+				first = s;
+		}
+		if (first == NULL)
+			return woke;
+		first->woken = 1;
+		first->cond_ticket = 0;
+		first->blocked_on = -1;
+		first->wake_at = 0;
+		woke++;
+		if (!all)
+			return woke;
+	}
+}
+
+/* signal (all 0) or broadcast (all 1). */
+static int
+cond_signal(unsigned op, pthread_cond_t *c, int all)
+{
+	struct lk_step st = {.op = (uint16_t)op};
+
+	st.obj = sync_steps(cond_pshared(c))
+	                 ? lk__obj_sync(LK_OT_COND, c, cond_pshared(c))
+	                 : -1;
+	if (st.obj < 0) {
+		lk__leave();
+		return all ? REAL(pthread_cond_broadcast)(c)
+		           : REAL(pthread_cond_signal)(c);
+	}
+	st.u.cond.mutex = -1;
+	lk__arrive(op, st.obj, 0);
+	st.u.cond.woke = cond_wake(st.obj, all);
+	set_rc(&st, 0);
+	lk__done(&st, -1);
+	return leave_rc(0);
+}
+
+int
+pthread_cond_signal(pthread_cond_t *c)
+{
+	if (!lk__enter())
+		return REAL(pthread_cond_signal)(c);
+	return cond_signal(LK_OP_COND_SIGNAL, c, 0);
+}
+
+int
+pthread_cond_broadcast(pthread_cond_t *c)
+{
+	if (!lk__enter())
+		return REAL(pthread_cond_broadcast)(c);
+	return cond_signal(LK_OP_COND_BROADCAST, c, 1);
+}
