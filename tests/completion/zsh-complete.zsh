@@ -11,9 +11,14 @@ zmodload zsh/zpty || exit 77
 
 compdir=$1
 shift
+# compinit's dump file in a directory of our own: zsh writes a dump next
+# to the name it is given and renames it over that name, so a dump named
+# /dev/null replaced the device with a regular file (as root).
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf -- "$tmp"' EXIT
 zpty z zsh -f -i
 zpty -w z "PROMPT= RPROMPT= PS2=; unsetopt zle_bracketed_paste 2>/dev/null"
-zpty -w z "fpath=(${(q)compdir} \$fpath); autoload -Uz compinit; compinit -u -D -d /dev/null"
+zpty -w z "fpath=(${(q)compdir} \$fpath); autoload -Uz compinit; compinit -u -d ${(q)tmp}/zcompdump"
 zpty -w z "zstyle ':completion:*' list-grouped false; zstyle ':completion:*' insert-tab false"
 # The marker and the prefix are split in the source, so that the terminal's
 # echo of these lines does not look like output.
