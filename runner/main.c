@@ -50,7 +50,11 @@ static const char usage_main[] =
         "  LOCKSTEP_SPIN_US             how long a waiting process spins for\n"
         "                               its turn before it sleeps (default\n"
         "                               20; 0 never spins)\n"
-        "\n";
+        "\n"
+        "manual: lockstep(1); lockstep-run(1) for run and replay,\n"
+        "lockstep-explore(1), lockstep-render(1), lockstep-export(1),\n"
+        "lockstep-merge(1), lockstep-check(1); the scenario language in\n"
+        "lockstep-scenario(5), schedule files in lockstep-schedule(5).\n";
 
 /* Where the documentation is: installed, or the source tree's. */
 static const char *

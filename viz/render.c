@@ -497,14 +497,16 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 {
 	const struct lk_viz_trace *t = d->t;
 	double x = LK__VIZ_MARGIN, y = 20;
+	/* Given by the command that judged the run, or kept in the trace. */
+	const char *failed = o->failed != NULL ? o->failed : t->tr->failed;
 	char line[512];
 
 	title_line(d, "title", o->title ? o->title : t->tr->scenario, x, y, 30,
 	           1, NULL);
 	y += 38;
-	if (o->failed != NULL && t->tr->verdict == LK_V_DONE)
+	if (failed != NULL && t->tr->verdict == LK_V_DONE)
 		snprintf(line, sizeof(line), "outcome: expectation failed: %s",
-		         o->failed);
+		         failed);
 	else
 		snprintf(line, sizeof(line), "outcome: %s",
 		         lk_verdict_name(t->tr->verdict));
@@ -518,7 +520,7 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 		         lk__viz_strategy(t->tr), (long long)t->tr->seed);
 	title_line(d, "outcome", line, x, y, 18, 0,
 	           strcmp(lk_verdict_name(t->tr->verdict), "done") != 0 ||
-	                           o->failed != NULL
+	                           failed != NULL
 	                   ? REDINK
 	                   : NULL);
 	y += 28;

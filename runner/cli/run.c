@@ -398,6 +398,7 @@ execute(struct opts *o, const struct lk_schedule *s)
 	struct lk_cli_run_files files = {NULL, NULL, NULL}; /* written */
 	struct lk_err err;
 	int status = 0, json_fd = -1;
+	char failed[512];
 
 	if (o->loaded != NULL) {
 		sc = o->loaded;
@@ -525,13 +526,15 @@ execute(struct opts *o, const struct lk_schedule *s)
 		status = diverged(t, s);
 	else if (!o->json)
 		status = lk_cli_summarise(t, sc, o->quiet, o->color, v);
+	/* The expectations that failed, in words: the diagram's outcome
+	 * line, and the trace's header for a later render. */
+	lk_cli_failed_text(sc, v, failed, sizeof(failed));
+	if (failed[0] != '\0' && (t->failed = strdup(failed)) == NULL) {
+		status = lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
 	if (o->diagram != NULL) {
-		char failed[512];
-		int ds;
-
-		lk_cli_failed_text(sc, v, failed, sizeof(failed));
-		ds = lk_cli_draw_trace(t, o->diagram,
-		                       failed[0] != '\0' ? failed : NULL);
+		int ds = lk_cli_draw_trace(t, o->diagram, NULL);
 
 		status = ds ? ds : status;
 		if (ds == 0 && !o->quiet && !o->json)

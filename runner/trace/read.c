@@ -399,6 +399,10 @@ read_header(struct reader *r, json_t *h)
 		return -1;
 	if ((t->scenario = strdup(json_string_value(v))) == NULL)
 		return no_memory(r);
+	if (get(r, h, "failed", JSON_STRING, 1, &v))
+		return -1;
+	if (v != NULL && (t->failed = strdup(json_string_value(v))) == NULL)
+		return no_memory(r);
 	if (get(r, h, "file", JSON_STRING, 1, &v))
 		return -1;
 	if (v != NULL && (t->file = strdup(json_string_value(v))) == NULL)

@@ -60,6 +60,7 @@ lk_trace_free(struct lk_trace *t)
 	free(t->procs);
 	free(t->objs);
 	free(t->scenario);
+	free(t->failed);
 	free(t->file);
 	free(t->output);
 	free(t->errout);
@@ -319,6 +320,9 @@ header(const struct lk_trace *t)
 	json_object_set_new(h, "strategy",
 	                    json_string(lk_strategy_name(t->strategy)));
 	json_object_set_new(h, "seed", json_integer((json_int_t)t->seed));
+	/* An extension (docs/trace-format.md): only when one failed. */
+	if (t->failed != NULL)
+		json_object_set_new(h, "failed", json_string(t->failed));
 	for (size_t i = 0; i < t->nprocs; i++) {
 		json_t *p = json_object();
 

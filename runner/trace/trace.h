@@ -117,7 +117,10 @@ struct lk_trace {
 	int program_run;        /* run -- PROG: main started as PROG, whose
 	                           name is scenario */
 	unsigned long wall_us;  /* wall-clock time of the run */
-	char *output;           /* everything the processes printed */
+	char *failed; /* the expectations that failed, in words, as the
+	                 command that judged the run wrote them (header key
+	                 "failed"); NULL when none failed or none judged */
+	char *output; /* everything the processes printed */
 	size_t output_len;
 	char *errout; /* what a program's processes wrote to stderr ("" for
 	                 a scenario, whose stderr is lockstep's) */

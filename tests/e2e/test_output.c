@@ -230,6 +230,7 @@ test_run_json_expectation_failed(void **state)
 	struct fixture *f = *state;
 	char *xml = put_file(f->dir, "fail.xml", fail_xml);
 	char *dot = e2e_path(f->dir, "d.dot");
+	char *trace = e2e_path(f->dir, "t.jsonl");
 	char *text;
 	struct e2e_result r;
 	json_t *j, *x;
@@ -248,7 +249,7 @@ test_run_json_expectation_failed(void **state)
 	json_decref(j);
 	e2e_result_free(&r);
 
-	E2E_LOCKSTEP(&r, "run", xml, "--diagram", dot);
+	E2E_LOCKSTEP(&r, "run", xml, "--diagram", dot, "--trace", trace);
 	expect_exit(&r, 1);
 	assert_non_null(strstr(r.out, "  FAIL output matches /^B1\\n$/  (line "
 	                              "7)\n"));
@@ -262,6 +263,18 @@ test_run_json_expectation_failed(void **state)
 	    strstr(text, "outcome: done") != NULL)
 		fail_msg("the diagram's outcome line:\n%s", text);
 	free(text);
+	/* The trace keeps it: a later render draws the same outcome line. */
+	remove(dot);
+	E2E_LOCKSTEP(&r, "render", trace, "-o", dot);
+	expect_exit(&r, 0);
+	e2e_result_free(&r);
+	text = e2e_read_file(dot, NULL);
+	assert_non_null(text);
+	if (strstr(text, "outcome: expectation failed: output matches "
+	                 "/^B1\\\\n$/ (line 7)") == NULL)
+		fail_msg("render's outcome line:\n%s", text);
+	free(text);
+	free(trace);
 	free(dot);
 	free(xml);
 }
