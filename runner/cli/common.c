@@ -529,10 +529,16 @@ int
 lk_cli_check_output(const char *cmd, const char *opt, const char *path,
                     enum lk_cli_out kind)
 {
-	const char *slash = strrchr(path, '/');
+	size_t len = strlen(path);
+	const char *slash;
 	char dir[4096];
 	struct stat st;
 
+	/* A directory may be named with trailing slashes ("slides/"): the
+	 * directory it goes into is the one before its last component. */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	slash = memrchr(path, '/', len);
 	if (path[0] == '\0')
 		return lk_cli_fail(LK_EXIT_USAGE, "%s: %s '': expected a %s",
 		                   cmd, opt,

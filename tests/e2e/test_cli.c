@@ -286,6 +286,9 @@ test_cli_outputs_checked_first(void **state)
 	char *trace = e2e_path(f->dir, "t.jsonl");
 	char *svg = e2e_path(f->dir, "noext");
 	char *drawn = e2e_path(f->dir, "x.svg");
+	char *frames = e2e_path(f->dir, "slides");
+	char *frames_slash = e2e_path(f->dir, "slides/");
+	char *first_frame = e2e_path(f->dir, "slides/frame-0001.svg");
 	char want[512];
 
 	EXPECT(0, NULL, "run", RENDEZVOUS, "-q", "--trace", trace);
@@ -331,8 +334,21 @@ test_cli_outputs_checked_first(void **state)
 	EXPECT(2, want, "render", trace, "--from", "500", "-o", drawn);
 	EXPECT(2, "lockstep: render: --from 9 is after --to 3\n", "render",
 	       trace, "--from", "9", "--to", "3", "-o", "x.svg");
+	/* A directory named with a trailing slash (docs/diagrams.md's
+	 * "--frames slides/"): made when its parent is there, refused
+	 * naming the parent when not. */
+	EXPECT(2,
+	       "lockstep: render: --frames /nonexistent/f/: no directory "
+	       "/nonexistent\n",
+	       "render", trace, "--frames", "/nonexistent/f/");
+	assert_int_equal(access(frames, F_OK), -1);
+	EXPECT(0, NULL, "render", trace, "--frames", frames_slash);
+	assert_int_equal(access(first_frame, F_OK), 0);
 	assert_int_equal(access(svg, F_OK), -1);
 	assert_int_equal(access(drawn, F_OK), -1);
+	free(first_frame);
+	free(frames_slash);
+	free(frames);
 	free(drawn);
 	free(svg);
 	free(trace);
