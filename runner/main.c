@@ -89,6 +89,16 @@ __lsan_default_suppressions(void)
 	       "leak:libharfbuzz\nleak:libfreetype\nleak:libcgraph\n";
 }
 
+/* Those suppressed caches are not news: no "Suppressions used" table at
+ * exit, so a sanitizer build prints what the release build prints. */
+const char *__lsan_default_options(void);
+
+__attribute__((visibility("default"), used)) const char *
+__lsan_default_options(void)
+{
+	return "print_suppressions=0";
+}
+
 /*
  * Flush and close stdout: a result that did not reach it (a full disk,
  * /dev/full, a closed pipe) is an error, exit 70 naming it, never the

@@ -36,8 +36,10 @@ bytes_json(const char *text, size_t len)
 			if (i + m >= len || (s[i + m] & 0xc0) != 0x80)
 				k = 0;
 		if (k == 0) {
-			memcpy(copy + n, "\xef\xbf\xbd", 3);
-			n += 3;
+			/* U+FFFD, the replacement character, in UTF-8. */
+			copy[n++] = (char)0xef;
+			copy[n++] = (char)0xbf;
+			copy[n++] = (char)0xbd;
 			i++;
 			continue;
 		}
@@ -112,10 +114,12 @@ waits_json(const struct lk_trace *t, const struct lk_tproc *p)
 static json_t *
 deadlock_json(const struct lk_trace *t, const struct lk_cli_verdict *v)
 {
-	json_t *cycle = json_array(), *blocked = json_array();
+	json_t *cycle, *blocked;
 
 	if (t->verdict != LK_V_DEADLOCK)
 		return json_null();
+	cycle = json_array();
+	blocked = json_array();
 	for (size_t i = 0; i < t->ncycle; i++)
 		json_array_append_new(cycle, proc_json(t, t->cycle[i]));
 	for (size_t p = 0; p < t->nprocs; p++) {

@@ -189,6 +189,9 @@ diverged(const struct lk_trace *t, const struct lk_schedule *s)
 	char want[160], state[160];
 	int p = -1;
 
+	if (s == NULL) /* a run diverges only from a schedule */
+		return lk_cli_fail(LK_EXIT_INTERNAL,
+		                   "a run diverged without a schedule");
 	if (t->div_why == LK_DIV_ENDED)
 		return lk_cli_fail(
 		        LK_EXIT_USAGE,

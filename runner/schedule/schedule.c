@@ -112,8 +112,11 @@ relative(const char *abs, const char *real)
 	if ((out = malloc(3 * ups + strlen(abs + common) + 1)) == NULL)
 		return NULL;
 	p = out;
-	for (size_t i = 0; i < ups; i++, p += 3)
-		memcpy(p, "../", 3);
+	for (size_t i = 0; i < ups; i++) {
+		*p++ = '.';
+		*p++ = '.';
+		*p++ = '/';
+	}
 	strcpy(p, abs + common + 1);
 	return out;
 }

@@ -202,12 +202,12 @@ mutex_owner(const struct lk_trace *t, int o)
 		int cw = e->op == LK_OP_COND_WAIT ||
 		         e->op == LK_OP_COND_TIMEDWAIT;
 
-		if (cw && e->u.cond.mutex == o && e->u.cond.released) {
-			owner = -1;
-			depth = 0;
-		} else if (cw && e->u.cond.mutex == o && !e->blocked) {
-			owner = e->proc;
-			depth = 1;
+		if (cw && e->u.cond.mutex == o) {
+			/* The wait lets go of the mutex, its end takes it. */
+			if (e->u.cond.released || !e->blocked) {
+				owner = e->u.cond.released ? -1 : e->proc;
+				depth = e->u.cond.released ? 0 : 1;
+			}
 		} else if (e->obj != o || e->blocked || e->ret != 0) {
 			continue;
 		} else if (e->op == LK_OP_MUTEX_LOCK ||
