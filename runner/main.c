@@ -162,16 +162,9 @@ not_a_command(const char *prefix, const char *what)
 {
 	char near[16];
 
-	if (lk_cli_suggest(what, command_words, near, sizeof(near)) != NULL)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s'%s' is not a command; did you mean "
-		                   "'%s'?\nTry 'lockstep --help' for more "
-		                   "information.",
-		                   prefix, what, near);
-	return lk_cli_fail(LK_EXIT_USAGE,
-	                   "%s'%s' is not a command\nTry 'lockstep --help' "
-	                   "for more information.",
-	                   prefix, what);
+	return lk_cli_usage(
+	        NULL, lk_cli_suggest(what, command_words, near, sizeof(near)),
+	        "%s'%s' is not a command", prefix, what);
 }
 
 /* An option before any command: GNU's message, with the nearest of
@@ -179,23 +172,17 @@ not_a_command(const char *prefix, const char *what)
 static int
 bad_option(const char *opt)
 {
-	char near[16];
+	char near[16] = "--";
 
 	if (strncmp(opt, "--", 2) != 0)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "invalid option -- '%.1s'\nTry 'lockstep "
-		                   "--help' for more information.",
-		                   opt + 1);
-	if (lk_cli_suggest(opt + 2, "help version", near, sizeof(near)) != NULL)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "unrecognized option '%s'; did you mean "
-		                   "'--%s'?\nTry 'lockstep --help' for more "
-		                   "information.",
-		                   opt, near);
-	return lk_cli_fail(LK_EXIT_USAGE,
-	                   "unrecognized option '%s'\nTry 'lockstep --help' "
-	                   "for more information.",
-	                   opt);
+		return lk_cli_usage(NULL, NULL, "invalid option -- '%.1s'",
+		                    opt + 1);
+	return lk_cli_usage(NULL,
+	                    lk_cli_suggest(opt + 2, "help version", near + 2,
+	                                   sizeof(near) - 2) != NULL
+	                            ? near
+	                            : NULL,
+	                    "unrecognized option '%s'", opt);
 }
 
 /* `lockstep help [COMMAND]`: argv[0] is "help". */

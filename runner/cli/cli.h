@@ -16,6 +16,12 @@
 int lk_cli_fail(int status, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+/* A usage error, GNU's way: "lockstep: MESSAGE", then "; did you mean
+ * 'NEAR'?" when near is not NULL, then "Try 'lockstep CMD --help' for
+ * more information." (cmd NULL: lockstep's own --help); exit status 2. */
+int lk_cli_usage(const char *cmd, const char *near, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
 /* Report the option getopt_long just refused (it returned c, with
  * opterr 0 and a ':' leading the short options), GNU's way, with the
  * nearest name of longopts if one is near: exit status 2. For the

@@ -39,25 +39,39 @@ lk_cli_fail(int status, const char *fmt, ...)
 	return status;
 }
 
+/* A usage error with GNU's second line (see cli.h). */
+int
+lk_cli_usage(const char *cmd, const char *near, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return lk_cli_fail(LK_EXIT_USAGE,
+	                   "%s%s%s%s\nTry 'lockstep %s%s--help' for more "
+	                   "information.",
+	                   msg, near ? "; did you mean '" : "",
+	                   near ? near : "", near ? "'?" : "", cmd ? cmd : "",
+	                   cmd ? " " : "");
+}
+
 /* Report the option getopt_long just refused (see cli.h). */
 int
 lk_cli_bad_option(const char *cmd, int c, char **argv,
                   const struct option *longopts)
 {
 	const char *opt = argv[optind - 1];
-	char names[512] = "", given[64], near[64];
+	char names[512] = "", given[64], near[64] = "--";
 	size_t len = 0;
 
 	if (c == ':')
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s: option '%s' needs a value\nTry "
-		                   "'lockstep %s --help' for more information.",
-		                   cmd, opt, cmd);
+		return lk_cli_usage(cmd, NULL, "%s: option '%s' needs a value",
+		                    cmd, opt);
 	if (optopt != 0 && strncmp(opt, "--", 2) != 0)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s: invalid option -- '%c'\nTry 'lockstep "
-		                   "%s --help' for more information.",
-		                   cmd, optopt, cmd);
+		return lk_cli_usage(cmd, NULL, "%s: invalid option -- '%c'",
+		                    cmd, optopt);
 	for (size_t i = 0; longopts[i].name != NULL && len < sizeof(names); i++)
 		len += (size_t)snprintf(names + len, sizeof(names) - len,
 		                        "%s%s", len ? " " : "",
@@ -65,16 +79,11 @@ lk_cli_bad_option(const char *cmd, int c, char **argv,
 	snprintf(given, sizeof(given), "%.*s", (int)strcspn(opt + 2, "="),
 	         opt + 2);
 	if (strncmp(opt, "--", 2) == 0 &&
-	    lk_cli_suggest(given, names, near, sizeof(near)) != NULL)
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s: unrecognized option '--%s'; did you "
-		                   "mean '--%s'?\nTry 'lockstep %s --help' for "
-		                   "more information.",
-		                   cmd, given, near, cmd);
-	return lk_cli_fail(LK_EXIT_USAGE,
-	                   "%s: unrecognized option '%s'\nTry 'lockstep %s "
-	                   "--help' for more information.",
-	                   cmd, opt, cmd);
+	    lk_cli_suggest(given, names, near + 2, sizeof(near) - 2) != NULL)
+		return lk_cli_usage(cmd, near, "%s: unrecognized option '--%s'",
+		                    cmd, given);
+	return lk_cli_usage(cmd, NULL, "%s: unrecognized option '%s'", cmd,
+	                    opt);
 }
 
 /* A name for an x86-64 system call number, for "stuck in" messages. */
@@ -595,7 +604,7 @@ lk_cli_check_output(const char *cmd, const char *opt, const char *path,
 int
 lk_cli_operands_only(const char *cmd, int argc, char **argv)
 {
-	char near[16];
+	char near[16] = "--";
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -603,21 +612,15 @@ lk_cli_operands_only(const char *cmd, int argc, char **argv)
 		if (a[0] != '-' || a[1] == '\0')
 			continue;
 		if (a[1] != '-')
-			return lk_cli_fail(LK_EXIT_USAGE,
-			                   "%s: invalid option -- '%c'\nTry "
-			                   "'lockstep %s --help' for more "
-			                   "information.",
-			                   cmd, a[1], cmd);
-		if (lk_cli_suggest(a + 2, "help", near, sizeof(near)) != NULL)
-			return lk_cli_fail(LK_EXIT_USAGE,
-			                   "%s: unrecognized option '%s'; did "
-			                   "you mean '--%s'?\nTry 'lockstep %s "
-			                   "--help' for more information.",
-			                   cmd, a, near, cmd);
-		return lk_cli_fail(LK_EXIT_USAGE,
-		                   "%s: unrecognized option '%s'\nTry "
-		                   "'lockstep %s --help' for more information.",
-		                   cmd, a, cmd);
+			return lk_cli_usage(cmd, NULL,
+			                    "%s: invalid option -- '%c'", cmd,
+			                    a[1]);
+		return lk_cli_usage(cmd,
+		                    lk_cli_suggest(a + 2, "help", near + 2,
+		                                   sizeof(near) - 2) != NULL
+		                            ? near
+		                            : NULL,
+		                    "%s: unrecognized option '%s'", cmd, a);
 	}
 	return 0;
 }

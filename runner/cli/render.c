@@ -174,17 +174,9 @@ bad_word(const char *opt, const char *v, const char *words, const char *list)
 {
 	char near[16];
 
-	if (lk_cli_suggest(v, words, near, sizeof(near)) != NULL)
-		return lk_cli_fail(
-		        LK_EXIT_USAGE,
-		        "render: %s '%s': expected %s; did you mean "
-		        "'%s'?\nTry 'lockstep render --help' for more "
-		        "information.",
-		        opt, v, list, near);
-	return lk_cli_fail(LK_EXIT_USAGE,
-	                   "render: %s '%s': expected %s\nTry 'lockstep "
-	                   "render --help' for more information.",
-	                   opt, v, list);
+	return lk_cli_usage("render",
+	                    lk_cli_suggest(v, words, near, sizeof(near)),
+	                    "render: %s '%s': expected %s", opt, v, list);
 }
 
 /* `lockstep render TRACE -o OUT [options]` */
