@@ -444,6 +444,16 @@ blocked_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
 		else
 			snprintf(buf, size, "%s waits for a post of %s", me,
 			         obj);
+	} else if (e != NULL && e->op == LK_OP_PTHREAD_JOIN &&
+	           e->u.thread.lane >= 0 &&
+	           (size_t)e->u.thread.lane < t->tr->nprocs) {
+		snprintf(buf, size, "%s waits for %s to end", me,
+		         lk_trace_proc_label(t->tr, (size_t)e->u.thread.lane));
+	} else if (e != NULL && by != NULL &&
+	           (e->op == LK_OP_MUTEX_LOCK ||
+	            e->op == LK_OP_MUTEX_TIMEDLOCK)) {
+		snprintf(buf, size, "%s waits for mutex %s, held by %s", me,
+		         obj, by);
 	} else {
 		snprintf(buf, size, "%s waits for %s", me, obj);
 	}

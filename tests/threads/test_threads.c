@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -275,6 +276,41 @@ test_threads_prodcons_explore(void **state)
 
 /* Two threads take two mutexes in opposite orders: explore finds the
  * deadlock (exit 3), and the explanation names the owner of each. */
+/* The diagram's caption of the deadlock names the join's thread and the
+ * mutexes' owners, as the terminal does (seed 1 deadlocks). */
+static void
+lock_order_diagram(void)
+{
+	char dir[] = "/tmp/lockstep-threads-XXXXXX";
+	char *dot, *text;
+	struct e2e_result r;
+
+	assert_non_null(mkdtemp(dir));
+	dot = e2e_path(dir, "d.dot");
+	{
+		const char *args[] = {"run",       "-q",     "--strategy",
+		                      "random",    "--seed", "1",
+		                      "--diagram", dot,      "--",
+		                      LOCK_ORDER,  NULL};
+
+		assert_int_equal(e2e_lockstep(&r, args), 0);
+	}
+	assert_int_equal(r.status, 3);
+	e2e_result_free(&r);
+	text = e2e_read_file(dot, NULL);
+	assert_non_null(text);
+	if (strstr(text, "main waits for main/t1 to end") == NULL ||
+	    strstr(text, "main/t1 waits for mutex mutex2, held by main/t2") ==
+	            NULL ||
+	    strstr(text, "main/t2 waits for mutex mutex1, held by main/t1") ==
+	            NULL)
+		fail_msg("the diagram's caption:\n%s", text);
+	free(text);
+	unlink(dot);
+	rmdir(dir);
+	free(dot);
+}
+
 static void
 test_threads_lock_order_deadlock(void **state)
 {
@@ -305,6 +341,7 @@ test_threads_lock_order_deadlock(void **state)
 	assert_non_null(strstr(why, "wait-for cycle: main/t"));
 	json_decref(j);
 	e2e_result_free(&r);
+	lock_order_diagram();
 }
 
 /* The mutex types answer as glibc does, and the timed waits time out on
