@@ -157,7 +157,8 @@ setup(void **state)
 	return n == 0 ? -1 : rc;
 }
 
-/* Remove the directory and all in it. */
+/* Remove the directory and all in it (files, and the directories the
+ * tests emptied). */
 static int
 teardown(void **state)
 {
@@ -170,7 +171,8 @@ teardown(void **state)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
+		if (unlink(path) != 0) /* a directory a test emptied */
+			rmdir(path);
 	}
 	if (d != NULL)
 		closedir(d);
@@ -895,6 +897,11 @@ test_viz_frames(void **state)
 		assert_true(v.lifelines >= 1);
 		free(v.text);
 	}
+	for (size_t i = 1; i <= n; i++) {
+		snprintf(frame, sizeof(frame), "%s/frame-%04zu.svg", out, i);
+		unlink(frame);
+	}
+	rmdir(out);
 }
 
 /* A trace written by hand: the header, then events one at a time. */
