@@ -201,22 +201,6 @@ lk__viz_hb(const struct lk_tev *e, const struct lk_tev *f)
 	return e->vc[e->proc] <= f->vc[e->proc];
 }
 
-/* Whether e's data holds its bytes as they were; *len how many. */
-int
-lk__viz_exact(const struct lk_tev *e, size_t *len)
-{
-	size_t n = e->data != NULL ? strnlen(e->data, e->len) : 0;
-
-	*len = 0;
-	/* Bytes that are not UTF-8 became U+FFFD; a NUL ends the text. */
-	if (e->data == NULL || memmem(e->data, n, "\xef\xbf\xbd", 3) != NULL ||
-	    e->ret < 0 || (n < 256 && (int64_t)n != e->ret) ||
-	    (int64_t)n > e->ret)
-		return 0;
-	*len = n;
-	return 1;
-}
-
 /* Make the view of trace tr (which it takes), named path; 0, or -1
  * with err filled. */
 static int

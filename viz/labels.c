@@ -61,7 +61,7 @@ lk__viz_edge_label(const struct lk_viz_trace *t, const struct lk_hb_edge *d)
 		return strdup("EOF");
 	if (d->kind != LK_HB_WRITE_READ)
 		return strdup("");
-	if (!lk__viz_exact(r, &have) || (size_t)d->off >= have) {
+	if (!lk_trace_exact(r, &have) || (size_t)d->off >= have) {
 		snprintf(
 		        buf, sizeof(buf), "%ld %s", d->len,
 		        lk_plural((unsigned long long)d->len, "byte", "bytes"));

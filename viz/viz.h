@@ -181,10 +181,6 @@ const char *lk__viz_strategy(const struct lk_trace *t);
 /* Event e happens before f by the vector clock rule. */
 int lk__viz_hb(const struct lk_tev *e, const struct lk_tev *f);
 
-/* events.c: whether e's data holds its bytes as they were (no byte
- * replaced by U+FFFD); *len is how many of them it holds (<= 256). */
-int lk__viz_exact(const struct lk_tev *e, size_t *len);
-
 /* Where the events go; coordinates in points, y growing downwards. */
 struct lk__viz_layout {
 	long from, to;     /* the step window drawn */

@@ -148,6 +148,10 @@ void lk_trace_free(struct lk_trace *t);
 /* Compute every event's vector clock (vclock.c); 0 or -1 (memory). */
 int lk_trace_vclocks(struct lk_trace *t);
 
+/* Whether e's data holds its bytes as they were (no byte replaced by
+ * U+FFFD, none left out); *len is how many of them it holds (<= 256). */
+int lk_trace_exact(const struct lk_tev *e, size_t *len);
+
 /* dst = max(dst, src), element-wise over n counters. */
 void lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n);
 

@@ -215,14 +215,14 @@ latest_of(const struct hb *h, const long *two, int obj, const struct lk_tev *f)
 	return z[0] >= 0 && h->t->ev[z[0]].proc != f->proc ? z[0] : z[1];
 }
 
-/* Whether e's data holds its bytes as they were (no byte replaced by
- * U+FFFD, none left out); *len how many. */
-static int
-exact(const struct lk_tev *e, size_t *len)
+/* Whether e's data holds its bytes as they were (see trace.h). */
+int
+lk_trace_exact(const struct lk_tev *e, size_t *len)
 {
 	size_t n = e->data != NULL ? strnlen(e->data, e->len) : 0;
 
 	*len = 0;
+	/* Bytes that are not UTF-8 became U+FFFD; a NUL ends the text. */
 	if (e->data == NULL || memmem(e->data, n, "\xef\xbf\xbd", 3) != NULL ||
 	    e->ret < 0 || (n < 256 && (int64_t)n != e->ret) ||
 	    (int64_t)n > e->ret)
@@ -243,7 +243,7 @@ same_bytes(const struct lk_tev *w, long woff, const struct lk_tev *r, long roff,
 {
 	size_t wn, rn;
 
-	if (!exact(w, &wn) || !exact(r, &rn))
+	if (!lk_trace_exact(w, &wn) || !lk_trace_exact(r, &rn))
 		return 1;
 	for (long k = 0; k < n; k++)
 		if ((size_t)(woff + k) < wn && (size_t)(roff + k) < rn &&
