@@ -356,6 +356,18 @@ e2e_rmtree(const char *path)
 	rmdir(path);
 }
 
+/* A trace file's events (see e2e.h). */
+char *
+e2e_trace_events(const char *path)
+{
+	char *text = e2e_read_file(path, NULL), *nl, *ev = NULL;
+
+	if (text != NULL && (nl = strchr(text, '\n')) != NULL)
+		ev = strdup(nl + 1);
+	free(text);
+	return ev;
+}
+
 /* A file's contents (see e2e.h). */
 char *
 e2e_read_file(const char *path, size_t *len)

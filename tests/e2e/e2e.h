@@ -76,6 +76,10 @@ void e2e_rmtree(const char *path);
 /* A file's contents, NUL-terminated and malloc'd; NULL when unreadable. */
 char *e2e_read_file(const char *path, size_t *len);
 
+/* The events of a trace file: everything after its header line,
+ * malloc'd; NULL when unreadable or without a header line. */
+char *e2e_trace_events(const char *path);
+
 /* dir "/" name, malloc'd. */
 char *e2e_path(const char *dir, const char *name);
 

@@ -30,14 +30,8 @@
 static char *
 events_of(const char *path)
 {
-	size_t len;
-	char *text = e2e_read_file(path, &len), *nl, *ev;
+	char *ev = e2e_trace_events(path);
 
-	assert_non_null(text);
-	nl = strchr(text, '\n');
-	assert_non_null(nl);
-	ev = strdup(nl + 1);
-	free(text);
 	assert_non_null(ev);
 	return ev;
 }

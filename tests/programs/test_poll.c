@@ -46,14 +46,8 @@ static const char two_one[] = "pipe 2: from 2\npipe 1: from 1\n";
 static char *
 events_of(const char *path)
 {
-	size_t len;
-	char *text = e2e_read_file(path, &len), *nl, *ev;
+	char *ev = e2e_trace_events(path);
 
-	assert_non_null(text);
-	nl = strchr(text, '\n');
-	assert_non_null(nl);
-	ev = strdup(nl + 1);
-	free(text);
 	assert_non_null(ev);
 	return ev;
 }

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -26,14 +25,8 @@
 static char *
 events_of(const char *path)
 {
-	size_t len;
-	char *text = e2e_read_file(path, &len), *nl, *ev;
+	char *ev = e2e_trace_events(path);
 
-	assert_non_null(text);
-	nl = strchr(text, '\n');
-	assert_non_null(nl);
-	ev = strdup(nl + 1);
-	free(text);
 	assert_non_null(ev);
 	return ev;
 }
@@ -281,11 +274,10 @@ test_threads_prodcons_explore(void **state)
 static void
 lock_order_diagram(void)
 {
-	char dir[] = "/tmp/lockstep-threads-XXXXXX";
-	char *dot, *text;
+	char *dir = e2e_tempdir(), *dot, *text;
 	struct e2e_result r;
 
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir);
 	dot = e2e_path(dir, "d.dot");
 	{
 		const char *args[] = {"run",       "-q",     "--strategy",
@@ -306,8 +298,8 @@ lock_order_diagram(void)
 	            NULL)
 		fail_msg("the diagram's caption:\n%s", text);
 	free(text);
-	unlink(dot);
-	rmdir(dir);
+	e2e_rmtree(dir);
+	free(dir);
 	free(dot);
 }
 
