@@ -356,6 +356,23 @@ e2e_rmtree(const char *path)
 	rmdir(path);
 }
 
+/* Write a file (see e2e.h). */
+char *
+e2e_write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = e2e_path(dir, name);
+	FILE *f = path != NULL ? fopen(path, "w") : NULL;
+	int ok = f != NULL && fputs(text, f) >= 0;
+
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	if (!ok) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
 /* A trace file's events (see e2e.h). */
 char *
 e2e_trace_events(const char *path)

@@ -80,6 +80,9 @@ char *e2e_read_file(const char *path, size_t *len);
  * malloc'd; NULL when unreadable or without a header line. */
 char *e2e_trace_events(const char *path);
 
+/* Write text into dir/name; the path, malloc'd, or NULL on failure. */
+char *e2e_write_file(const char *dir, const char *name, const char *text);
+
 /* dir "/" name, malloc'd. */
 char *e2e_path(const char *dir, const char *name);
 

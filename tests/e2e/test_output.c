@@ -88,12 +88,9 @@ teardown(void **state)
 static char *
 put_file(const char *dir, const char *name, const char *text)
 {
-	char *path = e2e_path(dir, name);
-	FILE *fp = fopen(path, "w");
+	char *path = e2e_write_file(dir, name, text);
 
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
+	assert_non_null(path);
 	return path;
 }
 

@@ -711,12 +711,9 @@ test_export_labels(void **state)
 static char *
 write_file(const char *name, const char *text)
 {
-	char *path = e2e_path(dir, name);
-	FILE *f = fopen(path, "w");
+	char *path = e2e_write_file(dir, name, text);
 
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
+	assert_non_null(path);
 	return path;
 }
 
