@@ -89,7 +89,6 @@
 	X(sigsuspend, int, (const sigset_t *))                                 \
 	X(pause, int, (void))                                                  \
 	X(sigaction, int, (int, const struct sigaction *, struct sigaction *)) \
-	X(signal, sighandler_t, (int, sighandler_t))                           \
 	X(semop, int, (int, struct sembuf *, size_t))                          \
 	X(semtimedop, int,                                                     \
 	  (int, struct sembuf *, size_t, const struct timespec *))             \
@@ -327,6 +326,9 @@ struct lk_ip_thread {
 	uint64_t accepting;
 	int in_wait;
 	uint64_t mask_before;
+	/* signals.c: the signals lk__deliver is delivering now, whose
+	 * handlers the trampoline runs (once each). */
+	uint64_t expected;
 	/* shmtrack.c: the load or store in flight between its fault and its
 	 * trap: record it at the trap; the trap flag is set by us. */
 	struct lk_ip_cell {
@@ -483,6 +485,15 @@ uint64_t lk__own_signals(void);
 
 /* Take the signals the interposer owns out of set. */
 void lk__drop_own(sigset_t *set);
+
+/* The program's handler of one of lockstep's signals goes to the kernel
+ * as the interposer's trampoline, which runs it for the deliveries
+ * lockstep makes and drops the copies the kernel makes on its own (the
+ * SIGCHLD of a child's real exit, after its exit step was delivered):
+ * fn and flags as the program gives them, the handler and flags to give
+ * the kernel in return. Unwrap is the inverse, for an old action. */
+sighandler_t lk__handler_wrap(int s, sighandler_t fn, unsigned long *flags);
+sighandler_t lk__handler_unwrap(int s, sighandler_t fn, unsigned long *flags);
 
 /* Block the signals lockstep delivers, keeping the program's mask. */
 void lk__signals_attach(struct lk_slot *me);

@@ -171,6 +171,7 @@ lk__deliver(struct lk_slot *me)
 				    sigismember(&kernel, s) != 1)
 					REAL(kill)(getpid(), s);
 	}
+	lk__ipt.expected |= d;
 	lk__leave();
 	{
 		sigset_t set;
@@ -180,6 +181,7 @@ lk__deliver(struct lk_slot *me)
 		set_real_mask(me->sigmask);
 	}
 	lk__enter();
+	lk__ipt.expected &= ~d;
 	lk__ipt.restartable = handled && restart;
 	return handled;
 }
@@ -814,10 +816,89 @@ owned(int s)
 	return s > 0 && s < 64 && (lk__own_signals() & (1ull << s));
 }
 
+/* --- the trampoline ------------------------------------------------------ */
+
+/*
+ * A signal lockstep delivers runs its handler in lk__deliver's moment of
+ * the program's mask. The kernel may deliver a copy of its own in that
+ * moment: a child's real exit raises SIGCHLD whenever the child gets to
+ * it, after its exit step, so a handler that ran for the step would run
+ * again when the kernel's copy came (or not: it depends on timing), and
+ * bash's SIGCHLD handler makes steps. So the program's handlers of
+ * lockstep's signals are installed as the trampoline, which runs the
+ * program's handler only for a delivery lk__deliver is making
+ * (lk__ipt.expected) and drops any other. SA_RESETHAND is the
+ * trampoline's to do, or the kernel would reset the handler on a copy it
+ * drops. One table per process, as the kernel's; fork copies it, exec
+ * resets caught signals to SIG_DFL and the table with them.
+ */
+struct handler {
+	sighandler_t fn;     /* the program's */
+	unsigned long flags; /* its SA_SIGINFO and SA_RESETHAND */
+};
+
+static struct handler handlers[64];
+
+#define TRAMPOLINE_FLAGS ((unsigned long)(SA_SIGINFO | SA_RESETHAND))
+
+typedef void (*sigaction_fn)(int, siginfo_t *, void *);
+
+/* A handler as the other kind (sa_handler and sa_sigaction share their
+ * place); through void (*)(void), the cast C allows between the two. */
+#define AS(type, fn) ((type)(void (*)(void))(fn))
+
+static void
+trampoline(int s, siginfo_t *info, void *ctx)
+{
+	struct handler h;
+
+	if (s <= 0 || s >= 64 || !(lk__ipt.expected & (1ull << s)))
+		return;
+	lk__ipt.expected &= ~(1ull << s);
+	h = handlers[s];
+	if (h.flags & SA_RESETHAND)
+		signal(s, SIG_DFL);
+	if (h.flags & SA_SIGINFO)
+		AS(sigaction_fn, h.fn)(s, info, ctx);
+	else if (h.fn != SIG_DFL && h.fn != SIG_IGN)
+		h.fn(s);
+}
+
+/* Is s one of lockstep's signals, in a process under its control? */
+static int
+trampolined(int s)
+{
+	return s > 0 && s < 64 && (LK_SIGNALS & (1ull << s)) &&
+	       lk__shared() != NULL;
+}
+
+sighandler_t
+lk__handler_wrap(int s, sighandler_t fn, unsigned long *flags)
+{
+	if (!trampolined(s) || fn == AS(sighandler_t, trampoline))
+		return fn;
+	handlers[s].flags = *flags & TRAMPOLINE_FLAGS;
+	handlers[s].fn = fn;
+	if (fn == SIG_DFL || fn == SIG_IGN)
+		return fn;
+	*flags = (*flags | SA_SIGINFO) & ~(unsigned long)SA_RESETHAND;
+	return AS(sighandler_t, trampoline);
+}
+
+sighandler_t
+lk__handler_unwrap(int s, sighandler_t fn, unsigned long *flags)
+{
+	if (s <= 0 || s >= 64 || fn != AS(sighandler_t, trampoline))
+		return fn;
+	*flags = (*flags & ~TRAMPOLINE_FLAGS) | handlers[s].flags;
+	return handlers[s].fn;
+}
+
 int
 sigaction(int s, const struct sigaction *act, struct sigaction *old)
 {
-	struct sigaction mine;
+	struct sigaction mine, was;
+	unsigned long flags;
 	int r;
 
 	if (act != NULL && owned(s)) {
@@ -825,34 +906,51 @@ sigaction(int s, const struct sigaction *act, struct sigaction *old)
 			memset(old, 0, sizeof(*old));
 		return 0;
 	}
-	if (act != NULL && lk__own_signals() != 0) {
+	/* The old action first, unwrapped, while the table still has it. */
+	if (old != NULL) {
+		if (REAL(sigaction)(s, NULL, &was) != 0)
+			return -1;
+		flags = (unsigned long)was.sa_flags;
+		was.sa_handler = lk__handler_unwrap(s, was.sa_handler, &flags);
+		was.sa_flags = (int)flags;
+	}
+	if (act != NULL) {
 		mine = *act;
 		lk__drop_own(&mine.sa_mask);
-		act = &mine;
+		flags = (unsigned long)mine.sa_flags;
+		mine.sa_handler = lk__handler_wrap(s, mine.sa_handler, &flags);
+		mine.sa_flags = (int)flags;
+		r = REAL(sigaction)(s, &mine, NULL);
+		if (r != 0)
+			return r;
+		if (lk__enter()) {
+			note_handler(s, act->sa_handler);
+			lk__leave();
+		}
 	}
-	r = REAL(sigaction)(s, act, old);
-
-	if (r == 0 && act != NULL && lk__enter()) {
-		note_handler(s, act->sa_handler);
-		lk__leave();
-	}
-	return r;
+	if (old != NULL)
+		*old = was;
+	return 0;
 }
 
+/* signal is sigaction with glibc's BSD semantics (SA_RESTART, the signal
+ * blocked in its handler), so the program's handler goes through the
+ * trampoline too. */
 sighandler_t
 signal(int s, sighandler_t h)
 {
-	sighandler_t r;
+	struct sigaction act = {0}, old;
 
 	if (owned(s))
 		return SIG_DFL;
-	r = REAL(signal)(s, h);
-
-	if (r != SIG_ERR && lk__enter()) {
-		note_handler(s, h);
-		lk__leave();
-	}
-	return r;
+	act.sa_handler = h;
+	act.sa_flags = SA_RESTART;
+	sigemptyset(&act.sa_mask);
+	if (s > 0 && s < 64)
+		sigaddset(&act.sa_mask, s);
+	if (sigaction(s, &act, &old) != 0)
+		return SIG_ERR;
+	return old.sa_handler;
 }
 
 /* --- alarm and setitimer(ITIMER_REAL): on the virtual clock -------------- */

@@ -165,13 +165,24 @@ sigaction_call(long sig, const struct ksigaction *act, struct ksigaction *old,
 			memset(old, 0, sizeof(*old));
 		return 0;
 	}
-	if (act != NULL) {
-		k = *act;
-		k.mask &= ~(own >> 1); /* the kernel's bit n - 1: signal n */
-		act = &k;
+	/* The old action first, unwrapped, while the trampoline's table
+	 * still has it (lk__handler_wrap). */
+	if (old != NULL) {
+		long r = lk__sud_call(SYS_rt_sigaction, sig, 0, (long)old, size,
+		                      0, 0);
+
+		if (r != 0)
+			return r;
+		old->handler = (void *)lk__handler_unwrap(
+		        (int)sig, (sighandler_t)old->handler, &old->flags);
 	}
-	return lk__sud_call(SYS_rt_sigaction, sig, (long)act, (long)old, size,
-	                    0, 0);
+	if (act == NULL)
+		return 0;
+	k = *act;
+	k.mask &= ~(own >> 1); /* the kernel's bit n - 1: signal n */
+	k.handler = (void *)lk__handler_wrap((int)sig, (sighandler_t)k.handler,
+	                                     &k.flags);
+	return lk__sud_call(SYS_rt_sigaction, sig, (long)&k, 0, size, 0, 0);
 }
 
 /* The pid a pidfd refers to (its fdinfo's "Pid:"), or -1. Raw calls:

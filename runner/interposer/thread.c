@@ -157,14 +157,17 @@ pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
 	return leave_rc(0);
 }
 
-/* The lane of thread th of the calling process, or -1. */
+/* The lane of thread th of the calling process, or -1. glibc reuses a
+ * finished thread's descriptor (its pthread_t) for a new thread, when
+ * the old one is through its clean-up, which is timing: the newest lane
+ * with the value is the thread it names now. */
 static int
 lane_of(pthread_t th)
 {
 	struct lk_shared *sh = lk__shared();
 	int proc = lk__process_of(lk__lane);
 
-	for (uint32_t i = 0; i < sh->nslots; i++)
+	for (uint32_t i = sh->nslots; i-- > 0;)
 		if (sh->slots[i].process == proc + 1 &&
 		    sh->slots[i].thread == (uint64_t)th)
 			return (int)i;

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -641,6 +642,80 @@ test_programs_sigwait(void **state)
 	            find(tr, "signal", "main", 0));
 	json_decref(tr);
 	free(out);
+	free(tp);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/*
+ * A SIGCHLD handler runs once per delivery step, never for the kernel's
+ * own copy raised when a child really exits after its exit step (bash's
+ * handler makes steps: a copy would add steps, or not, by timing). For
+ * several seeds: the handler's runs are the trace's SIGCHLD deliveries
+ * to main, every child reaped; the same seed twice, the same trace.
+ */
+static void
+test_programs_sigchld_once(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+
+	(void)state;
+	for (int seed = 1; seed <= 8; seed++) {
+		char sd[16], *out, *first = NULL;
+		const char *argv[] = {LOCKSTEP, "run",         "--seed",
+		                      sd,       "--trace",     tp,
+		                      "--",     SIGCHLD_COUNT, NULL};
+
+		snprintf(sd, sizeof(sd), "%d", seed);
+		for (int again = 0; again < 2; again++) {
+			struct e2e_result r;
+			json_t *tr;
+			int runs = -1, delivered = 0;
+			char *events;
+
+			e2e_spawn(&r, LOCKSTEP, argv, NULL, NULL);
+			if (r.status != 0)
+				fail_msg("seed %d: exit %d: %s", seed, r.status,
+				         r.err);
+			out = report_output(r.out);
+			assert_non_null(strstr(out, "reaped 4\n"));
+			assert_int_equal(
+			        sscanf(strstr(out, "runs "), "runs %d", &runs),
+			        1);
+			tr = e2e_trace_load(tp);
+			assert_non_null(tr);
+			for (size_t i = 1; i < json_array_size(tr); i++) {
+				json_t *e = json_array_get(tr, i);
+
+				delivered += strcmp(json_string_value(
+				                            json_object_get(
+				                                    e, "op")),
+				                    "signal") == 0 &&
+				             json_integer_value(json_object_get(
+				                     json_object_get(e, "args"),
+				                     "signal")) == SIGCHLD;
+			}
+			if (runs != delivered || runs < 1)
+				fail_msg(
+				        "seed %d: the handler ran %d times for "
+				        "%d deliveries",
+				        seed, runs, delivered);
+			events = e2e_trace_events(tp);
+			if (first == NULL)
+				first = events;
+			else {
+				if (strcmp(first, events) != 0)
+					fail_msg("seed %d: another trace the "
+					         "second time",
+					         seed);
+				free(events);
+			}
+			json_decref(tr);
+			e2e_result_free(&r);
+			free(out);
+		}
+		free(first);
+	}
 	free(tp);
 	e2e_rmtree(dir);
 	free(dir);
@@ -1609,6 +1684,7 @@ main(void)
 	        cmocka_unit_test(test_programs_object_table),
 	        cmocka_unit_test(test_programs_raise),
 	        cmocka_unit_test(test_programs_sigwait),
+	        cmocka_unit_test(test_programs_sigchld_once),
 	        cmocka_unit_test(test_programs_lockf),
 	        cmocka_unit_test(test_programs_pipe_write_mask),
 	        cmocka_unit_test(test_programs_fd_reuse),

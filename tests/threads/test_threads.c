@@ -368,6 +368,36 @@ test_threads_mutex_kinds(void **state)
 	free(dir);
 }
 
+/* A thread given the pthread_t of one joined before it is itself: its
+ * detach names it (main/t2), not the lane that had the value first. */
+static void
+test_threads_reused_descriptor(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	const char *args[] = {"run", "--trace", tp, "--", THREAD_REUSE, NULL};
+	struct e2e_result r;
+	json_t *tr, *d;
+
+	(void)state;
+	assert_int_equal(e2e_lockstep(&r, args), 0);
+	assert_int_equal(r.status, 0);
+	/* Not a test of lockstep if glibc did not reuse it. */
+	assert_non_null(strstr(r.out, "| reused yes\n"));
+	assert_non_null(strstr(r.out, "| done\n"));
+	tr = e2e_trace_load(tp);
+	assert_non_null(tr);
+	d = find_event(tr, "pthread_detach", "main", 0);
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_object_get(d, "args"), "thread")),
+	                    "main/t2");
+	json_decref(tr);
+	e2e_result_free(&r);
+	e2e_rmtree(dir);
+	free(tp);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -377,6 +407,7 @@ main(void)
 	        cmocka_unit_test(test_threads_prodcons_explore),
 	        cmocka_unit_test(test_threads_lock_order_deadlock),
 	        cmocka_unit_test(test_threads_mutex_kinds),
+	        cmocka_unit_test(test_threads_reused_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
