@@ -111,7 +111,7 @@ progress(const struct lk_explore *e, void *arg)
 		return;
 	c->last = t;
 	if (c->o.kind == LK_EXP_DFS && e->estimate > e->runs)
-		snprintf(left, sizeof(left), ", ~%s left (estimate)",
+		snprintf(left, sizeof(left), ", ~%s left",
 		         grouped(b, sizeof(b),
 		                 (unsigned long long)(e->estimate - e->runs)));
 	else if (c->o.kind != LK_EXP_DFS && c->o.nshards <= 1 &&
@@ -948,7 +948,7 @@ lk_cmd_explore(int argc, char **argv)
 		goto out;
 	}
 	if (c.tty && !c.quiet)
-		fprintf(stderr, "\r%78s\r", "");
+		fprintf(stderr, "\r%100s\r", "");
 	files = calloc(e.noutcomes + 1, sizeof(*files));
 	if (files != NULL && c.save_dir != NULL &&
 	    (status = save_dir(c.save_dir, &e, files)) != 0)
