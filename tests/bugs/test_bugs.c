@@ -340,6 +340,44 @@ test_junit(void **state)
 	free(dir);
 }
 
+/* A scenario: the summary says where and why it stopped, the exit
+ * status is the run's (1: the "always" it broke), and a "sometimes" not
+ * seen before the stop is open, not FAIL. */
+static void
+test_scenario_stop(void **state)
+{
+	static const char xml[] =
+	        "<scenario name=\"lost-update\" version=\"1\">\n"
+	        "  <shm name=\"m\"><cell name=\"x\"/></shm>\n"
+	        "  <process name=\"inc\" count=\"2\">\n"
+	        "    <attach shm=\"m\"/>\n"
+	        "    <add cell=\"x\"/>\n"
+	        "  </process>\n"
+	        "  <expect><cell name=\"x\" value=\"2\"/>\n"
+	        "  <cell name=\"x\" value=\"3\" when=\"sometimes\"/>"
+	        "</expect>\n"
+	        "</scenario>\n";
+	char *dir = e2e_tempdir(), *path;
+	struct e2e_result r;
+
+	(void)state;
+	assert_non_null(dir);
+	path = e2e_write_file(dir, "lost.xml", xml);
+	assert_non_null(path);
+	assert_int_equal(E2E_LOCKSTEP(&r, "explore", path, "--stop-at-first"),
+	                 0);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "stopped at the first failure, "
+	                              "incomplete"));
+	assert_non_null(strstr(r.out, "a failed expectation"));
+	assert_non_null(strstr(r.out, "  open  "));
+	assert_non_null(strstr(r.out, "  FAIL  "));
+	e2e_result_free(&r);
+	free(path);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 /* --progress: the line on stderr though it is a pipe, dfs's estimate. */
 static void
 test_progress(void **state)
@@ -365,6 +403,7 @@ main(void)
 	        cmocka_unit_test(test_jobs_same_run),
 	        cmocka_unit_test(test_junit),
 	        cmocka_unit_test(test_progress),
+	        cmocka_unit_test(test_scenario_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
