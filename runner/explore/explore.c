@@ -40,14 +40,6 @@ struct job {
 	struct lk_digest *res;
 };
 
-/* dfs: how many alternatives each node of the tree (a prefix, by the
- * hash of its key) was given, for the estimate of the runs left. */
-struct branching {
-	uint64_t *hash;
-	unsigned *count;
-	size_t cap, n;
-};
-
 /* The set of prefixes seen, an open-addressing hash table of keys. */
 struct keyset {
 	char **keys;
@@ -70,64 +62,9 @@ struct explorer {
 	/* The run being analysed, for the DPOR callback. */
 	const struct lk_digest *cur;
 	int oom;
-	int stop; /* --stop-at-first: a run failed */
-	struct branching br;
-	double estimate_sum; /* dfs: Knuth's estimates, one per run */
+	int stop;      /* --stop-at-first: a run failed */
+	double pushes; /* dfs: new prefixes a run adds, a moving average */
 };
-
-#define FNV_OFFSET 1469598103934665603ull
-
-/* One more byte into an FNV-1a hash. */
-static uint64_t
-fnv_add(uint64_t h, unsigned char c)
-{
-	return (h ^ c) * 1099511628211ull;
-}
-
-/* The alternatives node h was given so far (add: one more); -1 out of
- * memory on add. */
-static long
-branching(struct branching *b, uint64_t h, int add)
-{
-	size_t i;
-
-	if (add && b->n * 2 >= b->cap) {
-		struct branching nb = {0};
-
-		nb.cap = b->cap ? b->cap * 2 : 1024;
-		nb.hash = calloc(nb.cap, sizeof(*nb.hash));
-		nb.count = calloc(nb.cap, sizeof(*nb.count));
-		if (nb.hash == NULL || nb.count == NULL) {
-			free(nb.hash);
-			free(nb.count);
-			return -1;
-		}
-		for (size_t j = 0; j < b->cap; j++) {
-			if (b->count[j] == 0)
-				continue;
-			for (i = b->hash[j] % nb.cap; nb.count[i] != 0;
-			     i = (i + 1) % nb.cap)
-				;
-			nb.hash[i] = b->hash[j];
-			nb.count[i] = b->count[j];
-		}
-		nb.n = b->n;
-		free(b->hash);
-		free(b->count);
-		*b = nb;
-	}
-	if (b->cap == 0)
-		return 0;
-	for (i = h % b->cap; b->count[i] != 0; i = (i + 1) % b->cap)
-		if (b->hash[i] == h)
-			return add ? (long)++b->count[i] : (long)b->count[i];
-	if (!add)
-		return 0;
-	b->hash[i] = h;
-	b->count[i] = 1;
-	b->n++;
-	return 1;
-}
 
 static uint64_t
 fnv(const char *k, size_t len)
@@ -249,7 +186,6 @@ queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int mark)
 	struct job j = {0};
 	char *key;
 	size_t len = 0;
-	uint64_t node;
 	int fresh;
 
 	if (!mark && x->o->preemption_bound != UINT32_MAX &&
@@ -267,9 +203,6 @@ queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int mark)
 		if (reap_choice(&d->steps[i]))
 			key[len++] = (char)(64 + d->steps[i].ret);
 	}
-	node = FNV_OFFSET;
-	for (size_t i = 0; i < len; i++)
-		node = fnv_add(node, (unsigned char)key[i]);
 	key[len++] = (char)p;
 	if (child >= 0)
 		key[len++] = (char)(64 + child);
@@ -277,11 +210,6 @@ queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int mark)
 	free(key);
 	if (fresh <= 0 || mark) {
 		x->oom |= fresh < 0;
-		return;
-	}
-	/* One more branch at that node, for the estimate. */
-	if (branching(&x->br, node, 1) < 0) {
-		x->oom = 1;
 		return;
 	}
 	j.n = k + 1;
@@ -445,30 +373,22 @@ run_status(const struct lk_scenario *sc, const struct lk_digest *d)
 }
 
 /*
- * dfs: Knuth's estimate of the size of the tree from run d's path, the
- * product of the branching at each node on it (the alternatives the node
- * was given so far, plus the run that first went through it), averaged
- * over the runs so far. It grows while the exploration finds branches,
- * as GenMC's estimate does; it is a guide for the progress line only.
+ * dfs: an estimate of the runs in all, for the progress line. Each run
+ * adds new prefixes to run (pushes of them, on average, recent runs
+ * weighing more); a prefix left to run is a run that adds as many, and
+ * so on: if each adds m < 1 on average, a prefix stands for 1/(1-m)
+ * runs. A guide, from the branching seen so far: it is only as good as
+ * the runs to come are like the ones made.
  */
 static void
-estimate(struct explorer *x, const struct lk_digest *d)
+estimate(struct explorer *x, size_t pushes)
 {
-	uint64_t h = FNV_OFFSET;
-	double prod = 1;
+	double m;
 
-	for (size_t k = 0; k < d->nsteps; k++) {
-		prod *= 1.0 + (double)branching(&x->br, h, 0);
-		if (prod > 1e18)
-			prod = 1e18;
-		h = fnv_add(h, (unsigned char)d->steps[k].proc);
-		if (reap_choice(&d->steps[k]))
-			h = fnv_add(h, (unsigned char)(64 + d->steps[k].ret));
-	}
-	x->estimate_sum += prod;
-	x->e->estimate = x->estimate_sum / x->e->runs;
-	if (x->e->estimate < x->e->runs + x->nstack)
-		x->e->estimate = x->e->runs + x->nstack;
+	x->pushes = x->e->runs == 1 ? (double)pushes
+	                            : 0.9 * x->pushes + 0.1 * (double)pushes;
+	m = x->pushes < 0.95 ? x->pushes : 0.95;
+	x->e->estimate = x->e->runs + (double)x->nstack / (1 - m);
 }
 
 /* Record one run's digest in the results. */
@@ -541,12 +461,14 @@ record(struct explorer *x, struct lk_digest *d)
 	}
 	/* Even after the first failure: what is left makes it incomplete. */
 	if (x->o->kind == LK_EXP_DFS) {
+		size_t before = x->nstack;
+
 		x->cur = d;
 		lk_dpor_backtrack(d, x->o->no_reduction, add_alternative, x);
 		add_reap_alternatives(x);
 		if (x->oom)
 			return -1;
-		estimate(x, d);
+		estimate(x, x->nstack - before);
 	}
 	e->pending = x->nstack;
 	if (x->o->progress != NULL)
@@ -1175,8 +1097,6 @@ lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
 		free(x.stack[i].dec);
 	free(x.stack);
 	keyset_free(&x.seen);
-	free(x.br.hash);
-	free(x.br.count);
 	if (e->nraces > 1)
 		qsort(e->races, e->nraces, sizeof(*e->races), cmp_race_seen);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -115,7 +115,7 @@ struct lk_explore {
 	size_t stop_outcome;
 	int stop_status;
 	/* dfs: prefixes left to run, and an estimate of the runs in all
-	 * (Knuth's estimator over the branching seen so far), for the
+	 * (from the branching seen so far), for the
 	 * progress line. */
 	size_t pending;
 	double estimate;
