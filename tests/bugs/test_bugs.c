@@ -378,6 +378,35 @@ test_scenario_stop(void **state)
 	free(dir);
 }
 
+/* The schedule --junit writes beside its report is never written
+ * through a symbolic link planted there (exit 2, the link's target
+ * untouched). */
+static void
+test_junit_no_link(void **state)
+{
+	char *dir = e2e_tempdir(), *report, *link, *target;
+	const char *args[] = {"explore", "--junit", NULL, NULL};
+	struct e2e_result r;
+
+	(void)state;
+	assert_non_null(dir);
+	report = e2e_path(dir, "r.xml");
+	link = e2e_path(dir, "r-outcome-1.sched");
+	target = e2e_path(dir, "target");
+	assert_int_equal(symlink(target, link), 0);
+	args[2] = report;
+	run_bug(&r, dir, "sigchld_steal", NULL, args);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "it is a symbolic link"));
+	assert_int_equal(access(target, F_OK), -1);
+	e2e_result_free(&r);
+	free(report);
+	free(link);
+	free(target);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 /* --progress: the line on stderr though it is a pipe, dfs's estimate. */
 static void
 test_progress(void **state)
@@ -404,6 +433,7 @@ main(void)
 	        cmocka_unit_test(test_junit),
 	        cmocka_unit_test(test_progress),
 	        cmocka_unit_test(test_scenario_stop),
+	        cmocka_unit_test(test_junit_no_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
