@@ -364,7 +364,20 @@ enum lk_dep {
 	X(COND_SIGNAL, "pthread_cond_signal", cond, COND, LK_OPF_RELEASE,      \
 	  WRITE, sync, cond)                                                   \
 	X(COND_BROADCAST, "pthread_cond_broadcast", cond, COND,                \
-	  LK_OPF_RELEASE, WRITE, sync, cond)
+	  LK_OPF_RELEASE, WRITE, sync, cond)                                   \
+	X(SEND, "send", rw, CHAN,                                              \
+	  LK_OPF_BLOCKS | LK_OPF_RELEASE | LK_OPF_CHAN | LK_OPF_BYTES |        \
+	          LK_OPF_WRITES,                                               \
+	  WRITE, chan, rw)                                                     \
+	X(RECV, "recv", rw, CHAN,                                              \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE | LK_OPF_CHAN | LK_OPF_READS, WRITE,  \
+	  chan, rw)                                                            \
+	X(SHUTDOWN, "shutdown", close, CHAN,                                   \
+	  LK_OPF_RELEASE | LK_OPF_CHAN | LK_OPF_ANYWAY, CLOSE, chan, close)    \
+	X(CONNECT, "connect", none, CHAN, LK_OPF_BLOCKS | LK_OPF_RELEASE,      \
+	  WRITE, other, none)                                                  \
+	X(ACCEPT, "accept", none, CHAN, LK_OPF_BLOCKS | LK_OPF_ACQUIRE, WRITE, \
+	  other, none)
 
 enum lk_op {
 #define LK_OP_ENUM(name, str, ...) LK_OP_##name,

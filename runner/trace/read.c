@@ -42,7 +42,7 @@ static const char *const obj_types[] = {
         [LK_OT_FIFO] = "fifo",     [LK_OT_SHM] = "shm",
         [LK_OT_CELL] = "cell",     [LK_OT_SEMSET] = "semset",
         [LK_OT_NAME] = "name",     [LK_OT_MUTEX] = "mutex",
-        [LK_OT_COND] = "cond",
+        [LK_OT_COND] = "cond",     [LK_OT_SOCK] = "socket",
 };
 
 /* Report an error on the current line, printf-style; returns -1. */

@@ -201,12 +201,13 @@ lk_trace_name_from(const struct lk_trace *t, const struct lk_tev *e)
 	return e->u.name.from;
 }
 
-/* Is object o of t a pipe or a FIFO? */
+/* Is object o of t a pipe, a FIFO or a socket's end (a queue of bytes)? */
 int
 lk_trace_is_pipe(const struct lk_trace *t, int o)
 {
 	return o >= 0 && (size_t)o < t->nobjs &&
-	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
+	       (t->objs[o].type == LK_OT_PIPE ||
+	        t->objs[o].type == LK_OT_FIFO || t->objs[o].type == LK_OT_SOCK);
 }
 
 /* Name of operation op of t (trace.h). */
@@ -310,9 +311,9 @@ static json_t *
 header(const struct lk_trace *t)
 {
 	json_t *h = json_object(), *procs = json_array(), *objs = json_array();
-	static const char *const types[] = {"sem",    "sem",  "file",  "stream",
-	                                    "pipe",   "fifo", "shm",   "cell",
-	                                    "semset", "name", "mutex", "cond"};
+	static const char *const types[] = {
+	        "sem",  "sem",    "file", "stream", "pipe", "fifo",  "shm",
+	        "cell", "semset", "name", "mutex",  "cond", "socket"};
 
 	json_object_set_new(h, "lockstep_trace", json_integer(LK_TRACE_FORMAT));
 	json_object_set_new(h, "scenario", json_string(t->scenario));
