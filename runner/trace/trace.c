@@ -355,10 +355,12 @@ header(const struct lk_trace *t)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(t->objs[i].name));
-		json_object_set_new(o, "type",
-		                    json_string(t->objs[i].type < 12
-		                                        ? types[t->objs[i].type]
-		                                        : "?"));
+		json_object_set_new(
+		        o, "type",
+		        json_string(t->objs[i].type < sizeof(types) /
+		                                              sizeof(types[0])
+		                            ? types[t->objs[i].type]
+		                            : "?"));
 		json_array_append_new(objs, o);
 	}
 	json_object_set_new(h, "objects", objs);
