@@ -625,6 +625,8 @@ READ_FN(rw)
 
 	e->u.rw.fd = (int32_t)num(args, "fd", -1);
 	e->u.rw.off = num(args, "offset", -1);
+	if (json_is_true(json_object_get(args, "peek")))
+		e->u.rw.off = -2; /* a recv with MSG_PEEK */
 	return v != NULL ? take_bytes(r, v, e) : 0;
 }
 

@@ -402,6 +402,9 @@ ARGS_FN(rw)
 	if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
 	    t->objs[e->obj].type == LK_OT_FILE)
 		put(args, "offset", json_integer(e->u.rw.off));
+	/* A recv with MSG_PEEK (sock.c): its bytes stay in the socket. */
+	if (e->op == LK_OP_RECV && e->u.rw.off == -2)
+		put(args, "peek", json_true());
 	put(args, "data", data_of(e));
 }
 

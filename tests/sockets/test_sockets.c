@@ -2,8 +2,9 @@
  * UNIX stream sockets in programs, end to end: a socketpair ping-pong
  * (sock_pingpong.c), a forking server with two clients on a named socket
  * (sock_server.c), an event loop with poll and with epoll over two
- * socketpairs (sock_poll.c), and a request/reply deadlock
- * (sock_deadlock.c). Each: the native output and exit status, nothing
+ * socketpairs (sock_poll.c), the kernel's answers to MSG_DONTWAIT,
+ * MSG_PEEK, O_NONBLOCK, a closed peer (sock_flags.c), and a request/reply
+ * deadlock (sock_deadlock.c). Each: the native output and exit status, nothing
  * left behind, the same seed twice the same trace bytes, a saved
  * schedule replayed with --strict to the same trace; explore finds both
  * orders of the server's clients; the deadlock is exit 3, explained.
@@ -169,6 +170,20 @@ test_sockets_pingpong(void **state)
 }
 
 static void
+test_sockets_flags(void **state)
+{
+	(void)state;
+	check_program(SOCK_FLAGS, NULL,
+	              "dontwait: EAGAIN\n"
+	              "nonblock: EAGAIN\n"
+	              "peek: \"abc\"\n"
+	              "recv: \"abc\"\n"
+	              "recv: end of file\n"
+	              "send: -1 EPIPE\n"
+	              "send nosignal: -1 EPIPE\n");
+}
+
+static void
 test_sockets_server(void **state)
 {
 	(void)state;
@@ -298,6 +313,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_sockets_pingpong),
 	        cmocka_unit_test(test_sockets_trace),
+	        cmocka_unit_test(test_sockets_flags),
 	        cmocka_unit_test(test_sockets_server),
 	        cmocka_unit_test(test_sockets_poll),
 	        cmocka_unit_test(test_sockets_explore),
