@@ -346,6 +346,9 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			who[p] = mutex_owner(t, o) >= 0
 			                 ? 1ull << mutex_owner(t, o)
 			                 : 0;
+		else if (pr->pending_op == LK_OP_ACCEPT)
+			who[p] = 0; /* anyone could connect: nobody in
+			               particular */
 		else if (lk_trace_is_pipe(t, o) && is_send(pr->pending_op))
 			who[p] = t->objs[o].holders[0];
 		else if (lk_trace_is_pipe(t, o) && pr->pending_op == LK_OP_OPEN)
@@ -407,6 +410,10 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 					append(buf, size,
 					       ", which waits for %s", then);
 			}
+			append(buf, size, "\n");
+			continue;
+		}
+		if (pr->pending_op == LK_OP_ACCEPT) {
 			append(buf, size, "\n");
 			continue;
 		}
