@@ -209,7 +209,8 @@ enum lk_op_kind {
 #define LK_OPF_TRY     0x002u /* the form that fails where another blocks */
 #define LK_OPF_ACQUIRE 0x004u
 #define LK_OPF_RELEASE 0x008u
-#define LK_OPF_CHAN    0x010u /* acquire/release on a pipe or FIFO only */
+#define LK_OPF_CHAN                                                            \
+	0x010u /* acquire/release on a pipe, FIFO or socket end only */
 #define LK_OPF_BYTES                                                           \
 	0x020u               /* releases when bytes went (ret > 0), even       \
 	                        blocked: a piece of a write */
