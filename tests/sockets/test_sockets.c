@@ -3,7 +3,8 @@
  * (sock_pingpong.c), a forking server with two clients on a named socket
  * (sock_server.c), an event loop with poll and with epoll over two
  * socketpairs (sock_poll.c), the kernel's answers to MSG_DONTWAIT,
- * MSG_PEEK, O_NONBLOCK, a closed peer (sock_flags.c), and a request/reply
+ * MSG_PEEK, O_NONBLOCK, a closed peer (sock_flags.c), a poll for room
+ * (sock_room.c), and a request/reply
  * deadlock (sock_deadlock.c). Each: the native output and exit status, nothing
  * left behind, the same seed twice the same trace bytes, a saved
  * schedule replayed with --strict to the same trace; explore finds both
@@ -183,6 +184,15 @@ test_sockets_flags(void **state)
 	              "send nosignal: -1 EPIPE\n");
 }
 
+/* A poll for POLLOUT alone waits for the other end's reader. */
+static void
+test_sockets_room(void **state)
+{
+	(void)state;
+	check_program(SOCK_ROOM, NULL,
+	              "room: 1 POLLOUT\nparent read all: yes\n");
+}
+
 static void
 test_sockets_server(void **state)
 {
@@ -322,6 +332,7 @@ main(void)
 	        cmocka_unit_test(test_sockets_pingpong),
 	        cmocka_unit_test(test_sockets_trace),
 	        cmocka_unit_test(test_sockets_flags),
+	        cmocka_unit_test(test_sockets_room),
 	        cmocka_unit_test(test_sockets_server),
 	        cmocka_unit_test(test_sockets_poll),
 	        cmocka_unit_test(test_sockets_explore),
