@@ -50,6 +50,9 @@ struct lk_pl_fork {
 
 struct lk_pl_exit {
 	int32_t status;
+	int32_t chld; /* 1 + the parent this exit made SIGCHLD pending in
+	                 (it handles or blocks it), 0 none: a signal sent,
+	                 as a kill's (explore/dpor.c); not in traces */
 };
 
 struct lk_pl_wait {

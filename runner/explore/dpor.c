@@ -14,7 +14,9 @@
  * A process that some kill targets reads its own signal state at every
  * step: the kill may land before any of them (a handler runs there, a
  * stop keeps the rest from running), so a kill races with the target's
- * steps it is not ordered with.
+ * steps it is not ordered with. A child's exit that makes SIGCHLD
+ * pending in its parent (one with a handler for it, or blocking it) is
+ * such a kill.
  *
  * A wait that blocked and then succeeds on retry was enabled by the
  * change it waited for: its success is not a race with that change (it
@@ -28,15 +30,29 @@
 #include "explore/explore.h"
 #include "trace/trace.h"
 
+/* The process whose pending signals a step writes, -1 none: a kill's
+ * target, or the parent an exit sent SIGCHLD to. */
+static int
+signal_target(const struct lk_step_rec *s)
+{
+	if (s->op == LK_OP_EXIT)
+		return s->u.exit.chld - 1;
+	if (lk_op_info(s->op)->dep == LK_DEP_KILL && s->ret == 0)
+		return s->u.kill.to;
+	return -1;
+}
+
 /* Is a step a read (1), a write (2) or neither (0) of its object? Its
  * dependency class in the LK_OPS table (ops.h) says. */
 int
 lk_dpor_access(const struct lk_step_rec *s)
 {
+	if (s->op == LK_OP_EXIT)
+		return signal_target(s) >= 0 ? 2 : 0;
 	switch (lk_op_info(s->op)->dep) {
 	/* Signals have no object: they touch the target's pending set. */
 	case LK_DEP_KILL:
-		return s->ret == 0 && s->u.kill.to >= 0 ? 2 : 0;
+		return signal_target(s) >= 0 ? 2 : 0;
 	case LK_DEP_SIGNAL:
 		return 2;
 	case LK_DEP_PAUSE:
@@ -95,9 +111,11 @@ watched_too(const struct lk_step_rec *s, size_t nobj)
 static size_t
 state_of(const struct lk_step_rec *s, size_t nobj)
 {
+	if (s->op == LK_OP_EXIT) /* SIGCHLD: the parent's pending signals */
+		return 2 * nobj + (size_t)signal_target(s);
 	switch (lk_op_info(s->op)->dep) {
 	case LK_DEP_KILL: /* the pending signals of the target */
-		return 2 * nobj + (size_t)s->u.kill.to;
+		return 2 * nobj + (size_t)signal_target(s);
 	case LK_DEP_SIGNAL:
 	case LK_DEP_PAUSE:
 		return 2 * nobj + s->proc;
@@ -178,12 +196,14 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 	}
 	for (size_t q = 0; q < LK_MAX_PROCS; q++)
 		waited[q] = -1;
-	for (size_t i = 0; i < d->nsteps; i++)
-		if (d->steps[i].op == LK_OP_KILL && d->steps[i].ret == 0)
-			targeted |= d->steps[i].u.kill.to >= 0 &&
-			                            d->steps[i].u.kill.to < 64
-			                    ? 1ull << d->steps[i].u.kill.to
-			                    : ~0ull;
+	for (size_t i = 0; i < d->nsteps; i++) {
+		int to = signal_target(&d->steps[i]);
+
+		if (to >= 0)
+			targeted |= to < 64 ? 1ull << to : ~0ull;
+		else if (d->steps[i].op == LK_OP_KILL && d->steps[i].ret == 0)
+			targeted = ~0ull; /* a group's or everyone's */
+	}
 	for (size_t o = 0; o < 2 * nobj + n; o++) {
 		os[o].write.step = -1;
 		for (size_t q = 0; q < LK_MAX_PROCS; q++)

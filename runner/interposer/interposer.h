@@ -329,6 +329,9 @@ struct lk_ip_thread {
 	/* signals.c: the signals lk__deliver is delivering now, whose
 	 * handlers the trampoline runs (once each). */
 	uint64_t expected;
+	/* sched.c: a blocked wait delivers what is due itself, after it
+	 * looked for its result (lk__waitpid: the kernel reaps first). */
+	int own_delivery;
 	/* shmtrack.c: the load or store in flight between its fault and its
 	 * trap: record it at the trap; the trap flag is set by us. */
 	struct lk_ip_cell {

@@ -572,7 +572,8 @@ lk__block(const struct lk_step *st, int obj, uint64_t deadline)
 	me->state = LK_SLOT_PARKED;
 	choose();
 	me->blocked_on = -1;
-	lk__after_block(me);
+	if (!lk__ipt.own_delivery)
+		lk__after_block(me);
 }
 
 /* Make attempt (a call that fails with EAGAIN rather than block) until
@@ -762,28 +763,37 @@ pass_on(void)
 	notify();
 }
 
+/* The parent the calling process's exit sends SIGCHLD to, -1 none: the
+ * parent has a handler for it or blocks it (the kernel keeps it pending
+ * then, for sigwait); otherwise it is discarded, as ignored. */
+static int
+sigchld_parent(void)
+{
+	struct lk_shared *sh = lk__ip.sh;
+	int parent = sh->slots[lk__process_of(lk__lane)].parent;
+
+	if (parent >= 0 &&
+	    ((sh->slots[parent].sigcaught | sh->slots[parent].sigmask) &
+	     (1ull << SIGCHLD)) &&
+	    sh->slots[parent].state != LK_SLOT_EXITED)
+		return parent;
+	return -1;
+}
+
 /* The calling process leaves the run: pass the turn on or end the run.
  * Every lane of it ends with it, as the kernel ends its threads. */
 void
 lk__depart(void)
 {
 	struct lk_shared *sh = lk__ip.sh;
-	int self = lk__lane, proc = lk__process_of(self);
-	int parent = sh->slots[proc].parent;
+	int proc = lk__process_of(lk__lane), parent = sigchld_parent();
 
 	lk__sud_stop();
 	for (uint32_t i = 0; i < sh->nslots; i++)
 		if ((int)i == proc || sh->slots[i].process == proc + 1)
 			sh->slots[i].state = LK_SLOT_EXITED;
-	self = proc;
-	/* SIGCHLD, when the parent has a handler for it or blocks it (the
-	 * kernel keeps it pending then, for sigwait). */
-	if (parent >= 0 &&
-	    ((sh->slots[parent].sigcaught | sh->slots[parent].sigmask) &
-	     (1ull << SIGCHLD)) &&
-	    sh->slots[parent].state != LK_SLOT_EXITED)
+	if (parent >= 0)
 		atomic_fetch_or(&sh->slots[parent].sigpending, 1ull << SIGCHLD);
-	(void)self;
 	pass_on();
 }
 
@@ -930,6 +940,7 @@ exit_hook(int status, void *arg)
 	close_all();
 	st.ret = status;
 	st.u.exit.status = status;
+	st.u.exit.chld = sigchld_parent() + 1;
 	lk__done(&st, -1);
 	lk__depart();
 	lk__leave();
@@ -948,6 +959,7 @@ lk__exit_now(int status)
 	close_all();
 	st.ret = status;
 	st.u.exit.status = status;
+	st.u.exit.chld = sigchld_parent() + 1;
 	lk__done(&st, -1);
 	lk__depart();
 }
@@ -1125,8 +1137,18 @@ lk__waitpid(pid_t pid, int *status, int options)
 			r = lk__real_waitpid(pid, &ws, options | WNOHANG);
 		if (r != 0 || (options & WNOHANG))
 			break;
+		/* Nothing to reap: now a signal due interrupts the wait. The
+		 * kernel looks for a child first, so a SIGCHLD handler runs
+		 * after the wait that reaps its child, not before it. */
+		if (lk__deliver_now() && !lk__ipt.restartable) {
+			r = -1;
+			errno = EINTR;
+			break;
+		}
 		st.u.wait.choices = 0;
+		lk__ipt.own_delivery = 1;
 		lk__block(&st, LK_WAIT_CHILD, LK_NO_TIME);
+		lk__ipt.own_delivery = 0;
 	}
 	st.err = r < 0 ? errno : 0;
 	c = r > 0 ? child_slot(r) : -1;
