@@ -8,6 +8,7 @@
  * happens before another is always drawn higher, and the picture implies
  * no order the trace does not have.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,7 @@ seen_at(const struct lk_viz_trace *t, const struct seen *s, unsigned long c)
  */
 static int
 row_of(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
-       const struct seen *seen, const int *eff, size_t i)
+       const struct seen *seen, const int *eff, const int *after, size_t i)
 {
 	const struct lk_tev *e = &t->tr->ev[i];
 	int prev = l->last[e->proc], row;
@@ -124,6 +125,11 @@ row_of(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
 		if (j >= 0 && eff[j] >= row)
 			row = eff[j] + 1;
 	}
+	/* The second access of a race goes below the first: side by side,
+	 * the two would read as one moment, or as an order in the picture
+	 * that the run did not have (the race's mark joins them). */
+	if (after[i] >= 0 && l->row[after[i]] >= row)
+		row = l->row[after[i]] + 1;
 	return row;
 }
 
@@ -134,9 +140,17 @@ place_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 	struct seen *seen = calloc(t->tr->nprocs + 1, sizeof(*seen));
 	int *eff = malloc((t->tr->nevents + 1) * sizeof(*eff)), nrows = 1,
 	    rc = -1;
+	/* Per event: the first access of a race it is the second of (the
+	 * latest such), or -1. */
+	int *after = malloc((t->tr->nevents + 1) * sizeof(*after));
 
-	if (seen == NULL || eff == NULL)
+	if (seen == NULL || eff == NULL || after == NULL)
 		goto out;
+	for (size_t i = 0; i < t->tr->nevents; i++)
+		after[i] = -1;
+	for (size_t k = 0; k < l->nraces; k++)
+		if ((int)l->races[k].a > after[l->races[k].b])
+			after[l->races[k].b] = (int)l->races[k].a;
 	for (size_t i = 0; i < t->tr->nevents; i++) {
 		const struct lk_tev *e = &t->tr->ev[i];
 		struct seen *s = &seen[e->proc];
@@ -145,7 +159,7 @@ place_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		eff[i] = l->last[e->proc] >= 0 ? l->row[l->last[e->proc]] : -1;
 		if (e->step >= l->from && e->step <= l->to && !folded(e) &&
 		    l->fold[i] >= 0) {
-			eff[i] = l->row[i] = row_of(t, l, seen, eff, i);
+			eff[i] = l->row[i] = row_of(t, l, seen, eff, after, i);
 			if (l->last[e->proc] < 0) {
 				l->first[e->proc] = (int)i;
 				l->head_ev[e->proc] =
@@ -177,6 +191,7 @@ out:
 		free(seen[p].ev);
 	free(seen);
 	free(eff);
+	free(after);
 	return rc;
 }
 
@@ -492,6 +507,8 @@ fold_runs(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		goto out;
 	for (size_t k = 0; k < t->nedges; k++)
 		endpoint[t->edges[k].from] = endpoint[t->edges[k].to] = 1;
+	for (size_t k = 0; k < l->nraces; k++)
+		endpoint[l->races[k].a] = endpoint[l->races[k].b] = 1;
 	for (size_t p = 0; p < t->tr->nprocs; p++)
 		lastp[p] = -1;
 	for (size_t i = 0; i < t->tr->nevents; i++) {
@@ -791,6 +808,18 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	    !l->head_ev || !l->first || !l->last || !l->head_row || !l->x ||
 	    !l->headw || !l->lside || !l->leftw || !l->stuck)
 		goto nomem;
+	/* The races run reports: drawn, and kept apart in rows. */
+	switch (lk_race_find(t->tr, 1, &l->races, &l->nraces)) {
+	case 0:
+		break;
+	case -EINTR:
+		lk_err_set(err, LK_EXIT_INTERNAL,
+		           "%s: interrupted while finding its races", t->path);
+		lk__viz_layout_free(l);
+		return -1;
+	default:
+		goto nomem;
+	}
 	reset_rows(t, l);
 	if ((l->nrows = place_rows(t, l)) < 0)
 		goto nomem;
@@ -856,5 +885,6 @@ lk__viz_layout_free(struct lk__viz_layout *l)
 	free(l->elabel);
 	free(l->spot);
 	free(l->shift);
+	free(l->races);
 	memset(l, 0, sizeof(*l));
 }

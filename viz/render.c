@@ -111,6 +111,8 @@ struct palette {
 	const char *blue, *red, *green, *grey, *ink, *line, *redink;
 	const char *paper, *box, *redbox, *faint;
 	const char *labelbg; /* behind labels: the paper, nearly opaque */
+	const char *race;    /* the mark joining a race's two accesses */
+	const char *waitfor; /* a deadlock's wait-for arrows, all of them */
 	const char *kind[LK_HB_NKINDS]; /* as in lk__viz_edge_kinds */
 };
 
@@ -129,6 +131,8 @@ static const struct palette palettes[] = {
                         .redbox = "#FCE4E8",
                         .faint = "#444444",
                         .labelbg = "#FFFFFFD8",
+                        .race = "#CC3311",    /* Tol vibrant red */
+                        .waitfor = "#882255", /* Tol muted wine */
                         /* Tol bright; pipes Tol vibrant orange, signals
                          * Tol vibrant teal (bright has no dark enough
                          * fifth hue for a thin line on white), locks
@@ -150,6 +154,8 @@ static const struct palette palettes[] = {
                         .redbox = "#4A2A30",
                         .faint = "#BBBBBB",
                         .labelbg = "#1E1E1ED8",
+                        .race = "#FF7755",
+                        .waitfor = "#DD88AA",
                         .kind = {"#66CCEE", "#44BB66", "#CC77AA", "#EE7733",
                                  "#EE7733", "#44BB99", "#DDCC77"},
                 },
@@ -167,6 +173,8 @@ static const struct palette palettes[] = {
                         .redbox = "#DDDDDD",
                         .faint = "#444444",
                         .labelbg = "#FFFFFFD8",
+                        .race = "#000000",
+                        .waitfor = "#333333",
                         .kind = {"#000000", "#555555", "#333333", "#000000",
                                  "#000000", "#444444", "#222222"},
                 },
@@ -197,6 +205,7 @@ struct draw {
 	unsigned blocks;   /* hollow marks of blocked calls drawn */
 	unsigned prints;   /* prints drawn */
 	unsigned failed;   /* diamonds of failed calls drawn */
+	unsigned races;    /* races drawn */
 	char others[96];   /* diamonds of other calls: their names */
 	int shm_only;      /* those calls all set up shared memory */
 	int pinned;        /* nop2: the positions are ours */
@@ -1009,6 +1018,69 @@ arrows(struct draw *d)
 	}
 }
 
+/* The look of a race's mark: a thick dashed line without a head (no
+ * order), in its own red, never pulling the layout. */
+static void
+race_look(const struct draw *d, Agedge_t *e)
+{
+	set(e, "dir", "none");
+	set(e, "style", "dashed");
+	set(e, "color", d->pal->race);
+	set(e, "penwidth", "4");
+	set(e, "constraint", "false");
+}
+
+/*
+ * The races run reports (layout.c found them with the trace part's one
+ * detector, lk_race_find): the two accesses of each joined by a race's
+ * mark, "race on a" on it, when both are drawn.
+ */
+static void
+races(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	char id[64], words[LK_NAME_MAX + 16];
+
+	for (size_t k = 0; k < d->l.nraces; k++) {
+		const struct lk_race *r = &d->l.races[k];
+		const struct lk_tev *a = &t->tr->ev[r->a],
+		                    *b = &t->tr->ev[r->b];
+		double xa = d->l.x[a->proc], xb = d->l.x[b->proc], w;
+		double ya, yb;
+		Agedge_t *e;
+		Agnode_t *n;
+
+		if (d->l.row[r->a] < 0 || d->l.row[r->b] < 0)
+			continue;
+		d->races++;
+		snprintf(id, sizeof(id), "race:%zu", k);
+		e = edge(d, d->node[r->a], d->node[r->b], id, "race");
+		race_look(d, e);
+		snprintf(words, sizeof(words), "race on %s",
+		         lk__viz_obj(t->tr, r->obj));
+		setf(e, "tooltip", "%s: %s step %ld and %s step %ld", words,
+		     t->tr->procs[a->proc].name, (long)a->step,
+		     t->tr->procs[b->proc].name, (long)b->step);
+		if (!d->pinned) {
+			set(e, "label", escape(d, words, ""));
+			set(e, "fontcolor", d->pal->race);
+			continue;
+		}
+		/* The words just above the middle of the mark, on the
+		 * paper, leaving the dashes to show. */
+		ya = row_y(d, d->l.row[r->a]);
+		yb = row_y(d, d->l.row[r->b]);
+		w = lk__viz_text_width(words, LK__VIZ_EDGEFONT, 1) + 4;
+		snprintf(id, sizeof(id), "race-label:%zu", k);
+		n = text(d, id, words, (xa + xb) / 2 - w / 2,
+		         (ya + yb) / 2 - 12, LK__VIZ_EDGEFONT, 1);
+		set(n, "class", "race-label");
+		set(n, "style", "filled");
+		set(n, "fillcolor", d->pal->labelbg);
+		set(n, "fontcolor", d->pal->race);
+	}
+}
+
 /* One row of the legend: a sample drawn by the caller, then words. */
 static void
 legend_words(struct draw *d, const char *id, const char *words, double y)
@@ -1111,6 +1183,15 @@ legend(struct draw *d)
 		if (d->kinds[k] == 0)
 			continue;
 		legend_arrow(d, (unsigned)k, y);
+		y += 30;
+	}
+	if (d->races > 0) {
+		legend_pair(d, "legend:race", y, &a, &b);
+		race_look(d, edge(d, a, b, "legend:race", "legend"));
+		legend_words(d, "legend:text:race",
+		             "race: two accesses, one a write, that no arrow "
+		             "orders (as run reports it)",
+		             y);
 		y += 30;
 	}
 	if (d->blocks > 0) {
@@ -1219,6 +1300,7 @@ build(struct draw *d, const struct lk_viz_opts *o)
 	lifelines(d);
 	spans(d);
 	arrows(d);
+	races(d);
 	if (d->pinned && o->time_axis)
 		time_axis(d);
 	if (d->pinned) {

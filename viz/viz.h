@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "lockstep/lockstep.h"
+#include "trace/race.h"
 #include "trace/trace.h"
 
 /* Limits of what lk_viz_read accepts (the trace part's reader's). */
@@ -208,6 +209,9 @@ struct lk__viz_layout {
 	double *spot;      /* per edge: where along the arrow its text goes,
 	                      0 at the tail, 1 at the head */
 	double *shift;     /* per edge: its text's centre right of there */
+	struct lk_race *races; /* the races run reports (lk_race_find,
+	                          unique), by event index */
+	size_t nraces;
 };
 
 /* How each kind of edge is drawn, at its enum lk_hb_kind. */

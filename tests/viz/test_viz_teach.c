@@ -1,0 +1,312 @@
+/*
+ * Diagrams that teach (issue 19): the races run reports drawn between
+ * exactly their two accesses, a deadlock's wait-for arrows and the
+ * terminal's whole explanation in the caption, and step numbers beside
+ * the events. Each case runs the real lockstep (run, explore, replay,
+ * render) on shipped scenarios and reads the DOT that render writes with
+ * Graphviz's own parser (libcgraph); what is expected comes from the
+ * terminal's words and the trace's own steps, not from viz.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cgraph.h>
+#include <cmocka.h>
+
+/* The directory the group setup made, for every file of the tests. */
+static char dir[] = "/tmp/lk-viz-teach-XXXXXX";
+
+/* Run argv (NULL-terminated) from LK_SOURCE_DIR with stdout and stderr
+ * into the file out, made anew; its exit status. */
+static int
+run(char *const argv[], const char *out)
+{
+	pid_t pid = fork();
+	int status, fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || chdir(LK_SOURCE_DIR) != 0)
+			_exit(127);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* dir/name, in one of four static buffers (a few live at once). */
+static const char *
+in_dir(const char *name)
+{
+	static char bufs[4][1280];
+	static int k;
+	char *p = bufs[k++ % 4];
+
+	snprintf(p, sizeof(bufs[0]), "%s/%s", dir, name);
+	return p;
+}
+
+/* The file at path, whole, NUL-terminated (it must exist). */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	long n;
+	size_t len;
+
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL) {
+		len = fread(p, 1, (size_t)n, f);
+		p[len] = '\0';
+	}
+	fclose(f);
+	assert_non_null(p);
+	return p;
+}
+
+/*
+ * `lockstep run SCENARIO --seed SEED --trace dir/NAME.jsonl`, what it
+ * printed into dir/NAME.out; its status must be want. The terminal's
+ * text, which the caller frees.
+ */
+static char *
+run_scenario(const char *scenario, const char *seed, const char *name, int want)
+{
+	char trace[1280], out[1280];
+	char *argv[] = {(char *)LK_BUILD_DIR "/lockstep",
+	                (char *)"run",
+	                (char *)scenario,
+	                (char *)"--seed",
+	                (char *)seed,
+	                (char *)"--trace",
+	                trace,
+	                NULL};
+	int rc;
+
+	snprintf(trace, sizeof(trace), "%s/%s.jsonl", dir, name);
+	snprintf(out, sizeof(out), "%s/%s.out", dir, name);
+	rc = run(argv, out);
+	if (rc != want)
+		fail_msg("lockstep run %s --seed %s: status %d, not %d",
+		         scenario, seed, rc, want);
+	return slurp(out);
+}
+
+/* `lockstep render dir/NAME.jsonl -o dir/NAME.dot [opt]`, which must
+ * succeed; the graph it wrote, read by libcgraph. */
+static Agraph_t *
+render_dot(const char *name, const char *opt)
+{
+	char trace[1280], dot[1280];
+	char *argv[] = {(char *)LK_BUILD_DIR "/lockstep",
+	                (char *)"render",
+	                trace,
+	                (char *)"-o",
+	                dot,
+	                (char *)opt,
+	                NULL};
+	Agraph_t *g;
+	FILE *f;
+
+	snprintf(trace, sizeof(trace), "%s/%s.jsonl", dir, name);
+	snprintf(dot, sizeof(dot), "%s/%s%s.dot", dir, name, opt ? opt : "");
+	assert_int_equal(run(argv, in_dir("render.out")), 0);
+	f = fopen(dot, "r");
+	assert_non_null(f);
+	g = agread(f, NULL);
+	fclose(f);
+	if (g == NULL)
+		fail_msg("%s does not parse as DOT", dot);
+	return g;
+}
+
+/* Attribute k of a node or edge, "" when it has none. */
+static const char *
+attr(void *obj, const char *k)
+{
+	char *v = agget(obj, (char *)k);
+
+	return v != NULL ? v : "";
+}
+
+/* Whether the space-separated list cls holds word. */
+static int
+has_class(const char *cls, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = cls; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == cls || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
+/* The y of node name in g (Graphviz's: growing upwards). */
+static double
+node_y(Agraph_t *g, const char *name)
+{
+	Agnode_t *n = agnode(g, (char *)name, 0);
+	double x, y;
+
+	if (n == NULL)
+		fail_msg("no node %s", name);
+	if (sscanf(attr(n, "pos"), "%lf,%lf", &x, &y) != 2)
+		fail_msg("node %s has no position", name);
+	return y;
+}
+
+/* The steps of each race the terminal printed ("... step 5) and ...
+ * step 7) ..."), into a[] and b[]; how many. */
+static size_t
+terminal_races(const char *out, long *a, long *b, size_t max)
+{
+	size_t n = 0;
+
+	for (const char *p = out;
+	     (p = strstr(p, "  race on ")) != NULL && n < max; p++) {
+		const char *s1 = strstr(p, "step "), *s2;
+
+		assert_non_null(s1);
+		s2 = strstr(s1 + 5, "step ");
+		assert_non_null(s2);
+		a[n] = strtol(s1 + 5, NULL, 10);
+		b[n] = strtol(s2 + 5, NULL, 10);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The races of shm-race and file-offset (seed 3): one race mark per race
+ * the terminal printed, between exactly its two events, the second drawn
+ * lower; "race on NAME" at it; the legend says what it is. A race-free
+ * run has neither.
+ */
+static void
+test_teach_races(void **state)
+{
+	static const struct {
+		const char *scenario, *name;
+		size_t races;
+	} cases[] = {
+	        {"scenarios/lecture/shm-race.xml", "shm-race", 3},
+	        {"scenarios/lecture/file-offset.xml", "file-offset", 1},
+	        {"scenarios/rendezvous.xml", "rendezvous", 0},
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char *out =
+		        run_scenario(cases[c].scenario, "3", cases[c].name, 0);
+		long a[16], b[16];
+		size_t n = terminal_races(out, a, b, 16), drawn = 0, labels = 0;
+		Agraph_t *g = render_dot(cases[c].name, NULL);
+
+		assert_int_equal(n, cases[c].races);
+		for (Agnode_t *v = agfstnode(g); v; v = agnxtnode(g, v)) {
+			for (Agedge_t *e = agfstout(g, v); e;
+			     e = agnxtout(g, e)) {
+				char ta[32], tb[32];
+				size_t k;
+
+				if (!has_class(attr(e, "class"), "race"))
+					continue;
+				drawn++;
+				for (k = 0; k < n; k++) {
+					snprintf(ta, sizeof(ta), "ev:%ld",
+					         a[k]);
+					snprintf(tb, sizeof(tb), "ev:%ld",
+					         b[k]);
+					if (strcmp(agnameof(agtail(e)), ta) ==
+					            0 &&
+					    strcmp(agnameof(aghead(e)), tb) ==
+					            0)
+						break;
+				}
+				if (k == n)
+					fail_msg("%s: a race mark %s -- %s "
+					         "that run did not report",
+					         cases[c].name,
+					         agnameof(agtail(e)),
+					         agnameof(aghead(e)));
+				assert_true(node_y(g, ta) > node_y(g, tb));
+				assert_string_equal(attr(e, "dir"), "none");
+			}
+			if (has_class(attr(v, "class"), "race-label")) {
+				assert_non_null(
+				        strstr(attr(v, "label"), "race on "));
+				labels++;
+			}
+		}
+		assert_int_equal(drawn, n);
+		assert_int_equal(labels, n);
+		if (n > 0)
+			assert_non_null(agnode(g, (char *)"legend:race:a", 0));
+		else
+			assert_null(agnode(g, (char *)"legend:race:a", 0));
+		agclose(g);
+		free(out);
+	}
+	/* The race on a of shm-race says so. */
+	{
+		char *dot = slurp(in_dir("shm-race.dot"));
+
+		assert_non_null(strstr(dot, "race on a"));
+		free(dot);
+	}
+}
+
+/* Make the directory of the tests. */
+static int
+setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+/* Remove the directory and the files in it. */
+static int
+teardown(void **state)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	(void)state;
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			unlink(in_dir(de->d_name));
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_teach_races),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
