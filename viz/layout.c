@@ -762,8 +762,12 @@ place_stuck(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		if (l->stuck[p])
 			l->stuck_row = l->nrows;
 	}
+	/* A cycle's wait-for arrows run down to the stuck ends: room for
+	 * them to slope apart. */
+	if (l->stuck_row >= 0 && t->tr->ncycle > 0)
+		l->stuck_row += 2;
 	if (l->stuck_row >= 0)
-		l->nrows++;
+		l->nrows = l->stuck_row + 1;
 }
 
 /* Forget the rows, to place them again. */

@@ -195,11 +195,15 @@ static const struct palette palettes[] = {
 /* What one render builds. */
 struct draw {
 	const struct lk_viz_trace *t;
+	const struct lk_viz_opts *o;
 	const struct palette *pal; /* the theme's colours */
 	struct lk__viz_layout l;
 	Agraph_t *g;
 	Agnode_t **node;   /* per event: its mark (or its process box) */
 	Agnode_t **head;   /* per process: its box, or NULL */
+	Agnode_t **endbar; /* per process: its "stuck" bar, or NULL */
+	unsigned waits;    /* wait-for arrows drawn */
+	int under;         /* most lines of their words under one process */
 	unsigned *kinds;   /* per edge kind: how many are drawn */
 	unsigned folds;    /* fold marks drawn */
 	unsigned blocks;   /* hollow marks of blocked calls drawn */
@@ -468,30 +472,64 @@ blocked_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
 	}
 }
 
+/* The start of the caption's first line: "deadlock: " or "stuck: ". */
+static const char *
+caption_lead(const struct lk_viz_trace *t)
+{
+	return strcmp(lk_verdict_name(t->tr->verdict), "deadlock") == 0
+	               ? "deadlock: "
+	               : "stuck: ";
+}
+
+/* The caption from what the terminal says (o->why), a line each, the
+ * first after "deadlock: "; whether it named the cycle. */
+static int
+caption_why(struct draw *d, const char *why, double x, double *y)
+{
+	char line[1024], id[32];
+	int n = 0, cycle = 0;
+
+	for (const char *p = why; *p != '\0';) {
+		size_t len = strcspn(p, "\n");
+
+		snprintf(line, sizeof(line), "%s%.*s",
+		         n == 0 ? caption_lead(d->t) : "", (int)len, p);
+		if (strncmp(p, "wait-for cycle:", 15) == 0) {
+			snprintf(id, sizeof(id), "caption:cycle");
+			cycle = 1;
+		} else {
+			snprintf(id, sizeof(id), "caption:%d", n);
+		}
+		n++;
+		title_line(d, id, line, x, *y, 18, 0, NULL);
+		*y += 26;
+		p += len + (p[len] == '\n');
+	}
+	return cycle;
+}
+
 /* The caption lines under the title: why the run ended as it did. */
 static void
 caption(struct draw *d, double x, double *y)
 {
 	const struct lk_viz_trace *t = d->t;
 	char line[512], id[32];
-	int n = 0;
+	int n = 0, cycle = 0;
 
-	for (size_t p = 0; p < t->tr->nprocs; p++) {
+	if (d->o->why != NULL && d->o->why[0] != '\0')
+		cycle = caption_why(d, d->o->why, x, y);
+	for (size_t p = 0; p < t->tr->nprocs && d->o->why == NULL; p++) {
 		if (t->tr->procs[p].blocked_on == -1)
 			continue;
 		snprintf(line, sizeof(line), "%s",
-		         n > 0 ? ""
-		         : strcmp(lk_verdict_name(t->tr->verdict),
-		                  "deadlock") == 0
-		                 ? "deadlock: "
-		                 : "stuck: ");
+		         n > 0 ? "" : caption_lead(t));
 		blocked_words(t, p, line + strlen(line),
 		              sizeof(line) - strlen(line));
 		snprintf(id, sizeof(id), "caption:%d", n++);
 		title_line(d, id, line, x, *y, 18, 0, NULL);
 		*y += 26;
 	}
-	if (t->tr->ncycle > 0) {
+	if (t->tr->ncycle > 0 && !cycle) {
 		snprintf(line, sizeof(line), "wait-for cycle: ");
 		for (size_t i = 0; i < t->tr->ncycle; i++)
 			snprintf(line + strlen(line),
@@ -892,8 +930,10 @@ lifelines(struct draw *d)
 		setf(e, "tooltip", "%s", lk_trace_proc_label(t->tr, p));
 		if (!d->pinned)
 			set(e, "style", "invis");
-		if (last >= 0 && stuck(d, (size_t)last))
-			blocked_span(d, (size_t)last, stuck_end(d, p), 1);
+		if (last >= 0 && stuck(d, (size_t)last)) {
+			d->endbar[p] = stuck_end(d, p);
+			blocked_span(d, (size_t)last, d->endbar[p], 1);
+		}
 	}
 }
 
@@ -1081,6 +1121,140 @@ races(struct draw *d)
 	}
 }
 
+/* The look of a wait-for arrow: dashed, in the one colour of them all,
+ * never pulling the layout. */
+static void
+waitfor_look(const struct draw *d, Agedge_t *e)
+{
+	set(e, "dir", "forward");
+	set(e, "style", "dashed");
+	set(e, "color", d->pal->waitfor);
+	set(e, "penwidth", "3");
+	set(e, "arrowhead", "normal");
+	set(e, "arrowsize", "1.3");
+	set(e, "constraint", "false");
+}
+
+/* What q does that p waits for, on p's wait-for arrow to q: "posts s",
+ * "holds p's write end", "holds mutex m", "exits". */
+static void
+waitfor_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
+{
+	int o = t->tr->procs[p].blocked_on;
+	const struct lk_tev *e = final_event(t, p);
+	const char *obj = lk__viz_obj(t->tr, o);
+	/* Its last call, the one it is stuck in (a trace file does not
+	 * keep pending_op). */
+	int op = e != NULL ? lk__viz_op(e) : LK__VIZ_OTHER;
+
+	if (o >= 0 && (size_t)o < t->tr->nobjs && lk_trace_is_pipe(t->tr, o)) {
+		if (op == LK__VIZ_OPEN)
+			snprintf(buf, size, "may open %s", obj);
+		else
+			snprintf(buf, size, "holds %s's %s end", obj,
+			         op == LK__VIZ_WRITE ? "read" : "write");
+	} else if (o >= 0 && (size_t)o < t->tr->nobjs &&
+	           t->tr->objs[o].type == LK_OT_MUTEX) {
+		snprintf(buf, size, "holds mutex %s", obj);
+	} else if (op == LK__VIZ_LOCK) {
+		snprintf(buf, size, "holds a lock on %s", obj);
+	} else if (strcmp(obj, "(a child)") == 0) {
+		snprintf(buf, size, "exits");
+	} else if (o < 0) {
+		snprintf(buf, size, "ends");
+	} else {
+		snprintf(buf, size, "posts %s", obj);
+	}
+}
+
+/*
+ * A deadlock's wait-for arrows, one colour for all: from each stuck call
+ * to every process that could let it go on (the analysis's wait-for
+ * graph, o->waitfor, as the caption says it; without it the header's
+ * cycle), to that one's "stuck" bar, or its last mark when it has none;
+ * what it waits for on the arrow ("posts fork1", "holds p's write end").
+ */
+static void
+waitfor(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	size_t n = t->tr->nprocs < LK_MAX_PROCS ? t->tr->nprocs : LK_MAX_PROCS;
+	char id[128], words[LK_NAME_MAX + 40];
+	int under[LK_MAX_PROCS] = {0}; /* per process: words under it */
+
+	for (size_t p = 0; p < n; p++) {
+		lk_procset who = 0;
+		int last = d->l.last[p];
+
+		if (d->o->waitfor != NULL)
+			who = d->o->waitfor[p];
+		if (who == 0) /* not known: the header's cycle */
+			for (size_t i = 0; i + 1 < t->tr->ncycle; i++)
+				if ((size_t)t->tr->cycle[i] == p)
+					who |= 1ull << t->tr->cycle[i + 1];
+		if (who == 0 || last < 0 || !stuck(d, (size_t)last))
+			continue;
+		waitfor_words(t, p, words, sizeof(words));
+		for (size_t q = 0; q < n; q++) {
+			Agnode_t *to = d->endbar[q];
+			char line[LK_NAME_MAX * 2 + 48];
+			double xb, yb, w;
+			Agedge_t *e;
+			Agnode_t *l;
+
+			if (!(who & (1ull << q)) || q == p ||
+			    t->tr->procs[q].exited)
+				continue;
+			if (to == NULL && d->l.last[q] >= 0)
+				to = d->node[d->l.last[q]];
+			if (to == NULL)
+				continue;
+			/* Pinned, onto the stuck span just above the bar,
+			 * clear of the "stuck" beside it. */
+			if (d->endbar[q] != NULL && d->pinned) {
+				snprintf(id, sizeof(id), "waitfor-head:%s:%s",
+				         t->tr->procs[p].name,
+				         t->tr->procs[q].name);
+				to = anchor(d, id, d->l.x[q],
+				            row_y(d, d->l.stuck_row) - 14);
+			}
+			d->waits++;
+			snprintf(id, sizeof(id), "waitfor:%s:%s",
+			         t->tr->procs[p].name, t->tr->procs[q].name);
+			e = edge(d, d->node[last], to, id, "waitfor");
+			waitfor_look(d, e);
+			setf(e, "tooltip", "%s waits: %s %s",
+			     lk_trace_proc_label(t->tr, p),
+			     lk_trace_proc_label(t->tr, q), words);
+			if (!d->pinned) {
+				set(e, "label", escape(d, words, ""));
+				set(e, "fontcolor", d->pal->waitfor);
+				continue;
+			}
+			/* The words under the bar (or mark) the arrow ends
+			 * on, one line for each arrow that ends there: what
+			 * that process does that p waits for. */
+			xb = d->l.x[q];
+			yb = row_y(d, d->endbar[q] != NULL
+			                      ? d->l.stuck_row
+			                      : d->l.row[d->l.last[q]]);
+			snprintf(line, sizeof(line), "%s %s",
+			         lk_trace_proc_label(t->tr, q), words);
+			w = lk__viz_text_width(line, LK__VIZ_EDGEFONT, 1) + 4;
+			snprintf(id, sizeof(id), "waitfor-label:%s:%s",
+			         t->tr->procs[p].name, t->tr->procs[q].name);
+			l = text(d, id, line, xb - w / 2,
+			         yb + 24 + 20 * under[q], LK__VIZ_EDGEFONT, 1);
+			if (++under[q] > d->under)
+				d->under = under[q];
+			set(l, "class", "waitfor-label");
+			set(l, "style", "filled");
+			set(l, "fillcolor", d->pal->labelbg);
+			set(l, "fontcolor", d->pal->waitfor);
+		}
+	}
+}
+
 /* One row of the legend: a sample drawn by the caller, then words. */
 static void
 legend_words(struct draw *d, const char *id, const char *words, double y)
@@ -1173,7 +1347,7 @@ legend_stuck(struct draw *d, double y)
 static void
 legend(struct draw *d)
 {
-	double y = row_y(d, d->l.nrows - 1) + 64;
+	double y = row_y(d, d->l.nrows - 1) + 64 + 20 * d->under;
 	Agnode_t *a, *b;
 	Agedge_t *e;
 	char words[200];
@@ -1207,6 +1381,15 @@ legend(struct draw *d)
 	}
 	if (d->l.stuck_row >= 0) {
 		legend_stuck(d, y);
+		y += 30;
+	}
+	if (d->waits > 0) {
+		legend_pair(d, "legend:waitfor", y, &a, &b);
+		waitfor_look(d, edge(d, a, b, "legend:waitfor", "legend"));
+		legend_words(d, "legend:text:waitfor",
+		             "wait-for: a stuck call \xe2\x86\x92 who could "
+		             "let it go on (posts it, holds it)",
+		             y);
 		y += 30;
 	}
 	if (d->prints > 0) {
@@ -1301,6 +1484,7 @@ build(struct draw *d, const struct lk_viz_opts *o)
 	spans(d);
 	arrows(d);
 	races(d);
+	waitfor(d);
 	if (d->pinned && o->time_axis)
 		time_axis(d);
 	if (d->pinned) {
@@ -1412,6 +1596,7 @@ draw_free(struct draw *d, GVC_t *gvc, int laid_out)
 	lk__viz_layout_free(&d->l);
 	free(d->node);
 	free(d->head);
+	free(d->endbar);
 	free(d->kinds);
 }
 
@@ -1536,9 +1721,11 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 	d->pinned = strcmp(engine, "nop2") == 0;
 	d->node = calloc(t->tr->nevents + 1, sizeof(*d->node));
 	d->head = calloc(t->tr->nprocs + 1, sizeof(*d->head));
+	d->endbar = calloc(t->tr->nprocs + 1, sizeof(*d->endbar));
+	d->o = o;
 	d->kinds = calloc(lk__viz_nedge_kinds, sizeof(*d->kinds));
 	d->g = agopen((char *)"lockstep", Agdirected, NULL);
-	if (!d->node || !d->head || !d->kinds || !d->g) {
+	if (!d->node || !d->head || !d->endbar || !d->kinds || !d->g) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
 		goto out;
 	}

@@ -53,6 +53,14 @@ struct lk_viz_opts {
 	                     * (line 14)"), or NULL: the outcome line says
 	                     * so (run --diagram; a trace does not record
 	                     * them) */
+	const char *why;    /* what the terminal says of a run that ended
+	                     * stuck (lk_explain_deadlock), lines: the
+	                     * caption, or NULL: viz's own short words */
+	const lk_procset *waitfor; /* per process of the trace: who could
+	                            * let it go on (lk_wait_for), drawn as
+	                            * wait-for arrows; NULL: the header's
+	                            * cycle */
+	int row_per_step;          /* each row exactly one step */
 };
 
 /* Read the trace at path into *out; 0, or -1 with err filled. */

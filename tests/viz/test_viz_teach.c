@@ -276,6 +276,270 @@ test_teach_races(void **state)
 	}
 }
 
+/* Run lockstep with args (NULL-terminated, after the binary) from
+ * LK_SOURCE_DIR, its output into dir/NAME.out; its status must be want.
+ * What it printed, which the caller frees. */
+static char *
+lockstep(const char *name, int want, ...)
+{
+	char *argv[32] = {(char *)LK_BUILD_DIR "/lockstep"};
+	char out[1280];
+	size_t n = 1;
+	va_list ap;
+	int rc;
+
+	va_start(ap, want);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	snprintf(out, sizeof(out), "%s/%s.out", dir, name);
+	rc = run(argv, out);
+	if (rc != want)
+		fail_msg("lockstep %s ...: status %d, not %d", argv[1], rc,
+		         want);
+	return slurp(out);
+}
+
+/* The deadlock's explanation the terminal printed: the lines after
+ * "deadlock: no process can go on", up to the blank line. */
+static char *
+terminal_why(const char *out)
+{
+	const char *p = strstr(out, "deadlock: no process can go on\n"), *e;
+
+	assert_non_null(p);
+	p += strlen("deadlock: no process can go on\n");
+	e = strstr(p, "\n\n");
+	assert_non_null(e);
+	return strndup(p, (size_t)(e - p) + 1);
+}
+
+/* The caption of g, its lines in order (the "title" texts whose id
+ * starts "caption:"), one a line, without Graphviz's "\l". */
+static char *
+caption_text(Agraph_t *g)
+{
+	char *text = calloc(1, 1);
+	size_t len = 0;
+
+	for (int k = 0; k < 64; k++) {
+		char id[32];
+		const char *l;
+		Agnode_t *v;
+		size_t m;
+
+		snprintf(id, sizeof(id), "caption:%d", k);
+		if ((v = agnode(g, id, 0)) == NULL &&
+		    (k == 0 ||
+		     (v = agnode(g, (char *)"caption:cycle", 0)) == NULL))
+			break;
+		l = attr(v, "label");
+		m = strlen(l);
+		if (m >= 2 && strcmp(l + m - 2, "\\l") == 0)
+			m -= 2;
+		text = realloc(text, len + m + 2);
+		memcpy(text + len, l, m);
+		len += m;
+		text[len++] = '\n';
+		text[len] = '\0';
+		if (strcmp(agnameof(v), "caption:cycle") == 0)
+			break;
+	}
+	return text;
+}
+
+/* The wait-for arrows of g, "TAIL P>Q" each (from TAIL, P's stuck call,
+ * to Q), sorted, one a line. */
+static char *
+waitfor_arrows(Agraph_t *g)
+{
+	char *lines[64], *text;
+	size_t n = 0, len = 0;
+
+	for (Agnode_t *v = agfstnode(g); v; v = agnxtnode(g, v))
+		for (Agedge_t *e = agfstout(g, v); e; e = agnxtout(g, e)) {
+			const char *id = attr(e, "id");
+			char buf[256];
+
+			if (!has_class(attr(e, "class"), "waitfor"))
+				continue;
+			assert_true(n < 64);
+			assert_string_equal(attr(e, "constraint"), "false");
+			/* id "waitfor:P:Q": "TAIL P>Q" */
+			assert_int_equal(strncmp(id, "waitfor:", 8), 0);
+			assert_non_null(strchr(id + 8, ':'));
+			snprintf(buf, sizeof(buf), "%s %.*s>%s",
+			         agnameof(agtail(e)),
+			         (int)(strchr(id + 8, ':') - (id + 8)), id + 8,
+			         strchr(id + 8, ':') + 1);
+			lines[n++] = strdup(buf);
+		}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(lines[j], lines[i]) < 0) {
+				char *x = lines[i];
+
+				lines[i] = lines[j];
+				lines[j] = x;
+			}
+	text = calloc(1, 1);
+	for (size_t i = 0; i < n; i++) {
+		text = realloc(text, len + strlen(lines[i]) + 2);
+		len += (size_t)sprintf(text + len, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	return text;
+}
+
+/* The caption's text without the semaphores' values the terminal adds
+ * (" (0)"): a trace file does not keep them. */
+static void
+drop_values(char *s)
+{
+	char *p;
+
+	while ((p = strstr(s, " (")) != NULL && p[2] >= '0' && p[2] <= '9' &&
+	       strchr(p, ')') != NULL)
+		memmove(p, strchr(p, ')') + 1, strlen(strchr(p, ')') + 1) + 1);
+}
+
+/*
+ * deadlock-order (seed 1): run --diagram's caption is the terminal's
+ * explanation word for word ("deadlock: " before it); render of the
+ * trace file says the same but for the semaphores' values, which a file
+ * does not keep; the wait-for arrows go from each stuck wait to the
+ * other, A's wait (step 7 or 6) to B and B's to A, nothing else.
+ */
+static void
+test_teach_cycle_deadlock_order(void **state)
+{
+	char *out, *why, *cap, *arrows, want[2048];
+	Agraph_t *g;
+	FILE *f;
+
+	(void)state;
+	out = lockstep("do-run", 3, "run", "scenarios/deadlock-order.xml",
+	               "--seed", "1", "--trace", in_dir("do.jsonl"),
+	               "--diagram", in_dir("do-run.dot"), NULL);
+	why = terminal_why(out);
+	assert_non_null(strstr(why, "which only B posts"));
+	snprintf(want, sizeof(want), "deadlock: %s", why);
+	f = fopen(in_dir("do-run.dot"), "r");
+	assert_non_null(f);
+	g = agread(f, NULL);
+	fclose(f);
+	assert_non_null(g);
+	cap = caption_text(g);
+	assert_string_equal(cap, want);
+	arrows = waitfor_arrows(g);
+	/* A and B each block in their second wait: steps from the
+	 * terminal's interleaving. */
+	{
+		char a[64], b[64], expect[256];
+		const char *pa = strstr(out, "wait b_arrived (blocked)");
+		const char *pb = strstr(out, "wait a_arrived (blocked)");
+
+		assert_non_null(pa);
+		assert_non_null(pb);
+		while (pa > out && pa[-1] != '\n')
+			pa--;
+		while (pb > out && pb[-1] != '\n')
+			pb--;
+		snprintf(a, sizeof(a), "ev:%ld A>B", strtol(pa, NULL, 10));
+		snprintf(b, sizeof(b), "ev:%ld B>A", strtol(pb, NULL, 10));
+		snprintf(expect, sizeof(expect), "%s\n%s\n",
+		         strcmp(a, b) < 0 ? a : b, strcmp(a, b) < 0 ? b : a);
+		assert_string_equal(arrows, expect);
+	}
+	assert_non_null(agnode(g, (char *)"legend:waitfor:a", 0));
+	free(cap);
+	free(arrows);
+	agclose(g);
+
+	/* render of the trace file */
+	g = render_dot("do", NULL);
+	cap = caption_text(g);
+	drop_values(want);
+	assert_string_equal(cap, want);
+	free(cap);
+	agclose(g);
+	free(why);
+	free(out);
+}
+
+/*
+ * pipe-hang and the philosophers' deadlock (explore finds it, replay
+ * draws it): the caption says all the terminal says (pipe-hang: "its
+ * write end is still open in main"); the wait-for arrows close the
+ * cycle, each philosopher to the one who posts the fork it waits for.
+ */
+static void
+test_teach_cycle_pipe_philosophers(void **state)
+{
+	char *out, *why, *cap, *arrows, want[2048];
+	Agraph_t *g;
+	FILE *f;
+
+	(void)state;
+	out = lockstep("ph-run", 3, "run", "scenarios/lecture/pipe-hang.xml",
+	               "--seed", "1", "--diagram", in_dir("ph-run.dot"), NULL);
+	why = terminal_why(out);
+	assert_non_null(strstr(why, "its write end is still open in main"));
+	snprintf(want, sizeof(want), "deadlock: %s", why);
+	f = fopen(in_dir("ph-run.dot"), "r");
+	assert_non_null(f);
+	g = agread(f, NULL);
+	fclose(f);
+	assert_non_null(g);
+	cap = caption_text(g);
+	assert_string_equal(cap, want);
+	arrows = waitfor_arrows(g);
+	assert_non_null(strstr(arrows, " main>wc\n"));
+	assert_non_null(strstr(arrows, " wc>main\n"));
+	{
+		char *dot = slurp(in_dir("ph-run.dot"));
+
+		assert_non_null(strstr(dot, "main holds p's write end"));
+		free(dot);
+	}
+	free(cap);
+	free(arrows);
+	free(why);
+	free(out);
+	agclose(g);
+
+	free(lockstep("phil-explore", 3, "explore",
+	              "scenarios/philosophers.xml", "--max-runs", "300",
+	              "--save-schedule", in_dir("phil.sched"), NULL));
+	out = lockstep("phil-replay", 3, "replay", in_dir("phil.sched"),
+	               "--diagram", in_dir("phil.dot"), NULL);
+	why = terminal_why(out);
+	snprintf(want, sizeof(want), "deadlock: %s", why);
+	f = fopen(in_dir("phil.dot"), "r");
+	assert_non_null(f);
+	g = agread(f, NULL);
+	fclose(f);
+	assert_non_null(g);
+	cap = caption_text(g);
+	assert_string_equal(cap, want);
+	arrows = waitfor_arrows(g);
+	assert_non_null(strstr(arrows, " P0>P1\n"));
+	assert_non_null(strstr(arrows, " P1>P2\n"));
+	assert_non_null(strstr(arrows, " P2>P0\n"));
+	{
+		char *dot = slurp(in_dir("phil.dot"));
+
+		assert_non_null(strstr(dot, "P1 posts fork1"));
+		free(dot);
+	}
+	free(cap);
+	free(arrows);
+	free(why);
+	free(out);
+	agclose(g);
+}
+
 /* Make the directory of the tests. */
 static int
 setup(void **state)
@@ -306,6 +570,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_teach_races),
+	        cmocka_unit_test(test_teach_cycle_deadlock_order),
+	        cmocka_unit_test(test_teach_cycle_pipe_philosophers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
