@@ -159,7 +159,11 @@ place_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		eff[i] = l->last[e->proc] >= 0 ? l->row[l->last[e->proc]] : -1;
 		if (e->step >= l->from && e->step <= l->to && !folded(e) &&
 		    l->fold[i] >= 0) {
-			eff[i] = l->row[i] = row_of(t, l, seen, eff, after, i);
+			/* One step a row: in step order, which every
+			 * happens-before order follows. */
+			eff[i] = l->row[i] =
+			        l->per_step ? nrows
+			                    : row_of(t, l, seen, eff, after, i);
 			if (l->last[e->proc] < 0) {
 				l->first[e->proc] = (int)i;
 				l->head_ev[e->proc] =
@@ -782,7 +786,7 @@ reset_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 
 /* Place the steps from..to of t; 0, or -1 with err filled. */
 int
-lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
+lk__viz_layout(const struct lk_viz_trace *t, long from, long to, int per_step,
                struct lk__viz_layout *l, struct lk_err *err)
 {
 	size_t n = t->tr->nevents + 1, np = t->tr->nprocs + 1;
@@ -790,6 +794,7 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 
 	memset(l, 0, sizeof(*l));
 	l->nev = t->tr->nevents;
+	l->per_step = per_step;
 	l->from = from < 0 ? 0 : from;
 	l->to = to <= 0 ? (t->tr->nevents ? t->tr->ev[t->tr->nevents - 1].step
 	                                  : 0)
@@ -801,6 +806,7 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	l->leftw = calloc(np, sizeof(*l->leftw));
 	l->stuck = calloc(np, 1);
 	l->labelw = calloc(n, sizeof(*l->labelw));
+	l->stepw = calloc(n, sizeof(*l->stepw));
 	l->fold = calloc(n, sizeof(*l->fold));
 	l->head_ev = malloc(np * sizeof(int));
 	l->first = malloc(np * sizeof(int));
@@ -808,9 +814,9 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	l->head_row = malloc(np * sizeof(int));
 	l->x = calloc(np, sizeof(double));
 	l->headw = calloc(np, sizeof(double));
-	if (!l->row || !l->label || !l->side || !l->labelw || !l->fold ||
-	    !l->head_ev || !l->first || !l->last || !l->head_row || !l->x ||
-	    !l->headw || !l->lside || !l->leftw || !l->stuck)
+	if (!l->row || !l->label || !l->side || !l->labelw || !l->stepw ||
+	    !l->fold || !l->head_ev || !l->first || !l->last || !l->head_row ||
+	    !l->x || !l->headw || !l->lside || !l->leftw || !l->stuck)
 		goto nomem;
 	/* The races run reports: drawn, and kept apart in rows. */
 	switch (lk_race_find(t->tr, 1, &l->races, &l->nraces)) {
@@ -832,7 +838,7 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	        (l->from <= t->tr->ev[0].step &&
 	         l->to >= t->tr->ev[t->tr->nevents - 1].step);
 	l->whole = whole;
-	if (whole && l->nrows > LK__VIZ_FOLD_ROWS) {
+	if (whole && l->nrows > LK__VIZ_FOLD_ROWS && !per_step) {
 		if (fold_runs(t, l) < 0)
 			goto nomem;
 		reset_rows(t, l);
@@ -851,6 +857,18 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 			goto nomem;
 		l->labelw[i] = lk__viz_text_width(l->label[i], LK__VIZ_FONT,
 		                                  lk__viz_print(&t->tr->ev[i]));
+		/* Its step number, as the terminal's step column says it,
+		 * between the mark and the label (a fold has none). */
+		if (l->fold[i] <= 0) {
+			char num[24];
+
+			snprintf(num, sizeof(num), "%ld",
+			         (long)t->tr->ev[i].step);
+			l->stepw[i] =
+			        lk__viz_text_width(num, LK__VIZ_STEPFONT, 0) +
+			        LK__VIZ_STEPGAP;
+			l->labelw[i] += l->stepw[i];
+		}
 	}
 	if (choose_sides(t, l) < 0)
 		goto nomem;
@@ -877,6 +895,7 @@ lk__viz_layout_free(struct lk__viz_layout *l)
 	free(l->leftw);
 	free(l->stuck);
 	free(l->labelw);
+	free(l->stepw);
 	free(l->fold);
 	free(l->head_ev);
 	free(l->first);

@@ -743,7 +743,7 @@ static void
 events(struct draw *d)
 {
 	const struct lk_viz_trace *t = d->t;
-	char id[64], cls[128];
+	char id[64], cls[128], num[24], words[1024];
 
 	for (size_t i = 0; i < t->tr->nevents; i++) {
 		const struct lk_tev *e = &t->tr->ev[i];
@@ -764,13 +764,30 @@ events(struct draw *d)
 		     t->tr->procs[e->proc].name,
 		     lk_trace_op_name(t->tr, e->op));
 		place(d, n, x, y);
+		snprintf(num, sizeof(num), "%ld", (long)e->step);
 		if (!d->pinned) {
-			set(n, "xlabel", escape(d, d->l.label[i], ""));
+			snprintf(words, sizeof(words), "%s%s%s",
+			         d->l.stepw[i] > 0 ? num : "",
+			         d->l.stepw[i] > 0 ? "  " : "", d->l.label[i]);
+			set(n, "xlabel", escape(d, words, ""));
 			continue;
 		}
-		snprintf(id, sizeof(id), "label:%ld", (long)e->step);
 		y -= d->l.side[i] * LK__VIZ_LIFT;
 		gap = lk__viz_label_gap(t, &d->l, i);
+		/* The step number next to the mark, the label beyond it. */
+		if (d->l.stepw[i] > 0) {
+			snprintf(id, sizeof(id), "step:%ld", (long)e->step);
+			if (d->l.lside[e->proc] < 0)
+				n = text_right(d, id, num, x - gap, y,
+				               LK__VIZ_STEPFONT, 0);
+			else
+				n = text(d, id, num, x + gap, y,
+				         LK__VIZ_STEPFONT, 0);
+			set(n, "class", "step");
+			set(n, "fontcolor", d->pal->faint);
+			gap += d->l.stepw[i];
+		}
+		snprintf(id, sizeof(id), "label:%ld", (long)e->step);
 		if (d->l.lside[e->proc] < 0)
 			n = text_right(d, id, d->l.label[i], x - gap, y,
 			               LK__VIZ_FONT, lk__viz_print(e));
@@ -1431,8 +1448,11 @@ legend(struct draw *d)
 		nprocs += d->l.head_row[p] >= 0;
 	if (nprocs > 1)
 		legend_words(d, "legend:text:order",
-		             "events of different processes are ordered only "
-		             "by arrows, not by height",
+		             d->l.per_step
+		                     ? "a row a step, in the order this run "
+		                       "took them; only arrows order processes"
+		                     : "events of different processes are "
+		                       "ordered only by arrows, not by height",
 		             y);
 }
 
@@ -1713,7 +1733,7 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		goto out;
 	}
 	if (!format_ok(gvc, format, out_path, err) ||
-	    lk__viz_layout(t, o->from, o->to, &d->l, err) < 0)
+	    lk__viz_layout(t, o->from, o->to, o->row_per_step, &d->l, err) < 0)
 		goto out;
 	if (too_many(t, &d->l, err))
 		goto out;

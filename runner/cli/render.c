@@ -29,7 +29,9 @@ static const char usage_render[] =
         "  kill -> the signal's delivery           (teal, dotted)\n"
         "  unlock (or exit) -> the lock it let another process take\n"
         "                                          (olive, square head)\n"
-        "Blocked calls are hollow with a dashed span; a deadlock's\n"
+        "Each event's step number (the terminal's step column) is\n"
+        "beside its label. Blocked calls are hollow with a dashed span; a "
+        "deadlock's\n"
         "processes are red with a dashed outline, a wine-red dashed\n"
         "wait-for arrow goes from each stuck call to whoever could let\n"
         "it go on, and the caption says what the terminal said. A race\n"
@@ -48,6 +50,9 @@ static const char usage_render[] =
         "                       only: shapes and dashes carry every cue)\n"
         "  --time-axis          the virtual time beside each row where it\n"
         "                       moves\n"
+        "  --row-per-step       one step a row, in the order the run took\n"
+        "                       them (default: rows of logical time, where\n"
+        "                       unordered steps may share a row); no fold\n"
         "  --size W,H           fit into W by H inches, e.g. 16,9 for a\n"
         "                       slide\n"
         "  --frames DIR         instead of -o: one SVG per step, each the\n"
@@ -306,7 +311,8 @@ lk_cmd_render(int argc, char **argv)
 		O_THEME,
 		O_SIZE,
 		O_FRAMES,
-		O_TIME_AXIS
+		O_TIME_AXIS,
+		O_ROW_PER_STEP
 	};
 	static const struct option longopts[] = {
 	        {"output", required_argument, NULL, 'o'},
@@ -318,6 +324,7 @@ lk_cmd_render(int argc, char **argv)
 	        {"theme", required_argument, NULL, O_THEME},
 	        {"size", required_argument, NULL, O_SIZE},
 	        {"time-axis", no_argument, NULL, O_TIME_AXIS},
+	        {"row-per-step", no_argument, NULL, O_ROW_PER_STEP},
 	        {"frames", required_argument, NULL, O_FRAMES},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -392,6 +399,9 @@ lk_cmd_render(int argc, char **argv)
 			break;
 		case O_TIME_AXIS:
 			o.time_axis = 1;
+			break;
+		case O_ROW_PER_STEP:
+			o.row_per_step = 1;
 			break;
 		case 'h':
 			fputs(usage_render, stdout);

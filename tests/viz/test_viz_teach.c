@@ -540,6 +540,128 @@ test_teach_cycle_pipe_philosophers(void **state)
 	agclose(g);
 }
 
+/* The x and y of node name in g. */
+static void
+node_xy(Agraph_t *g, const char *name, double *x, double *y)
+{
+	Agnode_t *n = agnode(g, (char *)name, 0);
+
+	if (n == NULL)
+		fail_msg("no node %s", name);
+	if (sscanf(attr(n, "pos"), "%lf,%lf", x, y) != 2)
+		fail_msg("node %s has no position", name);
+}
+
+/*
+ * Step numbers: every event the terminal's interleaving lists under a
+ * step number N and the diagram draws (label:N) has N beside it
+ * (step:N, its text N), at its height, between its mark and its label,
+ * and the label names the terminal's operation. --row-per-step puts each
+ * drawn step in a row of its own, in step order; the default layout
+ * shares rows.
+ */
+static void
+test_teach_step_numbers(void **state)
+{
+	char *out = run_scenario("scenarios/rendezvous.xml", "3", "rv", 0);
+	Agraph_t *g = render_dot("rv", NULL), *h;
+	size_t checked = 0, drawn = 0;
+	double ys[256];
+	long steps[256];
+	int shared = 0;
+
+	(void)state;
+	for (char *line = out; line != NULL && *line != '\0';) {
+		char *end = strchr(line, '\n'), *words, lname[32], sname[32];
+		double xm, ym, xs, ysn, xl, yl;
+		long n;
+
+		if (end != NULL)
+			*end = '\0';
+		n = strtol(line, &words, 10);
+		if (words != line && *words == ' ' && strstr(line, "  ")) {
+			Agnode_t *lab;
+
+			while (*words == ' ')
+				words++;
+			snprintf(lname, sizeof(lname), "label:%ld", n);
+			snprintf(sname, sizeof(sname), "step:%ld", n);
+			if ((lab = agnode(g, lname, 0)) != NULL) {
+				char want[32], op[64];
+
+				/* "N\l", or "N\r" at the left */
+				snprintf(want, sizeof(want), "%ld\\", n);
+				assert_int_equal(
+				        strlen(attr(agnode(g, sname, 0),
+				                    "label")),
+				        strlen(want) + 1);
+				assert_int_equal(
+				        strncmp(attr(agnode(g, sname, 0),
+				                     "label"),
+				                want, strlen(want)),
+				        0);
+				snprintf(want, sizeof(want), "ev:%ld", n);
+				node_xy(g, want, &xm, &ym);
+				node_xy(g, sname, &xs, &ysn);
+				node_xy(g, lname, &xl, &yl);
+				assert_true(ysn == yl);
+				assert_true(ysn - ym < 10 && ym - ysn < 10);
+				assert_true((xm < xs && xs < xl) ||
+				            (xl < xs && xs < xm));
+				/* The same operation as the terminal's (a
+				 * print shows its text in quotes). */
+				snprintf(op, sizeof(op), "%.*s",
+				         (int)strcspn(words, " "), words);
+				if (strcmp(op, "print") == 0)
+					snprintf(op, sizeof(op), "\"%s",
+					         words + 6);
+				assert_int_equal(strncmp(attr(lab, "label"), op,
+				                         strlen(op)),
+				                 0);
+				checked++;
+			}
+		}
+		line = end != NULL ? end + 1 : NULL;
+	}
+	assert_true(checked >= 6);
+
+	/* The default layout shares rows; --row-per-step does not. */
+	for (Agnode_t *v = agfstnode(g); v; v = agnxtnode(g, v)) {
+		double x, y;
+
+		if (strncmp(agnameof(v), "ev:", 3) != 0)
+			continue;
+		node_xy(g, agnameof(v), &x, &y);
+		for (size_t k = 0; k < drawn; k++)
+			shared |= ys[k] == y;
+		assert_true(drawn < 256);
+		ys[drawn++] = y;
+	}
+	assert_true(shared);
+	h = render_dot("rv", "--row-per-step");
+	drawn = 0;
+	for (Agnode_t *v = agfstnode(h); v; v = agnxtnode(h, v)) {
+		double x, y;
+
+		if (strncmp(agnameof(v), "ev:", 3) != 0)
+			continue;
+		node_xy(h, agnameof(v), &x, &y);
+		assert_true(drawn < 256);
+		steps[drawn] = strtol(agnameof(v) + 3, NULL, 10);
+		ys[drawn++] = y;
+	}
+	assert_true(drawn >= 6);
+	for (size_t a = 0; a < drawn; a++)
+		for (size_t b = 0; b < drawn; b++)
+			if (steps[a] < steps[b] && !(ys[a] > ys[b]))
+				fail_msg("--row-per-step: step %ld not above "
+				         "step %ld",
+				         steps[a], steps[b]);
+	agclose(h);
+	agclose(g);
+	free(out);
+}
+
 /* Make the directory of the tests. */
 static int
 setup(void **state)
@@ -572,6 +694,7 @@ main(void)
 	        cmocka_unit_test(test_teach_races),
 	        cmocka_unit_test(test_teach_cycle_deadlock_order),
 	        cmocka_unit_test(test_teach_cycle_pipe_philosophers),
+	        cmocka_unit_test(test_teach_step_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
