@@ -1120,6 +1120,7 @@ races(struct draw *d)
 		     t->tr->procs[b->proc].name, (long)b->step);
 		if (!d->pinned) {
 			set(e, "label", escape(d, words, ""));
+			set(e, "fontname", BOLDFONT);
 			set(e, "fontcolor", d->pal->race);
 			continue;
 		}
@@ -1245,6 +1246,7 @@ waitfor(struct draw *d)
 			     lk_trace_proc_label(t->tr, q), words);
 			if (!d->pinned) {
 				set(e, "label", escape(d, words, ""));
+				set(e, "fontname", BOLDFONT);
 				set(e, "fontcolor", d->pal->waitfor);
 				continue;
 			}
