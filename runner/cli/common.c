@@ -370,6 +370,7 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 {
 	const char *bad = color ? "\033[31mFAIL\033[0m" : "FAIL";
 	const char *ok = color ? "\033[32mok\033[0m  " : "ok  ";
+	size_t nthreads = 0;
 	int status;
 
 	status = lk_cli_judge(t, sc, quiet, 0, v);
@@ -390,12 +391,17 @@ lk_cli_summarise(struct lk_trace *t, const struct lk_scenario *sc, int quiet,
 		       v->nx);
 		return status;
 	}
-	printf("\noutcome: %s after %zu %s, virtual time %g s, "
-	       "%zu %s, %.1f ms wall\n",
+	for (size_t i = 0; i < t->nprocs; i++)
+		nthreads += t->procs[i].thread != 0;
+	printf("\noutcome: %s after %zu %s, virtual time %g s, %zu %s",
 	       lk_verdict_name(t->verdict), t->nevents,
 	       lk_plural(t->nevents, "step", "steps"), (double)t->vt / 1e9,
-	       t->nprocs, lk_plural(t->nprocs, "process", "processes"),
-	       (double)t->wall_us / 1000);
+	       t->nprocs - nthreads,
+	       lk_plural(t->nprocs - nthreads, "process", "processes"));
+	if (nthreads > 0)
+		printf(" and %zu %s", nthreads,
+		       lk_plural(nthreads, "thread", "threads"));
+	printf(", %.1f ms wall\n", (double)t->wall_us / 1000);
 	if (t->output_len > 0) {
 		printf("output:\n");
 		print_lines(t->output);

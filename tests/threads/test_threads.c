@@ -96,6 +96,8 @@ test_threads_sem_counter(void **state)
 	assert_int_equal(e2e_lockstep(&r, args), 0);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "| counter=400"));
+	/* Lanes are threads, not processes, in the summary. */
+	assert_non_null(strstr(r.out, ", 1 process and 4 threads, "));
 	tr = e2e_trace_load(tp);
 	assert_non_null(tr);
 	procs = json_object_get(json_array_get(tr, 0), "procs");
