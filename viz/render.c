@@ -10,6 +10,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1103,7 +1104,7 @@ races(struct draw *d)
 		const struct lk_tev *a = &t->tr->ev[r->a],
 		                    *b = &t->tr->ev[r->b];
 		double xa = d->l.x[a->proc], xb = d->l.x[b->proc], w;
-		double ya, yb;
+		double ya, yb, slope;
 		Agedge_t *e;
 		Agnode_t *n;
 
@@ -1124,14 +1125,21 @@ races(struct draw *d)
 			set(e, "fontcolor", d->pal->race);
 			continue;
 		}
-		/* The words just above the middle of the mark, on the
-		 * paper, leaving the dashes to show. */
+		/* The words beside the middle of the mark, on the paper,
+		 * clear of the dashes: above a flat mark (as high as the
+		 * line climbs under half the words), right of a steep one. */
 		ya = row_y(d, d->l.row[r->a]);
 		yb = row_y(d, d->l.row[r->b]);
 		w = lk__viz_text_width(words, LK__VIZ_EDGEFONT, 1) + 4;
+		slope = xb != xa ? fabs((yb - ya) / (xb - xa)) : 1e9;
 		snprintf(id, sizeof(id), "race-label:%zu", k);
-		n = text(d, id, words, (xa + xb) / 2 - w / 2,
-		         (ya + yb) / 2 - 12, LK__VIZ_EDGEFONT, 1);
+		if (slope <= 1)
+			n = text(d, id, words, (xa + xb) / 2 - w / 2,
+			         (ya + yb) / 2 - 9 - w / 2 * slope,
+			         LK__VIZ_EDGEFONT, 1);
+		else
+			n = text(d, id, words, (xa + xb) / 2 + 6 + 9 / slope,
+			         (ya + yb) / 2, LK__VIZ_EDGEFONT, 1);
 		set(n, "class", "race-label");
 		set(n, "style", "filled");
 		set(n, "fillcolor", d->pal->labelbg);
