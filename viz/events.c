@@ -32,6 +32,8 @@ static const unsigned char viz_ops[LK_OP__COUNT] = {
         [LK_OP_EXEC] = LK__VIZ_EXEC,
         [LK_OP_WAIT] = LK__VIZ_WAIT,
         [LK_OP_READ] = LK__VIZ_READ,
+        [LK_OP_SEND] = LK__VIZ_WRITE,
+        [LK_OP_RECV] = LK__VIZ_READ,
         [LK_OP_CLOSE] = LK__VIZ_CLOSE,
         [LK_OP_DUP2] = LK__VIZ_DUP2,
         [LK_OP_OPEN] = LK__VIZ_OPEN,
@@ -96,6 +98,8 @@ lk__viz_fd(const struct lk_tev *e)
 	switch (e->op) {
 	case LK_OP_READ:
 	case LK_OP_WRITE:
+	case LK_OP_SEND:
+	case LK_OP_RECV:
 		fd = e->u.rw.fd;
 		break;
 	case LK_OP_CLOSE:

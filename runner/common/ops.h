@@ -209,7 +209,8 @@ enum lk_op_kind {
 #define LK_OPF_TRY     0x002u /* the form that fails where another blocks */
 #define LK_OPF_ACQUIRE 0x004u
 #define LK_OPF_RELEASE 0x008u
-#define LK_OPF_CHAN    0x010u /* acquire/release on a pipe or FIFO only */
+#define LK_OPF_CHAN                                                            \
+	0x010u /* acquire/release on a pipe, FIFO or socket end only */
 #define LK_OPF_BYTES                                                           \
 	0x020u               /* releases when bytes went (ret > 0), even       \
 	                        blocked: a piece of a write */
@@ -364,7 +365,20 @@ enum lk_dep {
 	X(COND_SIGNAL, "pthread_cond_signal", cond, COND, LK_OPF_RELEASE,      \
 	  WRITE, sync, cond)                                                   \
 	X(COND_BROADCAST, "pthread_cond_broadcast", cond, COND,                \
-	  LK_OPF_RELEASE, WRITE, sync, cond)
+	  LK_OPF_RELEASE, WRITE, sync, cond)                                   \
+	X(SEND, "send", rw, CHAN,                                              \
+	  LK_OPF_BLOCKS | LK_OPF_RELEASE | LK_OPF_CHAN | LK_OPF_BYTES |        \
+	          LK_OPF_WRITES,                                               \
+	  WRITE, chan, rw)                                                     \
+	X(RECV, "recv", rw, CHAN,                                              \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE | LK_OPF_CHAN | LK_OPF_READS, WRITE,  \
+	  chan, rw)                                                            \
+	X(SHUTDOWN, "shutdown", close, CHAN,                                   \
+	  LK_OPF_RELEASE | LK_OPF_CHAN | LK_OPF_ANYWAY, CLOSE, chan, close)    \
+	X(CONNECT, "connect", none, CHAN, LK_OPF_BLOCKS | LK_OPF_RELEASE,      \
+	  WRITE, other, none)                                                  \
+	X(ACCEPT, "accept", none, CHAN, LK_OPF_BLOCKS | LK_OPF_ACQUIRE, WRITE, \
+	  other, none)
 
 enum lk_op {
 #define LK_OP_ENUM(name, str, ...) LK_OP_##name,

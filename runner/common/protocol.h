@@ -49,7 +49,7 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
                "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 11u
+#define LK_PROTO_VERSION 12u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -165,6 +165,10 @@ enum lk_obj_type {
 	LK_OT_NAME,   /* a file-system name; path: absolute (fsname.c) */
 	LK_OT_MUTEX,  /* a pthread mutex; ino, off: its memory (thread.c) */
 	LK_OT_COND,   /* a pthread condition variable; the same */
+	LK_OT_SOCK,   /* a UNIX stream socket's end: the bytes it reads;
+	                 ino: its inode, off: its peer's inode, region: the
+	                 peer's object (-1 none); a listener's path: its
+	                 address (sock.c) */
 };
 
 /* An object the run knows, declared or discovered. */

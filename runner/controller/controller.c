@@ -1068,8 +1068,8 @@ access_mode(pid_t pid, const char *fd)
 
 /*
  * At a deadlock, while the processes still live: who holds which end of
- * every pipe and FIFO, from /proc/PID/fd. A reader waiting for the end of
- * file waits for every process that still holds a write end.
+ * every pipe, FIFO and socket, from /proc/PID/fd. A reader waiting for the end
+ * of file waits for every process that still holds a write end.
  */
 static void
 scan_holders(struct run *r)
@@ -1097,6 +1097,19 @@ scan_holders(struct run *r)
 				continue;
 			path[n] = '\0';
 			for (uint32_t o = 0; o < sh->nobjects; o++) {
+				unsigned long long ino;
+
+				/* A socket's end (the bytes it reads): its own
+				 * descriptors read, its peer's write. */
+				if (sh->objects[o].type == LK_OT_SOCK &&
+				    sscanf(path, "socket:[%llu]", &ino) == 1) {
+					if (ino == sh->objects[o].ino)
+						r->holders[o][0] |= 1ull << i;
+					if (ino == sh->objects[o].off &&
+					    ino != 0)
+						r->holders[o][1] |= 1ull << i;
+					continue;
+				}
 				if ((sh->objects[o].type != LK_OT_PIPE &&
 				     sh->objects[o].type != LK_OT_FIFO) ||
 				    strcmp(sh->objects[o].path, path) != 0)

@@ -635,7 +635,21 @@ uint64_t lk__abs_to_vt(clockid_t clk, const struct timespec *ts);
 /* Add an object of type with name (made unique) to the table, or -1. */
 int lk__obj_add(unsigned type, const char *name);
 
-/* Is obj a pipe or a FIFO? A regular file of the run? */
+/* --- sock.c: UNIX stream sockets -------------------------------------- */
+
+/* The object of socket descriptor fd whose /proc link is path
+ * ("socket:[INODE]"): the end it reads, registered with its peer; -1 when
+ * the table is full, -2 when it is no UNIX stream socket. */
+int lk__obj_sock(int fd, const char *path);
+
+/* Is obj a socket's end? */
+int lk__obj_is_sock(int obj);
+
+/* Where bytes written through end obj go: its peer's end (obj itself
+ * when it has none, or when obj is no socket). */
+int lk__obj_sock_out(int obj);
+
+/* Is obj a pipe, a FIFO or a socket's end? A regular file of the run? */
 int lk__obj_is_pipe(int obj);
 int lk__obj_is_file(int obj);
 

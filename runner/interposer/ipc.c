@@ -37,6 +37,7 @@ int
 close(int fd)
 {
 	struct lk_step st = {.op = LK_OP_CLOSE, .u.close.fd = fd};
+	int own = -1;
 
 	if (!lk__enter())
 		return REAL(close)(fd);
@@ -56,10 +57,19 @@ close(int fd)
 	/* Closing a pipe end may bring the end of file: a step. Which end
 	 * it was (O_RDONLY, O_WRONLY) goes in off. */
 	st.u.close.mode = fcntl(fd, F_GETFL) & O_ACCMODE;
+	/* A socket's end: the peer's end of file, a step on the peer's
+	 * end, as a pipe's write end (sock.c). */
+	if (lk__obj_is_sock(st.obj) && lk__obj_sock_out(st.obj) != st.obj) {
+		own = st.obj;
+		st.obj = lk__obj_sock_out(own);
+		st.u.close.mode = O_WRONLY;
+	}
 	lk__arrive(LK_OP_CLOSE, st.obj, 0);
 	st.ret = REAL(close)(fd);
 	st.err = st.ret < 0 ? errno : 0;
 	lk__done(&st, st.obj);
+	if (own >= 0)
+		lk__wake(own);
 	return (int)leave(st.ret, st.err);
 }
 

@@ -314,6 +314,12 @@ lk__obj_fd(int fd)
 			errno = saved;
 			return -1;
 		}
+	} else if (n >= 0 && (path[n] = '\0', 1) &&
+	           strncmp(path, "socket:[", 8) == 0 &&
+	           (k = lk__obj_sock(fd, path)) != -2) {
+		/* An end of a UNIX stream socket the run made (sock.c);
+		 * other sockets stay what they were, files by name. */
+		obj = k;
 	} else if (n >= 0) {
 		path[n] = '\0';
 		/* The standard streams are known by stdio_of alone: their
@@ -371,14 +377,15 @@ lk__obj_fd(int fd)
 	return obj;
 }
 
-/* Is obj a pipe or a FIFO? */
+/* Is obj a pipe, a FIFO or a socket's end (a queue of bytes)? */
 int
 lk__obj_is_pipe(int obj)
 {
 	const struct lk_shared *sh = lk__shared();
 
 	return obj >= 0 && (sh->objects[obj].type == LK_OT_PIPE ||
-	                    sh->objects[obj].type == LK_OT_FIFO);
+	                    sh->objects[obj].type == LK_OT_FIFO ||
+	                    sh->objects[obj].type == LK_OT_SOCK);
 }
 
 /* Is obj a regular file of the run (a declared or a discovered one)? */

@@ -35,6 +35,11 @@ modelled(const struct pollfd *fds, nfds_t n, int *obj, int *first)
 		if (fds[i].fd < 0)
 			continue;
 		obj[i] = lk__obj_fd(fds[i].fd);
+		/* A socket's end asked for room only: the peer's end, which
+		 * its reader empties, makes it (sock.c). */
+		if (lk__obj_is_sock(obj[i]) &&
+		    !(fds[i].events & (POLLIN | POLLRDNORM)))
+			obj[i] = lk__obj_sock_out(obj[i]);
 		if (obj[i] < 0 ||
 		    (!lk__obj_is_pipe(obj[i]) && !lk__obj_is_file(obj[i]) &&
 		     sh->objects[obj[i]].type != LK_OT_STREAM))

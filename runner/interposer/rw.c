@@ -333,7 +333,7 @@ write_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 
 	st.obj = lk__obj_fd(fd);
 	if (lk__obj_is_pipe(st.obj) && how != AT)
-		return pipe_write(fd, iov, n, st.obj, how);
+		return pipe_write(fd, iov, n, lk__obj_sock_out(st.obj), how);
 	st.len = gather(iov, n, 0, len > 0 ? (size_t)len : 0, data);
 	st.data = data;
 	lk__arrive(LK_OP_WRITE, st.obj, 0);

@@ -601,7 +601,7 @@ lk__retry(struct lk_step *st, uint64_t deadline, int timeout_err,
 	}
 }
 
-/* Re-enable every process blocked on a pipe, a FIFO or a file lock:
+/* Re-enable every process blocked on a pipe, a FIFO, a socket or a file lock:
  * descriptors were closed all at once (an exit or an exec), which may
  * bring an end of file, a broken pipe or a released lock. */
 void
@@ -622,6 +622,7 @@ lk__wake_pipes(void)
 		} else if (s->state == LK_SLOT_PARKED && o >= 0 &&
 		           (sh->objects[o].type == LK_OT_PIPE ||
 		            sh->objects[o].type == LK_OT_FIFO ||
+		            sh->objects[o].type == LK_OT_SOCK ||
 		            sh->objects[o].type == LK_OT_FILE ||
 		            sh->objects[o].type == LK_OT_SEMSET)) {
 			s->blocked_on = -1;

@@ -23,6 +23,7 @@
  */
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -265,6 +266,45 @@ scheduled(ucontext_t *uc, long nr, const long *a, long *ret)
 		return 1;
 	case SYS_close:
 		*ret = RAW(close((int)a[0]));
+		return 1;
+	/* UNIX stream sockets (sock.c). */
+	case SYS_sendto:
+		*ret = RAW(sendto((int)a[0], (const void *)a[1], (size_t)a[2],
+		                  (int)a[3], (const struct sockaddr *)a[4],
+		                  (socklen_t)a[5]));
+		return 1;
+	case SYS_recvfrom:
+		*ret = RAW(recvfrom((int)a[0], (void *)a[1], (size_t)a[2],
+		                    (int)a[3], (struct sockaddr *)a[4],
+		                    (socklen_t *)a[5]));
+		return 1;
+	case SYS_sendmsg:
+		*ret = RAW(sendmsg((int)a[0], (const struct msghdr *)a[1],
+		                   (int)a[2]));
+		return 1;
+	case SYS_recvmsg:
+		*ret = RAW(
+		        recvmsg((int)a[0], (struct msghdr *)a[1], (int)a[2]));
+		return 1;
+	case SYS_connect:
+		*ret = RAW(connect((int)a[0], (const struct sockaddr *)a[1],
+		                   (socklen_t)a[2]));
+		return 1;
+	case SYS_accept:
+	case SYS_accept4:
+		*ret = RAW(accept4((int)a[0], (struct sockaddr *)a[1],
+		                   (socklen_t *)a[2],
+		                   nr == SYS_accept4 ? (int)a[3] : 0));
+		return 1;
+	case SYS_shutdown:
+		*ret = RAW(shutdown((int)a[0], (int)a[1]));
+		return 1;
+	case SYS_socketpair:
+		*ret = RAW(socketpair((int)a[0], (int)a[1], (int)a[2],
+		                      (int *)a[3]));
+		return 1;
+	case SYS_listen:
+		*ret = RAW(listen((int)a[0], (int)a[1]));
 		return 1;
 	case SYS_dup2:
 		*ret = RAW(dup2((int)a[0], (int)a[1]));

@@ -51,6 +51,13 @@ lk_releasers(const struct lk_trace *t, const struct lk_scenario *sc,
 			rel[t->ev[i].obj] |= 1ull << t->ev[i].proc;
 }
 
+/* Does pending operation op put bytes into a pipe or a socket? */
+static int
+is_send(int op)
+{
+	return op == LK_OP_WRITE || op == LK_OP_SEND;
+}
+
 /* For objects nobody is known to post (a program, not a scenario): who
  * could, because it has the object: it used it, or was forked by a
  * process that had it. Bit p of could[obj]. */
@@ -254,6 +261,14 @@ waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
 				append(buf, size, "%s%s", k++ ? " or " : "",
 				       lk_trace_proc_label(t, (int)q));
 		append(buf, size, k ? " to exit" : "a child to exit");
+	} else if (t->objs[o >= 0 ? o : 0].type == LK_OT_SOCK && o >= 0 &&
+	           pr->pending_op == LK_OP_ACCEPT) {
+		append(buf, size, "a connection on socket %s", t->objs[o].name);
+	} else if (t->objs[o >= 0 ? o : 0].type == LK_OT_SOCK && o >= 0 &&
+	           is_send(pr->pending_op)) {
+		append(buf, size, "room on socket %s", t->objs[o].name);
+	} else if (t->objs[o >= 0 ? o : 0].type == LK_OT_SOCK && o >= 0) {
+		append(buf, size, "data on socket %s", t->objs[o].name);
 	} else if (lk_trace_is_pipe(t, o) && pr->pending_op == LK_OP_WRITE) {
 		append(buf, size, "room in %s %s",
 		       t->objs[o].type == LK_OT_PIPE ? "pipe" : "FIFO",
@@ -330,8 +345,10 @@ wait_graph(const struct lk_trace *t, const struct lk_scenario *sc,
 			who[p] = mutex_owner(t, o) >= 0
 			                 ? 1ull << mutex_owner(t, o)
 			                 : 0;
-		else if (lk_trace_is_pipe(t, o) &&
-		         pr->pending_op == LK_OP_WRITE)
+		else if (pr->pending_op == LK_OP_ACCEPT)
+			who[p] = 0; /* anyone could connect: nobody in
+			               particular */
+		else if (lk_trace_is_pipe(t, o) && is_send(pr->pending_op))
 			who[p] = t->objs[o].holders[0];
 		else if (lk_trace_is_pipe(t, o) && pr->pending_op == LK_OP_OPEN)
 			who[p] = ~0ull >> (64 - n);
@@ -422,17 +439,26 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 			append(buf, size, "\n");
 			continue;
 		}
+		if (pr->pending_op == LK_OP_ACCEPT) {
+			append(buf, size, "\n");
+			continue;
+		}
 		if (lk_trace_is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {
-			int rd = pr->pending_op == LK_OP_WRITE;
+			int rd = is_send(pr->pending_op);
+			int sock = t->objs[o].type == LK_OT_SOCK;
 
 			m = t->objs[o].holders[rd ? 0 : 1];
 			if (m == 0) {
 				append(buf, size, "; nobody holds its %s end\n",
-				       rd ? "read" : "write");
+				       sock ? "other"
+				       : rd ? "read"
+				            : "write");
 				continue;
 			}
 			append(buf, size, "; its %s end is still open in ",
-			       rd ? "read" : "write");
+			       sock ? "other"
+			       : rd ? "read"
+			            : "write");
 			append_names(buf, size, t, m, p);
 			m &= ~(1ull << p);
 			if (__builtin_popcountll(m) == 1) {

@@ -282,6 +282,32 @@ t_read(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 		snprintf(buf, size, "read %s \"%s\"", obj, text);
 }
 
+/* send, recv, shutdown on a socket: "send sock3 \"hi\"", "recv sock3:
+ * end of file", "recv sock3 (blocked)". */
+static void
+t_sock(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
+{
+	const char *op = lk_trace_op_name(t, e->op), *obj = obj_of(t, e);
+	char text[64];
+
+	t_data(text, sizeof(text), e);
+	if (e->op == LK_OP_SHUTDOWN)
+		snprintf(buf, size, "%s %s%s", op, obj,
+		         e->ret < 0 ? " (failed)" : "");
+	else if (e->blocked && (e->op == LK_OP_RECV || e->ret <= 0))
+		snprintf(buf, size, "%s %s (blocked)", op, obj);
+	else if (e->blocked)
+		snprintf(buf, size, "%s %s \"%s\" (blocked: full)", op, obj,
+		         text);
+	else if (e->op == LK_OP_RECV && e->ret == 0)
+		snprintf(buf, size, "%s %s: end of file", op, obj);
+	else if (e->ret < 0)
+		snprintf(buf, size, "%s %s (%s)", op, obj,
+		         e->err == EINTR ? "interrupted" : "failed");
+	else
+		snprintf(buf, size, "%s %s \"%s\"", op, obj, text);
+}
+
 static void
 t_cell(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
@@ -685,6 +711,27 @@ d_chan(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 	d_outcome(buf, size, e);
 }
 
+/* send, recv, shutdown on a socket, as a pipe's write and read. */
+static void
+d_sock(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
+{
+	d_text(buf, size, lk_trace_op_name(t, e->op), NAME_CHARS);
+	d_obj(buf, size, t, e);
+	if (e->op == LK_OP_RECV && !e->blocked && e->ret == 0) {
+		put(buf, size, ": end of file");
+		return;
+	}
+	if (e->op != LK_OP_SHUTDOWN && e->ret > 0) {
+		put(buf, size, " ");
+		d_data(buf, size, e);
+	}
+	if (e->blocked)
+		put(buf, size,
+		    e->op == LK_OP_SEND ? " (blocks: full)" : " (blocks)");
+	else
+		d_outcome(buf, size, e);
+}
+
 static void
 d_kill(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
@@ -1020,6 +1067,7 @@ LABEL(semop, t_semop, d_plain, x_plain)
 LABEL(poll, t_poll, d_plain, x_plain)
 LABEL(thread, t_thread, d_thread, x_thread)
 LABEL(sync, t_sync, d_sync, x_plain)
+LABEL(chan, t_sock, d_sock, x_plain)
 #undef LABEL
 
 static const struct labeller *const labellers[] = {

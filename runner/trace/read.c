@@ -42,7 +42,7 @@ static const char *const obj_types[] = {
         [LK_OT_FIFO] = "fifo",     [LK_OT_SHM] = "shm",
         [LK_OT_CELL] = "cell",     [LK_OT_SEMSET] = "semset",
         [LK_OT_NAME] = "name",     [LK_OT_MUTEX] = "mutex",
-        [LK_OT_COND] = "cond",
+        [LK_OT_COND] = "cond",     [LK_OT_SOCK] = "socket",
 };
 
 /* Report an error on the current line, printf-style; returns -1. */
@@ -625,6 +625,8 @@ READ_FN(rw)
 
 	e->u.rw.fd = (int32_t)num(args, "fd", -1);
 	e->u.rw.off = num(args, "offset", -1);
+	if (json_is_true(json_object_get(args, "peek")))
+		e->u.rw.off = -2; /* a recv with MSG_PEEK */
 	return v != NULL ? take_bytes(r, v, e) : 0;
 }
 

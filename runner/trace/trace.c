@@ -201,12 +201,13 @@ lk_trace_name_from(const struct lk_trace *t, const struct lk_tev *e)
 	return e->u.name.from;
 }
 
-/* Is object o of t a pipe or a FIFO? */
+/* Is object o of t a pipe, a FIFO or a socket's end (a queue of bytes)? */
 int
 lk_trace_is_pipe(const struct lk_trace *t, int o)
 {
 	return o >= 0 && (size_t)o < t->nobjs &&
-	       (t->objs[o].type == LK_OT_PIPE || t->objs[o].type == LK_OT_FIFO);
+	       (t->objs[o].type == LK_OT_PIPE ||
+	        t->objs[o].type == LK_OT_FIFO || t->objs[o].type == LK_OT_SOCK);
 }
 
 /* Name of operation op of t (trace.h). */
@@ -310,9 +311,9 @@ static json_t *
 header(const struct lk_trace *t)
 {
 	json_t *h = json_object(), *procs = json_array(), *objs = json_array();
-	static const char *const types[] = {"sem",    "sem",  "file",  "stream",
-	                                    "pipe",   "fifo", "shm",   "cell",
-	                                    "semset", "name", "mutex", "cond"};
+	static const char *const types[] = {
+	        "sem",  "sem",    "file", "stream", "pipe", "fifo",  "shm",
+	        "cell", "semset", "name", "mutex",  "cond", "socket"};
 
 	json_object_set_new(h, "lockstep_trace", json_integer(LK_TRACE_FORMAT));
 	json_object_set_new(h, "scenario", json_string(t->scenario));
@@ -354,10 +355,12 @@ header(const struct lk_trace *t)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(t->objs[i].name));
-		json_object_set_new(o, "type",
-		                    json_string(t->objs[i].type < 12
-		                                        ? types[t->objs[i].type]
-		                                        : "?"));
+		json_object_set_new(
+		        o, "type",
+		        json_string(t->objs[i].type < sizeof(types) /
+		                                              sizeof(types[0])
+		                            ? types[t->objs[i].type]
+		                            : "?"));
 		json_array_append_new(objs, o);
 	}
 	json_object_set_new(h, "objects", objs);
@@ -399,6 +402,9 @@ ARGS_FN(rw)
 	if (e->obj >= 0 && (size_t)e->obj < t->nobjs &&
 	    t->objs[e->obj].type == LK_OT_FILE)
 		put(args, "offset", json_integer(e->u.rw.off));
+	/* A recv with MSG_PEEK (sock.c): its bytes stay in the socket. */
+	if (e->op == LK_OP_RECV && e->u.rw.off == -2)
+		put(args, "peek", json_true());
 	put(args, "data", data_of(e));
 }
 

@@ -405,6 +405,11 @@ acquired(struct hb *h, size_t i)
 		return src >= 0 && e->ret == 0 ? edge(h, (size_t)src, i,
 		                                      LK_HB_POST_WAIT, 0, 0, 0)
 		                               : 0;
+	case LK_OP_RECV:
+		/* MSG_PEEK (off -2): the bytes stay for the next read. */
+		if (e->u.rw.off == -2)
+			return 0;
+		/* fall through */
 	case LK_OP_READ:
 		if (e->ret > 0)
 			return write_read(h, i);
@@ -453,7 +458,7 @@ note_holders(struct hb *h, size_t i)
 	struct holder *o = h->holders.v;
 	size_t n = 0, had = h->holders.n;
 
-	if (pipe && e->op == LK_OP_WRITE && e->ret > 0)
+	if (pipe && (e->op == LK_OP_WRITE || e->op == LK_OP_SEND) && e->ret > 0)
 		return e->u.rw.fd >= 0 ? hold(h, e->proc, e->obj, e->u.rw.fd)
 		                       : 0;
 	if (pipe && e->op == LK_OP_DUP2 && e->u.dup2.mode == O_WRONLY &&
@@ -473,8 +478,8 @@ note_holders(struct hb *h, size_t i)
 		}
 		return 0;
 	}
-	if (pipe && e->op == LK_OP_CLOSE && e->u.close.mode == O_WRONLY &&
-	    e->ret == 0)
+	if (pipe && (e->op == LK_OP_CLOSE || e->op == LK_OP_SHUTDOWN) &&
+	    e->u.close.mode == O_WRONLY && e->ret == 0)
 		latest_add(h, h->ends, e->obj, i);
 	if (e->op != LK_OP_EXIT && !(pipe && e->op == LK_OP_CLOSE))
 		return 0;
@@ -505,7 +510,8 @@ note_write(struct hb *h, size_t i)
 	long *pieces = &h->pieces[e->proc], n = e->ret, off = 0;
 	struct chunk *c;
 
-	if (e->op != LK_OP_WRITE || !lk_trace_is_pipe(h->t, e->obj))
+	if ((e->op != LK_OP_WRITE && e->op != LK_OP_SEND) ||
+	    !lk_trace_is_pipe(h->t, e->obj))
 		return 0;
 	if (!e->blocked) {
 		off = *pieces;

@@ -156,6 +156,11 @@ test_ops_names_kept(void **state)
 	        "pthread_cond_timedwait",
 	        "pthread_cond_signal",
 	        "pthread_cond_broadcast",
+	        "send",
+	        "recv",
+	        "shutdown",
+	        "connect",
+	        "accept",
 	};
 
 	(void)state;

@@ -28,6 +28,8 @@ static const struct {
         {10, 0x59830515f1156eb0ull}, /* 1024 objects; objects_full */
         {11, 0x316f842ef789aedcull}, /* threads as lanes: lk_slot's
                                         lane fields, cond_ticket */
+        {12, 0xd8770d46d6555695ull}, /* sockets: LK_OT_SOCK, send, recv,
+                                        shutdown, connect, accept */
 };
 
 struct fact {

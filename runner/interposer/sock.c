@@ -1,0 +1,823 @@
+/*
+ * UNIX stream sockets under the scheduler: socketpair, and named sockets
+ * (listen, accept, connect), read and written with send, recv, sendmsg,
+ * recvmsg, sendto, recvfrom (read, write, readv and writev are in rw.c),
+ * ended by shutdown and close (ipc.c).
+ *
+ * A connected socket is two queues of bytes, one each way. Each end is an
+ * object of the run, "sockN": the bytes that end reads. A read or a recv
+ * through a descriptor is a step on its own end's object; a write or a
+ * send is a step on the peer's (where its bytes go), as a pipe's write
+ * and read are steps on the one pipe; a close or a shutdown for writing
+ * is a step on the peer's too (its end of file). So the clocks, the
+ * deadlock explanation, explore and the diagrams treat each direction as
+ * they treat a pipe. A listening socket is an object of its own: connect
+ * is a step on it (releasing), accept takes from it (acquiring).
+ *
+ * Blocking is try-and-report, as for pipes: a recv with nothing to read,
+ * an accept with no pending connection, a send into a full socket and a
+ * connect to a full backlog are made without blocking and recorded as
+ * blocked, retried when the object changes. What the kernel does is left
+ * to the kernel: the bytes go through the real socket, end of file comes
+ * when the peer's last descriptor is closed, a send to a closed peer
+ * really fails with EPIPE (and raises SIGPIPE unless MSG_NOSIGNAL), which
+ * connection accept gets is the kernel's order of the connects, which the
+ * schedule made.
+ *
+ * The ends are registered when the run makes them (socketpair, listen,
+ * a connect to a listener of the run: which end is the connection's
+ * other one the kernel tells, sock_diag's UNIX_DIAG_PEER), under names
+ * given by that order, which the schedule fixes: reproducible. Datagram
+ * sockets, other families (AF_INET), SCM_RIGHTS are not modelled: calls
+ * on them are made as they are, unscheduled.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "interposer.h"
+
+/* u.rw.off of a recv with MSG_PEEK: the bytes stay in the socket. */
+#define LK_SOCK_PEEK (-2)
+
+/* Leave the interposer with errno set to err; returns ret. */
+static long
+leave(long ret, int err)
+{
+	lk__leave();
+	errno = err;
+	return ret;
+}
+
+/* --- which object a socket is ------------------------------------------- */
+
+/* The peer's inode of UNIX socket ino, from the kernel (sock_diag); 0
+ * when it has none (not connected, or not known). errno preserved. */
+static unsigned long long
+peer_inode(unsigned long long ino)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} q;
+	union {
+		char buf[8192];
+		struct nlmsghdr align;
+	} a;
+	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+	unsigned long long peer = 0;
+	int saved = errno, s;
+	long n;
+
+	s = (int)syscall(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	                 NETLINK_SOCK_DIAG);
+	if (s < 0)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = sizeof(q);
+	q.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.nh.nlmsg_flags = NLM_F_REQUEST;
+	q.req.sdiag_family = AF_UNIX;
+	q.req.udiag_states = ~0u;
+	q.req.udiag_ino = (unsigned)ino;
+	q.req.udiag_show = UDIAG_SHOW_PEER;
+	q.req.udiag_cookie[0] = q.req.udiag_cookie[1] = ~0u;
+	if (syscall(SYS_sendto, s, &q, sizeof(q), 0, &nl, sizeof(nl)) < 0)
+		goto out;
+	n = syscall(SYS_recvfrom, s, a.buf, sizeof(a.buf), 0, NULL, NULL);
+	for (struct nlmsghdr *h = &a.align; n > 0 && NLMSG_OK(h, (size_t)n);
+	     h = NLMSG_NEXT(h, n)) {
+		struct unix_diag_msg *m = NLMSG_DATA(h);
+		struct rtattr *at;
+		long left;
+
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || m->udiag_ino != ino)
+			continue;
+		left = (long)h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+		for (at = (struct rtattr *)(m + 1); RTA_OK(at, left);
+		     at = RTA_NEXT(at, left))
+			if (at->rta_type == UNIX_DIAG_PEER &&
+			    RTA_PAYLOAD(at) >= (int)sizeof(uint32_t))
+				memcpy(&peer, RTA_DATA(at), sizeof(uint32_t));
+		break;
+	}
+out:
+	syscall(SYS_close, s);
+	errno = saved;
+	return peer;
+}
+
+/* The object of socket end ino, registering it: -1 when the table is
+ * full. */
+static int
+end_obj(unsigned long long ino)
+{
+	struct lk_shared *sh = lk__shared();
+	char name[LK_NAME_MAX];
+	int obj;
+
+	if (ino == 0)
+		return -1;
+	for (uint32_t i = 0; i < sh->nobjects; i++)
+		if (sh->objects[i].type == LK_OT_SOCK &&
+		    sh->objects[i].ino == ino)
+			return (int)i;
+	snprintf(name, sizeof(name), "sock%u", sh->nobjects);
+	obj = lk__obj_add(LK_OT_SOCK, name);
+	if (obj < 0)
+		return -1;
+	sh->objects[obj].ino = ino;
+	sh->objects[obj].region = -1;
+	snprintf(sh->objects[obj].path, sizeof(sh->objects[obj].path),
+	         "socket:[%llu]", ino);
+	return obj;
+}
+
+/* Make end obj and the end with inode peer each other's peer. */
+static void
+link_peer(int obj, unsigned long long peer)
+{
+	struct lk_shared *sh = lk__shared();
+	int p;
+
+	if (obj < 0 || peer == 0 || (p = end_obj(peer)) < 0)
+		return;
+	sh->objects[obj].off = peer;
+	sh->objects[obj].region = p;
+	sh->objects[p].off = sh->objects[obj].ino;
+	sh->objects[p].region = obj;
+}
+
+/* The inode of descriptor fd, 0 when fstat fails. errno preserved. */
+static unsigned long long
+inode_of(int fd)
+{
+	struct stat st;
+	int saved = errno;
+	unsigned long long ino = fstat(fd, &st) == 0 ? st.st_ino : 0;
+
+	errno = saved;
+	return ino;
+}
+
+/* Is fd a UNIX stream socket? errno preserved. */
+static int
+unix_stream(int fd)
+{
+	int saved = errno, dom = 0, type = 0;
+	socklen_t l = sizeof(dom), m = sizeof(type);
+	int ok = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) == 0 &&
+	         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &m) == 0 &&
+	         dom == AF_UNIX && type == SOCK_STREAM;
+
+	errno = saved;
+	return ok;
+}
+
+/*
+ * Only the ends the run made are objects: both ends of a socketpair, a
+ * listening socket, both ends of a connection to such a listener. A
+ * socket connected to a process outside the run is read and written as
+ * before (a file by its name), since nothing in the run could end its
+ * wait.
+ */
+int
+lk__obj_sock(int fd, const char *path)
+{
+	struct lk_shared *sh = lk__shared();
+	unsigned long long ino;
+
+	if (sscanf(path, "socket:[%llu]", &ino) != 1)
+		return -2;
+	for (uint32_t i = 0; i < sh->nobjects; i++)
+		if (sh->objects[i].type == LK_OT_SOCK &&
+		    sh->objects[i].ino == ino)
+			return (int)i;
+	(void)fd;
+	return -2;
+}
+
+int
+lk__obj_is_sock(int obj)
+{
+	return obj >= 0 && lk__shared()->objects[obj].type == LK_OT_SOCK;
+}
+
+int
+lk__obj_sock_out(int obj)
+{
+	struct lk_shared *sh = lk__shared();
+
+	if (!lk__obj_is_sock(obj) || sh->objects[obj].region < 0)
+		return obj;
+	return sh->objects[obj].region;
+}
+
+/*
+ * The key of a UNIX socket address: a hash of its absolute path (a
+ * relative one is taken from the caller's working directory), or of
+ * "@name" for an abstract one; 0 for none.
+ */
+static uint64_t
+address_key(const struct sockaddr *sa, socklen_t len)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+	char path[PATH_MAX + sizeof(un->sun_path) + 2];
+	size_t n, have = 0;
+	uint64_t h = 1469598103934665603ull;
+
+	if (sa == NULL || len <= offsetof(struct sockaddr_un, sun_path) ||
+	    un->sun_family != AF_UNIX)
+		return 0;
+	n = len - offsetof(struct sockaddr_un, sun_path);
+	if (n > sizeof(un->sun_path))
+		n = sizeof(un->sun_path);
+	if (un->sun_path[0] == '\0') {
+		path[have++] = '@';
+		memcpy(path + have, un->sun_path + 1, n - 1);
+		have += n - 1;
+	} else {
+		n = strnlen(un->sun_path, n);
+		if (un->sun_path[0] != '/' &&
+		    getcwd(path, sizeof(path) - n - 2) != NULL) {
+			have = strlen(path);
+			path[have++] = '/';
+		}
+		memcpy(path + have, un->sun_path, n);
+		have += n;
+	}
+	for (size_t i = 0; i < have; i++)
+		h = (h ^ (unsigned char)path[i]) * 1099511628211ull;
+	return h != 0 ? h : 1;
+}
+
+/* The listening socket object bound to address key, or -1. */
+static int
+listener(uint64_t key)
+{
+	struct lk_shared *sh = lk__shared();
+
+	for (uint32_t i = 0; key != 0 && i < sh->nobjects; i++)
+		if (sh->objects[i].type == LK_OT_SOCK &&
+		    (uint64_t)sh->objects[i].key == key)
+			return (int)i;
+	return -1;
+}
+
+/* --- socketpair, listen ------------------------------------------------- */
+
+int
+socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int r, err;
+
+	if (!lk__enter())
+		return (int)syscall(SYS_socketpair, domain, type, protocol, sv);
+	r = (int)syscall(SYS_socketpair, domain, type, protocol, sv);
+	err = errno;
+	if (r == 0 && domain == AF_UNIX &&
+	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM) {
+		lk__obj_fd_forget(sv[0]);
+		lk__obj_fd_forget(sv[1]);
+		/* Both ends now, in the order of their descriptors. */
+		link_peer(end_obj(inode_of(sv[0])), inode_of(sv[1]));
+	}
+	return (int)leave(r, err);
+}
+
+int
+listen(int fd, int backlog)
+{
+	struct sockaddr_un un;
+	socklen_t len = sizeof(un);
+	int r, err, obj;
+
+	if (!lk__enter())
+		return (int)syscall(SYS_listen, fd, backlog);
+	r = (int)syscall(SYS_listen, fd, backlog);
+	err = errno;
+	if (r == 0 && unix_stream(fd) &&
+	    getsockname(fd, (struct sockaddr *)&un, &len) == 0 &&
+	    (obj = end_obj(inode_of(fd))) >= 0) {
+		lk__obj_fd_forget(fd);
+		lk__shared()->objects[obj].key =
+		        (int64_t)address_key((struct sockaddr *)&un, len);
+	}
+	return (int)leave(r, err);
+}
+
+/* A connection from client end own to listener lis was made: its
+ * server end, the object pending until an accept takes it. */
+static void
+pending_end(int own, int lis)
+{
+	struct lk_shared *sh = lk__shared();
+	char name[LK_NAME_MAX];
+	int p;
+
+	if (own < 0)
+		return;
+	snprintf(name, sizeof(name), "sock%u", sh->nobjects);
+	if ((p = lk__obj_add(LK_OT_SOCK, name)) < 0)
+		return;
+	sh->objects[p].slot = (uint32_t)lis + 1;
+	sh->objects[p].off = sh->objects[own].ino;
+	sh->objects[p].region = own;
+	sh->objects[own].region = p;
+}
+
+/* Accept on listener lis returned descriptor fd: its end is the pending
+ * one of the client the kernel names as its peer (the oldest connect
+ * not accepted yet, as the kernel's queue is in the order of the
+ * connects). A client from outside the run: no object. */
+static void
+accept_end(int fd, int lis)
+{
+	struct lk_shared *sh = lk__shared();
+	unsigned long long ino = inode_of(fd), client = peer_inode(ino);
+
+	for (uint32_t i = 0; i < sh->nobjects; i++) {
+		struct lk_object *o = &sh->objects[i];
+
+		if (o->type != LK_OT_SOCK || o->ino != 0 ||
+		    o->slot != (uint32_t)lis + 1 || o->off != client)
+			continue;
+		o->ino = ino;
+		o->slot = 0;
+		snprintf(o->path, sizeof(o->path), "socket:[%llu]", ino);
+		if (o->region >= 0)
+			sh->objects[o->region].off = ino;
+		return;
+	}
+}
+
+/* --- connect, accept ---------------------------------------------------- */
+
+int
+connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct lk_step st = {.op = LK_OP_CONNECT};
+	int own, flags, r;
+
+	if (!lk__enter())
+		return (int)syscall(SYS_connect, fd, addr, len);
+	/* A connection to a listener of the run: a step on it. */
+	st.obj = unix_stream(fd) ? listener(address_key(addr, len)) : -1;
+	if (st.obj < 0) {
+		r = (int)syscall(SYS_connect, fd, addr, len);
+		return (int)leave(r, errno);
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0)
+		flags = 0;
+	lk__arrive(LK_OP_CONNECT, st.obj, 0);
+	for (;;) {
+		if (!(flags & O_NONBLOCK))
+			fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+		st.ret = syscall(SYS_connect, fd, addr, len);
+		st.err = st.ret < 0 ? errno : 0;
+		if (!(flags & O_NONBLOCK))
+			fcntl(fd, F_SETFL, flags);
+		/* A full backlog: wait for an accept. */
+		if (st.ret == 0 || st.err != EAGAIN || (flags & O_NONBLOCK))
+			break;
+		lk__block(&st, st.obj, LK_NO_TIME);
+		if (lk__interrupted_restart()) {
+			st.ret = -1;
+			st.err = EINTR;
+			break;
+		}
+	}
+	if (st.ret == 0) {
+		/* Both ends of the connection are the run's now: the
+		 * server's has no inode until it is accepted (accept_end). */
+		lk__obj_fd_forget(fd);
+		own = end_obj(inode_of(fd));
+		pending_end(own, st.obj);
+	}
+	lk__done(&st, st.ret == 0 ? st.obj : -1);
+	return (int)leave(st.ret, st.err);
+}
+
+/* Would accept on listening socket fd return at once? */
+static int
+pending(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, 0) != 0;
+}
+
+static int
+accept_step(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	struct lk_step st = {.op = LK_OP_ACCEPT};
+	int nonblock;
+
+	st.obj = lk__obj_fd(fd);
+	if (!lk__obj_is_sock(st.obj)) {
+		int r = (int)syscall(SYS_accept4, fd, addr, len, flags);
+
+		return (int)leave(r, errno);
+	}
+	nonblock = fcntl(fd, F_GETFL) & O_NONBLOCK;
+	lk__arrive(LK_OP_ACCEPT, st.obj, 0);
+	while (!nonblock && !pending(fd)) {
+		st.ret = -1;
+		st.err = EAGAIN;
+		lk__block(&st, st.obj, LK_NO_TIME);
+		if (lk__interrupted_restart()) {
+			st.err = EINTR;
+			lk__done(&st, -1);
+			return (int)leave(-1, EINTR);
+		}
+	}
+	st.ret = syscall(SYS_accept4, fd, addr, len, flags);
+	st.err = st.ret < 0 ? errno : 0;
+	if (st.ret >= 0) {
+		lk__obj_fd_forget((int)st.ret);
+		accept_end((int)st.ret, st.obj);
+	}
+	/* The connect waiting for room in the backlog may go on. */
+	lk__done(&st, st.ret >= 0 ? st.obj : -1);
+	return (int)leave(st.ret, st.err);
+}
+
+int
+accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	if (!lk__enter())
+		return (int)syscall(SYS_accept4, fd, addr, len, 0);
+	return accept_step(fd, addr, len, 0);
+}
+
+int
+accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	if (!lk__enter())
+		return (int)syscall(SYS_accept4, fd, addr, len, flags);
+	return accept_step(fd, addr, len, flags);
+}
+
+/* --- send, recv --------------------------------------------------------- */
+
+/* The bytes of buffers iov[0..n); -1 when they do not fit a ssize_t. */
+static ssize_t
+total(const struct iovec *iov, size_t n)
+{
+	size_t sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - sum)
+			return -1;
+		sum += iov[i].iov_len;
+	}
+	return (ssize_t)sum;
+}
+
+/* Copy what the trace keeps of len bytes of the buffers from skip on. */
+static size_t
+gather(const struct iovec *iov, size_t n, size_t skip, size_t len, char *out)
+{
+	size_t got = 0;
+
+	if (len > LK_DATA_MAX)
+		len = LK_DATA_MAX;
+	for (size_t i = 0; i < n && got < len; i++) {
+		size_t take;
+
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		take = iov[i].iov_len - skip;
+		if (take > len - got)
+			take = len - got;
+		memcpy(out + got, (const char *)iov[i].iov_base + skip, take);
+		got += take;
+		skip = 0;
+	}
+	return got;
+}
+
+/* sendmsg of what is left of msg after done bytes, without blocking. */
+static ssize_t
+send_rest(int fd, const struct msghdr *msg, size_t done, int flags)
+{
+	struct msghdr m = *msg;
+	struct iovec one[8], *v = one;
+	size_t k = 0, n = msg->msg_iovlen;
+	ssize_t w;
+	int saved;
+
+	while (k < n && done >= msg->msg_iov[k].iov_len)
+		done -= msg->msg_iov[k++].iov_len;
+	if (n - k > sizeof(one) / sizeof(one[0]) &&
+	    (v = calloc(n - k, sizeof(*v))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (k < n) {
+		memcpy(v, msg->msg_iov + k, (n - k) * sizeof(*v));
+		v[0].iov_base = (char *)v[0].iov_base + done;
+		v[0].iov_len -= done;
+	}
+	m.msg_iov = v;
+	m.msg_iovlen = n - k;
+	w = syscall(SYS_sendmsg, fd, &m, flags | MSG_DONTWAIT);
+	saved = errno;
+	if (v != one)
+		free(v);
+	errno = saved;
+	return w;
+}
+
+/*
+ * A send as a step on the peer's end: what goes in without blocking is a
+ * step; when the socket is full, the piece that went in is a blocked
+ * step and the rest waits, as a pipe's write does. SIGPIPE is held back
+ * until the step is recorded.
+ */
+static ssize_t
+send_step(int fd, const struct msghdr *msg, int flags)
+{
+	struct lk_step st = {.op = LK_OP_SEND, .u.rw = {.fd = fd, .off = -1}};
+	ssize_t len = total(msg->msg_iov, msg->msg_iovlen), w;
+	char data[LK_DATA_MAX];
+	sigset_t pipe_sig, old;
+	size_t done = 0;
+	int nonblock, own = lk__obj_fd(fd);
+
+	if (!lk__obj_is_sock(own)) {
+		w = syscall(SYS_sendmsg, fd, msg, flags);
+		return leave(w, errno);
+	}
+	st.obj = lk__obj_sock_out(own);
+	nonblock = (flags & MSG_DONTWAIT) || (fcntl(fd, F_GETFL) & O_NONBLOCK);
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	lk__sigmask(SIG_BLOCK, &pipe_sig, &old);
+	lk__arrive(LK_OP_SEND, st.obj, 0);
+	for (;;) {
+		w = send_rest(fd, msg, done, flags);
+		st.err = w < 0 ? errno : 0;
+		if (w > 0)
+			done += (size_t)w;
+		if (len < 0 || done == (size_t)len ||
+		    (w < 0 && st.err != EAGAIN) || nonblock)
+			break;
+		st.ret = w > 0 ? w : -1;
+		st.err = EAGAIN;
+		st.len = w > 0 ? gather(msg->msg_iov, msg->msg_iovlen,
+		                        done - (size_t)w, (size_t)w, data)
+		               : 0;
+		st.data = st.len > 0 ? data : NULL;
+		if (w > 0)
+			lk__wake(st.obj);
+		lk__block(&st, st.obj, LK_NO_TIME);
+	}
+	st.ret = done > 0 || w >= 0 ? (ssize_t)done : -1;
+	st.len = gather(msg->msg_iov, msg->msg_iovlen, 0, done, data);
+	st.data = data;
+	lk__done(&st, done > 0 ? st.obj : -1);
+	lk__leave();
+	lk__sigmask(SIG_SETMASK, &old, NULL);
+	errno = st.err;
+	return (ssize_t)st.ret;
+}
+
+/* Would a recv of fd return at once (data, or the end of file)? */
+static int
+readable(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/*
+ * A recv as a step on the descriptor's own end: with nothing to read and
+ * the peer still there, a blocked step, retried when the end changes.
+ * MSG_WAITALL: each piece that came is a step of its own until all did
+ * (or the end of file).
+ */
+static ssize_t
+recv_step(int fd, struct msghdr *msg, int flags)
+{
+	struct lk_step st = {.op = LK_OP_RECV, .u.rw = {.fd = fd, .off = -1}};
+	ssize_t len = total(msg->msg_iov, msg->msg_iovlen), got = 0;
+	char data[LK_DATA_MAX];
+	int nonblock;
+
+	st.obj = lk__obj_fd(fd);
+	if (!lk__obj_is_sock(st.obj)) {
+		ssize_t r = syscall(SYS_recvmsg, fd, msg, flags);
+
+		return leave(r, errno);
+	}
+	nonblock = (flags & MSG_DONTWAIT) || (fcntl(fd, F_GETFL) & O_NONBLOCK);
+	if (flags & MSG_PEEK)
+		st.u.rw.off = LK_SOCK_PEEK;
+	lk__arrive(LK_OP_RECV, st.obj, 0);
+	for (;;) {
+		struct msghdr m = *msg;
+		struct iovec one;
+
+		while (!nonblock && len > 0 && !readable(fd)) {
+			st.ret = -1;
+			st.err = EAGAIN;
+			st.len = 0;
+			lk__block(&st, st.obj, LK_NO_TIME);
+			if (lk__interrupted_restart()) {
+				st.err = EINTR;
+				lk__done(&st, -1);
+				return leave(got > 0 ? got : -1, EINTR);
+			}
+		}
+		/* MSG_WAITALL's later pieces: into the rest of one buffer. */
+		if (got > 0 && msg->msg_iovlen == 1) {
+			one.iov_base = (char *)msg->msg_iov[0].iov_base + got;
+			one.iov_len = msg->msg_iov[0].iov_len - (size_t)got;
+			m.msg_iov = &one;
+		}
+		st.ret = syscall(SYS_recvmsg, fd, &m,
+		                 (flags & ~MSG_WAITALL) | MSG_DONTWAIT);
+		st.err = st.ret < 0 ? errno : 0;
+		if (st.ret < 0 && st.err == EAGAIN && !nonblock)
+			continue; /* the poll saw what this did not: again */
+		st.len = st.ret > 0 ? gather(m.msg_iov, m.msg_iovlen, 0,
+		                             (size_t)st.ret, data)
+		                    : 0;
+		st.data = data;
+		msg->msg_flags = m.msg_flags;
+		if (st.ret > 0)
+			got += st.ret;
+		if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK) ||
+		    msg->msg_iovlen != 1 || st.ret <= 0 || got >= len ||
+		    nonblock)
+			break;
+		/* A piece of a MSG_WAITALL: its own step, then wait on. */
+		lk__done(&st, st.obj);
+		lk__arrive(LK_OP_RECV, st.obj, 0);
+	}
+	/* Reading made room for a blocked sender. */
+	lk__done(&st, st.ret > 0 && !(flags & MSG_PEEK) ? st.obj : -1);
+	if (got > 0)
+		return leave(got, 0);
+	return leave(st.ret, st.err);
+}
+
+ssize_t
+send(int fd, const void *buf, size_t len, int flags)
+{
+	struct iovec v = {(void *)buf, len};
+	struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
+
+	if (!lk__enter())
+		return syscall(SYS_sendto, fd, buf, len, flags, NULL, 0);
+	return send_step(fd, &m, flags);
+}
+
+ssize_t
+sendto(int fd, const void *buf, size_t len, int flags,
+       const struct sockaddr *to, socklen_t tolen)
+{
+	struct iovec v = {(void *)buf, len};
+	struct msghdr m = {.msg_name = (void *)to,
+	                   .msg_namelen = tolen,
+	                   .msg_iov = &v,
+	                   .msg_iovlen = 1};
+
+	if (!lk__enter())
+		return syscall(SYS_sendto, fd, buf, len, flags, to, tolen);
+	return send_step(fd, &m, flags);
+}
+
+ssize_t
+sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (!lk__enter())
+		return syscall(SYS_sendmsg, fd, msg, flags);
+	if (msg == NULL || msg->msg_iovlen > IOV_MAX ||
+	    msg->msg_controllen > 0) {
+		/* SCM_RIGHTS and other control data: not modelled. */
+		ssize_t r = syscall(SYS_sendmsg, fd, msg, flags);
+
+		return leave(r, errno);
+	}
+	return send_step(fd, msg, flags);
+}
+
+ssize_t
+recv(int fd, void *buf, size_t len, int flags)
+{
+	struct iovec v = {buf, len};
+	struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
+
+	if (!lk__enter())
+		return syscall(SYS_recvfrom, fd, buf, len, flags, NULL, NULL);
+	return recv_step(fd, &m, flags);
+}
+
+ssize_t
+recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+         socklen_t *fromlen)
+{
+	struct iovec v = {buf, len};
+	struct msghdr m = {.msg_name = from,
+	                   .msg_namelen = fromlen != NULL ? *fromlen : 0,
+	                   .msg_iov = &v,
+	                   .msg_iovlen = 1};
+	ssize_t r;
+
+	if (!lk__enter())
+		return syscall(SYS_recvfrom, fd, buf, len, flags, from,
+		               fromlen);
+	r = recv_step(fd, &m, flags);
+	if (r >= 0 && fromlen != NULL)
+		*fromlen = m.msg_namelen;
+	return r;
+}
+
+ssize_t
+recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	if (!lk__enter())
+		return syscall(SYS_recvmsg, fd, msg, flags);
+	if (msg == NULL || msg->msg_iovlen > IOV_MAX ||
+	    msg->msg_controllen > 0) {
+		ssize_t r = syscall(SYS_recvmsg, fd, msg, flags);
+
+		return leave(r, errno);
+	}
+	return recv_step(fd, msg, flags);
+}
+
+/* The _FORTIFY_SOURCE entry points. */
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+                       struct sockaddr *from, socklen_t *fromlen);
+
+ssize_t
+__recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	if (len > buflen)
+		abort();
+	return recv(fd, buf, len, flags);
+}
+
+ssize_t
+__recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+               struct sockaddr *from, socklen_t *fromlen)
+{
+	if (len > buflen)
+		abort();
+	return recvfrom(fd, buf, len, flags, from, fromlen);
+}
+
+/* --- shutdown ----------------------------------------------------------- */
+
+/* SHUT_WR, SHUT_RDWR: the peer's end of file, a step on its end;
+ * SHUT_RD: a step on the descriptor's own end. */
+int
+shutdown(int fd, int how)
+{
+	struct lk_step st = {.op = LK_OP_SHUTDOWN, .u.close.fd = fd};
+	int own;
+
+	if (!lk__enter())
+		return (int)syscall(SYS_shutdown, fd, how);
+	own = lk__obj_fd(fd);
+	if (!lk__obj_is_sock(own)) {
+		int r = (int)syscall(SYS_shutdown, fd, how);
+
+		return (int)leave(r, errno);
+	}
+	st.obj = how == SHUT_RD ? own : lk__obj_sock_out(own);
+	st.u.close.mode = how == SHUT_RD ? O_RDONLY : O_WRONLY;
+	lk__arrive(LK_OP_SHUTDOWN, st.obj, 0);
+	st.ret = syscall(SYS_shutdown, fd, how);
+	st.err = st.ret < 0 ? errno : 0;
+	lk__done(&st, st.obj);
+	/* A sender blocked on this end sees EPIPE now, a reader of it 0. */
+	if (how != SHUT_WR && st.obj != own)
+		lk__wake(own);
+	return (int)leave(st.ret, st.err);
+}

@@ -1,0 +1,343 @@
+/*
+ * UNIX stream sockets in programs, end to end: a socketpair ping-pong
+ * (sock_pingpong.c), a forking server with two clients on a named socket
+ * (sock_server.c), an event loop with poll and with epoll over two
+ * socketpairs (sock_poll.c), the kernel's answers to MSG_DONTWAIT,
+ * MSG_PEEK, O_NONBLOCK, a closed peer (sock_flags.c), a poll for room
+ * (sock_room.c), and a request/reply
+ * deadlock (sock_deadlock.c). Each: the native output and exit status, nothing
+ * left behind, the same seed twice the same trace bytes, a saved
+ * schedule replayed with --strict to the same trace; explore finds both
+ * orders of the server's clients; the deadlock is exit 3, explained.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../e2e/e2e.h"
+
+#define LOCKSTEP LK_BUILD_DIR "/lockstep"
+
+static const char pingpong_out[] = "child got ping 0\n"
+                                   "parent got pong 0\n"
+                                   "child got ping 1\n"
+                                   "parent got pong 1\n"
+                                   "child got ping 2\n"
+                                   "parent got pong 2\n"
+                                   "parent: end of file\n";
+
+/* The lines of text, sorted, in a new string: outputs whose order is
+ * the kernel's natively compare as sets. */
+static char *
+sorted(const char *text)
+{
+	char *copy = strdup(text), *lines[64], *out, *save = NULL;
+	size_t n = 0, len = strlen(text) + 1;
+
+	assert_non_null(copy);
+	for (char *l = strtok_r(copy, "\n", &save); l != NULL && n < 64;
+	     l = strtok_r(NULL, "\n", &save))
+		lines[n++] = l;
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0;
+		     j--) {
+			char *t = lines[j];
+
+			lines[j] = lines[j - 1];
+			lines[j - 1] = t;
+		}
+	out = calloc(1, len + 1);
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++) {
+		strcat(out, lines[i]);
+		strcat(out, "\n");
+	}
+	free(copy);
+	return out;
+}
+
+/* How many entries dir has, failing on any but t.jsonl, r.jsonl and
+ * s.txt. */
+static int
+only_ours(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strcmp(de->d_name, "t.jsonl") != 0 &&
+		    strcmp(de->d_name, "r.jsonl") != 0 &&
+		    strcmp(de->d_name, "s.txt") != 0)
+			fail_msg("left behind: %s", de->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Run lockstep with args in dir; the result, its status checked. */
+static void
+lockstep_in(struct e2e_result *r, const char *dir, int status,
+            const char *const args[])
+{
+	assert_int_equal(e2e_spawn(r, LOCKSTEP, args, NULL, dir), 0);
+	if (r->status != status)
+		fail_msg("%s: exit %d, not %d: %s", args[1], r->status, status,
+		         r->err);
+	assert_int_equal(r->leftovers, 0);
+}
+
+/*
+ * Same seed twice, the same trace bytes; the run's schedule replays
+ * with --strict to the same trace; the output is want (or, when want is
+ * NULL, the native run's lines in some order). prog, arg: the program.
+ */
+static void
+check_program(const char *prog, const char *arg, const char *want)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl"),
+	     *rp = e2e_path(dir, "r.jsonl"), *sp = e2e_path(dir, "s.txt");
+	const char *const native[] = {prog, arg, NULL};
+	const char *const rec[] = {
+	        LOCKSTEP,          "run", "-q", "--seed", "3", "--trace", tp,
+	        "--save-schedule", sp,    "--", prog,     arg, NULL};
+	const char *const rep[] = {LOCKSTEP,     "run", "-q",      "--strict",
+	                           "--schedule", sp,    "--trace", rp,
+	                           "--",         prog,  arg,       NULL};
+	struct e2e_result n, r;
+	char *a, *b, *sn, *sr;
+
+	assert_int_equal(e2e_spawn(&n, prog, native, NULL, dir), 0);
+	assert_int_equal(n.status, 0);
+	lockstep_in(&r, dir, 0, rec);
+	if (want != NULL) {
+		assert_string_equal(n.out, want);
+		assert_string_equal(r.out, want);
+	}
+	sn = sorted(n.out);
+	sr = sorted(r.out);
+	assert_string_equal(sn, sr);
+	free(sn);
+	free(sr);
+	e2e_result_free(&n);
+	e2e_result_free(&r);
+	a = e2e_trace_events(tp);
+	assert_non_null(a);
+	/* The socket calls are steps on socket objects. */
+	assert_non_null(strstr(a, "\"op\":\"recv\",\"obj\":\"sock"));
+	assert_non_null(strstr(a, "\"op\":\"send\",\"obj\":\"sock"));
+	lockstep_in(&r, dir, 0, rec);
+	e2e_result_free(&r);
+	b = e2e_trace_events(tp);
+	assert_string_equal(a, b);
+	free(b);
+	lockstep_in(&r, dir, 0, rep);
+	e2e_result_free(&r);
+	b = e2e_trace_events(rp);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	/* Nothing left but the test's own files (the server removed its
+	 * socket's name). */
+	assert_int_equal(only_ours(dir), 3);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+	free(rp);
+	free(sp);
+}
+
+static void
+test_sockets_pingpong(void **state)
+{
+	(void)state;
+	check_program(SOCK_PINGPONG, "3", pingpong_out);
+}
+
+static void
+test_sockets_flags(void **state)
+{
+	(void)state;
+	check_program(SOCK_FLAGS, NULL,
+	              "dontwait: EAGAIN\n"
+	              "nonblock: EAGAIN\n"
+	              "peek: \"abc\"\n"
+	              "recv: \"abc\"\n"
+	              "recv: end of file\n"
+	              "send: -1 EPIPE\n"
+	              "send nosignal: -1 EPIPE\n");
+}
+
+/* A poll for POLLOUT alone waits for the other end's reader. */
+static void
+test_sockets_room(void **state)
+{
+	(void)state;
+	check_program(SOCK_ROOM, NULL,
+	              "room: 1 POLLOUT\nparent read all: yes\n");
+}
+
+static void
+test_sockets_server(void **state)
+{
+	(void)state;
+	check_program(SOCK_SERVER, "srv.sock", NULL);
+}
+
+static void
+test_sockets_poll(void **state)
+{
+	(void)state;
+	check_program(SOCK_POLL, "poll", NULL);
+	check_program(SOCK_POLL, "epoll", NULL);
+}
+
+/* The header's object types: the socket ends are "socket"; a recv
+ * that got a send's bytes and the end of file after the child's exit. */
+static void
+test_sockets_trace(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	const char *const rec[] = {LOCKSTEP, "run",         "-q", "--trace", tp,
+	                           "--",     SOCK_PINGPONG, "1",  NULL};
+	struct e2e_result r;
+	size_t len;
+	char *text, *line, *end;
+
+	(void)state;
+	lockstep_in(&r, dir, 0, rec);
+	e2e_result_free(&r);
+	text = e2e_read_file(tp, &len);
+	assert_non_null(text);
+	assert_non_null(
+	        strstr(text, "{\"name\":\"sock1\",\"type\":\"socket\"}"));
+	assert_non_null(strstr(text, "\"op\":\"recv\",\"obj\":\"sock1\","
+	                             "\"ret\":0,"));
+	/* The recv that got the child's "pong 0" happens after its send:
+	 * its clock has the child's entry. */
+	line = strstr(text, "\"op\":\"recv\",\"obj\":\"sock1\",\"ret\":6,");
+	assert_non_null(line);
+	end = strchr(line, '\n');
+	assert_non_null(end);
+	*end = '\0';
+	assert_non_null(strstr(line, "\"main.1\":"));
+	assert_non_null(strstr(line, "\"data\":\"pong 0\""));
+	free(text);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+}
+
+/* explore finds both orders of the server's clients; each saved
+ * schedule replays with --strict to its outcome. Random runs from a
+ * fixed seed: the same runs every time (the full search of five
+ * processes takes minutes). */
+static void
+test_sockets_explore(void **state)
+{
+	char *dir = e2e_tempdir(), *sp = e2e_path(dir, "s.txt");
+	const char *const ex[] = {
+	        LOCKSTEP,    "explore",  "--json", "--strategy", "random",
+	        "--runs",    "30",       "--seed", "1",          "--",
+	        SOCK_SERVER, "srv.sock", NULL};
+	const char *const rep[] = {LOCKSTEP,     "run", "-q", "--strict",
+	                           "--schedule", sp,    "--", SOCK_SERVER,
+	                           "srv.sock",   NULL};
+	int ab = 0, ba = 0;
+	struct e2e_result r;
+	json_error_t je;
+	json_t *j, *outs;
+
+	(void)state;
+	lockstep_in(&r, dir, 0, ex);
+	j = json_loads(r.out, 0, &je);
+	assert_non_null(j);
+	e2e_result_free(&r);
+	assert_int_equal(json_array_size(json_object_get(j, "failures")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
+	outs = json_object_get(j, "outcomes");
+	assert_int_equal(json_array_size(outs), 2);
+	for (size_t k = 0; k < json_array_size(outs); k++) {
+		json_t *o = json_array_get(outs, k);
+		const char *text =
+		        json_string_value(json_object_get(o, "outcome"));
+		int is_ab = strstr(text, "served A\nserved B\n") != NULL;
+		int is_ba = strstr(text, "served B\nserved A\n") != NULL;
+		FILE *f;
+
+		assert_true(is_ab != is_ba);
+		ab |= is_ab;
+		ba |= is_ba;
+		f = fopen(sp, "w");
+		assert_non_null(f);
+		fputs(json_string_value(json_object_get(o, "schedule")), f);
+		fclose(f);
+		lockstep_in(&r, dir, 0, rep);
+		assert_string_equal(r.out, is_ab ? "served A\nserved B\n"
+		                                 : "served B\nserved A\n");
+		e2e_result_free(&r);
+	}
+	assert_true(ab && ba);
+	json_decref(j);
+	e2e_rmtree(dir);
+	free(dir);
+	free(sp);
+}
+
+/* Both sides receive first: a deadlock, explained per socket. */
+static void
+test_sockets_deadlock(void **state)
+{
+	char *dir = e2e_tempdir();
+	const char *const run[] = {LOCKSTEP, "run", "--", SOCK_DEADLOCK, NULL};
+	struct e2e_result r;
+
+	(void)state;
+	lockstep_in(&r, dir, 3, run);
+	assert_non_null(strstr(r.out, "main waits for data on socket sock1; "
+	                              "its other end is still open in "
+	                              "main.1, which waits for data on "
+	                              "socket sock2\n"));
+	assert_non_null(strstr(r.out, "main.1 waits for data on socket "
+	                              "sock2; its other end is still open "
+	                              "in main, which waits for data on "
+	                              "socket sock1\n"));
+	assert_non_null(strstr(r.out, "wait-for cycle: main -> main.1 -> "
+	                              "main\n"));
+	e2e_result_free(&r);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_sockets_pingpong),
+	        cmocka_unit_test(test_sockets_trace),
+	        cmocka_unit_test(test_sockets_flags),
+	        cmocka_unit_test(test_sockets_room),
+	        cmocka_unit_test(test_sockets_server),
+	        cmocka_unit_test(test_sockets_poll),
+	        cmocka_unit_test(test_sockets_explore),
+	        cmocka_unit_test(test_sockets_deadlock),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
