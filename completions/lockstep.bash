@@ -17,7 +17,7 @@ _lockstep_opts_replay="--strategy --seed --scenario --strict --check --json --tr
  --step-timeout --timeout -q --quiet --color -h --help"
 _lockstep_opts_explore="--strategy --seed --runs --depth --max-runs
  --preemption-bound --no-reduction --save-schedule --save-dir --json --top
- --expect-exit --max-steps --max-procs --max-output --step-timeout
+ --stop-at-first --junit --progress --expect-exit --max-steps --max-procs --max-output --step-timeout
  --time-limit --track-shm --stable-pids --no-isolation -j --jobs --shard
  --no-zygote -q --quiet --color -h --help"
 _lockstep_opts_render="-o --output --title --dpi --from --to --engine --theme
@@ -70,7 +70,7 @@ _lockstep_value()
 	--theme) _lockstep_words "light dark print" ;;
 	--expect-exit) _lockstep_words "0 1 any" ;;
 	--schedule|--save-schedule) _lockstep_files '*.sched' ;;
-	--scenario) _lockstep_files '*.xml' ;;
+	--scenario|--junit) _lockstep_files '*.xml' ;;
 	--trace) _lockstep_files '*.jsonl' ;;
 	--diagram|-o|--output) _lockstep_files '*.@(svg|png|pdf|dot)' ;;
 	--perfetto) _lockstep_files '*.json' ;;

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <libxml/xmlwriter.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,24 +40,58 @@ static const char outro_explore[] =
         "of the runs before it says \"interrupted, incomplete\", and a\n"
         "\"sometimes\" not seen yet is \"open\", not FAIL; then lockstep\n"
         "dies of the signal (exit status 130 in a shell for SIGINT).\n"
+        "The progress line (on a terminal, or with --progress) shows the\n"
+        "runs, the distinct outcomes, runs/s and the runs left (for dfs an\n"
+        "estimate from the branching seen so far).\n"
         "\n"
         "exit status: 3 a deadlock was found; 4 a run crashed or timed out;\n"
-        "1 an expectation failed over the runs; 0 otherwise; 2 bad usage.\n";
+        "1 an expectation failed over the runs; 0 otherwise; 2 bad usage.\n"
+        "With --stop-at-first, the status of the run that stopped it.\n";
 
 struct cli {
 	struct lk_explore_opts o;
-	int json, quiet, tty, no_isolation, color;
+	int json, quiet, tty, no_isolation, color, progress;
 	unsigned top;    /* outcomes printed, 0 all */
 	double t0, last; /* progress line: start, last print */
 	const char *save_schedule, *save_dir;
 	int expect_exit;          /* --expect-exit, -1 any */
 	const char *program_only; /* such an option given, or NULL */
+	const char *junit;        /* --junit FILE, or NULL */
+	char **program;           /* -- PROGRAM ARG...: as the user gave it */
 };
 
 static const char *const kinds[] = {"dfs", "random", "pct"};
 static const char *const quants[] = {"always", "sometimes", "never"};
 
-/* The progress line on a terminal: at most ten times a second. */
+/* n with its thousands grouped, "1,527", into buf; buf. */
+static const char *
+grouped(char *buf, size_t size, unsigned long long n)
+{
+	char digits[32];
+	size_t len = (size_t)snprintf(digits, sizeof(digits), "%llu", n), k = 0;
+
+	for (size_t i = 0; i < len && k + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[k++] = ',';
+		buf[k++] = digits[i];
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
+/* A count with its noun: "1 run", "1,527 runs" (these can be large). */
+static const char *
+count(char *buf, size_t size, unsigned long long n, const char *one,
+      const char *many)
+{
+	grouped(buf, size, n);
+	snprintf(buf + strlen(buf), size - strlen(buf), " %s",
+	         lk_plural(n, one, many));
+	return buf;
+}
+
+/* The progress line on stderr, on a terminal or with --progress: the
+ * runs, outcomes, runs/s and the runs left. */
 static void
 progress(const struct lk_explore *e, void *arg)
 {
@@ -63,21 +99,33 @@ progress(const struct lk_explore *e, void *arg)
 	struct timespec now;
 	double t;
 
-	if (!c->tty || c->quiet)
+	char a[64], b[64], left[80] = "";
+
+	if (!(c->tty || c->progress) || c->quiet)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	if (c->t0 == 0)
 		c->t0 = t;
-	if (t - c->last < 0.1)
+	/* Ten times a second on a terminal; a line a second in a log. */
+	if (t - c->last < (c->tty ? 0.1 : 1.0))
 		return;
 	c->last = t;
-	fprintf(stderr, "\r%u %s, %.0f runs/s, %zu %s, %u %s, %u %s   ",
-	        e->runs, lk_plural(e->runs, "run", "runs"),
-	        t > c->t0 ? e->runs / (t - c->t0) : 0.0, e->noutcomes,
-	        lk_plural(e->noutcomes, "outcome", "outcomes"), e->deadlocks,
+	if (c->o.kind == LK_EXP_DFS && e->estimate > e->runs)
+		snprintf(left, sizeof(left), ", ~%s left",
+		         grouped(b, sizeof(b),
+		                 (unsigned long long)(e->estimate - e->runs)));
+	else if (c->o.kind != LK_EXP_DFS && c->o.nshards <= 1 &&
+	         c->o.runs > e->runs)
+		snprintf(left, sizeof(left), ", %s left",
+		         grouped(b, sizeof(b), c->o.runs - e->runs));
+	fprintf(stderr, "%s%s, %zu %s, %.0f runs/s%s, %u %s, %u %s%s",
+	        c->tty ? "\r" : "", count(a, sizeof(a), e->runs, "run", "runs"),
+	        e->noutcomes, lk_plural(e->noutcomes, "outcome", "outcomes"),
+	        t > c->t0 ? e->runs / (t - c->t0) : 0.0, left, e->deadlocks,
 	        lk_plural(e->deadlocks, "deadlock", "deadlocks"), e->failures,
-	        lk_plural(e->failures, "failure", "failures"));
+	        lk_plural(e->failures, "failure", "failures"),
+	        c->tty ? "   " : "\n");
 }
 
 /* Parse the options from the table (options.c); -1 for help, else 0 or
@@ -127,6 +175,9 @@ parse(int argc, char **argv, struct cli *c)
 	c->no_isolation = a.no_isolation;
 	c->expect_exit = a.expect_exit;
 	c->json = a.json;
+	c->junit = a.junit;
+	c->progress = a.progress;
+	o->stop_at_first = a.stop_at_first;
 	c->top = a.top;
 	c->quiet = a.quiet;
 	c->save_schedule = a.save_schedule;
@@ -142,6 +193,10 @@ parse(int argc, char **argv, struct cli *c)
 	if (c->save_dir != NULL &&
 	    (rc = lk_cli_check_output("explore", "--save-dir", c->save_dir,
 	                              LK_OUT_DIR)) != 0)
+		return rc;
+	if (c->junit != NULL &&
+	    (rc = lk_cli_check_output("explore", "--junit", c->junit,
+	                              LK_OUT_FILE)) != 0)
 		return rc;
 	return 0;
 }
@@ -209,6 +264,42 @@ write_file(const char *path, const char *text)
 	return 0;
 }
 
+/* Write text to path, a name lockstep made up (beside a report): never
+ * through a link a hostile directory such as /tmp may hold there. 0 or
+ * an exit status. */
+static int
+write_derived(const char *path, const char *text)
+{
+	int fd = open(path,
+	              O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	              0644);
+	size_t len = strlen(text), done = 0;
+
+	if (fd < 0)
+		return lk_cli_fail(LK_EXIT_USAGE, "cannot write %s: %s", path,
+		                   errno == ELOOP ? "it is a symbolic link"
+		                                  : strerror(errno));
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = errno;
+
+			close(fd);
+			return lk_cli_fail(LK_EXIT_INTERNAL,
+			                   "cannot write %s: %s", path,
+			                   strerror(e));
+		}
+		done += (size_t)n;
+	}
+	if (close(fd) != 0)
+		return lk_cli_fail(LK_EXIT_INTERNAL, "cannot write %s: %s",
+		                   path, strerror(errno));
+	return 0;
+}
+
 /* The verdict of expectation i over all runs. */
 static int
 passed(const struct lk_explore *e, const struct lk_sc_expect *x, size_t i)
@@ -230,13 +321,35 @@ interrupted(const struct lk_explore *e)
 	return e->bound != NULL && strcmp(e->bound, "interrupted") == 0;
 }
 
+/* Did --stop-at-first stop it with runs left? */
+static int
+stopped(const struct lk_explore *e)
+{
+	return e->bound != NULL && strcmp(e->bound, "--stop-at-first") == 0;
+}
+
 /* Is expectation i still open: "sometimes", not seen yet, in an
- * exploration a signal stopped? Not a failure: the runs that would have
- * decided it were not made. */
+ * exploration a signal or the first failure stopped? Not a failure: the
+ * runs that would have decided it were not made. */
 static int
 open_verdict(const struct lk_explore *e, const struct lk_sc_expect *x, size_t i)
 {
-	return interrupted(e) && x->when == LK_SOMETIMES && e->held[i] == 0;
+	return (interrupted(e) || stopped(e)) && x->when == LK_SOMETIMES &&
+	       e->held[i] == 0;
+}
+
+/* Why run e->stop_run stopped the exploration, in words. */
+static const char *
+stop_reason(const struct lk_explore *e)
+{
+	switch (e->stop_status) {
+	case LK_EXIT_DEADLOCK:
+		return "a deadlock";
+	case LK_EXIT_CRASH:
+		return "a crash, timeout or limit";
+	default:
+		return "a failed expectation";
+	}
 }
 
 /* One outcome as JSON. */
@@ -334,37 +447,25 @@ print_json(const struct lk_scenario *sc, const struct cli *c,
 	json_object_set_new(j, "strategy", json_string(kinds[c->o.kind]));
 	json_object_set_new(j, "bound",
 	                    e->bound ? json_string(e->bound) : json_null());
+	if (c->o.stop_at_first) {
+		json_t *st = json_null();
+
+		if (e->stop_run != 0) {
+			st = json_object();
+			json_object_set_new(st, "run",
+			                    json_integer(e->stop_run));
+			json_object_set_new(
+			        st, "outcome",
+			        json_integer((json_int_t)e->stop_outcome + 1));
+			json_object_set_new(st, "status",
+			                    json_integer(e->stop_status));
+		}
+		json_object_set_new(j, "stopped_at", st);
+	}
 	json_object_set_new(j, "seconds", json_real(e->seconds));
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(j);
-}
-
-/* n with its thousands grouped, "1,527", into buf; buf. */
-static const char *
-grouped(char *buf, size_t size, unsigned long long n)
-{
-	char digits[32];
-	size_t len = (size_t)snprintf(digits, sizeof(digits), "%llu", n), k = 0;
-
-	for (size_t i = 0; i < len && k + 2 < size; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			buf[k++] = ',';
-		buf[k++] = digits[i];
-	}
-	buf[k] = '\0';
-	return buf;
-}
-
-/* A count with its noun: "1 run", "1,527 runs" (these can be large). */
-static const char *
-count(char *buf, size_t size, unsigned long long n, const char *one,
-      const char *many)
-{
-	grouped(buf, size, n);
-	snprintf(buf + strlen(buf), size - strlen(buf), " %s",
-	         lk_plural(n, one, many));
-	return buf;
 }
 
 /* One outcome: its number, runs, schedule file, text and why. */
@@ -453,9 +554,14 @@ print_text(const struct lk_scenario *sc, const struct cli *c,
 	       count(a, sizeof(a), e->runs, "run", "runs"),
 	       e->complete      ? "complete"
 	       : interrupted(e) ? "interrupted, incomplete"
+	       : stopped(e)     ? "stopped at the first failure, incomplete"
 	       : e->bound       ? e->bound
 	                        : "incomplete",
 	       e->seconds, e->seconds > 0 ? e->runs / e->seconds : 0.0);
+	if (e->stop_run != 0)
+		printf("stopped at run %u: %s (outcome #%zu, exit status %d)\n",
+		       e->stop_run, stop_reason(e), e->stop_outcome + 1,
+		       e->stop_status);
 	if (e->pruned)
 		printf("(%s beyond the preemption bound)\n",
 		       count(a, sizeof(a), e->pruned, "alternative",
@@ -534,6 +640,255 @@ save_dir(const char *dir, const struct lk_explore *e, char (*files)[4200])
 	return 0;
 }
 
+/* Append word to buf (of size), quoted for a POSIX shell when it needs
+ * to be. */
+static void
+shell_word(char *buf, size_t size, const char *word)
+{
+	size_t len = strlen(buf);
+	int plain = word[0] != '\0' &&
+	            strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+	                         "TUVWXYZ0123456789_-./=:,+@%") == strlen(word);
+
+	if (len > 0 && len + 1 < size)
+		buf[len++] = ' ';
+	if (!plain && len + 1 < size)
+		buf[len++] = '\'';
+	for (const char *w = word; *w && len + 5 < size; w++) {
+		if (*w == '\'' && !plain) {
+			memcpy(buf + len, "'\\''", 4);
+			len += 4;
+		} else {
+			buf[len++] = *w;
+		}
+	}
+	if (!plain && len + 1 < size)
+		buf[len++] = '\'';
+	buf[len < size ? len : size - 1] = '\0';
+}
+
+/* The command that replays schedule file sched: lockstep replay for a
+ * scenario; for a program, lockstep run --schedule with the options that
+ * change a run (docs/explore.md). */
+static void
+replay_command(const struct cli *c, const char *sched, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (c->program == NULL) {
+		shell_word(buf, size, "lockstep");
+		shell_word(buf, size, "replay");
+		shell_word(buf, size, sched);
+		return;
+	}
+	shell_word(buf, size, "lockstep");
+	shell_word(buf, size, "run");
+	if (c->o.run.isolate)
+		shell_word(buf, size, "--sandbox");
+	if (c->o.run.track_shm)
+		shell_word(buf, size, "--track-shm");
+	if (c->o.run.stable_pids)
+		shell_word(buf, size, "--stable-pids");
+	if (c->expect_exit != 0) {
+		char n[16];
+
+		shell_word(buf, size, "--expect-exit");
+		if (c->expect_exit < 0)
+			snprintf(n, sizeof(n), "any");
+		else
+			snprintf(n, sizeof(n), "%d", c->expect_exit);
+		shell_word(buf, size, n);
+	}
+	shell_word(buf, size, "--schedule");
+	shell_word(buf, size, sched);
+	shell_word(buf, size, "--");
+	for (char **a = c->program; *a != NULL; a++)
+		shell_word(buf, size, *a);
+}
+
+/* The outcome's verdict as a JUnit failure type, or NULL when the outcome
+ * did not fail. */
+static const char *
+failure_type(const struct lk_scenario *sc, const struct lk_outcome *o)
+{
+	if (!is_failure(sc, o))
+		return NULL;
+	if (o->verdict == LK_V_DONE)
+		return "expectation";
+	return lk_verdict_name((enum lk_verdict)o->verdict);
+}
+
+/* Write the JUnit report: a test suite for the exploration, a test case
+ * per outcome (failing ones with the schedule file and the command that
+ * replays it) and per expectation. Failing outcomes' schedules are the
+ * --save-dir files, else written beside the report as
+ * NAME-outcome-N.sched (NAME: the report's name without .xml). 0 or an
+ * exit status. */
+static int
+write_junit(const struct lk_scenario *sc, const struct cli *c,
+            const struct lk_explore *e, char (*files)[4200])
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	unsigned nfail = 0, nskip = 0, ntests = 0;
+	char base[4096], cls[300], num[64];
+	int rc = 0, bad = 0;
+	size_t blen;
+
+	if (w == NULL) {
+		xmlBufferFree(buf);
+		return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+	}
+	snprintf(base, sizeof(base), "%s", c->junit);
+	blen = strlen(base);
+	if (blen > 4 && strcmp(base + blen - 4, ".xml") == 0)
+		base[blen - 4] = '\0';
+	snprintf(cls, sizeof(cls), "lockstep.explore.%s", sc->name);
+	for (size_t i = 0; i < e->noutcomes; i++)
+		nfail += is_failure(sc, &e->outcomes[i]);
+	for (size_t i = 0; i < e->nexpects; i++) {
+		nskip += open_verdict(e, &sc->expects[i], i);
+		nfail += !open_verdict(e, &sc->expects[i], i) &&
+		         !passed(e, &sc->expects[i], i);
+	}
+	ntests = (unsigned)(e->noutcomes + e->nexpects);
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+	bad |= xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0;
+	bad |= xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0;
+	bad |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "tests", "%u",
+	                                         ntests) < 0;
+	bad |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "failures", "%u",
+	                                         nfail) < 0;
+	bad |= xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
+	bad |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "name",
+	                                         "explore %s", sc->name) < 0;
+	bad |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "tests", "%u",
+	                                         ntests) < 0;
+	bad |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "failures", "%u",
+	                                         nfail) < 0;
+	bad |= xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") <
+	       0;
+	bad |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "skipped", "%u",
+	                                         nskip) < 0;
+	bad |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "time", "%.3f",
+	                                         e->seconds) < 0;
+	bad |= xmlTextWriterStartElement(w, BAD_CAST "properties") < 0;
+	{
+		const char *props[][2] = {
+		        {"scenario", sc->path},
+		        {"strategy", kinds[c->o.kind]},
+		        {"runs", NULL},
+		        {"complete", e->complete ? "true" : "false"},
+		        {"bound", e->bound},
+		};
+
+		snprintf(num, sizeof(num), "%u", e->runs);
+		props[2][1] = num;
+		for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
+			if (props[i][1] == NULL)
+				continue;
+			bad |= xmlTextWriterStartElement(w, BAD_CAST
+			                                 "property") < 0;
+			bad |= xmlTextWriterWriteAttribute(
+			               w, BAD_CAST "name",
+			               BAD_CAST props[i][0]) < 0;
+			bad |= xmlTextWriterWriteAttribute(
+			               w, BAD_CAST "value",
+			               BAD_CAST props[i][1]) < 0;
+			bad |= xmlTextWriterEndElement(w) < 0;
+		}
+	}
+	bad |= xmlTextWriterEndElement(w) < 0;
+	for (size_t i = 0; i < e->noutcomes && rc == 0; i++) {
+		const struct lk_outcome *o = &e->outcomes[i];
+		const char *type = failure_type(sc, o);
+		char path[4200], cmd[8192];
+
+		bad |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
+		bad |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname",
+		                                   BAD_CAST cls) < 0;
+		bad |= xmlTextWriterWriteFormatAttribute(
+		               w, BAD_CAST "name", "outcome #%zu: %s", i + 1,
+		               lk_verdict_name((enum lk_verdict)o->verdict)) <
+		       0;
+		if (type != NULL) {
+			if (files != NULL && files[i][0] != '\0')
+				snprintf(path, sizeof(path), "%s", files[i]);
+			else {
+				snprintf(path, sizeof(path),
+				         "%s-outcome-%zu.sched", base, i + 1);
+				rc = write_derived(path, o->schedule);
+			}
+			replay_command(c, path, cmd, sizeof(cmd));
+			bad |= xmlTextWriterStartElement(w, BAD_CAST
+			                                 "failure") < 0;
+			bad |= xmlTextWriterWriteAttribute(w, BAD_CAST "type",
+			                                   BAD_CAST type) < 0;
+			bad |= xmlTextWriterWriteFormatAttribute(
+			               w, BAD_CAST "message",
+			               "%s in %u of %u runs; replay: %s", type,
+			               o->count, e->runs, cmd) < 0;
+			bad |= xmlTextWriterWriteFormatString(
+			               w, "%s%s%s\nschedule: %s\nreplay: %s\n",
+			               o->text, o->explain[0] ? "why: " : "",
+			               o->explain, path, cmd) < 0;
+			bad |= xmlTextWriterEndElement(w) < 0;
+		}
+		bad |= xmlTextWriterWriteElement(w, BAD_CAST "system-out",
+		                                 BAD_CAST o->text) < 0;
+		bad |= xmlTextWriterEndElement(w) < 0;
+	}
+	for (size_t i = 0; i < e->nexpects && rc == 0; i++) {
+		const struct lk_sc_expect *x = &sc->expects[i];
+		char text[256];
+
+		lk_expect_text(sc, i, text, sizeof(text));
+		bad |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
+		bad |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname",
+		                                   BAD_CAST cls) < 0;
+		if (x->kind == LK_EXPECT_EXIT)
+			bad |= xmlTextWriterWriteFormatAttribute(
+			               w, BAD_CAST "name",
+			               "expect: %s (--expect-exit)", text) < 0;
+		else
+			bad |= xmlTextWriterWriteFormatAttribute(
+			               w, BAD_CAST "name",
+			               "expect: %s (line %d)", text,
+			               x->line) < 0;
+		if (open_verdict(e, x, i)) {
+			bad |= xmlTextWriterStartElement(w, BAD_CAST
+			                                 "skipped") < 0;
+			bad |= xmlTextWriterWriteAttribute(
+			               w, BAD_CAST "message",
+			               BAD_CAST "not decided: the exploration "
+			                        "stopped first") < 0;
+			bad |= xmlTextWriterEndElement(w) < 0;
+		} else if (!passed(e, x, i)) {
+			bad |= xmlTextWriterStartElement(w, BAD_CAST
+			                                 "failure") < 0;
+			bad |= xmlTextWriterWriteAttribute(w, BAD_CAST "type",
+			                                   BAD_CAST
+			                                   "expectation") < 0;
+			bad |= xmlTextWriterWriteFormatAttribute(
+			               w, BAD_CAST "message",
+			               "%s: held in %u of %u runs",
+			               quants[x->when], e->held[i],
+			               e->runs) < 0;
+			bad |= xmlTextWriterEndElement(w) < 0;
+		}
+		bad |= xmlTextWriterEndElement(w) < 0;
+	}
+	bad |= xmlTextWriterEndDocument(w) < 0;
+	xmlFreeTextWriter(w);
+	if (rc == 0 && bad)
+		rc = lk_cli_fail(LK_EXIT_INTERNAL,
+		                 "cannot write %s: out of memory", c->junit);
+	if (rc == 0)
+		rc = write_file(c->junit, (const char *)xmlBufferContent(buf));
+	xmlBufferFree(buf);
+	return rc;
+}
+
 /* `lockstep explore SCENARIO [options]` */
 int
 lk_cmd_explore(int argc, char **argv)
@@ -564,6 +919,15 @@ lk_cmd_explore(int argc, char **argv)
 			return lk_cli_fail(LK_EXIT_USAGE, "cannot run %s: %s",
 			                   argv[dd + 1], strerror(errno));
 		c.o.run.argv0 = argv[dd + 1];
+		/* As the user gave it, for the replay command (--junit). */
+		c.program = calloc((size_t)(argc - dd), sizeof(*c.program));
+		if (c.program == NULL) {
+			free(exe);
+			free(c.program);
+			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
+		}
+		for (int i = dd + 1; i < argc; i++)
+			c.program[i - dd - 1] = argv[i];
 		argv[dd + 1] = exe;
 		c.o.run.program = &argv[dd + 1];
 		/* Every run starts from the same files, and none is the
@@ -574,6 +938,7 @@ lk_cmd_explore(int argc, char **argv)
 		if ((sc = lk_program_scenario(&argv[dd + 1], c.expect_exit)) ==
 		    NULL) {
 			free(exe);
+			free(c.program);
 			return lk_cli_fail(LK_EXIT_INTERNAL, "out of memory");
 		}
 	} else if (optind != argc - 1) {
@@ -591,6 +956,8 @@ lk_cmd_explore(int argc, char **argv)
 	if (lk_find_helpers(agent, sizeof(agent), interposer,
 	                    sizeof(interposer), &err) != 0) {
 		lk_scenario_free(sc);
+		free(exe);
+		free(c.program);
 		return lk_cli_fail(err.status, "%s", err.msg);
 	}
 	c.o.run.agent = agent;
@@ -599,6 +966,7 @@ lk_cmd_explore(int argc, char **argv)
 	if (c.o.run.stable_pids && lk_pidns_check(&err) != 0) {
 		lk_scenario_free(sc);
 		free(exe);
+		free(c.program);
 		return lk_cli_fail(err.status, "%s", err.msg);
 	}
 	lk_cli_isolation(&c.o.run);
@@ -607,6 +975,7 @@ lk_cmd_explore(int argc, char **argv)
 	if ((status = lk_cli_check_fds(sc, 1)) != 0) {
 		lk_scenario_free(sc);
 		free(exe);
+		free(c.program);
 		return status;
 	}
 	lk_sweep_stale();
@@ -616,7 +985,7 @@ lk_cmd_explore(int argc, char **argv)
 		goto out;
 	}
 	if (c.tty && !c.quiet)
-		fprintf(stderr, "\r%78s\r", "");
+		fprintf(stderr, "\r%100s\r", "");
 	files = calloc(e.noutcomes + 1, sizeof(*files));
 	if (files != NULL && c.save_dir != NULL &&
 	    (status = save_dir(c.save_dir, &e, files)) != 0)
@@ -637,6 +1006,17 @@ lk_cmd_explore(int argc, char **argv)
 		if (!passed(&e, &sc->expects[i], i) &&
 		    !open_verdict(&e, &sc->expects[i], i))
 			status = LK_EXIT_EXPECT;
+	/* --stop-at-first: the status of the run that stopped it. */
+	if (e.stop_run != 0)
+		status = e.stop_status;
+	if (c.junit != NULL) {
+		int w = write_junit(sc, &c, &e, files);
+
+		if (w != 0) {
+			status = w;
+			goto out;
+		}
+	}
 	/* An expectation some run could not judge is no verdict. */
 	for (size_t i = 0; i < e.noutcomes; i++) {
 		const char *u = strstr(e.outcomes[i].explain, LK_UNJUDGED);
@@ -691,11 +1071,19 @@ lk_cmd_explore(int argc, char **argv)
 				               ? " (not replay-checked: "
 				                 "interrupted)"
 				               : "");
+			if (w == 0 && !c.json) {
+				char cmd[8192];
+
+				replay_command(&c, c.save_schedule, cmd,
+				               sizeof(cmd));
+				printf("replay it with: %s\n", cmd);
+			}
 		}
 	}
 out:
 	free(files);
 	free(exe);
+	free(c.program);
 	lk_explore_free(&e);
 	lk_scenario_free(sc);
 	if (lk_run_interrupted()) {

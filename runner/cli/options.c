@@ -109,6 +109,23 @@ const struct lk_cli_option lk_cli_options[] = {
          "one JSON object on stdout: runs, complete,\n"
          "outcomes, deadlocks, races, failures, ...",
          0},
+        {"stop-at-first", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(stop_at_first), 0,
+         0, NULL,
+         "stop at the first run that deadlocks,\n"
+         "crashes or fails an expectation, and exit\n"
+         "with its status (3, 4, 1); -j N stops at\n"
+         "the same run as -j 1",
+         0},
+        {"junit", 0, "FILE", EXPLORE, LK_OPT_TEXT, AT(junit), 0, 0, NULL,
+         "a JUnit XML report: a test case per\n"
+         "outcome and per expectation; a failure\n"
+         "names its schedule and the command that\n"
+         "replays it",
+         0},
+        {"progress", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(progress), 0, 0, NULL,
+         "the progress line on stderr even when it\n"
+         "is not a terminal (a line a second)",
+         0},
         {"top", 0, "N", EXPLORE, LK_OPT_COUNT, AT(top), 0, 100000000, NULL,
          "print the N most frequent outcomes (default\n"
          "20; 0: all), the rest counted in one line;\n"

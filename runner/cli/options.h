@@ -57,7 +57,8 @@ struct lk_cli_args {
 	unsigned check; /* replay --check N */
 	int expect_exit;
 	unsigned runs, depth, max_runs, preemption_bound, jobs, top;
-	int no_reduction, json, no_zygote;
+	int no_reduction, json, no_zygote, stop_at_first, progress;
+	const char *junit;
 	struct lk_cli_shard shard;
 	uint64_t given; /* bit i: row i of the table was given */
 };

@@ -23,6 +23,7 @@
 
 #include "common/sha256.h"
 #include "explore/explore.h"
+#include "lockstep/lockstep.h"
 #include "schedule/schedule.h"
 #include "trace/trace.h"
 
@@ -33,6 +34,10 @@ struct job {
 	struct lk_decision *dec;
 	size_t n;
 	uint64_t seed; /* random, pct */
+	/* --stop-at-first with -j N: 0 not started, 1 out to a worker, 2
+	 * its digest in res, waiting for its turn to be recorded */
+	int state;
+	struct lk_digest *res;
 };
 
 /* The set of prefixes seen, an open-addressing hash table of keys. */
@@ -57,6 +62,8 @@ struct explorer {
 	/* The run being analysed, for the DPOR callback. */
 	const struct lk_digest *cur;
 	int oom;
+	int stop;      /* --stop-at-first: a run failed */
+	double pushes; /* dfs: new prefixes a run adds, a moving average */
 };
 
 static uint64_t
@@ -345,6 +352,45 @@ cmp_race_seen(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
+/* The exit status a run stands for on its own: 3 it deadlocked, 4 it
+ * crashed, timed out or hit a limit, 1 it broke an "always" or met a
+ * "never" expectation, 0 none of these. */
+static int
+run_status(const struct lk_scenario *sc, const struct lk_digest *d)
+{
+	if (d->verdict == LK_V_DEADLOCK)
+		return LK_EXIT_DEADLOCK;
+	if (d->verdict != LK_V_DONE)
+		return LK_EXIT_CRASH;
+	for (size_t i = 0; i < sc->nexpects && i < 64; i++) {
+		int held = (d->held >> i) & 1;
+
+		if ((sc->expects[i].when == LK_ALWAYS && !held) ||
+		    (sc->expects[i].when == LK_NEVER && held))
+			return LK_EXIT_EXPECT;
+	}
+	return 0;
+}
+
+/*
+ * dfs: an estimate of the runs in all, for the progress line. Each run
+ * adds new prefixes to run (pushes of them, on average, recent runs
+ * weighing more); a prefix left to run is a run that adds as many, and
+ * so on: if each adds m < 1 on average, a prefix stands for 1/(1-m)
+ * runs. A guide, from the branching seen so far: it is only as good as
+ * the runs to come are like the ones made.
+ */
+static void
+estimate(struct explorer *x, size_t pushes)
+{
+	double m;
+
+	x->pushes = x->e->runs == 1 ? (double)pushes
+	                            : 0.9 * x->pushes + 0.1 * (double)pushes;
+	m = x->pushes < 0.95 ? x->pushes : 0.95;
+	x->e->estimate = x->e->runs + (double)x->nstack / (1 - m);
+}
+
 /* Record one run's digest in the results. */
 static int
 record(struct explorer *x, struct lk_digest *d)
@@ -352,6 +398,7 @@ record(struct explorer *x, struct lk_digest *d)
 	struct lk_explore *e = x->e;
 	struct lk_outcome *o = NULL;
 	unsigned pre;
+	int status;
 
 	/* A run cut short by SIGINT, SIGTERM or SIGHUP says nothing about
 	 * the scenario: it is neither an outcome nor a failure, and its
@@ -405,13 +452,25 @@ record(struct explorer *x, struct lk_digest *d)
 		d->outcome = d->schedule = d->explain = NULL;
 	}
 	o->count++;
+	if (x->o->stop_at_first && (status = run_status(x->sc, d)) != 0) {
+		/* The first failure: nothing after it is run or recorded. */
+		x->stop = 1;
+		e->stop_run = e->runs;
+		e->stop_outcome = (size_t)(o - e->outcomes);
+		e->stop_status = status;
+	}
+	/* Even after the first failure: what is left makes it incomplete. */
 	if (x->o->kind == LK_EXP_DFS) {
+		size_t before = x->nstack;
+
 		x->cur = d;
 		lk_dpor_backtrack(d, x->o->no_reduction, add_alternative, x);
 		add_reap_alternatives(x);
 		if (x->oom)
 			return -1;
+		estimate(x, x->nstack - before);
 	}
+	e->pending = x->nstack;
 	if (x->o->progress != NULL)
 		x->o->progress(e, x->o->progress_arg);
 	return 0;
@@ -470,6 +529,8 @@ next_job(struct explorer *x, struct job *j, unsigned started)
 		x->e->bound = "interrupted";
 		return 0;
 	}
+	if (x->stop)
+		return 0;
 	if (o->time_limit_ms && elapsed_ms(x) > o->time_limit_ms) {
 		x->e->bound = "--time-limit";
 		return 0;
@@ -762,6 +823,201 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 	return failed ? -1 : 0;
 }
 
+/*
+ * --stop-at-first with -j N: the runs are recorded in the order -j 1
+ * records them, so the run that stops the exploration, and every count
+ * before it, are -j 1's. The workers run ahead: dfs hands out the
+ * prefixes nearest the top of the stack, random and pct the next seeds
+ * (a window of them kept at the stack's bottom-up order); a digest that
+ * comes back waits in its stack entry until that entry is the top, the
+ * one -j 1 would run next. A run that finishes after the failure was
+ * recorded is thrown away, and runs still going are stopped.
+ */
+static int
+more_seeds(struct explorer *x)
+{
+	const struct lk_explore_opts *o = x->o;
+
+	while (x->next_seed < o->runs && o->nshards > 1 &&
+	       x->next_seed % o->nshards != o->shard)
+		x->next_seed++;
+	return x->next_seed < o->runs;
+}
+
+/* random, pct: keep up to want seeds on the stack, the next at the top
+ * (new ones go underneath); 0 or -1. Workers' entries move up by one. */
+static int
+refill(struct explorer *x, size_t want, struct worker *w, unsigned nw,
+       size_t *slot)
+{
+	while (x->nstack < want && more_seeds(x)) {
+		struct job j = {0};
+
+		j.seed = x->o->seed + x->next_seed++;
+		if (push(x, j) != 0)
+			return -1;
+		memmove(&x->stack[1], &x->stack[0],
+		        (x->nstack - 1) * sizeof(*x->stack));
+		x->stack[0] = j;
+		for (unsigned i = 0; i < nw; i++)
+			if (w[i].busy)
+				slot[i]++;
+	}
+	return 0;
+}
+
+static int
+explore_ordered(struct explorer *x, struct lk_err *err)
+{
+	struct worker w[MAX_JOBS];
+	struct pollfd pfd[MAX_JOBS];
+	size_t slot[MAX_JOBS]; /* each busy worker's stack entry */
+	unsigned nw = 0, busy = 0, taken = 0, jobs = x->o->jobs;
+	size_t window;
+	int failed = 0, told = 0;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+
+	if (jobs > MAX_JOBS)
+		jobs = MAX_JOBS;
+	window = 4 * (size_t)jobs;
+	sigaction(SIGPIPE, &ign, &old);
+	for (; nw < jobs; nw++)
+		if (start_worker(x, w, nw) != 0) {
+			lk_err_set(err, LK_EXIT_INTERNAL,
+			           "cannot start a worker: %s",
+			           strerror(errno));
+			failed = 1;
+			break;
+		}
+	while (!failed) {
+		struct job *top;
+		unsigned np = 0, idx[MAX_JOBS];
+		size_t scanned = 0;
+
+		if (x->o->kind != LK_EXP_DFS &&
+		    refill(x, window, w, nw, slot) != 0) {
+			lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+			failed = 1;
+			break;
+		}
+		if (x->stop || x->nstack == 0)
+			break;
+		if (lk_run_interrupted()) {
+			x->e->bound = "interrupted";
+			break;
+		}
+		if (x->o->time_limit_ms &&
+		    elapsed_ms(x) > x->o->time_limit_ms) {
+			x->e->bound = "--time-limit";
+			break;
+		}
+		if (x->o->kind == LK_EXP_DFS && taken >= x->o->max_runs) {
+			x->e->bound = "--max-runs";
+			break;
+		}
+		top = &x->stack[x->nstack - 1];
+		if (top->state == 2) {
+			/* Its turn: record it as -j 1 would now. */
+			struct lk_digest *d = top->res;
+			int rc;
+
+			x->nstack--;
+			free(top->dec);
+			taken++;
+			rc = record(x, d);
+			lk_digest_clear(d);
+			free(d);
+			if (rc != 0) {
+				lk_err_set(err, LK_EXIT_INTERNAL,
+				           "out of memory");
+				failed = 1;
+			}
+			continue;
+		}
+		/* Idle workers take the entries nearest the top. */
+		for (size_t i = x->nstack; i-- > 0 && scanned < window;
+		     scanned++) {
+			unsigned k = 0;
+
+			if (x->stack[i].state != 0)
+				continue;
+			while (k < nw && w[k].busy)
+				k++;
+			if (k == nw)
+				break;
+			if (send_job(&w[k], &x->stack[i]) != 0) {
+				lk_err_set(err, LK_EXIT_INTERNAL,
+				           "a worker is gone");
+				failed = 1;
+				break;
+			}
+			x->stack[i].state = 1;
+			slot[k] = i;
+			busy++;
+		}
+		if (failed || busy == 0)
+			break;
+		for (unsigned i = 0; i < nw; i++)
+			if (w[i].busy) {
+				pfd[np].fd = w[i].rep;
+				pfd[np].events = POLLIN;
+				idx[np++] = i;
+			}
+		if (poll(pfd, np, -1) < 0 && errno != EINTR)
+			failed = 1;
+		if (lk_run_interrupted() && !told) {
+			told = 1;
+			for (unsigned i = 0; i < nw; i++)
+				if (w[i].busy)
+					kill(w[i].pid, lk_run_interrupted());
+		}
+		for (unsigned p = 0; p < np; p++) {
+			struct worker *wk = &w[idx[p]];
+			struct lk_digest *d;
+
+			if (!(pfd[p].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			wk->busy = 0;
+			busy--;
+			d = calloc(1, sizeof(*d));
+			if (d == NULL || lk_digest_recv(wk->rep, d) != 0) {
+				free(d);
+				if (lk_run_interrupted()) {
+					x->e->bound = "interrupted";
+					x->stack[slot[idx[p]]].state = 0;
+					continue;
+				}
+				if (!failed)
+					lk_err_set(err, LK_EXIT_INTERNAL,
+					           "a worker failed");
+				failed = 1;
+				continue;
+			}
+			x->stack[slot[idx[p]]].state = 2;
+			x->stack[slot[idx[p]]].res = d;
+		}
+	}
+	/* Runs still going are not wanted: stop them (each worker cleans
+	 * its run up and dies of the signal), then end the others. */
+	for (unsigned i = 0; i < nw; i++) {
+		int status;
+
+		if (w[i].busy)
+			kill(w[i].pid, SIGTERM);
+		close(w[i].req);
+		close(w[i].rep);
+		waitpid(w[i].pid, &status, 0);
+	}
+	for (size_t i = 0; i < x->nstack; i++)
+		if (x->stack[i].res != NULL) {
+			lk_digest_clear(x->stack[i].res);
+			free(x->stack[i].res);
+			x->stack[i].res = NULL;
+		}
+	sigaction(SIGPIPE, &old, NULL);
+	return failed ? -1 : 0;
+}
+
 /* Explore sc under o (see explore.h). */
 int
 lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
@@ -820,8 +1076,19 @@ lk_explore_run(const struct lk_scenario *sc, const struct lk_explore_opts *o,
 			return -1;
 		}
 	}
-	rc = o->jobs > 1 ? explore_parallel(&x, err) : explore_serial(&x, err);
+	if (o->jobs > 1 && o->stop_at_first)
+		rc = explore_ordered(&x, err);
+	else if (o->jobs > 1)
+		rc = explore_parallel(&x, err);
+	else
+		rc = explore_serial(&x, err);
 	lk_zygote_stop(&z);
+	/* Stopped with runs left: say so (random and pct's seeds are on the
+	 * stack with -j N). */
+	if (rc == 0 && x.stop && e->bound == NULL &&
+	    (x.nstack > 0 || (o->kind != LK_EXP_DFS && more_seeds(&x))))
+		e->bound = "--stop-at-first";
+	e->pending = x.nstack;
 	/* Only dfs covers every interleaving; random and pct sample. */
 	e->complete = rc == 0 && e->bound == NULL && o->kind == LK_EXP_DFS;
 	if (o->kind == LK_EXP_DFS && x.nstack > 0)

@@ -65,6 +65,8 @@ struct lk_explore_opts {
 	unsigned jobs;             /* runs at once */
 	int no_zygote;             /* fork+exec every process of every run */
 	unsigned shard, nshards;   /* run only shard K of N (K < N) */
+	int stop_at_first;         /* stop after the first failing run; -j N
+	                              records runs in -j 1's order then */
 	/* Called after every run (progress line); may be NULL. */
 	void (*progress)(const struct lk_explore *e, void *arg);
 	void *progress_arg;
@@ -105,6 +107,18 @@ struct lk_explore {
 	unsigned deadlocks, failures; /* runs */
 	double seconds;
 	unsigned pruned; /* dfs: alternatives cut by the preemption bound */
+	/* --stop-at-first: the run (1, 2, ...) that failed and stopped the
+	 * exploration, 0 if none did; its outcome (an index) and the exit
+	 * status it stands for (deadlock 3, crash or timeout 4, a failed
+	 * expectation 1). */
+	unsigned stop_run;
+	size_t stop_outcome;
+	int stop_status;
+	/* dfs: prefixes left to run, and an estimate of the runs in all
+	 * (from the branching seen so far), for the
+	 * progress line. */
+	size_t pending;
+	double estimate;
 };
 
 /* Explore sc under o into *e (free with lk_explore_free). Returns 0, or
