@@ -21,7 +21,7 @@ _lockstep_opts_explore="--strategy --seed --runs --depth --max-runs
  --time-limit --track-shm --stable-pids --no-isolation -j --jobs --shard
  --no-zygote -q --quiet --color -h --help"
 _lockstep_opts_render="-o --output --title --dpi --from --to --engine --theme
- --time-axis --size --frames -h --help"
+ --time-axis --row-per-step --size --frames -h --help"
 _lockstep_opts_export="--perfetto --shiviz -h --help"
 _lockstep_opts_merge="-h --help"
 _lockstep_opts_check="--json -h --help"

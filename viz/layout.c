@@ -8,6 +8,7 @@
  * happens before another is always drawn higher, and the picture implies
  * no order the trace does not have.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,7 @@ seen_at(const struct lk_viz_trace *t, const struct seen *s, unsigned long c)
  */
 static int
 row_of(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
-       const struct seen *seen, const int *eff, size_t i)
+       const struct seen *seen, const int *eff, const int *after, size_t i)
 {
 	const struct lk_tev *e = &t->tr->ev[i];
 	int prev = l->last[e->proc], row;
@@ -124,6 +125,11 @@ row_of(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
 		if (j >= 0 && eff[j] >= row)
 			row = eff[j] + 1;
 	}
+	/* The second access of a race goes below the first: side by side,
+	 * the two would read as one moment, or as an order in the picture
+	 * that the run did not have (the race's mark joins them). */
+	if (after[i] >= 0 && l->row[after[i]] >= row)
+		row = l->row[after[i]] + 1;
 	return row;
 }
 
@@ -134,9 +140,17 @@ place_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 	struct seen *seen = calloc(t->tr->nprocs + 1, sizeof(*seen));
 	int *eff = malloc((t->tr->nevents + 1) * sizeof(*eff)), nrows = 1,
 	    rc = -1;
+	/* Per event: the first access of a race it is the second of (the
+	 * latest such), or -1. */
+	int *after = malloc((t->tr->nevents + 1) * sizeof(*after));
 
-	if (seen == NULL || eff == NULL)
+	if (seen == NULL || eff == NULL || after == NULL)
 		goto out;
+	for (size_t i = 0; i < t->tr->nevents; i++)
+		after[i] = -1;
+	for (size_t k = 0; k < l->nraces; k++)
+		if ((int)l->races[k].a > after[l->races[k].b])
+			after[l->races[k].b] = (int)l->races[k].a;
 	for (size_t i = 0; i < t->tr->nevents; i++) {
 		const struct lk_tev *e = &t->tr->ev[i];
 		struct seen *s = &seen[e->proc];
@@ -145,7 +159,11 @@ place_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		eff[i] = l->last[e->proc] >= 0 ? l->row[l->last[e->proc]] : -1;
 		if (e->step >= l->from && e->step <= l->to && !folded(e) &&
 		    l->fold[i] >= 0) {
-			eff[i] = l->row[i] = row_of(t, l, seen, eff, i);
+			/* One step a row: in step order, which every
+			 * happens-before order follows. */
+			eff[i] = l->row[i] =
+			        l->per_step ? nrows
+			                    : row_of(t, l, seen, eff, after, i);
 			if (l->last[e->proc] < 0) {
 				l->first[e->proc] = (int)i;
 				l->head_ev[e->proc] =
@@ -177,6 +195,7 @@ out:
 		free(seen[p].ev);
 	free(seen);
 	free(eff);
+	free(after);
 	return rc;
 }
 
@@ -492,6 +511,8 @@ fold_runs(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		goto out;
 	for (size_t k = 0; k < t->nedges; k++)
 		endpoint[t->edges[k].from] = endpoint[t->edges[k].to] = 1;
+	for (size_t k = 0; k < l->nraces; k++)
+		endpoint[l->races[k].a] = endpoint[l->races[k].b] = 1;
 	for (size_t p = 0; p < t->tr->nprocs; p++)
 		lastp[p] = -1;
 	for (size_t i = 0; i < t->tr->nevents; i++) {
@@ -745,8 +766,12 @@ place_stuck(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		if (l->stuck[p])
 			l->stuck_row = l->nrows;
 	}
+	/* A cycle's wait-for arrows run down to the stuck ends: room for
+	 * them to slope apart. */
+	if (l->stuck_row >= 0 && t->tr->ncycle > 0)
+		l->stuck_row += 2;
 	if (l->stuck_row >= 0)
-		l->nrows++;
+		l->nrows = l->stuck_row + 1;
 }
 
 /* Forget the rows, to place them again. */
@@ -761,7 +786,7 @@ reset_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 
 /* Place the steps from..to of t; 0, or -1 with err filled. */
 int
-lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
+lk__viz_layout(const struct lk_viz_trace *t, long from, long to, int per_step,
                struct lk__viz_layout *l, struct lk_err *err)
 {
 	size_t n = t->tr->nevents + 1, np = t->tr->nprocs + 1;
@@ -769,6 +794,7 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 
 	memset(l, 0, sizeof(*l));
 	l->nev = t->tr->nevents;
+	l->per_step = per_step;
 	l->from = from < 0 ? 0 : from;
 	l->to = to <= 0 ? (t->tr->nevents ? t->tr->ev[t->tr->nevents - 1].step
 	                                  : 0)
@@ -780,6 +806,7 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	l->leftw = calloc(np, sizeof(*l->leftw));
 	l->stuck = calloc(np, 1);
 	l->labelw = calloc(n, sizeof(*l->labelw));
+	l->stepw = calloc(n, sizeof(*l->stepw));
 	l->fold = calloc(n, sizeof(*l->fold));
 	l->head_ev = malloc(np * sizeof(int));
 	l->first = malloc(np * sizeof(int));
@@ -787,10 +814,22 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	l->head_row = malloc(np * sizeof(int));
 	l->x = calloc(np, sizeof(double));
 	l->headw = calloc(np, sizeof(double));
-	if (!l->row || !l->label || !l->side || !l->labelw || !l->fold ||
-	    !l->head_ev || !l->first || !l->last || !l->head_row || !l->x ||
-	    !l->headw || !l->lside || !l->leftw || !l->stuck)
+	if (!l->row || !l->label || !l->side || !l->labelw || !l->stepw ||
+	    !l->fold || !l->head_ev || !l->first || !l->last || !l->head_row ||
+	    !l->x || !l->headw || !l->lside || !l->leftw || !l->stuck)
 		goto nomem;
+	/* The races run reports: drawn, and kept apart in rows. */
+	switch (lk_race_find(t->tr, 1, &l->races, &l->nraces)) {
+	case 0:
+		break;
+	case -EINTR:
+		lk_err_set(err, LK_EXIT_INTERNAL,
+		           "%s: interrupted while finding its races", t->path);
+		lk__viz_layout_free(l);
+		return -1;
+	default:
+		goto nomem;
+	}
 	reset_rows(t, l);
 	if ((l->nrows = place_rows(t, l)) < 0)
 		goto nomem;
@@ -799,7 +838,7 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 	        (l->from <= t->tr->ev[0].step &&
 	         l->to >= t->tr->ev[t->tr->nevents - 1].step);
 	l->whole = whole;
-	if (whole && l->nrows > LK__VIZ_FOLD_ROWS) {
+	if (whole && l->nrows > LK__VIZ_FOLD_ROWS && !per_step) {
 		if (fold_runs(t, l) < 0)
 			goto nomem;
 		reset_rows(t, l);
@@ -818,6 +857,18 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
 			goto nomem;
 		l->labelw[i] = lk__viz_text_width(l->label[i], LK__VIZ_FONT,
 		                                  lk__viz_print(&t->tr->ev[i]));
+		/* Its step number, as the terminal's step column says it,
+		 * between the mark and the label (a fold has none). */
+		if (l->fold[i] <= 0) {
+			char num[24];
+
+			snprintf(num, sizeof(num), "%ld",
+			         (long)t->tr->ev[i].step);
+			l->stepw[i] =
+			        lk__viz_text_width(num, LK__VIZ_STEPFONT, 0) +
+			        LK__VIZ_STEPGAP;
+			l->labelw[i] += l->stepw[i];
+		}
 	}
 	if (choose_sides(t, l) < 0)
 		goto nomem;
@@ -844,6 +895,7 @@ lk__viz_layout_free(struct lk__viz_layout *l)
 	free(l->leftw);
 	free(l->stuck);
 	free(l->labelw);
+	free(l->stepw);
 	free(l->fold);
 	free(l->head_ev);
 	free(l->first);
@@ -856,5 +908,6 @@ lk__viz_layout_free(struct lk__viz_layout *l)
 	free(l->elabel);
 	free(l->spot);
 	free(l->shift);
+	free(l->races);
 	memset(l, 0, sizeof(*l));
 }

@@ -10,6 +10,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,8 @@ struct palette {
 	const char *blue, *red, *green, *grey, *ink, *line, *redink;
 	const char *paper, *box, *redbox, *faint;
 	const char *labelbg; /* behind labels: the paper, nearly opaque */
+	const char *race;    /* the mark joining a race's two accesses */
+	const char *waitfor; /* a deadlock's wait-for arrows, all of them */
 	const char *kind[LK_HB_NKINDS]; /* as in lk__viz_edge_kinds */
 };
 
@@ -129,6 +132,8 @@ static const struct palette palettes[] = {
                         .redbox = "#FCE4E8",
                         .faint = "#444444",
                         .labelbg = "#FFFFFFD8",
+                        .race = "#CC3311",    /* Tol vibrant red */
+                        .waitfor = "#882255", /* Tol muted wine */
                         /* Tol bright; pipes Tol vibrant orange, signals
                          * Tol vibrant teal (bright has no dark enough
                          * fifth hue for a thin line on white), locks
@@ -150,6 +155,8 @@ static const struct palette palettes[] = {
                         .redbox = "#4A2A30",
                         .faint = "#BBBBBB",
                         .labelbg = "#1E1E1ED8",
+                        .race = "#FF7755",
+                        .waitfor = "#DD88AA",
                         .kind = {"#66CCEE", "#44BB66", "#CC77AA", "#EE7733",
                                  "#EE7733", "#44BB99", "#DDCC77"},
                 },
@@ -167,6 +174,8 @@ static const struct palette palettes[] = {
                         .redbox = "#DDDDDD",
                         .faint = "#444444",
                         .labelbg = "#FFFFFFD8",
+                        .race = "#000000",
+                        .waitfor = "#333333",
                         .kind = {"#000000", "#555555", "#333333", "#000000",
                                  "#000000", "#444444", "#222222"},
                 },
@@ -187,16 +196,21 @@ static const struct palette palettes[] = {
 /* What one render builds. */
 struct draw {
 	const struct lk_viz_trace *t;
+	const struct lk_viz_opts *o;
 	const struct palette *pal; /* the theme's colours */
 	struct lk__viz_layout l;
 	Agraph_t *g;
 	Agnode_t **node;   /* per event: its mark (or its process box) */
 	Agnode_t **head;   /* per process: its box, or NULL */
+	Agnode_t **endbar; /* per process: its "stuck" bar, or NULL */
+	unsigned waits;    /* wait-for arrows drawn */
+	int under;         /* most lines of their words under one process */
 	unsigned *kinds;   /* per edge kind: how many are drawn */
 	unsigned folds;    /* fold marks drawn */
 	unsigned blocks;   /* hollow marks of blocked calls drawn */
 	unsigned prints;   /* prints drawn */
 	unsigned failed;   /* diamonds of failed calls drawn */
+	unsigned races;    /* races drawn */
 	char others[96];   /* diamonds of other calls: their names */
 	int shm_only;      /* those calls all set up shared memory */
 	int pinned;        /* nop2: the positions are ours */
@@ -459,30 +473,64 @@ blocked_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
 	}
 }
 
+/* The start of the caption's first line: "deadlock: " or "stuck: ". */
+static const char *
+caption_lead(const struct lk_viz_trace *t)
+{
+	return strcmp(lk_verdict_name(t->tr->verdict), "deadlock") == 0
+	               ? "deadlock: "
+	               : "stuck: ";
+}
+
+/* The caption from what the terminal says (o->why), a line each, the
+ * first after "deadlock: "; whether it named the cycle. */
+static int
+caption_why(struct draw *d, const char *why, double x, double *y)
+{
+	char line[1024], id[32];
+	int n = 0, cycle = 0;
+
+	for (const char *p = why; *p != '\0';) {
+		size_t len = strcspn(p, "\n");
+
+		snprintf(line, sizeof(line), "%s%.*s",
+		         n == 0 ? caption_lead(d->t) : "", (int)len, p);
+		if (strncmp(p, "wait-for cycle:", 15) == 0) {
+			snprintf(id, sizeof(id), "caption:cycle");
+			cycle = 1;
+		} else {
+			snprintf(id, sizeof(id), "caption:%d", n);
+		}
+		n++;
+		title_line(d, id, line, x, *y, 18, 0, NULL);
+		*y += 26;
+		p += len + (p[len] == '\n');
+	}
+	return cycle;
+}
+
 /* The caption lines under the title: why the run ended as it did. */
 static void
 caption(struct draw *d, double x, double *y)
 {
 	const struct lk_viz_trace *t = d->t;
 	char line[512], id[32];
-	int n = 0;
+	int n = 0, cycle = 0;
 
-	for (size_t p = 0; p < t->tr->nprocs; p++) {
+	if (d->o->why != NULL && d->o->why[0] != '\0')
+		cycle = caption_why(d, d->o->why, x, y);
+	for (size_t p = 0; p < t->tr->nprocs && d->o->why == NULL; p++) {
 		if (t->tr->procs[p].blocked_on == -1)
 			continue;
 		snprintf(line, sizeof(line), "%s",
-		         n > 0 ? ""
-		         : strcmp(lk_verdict_name(t->tr->verdict),
-		                  "deadlock") == 0
-		                 ? "deadlock: "
-		                 : "stuck: ");
+		         n > 0 ? "" : caption_lead(t));
 		blocked_words(t, p, line + strlen(line),
 		              sizeof(line) - strlen(line));
 		snprintf(id, sizeof(id), "caption:%d", n++);
 		title_line(d, id, line, x, *y, 18, 0, NULL);
 		*y += 26;
 	}
-	if (t->tr->ncycle > 0) {
+	if (t->tr->ncycle > 0 && !cycle) {
 		snprintf(line, sizeof(line), "wait-for cycle: ");
 		for (size_t i = 0; i < t->tr->ncycle; i++)
 			snprintf(line + strlen(line),
@@ -696,7 +744,7 @@ static void
 events(struct draw *d)
 {
 	const struct lk_viz_trace *t = d->t;
-	char id[64], cls[128];
+	char id[64], cls[128], num[24], words[1024];
 
 	for (size_t i = 0; i < t->tr->nevents; i++) {
 		const struct lk_tev *e = &t->tr->ev[i];
@@ -717,13 +765,30 @@ events(struct draw *d)
 		     t->tr->procs[e->proc].name,
 		     lk_trace_op_name(t->tr, e->op));
 		place(d, n, x, y);
+		snprintf(num, sizeof(num), "%ld", (long)e->step);
 		if (!d->pinned) {
-			set(n, "xlabel", escape(d, d->l.label[i], ""));
+			snprintf(words, sizeof(words), "%s%s%s",
+			         d->l.stepw[i] > 0 ? num : "",
+			         d->l.stepw[i] > 0 ? "  " : "", d->l.label[i]);
+			set(n, "xlabel", escape(d, words, ""));
 			continue;
 		}
-		snprintf(id, sizeof(id), "label:%ld", (long)e->step);
 		y -= d->l.side[i] * LK__VIZ_LIFT;
 		gap = lk__viz_label_gap(t, &d->l, i);
+		/* The step number next to the mark, the label beyond it. */
+		if (d->l.stepw[i] > 0) {
+			snprintf(id, sizeof(id), "step:%ld", (long)e->step);
+			if (d->l.lside[e->proc] < 0)
+				n = text_right(d, id, num, x - gap, y,
+				               LK__VIZ_STEPFONT, 0);
+			else
+				n = text(d, id, num, x + gap, y,
+				         LK__VIZ_STEPFONT, 0);
+			set(n, "class", "step");
+			set(n, "fontcolor", d->pal->faint);
+			gap += d->l.stepw[i];
+		}
+		snprintf(id, sizeof(id), "label:%ld", (long)e->step);
 		if (d->l.lside[e->proc] < 0)
 			n = text_right(d, id, d->l.label[i], x - gap, y,
 			               LK__VIZ_FONT, lk__viz_print(e));
@@ -883,8 +948,10 @@ lifelines(struct draw *d)
 		setf(e, "tooltip", "%s", lk_trace_proc_label(t->tr, p));
 		if (!d->pinned)
 			set(e, "style", "invis");
-		if (last >= 0 && stuck(d, (size_t)last))
-			blocked_span(d, (size_t)last, stuck_end(d, p), 1);
+		if (last >= 0 && stuck(d, (size_t)last)) {
+			d->endbar[p] = stuck_end(d, p);
+			blocked_span(d, (size_t)last, d->endbar[p], 1);
+		}
 	}
 }
 
@@ -1009,6 +1076,212 @@ arrows(struct draw *d)
 	}
 }
 
+/* The look of a race's mark: a thick dashed line without a head (no
+ * order), in its own red, never pulling the layout. */
+static void
+race_look(const struct draw *d, Agedge_t *e)
+{
+	set(e, "dir", "none");
+	set(e, "style", "dashed");
+	set(e, "color", d->pal->race);
+	set(e, "penwidth", "4");
+	set(e, "constraint", "false");
+}
+
+/*
+ * The races run reports (layout.c found them with the trace part's one
+ * detector, lk_race_find): the two accesses of each joined by a race's
+ * mark, "race on a" on it, when both are drawn.
+ */
+static void
+races(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	char id[64], words[LK_NAME_MAX + 16];
+
+	for (size_t k = 0; k < d->l.nraces; k++) {
+		const struct lk_race *r = &d->l.races[k];
+		const struct lk_tev *a = &t->tr->ev[r->a],
+		                    *b = &t->tr->ev[r->b];
+		double xa = d->l.x[a->proc], xb = d->l.x[b->proc], w;
+		double ya, yb, slope;
+		Agedge_t *e;
+		Agnode_t *n;
+
+		if (d->l.row[r->a] < 0 || d->l.row[r->b] < 0)
+			continue;
+		d->races++;
+		snprintf(id, sizeof(id), "race:%zu", k);
+		e = edge(d, d->node[r->a], d->node[r->b], id, "race");
+		race_look(d, e);
+		snprintf(words, sizeof(words), "race on %s",
+		         lk__viz_obj(t->tr, r->obj));
+		setf(e, "tooltip", "%s: %s step %ld and %s step %ld", words,
+		     t->tr->procs[a->proc].name, (long)a->step,
+		     t->tr->procs[b->proc].name, (long)b->step);
+		if (!d->pinned) {
+			set(e, "label", escape(d, words, ""));
+			set(e, "fontname", BOLDFONT);
+			set(e, "fontcolor", d->pal->race);
+			continue;
+		}
+		/* The words beside the middle of the mark, on the paper,
+		 * clear of the dashes: above a flat mark (as high as the
+		 * line climbs under half the words), right of a steep one. */
+		ya = row_y(d, d->l.row[r->a]);
+		yb = row_y(d, d->l.row[r->b]);
+		w = lk__viz_text_width(words, LK__VIZ_EDGEFONT, 1) + 4;
+		slope = xb != xa ? fabs((yb - ya) / (xb - xa)) : 1e9;
+		snprintf(id, sizeof(id), "race-label:%zu", k);
+		if (slope <= 1)
+			n = text(d, id, words, (xa + xb) / 2 - w / 2,
+			         (ya + yb) / 2 - 9 - w / 2 * slope,
+			         LK__VIZ_EDGEFONT, 1);
+		else
+			n = text(d, id, words, (xa + xb) / 2 + 6 + 9 / slope,
+			         (ya + yb) / 2, LK__VIZ_EDGEFONT, 1);
+		set(n, "class", "race-label");
+		set(n, "style", "filled");
+		set(n, "fillcolor", d->pal->labelbg);
+		set(n, "fontcolor", d->pal->race);
+	}
+}
+
+/* The look of a wait-for arrow: dashed, in the one colour of them all,
+ * never pulling the layout. */
+static void
+waitfor_look(const struct draw *d, Agedge_t *e)
+{
+	set(e, "dir", "forward");
+	set(e, "style", "dashed");
+	set(e, "color", d->pal->waitfor);
+	set(e, "penwidth", "3");
+	set(e, "arrowhead", "normal");
+	set(e, "arrowsize", "1.3");
+	set(e, "constraint", "false");
+}
+
+/* What q does that p waits for, on p's wait-for arrow to q: "posts s",
+ * "holds p's write end", "holds mutex m", "exits". */
+static void
+waitfor_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
+{
+	int o = t->tr->procs[p].blocked_on;
+	const struct lk_tev *e = final_event(t, p);
+	const char *obj = lk__viz_obj(t->tr, o);
+	/* Its last call, the one it is stuck in (a trace file does not
+	 * keep pending_op). */
+	int op = e != NULL ? lk__viz_op(e) : LK__VIZ_OTHER;
+
+	if (o >= 0 && (size_t)o < t->tr->nobjs && lk_trace_is_pipe(t->tr, o)) {
+		if (op == LK__VIZ_OPEN)
+			snprintf(buf, size, "may open %s", obj);
+		else
+			snprintf(buf, size, "holds %s's %s end", obj,
+			         op == LK__VIZ_WRITE ? "read" : "write");
+	} else if (o >= 0 && (size_t)o < t->tr->nobjs &&
+	           t->tr->objs[o].type == LK_OT_MUTEX) {
+		snprintf(buf, size, "holds mutex %s", obj);
+	} else if (op == LK__VIZ_LOCK) {
+		snprintf(buf, size, "holds a lock on %s", obj);
+	} else if (strcmp(obj, "(a child)") == 0) {
+		snprintf(buf, size, "exits");
+	} else if (o < 0) {
+		snprintf(buf, size, "ends");
+	} else {
+		snprintf(buf, size, "posts %s", obj);
+	}
+}
+
+/*
+ * A deadlock's wait-for arrows, one colour for all: from each stuck call
+ * to every process that could let it go on (the analysis's wait-for
+ * graph, o->waitfor, as the caption says it; without it the header's
+ * cycle), to that one's "stuck" bar, or its last mark when it has none;
+ * what it waits for on the arrow ("posts fork1", "holds p's write end").
+ */
+static void
+waitfor(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	size_t n = t->tr->nprocs < LK_MAX_PROCS ? t->tr->nprocs : LK_MAX_PROCS;
+	char id[128], words[LK_NAME_MAX + 40];
+	int under[LK_MAX_PROCS] = {0}; /* per process: words under it */
+
+	for (size_t p = 0; p < n; p++) {
+		lk_procset who = 0;
+		int last = d->l.last[p];
+
+		if (d->o->waitfor != NULL)
+			who = d->o->waitfor[p];
+		if (who == 0) /* not known: the header's cycle */
+			for (size_t i = 0; i + 1 < t->tr->ncycle; i++)
+				if ((size_t)t->tr->cycle[i] == p)
+					who |= 1ull << t->tr->cycle[i + 1];
+		if (who == 0 || last < 0 || !stuck(d, (size_t)last))
+			continue;
+		waitfor_words(t, p, words, sizeof(words));
+		for (size_t q = 0; q < n; q++) {
+			Agnode_t *to = d->endbar[q];
+			char line[LK_NAME_MAX * 2 + 48];
+			double xb, yb, w;
+			Agedge_t *e;
+			Agnode_t *l;
+
+			if (!(who & (1ull << q)) || q == p ||
+			    t->tr->procs[q].exited)
+				continue;
+			if (to == NULL && d->l.last[q] >= 0)
+				to = d->node[d->l.last[q]];
+			if (to == NULL)
+				continue;
+			/* Pinned, onto the stuck span just above the bar,
+			 * clear of the "stuck" beside it. */
+			if (d->endbar[q] != NULL && d->pinned) {
+				snprintf(id, sizeof(id), "waitfor-head:%s:%s",
+				         t->tr->procs[p].name,
+				         t->tr->procs[q].name);
+				to = anchor(d, id, d->l.x[q],
+				            row_y(d, d->l.stuck_row) - 14);
+			}
+			d->waits++;
+			snprintf(id, sizeof(id), "waitfor:%s:%s",
+			         t->tr->procs[p].name, t->tr->procs[q].name);
+			e = edge(d, d->node[last], to, id, "waitfor");
+			waitfor_look(d, e);
+			setf(e, "tooltip", "%s waits: %s %s",
+			     lk_trace_proc_label(t->tr, p),
+			     lk_trace_proc_label(t->tr, q), words);
+			if (!d->pinned) {
+				set(e, "label", escape(d, words, ""));
+				set(e, "fontname", BOLDFONT);
+				set(e, "fontcolor", d->pal->waitfor);
+				continue;
+			}
+			/* The words under the bar (or mark) the arrow ends
+			 * on, one line for each arrow that ends there: what
+			 * that process does that p waits for. */
+			xb = d->l.x[q];
+			yb = row_y(d, d->endbar[q] != NULL
+			                      ? d->l.stuck_row
+			                      : d->l.row[d->l.last[q]]);
+			snprintf(line, sizeof(line), "%s %s",
+			         lk_trace_proc_label(t->tr, q), words);
+			w = lk__viz_text_width(line, LK__VIZ_EDGEFONT, 1) + 4;
+			snprintf(id, sizeof(id), "waitfor-label:%s:%s",
+			         t->tr->procs[p].name, t->tr->procs[q].name);
+			l = text(d, id, line, xb - w / 2,
+			         yb + 24 + 20 * under[q], LK__VIZ_EDGEFONT, 1);
+			if (++under[q] > d->under)
+				d->under = under[q];
+			set(l, "class", "waitfor-label");
+			set(l, "style", "filled");
+			set(l, "fillcolor", d->pal->labelbg);
+			set(l, "fontcolor", d->pal->waitfor);
+		}
+	}
+}
+
 /* One row of the legend: a sample drawn by the caller, then words. */
 static void
 legend_words(struct draw *d, const char *id, const char *words, double y)
@@ -1101,7 +1374,7 @@ legend_stuck(struct draw *d, double y)
 static void
 legend(struct draw *d)
 {
-	double y = row_y(d, d->l.nrows - 1) + 64;
+	double y = row_y(d, d->l.nrows - 1) + 64 + 20 * d->under;
 	Agnode_t *a, *b;
 	Agedge_t *e;
 	char words[200];
@@ -1111,6 +1384,15 @@ legend(struct draw *d)
 		if (d->kinds[k] == 0)
 			continue;
 		legend_arrow(d, (unsigned)k, y);
+		y += 30;
+	}
+	if (d->races > 0) {
+		legend_pair(d, "legend:race", y, &a, &b);
+		race_look(d, edge(d, a, b, "legend:race", "legend"));
+		legend_words(d, "legend:text:race",
+		             "race: two accesses, one a write, that no arrow "
+		             "orders (as run reports it)",
+		             y);
 		y += 30;
 	}
 	if (d->blocks > 0) {
@@ -1126,6 +1408,15 @@ legend(struct draw *d)
 	}
 	if (d->l.stuck_row >= 0) {
 		legend_stuck(d, y);
+		y += 30;
+	}
+	if (d->waits > 0) {
+		legend_pair(d, "legend:waitfor", y, &a, &b);
+		waitfor_look(d, edge(d, a, b, "legend:waitfor", "legend"));
+		legend_words(d, "legend:text:waitfor",
+		             "wait-for: a stuck call \xe2\x86\x92 who could "
+		             "let it go on (posts it, holds it)",
+		             y);
 		y += 30;
 	}
 	if (d->prints > 0) {
@@ -1167,8 +1458,11 @@ legend(struct draw *d)
 		nprocs += d->l.head_row[p] >= 0;
 	if (nprocs > 1)
 		legend_words(d, "legend:text:order",
-		             "events of different processes are ordered only "
-		             "by arrows, not by height",
+		             d->l.per_step
+		                     ? "a row a step, in the order this run "
+		                       "took them; only arrows order processes"
+		                     : "events of different processes are "
+		                       "ordered only by arrows, not by height",
 		             y);
 }
 
@@ -1219,6 +1513,8 @@ build(struct draw *d, const struct lk_viz_opts *o)
 	lifelines(d);
 	spans(d);
 	arrows(d);
+	races(d);
+	waitfor(d);
 	if (d->pinned && o->time_axis)
 		time_axis(d);
 	if (d->pinned) {
@@ -1330,6 +1626,7 @@ draw_free(struct draw *d, GVC_t *gvc, int laid_out)
 	lk__viz_layout_free(&d->l);
 	free(d->node);
 	free(d->head);
+	free(d->endbar);
 	free(d->kinds);
 }
 
@@ -1446,7 +1743,7 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		goto out;
 	}
 	if (!format_ok(gvc, format, out_path, err) ||
-	    lk__viz_layout(t, o->from, o->to, &d->l, err) < 0)
+	    lk__viz_layout(t, o->from, o->to, o->row_per_step, &d->l, err) < 0)
 		goto out;
 	if (too_many(t, &d->l, err))
 		goto out;
@@ -1454,9 +1751,11 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 	d->pinned = strcmp(engine, "nop2") == 0;
 	d->node = calloc(t->tr->nevents + 1, sizeof(*d->node));
 	d->head = calloc(t->tr->nprocs + 1, sizeof(*d->head));
+	d->endbar = calloc(t->tr->nprocs + 1, sizeof(*d->endbar));
+	d->o = o;
 	d->kinds = calloc(lk__viz_nedge_kinds, sizeof(*d->kinds));
 	d->g = agopen((char *)"lockstep", Agdirected, NULL);
-	if (!d->node || !d->head || !d->kinds || !d->g) {
+	if (!d->node || !d->head || !d->endbar || !d->kinds || !d->g) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
 		goto out;
 	}

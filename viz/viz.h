@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "lockstep/lockstep.h"
+#include "trace/race.h"
 #include "trace/trace.h"
 
 /* Limits of what lk_viz_read accepts (the trace part's reader's). */
@@ -52,6 +53,14 @@ struct lk_viz_opts {
 	                     * (line 14)"), or NULL: the outcome line says
 	                     * so (run --diagram; a trace does not record
 	                     * them) */
+	const char *why;    /* what the terminal says of a run that ended
+	                     * stuck (lk_explain_deadlock), lines: the
+	                     * caption, or NULL: viz's own short words */
+	const lk_procset *waitfor; /* per process of the trace: who could
+	                            * let it go on (lk_wait_for), drawn as
+	                            * wait-for arrows; NULL: the header's
+	                            * cycle */
+	int row_per_step;          /* each row exactly one step */
 };
 
 /* Read the trace at path into *out; 0, or -1 with err filled. */
@@ -195,7 +204,11 @@ struct lk__viz_layout {
 	int *first, *last; /* per process: first/last drawn event, or -1 */
 	int *head_row;     /* per process: row of its box, -1 if not drawn */
 	double *x;         /* per process: x of its lifeline */
-	double *labelw;    /* per drawn event: estimated label width */
+	double *labelw;    /* per drawn event: estimated width of its step
+	                      number and label */
+	double *stepw;     /* per drawn event: of that, its step number's
+	                      (and the gap after it), 0 none */
+	int per_step;      /* each row exactly one step */
 	int *fold;         /* per event: steps folded into it, -1 folded */
 	double *headw;     /* per process: width of its box */
 	int nrows;         /* rows 0..nrows-1; row 0 holds the boxes */
@@ -208,6 +221,9 @@ struct lk__viz_layout {
 	double *spot;      /* per edge: where along the arrow its text goes,
 	                      0 at the tail, 1 at the head */
 	double *shift;     /* per edge: its text's centre right of there */
+	struct lk_race *races; /* the races run reports (lk_race_find,
+	                          unique), by event index */
+	size_t nraces;
 };
 
 /* How each kind of edge is drawn, at its enum lk_hb_kind. */
@@ -232,9 +248,10 @@ int lk__viz_failed(const struct lk_tev *e);
 char *lk__viz_edge_label(const struct lk_viz_trace *t,
                          const struct lk_hb_edge *d);
 
-/* layout.c: place the steps from..to of t; 0, or -1 with err filled. */
+/* layout.c: place the steps from..to of t, each in a row of its own
+ * when per_step; 0, or -1 with err filled. */
 int lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
-                   struct lk__viz_layout *l, struct lk_err *err);
+                   int per_step, struct lk__viz_layout *l, struct lk_err *err);
 
 /* layout.c: free what lk__viz_layout allocated. */
 void lk__viz_layout_free(struct lk__viz_layout *l);
@@ -260,5 +277,7 @@ double lk__viz_text_width(const char *text, double pt, int bold);
 #define LK__VIZ_FOLD_ROWS 30   /* fold local runs above this many rows */
 #define LK__VIZ_FOLD_RUN  6    /* the shortest run of local steps folded */
 #define LK__VIZ_EDGEFONT  13.0 /* the text on an arrow */
+#define LK__VIZ_STEPFONT  12.0 /* the step number beside a label */
+#define LK__VIZ_STEPGAP   6.0  /* from the step number to the label */
 
 #endif

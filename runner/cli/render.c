@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "trace/analysis.h"
 #include "viz/viz.h"
 
 static const char usage_render[] =
@@ -28,9 +29,14 @@ static const char usage_render[] =
         "  kill -> the signal's delivery           (teal, dotted)\n"
         "  unlock (or exit) -> the lock it let another process take\n"
         "                                          (olive, square head)\n"
-        "Blocked calls are hollow with a dashed span; a deadlock's\n"
-        "processes are red with a dashed outline, and the caption says\n"
-        "what each waits for. The legend lists what the diagram shows.\n"
+        "Each event's step number (the terminal's step column) is\n"
+        "beside its label. Blocked calls are hollow with a dashed\n"
+        "span; a deadlock's processes are red with a dashed outline, a\n"
+        "wine-red dashed wait-for arrow goes from each stuck call to\n"
+        "whoever could let it go on, and the caption says what the\n"
+        "terminal said. A race run reports is a thick dashed red line,\n"
+        "\"race on a\", between its two accesses. The legend lists what\n"
+        "the diagram shows.\n"
         "The format comes from OUT's extension: svg, png, pdf or dot.\n"
         "\n"
         "options:\n"
@@ -44,6 +50,9 @@ static const char usage_render[] =
         "                       only: shapes and dashes carry every cue)\n"
         "  --time-axis          the virtual time beside each row where it\n"
         "                       moves\n"
+        "  --row-per-step       one step a row, in the order the run took\n"
+        "                       them (default: rows of logical time, where\n"
+        "                       unordered steps may share a row); no fold\n"
         "  --size W,H           fit into W by H inches, e.g. 16,9 for a\n"
         "                       slide\n"
         "  --frames DIR         instead of -o: one SVG per step, each the\n"
@@ -73,12 +82,97 @@ check_steps(const char *path, const struct lk_viz_trace *vt,
 	                   o->from, path, last);
 }
 
-/* Draw the trace at path into out with o; 0 or an exit status. */
-int
-lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o)
+/*
+ * The scenario trace t was run from, to say who posts what as the run's
+ * terminal did: the file its header names ("file", relative to where it
+ * ran), when it is still a regular file that parses and declares the
+ * trace's processes in the trace's order; else NULL, and the words say
+ * who could post from the trace alone ("could post (it has it)").
+ */
+static struct lk_scenario *
+trace_scenario(const struct lk_trace *t)
 {
+	struct lk_scenario *sc = NULL;
+	struct lk_err err;
+	struct stat st;
+
+	if (t->program_run || t->file == NULL || t->file[0] == '\0' ||
+	    stat(t->file, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > (1 << 20) || lk_scenario_load(t->file, &sc, &err) != 0)
+		return NULL;
+	for (size_t p = 0; p < sc->nprocs; p++)
+		if (p >= t->nprocs ||
+		    strcmp(sc->procs[p].name, t->procs[p].name) != 0) {
+			lk_scenario_free(sc);
+			return NULL;
+		}
+	return sc;
+}
+
+/* Whether a process of t waits on a pipe whose holders t does not know:
+ * a trace file keeps no holders (only the run that made it knew them),
+ * and its events show only the ends a process used. */
+static int
+holders_unknown(const struct lk_trace *t)
+{
+	for (size_t p = 0; p < t->nprocs; p++) {
+		int o = t->procs[p].blocked_on;
+
+		if (!t->procs[p].exited && o >= 0 && (size_t)o < t->nobjs &&
+		    lk_trace_is_pipe(t, o) &&
+		    t->procs[p].pending_op != LK_OP_OPEN &&
+		    t->objs[o].holders[0] == 0 && t->objs[o].holders[1] == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * What the analysis says of a run that ended with processes stuck, for
+ * the caption (why) and the wait-for arrows (who); 0 when none was. When
+ * t lacks what the words need (a pipe's holders, in a trace file) the
+ * caption keeps viz's own shorter words (why empty) rather than say
+ * "nobody holds its write end" of an end someone holds.
+ */
+static int
+stuck_words(struct lk_trace *t, char *why, size_t size, lk_procset *who)
+{
+	struct lk_scenario *sc;
+	int cycle[LK_MAX_PROCS + 1], any = 0;
+	size_t ncycle = t->ncycle;
+
+	for (size_t p = 0; p < t->nprocs; p++)
+		any |= !t->procs[p].exited &&
+		       (t->procs[p].blocked_on != -1 || t->procs[p].stopped);
+	if (!any)
+		return 0;
+	sc = trace_scenario(t);
+	/* The header's cycle stays what is drawn. */
+	memcpy(cycle, t->cycle, sizeof(cycle));
+	lk_explain_deadlock(t, sc, why, size);
+	lk_wait_for(t, sc, who);
+	if (holders_unknown(t))
+		why[0] = '\0';
+	memcpy(t->cycle, cycle, sizeof(cycle));
+	t->ncycle = ncycle;
+	lk_scenario_free(sc);
+	return 1;
+}
+
+/* Draw the trace at path into out with o, what the caption says from
+ * mem when not NULL (the run's own trace, which knows more than its
+ * file: the pipes' holders, the semaphores' values); 0 or an exit
+ * status. */
+static int
+draw(const char *path, const char *out, const struct lk_viz_opts *o,
+     const struct lk_trace *mem)
+{
+	static const struct lk_viz_opts none = {0};
+	lk_procset who[LK_MAX_PROCS];
+	struct lk_viz_opts with;
 	struct lk_viz_trace *vt;
 	struct lk_err err;
+	char why[4096];
 	int rc;
 
 	if (lk_viz_read(path, &vt, &err) != 0)
@@ -87,11 +181,31 @@ lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o)
 		lk_viz_free(vt);
 		return rc;
 	}
-	rc = lk_viz_render(vt, o, out, &err);
+	with = o != NULL ? *o : none;
+	if (mem != NULL) {
+		/* A copy: the analysis notes its cycle in the trace. */
+		struct lk_trace copy = *mem;
+
+		if (stuck_words(&copy, why, sizeof(why), who)) {
+			with.why = why[0] != '\0' ? why : NULL;
+			with.waitfor = who;
+		}
+	} else if (stuck_words(vt->tr, why, sizeof(why), who)) {
+		with.why = why[0] != '\0' ? why : NULL;
+		with.waitfor = who;
+	}
+	rc = lk_viz_render(vt, &with, out, &err);
 	lk_viz_free(vt);
 	if (rc != 0)
 		return lk_cli_fail(err.status, "%s", err.msg);
 	return 0;
+}
+
+/* Draw the trace at path into out with o; 0 or an exit status. */
+int
+lk_cli_draw(const char *path, const char *out, const struct lk_viz_opts *o)
+{
+	return draw(path, out, o, NULL);
 }
 
 /* Draw an in-memory trace (run --diagram): through a temporary file, so
@@ -125,7 +239,7 @@ lk_cli_draw_trace(const struct lk_trace *t, const char *out, const char *failed)
 		                   strerror(errno));
 	}
 	o.failed = failed;
-	rc = lk_cli_draw(tmp, out, &o);
+	rc = draw(tmp, out, &o, t);
 	unlink(tmp);
 	return rc;
 }
@@ -134,9 +248,10 @@ lk_cli_draw_trace(const struct lk_trace *t, const char *out, const char *failed)
 static int
 draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 {
+	lk_procset who[LK_MAX_PROCS];
 	struct lk_viz_trace *vt;
 	struct lk_err err;
-	char out[4096];
+	char out[4096], why[4096];
 	long last, n = 0;
 
 	if (lk_viz_read(path, &vt, &err) != 0)
@@ -149,6 +264,10 @@ draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 		lk_viz_free(vt);
 		return lk_cli_fail(LK_EXIT_USAGE, "cannot create %s: %s", dir,
 		                   strerror(errno));
+	}
+	if (stuck_words(vt->tr, why, sizeof(why), who)) {
+		o->why = why[0] != '\0' ? why : NULL;
+		o->waitfor = who;
 	}
 	last = lk_viz_last_step(vt);
 	for (long k = o->from; k <= (o->to > 0 ? o->to : last); k++) {
@@ -192,7 +311,8 @@ lk_cmd_render(int argc, char **argv)
 		O_THEME,
 		O_SIZE,
 		O_FRAMES,
-		O_TIME_AXIS
+		O_TIME_AXIS,
+		O_ROW_PER_STEP
 	};
 	static const struct option longopts[] = {
 	        {"output", required_argument, NULL, 'o'},
@@ -204,6 +324,7 @@ lk_cmd_render(int argc, char **argv)
 	        {"theme", required_argument, NULL, O_THEME},
 	        {"size", required_argument, NULL, O_SIZE},
 	        {"time-axis", no_argument, NULL, O_TIME_AXIS},
+	        {"row-per-step", no_argument, NULL, O_ROW_PER_STEP},
 	        {"frames", required_argument, NULL, O_FRAMES},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -278,6 +399,9 @@ lk_cmd_render(int argc, char **argv)
 			break;
 		case O_TIME_AXIS:
 			o.time_axis = 1;
+			break;
+		case O_ROW_PER_STEP:
+			o.row_per_step = 1;
 			break;
 		case 'h':
 			fputs(usage_render, stdout);

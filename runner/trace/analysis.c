@@ -308,18 +308,17 @@ append_names(char *buf, size_t size, const struct lk_trace *t, uint64_t m,
 	}
 }
 
-/* Explain a deadlocked trace in words (see analysis.h). */
-void
-lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
-                    size_t size)
+/* Who could let each blocked process go on (who[p], bits), with who
+ * could release each object (rel) and whether that was guessed. */
+static void
+wait_graph(const struct lk_trace *t, const struct lk_scenario *sc,
+           uint64_t *rel, char *guessed, uint64_t *who)
 {
-	uint64_t rel[LK_MAX_OBJECTS], could[LK_MAX_OBJECTS];
-	uint64_t who[LK_MAX_PROCS] = {0};
-	char guessed[LK_MAX_OBJECTS] = {0}, what[160], then[160];
-	int exited[LK_MAX_PROCS], cycle[LK_MAX_PROCS + 1];
-	size_t n = t->nprocs < LK_MAX_PROCS ? t->nprocs : LK_MAX_PROCS, len;
+	uint64_t could[LK_MAX_OBJECTS];
+	int exited[LK_MAX_PROCS];
+	size_t n = t->nprocs < LK_MAX_PROCS ? t->nprocs : LK_MAX_PROCS;
 
-	buf[0] = '\0';
+	memset(who, 0, LK_MAX_PROCS * sizeof(*who));
 	lk_releasers(t, sc, rel);
 	holders(t, rel, could);
 	for (size_t o = 0; o < t->nobjs; o++)
@@ -360,6 +359,33 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		else if (o >= 0)
 			who[p] = rel[o] & ~(1ull << p);
 	}
+}
+
+/* The wait-for graph of a trace at its end (see analysis.h). */
+void
+lk_wait_for(const struct lk_trace *t, const struct lk_scenario *sc,
+            lk_procset *who)
+{
+	uint64_t rel[LK_MAX_OBJECTS];
+	char guessed[LK_MAX_OBJECTS] = {0};
+
+	wait_graph(t, sc, rel, guessed, who);
+}
+
+/* Explain a deadlocked trace in words (see analysis.h). */
+void
+lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
+                    size_t size)
+{
+	uint64_t rel[LK_MAX_OBJECTS], who[LK_MAX_PROCS];
+	char guessed[LK_MAX_OBJECTS] = {0}, what[160], then[160];
+	int exited[LK_MAX_PROCS], cycle[LK_MAX_PROCS + 1];
+	size_t n = t->nprocs < LK_MAX_PROCS ? t->nprocs : LK_MAX_PROCS, len;
+
+	buf[0] = '\0';
+	wait_graph(t, sc, rel, guessed, who);
+	for (size_t p = 0; p < n; p++)
+		exited[p] = t->procs[p].exited;
 	for (size_t p = 0; p < n; p++) {
 		const struct lk_tproc *pr = &t->procs[p];
 		int o = pr->blocked_on, live = 0;

@@ -25,6 +25,15 @@ size_t lk_find_cycle(size_t nprocs, const int *waits,
                      const lk_procset *releasers, const int *exited,
                      int *cycle);
 
+/* The wait-for graph of t at its end, what lk_explain_deadlock says in
+ * words: bit q of who[p] (LK_MAX_PROCS entries) is set when q could let
+ * blocked process p go on: post the semaphore it waits for (from sc's
+ * programs and the trace; without sc, any process that has it), hold a
+ * pipe end open, hold the lock or the mutex, be the child or thread it
+ * waits for. */
+void lk_wait_for(const struct lk_trace *t, const struct lk_scenario *sc,
+                 lk_procset *who);
+
 /* Explain a deadlocked trace in words, one line per blocked process and
  * then the cycle, into buf; the cycle is also kept in t->cycle. */
 void lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc,
