@@ -189,6 +189,45 @@ test_fixed_not_flagged(void **state)
 	}
 }
 
+/*
+ * sigchld_steal's bug shows in some runs only, as natively: a waitpid
+ * already blocked when the child exits reaps it before the SIGCHLD
+ * handler runs (the kernel looks for the child first). Complete dfs
+ * finds both outcomes, main 0 and main 1, with and without reduction.
+ */
+static void
+test_sigchld_both_outcomes(void **state)
+{
+	const char *reduced[] = {"explore", "--json", NULL};
+	const char *full[] = {"explore", "--json", "--no-reduction", NULL};
+	const char *const *args[] = {reduced, full};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct e2e_result r;
+		json_t *j, *outs;
+		int ok = 0, bad = 0;
+
+		run_bug(&r, NULL, "sigchld_steal", NULL, args[i]);
+		j = summary(&r);
+		assert_true(json_is_true(json_object_get(j, "complete")));
+		outs = json_object_get(j, "outcomes");
+		for (size_t k = 0; k < json_array_size(outs); k++) {
+			const char *t = json_string_value(json_object_get(
+			        json_array_get(outs, k), "outcome"));
+
+			assert_non_null(t);
+			ok += strstr(t, "main=0") != NULL;
+			bad += strstr(t, "main=1") != NULL;
+		}
+		if (ok != 1 || bad != 1)
+			fail_msg("%s: %d outcomes with main=0, %d with main=1",
+			         i == 0 ? "dfs" : "--no-reduction", ok, bad);
+		json_decref(j);
+		e2e_result_free(&r);
+	}
+}
+
 /* -j 2 stops at the run -j 1 stops at, with the same summary. */
 static void
 test_jobs_same_run(void **state)
@@ -433,6 +472,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_every_bug_found),
 	        cmocka_unit_test(test_fixed_not_flagged),
+	        cmocka_unit_test(test_sigchld_both_outcomes),
 	        cmocka_unit_test(test_jobs_same_run),
 	        cmocka_unit_test(test_junit),
 	        cmocka_unit_test(test_progress),
