@@ -601,6 +601,37 @@ struct worker {
 	int busy; /* a job is out */
 };
 
+/*
+ * Wait until a busy worker has something to say: pfd[0..n) watch the
+ * busy workers' report pipes, idx[k] the worker of pfd[k]; returns n, 0
+ * when the wait failed. Ctrl-C reaches the workers with the whole
+ * process group; a signal sent to lockstep alone is passed on (once:
+ * *told), so that their runs end now (as interrupted, not recorded).
+ */
+static unsigned
+await_reports(struct worker *w, unsigned nw, struct pollfd *pfd, unsigned *idx,
+              int *told)
+{
+	unsigned np = 0;
+
+	for (unsigned i = 0; i < nw; i++)
+		if (w[i].busy) {
+			pfd[np].fd = w[i].rep;
+			pfd[np].events = POLLIN;
+			pfd[np].revents = 0;
+			idx[np++] = i;
+		}
+	if (poll(pfd, np, -1) < 0 && errno != EINTR)
+		return 0;
+	if (lk_run_interrupted() && !*told) {
+		*told = 1;
+		for (unsigned i = 0; i < nw; i++)
+			if (w[i].busy)
+				kill(w[i].pid, lk_run_interrupted());
+	}
+	return np;
+}
+
 /* A job on the wire: its seed and length, then its decisions. */
 struct job_msg {
 	uint64_t seed;
@@ -765,23 +796,9 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 		}
 		if (busy == 0)
 			break;
-		for (unsigned i = 0; i < nw; i++)
-			if (w[i].busy) {
-				pfd[np].fd = w[i].rep;
-				pfd[np].events = POLLIN;
-				idx[np++] = i;
-			}
-		if (poll(pfd, np, -1) < 0 && errno != EINTR)
+		np = await_reports(w, nw, pfd, idx, &told);
+		if (np == 0)
 			failed = 1;
-		/* Ctrl-C reaches the workers with the whole process group; a
-		 * signal sent to lockstep alone is passed on, so that their
-		 * runs end now (as interrupted, not recorded). */
-		if (lk_run_interrupted() && !told) {
-			told = 1;
-			for (unsigned i = 0; i < nw; i++)
-				if (w[i].busy)
-					kill(w[i].pid, lk_run_interrupted());
-		}
 		for (unsigned p = 0; p < np; p++) {
 			struct worker *wk = &w[idx[p]];
 			struct lk_digest d;
@@ -957,20 +974,9 @@ explore_ordered(struct explorer *x, struct lk_err *err)
 		}
 		if (failed || busy == 0)
 			break;
-		for (unsigned i = 0; i < nw; i++)
-			if (w[i].busy) {
-				pfd[np].fd = w[i].rep;
-				pfd[np].events = POLLIN;
-				idx[np++] = i;
-			}
-		if (poll(pfd, np, -1) < 0 && errno != EINTR)
+		np = await_reports(w, nw, pfd, idx, &told);
+		if (np == 0)
 			failed = 1;
-		if (lk_run_interrupted() && !told) {
-			told = 1;
-			for (unsigned i = 0; i < nw; i++)
-				if (w[i].busy)
-					kill(w[i].pid, lk_run_interrupted());
-		}
 		for (unsigned p = 0; p < np; p++) {
 			struct worker *wk = &w[idx[p]];
 			struct lk_digest *d;

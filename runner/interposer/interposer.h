@@ -478,6 +478,17 @@ struct lk_shared *lk__shared(void);
 /* The calling process's slot (inside a run). */
 struct lk_slot *lk__self(void);
 
+/* --- rw.c: buffers ------------------------------------------------------ */
+
+/* The bytes of buffers iov[0..n); -1 when the sum does not fit a
+ * ssize_t (the real call then fails with EINVAL). */
+ssize_t lk__iov_total(const struct iovec *iov, size_t n);
+
+/* Copy what the trace keeps (LK_DATA_MAX bytes at most) of len bytes of
+ * buffers iov[0..n) from offset skip on into out; returns how many. */
+size_t lk__iov_gather(const struct iovec *iov, size_t n, size_t skip,
+                      size_t len, char *out);
+
 /* --- signals.c: signals delivered at scheduling points --------------- */
 
 /* The signals the interposer owns (bit n: signal n): SIGSYS while

@@ -49,14 +49,22 @@ readable(int fd)
 	return poll(&p, 1, 0) != 0;
 }
 
+/* A count of buffers as the calls take it (an int; a negative one is
+ * none here, and the real call fails with EINVAL). */
+static size_t
+niov(int n)
+{
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* The bytes of buffers iov[0..n); -1 when the sum does not fit (the real
  * call then fails with EINVAL). */
-static ssize_t
-total(const struct iovec *iov, int n)
+ssize_t
+lk__iov_total(const struct iovec *iov, size_t n)
 {
 	size_t sum = 0;
 
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (iov[i].iov_len > (size_t)SSIZE_MAX - sum)
 			return -1;
 		sum += iov[i].iov_len;
@@ -66,14 +74,15 @@ total(const struct iovec *iov, int n)
 
 /* Copy what the trace keeps (LK_DATA_MAX bytes at most) of len bytes of
  * the buffers from offset skip on into out; returns how many. */
-static size_t
-gather(const struct iovec *iov, int n, size_t skip, size_t len, char *out)
+size_t
+lk__iov_gather(const struct iovec *iov, size_t n, size_t skip, size_t len,
+               char *out)
 {
 	size_t got = 0;
 
 	if (len > LK_DATA_MAX)
 		len = LK_DATA_MAX;
-	for (int i = 0; i < n && got < len; i++) {
+	for (size_t i = 0; i < n && got < len; i++) {
 		size_t take;
 
 		if (skip >= iov[i].iov_len) {
@@ -127,8 +136,8 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	lk__arrive(LK_OP_READ, st.obj, 0);
 	st.u.rw.off = how == AT ? pos : ispipe ? -1 : lseek(fd, 0, SEEK_CUR);
 	/* pread of a pipe fails (ESPIPE) without waiting. */
-	while (ispipe && how != AT && !nonblock && total(iov, n) > 0 &&
-	       !readable(fd)) {
+	while (ispipe && how != AT && !nonblock &&
+	       lk__iov_total(iov, niov(n)) > 0 && !readable(fd)) {
 		st.ret = -1;
 		st.err = EAGAIN;
 		lk__block(&st, st.obj, LK_NO_TIME);
@@ -140,7 +149,9 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	}
 	st.ret = real_read(fd, iov, n, pos, how);
 	st.err = st.ret < 0 ? errno : 0;
-	st.len = st.ret > 0 ? gather(iov, n, 0, (size_t)st.ret, data) : 0;
+	st.len = st.ret > 0
+	                 ? lk__iov_gather(iov, niov(n), 0, (size_t)st.ret, data)
+	                 : 0;
 	st.data = data;
 	lk__done(&st, st.ret > 0 ? st.obj : -1);
 	return leave((ssize_t)st.ret, st.err);
@@ -280,7 +291,7 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 {
 	struct lk_step st = {.op = LK_OP_WRITE, .obj = obj, .u.rw.fd = fd};
 	int flags = fcntl(fd, F_GETFL);
-	ssize_t len = total(iov, n), w;
+	ssize_t len = lk__iov_total(iov, niov(n)), w;
 	char data[LK_DATA_MAX];
 	sigset_t pipe_sig, old;
 	size_t done = 0;
@@ -302,8 +313,8 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 		/* Full: what went in is a step, the rest waits. */
 		st.ret = w > 0 ? w : -1;
 		st.err = EAGAIN;
-		st.len = w > 0 ? gather(iov, n, done - (size_t)w, (size_t)w,
-		                        data)
+		st.len = w > 0 ? lk__iov_gather(iov, niov(n), done - (size_t)w,
+		                                (size_t)w, data)
 		               : 0;
 		st.data = st.len > 0 ? data : NULL;
 		/* The piece that went in is data for a waiting reader. */
@@ -312,7 +323,7 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 		lk__block(&st, obj, LK_NO_TIME);
 	}
 	st.ret = done > 0 || w >= 0 ? (ssize_t)done : -1;
-	st.len = gather(iov, n, 0, done, data);
+	st.len = lk__iov_gather(iov, niov(n), 0, done, data);
 	st.data = data;
 	lk__done(&st, done > 0 ? obj : -1);
 	lk__leave();
@@ -327,14 +338,15 @@ static ssize_t
 write_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 {
 	struct lk_step st = {.op = LK_OP_WRITE, .u.rw.fd = fd};
-	ssize_t len = total(iov, n);
+	ssize_t len = lk__iov_total(iov, niov(n));
 	char data[LK_DATA_MAX];
 	int append;
 
 	st.obj = lk__obj_fd(fd);
 	if (lk__obj_is_pipe(st.obj) && how != AT)
 		return pipe_write(fd, iov, n, lk__obj_sock_out(st.obj), how);
-	st.len = gather(iov, n, 0, len > 0 ? (size_t)len : 0, data);
+	st.len = lk__iov_gather(iov, niov(n), 0, len > 0 ? (size_t)len : 0,
+	                        data);
 	st.data = data;
 	lk__arrive(LK_OP_WRITE, st.obj, 0);
 	/* The offset once we hold the turn: a process sharing the open

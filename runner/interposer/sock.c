@@ -478,45 +478,6 @@ accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 
 /* --- send, recv --------------------------------------------------------- */
 
-/* The bytes of buffers iov[0..n); -1 when they do not fit a ssize_t. */
-static ssize_t
-total(const struct iovec *iov, size_t n)
-{
-	size_t sum = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (iov[i].iov_len > (size_t)SSIZE_MAX - sum)
-			return -1;
-		sum += iov[i].iov_len;
-	}
-	return (ssize_t)sum;
-}
-
-/* Copy what the trace keeps of len bytes of the buffers from skip on. */
-static size_t
-gather(const struct iovec *iov, size_t n, size_t skip, size_t len, char *out)
-{
-	size_t got = 0;
-
-	if (len > LK_DATA_MAX)
-		len = LK_DATA_MAX;
-	for (size_t i = 0; i < n && got < len; i++) {
-		size_t take;
-
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		take = iov[i].iov_len - skip;
-		if (take > len - got)
-			take = len - got;
-		memcpy(out + got, (const char *)iov[i].iov_base + skip, take);
-		got += take;
-		skip = 0;
-	}
-	return got;
-}
-
 /* sendmsg of what is left of msg after done bytes, without blocking. */
 static ssize_t
 send_rest(int fd, const struct msghdr *msg, size_t done, int flags)
@@ -559,7 +520,7 @@ static ssize_t
 send_step(int fd, const struct msghdr *msg, int flags)
 {
 	struct lk_step st = {.op = LK_OP_SEND, .u.rw = {.fd = fd, .off = -1}};
-	ssize_t len = total(msg->msg_iov, msg->msg_iovlen), w;
+	ssize_t len = lk__iov_total(msg->msg_iov, msg->msg_iovlen), w;
 	char data[LK_DATA_MAX];
 	sigset_t pipe_sig, old;
 	size_t done = 0;
@@ -585,8 +546,9 @@ send_step(int fd, const struct msghdr *msg, int flags)
 			break;
 		st.ret = w > 0 ? w : -1;
 		st.err = EAGAIN;
-		st.len = w > 0 ? gather(msg->msg_iov, msg->msg_iovlen,
-		                        done - (size_t)w, (size_t)w, data)
+		st.len = w > 0 ? lk__iov_gather(msg->msg_iov, msg->msg_iovlen,
+		                                done - (size_t)w, (size_t)w,
+		                                data)
 		               : 0;
 		st.data = st.len > 0 ? data : NULL;
 		if (w > 0)
@@ -594,7 +556,7 @@ send_step(int fd, const struct msghdr *msg, int flags)
 		lk__block(&st, st.obj, LK_NO_TIME);
 	}
 	st.ret = done > 0 || w >= 0 ? (ssize_t)done : -1;
-	st.len = gather(msg->msg_iov, msg->msg_iovlen, 0, done, data);
+	st.len = lk__iov_gather(msg->msg_iov, msg->msg_iovlen, 0, done, data);
 	st.data = data;
 	lk__done(&st, done > 0 ? st.obj : -1);
 	lk__leave();
@@ -622,7 +584,7 @@ static ssize_t
 recv_step(int fd, struct msghdr *msg, int flags)
 {
 	struct lk_step st = {.op = LK_OP_RECV, .u.rw = {.fd = fd, .off = -1}};
-	ssize_t len = total(msg->msg_iov, msg->msg_iovlen), got = 0;
+	ssize_t len = lk__iov_total(msg->msg_iov, msg->msg_iovlen), got = 0;
 	char data[LK_DATA_MAX];
 	int nonblock;
 
@@ -662,8 +624,8 @@ recv_step(int fd, struct msghdr *msg, int flags)
 		st.err = st.ret < 0 ? errno : 0;
 		if (st.ret < 0 && st.err == EAGAIN && !nonblock)
 			continue; /* the poll saw what this did not: again */
-		st.len = st.ret > 0 ? gather(m.msg_iov, m.msg_iovlen, 0,
-		                             (size_t)st.ret, data)
+		st.len = st.ret > 0 ? lk__iov_gather(m.msg_iov, m.msg_iovlen, 0,
+		                                     (size_t)st.ret, data)
 		                    : 0;
 		st.data = data;
 		msg->msg_flags = m.msg_flags;
