@@ -249,6 +249,7 @@ static int
 draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 {
 	lk_procset who[LK_MAX_PROCS];
+	struct lk_viz_opts g;
 	struct lk_viz_trace *vt;
 	struct lk_err err;
 	char out[4096], why[4096];
@@ -265,13 +266,16 @@ draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 		return lk_cli_fail(LK_EXIT_USAGE, "cannot create %s: %s", dir,
 		                   strerror(errno));
 	}
+	/* The caption and the arrows of a deadlock, for every frame: in a
+	 * copy of the options, since they point into this frame. */
+	g = *o;
 	if (stuck_words(vt->tr, why, sizeof(why), who)) {
-		o->why = why[0] != '\0' ? why : NULL;
-		o->waitfor = who;
+		g.why = why[0] != '\0' ? why : NULL;
+		g.waitfor = who;
 	}
 	last = lk_viz_last_step(vt);
-	for (long k = o->from; k <= (o->to > 0 ? o->to : last); k++) {
-		struct lk_viz_opts f = *o;
+	for (long k = g.from; k <= (g.to > 0 ? g.to : last); k++) {
+		struct lk_viz_opts f = g;
 
 		f.to = k;
 		snprintf(out, sizeof(out), "%s/frame-%04ld.svg", dir, ++n);
