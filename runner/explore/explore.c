@@ -737,6 +737,24 @@ start_worker(struct explorer *x, struct worker *w, unsigned k)
 	return 0;
 }
 
+/* Start workers 0..jobs-1 of w; returns how many started (fewer: err
+ * says why). */
+static unsigned
+start_workers(struct explorer *x, struct worker *w, unsigned jobs,
+              struct lk_err *err)
+{
+	unsigned nw;
+
+	for (nw = 0; nw < jobs; nw++)
+		if (start_worker(x, w, nw) != 0) {
+			lk_err_set(err, LK_EXIT_INTERNAL,
+			           "cannot start a worker: %s",
+			           strerror(errno));
+			break;
+		}
+	return nw;
+}
+
 /* Send job j to worker w; 0 or -1. */
 static int
 send_job(struct worker *w, const struct job *j)
@@ -764,14 +782,8 @@ explore_parallel(struct explorer *x, struct lk_err *err)
 		jobs = MAX_JOBS;
 	/* A worker that died must not take lockstep with it (EPIPE). */
 	sigaction(SIGPIPE, &ign, &old);
-	for (; nw < jobs; nw++)
-		if (start_worker(x, w, nw) != 0) {
-			lk_err_set(err, LK_EXIT_INTERNAL,
-			           "cannot start a worker: %s",
-			           strerror(errno));
-			failed = 1;
-			break;
-		}
+	nw = start_workers(x, w, jobs, err);
+	failed = nw < jobs;
 	for (;;) {
 		unsigned np = 0, idx[MAX_JOBS];
 
@@ -898,14 +910,8 @@ explore_ordered(struct explorer *x, struct lk_err *err)
 		jobs = MAX_JOBS;
 	window = 4 * (size_t)jobs;
 	sigaction(SIGPIPE, &ign, &old);
-	for (; nw < jobs; nw++)
-		if (start_worker(x, w, nw) != 0) {
-			lk_err_set(err, LK_EXIT_INTERNAL,
-			           "cannot start a worker: %s",
-			           strerror(errno));
-			failed = 1;
-			break;
-		}
+	nw = start_workers(x, w, jobs, err);
+	failed = nw < jobs;
 	while (!failed) {
 		struct job *top;
 		unsigned np = 0, idx[MAX_JOBS];
