@@ -444,6 +444,59 @@ send_all(int fd, const char *p, size_t n)
 	}
 }
 
+/*
+ * Name the end of the connection in made (its text is the connection's
+ * name) that this process reads (fd) after the
+ * process and the connection: "client.c", "server.conn" (".2", ".3" for
+ * later connections under the same name), in place of the interposer's
+ * "sockN". Only the running process changes the objects, and the order
+ * of the renames is the schedule's: the same run, the same names.
+ */
+static void
+name_end(struct agent *a, int fd, const struct lk_instr *in)
+{
+	const char *text = lk_shared_text(a->sh) + in->text_off;
+	char name[LK_NAME_MAX], dflt[LK_NAME_MAX], conn[LK_NAME_MAX];
+	struct stat st;
+	int obj = -1;
+
+	snprintf(conn, sizeof(conn), "%.*s",
+	         (int)(in->text_len < sizeof(conn) - 1 ? in->text_len
+	                                               : sizeof(conn) - 1),
+	         text);
+	if (fstat(fd, &st) != 0)
+		return;
+	for (uint32_t i = 0; i < a->sh->nobjects; i++)
+		if (a->sh->objects[i].type == LK_OT_SOCK &&
+		    a->sh->objects[i].ino == st.st_ino)
+			obj = (int)i;
+	snprintf(dflt, sizeof(dflt), "sock%d", obj);
+	if (obj < 0 || a->sh->objects[obj].decl >= 0 ||
+	    strcmp(a->sh->objects[obj].name, dflt) != 0)
+		return;
+	for (int k = 1;; k++) {
+		char suffix[LK_NAME_MAX + 16];
+		size_t ns =
+		        (size_t)snprintf(suffix, sizeof(suffix),
+		                         k == 1 ? ".%s" : ".%s.%d", conn, k);
+		size_t np = strlen(a->slot->name);
+		int taken = 0;
+
+		if (ns > sizeof(name) - 1)
+			ns = sizeof(name) - 1;
+		if (np > sizeof(name) - 1 - ns)
+			np = sizeof(name) - 1 - ns;
+		memcpy(name, a->slot->name, np);
+		memcpy(name + np, suffix, ns);
+		name[np + ns] = '\0';
+		for (uint32_t i = 0; i < a->sh->nobjects && !taken; i++)
+			taken = strcmp(a->sh->objects[i].name, name) == 0;
+		if (!taken)
+			break;
+	}
+	memcpy(a->sh->objects[obj].name, name, sizeof(name));
+}
+
 /* One socket action. */
 static void
 perform_sock(struct agent *a, const struct lk_instr *in, const char *text)
@@ -471,6 +524,7 @@ perform_sock(struct agent *a, const struct lk_instr *in, const char *text)
 		if (fd < 0)
 			sock_fail(a, "accept on", in->obj);
 		a->conns[in->value] = fd;
+		name_end(a, fd, in);
 		break;
 	case LK_ACT_CONNECT:
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -481,6 +535,7 @@ perform_sock(struct agent *a, const struct lk_instr *in, const char *text)
 			if (errno != EINTR)
 				sock_fail(a, "connect to", in->obj);
 		a->conns[in->value] = fd;
+		name_end(a, fd, in);
 		break;
 	case LK_ACT_SEND:
 		fd = conn_fd(a, in->value);
