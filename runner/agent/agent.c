@@ -445,20 +445,58 @@ send_all(int fd, const char *p, size_t n)
 }
 
 /*
- * Name the end of the connection in made (its text is the connection's
- * name) that this process reads (fd) after the
- * process and the connection: "client.c", "server.conn" (".2", ".3" for
- * later connections under the same name), in place of the interposer's
- * "sockN". Only the running process changes the objects, and the order
- * of the renames is the schedule's: the same run, the same names.
+ * Rename discovered socket end obj (still the interposer's "sockN") to
+ * "PREFIX.SUFFIX", or "PREFIX.SUFFIX.2", ".3" ... when that is taken,
+ * the prefix cut to fit.
  */
 static void
-name_end(struct agent *a, int fd, const struct lk_instr *in)
+rename_end(struct agent *a, int obj, const char *prefix, const char *suffix)
+{
+	struct lk_object *o;
+	char name[LK_NAME_MAX], dflt[LK_NAME_MAX];
+
+	if (obj < 0 || (uint32_t)obj >= a->sh->nobjects)
+		return;
+	o = &a->sh->objects[obj];
+	snprintf(dflt, sizeof(dflt), "sock%d", obj);
+	if (o->type != LK_OT_SOCK || o->decl >= 0 || strcmp(o->name, dflt) != 0)
+		return;
+	for (int k = 1;; k++) {
+		char tail[LK_NAME_MAX + 16];
+		size_t nt =
+		        (size_t)snprintf(tail, sizeof(tail),
+		                         k == 1 ? ".%s" : ".%s.%d", suffix, k);
+		size_t np = strlen(prefix);
+		int taken = 0;
+
+		if (nt > sizeof(name) - 1)
+			nt = sizeof(name) - 1;
+		if (np > sizeof(name) - 1 - nt)
+			np = sizeof(name) - 1 - nt;
+		memcpy(name, prefix, np);
+		memcpy(name + np, tail, nt);
+		name[np + nt] = '\0';
+		for (uint32_t i = 0; i < a->sh->nobjects && !taken; i++)
+			taken = strcmp(a->sh->objects[i].name, name) == 0;
+		if (!taken)
+			break;
+	}
+	memcpy(o->name, name, sizeof(name));
+}
+
+/*
+ * Name both ends of the connection fd that <connect> in just made, before
+ * any step uses them (a schedule names objects, so a name must not change
+ * once steps have used it): the end this process reads is "PROC.CONN"
+ * ("client.c"), the end the server will read "SOCKET.PROC" ("svc.client").
+ */
+static void
+name_connection(struct agent *a, int fd, const struct lk_instr *in)
 {
 	const char *text = lk_shared_text(a->sh) + in->text_off;
-	char name[LK_NAME_MAX], dflt[LK_NAME_MAX], conn[LK_NAME_MAX];
+	char conn[LK_NAME_MAX];
 	struct stat st;
-	int obj = -1;
+	int own = -1;
 
 	snprintf(conn, sizeof(conn), "%.*s",
 	         (int)(in->text_len < sizeof(conn) - 1 ? in->text_len
@@ -468,33 +506,14 @@ name_end(struct agent *a, int fd, const struct lk_instr *in)
 		return;
 	for (uint32_t i = 0; i < a->sh->nobjects; i++)
 		if (a->sh->objects[i].type == LK_OT_SOCK &&
+		    a->sh->objects[i].decl < 0 &&
 		    a->sh->objects[i].ino == st.st_ino)
-			obj = (int)i;
-	snprintf(dflt, sizeof(dflt), "sock%d", obj);
-	if (obj < 0 || a->sh->objects[obj].decl >= 0 ||
-	    strcmp(a->sh->objects[obj].name, dflt) != 0)
+			own = (int)i;
+	if (own < 0)
 		return;
-	for (int k = 1;; k++) {
-		char suffix[LK_NAME_MAX + 16];
-		size_t ns =
-		        (size_t)snprintf(suffix, sizeof(suffix),
-		                         k == 1 ? ".%s" : ".%s.%d", conn, k);
-		size_t np = strlen(a->slot->name);
-		int taken = 0;
-
-		if (ns > sizeof(name) - 1)
-			ns = sizeof(name) - 1;
-		if (np > sizeof(name) - 1 - ns)
-			np = sizeof(name) - 1 - ns;
-		memcpy(name, a->slot->name, np);
-		memcpy(name + np, suffix, ns);
-		name[np + ns] = '\0';
-		for (uint32_t i = 0; i < a->sh->nobjects && !taken; i++)
-			taken = strcmp(a->sh->objects[i].name, name) == 0;
-		if (!taken)
-			break;
-	}
-	memcpy(a->sh->objects[obj].name, name, sizeof(name));
+	rename_end(a, own, a->slot->name, conn);
+	rename_end(a, a->sh->objects[own].region, a->sh->objects[in->obj].name,
+	           a->slot->name);
 }
 
 /* One socket action. */
@@ -524,7 +543,6 @@ perform_sock(struct agent *a, const struct lk_instr *in, const char *text)
 		if (fd < 0)
 			sock_fail(a, "accept on", in->obj);
 		a->conns[in->value] = fd;
-		name_end(a, fd, in);
 		break;
 	case LK_ACT_CONNECT:
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -535,7 +553,7 @@ perform_sock(struct agent *a, const struct lk_instr *in, const char *text)
 			if (errno != EINTR)
 				sock_fail(a, "connect to", in->obj);
 		a->conns[in->value] = fd;
-		name_end(a, fd, in);
+		name_connection(a, fd, in);
 		break;
 	case LK_ACT_SEND:
 		fd = conn_fd(a, in->value);

@@ -1555,6 +1555,18 @@ teardown(struct run *r)
 		close(r->pipes[k][0]);
 		close(r->pipes[k][1]);
 	}
+	/* A declared socket's address goes with the run, as a server
+	 * removes its own (only a socket: --workdir is the user's). */
+	for (size_t i = 0;
+	     r->sc != NULL && r->work_fd >= 0 && i < r->sc->nobjects; i++) {
+		struct stat sst;
+		const char *sp = r->sc->objects[i].u.file.path;
+
+		if (r->sc->objects[i].kind == LK_OBJ_SOCKET &&
+		    fstatat(r->work_fd, sp, &sst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISSOCK(sst.st_mode))
+			unlinkat(r->work_fd, sp, 0);
+	}
 	if (r->work_fd >= 0)
 		close(r->work_fd);
 	if (r->list_fd >= 0)
