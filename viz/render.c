@@ -573,7 +573,7 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 	title_line(d, "title", o->title ? o->title : t->tr->scenario, x, y, 30,
 	           1, NULL);
 	y += 38;
-	if (o->frame > 0) {
+	if (o->framed) {
 		/* What the frame knows: how far the run has gone. */
 		snprintf(line, sizeof(line), "step %ld of %ld", o->frame,
 		         d->lastdrawn);
@@ -1477,7 +1477,7 @@ legend(struct draw *d)
 		             y);
 		y += 30;
 	}
-	if (d->o->frame > 0) {
+	if (d->o->framed) {
 		legend_pair(d, "legend:frame", y, &a, &b);
 		set(a, "color", d->pal->now);
 		set(a, "penwidth", "4");
@@ -1539,7 +1539,7 @@ time_axis(struct draw *d)
 static int
 later(const struct draw *d, size_t i)
 {
-	return d->o->frame > 0 && d->t->tr->ev[i].step > d->o->frame;
+	return d->o->framed && d->t->tr->ev[i].step > d->o->frame;
 }
 
 /* Hide node or edge obj, keeping its place (the canvas stays). */
@@ -1581,10 +1581,8 @@ highlight(struct draw *d, size_t i)
 		set(n, "fontcolor", d->pal->now);
 		set(n, "fontname", BOLDFONT);
 	}
-	if ((n = named(d, "step:%ld", step)) != NULL) {
+	if ((n = named(d, "step:%ld", step)) != NULL)
 		set(n, "fontcolor", d->pal->now);
-		set(n, "fontname", BOLDFONT);
-	}
 }
 
 /* An event still to come: its mark or box and its words grey. */
@@ -1707,6 +1705,19 @@ frame_look(struct draw *d)
 		prev[p] = (int)i;
 	}
 	free(prev);
+	/* A process not started yet: its lifeline grey too. */
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
+		if (d->head[p] == NULL || d->l.head_ev[p] < 0 ||
+		    !later(d, (size_t)d->l.head_ev[p]))
+			continue;
+		for (Agedge_t *e = agfstout(d->g, d->head[p]); e != NULL;
+		     e = agnxtout(d->g, e)) {
+			const char *cls = agget(e, (char *)"class");
+
+			if (cls != NULL && strcmp(cls, "lifeline") == 0)
+				set(e, "color", d->pal->ghost);
+		}
+	}
 	if (!d->ended)
 		veil_outcome(d);
 }
@@ -1728,7 +1739,7 @@ build(struct draw *d, const struct lk_viz_opts *o)
 		time_axis(d);
 	if (d->pinned) {
 		legend(d);
-		if (o->frame > 0)
+		if (o->framed)
 			frame_look(d);
 	} else {
 		Agraph_t *top = agsubg(d->g, (char *)"heads", 1);
@@ -1997,7 +2008,7 @@ render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		goto out;
 	d->t = t;
 	d->pinned = strcmp(engine, "nop2") == 0;
-	d->ended = o->frame <= 0 || o->frame >= lk_viz_last_step(t);
+	d->ended = !o->framed || o->frame >= lk_viz_last_step(t);
 	for (size_t i = 0; i < t->tr->nevents; i++)
 		if (d->l.row[i] >= 0)
 			d->lastdrawn = (long)t->tr->ev[i].step;
@@ -2050,6 +2061,7 @@ lk_viz_render_pdf_frames(const struct lk_viz_trace *t,
 		return -1;
 	}
 	for (; k < n; k++) {
+		f.framed = 1;
 		f.frame = steps[k];
 		if (render(t, &f, out_path, err, &pages[k]) != 0)
 			goto out;

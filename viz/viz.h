@@ -61,11 +61,12 @@ struct lk_viz_opts {
 	                            * wait-for arrows; NULL: the header's
 	                            * cycle */
 	int row_per_step;          /* each row exactly one step */
-	long frame;                /* > 0: one frame of a stepping sequence
-	                            * (lk_viz_frames): the whole window laid out as the
-	                            * final picture, what happens after step frame
-	                            * greyed, step frame highlighted, the outcome and the
-	                            * deadlock only once frame is the trace's last step */
+	int framed; /* one frame of a stepping sequence (lk_viz_frames):
+	             * the whole window laid out as the final picture,
+	             * what happens after step frame greyed, step frame
+	             * highlighted; the outcome and the deadlock only
+	             * once frame is the trace's last step */
+	long frame;
 };
 
 /* Read the trace at path into *out; 0, or -1 with err filled. */

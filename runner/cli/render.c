@@ -330,6 +330,7 @@ draw_frames(const char *path, const char *dest, const char *ext, long max,
 		goto out;
 	}
 	for (k = 0; k < n; k++) {
+		g.framed = 1;
 		g.frame = steps[k];
 		snprintf(out, sizeof(out), "%s/frame-%04ld.%s", dest, k + 1,
 		         ext);
