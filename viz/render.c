@@ -577,7 +577,20 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 		/* What the frame knows: how far the run has gone. */
 		snprintf(line, sizeof(line), "step %ld of %ld", o->frame,
 		         d->lastdrawn);
-		title_line(d, "frame", line, x, y, 18, 1, d->pal->now);
+		if (d->pinned) {
+			/* As wide in every frame: as the last frame's. */
+			char widest[64];
+			Agnode_t *n;
+
+			snprintf(widest, sizeof(widest), "step %ld of %ld",
+			         d->lastdrawn, d->lastdrawn);
+			n = text(d, "frame", widest, x, y, 18, 1);
+			set(n, "label", escape(d, line, "\\l"));
+			set(n, "class", "title");
+			set(n, "fontcolor", d->pal->now);
+		} else {
+			title_line(d, "frame", line, x, y, 18, 1, d->pal->now);
+		}
 		y += 28;
 	}
 	if (failed != NULL && t->tr->verdict == LK_V_DONE)
