@@ -895,7 +895,7 @@ test_viz_frames(void **state)
 		free(steps);
 		lk_viz_free(t);
 	}
-	assert_true(n >= 5);
+	assert_true(n >= 3);
 	snprintf(frame, sizeof(frame), "%s/frame-0001.svg", out);
 	{
 		struct svg v = svg_read(frame);
