@@ -509,6 +509,12 @@ lk_cmd_render(int argc, char **argv)
 	if (out != NULL &&
 	    (c = lk_cli_check_output("render", "-o", out, LK_OUT_DIAGRAM)) != 0)
 		return c;
+	if (frames != NULL && o.engine != NULL && strcmp(o.engine, "dot") == 0)
+		return lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "render: --frames --engine dot: frames keep "
+		        "one layout, lockstep's own (nop2); dot would "
+		        "lay out every frame anew");
 	if (fformat != NULL && frames == NULL)
 		return lk_cli_fail(
 		        LK_EXIT_USAGE,

@@ -352,6 +352,11 @@ test_frames_cap(void **state)
 	                               NULL, NULL),
 	                 2);
 	assert_int_equal(stat(in_dir("cap.pdf"), &st), -1);
+	/* dot would lay out each frame anew: refused. */
+	assert_int_equal(
+	        render_frames("cap", "cap-dot", "--engine", "dot", NULL, NULL),
+	        2);
+	assert_int_equal(stat(in_dir("cap-dot"), &st), -1);
 	/* A window within the cap is drawn. */
 	assert_int_equal(render_frames("cap", "cap-win", "--frames-max", "3",
 	                               "--to", "2"),
