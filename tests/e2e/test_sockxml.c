@@ -220,6 +220,55 @@ test_sockxml_explore(void **state)
 	e2e_result_free(&r);
 }
 
+/* A handler forked after the accept holds the connection, as after
+ * fork: it echoes, shuts its side down and sees the client's close. */
+static void
+test_sockxml_forked_handler(void **state)
+{
+	static const char xml[] =
+	        "<scenario name=\"fork-handler\" version=\"1\">\n"
+	        "  <socket name=\"svc\"/>\n"
+	        "  <process name=\"server\">\n"
+	        "    <listen socket=\"svc\"/>\n"
+	        "    <spawn process=\"client\"/>\n"
+	        "    <accept socket=\"svc\" as=\"conn\"/>\n"
+	        "    <spawn process=\"handler\"/>\n"
+	        "    <close conn=\"conn\"/>\n"
+	        "    <waitpid process=\"handler\"/>\n"
+	        "    <waitpid process=\"client\"/>\n"
+	        "  </process>\n"
+	        "  <process name=\"handler\">\n"
+	        "    <recv conn=\"conn\" bytes=\"64\" echo=\"yes\"/>\n"
+	        "    <shutdown conn=\"conn\"/>\n"
+	        "    <recv conn=\"conn\" until=\"eof\"/>\n"
+	        "  </process>\n"
+	        "  <process name=\"client\">\n"
+	        "    <connect socket=\"svc\" as=\"c\"/>\n"
+	        "    <send conn=\"c\">ping{process}&#10;</send>\n"
+	        "    <recv conn=\"c\" until=\"eof\"/>\n"
+	        "    <close conn=\"c\"/>\n"
+	        "  </process>\n"
+	        "  <expect><output matches=\"^pingclient&#10;$\"/></expect>\n"
+	        "</scenario>\n";
+	char *dir = e2e_tempdir(), *file;
+	struct e2e_result r;
+
+	(void)state;
+	assert_non_null(dir);
+	file = e2e_write_file(dir, "fork.xml", xml);
+	assert_non_null(file);
+	E2E_LOCKSTEP(&r, "run", file);
+	expect_exit(&r, 0);
+	if (strstr(r.out, "recv svc.client \"pingclient\"") == NULL ||
+	    strstr(r.out, "shutdown client.c") == NULL ||
+	    strstr(r.out, "recv svc.client: end of file") == NULL)
+		fail_msg("run:\n%s", r.out);
+	e2e_result_free(&r);
+	free(file);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -228,6 +277,7 @@ main(void)
 	        cmocka_unit_test(test_sockxml_deadlock_run),
 	        cmocka_unit_test(test_sockxml_seed_and_replay),
 	        cmocka_unit_test(test_sockxml_explore),
+	        cmocka_unit_test(test_sockxml_forked_handler),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
