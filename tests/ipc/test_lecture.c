@@ -2,7 +2,7 @@
  * The lecture scenarios (every file of scenarios/lecture) and the four classic
  * ones (rendezvous, deadlock-order, mutex-writers, unsync-writers) under
  * `lockstep explore --json`: dfs to the end for those that take seconds,
- * 150 random runs for those whose interleavings are too many (pipe-ints:
+ * 50 random runs for those whose interleavings are too many (pipe-ints:
  * about 6000 dfs runs, a minute; pipe-fixed: 681, since echo's and wc's
  * stdio writes are steps; pipe-words*: nine writers, 9! orders;
  * unsync-writers: fifty writes). For each: the exit status, every
@@ -38,7 +38,7 @@
 /* What exploring one scenario must give. */
 struct lecture {
 	const char *file;
-	int random;            /* 150 random runs instead of dfs */
+	int random;            /* 50 random runs instead of dfs */
 	int eof;               /* relies on a pipe's end of file: --no-zygote */
 	int status;            /* explore's exit status */
 	const char *verdict;   /* the verdict of every outcome (NULL: done
@@ -171,7 +171,7 @@ explore(struct ipc_run *run, const char *file, int random, int no_zygote)
 		args[n++] = "--strategy";
 		args[n++] = "random";
 		args[n++] = "--runs";
-		args[n++] = "150";
+		args[n++] = "50";
 	}
 	(void)no_zygote;
 	args[n] = NULL;
@@ -282,7 +282,7 @@ check_lecture(const struct lecture *l)
 		         (long long)ipc_jint(run.json, "runs"),
 		         l->random ? "random" : "dfs");
 	if (l->random)
-		assert_int_equal(ipc_jint(run.json, "runs"), 150);
+		assert_int_equal(ipc_jint(run.json, "runs"), 50);
 	assert_true(json_array_size(json_object_get(run.json, "expectations")) >
 	            0);
 	ipc_expect_all_passed(run.json);
@@ -300,7 +300,7 @@ test_ipc_lecture_explore(void **state)
 
 /*
  * A lecture scenario that is not in the table yet still gets explored
- * (150 random runs): every expectation passes, nothing is left, and explore
+ * (50 random runs): every expectation passes, nothing is left, and explore
  * exits 3 exactly when some outcome is a deadlock, else 0.
  */
 static void
