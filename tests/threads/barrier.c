@@ -3,9 +3,17 @@
  * writes its mark before the barrier and reads all the marks after it
  * (so each sees the others' marks: the barrier orders them), and
  * exactly one waiter per round gets PTHREAD_BARRIER_SERIAL_THREAD.
+ * With argument "shared": a process-shared barrier in shared memory
+ * between a parent and its child, which writes before the barrier what
+ * the parent reads after it.
  */
+#include <sys/mman.h>
+#include <sys/wait.h>
+
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #define N      3
 #define ROUNDS 2
@@ -35,10 +43,42 @@ worker(void *arg)
 	return NULL;
 }
 
+static int
+shared(void)
+{
+	pthread_barrier_t *b;
+	pthread_barrierattr_t a;
+	int *v, status;
+	pid_t pid;
+
+	b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	         -1, 0);
+	if (b == MAP_FAILED)
+		return 1;
+	v = (int *)(b + 1);
+	pthread_barrierattr_init(&a);
+	pthread_barrierattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_barrier_init(b, &a, 2);
+	pid = fork();
+	if (pid == 0) {
+		*v = 5;
+		pthread_barrier_wait(b);
+		_exit(0);
+	}
+	pthread_barrier_wait(b);
+	printf("parent sees %d\n", *v);
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	return 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	pthread_t t[N];
+
+	if (argc > 1 && strcmp(argv[1], "shared") == 0)
+		return shared();
 
 	pthread_barrier_init(&bar, NULL, N);
 	for (long i = 0; i < N; i++)

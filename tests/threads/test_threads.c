@@ -681,6 +681,35 @@ test_threads_barrier(void **state)
 	e2e_result_free(&r);
 }
 
+/* A process-shared barrier between two processes: the native answer
+ * under run, whoever arrives first; explore: one outcome, no
+ * deadlock, more than one run (the arrivals are a race). */
+static void
+test_threads_barrier_shared(void **state)
+{
+	const char *const seeds[] = {"1", "2", "3", NULL};
+	const char *args[] = {"explore", "--json", "--",
+	                      BARRIER,   "shared", NULL};
+	struct e2e_result r;
+	char *native;
+	json_t *j;
+
+	(void)state;
+	native = same_as_native(BARRIER, "shared", seeds);
+	assert_string_equal(native, "parent sees 5\nchild exit 0\n");
+	free(native);
+	assert_int_equal(e2e_lockstep(&r, args), 0);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	assert_true(json_integer_value(json_object_get(j, "runs")) > 1);
+	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "outcomes")), 1);
+	json_decref(j);
+	e2e_result_free(&r);
+}
+
 /* Spinlocks and pthread_once: the native answer; the caller that waited
  * for the routine returns after it, by happens-before; explore finds no
  * deadlock and one outcome. */
@@ -750,6 +779,7 @@ main(void)
 	        cmocka_unit_test(test_threads_rwlock_race),
 	        cmocka_unit_test(test_threads_rwlock_deadlock),
 	        cmocka_unit_test(test_threads_barrier),
+	        cmocka_unit_test(test_threads_barrier_shared),
 	        cmocka_unit_test(test_threads_spin_once),
 	};
 
