@@ -162,10 +162,10 @@ struct lk_pl_rwlock {
 	int32_t write;
 };
 
-/* Barriers: pthread_barrier_init's count; a wait's round (from 1),
- * whether the step is its arrival (1: the first step of the wait; the
- * last arriver's only step is both arrival and departure) and whether
- * the wait returned PTHREAD_BARRIER_SERIAL_THREAD. */
+/* Barriers: the barrier's count (init's, and a wait's); whether the step is its
+ * arrival (1: the first step of the wait; the last arriver's only step is both
+ * arrival and departure) and whether the wait returned
+ * PTHREAD_BARRIER_SERIAL_THREAD. */
 struct lk_pl_barrier {
 	int32_t count;
 	int32_t arrive;

@@ -770,6 +770,7 @@ pthread_barrier_wait(pthread_barrier_t *b)
 	lk__arrive(LK_OP_BARRIER_WAIT, st.obj, 0);
 	o = &sh->objects[st.obj];
 	st.u.barrier.arrive = 1;
+	st.u.barrier.count = (int32_t)barrier_count(b);
 	if ((unsigned)o->value + 1 >= barrier_count(b)) {
 		/* The last arriver: the round's release. */
 		o->value = 0;

@@ -351,7 +351,18 @@ waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
 			       lk_trace_proc_label(t, owner),
 			       owner == (int)p ? " itself" : "");
 	} else if (is_type(t, o, LK_OT_BARRIER)) {
-		append(buf, size, "barrier %s", t->objs[o].name);
+		int count = 0, in = 0;
+
+		/* The count its waits recorded; the lanes still in it. */
+		for (size_t i = 0; i < t->nevents; i++)
+			if (t->ev[i].obj == o &&
+			    t->ev[i].op == LK_OP_BARRIER_WAIT)
+				count = t->ev[i].u.barrier.count;
+		for (size_t q = 0; q < t->nprocs; q++)
+			in += !t->procs[q].exited &&
+			      t->procs[q].blocked_on == o;
+		append(buf, size, "barrier %s (%d of %d arrived)",
+		       t->objs[o].name, in, count);
 	} else if (is_type(t, o, LK_OT_ONCE)) {
 		append(buf, size, "the init routine of %s to return",
 		       t->objs[o].name);
@@ -449,6 +460,8 @@ wait_graph(const struct lk_trace *t, const struct lk_scenario *sc,
 			                 : 0;
 		else if (is_type(t, o, LK_OT_RWLOCK))
 			who[p] = held_by(t, o);
+		else if (is_type(t, o, LK_OT_BARRIER))
+			who[p] = 0; /* another arrival: nobody in particular */
 		else if (is_type(t, o, LK_OT_SPIN))
 			who[p] = spin_owner(t, o) >= 0
 			                 ? 1ull << spin_owner(t, o)
@@ -550,6 +563,10 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		}
 		if (pr->pending_op == LK_OP_ACCEPT) {
 			append(buf, size, "\n");
+			continue;
+		}
+		if (is_type(t, o, LK_OT_BARRIER)) {
+			append(buf, size, ", and no other lane arrives\n");
 			continue;
 		}
 		if (lk_trace_is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {

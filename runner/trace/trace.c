@@ -551,10 +551,7 @@ ARGS_FN(rwlock)
 ARGS_FN(barrier)
 {
 	(void)t;
-	if (e->op == LK_OP_BARRIER_INIT) {
-		put(args, "count", json_integer(e->u.barrier.count));
-		return;
-	}
+	put(args, "count", json_integer(e->u.barrier.count));
 	if (e->u.barrier.arrive)
 		put(args, "arrive", json_true());
 	if (e->u.barrier.serial)

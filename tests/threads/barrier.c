@@ -5,7 +5,8 @@
  * exactly one waiter per round gets PTHREAD_BARRIER_SERIAL_THREAD.
  * With argument "shared": a process-shared barrier in shared memory
  * between a parent and its child, which writes before the barrier what
- * the parent reads after it.
+ * the parent reads after it. With "short": a barrier of 3 that only two
+ * threads reach, a deadlock.
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -72,6 +73,27 @@ shared(void)
 	return 0;
 }
 
+static void *
+arrive(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&bar);
+	return NULL;
+}
+
+static int
+short_of_one(void)
+{
+	pthread_t t;
+
+	pthread_barrier_init(&bar, NULL, 3);
+	pthread_create(&t, NULL, arrive, NULL);
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+	puts("no deadlock");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -79,6 +101,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "shared") == 0)
 		return shared();
+	if (argc > 1 && strcmp(argv[1], "short") == 0)
+		return short_of_one();
 
 	pthread_barrier_init(&bar, NULL, N);
 	for (long i = 0; i < N; i++)

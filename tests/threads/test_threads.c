@@ -681,9 +681,11 @@ test_threads_barrier(void **state)
 	e2e_result_free(&r);
 }
 
-/* A process-shared barrier between two processes: the native answer
- * under run, whoever arrives first; explore: one outcome, no
- * deadlock, more than one run (the arrivals are a race). */
+/* A barrier that one thread short of its count never releases: a
+ * deadlock (exit 3) that says how many arrived. A process-shared
+ * barrier between two processes: the native answer under run, whoever
+ * arrives first; explore: one outcome, no deadlock, more than one run
+ * (the arrivals are a race). */
 static void
 test_threads_barrier_shared(void **state)
 {
@@ -691,10 +693,17 @@ test_threads_barrier_shared(void **state)
 	const char *args[] = {"explore", "--json", "--",
 	                      BARRIER,   "shared", NULL};
 	struct e2e_result r;
+	const char *short_args[] = {"run", "--", BARRIER, "short", NULL};
 	char *native;
 	json_t *j;
 
 	(void)state;
+	assert_int_equal(e2e_lockstep(&r, short_args), 0);
+	assert_int_equal(r.status, 3);
+	if (strstr(r.out, "main waits for barrier barrier1 (2 of 3 arrived), "
+	                  "and no other lane arrives\n") == NULL)
+		fail_msg("%s", r.out);
+	e2e_result_free(&r);
 	native = same_as_native(BARRIER, "shared", seeds);
 	assert_string_equal(native, "parent sees 5\nchild exit 0\n");
 	free(native);
