@@ -21,7 +21,8 @@ _lockstep_opts_explore="--strategy --seed --runs --depth --max-runs
  --time-limit --track-shm --stable-pids --no-isolation -j --jobs --shard
  --no-zygote -q --quiet --color -h --help"
 _lockstep_opts_render="-o --output --title --dpi --from --to --engine --theme
- --time-axis --row-per-step --size --frames -h --help"
+ --time-axis --row-per-step --size --frames --frames-format --frames-max
+ -h --help"
 _lockstep_opts_export="--perfetto --shiviz -h --help"
 _lockstep_opts_merge="-h --help"
 _lockstep_opts_check="--json -h --help"
@@ -75,10 +76,13 @@ _lockstep_value()
 	--diagram|-o|--output) _lockstep_files '*.@(svg|png|pdf|dot)' ;;
 	--perfetto) _lockstep_files '*.json' ;;
 	--shiviz) _lockstep_files '*.log' ;;
-	--workdir|--save-dir|--frames) _lockstep_dirs ;;
+	--workdir|--save-dir) _lockstep_dirs ;;
+	--frames) _lockstep_files '*.pdf' ;;
+	--frames-format) _lockstep_words "svg png dot" ;;
 	--seed|--runs|--depth|--max-runs|--preemption-bound|--check|\
 	--max-steps|--max-procs|--max-output|--step-timeout|--timeout|\
-	--time-limit|-j|--jobs|--shard|--title|--dpi|--from|--to|--size|--top)
+	--time-limit|-j|--jobs|--shard|--title|--dpi|--from|--to|--size|--top|\
+	--frames-max)
 		COMPREPLY=() ;;
 	*) return 1 ;;
 	esac

@@ -114,6 +114,8 @@ struct palette {
 	const char *labelbg; /* behind labels: the paper, nearly opaque */
 	const char *race;    /* the mark joining a race's two accesses */
 	const char *waitfor; /* a deadlock's wait-for arrows, all of them */
+	const char *ghost;   /* frames: what has not happened yet */
+	const char *now;     /* frames: the step the frame shows */
 	const char *kind[LK_HB_NKINDS]; /* as in lk__viz_edge_kinds */
 };
 
@@ -134,6 +136,8 @@ static const struct palette palettes[] = {
                         .labelbg = "#FFFFFFD8",
                         .race = "#CC3311",    /* Tol vibrant red */
                         .waitfor = "#882255", /* Tol muted wine */
+                        .ghost = "#D8D8D8",
+                        .now = "#EE3377", /* Tol vibrant magenta */
                         /* Tol bright; pipes Tol vibrant orange, signals
                          * Tol vibrant teal (bright has no dark enough
                          * fifth hue for a thin line on white), locks
@@ -157,6 +161,8 @@ static const struct palette palettes[] = {
                         .labelbg = "#1E1E1ED8",
                         .race = "#FF7755",
                         .waitfor = "#DD88AA",
+                        .ghost = "#4A4A4A",
+                        .now = "#EE3377",
                         .kind = {"#66CCEE", "#44BB66", "#CC77AA", "#EE7733",
                                  "#EE7733", "#44BB99", "#DDCC77"},
                 },
@@ -176,6 +182,8 @@ static const struct palette palettes[] = {
                         .labelbg = "#FFFFFFD8",
                         .race = "#000000",
                         .waitfor = "#333333",
+                        .ghost = "#D8D8D8",
+                        .now = "#000000",
                         .kind = {"#000000", "#555555", "#333333", "#000000",
                                  "#000000", "#444444", "#222222"},
                 },
@@ -215,6 +223,9 @@ struct draw {
 	int shm_only;      /* those calls all set up shared memory */
 	int pinned;        /* nop2: the positions are ours */
 	double y0;         /* y of row 0, points downwards */
+	int ended;         /* not a frame, or the frame of the trace's last
+	                      step: the outcome is known */
+	long lastdrawn;    /* the last step drawn */
 	char glabel[2048]; /* unpinned: the title lines, as the graph label */
 	char buf[4096];    /* scratch for escaped text */
 };
@@ -562,6 +573,26 @@ titles(struct draw *d, const struct lk_viz_opts *o)
 	title_line(d, "title", o->title ? o->title : t->tr->scenario, x, y, 30,
 	           1, NULL);
 	y += 38;
+	if (o->framed) {
+		/* What the frame knows: how far the run has gone. */
+		snprintf(line, sizeof(line), "step %ld of %ld", o->frame,
+		         d->lastdrawn);
+		if (d->pinned) {
+			/* As wide in every frame: as the last frame's. */
+			char widest[64];
+			Agnode_t *n;
+
+			snprintf(widest, sizeof(widest), "step %ld of %ld",
+			         d->lastdrawn, d->lastdrawn);
+			n = text(d, "frame", widest, x, y, 18, 1);
+			set(n, "label", escape(d, line, "\\l"));
+			set(n, "class", "title");
+			set(n, "fontcolor", d->pal->now);
+		} else {
+			title_line(d, "frame", line, x, y, 18, 1, d->pal->now);
+		}
+		y += 28;
+	}
 	if (failed != NULL && t->tr->verdict == LK_V_DONE)
 		snprintf(line, sizeof(line), "outcome: expectation failed: %s",
 		         failed);
@@ -609,8 +640,8 @@ heads(struct draw *d)
 		Agnode_t *n;
 		/* In the cycle, or stuck at the end without one (a pipe
 		 * no one else can close): red like its stuck mark. */
-		int deadlocked =
-		        t->in_cycle[p] || t->tr->procs[p].blocked_on != -1;
+		int deadlocked = d->ended && (t->in_cycle[p] ||
+		                              t->tr->procs[p].blocked_on != -1);
 
 		if (d->l.head_row[p] < 0)
 			continue;
@@ -712,7 +743,12 @@ mark_style(struct draw *d, Agnode_t *n, size_t i)
 		fold_mark(d, n);
 		return;
 	}
-	if (stuck(d, i)) {
+	if (stuck(d, i) && !d->ended) {
+		/* A frame before the end: a blocked call, not yet stuck. */
+		set(n, "fillcolor", d->pal->paper);
+		set(n, "penwidth", "2.5");
+		size = 14;
+	} else if (stuck(d, i)) {
 		set(n, "style", "filled,dashed");
 		set(n, "fillcolor", d->pal->paper);
 		set(n, "color", RED);
@@ -756,7 +792,7 @@ events(struct draw *d)
 		snprintf(id, sizeof(id), "ev:%ld", (long)e->step);
 		snprintf(cls, sizeof(cls), "event%s%s",
 		         e->blocked ? " blocked" : "",
-		         stuck(d, i) ? " deadlock" : "");
+		         stuck(d, i) && d->ended ? " deadlock" : "");
 		n = node(d, id, id, cls);
 		d->node[i] = n;
 		mark_style(d, n, i);
@@ -1454,6 +1490,16 @@ legend(struct draw *d)
 		             y);
 		y += 30;
 	}
+	if (d->o->framed) {
+		legend_pair(d, "legend:frame", y, &a, &b);
+		set(a, "color", d->pal->now);
+		set(a, "penwidth", "4");
+		set(b, "color", d->pal->ghost);
+		set(b, "fillcolor", d->pal->ghost);
+		legend_words(d, "legend:text:frame",
+		             "this step (bold ring); grey: still to come", y);
+		y += 30;
+	}
 	for (size_t p = 0; p < d->t->tr->nprocs; p++)
 		nprocs += d->l.head_row[p] >= 0;
 	if (nprocs > 1)
@@ -1502,6 +1548,193 @@ time_axis(struct draw *d)
 	}
 }
 
+/* Whether event i happens after the step the frame shows. */
+static int
+later(const struct draw *d, size_t i)
+{
+	return d->o->framed && d->t->tr->ev[i].step > d->o->frame;
+}
+
+/* Hide node or edge obj, keeping its place (the canvas stays). */
+static void
+veil(void *obj)
+{
+	if (obj != NULL)
+		set(obj, "style", "invis");
+}
+
+/* The node called name, or NULL. */
+static Agnode_t *
+named(struct draw *d, const char *fmt, long v)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), fmt, v);
+	return agnode(d->g, name, 0);
+}
+
+/* Grey text node n (a label, a step number), if there is one. */
+static void
+ghost_text(struct draw *d, Agnode_t *n)
+{
+	if (n != NULL)
+		set(n, "fontcolor", d->pal->ghost);
+}
+
+/* The step the frame shows: its mark (or box) ringed, its words bold. */
+static void
+highlight(struct draw *d, size_t i)
+{
+	long step = d->t->tr->ev[i].step;
+	Agnode_t *n;
+
+	set(d->node[i], "color", d->pal->now);
+	set(d->node[i], "penwidth", "4");
+	if ((n = named(d, "label:%ld", step)) != NULL) {
+		set(n, "fontcolor", d->pal->now);
+		set(n, "fontname", BOLDFONT);
+	}
+	if ((n = named(d, "step:%ld", step)) != NULL)
+		set(n, "fontcolor", d->pal->now);
+}
+
+/* An event still to come: its mark or box and its words grey. */
+static void
+ghost_event(struct draw *d, size_t i)
+{
+	const struct lk_tev *e = &d->t->tr->ev[i];
+	Agnode_t *n = d->node[i];
+
+	set(n, "color", d->pal->ghost);
+	set(n, "fontcolor", d->pal->ghost);
+	if (n == d->head[e->proc])
+		set(n, "fillcolor", d->pal->paper);
+	else if (d->l.fold[i] <= 0 && !e->blocked)
+		set(n, "fillcolor", d->pal->ghost);
+	ghost_text(d, named(d, "label:%ld", e->step));
+	ghost_text(d, named(d, "step:%ld", e->step));
+}
+
+/* Whether the id of obj starts with one of the words in list. */
+static int
+id_in(void *obj, const char *const *list)
+{
+	const char *id = agget(obj, (char *)"id");
+
+	for (; id != NULL && *list != NULL; list++)
+		if (strncmp(id, *list, strlen(*list)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Before the end: hide what only the end knows (the outcome, the
+ * caption, the stuck ends, the wait-for arrows and their legend). */
+static void
+veil_outcome(struct draw *d)
+{
+	static const char *const ends[] = {"outcome",
+	                                   "caption",
+	                                   "stuck:",
+	                                   "label:stuck:",
+	                                   "waitfor",
+	                                   "legend:stuck",
+	                                   "legend:text:stuck",
+	                                   "legend:waitfor",
+	                                   "legend:text:waitfor",
+	                                   NULL};
+
+	for (Agnode_t *n = agfstnode(d->g); n != NULL; n = agnxtnode(d->g, n)) {
+		if (id_in(n, ends))
+			veil(n);
+		for (Agedge_t *e = agfstout(d->g, n); e != NULL;
+		     e = agnxtout(d->g, e)) {
+			const char *cls = agget(e, (char *)"class");
+
+			if (id_in(e, ends) ||
+			    (cls != NULL &&
+			     strcmp(cls, "blocked deadlock") == 0))
+				veil(e);
+		}
+	}
+}
+
+/*
+ * A frame: the final picture (the same nodes at the same places, so
+ * every frame has the same canvas), restyled to what has happened by
+ * step o->frame: later events grey, arrows and races shown only when
+ * both their ends have happened, the current step highlighted.
+ */
+static void
+frame_look(struct draw *d)
+{
+	const struct lk_viz_trace *t = d->t;
+	int *prev = malloc((t->tr->nprocs + 1) * sizeof(int));
+	char name[64];
+
+	for (size_t i = 0; i < t->tr->nevents; i++) {
+		if (d->node[i] == NULL || d->l.row[i] < 0)
+			continue;
+		if (later(d, i))
+			ghost_event(d, i);
+		else if (t->tr->ev[i].step == d->o->frame)
+			highlight(d, i);
+	}
+	for (size_t k = 0; k < t->nedges; k++) {
+		const struct lk_hb_edge *h = &t->edges[k];
+
+		if (d->l.row[h->from] < 0 || d->l.row[h->to] < 0 ||
+		    (!later(d, h->from) && !later(d, h->to)))
+			continue;
+		snprintf(name, sizeof(name), "hb:%zu", k);
+		veil(agedge(d->g, d->node[h->from], d->node[h->to], name, 0));
+		veil(named(d, "hb-label:%ld", (long)k));
+	}
+	for (size_t k = 0; k < d->l.nraces; k++) {
+		const struct lk_race *r = &d->l.races[k];
+
+		if (d->l.row[r->a] < 0 || d->l.row[r->b] < 0 ||
+		    (!later(d, r->a) && !later(d, r->b)))
+			continue;
+		snprintf(name, sizeof(name), "race:%zu", k);
+		veil(agedge(d->g, d->node[r->a], d->node[r->b], name, 0));
+		veil(named(d, "race-label:%ld", (long)k));
+	}
+	/* A blocked call's dashed span, grey until its retry happened. */
+	for (size_t p = 0; prev != NULL && p < t->tr->nprocs; p++)
+		prev[p] = -1;
+	for (size_t i = 0; prev != NULL && i < t->tr->nevents; i++) {
+		unsigned p = t->tr->ev[i].proc;
+		Agedge_t *e;
+
+		if (d->l.row[i] < 0)
+			continue;
+		if (prev[p] >= 0 && t->tr->ev[prev[p]].blocked && later(d, i)) {
+			snprintf(name, sizeof(name), "blocked:%ld",
+			         (long)t->tr->ev[prev[p]].step);
+			e = agedge(d->g, d->node[prev[p]], d->node[i], name, 0);
+			if (e != NULL)
+				set(e, "color", d->pal->ghost);
+		}
+		prev[p] = (int)i;
+	}
+	free(prev);
+	/* A process not started yet: its lifeline grey too. */
+	for (size_t p = 0; p < t->tr->nprocs; p++) {
+		if (d->head[p] == NULL || d->l.head_ev[p] < 0 ||
+		    !later(d, (size_t)d->l.head_ev[p]))
+			continue;
+		for (Agedge_t *e = agfstout(d->g, d->head[p]); e != NULL;
+		     e = agnxtout(d->g, e)) {
+			const char *cls = agget(e, (char *)"class");
+
+			if (cls != NULL && strcmp(cls, "lifeline") == 0)
+				set(e, "color", d->pal->ghost);
+		}
+	}
+	if (!d->ended)
+		veil_outcome(d);
+}
+
 /* Build the whole graph into d->g. */
 static void
 build(struct draw *d, const struct lk_viz_opts *o)
@@ -1519,6 +1752,8 @@ build(struct draw *d, const struct lk_viz_opts *o)
 		time_axis(d);
 	if (d->pinned) {
 		legend(d);
+		if (o->framed)
+			frame_look(d);
 	} else {
 		Agraph_t *top = agsubg(d->g, (char *)"heads", 1);
 
@@ -1678,7 +1913,7 @@ write_file(const char *path, const char *data, size_t n, struct lk_err *err)
 static int
 layout_render(struct draw *d, GVC_t *gvc, const char *engine,
               const char *format, const char *path, struct lk_err *err,
-              int *laid_out)
+              int *laid_out, struct lk__viz_bytes *keep)
 {
 	char *data = NULL;
 	unsigned len = 0;
@@ -1693,15 +1928,52 @@ layout_render(struct draw *d, GVC_t *gvc, const char *engine,
 		gvFreeRenderData(data);
 		return gv_fail(err, "render", path);
 	}
-	rc = write_file(path, data, len, err);
+	if (keep != NULL) {
+		/* Kept in memory: a page of a PDF of frames. */
+		rc = 0;
+		if ((keep->data = malloc(len + 1)) == NULL)
+			rc = -1,
+			lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		else
+			memcpy(keep->data, data, len), keep->len = len;
+	} else {
+		rc = write_file(path, data, len, err);
+	}
 	gvFreeRenderData(data);
 	return rc;
 }
 
-/* Draw t into out_path, the format chosen by its extension. */
-int
-lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
-              const char *out_path, struct lk_err *err)
+/* The frames of a stepping sequence: the steps drawn (see viz.h). */
+long
+lk_viz_frames(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
+              long **steps, struct lk_err *err)
+{
+	static const struct lk_viz_opts defaults = {0};
+	struct lk__viz_layout l = {0};
+	long n = 0;
+
+	o = o ? o : &defaults;
+	*steps = NULL;
+	if (lk__viz_layout(t, o->from, o->to, o->row_per_step, &l, err) < 0)
+		return -1;
+	if ((*steps = malloc((t->tr->nevents + 1) * sizeof(**steps))) == NULL) {
+		lk__viz_layout_free(&l);
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < t->tr->nevents; i++)
+		if (l.row[i] >= 0 &&
+		    (n == 0 || (*steps)[n - 1] != (long)t->tr->ev[i].step))
+			(*steps)[n++] = (long)t->tr->ev[i].step;
+	lk__viz_layout_free(&l);
+	return n;
+}
+
+/* Draw t into out_path, the format chosen by its extension; or, when
+ * keep is not NULL, into keep's bytes (out_path names them). */
+static int
+render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
+       const char *out_path, struct lk_err *err, struct lk__viz_bytes *keep)
 {
 	static const struct lk_viz_opts defaults = {0};
 	const char *format = lk_viz_format(out_path), *engine;
@@ -1749,6 +2021,10 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		goto out;
 	d->t = t;
 	d->pinned = strcmp(engine, "nop2") == 0;
+	d->ended = !o->framed || o->frame >= lk_viz_last_step(t);
+	for (size_t i = 0; i < t->tr->nevents; i++)
+		if (d->l.row[i] >= 0)
+			d->lastdrawn = (long)t->tr->ev[i].step;
 	d->node = calloc(t->tr->nevents + 1, sizeof(*d->node));
 	d->head = calloc(t->tr->nprocs + 1, sizeof(*d->head));
 	d->endbar = calloc(t->tr->nprocs + 1, sizeof(*d->endbar));
@@ -1761,7 +2037,8 @@ lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 	}
 	graph_attrs(d, o, format);
 	build(d, o);
-	rc = layout_render(d, gvc, engine, format, out_path, err, &laid_out);
+	rc = layout_render(d, gvc, engine, format, out_path, err, &laid_out,
+	                   keep);
 out:
 	if (d != NULL) {
 		draw_free(d, gvc, laid_out);
@@ -1769,5 +2046,51 @@ out:
 	}
 	agseterrf(prev_f);
 	agseterr(prev_level);
+	return rc;
+}
+
+/* Draw t into out_path, the format chosen by its extension. */
+int
+lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
+              const char *out_path, struct lk_err *err)
+{
+	return render(t, o, out_path, err, NULL);
+}
+
+/* The frames at steps[0..n) as the pages of one PDF (see viz.h). */
+int
+lk_viz_render_pdf_frames(const struct lk_viz_trace *t,
+                         const struct lk_viz_opts *o, const long *steps, long n,
+                         const char *out_path, struct lk_err *err)
+{
+	struct lk__viz_bytes *pages = calloc((size_t)n + 1, sizeof(*pages));
+	struct lk__viz_bytes all = {0};
+	struct lk_viz_opts f = *o;
+	int rc = -1;
+	long k = 0;
+
+	if (pages == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		return -1;
+	}
+	for (; k < n; k++) {
+		f.framed = 1;
+		f.frame = steps[k];
+		if (render(t, &f, out_path, err, &pages[k]) != 0)
+			goto out;
+	}
+	if (lk__viz_pdf_join(pages, (size_t)n, &all) != 0) {
+		lk_err_set(err, LK_EXIT_INTERNAL,
+		           "cannot join the pages of %s: a page is not a PDF "
+		           "this joiner reads",
+		           out_path);
+		goto out;
+	}
+	rc = write_file(out_path, all.data, all.len, err);
+out:
+	for (long i = 0; i < n; i++)
+		free(pages[i].data);
+	free(pages);
+	free(all.data);
 	return rc;
 }

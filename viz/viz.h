@@ -61,6 +61,12 @@ struct lk_viz_opts {
 	                            * wait-for arrows; NULL: the header's
 	                            * cycle */
 	int row_per_step;          /* each row exactly one step */
+	int framed; /* one frame of a stepping sequence (lk_viz_frames):
+	             * the whole window laid out as the final picture,
+	             * what happens after step frame greyed, step frame
+	             * highlighted; the outcome and the deadlock only
+	             * once frame is the trace's last step */
+	long frame;
 };
 
 /* Read the trace at path into *out; 0, or -1 with err filled. */
@@ -81,6 +87,22 @@ void lk_viz_free(struct lk_viz_trace *t);
  */
 int lk_viz_render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
                   const char *out_path, struct lk_err *err);
+
+/*
+ * The frames of a stepping sequence of t drawn with o (its window, fold
+ * and rows): the steps of the events the diagram draws, ascending, one
+ * frame each (a step it does not draw changes nothing visible), into a
+ * new array *steps (free it); their number, or -1 with err filled.
+ */
+long lk_viz_frames(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
+                   long **steps, struct lk_err *err);
+
+/* The frames at steps[0..n) (from lk_viz_frames) as the pages of one
+ * PDF at out_path, each drawn with o and o->frame its step; 0, or -1
+ * with err filled (nothing written then). */
+int lk_viz_render_pdf_frames(const struct lk_viz_trace *t,
+                             const struct lk_viz_opts *o, const long *steps,
+                             long n, const char *out_path, struct lk_err *err);
 
 /* The last step of the trace, -1 when it has no events. */
 long lk_viz_last_step(const struct lk_viz_trace *t);
@@ -189,6 +211,18 @@ const char *lk__viz_strategy(const struct lk_trace *t);
 
 /* Event e happens before f by the vector clock rule. */
 int lk__viz_hb(const struct lk_tev *e, const struct lk_tev *f);
+
+/* Bytes in memory: a rendered page. */
+struct lk__viz_bytes {
+	char *data;
+	size_t len;
+};
+
+/* pdf.c: the PDFs pages[0..n) (one page each, as cairo writes them)
+ * joined into one PDF of n pages in *out (free out->data); 0, or -1
+ * when one is not a PDF it can read or memory ran out. */
+int lk__viz_pdf_join(const struct lk__viz_bytes *pages, size_t n,
+                     struct lk__viz_bytes *out);
 
 /* Where the events go; coordinates in points, y growing downwards. */
 struct lk__viz_layout {

@@ -55,9 +55,15 @@ static const char usage_render[] =
         "                       unordered steps may share a row); no fold\n"
         "  --size W,H           fit into W by H inches, e.g. 16,9 for a\n"
         "                       slide\n"
-        "  --frames DIR         instead of -o: one SVG per step, each the\n"
-        "                       diagram up to that step\n"
-        "                       (DIR/frame-0001.svg, ...), for slides\n"
+        "  --frames DIR         instead of -o: the run step by step, for\n"
+        "                       slides: DIR/frame-0001.svg, ... one frame\n"
+        "                       per step drawn, all with the same layout\n"
+        "                       (steps to come grey, this step ringed;\n"
+        "                       the outcome only on the last frame)\n"
+        "  --frames FILE.pdf    the same frames as the pages of one PDF\n"
+        "  --frames-format FMT  svg (default), png or dot for --frames DIR\n"
+        "  --frames-max N       refuse more than N frames (default 200):\n"
+        "                       draw a window with --from/--to instead\n"
         "\n"
         "exit status: 0 drawn; 2 a bad trace or option; 70 Graphviz "
         "failed.\n";
@@ -244,16 +250,41 @@ lk_cli_draw_trace(const struct lk_trace *t, const char *out, const char *failed)
 	return rc;
 }
 
-/* --frames DIR: the diagram up to each step, one SVG each. */
+/* Remove the frames DIR/frame-0001.EXT .. frame-N.EXT written, and
+ * DIR when this run made it: a failed --frames leaves nothing. */
+static void
+unwrite_frames(const char *dir, const char *ext, long n, int made)
+{
+	char out[4096];
+
+	for (long k = 1; k <= n; k++) {
+		snprintf(out, sizeof(out), "%s/frame-%04ld.%s", dir, k, ext);
+		unlink(out);
+	}
+	if (made)
+		rmdir(dir);
+}
+
+/*
+ * --frames DEST: the diagram step by step, one frame per step it draws,
+ * all laid out once (the final picture, restyled per frame: see
+ * viz.h). DEST a directory: DEST/frame-0001.EXT, ... in format ext (svg,
+ * png or dot); DEST a name ending in .pdf: one PDF, a page a frame.
+ * More than max frames: refused before anything is written.
+ */
 static int
-draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
+draw_frames(const char *path, const char *dest, const char *ext, long max,
+            struct lk_viz_opts *o)
 {
 	lk_procset who[LK_MAX_PROCS];
 	struct lk_viz_opts g;
 	struct lk_viz_trace *vt;
 	struct lk_err err;
 	char out[4096], why[4096];
-	long last, n = 0;
+	const char *fmt = lk_viz_format(dest);
+	int pdf = fmt != NULL && strcmp(fmt, "pdf") == 0, made = 0, rc = 0;
+	long n, k;
+	long *steps = NULL;
 
 	if (lk_viz_read(path, &vt, &err) != 0)
 		return lk_cli_fail(err.status, "%s", err.msg);
@@ -261,33 +292,62 @@ draw_frames(const char *path, const char *dir, struct lk_viz_opts *o)
 		lk_viz_free(vt);
 		return LK_EXIT_USAGE;
 	}
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+	if ((n = lk_viz_frames(vt, o, &steps, &err)) < 0) {
 		lk_viz_free(vt);
-		return lk_cli_fail(LK_EXIT_USAGE, "cannot create %s: %s", dir,
-		                   strerror(errno));
+		return lk_cli_fail(err.status, "%s", err.msg);
 	}
-	/* The caption and the arrows of a deadlock, for every frame: in a
-	 * copy of the options, since they point into this frame. */
+	if (n > max || n == 0) {
+		lk_viz_free(vt);
+		free(steps);
+		if (n == 0)
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "render: %s: no steps to draw in "
+			                   "the window",
+			                   path);
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "render: %s: %ld frames, more than "
+		                   "--frames-max %ld: choose a window with "
+		                   "--from N --to M, or raise --frames-max",
+		                   path, n, max);
+	}
+	/* The caption and the arrows of a deadlock, for the last frame:
+	 * in a copy of the options, since they point into this frame. */
 	g = *o;
 	if (stuck_words(vt->tr, why, sizeof(why), who)) {
 		g.why = why[0] != '\0' ? why : NULL;
 		g.waitfor = who;
 	}
-	last = lk_viz_last_step(vt);
-	for (long k = g.from; k <= (g.to > 0 ? g.to : last); k++) {
-		struct lk_viz_opts f = g;
-
-		f.to = k;
-		snprintf(out, sizeof(out), "%s/frame-%04ld.svg", dir, ++n);
-		if (lk_viz_render(vt, &f, out, &err) != 0) {
-			lk_viz_free(vt);
-			return lk_cli_fail(err.status, "%s", err.msg);
+	if (pdf) {
+		if (lk_viz_render_pdf_frames(vt, &g, steps, n, dest, &err) != 0)
+			rc = lk_cli_fail(err.status, "%s", err.msg);
+		goto out;
+	}
+	if (mkdir(dest, 0755) == 0) {
+		made = 1;
+	} else if (errno != EEXIST) {
+		rc = lk_cli_fail(LK_EXIT_USAGE, "render: cannot create %s: %s",
+		                 dest, strerror(errno));
+		goto out;
+	}
+	for (k = 0; k < n; k++) {
+		g.framed = 1;
+		g.frame = steps[k];
+		snprintf(out, sizeof(out), "%s/frame-%04ld.%s", dest, k + 1,
+		         ext);
+		if (lk_viz_render(vt, &g, out, &err) != 0) {
+			unwrite_frames(dest, ext, k + 1, made);
+			rc = lk_cli_fail(err.status, "%s", err.msg);
+			goto out;
 		}
 	}
+out:
 	lk_viz_free(vt);
-	printf("%ld %s in %s\n", n,
-	       lk_plural((unsigned long long)n, "frame", "frames"), dir);
-	return 0;
+	free(steps);
+	if (rc == 0)
+		printf("%ld %s in %s\n", n,
+		       lk_plural((unsigned long long)n, "frame", "frames"),
+		       dest);
+	return rc;
 }
 
 /* Refuse value v of option opt, one of words (space apart; listed as
@@ -316,7 +376,9 @@ lk_cmd_render(int argc, char **argv)
 		O_SIZE,
 		O_FRAMES,
 		O_TIME_AXIS,
-		O_ROW_PER_STEP
+		O_ROW_PER_STEP,
+		O_FRAMES_MAX,
+		O_FRAMES_FORMAT
 	};
 	static const struct option longopts[] = {
 	        {"output", required_argument, NULL, 'o'},
@@ -330,11 +392,14 @@ lk_cmd_render(int argc, char **argv)
 	        {"time-axis", no_argument, NULL, O_TIME_AXIS},
 	        {"row-per-step", no_argument, NULL, O_ROW_PER_STEP},
 	        {"frames", required_argument, NULL, O_FRAMES},
+	        {"frames-max", required_argument, NULL, O_FRAMES_MAX},
+	        {"frames-format", required_argument, NULL, O_FRAMES_FORMAT},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct lk_viz_opts o = {0};
-	const char *out = NULL, *frames = NULL;
+	const char *out = NULL, *frames = NULL, *fformat = NULL;
+	long fmax = 200;
 	double w, h;
 	char extra;
 	uint64_t v;
@@ -401,6 +466,24 @@ lk_cmd_render(int argc, char **argv)
 		case O_FRAMES:
 			frames = optarg;
 			break;
+		case O_FRAMES_MAX:
+			if (lk_cli_u64(optarg, &v) != 0 || v < 1 || v > 100000)
+				return lk_cli_fail(
+				        LK_EXIT_USAGE,
+				        "render: --frames-max '%s': expected "
+				        "1..100000",
+				        optarg);
+			fmax = (long)v;
+			break;
+		case O_FRAMES_FORMAT:
+			if (strcmp(optarg, "svg") != 0 &&
+			    strcmp(optarg, "png") != 0 &&
+			    strcmp(optarg, "dot") != 0)
+				return bad_word("--frames-format", optarg,
+				                "svg png dot",
+				                "svg, png or dot");
+			fformat = optarg;
+			break;
 		case O_TIME_AXIS:
 			o.time_axis = 1;
 			break;
@@ -426,11 +509,36 @@ lk_cmd_render(int argc, char **argv)
 	if (out != NULL &&
 	    (c = lk_cli_check_output("render", "-o", out, LK_OUT_DIAGRAM)) != 0)
 		return c;
+	if (frames != NULL && o.engine != NULL && strcmp(o.engine, "dot") == 0)
+		return lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "render: --frames --engine dot: frames keep "
+		        "one layout, lockstep's own (nop2); dot would "
+		        "lay out every frame anew");
+	if (fformat != NULL && frames == NULL)
+		return lk_cli_fail(
+		        LK_EXIT_USAGE,
+		        "render: --frames-format needs --frames DIR");
+	if (frames != NULL && lk_viz_format(frames) != NULL &&
+	    strcmp(lk_viz_format(frames), "pdf") == 0) {
+		/* --frames FILE.pdf: one PDF, a page a frame. */
+		if (fformat != NULL)
+			return lk_cli_fail(LK_EXIT_USAGE,
+			                   "render: --frames-format: %s is one "
+			                   "PDF already; give a directory for "
+			                   "%s frames",
+			                   frames, fformat);
+		if ((c = lk_cli_check_output("render", "--frames", frames,
+		                             LK_OUT_FILE)) != 0)
+			return c;
+		return draw_frames(argv[optind], frames, "pdf", fmax, &o);
+	}
 	if (frames != NULL &&
 	    (c = lk_cli_check_output("render", "--frames", frames,
 	                             LK_OUT_DIR)) != 0)
 		return c;
 	if (frames != NULL)
-		return draw_frames(argv[optind], frames, &o);
+		return draw_frames(argv[optind], frames,
+		                   fformat != NULL ? fformat : "svg", fmax, &o);
 	return lk_cli_draw(argv[optind], out, &o);
 }
