@@ -156,6 +156,29 @@ struct lk_pl_cond {
 	int32_t woke;
 };
 
+/* Read-write locks: whether a lock takes (an unlock lets go of) the
+ * write lock (1) or a read lock (0). */
+struct lk_pl_rwlock {
+	int32_t write;
+};
+
+/* Barriers: the barrier's count (init's, and a wait's); whether the step is its
+ * arrival (1: the first step of the wait; the last arriver's only step is both
+ * arrival and departure) and whether the wait returned
+ * PTHREAD_BARRIER_SERIAL_THREAD. */
+struct lk_pl_barrier {
+	int32_t count;
+	int32_t arrive;
+	int32_t serial;
+};
+
+/* pthread_once: 1 on the step where the caller starts the init routine,
+ * 2 on the step where the routine returned, 0 otherwise (it found the
+ * routine run, or waited for its end). */
+struct lk_pl_once {
+	int32_t run;
+};
+
 union lk_payload {
 	struct lk_pl_none none;
 	struct lk_pl_start start;
@@ -183,23 +206,30 @@ union lk_payload {
 	struct lk_pl_name name;
 	struct lk_pl_thread thread;
 	struct lk_pl_cond cond;
+	struct lk_pl_rwlock rwlock;
+	struct lk_pl_barrier barrier;
+	struct lk_pl_once once;
 };
 
 _Static_assert(sizeof(union lk_payload) == 24, "payload: 24 bytes");
 
 /* What an operation acts on (the table's fourth column). */
 enum lk_op_kind {
-	LK_OK_NONE,   /* nothing: sleep, pause */
-	LK_OK_PROC,   /* processes: fork, exit, waitpid, signals */
-	LK_OK_SEM,    /* a POSIX semaphore */
-	LK_OK_CHAN,   /* a descriptor's object: pipe, FIFO, file, stream */
-	LK_OK_CELL,   /* a cell of shared memory */
-	LK_OK_SHM,    /* a shared memory region */
-	LK_OK_LOCK,   /* a file's record or whole-file locks */
-	LK_OK_SEMSET, /* a SysV semaphore set */
-	LK_OK_NAME,   /* a file-system name */
-	LK_OK_MUTEX,  /* a pthread mutex */
-	LK_OK_COND,   /* a pthread condition variable */
+	LK_OK_NONE,    /* nothing: sleep, pause */
+	LK_OK_PROC,    /* processes: fork, exit, waitpid, signals */
+	LK_OK_SEM,     /* a POSIX semaphore */
+	LK_OK_CHAN,    /* a descriptor's object: pipe, FIFO, file, stream */
+	LK_OK_CELL,    /* a cell of shared memory */
+	LK_OK_SHM,     /* a shared memory region */
+	LK_OK_LOCK,    /* a file's record or whole-file locks */
+	LK_OK_SEMSET,  /* a SysV semaphore set */
+	LK_OK_NAME,    /* a file-system name */
+	LK_OK_MUTEX,   /* a pthread mutex */
+	LK_OK_COND,    /* a pthread condition variable */
+	LK_OK_RWLOCK,  /* a pthread read-write lock */
+	LK_OK_BARRIER, /* a pthread barrier */
+	LK_OK_SPIN,    /* a pthread spinlock */
+	LK_OK_ONCE,    /* a pthread_once_t */
 };
 
 /*
@@ -381,7 +411,36 @@ enum lk_dep {
 	X(CONNECT, "connect", none, CHAN, LK_OPF_BLOCKS | LK_OPF_RELEASE,      \
 	  WRITE, other, none)                                                  \
 	X(ACCEPT, "accept", none, CHAN, LK_OPF_BLOCKS | LK_OPF_ACQUIRE, WRITE, \
-	  other, none)
+	  other, none)                                                         \
+	X(RWLOCK_RDLOCK, "pthread_rwlock_rdlock", rwlock, RWLOCK,              \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, TAKE, sync, rwlock)                  \
+	X(RWLOCK_TRYRDLOCK, "pthread_rwlock_tryrdlock", rwlock, RWLOCK,        \
+	  LK_OPF_TRY | LK_OPF_ACQUIRE, TAKE, sync, rwlock)                     \
+	X(RWLOCK_TIMEDRDLOCK, "pthread_rwlock_timedrdlock", rwlock, RWLOCK,    \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, TAKE, sync, rwlock)                  \
+	X(RWLOCK_WRLOCK, "pthread_rwlock_wrlock", rwlock, RWLOCK,              \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, TAKE, sync, rwlock)                  \
+	X(RWLOCK_TRYWRLOCK, "pthread_rwlock_trywrlock", rwlock, RWLOCK,        \
+	  LK_OPF_TRY | LK_OPF_ACQUIRE, TAKE, sync, rwlock)                     \
+	X(RWLOCK_TIMEDWRLOCK, "pthread_rwlock_timedwrlock", rwlock, RWLOCK,    \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, TAKE, sync, rwlock)                  \
+	X(RWLOCK_UNLOCK, "pthread_rwlock_unlock", rwlock, RWLOCK,              \
+	  LK_OPF_RELEASE, WRITE, sync, rwlock)                                 \
+	X(BARRIER_INIT, "pthread_barrier_init", barrier, BARRIER, 0, WRITE,    \
+	  sync, barrier)                                                       \
+	X(BARRIER_WAIT, "pthread_barrier_wait", barrier, BARRIER,              \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE | LK_OPF_RELEASE, WRITE, sync,        \
+	  barrier)                                                             \
+	X(BARRIER_DESTROY, "pthread_barrier_destroy", none, BARRIER, 0, WRITE, \
+	  sync, none)                                                          \
+	X(SPIN_LOCK, "pthread_spin_lock", none, SPIN,                          \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE, TAKE, sync, none)                    \
+	X(SPIN_TRYLOCK, "pthread_spin_trylock", none, SPIN,                    \
+	  LK_OPF_TRY | LK_OPF_ACQUIRE, TAKE, sync, none)                       \
+	X(SPIN_UNLOCK, "pthread_spin_unlock", none, SPIN, LK_OPF_RELEASE,      \
+	  WRITE, sync, none)                                                   \
+	X(PTHREAD_ONCE, "pthread_once", once, ONCE,                            \
+	  LK_OPF_BLOCKS | LK_OPF_ACQUIRE | LK_OPF_RELEASE, WRITE, sync, once)
 
 enum lk_op {
 #define LK_OP_ENUM(name, str, ...) LK_OP_##name,

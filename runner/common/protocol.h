@@ -49,7 +49,7 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
                "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 12u
+#define LK_PROTO_VERSION 13u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -156,19 +156,25 @@ enum lk_obj_type {
 	LK_OT_SEM_NAMED,
 	LK_OT_SEM_UNNAMED,
 	LK_OT_FILE,
-	LK_OT_STREAM, /* stdin, stdout, stderr */
-	LK_OT_PIPE,   /* an unnamed pipe; ino: its inode */
-	LK_OT_FIFO,   /* a named pipe in the work directory */
-	LK_OT_SHM,    /* a shared memory region (SysV or POSIX) */
-	LK_OT_CELL,   /* a named cell of a shared memory region */
-	LK_OT_SEMSET, /* a SysV semaphore set; ino: its id + 1 */
-	LK_OT_NAME,   /* a file-system name; path: absolute (fsname.c) */
-	LK_OT_MUTEX,  /* a pthread mutex; ino, off: its memory (thread.c) */
-	LK_OT_COND,   /* a pthread condition variable; the same */
-	LK_OT_SOCK,   /* a UNIX stream socket's end: the bytes it reads;
-	                 ino: its inode, off: its peer's inode, region: the
-	                 peer's object (-1 none); a listener's path: its
-	                 address (sock.c) */
+	LK_OT_STREAM,  /* stdin, stdout, stderr */
+	LK_OT_PIPE,    /* an unnamed pipe; ino: its inode */
+	LK_OT_FIFO,    /* a named pipe in the work directory */
+	LK_OT_SHM,     /* a shared memory region (SysV or POSIX) */
+	LK_OT_CELL,    /* a named cell of a shared memory region */
+	LK_OT_SEMSET,  /* a SysV semaphore set; ino: its id + 1 */
+	LK_OT_NAME,    /* a file-system name; path: absolute (fsname.c) */
+	LK_OT_MUTEX,   /* a pthread mutex; ino, off: its memory (thread.c) */
+	LK_OT_COND,    /* a pthread condition variable; the same */
+	LK_OT_SOCK,    /* a UNIX stream socket's end: the bytes it reads;
+	                  ino: its inode, off: its peer's inode, region: the
+	                  peer's object (-1 none); a listener's path: its
+	                  address (sock.c) */
+	LK_OT_RWLOCK,  /* a pthread read-write lock; ino, off: its memory */
+	LK_OT_BARRIER, /* a pthread barrier; the same; value: arrivals in
+	                  the current round, slot: the rounds completed */
+	LK_OT_SPIN,    /* a pthread spinlock; the same */
+	LK_OT_ONCE,    /* a pthread_once_t; the same; value: 1 while its
+	                  routine runs, 2 once it returned */
 };
 
 /* An object the run knows, declared or discovered. */

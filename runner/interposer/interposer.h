@@ -144,7 +144,24 @@
 	X(pthread_cond_timedwait, int,                                         \
 	  (pthread_cond_t *, pthread_mutex_t *, const struct timespec *))      \
 	X(pthread_cond_signal, int, (pthread_cond_t *))                        \
-	X(pthread_cond_broadcast, int, (pthread_cond_t *))
+	X(pthread_cond_broadcast, int, (pthread_cond_t *))                     \
+	X(pthread_rwlock_tryrdlock, int, (pthread_rwlock_t *))                 \
+	X(pthread_rwlock_trywrlock, int, (pthread_rwlock_t *))                 \
+	X(pthread_rwlock_rdlock, int, (pthread_rwlock_t *))                    \
+	X(pthread_rwlock_wrlock, int, (pthread_rwlock_t *))                    \
+	X(pthread_rwlock_timedrdlock, int,                                     \
+	  (pthread_rwlock_t *, const struct timespec *))                       \
+	X(pthread_rwlock_timedwrlock, int,                                     \
+	  (pthread_rwlock_t *, const struct timespec *))                       \
+	X(pthread_rwlock_unlock, int, (pthread_rwlock_t *))                    \
+	X(pthread_barrier_init, int,                                           \
+	  (pthread_barrier_t *, const pthread_barrierattr_t *, unsigned))      \
+	X(pthread_barrier_wait, int, (pthread_barrier_t *))                    \
+	X(pthread_barrier_destroy, int, (pthread_barrier_t *))                 \
+	X(pthread_spin_lock, int, (pthread_spinlock_t *))                      \
+	X(pthread_spin_trylock, int, (pthread_spinlock_t *))                   \
+	X(pthread_spin_unlock, int, (pthread_spinlock_t *))                    \
+	X(pthread_once, int, (pthread_once_t *, void (*)(void)))
 
 /* The fortified read, which <unistd.h> declares only with
  * _FORTIFY_SOURCE. */

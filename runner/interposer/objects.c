@@ -580,7 +580,12 @@ static void
 sync_name(unsigned type, const void *addr, char *name, size_t size)
 {
 	struct lk_shared *sh = lk__shared();
-	const char *kind = type == LK_OT_MUTEX ? "mutex" : "cond";
+	const char *kind = type == LK_OT_MUTEX     ? "mutex"
+	                   : type == LK_OT_COND    ? "cond"
+	                   : type == LK_OT_RWLOCK  ? "rwlock"
+	                   : type == LK_OT_BARRIER ? "barrier"
+	                   : type == LK_OT_SPIN    ? "spin"
+	                                           : "once";
 	unsigned n = 1;
 	Dl_info di;
 

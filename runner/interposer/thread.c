@@ -531,3 +531,430 @@ pthread_cond_broadcast(pthread_cond_t *c)
 		return REAL(pthread_cond_broadcast)(c);
 	return cond_signal(LK_OP_COND_BROADCAST, c, 1);
 }
+
+/* --- read-write locks --------------------------------------------------- */
+
+/*
+ * A read-write lock is taken with the real tryrdlock or trywrlock, which
+ * never block: busy, the step is blocked on the lock's object until an
+ * unlock of it. The real lock keeps glibc's rules: many readers or one
+ * writer; a reader gets in while readers hold it (no writer really waits
+ * in it, so a writer waiting here does not keep readers out, whatever
+ * the lock's kind); EDEADLK when the caller holds the write lock.
+ */
+
+/* glibc's rwlock: __shared says process-shared, __cur_writer is the tid
+ * of the thread that holds the write lock. */
+static int
+rwlock_pshared(const pthread_rwlock_t *rw)
+{
+	return rw->__data.__shared != 0;
+}
+
+static int
+rwlock_mine(const pthread_rwlock_t *rw)
+{
+	return rw->__data.__cur_writer == gettid();
+}
+
+/* Lock rw as op (a read lock unless write), until deadline on the
+ * virtual clock for the timed forms. */
+static int
+rwlock_lock(unsigned op, pthread_rwlock_t *rw, int write, uint64_t deadline,
+            const struct timespec *timeout)
+{
+	struct lk_step st = {.op = (uint16_t)op};
+	int try = op == LK_OP_RWLOCK_TRYRDLOCK || op == LK_OP_RWLOCK_TRYWRLOCK;
+	int rc;
+
+	st.obj = sync_steps(rwlock_pshared(rw))
+	                 ? lk__obj_sync(LK_OT_RWLOCK, rw, rwlock_pshared(rw))
+	                 : -1;
+	st.u.rwlock.write = write;
+	if (st.obj < 0) {
+		lk__leave();
+		switch (op) {
+		case LK_OP_RWLOCK_RDLOCK:
+			return REAL(pthread_rwlock_rdlock)(rw);
+		case LK_OP_RWLOCK_TRYRDLOCK:
+			return REAL(pthread_rwlock_tryrdlock)(rw);
+		case LK_OP_RWLOCK_TIMEDRDLOCK:
+			return REAL(pthread_rwlock_timedrdlock)(rw, timeout);
+		case LK_OP_RWLOCK_WRLOCK:
+			return REAL(pthread_rwlock_wrlock)(rw);
+		case LK_OP_RWLOCK_TRYWRLOCK:
+			return REAL(pthread_rwlock_trywrlock)(rw);
+		default:
+			return REAL(pthread_rwlock_timedwrlock)(rw, timeout);
+		}
+	}
+	lk__arrive(op, st.obj, 0);
+	for (;;) {
+		/* glibc: the holder of the write lock locks again. */
+		if (!try && rwlock_mine(rw)) {
+			rc = EDEADLK;
+			break;
+		}
+		rc = write ? REAL(pthread_rwlock_trywrlock)(rw)
+		           : REAL(pthread_rwlock_tryrdlock)(rw);
+		if (rc != EBUSY || try)
+			break;
+		if (lk__now() >= deadline) {
+			rc = ETIMEDOUT;
+			break;
+		}
+		st.ret = -1;
+		st.err = 0;
+		lk__block(&st, st.obj, deadline);
+		(void)lk__interrupted(); /* a lock is not interrupted */
+	}
+	set_rc(&st, rc);
+	lk__done(&st, -1);
+	return leave_rc(rc);
+}
+
+int
+pthread_rwlock_rdlock(pthread_rwlock_t *rw)
+{
+	if (!lk__enter())
+		return REAL(pthread_rwlock_rdlock)(rw);
+	return rwlock_lock(LK_OP_RWLOCK_RDLOCK, rw, 0, LK_NO_TIME, NULL);
+}
+
+int
+pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
+{
+	if (!lk__enter())
+		return REAL(pthread_rwlock_tryrdlock)(rw);
+	return rwlock_lock(LK_OP_RWLOCK_TRYRDLOCK, rw, 0, LK_NO_TIME, NULL);
+}
+
+int
+pthread_rwlock_timedrdlock(pthread_rwlock_t *rw, const struct timespec *abs)
+{
+	if (!lk__enter())
+		return REAL(pthread_rwlock_timedrdlock)(rw, abs);
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L)
+		return leave_rc(EINVAL);
+	return rwlock_lock(LK_OP_RWLOCK_TIMEDRDLOCK, rw, 0,
+	                   lk__abs_to_vt(CLOCK_REALTIME, abs), abs);
+}
+
+int
+pthread_rwlock_wrlock(pthread_rwlock_t *rw)
+{
+	if (!lk__enter())
+		return REAL(pthread_rwlock_wrlock)(rw);
+	return rwlock_lock(LK_OP_RWLOCK_WRLOCK, rw, 1, LK_NO_TIME, NULL);
+}
+
+int
+pthread_rwlock_trywrlock(pthread_rwlock_t *rw)
+{
+	if (!lk__enter())
+		return REAL(pthread_rwlock_trywrlock)(rw);
+	return rwlock_lock(LK_OP_RWLOCK_TRYWRLOCK, rw, 1, LK_NO_TIME, NULL);
+}
+
+int
+pthread_rwlock_timedwrlock(pthread_rwlock_t *rw, const struct timespec *abs)
+{
+	if (!lk__enter())
+		return REAL(pthread_rwlock_timedwrlock)(rw, abs);
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L)
+		return leave_rc(EINVAL);
+	return rwlock_lock(LK_OP_RWLOCK_TIMEDWRLOCK, rw, 1,
+	                   lk__abs_to_vt(CLOCK_REALTIME, abs), abs);
+}
+
+int
+pthread_rwlock_unlock(pthread_rwlock_t *rw)
+{
+	struct lk_step st = {.op = LK_OP_RWLOCK_UNLOCK};
+	int rc;
+
+	if (!lk__enter())
+		return REAL(pthread_rwlock_unlock)(rw);
+	st.obj = sync_steps(rwlock_pshared(rw))
+	                 ? lk__obj_sync(LK_OT_RWLOCK, rw, rwlock_pshared(rw))
+	                 : -1;
+	if (st.obj < 0) {
+		lk__leave();
+		return REAL(pthread_rwlock_unlock)(rw);
+	}
+	lk__arrive(LK_OP_RWLOCK_UNLOCK, st.obj, 0);
+	/* As glibc decides: the write lock when the caller holds it. */
+	st.u.rwlock.write = rwlock_mine(rw);
+	rc = REAL(pthread_rwlock_unlock)(rw);
+	set_rc(&st, rc);
+	lk__done(&st, rc == 0 ? st.obj : -1);
+	return leave_rc(rc);
+}
+
+/* --- barriers ----------------------------------------------------------- */
+
+/*
+ * A barrier lives here while it is a step: its object counts the
+ * arrivals of the current round (value) and the rounds completed
+ * (slot); the real pthread_barrier_t only gives its count and whether
+ * it is process-shared, and is never waited on. A wait's first step is
+ * its arrival; all but the last arriver block on the object until the
+ * last one's step, the round's release, marks them woken; their next
+ * step is their departure. PTHREAD_BARRIER_SERIAL_THREAD goes to the
+ * last arriver, as glibc gives it (which thread that is, the schedule
+ * decides).
+ */
+
+/* glibc's barrier (struct pthread_barrier): in, current_round, count,
+ * shared, out. */
+static unsigned
+barrier_count(const pthread_barrier_t *b)
+{
+	return ((const unsigned *)(const void *)b)[2];
+}
+
+static int
+barrier_pshared(const pthread_barrier_t *b)
+{
+	return ((const int *)(const void *)b)[3] != 0;
+}
+
+/* The object of barrier b when its calls are steps, else -1. */
+static int
+barrier_obj(pthread_barrier_t *b)
+{
+	return sync_steps(barrier_pshared(b))
+	               ? lk__obj_sync(LK_OT_BARRIER, b, barrier_pshared(b))
+	               : -1;
+}
+
+int
+pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a,
+                     unsigned count)
+{
+	struct lk_step st = {.op = LK_OP_BARRIER_INIT};
+	int rc, obj;
+
+	if (!lk__enter())
+		return REAL(pthread_barrier_init)(b, a, count);
+	rc = REAL(pthread_barrier_init)(b, a, count);
+	/* Initialised already: a step when the others are. */
+	obj = rc == 0 ? barrier_obj(b) : -1;
+	if (obj < 0)
+		return leave_rc(rc);
+	st.obj = obj;
+	st.u.barrier.count = (int32_t)count;
+	lk__arrive(LK_OP_BARRIER_INIT, obj, 0);
+	lk__shared()->objects[obj].value = 0;
+	set_rc(&st, rc);
+	lk__done(&st, -1);
+	return leave_rc(rc);
+}
+
+int
+pthread_barrier_wait(pthread_barrier_t *b)
+{
+	struct lk_shared *sh;
+	struct lk_step st = {.op = LK_OP_BARRIER_WAIT};
+	struct lk_slot *me;
+	struct lk_object *o;
+
+	if (!lk__enter())
+		return REAL(pthread_barrier_wait)(b);
+	if ((st.obj = barrier_obj(b)) < 0) {
+		lk__leave();
+		return REAL(pthread_barrier_wait)(b);
+	}
+	sh = lk__shared();
+	me = lk__self();
+	lk__arrive(LK_OP_BARRIER_WAIT, st.obj, 0);
+	o = &sh->objects[st.obj];
+	st.u.barrier.arrive = 1;
+	st.u.barrier.count = (int32_t)barrier_count(b);
+	if ((unsigned)o->value + 1 >= barrier_count(b)) {
+		/* The last arriver: the round's release. */
+		o->value = 0;
+		o->slot++;
+		for (uint32_t i = 0; i < sh->nslots; i++) {
+			struct lk_slot *s = &sh->slots[i];
+
+			if (s->state == LK_SLOT_PARKED &&
+			    s->blocked_on == st.obj) {
+				s->woken = 1;
+				s->blocked_on = -1;
+				s->wake_at = 0;
+			}
+		}
+		st.u.barrier.serial = 1;
+		set_rc(&st, 0);
+		lk__done(&st, -1);
+		lk__leave();
+		return PTHREAD_BARRIER_SERIAL_THREAD;
+	}
+	o->value++;
+	me->woken = 0;
+	while (!me->woken) {
+		st.ret = 0;
+		st.err = 0;
+		lk__block(&st, st.obj, LK_NO_TIME);
+		st.u.barrier.arrive = 0;
+		(void)lk__interrupted(); /* a wait goes on after a handler */
+	}
+	me->woken = 0;
+	st.u.barrier.arrive = 0;
+	set_rc(&st, 0);
+	lk__done(&st, -1);
+	return leave_rc(0);
+}
+
+int
+pthread_barrier_destroy(pthread_barrier_t *b)
+{
+	struct lk_step st = {.op = LK_OP_BARRIER_DESTROY};
+	int rc;
+
+	if (!lk__enter())
+		return REAL(pthread_barrier_destroy)(b);
+	if ((st.obj = barrier_obj(b)) < 0) {
+		lk__leave();
+		return REAL(pthread_barrier_destroy)(b);
+	}
+	lk__arrive(LK_OP_BARRIER_DESTROY, st.obj, 0);
+	/* Threads still waiting in it: glibc would wait for them to leave;
+	 * POSIX leaves it undefined. Say EBUSY. */
+	rc = lk__shared()->objects[st.obj].value != 0
+	             ? EBUSY
+	             : REAL(pthread_barrier_destroy)(b);
+	set_rc(&st, rc);
+	lk__done(&st, -1);
+	return leave_rc(rc);
+}
+
+/* --- spinlocks ---------------------------------------------------------- */
+
+/*
+ * A spin on a held spinlock is a blocked step on its object until an
+ * unlock, not a busy loop. glibc's spinlock is an int that does not say
+ * whether it is process-shared: its calls are steps once the process has
+ * made a thread (a spinlock shared by processes without threads runs
+ * for real).
+ */
+
+static int
+spin_lock(unsigned op, pthread_spinlock_t *l)
+{
+	struct lk_step st = {.op = (uint16_t)op};
+	int rc;
+
+	st.obj = sync_steps(0) ? lk__obj_sync(LK_OT_SPIN, (void *)l, 0) : -1;
+	if (st.obj < 0) {
+		lk__leave();
+		return op == LK_OP_SPIN_TRYLOCK ? REAL(pthread_spin_trylock)(l)
+		                                : REAL(pthread_spin_lock)(l);
+	}
+	lk__arrive(op, st.obj, 0);
+	while ((rc = REAL(pthread_spin_trylock)(l)) == EBUSY &&
+	       op == LK_OP_SPIN_LOCK) {
+		st.ret = -1;
+		st.err = 0;
+		lk__block(&st, st.obj, LK_NO_TIME);
+		(void)lk__interrupted();
+	}
+	set_rc(&st, rc);
+	lk__done(&st, -1);
+	return leave_rc(rc);
+}
+
+int
+pthread_spin_lock(pthread_spinlock_t *l)
+{
+	if (!lk__enter())
+		return REAL(pthread_spin_lock)(l);
+	return spin_lock(LK_OP_SPIN_LOCK, l);
+}
+
+int
+pthread_spin_trylock(pthread_spinlock_t *l)
+{
+	if (!lk__enter())
+		return REAL(pthread_spin_trylock)(l);
+	return spin_lock(LK_OP_SPIN_TRYLOCK, l);
+}
+
+int
+pthread_spin_unlock(pthread_spinlock_t *l)
+{
+	struct lk_step st = {.op = LK_OP_SPIN_UNLOCK};
+	int rc;
+
+	if (!lk__enter())
+		return REAL(pthread_spin_unlock)(l);
+	st.obj = sync_steps(0) ? lk__obj_sync(LK_OT_SPIN, (void *)l, 0) : -1;
+	if (st.obj < 0) {
+		lk__leave();
+		return REAL(pthread_spin_unlock)(l);
+	}
+	lk__arrive(LK_OP_SPIN_UNLOCK, st.obj, 0);
+	rc = REAL(pthread_spin_unlock)(l);
+	set_rc(&st, rc);
+	lk__done(&st, rc == 0 ? st.obj : -1);
+	return leave_rc(rc);
+}
+
+/* --- pthread_once ------------------------------------------------------- */
+
+/*
+ * The first caller's step starts the routine (run 1), which then runs
+ * as the caller's own code, its steps among the others'; its return is a
+ * step (run 2) that wakes the callers blocked meanwhile on the object.
+ * The object's value says where the routine is (1 running, 2 returned);
+ * the real pthread_once_t is marked done (glibc's __PTHREAD_ONCE_DONE,
+ * 2) so that a later call outside the run finds it so.
+ */
+int
+pthread_once(pthread_once_t *once, void (*init)(void))
+{
+	struct lk_step st = {.op = LK_OP_PTHREAD_ONCE};
+	struct lk_object *o;
+
+	if (!lk__enter())
+		return REAL(pthread_once)(once, init);
+	st.obj = sync_steps(0) ? lk__obj_sync(LK_OT_ONCE, once, 0) : -1;
+	if (st.obj < 0) {
+		lk__leave();
+		return REAL(pthread_once)(once, init);
+	}
+	lk__arrive(LK_OP_PTHREAD_ONCE, st.obj, 0);
+	o = &lk__shared()->objects[st.obj];
+	if ((*once & 2) != 0)
+		o->value = 2; /* run before, outside the run's steps */
+	while (o->value == 1) {
+		st.ret = 0;
+		st.err = 0;
+		lk__block(&st, st.obj, LK_NO_TIME);
+		(void)lk__interrupted();
+	}
+	if (o->value == 2) {
+		set_rc(&st, 0);
+		lk__done(&st, -1);
+		return leave_rc(0);
+	}
+	o->value = 1;
+	st.u.once.run = 1;
+	set_rc(&st, 0);
+	lk__done(&st, -1);
+	lk__leave();
+	init();
+	if (!lk__enter()) {
+		*once = 2;
+		return 0;
+	}
+	lk__arrive(LK_OP_PTHREAD_ONCE, st.obj, 0);
+	o = &lk__shared()->objects[st.obj];
+	o->value = 2;
+	*once = 2;
+	st.u.once.run = 2;
+	set_rc(&st, 0);
+	lk__done(&st, st.obj);
+	return leave_rc(0);
+}

@@ -230,6 +230,79 @@ mutex_owner(const struct lk_trace *t, int o)
 	return owner;
 }
 
+/* Is o a read-write lock (LK_OT_RWLOCK) or a spinlock (LK_OT_SPIN)? */
+static int
+is_type(const struct lk_trace *t, int o, unsigned type)
+{
+	return o >= 0 && (size_t)o < t->nobjs && t->objs[o].type == type;
+}
+
+/* Who holds read-write lock o at the end of the trace: the lane that
+ * holds its write lock (or -1), and the lanes that hold read locks
+ * (bits, *readers). */
+static int
+rwlock_holders(const struct lk_trace *t, int o, uint64_t *readers)
+{
+	int writer = -1, count[LK_MAX_PROCS] = {0};
+
+	*readers = 0;
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+
+		if (e->obj != o || e->blocked || e->ret != 0 ||
+		    e->proc >= LK_MAX_PROCS)
+			continue;
+		if (e->op == LK_OP_RWLOCK_UNLOCK && e->u.rwlock.write)
+			writer = -1;
+		else if (e->op == LK_OP_RWLOCK_UNLOCK && count[e->proc] > 0)
+			count[e->proc]--;
+		else if (e->op == LK_OP_RWLOCK_WRLOCK ||
+		         e->op == LK_OP_RWLOCK_TRYWRLOCK ||
+		         e->op == LK_OP_RWLOCK_TIMEDWRLOCK)
+			writer = e->proc;
+		else if (e->op == LK_OP_RWLOCK_RDLOCK ||
+		         e->op == LK_OP_RWLOCK_TRYRDLOCK ||
+		         e->op == LK_OP_RWLOCK_TIMEDRDLOCK)
+			count[e->proc]++;
+	}
+	for (size_t q = 0; q < t->nprocs && q < LK_MAX_PROCS; q++)
+		if (count[q] > 0)
+			*readers |= 1ull << q;
+	return writer;
+}
+
+/* The lane that holds spinlock o at the end of the trace, or -1. */
+static int
+spin_owner(const struct lk_trace *t, int o)
+{
+	int owner = -1;
+
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct lk_tev *e = &t->ev[i];
+
+		if (e->obj != o || e->blocked || e->ret != 0)
+			continue;
+		if (e->op == LK_OP_SPIN_LOCK || e->op == LK_OP_SPIN_TRYLOCK)
+			owner = e->proc;
+		else if (e->op == LK_OP_SPIN_UNLOCK)
+			owner = -1;
+	}
+	return owner;
+}
+
+/* The lanes that hold rwlock o, in either mode (bits). */
+static uint64_t
+held_by(const struct lk_trace *t, int o)
+{
+	uint64_t readers;
+	int writer = rwlock_holders(t, o, &readers);
+
+	return writer >= 0 ? 1ull << writer : readers;
+}
+
+static void append_names(char *buf, size_t size, const struct lk_trace *t,
+                         uint64_t m, size_t p);
+
 /* What process p waits for, in words ("wc to exit", "b_arrived (0)"). */
 static void
 waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
@@ -253,6 +326,46 @@ waits_for(const struct lk_trace *t, size_t p, char *buf, size_t size)
 			append(buf, size, ", held by %s%s",
 			       lk_trace_proc_label(t, owner),
 			       owner == (int)p ? " itself" : "");
+	} else if (is_type(t, o, LK_OT_RWLOCK)) {
+		uint64_t readers;
+		int writer = rwlock_holders(t, o, &readers);
+		int wr = pr->pending_op == LK_OP_RWLOCK_WRLOCK ||
+		         pr->pending_op == LK_OP_RWLOCK_TIMEDWRLOCK;
+
+		append(buf, size, "rwlock %s (%s)", t->objs[o].name,
+		       wr ? "write" : "read");
+		if (writer >= 0)
+			append(buf, size, ", write-held by %s%s",
+			       lk_trace_proc_label(t, writer),
+			       writer == (int)p ? " itself" : "");
+		else if (readers != 0) {
+			append(buf, size, ", read-held by ");
+			append_names(buf, size, t, readers, p);
+		}
+	} else if (is_type(t, o, LK_OT_SPIN)) {
+		int owner = spin_owner(t, o);
+
+		append(buf, size, "spinlock %s", t->objs[o].name);
+		if (owner >= 0)
+			append(buf, size, ", held by %s%s",
+			       lk_trace_proc_label(t, owner),
+			       owner == (int)p ? " itself" : "");
+	} else if (is_type(t, o, LK_OT_BARRIER)) {
+		int count = 0, in = 0;
+
+		/* The count its waits recorded; the lanes still in it. */
+		for (size_t i = 0; i < t->nevents; i++)
+			if (t->ev[i].obj == o &&
+			    t->ev[i].op == LK_OP_BARRIER_WAIT)
+				count = t->ev[i].u.barrier.count;
+		for (size_t q = 0; q < t->nprocs; q++)
+			in += !t->procs[q].exited &&
+			      t->procs[q].blocked_on == o;
+		append(buf, size, "barrier %s (%d of %d arrived)",
+		       t->objs[o].name, in, count);
+	} else if (is_type(t, o, LK_OT_ONCE)) {
+		append(buf, size, "the init routine of %s to return",
+		       t->objs[o].name);
 	} else if (o == LK_WAIT_CHILD) {
 		uint64_t kids = awaited_children(t, p);
 
@@ -345,6 +458,14 @@ wait_graph(const struct lk_trace *t, const struct lk_scenario *sc,
 			who[p] = mutex_owner(t, o) >= 0
 			                 ? 1ull << mutex_owner(t, o)
 			                 : 0;
+		else if (is_type(t, o, LK_OT_RWLOCK))
+			who[p] = held_by(t, o);
+		else if (is_type(t, o, LK_OT_BARRIER))
+			who[p] = 0; /* another arrival: nobody in particular */
+		else if (is_type(t, o, LK_OT_SPIN))
+			who[p] = spin_owner(t, o) >= 0
+			                 ? 1ull << spin_owner(t, o)
+			                 : 0;
 		else if (pr->pending_op == LK_OP_ACCEPT)
 			who[p] = 0; /* anyone could connect: nobody in
 			               particular */
@@ -427,7 +548,8 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		}
 		/* A join or a mutex: whom it waits for is named; what that
 		 * one waits for, when it waits. */
-		if (o == LK_WAIT_THREAD || is_mutex(t, o)) {
+		if (o == LK_WAIT_THREAD || is_mutex(t, o) ||
+		    is_type(t, o, LK_OT_RWLOCK) || is_type(t, o, LK_OT_SPIN)) {
 			if (__builtin_popcountll(m) == 1 &&
 			    (size_t)__builtin_ctzll(m) != p) {
 				waits_for(t, (size_t)__builtin_ctzll(m), then,
@@ -441,6 +563,10 @@ lk_explain_deadlock(struct lk_trace *t, const struct lk_scenario *sc, char *buf,
 		}
 		if (pr->pending_op == LK_OP_ACCEPT) {
 			append(buf, size, "\n");
+			continue;
+		}
+		if (is_type(t, o, LK_OT_BARRIER)) {
+			append(buf, size, ", and no other lane arrives\n");
 			continue;
 		}
 		if (lk_trace_is_pipe(t, o) && pr->pending_op != LK_OP_OPEN) {

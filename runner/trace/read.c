@@ -43,6 +43,8 @@ static const char *const obj_types[] = {
         [LK_OT_CELL] = "cell",     [LK_OT_SEMSET] = "semset",
         [LK_OT_NAME] = "name",     [LK_OT_MUTEX] = "mutex",
         [LK_OT_COND] = "cond",     [LK_OT_SOCK] = "socket",
+        [LK_OT_RWLOCK] = "rwlock", [LK_OT_BARRIER] = "barrier",
+        [LK_OT_SPIN] = "spinlock", [LK_OT_ONCE] = "once",
 };
 
 /* Report an error on the current line, printf-style; returns -1. */
@@ -758,6 +760,37 @@ READ_FN(cond)
 	e->u.cond.released = json_is_true(json_object_get(args, "released"));
 	e->u.cond.woke = (int32_t)num(args, "woke", 0);
 	return json_is_string(v) && e->u.cond.mutex < 0 ? -1 : 0;
+}
+
+READ_FN(rwlock)
+{
+	json_t *v = json_object_get(args, "mode");
+
+	(void)r;
+	e->u.rwlock.write =
+	        json_is_string(v) && strcmp(json_string_value(v), "write") == 0;
+	return 0;
+}
+
+READ_FN(barrier)
+{
+	(void)r;
+	e->u.barrier.count = (int32_t)num(args, "count", 0);
+	e->u.barrier.arrive = json_is_true(json_object_get(args, "arrive"));
+	e->u.barrier.serial = json_is_true(json_object_get(args, "serial"));
+	return 0;
+}
+
+READ_FN(once)
+{
+	json_t *v = json_object_get(args, "run");
+	const char *s = json_is_string(v) ? json_string_value(v) : "";
+
+	(void)r;
+	e->u.once.run = strcmp(s, "start") == 0 ? 1
+	                : strcmp(s, "end") == 0 ? 2
+	                                        : 0;
+	return 0;
 }
 
 READ_FN(exec)

@@ -315,8 +315,9 @@ header(const struct lk_trace *t)
 {
 	json_t *h = json_object(), *procs = json_array(), *objs = json_array();
 	static const char *const types[] = {
-	        "sem",  "sem",    "file", "stream", "pipe", "fifo",  "shm",
-	        "cell", "semset", "name", "mutex",  "cond", "socket"};
+	        "sem",    "sem",    "file",    "stream",   "pipe",  "fifo",
+	        "shm",    "cell",   "semset",  "name",     "mutex", "cond",
+	        "socket", "rwlock", "barrier", "spinlock", "once"};
 
 	json_object_set_new(h, "lockstep_trace", json_integer(LK_TRACE_FORMAT));
 	json_object_set_new(h, "scenario", json_string(t->scenario));
@@ -540,6 +541,34 @@ ARGS_FN(cond)
 	} else {
 		put(args, "woke", json_integer(e->u.cond.woke));
 	}
+}
+
+/* A read-write lock: which lock a lock takes or an unlock lets go of. */
+ARGS_FN(rwlock)
+{
+	(void)t;
+	put(args, "mode", json_string(e->u.rwlock.write ? "write" : "read"));
+}
+
+/* A barrier: init's count; a wait's arrival, and the serial thread. */
+ARGS_FN(barrier)
+{
+	(void)t;
+	put(args, "count", json_integer(e->u.barrier.count));
+	if (e->u.barrier.arrive)
+		put(args, "arrive", json_true());
+	if (e->u.barrier.serial)
+		put(args, "serial", json_true());
+}
+
+/* pthread_once: the caller's step that starts the routine, or ends it. */
+ARGS_FN(once)
+{
+	(void)t;
+	if (e->u.once.run == 1)
+		put(args, "run", json_string("start"));
+	else if (e->u.once.run == 2)
+		put(args, "run", json_string("end"));
 }
 
 ARGS_FN(exec)

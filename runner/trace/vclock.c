@@ -89,6 +89,19 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 
 	if (lk_trace_is_name(t, e->obj))
 		return e->blocked ? 0 : lk_trace_name_writes(e) ? 3 : 1;
+	/* A barrier's arrival releases (even blocked: the others wait for
+	 * it), its departure acquires; the last arriver does both. */
+	if (e->op == LK_OP_BARRIER_WAIT)
+		return e->u.barrier.arrive ? (e->blocked ? 2 : 3)
+		       : e->blocked        ? 0
+		                           : 1;
+	/* pthread_once: the routine's end releases, a caller that found it
+	 * run (or waited for it) acquires. */
+	if (e->op == LK_OP_PTHREAD_ONCE)
+		return e->blocked || e->ret < 0 ? 0
+		       : e->u.once.run == 2     ? 2
+		       : e->u.once.run == 0     ? 1
+		                                : 0;
 	if (!(f & (LK_OPF_ACQUIRE | LK_OPF_RELEASE)) ||
 	    ((f & LK_OPF_CHAN) && !lk_trace_is_pipe(t, e->obj)))
 		return 0;
@@ -158,6 +171,9 @@ struct hb {
 	const struct lk_trace *t;
 	size_t n;
 	uint32_t *pv, *ov, *born, *gone;
+	/* Per object: a read-write lock's clock of its write unlocks (what a
+	 * read lock acquires), a barrier's clock at its last release. */
+	uint32_t *wv;
 	struct vec kills; /* of struct kill */
 	/* What the edges are drawn from (with edges only). */
 	struct vec *out;     /* of struct lk_hb_edge, NULL: clocks only */
@@ -172,6 +188,8 @@ struct hb {
 	struct vec holders;  /* of struct holder */
 	struct vec locks;    /* of struct lockhold */
 	struct vec unlocks;  /* of struct release, in step order */
+	long *wposts;        /* per object: as posts, a rwlock's write
+	                        unlocks */
 };
 
 /* Add the edge from -> to of kind; -1 out of memory. */
@@ -363,6 +381,35 @@ unlock_lock(struct hb *h, size_t i, int kind, long long start, long long len)
 	return 0;
 }
 
+/* The edges of barrier wait i, which acquired: its last arriver's step
+ * (arrive, not blocked) from every arrival of the round before it; a
+ * departure from the release of its round (the latest, by another). */
+static int
+barrier_edges(struct hb *h, size_t i)
+{
+	const struct lk_tev *e = &h->t->ev[i];
+	long src;
+
+	if (!e->u.barrier.arrive) {
+		src = latest_of(h, h->posts, e->obj, e);
+		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_POST_WAIT, 0, 0,
+		                       0)
+		                : 0;
+	}
+	for (size_t k = i; k-- > 0;) {
+		const struct lk_tev *f = &h->t->ev[k];
+
+		if (f->op != LK_OP_BARRIER_WAIT || f->obj != e->obj ||
+		    !f->u.barrier.arrive)
+			continue;
+		if (!f->blocked)
+			break; /* the release of the round before */
+		if (edge(h, k, i, LK_HB_POST_WAIT, 0, 0, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The edges of event i, which acquired (kind 1) its object's clock. */
 static int
 acquired(struct hb *h, size_t i)
@@ -379,6 +426,26 @@ acquired(struct hb *h, size_t i)
 		return unlock_lock(h, i, lock, start, len);
 	}
 	switch (e->op) {
+	case LK_OP_RWLOCK_RDLOCK:
+	case LK_OP_RWLOCK_TRYRDLOCK:
+	case LK_OP_RWLOCK_TIMEDRDLOCK:
+		/* A read lock: from the latest write unlock by another. */
+		src = latest_of(h, h->wposts, e->obj, e);
+		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_UNLOCK_LOCK, 0,
+		                       0, 0)
+		                : 0;
+	case LK_OP_BARRIER_WAIT:
+		return barrier_edges(h, i);
+	case LK_OP_PTHREAD_ONCE:
+		src = latest_of(h, h->posts, e->obj, e);
+		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_POST_WAIT, 0, 0,
+		                       0)
+		                : 0;
+	case LK_OP_RWLOCK_WRLOCK:
+	case LK_OP_RWLOCK_TRYWRLOCK:
+	case LK_OP_RWLOCK_TIMEDWRLOCK:
+	case LK_OP_SPIN_LOCK:
+	case LK_OP_SPIN_TRYLOCK:
 	case LK_OP_MUTEX_LOCK:
 	case LK_OP_MUTEX_TRYLOCK:
 	case LK_OP_MUTEX_TIMEDLOCK:
@@ -623,6 +690,15 @@ born_of(const struct lk_tev *e, size_t n)
 	return e->ret >= 0 && c >= 0 && (size_t)c < n ? c : -1;
 }
 
+/* Is e a read lock of a read-write lock? */
+static int
+is_rdlock(const struct lk_tev *e)
+{
+	return e->op == LK_OP_RWLOCK_RDLOCK ||
+	       e->op == LK_OP_RWLOCK_TRYRDLOCK ||
+	       e->op == LK_OP_RWLOCK_TIMEDRDLOCK;
+}
+
 /* Is e a condition variable's wait? */
 static int
 is_cond_wait(const struct lk_tev *e)
@@ -650,9 +726,15 @@ note(struct hb *h, size_t i)
 	if (e->op == LK_OP_EXIT || e->op == LK_OP_PTHREAD_EXIT)
 		h->gone_ev[e->proc] = (long)i;
 	if ((e->op == LK_OP_SEM_POST || e->op == LK_OP_MUTEX_UNLOCK ||
-	     e->op == LK_OP_COND_SIGNAL || e->op == LK_OP_COND_BROADCAST) &&
+	     e->op == LK_OP_COND_SIGNAL || e->op == LK_OP_COND_BROADCAST ||
+	     e->op == LK_OP_RWLOCK_UNLOCK || e->op == LK_OP_SPIN_UNLOCK ||
+	     (e->op == LK_OP_PTHREAD_ONCE && e->u.once.run == 2) ||
+	     (e->op == LK_OP_BARRIER_WAIT && e->u.barrier.arrive)) &&
 	    e->ret == 0 && !e->blocked && e->obj >= 0)
 		latest_add(h, h->posts, e->obj, i);
+	if (e->op == LK_OP_RWLOCK_UNLOCK && e->u.rwlock.write && e->ret == 0 &&
+	    e->obj >= 0)
+		latest_add(h, h->wposts, e->obj, i);
 	if (is_cond_wait(e) && e->u.cond.released && cond_mutex(h->t, e) >= 0)
 		latest_add(h, h->posts, e->u.cond.mutex, i);
 	if (note_holders(h, i) < 0 || note_write(h, i) < 0)
@@ -722,6 +804,8 @@ hb_free(struct hb *h)
 	free(h->pipes);
 	free(h->pv);
 	free(h->ov);
+	free(h->wv);
+	free(h->wposts);
 	free(h->born);
 	free(h->gone);
 	free(h->born_ev);
@@ -746,10 +830,11 @@ hb_init(struct hb *h, const struct lk_trace *t, struct vec *out)
 	h->out = out;
 	h->pv = calloc(n * n, sizeof(*h->pv));
 	h->ov = calloc(no * n, sizeof(*h->ov));
+	h->wv = calloc(no * n, sizeof(*h->wv));
 	h->born = calloc(n * n, sizeof(*h->born));
 	h->gone = calloc(n * n, sizeof(*h->gone)); /* clock at exit */
-	if (h->pv == NULL || h->ov == NULL || h->born == NULL ||
-	    h->gone == NULL)
+	if (h->pv == NULL || h->ov == NULL || h->wv == NULL ||
+	    h->born == NULL || h->gone == NULL)
 		return -1;
 	if (out == NULL)
 		return 0;
@@ -758,14 +843,16 @@ hb_init(struct hb *h, const struct lk_trace *t, struct vec *out)
 	h->pieces = calloc(n, sizeof(*h->pieces));
 	h->posts = malloc(2 * no * sizeof(*h->posts));
 	h->ends = malloc(2 * no * sizeof(*h->ends));
+	h->wposts = malloc(2 * no * sizeof(*h->wposts));
 	h->pipes = calloc(no, sizeof(*h->pipes));
 	if (h->born_ev == NULL || h->gone_ev == NULL || h->pieces == NULL ||
-	    h->posts == NULL || h->ends == NULL || h->pipes == NULL)
+	    h->posts == NULL || h->ends == NULL || h->pipes == NULL ||
+	    h->wposts == NULL)
 		return -1;
 	for (size_t p = 0; p < n; p++)
 		h->born_ev[p] = h->gone_ev[p] = -1;
 	for (size_t o = 0; o < 2 * no; o++)
-		h->posts[o] = h->ends[o] = -1;
+		h->posts[o] = h->ends[o] = h->wposts[o] = -1;
 	return 0;
 }
 
@@ -826,6 +913,12 @@ walk(struct hb *h, uint32_t *pool)
 				return -1;
 		}
 		v[e->proc]++;
+		/* A read lock acquires the write unlocks only; a barrier's
+		 * departure its round's release. */
+		if (o != NULL &&
+		    (is_rdlock(e) ||
+		     (e->op == LK_OP_BARRIER_WAIT && !e->u.barrier.arrive)))
+			o = &h->wv[(size_t)e->obj * n];
 		if ((kind & 1) && o != NULL) {
 			lk_vc_join(v, o, n);
 			if (h->out != NULL && acquired(h, i) < 0)
@@ -833,6 +926,11 @@ walk(struct hb *h, uint32_t *pool)
 		}
 		if ((kind & 2) && o != NULL)
 			lk_vc_join(o, v, n);
+		if ((kind & 2) && o != NULL && e->op == LK_OP_RWLOCK_UNLOCK &&
+		    e->u.rwlock.write)
+			lk_vc_join(&h->wv[(size_t)e->obj * n], v, n);
+		if (kind == 3 && o != NULL && e->op == LK_OP_BARRIER_WAIT)
+			memcpy(&h->wv[(size_t)e->obj * n], v, n * sizeof(*v));
 		ready_acquires(h, e, v);
 		/* rename and link: the name they read from (arg) too. */
 		if (kind != 0 && lk_trace_name_from(t, e) >= 0) {

@@ -400,6 +400,380 @@ test_threads_reused_descriptor(void **state)
 	free(dir);
 }
 
+/* Program prog (argument arg, NULL none) natively, then under run -q
+ * with the random strategy and each seed of seeds: the same output
+ * every time; the native output is returned (to free). */
+static char *
+same_as_native(const char *prog, const char *arg, const char *const *seeds)
+{
+	const char *argv[] = {prog, arg, NULL};
+	struct e2e_result r;
+	char *native;
+
+	assert_int_equal(e2e_spawn(&r, prog, argv, NULL, NULL), 0);
+	assert_int_equal(r.status, 0);
+	native = strdup(r.out);
+	e2e_result_free(&r);
+	for (; *seeds != NULL; seeds++) {
+		const char *args[] = {"run",    "-q",   "--strategy", "random",
+		                      "--seed", *seeds, "--",         prog,
+		                      arg,      NULL};
+
+		assert_int_equal(e2e_lockstep(&r, args), 0);
+		assert_int_equal(r.status, 0);
+		if (strcmp(r.out, native) != 0)
+			fail_msg("seed %s:\n%s\nnatively:\n%s", *seeds, r.out,
+			         native);
+		e2e_result_free(&r);
+	}
+	return native;
+}
+
+/* Two runs with the same seed: the same trace bytes; the trace of the
+ * first is returned (to free), with its path in *path (to free). */
+static json_t *
+same_seed_twice(const char *prog, const char *arg, const char *seed,
+                char **dirp)
+{
+	char *dir = e2e_tempdir(), *a = e2e_path(dir, "a.jsonl"),
+	     *b = e2e_path(dir, "b.jsonl"), *ea, *eb;
+	const char *run_a[] = {"run", "--strategy", "random", "--seed",
+	                       seed,  "--trace",    a,        "--",
+	                       prog,  arg,          NULL};
+	const char *run_b[] = {"run", "--strategy", "random", "--seed",
+	                       seed,  "--trace",    b,        "--",
+	                       prog,  arg,          NULL};
+	struct e2e_result r;
+	json_t *tr;
+
+	assert_int_equal(e2e_lockstep(&r, run_a), 0);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+	assert_int_equal(e2e_lockstep(&r, run_b), 0);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+	ea = events_of(a);
+	eb = events_of(b);
+	assert_string_equal(ea, eb);
+	tr = e2e_trace_load(a);
+	assert_non_null(tr);
+	free(ea);
+	free(eb);
+	free(a);
+	free(b);
+	*dirp = dir;
+	return tr;
+}
+
+/* The string arg key of event e's args, "" absent. */
+static const char *
+arg_of(json_t *e, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(e, "args"), key);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* Read-write locks answer as glibc does, natively and under lockstep,
+ * process-shared too; with a seed where the child's read lock waits
+ * for the parent's write unlock, the unlock happens before it. */
+static void
+test_threads_rwlock_kinds(void **state)
+{
+	const char *const seeds[] = {"1", "2", "5", NULL};
+	char *native, *dir;
+	json_t *tr, *unlock = NULL, *lock = NULL;
+	int blocked = 0;
+
+	(void)state;
+	native = same_as_native(RWLOCK, "kinds", seeds);
+	assert_non_null(strstr(native, "tryrdlock while read-held: 0\n"
+	                               "trywrlock while read-held: EBUSY\n"
+	                               "timedwrlock while read-held: "
+	                               "ETIMEDOUT\n"));
+	assert_non_null(strstr(native, "rdlock by the writer: EDEADLK\n"
+	                               "wrlock by the writer: EDEADLK\n"
+	                               "tryrdlock by the writer: EBUSY\n"));
+	assert_non_null(strstr(native, "child read 42\n"));
+	free(native);
+	/* Seed 1: main.1's read lock blocks until main's write unlock. */
+	tr = same_seed_twice(RWLOCK, "kinds", "1", &dir);
+	for (size_t i = 1; i < json_array_size(tr); i++) {
+		json_t *e = json_array_get(tr, i);
+		const char *op = json_string_value(json_object_get(e, "op"));
+		const char *pr = json_string_value(json_object_get(e, "proc"));
+
+		if (strcmp(pr, "main") == 0 &&
+		    strcmp(op, "pthread_rwlock_unlock") == 0 &&
+		    strcmp(arg_of(e, "mode"), "write") == 0)
+			unlock = e;
+		if (strcmp(pr, "main.1") == 0 &&
+		    strcmp(op, "pthread_rwlock_rdlock") == 0) {
+			if (json_is_true(json_object_get(e, "blocked")))
+				blocked = 1;
+			else
+				lock = e;
+		}
+	}
+	assert_true(blocked);
+	assert_non_null(unlock);
+	assert_non_null(lock);
+	assert_string_equal(arg_of(lock, "mode"), "read");
+	assert_true(vc_of(lock, "main") >= vc_of(unlock, "main"));
+	json_decref(tr);
+	e2e_rmtree(dir);
+	free(dir);
+}
+
+/* Two writers and a reader (main): explore finds which gets the lock
+ * first, every order (five things the reader can see) within its first
+ * 100 runs (the search is depth-first, the same every time), no
+ * deadlock. */
+static void
+test_threads_rwlock_race(void **state)
+{
+	const char *args[] = {"explore", "--json", "--max-runs", "100",
+	                      "--",      RWLOCK,   "race",       NULL};
+	const char *const want[] = {"reader saw ''\n",   "reader saw 'A'\n",
+	                            "reader saw 'B'\n",  "reader saw 'AB'\n",
+	                            "reader saw 'BA'\n", "in order AB\n",
+	                            "in order BA\n"};
+	struct e2e_result r;
+	json_t *j, *outs;
+
+	(void)state;
+	assert_int_equal(e2e_lockstep(&r, args), 0);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
+	outs = json_object_get(j, "outcomes");
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		int found = 0;
+
+		for (size_t i = 0; i < json_array_size(outs); i++)
+			found |= strstr(json_string_value(json_object_get(
+			                        json_array_get(outs, i),
+			                        "outcome")),
+			                want[k]) != NULL;
+		if (!found)
+			fail_msg("no outcome with %s", want[k]);
+	}
+	json_decref(j);
+	e2e_result_free(&r);
+}
+
+/* Write lock then mutex against mutex then read lock: explore finds
+ * the deadlock (exit 3) and names the holders. */
+static void
+test_threads_rwlock_deadlock(void **state)
+{
+	const char *args[] = {"explore", "--json",   "--",
+	                      RWLOCK,    "deadlock", NULL};
+	struct e2e_result r;
+	const char *why = NULL;
+	json_t *j, *outs;
+
+	(void)state;
+	assert_int_equal(e2e_lockstep(&r, args), 0);
+	assert_int_equal(r.status, 3);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	outs = json_object_get(j, "outcomes");
+	for (size_t i = 0; i < json_array_size(outs); i++) {
+		json_t *o = json_array_get(outs, i);
+
+		if (strcmp(json_string_value(json_object_get(o, "verdict")),
+		           "deadlock") == 0)
+			why = json_string_value(json_object_get(o, "explain"));
+	}
+	assert_non_null(why);
+	if (strstr(why, "main/t2 waits for rwlock rwlock1 (read), "
+	                "write-held by main/t1, which waits for mutex "
+	                "mutex1, held by main/t2") == NULL ||
+	    strstr(why, "wait-for cycle: main/t") == NULL)
+		fail_msg("explanation:\n%s", why);
+	json_decref(j);
+	e2e_result_free(&r);
+}
+
+/* A barrier: the native answer under run; in the trace one serial
+ * waiter per round (the last arriver) and every arrival of a round
+ * before every departure of it; explore finds no deadlock and one
+ * outcome. */
+static void
+test_threads_barrier(void **state)
+{
+	const char *const seeds[] = {"1", "3", NULL};
+	const char *args[] = {"explore", "--json", "--", BARRIER, NULL};
+	char *native, *dir;
+	json_t *tr, *j;
+	struct e2e_result r;
+	int serials = 0, rounds = 0;
+
+	(void)state;
+	native = same_as_native(BARRIER, NULL, seeds);
+	assert_string_equal(native, "round 1: 1 serial\nround 2: 1 serial\n"
+	                            "marks missed: 0\ndestroy: 0\n");
+	free(native);
+	tr = same_seed_twice(BARRIER, NULL, "4", &dir);
+	for (size_t i = 1; i < json_array_size(tr); i++) {
+		json_t *e = json_array_get(tr, i);
+		json_t *a = json_object_get(e, "args");
+
+		if (strcmp(json_string_value(json_object_get(e, "op")),
+		           "pthread_barrier_wait") != 0)
+			continue;
+		if (json_is_true(json_object_get(a, "serial"))) {
+			serials++;
+			/* The last arriver: no departure of its round by
+			 * another lane came before it. */
+			assert_true(json_is_true(json_object_get(a, "arrive")));
+		}
+		/* A departure: after every arrival of its round: the latest
+		 * release (serial) and the arrivals before it, back to the
+		 * release of the round before. */
+		if (!json_is_true(json_object_get(a, "arrive")) &&
+		    !json_is_true(json_object_get(e, "blocked"))) {
+			int in_round = 0;
+
+			for (size_t k = i; k-- > 1;) {
+				json_t *f = json_array_get(tr, k);
+				json_t *fa = json_object_get(f, "args");
+				const char *fp;
+
+				if (strcmp(json_string_value(
+				                   json_object_get(f, "op")),
+				           "pthread_barrier_wait") != 0 ||
+				    !json_is_true(
+				            json_object_get(fa, "arrive")))
+					continue;
+				if (json_is_true(
+				            json_object_get(fa, "serial"))) {
+					if (in_round)
+						break;
+					in_round = 1;
+				}
+				if (!in_round)
+					continue;
+				fp = json_string_value(
+				        json_object_get(f, "proc"));
+				assert_true(vc_of(e, fp) >= vc_of(f, fp));
+			}
+			rounds++;
+		}
+	}
+	/* Two barrier waits a round, two rounds, three threads: 4
+	 * releases; 2 departures each. */
+	assert_int_equal(serials, 4);
+	assert_int_equal(rounds, 8);
+	json_decref(tr);
+	e2e_rmtree(dir);
+	free(dir);
+	assert_int_equal(e2e_lockstep(&r, args), 0);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "outcomes")), 1);
+	json_decref(j);
+	e2e_result_free(&r);
+}
+
+/* A barrier that one thread short of its count never releases: a
+ * deadlock (exit 3) that says how many arrived. A process-shared
+ * barrier between two processes: the native answer under run, whoever
+ * arrives first; explore: one outcome, no deadlock, more than one run
+ * (the arrivals are a race). */
+static void
+test_threads_barrier_shared(void **state)
+{
+	const char *const seeds[] = {"1", "2", "3", NULL};
+	const char *args[] = {"explore", "--json", "--",
+	                      BARRIER,   "shared", NULL};
+	struct e2e_result r;
+	const char *short_args[] = {"run", "--", BARRIER, "short", NULL};
+	char *native;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(e2e_lockstep(&r, short_args), 0);
+	assert_int_equal(r.status, 3);
+	if (strstr(r.out, "main waits for barrier barrier1 (2 of 3 arrived), "
+	                  "and no other lane arrives\n") == NULL)
+		fail_msg("%s", r.out);
+	e2e_result_free(&r);
+	native = same_as_native(BARRIER, "shared", seeds);
+	assert_string_equal(native, "parent sees 5\nchild exit 0\n");
+	free(native);
+	assert_int_equal(e2e_lockstep(&r, args), 0);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_true(json_is_true(json_object_get(j, "complete")));
+	assert_true(json_integer_value(json_object_get(j, "runs")) > 1);
+	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "outcomes")), 1);
+	json_decref(j);
+	e2e_result_free(&r);
+}
+
+/* Spinlocks and pthread_once: the native answer; the caller that waited
+ * for the routine returns after it, by happens-before; explore finds no
+ * deadlock and one outcome. */
+static void
+test_threads_spin_once(void **state)
+{
+	const char *const seeds[] = {"1", "2", NULL};
+	const char *args[] = {"explore", "--json",  "--max-runs", "40",
+	                      "--",      SPIN_ONCE, NULL};
+	char *native, *dir;
+	json_t *tr, *end = NULL, *j;
+	struct e2e_result r;
+	int waited = 0;
+
+	(void)state;
+	native = same_as_native(SPIN_ONCE, NULL, seeds);
+	assert_string_equal(native, "counter=10 ran=1 seen=7,7\n"
+	                            "trylock free: 0\ntrylock held: 1\n");
+	free(native);
+	/* Seed 1: main/t2 calls while main/t1 runs the routine. */
+	tr = same_seed_twice(SPIN_ONCE, NULL, "1", &dir);
+	for (size_t i = 1; i < json_array_size(tr); i++) {
+		json_t *e = json_array_get(tr, i);
+
+		if (strcmp(json_string_value(json_object_get(e, "op")),
+		           "pthread_once") != 0)
+			continue;
+		if (strcmp(arg_of(e, "run"), "end") == 0)
+			end = e;
+		else if (json_is_true(json_object_get(e, "blocked")))
+			waited = 1;
+		else if (arg_of(e, "run")[0] == '\0' && waited) {
+			const char *ep =
+			        json_string_value(json_object_get(end, "proc"));
+
+			assert_non_null(end);
+			assert_true(vc_of(e, ep) >= vc_of(end, ep));
+			waited = 2;
+		}
+	}
+	assert_int_equal(waited, 2);
+	assert_true(count_ops(tr, "pthread_spin_lock", NULL) >= 10);
+	json_decref(tr);
+	e2e_rmtree(dir);
+	free(dir);
+	assert_int_equal(e2e_lockstep(&r, args), 0);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "outcomes")), 1);
+	json_decref(j);
+	e2e_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -410,6 +784,12 @@ main(void)
 	        cmocka_unit_test(test_threads_lock_order_deadlock),
 	        cmocka_unit_test(test_threads_mutex_kinds),
 	        cmocka_unit_test(test_threads_reused_descriptor),
+	        cmocka_unit_test(test_threads_rwlock_kinds),
+	        cmocka_unit_test(test_threads_rwlock_race),
+	        cmocka_unit_test(test_threads_rwlock_deadlock),
+	        cmocka_unit_test(test_threads_barrier),
+	        cmocka_unit_test(test_threads_barrier_shared),
+	        cmocka_unit_test(test_threads_spin_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -240,7 +240,7 @@ test_ops_dependency_class(void **state)
 
 		print_message("%s\n", o->name);
 		assert_true(o->dep < LK_DEP__COUNT);
-		assert_true(o->kind <= LK_OK_COND);
+		assert_true(o->kind <= LK_OK_ONCE);
 		assert_non_null(o->member);
 		if (o->kind != LK_OK_NONE && o->kind != LK_OK_PROC)
 			assert_int_not_equal(o->dep, LK_DEP_NONE);

@@ -30,6 +30,8 @@ static const struct {
                                         lane fields, cond_ticket */
         {12, 0xd8770d46d6555695ull}, /* sockets: LK_OT_SOCK, send, recv,
                                         shutdown, connect, accept */
+        {13, 0xb62b8449629a4a8bull}, /* rwlocks, barriers, spinlocks,
+                                        pthread_once: LK_OT_RWLOCK .. */
 };
 
 struct fact {
