@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <dlfcn.h>
@@ -43,6 +44,7 @@ struct agent {
 	uint8_t has_loaded[LK_MAX_OBJECTS];
 	pid_t pids[LK_MAX_PROCS]; /* spawned declared processes */
 	uint32_t handler[64];     /* signal -> its HANDLER instruction + 1 */
+	int conns[LK_MAX_CONNS];  /* connections by name, -1 none */
 };
 
 /* The agent, for signal handlers. */
@@ -359,6 +361,236 @@ read_into_output(struct agent *a, const struct lk_instr *in)
 	} while ((in->flags & LK_INSTR_EOF) && n != 0);
 }
 
+/* Say in the output that this process cannot do what with socket obj,
+ * and end it, as a program would (errno says why). */
+static void
+sock_fail(struct agent *a, const char *what, int obj)
+{
+	char out[OUT_MAX];
+	int n = snprintf(out, sizeof(out), "%s: cannot %s %s: %s\n",
+	                 a->slot->name, what, a->sh->objects[obj].name,
+	                 strerror(errno));
+
+	if (write(STDOUT_FILENO, out, (size_t)n) < 0)
+		die("print");
+	exit(0);
+}
+
+/* The address of declared socket obj: its path's last part, relative to
+ * the work directory this process runs in. */
+static socklen_t
+sock_address(struct agent *a, int obj, struct sockaddr_un *un)
+{
+	const char *path = a->sh->objects[obj].path;
+	const char *base = strrchr(path, '/');
+
+	memset(un, 0, sizeof(*un));
+	un->sun_family = AF_UNIX;
+	snprintf(un->sun_path, sizeof(un->sun_path), "%s",
+	         base != NULL ? base + 1 : path);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	                   strlen(un->sun_path) + 1);
+}
+
+/* socket, bind and listen on declared socket obj. The object takes the
+ * socket's inode first, so that the interposer's listen finds it and
+ * the trace names the listener as the scenario does. */
+static void
+sock_listen(struct agent *a, int obj, int backlog)
+{
+	struct lk_object *o = &a->sh->objects[obj];
+	struct sockaddr_un un;
+	socklen_t len = sock_address(a, obj, &un);
+	struct stat st;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&un, len) != 0 ||
+	    fstat(fd, &st) != 0)
+		sock_fail(a, "bind", obj);
+	o->ino = st.st_ino;
+	if (listen(fd, backlog) != 0)
+		sock_fail(a, "listen on", obj);
+	a->fds[obj] = fd;
+}
+
+/* The descriptor of connection c; the process ends when it has none
+ * (lockstep check refuses what it can see before the run). */
+static int
+conn_fd(struct agent *a, int64_t c)
+{
+	if (c < 0 || c >= LK_MAX_CONNS || a->conns[c] < 0) {
+		fprintf(stderr,
+		        "lockstep-agent: %s: no such connection (number "
+		        "%lld)\n",
+		        a->slot->name, (long long)c);
+		exit(1);
+	}
+	return a->conns[c];
+}
+
+/* send all n bytes at p on fd (a send may take part of them). */
+static void
+send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t got = send(fd, p, n, 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			die("send");
+		p += got;
+		n -= (size_t)got;
+	}
+}
+
+/*
+ * Rename discovered socket end obj (still the interposer's "sockN") to
+ * "PREFIX.SUFFIX", or "PREFIX.SUFFIX.2", ".3" ... when that is taken,
+ * the prefix cut to fit.
+ */
+static void
+rename_end(struct agent *a, int obj, const char *prefix, const char *suffix)
+{
+	struct lk_object *o;
+	char name[LK_NAME_MAX], dflt[LK_NAME_MAX];
+
+	if (obj < 0 || (uint32_t)obj >= a->sh->nobjects)
+		return;
+	o = &a->sh->objects[obj];
+	snprintf(dflt, sizeof(dflt), "sock%d", obj);
+	if (o->type != LK_OT_SOCK || o->decl >= 0 || strcmp(o->name, dflt) != 0)
+		return;
+	for (int k = 1;; k++) {
+		char tail[LK_NAME_MAX + 16];
+		size_t nt =
+		        (size_t)snprintf(tail, sizeof(tail),
+		                         k == 1 ? ".%s" : ".%s.%d", suffix, k);
+		size_t np = strlen(prefix);
+		int taken = 0;
+
+		if (nt > sizeof(name) - 1)
+			nt = sizeof(name) - 1;
+		if (np > sizeof(name) - 1 - nt)
+			np = sizeof(name) - 1 - nt;
+		memcpy(name, prefix, np);
+		memcpy(name + np, tail, nt);
+		name[np + nt] = '\0';
+		for (uint32_t i = 0; i < a->sh->nobjects && !taken; i++)
+			taken = strcmp(a->sh->objects[i].name, name) == 0;
+		if (!taken)
+			break;
+	}
+	memcpy(o->name, name, sizeof(name));
+}
+
+/*
+ * Name both ends of the connection fd that <connect> in just made, before
+ * any step uses them (a schedule names objects, so a name must not change
+ * once steps have used it): the end this process reads is "PROC.CONN"
+ * ("client.c"), the end the server will read "SOCKET.PROC" ("svc.client").
+ */
+static void
+name_connection(struct agent *a, int fd, const struct lk_instr *in)
+{
+	const char *text = lk_shared_text(a->sh) + in->text_off;
+	char conn[LK_NAME_MAX];
+	struct stat st;
+	int own = -1;
+
+	snprintf(conn, sizeof(conn), "%.*s",
+	         (int)(in->text_len < sizeof(conn) - 1 ? in->text_len
+	                                               : sizeof(conn) - 1),
+	         text);
+	if (fstat(fd, &st) != 0)
+		return;
+	for (uint32_t i = 0; i < a->sh->nobjects; i++)
+		if (a->sh->objects[i].type == LK_OT_SOCK &&
+		    a->sh->objects[i].decl < 0 &&
+		    a->sh->objects[i].ino == st.st_ino)
+			own = (int)i;
+	if (own < 0)
+		return;
+	rename_end(a, own, a->slot->name, conn);
+	rename_end(a, a->sh->objects[own].region, a->sh->objects[in->obj].name,
+	           a->slot->name);
+}
+
+/* One socket action. */
+static void
+perform_sock(struct agent *a, const struct lk_instr *in, const char *text)
+{
+	struct sockaddr_un un;
+	char out[OUT_MAX], buf[65536];
+	const char *p = text;
+	size_t n = in->text_len, want;
+	ssize_t got;
+	int fd;
+
+	switch (in->act) {
+	case LK_ACT_LISTEN:
+		sock_listen(a, in->obj, (int)in->value);
+		break;
+	case LK_ACT_ACCEPT:
+		if (a->fds[in->obj] < 0) {
+			errno = EINVAL;
+			sock_fail(a, "accept on", in->obj);
+		}
+		while ((fd = accept4(a->fds[in->obj], NULL, NULL,
+		                     SOCK_CLOEXEC)) < 0 &&
+		       errno == EINTR)
+			;
+		if (fd < 0)
+			sock_fail(a, "accept on", in->obj);
+		a->conns[in->value] = fd;
+		break;
+	case LK_ACT_CONNECT:
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			sock_fail(a, "connect to", in->obj);
+		while (connect(fd, (struct sockaddr *)&un,
+		               sock_address(a, in->obj, &un)) != 0)
+			if (errno != EINTR)
+				sock_fail(a, "connect to", in->obj);
+		a->conns[in->value] = fd;
+		name_connection(a, fd, in);
+		break;
+	case LK_ACT_SEND:
+		fd = conn_fd(a, in->value);
+		if (memchr(text, '{', in->text_len) != NULL) {
+			n = expand(a, text, in->text_len, out);
+			p = out;
+		}
+		send_all(fd, p, n);
+		break;
+	case LK_ACT_RECV:
+		fd = conn_fd(a, in->value);
+		want = in->bytes < sizeof(buf) ? in->bytes : sizeof(buf);
+		do {
+			got = recv(fd, buf, want, 0);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				die("recv");
+			if (got > 0 && (in->flags & LK_INSTR_ECHO))
+				send_all(fd, buf, (size_t)got);
+			else if (got > 0 &&
+			         write(STDOUT_FILENO, buf, (size_t)got) < 0)
+				die("print");
+		} while ((in->flags & LK_INSTR_EOF) && got != 0);
+		break;
+	case LK_ACT_SHUTDOWN:
+		shutdown(conn_fd(a, in->value), SHUT_WR);
+		break;
+	case LK_ACT_CLOSE: /* of a connection */
+		close(conn_fd(a, in->value));
+		a->conns[in->value] = -1;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Perform one action. */
 static void
 perform(struct agent *a, const struct lk_instr *in)
@@ -371,6 +603,11 @@ perform(struct agent *a, const struct lk_instr *in)
 	size_t n;
 	int fd;
 
+	if (in->act >= LK_ACT_LISTEN ||
+	    (in->act == LK_ACT_CLOSE && (in->flags & LK_INSTR_CONN))) {
+		perform_sock(a, in, text);
+		return;
+	}
 	switch (in->act) {
 	case LK_ACT_PRINT:
 		n = expand(a, text, in->text_len, out);
@@ -598,6 +835,8 @@ run_slot(struct lk_shared *sh, long slot)
 	a.slot = &a.sh->slots[slot];
 	for (int i = 0; i < LK_MAX_OBJECTS; i++)
 		a.fds[i] = -1;
+	for (int i = 0; i < LK_MAX_CONNS; i++)
+		a.conns[i] = -1;
 	cell_access = (int64_t(*)(int, int, int64_t *, int64_t))dlsym(
 	        RTLD_DEFAULT, "lockstep_interposer_cell");
 	if (cell_access == NULL)

@@ -276,42 +276,55 @@ enum lk_run_state {
  * runner/controller/program.c compiles them, runner/agent runs them).
  */
 enum lk_act_kind {
-	LK_ACT_PRINT,   /* text plus newline to standard output; {cell} in
-	                   the text is the value this process last loaded */
-	LK_ACT_POST,    /* sem_post */
-	LK_ACT_WAIT,    /* sem_wait */
-	LK_ACT_TRYWAIT, /* sem_trywait */
-	LK_ACT_WRITE,   /* write text (verbatim) to a file, pipe or FIFO */
-	LK_ACT_SLEEP,   /* nanosleep, on the virtual clock */
-	LK_ACT_REPEAT,  /* the body, times times */
-	LK_ACT_SPAWN,   /* fork; the child runs process proc (every
-	                   instance of a counted process, in order) */
-	LK_ACT_WAITPID, /* waitpid for process proc (each instance) */
-	LK_ACT_EXEC,    /* execvp text split at blanks; stdin/stdout
-	                   (objects, -1 none) are dup2'ed onto 0 and 1 */
-	LK_ACT_READ,    /* read up to bytes from a pipe, FIFO or file into
-	                   standard output; until_eof: loop until 0 */
-	LK_ACT_CLOSE,   /* close a pipe end (end), a FIFO or a file */
-	LK_ACT_OPEN,    /* open a FIFO for reading or writing (end) */
-	LK_ACT_LOAD,    /* load a cell (remembered for print) */
-	LK_ACT_STORE,   /* store value into a cell */
-	LK_ACT_ADD,     /* load a cell, then store it plus value: 2 steps */
-	LK_ACT_ATTACH,  /* attach a shm region (shmat, or shm_open+mmap) */
-	LK_ACT_DETACH,  /* detach it (shmdt, munmap) */
-	LK_ACT_REMOVE,  /* remove it (IPC_RMID, shm_unlink) */
-	LK_ACT_KILL,    /* kill process proc (every instance) with signal
-	                   value */
-	LK_ACT_HANDLER, /* body runs when signal value is delivered;
-	                   installed before the process's first step */
-	LK_ACT_PAUSE,   /* pause: wait for a signal with a handler */
-	LK_ACT_LOCK,    /* fcntl record lock on a file: end is the type
-	                   (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
-	                   start, len; F_SETLKW unless nowait */
-	LK_ACT_UNLOCK,  /* F_UNLCK of start, len */
-	LK_ACT_SEMOP,   /* semop on a SysV set: text is the operations,
-	                   "NUM:ADD ..." (ADD 0: wait for zero), applied
-	                   all at once; undo: SEM_UNDO */
+	LK_ACT_PRINT,    /* text plus newline to standard output; {cell} in
+	                    the text is the value this process last loaded */
+	LK_ACT_POST,     /* sem_post */
+	LK_ACT_WAIT,     /* sem_wait */
+	LK_ACT_TRYWAIT,  /* sem_trywait */
+	LK_ACT_WRITE,    /* write text (verbatim) to a file, pipe or FIFO */
+	LK_ACT_SLEEP,    /* nanosleep, on the virtual clock */
+	LK_ACT_REPEAT,   /* the body, times times */
+	LK_ACT_SPAWN,    /* fork; the child runs process proc (every
+	                    instance of a counted process, in order) */
+	LK_ACT_WAITPID,  /* waitpid for process proc (each instance) */
+	LK_ACT_EXEC,     /* execvp text split at blanks; stdin/stdout
+	                    (objects, -1 none) are dup2'ed onto 0 and 1 */
+	LK_ACT_READ,     /* read up to bytes from a pipe, FIFO or file into
+	                    standard output; until_eof: loop until 0 */
+	LK_ACT_CLOSE,    /* close a pipe end (end), a FIFO or a file */
+	LK_ACT_OPEN,     /* open a FIFO for reading or writing (end) */
+	LK_ACT_LOAD,     /* load a cell (remembered for print) */
+	LK_ACT_STORE,    /* store value into a cell */
+	LK_ACT_ADD,      /* load a cell, then store it plus value: 2 steps */
+	LK_ACT_ATTACH,   /* attach a shm region (shmat, or shm_open+mmap) */
+	LK_ACT_DETACH,   /* detach it (shmdt, munmap) */
+	LK_ACT_REMOVE,   /* remove it (IPC_RMID, shm_unlink) */
+	LK_ACT_KILL,     /* kill process proc (every instance) with signal
+	                    value */
+	LK_ACT_HANDLER,  /* body runs when signal value is delivered;
+	                    installed before the process's first step */
+	LK_ACT_PAUSE,    /* pause: wait for a signal with a handler */
+	LK_ACT_LOCK,     /* fcntl record lock on a file: end is the type
+	                    (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
+	                    start, len; F_SETLKW unless nowait */
+	LK_ACT_UNLOCK,   /* F_UNLCK of start, len */
+	LK_ACT_SEMOP,    /* semop on a SysV set: text is the operations,
+	                    "NUM:ADD ..." (ADD 0: wait for zero), applied
+	                    all at once; undo: SEM_UNDO */
+	LK_ACT_LISTEN,   /* socket+bind+listen on socket obj's path;
+	                    value: the backlog */
+	LK_ACT_ACCEPT,   /* accept on socket obj into connection value */
+	LK_ACT_CONNECT,  /* socket+connect to obj's path, as connection
+	                    value */
+	LK_ACT_SEND,     /* send text on connection value */
+	LK_ACT_RECV,     /* recv up to bytes from connection value into
+	                    standard output; until_eof: loop until 0 */
+	LK_ACT_SHUTDOWN, /* shutdown(SHUT_WR) of connection value */
 };
+
+/* Connection names of a scenario (<accept as=>, <connect as=>): each
+ * process holds its own descriptor for each, as after fork. */
+#define LK_MAX_CONNS 32
 
 /* Pipe end of a read/close/open/exec. */
 enum lk_end {
@@ -346,9 +359,11 @@ struct lk_instr {
 	int64_t start, len; /* lock, unlock */
 };
 
-#define LK_INSTR_EOF    1u /* read until end of file */
-#define LK_INSTR_NOWAIT 2u /* lock: F_SETLK, not F_SETLKW */
-#define LK_INSTR_UNDO   4u /* semop: SEM_UNDO */
+#define LK_INSTR_EOF    1u  /* read until end of file */
+#define LK_INSTR_NOWAIT 2u  /* lock: F_SETLK, not F_SETLKW */
+#define LK_INSTR_UNDO   4u  /* semop: SEM_UNDO */
+#define LK_INSTR_CONN   8u  /* close: of connection value, not of obj */
+#define LK_INSTR_ECHO   16u /* recv: send the bytes back, not print them */
 
 #define LK_INSTR_END 0xffffu
 

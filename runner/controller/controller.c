@@ -281,6 +281,17 @@ setup_shared(struct run *r, struct lk_err *err)
 				errno = ENAMETOOLONG;
 				goto fail;
 			}
+		} else if (so->kind == LK_OBJ_SOCKET) {
+			/* Inert until the <listen> gives it its socket's
+			 * inode: then the listener the interposer finds is
+			 * this object, under its declared name. */
+			o->type = LK_OT_SOCK;
+			if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s",
+			                     r->workdir, so->u.file.path) >=
+			    sizeof(o->path)) {
+				errno = ENAMETOOLONG;
+				goto fail;
+			}
 		} else if (so->kind == LK_OBJ_PIPE) {
 			o->type = LK_OT_PIPE;
 		} else if (so->kind == LK_OBJ_SHM) {
@@ -485,6 +496,15 @@ setup_objects(struct run *r, struct lk_err *err)
 				                   : "");
 				return -1;
 			}
+		} else if (o->type == LK_OT_SOCK) {
+			struct stat sst;
+
+			/* A socket left by an earlier run in --workdir would
+			 * make <listen>'s bind fail: only a socket goes. */
+			if (fstatat(r->work_fd, so->u.file.path, &sst,
+			            AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISSOCK(sst.st_mode))
+				unlinkat(r->work_fd, so->u.file.path, 0);
 		} else if (o->type == LK_OT_PIPE) {
 			if (setup_pipe(r, o) != 0)
 				goto fail;
@@ -1534,6 +1554,18 @@ teardown(struct run *r)
 	for (int k = 0; k < r->npipes; k++) {
 		close(r->pipes[k][0]);
 		close(r->pipes[k][1]);
+	}
+	/* A declared socket's address goes with the run, as a server
+	 * removes its own (only a socket: --workdir is the user's). */
+	for (size_t i = 0;
+	     r->sc != NULL && r->work_fd >= 0 && i < r->sc->nobjects; i++) {
+		struct stat sst;
+		const char *sp = r->sc->objects[i].u.file.path;
+
+		if (r->sc->objects[i].kind == LK_OBJ_SOCKET &&
+		    fstatat(r->work_fd, sp, &sst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISSOCK(sst.st_mode))
+			unlinkat(r->work_fd, sp, 0);
 	}
 	if (r->work_fd >= 0)
 		close(r->work_fd);

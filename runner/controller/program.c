@@ -58,12 +58,19 @@ emit(struct emitter *e, const struct lk_sc_action *a, size_t n)
 		in->end = (uint8_t)a[i].end;
 		in->flags = (a[i].until_eof ? LK_INSTR_EOF : 0) |
 		            (a[i].nowait ? LK_INSTR_NOWAIT : 0) |
-		            (a[i].undo ? LK_INSTR_UNDO : 0);
+		            (a[i].undo ? LK_INSTR_UNDO : 0) |
+		            (a[i].echo ? LK_INSTR_ECHO : 0);
 		in->start = a[i].start;
 		in->len = a[i].len;
 		in->in = a[i].kind == LK_ACT_EXEC ? a[i].in : -1;
 		in->out = a[i].kind == LK_ACT_EXEC ? a[i].out : -1;
 		in->bytes = a[i].bytes;
+		if (a[i].conn >= 0) {
+			/* A connection of the process, by its name's index. */
+			in->value = a[i].conn;
+			if (a[i].kind == LK_ACT_CLOSE)
+				in->flags |= LK_INSTR_CONN;
+		}
 		if (a[i].text != NULL) {
 			size_t len = strlen(a[i].text);
 

@@ -64,6 +64,8 @@ kind_word(enum lk_obj_kind kind)
 		return "SysV semaphore set";
 	case LK_OBJ_CELL:
 		return "cell";
+	case LK_OBJ_SOCKET:
+		return "socket";
 	}
 	return "object";
 }
@@ -72,7 +74,8 @@ kind_word(enum lk_obj_kind kind)
 static int
 has_path(enum lk_obj_kind kind)
 {
-	return kind == LK_OBJ_FILE || kind == LK_OBJ_FIFO;
+	return kind == LK_OBJ_FILE || kind == LK_OBJ_FIFO ||
+	       kind == LK_OBJ_SOCKET;
 }
 
 /*
@@ -229,7 +232,7 @@ lk__check_object(const struct lk_scenario *sc, enum lk_obj_kind kind,
 		return lk__sc_fail(err, sc->path, line,
 		                   "%s \"%s\" has path \"%s\", %s",
 		                   kind_word(kind), name, fpath, why);
-	/* Files and FIFOs share the paths of the work directory. */
+	/* Files, FIFOs and sockets share the paths of the work directory. */
 	for (i = 0; i < sc->nobjects; i++) {
 		o = &sc->objects[i];
 		if (has_path(o->kind) && o->u.file.path != NULL &&

@@ -98,6 +98,15 @@ int lk__check_semop(const struct lk_scenario *sc, int obj, const char *num,
 int lk__check_path_dir(const struct lk_scenario *sc, enum lk_obj_kind kind,
                        const char *name, const char *fpath, long line,
                        struct lk_err *err);
+int lk__check_socket(const struct lk_scenario *sc, const char *name,
+                     const char *kind, const char *domain, const char *path,
+                     long line, struct lk_err *err);
+int lk__check_backlog(const struct lk_scenario *sc, const char *sock,
+                      const char *backlog, long line, long long *out,
+                      struct lk_err *err);
+int lk__check_recv_bytes(const struct lk_scenario *sc, const char *conn,
+                         const char *bytes, long line, unsigned *out,
+                         struct lk_err *err);
 int lk__check_attached(const struct lk_scenario *sc, struct lk_err *err);
 
 #endif

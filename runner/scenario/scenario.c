@@ -572,6 +572,95 @@ build_io(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
 	                     a->line, &a->end, err);
 }
 
+/* The index of connection name in sc->conns, added when new; -1 with
+ * err when there are too many names. */
+static int
+conn_index(struct lk_scenario *sc, const char *name, long line,
+           struct lk_err *err)
+{
+	for (size_t i = 0; i < sc->nconns; i++)
+		if (strcmp(sc->conns[i], name) == 0)
+			return (int)i;
+	if (sc->nconns >= LK_MAX_CONNS)
+		return lk__sc_fail(err, sc->path, line,
+		                   "connection \"%s\" is connection name "
+		                   "number %zu, expected at most %d names",
+		                   name, sc->nconns + 1, LK_MAX_CONNS);
+	if ((sc->conns[sc->nconns] = strdup(name)) == NULL)
+		return oom(err);
+	return (int)sc->nconns++;
+}
+
+/*
+ * Fill a from a socket action element c (<listen>, <accept>, <connect>,
+ * <send>, <recv>, <shutdown>, <close socket=|conn=>); 0 or -1. Whether a
+ * connection name is made before it is used is checked once every
+ * process is built (lk__check_attached).
+ */
+static int
+build_sock_action(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
+                  struct lk_err *err)
+{
+	const char *elem = (const char *)c->name, *sock = attr(c, "socket");
+	const char *conn = is(c, "accept") || is(c, "connect")
+	                           ? attr(c, "as")
+	                           : attr(c, "conn");
+
+	if (is(c, "close")) {
+		a->kind = LK_ACT_CLOSE;
+		if ((sock == NULL) == (conn == NULL) ||
+		    attr(c, "pipe") != NULL || attr(c, "fifo") != NULL ||
+		    attr(c, "file") != NULL)
+			return lk__sc_fail(
+			        err, sc->path, a->line,
+			        "<close> needs exactly one of pipe=, "
+			        "fifo=, file=, socket=, conn=");
+		if (attr(c, "end") != NULL)
+			return lk__sc_fail(err, sc->path, a->line,
+			                   "<close %s=\"%s\"> has end=\"%s\", "
+			                   "expected no end= (only a pipe has "
+			                   "ends; <shutdown conn=> ends the "
+			                   "sending direction)",
+			                   sock ? "socket" : "conn",
+			                   sock ? sock : conn, attr(c, "end"));
+		if (sock != NULL)
+			return lk__check_ref(sc, elem, sock, LK_OBJ_SOCKET,
+			                     a->line, &a->obj, err);
+		return (a->conn = conn_index(sc, conn, a->line, err)) < 0 ? -1
+		                                                          : 0;
+	}
+	a->kind = is(c, "listen")    ? LK_ACT_LISTEN
+	          : is(c, "accept")  ? LK_ACT_ACCEPT
+	          : is(c, "connect") ? LK_ACT_CONNECT
+	          : is(c, "send")    ? LK_ACT_SEND
+	          : is(c, "recv")    ? LK_ACT_RECV
+	                             : LK_ACT_SHUTDOWN;
+	if (sock != NULL && lk__check_ref(sc, elem, sock, LK_OBJ_SOCKET,
+	                                  a->line, &a->obj, err) < 0)
+		return -1;
+	if (conn != NULL && (a->conn = conn_index(sc, conn, a->line, err)) < 0)
+		return -1;
+	/* The agent names the connection's end after it. */
+	if (a->kind == LK_ACT_CONNECT && (a->text = strdup(conn)) == NULL)
+		return oom(err);
+	if (a->kind == LK_ACT_LISTEN)
+		return lk__check_backlog(sc, sock, attr(c, "backlog"), a->line,
+		                         &a->value, err);
+	if (a->kind == LK_ACT_SEND) {
+		if ((a->text = text_of(c)) == NULL)
+			return oom(err);
+		return 0;
+	}
+	if (a->kind == LK_ACT_RECV) {
+		a->until_eof = attr(c, "until") != NULL;
+		a->echo = attr(c, "echo") != NULL &&
+		          strcmp(attr(c, "echo"), "yes") == 0;
+		return lk__check_recv_bytes(sc, conn, attr(c, "bytes"), a->line,
+		                            &a->bytes, err);
+	}
+	return 0;
+}
+
 /* Fill a from a cell or region action element c; 0 or -1. */
 static int
 build_shm_action(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
@@ -749,6 +838,11 @@ build_action(struct lk_scenario *sc, xmlNode *c, int depth,
 		return build_proc_ref(sc, c, depth, a, err);
 	if (is(c, "exec"))
 		return build_exec(sc, c, depth, a, err);
+	if (is(c, "listen") || is(c, "accept") || is(c, "connect") ||
+	    is(c, "send") || is(c, "recv") || is(c, "shutdown") ||
+	    (is(c, "close") &&
+	     (attr(c, "conn") != NULL || attr(c, "socket") != NULL)))
+		return build_sock_action(sc, c, a, err);
 	if (is(c, "read") || is(c, "close") || is(c, "open"))
 		return build_io(sc, c, a, err);
 	if (is(c, "load") || is(c, "store") || is(c, "add") ||
@@ -784,6 +878,7 @@ build_actions(struct lk_scenario *sc, xmlNode *parent, int depth,
 		a->proc = -1;
 		a->in = -1;
 		a->out = -1;
+		a->conn = -1;
 		a->line = line_of(c);
 		if (build_action(sc, c, depth, *out, *nout - 1, a, err) < 0)
 			return -1;
@@ -805,6 +900,8 @@ object_kind(const xmlNode *n)
 		return LK_OBJ_SHM;
 	if (is(n, "semset"))
 		return LK_OBJ_SEMSET;
+	if (is(n, "socket"))
+		return LK_OBJ_SOCKET;
 	return LK_OBJ_FILE;
 }
 
@@ -813,7 +910,8 @@ static int
 is_object(const xmlNode *n)
 {
 	return is(n, "semaphore") || is(n, "file") || is(n, "pipe") ||
-	       is(n, "fifo") || is(n, "shm") || is(n, "semset");
+	       is(n, "fifo") || is(n, "shm") || is(n, "semset") ||
+	       is(n, "socket");
 }
 
 /* Add the cells of the region objects[shm], declared by n; 0 or -1. */
@@ -860,9 +958,14 @@ build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 	int line = line_of(n);
 	unsigned value = 0;
 
-	if ((kind == LK_OBJ_FILE || kind == LK_OBJ_FIFO) &&
+	if ((kind == LK_OBJ_FILE || kind == LK_OBJ_FIFO ||
+	     kind == LK_OBJ_SOCKET) &&
 	    (path = attr(n, "path")) == NULL)
 		path = name;
+	if (kind == LK_OBJ_SOCKET &&
+	    lk__check_socket(sc, name, attr(n, "kind"), attr(n, "domain"), path,
+	                     line, err) < 0)
+		return -1;
 	if (lk__check_object(sc, kind, name, path, line, err) < 0 ||
 	    (path != NULL &&
 	     lk__check_path_dir(sc, kind, name, path, line, err) < 0))
@@ -888,6 +991,7 @@ build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 	switch (kind) {
 	case LK_OBJ_FILE:
 	case LK_OBJ_FIFO:
+	case LK_OBJ_SOCKET:
 		if ((o->u.file.path = strdup(path)) == NULL)
 			return oom(err);
 		return 0;
@@ -1244,9 +1348,12 @@ lk_scenario_free(struct lk_scenario *sc)
 	for (i = 0; i < sc->nobjects; i++) {
 		free(sc->objects[i].name);
 		if (sc->objects[i].kind == LK_OBJ_FILE ||
-		    sc->objects[i].kind == LK_OBJ_FIFO)
+		    sc->objects[i].kind == LK_OBJ_FIFO ||
+		    sc->objects[i].kind == LK_OBJ_SOCKET)
 			free(sc->objects[i].u.file.path);
 	}
+	for (i = 0; i < sc->nconns; i++)
+		free(sc->conns[i]);
 	for (i = 0; i < sc->nprocs; i++) {
 		free(sc->procs[i].name);
 		free_actions(sc->procs[i].actions, sc->procs[i].nactions);

@@ -16,11 +16,14 @@
  * <repeat>) size the shared memory: they are the protocol's. */
 #define LK_MAX_DECLARED     192 /* declared objects of one scenario */
 #define LK_MAX_REPEAT       1000000
-#define LK_REGEX_MAX        512       /* characters of a matches= regex */
-#define LK_REGEX_REPEAT     1000      /* copies of a part: nested {m,n}, + */
-#define LK_MAX_CELLS        64        /* cells of one shared memory region */
-#define LK_READ_MAX         65536     /* bytes= of a <read> */
-#define LK_READ_DEFAULT     512       /* bytes of a <read> without bytes= */
+#define LK_REGEX_MAX        512   /* characters of a matches= regex */
+#define LK_REGEX_REPEAT     1000  /* copies of a part: nested {m,n}, + */
+#define LK_MAX_CELLS        64    /* cells of one shared memory region */
+#define LK_READ_MAX         65536 /* bytes= of a <read> */
+#define LK_READ_DEFAULT     512   /* bytes of a <read> without bytes= */
+#define LK_BACKLOG_DEFAULT  8     /* backlog of a <listen> */
+#define LK_BACKLOG_MAX      4096
+#define LK_SOCK_PATH_MAX    100       /* bytes of a socket's path (sun_path) */
 #define LK_EXEC_WORDS       32        /* words of an <exec> command line */
 #define LK_XML_MAX_BYTES    (1 << 20) /* bytes of a scenario file */
 #define LK_XML_MAX_ELEMENTS 10000     /* elements of a scenario file */
@@ -35,6 +38,8 @@ enum lk_obj_kind {
 	LK_OBJ_SHM,    /* a shared memory region: SysV or POSIX */
 	LK_OBJ_CELL,   /* a named integer cell of a shared memory region */
 	LK_OBJ_SEMSET, /* a SysV semaphore set (semget, semop) */
+	LK_OBJ_SOCKET, /* a UNIX stream socket's address in the work
+	                  directory (u.file.path), made by <listen> */
 };
 
 #define LK_SEMSET_MAX 16 /* semaphores in one SysV set */
@@ -56,7 +61,7 @@ struct lk_sc_object {
 		} sem;
 		struct {
 			char *path; /* relative to the work directory */
-		} file;             /* files and FIFOs */
+		} file;             /* files, FIFOs and sockets */
 		struct {
 			enum lk_shm_kind kind;
 			unsigned ncells; /* its cells follow it in objects[] */
@@ -93,6 +98,9 @@ struct lk_sc_action {
 	long long start, len;        /* lock, unlock (len 0: to the end) */
 	int nowait;                  /* lock: F_SETLK, fail at once */
 	int undo;                    /* semop: SEM_UNDO */
+	int echo;                    /* recv: send back, do not print */
+	int conn; /* accept, connect, send, recv, shutdown, close:
+	             index into the scenario's conns, or -1 */
 };
 
 struct lk_sc_process {
@@ -141,6 +149,8 @@ struct lk_scenario {
 	size_t nprocs;
 	struct lk_sc_expect *expects;
 	size_t nexpects;
+	char *conns[LK_MAX_CONNS]; /* connection names (<accept as=>) */
+	size_t nconns;
 };
 
 /*

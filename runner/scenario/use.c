@@ -27,14 +27,124 @@ lk__check_path_dir(const struct lk_scenario *sc, enum lk_obj_kind kind,
 	                   "\"%.*s\" does not exist: the run's work directory "
 	                   "holds only the declared files and FIFOs, expected "
 	                   "a path without a directory, such as \"%s\"",
-	                   kind == LK_OBJ_FIFO ? "FIFO" : "file", name, fpath,
-	                   (int)(slash - fpath), fpath, slash + 1);
+	                   kind == LK_OBJ_FIFO     ? "FIFO"
+	                   : kind == LK_OBJ_SOCKET ? "socket"
+	                                           : "file",
+	                   name, fpath, (int)(slash - fpath), fpath, slash + 1);
 }
 
-/* Which regions a process has attached at one point (by object index). */
+/* Check a <socket>'s kind, domain and path (its address, which must fit
+ * in sun_path); 0 or -1. */
+int
+lk__check_socket(const struct lk_scenario *sc, const char *name,
+                 const char *kind, const char *domain, const char *path,
+                 long line, struct lk_err *err)
+{
+	if (kind != NULL && strcmp(kind, "stream") != 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "socket \"%s\" has kind=\"%s\", expected "
+		                   "kind=\"stream\" (the only kind supported "
+		                   "in scenarios for now)",
+		                   name, kind);
+	if (domain != NULL && strcmp(domain, "unix") != 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "socket \"%s\" has domain=\"%s\", expected "
+		                   "domain=\"unix\" (the only domain "
+		                   "supported in scenarios for now)",
+		                   name, domain);
+	if (strlen(path) > LK_SOCK_PATH_MAX)
+		return lk__sc_fail(err, sc->path, line,
+		                   "socket \"%s\" has a path of %zu bytes, "
+		                   "expected at most %d (a UNIX socket's "
+		                   "address is short)",
+		                   name, strlen(path), LK_SOCK_PATH_MAX);
+	return 0;
+}
+
+/* Parse decimal digits s into *v (at most max); 0 or -1. */
+static int
+small_number(const char *s, long long max, long long *v)
+{
+	long long n = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = n * 10 + (*s - '0');
+		if (n > max)
+			return -1;
+	}
+	*v = n;
+	return 0;
+}
+
+/* Check <listen backlog=> (1..LK_BACKLOG_MAX, default 8); 0 or -1. */
+int
+lk__check_backlog(const struct lk_scenario *sc, const char *sock,
+                  const char *backlog, long line, long long *out,
+                  struct lk_err *err)
+{
+	if (backlog == NULL) {
+		*out = LK_BACKLOG_DEFAULT;
+		return 0;
+	}
+	if (small_number(backlog, LK_BACKLOG_MAX, out) < 0 || *out < 1)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<listen socket=\"%s\" backlog=\"%s\">: "
+		                   "expected 1..%d",
+		                   sock, backlog, LK_BACKLOG_MAX);
+	return 0;
+}
+
+/* Check <recv bytes=> (1..LK_READ_MAX, default 512); 0 or -1. */
+int
+lk__check_recv_bytes(const struct lk_scenario *sc, const char *conn,
+                     const char *bytes, long line, unsigned *out,
+                     struct lk_err *err)
+{
+	long long v;
+
+	if (bytes == NULL) {
+		*out = LK_READ_DEFAULT;
+		return 0;
+	}
+	if (small_number(bytes, LK_READ_MAX, &v) < 0 || v < 1)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<recv conn=\"%s\" bytes=\"%s\">: expected "
+		                   "1..%d",
+		                   conn, bytes, LK_READ_MAX);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* What a process holds at one point: the regions it has attached (by
+ * object index), the connections it has made or inherited (by index
+ * into the scenario's conns) and the sockets it listens on. */
 struct attached {
 	unsigned char on[LK_MAX_DECLARED];
+	unsigned char conn[LK_MAX_CONNS];
+	unsigned char listening[LK_MAX_DECLARED];
 };
+
+/* The element name of a socket action. */
+static const char *
+sock_elem(const struct lk_sc_action *x)
+{
+	switch (x->kind) {
+	case LK_ACT_SEND:
+		return "send";
+	case LK_ACT_RECV:
+		return "recv";
+	case LK_ACT_SHUTDOWN:
+		return "shutdown";
+	case LK_ACT_ACCEPT:
+		return "accept";
+	default:
+		return "close";
+	}
+}
 
 /* The element name of a cell action. */
 static const char *
@@ -67,8 +177,13 @@ walk_repeat(const struct lk_scenario *sc, const struct lk_sc_process *p,
 
 	walk(sc, p, r->body, r->nbody, &after, 0, err);
 	if (report) {
-		for (size_t i = 0; i < LK_MAX_DECLARED; i++)
+		for (size_t i = 0; i < LK_MAX_DECLARED; i++) {
 			both.on[i] = a->on[i] && after.on[i];
+			both.listening[i] =
+			        a->listening[i] && after.listening[i];
+		}
+		for (size_t i = 0; i < LK_MAX_CONNS; i++)
+			both.conn[i] = a->conn[i] && after.conn[i];
 		if (walk(sc, p, r->body, r->nbody, &both, 1, err) < 0)
 			return -1;
 	}
@@ -120,6 +235,62 @@ walk(const struct lk_scenario *sc, const struct lk_sc_process *p,
 			        "attached at the <spawn>)",
 			        cell_elem(x->kind), cell->name, p->name,
 			        region->name, region->name);
+		case LK_ACT_LISTEN:
+			if (x->obj >= 0 && (size_t)x->obj < LK_MAX_DECLARED)
+				a->listening[x->obj] = 1;
+			break;
+		case LK_ACT_CONNECT:
+			if (x->conn >= 0 && x->conn < LK_MAX_CONNS)
+				a->conn[x->conn] = 1;
+			break;
+		case LK_ACT_ACCEPT:
+			if (report && x->obj >= 0 &&
+			    (size_t)x->obj < LK_MAX_DECLARED &&
+			    !a->listening[x->obj])
+				return lk__sc_fail(
+				        err, sc->path, x->line,
+				        "<accept socket=\"%s\"> in process "
+				        "\"%s\" accepts on a socket the "
+				        "process does not listen on there, "
+				        "expected <listen socket=\"%s\"/> "
+				        "before it (a spawned process has what "
+				        "its spawner had at the <spawn>)",
+				        sc->objects[x->obj].name, p->name,
+				        sc->objects[x->obj].name);
+			if (x->conn >= 0 && x->conn < LK_MAX_CONNS)
+				a->conn[x->conn] = 1;
+			break;
+		case LK_ACT_SEND:
+		case LK_ACT_RECV:
+		case LK_ACT_SHUTDOWN:
+		case LK_ACT_CLOSE:
+			if (x->kind == LK_ACT_CLOSE && x->conn < 0) {
+				if (x->obj >= 0 &&
+				    (size_t)x->obj < LK_MAX_DECLARED &&
+				    (size_t)x->obj < sc->nobjects &&
+				    sc->objects[x->obj].kind == LK_OBJ_SOCKET)
+					a->listening[x->obj] = 0;
+				break;
+			}
+			if (x->conn < 0 || x->conn >= LK_MAX_CONNS)
+				break;
+			if (report && !a->conn[x->conn])
+				return lk__sc_fail(
+				        err, sc->path, x->line,
+				        "<%s conn=\"%s\"> in process \"%s\" "
+				        "uses connection \"%s\", which the "
+				        "process has not made there (or has "
+				        "closed), expected <accept as=\"%s\"> "
+				        "or "
+				        "<connect as=\"%s\"> before it (a "
+				        "spawned process has the connections "
+				        "its spawner had at the <spawn>)",
+				        sock_elem(x), sc->conns[x->conn],
+				        p->name, sc->conns[x->conn],
+				        sc->conns[x->conn], sc->conns[x->conn]);
+			if (x->kind == LK_ACT_CLOSE)
+				a->conn[x->conn] = 0;
+			break;
 		case LK_ACT_REPEAT:
 			if (walk_repeat(sc, p, x, a, report, err) < 0)
 				return -1;
@@ -145,8 +316,10 @@ walk(const struct lk_scenario *sc, const struct lk_sc_process *p,
 	return 0;
 }
 
-/* Check that every cell is used where its region is attached, from each
- * process lockstep starts (spawned ones through their <spawn>); 0 or -1.
+/* Check that every cell is used where its region is attached, and every
+ * connection name where the process has made it (an <accept> where it
+ * listens), from each process lockstep starts (spawned ones through
+ * their <spawn>); 0 or -1.
  * The spawn tree must have been checked (lk__check_spawns). */
 int
 lk__check_attached(const struct lk_scenario *sc, struct lk_err *err)

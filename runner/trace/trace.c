@@ -17,19 +17,22 @@ static const char *const verdicts[] = {
 };
 
 static const char *const acts[] = {
-        [LK_ACT_PRINT] = "print",     [LK_ACT_POST] = "post",
-        [LK_ACT_WAIT] = "wait",       [LK_ACT_TRYWAIT] = "trywait",
-        [LK_ACT_WRITE] = "write",     [LK_ACT_SLEEP] = "sleep",
-        [LK_ACT_REPEAT] = "repeat",   [LK_ACT_SPAWN] = "spawn",
-        [LK_ACT_WAITPID] = "waitpid", [LK_ACT_EXEC] = "exec",
-        [LK_ACT_READ] = "read",       [LK_ACT_CLOSE] = "close",
-        [LK_ACT_OPEN] = "open",       [LK_ACT_LOAD] = "load",
-        [LK_ACT_STORE] = "store",     [LK_ACT_ADD] = "add",
-        [LK_ACT_ATTACH] = "attach",   [LK_ACT_DETACH] = "detach",
-        [LK_ACT_REMOVE] = "remove",   [LK_ACT_KILL] = "kill",
-        [LK_ACT_HANDLER] = "handler", [LK_ACT_PAUSE] = "pause",
-        [LK_ACT_LOCK] = "lock",       [LK_ACT_UNLOCK] = "unlock",
-        [LK_ACT_SEMOP] = "semop",
+        [LK_ACT_PRINT] = "print",       [LK_ACT_POST] = "post",
+        [LK_ACT_WAIT] = "wait",         [LK_ACT_TRYWAIT] = "trywait",
+        [LK_ACT_WRITE] = "write",       [LK_ACT_SLEEP] = "sleep",
+        [LK_ACT_REPEAT] = "repeat",     [LK_ACT_SPAWN] = "spawn",
+        [LK_ACT_WAITPID] = "waitpid",   [LK_ACT_EXEC] = "exec",
+        [LK_ACT_READ] = "read",         [LK_ACT_CLOSE] = "close",
+        [LK_ACT_OPEN] = "open",         [LK_ACT_LOAD] = "load",
+        [LK_ACT_STORE] = "store",       [LK_ACT_ADD] = "add",
+        [LK_ACT_ATTACH] = "attach",     [LK_ACT_DETACH] = "detach",
+        [LK_ACT_REMOVE] = "remove",     [LK_ACT_KILL] = "kill",
+        [LK_ACT_HANDLER] = "handler",   [LK_ACT_PAUSE] = "pause",
+        [LK_ACT_LOCK] = "lock",         [LK_ACT_UNLOCK] = "unlock",
+        [LK_ACT_SEMOP] = "semop",       [LK_ACT_LISTEN] = "listen",
+        [LK_ACT_ACCEPT] = "accept",     [LK_ACT_CONNECT] = "connect",
+        [LK_ACT_SEND] = "send",         [LK_ACT_RECV] = "recv",
+        [LK_ACT_SHUTDOWN] = "shutdown",
 };
 
 /* A new empty trace, or NULL when out of memory. */

@@ -86,6 +86,22 @@ static const struct lecture lectures[] = {
          .verdict = "deadlock",
          .outcomes = 1,
          .explained = "its write end is still open in main"},
+        /* Two clients of an echo server, served in turn: alice first or
+         * bob first, decided by the order of their connects; dfs runs
+         * thousands of interleavings of their sends, receives and
+         * closes, so random runs here (e2e_sockxml explores it with a
+         * preemption bound): 2. */
+        {.file = "scenarios/lecture/echo-server.xml",
+         .random = 1,
+         .verdict = "done",
+         .outcomes = 2},
+        /* Client and server both recv first: every interleaving ends with
+         * both blocked on their own end of the connection: 1 deadlock. */
+        {.file = "scenarios/lecture/request-deadlock.xml",
+         .status = 3,
+         .verdict = "deadlock",
+         .outcomes = 1,
+         .explained = "waits for data on socket client.c"},
         /* The numbers come in order whatever the chunks of the reads: 1. */
         {.file = "scenarios/lecture/pipe-ints.xml",
          .random = 1,

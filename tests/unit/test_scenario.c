@@ -2436,6 +2436,173 @@ test_scenario_semset(void **state)
 	lk_scenario_free(sc);
 }
 
+/* Sockets: the object (kind, domain, path), the actions with their
+ * socket, connection index, backlog, bytes and echo, and a spawned child
+ * using the connection its spawner made. */
+static void
+test_scenario_sockets(void **state)
+{
+	struct lk_scenario *sc = parse_ok(
+	        "<scenario name=\"s\" version=\"1\">\n"
+	        "  <socket name=\"svc\" kind=\"stream\" domain=\"unix\"/>\n"
+	        "  <socket name=\"other\" path=\"o.sock\"/>\n"
+	        "  <process name=\"server\">\n"
+	        "    <listen socket=\"svc\" backlog=\"3\"/>\n"
+	        "    <accept socket=\"svc\" as=\"conn\"/>\n"
+	        "    <spawn process=\"handler\"/>\n"
+	        "    <close conn=\"conn\"/>\n"
+	        "    <close socket=\"svc\"/>\n"
+	        "  </process>\n"
+	        "  <process name=\"handler\">\n"
+	        "    <recv conn=\"conn\" bytes=\"9\" echo=\"yes\"/>\n"
+	        "    <shutdown conn=\"conn\"/>\n"
+	        "  </process>\n"
+	        "  <process name=\"client\">\n"
+	        "    <connect socket=\"svc\" as=\"c\"/>\n"
+	        "    <send conn=\"c\">hi&#10;</send>\n"
+	        "    <recv conn=\"c\" until=\"eof\"/>\n"
+	        "  </process>\n"
+	        "</scenario>\n");
+	const struct lk_sc_action *a = sc->procs[0].actions;
+	const struct lk_sc_action *h = sc->procs[1].actions;
+	const struct lk_sc_action *c = sc->procs[2].actions;
+
+	(void)state;
+	assert_int_equal(sc->nobjects, 2);
+	assert_int_equal(sc->objects[0].kind, LK_OBJ_SOCKET);
+	assert_string_equal(sc->objects[0].u.file.path, "svc");
+	assert_string_equal(sc->objects[1].u.file.path, "o.sock");
+	assert_int_equal(sc->nconns, 2);
+	assert_string_equal(sc->conns[0], "conn");
+	assert_string_equal(sc->conns[1], "c");
+	assert_int_equal(a[0].kind, LK_ACT_LISTEN);
+	assert_int_equal(a[0].obj, 0);
+	assert_int_equal(a[0].value, 3);
+	assert_int_equal(a[1].kind, LK_ACT_ACCEPT);
+	assert_int_equal(a[1].conn, 0);
+	assert_int_equal(a[3].kind, LK_ACT_CLOSE);
+	assert_int_equal(a[3].conn, 0);
+	assert_int_equal(a[3].obj, -1);
+	assert_int_equal(a[4].kind, LK_ACT_CLOSE);
+	assert_int_equal(a[4].conn, -1);
+	assert_int_equal(a[4].obj, 0);
+	assert_int_equal(h[0].kind, LK_ACT_RECV);
+	assert_int_equal(h[0].bytes, 9);
+	assert_int_equal(h[0].echo, 1);
+	assert_int_equal(h[1].kind, LK_ACT_SHUTDOWN);
+	assert_int_equal(c[0].kind, LK_ACT_CONNECT);
+	assert_int_equal(c[0].conn, 1);
+	assert_string_equal(c[0].text, "c");
+	assert_int_equal(c[1].kind, LK_ACT_SEND);
+	assert_string_equal(c[1].text, "hi\n");
+	assert_int_equal(c[2].bytes, LK_READ_DEFAULT);
+	assert_int_equal(c[2].until_eof, 1);
+	assert_int_equal(c[2].echo, 0);
+	lk_scenario_free(sc);
+}
+
+/* A scenario of one socket "s" and processes procs (line 3 on). */
+static char *
+with_socket(const char *procs)
+{
+	char *xml;
+
+	if (asprintf(&xml,
+	             "<scenario name=\"t\" version=\"1\">\n"
+	             "<socket name=\"s\"/>\n%s</scenario>\n",
+	             procs) < 0)
+		fail();
+	return xml;
+}
+
+/* Like expect_error on with_socket(procs). */
+static void
+expect_socket_error(const char *procs, int line, const char *sub)
+{
+	char *xml = with_socket(procs);
+
+	expect_error(xml, line, sub);
+	free(xml);
+}
+
+/* What check refuses about sockets, each with its line. */
+static void
+test_scenario_socket_errors(void **state)
+{
+	(void)state;
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<socket name=\"s\" kind=\"dgram\"/>\n"
+	             "<process name=\"A\"><print>x</print></process>\n"
+	             "</scenario>\n",
+	             2, "kind=\"dgram\", expected kind=\"stream\"");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<socket name=\"s\" domain=\"inet\"/>\n"
+	             "<process name=\"A\"><print>x</print></process>\n"
+	             "</scenario>\n",
+	             2, "domain=\"inet\", expected domain=\"unix\"");
+	expect_error("<scenario name=\"t\" version=\"1\">\n"
+	             "<file name=\"f\" path=\"x\"/>\n"
+	             "<socket name=\"s\" path=\"x\"/>\n"
+	             "<process name=\"A\"><print>x</print></process>\n"
+	             "</scenario>\n",
+	             3, "which file \"f\" on line 2 already uses");
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<listen socket=\"t\"/>\n</process>\n",
+	                    4,
+	                    "names socket \"t\", which is not declared "
+	                    "(declared: s)");
+	expect_socket_error(
+	        "<process name=\"A\">\n"
+	        "<listen socket=\"s\" backlog=\"0\"/>\n</process>\n",
+	        4, "backlog=\"0\">: expected 1..4096");
+	expect_socket_error(
+	        "<process name=\"A\">\n<listen socket=\"s\"/>\n"
+	        "<accept socket=\"s\" as=\"c\"/>\n"
+	        "<recv conn=\"c\" bytes=\"70000\"/>\n</process>\n",
+	        6, "<recv conn=\"c\" bytes=\"70000\">: expected 1..65536");
+	/* A connection used where the process has not made it. */
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<send conn=\"c\">x</send>\n</process>\n",
+	                    4,
+	                    "<send conn=\"c\"> in process \"A\" uses "
+	                    "connection \"c\", which the process has not "
+	                    "made there");
+	/* Made by another process, not inherited. */
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<connect socket=\"s\" as=\"c\"/>\n</process>\n"
+	                    "<process name=\"B\">\n"
+	                    "<recv conn=\"c\"/>\n</process>\n",
+	                    7, "<recv conn=\"c\"> in process \"B\"");
+	/* Used after its close, and in the second pass of a repeat. */
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<connect socket=\"s\" as=\"c\"/>\n"
+	                    "<close conn=\"c\"/>\n"
+	                    "<shutdown conn=\"c\"/>\n</process>\n",
+	                    6, "<shutdown conn=\"c\">");
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<connect socket=\"s\" as=\"c\"/>\n"
+	                    "<repeat times=\"2\">\n<send conn=\"c\">x</send>\n"
+	                    "<close conn=\"c\"/>\n</repeat>\n</process>\n",
+	                    6, "<send conn=\"c\">");
+	/* An accept where the process does not listen. */
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<accept socket=\"s\" as=\"c\"/>\n</process>\n",
+	                    4,
+	                    "<accept socket=\"s\"> in process \"A\" "
+	                    "accepts on a socket the process does not "
+	                    "listen on there");
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<close socket=\"s\" end=\"read\"/>\n</process>\n",
+	                    4, "expected no end=");
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<close socket=\"s\" conn=\"c\"/>\n</process>\n",
+	                    4, "<close> needs exactly one of");
+	/* Schema: as= is required. */
+	expect_socket_error("<process name=\"A\">\n"
+	                    "<connect socket=\"s\"/>\n</process>\n",
+	                    4, "as");
+}
+
 static void
 test_scenario_bad_corpus(void **state)
 {
@@ -2595,6 +2762,8 @@ main(void)
 	        cmocka_unit_test(test_scenario_signal_rules),
 	        cmocka_unit_test(test_scenario_lock_rules),
 	        cmocka_unit_test(test_scenario_semset),
+	        cmocka_unit_test(test_scenario_sockets),
+	        cmocka_unit_test(test_scenario_socket_errors),
 	        cmocka_unit_test(test_scenario_bad_corpus),
 	        cmocka_unit_test(test_scenario_attach_static),
 	};
