@@ -488,7 +488,7 @@ rename_end(struct agent *a, int obj, const char *prefix, const char *suffix)
  * Name both ends of the connection fd that <connect> in just made, before
  * any step uses them (a schedule names objects, so a name must not change
  * once steps have used it): the end this process reads is "PROC.CONN"
- * ("client.c"), the end the server will read "SOCKET.PROC" ("svc.client").
+ * ("client.conn"), the end the server will read "SOCKET.PROC" ("svc.client").
  */
 static void
 name_connection(struct agent *a, int fd, const struct lk_instr *in)

@@ -796,7 +796,9 @@ d_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	d_text(buf, size - 64, lk_trace_op_name(t, e->op), NAME_CHARS);
 	if (e->obj >= 0)
 		d_obj(buf, size, t, e);
-	if (e->ret < 0 && e->err == ENOENT)
+	if (e->blocked) /* tried and reported: its errno is lockstep's */
+		put(buf, size, " (blocks)");
+	else if (e->ret < 0 && e->err == ENOENT)
 		put(buf, size, ": no such file");
 	else if (e->ret < 0 && e->err == EEXIST)
 		put(buf, size, ": exists");

@@ -101,7 +101,7 @@ static const struct lecture lectures[] = {
          .status = 3,
          .verdict = "deadlock",
          .outcomes = 1,
-         .explained = "waits for data on socket client.c"},
+         .explained = "waits for data on socket client.conn"},
         /* The numbers come in order whatever the chunks of the reads: 1. */
         {.file = "scenarios/lecture/pipe-ints.xml",
          .random = 1,
