@@ -371,6 +371,10 @@ sock_fail(struct agent *a, const char *what, int obj)
 	                 a->slot->name, what, a->sh->objects[obj].name,
 	                 strerror(errno));
 
+	if (n < 0)
+		die("print");
+	if ((size_t)n >= sizeof(out)) /* cut: the bytes it has */
+		n = (int)sizeof(out) - 1;
 	if (write(STDOUT_FILENO, out, (size_t)n) < 0)
 		die("print");
 	exit(0);
@@ -383,11 +387,12 @@ sock_address(struct agent *a, int obj, struct sockaddr_un *un)
 {
 	const char *path = a->sh->objects[obj].path;
 	const char *base = strrchr(path, '/');
+	const char *name = base != NULL ? base + 1 : path;
 
 	memset(un, 0, sizeof(*un));
 	un->sun_family = AF_UNIX;
-	snprintf(un->sun_path, sizeof(un->sun_path), "%s",
-	         base != NULL ? base + 1 : path);
+	/* check refuses longer paths; a longer one is cut, never overrun */
+	memcpy(un->sun_path, name, strnlen(name, sizeof(un->sun_path) - 1));
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
 	                   strlen(un->sun_path) + 1);
 }
