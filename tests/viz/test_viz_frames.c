@@ -24,67 +24,11 @@
 #include <cgraph.h>
 #include <cmocka.h>
 
-/* The directory the group setup made, for every file of the tests. */
-static char dir[] = "/tmp/lk-viz-frames-XXXXXX";
+#include "vizcli.h"
 
-/* Run argv (NULL-terminated) from LK_SOURCE_DIR with stdout and stderr
- * into the file out, made anew; its exit status. */
-static int
-run(char *const argv[], const char *out)
-{
-	pid_t pid = fork();
-	int status, fd;
+char vt_dir[] = "/tmp/lk-viz-frames-XXXXXX";
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || chdir(LK_SOURCE_DIR) != 0)
-			_exit(127);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-/* dir/name, in one of four static buffers (a few live at once). */
-static const char *
-in_dir(const char *name)
-{
-	static char bufs[4][1280];
-	static int k;
-	char *p = bufs[k++ % 4];
-
-	snprintf(p, sizeof(bufs[0]), "%s/%s", dir, name);
-	return p;
-}
-
-/* The file at path, whole, NUL-terminated (it must exist). */
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	long n;
-	size_t len;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL) {
-		len = fread(p, 1, (size_t)n, f);
-		p[len] = '\0';
-	}
-	fclose(f);
-	assert_non_null(p);
-	return p;
-}
-
-/* `lockstep run SCENARIO --trace dir/NAME.jsonl`, which must end with
+/* `lockstep run SCENARIO --trace vt_dir/NAME.jsonl`, which must end with
  * status want. */
 static void
 run_scenario(const char *scenario, const char *name, int want)
@@ -98,15 +42,15 @@ run_scenario(const char *scenario, const char *name, int want)
 	                NULL};
 	int rc;
 
-	snprintf(trace, sizeof(trace), "%s/%s.jsonl", dir, name);
-	rc = run(argv, in_dir("run.out"));
+	snprintf(trace, sizeof(trace), "%s/%s.jsonl", vt_dir, name);
+	rc = vt_run(argv, vt_in_dir("run.out"));
 	if (rc != want)
 		fail_msg("lockstep run %s: status %d, not %d", scenario, rc,
 		         want);
 }
 
-/* `lockstep render dir/NAME.jsonl --frames dir/DEST [a] [b] [c] [d]`:
- * its status; what it printed into dir/render.out. */
+/* `lockstep render vt_dir/NAME.jsonl --frames vt_dir/DEST [a] [b] [c] [d]`:
+ * its status; what it printed into vt_dir/render.out. */
 static int
 render_frames(const char *name, const char *dest, const char *a, const char *b,
               const char *c, const char *d)
@@ -123,16 +67,16 @@ render_frames(const char *name, const char *dest, const char *a, const char *b,
 	                (char *)d,
 	                NULL};
 
-	snprintf(trace, sizeof(trace), "%s/%s.jsonl", dir, name);
-	snprintf(out, sizeof(out), "%s/%s", dir, dest);
-	return run(argv, in_dir("render.out"));
+	snprintf(trace, sizeof(trace), "%s/%s.jsonl", vt_dir, name);
+	snprintf(out, sizeof(out), "%s/%s", vt_dir, dest);
+	return vt_run(argv, vt_in_dir("render.out"));
 }
 
 /* The number render said it wrote ("21 frames in ..."). */
 static long
 frames_said(void)
 {
-	char *out = slurp(in_dir("render.out"));
+	char *out = vt_slurp(vt_in_dir("render.out"));
 	long n = strtol(out, NULL, 10);
 
 	if (strstr(out, " frame") == NULL)
@@ -141,17 +85,17 @@ frames_said(void)
 	return n;
 }
 
-/* dir/DEST/frame-000K.EXT */
+/* vt_dir/DEST/frame-000K.EXT */
 static const char *
 frame_path(const char *dest, long k, const char *ext)
 {
 	static char p[1400];
 
-	snprintf(p, sizeof(p), "%s/%s/frame-%04ld.%s", dir, dest, k, ext);
+	snprintf(p, sizeof(p), "%s/%s/frame-%04ld.%s", vt_dir, dest, k, ext);
 	return p;
 }
 
-/* Frame k of dir/DEST in DOT, read by libcgraph. */
+/* Frame k of vt_dir/DEST in DOT, read by libcgraph. */
 static Agraph_t *
 read_frame(const char *dest, long k)
 {
@@ -168,22 +112,13 @@ read_frame(const char *dest, long k)
 	return g;
 }
 
-/* Attribute k of a graph, node or edge, "" when it has none. */
-static const char *
-attr(void *obj, const char *k)
-{
-	char *v = agget(obj, (char *)k);
-
-	return v != NULL ? v : "";
-}
-
 /* Whether node name of g is drawn (there, not invisible). */
 static int
 shown(Agraph_t *g, const char *name)
 {
 	Agnode_t *n = agnode(g, (char *)name, 0);
 
-	return n != NULL && strstr(attr(n, "style"), "invis") == NULL;
+	return n != NULL && strstr(vt_attr(n, "style"), "invis") == NULL;
 }
 
 /* The step an event node stands for ("ev:STEP"), or -1 (a box). */
@@ -220,13 +155,13 @@ test_frames_one_layout(void **state)
 	first = read_frame("ph-dot", 1);
 	assert_true(agnnodes(first) > 20);
 	for (long k = 1; k <= n; k++) {
-		char *text = slurp(frame_path("ph-dot", k, "dot"));
+		char *text = vt_slurp(frame_path("ph-dot", k, "dot"));
 		long s, of;
 		int hb = 0, arrows = 0;
 
 		g = read_frame("ph-dot", k);
 		/* One layout: the same canvas, the same places. */
-		assert_string_equal(attr(g, "bb"), attr(first, "bb"));
+		assert_string_equal(vt_attr(g, "bb"), vt_attr(first, "bb"));
 		assert_int_equal(agnnodes(g), agnnodes(first));
 		for (Agnode_t *a = agfstnode(first); a != NULL;
 		     a = agnxtnode(first, a)) {
@@ -235,14 +170,15 @@ test_frames_one_layout(void **state)
 			if (b == NULL)
 				fail_msg("frame %ld lacks node %s", k,
 				         agnameof(a));
-			assert_string_equal(attr(b, "pos"), attr(a, "pos"));
+			assert_string_equal(vt_attr(b, "pos"),
+			                    vt_attr(a, "pos"));
 		}
 		/* What the frame knows: its step, rising. */
 		assert_true(shown(g, "frame"));
-		if (sscanf(attr(agnode(g, "frame", 0), "label"),
+		if (sscanf(vt_attr(agnode(g, "frame", 0), "label"),
 		           "step %ld of %ld", &s, &of) != 2)
 			fail_msg("frame %ld: title %s", k,
-			         attr(agnode(g, "frame", 0), "label"));
+			         vt_attr(agnode(g, "frame", 0), "label"));
 		assert_true(s > prev);
 		prev = s;
 		last = of;
@@ -252,10 +188,10 @@ test_frames_one_layout(void **state)
 			     e = agnxtout(g, e)) {
 				long t0 = node_step(agtail(e)),
 				     t1 = node_step(aghead(e));
-				int vis = strstr(attr(e, "style"), "invis") ==
-				          NULL;
+				int vis = strstr(vt_attr(e, "style"),
+				                 "invis") == NULL;
 
-				if (strncmp(attr(e, "id"), "hb:", 3) != 0)
+				if (strncmp(vt_attr(e, "id"), "hb:", 3) != 0)
 					continue;
 				hb++;
 				arrows += vis;
@@ -271,9 +207,9 @@ test_frames_one_layout(void **state)
 		assert_int_equal(shown(g, "caption:0"), k == n);
 		assert_int_equal(shown(g, "stuck:main"), k == n);
 		if (k == n)
-			assert_non_null(
-			        strstr(attr(agnode(g, "outcome", 0), "label"),
-			               "deadlock"));
+			assert_non_null(strstr(
+			        vt_attr(agnode(g, "outcome", 0), "label"),
+			        "deadlock"));
 		/* No two frames alike. */
 		if (before != NULL)
 			assert_string_not_equal(before, text);
@@ -285,7 +221,7 @@ test_frames_one_layout(void **state)
 	assert_int_equal(prev, last);
 	free(before);
 	agclose(first);
-	rmdir(in_dir("ph-dot"));
+	rmdir(vt_in_dir("ph-dot"));
 }
 
 /* The width and height in a PNG's header. */
@@ -326,7 +262,7 @@ test_frames_png_same_size(void **state)
 		unlink(frame_path("rv-png", k, "png"));
 	}
 	assert_true(w0 > 50 && h0 > 50);
-	rmdir(in_dir("rv-png"));
+	rmdir(vt_in_dir("rv-png"));
 }
 
 /* More frames than --frames-max: status 2, a message naming the way
@@ -342,21 +278,21 @@ test_frames_cap(void **state)
 	assert_int_equal(render_frames("cap", "cap-dir", "--frames-max", "3",
 	                               NULL, NULL),
 	                 2);
-	out = slurp(in_dir("render.out"));
+	out = vt_slurp(vt_in_dir("render.out"));
 	assert_non_null(strstr(out, "more than --frames-max 3"));
 	assert_non_null(strstr(out, "--from"));
 	assert_non_null(strstr(out, "--to"));
 	free(out);
-	assert_int_equal(stat(in_dir("cap-dir"), &st), -1);
+	assert_int_equal(stat(vt_in_dir("cap-dir"), &st), -1);
 	assert_int_equal(render_frames("cap", "cap.pdf", "--frames-max", "3",
 	                               NULL, NULL),
 	                 2);
-	assert_int_equal(stat(in_dir("cap.pdf"), &st), -1);
+	assert_int_equal(stat(vt_in_dir("cap.pdf"), &st), -1);
 	/* dot would lay out each frame anew: refused. */
 	assert_int_equal(
 	        render_frames("cap", "cap-dot", "--engine", "dot", NULL, NULL),
 	        2);
-	assert_int_equal(stat(in_dir("cap-dot"), &st), -1);
+	assert_int_equal(stat(vt_in_dir("cap-dot"), &st), -1);
 	/* A window within the cap is drawn. */
 	assert_int_equal(render_frames("cap", "cap-win", "--frames-max", "3",
 	                               "--to", "2"),
@@ -364,7 +300,7 @@ test_frames_cap(void **state)
 	assert_true(frames_said() <= 3);
 	for (long k = 1; k <= 3; k++)
 		unlink(frame_path("cap-win", k, "svg"));
-	assert_int_equal(rmdir(in_dir("cap-win")), 0);
+	assert_int_equal(rmdir(vt_in_dir("cap-win")), 0);
 }
 
 /* --frames FILE.pdf: one PDF, a page per frame. */
@@ -380,11 +316,11 @@ test_frames_pdf(void **state)
 	assert_int_equal(
 	        render_frames("pdf", "pdf.pdf", NULL, NULL, NULL, NULL), 0);
 	n = frames_said();
-	assert_int_equal(stat(in_dir("pdf.pdf"), &st), 0);
+	assert_int_equal(stat(vt_in_dir("pdf.pdf"), &st), 0);
 	pdf = malloc((size_t)st.st_size + 1);
 	assert_non_null(pdf);
 	{
-		FILE *f = fopen(in_dir("pdf.pdf"), "rb");
+		FILE *f = fopen(vt_in_dir("pdf.pdf"), "rb");
 
 		assert_non_null(f);
 		assert_int_equal(fread(pdf, 1, (size_t)st.st_size, f),
@@ -414,32 +350,7 @@ test_frames_pdf(void **state)
 	assert_int_equal(frames_said(), n);
 	for (long k = 1; k <= n; k++)
 		unlink(frame_path("pdf-svg", k, "svg"));
-	rmdir(in_dir("pdf-svg"));
-}
-
-/* Make the directory of the tests. */
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-/* Remove the directory and the files in it. */
-static int
-teardown(void **state)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	(void)state;
-	while (d != NULL && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			unlink(in_dir(de->d_name));
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
-	return 0;
+	rmdir(vt_in_dir("pdf-svg"));
 }
 
 int
@@ -452,5 +363,5 @@ main(void)
 	        cmocka_unit_test(test_frames_pdf),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vt_setup, vt_teardown);
 }

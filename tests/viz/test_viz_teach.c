@@ -24,69 +24,13 @@
 #include <cgraph.h>
 #include <cmocka.h>
 
-/* The directory the group setup made, for every file of the tests. */
-static char dir[] = "/tmp/lk-viz-teach-XXXXXX";
+#include "vizcli.h"
 
-/* Run argv (NULL-terminated) from LK_SOURCE_DIR with stdout and stderr
- * into the file out, made anew; its exit status. */
-static int
-run(char *const argv[], const char *out)
-{
-	pid_t pid = fork();
-	int status, fd;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || chdir(LK_SOURCE_DIR) != 0)
-			_exit(127);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-/* dir/name, in one of four static buffers (a few live at once). */
-static const char *
-in_dir(const char *name)
-{
-	static char bufs[4][1280];
-	static int k;
-	char *p = bufs[k++ % 4];
-
-	snprintf(p, sizeof(bufs[0]), "%s/%s", dir, name);
-	return p;
-}
-
-/* The file at path, whole, NUL-terminated (it must exist). */
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	long n;
-	size_t len;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL) {
-		len = fread(p, 1, (size_t)n, f);
-		p[len] = '\0';
-	}
-	fclose(f);
-	assert_non_null(p);
-	return p;
-}
+char vt_dir[] = "/tmp/lk-viz-teach-XXXXXX";
 
 /*
- * `lockstep run SCENARIO --seed SEED --trace dir/NAME.jsonl`, what it
- * printed into dir/NAME.out; its status must be want. The terminal's
+ * `lockstep run SCENARIO --seed SEED --trace vt_dir/NAME.jsonl`, what it
+ * printed into vt_dir/NAME.out; its status must be want. The terminal's
  * text, which the caller frees.
  */
 static char *
@@ -103,16 +47,16 @@ run_scenario(const char *scenario, const char *seed, const char *name, int want)
 	                NULL};
 	int rc;
 
-	snprintf(trace, sizeof(trace), "%s/%s.jsonl", dir, name);
-	snprintf(out, sizeof(out), "%s/%s.out", dir, name);
-	rc = run(argv, out);
+	snprintf(trace, sizeof(trace), "%s/%s.jsonl", vt_dir, name);
+	snprintf(out, sizeof(out), "%s/%s.out", vt_dir, name);
+	rc = vt_run(argv, out);
 	if (rc != want)
 		fail_msg("lockstep run %s --seed %s: status %d, not %d",
 		         scenario, seed, rc, want);
-	return slurp(out);
+	return vt_slurp(out);
 }
 
-/* `lockstep render dir/NAME.jsonl -o dir/NAME.dot [opt]`, which must
+/* `lockstep render vt_dir/NAME.jsonl -o vt_dir/NAME.dot [opt]`, which must
  * succeed; the graph it wrote, read by libcgraph. */
 static Agraph_t *
 render_dot(const char *name, const char *opt)
@@ -128,9 +72,9 @@ render_dot(const char *name, const char *opt)
 	Agraph_t *g;
 	FILE *f;
 
-	snprintf(trace, sizeof(trace), "%s/%s.jsonl", dir, name);
-	snprintf(dot, sizeof(dot), "%s/%s%s.dot", dir, name, opt ? opt : "");
-	assert_int_equal(run(argv, in_dir("render.out")), 0);
+	snprintf(trace, sizeof(trace), "%s/%s.jsonl", vt_dir, name);
+	snprintf(dot, sizeof(dot), "%s/%s%s.dot", vt_dir, name, opt ? opt : "");
+	assert_int_equal(vt_run(argv, vt_in_dir("render.out")), 0);
 	f = fopen(dot, "r");
 	assert_non_null(f);
 	g = agread(f, NULL);
@@ -138,15 +82,6 @@ render_dot(const char *name, const char *opt)
 	if (g == NULL)
 		fail_msg("%s does not parse as DOT", dot);
 	return g;
-}
-
-/* Attribute k of a node or edge, "" when it has none. */
-static const char *
-attr(void *obj, const char *k)
-{
-	char *v = agget(obj, (char *)k);
-
-	return v != NULL ? v : "";
 }
 
 /* Whether the space-separated list cls holds word. */
@@ -170,7 +105,7 @@ node_y(Agraph_t *g, const char *name)
 
 	if (n == NULL)
 		fail_msg("no node %s", name);
-	if (sscanf(attr(n, "pos"), "%lf,%lf", &x, &y) != 2)
+	if (sscanf(vt_attr(n, "pos"), "%lf,%lf", &x, &y) != 2)
 		fail_msg("node %s has no position", name);
 	return y;
 }
@@ -229,7 +164,7 @@ test_teach_races(void **state)
 				char ta[32], tb[32];
 				size_t k;
 
-				if (!has_class(attr(e, "class"), "race"))
+				if (!has_class(vt_attr(e, "class"), "race"))
 					continue;
 				drawn++;
 				for (k = 0; k < n; k++) {
@@ -250,11 +185,11 @@ test_teach_races(void **state)
 					         agnameof(agtail(e)),
 					         agnameof(aghead(e)));
 				assert_true(node_y(g, ta) > node_y(g, tb));
-				assert_string_equal(attr(e, "dir"), "none");
+				assert_string_equal(vt_attr(e, "dir"), "none");
 			}
-			if (has_class(attr(v, "class"), "race-label")) {
-				assert_non_null(
-				        strstr(attr(v, "label"), "race on "));
+			if (has_class(vt_attr(v, "class"), "race-label")) {
+				assert_non_null(strstr(vt_attr(v, "label"),
+				                       "race on "));
 				labels++;
 			}
 		}
@@ -269,7 +204,7 @@ test_teach_races(void **state)
 	}
 	/* The race on a of shm-race says so. */
 	{
-		char *dot = slurp(in_dir("shm-race.dot"));
+		char *dot = vt_slurp(vt_in_dir("shm-race.dot"));
 
 		assert_non_null(strstr(dot, "race on a"));
 		free(dot);
@@ -277,7 +212,7 @@ test_teach_races(void **state)
 }
 
 /* Run lockstep with args (NULL-terminated, after the binary) from
- * LK_SOURCE_DIR, its output into dir/NAME.out; its status must be want.
+ * LK_SOURCE_DIR, its output into vt_dir/NAME.out; its status must be want.
  * What it printed, which the caller frees. */
 static char *
 lockstep(const char *name, int want, ...)
@@ -293,12 +228,12 @@ lockstep(const char *name, int want, ...)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
-	snprintf(out, sizeof(out), "%s/%s.out", dir, name);
-	rc = run(argv, out);
+	snprintf(out, sizeof(out), "%s/%s.out", vt_dir, name);
+	rc = vt_run(argv, out);
 	if (rc != want)
 		fail_msg("lockstep %s ...: status %d, not %d", argv[1], rc,
 		         want);
-	return slurp(out);
+	return vt_slurp(out);
 }
 
 /* The deadlock's explanation the terminal printed: the lines after
@@ -334,7 +269,7 @@ caption_text(Agraph_t *g)
 		    (k == 0 ||
 		     (v = agnode(g, (char *)"caption:cycle", 0)) == NULL))
 			break;
-		l = attr(v, "label");
+		l = vt_attr(v, "label");
 		m = strlen(l);
 		if (m >= 2 && strcmp(l + m - 2, "\\l") == 0)
 			m -= 2;
@@ -359,13 +294,13 @@ waitfor_arrows(Agraph_t *g)
 
 	for (Agnode_t *v = agfstnode(g); v; v = agnxtnode(g, v))
 		for (Agedge_t *e = agfstout(g, v); e; e = agnxtout(g, e)) {
-			const char *id = attr(e, "id");
+			const char *id = vt_attr(e, "id");
 			char buf[256];
 
-			if (!has_class(attr(e, "class"), "waitfor"))
+			if (!has_class(vt_attr(e, "class"), "waitfor"))
 				continue;
 			assert_true(n < 64);
-			assert_string_equal(attr(e, "constraint"), "false");
+			assert_string_equal(vt_attr(e, "constraint"), "false");
 			/* id "waitfor:P:Q": "TAIL P>Q" */
 			assert_int_equal(strncmp(id, "waitfor:", 8), 0);
 			assert_non_null(strchr(id + 8, ':'));
@@ -420,12 +355,12 @@ test_teach_cycle_deadlock_order(void **state)
 
 	(void)state;
 	out = lockstep("do-run", 3, "run", "scenarios/deadlock-order.xml",
-	               "--seed", "1", "--trace", in_dir("do.jsonl"),
-	               "--diagram", in_dir("do-run.dot"), NULL);
+	               "--seed", "1", "--trace", vt_in_dir("do.jsonl"),
+	               "--diagram", vt_in_dir("do-run.dot"), NULL);
 	why = terminal_why(out);
 	assert_non_null(strstr(why, "which only B posts"));
 	snprintf(want, sizeof(want), "deadlock: %s", why);
-	f = fopen(in_dir("do-run.dot"), "r");
+	f = fopen(vt_in_dir("do-run.dot"), "r");
 	assert_non_null(f);
 	g = agread(f, NULL);
 	fclose(f);
@@ -483,11 +418,12 @@ test_teach_cycle_pipe_philosophers(void **state)
 
 	(void)state;
 	out = lockstep("ph-run", 3, "run", "scenarios/lecture/pipe-hang.xml",
-	               "--seed", "1", "--diagram", in_dir("ph-run.dot"), NULL);
+	               "--seed", "1", "--diagram", vt_in_dir("ph-run.dot"),
+	               NULL);
 	why = terminal_why(out);
 	assert_non_null(strstr(why, "its write end is still open in main"));
 	snprintf(want, sizeof(want), "deadlock: %s", why);
-	f = fopen(in_dir("ph-run.dot"), "r");
+	f = fopen(vt_in_dir("ph-run.dot"), "r");
 	assert_non_null(f);
 	g = agread(f, NULL);
 	fclose(f);
@@ -498,7 +434,7 @@ test_teach_cycle_pipe_philosophers(void **state)
 	assert_non_null(strstr(arrows, " main>wc\n"));
 	assert_non_null(strstr(arrows, " wc>main\n"));
 	{
-		char *dot = slurp(in_dir("ph-run.dot"));
+		char *dot = vt_slurp(vt_in_dir("ph-run.dot"));
 
 		assert_non_null(strstr(dot, "main holds p's write end"));
 		free(dot);
@@ -511,12 +447,12 @@ test_teach_cycle_pipe_philosophers(void **state)
 
 	free(lockstep("phil-explore", 3, "explore",
 	              "scenarios/philosophers.xml", "--max-runs", "300",
-	              "--save-schedule", in_dir("phil.sched"), NULL));
-	out = lockstep("phil-replay", 3, "replay", in_dir("phil.sched"),
-	               "--diagram", in_dir("phil.dot"), NULL);
+	              "--save-schedule", vt_in_dir("phil.sched"), NULL));
+	out = lockstep("phil-replay", 3, "replay", vt_in_dir("phil.sched"),
+	               "--diagram", vt_in_dir("phil.dot"), NULL);
 	why = terminal_why(out);
 	snprintf(want, sizeof(want), "deadlock: %s", why);
-	f = fopen(in_dir("phil.dot"), "r");
+	f = fopen(vt_in_dir("phil.dot"), "r");
 	assert_non_null(f);
 	g = agread(f, NULL);
 	fclose(f);
@@ -528,7 +464,7 @@ test_teach_cycle_pipe_philosophers(void **state)
 	assert_non_null(strstr(arrows, " P1>P2\n"));
 	assert_non_null(strstr(arrows, " P2>P0\n"));
 	{
-		char *dot = slurp(in_dir("phil.dot"));
+		char *dot = vt_slurp(vt_in_dir("phil.dot"));
 
 		assert_non_null(strstr(dot, "P1 posts fork1"));
 		free(dot);
@@ -548,7 +484,7 @@ node_xy(Agraph_t *g, const char *name, double *x, double *y)
 
 	if (n == NULL)
 		fail_msg("no node %s", name);
-	if (sscanf(attr(n, "pos"), "%lf,%lf", x, y) != 2)
+	if (sscanf(vt_attr(n, "pos"), "%lf,%lf", x, y) != 2)
 		fail_msg("node %s has no position", name);
 }
 
@@ -592,12 +528,12 @@ test_teach_step_numbers(void **state)
 				/* "N\l", or "N\r" at the left */
 				snprintf(want, sizeof(want), "%ld\\", n);
 				assert_int_equal(
-				        strlen(attr(agnode(g, sname, 0),
-				                    "label")),
+				        strlen(vt_attr(agnode(g, sname, 0),
+				                       "label")),
 				        strlen(want) + 1);
 				assert_int_equal(
-				        strncmp(attr(agnode(g, sname, 0),
-				                     "label"),
+				        strncmp(vt_attr(agnode(g, sname, 0),
+				                        "label"),
 				                want, strlen(want)),
 				        0);
 				snprintf(want, sizeof(want), "ev:%ld", n);
@@ -615,8 +551,8 @@ test_teach_step_numbers(void **state)
 				if (strcmp(op, "print") == 0)
 					snprintf(op, sizeof(op), "\"%s",
 					         words + 6);
-				assert_int_equal(strncmp(attr(lab, "label"), op,
-				                         strlen(op)),
+				assert_int_equal(strncmp(vt_attr(lab, "label"),
+				                         op, strlen(op)),
 				                 0);
 				checked++;
 			}
@@ -662,31 +598,6 @@ test_teach_step_numbers(void **state)
 	free(out);
 }
 
-/* Make the directory of the tests. */
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-/* Remove the directory and the files in it. */
-static int
-teardown(void **state)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	(void)state;
-	while (d != NULL && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			unlink(in_dir(de->d_name));
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -697,5 +608,5 @@ main(void)
 	        cmocka_unit_test(test_teach_step_numbers),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vt_setup, vt_teardown);
 }
