@@ -641,7 +641,8 @@ build_sock_action(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
 	if (conn != NULL && (a->conn = conn_index(sc, conn, a->line, err)) < 0)
 		return -1;
 	/* The agent names the connection's end after it. */
-	if (a->kind == LK_ACT_CONNECT && (a->text = strdup(conn)) == NULL)
+	if (a->kind == LK_ACT_CONNECT &&
+	    (a->text = strdup(conn != NULL ? conn : "")) == NULL)
 		return oom(err);
 	if (a->kind == LK_ACT_LISTEN)
 		return lk__check_backlog(sc, sock, attr(c, "backlog"), a->line,

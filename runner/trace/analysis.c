@@ -460,15 +460,14 @@ wait_graph(const struct lk_trace *t, const struct lk_scenario *sc,
 			                 : 0;
 		else if (is_type(t, o, LK_OT_RWLOCK))
 			who[p] = held_by(t, o);
-		else if (is_type(t, o, LK_OT_BARRIER))
-			who[p] = 0; /* another arrival: nobody in particular */
+		else if (is_type(t, o, LK_OT_BARRIER) ||
+		         pr->pending_op == LK_OP_ACCEPT)
+			who[p] = 0; /* another arrival, or anyone could
+			               connect: nobody in particular */
 		else if (is_type(t, o, LK_OT_SPIN))
 			who[p] = spin_owner(t, o) >= 0
 			                 ? 1ull << spin_owner(t, o)
 			                 : 0;
-		else if (pr->pending_op == LK_OP_ACCEPT)
-			who[p] = 0; /* anyone could connect: nobody in
-			               particular */
 		else if (lk_trace_is_pipe(t, o) && is_send(pr->pending_op))
 			who[p] = t->objs[o].holders[0];
 		else if (lk_trace_is_pipe(t, o) && pr->pending_op == LK_OP_OPEN)
