@@ -253,6 +253,14 @@ sync_steps(int pshared)
 	       lk__shared()->slots[lk__process_of(lk__lane)].nthreads > 0;
 }
 
+/* The object of synchronisation object p of type, when its calls are
+ * steps (sync_steps), else -1: then the real call runs. */
+static int
+sync_obj(unsigned type, const void *p, int pshared)
+{
+	return sync_steps(pshared) ? lk__obj_sync(type, p, pshared) : -1;
+}
+
 /* Is m shared between processes (PTHREAD_PROCESS_SHARED)? glibc keeps it
  * in the kind's bit 7 (PTHREAD_MUTEX_PSHARED_BIT). */
 static int
@@ -270,9 +278,7 @@ mutex_lock(unsigned op, pthread_mutex_t *m, uint64_t deadline,
 	struct lk_step st = {.op = (uint16_t)op};
 	int rc;
 
-	st.obj = sync_steps(mutex_pshared(m))
-	                 ? lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m))
-	                 : -1;
+	st.obj = sync_obj(LK_OT_MUTEX, m, mutex_pshared(m));
 	if (st.obj < 0) {
 		/* Not a step (private, no thread yet), or no room in the
 		 * object table: the real call. */
@@ -343,9 +349,7 @@ pthread_mutex_unlock(pthread_mutex_t *m)
 
 	if (!lk__enter())
 		return REAL(pthread_mutex_unlock)(m);
-	st.obj = sync_steps(mutex_pshared(m))
-	                 ? lk__obj_sync(LK_OT_MUTEX, m, mutex_pshared(m))
-	                 : -1;
+	st.obj = sync_obj(LK_OT_MUTEX, m, mutex_pshared(m));
 	if (st.obj < 0) {
 		lk__leave();
 		return REAL(pthread_mutex_unlock)(m);
@@ -500,9 +504,7 @@ cond_signal(unsigned op, pthread_cond_t *c, int all)
 {
 	struct lk_step st = {.op = (uint16_t)op};
 
-	st.obj = sync_steps(cond_pshared(c))
-	                 ? lk__obj_sync(LK_OT_COND, c, cond_pshared(c))
-	                 : -1;
+	st.obj = sync_obj(LK_OT_COND, c, cond_pshared(c));
 	if (st.obj < 0) {
 		lk__leave();
 		return all ? REAL(pthread_cond_broadcast)(c)
@@ -567,9 +569,7 @@ rwlock_lock(unsigned op, pthread_rwlock_t *rw, int write, uint64_t deadline,
 	int try = op == LK_OP_RWLOCK_TRYRDLOCK || op == LK_OP_RWLOCK_TRYWRLOCK;
 	int rc;
 
-	st.obj = sync_steps(rwlock_pshared(rw))
-	                 ? lk__obj_sync(LK_OT_RWLOCK, rw, rwlock_pshared(rw))
-	                 : -1;
+	st.obj = sync_obj(LK_OT_RWLOCK, rw, rwlock_pshared(rw));
 	st.u.rwlock.write = write;
 	if (st.obj < 0) {
 		lk__leave();
@@ -675,9 +675,7 @@ pthread_rwlock_unlock(pthread_rwlock_t *rw)
 
 	if (!lk__enter())
 		return REAL(pthread_rwlock_unlock)(rw);
-	st.obj = sync_steps(rwlock_pshared(rw))
-	                 ? lk__obj_sync(LK_OT_RWLOCK, rw, rwlock_pshared(rw))
-	                 : -1;
+	st.obj = sync_obj(LK_OT_RWLOCK, rw, rwlock_pshared(rw));
 	if (st.obj < 0) {
 		lk__leave();
 		return REAL(pthread_rwlock_unlock)(rw);
@@ -723,9 +721,7 @@ barrier_pshared(const pthread_barrier_t *b)
 static int
 barrier_obj(pthread_barrier_t *b)
 {
-	return sync_steps(barrier_pshared(b))
-	               ? lk__obj_sync(LK_OT_BARRIER, b, barrier_pshared(b))
-	               : -1;
+	return sync_obj(LK_OT_BARRIER, b, barrier_pshared(b));
 }
 
 int
@@ -846,7 +842,7 @@ spin_lock(unsigned op, pthread_spinlock_t *l)
 	struct lk_step st = {.op = (uint16_t)op};
 	int rc;
 
-	st.obj = sync_steps(0) ? lk__obj_sync(LK_OT_SPIN, (void *)l, 0) : -1;
+	st.obj = sync_obj(LK_OT_SPIN, (const void *)l, 0);
 	if (st.obj < 0) {
 		lk__leave();
 		return op == LK_OP_SPIN_TRYLOCK ? REAL(pthread_spin_trylock)(l)
@@ -889,7 +885,7 @@ pthread_spin_unlock(pthread_spinlock_t *l)
 
 	if (!lk__enter())
 		return REAL(pthread_spin_unlock)(l);
-	st.obj = sync_steps(0) ? lk__obj_sync(LK_OT_SPIN, (void *)l, 0) : -1;
+	st.obj = sync_obj(LK_OT_SPIN, (const void *)l, 0);
 	if (st.obj < 0) {
 		lk__leave();
 		return REAL(pthread_spin_unlock)(l);
@@ -919,7 +915,7 @@ pthread_once(pthread_once_t *once, void (*init)(void))
 
 	if (!lk__enter())
 		return REAL(pthread_once)(once, init);
-	st.obj = sync_steps(0) ? lk__obj_sync(LK_OT_ONCE, once, 0) : -1;
+	st.obj = sync_obj(LK_OT_ONCE, once, 0);
 	if (st.obj < 0) {
 		lk__leave();
 		return REAL(pthread_once)(once, init);
