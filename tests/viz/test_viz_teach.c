@@ -403,6 +403,38 @@ test_teach_cycle_deadlock_order(void **state)
 	free(out);
 }
 
+/* The diagram at dot, drawn by the run that printed out: its caption is
+ * "deadlock: " and all the terminal's explanation; its wait-for arrows
+ * hold each of the NULL-terminated arrows (" P>Q\n"); its text says
+ * phrase (an arrow's label). */
+static void
+expect_cycle(const char *out, const char *dot, const char *const arrows[],
+             const char *phrase)
+{
+	char *why = terminal_why(out), *cap, *drawn, *text, want[2048];
+	Agraph_t *g;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "deadlock: %s", why);
+	f = fopen(dot, "r");
+	assert_non_null(f);
+	g = agread(f, NULL);
+	fclose(f);
+	assert_non_null(g);
+	cap = caption_text(g);
+	assert_string_equal(cap, want);
+	drawn = waitfor_arrows(g);
+	for (size_t i = 0; arrows[i] != NULL; i++)
+		assert_non_null(strstr(drawn, arrows[i]));
+	text = vt_slurp(dot);
+	assert_non_null(strstr(text, phrase));
+	free(text);
+	free(cap);
+	free(drawn);
+	free(why);
+	agclose(g);
+}
+
 /*
  * pipe-hang and the philosophers' deadlock (explore finds it, replay
  * draws it): the caption says all the terminal says (pipe-hang: "its
@@ -412,9 +444,10 @@ test_teach_cycle_deadlock_order(void **state)
 static void
 test_teach_cycle_pipe_philosophers(void **state)
 {
-	char *out, *why, *cap, *arrows, want[2048];
-	Agraph_t *g;
-	FILE *f;
+	static const char *const ph[] = {" main>wc\n", " wc>main\n", NULL};
+	static const char *const phil[] = {" P0>P1\n", " P1>P2\n", " P2>P0\n",
+	                                   NULL};
+	char *out, *why;
 
 	(void)state;
 	out = lockstep("ph-run", 3, "run", "scenarios/lecture/pipe-hang.xml",
@@ -422,58 +455,18 @@ test_teach_cycle_pipe_philosophers(void **state)
 	               NULL);
 	why = terminal_why(out);
 	assert_non_null(strstr(why, "its write end is still open in main"));
-	snprintf(want, sizeof(want), "deadlock: %s", why);
-	f = fopen(vt_in_dir("ph-run.dot"), "r");
-	assert_non_null(f);
-	g = agread(f, NULL);
-	fclose(f);
-	assert_non_null(g);
-	cap = caption_text(g);
-	assert_string_equal(cap, want);
-	arrows = waitfor_arrows(g);
-	assert_non_null(strstr(arrows, " main>wc\n"));
-	assert_non_null(strstr(arrows, " wc>main\n"));
-	{
-		char *dot = vt_slurp(vt_in_dir("ph-run.dot"));
-
-		assert_non_null(strstr(dot, "main holds p's write end"));
-		free(dot);
-	}
-	free(cap);
-	free(arrows);
 	free(why);
+	expect_cycle(out, vt_in_dir("ph-run.dot"), ph,
+	             "main holds p's write end");
 	free(out);
-	agclose(g);
 
 	free(lockstep("phil-explore", 3, "explore",
 	              "scenarios/philosophers.xml", "--max-runs", "300",
 	              "--save-schedule", vt_in_dir("phil.sched"), NULL));
 	out = lockstep("phil-replay", 3, "replay", vt_in_dir("phil.sched"),
 	               "--diagram", vt_in_dir("phil.dot"), NULL);
-	why = terminal_why(out);
-	snprintf(want, sizeof(want), "deadlock: %s", why);
-	f = fopen(vt_in_dir("phil.dot"), "r");
-	assert_non_null(f);
-	g = agread(f, NULL);
-	fclose(f);
-	assert_non_null(g);
-	cap = caption_text(g);
-	assert_string_equal(cap, want);
-	arrows = waitfor_arrows(g);
-	assert_non_null(strstr(arrows, " P0>P1\n"));
-	assert_non_null(strstr(arrows, " P1>P2\n"));
-	assert_non_null(strstr(arrows, " P2>P0\n"));
-	{
-		char *dot = vt_slurp(vt_in_dir("phil.dot"));
-
-		assert_non_null(strstr(dot, "P1 posts fork1"));
-		free(dot);
-	}
-	free(cap);
-	free(arrows);
-	free(why);
+	expect_cycle(out, vt_in_dir("phil.dot"), phil, "P1 posts fork1");
 	free(out);
-	agclose(g);
 }
 
 /* The x and y of node name in g. */
