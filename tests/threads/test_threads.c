@@ -597,6 +597,23 @@ test_threads_rwlock_deadlock(void **state)
 	e2e_result_free(&r);
 }
 
+/* `lockstep ARGS` (an explore --json) that exits 0 with no deadlock:
+ * its summary, for the caller to check further and free. */
+static json_t *
+explore_clean(const char **args)
+{
+	struct e2e_result r;
+	json_t *j;
+
+	assert_int_equal(e2e_lockstep(&r, args), 0);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
+	e2e_result_free(&r);
+	return j;
+}
+
 /* A barrier: the native answer under run; in the trace one serial
  * waiter per round (the last arriver) and every arrival of a round
  * before every departure of it; explore finds no deadlock and one
@@ -608,7 +625,6 @@ test_threads_barrier(void **state)
 	const char *args[] = {"explore", "--json", "--", BARRIER, NULL};
 	char *native, *dir;
 	json_t *tr, *j;
-	struct e2e_result r;
 	int serials = 0, rounds = 0;
 
 	(void)state;
@@ -670,15 +686,10 @@ test_threads_barrier(void **state)
 	json_decref(tr);
 	e2e_rmtree(dir);
 	free(dir);
-	assert_int_equal(e2e_lockstep(&r, args), 0);
-	assert_int_equal(r.status, 0);
-	j = json_loads(r.out, 0, NULL);
-	assert_non_null(j);
+	j = explore_clean(args);
 	assert_true(json_is_true(json_object_get(j, "complete")));
-	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "outcomes")), 1);
 	json_decref(j);
-	e2e_result_free(&r);
 }
 
 /* A barrier that one thread short of its count never releases: a
@@ -707,16 +718,11 @@ test_threads_barrier_shared(void **state)
 	native = same_as_native(BARRIER, "shared", seeds);
 	assert_string_equal(native, "parent sees 5\nchild exit 0\n");
 	free(native);
-	assert_int_equal(e2e_lockstep(&r, args), 0);
-	assert_int_equal(r.status, 0);
-	j = json_loads(r.out, 0, NULL);
-	assert_non_null(j);
+	j = explore_clean(args);
 	assert_true(json_is_true(json_object_get(j, "complete")));
 	assert_true(json_integer_value(json_object_get(j, "runs")) > 1);
-	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "outcomes")), 1);
 	json_decref(j);
-	e2e_result_free(&r);
 }
 
 /* Spinlocks and pthread_once: the native answer; the caller that waited
@@ -730,7 +736,6 @@ test_threads_spin_once(void **state)
 	                      "--",      SPIN_ONCE, NULL};
 	char *native, *dir;
 	json_t *tr, *end = NULL, *j;
-	struct e2e_result r;
 	int waited = 0;
 
 	(void)state;
@@ -764,14 +769,9 @@ test_threads_spin_once(void **state)
 	json_decref(tr);
 	e2e_rmtree(dir);
 	free(dir);
-	assert_int_equal(e2e_lockstep(&r, args), 0);
-	assert_int_equal(r.status, 0);
-	j = json_loads(r.out, 0, NULL);
-	assert_non_null(j);
-	assert_int_equal(json_array_size(json_object_get(j, "deadlocks")), 0);
+	j = explore_clean(args);
 	assert_int_equal(json_array_size(json_object_get(j, "outcomes")), 1);
 	json_decref(j);
-	e2e_result_free(&r);
 }
 
 int
