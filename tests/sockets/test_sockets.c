@@ -198,6 +198,9 @@ test_sockets_server(void **state)
 {
 	(void)state;
 	check_program(SOCK_SERVER, "srv.sock", NULL);
+	/* The same over TCP on the loopback, IPv4 and IPv6. */
+	check_program(SOCK_SERVER, "tcp", NULL);
+	check_program(SOCK_SERVER, "tcp6", NULL);
 }
 
 static void
