@@ -231,10 +231,12 @@ is_inet(int obj)
 
 /*
  * Only the ends the run made are objects: both ends of a socketpair, a
- * listening socket, both ends of a connection to such a listener. A
- * socket connected to a process outside the run is read and written as
- * before (a file by its name), since nothing in the run could end its
- * wait.
+ * listening socket, both ends of a connection to such a listener, a
+ * datagram socket bound or sending to an address of the run. Any other
+ * socket (one not used yet, one connected to a process outside the run)
+ * is no object: read and written for real, unscheduled, since nothing
+ * in the run could end its wait; and never a file named by its inode,
+ * which differs from run to run.
  */
 int
 lk__obj_sock(int fd, const char *path)
@@ -249,7 +251,7 @@ lk__obj_sock(int fd, const char *path)
 		    sh->objects[i].ino == ino)
 			return (int)i;
 	(void)fd;
-	return -2;
+	return -1;
 }
 
 int

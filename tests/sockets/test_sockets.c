@@ -260,16 +260,16 @@ test_sockets_trace(void **state)
 }
 
 /* explore finds both orders, first and second, of program prog arg
- * arg2; each saved schedule replays with --strict to its outcome.
- * Random runs from a fixed seed: the same runs every time (the full
- * search of five processes takes minutes). */
+ * arg2 in runs random runs; each saved schedule replays with --strict to
+ * its outcome. Random runs from a fixed seed: the same runs every time (the
+ * full search of five processes takes minutes). */
 static void
-explore_orders(const char *prog, const char *arg, const char *arg2,
-               const char *first, const char *second)
+explore_orders(const char *runs, const char *prog, const char *arg,
+               const char *arg2, const char *first, const char *second)
 {
 	char *dir = e2e_tempdir(), *sp = e2e_path(dir, "s.txt");
 	const char *const ex[] = {LOCKSTEP, "explore", "--json", "--strategy",
-	                          "random", "--runs",  "30",     "--seed",
+	                          "random", "--runs",  runs,     "--seed",
 	                          "1",      "--",      prog,     arg,
 	                          arg2,     NULL};
 	const char *const rep[] = {LOCKSTEP,     "run", "-q", "--strict",
@@ -321,7 +321,8 @@ static void
 test_sockets_explore(void **state)
 {
 	(void)state;
-	explore_orders(SOCK_SERVER, "srv.sock", NULL, "served A", "served B");
+	explore_orders("30", SOCK_SERVER, "srv.sock", NULL, "served A",
+	               "served B");
 }
 
 /* The same over TCP, and which sender's datagram a UDP receiver gets
@@ -330,8 +331,9 @@ static void
 test_sockets_explore_inet(void **state)
 {
 	(void)state;
-	explore_orders(SOCK_SERVER, "tcp", NULL, "served A", "served B");
-	explore_orders(PROG_DGRAM, "udp", "0", "got from A", "got from B");
+	explore_orders("12", SOCK_SERVER, "tcp", NULL, "served A", "served B");
+	explore_orders("12", PROG_DGRAM, "udp", "0", "got from A",
+	               "got from B");
 }
 
 /* Datagrams: UDP on the loopback, AF_UNIX socketpair and bound name. */
@@ -431,6 +433,84 @@ test_sockets_deadlock(void **state)
 	free(dir);
 }
 
+/* A real program nobody here wrote: python3's http.server answering
+ * one request of a urllib client in the same run, over TCP on the
+ * loopback; the same answer natively and under lockstep, the same seed
+ * the same trace. Skipped without python3. */
+static void
+test_sockets_http(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl"), py[512],
+	     script[2048], *a, *b, *sh;
+	const char *const which[] = {
+	        "sh", "-c", "python3 -c 'import sys; print(sys.executable)'",
+	        NULL};
+	struct sockaddr_in at = {.sin_family = AF_INET};
+	socklen_t len = sizeof(at);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct e2e_result r;
+
+	(void)state;
+	if (e2e_spawn(&r, "/bin/sh", which, NULL, dir) != 0 || r.status != 0 ||
+	    r.out[0] != '/') {
+		e2e_result_free(&r);
+		e2e_rmtree(dir);
+		skip();
+	}
+	/* The interpreter itself, not a wrapper script (pyenv's). */
+	snprintf(py, sizeof(py), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+	e2e_result_free(&r);
+	/* A port free natively (under lockstep the run has its own). */
+	at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&at, sizeof(at)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&at, &len), 0);
+	close(s);
+	snprintf(script, sizeof(script),
+	         "%s -c 'import http.server as h; h.HTTPServer((\"127.0.0.1\", "
+	         "%u), h.SimpleHTTPRequestHandler).handle_request()' "
+	         "2>/dev/null &\n"
+	         "%s -c '\n"
+	         "import urllib.request, time\n"
+	         "for i in range(200):\n"
+	         "    try:\n"
+	         "        print(urllib.request.urlopen(\"http://127.0.0.1:%u/"
+	         "hello.txt\").read().decode(), end=\"\"); break\n"
+	         "    except OSError: time.sleep(0.05)\n"
+	         "'\nwait\n",
+	         py, ntohs(at.sin_port), py, ntohs(at.sin_port));
+	free(e2e_write_file(dir, "hello.txt", "hello over http\n"));
+	sh = e2e_write_file(dir, "http.sh", script);
+	{
+		const char *const native[] = {"sh", sh, NULL};
+		const char *const rec[] = {LOCKSTEP,  "run",     "-q", "--seed",
+		                           "1",       "--trace", tp,   "--",
+		                           "/bin/sh", sh,        NULL};
+
+		assert_int_equal(e2e_spawn(&r, "/bin/sh", native, NULL, dir),
+		                 0);
+		assert_int_equal(r.status, 0);
+		assert_string_equal(r.out, "hello over http\n");
+		e2e_result_free(&r);
+		lockstep_in(&r, dir, 0, rec);
+		assert_string_equal(r.out, "hello over http\n");
+		e2e_result_free(&r);
+		a = e2e_trace_events(tp);
+		assert_non_null(a);
+		assert_non_null(strstr(a, "\"op\":\"accept\",\"obj\":\"sock"));
+		lockstep_in(&r, dir, 0, rec);
+		e2e_result_free(&r);
+		b = e2e_trace_events(tp);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	free(sh);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+}
+
 int
 main(void)
 {
@@ -446,6 +526,7 @@ main(void)
 	        cmocka_unit_test(test_sockets_dgram),
 	        cmocka_unit_test(test_sockets_refused),
 	        cmocka_unit_test(test_sockets_netns),
+	        cmocka_unit_test(test_sockets_http),
 	        cmocka_unit_test(test_sockets_deadlock),
 	};
 
