@@ -1,10 +1,12 @@
 /*
- * UNIX stream sockets under the scheduler: socketpair, and named sockets
+ * Sockets under the scheduler: UNIX and loopback TCP stream sockets, UNIX
+ * and UDP datagram sockets: socketpair, bind, and named sockets
  * (listen, accept, connect), read and written with send, recv, sendmsg,
  * recvmsg, sendto, recvfrom (read, write, readv and writev are in rw.c),
  * ended by shutdown and close (ipc.c).
  *
- * A connected socket is two queues of bytes, one each way. Each end is an
+ * A connected stream socket (UNIX, or TCP on the loopback) is two queues
+ * of bytes, one each way. Each end is an
  * object of the run, "sockN": the bytes that end reads. A read or a recv
  * through a descriptor is a step on its own end's object; a write or a
  * send is a step on the peer's (where its bytes go), as a pipe's write
@@ -26,9 +28,14 @@
  *
  * The ends are registered when the run makes them (socketpair, listen,
  * a connect to a listener of the run: which end is the connection's
- * other one the kernel tells, sock_diag's UNIX_DIAG_PEER), under names
- * given by that order, which the schedule fixes: reproducible. Datagram
- * sockets, other families (AF_INET), SCM_RIGHTS are not modelled: calls
+ * other one the kernel tells, sock_diag's UNIX_DIAG_PEER, or for TCP the
+ * client's port), under names given by that order, which the schedule
+ * fixes: reproducible. TCP on the loopback is the same model; a connect
+ * to a loopback port nobody listens on is a step on an object for the
+ * address, which a later listener takes over. Datagram sockets (AF_UNIX,
+ * UDP on the loopback) are one object each, the datagrams it gets: a
+ * send is a step on the destination's, a recv on its own. SCM_RIGHTS,
+ * SOCK_SEQPACKET and sockets to other machines are not modelled: calls
  * on them are made as they are, unscheduled.
  */
 #include <sys/socket.h>
