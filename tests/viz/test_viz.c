@@ -1152,6 +1152,38 @@ test_viz_semop_arrows(void **state)
 	lk_viz_free(t);
 }
 
+/* A blocked waitpid(pid) names the child it waits for, in the trace
+ * ("target") and in the diagram; a waitpid for any child does not. */
+static void
+test_viz_waitpid_target(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	char *label;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"main\",\"parent\":null},"
+	           "{\"name\":\"main.1\",\"parent\":\"main\"}",
+	           "");
+	hand_event(&h, "main", "fork", NULL, 1, 0, 0, "\"main\":1",
+	           "\"child\":\"main.1\"");
+	hand_event(&h, "main", "waitpid", NULL, 0, 0, 1, "\"main\":2",
+	           "\"target\":\"main.1\",\"status\":0");
+	hand_event(&h, "main", "waitpid", NULL, 0, 0, 1, "\"main\":3",
+	           "\"status\":0");
+	t = must_read(write_file("waitpid-target.jsonl", h.text));
+	assert_int_equal(t->tr->ev[1].u.wait.target, 1);
+	assert_int_equal(t->tr->ev[2].u.wait.target, -1);
+	label = lk__viz_label(t, 1);
+	assert_string_equal(label, "waitpid main.1 (blocks)");
+	free(label);
+	label = lk__viz_label(t, 2);
+	assert_string_equal(label, "waitpid (blocks)");
+	free(label);
+	lk_viz_free(t);
+}
+
 /*
  * A FIFO's two opens meet: the writer's open returns because the reader
  * waits in its open (an arrow from the waiting try), and the reader's
@@ -1990,6 +2022,7 @@ main(void)
 	        cmocka_unit_test(test_viz_pipe_eof),
 	        cmocka_unit_test(test_viz_semop_arrows),
 	        cmocka_unit_test(test_viz_fifo_open_arrows),
+	        cmocka_unit_test(test_viz_waitpid_target),
 	        cmocka_unit_test(test_viz_signals),
 	        cmocka_unit_test(test_viz_ipc_labels),
 	        cmocka_unit_test(test_viz_pipe_signal_program),
