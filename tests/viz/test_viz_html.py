@@ -272,10 +272,24 @@ def main():
          "--trace", ph], 3)
     run([LOCKSTEP, "run", "scenarios/rendezvous.xml", "-q", "--trace", rv],
         0)
-    # The hostile trace: pipe-hang with script in its name and bytes.
+    # The hostile trace: pipe-hang with script in its name, bytes,
+    # process echo's name and pipe p's.
     bad = "</script><script>window.pwned=1</script>" \
           "<img src=x onerror=\"window.pwned=2\"><!--<script>"
+    names = {"echo": 'e"<img src=x onerror="window.pwned=3">',
+             "p": "p</script><b>"}
+
+    def rename(x):
+        if isinstance(x, str):
+            return names.get(x, x)
+        if isinstance(x, list):
+            return [rename(y) for y in x]
+        if isinstance(x, dict):
+            return {rename(k): rename(v) for k, v in x.items()}
+        return x
     head, evs = trace(ph)
+    head = rename(head)
+    evs = [rename(e) for e in evs]
     head["scenario"] = bad
     for e in evs:
         if e["op"] in ("write", "read") and e["ret"] > 0:
@@ -318,18 +332,27 @@ def main():
               "the hostile trace ran its script")
         check(b.js("document.querySelectorAll('img').length") == 0,
               "the hostile trace made an <img>")
+        check(b.js("JSON.parse(document.getElementById('lk-data')"
+                   ".textContent).procs[1].startsWith(%s)" %
+                   json.dumps(names["echo"])),
+              "the hostile process name lost")
+        check(b.js("!!document.getElementById('proc:' + %s)" %
+                   json.dumps(names["echo"])),
+              "the hostile process's box has no id of its name")
+        check(b.js("document.querySelectorAll('b').length") == 0,
+              "the hostile object name made a <b>")
         check(bad in b.js("document.title"),
               "the hostile name is not the page's title, as text")
         check(b.js("document.getElementById('lk-data').textContent"
                    ".indexOf('</script>')") == -1,
               "</script> inside the page's data")
         # The labels cut long bytes short: their start, as text.
-        check(any(e["l"].startswith('write p "</script><script>win')
+        check(any('"</script><script>win' in e["l"]
                   for e in b.js("JSON.parse(document.getElementById("
                                 "'lk-data').textContent).events.filter("
                                 "e => e.l)")),
               "the hostile bytes are not in the page's data, as text")
-        check(any(t.startswith('write p "</script><script>win')
+        check(any('"</script><script>win' in t
                   for t in b.js("Array.from(document.querySelectorAll("
                                 "'.label text')).map(e => "
                                 "e.textContent)")),
