@@ -9,9 +9,12 @@ request but its own file; the slider and the arrow keys move the
 highlight; a click on each drawn event of pipe-hang highlights exactly
 its happens-before past and future, computed here from the trace's
 vector clocks; the cycle toggle exists for pipe-hang (and hides the
-wait-for arrows) and not for rendezvous; the search keeps one process's
-events; a hostile trace (a scenario name and written bytes holding
-</script><script> and <img onerror>) injects nothing. Screenshots of
+wait-for arrows) and not for rendezvous or shm-race; the race toggle
+exists for shm-race --seed 3 (and hides its three races) and not for
+rendezvous; the search keeps one process's
+events; a hostile trace (a scenario name, written bytes, a process and
+a pipe named with </script><script>, <img onerror> and <b>) injects
+nothing. Screenshots of
 pipe-hang go to the work directory.
 
 usage: test_viz_html.py LOCKSTEP SOURCE_DIR WORK_DIR CHROMIUM SKIP
@@ -272,6 +275,9 @@ def main():
          "--trace", ph], 3)
     run([LOCKSTEP, "run", "scenarios/rendezvous.xml", "-q", "--trace", rv],
         0)
+    sr = os.path.join(WORK, "sr.jsonl")
+    run([LOCKSTEP, "run", "scenarios/lecture/shm-race.xml", "-q", "--seed",
+         "3", "--trace", sr], 0)
     # The hostile trace: pipe-hang with script in its name, bytes,
     # process echo's name and pipe p's.
     bad = "</script><script>window.pwned=1</script>" \
@@ -300,7 +306,8 @@ def main():
         for x in [head] + evs:
             f.write(json.dumps(x, separators=(",", ":")) + "\n")
     pages = {}
-    for name, t in (("ph", ph), ("rv", rv), ("hostile", hostile)):
+    for name, t in (("ph", ph), ("rv", rv), ("sr", sr),
+                    ("hostile", hostile)):
         pages[name] = os.path.join(WORK, name + ".html")
         run([LOCKSTEP, "render", t, "-o", pages[name]], 0)
 
@@ -327,6 +334,19 @@ def main():
         open_page(b, pages["rv"])
         check(not b.js("!!document.getElementById('lk-cycle')"),
               "rendezvous has a cycle toggle")
+        check(not b.js("!!document.getElementById('lk-races')"),
+              "rendezvous has a race toggle")
+        # shm-race --seed 3: three races, a toggle that hides them.
+        open_page(b, pages["sr"])
+        check(not b.js("!!document.getElementById('lk-cycle')"),
+              "shm-race has a cycle toggle")
+        shown = "Array.from(document.querySelectorAll('.race')).filter(" \
+                "e => getComputedStyle(e).display != 'none').length"
+        check(b.js(shown) == 3, "shm-race: %r races shown, not 3" %
+              b.js(shown))
+        b.js("document.getElementById('lk-races').click()")
+        check(b.js(shown) == 0, "the race toggle hid %r of 3" % (
+            3 - b.js(shown)))
         open_page(b, pages["hostile"])
         check(b.js("typeof window.pwned") == "undefined",
               "the hostile trace ran its script")
@@ -362,7 +382,7 @@ def main():
     if failures:
         print("%d failures" % len(failures))
         return 1
-    print("ok: 3 pages in one browser: %.1f s to start it, %.1f s for "
+    print("ok: 4 pages in one browser: %.1f s to start it, %.1f s for "
           "pipe-hang (%d clicks), %.1f s for the others; screenshots in %s"
           % (t1 - t0, t2 - t1, nclicks[0], time.monotonic() - t2, WORK))
     return 0
