@@ -193,7 +193,7 @@ def shot(b, name):
 
 
 def check_pipe_hang(b, tr_path, page):
-    _, evs = trace(tr_path)
+    head, evs = trace(tr_path)
     open_page(b, page)
     drawn = ids(b, '[id^="ev:"]')
     steps = sorted(int(i[3:]) for i in drawn)
@@ -237,6 +237,14 @@ def check_pipe_hang(b, tr_path, page):
               "clocks say %r" % (s, sorted(got[1]), sorted(past)))
         check(set(got[2]) == future, "click on ev:%d: future %r, the "
               "vector clocks say %r" % (s, sorted(got[2]), sorted(future)))
+        # The line under the bar: the step and its source line.
+        info = b.js("document.getElementById('lk-info').textContent")
+        want = "step %d (selected): " % s
+        if e["src"] is not None:
+            want += "…" + "source %s:%d" % (head["file"], e["src"])
+        check(info.startswith(want.split("…")[0]) and
+              want.split("…")[-1] in info,
+              "click on ev:%d: the info line says %r" % (s, info))
         if s == 12:
             b.js("window.scrollTo(0, 0)")
             shot(b, "pipe-hang-selected.png")
