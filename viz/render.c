@@ -68,7 +68,7 @@ static const struct {
 	const char *ext, *format;
 } formats[] = {
         {".svg", "svg"}, {".png", "png"}, {".pdf", "pdf"},
-        {".dot", "dot"}, {".gv", "dot"},
+        {".dot", "dot"}, {".gv", "dot"},  {".html", "html"},
 };
 
 /*
@@ -1803,8 +1803,12 @@ format_ok(GVC_t *gvc, const char *format, const char *path, struct lk_err *err)
 			        0;
 		if (here)
 			continue; /* .gv is .dot again */
+		/* html: the svg device's drawing in a page (html.c). */
 		for (int k = 0; k < n && list != NULL; k++)
-			here |= strcmp(list[k], formats[i].format) == 0;
+			here |= strcmp(list[k],
+			               strcmp(formats[i].format, "html") == 0
+			                       ? "svg"
+			                       : formats[i].format) == 0;
 		if (!here)
 			continue;
 		ok |= format != NULL && strcmp(format, formats[i].format) == 0;
@@ -1951,6 +1955,43 @@ layout_render(struct draw *d, GVC_t *gvc, const char *engine,
 	return rc;
 }
 
+/*
+ * The interactive page: d drawn as SVG (the same drawing as -o x.svg),
+ * in memory, then wrapped by html.c with the trace's events; written to
+ * path, or kept in keep's bytes. 0, or -1 with err filled.
+ */
+static int
+page(struct draw *d, GVC_t *gvc, const char *engine,
+     const struct lk_viz_opts *o, const char *path, struct lk_err *err,
+     int *laid_out, struct lk__viz_bytes *keep)
+{
+	struct lk__viz_bytes svg = {0}, html = {0};
+	const char *title = o->title;
+	int rc;
+
+	if (title == NULL)
+		title = d->t->tr->scenario != NULL ? d->t->tr->scenario : "";
+	graph_attrs(d, o, "svg");
+	build(d, o);
+	if (layout_render(d, gvc, engine, "svg", path, err, laid_out, &svg) !=
+	    0)
+		return -1;
+	rc = lk__viz_html(d->t, &d->l, title, svg.data, svg.len, &html);
+	free(svg.data);
+	if (rc != 0) {
+		lk_err_set(err, LK_EXIT_INTERNAL,
+		           "cannot make the page %s: out of memory", path);
+		return -1;
+	}
+	if (keep != NULL) {
+		*keep = html;
+		return 0;
+	}
+	rc = write_file(path, html.data, html.len, err);
+	free(html.data);
+	return rc;
+}
+
 /* The frames of a stepping sequence: the steps drawn (see viz.h). */
 long
 lk_viz_frames(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
@@ -2041,6 +2082,10 @@ render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 	d->g = agopen((char *)"lockstep", Agdirected, NULL);
 	if (!d->node || !d->head || !d->endbar || !d->kinds || !d->g) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (strcmp(format, "html") == 0) {
+		rc = page(d, gvc, engine, o, out_path, err, &laid_out, keep);
 		goto out;
 	}
 	graph_attrs(d, o, format);
