@@ -91,7 +91,7 @@ class Browser:
         msg, self.buf = self.buf.split(b"\0", 1)
         return json.loads(msg)
 
-    def send(self, method, params=None, session=True, timeout=20):
+    def send(self, method, params=None, session=True, timeout=90):
         self.next_id += 1
         msg = {"id": self.next_id, "method": method, "params": params or {}}
         if session and self.session:
@@ -106,7 +106,7 @@ class Browser:
                 return m.get("result", {})
             self.events.append(m)
 
-    def wait_event(self, method, timeout=20):
+    def wait_event(self, method, timeout=90):
         deadline = time.monotonic() + timeout
         while True:
             for i, m in enumerate(self.events):
