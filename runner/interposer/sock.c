@@ -651,7 +651,12 @@ connect(int fd, const struct sockaddr *addr, socklen_t len)
 		mark(own, dom, type);
 		pending_end(own, fd, st.obj);
 	}
-	lk__done(&st, st.ret == 0 ? st.obj : -1);
+	/* A non-blocking TCP connect under way has reached the listener's
+	 * queue already: released as a finished one. */
+	lk__done(&st, st.ret == 0 || (st.err == EINPROGRESS &&
+	                              sh->objects[st.obj].ino != 0)
+	                      ? st.obj
+	                      : -1);
 	return (int)leave(st.ret, st.err);
 }
 
