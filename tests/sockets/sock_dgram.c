@@ -13,6 +13,10 @@
  *              to the parent's socket bound at "dgram.sock" (removed at
  *              the end).
  *   refused    a TCP connect to a loopback port nobody listens on.
+ *   early PORT a client (a child) connects to 127.0.0.1:PORT until the
+ *              server (the parent) listens there, and says whether it
+ *              was refused first: the order of the connect and the
+ *              listen.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -172,6 +176,48 @@ refused(void)
 	return close(s) == 0 ? 0 : 12;
 }
 
+static int
+early(int port)
+{
+	struct sockaddr_in at = {.sin_family = AF_INET};
+	int s, c, status;
+	char buf[16];
+	pid_t pid;
+
+	at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	at.sin_port = htons((unsigned short)port);
+	if ((pid = fork()) < 0)
+		return 10;
+	if (pid == 0) {
+		int refusals = 0;
+
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		while (connect(s, (struct sockaddr *)&at, sizeof(at)) != 0) {
+			if (errno != ECONNREFUSED || ++refusals > 1000000)
+				return 20;
+			close(s);
+			s = socket(AF_INET, SOCK_STREAM, 0);
+		}
+		printf("client: %s\n",
+		       refusals > 0 ? "refused first" : "connected at once");
+		return send(s, "hi", 2, 0) == 2 && close(s) == 0 ? 0 : 21;
+	}
+	/* A step before the listen (listen is none): the client may come
+	 * first. */
+	printf("server: up\n");
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&at, sizeof(at)) != 0 ||
+	    listen(s, 4) != 0 || (c = accept(s, NULL, NULL)) < 0 ||
+	    recv(c, buf, sizeof(buf), MSG_WAITALL) != 2)
+		return 11;
+	close(c);
+	close(s);
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	                       WEXITSTATUS(status) == 0
+	               ? 0
+	               : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -182,6 +228,9 @@ main(int argc, char **argv)
 		return unix_dgram();
 	if (argc == 2 && strcmp(argv[1], "refused") == 0)
 		return refused();
-	fprintf(stderr, "usage: prog_sock_dgram udp PORT | unix | refused\n");
+	if (argc == 3 && strcmp(argv[1], "early") == 0)
+		return early(atoi(argv[2]));
+	fprintf(stderr, "usage: prog_sock_dgram udp PORT | unix | refused | "
+	                "early PORT\n");
 	return 2;
 }

@@ -370,6 +370,59 @@ test_sockets_refused(void **state)
 	free(tp);
 }
 
+/* A client that connects before the server listens is refused (a step,
+ * the kernel's ECONNREFUSED) and tries again: explore finds both
+ * orders of the connect and the listen, and each schedule replays. */
+static void
+test_sockets_early(void **state)
+{
+	char *dir = e2e_tempdir(), *sp = e2e_path(dir, "s.txt");
+	const char *const ex[] = {LOCKSTEP, "explore", "--json",   "--strategy",
+	                          "random", "--runs",  "12",       "--seed",
+	                          "1",      "--",      PROG_DGRAM, "early",
+	                          "7357",   NULL};
+	const char *const rep[] = {LOCKSTEP,     "run",  "-q", "--strict",
+	                           "--schedule", sp,     "--", PROG_DGRAM,
+	                           "early",      "7357", NULL};
+	int refused = 0, at_once = 0;
+	struct e2e_result r;
+	json_error_t je;
+	json_t *j, *outs;
+
+	(void)state;
+	lockstep_in(&r, dir, 0, ex);
+	j = json_loads(r.out, 0, &je);
+	assert_non_null(j);
+	e2e_result_free(&r);
+	outs = json_object_get(j, "outcomes");
+	assert_int_equal(json_array_size(outs), 2);
+	for (size_t k = 0; k < json_array_size(outs); k++) {
+		json_t *o = json_array_get(outs, k);
+		const char *text =
+		        json_string_value(json_object_get(o, "outcome"));
+		int was_refused = strstr(text, "client: refused first") != NULL;
+		FILE *f;
+
+		refused |= was_refused;
+		at_once |= strstr(text, "client: connected at once") != NULL;
+		f = fopen(sp, "w");
+		assert_non_null(f);
+		fputs(json_string_value(json_object_get(o, "schedule")), f);
+		fclose(f);
+		lockstep_in(&r, dir, 0, rep);
+		assert_string_equal(r.out, was_refused ? "server: up\nclient: "
+		                                         "refused first\n"
+		                                       : "server: up\nclient: "
+		                                         "connected at once\n");
+		e2e_result_free(&r);
+	}
+	assert_true(refused && at_once);
+	json_decref(j);
+	e2e_rmtree(dir);
+	free(dir);
+	free(sp);
+}
+
 /* Each run has a network of its own: a run binds the UDP port this test
  * holds, and two runs bind the same port at once. */
 static void
@@ -525,6 +578,7 @@ main(void)
 	        cmocka_unit_test(test_sockets_explore_inet),
 	        cmocka_unit_test(test_sockets_dgram),
 	        cmocka_unit_test(test_sockets_refused),
+	        cmocka_unit_test(test_sockets_early),
 	        cmocka_unit_test(test_sockets_netns),
 	        cmocka_unit_test(test_sockets_http),
 	        cmocka_unit_test(test_sockets_deadlock),
