@@ -403,8 +403,8 @@ test_ops_labels_payload(void **state)
 
 	e = add(t, 0, LK_OP_WAIT, -1, 0, 1);
 	e->u.wait.target = 1;
-	labels(t, e, "waitpid B (blocked)", "waitpid (blocks)",
-	       "waitpid (blocks)");
+	labels(t, e, "waitpid B (blocked)", "waitpid B (blocks)",
+	       "waitpid B (blocks)");
 	e = add(t, 0, LK_OP_WAIT, -1, 1, 0);
 	e->u.wait.status = 3 << 8;
 	labels(t, e, "waitpid B: 3", "waitpid B", "waitpid B");
