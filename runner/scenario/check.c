@@ -945,16 +945,21 @@ lk__check_in_handler(const struct lk_scenario *sc, const char *elem,
                      const char *sig, int handler_line, long line,
                      struct lk_err *err)
 {
+	if (strcmp(elem, "thread") == 0 || strcmp(elem, "start") == 0 ||
+	    strcmp(elem, "join") == 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<%s> is inside the <handler signal=\"%s\"> "
+		                   "of line %d, expected threads declared, "
+		                   "started and joined by the process itself",
+		                   elem, sig, handler_line);
 	if (strcmp(elem, "handler") != 0 && strcmp(elem, "spawn") != 0 &&
-	    strcmp(elem, "exec") != 0 && strcmp(elem, "waitpid") != 0 &&
-	    strcmp(elem, "thread") != 0 && strcmp(elem, "start") != 0 &&
-	    strcmp(elem, "join") != 0)
+	    strcmp(elem, "exec") != 0 && strcmp(elem, "waitpid") != 0)
 		return 0;
 	return lk__sc_fail(err, sc->path, line,
 	                   "<%s> is inside the <handler signal=\"%s\"> of line "
-	                   "%d, expected no <handler>, <spawn>, <exec>, "
-	                   "<waitpid>, <thread>, <start> or <join> in a "
-	                   "handler (it runs between two steps of its process)",
+	                   "%d, expected no <handler>, <spawn>, <exec> or "
+	                   "<waitpid> in a handler (it runs between two steps "
+	                   "of its process)",
 	                   elem, sig, handler_line);
 }
 
@@ -1042,8 +1047,9 @@ lk__check_lock_kind(const struct lk_scenario *sc, const char *elem,
 		                   elem, mutex);
 	if (file != NULL && strcmp(elem, "lock") == 0 && type == NULL)
 		return lk__sc_fail(err, sc->path, line,
-		                   "<lock file=\"%s\"> has no type=, expected "
-		                   "type=\"read\" or type=\"write\"",
+		                   "element 'lock': the attribute 'type' is "
+		                   "required but missing (<lock file=\"%s\">: "
+		                   "type=\"read\" or type=\"write\")",
 		                   file);
 	return 0;
 }
@@ -1063,14 +1069,18 @@ lk__check_wait_kind(const struct lk_scenario *sc, const char *sem,
 		        "or if=, expected sem= alone (a semaphore) or "
 		        "cond= and mutex= (a condition variable)",
 		        sem);
+	if (cond == NULL && mutex == NULL)
+		return lk__sc_fail(err, sc->path, line,
+		                   "element 'wait': the attribute 'sem' is "
+		                   "required but missing (or cond= and mutex=, "
+		                   "for a condition variable)");
 	if (cond == NULL || mutex == NULL)
 		return lk__sc_fail(err, sc->path, line,
-		                   "<wait> has %s, expected sem= (a semaphore) "
-		                   "or both cond= and mutex= (a condition "
-		                   "variable and the mutex it releases)",
-		                   cond != NULL    ? "cond= without mutex="
-		                   : mutex != NULL ? "mutex= without cond="
-		                                   : "none of sem=, cond=");
+		                   "<wait> has %s, expected both cond= and "
+		                   "mutex= (a condition variable and the mutex "
+		                   "it releases)",
+		                   cond != NULL ? "cond= without mutex="
+		                                : "mutex= without cond=");
 	if (w != NULL && f != NULL)
 		return lk__sc_fail(
 		        err, sc->path, line,
