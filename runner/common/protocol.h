@@ -276,51 +276,61 @@ enum lk_run_state {
  * runner/controller/program.c compiles them, runner/agent runs them).
  */
 enum lk_act_kind {
-	LK_ACT_PRINT,    /* text plus newline to standard output; {cell} in
-	                    the text is the value this process last loaded */
-	LK_ACT_POST,     /* sem_post */
-	LK_ACT_WAIT,     /* sem_wait */
-	LK_ACT_TRYWAIT,  /* sem_trywait */
-	LK_ACT_WRITE,    /* write text (verbatim) to a file, pipe or FIFO */
-	LK_ACT_SLEEP,    /* nanosleep, on the virtual clock */
-	LK_ACT_REPEAT,   /* the body, times times */
-	LK_ACT_SPAWN,    /* fork; the child runs process proc (every
-	                    instance of a counted process, in order) */
-	LK_ACT_WAITPID,  /* waitpid for process proc (each instance) */
-	LK_ACT_EXEC,     /* execvp text split at blanks; stdin/stdout
-	                    (objects, -1 none) are dup2'ed onto 0 and 1 */
-	LK_ACT_READ,     /* read up to bytes from a pipe, FIFO or file into
-	                    standard output; until_eof: loop until 0 */
-	LK_ACT_CLOSE,    /* close a pipe end (end), a FIFO or a file */
-	LK_ACT_OPEN,     /* open a FIFO for reading or writing (end) */
-	LK_ACT_LOAD,     /* load a cell (remembered for print) */
-	LK_ACT_STORE,    /* store value into a cell */
-	LK_ACT_ADD,      /* load a cell, then store it plus value: 2 steps */
-	LK_ACT_ATTACH,   /* attach a shm region (shmat, or shm_open+mmap) */
-	LK_ACT_DETACH,   /* detach it (shmdt, munmap) */
-	LK_ACT_REMOVE,   /* remove it (IPC_RMID, shm_unlink) */
-	LK_ACT_KILL,     /* kill process proc (every instance) with signal
-	                    value */
-	LK_ACT_HANDLER,  /* body runs when signal value is delivered;
-	                    installed before the process's first step */
-	LK_ACT_PAUSE,    /* pause: wait for a signal with a handler */
-	LK_ACT_LOCK,     /* fcntl record lock on a file: end is the type
-	                    (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
-	                    start, len; F_SETLKW unless nowait */
-	LK_ACT_UNLOCK,   /* F_UNLCK of start, len */
-	LK_ACT_SEMOP,    /* semop on a SysV set: text is the operations,
-	                    "NUM:ADD ..." (ADD 0: wait for zero), applied
-	                    all at once; undo: SEM_UNDO */
-	LK_ACT_LISTEN,   /* socket+bind+listen on socket obj's path;
-	                    value: the backlog */
-	LK_ACT_ACCEPT,   /* accept on socket obj into connection value */
-	LK_ACT_CONNECT,  /* socket+connect to obj's path, as connection
-	                    value */
-	LK_ACT_SEND,     /* send text on connection value */
-	LK_ACT_RECV,     /* recv up to bytes from connection value into
-	                    standard output; until_eof: loop until 0 */
-	LK_ACT_SHUTDOWN, /* shutdown(SHUT_WR) of connection value */
+	LK_ACT_PRINT,     /* text plus newline to standard output; {cell} in
+	                     the text is the value this process last loaded */
+	LK_ACT_POST,      /* sem_post */
+	LK_ACT_WAIT,      /* sem_wait */
+	LK_ACT_TRYWAIT,   /* sem_trywait */
+	LK_ACT_WRITE,     /* write text (verbatim) to a file, pipe or FIFO */
+	LK_ACT_SLEEP,     /* nanosleep, on the virtual clock */
+	LK_ACT_REPEAT,    /* the body, times times */
+	LK_ACT_SPAWN,     /* fork; the child runs process proc (every
+	                     instance of a counted process, in order) */
+	LK_ACT_WAITPID,   /* waitpid for process proc (each instance) */
+	LK_ACT_EXEC,      /* execvp text split at blanks; stdin/stdout
+	                     (objects, -1 none) are dup2'ed onto 0 and 1 */
+	LK_ACT_READ,      /* read up to bytes from a pipe, FIFO or file into
+	                     standard output; until_eof: loop until 0 */
+	LK_ACT_CLOSE,     /* close a pipe end (end), a FIFO or a file */
+	LK_ACT_OPEN,      /* open a FIFO for reading or writing (end) */
+	LK_ACT_LOAD,      /* load a cell (remembered for print) */
+	LK_ACT_STORE,     /* store value into a cell */
+	LK_ACT_ADD,       /* load a cell, then store it plus value: 2 steps */
+	LK_ACT_ATTACH,    /* attach a shm region (shmat, or shm_open+mmap) */
+	LK_ACT_DETACH,    /* detach it (shmdt, munmap) */
+	LK_ACT_REMOVE,    /* remove it (IPC_RMID, shm_unlink) */
+	LK_ACT_KILL,      /* kill process proc (every instance) with signal
+	                     value */
+	LK_ACT_HANDLER,   /* body runs when signal value is delivered;
+	                     installed before the process's first step */
+	LK_ACT_PAUSE,     /* pause: wait for a signal with a handler */
+	LK_ACT_LOCK,      /* fcntl record lock on a file: end is the type
+	                     (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
+	                     start, len; F_SETLKW unless nowait */
+	LK_ACT_UNLOCK,    /* F_UNLCK of start, len */
+	LK_ACT_SEMOP,     /* semop on a SysV set: text is the operations,
+	                     "NUM:ADD ..." (ADD 0: wait for zero), applied
+	                     all at once; undo: SEM_UNDO */
+	LK_ACT_LISTEN,    /* socket+bind+listen on socket obj's path;
+	                     value: the backlog */
+	LK_ACT_ACCEPT,    /* accept on socket obj into connection value */
+	LK_ACT_CONNECT,   /* socket+connect to obj's path, as connection
+	                     value */
+	LK_ACT_SEND,      /* send text on connection value */
+	LK_ACT_RECV,      /* recv up to bytes from connection value into
+	                     standard output; until_eof: loop until 0 */
+	LK_ACT_SHUTDOWN,  /* shutdown(SHUT_WR) of connection value */
+	LK_ACT_THREAD,    /* body: a thread's actions, run when a START of
+	                     it runs (value: its number in its process) */
+	LK_ACT_START,     /* pthread_create of thread value of the process */
+	LK_ACT_JOIN,      /* pthread_join of thread value */
+	LK_ACT_SIGNAL,    /* pthread_cond_signal of condition variable obj */
+	LK_ACT_BROADCAST, /* pthread_cond_broadcast of obj */
+	LK_ACT_BARRIER_WAIT, /* pthread_barrier_wait on barrier obj */
 };
+
+/* <thread>s of one declared process. */
+#define LK_MAX_THREADS 16
 
 /* Connection names of a scenario (<accept as=>, <connect as=>): each
  * process holds its own descriptor for each, as after fork. */
@@ -364,6 +374,21 @@ struct lk_instr {
 #define LK_INSTR_UNDO   4u  /* semop: SEM_UNDO */
 #define LK_INSTR_CONN   8u  /* close: of connection value, not of obj */
 #define LK_INSTR_ECHO   16u /* recv: send the bytes back, not print them */
+#define LK_INSTR_SYNC                                                          \
+	32u /* lock, unlock: of mutex obj; wait: on                            \
+	       condition variable obj with mutex in, and                       \
+	       test times (1 while, 2 if) "cell out end                        \
+	       value" (end: enum lk_cmp) */
+
+/* The comparison of a <wait cond= while=|if=>. */
+enum lk_cmp {
+	LK_CMP_EQ,
+	LK_CMP_NE,
+	LK_CMP_LT,
+	LK_CMP_LE,
+	LK_CMP_GT,
+	LK_CMP_GE,
+};
 
 #define LK_INSTR_END 0xffffu
 

@@ -298,6 +298,16 @@ setup_shared(struct run *r, struct lk_err *err)
 			o->type = LK_OT_SHM;
 			o->size = (uint64_t)so->u.shm.ncells * CELL_BYTES;
 			o->slot = so->u.shm.kind;
+		} else if (so->kind == LK_OBJ_MUTEX ||
+		           so->kind == LK_OBJ_COND ||
+		           so->kind == LK_OBJ_BARRIER) {
+			/* Claimed by the first process that uses it (the
+			 * agent gives it its memory: ino 0, off, key); until
+			 * then key -1 matches no memory. */
+			o->type = so->kind == LK_OBJ_MUTEX  ? LK_OT_MUTEX
+			          : so->kind == LK_OBJ_COND ? LK_OT_COND
+			                                    : LK_OT_BARRIER;
+			o->key = -1;
 		} else if (so->kind == LK_OBJ_SEMSET) {
 			o->type = LK_OT_SEMSET;
 			o->slot = so->u.semset.n;
@@ -1510,7 +1520,9 @@ collect(struct run *r, struct lk_trace *t)
 	for (size_t i = 0;
 	     r->sc->program == NULL && t->verdict == LK_V_DONE && i < t->nprocs;
 	     i++)
-		if (t->procs[i].exited && t->procs[i].status != 0) {
+		if (t->procs[i].exited && !t->procs[i].thread &&
+		    t->procs[i].status != 0) {
+			/* A thread's lane has no status of its own. */
 			t->verdict = LK_V_CRASH;
 			t->culprit = (int)i;
 		}
