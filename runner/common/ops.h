@@ -156,6 +156,8 @@ struct lk_pl_cond {
 	int32_t mutex;
 	int32_t released;
 	int32_t woke;
+	int32_t spurious; /* a wait's end: woken without a signal
+	                     (--perturb) */
 };
 
 /* Read-write locks: whether a lock takes (an unlock lets go of) the

@@ -148,6 +148,10 @@ struct lk_slot {
 	 * broadcast took it off the queue (woken). */
 	uint32_t cond_ticket;
 	uint32_t woken;
+	/* --perturb: a wait on a condition variable may end without a
+	 * signal, once a lane a run: 1 when the pick chose it for that, 2
+	 * once it did (thread.c). */
+	uint32_t spurious;
 	/* A thread's start routine, as dladdr names it ("" unknown). */
 	char routine[LK_NAME_MAX];
 };

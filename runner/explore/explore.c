@@ -313,6 +313,48 @@ add_reap_alternatives(struct explorer *x)
 	}
 }
 
+/* A condition wait that blocked (on the condition or, woken, on its
+ * mutex again). */
+static int
+cond_blocked(const struct lk_step_rec *s)
+{
+	return (s->op == LK_OP_COND_WAIT || s->op == LK_OP_COND_TIMEDWAIT) &&
+	       s->blocked;
+}
+
+/*
+ * --perturb: wherever a waiter of a condition variable could have woken
+ * without a signal (enabled at step k while its last step was a blocked
+ * wait, and no spurious wake-up of it before: once a lane a run), try it
+ * there. The reduction alone would not: the signal that woke it in this
+ * run orders the two, but a spurious wake-up needs no signal.
+ */
+static void
+add_spurious_alternatives(struct explorer *x)
+{
+	const struct lk_digest *d = x->cur;
+	uint64_t waiting = 0, spent = 0;
+
+	for (size_t k = 0; k < d->nsteps && !x->oom; k++) {
+		const struct lk_step_rec *s = &d->steps[k];
+		uint64_t can = d->steps[k].enabled & waiting & ~spent;
+
+		for (unsigned p = 0; p < 64 && p < d->nprocs; p++)
+			if ((can & (1ull << p)) && p != s->proc)
+				queue_prefix(x, k, p, -1, 0, 0);
+		if (s->proc >= 64)
+			continue;
+		if (cond_blocked(s))
+			waiting |= 1ull << s->proc;
+		else
+			waiting &= ~(1ull << s->proc);
+		if ((s->op == LK_OP_COND_WAIT ||
+		     s->op == LK_OP_COND_TIMEDWAIT) &&
+		    !s->blocked && s->u.cond.spurious)
+			spent |= 1ull << s->proc;
+	}
+}
+
 /* --perturb: every read or write of the current run that could have
  * moved another count of bytes: try all, 1 and half there (the counts
  * the strategies draw from: sched.c, lk__perturb_bytes). */
@@ -526,6 +568,8 @@ record(struct explorer *x, struct lk_digest *d)
 		lk_dpor_backtrack(d, x->o->no_reduction, add_alternative, x);
 		add_reap_alternatives(x);
 		add_bytes_alternatives(x);
+		if (x->o->run.perturb)
+			add_spurious_alternatives(x);
 		if (x->oom)
 			return -1;
 		estimate(x, x->nstack - before);

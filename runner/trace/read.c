@@ -761,6 +761,7 @@ READ_FN(cond)
 	                                    : -1;
 	e->u.cond.released = json_is_true(json_object_get(args, "released"));
 	e->u.cond.woke = (int32_t)num(args, "woke", 0);
+	e->u.cond.spurious = json_is_true(json_object_get(args, "spurious"));
 	return json_is_string(v) && e->u.cond.mutex < 0 ? -1 : 0;
 }
 

@@ -545,6 +545,9 @@ ARGS_FN(cond)
 			    json_string(t->objs[e->u.cond.mutex].name));
 		if (e->u.cond.released)
 			put(args, "released", json_true());
+		/* --perturb: it ended without a signal. */
+		if (e->u.cond.spurious)
+			put(args, "spurious", json_true());
 	} else {
 		put(args, "woke", json_integer(e->u.cond.woke));
 	}
