@@ -42,6 +42,7 @@ static const unsigned char viz_ops[LK_OP__COUNT] = {
         [LK_OP_PAUSE] = LK__VIZ_PAUSE,
         [LK_OP_LOAD] = LK__VIZ_LOAD,
         [LK_OP_STORE] = LK__VIZ_STORE,
+        [LK_OP_SEMOP] = LK__VIZ_SEMOP,
 };
 
 /* What viz draws of e's operation. */

@@ -95,6 +95,9 @@ const struct lk__viz_edge_kind lk__viz_edge_kinds[] = {
         [LK_HB_UNLOCK_LOCK] = {"unlock-lock", "#999933", "solid", "box",
                                "unlock (or exit) \xe2\x86\x92 the lock "
                                "it let another process take"},
+        [LK_HB_OPEN_OPEN] = {"open-open", "#EE7733", "dotted", "odot",
+                             "open of a FIFO \xe2\x86\x92 the other "
+                             "end's open it met"},
 };
 const size_t lk__viz_nedge_kinds =
         sizeof(lk__viz_edge_kinds) / sizeof(lk__viz_edge_kinds[0]);
@@ -143,7 +146,7 @@ static const struct palette palettes[] = {
                          * fifth hue for a thin line on white), locks
                          * Tol muted olive. */
                         .kind = {"#4477AA", "#228833", "#AA3377", "#EE7733",
-                                 "#EE7733", "#009988", "#999933"},
+                                 "#EE7733", "#009988", "#999933", "#EE7733"},
                 },
         [LK_VIZ_DARK] =
                 {
@@ -164,7 +167,7 @@ static const struct palette palettes[] = {
                         .ghost = "#4A4A4A",
                         .now = "#EE3377",
                         .kind = {"#66CCEE", "#44BB66", "#CC77AA", "#EE7733",
-                                 "#EE7733", "#44BB99", "#DDCC77"},
+                                 "#EE7733", "#44BB99", "#DDCC77", "#EE7733"},
                 },
         [LK_VIZ_PRINT] =
                 {
@@ -185,7 +188,7 @@ static const struct palette palettes[] = {
                         .ghost = "#D8D8D8",
                         .now = "#000000",
                         .kind = {"#000000", "#555555", "#333333", "#000000",
-                                 "#000000", "#444444", "#222222"},
+                                 "#000000", "#444444", "#222222", "#000000"},
                 },
 };
 
@@ -462,6 +465,11 @@ blocked_words(const struct lk_viz_trace *t, size_t p, char *buf, size_t size)
 		         obj);
 	} else if (op == LK__VIZ_LOCK) {
 		snprintf(buf, size, "%s waits for the lock on %s", me, obj);
+	} else if (op == LK__VIZ_SEMOP) {
+		snprintf(buf, size,
+		         "%s waits for a change of %s that lets "
+		         "its semop through",
+		         me, obj);
 	} else if (op == LK__VIZ_SEM_WAIT || op == LK__VIZ_SEM_TIMEDWAIT) {
 		if (by != NULL)
 			snprintf(buf, size, "%s waits for %s to post %s", me,

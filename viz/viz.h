@@ -152,7 +152,8 @@ enum lk__viz_op {
 	LK__VIZ_PAUSE,
 	LK__VIZ_LOAD,
 	LK__VIZ_STORE,
-	LK__VIZ_LOCK /* fcntl and flock */
+	LK__VIZ_LOCK, /* fcntl and flock */
+	LK__VIZ_SEMOP /* a SysV set's operations: takes, gives or both */
 };
 
 /* How one kind of edge (enum lk_hb_kind) is drawn (render.c's table). */

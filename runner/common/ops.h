@@ -121,6 +121,7 @@ struct lk_pl_signal {
 
 struct lk_pl_semop {
 	int32_t nops;
+	int32_t undo; /* 1: an operation has SEM_UNDO (the exit undoes it) */
 };
 
 struct lk_pl_semget {

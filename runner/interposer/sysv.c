@@ -348,6 +348,8 @@ semop_step(int id, struct sembuf *ops, size_t n, uint64_t deadline)
 		nb[i] = ops[i];
 		nowait |= ops[i].sem_flg & IPC_NOWAIT;
 		nb[i].sem_flg |= IPC_NOWAIT;
+		if (ops[i].sem_flg & SEM_UNDO)
+			st.u.semop.undo = 1;
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		                        "%s[%u]%+d", i ? " " : "",
 		                        ops[i].sem_num, ops[i].sem_op);

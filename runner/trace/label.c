@@ -550,6 +550,8 @@ d_outcome(char *buf, size_t size, const struct lk_tev *e)
 		put(buf, size, ": interrupted");
 	else if (e->err == EEXIST)
 		put(buf, size, ": exists");
+	else if (e->err == ENOENT)
+		put(buf, size, ": no such file");
 	else if ((lk_op_flags((unsigned)e->op) & LK_OPF_LOCK) &&
 	         (e->err == EAGAIN || e->err == EACCES))
 		put(buf, size, ": busy");
@@ -796,14 +798,23 @@ d_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 	d_text(buf, size - 64, lk_trace_op_name(t, e->op), NAME_CHARS);
 	if (e->obj >= 0)
 		d_obj(buf, size, t, e);
-	if (e->blocked) /* tried and reported: its errno is lockstep's */
-		put(buf, size, " (blocks)");
-	else if (e->ret < 0 && e->err == ENOENT)
-		put(buf, size, ": no such file");
-	else if (e->ret < 0 && e->err == EEXIST)
-		put(buf, size, ": exists");
-	else if (e->ret < 0)
-		put(buf, size, ": failed (%s)", lk_errno_name(e->err));
+	d_outcome(buf, size, e);
+}
+
+/* semop: the set, then its operations: "semop forks [0]-1 [1]+1". */
+static void
+d_semop(const struct lk_trace *t, const struct lk_tev *e, char *buf,
+        size_t size)
+{
+	char text[64];
+
+	d_text(buf, size - 64, "semop", NAME_CHARS);
+	if (e->obj >= 0)
+		d_obj(buf, size, t, e);
+	t_data(text, sizeof(text), e);
+	put(buf, size, " ");
+	d_text(buf, size - 64, text, NAME_CHARS);
+	d_outcome(buf, size, e);
 }
 
 /* --- export ------------------------------------------------------------ */
@@ -1065,7 +1076,7 @@ LABEL(flock, t_plain, d_lock, x_plain)
 LABEL(kill, t_kill, d_kill, x_plain)
 LABEL(signal, t_signal, d_signal, x_plain)
 LABEL(pause, t_pause, d_pause, x_plain)
-LABEL(semop, t_semop, d_plain, x_plain)
+LABEL(semop, t_semop, d_semop, x_plain)
 LABEL(poll, t_poll, d_plain, x_plain)
 LABEL(thread, t_thread, d_thread, x_thread)
 LABEL(sync, t_sync, d_sync, x_plain)

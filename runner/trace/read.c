@@ -672,6 +672,7 @@ READ_FN(semop)
 {
 	json_t *v = json_object_get(args, "ops");
 
+	e->u.semop.undo = json_is_true(json_object_get(args, "undo"));
 	return json_is_string(v) ? take_bytes(r, v, e) : 0;
 }
 

@@ -463,6 +463,8 @@ ARGS_FN(semop)
 {
 	(void)t;
 	put(args, "ops", data_of(e));
+	if (e->u.semop.undo)
+		put(args, "undo", json_true());
 }
 
 ARGS_FN(fcntl)

@@ -161,8 +161,8 @@ void lk_vc_join(uint32_t *dst, const uint32_t *src, size_t n);
 /*
  * The kinds of happens-before edges between processes that lk_trace_edges
  * gives (docs/diagrams.md draws each its own way). Other synchronisation
- * (semop, semctl, file-system names, a FIFO's open) joins clocks but has
- * no kind: it is not drawn.
+ * (semctl, file-system names) joins clocks but has no kind: it is not
+ * drawn.
  */
 enum lk_hb_kind {
 	LK_HB_POST_WAIT,   /* sem_post -> the wait it let through */
@@ -172,6 +172,7 @@ enum lk_hb_kind {
 	LK_HB_CLOSE_EOF,   /* last write end let go -> read gets EOF */
 	LK_HB_KILL_SIGNAL, /* kill -> the signal's delivery */
 	LK_HB_UNLOCK_LOCK, /* unlock (or exit) -> the lock it let through */
+	LK_HB_OPEN_OPEN,   /* a FIFO's open -> the other end's open it met */
 	LK_HB_NKINDS
 };
 

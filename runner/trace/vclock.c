@@ -102,6 +102,10 @@ sync_kind(const struct lk_trace *t, const struct lk_tev *e)
 		       : e->u.once.run == 2     ? 2
 		       : e->u.once.run == 0     ? 1
 		                                : 0;
+	/* A FIFO's open waiting for the other end is there already: the
+	 * other end's open returns because of it. */
+	if (e->op == LK_OP_OPEN && e->blocked && lk_trace_is_pipe(t, e->obj))
+		return 2;
 	if (!(f & (LK_OPF_ACQUIRE | LK_OPF_RELEASE)) ||
 	    ((f & LK_OPF_CHAN) && !lk_trace_is_pipe(t, e->obj)))
 		return 0;
@@ -190,6 +194,13 @@ struct hb {
 	struct vec unlocks;  /* of struct release, in step order */
 	long *wposts;        /* per object: as posts, a rwlock's write
 	                        unlocks */
+	struct vec undos;    /* of struct undo */
+};
+
+/* Process proc made a SEM_UNDO semop on SysV set obj: its exit changes
+ * the set (the kernel applies the adjustments), a release. */
+struct undo {
+	int proc, obj;
 };
 
 /* Add the edge from -> to of kind; -1 out of memory. */
@@ -410,6 +421,27 @@ barrier_edges(struct hb *h, size_t i)
 	return 0;
 }
 
+/*
+ * What a semop's operations do, from its text ("[0]-1 [2]+1"): bit 1, one
+ * takes (a decrement, or a wait for zero: it may have waited); bit 2, one
+ * gives (an increment: it may let another's wait through).
+ */
+static int
+semop_dir(const struct lk_tev *e)
+{
+	const char *p = e->data, *end = e->data + e->len;
+	int dir = 0;
+
+	while (p != NULL && p < end &&
+	       (p = memchr(p, ']', (size_t)(end - p))) != NULL && ++p < end) {
+		if (*p == '-' || (p + 1 < end && p[1] == '0'))
+			dir |= 1;
+		else
+			dir |= 2;
+	}
+	return dir;
+}
+
 /* The edges of event i, which acquired (kind 1) its object's clock. */
 static int
 acquired(struct hb *h, size_t i)
@@ -466,6 +498,14 @@ acquired(struct hb *h, size_t i)
 		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_POST_WAIT, 0, 0,
 		                       0)
 		                : 0;
+	case LK_OP_SEMOP:
+		/* One that takes: from the latest that gave (an increment,
+		 * or an exit undoing a decrement), by another process. */
+		src = (semop_dir(e) & 1) ? latest_of(h, h->posts, e->obj, e)
+		                         : -1;
+		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_POST_WAIT, 0, 0,
+		                       0)
+		                : 0;
 	case LK_OP_SEM_WAIT:
 	case LK_OP_SEM_TRYWAIT:
 	case LK_OP_SEM_TIMEDWAIT:
@@ -475,6 +515,13 @@ acquired(struct hb *h, size_t i)
 		return src >= 0 && e->ret == 0 ? edge(h, (size_t)src, i,
 		                                      LK_HB_POST_WAIT, 0, 0, 0)
 		                               : 0;
+	case LK_OP_OPEN:
+		/* A FIFO's end: from the other end's open it met, the latest
+		 * by another process (waiting or returned). */
+		src = latest_of(h, h->posts, e->obj, e);
+		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_OPEN_OPEN, 0, 0,
+		                       0)
+		                : 0;
 	case LK_OP_RECV:
 		/* MSG_PEEK (off -2): the bytes stay for the next read. */
 		if (e->u.rw.off == -2)
@@ -738,6 +785,12 @@ note(struct hb *h, size_t i)
 	if (e->op == LK_OP_RWLOCK_UNLOCK && e->u.rwlock.write && e->ret == 0 &&
 	    e->obj >= 0)
 		latest_add(h, h->wposts, e->obj, i);
+	if (e->op == LK_OP_OPEN && e->obj >= 0 && (e->blocked || e->ret >= 0) &&
+	    lk_trace_is_pipe(h->t, e->obj))
+		latest_add(h, h->posts, e->obj, i);
+	if (e->op == LK_OP_SEMOP && e->ret == 0 && !e->blocked && e->obj >= 0 &&
+	    (semop_dir(e) & 2))
+		latest_add(h, h->posts, e->obj, i);
 	if (is_cond_wait(e) && e->u.cond.released && cond_mutex(h->t, e) >= 0)
 		latest_add(h, h->posts, e->u.cond.mutex, i);
 	if (note_holders(h, i) < 0 || note_write(h, i) < 0)
@@ -817,6 +870,7 @@ hb_free(struct hb *h)
 	free(h->ends);
 	free(h->pieces);
 	free(h->holders.v);
+	free(h->undos.v);
 	free(h->locks.v);
 	free(h->unlocks.v);
 }
@@ -890,6 +944,40 @@ ready_acquires(const struct hb *h, const struct lk_tev *e, uint32_t *v)
 }
 
 /*
+ * SEM_UNDO: a semop with it makes its set one the process's exit changes;
+ * the exit then releases the set's clock (and is the latest to give, for
+ * the edges), as a semop that increments. 0, or -1 out of memory.
+ */
+static int
+undo_note(struct hb *h, size_t i, const uint32_t *v)
+{
+	const struct lk_tev *e = &h->t->ev[i];
+	struct undo *u = h->undos.v;
+
+	if (e->op == LK_OP_SEMOP && e->u.semop.undo && e->ret == 0 &&
+	    !e->blocked && e->obj >= 0 && (size_t)e->obj < h->t->nobjs) {
+		for (size_t k = 0; k < h->undos.n; k++)
+			if (u[k].proc == e->proc && u[k].obj == e->obj)
+				return 0;
+		if ((u = vec_push(&h->undos, sizeof(*u))) == NULL)
+			return -1;
+		u->proc = e->proc;
+		u->obj = e->obj;
+		return 0;
+	}
+	if (e->op != LK_OP_EXIT)
+		return 0;
+	for (size_t k = 0; k < h->undos.n; k++) {
+		if (u[k].proc != e->proc)
+			continue;
+		lk_vc_join(&h->ov[(size_t)u[k].obj * h->n], v, h->n);
+		if (h->out != NULL)
+			latest_add(h, h->posts, u[k].obj, i);
+	}
+	return 0;
+}
+
+/*
  * Walk t's events in step order: the clock of each (into pool, nprocs
  * counters an event, unless NULL) and, with h->out, the edges of the
  * joins between processes. 0, or -1 out of memory.
@@ -953,6 +1041,8 @@ walk(struct hb *h, uint32_t *pool)
 		for (size_t k = 0; e->op == LK_OP_EXIT && k < t->nobjs; k++)
 			if (exit_joins(t, (int)k))
 				lk_vc_join(&h->ov[k * n], v, n);
+		if (undo_note(h, i, v) < 0)
+			return -1;
 		if (born_of(e, n) >= 0)
 			memcpy(&h->born[(size_t)born_of(e, n) * n], v,
 			       n * sizeof(*v));

@@ -386,6 +386,18 @@ count_kind(const struct lk_viz_trace *t, unsigned kind)
 	return n;
 }
 
+/* How many edges of kind t has into an event of operation op. */
+static size_t
+count_into(const struct lk_viz_trace *t, unsigned kind, int op)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < t->nedges; k++)
+		n += t->edges[k].kind == kind &&
+		     t->tr->ev[t->edges[k].to].op == op;
+	return n;
+}
+
 /* Whether the file at path starts with magic and is bigger than min. */
 static void
 assert_file(const char *path, const char *magic, size_t min)
@@ -433,10 +445,12 @@ test_viz_svg_counts(void **state)
 		struct svg s =
 		        svg_read(must_render(t, NULL, traces[i].name, "svg"));
 
-		size_t known = count_kind(t, LK_HB_POST_WAIT) +
+		size_t known = count_kind(t, LK_HB_POST_WAIT) -
+		               count_into(t, LK_HB_POST_WAIT, LK_OP_SEMOP) +
 		               count_kind(t, LK_HB_FORK_START);
 
-		/* The JSON count knows post -> wait and fork -> start. */
+		/* The JSON count knows sem_post -> wait and fork -> start
+		 * (semop arrows: test_viz_semop_arrows). */
 		if ((size_t)s.lifelines != nprocs ||
 		    (size_t)s.arrows != lk_viz_edges(t) || known != edges)
 			fail_msg("%s: %d lifelines for %zu processes, %d arrows"
@@ -1088,6 +1102,87 @@ test_viz_pipe_large_write(void **state)
 	assert_non_null(strstr(s.text, "write f \"abc\" (blocks: full)"));
 	assert_non_null(strstr(s.text, "write f \"abcde\"\n"));
 	free(s.text);
+	lk_viz_free(t);
+}
+
+/*
+ * SysV semop: one that takes gets an arrow from the latest that gave, by
+ * another process: here A's exit, which undid its SEM_UNDO decrement (no
+ * arrow from A's first semop, which took, nor into B's blocked try). The
+ * label carries the operations.
+ */
+static void
+test_viz_semop_arrows(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	char *dot, *label;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"A\",\"parent\":null},"
+	           "{\"name\":\"B\",\"parent\":null}",
+	           "{\"name\":\"forks\",\"type\":\"semset\"}");
+	hand_event(&h, "A", "semop", "forks", 0, 0, 0, "\"A\":1",
+	           "\"ops\":\"[0]-1\",\"undo\":true");
+	hand_event(&h, "B", "semop", "forks", -1, 11, 1, "\"B\":1",
+	           "\"ops\":\"[0]-1 [1]-1\"");
+	hand_event(&h, "A", "exit", NULL, 0, 0, 0, "\"A\":2", "\"status\":0");
+	hand_event(&h, "B", "semop", "forks", 0, 0, 0, "\"A\":2,\"B\":2",
+	           "\"ops\":\"[0]-1 [1]-1\"");
+	hand_event(&h, "B", "semop", "forks", 0, 0, 0, "\"A\":2,\"B\":3",
+	           "\"ops\":\"[0]+1 [1]+1\"");
+	t = must_read(write_file("semop.jsonl", h.text));
+	assert_int_equal(count_kind(t, LK_HB_POST_WAIT), 1);
+	must_edge(t, LK_HB_POST_WAIT, 2, 3);
+	/* The exit happens before the semop it let through. */
+	assert_true(lk_trace_hb(t->tr, 2, 3));
+	assert_true(t->tr->ev[0].u.semop.undo && !t->tr->ev[3].u.semop.undo);
+	label = lk__viz_label(t, 3);
+	assert_string_equal(label, "semop forks [0]-1 [1]-1");
+	free(label);
+	label = lk__viz_label(t, 1);
+	assert_string_equal(label, "semop forks [0]-1 [1]-1 (blocks)");
+	free(label);
+	dot = render_dot(t, "semop");
+	assert_int_equal(count_str(dot, "class=\"hb post-wait\""), 1);
+	/* Semops have arrows: not "drawn without arrows" in the legend. */
+	assert_null(strstr(dot, "without arrows"));
+	free(dot);
+	lk_viz_free(t);
+}
+
+/*
+ * A FIFO's two opens meet: the writer's open returns because the reader
+ * waits in its open (an arrow from the waiting try), and the reader's
+ * open returns once the writer's did (an arrow from it).
+ */
+static void
+test_viz_fifo_open_arrows(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	char *dot;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"W\",\"parent\":null},"
+	           "{\"name\":\"R\",\"parent\":null}",
+	           "{\"name\":\"chan\",\"type\":\"fifo\"}");
+	hand_event(&h, "R", "open", "chan", -1, 11, 1, "\"R\":1", "\"fd\":0");
+	hand_event(&h, "W", "open", "chan", 3, 0, 0, "\"W\":1,\"R\":1",
+	           "\"fd\":3");
+	hand_event(&h, "R", "open", "chan", 3, 0, 0, "\"W\":1,\"R\":2",
+	           "\"fd\":3");
+	t = must_read(write_file("fifo-open.jsonl", h.text));
+	assert_int_equal(count_kind(t, LK_HB_OPEN_OPEN), 2);
+	must_edge(t, LK_HB_OPEN_OPEN, 0, 1);
+	must_edge(t, LK_HB_OPEN_OPEN, 1, 2);
+	assert_true(lk_trace_hb(t->tr, 0, 1) && lk_trace_hb(t->tr, 1, 2));
+	dot = render_dot(t, "fifo-open");
+	assert_int_equal(count_str(dot, "class=\"hb open-open\""), 2);
+	assert_non_null(strstr(dot, "the other end's open it met"));
+	free(dot);
 	lk_viz_free(t);
 }
 
@@ -1893,6 +1988,8 @@ main(void)
 	        cmocka_unit_test(test_viz_pipe_two_writes_one_read),
 	        cmocka_unit_test(test_viz_pipe_large_write),
 	        cmocka_unit_test(test_viz_pipe_eof),
+	        cmocka_unit_test(test_viz_semop_arrows),
+	        cmocka_unit_test(test_viz_fifo_open_arrows),
 	        cmocka_unit_test(test_viz_signals),
 	        cmocka_unit_test(test_viz_ipc_labels),
 	        cmocka_unit_test(test_viz_pipe_signal_program),
