@@ -347,6 +347,7 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 	char data[LK_DATA_MAX];
 	sigset_t pipe_sig, old;
 	size_t done = 0;
+	struct iovec part[CUT_IOV];
 
 	if (flags < 0)
 		flags = 0;
@@ -354,6 +355,21 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 	sigaddset(&pipe_sig, SIGPIPE);
 	lk__sigmask(SIG_BLOCK, &pipe_sig, &old);
 	lk__arrive(LK_OP_WRITE, obj, 0);
+	/* --perturb: a non-blocking write of more than PIPE_BUF bytes may
+	 * move fewer than would fit (POSIX; a blocking one returns them all
+	 * unless a signal interrupts it): len, 1 or len / 2. */
+	if (lk__shared()->perturb && (flags & O_NONBLOCK) && how != AT &&
+	    len > PIPE_BUF && len <= INT32_MAX && n >= 1 && n <= CUT_IOV) {
+		int64_t k = lk__perturb_bytes(len);
+
+		st.u.rw.avail = (int32_t)len;
+		if (k < len) {
+			n = cut(iov, n, (size_t)k, part);
+			iov = part;
+			how = VECTOR;
+			len = k;
+		}
+	}
 	for (;;) {
 		w = write_rest(fd, iov, n, done, flags, how);
 		st.err = w < 0 ? errno : 0;

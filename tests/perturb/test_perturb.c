@@ -259,6 +259,53 @@ test_perturb_spurious_wakeup(void **state)
 	free(dir);
 }
 
+/* A non-blocking write of 8192 bytes into an empty pipe: whole natively
+ * and without --perturb; explore --perturb tries 8192, 1 and 4096, and
+ * the schedule of a partial one replays it (bytes=K on a write). */
+static void
+test_perturb_partial_write(void **state)
+{
+	struct e2e_result r;
+	char *dir = e2e_tempdir(), *sp = e2e_path(dir, "fail.sched");
+	char *t1 = e2e_path(dir, "t1.jsonl"), *sched, *tr;
+
+	(void)state;
+	assert_int_equal(e2e_spawn(&r, NB_WRITE,
+	                           (const char *const[]){NB_WRITE, NULL}, NULL,
+	                           NULL),
+	                 0);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "explore", "--", NB_WRITE);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "1 outcome:"));
+	e2e_result_free(&r);
+	E2E_LOCKSTEP(&r, "explore", "--perturb", "--save-schedule", sp, "--",
+	             NB_WRITE);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "dfs, 3 runs, complete"));
+	assert_non_null(strstr(r.out, "wrote 8192 bytes"));
+	assert_non_null(strstr(r.out, "wrote 4096 bytes"));
+	assert_non_null(strstr(r.out, "wrote 1 bytes"));
+	e2e_result_free(&r);
+	sched = e2e_read_file(sp, NULL);
+	assert_non_null(sched);
+	assert_non_null(strstr(sched, "main write pipe1 bytes="));
+	free(sched);
+	E2E_LOCKSTEP(&r, "run", "-q", "--schedule", sp, "--trace", t1, "--",
+	             NB_WRITE);
+	assert_int_equal(r.status, 1);
+	e2e_result_free(&r);
+	tr = e2e_read_file(t1, NULL);
+	assert_non_null(tr);
+	assert_non_null(strstr(tr, "\"avail\":8192"));
+	free(tr);
+	e2e_rmtree(dir);
+	free(sp);
+	free(t1);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -268,6 +315,7 @@ main(void)
 	        cmocka_unit_test(test_perturb_seed_stable),
 	        cmocka_unit_test(test_perturb_bad_bytes),
 	        cmocka_unit_test(test_perturb_spurious_wakeup),
+	        cmocka_unit_test(test_perturb_partial_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
