@@ -1,7 +1,7 @@
 # bash completion for lockstep(1): commands, each command's options, the
 # values of the options that take a word, and the kind of file each
 # argument is: scenarios (*.xml), schedules (*.sched), traces (*.jsonl),
-# summaries (*.json), diagrams (*.svg, *.png, *.pdf, *.dot). After "--",
+# summaries (*.json), diagrams (*.svg, *.png, *.pdf, *.dot, *.html). After "--",
 # the program to run and its arguments.
 # The option lists are those of `lockstep help CMD`; tests/completion
 # checks that they stay the same.
@@ -73,7 +73,7 @@ _lockstep_value()
 	--schedule|--save-schedule) _lockstep_files '*.sched' ;;
 	--scenario|--junit) _lockstep_files '*.xml' ;;
 	--trace) _lockstep_files '*.jsonl' ;;
-	--diagram|-o|--output) _lockstep_files '*.@(svg|png|pdf|dot)' ;;
+	--diagram|-o|--output) _lockstep_files '*.@(svg|png|pdf|dot|html)' ;;
 	--perfetto) _lockstep_files '*.json' ;;
 	--shiviz) _lockstep_files '*.log' ;;
 	--workdir|--save-dir) _lockstep_dirs ;;

@@ -68,7 +68,7 @@ static const struct {
 	const char *ext, *format;
 } formats[] = {
         {".svg", "svg"}, {".png", "png"}, {".pdf", "pdf"},
-        {".dot", "dot"}, {".gv", "dot"},
+        {".dot", "dot"}, {".gv", "dot"},  {".html", "html"},
 };
 
 /*
@@ -222,6 +222,7 @@ struct draw {
 	unsigned prints;   /* prints drawn */
 	unsigned failed;   /* diamonds of failed calls drawn */
 	unsigned races;    /* races drawn */
+	unsigned cuts;     /* arrows cut by the window: their stubs */
 	char others[96];   /* diamonds of other calls: their names */
 	int shm_only;      /* those calls all set up shared memory */
 	int pinned;        /* nop2: the positions are ours */
@@ -1091,6 +1092,62 @@ arrow_label(struct draw *d, Agedge_t *e, size_t k)
 	set(n, "fontcolor", d->pal->faint);
 }
 
+/*
+ * Arrow k with one end outside the window (--from/--to): a short stub
+ * from (or to) the end that is drawn, leaning towards the other end's
+ * lifeline, and the other end's step at the stub's tip: "→ step 19" on
+ * an arrow that leaves the window, "step 4 →" on one that enters it. An
+ * end that is inside the window but folded away cuts nothing.
+ */
+static void
+cut_arrow(struct draw *d, size_t k)
+{
+	const struct lk_hb_edge *h = &d->t->edges[k];
+	int out = d->l.row[h->from] >= 0; /* the tail is drawn */
+	size_t i = out ? h->from : h->to;
+	const struct lk_tev *in = &d->t->tr->ev[i],
+	                    *far = &d->t->tr->ev[out ? h->to : h->from];
+	double x, y, dx;
+	char id[64], cls[96], words[64];
+	Agnode_t *tip;
+	Agedge_t *e;
+
+	if (!d->pinned || d->l.row[i] < 0 || d->node[i] == NULL ||
+	    ((long)far->step >= d->l.from && (long)far->step <= d->l.to))
+		return;
+	x = d->l.x[in->proc];
+	dx = d->l.x[far->proc] >= x ? 56 : -56;
+	y = row_y(d, d->l.row[i]) + (out ? 18 : -18);
+	snprintf(id, sizeof(id), "cut:%zu:tip", k);
+	tip = anchor(d, id, x + dx, y);
+	snprintf(id, sizeof(id), "cut:%zu", k);
+	snprintf(cls, sizeof(cls), "hb-cut %s",
+	         lk__viz_edge_kinds[h->kind].name);
+	e = out ? edge(d, d->node[i], tip, id, cls)
+	        : edge(d, tip, d->node[i], id, cls);
+	arrow_look(d, e, h->kind);
+	if (out)
+		set(e, "arrowhead", "none");
+	setf(e, "tooltip", "%s step %ld \xe2\x86\x92 %s step %ld",
+	     d->t->tr->procs[d->t->tr->ev[h->from].proc].name,
+	     (long)d->t->tr->ev[h->from].step,
+	     d->t->tr->procs[d->t->tr->ev[h->to].proc].name,
+	     (long)d->t->tr->ev[h->to].step);
+	snprintf(words, sizeof(words),
+	         out ? "\xe2\x86\x92 step %ld" : "step %ld \xe2\x86\x92",
+	         (long)far->step);
+	snprintf(id, sizeof(id), "cut:%zu:text", k);
+	if (dx > 0)
+		set(text(d, id, words, x + dx + 3, y, LK__VIZ_EDGEFONT, 0),
+		    "fontcolor", d->pal->faint);
+	else
+		set(text_right(d, id, words, x + dx - 3, y, LK__VIZ_EDGEFONT,
+		               0),
+		    "fontcolor", d->pal->faint);
+	d->kinds[h->kind]++;
+	d->cuts++;
+}
+
 /* The happens-before arrows between processes. */
 static void
 arrows(struct draw *d)
@@ -1104,8 +1161,11 @@ arrows(struct draw *d)
 		                    *b = &t->tr->ev[h->to];
 		Agedge_t *e;
 
-		if (d->l.row[h->from] < 0 || d->l.row[h->to] < 0)
+		if (d->l.row[h->from] < 0 || d->l.row[h->to] < 0) {
+			if (d->l.row[h->from] >= 0 || d->l.row[h->to] >= 0)
+				cut_arrow(d, k);
 			continue;
+		}
 		d->kinds[h->kind]++;
 		snprintf(id, sizeof(id), "hb:%zu", k);
 		snprintf(cls, sizeof(cls), "hb %s",
@@ -1508,6 +1568,13 @@ legend(struct draw *d)
 		             "this step (bold ring); grey: still to come", y);
 		y += 30;
 	}
+	if (d->cuts > 0) {
+		legend_words(d, "legend:text:cut",
+		             "\xe2\x86\x92 step 19: an arrow to (or from) a "
+		             "step outside the steps drawn",
+		             y);
+		y += 30;
+	}
 	for (size_t p = 0; p < d->t->tr->nprocs; p++)
 		nprocs += d->l.head_row[p] >= 0;
 	if (nprocs > 1)
@@ -1803,8 +1870,12 @@ format_ok(GVC_t *gvc, const char *format, const char *path, struct lk_err *err)
 			        0;
 		if (here)
 			continue; /* .gv is .dot again */
+		/* html: the svg device's drawing in a page (html.c). */
 		for (int k = 0; k < n && list != NULL; k++)
-			here |= strcmp(list[k], formats[i].format) == 0;
+			here |= strcmp(list[k],
+			               strcmp(formats[i].format, "html") == 0
+			                       ? "svg"
+			                       : formats[i].format) == 0;
 		if (!here)
 			continue;
 		ok |= format != NULL && strcmp(format, formats[i].format) == 0;
@@ -1951,6 +2022,43 @@ layout_render(struct draw *d, GVC_t *gvc, const char *engine,
 	return rc;
 }
 
+/*
+ * The interactive page: d drawn as SVG (the same drawing as -o x.svg),
+ * in memory, then wrapped by html.c with the trace's events; written to
+ * path, or kept in keep's bytes. 0, or -1 with err filled.
+ */
+static int
+page(struct draw *d, GVC_t *gvc, const char *engine,
+     const struct lk_viz_opts *o, const char *path, struct lk_err *err,
+     int *laid_out, struct lk__viz_bytes *keep)
+{
+	struct lk__viz_bytes svg = {0}, html = {0};
+	const char *title = o->title;
+	int rc;
+
+	if (title == NULL)
+		title = d->t->tr->scenario != NULL ? d->t->tr->scenario : "";
+	graph_attrs(d, o, "svg");
+	build(d, o);
+	if (layout_render(d, gvc, engine, "svg", path, err, laid_out, &svg) !=
+	    0)
+		return -1;
+	rc = lk__viz_html(d->t, &d->l, title, svg.data, svg.len, &html);
+	free(svg.data);
+	if (rc != 0) {
+		lk_err_set(err, LK_EXIT_INTERNAL,
+		           "cannot make the page %s: out of memory", path);
+		return -1;
+	}
+	if (keep != NULL) {
+		*keep = html;
+		return 0;
+	}
+	rc = write_file(path, html.data, html.len, err);
+	free(html.data);
+	return rc;
+}
+
 /* The frames of a stepping sequence: the steps drawn (see viz.h). */
 long
 lk_viz_frames(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
@@ -2041,6 +2149,10 @@ render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 	d->g = agopen((char *)"lockstep", Agdirected, NULL);
 	if (!d->node || !d->head || !d->endbar || !d->kinds || !d->g) {
 		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (strcmp(format, "html") == 0) {
+		rc = page(d, gvc, engine, o, out_path, err, &laid_out, keep);
 		goto out;
 	}
 	graph_attrs(d, o, format);

@@ -108,11 +108,13 @@ int lk_viz_render_pdf_frames(const struct lk_viz_trace *t,
 long lk_viz_last_step(const struct lk_viz_trace *t);
 
 /* The format lk_viz_render writes to path, from its extension: "svg",
- * "png", "pdf" or "dot" (.dot, .gv); NULL for any other name. */
+ * "png", "pdf", "dot" (.dot, .gv) or "html" (the interactive page: the
+ * SVG with the trace's events and a script, viz/html.c); NULL for any
+ * other name. */
 const char *lk_viz_format(const char *path);
 
 /* The extensions lk_viz_format knows, for messages. */
-#define LK_VIZ_EXTENSIONS ".svg, .png, .pdf, .dot or .gv"
+#define LK_VIZ_EXTENSIONS ".svg, .png, .pdf, .dot, .gv or .html"
 
 /* Number of cross-process happens-before edges in the whole trace. */
 size_t lk_viz_edges(const struct lk_viz_trace *t);
@@ -260,6 +262,13 @@ struct lk__viz_layout {
 	                          unique), by event index */
 	size_t nraces;
 };
+
+/* html.c: the interactive page around svg (len bytes, as the svg
+ * device wrote the drawing of t laid out in l) into *out (free
+ * out->data); 0, or -1 when memory ran out or svg has no <svg>. */
+int lk__viz_html(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
+                 const char *title, const char *svg, size_t len,
+                 struct lk__viz_bytes *out);
 
 /* How each kind of edge is drawn, at its enum lk_hb_kind. */
 extern const struct lk__viz_edge_kind lk__viz_edge_kinds[];

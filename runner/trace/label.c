@@ -667,8 +667,11 @@ static void
 d_wait(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
 	const char *child = wait_child(t, e);
+	const char *target = proc_of(t, e->u.wait.target);
 
-	if (e->blocked)
+	if (e->blocked && target != NULL) /* waitpid(pid): that child */
+		put(buf, size, "waitpid %s (blocks)", target);
+	else if (e->blocked)
 		put(buf, size, "waitpid (blocks)");
 	else if (child != NULL)
 		put(buf, size, "waitpid %s", child);

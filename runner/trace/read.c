@@ -738,10 +738,10 @@ READ_FN(exit)
 	return 0;
 }
 
-/* Which child it waited for the trace does not say. */
+/* Which child it waits for the trace says of a blocked waitpid(pid). */
 READ_FN(wait)
 {
-	e->u.wait.target = -1;
+	e->u.wait.target = peer(r, args, "target");
 	e->u.wait.status = (int32_t)num(args, "status", 0);
 	e->u.wait.choices = choices(r, args);
 	return 0;

@@ -593,6 +593,11 @@ ARGS_FN(wait)
 {
 	if (!e->blocked && e->ret > 0 && (size_t)e->ret < t->nprocs)
 		put(args, "child", json_string(t->procs[e->ret].name));
+	/* Blocked in waitpid(pid): the child it waits for. */
+	if (e->blocked && e->u.wait.target >= 0 &&
+	    (size_t)e->u.wait.target < t->nprocs)
+		put(args, "target",
+		    json_string(t->procs[e->u.wait.target].name));
 	put(args, "status", json_integer(e->u.wait.status));
 	if (e->u.wait.choices != 0) {
 		/* The kernel could have reaped any of these: the schedule

@@ -294,7 +294,7 @@ test_cli_outputs_checked_first(void **state)
 	EXPECT(0, NULL, "run", RENDEZVOUS, "-q", "--trace", trace);
 	snprintf(want, sizeof(want),
 	         "lockstep: run: --diagram %s: no format in the name: it must "
-	         "end in .svg, .png, .pdf, .dot or .gv\n",
+	         "end in .svg, .png, .pdf, .dot, .gv or .html\n",
 	         svg);
 	EXPECT(2, want, "run", RENDEZVOUS, "--diagram", svg);
 	EXPECT(2,

@@ -1152,6 +1152,85 @@ test_viz_semop_arrows(void **state)
 	lk_viz_free(t);
 }
 
+/* A blocked waitpid(pid) names the child it waits for, in the trace
+ * ("target") and in the diagram; a waitpid for any child does not. */
+static void
+test_viz_waitpid_target(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	char *label;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"main\",\"parent\":null},"
+	           "{\"name\":\"main.1\",\"parent\":\"main\"}",
+	           "");
+	hand_event(&h, "main", "fork", NULL, 1, 0, 0, "\"main\":1",
+	           "\"child\":\"main.1\"");
+	hand_event(&h, "main", "waitpid", NULL, 0, 0, 1, "\"main\":2",
+	           "\"target\":\"main.1\",\"status\":0");
+	hand_event(&h, "main", "waitpid", NULL, 0, 0, 1, "\"main\":3",
+	           "\"status\":0");
+	t = must_read(write_file("waitpid-target.jsonl", h.text));
+	assert_int_equal(t->tr->ev[1].u.wait.target, 1);
+	assert_int_equal(t->tr->ev[2].u.wait.target, -1);
+	label = lk__viz_label(t, 1);
+	assert_string_equal(label, "waitpid main.1 (blocks)");
+	free(label);
+	label = lk__viz_label(t, 2);
+	assert_string_equal(label, "waitpid (blocks)");
+	free(label);
+	lk_viz_free(t);
+}
+
+/*
+ * A window (--from/--to) that cuts an arrow draws a stub at the end it
+ * holds, with the other end's step: "→ step 2" leaving, "step 0 →"
+ * entering; the legend says what that means. The whole trace has none.
+ */
+static void
+test_viz_window_cut_arrows(void **state)
+{
+	struct lk_viz_opts o = {0};
+	struct hand h;
+	struct lk_viz_trace *t;
+	char *dot;
+	size_t len;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"W\",\"parent\":null},"
+	           "{\"name\":\"R\",\"parent\":null}",
+	           "{\"name\":\"p\",\"type\":\"pipe\"}");
+	hand_event(&h, "W", "write", "p", 2, 0, 0, "\"W\":1",
+	           "\"fd\":4,\"data\":\"hi\"");
+	hand_event(&h, "W", "exit", NULL, 0, 0, 0, "\"W\":2", "\"status\":0");
+	hand_event(&h, "R", "read", "p", 2, 0, 0, "\"W\":1,\"R\":1",
+	           "\"fd\":3,\"data\":\"hi\"");
+	hand_event(&h, "R", "exit", NULL, 0, 0, 0, "\"W\":1,\"R\":2",
+	           "\"status\":0");
+	t = must_read(write_file("cut.jsonl", h.text));
+	dot = render_dot(t, "cut-whole");
+	assert_int_equal(count_str(dot, "hb-cut"), 0);
+	assert_null(strstr(dot, "outside the steps drawn"));
+	free(dot);
+	o.from = 1;
+	o.to = 3;
+	dot = slurp(must_render(t, &o, "cut-in", "dot"), &len);
+	assert_int_equal(count_str(dot, "class=\"hb-cut write-read\""), 1);
+	assert_non_null(strstr(dot, "step 0 \xe2\x86\x92"));
+	assert_non_null(strstr(dot, "outside the steps drawn"));
+	free(dot);
+	o.from = 0;
+	o.to = 1;
+	dot = slurp(must_render(t, &o, "cut-out", "dot"), &len);
+	assert_int_equal(count_str(dot, "class=\"hb-cut write-read\""), 1);
+	assert_non_null(strstr(dot, "\xe2\x86\x92 step 2"));
+	free(dot);
+	lk_viz_free(t);
+}
+
 /*
  * A FIFO's two opens meet: the writer's open returns because the reader
  * waits in its open (an arrow from the waiting try), and the reader's
@@ -1990,6 +2069,8 @@ main(void)
 	        cmocka_unit_test(test_viz_pipe_eof),
 	        cmocka_unit_test(test_viz_semop_arrows),
 	        cmocka_unit_test(test_viz_fifo_open_arrows),
+	        cmocka_unit_test(test_viz_waitpid_target),
+	        cmocka_unit_test(test_viz_window_cut_arrows),
 	        cmocka_unit_test(test_viz_signals),
 	        cmocka_unit_test(test_viz_ipc_labels),
 	        cmocka_unit_test(test_viz_pipe_signal_program),
