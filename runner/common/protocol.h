@@ -49,7 +49,7 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
                "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 13u
+#define LK_PROTO_VERSION 14u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -148,6 +148,10 @@ struct lk_slot {
 	 * broadcast took it off the queue (woken). */
 	uint32_t cond_ticket;
 	uint32_t woken;
+	/* --perturb: a wait on a condition variable may end without a
+	 * signal, once a lane a run: 1 when the pick chose it for that, 2
+	 * once it did (thread.c). */
+	uint32_t spurious;
 	/* A thread's start routine, as dladdr names it ("" unknown). */
 	char routine[LK_NAME_MAX];
 };
@@ -232,6 +236,9 @@ struct lk_decision {
 	int16_t slot; /* proc's slot once looked up, -1 before */
 	uint16_t op;
 	char obj[LK_NAME_MAX]; /* "" when not checked */
+	/* --perturb: the bytes a pipe read or write moves at this step
+	 * (a schedule's "bytes=K"), 0 when not given: all it can. */
+	int32_t bytes;
 };
 
 /* blocked_on of a process in waitpid: it waits for a child to exit. */
@@ -259,6 +266,7 @@ enum lk_diverge {
 	LK_DIV_OTHER_OP,    /* about to do something else */
 	LK_DIV_ENDED,       /* the schedule ended first (strict) */
 	LK_DIV_OTHER_CHILD, /* waitpid: that child cannot be reaped now */
+	LK_DIV_BYTES,       /* --perturb: that many bytes cannot move now */
 };
 
 enum lk_run_state {
@@ -508,6 +516,12 @@ struct lk_shared {
 	_Atomic uint32_t objects_full;
 	/* The next place in a condition variable's queue (thread.c). */
 	uint32_t cond_ticket;
+	/* --perturb: what the kernel may legally do is a choice too (a
+	 * pipe read or write moves fewer bytes, a condition variable wakes
+	 * without a signal: docs/explore.md, "Perturbation"). */
+	uint32_t perturb;
+	/* Divergence on a read or write's bytes: how many could move. */
+	int64_t div_bytes;
 };
 
 static inline struct lk_decision *
@@ -602,14 +616,14 @@ LK_LAYOUT(sizeof(union lk_payload) == 24);
 LK_LAYOUT(offsetof(struct lk_event, vt) == 40);
 LK_LAYOUT(offsetof(struct lk_event, enabled) == 64);
 
-LK_LAYOUT(sizeof(struct lk_decision) == 100);
+LK_LAYOUT(sizeof(struct lk_decision) == 104);
 LK_LAYOUT(offsetof(struct lk_decision, obj) == 52);
 
 LK_LAYOUT(sizeof(struct lk_instr) == 88);
 LK_LAYOUT(offsetof(struct lk_instr, ns) == 32);
 LK_LAYOUT(offsetof(struct lk_instr, len) == 80);
 
-LK_LAYOUT(sizeof(struct lk_shared) == 419464);
+LK_LAYOUT(sizeof(struct lk_shared) == 419480);
 LK_LAYOUT(offsetof(struct lk_shared, state) == 312);
 LK_LAYOUT(offsetof(struct lk_shared, strategy) == 376);
 LK_LAYOUT(offsetof(struct lk_shared, objects) == 768);

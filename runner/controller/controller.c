@@ -241,6 +241,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->controller = r->o->stable_pids ? 0 : (int32_t)getpid();
 	sh->max_procs = r->o->max_procs;
 	sh->track_shm = (uint32_t)r->o->track_shm;
+	sh->perturb = (uint32_t)r->o->perturb;
 	set_spin(sh, r->spin_us);
 	sh->prog_off = prog_off;
 	sh->text_off = text_off;
@@ -1407,10 +1408,12 @@ collect(struct run *r, struct lk_trace *t)
 	t->file = strdup(r->sc->path);
 	t->strategy = r->o->strategy;
 	t->seed = r->o->seed;
+	t->perturb = r->o->perturb;
 	t->vt = sh->vt;
 	t->div_step = sh->div_step;
 	t->div_why = sh->div_why;
 	t->div_choices = sh->div_choices;
+	t->div_bytes = sh->div_bytes;
 	t->nprocs = sh->nslots;
 	t->procs = calloc(sh->nslots ? sh->nslots : 1, sizeof(*t->procs));
 	t->nobjs = sh->nobjects;

@@ -1105,6 +1105,23 @@ static const struct labeller *const labellers[] = {
 #undef LK_OP_LABEL
 };
 
+/* --perturb: what the kernel chose, after the label: a read or write
+ * cut short "(1 of 8 bytes)", a condition wait that ended without a
+ * signal "(spurious)". Nothing without --perturb. */
+static void
+perturbed(const struct lk_tev *e, char *buf, size_t size)
+{
+	size_t len = strlen(buf);
+
+	if ((e->op == LK_OP_READ || e->op == LK_OP_WRITE) && !e->blocked &&
+	    e->u.rw.avail > 1 && e->ret > 0 && e->ret < e->u.rw.avail)
+		snprintf(buf + len, size - len, " (%lld of %d bytes)",
+		         (long long)e->ret, (int)e->u.rw.avail);
+	else if ((e->op == LK_OP_COND_WAIT || e->op == LK_OP_COND_TIMEDWAIT) &&
+	         !e->blocked && e->u.cond.spurious)
+		snprintf(buf + len, size - len, " (spurious)");
+}
+
 /* Event e of t in words, in style (trace.h). */
 void
 lk_label(const struct lk_trace *t, const struct lk_tev *e,
@@ -1128,9 +1145,11 @@ lk_label(const struct lk_trace *t, const struct lk_tev *e,
 		break;
 	default:
 		l->terminal(t, e, buf, size);
+		perturbed(e, buf, size);
 		return;
 	}
 	snprintf(buf, size, "%s", room);
+	perturbed(e, buf, size);
 }
 
 /* A short label for an event, as the terminal shows it (analysis.h). */

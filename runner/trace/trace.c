@@ -346,6 +346,9 @@ header(const struct lk_trace *t)
 	json_object_set_new(h, "strategy",
 	                    json_string(lk_strategy_name(t->strategy)));
 	json_object_set_new(h, "seed", json_integer((json_int_t)t->seed));
+	/* An extension (docs/trace-format.md): only with --perturb. */
+	if (t->perturb)
+		json_object_set_new(h, "perturb", json_true());
 	/* An extension (docs/trace-format.md): only when one failed. */
 	if (t->failed != NULL)
 		json_object_set_new(h, "failed", json_string(t->failed));
@@ -431,6 +434,10 @@ ARGS_FN(rw)
 	if (e->op == LK_OP_RECV && e->u.rw.off == -2)
 		put(args, "peek", json_true());
 	put(args, "data", data_of(e));
+	/* --perturb: the call could have moved this many bytes, and moved
+	 * ret of them (the schedule's choice). */
+	if (e->u.rw.avail != 0)
+		put(args, "avail", json_integer(e->u.rw.avail));
 }
 
 /* close, dup2: the descriptor and, of a pipe, the end. */
@@ -561,6 +568,9 @@ ARGS_FN(cond)
 			    json_string(t->objs[e->u.cond.mutex].name));
 		if (e->u.cond.released)
 			put(args, "released", json_true());
+		/* --perturb: it ended without a signal. */
+		if (e->u.cond.spurious)
+			put(args, "spurious", json_true());
 	} else {
 		put(args, "woke", json_integer(e->u.cond.woke));
 	}

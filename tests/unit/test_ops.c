@@ -487,7 +487,7 @@ test_ops_trace_args(void **state)
 	e = add(t, 0, LK_OP_RENAME, 3, 0, 0);
 	e->u.name.from = 3;
 	e = add(t, 0, LK_OP_WRITE, 2, 2, 0);
-	e->u.rw = (struct lk_pl_rw){5, 40};
+	e->u.rw = (struct lk_pl_rw){5, 40, 0};
 	e->data = strdup("hi");
 	e->len = 2;
 	e = add(t, 0, LK_OP_POLL, 1, 1, 0);
