@@ -8,15 +8,15 @@
 
 _lockstep_commands="run replay explore render export merge check help"
 
-_lockstep_opts_run="--strategy --seed --schedule --strict --json --trace --diagram
+_lockstep_opts_run="--strategy --seed --schedule --strict --perturb --json --trace --diagram
  --save-schedule --workdir --expect-exit --max-steps --max-procs
  --max-output --step-timeout --timeout --track-shm --stable-pids --sandbox
  --no-isolation -q --quiet --color -h --help"
-_lockstep_opts_replay="--strategy --seed --scenario --strict --check --json --trace
+_lockstep_opts_replay="--strategy --seed --scenario --strict --perturb --check --json --trace
  --diagram --save-schedule --workdir --max-steps --max-procs --max-output
  --step-timeout --timeout -q --quiet --color -h --help"
 _lockstep_opts_explore="--strategy --seed --runs --depth --max-runs
- --preemption-bound --no-reduction --save-schedule --save-dir --json --top
+ --preemption-bound --no-reduction --perturb --save-schedule --save-dir --json --top
  --stop-at-first --junit --progress --expect-exit --max-steps --max-procs --max-output --step-timeout
  --time-limit --track-shm --stable-pids --no-isolation -j --jobs --shard
  --no-zygote -q --quiet --color -h --help"

@@ -55,6 +55,11 @@ lk__viz_op(const struct lk_tev *e)
 	 * lock's marks. */
 	if (lk_op_info((unsigned)e->op)->kind == LK_OK_LOCK)
 		return LK__VIZ_LOCK;
+	/* A thread's end is an exit; its other calls have their arrows. */
+	if (e->op == LK_OP_PTHREAD_EXIT)
+		return LK__VIZ_EXIT;
+	if (strncmp(lk_op_info((unsigned)e->op)->name, "pthread_", 8) == 0)
+		return LK__VIZ_THREAD;
 	return viz_ops[e->op];
 }
 

@@ -242,10 +242,15 @@ static int
 place_columns(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 {
 	double prevx = 0, prevhalf = 0, prevright = 0, *lab;
+	size_t *order;
 	int any = 0;
 
 	if ((lab = calloc(t->tr->nprocs + 1, sizeof(*lab))) == NULL)
 		return -1;
+	if ((order = lk__viz_lane_order(t->tr)) == NULL) {
+		free(lab);
+		return -1;
+	}
 	/* The room labels take: their width, and a stuck mark's gap. */
 	for (size_t i = 0; i < t->tr->nevents; i++) {
 		double w;
@@ -257,7 +262,8 @@ place_columns(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		if (w > lab[t->tr->ev[i].proc])
 			lab[t->tr->ev[i].proc] = w;
 	}
-	for (size_t p = 0; p < t->tr->nprocs; p++) {
+	for (size_t k = 0; k < t->tr->nprocs; k++) {
+		size_t p = order[k];
 		double half, left, right;
 
 		l->headw[p] = lk__viz_text_width(lk_trace_proc_label(t->tr, p),
@@ -284,8 +290,42 @@ place_columns(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		any = 1;
 	}
 	l->width = prevx + max3(prevhalf, prevright, 0) + LK__VIZ_MARGIN;
+	free(order);
 	free(lab);
 	return 0;
+}
+
+/* The process lane q is a thread of (following its creators), or q when
+ * it is a process. */
+static size_t
+owner(const struct lk_trace *t, size_t q)
+{
+	for (size_t hops = 0;
+	     hops < t->nprocs && t->procs[q].thread &&
+	     t->procs[q].parent >= 0 && (size_t)t->procs[q].parent < t->nprocs;
+	     hops++)
+		q = (size_t)t->procs[q].parent;
+	return q;
+}
+
+/* The lanes left to right: each process in the trace's order, its
+ * threads right after it, in theirs (viz.h). */
+size_t *
+lk__viz_lane_order(const struct lk_trace *t)
+{
+	size_t *order = malloc((t->nprocs + 1) * sizeof(*order)), n = 0;
+
+	if (order == NULL)
+		return NULL;
+	for (size_t p = 0; p < t->nprocs; p++) {
+		if (t->procs[p].thread && owner(t, p) != p)
+			continue;
+		order[n++] = p;
+		for (size_t q = 0; q < t->nprocs; q++)
+			if (q != p && t->procs[q].thread && owner(t, q) == p)
+				order[n++] = q;
+	}
+	return order;
 }
 
 /* From the centre of drawn event i's mark to its label: further for the

@@ -223,6 +223,7 @@ struct draw {
 	unsigned failed;   /* diamonds of failed calls drawn */
 	unsigned races;    /* races drawn */
 	unsigned cuts;     /* arrows cut by the window: their stubs */
+	int threads;       /* a thread lane is drawn */
 	char others[96];   /* diamonds of other calls: their names */
 	int shm_only;      /* those calls all set up shared memory */
 	int pinned;        /* nop2: the positions are ours */
@@ -1155,6 +1156,8 @@ arrows(struct draw *d)
 	const struct lk_viz_trace *t = d->t;
 	char id[64], cls[96];
 
+	for (size_t p = 0; p < t->tr->nprocs; p++)
+		d->threads |= t->tr->procs[p].thread && d->l.head_row[p] >= 0;
 	for (size_t k = 0; k < t->nedges; k++) {
 		const struct lk_hb_edge *h = &t->edges[k];
 		const struct lk_tev *a = &t->tr->ev[h->from],
@@ -1436,7 +1439,19 @@ legend_arrow(struct draw *d, unsigned k, double y)
 		set(n, "fontcolor", d->pal->faint);
 	}
 	snprintf(id, sizeof(id), "legend:text:%s", name);
-	legend_words(d, id, lk__viz_edge_kinds[k].legend, y);
+	/* Threads drawn: their create and join arrows are these kinds. */
+	if (d->threads && k == LK_HB_FORK_START)
+		legend_words(d, id,
+		             "fork \xe2\x86\x92 child starts; pthread_create "
+		             "\xe2\x86\x92 thread starts",
+		             y);
+	else if (d->threads && k == LK_HB_EXIT_WAIT)
+		legend_words(d, id,
+		             "exit \xe2\x86\x92 the wait that reaps it; a "
+		             "thread's exit \xe2\x86\x92 its join",
+		             y);
+	else
+		legend_words(d, id, lk__viz_edge_kinds[k].legend, y);
 }
 
 /* The legend's row for the stuck ends of a deadlock, at y. */

@@ -154,8 +154,9 @@ enum lk__viz_op {
 	LK__VIZ_PAUSE,
 	LK__VIZ_LOAD,
 	LK__VIZ_STORE,
-	LK__VIZ_LOCK, /* fcntl and flock */
-	LK__VIZ_SEMOP /* a SysV set's operations: takes, gives or both */
+	LK__VIZ_LOCK,  /* fcntl and flock */
+	LK__VIZ_SEMOP, /* a SysV set's operations: takes, gives or both */
+	LK__VIZ_THREAD /* pthread calls: create, join, mutexes, conditions */
 };
 
 /* How one kind of edge (enum lk_hb_kind) is drawn (render.c's table). */
@@ -273,6 +274,11 @@ int lk__viz_html(const struct lk_viz_trace *t, const struct lk__viz_layout *l,
 /* How each kind of edge is drawn, at its enum lk_hb_kind. */
 extern const struct lk__viz_edge_kind lk__viz_edge_kinds[];
 extern const size_t lk__viz_nedge_kinds;
+
+/* layout.c: the lanes from left to right, nprocs of them: each process
+ * in the trace's order with its threads right after it (NULL: no
+ * memory; free it). */
+size_t *lk__viz_lane_order(const struct lk_trace *t);
 
 /* labels.c: the text beside event i's mark (the one labeller's diagram
  * words), in a new string (NULL: no memory). */

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +51,34 @@ struct agent {
 /* The agent, for signal handlers. */
 static struct agent *current;
 
+/* Declared objects a thread action may name (scenario.h's
+ * LK_MAX_DECLARED). */
+#define SYNC_MAX 192
+
+/*
+ * The process's threads and its mutexes, condition variables and
+ * barriers: each declared process has its own (a <spawn>ed child makes
+ * its own). The calls are the real pthread ones: the interposer makes
+ * them steps once the process has made a thread (thread.c), under the
+ * declared names (claim_syncs).
+ */
+static struct {
+	pthread_mutex_t mutex[SYNC_MAX];
+	pthread_cond_t cond[SYNC_MAX];
+	pthread_barrier_t barrier[SYNC_MAX];
+	pthread_t tid[LK_MAX_THREADS];
+	uint32_t tpc[LK_MAX_THREADS]; /* thread k's THREAD instruction */
+	int proc;                     /* the process's slot */
+	int claimed;                  /* its objects are named */
+	uint32_t lo, hi;              /* its program */
+} ps;
+
+/* A thread's own agent and its actions. */
+struct thread_run {
+	struct agent a;
+	uint32_t lo, hi;
+};
+
 #define OUT_MAX (LK_DATA_MAX * 4 + 2)
 
 /* The interposer's scheduled access to a cell (see interposer.h). */
@@ -60,6 +89,7 @@ static void run(struct agent *a, const struct lk_instr *p, uint32_t lo,
 static void open_objects(struct agent *a, const struct lk_instr *p, uint32_t lo,
                          uint32_t hi);
 static void install_handlers(struct agent *a, uint32_t lo, uint32_t hi);
+static void threads_init(struct agent *a, uint32_t lo, uint32_t hi);
 
 /* Print why the agent cannot run and exit with status 127. */
 static void
@@ -271,6 +301,7 @@ spawn(struct agent *a, int slot)
 		if (a->handler[s] != 0)
 			signal(s, SIG_DFL);
 	install_handlers(a, sh->prog_start[slot], sh->prog_end[slot]);
+	threads_init(a, sh->prog_start[slot], sh->prog_end[slot]);
 	open_objects(a, lk_shared_prog(sh), sh->prog_start[slot],
 	             sh->prog_end[slot]);
 	run(a, lk_shared_prog(sh), sh->prog_start[slot], sh->prog_end[slot]);
@@ -596,6 +627,266 @@ perform_sock(struct agent *a, const struct lk_instr *in, const char *text)
 	}
 }
 
+/* Set up the threads and synchronisation objects of the process that
+ * runs program [lo, hi) in slot, before its first step: no thread yet,
+ * so the barriers' init calls are the real ones, not steps. */
+static void
+threads_init(struct agent *a, uint32_t lo, uint32_t hi)
+{
+	const struct lk_instr *p = lk_shared_prog(a->sh);
+	unsigned k = 0;
+
+	memset(&ps, 0, sizeof(ps)); /* default mutexes and conditions */
+	ps.proc = (int)(a->slot - a->sh->slots);
+	ps.lo = lo;
+	ps.hi = hi;
+	/* Its threads: top-level THREAD instructions, bodies skipped. */
+	for (uint32_t pc = lo; pc < hi; pc++) {
+		if (p[pc].act == LK_ACT_THREAD && k < LK_MAX_THREADS)
+			ps.tpc[k++] = pc;
+		if (p[pc].act == LK_ACT_THREAD || p[pc].act == LK_ACT_HANDLER ||
+		    p[pc].act == LK_ACT_REPEAT)
+			pc = p[pc].jump - 1;
+	}
+	for (uint32_t pc = lo; pc < hi; pc++)
+		if (p[pc].act == LK_ACT_BARRIER_WAIT && p[pc].obj >= 0 &&
+		    p[pc].obj < SYNC_MAX &&
+		    pthread_barrier_init(&ps.barrier[p[pc].obj], NULL,
+		                         p[pc].times) != 0)
+			die("pthread_barrier_init");
+}
+
+/* Give the process's object of declared object obj, at addr, its
+ * declared name: the first process claims the declared entry, a later
+ * one gets an entry of its own, "m#2". Run while this lane holds the
+ * turn, before any step on it: the interposer then finds it by its
+ * memory (thread.c's lk__obj_sync: ino 0, off the address, key the
+ * process's slot + 1) and names the steps as the scenario does. */
+static void
+claim(struct agent *a, int obj, const void *addr)
+{
+	struct lk_shared *sh = a->sh;
+	struct lk_object *o = &sh->objects[obj], *n;
+	char name[LK_NAME_MAX];
+
+	if (o->key == -1) {
+		o->ino = 0;
+		o->off = (uintptr_t)addr;
+		o->key = ps.proc + 1;
+		return;
+	}
+	if (sh->nobjects >= LK_MAX_OBJECTS)
+		return; /* the interposer finds no room either, and says so */
+	for (unsigned k = 2;; k++) {
+		int taken = 0;
+
+		snprintf(name, sizeof(name), "%.*s#%u", LK_NAME_MAX - 12,
+		         o->name, k);
+		for (uint32_t i = 0; i < sh->nobjects && !taken; i++)
+			taken = strcmp(sh->objects[i].name, name) == 0;
+		if (!taken)
+			break;
+	}
+	n = &sh->objects[sh->nobjects];
+	memset(n, 0, sizeof(*n));
+	n->type = o->type;
+	n->decl = -1;
+	n->region = -1;
+	memcpy(n->name, name, sizeof(name));
+	n->off = (uintptr_t)addr;
+	n->key = ps.proc + 1;
+	sh->nobjects++;
+}
+
+/* Name every mutex, condition variable and barrier the process's
+ * program uses, once, when it has made its first thread (its calls on
+ * them become steps then). */
+static void
+claim_syncs(struct agent *a)
+{
+	const struct lk_instr *p = lk_shared_prog(a->sh);
+	uint8_t done[SYNC_MAX] = {0};
+
+	if (ps.claimed)
+		return;
+	ps.claimed = 1;
+	for (uint32_t pc = ps.lo; pc < ps.hi; pc++) {
+		const struct lk_instr *in = &p[pc];
+		int objs[2] = {-1, -1};
+
+		if (in->act == LK_ACT_SIGNAL || in->act == LK_ACT_BROADCAST)
+			objs[0] = in->obj;
+		else if (in->act == LK_ACT_BARRIER_WAIT)
+			objs[0] = in->obj;
+		else if (in->flags & LK_INSTR_SYNC) {
+			objs[0] = in->obj;
+			objs[1] = in->act == LK_ACT_WAIT ? in->in : -1;
+		}
+		for (int k = 0; k < 2; k++) {
+			int o = objs[k];
+			const void *addr;
+
+			if (o < 0 || o >= SYNC_MAX || done[o])
+				continue;
+			done[o] = 1;
+			addr = a->sh->objects[o].type == LK_OT_MUTEX
+			               ? (const void *)&ps.mutex[o]
+			       : a->sh->objects[o].type == LK_OT_COND
+			               ? (const void *)&ps.cond[o]
+			               : (const void *)&ps.barrier[o];
+			claim(a, o, addr);
+		}
+	}
+}
+
+/* The slot of thread th of this process: the newest lane with it. */
+static struct lk_slot *
+lane_of(struct lk_shared *sh, pthread_t th)
+{
+	for (uint32_t i = sh->nslots; i-- > 0;)
+		if (sh->slots[i].process == ps.proc + 1 &&
+		    sh->slots[i].thread == (uint64_t)th)
+			return &sh->slots[i];
+	return NULL;
+}
+
+/* A <thread>'s body, in its own lane. */
+static void *
+thread_main(void *arg)
+{
+	struct thread_run *t = arg;
+
+	t->a.slot = lane_of(t->a.sh, pthread_self());
+	if (t->a.slot == NULL) {
+		fprintf(stderr, "lockstep-agent: a thread has no lane\n");
+		exit(1);
+	}
+	run(&t->a, lk_shared_prog(t->a.sh), t->lo, t->hi);
+	free(t);
+	return NULL;
+}
+
+/* <start thread=k>: pthread_create, then the lane is named PROC/NAME. */
+static void
+start_thread(struct agent *a, unsigned k)
+{
+	const struct lk_instr *p = lk_shared_prog(a->sh);
+	const struct lk_instr *th = &p[ps.tpc[k]];
+	struct thread_run *t = malloc(sizeof(*t));
+	struct lk_slot *lane;
+	int rc;
+
+	if (t == NULL)
+		die("malloc");
+	t->a = *a;
+	t->lo = ps.tpc[k] + 1;
+	t->hi = th->jump - 1;
+	rc = pthread_create(&ps.tid[k], NULL, thread_main, t);
+	if (rc != 0) {
+		errno = rc;
+		die("pthread_create");
+	}
+	/* This lane keeps the turn until its next call: the new lane has
+	 * not run, so no step has used its name yet. */
+	lane = lane_of(a->sh, ps.tid[k]);
+	if (lane != NULL) {
+		char pname[LK_NAME_MAX], name[LK_NAME_MAX];
+		int tl = (int)(th->text_len < LK_NAME_MAX / 2 - 1
+		                       ? th->text_len
+		                       : LK_NAME_MAX / 2 - 1);
+
+		memcpy(pname, a->sh->slots[ps.proc].name, sizeof(pname));
+		pname[sizeof(pname) - 1] = '\0';
+		snprintf(name, sizeof(name), "%.*s/%.*s",
+		         (int)(LK_NAME_MAX / 2 - 1), pname, tl,
+		         lk_shared_text(a->sh) + th->text_off);
+		memcpy(lane->name, name, sizeof(name));
+		lane->routine[0] = '\0'; /* the agent's, not the scenario's */
+	}
+	claim_syncs(a);
+}
+
+/* Does v pass a <wait>'s test? */
+static int
+passes(int64_t v, enum lk_cmp cmp, int64_t value)
+{
+	switch (cmp) {
+	case LK_CMP_EQ:
+		return v == value;
+	case LK_CMP_NE:
+		return v != value;
+	case LK_CMP_LT:
+		return v < value;
+	case LK_CMP_LE:
+		return v <= value;
+	case LK_CMP_GT:
+		return v > value;
+	case LK_CMP_GE:
+		return v >= value;
+	}
+	return 0;
+}
+
+/* Load the cell of a <wait>'s test (a step) and judge it. */
+static int
+test_holds(struct agent *a, const struct lk_instr *in)
+{
+	int64_t v = cell_access(LK_OP_LOAD, in->out, cell_at(a, in->out), 0);
+
+	a->loaded[in->out] = v;
+	a->has_loaded[in->out] = 1;
+	return passes(v, (enum lk_cmp)in->end, in->value);
+}
+
+/* One thread action: the real pthread call. */
+static void
+perform_thread(struct agent *a, const struct lk_instr *in)
+{
+	int o = in->obj;
+
+	if (in->act != LK_ACT_START && in->act != LK_ACT_JOIN &&
+	    (o < 0 || o >= SYNC_MAX || (in->act == LK_ACT_WAIT && in->in < 0)))
+		return;
+	switch (in->act) {
+	case LK_ACT_START:
+		start_thread(a, (unsigned)in->value);
+		break;
+	case LK_ACT_JOIN:
+		pthread_join(ps.tid[in->value], NULL);
+		break;
+	case LK_ACT_LOCK:
+		pthread_mutex_lock(&ps.mutex[o]);
+		break;
+	case LK_ACT_UNLOCK:
+		pthread_mutex_unlock(&ps.mutex[o]);
+		break;
+	case LK_ACT_WAIT:
+		if (in->times == 0) /* no test: one wait */
+			pthread_cond_wait(&ps.cond[o], &ps.mutex[in->in]);
+		else if (in->times == 2) { /* if=: tested once */
+			if (test_holds(a, in))
+				pthread_cond_wait(&ps.cond[o],
+				                  &ps.mutex[in->in]);
+		} else { /* while=: tested again after every wake-up */
+			while (test_holds(a, in))
+				pthread_cond_wait(&ps.cond[o],
+				                  &ps.mutex[in->in]);
+		}
+		break;
+	case LK_ACT_SIGNAL:
+		pthread_cond_signal(&ps.cond[o]);
+		break;
+	case LK_ACT_BROADCAST:
+		pthread_cond_broadcast(&ps.cond[o]);
+		break;
+	case LK_ACT_BARRIER_WAIT:
+		pthread_barrier_wait(&ps.barrier[o]);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Perform one action. */
 static void
 perform(struct agent *a, const struct lk_instr *in)
@@ -608,6 +899,10 @@ perform(struct agent *a, const struct lk_instr *in)
 	size_t n;
 	int fd;
 
+	if (in->act >= LK_ACT_THREAD || (in->flags & LK_INSTR_SYNC)) {
+		perform_thread(a, in);
+		return;
+	}
 	if (in->act >= LK_ACT_LISTEN ||
 	    (in->act == LK_ACT_CLOSE && (in->flags & LK_INSTR_CONN))) {
 		perform_sock(a, in, text);
@@ -752,8 +1047,9 @@ run(struct agent *a, const struct lk_instr *p, uint32_t lo, uint32_t hi)
 	while (pc < hi) {
 		const struct lk_instr *in = &p[pc];
 
-		if (in->act == LK_ACT_HANDLER) {
-			pc = in->jump; /* runs when its signal comes */
+		if (in->act == LK_ACT_HANDLER || in->act == LK_ACT_THREAD) {
+			pc = in->jump; /* runs when its signal comes, or in its
+			                  thread from its <start> */
 			continue;
 		}
 		if (in->act == LK_ACT_REPEAT) {
@@ -847,6 +1143,7 @@ run_slot(struct lk_shared *sh, long slot)
 	if (cell_access == NULL)
 		cell_access = plain_access;
 	install_handlers(&a, a.sh->prog_start[slot], a.sh->prog_end[slot]);
+	threads_init(&a, a.sh->prog_start[slot], a.sh->prog_end[slot]);
 	open_objects(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],
 	             a.sh->prog_end[slot]);
 	run(&a, lk_shared_prog(a.sh), a.sh->prog_start[slot],

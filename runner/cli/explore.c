@@ -686,6 +686,8 @@ replay_command(const struct cli *c, const char *sched, char *buf, size_t size)
 		shell_word(buf, size, "--sandbox");
 	if (c->o.run.track_shm)
 		shell_word(buf, size, "--track-shm");
+	if (c->o.run.perturb)
+		shell_word(buf, size, "--perturb");
 	if (c->o.run.stable_pids)
 		shell_word(buf, size, "--stable-pids");
 	if (c->expect_exit != 0) {

@@ -184,6 +184,13 @@ const struct lk_cli_option lk_cli_options[] = {
          0, NULL, "wall-clock limit of the whole run, exit 4", 0},
         {"time-limit", 0, "SECS", EXPLORE, LK_OPT_SECONDS, AT(time_limit_ms), 0,
          0, NULL, "stop starting runs after SECS", 0},
+        {"perturb", 0, NULL, RUN | REPLAY | EXPLORE, LK_OPT_FLAG, AT(perturb),
+         0, 0, NULL,
+         "what the kernel may legally do is a choice\n"
+         "too: a pipe read or write moves fewer bytes\n"
+         "(all, 1 or half), a condition variable wakes\n"
+         "without a signal; recorded, replayed, explored",
+         0},
         {"track-shm", 0, NULL, RUN | EXPLORE, LK_OPT_FLAG, AT(track_shm), 0, 0,
          NULL,
          "with -- PROGRAM: every load and store of\n"
@@ -830,6 +837,7 @@ lk_cli_run_opts(const struct lk_cli_args *a, struct lk_run_opts *run)
 	run->max_output = a->max_output;
 	run->step_timeout_ms = a->step_timeout_ms;
 	run->track_shm = a->track_shm;
+	run->perturb = a->perturb;
 	run->stable_pids = a->stable_pids;
 }
 

@@ -53,7 +53,8 @@ struct lk_cli_args {
 	unsigned max_steps, max_procs;
 	uint64_t max_output;
 	unsigned step_timeout_ms, timeout_ms, time_limit_ms;
-	int strict, track_shm, stable_pids, sandbox, no_isolation, quiet;
+	int strict, perturb, track_shm, stable_pids, sandbox, no_isolation,
+	        quiet;
 	unsigned check; /* replay --check N */
 	int expect_exit;
 	unsigned runs, depth, max_runs, preemption_bound, jobs, top;

@@ -233,6 +233,10 @@ diverged(const struct lk_trace *t, const struct lk_schedule *s)
 				        "%s%s", sep, t->procs[i].name);
 				sep = " or ";
 			}
+	} else if (t->div_why == LK_DIV_BYTES) {
+		snprintf(state, sizeof(state),
+		         "it can move %lld bytes at most, not %lld",
+		         (long long)t->div_bytes, (long long)d->bytes);
 	} else {
 		describe_state(t, p, state, sizeof(state));
 	}
@@ -251,6 +255,8 @@ load_schedule(const char *path, struct lk_schedule **s, struct opts *o)
 		return lk_cli_fail(err.status, "%s", err.msg);
 	o->run.forced = (*s)->steps;
 	o->run.nforced = (*s)->n;
+	/* Made with --perturb: its reads and writes are cut as then. */
+	o->run.perturb |= (*s)->perturb;
 	return 0;
 }
 

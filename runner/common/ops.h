@@ -36,8 +36,10 @@ struct lk_pl_sem {
 
 struct lk_pl_rw {
 	int32_t fd;
-	int64_t off; /* regular file: where the bytes went or came from;
-	                -1 for a pipe */
+	int64_t off;   /* regular file: where the bytes went or came from;
+	                  -1 for a pipe */
+	int32_t avail; /* --perturb: the bytes the call could move (2 or
+	                  more; ret of them moved), 0 when no choice */
 };
 
 struct lk_pl_sleep {
@@ -155,6 +157,8 @@ struct lk_pl_cond {
 	int32_t mutex;
 	int32_t released;
 	int32_t woke;
+	int32_t spurious; /* a wait's end: woken without a signal
+	                     (--perturb) */
 };
 
 /* Read-write locks: whether a lock takes (an unlock lets go of) the

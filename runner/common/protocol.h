@@ -49,7 +49,7 @@ _Static_assert(LK_MAX_OBJECTS % 64 == 0,
                "an object set (lk_objset) is whole 64-bit words");
 
 #define LK_PROTO_MAGIC   0x6c6b7374u /* "lkst" */
-#define LK_PROTO_VERSION 13u
+#define LK_PROTO_VERSION 14u
 
 /* Environment variable naming the shared memory descriptor. */
 #define LK_ENV_SHM "LOCKSTEP_SHM_FD"
@@ -148,6 +148,10 @@ struct lk_slot {
 	 * broadcast took it off the queue (woken). */
 	uint32_t cond_ticket;
 	uint32_t woken;
+	/* --perturb: a wait on a condition variable may end without a
+	 * signal, once a lane a run: 1 when the pick chose it for that, 2
+	 * once it did (thread.c). */
+	uint32_t spurious;
 	/* A thread's start routine, as dladdr names it ("" unknown). */
 	char routine[LK_NAME_MAX];
 };
@@ -232,6 +236,9 @@ struct lk_decision {
 	int16_t slot; /* proc's slot once looked up, -1 before */
 	uint16_t op;
 	char obj[LK_NAME_MAX]; /* "" when not checked */
+	/* --perturb: the bytes a pipe read or write moves at this step
+	 * (a schedule's "bytes=K"), 0 when not given: all it can. */
+	int32_t bytes;
 };
 
 /* blocked_on of a process in waitpid: it waits for a child to exit. */
@@ -259,6 +266,7 @@ enum lk_diverge {
 	LK_DIV_OTHER_OP,    /* about to do something else */
 	LK_DIV_ENDED,       /* the schedule ended first (strict) */
 	LK_DIV_OTHER_CHILD, /* waitpid: that child cannot be reaped now */
+	LK_DIV_BYTES,       /* --perturb: that many bytes cannot move now */
 };
 
 enum lk_run_state {
@@ -276,51 +284,61 @@ enum lk_run_state {
  * runner/controller/program.c compiles them, runner/agent runs them).
  */
 enum lk_act_kind {
-	LK_ACT_PRINT,    /* text plus newline to standard output; {cell} in
-	                    the text is the value this process last loaded */
-	LK_ACT_POST,     /* sem_post */
-	LK_ACT_WAIT,     /* sem_wait */
-	LK_ACT_TRYWAIT,  /* sem_trywait */
-	LK_ACT_WRITE,    /* write text (verbatim) to a file, pipe or FIFO */
-	LK_ACT_SLEEP,    /* nanosleep, on the virtual clock */
-	LK_ACT_REPEAT,   /* the body, times times */
-	LK_ACT_SPAWN,    /* fork; the child runs process proc (every
-	                    instance of a counted process, in order) */
-	LK_ACT_WAITPID,  /* waitpid for process proc (each instance) */
-	LK_ACT_EXEC,     /* execvp text split at blanks; stdin/stdout
-	                    (objects, -1 none) are dup2'ed onto 0 and 1 */
-	LK_ACT_READ,     /* read up to bytes from a pipe, FIFO or file into
-	                    standard output; until_eof: loop until 0 */
-	LK_ACT_CLOSE,    /* close a pipe end (end), a FIFO or a file */
-	LK_ACT_OPEN,     /* open a FIFO for reading or writing (end) */
-	LK_ACT_LOAD,     /* load a cell (remembered for print) */
-	LK_ACT_STORE,    /* store value into a cell */
-	LK_ACT_ADD,      /* load a cell, then store it plus value: 2 steps */
-	LK_ACT_ATTACH,   /* attach a shm region (shmat, or shm_open+mmap) */
-	LK_ACT_DETACH,   /* detach it (shmdt, munmap) */
-	LK_ACT_REMOVE,   /* remove it (IPC_RMID, shm_unlink) */
-	LK_ACT_KILL,     /* kill process proc (every instance) with signal
-	                    value */
-	LK_ACT_HANDLER,  /* body runs when signal value is delivered;
-	                    installed before the process's first step */
-	LK_ACT_PAUSE,    /* pause: wait for a signal with a handler */
-	LK_ACT_LOCK,     /* fcntl record lock on a file: end is the type
-	                    (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
-	                    start, len; F_SETLKW unless nowait */
-	LK_ACT_UNLOCK,   /* F_UNLCK of start, len */
-	LK_ACT_SEMOP,    /* semop on a SysV set: text is the operations,
-	                    "NUM:ADD ..." (ADD 0: wait for zero), applied
-	                    all at once; undo: SEM_UNDO */
-	LK_ACT_LISTEN,   /* socket+bind+listen on socket obj's path;
-	                    value: the backlog */
-	LK_ACT_ACCEPT,   /* accept on socket obj into connection value */
-	LK_ACT_CONNECT,  /* socket+connect to obj's path, as connection
-	                    value */
-	LK_ACT_SEND,     /* send text on connection value */
-	LK_ACT_RECV,     /* recv up to bytes from connection value into
-	                    standard output; until_eof: loop until 0 */
-	LK_ACT_SHUTDOWN, /* shutdown(SHUT_WR) of connection value */
+	LK_ACT_PRINT,     /* text plus newline to standard output; {cell} in
+	                     the text is the value this process last loaded */
+	LK_ACT_POST,      /* sem_post */
+	LK_ACT_WAIT,      /* sem_wait */
+	LK_ACT_TRYWAIT,   /* sem_trywait */
+	LK_ACT_WRITE,     /* write text (verbatim) to a file, pipe or FIFO */
+	LK_ACT_SLEEP,     /* nanosleep, on the virtual clock */
+	LK_ACT_REPEAT,    /* the body, times times */
+	LK_ACT_SPAWN,     /* fork; the child runs process proc (every
+	                     instance of a counted process, in order) */
+	LK_ACT_WAITPID,   /* waitpid for process proc (each instance) */
+	LK_ACT_EXEC,      /* execvp text split at blanks; stdin/stdout
+	                     (objects, -1 none) are dup2'ed onto 0 and 1 */
+	LK_ACT_READ,      /* read up to bytes from a pipe, FIFO or file into
+	                     standard output; until_eof: loop until 0 */
+	LK_ACT_CLOSE,     /* close a pipe end (end), a FIFO or a file */
+	LK_ACT_OPEN,      /* open a FIFO for reading or writing (end) */
+	LK_ACT_LOAD,      /* load a cell (remembered for print) */
+	LK_ACT_STORE,     /* store value into a cell */
+	LK_ACT_ADD,       /* load a cell, then store it plus value: 2 steps */
+	LK_ACT_ATTACH,    /* attach a shm region (shmat, or shm_open+mmap) */
+	LK_ACT_DETACH,    /* detach it (shmdt, munmap) */
+	LK_ACT_REMOVE,    /* remove it (IPC_RMID, shm_unlink) */
+	LK_ACT_KILL,      /* kill process proc (every instance) with signal
+	                     value */
+	LK_ACT_HANDLER,   /* body runs when signal value is delivered;
+	                     installed before the process's first step */
+	LK_ACT_PAUSE,     /* pause: wait for a signal with a handler */
+	LK_ACT_LOCK,      /* fcntl record lock on a file: end is the type
+	                     (LK_END_READ: F_RDLCK, LK_END_WRITE: F_WRLCK),
+	                     start, len; F_SETLKW unless nowait */
+	LK_ACT_UNLOCK,    /* F_UNLCK of start, len */
+	LK_ACT_SEMOP,     /* semop on a SysV set: text is the operations,
+	                     "NUM:ADD ..." (ADD 0: wait for zero), applied
+	                     all at once; undo: SEM_UNDO */
+	LK_ACT_LISTEN,    /* socket+bind+listen on socket obj's path;
+	                     value: the backlog */
+	LK_ACT_ACCEPT,    /* accept on socket obj into connection value */
+	LK_ACT_CONNECT,   /* socket+connect to obj's path, as connection
+	                     value */
+	LK_ACT_SEND,      /* send text on connection value */
+	LK_ACT_RECV,      /* recv up to bytes from connection value into
+	                     standard output; until_eof: loop until 0 */
+	LK_ACT_SHUTDOWN,  /* shutdown(SHUT_WR) of connection value */
+	LK_ACT_THREAD,    /* body: a thread's actions, run when a START of
+	                     it runs (value: its number in its process) */
+	LK_ACT_START,     /* pthread_create of thread value of the process */
+	LK_ACT_JOIN,      /* pthread_join of thread value */
+	LK_ACT_SIGNAL,    /* pthread_cond_signal of condition variable obj */
+	LK_ACT_BROADCAST, /* pthread_cond_broadcast of obj */
+	LK_ACT_BARRIER_WAIT, /* pthread_barrier_wait on barrier obj */
 };
+
+/* <thread>s of one declared process. */
+#define LK_MAX_THREADS 16
 
 /* Connection names of a scenario (<accept as=>, <connect as=>): each
  * process holds its own descriptor for each, as after fork. */
@@ -364,6 +382,21 @@ struct lk_instr {
 #define LK_INSTR_UNDO   4u  /* semop: SEM_UNDO */
 #define LK_INSTR_CONN   8u  /* close: of connection value, not of obj */
 #define LK_INSTR_ECHO   16u /* recv: send the bytes back, not print them */
+#define LK_INSTR_SYNC                                                          \
+	32u /* lock, unlock: of mutex obj; wait: on                            \
+	       condition variable obj with mutex in, and                       \
+	       test times (1 while, 2 if) "cell out end                        \
+	       value" (end: enum lk_cmp) */
+
+/* The comparison of a <wait cond= while=|if=>. */
+enum lk_cmp {
+	LK_CMP_EQ,
+	LK_CMP_NE,
+	LK_CMP_LT,
+	LK_CMP_LE,
+	LK_CMP_GT,
+	LK_CMP_GE,
+};
 
 #define LK_INSTR_END 0xffffu
 
@@ -483,6 +516,12 @@ struct lk_shared {
 	_Atomic uint32_t objects_full;
 	/* The next place in a condition variable's queue (thread.c). */
 	uint32_t cond_ticket;
+	/* --perturb: what the kernel may legally do is a choice too (a
+	 * pipe read or write moves fewer bytes, a condition variable wakes
+	 * without a signal: docs/explore.md, "Perturbation"). */
+	uint32_t perturb;
+	/* Divergence on a read or write's bytes: how many could move. */
+	int64_t div_bytes;
 };
 
 static inline struct lk_decision *
@@ -577,14 +616,14 @@ LK_LAYOUT(sizeof(union lk_payload) == 24);
 LK_LAYOUT(offsetof(struct lk_event, vt) == 40);
 LK_LAYOUT(offsetof(struct lk_event, enabled) == 64);
 
-LK_LAYOUT(sizeof(struct lk_decision) == 100);
+LK_LAYOUT(sizeof(struct lk_decision) == 104);
 LK_LAYOUT(offsetof(struct lk_decision, obj) == 52);
 
 LK_LAYOUT(sizeof(struct lk_instr) == 88);
 LK_LAYOUT(offsetof(struct lk_instr, ns) == 32);
 LK_LAYOUT(offsetof(struct lk_instr, len) == 80);
 
-LK_LAYOUT(sizeof(struct lk_shared) == 419464);
+LK_LAYOUT(sizeof(struct lk_shared) == 419480);
 LK_LAYOUT(offsetof(struct lk_shared, state) == 312);
 LK_LAYOUT(offsetof(struct lk_shared, strategy) == 376);
 LK_LAYOUT(offsetof(struct lk_shared, objects) == 768);

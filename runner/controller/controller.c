@@ -241,6 +241,7 @@ setup_shared(struct run *r, struct lk_err *err)
 	sh->controller = r->o->stable_pids ? 0 : (int32_t)getpid();
 	sh->max_procs = r->o->max_procs;
 	sh->track_shm = (uint32_t)r->o->track_shm;
+	sh->perturb = (uint32_t)r->o->perturb;
 	set_spin(sh, r->spin_us);
 	sh->prog_off = prog_off;
 	sh->text_off = text_off;
@@ -298,6 +299,16 @@ setup_shared(struct run *r, struct lk_err *err)
 			o->type = LK_OT_SHM;
 			o->size = (uint64_t)so->u.shm.ncells * CELL_BYTES;
 			o->slot = so->u.shm.kind;
+		} else if (so->kind == LK_OBJ_MUTEX ||
+		           so->kind == LK_OBJ_COND ||
+		           so->kind == LK_OBJ_BARRIER) {
+			/* Claimed by the first process that uses it (the
+			 * agent gives it its memory: ino 0, off, key); until
+			 * then key -1 matches no memory. */
+			o->type = so->kind == LK_OBJ_MUTEX  ? LK_OT_MUTEX
+			          : so->kind == LK_OBJ_COND ? LK_OT_COND
+			                                    : LK_OT_BARRIER;
+			o->key = -1;
 		} else if (so->kind == LK_OBJ_SEMSET) {
 			o->type = LK_OT_SEMSET;
 			o->slot = so->u.semset.n;
@@ -1409,10 +1420,12 @@ collect(struct run *r, struct lk_trace *t)
 	t->file = strdup(r->sc->path);
 	t->strategy = r->o->strategy;
 	t->seed = r->o->seed;
+	t->perturb = r->o->perturb;
 	t->vt = sh->vt;
 	t->div_step = sh->div_step;
 	t->div_why = sh->div_why;
 	t->div_choices = sh->div_choices;
+	t->div_bytes = sh->div_bytes;
 	t->nprocs = sh->nslots;
 	t->procs = calloc(sh->nslots ? sh->nslots : 1, sizeof(*t->procs));
 	t->nobjs = sh->nobjects;
@@ -1522,7 +1535,9 @@ collect(struct run *r, struct lk_trace *t)
 	for (size_t i = 0;
 	     r->sc->program == NULL && t->verdict == LK_V_DONE && i < t->nprocs;
 	     i++)
-		if (t->procs[i].exited && t->procs[i].status != 0) {
+		if (t->procs[i].exited && !t->procs[i].thread &&
+		    t->procs[i].status != 0) {
+			/* A thread's lane has no status of its own. */
 			t->verdict = LK_V_CRASH;
 			t->culprit = (int)i;
 		}

@@ -38,6 +38,8 @@ struct lk_run_opts {
 	uint64_t seed;
 	uint32_t max_steps;       /* events at most; 0: the default */
 	uint32_t max_procs;       /* processes at most; 0: LK_MAX_PROCS */
+	int perturb;              /* --perturb: what the kernel may legally
+	                             do is a choice too (docs/explore.md) */
 	int track_shm;            /* --track-shm: shared memory loads and stores
 	                             are steps (runner/interposer/shmtrack.c) */
 	uint64_t max_output;      /* bytes a process may grow a file (its

@@ -18,7 +18,8 @@ count(const struct lk_sc_action *a, size_t n, uint64_t *ni, uint64_t *nt)
 		*ni += 1;
 		if (a[i].text != NULL)
 			*nt += strlen(a[i].text);
-		if (a[i].kind == LK_ACT_REPEAT || a[i].kind == LK_ACT_HANDLER) {
+		if (a[i].kind == LK_ACT_REPEAT || a[i].kind == LK_ACT_HANDLER ||
+		    a[i].kind == LK_ACT_THREAD) {
 			*ni += 1; /* its END */
 			count(a[i].body, a[i].nbody, ni, nt);
 		}
@@ -81,7 +82,19 @@ emit(struct emitter *e, const struct lk_sc_action *a, size_t n)
 			in->text_len = (uint32_t)len;
 			e->tn += len;
 		}
-		if (a[i].kind != LK_ACT_REPEAT && a[i].kind != LK_ACT_HANDLER)
+		if (a[i].sync) {
+			/* A mutex or condition variable: the wait's mutex and
+			 * its test's cell. */
+			in->flags |= LK_INSTR_SYNC;
+			in->in = a[i].mutex;
+			in->out = a[i].cell;
+			in->end = (uint8_t)a[i].cmp;
+			in->times = (uint32_t)a[i].test;
+		}
+		if (a[i].kind == LK_ACT_BARRIER_WAIT)
+			in->in = in->out = -1;
+		if (a[i].kind != LK_ACT_REPEAT && a[i].kind != LK_ACT_HANDLER &&
+		    a[i].kind != LK_ACT_THREAD)
 			continue;
 		if (emit(e, a[i].body, a[i].nbody) != 0 || e->n >= e->cap)
 			return -1;

@@ -171,16 +171,39 @@ reap_choice(const struct lk_step_rec *s)
 	       __builtin_popcountll(s->u.wait.choices) > 1;
 }
 
+/* --perturb: a pipe read or write that could move 2 or more bytes, of
+ * which the schedule chose how many (docs/explore.md, "Perturbation"). */
+static int
+bytes_choice(const struct lk_step_rec *s)
+{
+	return (s->op == LK_OP_READ || s->op == LK_OP_WRITE) && !s->blocked &&
+	       s->ret > 0 && s->u.rw.avail > 1;
+}
+
+/* The key byte of a bytes choice: which of all, 1, half (or another
+ * count, edited by hand) it moved. */
+static char
+bytes_key(int64_t ret, int64_t avail)
+{
+	return (char)(ret == avail       ? 96
+	              : ret == 1         ? 97
+	              : ret == avail / 2 ? 98
+	                                 : 99);
+}
+
 /*
  * Queue the prefix "the current run up to step k, then process p" (and,
- * when child >= 0, p's waitpid reaping child), unless already known;
+ * when child >= 0, p's waitpid reaping child; when bytes > 0, p's read
+ * or write moving that many bytes), unless already known;
  * with mark, only note it as known (the current run is that one). Its
  * key is one byte a step: the process, and after a reap that had a
  * choice one more, 64 + the child reaped, so that two runs that differ
- * only in the child a wait reaped have different keys.
+ * only in the child a wait reaped have different keys; after a read or
+ * write with a bytes choice (--perturb), 96 + which count it moved.
  */
 static void
-queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int mark)
+queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int64_t bytes,
+             int mark)
 {
 	const struct lk_digest *d = x->cur;
 	struct job j = {0};
@@ -202,10 +225,15 @@ queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int mark)
 		key[len++] = (char)d->steps[i].proc;
 		if (reap_choice(&d->steps[i]))
 			key[len++] = (char)(64 + d->steps[i].ret);
+		if (bytes_choice(&d->steps[i]))
+			key[len++] = bytes_key(d->steps[i].ret,
+			                       d->steps[i].u.rw.avail);
 	}
 	key[len++] = (char)p;
 	if (child >= 0)
 		key[len++] = (char)(64 + child);
+	if (bytes > 0)
+		key[len++] = bytes_key(bytes, d->steps[k].u.rw.avail);
 	fresh = keyset_add(&x->seen, key, len);
 	free(key);
 	if (fresh <= 0 || mark) {
@@ -229,6 +257,10 @@ queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int mark)
 				dc->op = LK_OP_WAIT;
 				memcpy(dc->obj, d->procs[child], LK_NAME_MAX);
 			}
+			if (bytes > 0) {
+				dc->op = s->op;
+				dc->bytes = (int32_t)bytes;
+			}
 			continue;
 		}
 		memcpy(dc->proc, d->procs[s->proc], LK_NAME_MAX);
@@ -239,6 +271,9 @@ queue_prefix(struct explorer *x, size_t k, unsigned p, int child, int mark)
 		if (s->op == LK_OP_WAIT && !s->blocked && s->ret > 0 &&
 		    (size_t)s->ret < d->nprocs)
 			memcpy(dc->obj, d->procs[s->ret], LK_NAME_MAX);
+		/* A read or write with a bytes choice: the same count. */
+		if (bytes_choice(s))
+			dc->bytes = (int32_t)s->ret;
 	}
 	if (push(x, j) != 0) {
 		free(j.dec);
@@ -255,7 +290,7 @@ add_alternative(void *arg, size_t k, unsigned p)
 
 	if (x->oom || p >= d->nprocs || d->steps[k].proc == p)
 		return;
-	queue_prefix(x, k, p, -1, 0);
+	queue_prefix(x, k, p, -1, 0, 0);
 }
 
 /* Every reap of the current run that could have reaped another child:
@@ -271,10 +306,76 @@ add_reap_alternatives(struct explorer *x)
 		if (!reap_choice(s))
 			continue;
 		/* This run is the one that reaps s->ret there. */
-		queue_prefix(x, k, s->proc, (int)s->ret, 1);
+		queue_prefix(x, k, s->proc, (int)s->ret, 0, 1);
 		for (unsigned c = 0; c < 64 && c < d->nprocs; c++)
 			if ((s->u.wait.choices & (1ull << c)) && c != s->ret)
-				queue_prefix(x, k, s->proc, (int)c, 0);
+				queue_prefix(x, k, s->proc, (int)c, 0, 0);
+	}
+}
+
+/* A condition wait that blocked (on the condition or, woken, on its
+ * mutex again). */
+static int
+cond_blocked(const struct lk_step_rec *s)
+{
+	return (s->op == LK_OP_COND_WAIT || s->op == LK_OP_COND_TIMEDWAIT) &&
+	       s->blocked;
+}
+
+/*
+ * --perturb: wherever a waiter of a condition variable could have woken
+ * without a signal (enabled at step k while its last step was a blocked
+ * wait, and no spurious wake-up of it before: once a lane a run), try it
+ * there. The reduction alone would not: the signal that woke it in this
+ * run orders the two, but a spurious wake-up needs no signal.
+ */
+static void
+add_spurious_alternatives(struct explorer *x)
+{
+	const struct lk_digest *d = x->cur;
+	uint64_t waiting = 0, spent = 0;
+
+	for (size_t k = 0; k < d->nsteps && !x->oom; k++) {
+		const struct lk_step_rec *s = &d->steps[k];
+		uint64_t can = d->steps[k].enabled & waiting & ~spent;
+
+		for (unsigned p = 0; p < 64 && p < d->nprocs; p++)
+			if ((can & (1ull << p)) && p != s->proc)
+				queue_prefix(x, k, p, -1, 0, 0);
+		if (s->proc >= 64)
+			continue;
+		if (cond_blocked(s))
+			waiting |= 1ull << s->proc;
+		else
+			waiting &= ~(1ull << s->proc);
+		if ((s->op == LK_OP_COND_WAIT ||
+		     s->op == LK_OP_COND_TIMEDWAIT) &&
+		    !s->blocked && s->u.cond.spurious)
+			spent |= 1ull << s->proc;
+	}
+}
+
+/* --perturb: every read or write of the current run that could have
+ * moved another count of bytes: try all, 1 and half there (the counts
+ * the strategies draw from: sched.c, lk__perturb_bytes). */
+static void
+add_bytes_alternatives(struct explorer *x)
+{
+	const struct lk_digest *d = x->cur;
+
+	for (size_t k = 0; k < d->nsteps && !x->oom; k++) {
+		const struct lk_step_rec *s = &d->steps[k];
+		int64_t n = s->u.rw.avail;
+		int64_t counts[3] = {n, 1, n / 2};
+
+		if (!bytes_choice(s))
+			continue;
+		/* This run is the one that moved s->ret there. */
+		queue_prefix(x, k, s->proc, -1, s->ret, 1);
+		for (int i = 0; i < 3; i++)
+			if (counts[i] >= 1 && counts[i] != s->ret &&
+			    (i < 2 || counts[i] > 1))
+				queue_prefix(x, k, s->proc, -1, counts[i], 0);
 	}
 }
 
@@ -466,6 +567,9 @@ record(struct explorer *x, struct lk_digest *d)
 		x->cur = d;
 		lk_dpor_backtrack(d, x->o->no_reduction, add_alternative, x);
 		add_reap_alternatives(x);
+		add_bytes_alternatives(x);
+		if (x->o->run.perturb)
+			add_spurious_alternatives(x);
 		if (x->oom)
 			return -1;
 		estimate(x, x->nstack - before);

@@ -444,6 +444,15 @@ void lk__done(const struct lk_step *st, int changed);
  * deadline is the virtual time at which a timed wait gives up. */
 void lk__block(const struct lk_step *st, int obj, uint64_t deadline);
 
+/*
+ * --perturb: how many of the n bytes (n >= 2) a pipe read or write at
+ * the current step could move it moves: the schedule's count when the
+ * forced decision names one (a divergence when it is not in 1..n), else
+ * the strategy's choice among n, 1 and n / 2 (the default strategy:
+ * n). Without --perturb, n.
+ */
+int64_t lk__perturb_bytes(int64_t n);
+
 /* The calling process leaves the run (its exit was recorded). */
 void lk__depart(void);
 

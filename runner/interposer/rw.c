@@ -10,6 +10,7 @@
  * with no reader really fails with EPIPE and raises SIGPIPE, a large
  * write is really split.
  */
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -112,6 +113,55 @@ real_read(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	return REAL(read)(fd, iov[0].iov_base, iov[0].iov_len);
 }
 
+/* At most this many buffers in a readv or writev that --perturb cuts
+ * short (more: the call moves all it can, as without it). */
+#define CUT_IOV 16
+
+/* The first k bytes of the n buffers iov, into out (CUT_IOV at most);
+ * returns how many buffers. */
+static int
+cut(const struct iovec *iov, int n, size_t k, struct iovec *out)
+{
+	int m = 0;
+
+	for (int i = 0; i < n && k > 0; i++) {
+		out[m] = iov[i];
+		if (out[m].iov_len > k)
+			out[m].iov_len = k;
+		k -= out[m++].iov_len;
+	}
+	return m;
+}
+
+/*
+ * --perturb: a read of a pipe or FIFO that could return n >= 2 bytes
+ * returns as many as the schedule or the strategy says (lk__perturb_bytes),
+ * and *avail is n. Returns what the read returned, or -2 when it is not
+ * cut (no --perturb, not a pipe, fewer than 2 bytes there): the caller
+ * reads as usual.
+ */
+static ssize_t
+short_read(int fd, const struct iovec *iov, int n, enum how how, int ispipe,
+           int32_t *avail)
+{
+	struct iovec part[CUT_IOV];
+	ssize_t want;
+	int there = 0;
+	int64_t k;
+
+	if (!lk__shared()->perturb || !ispipe || how == AT || n < 1 ||
+	    n > CUT_IOV || ioctl(fd, FIONREAD, &there) != 0 || there < 2)
+		return -2;
+	want = lk__iov_total(iov, niov(n));
+	if (want < 2)
+		return -2;
+	if (want > there)
+		want = there;
+	k = lk__perturb_bytes(want);
+	*avail = (int32_t)want;
+	return REAL(readv)(fd, part, cut(iov, n, (size_t)k, part));
+}
+
 /* A read as a step (the caller entered the interposer): of a pipe, a
  * FIFO or a file; anything else is read for real, unscheduled. */
 static ssize_t
@@ -147,7 +197,9 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 			return leave(-1, EINTR);
 		}
 	}
-	st.ret = real_read(fd, iov, n, pos, how);
+	st.ret = short_read(fd, iov, n, how, ispipe, &st.u.rw.avail);
+	if (st.ret == -2)
+		st.ret = real_read(fd, iov, n, pos, how);
 	st.err = st.ret < 0 ? errno : 0;
 	st.len = st.ret > 0
 	                 ? lk__iov_gather(iov, niov(n), 0, (size_t)st.ret, data)
@@ -295,6 +347,7 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 	char data[LK_DATA_MAX];
 	sigset_t pipe_sig, old;
 	size_t done = 0;
+	struct iovec part[CUT_IOV];
 
 	if (flags < 0)
 		flags = 0;
@@ -302,6 +355,21 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 	sigaddset(&pipe_sig, SIGPIPE);
 	lk__sigmask(SIG_BLOCK, &pipe_sig, &old);
 	lk__arrive(LK_OP_WRITE, obj, 0);
+	/* --perturb: a non-blocking write of more than PIPE_BUF bytes may
+	 * move fewer than would fit (POSIX; a blocking one returns them all
+	 * unless a signal interrupts it): len, 1 or len / 2. */
+	if (lk__shared()->perturb && (flags & O_NONBLOCK) && how != AT &&
+	    len > PIPE_BUF && len <= INT32_MAX && n >= 1 && n <= CUT_IOV) {
+		int64_t k = lk__perturb_bytes(len);
+
+		st.u.rw.avail = (int32_t)len;
+		if (k < len) {
+			n = cut(iov, n, (size_t)k, part);
+			iov = part;
+			how = VECTOR;
+			len = k;
+		}
+	}
 	for (;;) {
 		w = write_rest(fd, iov, n, done, flags, how);
 		st.err = w < 0 ? errno : 0;

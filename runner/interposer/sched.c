@@ -490,6 +490,40 @@ record(const struct lk_step *st, int blocked)
 		notify();
 }
 
+/* --perturb: the bytes a read or write moves (see interposer.h). */
+int64_t
+lk__perturb_bytes(int64_t n)
+{
+	struct lk_shared *sh = lk__ip.sh;
+	uint32_t step =
+	        atomic_load_explicit(&sh->nevents, memory_order_relaxed);
+	uint64_t set = 1u | 2u;
+	int c;
+
+	if (!sh->perturb || n < 2)
+		return n;
+	if (step < sh->nforced) {
+		int64_t want = lk_shared_forced(sh)[step].bytes;
+
+		if (want == 0)
+			return n;
+		if (want <= n)
+			return want;
+		sh->div_step = step;
+		sh->div_why = LK_DIV_BYTES;
+		sh->div_bytes = n;
+		stall(LK_RUN_DIVERGED);
+	}
+	/* Three values, not all n: the whole (what the kernel mostly
+	 * does), one byte (the most a reader of whole messages can be
+	 * wrong about) and half (a message cut in two, both parts more
+	 * than a byte): docs/explore.md, "Perturbation". */
+	if (n / 2 > 1)
+		set |= 4u;
+	c = lk_strategy_choose(&sh->strategy, set);
+	return c == 1 ? 1 : c == 2 ? n / 2 : n;
+}
+
 /* Arrive at a scheduling point for op on obj and wait until chosen.
  * Chosen with a signal due, the process takes it first, as a step of
  * its own (the handler runs before op starts), and arrives again. */

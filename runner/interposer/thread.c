@@ -430,6 +430,14 @@ cond_wait(unsigned op, pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline,
 		lk__block(&st, st.obj, deadline);
 		st.u.cond.released = 0;
 		(void)lk__interrupted(); /* a wait goes on after a handler */
+		/* --perturb: chosen while still waiting, it wakes without a
+		 * signal (lk_pick), as POSIX allows. */
+		if (me->spurious == 1 && !me->woken) {
+			me->spurious = 2;
+			me->cond_ticket = 0;
+			st.u.cond.spurious = 1;
+			break;
+		}
 	}
 	me->woken = 0;
 	/* Take the mutex again. */

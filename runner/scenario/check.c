@@ -66,6 +66,12 @@ kind_word(enum lk_obj_kind kind)
 		return "cell";
 	case LK_OBJ_SOCKET:
 		return "socket";
+	case LK_OBJ_MUTEX:
+		return "mutex";
+	case LK_OBJ_COND:
+		return "condition variable";
+	case LK_OBJ_BARRIER:
+		return "barrier";
 	}
 	return "object";
 }
@@ -939,6 +945,13 @@ lk__check_in_handler(const struct lk_scenario *sc, const char *elem,
                      const char *sig, int handler_line, long line,
                      struct lk_err *err)
 {
+	if (strcmp(elem, "thread") == 0 || strcmp(elem, "start") == 0 ||
+	    strcmp(elem, "join") == 0)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<%s> is inside the <handler signal=\"%s\"> "
+		                   "of line %d, expected threads declared, "
+		                   "started and joined by the process itself",
+		                   elem, sig, handler_line);
 	if (strcmp(elem, "handler") != 0 && strcmp(elem, "spawn") != 0 &&
 	    strcmp(elem, "exec") != 0 && strcmp(elem, "waitpid") != 0)
 		return 0;
@@ -948,6 +961,179 @@ lk__check_in_handler(const struct lk_scenario *sc, const char *elem,
 	                   "<waitpid> in a handler (it runs between two steps "
 	                   "of its process)",
 	                   elem, sig, handler_line);
+}
+
+/* Check that elem may be inside the <thread name=tname> of tline: not
+ * what only a process does. */
+int
+lk__check_in_thread(const struct lk_scenario *sc, const char *elem,
+                    const char *tname, int tline, long line, struct lk_err *err)
+{
+	static const char *const refused[] = {
+	        "handler", "spawn", "exec", "waitpid",
+	        "thread",  "start", "join",
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (strcmp(elem, refused[i]) == 0)
+			return lk__sc_fail(
+			        err, sc->path, line,
+			        "<%s> is inside the <thread name=\"%s\"> of "
+			        "line %d, expected no <handler>, <spawn>, "
+			        "<exec>, <waitpid>, <thread>, <start> or "
+			        "<join> in a thread (the process does those)",
+			        elem, tname, tline);
+	return 0;
+}
+
+/* Check where a <thread name=> is: directly in its <process> (not in a
+ * <repeat> or <handler>). */
+int
+lk__check_thread_place(const struct lk_scenario *sc, const char *name,
+                       const char *pname, int in_process, long line,
+                       struct lk_err *err)
+{
+	if (!in_process)
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<thread name=\"%s\"> is not directly in "
+		        "its <process name=\"%s\">, expected threads "
+		        "declared at the top of a process, outside "
+		        "<repeat>",
+		        name, pname);
+	return 0;
+}
+
+/* Check a barrier's count=: 1..LK_MAX_PROCS threads. */
+int
+lk__check_barrier_count(const struct lk_scenario *sc, const char *name,
+                        const char *count, long line, unsigned *out,
+                        struct lk_err *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(count, &end, 10);
+	if (*count < '0' || *count > '9' || *end != '\0' || errno != 0 ||
+	    v < 1 || v > LK_MAX_PROCS)
+		return lk__sc_fail(err, sc->path, line,
+		                   "barrier \"%s\" has count=\"%s\", expected "
+		                   "an integer from 1 to %d (the threads that "
+		                   "meet at it)",
+		                   name, count, LK_MAX_PROCS);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Check that a <lock> or <unlock> names a file (with its attributes) or
+ * a mutex (with none of them), not both. */
+int
+lk__check_lock_kind(const struct lk_scenario *sc, const char *elem,
+                    const char *file, const char *mutex, const char *type,
+                    int range, long line, struct lk_err *err)
+{
+	if ((file == NULL) == (mutex == NULL))
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<%s> has %s, expected exactly one of file= "
+		        "(a record lock) and mutex= (a pthread mutex)",
+		        elem, file == NULL ? "neither" : "both");
+	if (mutex != NULL && (type != NULL || range))
+		return lk__sc_fail(err, sc->path, line,
+		                   "<%s mutex=\"%s\"> has a record lock's "
+		                   "attribute (type=, start=, len= or wait=), "
+		                   "expected mutex= alone",
+		                   elem, mutex);
+	if (file != NULL && strcmp(elem, "lock") == 0 && type == NULL)
+		return lk__sc_fail(err, sc->path, line,
+		                   "element 'lock': the attribute 'type' is "
+		                   "required but missing (<lock file=\"%s\">: "
+		                   "type=\"read\" or type=\"write\")",
+		                   file);
+	return 0;
+}
+
+/* Check that a <wait> is on a semaphore (sem= alone) or a condition
+ * variable (cond= and mutex=, at most one of while= and if=). */
+int
+lk__check_wait_kind(const struct lk_scenario *sc, const char *sem,
+                    const char *cond, const char *mutex, const char *w,
+                    const char *f, long line, struct lk_err *err)
+{
+	if (sem != NULL &&
+	    (cond != NULL || mutex != NULL || w != NULL || f != NULL))
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<wait sem=\"%s\"> has cond=, mutex=, while= "
+		        "or if=, expected sem= alone (a semaphore) or "
+		        "cond= and mutex= (a condition variable)",
+		        sem);
+	if (cond == NULL && mutex == NULL)
+		return lk__sc_fail(err, sc->path, line,
+		                   "element 'wait': the attribute 'sem' is "
+		                   "required but missing (or cond= and mutex=, "
+		                   "for a condition variable)");
+	if (cond == NULL || mutex == NULL)
+		return lk__sc_fail(err, sc->path, line,
+		                   "<wait> has %s, expected both cond= and "
+		                   "mutex= (a condition variable and the mutex "
+		                   "it releases)",
+		                   cond != NULL ? "cond= without mutex="
+		                                : "mutex= without cond=");
+	if (w != NULL && f != NULL)
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "<wait cond=\"%s\"> has both while= and if=, "
+		        "expected one of them",
+		        cond);
+	return 0;
+}
+
+/* Parse a while= or if= test "CELL OP INTEGER" (OP: == != < <= > >=). */
+int
+lk__check_test(const struct lk_scenario *sc, const char *attr, const char *test,
+               long line, int *cell, enum lk_cmp *cmp, long long *value,
+               struct lk_err *err)
+{
+	static const struct {
+		const char *op;
+		enum lk_cmp cmp;
+	} ops[] = {
+	        {"==", LK_CMP_EQ}, {"!=", LK_CMP_NE}, {"<=", LK_CMP_LE},
+	        {">=", LK_CMP_GE}, {"<", LK_CMP_LT},  {">", LK_CMP_GT},
+	};
+	char name[LK_NAME_MAX + 1], subject[64];
+	const char *p = test, *q;
+	size_t n, i;
+
+	while (*p == ' ')
+		p++;
+	for (q = p; *q != '\0' && *q != ' ' && strchr("=!<>", *q) == NULL; q++)
+		;
+	n = (size_t)(q - p);
+	while (*q == ' ')
+		q++;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strncmp(q, ops[i].op, strlen(ops[i].op)) == 0)
+			break;
+	if (n == 0 || n >= sizeof(name) || i == sizeof(ops) / sizeof(ops[0]))
+		return lk__sc_fail(
+		        err, sc->path, line,
+		        "%s=\"%s\" is not a test, expected \"CELL OP "
+		        "INTEGER\" with OP one of == != < <= > >= "
+		        "(count == 0)",
+		        attr, test);
+	memcpy(name, p, n);
+	name[n] = '\0';
+	if (lk__check_ref(sc, attr, name, LK_OBJ_CELL, line, cell, err) < 0)
+		return -1;
+	*cmp = ops[i].cmp;
+	q += strlen(ops[i].op);
+	while (*q == ' ')
+		q++;
+	snprintf(subject, sizeof(subject), "the value of %s=", attr);
+	return lk__check_int64(sc, subject, q, line, value, err);
 }
 
 /* Check that process pname has an action outside its n handlers acts. */

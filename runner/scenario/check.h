@@ -109,4 +109,28 @@ int lk__check_recv_bytes(const struct lk_scenario *sc, const char *conn,
                          struct lk_err *err);
 int lk__check_attached(const struct lk_scenario *sc, struct lk_err *err);
 
+/* Threads (docs/scenarios.md, "Threads"). */
+int lk__check_in_thread(const struct lk_scenario *sc, const char *elem,
+                        const char *tname, int tline, long line,
+                        struct lk_err *err);
+int lk__check_thread_place(const struct lk_scenario *sc, const char *name,
+                           const char *pname, int in_process, long line,
+                           struct lk_err *err);
+int lk__check_barrier_count(const struct lk_scenario *sc, const char *name,
+                            const char *count, long line, unsigned *out,
+                            struct lk_err *err);
+int lk__check_lock_kind(const struct lk_scenario *sc, const char *elem,
+                        const char *file, const char *mutex, const char *type,
+                        int range, long line, struct lk_err *err);
+int lk__check_wait_kind(const struct lk_scenario *sc, const char *sem,
+                        const char *cond, const char *mutex, const char *w,
+                        const char *f, long line, struct lk_err *err);
+int lk__check_test(const struct lk_scenario *sc, const char *attr,
+                   const char *test, long line, int *cell, enum lk_cmp *cmp,
+                   long long *value, struct lk_err *err);
+/* Resolve <start>/<join> to their threads, and check the order of
+ * starts and joins and that unlocks and waits hold their mutex, where
+ * the text makes it plain. */
+int lk__check_threads(struct lk_scenario *sc, struct lk_err *err);
+
 #endif

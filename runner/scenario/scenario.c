@@ -772,6 +772,16 @@ build_lock(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
 	const char *type = attr(c, "type"), *wait = attr(c, "wait");
 
 	a->kind = is(c, "lock") ? LK_ACT_LOCK : LK_ACT_UNLOCK;
+	if (lk__check_lock_kind(sc, elem, name, attr(c, "mutex"), type,
+	                        wait != NULL || attr(c, "start") != NULL ||
+	                                attr(c, "len") != NULL,
+	                        a->line, err) < 0)
+		return -1;
+	if (name == NULL) {
+		a->sync = 1;
+		return lk__check_ref(sc, elem, attr(c, "mutex"), LK_OBJ_MUTEX,
+		                     a->line, &a->obj, err);
+	}
 	if (lk__check_ref(sc, elem, name, LK_OBJ_FILE, a->line, &a->obj, err) <
 	    0)
 		return -1;
@@ -784,6 +794,82 @@ build_lock(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
 	}
 	return lk__check_range(sc, elem, name, attr(c, "start"), attr(c, "len"),
 	                       a->line, &a->start, &a->len, err);
+}
+
+/* The <thread> element c is inside (in its process), or NULL. */
+static const xmlNode *
+thread_of(const xmlNode *c)
+{
+	for (c = c->parent; c != NULL && c->type == XML_ELEMENT_NODE;
+	     c = c->parent) {
+		if (is(c, "thread"))
+			return c;
+		if (is(c, "process"))
+			break;
+	}
+	return NULL;
+}
+
+/* Fill a from a <wait cond= mutex= while=|if=> element c; 0 or -1. */
+static int
+build_cond_wait(struct lk_scenario *sc, xmlNode *c, struct lk_sc_action *a,
+                struct lk_err *err)
+{
+	const char *w = attr(c, "while"), *f = attr(c, "if");
+
+	a->kind = LK_ACT_WAIT;
+	a->sync = 1;
+	if (lk__check_wait_kind(sc, attr(c, "sem"), attr(c, "cond"),
+	                        attr(c, "mutex"), w, f, a->line, err) < 0 ||
+	    lk__check_ref(sc, "wait", attr(c, "cond"), LK_OBJ_COND, a->line,
+	                  &a->obj, err) < 0 ||
+	    lk__check_ref(sc, "wait", attr(c, "mutex"), LK_OBJ_MUTEX, a->line,
+	                  &a->mutex, err) < 0)
+		return -1;
+	if (w == NULL && f == NULL)
+		return 0;
+	a->test = w != NULL ? 1 : 2;
+	return lk__check_test(sc, w != NULL ? "while" : "if", w != NULL ? w : f,
+	                      a->line, &a->cell, &a->cmp, &a->value, err);
+}
+
+/* Fill a from a thread element c: <thread>, <start>, <join>, <signal>,
+ * <broadcast>, <barrier-wait>; 0 or -1. */
+static int
+build_thread_action(struct lk_scenario *sc, xmlNode *c, int depth,
+                    struct lk_sc_action *a, struct lk_err *err)
+{
+	const char *elem = (const char *)c->name;
+
+	if (is(c, "thread")) {
+		a->kind = LK_ACT_THREAD;
+		if (lk__check_thread_place(sc, attr(c, "name"), process_of(c),
+		                           is(c->parent, "process"), a->line,
+		                           err) < 0)
+			return -1;
+		if ((a->text = strdup(attr(c, "name"))) == NULL)
+			return oom(err);
+		return build_actions(sc, c, 0, &a->body, &a->nbody, err);
+	}
+	if (is(c, "start") || is(c, "join")) {
+		a->kind = is(c, "start") ? LK_ACT_START : LK_ACT_JOIN;
+		(void)depth; /* lk__check_threads resolves and places it */
+		if ((a->text = strdup(attr(c, "thread"))) == NULL)
+			return oom(err);
+		return 0;
+	}
+	if (is(c, "barrier-wait")) {
+		a->kind = LK_ACT_BARRIER_WAIT;
+		if (lk__check_ref(sc, elem, attr(c, "barrier"), LK_OBJ_BARRIER,
+		                  a->line, &a->obj, err) < 0)
+			return -1;
+		/* The agent initialises the barrier with it. */
+		a->times = sc->objects[a->obj].u.barrier.count;
+		return 0;
+	}
+	a->kind = is(c, "signal") ? LK_ACT_SIGNAL : LK_ACT_BROADCAST;
+	return lk__check_ref(sc, elem, attr(c, "cond"), LK_OBJ_COND, a->line,
+	                     &a->obj, err);
 }
 
 /*
@@ -803,6 +889,15 @@ build_action(struct lk_scenario *sc, xmlNode *c, int depth,
 	    lk__check_in_handler(sc, elem, attr(h, "signal"), line_of(h),
 	                         a->line, err) < 0)
 		return -1;
+	if ((h = thread_of(c)) != NULL &&
+	    lk__check_in_thread(sc, elem, attr(h, "name"), line_of(h), a->line,
+	                        err) < 0)
+		return -1;
+	if (is(c, "thread") || is(c, "start") || is(c, "join") ||
+	    is(c, "signal") || is(c, "broadcast") || is(c, "barrier-wait"))
+		return build_thread_action(sc, c, depth, a, err);
+	if (is(c, "wait") && attr(c, "sem") == NULL)
+		return build_cond_wait(sc, c, a, err);
 	if (is(c, "post") || is(c, "wait") || is(c, "trywait")) {
 		a->kind = is(c, "post")   ? LK_ACT_POST
 		          : is(c, "wait") ? LK_ACT_WAIT
@@ -880,6 +975,8 @@ build_actions(struct lk_scenario *sc, xmlNode *parent, int depth,
 		a->in = -1;
 		a->out = -1;
 		a->conn = -1;
+		a->mutex = -1;
+		a->cell = -1;
 		a->line = line_of(c);
 		if (build_action(sc, c, depth, *out, *nout - 1, a, err) < 0)
 			return -1;
@@ -903,6 +1000,12 @@ object_kind(const xmlNode *n)
 		return LK_OBJ_SEMSET;
 	if (is(n, "socket"))
 		return LK_OBJ_SOCKET;
+	if (is(n, "mutex"))
+		return LK_OBJ_MUTEX;
+	if (is(n, "condvar"))
+		return LK_OBJ_COND;
+	if (is(n, "barrier"))
+		return LK_OBJ_BARRIER;
 	return LK_OBJ_FILE;
 }
 
@@ -912,7 +1015,8 @@ is_object(const xmlNode *n)
 {
 	return is(n, "semaphore") || is(n, "file") || is(n, "pipe") ||
 	       is(n, "fifo") || is(n, "shm") || is(n, "semset") ||
-	       is(n, "socket");
+	       is(n, "socket") || is(n, "mutex") || is(n, "condvar") ||
+	       is(n, "barrier");
 }
 
 /* Add the cells of the region objects[shm], declared by n; 0 or -1. */
@@ -979,6 +1083,10 @@ build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 	    lk__check_cells(sc, name, count_elements(n), line, err) < 0)
 		return -1;
 	o = &sc->objects[sc->nobjects];
+	if (kind == LK_OBJ_BARRIER &&
+	    lk__check_barrier_count(sc, name, attr(n, "count"), line,
+	                            &o->u.barrier.count, err) < 0)
+		return -1;
 	if (kind == LK_OBJ_SEMSET &&
 	    lk__check_semset(sc, name, attr(n, "values"), line,
 	                     o->u.semset.values, &o->u.semset.n, err) < 0)
@@ -1010,6 +1118,9 @@ build_object(struct lk_scenario *sc, xmlNode *n, struct lk_err *err)
 	case LK_OBJ_PIPE:
 	case LK_OBJ_CELL:
 	case LK_OBJ_SEMSET:
+	case LK_OBJ_MUTEX:
+	case LK_OBJ_COND:
+	case LK_OBJ_BARRIER:
 		break;
 	}
 	return 0;
@@ -1175,6 +1286,7 @@ build(struct lk_scenario *sc, xmlNode *root, struct lk_err *err)
 			/* Processes may be named before they are declared. */
 			resolved = 1;
 			if (lk__check_spawns(sc, err) < 0 ||
+			    lk__check_threads(sc, err) < 0 ||
 			    lk__check_attached(sc, err) < 0 ||
 			    build_expects(sc, c, err) < 0)
 				return -1;
@@ -1182,7 +1294,9 @@ build(struct lk_scenario *sc, xmlNode *root, struct lk_err *err)
 	}
 	if (resolved)
 		return 0;
-	return lk__check_spawns(sc, err) < 0 ? -1 : lk__check_attached(sc, err);
+	if (lk__check_spawns(sc, err) < 0 || lk__check_threads(sc, err) < 0)
+		return -1;
+	return lk__check_attached(sc, err);
 }
 
 /* Whether buf holds nothing but blanks. */

@@ -31,15 +31,18 @@
 
 /* Kinds of declared object. */
 enum lk_obj_kind {
-	LK_OBJ_SEM,    /* a POSIX semaphore */
-	LK_OBJ_FILE,   /* a regular file in the run's work directory */
-	LK_OBJ_PIPE,   /* an unnamed pipe, made before any process starts */
-	LK_OBJ_FIFO,   /* a named pipe in the work directory */
-	LK_OBJ_SHM,    /* a shared memory region: SysV or POSIX */
-	LK_OBJ_CELL,   /* a named integer cell of a shared memory region */
-	LK_OBJ_SEMSET, /* a SysV semaphore set (semget, semop) */
-	LK_OBJ_SOCKET, /* a UNIX stream socket's address in the work
-	                  directory (u.file.path), made by <listen> */
+	LK_OBJ_SEM,     /* a POSIX semaphore */
+	LK_OBJ_FILE,    /* a regular file in the run's work directory */
+	LK_OBJ_PIPE,    /* an unnamed pipe, made before any process starts */
+	LK_OBJ_FIFO,    /* a named pipe in the work directory */
+	LK_OBJ_SHM,     /* a shared memory region: SysV or POSIX */
+	LK_OBJ_CELL,    /* a named integer cell of a shared memory region */
+	LK_OBJ_SEMSET,  /* a SysV semaphore set (semget, semop) */
+	LK_OBJ_SOCKET,  /* a UNIX stream socket's address in the work
+	                   directory (u.file.path), made by <listen> */
+	LK_OBJ_MUTEX,   /* a pthread mutex, one per process */
+	LK_OBJ_COND,    /* a pthread condition variable, one per process */
+	LK_OBJ_BARRIER, /* a pthread barrier of u.barrier.count threads */
 };
 
 #define LK_SEMSET_MAX 16 /* semaphores in one SysV set */
@@ -71,6 +74,9 @@ struct lk_sc_object {
 			unsigned short values[LK_SEMSET_MAX];
 		} semset;
 		struct {
+			unsigned count; /* threads, 1..LK_MAX_PROCS */
+		} barrier;
+		struct {
 			int shm;         /* index of its region */
 			unsigned slot;   /* 8-byte position in the region */
 			long long value; /* initial value */
@@ -99,8 +105,14 @@ struct lk_sc_action {
 	int nowait;                  /* lock: F_SETLK, fail at once */
 	int undo;                    /* semop: SEM_UNDO */
 	int echo;                    /* recv: send back, do not print */
-	int conn; /* accept, connect, send, recv, shutdown, close:
-	             index into the scenario's conns, or -1 */
+	int conn;  /* accept, connect, send, recv, shutdown, close:
+	              index into the scenario's conns, or -1 */
+	int sync;  /* lock, unlock, wait: of a mutex or condition variable
+	              (obj is it; mutex: wait's mutex, -1 otherwise) */
+	int mutex; /* wait cond=: its mutex object */
+	int test;  /* wait cond=: 0 none, 1 while=, 2 if= */
+	int cell;  /* the test's cell object, its comparison and value */
+	enum lk_cmp cmp;
 };
 
 struct lk_sc_process {

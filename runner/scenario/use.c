@@ -295,6 +295,40 @@ walk(const struct lk_scenario *sc, const struct lk_sc_process *p,
 			if (walk_repeat(sc, p, x, a, report, err) < 0)
 				return -1;
 			break;
+		case LK_ACT_WAIT:
+			/* A condition variable's test reads its cell. */
+			if (!report || x->cell < 0 ||
+			    (size_t)x->cell >= sc->nobjects)
+				break;
+			cell = &sc->objects[x->cell];
+			if (cell->u.cell.shm < 0 || a->on[cell->u.cell.shm])
+				break;
+			region = &sc->objects[cell->u.cell.shm];
+			return lk__sc_fail(
+			        err, sc->path, x->line,
+			        "<wait cond=\"%s\"> in process \"%s\" tests "
+			        "cell \"%s\" of region \"%s\", which the "
+			        "process has not attached there, expected "
+			        "<attach shm=\"%s\"/> before it (a thread has "
+			        "what its process had attached at its <start>)",
+			        sc->objects[x->obj].name, p->name, cell->name,
+			        region->name, region->name);
+		case LK_ACT_START:
+			/* The thread runs from here with what its process
+			 * has attached now. */
+			for (size_t t = 0, k = 0; report && t < p->nactions;
+			     t++) {
+				struct attached inherited = *a;
+
+				if (p->actions[t].kind != LK_ACT_THREAD ||
+				    (long long)k++ != x->value)
+					continue;
+				if (walk(sc, p, p->actions[t].body,
+				         p->actions[t].nbody, &inherited, 1,
+				         err) < 0)
+					return -1;
+			}
+			break;
 		case LK_ACT_SPAWN:
 			for (unsigned k = 0; report && k < x->nproc; k++) {
 				const struct lk_sc_process *c;
@@ -333,6 +367,214 @@ lk__check_attached(const struct lk_scenario *sc, struct lk_err *err)
 		memset(&none, 0, sizeof(none));
 		if (walk(sc, p, p->actions, p->nactions, &none, 1, err) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* --- threads ----------------------------------------------------------- */
+
+/* The mutexes one thread (or a process's own actions) holds, as far as
+ * the text says: a lock adds, an unlock removes, a <repeat> body is
+ * followed once. */
+struct held {
+	unsigned char on[LK_MAX_DECLARED];
+};
+
+static const char *
+who(const char *thread, char *buf, size_t size, const char *pname)
+{
+	if (thread == NULL)
+		snprintf(buf, size, "process \"%s\"", pname);
+	else
+		snprintf(buf, size, "thread \"%s\" of process \"%s\"", thread,
+		         pname);
+	return buf;
+}
+
+/* Check that each unlock and condition wait in acts holds its mutex. */
+static int
+walk_held(const struct lk_scenario *sc, const struct lk_sc_process *p,
+          const char *thread, const struct lk_sc_action *acts, size_t n,
+          struct held *h, struct lk_err *err)
+{
+	char by[2 * LK_NAME_MAX + 32];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct lk_sc_action *x = &acts[i];
+		int m = x->kind == LK_ACT_WAIT ? x->mutex : x->obj;
+
+		if (x->kind == LK_ACT_REPEAT) {
+			if (walk_held(sc, p, thread, x->body, x->nbody, h,
+			              err) < 0)
+				return -1;
+			continue;
+		}
+		if (!x->sync || m < 0 || (size_t)m >= LK_MAX_DECLARED)
+			continue;
+		if (x->kind == LK_ACT_LOCK) {
+			h->on[m] = 1;
+			continue;
+		}
+		if (h->on[m]) {
+			if (x->kind == LK_ACT_UNLOCK)
+				h->on[m] = 0;
+			continue;
+		}
+		if (x->kind == LK_ACT_UNLOCK)
+			return lk__sc_fail(
+			        err, sc->path, x->line,
+			        "<unlock mutex=\"%s\"> in %s unlocks a mutex "
+			        "it does not hold there, expected a <lock "
+			        "mutex=\"%s\"/> before it in the same thread",
+			        sc->objects[m].name,
+			        who(thread, by, sizeof(by), p->name),
+			        sc->objects[m].name);
+		return lk__sc_fail(err, sc->path, x->line,
+		                   "<wait cond=\"%s\" mutex=\"%s\"> in %s "
+		                   "waits without holding mutex \"%s\", "
+		                   "expected a <lock mutex=\"%s\"/> before it "
+		                   "in the same thread (the wait releases it)",
+		                   sc->objects[x->obj].name,
+		                   sc->objects[m].name,
+		                   who(thread, by, sizeof(by), p->name),
+		                   sc->objects[m].name, sc->objects[m].name);
+	}
+	return 0;
+}
+
+/* Resolve the <start>s and <join>s among acts (of process p, whose
+ * threads are named names[0..n)), in order: started[k] is the line of
+ * thread k's <start>. */
+static int
+walk_starts(const struct lk_scenario *sc, const struct lk_sc_process *p,
+            struct lk_sc_action *acts, size_t n, int repeat,
+            const char *const *names, size_t nthreads, int *started,
+            struct lk_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lk_sc_action *x = &acts[i];
+		const char *elem = x->kind == LK_ACT_START ? "start" : "join";
+		size_t k;
+
+		if (x->kind == LK_ACT_REPEAT) {
+			if (walk_starts(sc, p, x->body, x->nbody, 1, names,
+			                nthreads, started, err) < 0)
+				return -1;
+			continue;
+		}
+		if (x->kind != LK_ACT_START && x->kind != LK_ACT_JOIN)
+			continue;
+		for (k = 0; k < nthreads; k++)
+			if (strcmp(names[k], x->text) == 0)
+				break;
+		if (k == nthreads) {
+			char list[512] = "";
+			size_t used = 0;
+
+			for (size_t j = 0; j < nthreads && used < sizeof(list);
+			     j++)
+				used += (size_t)snprintf(
+				        list + used, sizeof(list) - used,
+				        "%s%s", j ? ", " : "", names[j]);
+			return lk__sc_fail(
+			        err, sc->path, x->line,
+			        "<%s thread=\"%s\"> names a thread process "
+			        "\"%s\" does not declare (%s%s)",
+			        elem, x->text, p->name,
+			        nthreads ? "its threads: "
+			                 : "it declares no "
+			                   "<thread>",
+			        list);
+		}
+		x->value = (long long)k;
+		if (repeat)
+			return lk__sc_fail(err, sc->path, x->line,
+			                   "<%s thread=\"%s\"> is inside a "
+			                   "<repeat>, expected each thread "
+			                   "started and joined once",
+			                   elem, x->text);
+		if (x->kind == LK_ACT_START && started[k] > 0)
+			return lk__sc_fail(err, sc->path, x->line,
+			                   "<start thread=\"%s\"> starts a "
+			                   "thread already started on line %d, "
+			                   "expected one <start> per thread",
+			                   x->text, started[k]);
+		if (x->kind == LK_ACT_JOIN && started[k] == 0)
+			return lk__sc_fail(
+			        err, sc->path, x->line,
+			        "<join thread=\"%s\"> joins a thread "
+			        "that is not started before it, "
+			        "expected <start thread=\"%s\"/> "
+			        "first",
+			        x->text, x->text);
+		if (x->kind == LK_ACT_JOIN && started[k] < 0)
+			return lk__sc_fail(
+			        err, sc->path, x->line,
+			        "<join thread=\"%s\"> joins a thread "
+			        "already joined, expected one <join> "
+			        "per thread",
+			        x->text);
+		started[k] = x->kind == LK_ACT_START ? x->line : -1;
+	}
+	return 0;
+}
+
+int
+lk__check_threads(struct lk_scenario *sc, struct lk_err *err)
+{
+	for (size_t i = 0; i < sc->nprocs; i++) {
+		struct lk_sc_process *p = &sc->procs[i];
+		const char *names[LK_MAX_THREADS];
+		int started[LK_MAX_THREADS] = {0}, lines[LK_MAX_THREADS];
+		size_t n = 0;
+		struct held h;
+
+		for (size_t t = 0; t < p->nactions; t++) {
+			const struct lk_sc_action *x = &p->actions[t];
+
+			if (x->kind != LK_ACT_THREAD)
+				continue;
+			for (size_t j = 0; j < n; j++)
+				if (strcmp(names[j], x->text) == 0)
+					return lk__sc_fail(
+					        err, sc->path, x->line,
+					        "<thread name=\"%s\"> reuses "
+					        "the "
+					        "name of the thread of line "
+					        "%d, "
+					        "expected unique thread names "
+					        "in "
+					        "process \"%s\"",
+					        x->text, lines[j], p->name);
+			if (n == LK_MAX_THREADS)
+				return lk__sc_fail(
+				        err, sc->path, x->line,
+				        "<thread name=\"%s\"> is thread number "
+				        "%d of process \"%s\", expected at "
+				        "most "
+				        "%d",
+				        x->text, LK_MAX_THREADS + 1, p->name,
+				        LK_MAX_THREADS);
+			lines[n] = x->line;
+			names[n++] = x->text;
+		}
+		if (walk_starts(sc, p, p->actions, p->nactions, 0, names, n,
+		                started, err) < 0)
+			return -1;
+		memset(&h, 0, sizeof(h));
+		if (walk_held(sc, p, NULL, p->actions, p->nactions, &h, err) <
+		    0)
+			return -1;
+		for (size_t t = 0; t < p->nactions; t++) {
+			const struct lk_sc_action *x = &p->actions[t];
+
+			if (x->kind != LK_ACT_THREAD)
+				continue;
+			memset(&h, 0, sizeof(h));
+			if (walk_held(sc, p, x->text, x->body, x->nbody, &h,
+			              err) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }

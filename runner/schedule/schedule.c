@@ -239,6 +239,9 @@ writable_name(const char *name)
 {
 	if (*name == '\0' || *name == '#' || strlen(name) >= LK_NAME_MAX)
 		return 0;
+	/* "bytes=K" after the object is a count (--perturb). */
+	if (strncmp(name, "bytes=", 6) == 0)
+		return 0;
 	for (const char *p = name; *p; p++)
 		if (!obj_char((unsigned char)*p))
 			return 0;
@@ -282,6 +285,14 @@ header(struct lk_schedule *s, const char *key, char *val, int *version,
 		if (strcmp(val, "1") != 0)
 			goto bad_version;
 		*version = 1;
+	} else if (strcmp(key, "perturb") == 0) {
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: perturb '%.60s': expected yes or no",
+			           path, line, val);
+			return -1;
+		}
+		s->perturb = strcmp(val, "yes") == 0;
 	} else if (strcmp(key, "scenario") == 0) {
 		free(s->scenario);
 		s->scenario = strdup(val);
@@ -375,7 +386,31 @@ decision(struct lk_schedule *s, char **w, int n, size_t *cap, const char *path,
 {
 	struct lk_decision *d;
 	int op = LK_OP_NONE;
+	long long bytes = 0;
 
+	/* --perturb: "bytes=K" after the operation (and object), the
+	 * bytes a pipe read or write moves (docs/schedules.md). */
+	if (n >= 3 && strncmp(w[n - 1], "bytes=", 6) == 0) {
+		char *end;
+
+		errno = 0;
+		bytes = strtoll(w[n - 1] + 6, &end, 10);
+		if (errno != 0 || *end != '\0' || end == w[n - 1] + 6 ||
+		    bytes < 1 || bytes > INT32_MAX) {
+			lk_err_set(err, LK_EXIT_USAGE,
+			           "%s:%u: '%.60s' is not a count of bytes, "
+			           "expected bytes=K with K from 1 to %d",
+			           path, line, w[n - 1], INT32_MAX);
+			return -1;
+		}
+		n--;
+	} else if (n == 4) {
+		lk_err_set(err, LK_EXIT_USAGE,
+		           "%s:%u: expected 'PROCESS [OPERATION [OBJECT] "
+		           "[bytes=K]]', found a fourth word '%.60s'",
+		           path, line, w[3]);
+		return -1;
+	}
 	for (const char *p = w[0]; *p; p++)
 		if (!name_char((unsigned char)*p))
 			goto bad_name;
@@ -428,6 +463,7 @@ decision(struct lk_schedule *s, char **w, int n, size_t *cap, const char *path,
 	d->op = (uint16_t)op;
 	if (n == 3)
 		strcpy(d->obj, w[2]);
+	d->bytes = bytes;
 	s->lines[s->n++] = line;
 	return 0;
 bad_name:
@@ -488,10 +524,10 @@ lk_schedule_parse(const char *buf, size_t len, const char *path,
 				goto fail;
 			continue;
 		}
-		n = split(line, w, 3);
+		n = split(line, w, 4);
 		if (n == 0)
 			continue;
-		if (n > 3 || colon != NULL)
+		if (n > 4 || colon != NULL)
 			goto bad_line;
 		if (version == 0) {
 			lk_err_set(err, LK_EXIT_USAGE,
@@ -562,8 +598,9 @@ lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
 		fprintf(f, "%s: %s\n", i == 0 ? "program" : "arg", program[i]);
 	if (sha != NULL)
 		fprintf(f, "sha256: %s\n", sha);
-	fprintf(f, "strategy: %s\nseed: %llu\n\n",
-	        lk_strategy_name(t->strategy), (unsigned long long)t->seed);
+	fprintf(f, "strategy: %s\nseed: %llu\n%s\n",
+	        lk_strategy_name(t->strategy), (unsigned long long)t->seed,
+	        t->perturb ? "perturb: yes\n" : "");
 	for (size_t i = 0; i < t->nevents; i++) {
 		const struct lk_tev *e = &t->ev[i];
 		const char *obj = lk_trace_obj_name(t, e->obj);
@@ -580,6 +617,11 @@ lk_schedule_write(const struct lk_trace *t, const char *scenario_path,
 		col = fprintf(f, "%s %s%s%s", t->procs[e->proc].name,
 		              lk_op_name((unsigned)e->op), obj ? " " : "",
 		              obj ? obj : "");
+		/* --perturb: a read or write that moved fewer bytes than it
+		 * could says how many. */
+		if ((e->op == LK_OP_READ || e->op == LK_OP_WRITE) &&
+		    e->u.rw.avail != 0 && e->ret > 0 && e->ret < e->u.rw.avail)
+			col += fprintf(f, " bytes=%lld", (long long)e->ret);
 		fprintf(f, "%*s# %zu: %s", col < 40 ? 40 - col : 1, "", i,
 		        label);
 		if (e->src)

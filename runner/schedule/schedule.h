@@ -30,6 +30,7 @@ struct lk_schedule {
 	char sha256[65];   /* of the scenario file, "" if absent */
 	unsigned strategy; /* what made it (information only) */
 	uint64_t seed;
+	int perturb; /* made with --perturb ("perturb: yes"): replay too */
 	size_t n;
 	struct lk_decision *steps;
 	uint32_t *lines; /* line of each decision in the file */

@@ -32,14 +32,27 @@ child_exited(const struct lk_shared *sh, uint32_t parent)
 	return lk_wait_candidates(sh, parent) != 0;
 }
 
+/* --perturb: may slot s, waiting on a condition variable and not
+ * signalled, wake without a signal (once a lane a run)? */
+static int
+may_wake_spuriously(const struct lk_shared *sh, const struct lk_slot *s)
+{
+	return sh->perturb && s->spurious == 0 && s->blocked_on >= 0 &&
+	       (uint32_t)s->blocked_on < sh->nobjects &&
+	       sh->objects[s->blocked_on].type == LK_OT_COND &&
+	       s->cond_ticket != 0 && !s->woken;
+}
+
 /* The enabled set at the current virtual time; sets *soonest to the
- * earliest wake-up of a process waiting for the clock. */
+ * earliest wake-up of a process waiting for the clock, and *spurious to
+ * the processes enabled only to wake without a signal (--perturb). */
 static uint64_t
-enabled_now(const struct lk_shared *sh, uint64_t *soonest)
+enabled_now(const struct lk_shared *sh, uint64_t *soonest, uint64_t *spurious)
 {
 	uint64_t enabled = 0;
 
 	*soonest = LK_NO_TIME;
+	*spurious = 0;
 	for (uint32_t i = 0; i < sh->nslots; i++) {
 		const struct lk_slot *s = &sh->slots[i];
 
@@ -73,6 +86,10 @@ enabled_now(const struct lk_shared *sh, uint64_t *soonest)
 			enabled |= 1ull << i;
 		else if (s->wake_at < *soonest)
 			*soonest = s->wake_at;
+		if (!(enabled & (1ull << i)) && may_wake_spuriously(sh, s)) {
+			enabled |= 1ull << i;
+			*spurious |= 1ull << i;
+		}
 	}
 	return enabled;
 }
@@ -171,18 +188,20 @@ choose_reap(struct lk_shared *sh, int next, const struct lk_decision *d)
 int
 lk_pick(struct lk_shared *sh, int current)
 {
-	uint64_t enabled, soonest;
+	uint64_t enabled, soonest, spurious, real;
 	uint32_t step =
 	        atomic_load_explicit(&sh->nevents, memory_order_relaxed);
 	unsigned why;
 	int next;
 
 	ring_alarms(sh);
-	enabled = enabled_now(sh, &soonest);
-	if (enabled == 0 && soonest != LK_NO_TIME) {
+	enabled = enabled_now(sh, &soonest, &spurious);
+	/* The clock goes on when nobody can step but by waking without a
+	 * signal (--perturb): that is a choice, not a reason to wait. */
+	if ((enabled & ~spurious) == 0 && soonest != LK_NO_TIME) {
 		sh->vt = soonest;
 		ring_alarms(sh);
-		enabled = enabled_now(sh, &soonest);
+		enabled = enabled_now(sh, &soonest, &spurious);
 	}
 	sh->last_enabled = enabled;
 	if (enabled == 0)
@@ -193,6 +212,8 @@ lk_pick(struct lk_shared *sh, int current)
 		why = check_decision(sh, d, enabled);
 		if (why == 0) {
 			choose_reap(sh, d->slot, d);
+			if (spurious & (1ull << d->slot))
+				sh->slots[d->slot].spurious = 1;
 			return d->slot;
 		}
 		sh->div_step = step;
@@ -204,8 +225,16 @@ lk_pick(struct lk_shared *sh, int current)
 		sh->div_why = LK_DIV_ENDED;
 		return -2;
 	}
-	next = lk_strategy_pick(&sh->strategy, enabled, current, step);
+	/* The default strategy does what the kernel mostly does: a wait
+	 * never wakes without a signal (explore tries it elsewhere). */
+	real = enabled & ~spurious;
+	next = lk_strategy_pick(&sh->strategy,
+	                        sh->strategy.kind == LK_STRAT_DEFAULT ? real
+	                                                              : enabled,
+	                        current, step);
 	if (next >= 0)
 		choose_reap(sh, next, NULL);
+	if (next >= 0 && (spurious & (1ull << next)))
+		sh->slots[next].spurious = 1;
 	return next;
 }

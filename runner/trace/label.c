@@ -792,13 +792,24 @@ d_lock(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 	d_outcome(buf, size, e);
 }
 
+/* The name of e's call in a diagram: the libc name, without the
+ * "pthread_" every thread call starts with ("mutex_lock", "join"). */
+static const char *
+d_call(const struct lk_trace *t, const struct lk_tev *e)
+{
+	const char *name = lk_trace_op_name(t, e->op);
+
+	return strncmp(name, "pthread_", 8) == 0 && name[8] != '\0' ? name + 8
+	                                                            : name;
+}
+
 /* Any other call: its name, its object, and a failure, where a file
  * name that is not there or already taken is the answer it got. */
 static void
 d_plain(const struct lk_trace *t, const struct lk_tev *e, char *buf,
         size_t size)
 {
-	d_text(buf, size - 64, lk_trace_op_name(t, e->op), NAME_CHARS);
+	d_text(buf, size - 64, d_call(t, e), NAME_CHARS);
 	if (e->obj >= 0)
 		d_obj(buf, size, t, e);
 	d_outcome(buf, size, e);
@@ -931,11 +942,12 @@ static void
 x_child(const struct lk_trace *t, const struct lk_tev *e, char *buf,
         size_t size)
 {
-	const char *child =
-	        e->op == LK_OP_FORK ? fork_child(t, e) : wait_child(t, e);
+	const char *child = e->op == LK_OP_FORK ? fork_child(t, e)
+	                    : e->blocked        ? proc_of(t, e->u.wait.target)
+	                                        : wait_child(t, e);
 
 	x_name(buf, size, lk_trace_op_name(t, e->op));
-	if (child != NULL && !e->blocked) {
+	if (child != NULL) {
 		put(buf, size, " ");
 		x_name(buf, size, child);
 	}
@@ -999,7 +1011,7 @@ d_thread(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 {
 	const char *lane = thread_of(t, e);
 
-	d_text(buf, size - 64, lk_trace_op_name(t, e->op), NAME_CHARS);
+	d_text(buf, size - 64, d_call(t, e), NAME_CHARS);
 	if (lane != NULL) {
 		put(buf, size, " ");
 		d_text(buf, size - 64, lane, NAME_CHARS);
@@ -1026,7 +1038,7 @@ x_thread(const struct lk_trace *t, const struct lk_tev *e, char *buf,
 static void
 d_sync(const struct lk_trace *t, const struct lk_tev *e, char *buf, size_t size)
 {
-	d_text(buf, size - 64, lk_trace_op_name(t, e->op), NAME_CHARS);
+	d_text(buf, size - 64, d_call(t, e), NAME_CHARS);
 	if (e->obj >= 0)
 		d_obj(buf, size, t, e);
 	if (!e->blocked && e->ret < 0 && e->err == EBUSY)
@@ -1093,6 +1105,23 @@ static const struct labeller *const labellers[] = {
 #undef LK_OP_LABEL
 };
 
+/* --perturb: what the kernel chose, after the label: a read or write
+ * cut short "(1 of 8 bytes)", a condition wait that ended without a
+ * signal "(spurious)". Nothing without --perturb. */
+static void
+perturbed(const struct lk_tev *e, char *buf, size_t size)
+{
+	size_t len = strlen(buf);
+
+	if ((e->op == LK_OP_READ || e->op == LK_OP_WRITE) && !e->blocked &&
+	    e->u.rw.avail > 1 && e->ret > 0 && e->ret < e->u.rw.avail)
+		snprintf(buf + len, size - len, " (%lld of %d bytes)",
+		         (long long)e->ret, (int)e->u.rw.avail);
+	else if ((e->op == LK_OP_COND_WAIT || e->op == LK_OP_COND_TIMEDWAIT) &&
+	         !e->blocked && e->u.cond.spurious)
+		snprintf(buf + len, size - len, " (spurious)");
+}
+
 /* Event e of t in words, in style (trace.h). */
 void
 lk_label(const struct lk_trace *t, const struct lk_tev *e,
@@ -1116,9 +1145,11 @@ lk_label(const struct lk_trace *t, const struct lk_tev *e,
 		break;
 	default:
 		l->terminal(t, e, buf, size);
+		perturbed(e, buf, size);
 		return;
 	}
 	snprintf(buf, size, "%s", room);
+	perturbed(e, buf, size);
 }
 
 /* A short label for an event, as the terminal shows it (analysis.h). */

@@ -428,6 +428,7 @@ read_header(struct reader *r, json_t *h)
 	if (get(r, h, "seed", JSON_INTEGER, 1, &v))
 		return -1;
 	t->seed = v ? (uint64_t)json_integer_value(v) : 0;
+	t->perturb = json_is_true(json_object_get(h, "perturb"));
 	if (get(r, h, "vt_end", JSON_INTEGER, 1, &v))
 		return -1;
 	t->vt = v ? (uint64_t)json_integer_value(v) : 0;
@@ -629,6 +630,7 @@ READ_FN(rw)
 	e->u.rw.off = num(args, "offset", -1);
 	if (json_is_true(json_object_get(args, "peek")))
 		e->u.rw.off = -2; /* a recv with MSG_PEEK */
+	e->u.rw.avail = (int32_t)num(args, "avail", 0);
 	return v != NULL ? take_bytes(r, v, e) : 0;
 }
 
@@ -760,6 +762,7 @@ READ_FN(cond)
 	                                    : -1;
 	e->u.cond.released = json_is_true(json_object_get(args, "released"));
 	e->u.cond.woke = (int32_t)num(args, "woke", 0);
+	e->u.cond.spurious = json_is_true(json_object_get(args, "spurious"));
 	return json_is_string(v) && e->u.cond.mutex < 0 ? -1 : 0;
 }
 

@@ -17,22 +17,43 @@ static const char *const verdicts[] = {
 };
 
 static const char *const acts[] = {
-        [LK_ACT_PRINT] = "print",       [LK_ACT_POST] = "post",
-        [LK_ACT_WAIT] = "wait",         [LK_ACT_TRYWAIT] = "trywait",
-        [LK_ACT_WRITE] = "write",       [LK_ACT_SLEEP] = "sleep",
-        [LK_ACT_REPEAT] = "repeat",     [LK_ACT_SPAWN] = "spawn",
-        [LK_ACT_WAITPID] = "waitpid",   [LK_ACT_EXEC] = "exec",
-        [LK_ACT_READ] = "read",         [LK_ACT_CLOSE] = "close",
-        [LK_ACT_OPEN] = "open",         [LK_ACT_LOAD] = "load",
-        [LK_ACT_STORE] = "store",       [LK_ACT_ADD] = "add",
-        [LK_ACT_ATTACH] = "attach",     [LK_ACT_DETACH] = "detach",
-        [LK_ACT_REMOVE] = "remove",     [LK_ACT_KILL] = "kill",
-        [LK_ACT_HANDLER] = "handler",   [LK_ACT_PAUSE] = "pause",
-        [LK_ACT_LOCK] = "lock",         [LK_ACT_UNLOCK] = "unlock",
-        [LK_ACT_SEMOP] = "semop",       [LK_ACT_LISTEN] = "listen",
-        [LK_ACT_ACCEPT] = "accept",     [LK_ACT_CONNECT] = "connect",
-        [LK_ACT_SEND] = "send",         [LK_ACT_RECV] = "recv",
+        [LK_ACT_PRINT] = "print",
+        [LK_ACT_POST] = "post",
+        [LK_ACT_WAIT] = "wait",
+        [LK_ACT_TRYWAIT] = "trywait",
+        [LK_ACT_WRITE] = "write",
+        [LK_ACT_SLEEP] = "sleep",
+        [LK_ACT_REPEAT] = "repeat",
+        [LK_ACT_SPAWN] = "spawn",
+        [LK_ACT_WAITPID] = "waitpid",
+        [LK_ACT_EXEC] = "exec",
+        [LK_ACT_READ] = "read",
+        [LK_ACT_CLOSE] = "close",
+        [LK_ACT_OPEN] = "open",
+        [LK_ACT_LOAD] = "load",
+        [LK_ACT_STORE] = "store",
+        [LK_ACT_ADD] = "add",
+        [LK_ACT_ATTACH] = "attach",
+        [LK_ACT_DETACH] = "detach",
+        [LK_ACT_REMOVE] = "remove",
+        [LK_ACT_KILL] = "kill",
+        [LK_ACT_HANDLER] = "handler",
+        [LK_ACT_PAUSE] = "pause",
+        [LK_ACT_LOCK] = "lock",
+        [LK_ACT_UNLOCK] = "unlock",
+        [LK_ACT_SEMOP] = "semop",
+        [LK_ACT_LISTEN] = "listen",
+        [LK_ACT_ACCEPT] = "accept",
+        [LK_ACT_CONNECT] = "connect",
+        [LK_ACT_SEND] = "send",
+        [LK_ACT_RECV] = "recv",
         [LK_ACT_SHUTDOWN] = "shutdown",
+        [LK_ACT_THREAD] = "thread",
+        [LK_ACT_START] = "start",
+        [LK_ACT_JOIN] = "join",
+        [LK_ACT_SIGNAL] = "signal",
+        [LK_ACT_BROADCAST] = "broadcast",
+        [LK_ACT_BARRIER_WAIT] = "barrier-wait",
 };
 
 /* A new empty trace, or NULL when out of memory. */
@@ -325,6 +346,9 @@ header(const struct lk_trace *t)
 	json_object_set_new(h, "strategy",
 	                    json_string(lk_strategy_name(t->strategy)));
 	json_object_set_new(h, "seed", json_integer((json_int_t)t->seed));
+	/* An extension (docs/trace-format.md): only with --perturb. */
+	if (t->perturb)
+		json_object_set_new(h, "perturb", json_true());
 	/* An extension (docs/trace-format.md): only when one failed. */
 	if (t->failed != NULL)
 		json_object_set_new(h, "failed", json_string(t->failed));
@@ -410,6 +434,10 @@ ARGS_FN(rw)
 	if (e->op == LK_OP_RECV && e->u.rw.off == -2)
 		put(args, "peek", json_true());
 	put(args, "data", data_of(e));
+	/* --perturb: the call could have moved this many bytes, and moved
+	 * ret of them (the schedule's choice). */
+	if (e->u.rw.avail != 0)
+		put(args, "avail", json_integer(e->u.rw.avail));
 }
 
 /* close, dup2: the descriptor and, of a pipe, the end. */
@@ -540,6 +568,9 @@ ARGS_FN(cond)
 			    json_string(t->objs[e->u.cond.mutex].name));
 		if (e->u.cond.released)
 			put(args, "released", json_true());
+		/* --perturb: it ended without a signal. */
+		if (e->u.cond.spurious)
+			put(args, "spurious", json_true());
 	} else {
 		put(args, "woke", json_integer(e->u.cond.woke));
 	}

@@ -94,6 +94,7 @@ struct lk_trace {
 	char *file;     /* path of the scenario */
 	unsigned strategy;
 	uint64_t seed;
+	int perturb; /* made with --perturb ("perturb": true) */
 	size_t nprocs;
 	struct lk_tproc *procs;
 	size_t nobjs;
@@ -114,6 +115,8 @@ struct lk_trace {
 	uint32_t div_step; /* diverged: the step and why (enum lk_diverge) */
 	uint32_t div_why;
 	lk_procset div_choices; /* diverged on a waitpid: what it could reap */
+	int64_t div_bytes;      /* diverged on a read or write's bytes=K: how
+	                           many it could move */
 	int program_run;        /* run -- PROG: main started as PROG, whose
 	                           name is scenario */
 	unsigned long wall_us;  /* wall-clock time of the run */

@@ -490,7 +490,10 @@ acquired(struct hb *h, size_t i)
 	case LK_OP_COND_WAIT:
 	case LK_OP_COND_TIMEDWAIT:
 		/* Woken: from the signal or broadcast that woke it (a
-		 * witness: the latest by another thread). */
+		 * witness: the latest by another thread); woken without one
+		 * (--perturb): from none. */
+		if (e->u.cond.spurious)
+			return 0;
 		src = latest_of(h, h->posts, e->obj, e);
 		return src >= 0 ? edge(h, (size_t)src, i, LK_HB_POST_WAIT, 0, 0,
 		                       0)

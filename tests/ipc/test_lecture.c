@@ -46,6 +46,8 @@ struct lecture {
 	size_t outcomes;       /* distinct outcomes, or MANY */
 	const char *races[4];  /* the objects with races, and no others */
 	const char *explained; /* in every deadlock's explanation, or NULL */
+	int failing;           /* an expectation fails in some run (the
+	                          scenario shows a bug): status 1 */
 };
 
 static const struct lecture lectures[] = {
@@ -102,6 +104,28 @@ static const struct lecture lectures[] = {
          .verdict = "deadlock",
          .outcomes = 1,
          .explained = "waits for data on socket client.conn"},
+        /* Two threads lock m and n in opposite orders: t1 first, t2
+         * first, or the deadlock with each holding one: 3. */
+        {.file = "scenarios/lecture/lock-order.xml",
+         .status = 3,
+         .outcomes = 3,
+         .explained = "waits for mutex"},
+        /* The bounded buffer with while= re-checks: c1 or c2 prints
+         * first, never from an empty buffer; dfs runs thousands of
+         * interleavings of the three threads, so random runs here: 2. */
+        {.file = "scenarios/lecture/bounded-buffer.xml",
+         .random = 1,
+         .verdict = "done",
+         .outcomes = MANY},
+        /* With if=: a consumer takes from an empty buffer in some of
+         * the random runs (the order of the consumers' prints and what
+         * they saw: more than one outcome). */
+        {.file = "scenarios/lecture/bounded-buffer-if.xml",
+         .random = 1,
+         .status = 1,
+         .verdict = "done",
+         .outcomes = MANY,
+         .failing = 1},
         /* The numbers come in order whatever the chunks of the reads: 1. */
         {.file = "scenarios/lecture/pipe-ints.xml",
          .random = 1,
@@ -279,7 +303,8 @@ check_outcomes(const json_t *j, const struct lecture *l)
 	else
 		assert_int_equal(
 		        json_array_size(json_object_get(j, "deadlocks")), 0);
-	assert_int_equal(json_array_size(json_object_get(j, "failures")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "failures")) > 0,
+	                 l->failing);
 }
 
 /* Explore one scenario of the table and check all it promises. */
@@ -301,7 +326,8 @@ check_lecture(const struct lecture *l)
 		assert_int_equal(ipc_jint(run.json, "runs"), 50);
 	assert_true(json_array_size(json_object_get(run.json, "expectations")) >
 	            0);
-	ipc_expect_all_passed(run.json);
+	if (!l->failing)
+		ipc_expect_all_passed(run.json);
 	check_outcomes(run.json, l);
 	check_races(run.json, l);
 	ipc_run_free(&run);

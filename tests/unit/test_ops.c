@@ -403,8 +403,8 @@ test_ops_labels_payload(void **state)
 
 	e = add(t, 0, LK_OP_WAIT, -1, 0, 1);
 	e->u.wait.target = 1;
-	labels(t, e, "waitpid B (blocked)", "waitpid (blocks)",
-	       "waitpid (blocks)");
+	labels(t, e, "waitpid B (blocked)", "waitpid B (blocks)",
+	       "waitpid B (blocks)");
 	e = add(t, 0, LK_OP_WAIT, -1, 1, 0);
 	e->u.wait.status = 3 << 8;
 	labels(t, e, "waitpid B: 3", "waitpid B", "waitpid B");
@@ -487,7 +487,7 @@ test_ops_trace_args(void **state)
 	e = add(t, 0, LK_OP_RENAME, 3, 0, 0);
 	e->u.name.from = 3;
 	e = add(t, 0, LK_OP_WRITE, 2, 2, 0);
-	e->u.rw = (struct lk_pl_rw){5, 40};
+	e->u.rw = (struct lk_pl_rw){5, 40, 0};
 	e->data = strdup("hi");
 	e->len = 2;
 	e = add(t, 0, LK_OP_POLL, 1, 1, 0);

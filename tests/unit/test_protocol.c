@@ -32,6 +32,8 @@ static const struct {
                                         shutdown, connect, accept */
         {13, 0xb62b8449629a4a8bull}, /* rwlocks, barriers, spinlocks,
                                         pthread_once: LK_OT_RWLOCK .. */
+        {14, 0x4e58ac8f4c61ef37ull}, /* --perturb: lk_decision bytes,
+                                        perturb, div_bytes */
 };
 
 struct fact {

@@ -2699,6 +2699,181 @@ test_scenario_attach_static(void **state)
 	                  "directory \"logs\" does not exist");
 }
 
+/* Threads: the objects, the <thread> bodies, start and join resolved to
+ * the thread's number, lock/unlock/wait on a mutex and condition variable
+ * with their test, signal, broadcast and barrier-wait. */
+static void
+test_scenario_threads(void **state)
+{
+	static const char xml[] =
+	        "<scenario name=\"t\" version=\"1\">\n"
+	        "  <shm name=\"r\"><cell name=\"count\"/></shm>\n"
+	        "  <mutex name=\"m\"/>\n"
+	        "  <condvar name=\"c\"/>\n"
+	        "  <barrier name=\"b\" count=\"2\"/>\n"
+	        "  <process name=\"P\">\n"
+	        "    <thread name=\"w\">\n"
+	        "      <lock mutex=\"m\"/>\n"
+	        "      <wait cond=\"c\" mutex=\"m\" while=\"count &lt;= 1\"/>\n"
+	        "      <unlock mutex=\"m\"/>\n"
+	        "      <barrier-wait barrier=\"b\"/>\n"
+	        "    </thread>\n"
+	        "    <thread name=\"x\">\n"
+	        "      <lock mutex=\"m\"/>\n"
+	        "      <wait cond=\"c\" mutex=\"m\" if=\"count != -3\"/>\n"
+	        "      <signal cond=\"c\"/>\n"
+	        "      <broadcast cond=\"c\"/>\n"
+	        "      <unlock mutex=\"m\"/>\n"
+	        "    </thread>\n"
+	        "    <attach shm=\"r\"/>\n"
+	        "    <start thread=\"x\"/>\n"
+	        "    <start thread=\"w\"/>\n"
+	        "    <barrier-wait barrier=\"b\"/>\n"
+	        "    <join thread=\"w\"/>\n"
+	        "  </process>\n"
+	        "</scenario>\n";
+	struct lk_scenario *sc = parse_ok(xml);
+	const struct lk_sc_action *w, *x, *a;
+	int m = lk_scenario_find_object(sc, "m");
+	int c = lk_scenario_find_object(sc, "c");
+	int b = lk_scenario_find_object(sc, "b");
+	int count = lk_scenario_find_object(sc, "count");
+
+	(void)state;
+	assert_int_equal(sc->objects[m].kind, LK_OBJ_MUTEX);
+	assert_int_equal(sc->objects[c].kind, LK_OBJ_COND);
+	assert_int_equal(sc->objects[b].kind, LK_OBJ_BARRIER);
+	assert_int_equal(sc->objects[b].u.barrier.count, 2);
+	assert_int_equal(sc->procs[0].nactions, 7);
+	w = &sc->procs[0].actions[0];
+	x = &sc->procs[0].actions[1];
+	assert_int_equal(w->kind, LK_ACT_THREAD);
+	assert_string_equal(w->text, "w");
+	assert_int_equal(w->nbody, 4);
+	assert_int_equal(w->body[0].kind, LK_ACT_LOCK);
+	assert_true(w->body[0].sync);
+	assert_int_equal(w->body[0].obj, m);
+	a = &w->body[1];
+	assert_int_equal(a->kind, LK_ACT_WAIT);
+	assert_int_equal(a->obj, c);
+	assert_int_equal(a->mutex, m);
+	assert_int_equal(a->test, 1);
+	assert_int_equal(a->cell, count);
+	assert_int_equal(a->cmp, LK_CMP_LE);
+	assert_int_equal(a->value, 1);
+	assert_int_equal(w->body[3].kind, LK_ACT_BARRIER_WAIT);
+	assert_int_equal(w->body[3].times, 2);
+	a = &x->body[1];
+	assert_int_equal(a->test, 2);
+	assert_int_equal(a->cmp, LK_CMP_NE);
+	assert_int_equal(a->value, -3);
+	assert_int_equal(x->body[2].kind, LK_ACT_SIGNAL);
+	assert_int_equal(x->body[3].kind, LK_ACT_BROADCAST);
+	/* start x is thread 1, start w thread 0, join w thread 0 */
+	assert_int_equal(sc->procs[0].actions[3].kind, LK_ACT_START);
+	assert_int_equal(sc->procs[0].actions[3].value, 1);
+	assert_int_equal(sc->procs[0].actions[4].value, 0);
+	assert_int_equal(sc->procs[0].actions[6].kind, LK_ACT_JOIN);
+	assert_int_equal(sc->procs[0].actions[6].value, 0);
+	lk_scenario_free(sc);
+}
+
+/* Like expect_error on one process "A" around body, after decls. */
+static void
+expect_thread_error(const char *decls, const char *body, int line,
+                    const char *sub)
+{
+	char *xml = with_body(decls, body);
+
+	expect_error(xml, line, sub);
+	free(xml);
+}
+
+/* What check refuses about threads, each with its line. */
+static void
+test_scenario_thread_errors(void **state)
+{
+	static const char mc[] = "<mutex name=\"m\"/>\n";
+
+	(void)state;
+	/* Declarations on line 2, <process> on 3: the body from line 4
+	 * (from 3 without declarations). */
+	expect_thread_error(mc, "<lock mutex=\"q\"/>\n", 4,
+	                    "<lock> names mutex \"q\", which is not declared");
+	expect_thread_error(mc, "<lock mutex=\"m\"/>\n<signal cond=\"m\"/>\n",
+	                    5,
+	                    "\"m\", which is a mutex, expected a condition "
+	                    "variable");
+	expect_thread_error(mc, "<unlock mutex=\"m\"/>\n", 4,
+	                    "unlocks a mutex it does not hold there");
+	expect_thread_error(mc,
+	                    "<thread name=\"t\">\n<lock mutex=\"m\"/>\n"
+	                    "</thread>\n<unlock mutex=\"m\"/>\n",
+	                    7, "in process \"A\" unlocks a mutex");
+	expect_thread_error(mc,
+	                    "<thread name=\"t\">\n<unlock mutex=\"m\"/>\n"
+	                    "</thread>\n",
+	                    5, "in thread \"t\" of process \"A\"");
+	expect_thread_error("<mutex name=\"m\"/><condvar name=\"c\"/>\n",
+	                    "<wait cond=\"c\" mutex=\"m\"/>\n", 4,
+	                    "waits without holding mutex \"m\"");
+	expect_thread_error("<condvar name=\"c\"/>\n", "<wait cond=\"c\"/>\n",
+	                    4, "cond= without mutex=");
+	expect_thread_error(mc, "<lock mutex=\"m\" file=\"m\"/>\n", 4,
+	                    "has both, expected exactly one of file=");
+	expect_thread_error(mc, "<lock mutex=\"m\" type=\"read\"/>\n", 4,
+	                    "expected mutex= alone");
+	expect_thread_error("<file name=\"f\"/>\n", "<lock file=\"f\"/>\n", 4,
+	                    "the attribute 'type' is required");
+	expect_thread_error("<mutex name=\"m\"/><condvar name=\"c\"/>"
+	                    "<shm name=\"r\"><cell name=\"n\"/></shm>\n",
+	                    "<attach shm=\"r\"/>\n<lock mutex=\"m\"/>\n"
+	                    "<wait cond=\"c\" mutex=\"m\" while=\"n =! 0\"/>\n",
+	                    6, "while=\"n =! 0\" is not a test");
+	expect_thread_error(
+	        "<mutex name=\"m\"/><condvar name=\"c\"/>"
+	        "<shm name=\"r\"><cell name=\"n\"/></shm>\n",
+	        "<lock mutex=\"m\"/>\n"
+	        "<wait cond=\"c\" mutex=\"m\" if=\"n == 0\"/>\n",
+	        5,
+	        "tests cell \"n\" of region \"r\", which the process has "
+	        "not attached");
+	expect_thread_error("", "<join thread=\"t\"/>\n", 3,
+	                    "it declares no <thread>");
+	expect_thread_error("",
+	                    "<thread name=\"t\"><print>x</print></thread>\n"
+	                    "<join thread=\"t\"/>\n",
+	                    4, "joins a thread that is not started before it");
+	expect_thread_error("",
+	                    "<thread name=\"t\"><print>x</print></thread>\n"
+	                    "<start thread=\"t\"/>\n<start thread=\"t\"/>\n",
+	                    5, "already started on line 4");
+	expect_thread_error("",
+	                    "<thread name=\"t\"><print>x</print></thread>\n"
+	                    "<repeat times=\"2\"><start thread=\"t\"/>"
+	                    "</repeat>\n",
+	                    4, "is inside a <repeat>");
+	expect_thread_error("",
+	                    "<thread name=\"t\"><print>x</print></thread>\n"
+	                    "<thread name=\"t\"><print>y</print></thread>\n",
+	                    4, "reuses the name of the thread of line 3");
+	expect_thread_error("",
+	                    "<thread name=\"t\">\n<start thread=\"t\"/>\n"
+	                    "</thread>\n",
+	                    4, "expected no <handler>, <spawn>, <exec>");
+	expect_thread_error("",
+	                    "<repeat times=\"2\">\n<thread name=\"t\">"
+	                    "<print>x</print></thread>\n</repeat>\n",
+	                    4, "is not directly in its <process name=\"A\">");
+	expect_thread_error("<barrier name=\"b\" count=\"0\"/>\n",
+	                    "<print>x</print>\n", 2,
+	                    "count=\"0\", expected an integer from 1 to 64");
+	expect_thread_error("<mutex name=\"m\"/><condvar name=\"m\"/>\n",
+	                    "<print>x</print>\n", 2,
+	                    "condition variable \"m\" reuses the name of the "
+	                    "mutex");
+}
+
 int
 main(void)
 {
@@ -2764,6 +2939,8 @@ main(void)
 	        cmocka_unit_test(test_scenario_semset),
 	        cmocka_unit_test(test_scenario_sockets),
 	        cmocka_unit_test(test_scenario_socket_errors),
+	        cmocka_unit_test(test_scenario_threads),
+	        cmocka_unit_test(test_scenario_thread_errors),
 	        cmocka_unit_test(test_scenario_bad_corpus),
 	        cmocka_unit_test(test_scenario_attach_static),
 	};

@@ -1232,6 +1232,62 @@ test_viz_window_cut_arrows(void **state)
 }
 
 /*
+ * Threads: a process's thread lanes stand right after it, before the
+ * next process; their calls are drawn as calls with arrows (no diamond,
+ * "pthread_" left out of the words), and the legend names create and
+ * join beside fork and exit.
+ */
+static void
+test_viz_thread_lanes(void **state)
+{
+	struct hand h;
+	struct lk_viz_trace *t;
+	size_t *order;
+	char *dot, *label;
+
+	(void)state;
+	hand_start(&h,
+	           "{\"name\":\"main\",\"parent\":null},"
+	           "{\"name\":\"main.1\",\"parent\":\"main\"},"
+	           "{\"name\":\"main/t1\",\"parent\":\"main\","
+	           "\"thread\":true}",
+	           "{\"name\":\"m\",\"type\":\"mutex\"}");
+	hand_event(&h, "main", "fork", NULL, 1, 0, 0, "\"main\":1",
+	           "\"child\":\"main.1\"");
+	hand_event(&h, "main", "pthread_create", NULL, 0, 0, 0, "\"main\":2",
+	           "\"thread\":\"main/t1\"");
+	hand_event(&h, "main/t1", "start", NULL, 0, 0, 0,
+	           "\"main\":2,\"main/t1\":1", "\"parent\":\"main\"");
+	hand_event(&h, "main/t1", "pthread_mutex_lock", "m", 0, 0, 0,
+	           "\"main\":2,\"main/t1\":1", "");
+	hand_event(&h, "main/t1", "pthread_mutex_unlock", "m", 0, 0, 0,
+	           "\"main\":2,\"main/t1\":2", "");
+	hand_event(&h, "main/t1", "pthread_exit", NULL, 0, 0, 0,
+	           "\"main\":2,\"main/t1\":3", "");
+	hand_event(&h, "main", "pthread_join", NULL, 0, 0, 0,
+	           "\"main\":3,\"main/t1\":3", "\"thread\":\"main/t1\"");
+	t = must_read(write_file("threads.jsonl", h.text));
+	order = lk__viz_lane_order(t->tr);
+	assert_non_null(order);
+	assert_int_equal(order[0], 0);
+	assert_int_equal(order[1], 2); /* main/t1 */
+	assert_int_equal(order[2], 1); /* then main.1 */
+	free(order);
+	label = lk__viz_label(t, 3);
+	assert_string_equal(label, "mutex_lock m");
+	free(label);
+	label = lk__viz_label(t, 1);
+	assert_string_equal(label, "create main/t1");
+	free(label);
+	dot = render_dot(t, "threads");
+	assert_null(strstr(dot, "without arrows"));
+	assert_non_null(strstr(dot, "thread starts"));
+	assert_non_null(strstr(dot, "its join"));
+	free(dot);
+	lk_viz_free(t);
+}
+
+/*
  * A FIFO's two opens meet: the writer's open returns because the reader
  * waits in its open (an arrow from the waiting try), and the reader's
  * open returns once the writer's did (an arrow from it).
@@ -2071,6 +2127,7 @@ main(void)
 	        cmocka_unit_test(test_viz_fifo_open_arrows),
 	        cmocka_unit_test(test_viz_waitpid_target),
 	        cmocka_unit_test(test_viz_window_cut_arrows),
+	        cmocka_unit_test(test_viz_thread_lanes),
 	        cmocka_unit_test(test_viz_signals),
 	        cmocka_unit_test(test_viz_ipc_labels),
 	        cmocka_unit_test(test_viz_pipe_signal_program),
