@@ -523,12 +523,23 @@ lk_cli_find_program(const char *name)
 	return full;
 }
 
-/* Say once that the files cannot be isolated, and go on without. */
+/* Say once that the files or the network cannot be isolated, and go on
+ * without. */
 void
 lk_cli_isolation(struct lk_run_opts *run)
 {
 	char why[256];
 
+	/* The network: a namespace of the run's own where the kernel
+	 * gives one; said once where it does not. */
+	if (run->netns && lk_netns_check(why, sizeof(why)) != 0) {
+		run->netns = 0;
+		fprintf(stderr,
+		        "lockstep: warning: cannot give the program a "
+		        "network of its own (%s): its sockets share the "
+		        "machine's; --no-isolation silences this\n",
+		        why);
+	}
 	if (!run->isolate || lk_fsiso_check(why, sizeof(why)) == 0)
 		return;
 	run->isolate = 0;

@@ -935,6 +935,9 @@ lk_cmd_explore(int argc, char **argv)
 		/* Every run starts from the same files, and none is the
 		 * user's: a copy-on-write view (fsiso.c). */
 		c.o.run.isolate = !c.no_isolation;
+		/* And its own network: the ports of one run are not the
+		 * next one's (netns.c). */
+		c.o.run.netns = !c.no_isolation;
 		/* The zygote forks agents; a program is exec'd each run. */
 		c.o.no_zygote = 1;
 		if ((sc = lk_program_scenario(&argv[dd + 1], c.expect_exit)) ==

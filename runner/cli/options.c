@@ -219,17 +219,22 @@ const struct lk_cli_option lk_cli_options[] = {
          0},
         {"no-isolation", 0, NULL, RUN, LK_OPT_FLAG, AT(no_isolation), 0, 0,
          NULL,
-         "no sandbox, and no warning where the\n"
-         "machine cannot give one",
+         "no sandbox, the machine's network (default:\n"
+         "a network namespace with only a loopback),\n"
+         "and no warning where the machine cannot\n"
+         "give them",
          0},
         {"no-isolation", 0, NULL, EXPLORE, LK_OPT_FLAG, AT(no_isolation), 0, 0,
          NULL,
          "with -- PROGRAM: let the runs write to\n"
-         "the real files (default: every run sees\n"
-         "a copy-on-write view of its working\n"
+         "the real files and use the machine's\n"
+         "network (default: every run sees a\n"
+         "copy-on-write view of its working\n"
          "directory and /tmp, the same at its\n"
-         "start and thrown away after; where the\n"
-         "machine cannot give one, a warning)",
+         "start and thrown away after, and has a\n"
+         "network namespace with only a loopback;\n"
+         "where the machine cannot give them, a\n"
+         "warning)",
          0},
         {"jobs", 'j', "N", EXPLORE, LK_OPT_COUNT, AT(jobs), 1, 64, NULL,
          "N runs at once (dfs finds the same outcomes\n"

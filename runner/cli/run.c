@@ -449,6 +449,7 @@ execute(struct opts *o, const struct lk_schedule *s)
 	}
 	if (o->no_isolation)
 		o->run.isolate = 0;
+	o->run.netns = o->run.program != NULL && !o->no_isolation;
 	lk_cli_isolation(&o->run);
 	/* Refuse an unwritable output now, not after the run. */
 	for (int i = 0; i < 2; i++) {

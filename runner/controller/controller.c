@@ -717,6 +717,18 @@ exec_agent(struct run *r, int i)
 			_exit(127);
 		}
 	}
+	/* Its own network, only a loopback: ports no other run sees. */
+	if (r->o->program != NULL && r->o->netns) {
+		char why[256];
+
+		if (lk_netns_enter(why, sizeof(why)) != 0) {
+			fprintf(stderr,
+			        "lockstep: cannot isolate the run's network: "
+			        "%s\n",
+			        why);
+			_exit(127);
+		}
+	}
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(r->out_fd, 1) < 0)
 		_exit(127);

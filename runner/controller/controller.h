@@ -62,6 +62,8 @@ struct lk_run_opts {
 	int stable_pids; /* run the program in a pid namespace (pidns.c) */
 	int isolate;     /* the program sees a copy-on-write view of its
 	                    working directory and /tmp (fsiso.c) */
+	int netns;       /* the program runs in a network namespace of its
+	                    own with only a loopback (netns.c) */
 	int live;        /* a program's stdout and stderr go on to
 	                    live_fd[0] and live_fd[1] as they are written
 	                    (run -q; live.c), besides the capture */
@@ -154,6 +156,15 @@ int lk_fsiso_enter(const char *keep, char *why, size_t size);
 /* Can runs be isolated so here? Tried once, in a child, and the answer
  * kept: 0, or -1 with why. */
 int lk_fsiso_check(char *why, size_t size);
+
+/* In a process about to exec a run's program: enter a network
+ * namespace of its own (in a user namespace when unprivileged) and bring
+ * its loopback up (netns.c). 0, or -1 with why. */
+int lk_netns_enter(char *why, size_t size);
+
+/* Can runs have a network namespace here? Tried once, in a child, and
+ * the answer kept: 0, or -1 with why. */
+int lk_netns_check(char *why, size_t size);
 
 /* In a child in a new user namespace: map our own uid and gid onto
  * themselves (pidns.c); 0 or -1. */

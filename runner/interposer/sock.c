@@ -1,10 +1,12 @@
 /*
- * UNIX stream sockets under the scheduler: socketpair, and named sockets
+ * Sockets under the scheduler: UNIX and loopback TCP stream sockets, UNIX
+ * and UDP datagram sockets: socketpair, bind, and named sockets
  * (listen, accept, connect), read and written with send, recv, sendmsg,
  * recvmsg, sendto, recvfrom (read, write, readv and writev are in rw.c),
  * ended by shutdown and close (ipc.c).
  *
- * A connected socket is two queues of bytes, one each way. Each end is an
+ * A connected stream socket (UNIX, or TCP on the loopback) is two queues
+ * of bytes, one each way. Each end is an
  * object of the run, "sockN": the bytes that end reads. A read or a recv
  * through a descriptor is a step on its own end's object; a write or a
  * send is a step on the peer's (where its bytes go), as a pipe's write
@@ -26,9 +28,14 @@
  *
  * The ends are registered when the run makes them (socketpair, listen,
  * a connect to a listener of the run: which end is the connection's
- * other one the kernel tells, sock_diag's UNIX_DIAG_PEER), under names
- * given by that order, which the schedule fixes: reproducible. Datagram
- * sockets, other families (AF_INET), SCM_RIGHTS are not modelled: calls
+ * other one the kernel tells, sock_diag's UNIX_DIAG_PEER, or for TCP the
+ * client's port), under names given by that order, which the schedule
+ * fixes: reproducible. TCP on the loopback is the same model; a connect
+ * to a loopback port nobody listens on is a step on an object for the
+ * address, which a later listener takes over. Datagram sockets (AF_UNIX,
+ * UDP on the loopback) are one object each, the datagrams it gets: a
+ * send is a step on the destination's, a recv on its own. SCM_RIGHTS,
+ * SOCK_SEQPACKET and sockets to other machines are not modelled: calls
  * on them are made as they are, unscheduled.
  */
 #include <sys/socket.h>
@@ -36,6 +43,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+
+#include <netinet/in.h>
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -177,26 +186,64 @@ inode_of(int fd)
 	return ino;
 }
 
-/* Is fd a UNIX stream socket? errno preserved. */
-static int
-unix_stream(int fd)
+/* The domain and type of socket fd (type without flags), 0 and 0 when
+ * it is none. errno preserved. */
+static void
+sock_kind(int fd, int *dom, int *type)
 {
-	int saved = errno, dom = 0, type = 0;
-	socklen_t l = sizeof(dom), m = sizeof(type);
-	int ok = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) == 0 &&
-	         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &m) == 0 &&
-	         dom == AF_UNIX && type == SOCK_STREAM;
+	int saved = errno;
+	socklen_t l = sizeof(*dom), m = sizeof(*type);
 
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, dom, &l) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &m) != 0)
+		*dom = *type = 0;
 	errno = saved;
-	return ok;
+}
+
+/* Is (dom, type) a kind of socket the run schedules: UNIX, or IPv4 and
+ * IPv6 (loopback only, see address_key), stream or datagram? */
+static int
+modelled(int dom, int type)
+{
+	return (dom == AF_UNIX || dom == AF_INET || dom == AF_INET6) &&
+	       (type == SOCK_STREAM || type == SOCK_DGRAM);
+}
+
+/* Remember what kind of socket end obj is: opens[0] the domain,
+ * opens[1] the type. */
+static void
+mark(int obj, int dom, int type)
+{
+	if (obj < 0)
+		return;
+	lk__shared()->objects[obj].opens[0] = (uint32_t)dom;
+	lk__shared()->objects[obj].opens[1] = (uint32_t)type;
+}
+
+/* Is end obj a datagram socket? */
+static int
+is_dgram(int obj)
+{
+	return obj >= 0 && lk__shared()->objects[obj].opens[1] == SOCK_DGRAM;
+}
+
+/* Is end obj a TCP or UDP socket (whose bytes the kernel delivers on the
+ * loopback a moment after the send returns)? */
+static int
+is_inet(int obj)
+{
+	return obj >= 0 && (lk__shared()->objects[obj].opens[0] == AF_INET ||
+	                    lk__shared()->objects[obj].opens[0] == AF_INET6);
 }
 
 /*
  * Only the ends the run made are objects: both ends of a socketpair, a
- * listening socket, both ends of a connection to such a listener. A
- * socket connected to a process outside the run is read and written as
- * before (a file by its name), since nothing in the run could end its
- * wait.
+ * listening socket, both ends of a connection to such a listener, a
+ * datagram socket bound or sending to an address of the run. Any other
+ * socket (one not used yet, one connected to a process outside the run)
+ * is no object: read and written for real, unscheduled, since nothing
+ * in the run could end its wait; and never a file named by its inode,
+ * which differs from run to run.
  */
 int
 lk__obj_sock(int fd, const char *path)
@@ -211,7 +258,7 @@ lk__obj_sock(int fd, const char *path)
 		    sh->objects[i].ino == ino)
 			return (int)i;
 	(void)fd;
-	return -2;
+	return -1;
 }
 
 int
@@ -230,19 +277,70 @@ lk__obj_sock_out(int obj)
 	return sh->objects[obj].region;
 }
 
+/* FNV-1a of n bytes p, never 0. */
+static uint64_t
+hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 1099511628211ull;
+	return h != 0 ? h : 1;
+}
+
+/* The port of an IPv4 or IPv6 address on this machine's loopback (or
+ * the any address, which reaches it), in host order; -1 for any other
+ * address. */
+static int
+loopback_port(const struct sockaddr *sa, socklen_t len)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+	                                         0, 0, 0, 0, 0xff, 0xff};
+
+	if (sa == NULL)
+		return -1;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		uint32_t a = ntohl(in->sin_addr.s_addr);
+
+		return (a >> 24) == 127 || a == 0 ? ntohs(in->sin_port) : -1;
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in = (const struct sockaddr_in6 *)sa;
+		const unsigned char *b = in->sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(&in->sin6_addr) ||
+		    IN6_IS_ADDR_UNSPECIFIED(&in->sin6_addr) ||
+		    (memcmp(b, mapped, 12) == 0 &&
+		     (b[12] == 127 || (b[12] | b[13] | b[14] | b[15]) == 0)))
+			return ntohs(in->sin6_port);
+	}
+	return -1;
+}
+
 /*
- * The key of a UNIX socket address: a hash of its absolute path (a
- * relative one is taken from the caller's working directory), or of
- * "@name" for an abstract one; 0 for none.
+ * The key of a socket address of type type: for a UNIX one a hash of
+ * its absolute path (a relative one is taken from the caller's working
+ * directory), or of "@name" for an abstract one; for IPv4 and IPv6 on
+ * the loopback a hash of the protocol and the port (so 127.0.0.1,
+ * 0.0.0.0, ::1 and :: of one port are one address); 0 for none.
  */
 static uint64_t
-address_key(const struct sockaddr *sa, socklen_t len)
+address_key(const struct sockaddr *sa, socklen_t len, int type)
 {
 	const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
 	char path[PATH_MAX + sizeof(un->sun_path) + 2];
 	size_t n, have = 0;
-	uint64_t h = 1469598103934665603ull;
+	int port = loopback_port(sa, len);
 
+	if (port > 0) {
+		unsigned char k[3] = {type == SOCK_DGRAM ? 'u' : 't',
+		                      (unsigned char)(port >> 8),
+		                      (unsigned char)port};
+
+		return hash_bytes(k, sizeof(k));
+	}
 	if (sa == NULL || len <= offsetof(struct sockaddr_un, sun_path) ||
 	    un->sun_family != AF_UNIX)
 		return 0;
@@ -263,41 +361,101 @@ address_key(const struct sockaddr *sa, socklen_t len)
 		memcpy(path + have, un->sun_path, n);
 		have += n;
 	}
-	for (size_t i = 0; i < have; i++)
-		h = (h ^ (unsigned char)path[i]) * 1099511628211ull;
-	return h != 0 ? h : 1;
+	return hash_bytes(path, have);
 }
 
-/* The listening socket object bound to address key, or -1. */
+/* The key of the address socket fd of type type is bound to, 0 if
+ * none. errno preserved. */
+static uint64_t
+own_key(int fd, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int saved = errno;
+	uint64_t key = getsockname(fd, (struct sockaddr *)&ss, &len) == 0
+	                       ? address_key((struct sockaddr *)&ss, len, type)
+	                       : 0;
+
+	errno = saved;
+	return key;
+}
+
+/* The socket object bound (or listening) at address key, the latest one
+ * when there were several, or -1. */
 static int
 listener(uint64_t key)
 {
 	struct lk_shared *sh = lk__shared();
 
-	for (uint32_t i = 0; key != 0 && i < sh->nobjects; i++)
+	for (uint32_t i = sh->nobjects; key != 0 && i-- > 0;)
 		if (sh->objects[i].type == LK_OT_SOCK &&
 		    (uint64_t)sh->objects[i].key == key)
 			return (int)i;
 	return -1;
 }
 
-/* --- socketpair, listen ------------------------------------------------- */
+/* An object for address key that no socket of the run is bound to yet
+ * (a connect to a port nobody listens on): the socket that listens
+ * there later takes it over (listen). -1 when the table is full. */
+static int
+address_obj(uint64_t key)
+{
+	struct lk_shared *sh = lk__shared();
+	char name[LK_NAME_MAX];
+	int obj;
+
+	snprintf(name, sizeof(name), "sock%u", sh->nobjects);
+	obj = lk__obj_add(LK_OT_SOCK, name);
+	if (obj < 0)
+		return -1;
+	sh->objects[obj].region = -1;
+	sh->objects[obj].key = (int64_t)key;
+	return obj;
+}
+
+/* Socket fd of (dom, type) is bound to address key: its object, taking
+ * over an address object when there is one (address_obj). */
+static int
+bound_obj(int fd, int dom, int type, uint64_t key)
+{
+	struct lk_shared *sh = lk__shared();
+	unsigned long long ino = inode_of(fd);
+	int obj = listener(key);
+
+	if (obj >= 0 && sh->objects[obj].ino == 0 &&
+	    sh->objects[obj].slot == 0) {
+		sh->objects[obj].ino = ino;
+		snprintf(sh->objects[obj].path, sizeof(sh->objects[obj].path),
+		         "socket:[%llu]", ino);
+	} else if ((obj = end_obj(ino)) < 0)
+		return -1;
+	lk__obj_fd_forget(fd);
+	sh->objects[obj].key = (int64_t)key;
+	mark(obj, dom, type);
+	return obj;
+}
+
+/* --- socketpair, listen, bind ------------------------------------------- */
 
 int
 socketpair(int domain, int type, int protocol, int sv[2])
 {
-	int r, err;
+	int r, err, t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), a;
 
 	if (!lk__enter())
 		return (int)syscall(SYS_socketpair, domain, type, protocol, sv);
 	r = (int)syscall(SYS_socketpair, domain, type, protocol, sv);
 	err = errno;
 	if (r == 0 && domain == AF_UNIX &&
-	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM) {
+	    (t == SOCK_STREAM || t == SOCK_DGRAM)) {
 		lk__obj_fd_forget(sv[0]);
 		lk__obj_fd_forget(sv[1]);
 		/* Both ends now, in the order of their descriptors. */
-		link_peer(end_obj(inode_of(sv[0])), inode_of(sv[1]));
+		a = end_obj(inode_of(sv[0]));
+		link_peer(a, inode_of(sv[1]));
+		mark(a, domain, t);
+		if (a >= 0)
+			mark(lk__shared()->objects[a].region, domain, t);
 	}
 	return (int)leave(r, err);
 }
@@ -305,28 +463,64 @@ socketpair(int domain, int type, int protocol, int sv[2])
 int
 listen(int fd, int backlog)
 {
-	struct sockaddr_un un;
-	socklen_t len = sizeof(un);
-	int r, err, obj;
+	int r, err, dom, type;
+	uint64_t key;
 
 	if (!lk__enter())
 		return (int)syscall(SYS_listen, fd, backlog);
 	r = (int)syscall(SYS_listen, fd, backlog);
 	err = errno;
-	if (r == 0 && unix_stream(fd) &&
-	    getsockname(fd, (struct sockaddr *)&un, &len) == 0 &&
-	    (obj = end_obj(inode_of(fd))) >= 0) {
-		lk__obj_fd_forget(fd);
-		lk__shared()->objects[obj].key =
-		        (int64_t)address_key((struct sockaddr *)&un, len);
-	}
+	sock_kind(fd, &dom, &type);
+	if (r == 0 && type == SOCK_STREAM && modelled(dom, type) &&
+	    (key = own_key(fd, type)) != 0)
+		bound_obj(fd, dom, type, key);
 	return (int)leave(r, err);
 }
 
-/* A connection from client end own to listener lis was made: its
- * server end, the object pending until an accept takes it. */
+/* A datagram socket bound to an address of the run (a UNIX name, a
+ * loopback port) is an object from then on: the datagrams it gets. */
+int
+bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int r, err, dom, type;
+	uint64_t key;
+
+	if (!lk__enter())
+		return (int)syscall(SYS_bind, fd, addr, len);
+	r = (int)syscall(SYS_bind, fd, addr, len);
+	err = errno;
+	sock_kind(fd, &dom, &type);
+	if (r == 0 && type == SOCK_DGRAM && modelled(dom, type) &&
+	    (key = own_key(fd, type)) != 0)
+		bound_obj(fd, dom, type, key);
+	return (int)leave(r, err);
+}
+
+/* The number that tells a TCP connection's client end from the server
+ * side: its port plus one (getsockname of the client, getpeername of
+ * the accepted end); 0 for a UNIX socket. errno preserved. */
+static uint64_t
+conn_id(int fd, int server_side)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int saved = errno, r;
+	uint64_t id = 0;
+
+	r = server_side ? getpeername(fd, (struct sockaddr *)&ss, &len)
+	                : getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (r == 0 && ss.ss_family == AF_INET)
+		id = 1 + ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (r == 0 && ss.ss_family == AF_INET6)
+		id = 1 + ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	errno = saved;
+	return id;
+}
+
+/* A connection from client end own (descriptor fd) to listener lis was
+ * made: its server end, the object pending until an accept takes it. */
 static void
-pending_end(int own, int lis)
+pending_end(int own, int fd, int lis)
 {
 	struct lk_shared *sh = lk__shared();
 	char name[LK_NAME_MAX];
@@ -339,28 +533,35 @@ pending_end(int own, int lis)
 		return;
 	sh->objects[p].slot = (uint32_t)lis + 1;
 	sh->objects[p].off = sh->objects[own].ino;
+	sh->objects[p].size = conn_id(fd, 0);
 	sh->objects[p].region = own;
 	sh->objects[own].region = p;
+	sh->objects[p].opens[0] = sh->objects[own].opens[0];
+	sh->objects[p].opens[1] = sh->objects[own].opens[1];
 }
 
 /* Accept on listener lis returned descriptor fd: its end is the pending
  * one of the client the kernel names as its peer (the oldest connect
  * not accepted yet, as the kernel's queue is in the order of the
- * connects). A client from outside the run: no object. */
+ * connects): for UNIX by the client's inode (sock_diag), for TCP by
+ * the client's port. A client from outside the run: no object. */
 static void
 accept_end(int fd, int lis)
 {
 	struct lk_shared *sh = lk__shared();
-	unsigned long long ino = inode_of(fd), client = peer_inode(ino);
+	unsigned long long ino = inode_of(fd);
+	uint64_t id = conn_id(fd, 1), client = id != 0 ? 0 : peer_inode(ino);
 
 	for (uint32_t i = 0; i < sh->nobjects; i++) {
 		struct lk_object *o = &sh->objects[i];
 
 		if (o->type != LK_OT_SOCK || o->ino != 0 ||
-		    o->slot != (uint32_t)lis + 1 || o->off != client)
+		    o->slot != (uint32_t)lis + 1 ||
+		    (id != 0 ? o->size != id : o->off != client))
 			continue;
 		o->ino = ino;
 		o->slot = 0;
+		o->size = 0;
 		snprintf(o->path, sizeof(o->path), "socket:[%llu]", ino);
 		if (o->region >= 0)
 			sh->objects[o->region].off = ino;
@@ -370,16 +571,49 @@ accept_end(int fd, int lis)
 
 /* --- connect, accept ---------------------------------------------------- */
 
+/* A datagram socket's connect: the socket and where it sends are the
+ * run's when the address is: the socket gets an object, the default
+ * destination its region. */
+static int
+connect_dgram(int fd, int dom, const struct sockaddr *addr, socklen_t len)
+{
+	struct lk_shared *sh = lk__shared();
+	int r = (int)syscall(SYS_connect, fd, addr, len), err = errno, own, to;
+
+	if (r == 0 &&
+	    (to = listener(address_key(addr, len, SOCK_DGRAM))) >= 0 &&
+	    (own = end_obj(inode_of(fd))) >= 0) {
+		lk__obj_fd_forget(fd);
+		mark(own, dom, SOCK_DGRAM);
+		if (sh->objects[own].key == 0)
+			sh->objects[own].key = (int64_t)own_key(fd, SOCK_DGRAM);
+		sh->objects[own].region = to;
+	}
+	return (int)leave(r, err);
+}
+
 int
 connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct lk_step st = {.op = LK_OP_CONNECT};
-	int own, flags, r;
+	struct lk_shared *sh;
+	int own, flags, r, dom, type, inet;
+	uint64_t key;
 
 	if (!lk__enter())
 		return (int)syscall(SYS_connect, fd, addr, len);
-	/* A connection to a listener of the run: a step on it. */
-	st.obj = unix_stream(fd) ? listener(address_key(addr, len)) : -1;
+	sh = lk__shared();
+	sock_kind(fd, &dom, &type);
+	if (type == SOCK_DGRAM && modelled(dom, type))
+		return connect_dgram(fd, dom, addr, len);
+	inet = dom == AF_INET || dom == AF_INET6;
+	key = modelled(dom, type) ? address_key(addr, len, type) : 0;
+	/* A connection to a listener of the run: a step on it. On the
+	 * loopback one to a port nobody listens on too (the kernel's
+	 * ECONNREFUSED): a step on the address, whose listener may come. */
+	st.obj = listener(key);
+	if (st.obj < 0 && inet && key != 0)
+		st.obj = address_obj(key);
 	if (st.obj < 0) {
 		r = (int)syscall(SYS_connect, fd, addr, len);
 		return (int)leave(r, errno);
@@ -389,11 +623,14 @@ connect(int fd, const struct sockaddr *addr, socklen_t len)
 		flags = 0;
 	lk__arrive(LK_OP_CONNECT, st.obj, 0);
 	for (;;) {
-		if (!(flags & O_NONBLOCK))
+		/* A UNIX connect to a full backlog fails with EAGAIN when
+		 * non-blocking: tried so. A TCP one on the loopback is
+		 * made as it is (the handshake is the kernel's at once). */
+		if (!(flags & O_NONBLOCK) && !inet)
 			fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 		st.ret = syscall(SYS_connect, fd, addr, len);
 		st.err = st.ret < 0 ? errno : 0;
-		if (!(flags & O_NONBLOCK))
+		if (!(flags & O_NONBLOCK) && !inet)
 			fcntl(fd, F_SETFL, flags);
 		/* A full backlog: wait for an accept. */
 		if (st.ret == 0 || st.err != EAGAIN || (flags & O_NONBLOCK))
@@ -405,14 +642,21 @@ connect(int fd, const struct sockaddr *addr, socklen_t len)
 			break;
 		}
 	}
-	if (st.ret == 0) {
+	if ((st.ret == 0 || st.err == EINPROGRESS) &&
+	    sh->objects[st.obj].ino != 0) {
 		/* Both ends of the connection are the run's now: the
 		 * server's has no inode until it is accepted (accept_end). */
 		lk__obj_fd_forget(fd);
 		own = end_obj(inode_of(fd));
-		pending_end(own, st.obj);
+		mark(own, dom, type);
+		pending_end(own, fd, st.obj);
 	}
-	lk__done(&st, st.ret == 0 ? st.obj : -1);
+	/* A non-blocking TCP connect under way has reached the listener's
+	 * queue already: released as a finished one. */
+	lk__done(&st, st.ret == 0 || (st.err == EINPROGRESS &&
+	                              sh->objects[st.obj].ino != 0)
+	                      ? st.obj
+	                      : -1);
 	return (int)leave(st.ret, st.err);
 }
 
@@ -524,13 +768,30 @@ send_step(int fd, const struct msghdr *msg, int flags)
 	char data[LK_DATA_MAX];
 	sigset_t pipe_sig, old;
 	size_t done = 0;
-	int nonblock, own = lk__obj_fd(fd);
+	int nonblock, own = lk__obj_fd(fd), to = -1, named, dom, type;
+	struct lk_shared *sh = lk__shared();
 
-	if (!lk__obj_is_sock(own)) {
+	/* A datagram to an address: a step on the socket of the run bound
+	 * there, if any; the sender's socket is the run's from then on
+	 * (where the answers come). */
+	named = msg->msg_name != NULL && msg->msg_namelen > 0;
+	if (named && (!lk__obj_is_sock(own) || is_dgram(own))) {
+		sock_kind(fd, &dom, &type);
+		if (type == SOCK_DGRAM && modelled(dom, type))
+			to = listener(address_key(msg->msg_name,
+			                          msg->msg_namelen, type));
+		if (to >= 0 && !lk__obj_is_sock(own) &&
+		    (own = end_obj(inode_of(fd))) >= 0) {
+			lk__obj_fd_forget(fd);
+			mark(own, dom, type);
+		}
+	}
+	if (!lk__obj_is_sock(own) || (is_dgram(own) && to < 0 &&
+	                              (named || sh->objects[own].region < 0))) {
 		w = syscall(SYS_sendmsg, fd, msg, flags);
 		return leave(w, errno);
 	}
-	st.obj = lk__obj_sock_out(own);
+	st.obj = to >= 0 ? to : lk__obj_sock_out(own);
 	nonblock = (flags & MSG_DONTWAIT) || (fcntl(fd, F_GETFL) & O_NONBLOCK);
 	sigemptyset(&pipe_sig);
 	sigaddset(&pipe_sig, SIGPIPE);
@@ -556,6 +817,12 @@ send_step(int fd, const struct msghdr *msg, int flags)
 		lk__block(&st, st.obj, LK_NO_TIME);
 	}
 	st.ret = done > 0 || w >= 0 ? (ssize_t)done : -1;
+	/* What is on its way to the peer's end (see recv_step). */
+	if (st.ret >= 0 && is_inet(own))
+		sh->objects[st.obj].value += is_dgram(own) ? 1 : (int32_t)done;
+	/* An unbound datagram socket got a port sending: its address. */
+	if (st.ret >= 0 && is_dgram(own) && sh->objects[own].key == 0)
+		sh->objects[own].key = (int64_t)own_key(fd, SOCK_DGRAM);
 	st.len = lk__iov_gather(msg->msg_iov, msg->msg_iovlen, 0, done, data);
 	st.data = data;
 	lk__done(&st, done > 0 ? st.obj : -1);
@@ -572,6 +839,28 @@ readable(int fd)
 	struct pollfd p = {fd, POLLIN, 0};
 
 	return poll(&p, 1, 0) != 0;
+}
+
+/* Did the run send to TCP or UDP end obj what descriptor fd has not
+ * got yet? Then wait for the kernel to deliver it (at most a second)
+ * and say so. */
+static int
+on_its_way(int fd, int obj)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	if (!is_inet(obj) || lk__shared()->objects[obj].value <= 0)
+		return 0;
+	return syscall(SYS_poll, &p, 1, 1000) > 0;
+}
+
+/* n bytes (or datagrams) sent to end obj were received. */
+static void
+arrived(int obj, long n)
+{
+	struct lk_object *o = &lk__shared()->objects[obj];
+
+	o->value = o->value > n ? o->value - (int32_t)n : 0;
 }
 
 /*
@@ -603,6 +892,10 @@ recv_step(int fd, struct msghdr *msg, int flags)
 		struct iovec one;
 
 		while (!nonblock && len > 0 && !readable(fd)) {
+			/* Sent on the loopback but not there yet (the kernel
+			 * delivers it a moment later): wait for it. */
+			if (on_its_way(fd, st.obj))
+				continue;
 			st.ret = -1;
 			st.err = EAGAIN;
 			st.len = 0;
@@ -631,6 +924,8 @@ recv_step(int fd, struct msghdr *msg, int flags)
 		msg->msg_flags = m.msg_flags;
 		if (st.ret > 0)
 			got += st.ret;
+		if (st.ret >= 0 && !(flags & MSG_PEEK) && is_inet(st.obj))
+			arrived(st.obj, is_dgram(st.obj) ? 1 : st.ret);
 		if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK) ||
 		    msg->msg_iovlen != 1 || st.ret <= 0 || got >= len ||
 		    nonblock)

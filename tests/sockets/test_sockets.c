@@ -10,7 +10,12 @@
  * schedule replayed with --strict to the same trace; explore finds both
  * orders of the server's clients; the deadlock is exit 3, explained.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <dirent.h>
 
@@ -109,17 +114,18 @@ lockstep_in(struct e2e_result *r, const char *dir, int status,
  * NULL, the native run's lines in some order). prog, arg: the program.
  */
 static void
-check_program(const char *prog, const char *arg, const char *want)
+check_program2(const char *prog, const char *arg, const char *arg2,
+               const char *want)
 {
 	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl"),
 	     *rp = e2e_path(dir, "r.jsonl"), *sp = e2e_path(dir, "s.txt");
-	const char *const native[] = {prog, arg, NULL};
+	const char *const native[] = {prog, arg, arg2, NULL};
 	const char *const rec[] = {
 	        LOCKSTEP,          "run", "-q", "--seed", "3", "--trace", tp,
-	        "--save-schedule", sp,    "--", prog,     arg, NULL};
-	const char *const rep[] = {LOCKSTEP,     "run", "-q",      "--strict",
-	                           "--schedule", sp,    "--trace", rp,
-	                           "--",         prog,  arg,       NULL};
+	        "--save-schedule", sp,    "--", prog,     arg, arg2,      NULL};
+	const char *const rep[] = {
+	        LOCKSTEP, "run", "-q", "--strict", "--schedule", sp,  "--trace",
+	        rp,       "--",  prog, arg,        arg2,         NULL};
 	struct e2e_result n, r;
 	char *a, *b, *sn, *sr;
 
@@ -164,6 +170,12 @@ check_program(const char *prog, const char *arg, const char *want)
 }
 
 static void
+check_program(const char *prog, const char *arg, const char *want)
+{
+	check_program2(prog, arg, NULL, want);
+}
+
+static void
 test_sockets_pingpong(void **state)
 {
 	(void)state;
@@ -198,6 +210,9 @@ test_sockets_server(void **state)
 {
 	(void)state;
 	check_program(SOCK_SERVER, "srv.sock", NULL);
+	/* The same over TCP on the loopback, IPv4 and IPv6. */
+	check_program(SOCK_SERVER, "tcp", NULL);
+	check_program(SOCK_SERVER, "tcp6", NULL);
 }
 
 static void
@@ -244,27 +259,30 @@ test_sockets_trace(void **state)
 	free(tp);
 }
 
-/* explore finds both orders of the server's clients; each saved
- * schedule replays with --strict to its outcome. Random runs from a
- * fixed seed: the same runs every time (the full search of five
- * processes takes minutes). */
+/* explore finds both orders, first and second, of program prog arg
+ * arg2 in runs random runs; each saved schedule replays with --strict to
+ * its outcome. Random runs from a fixed seed: the same runs every time (the
+ * full search of five processes takes minutes). */
 static void
-test_sockets_explore(void **state)
+explore_orders(const char *runs, const char *prog, const char *arg,
+               const char *arg2, const char *first, const char *second)
 {
 	char *dir = e2e_tempdir(), *sp = e2e_path(dir, "s.txt");
-	const char *const ex[] = {
-	        LOCKSTEP,    "explore",  "--json", "--strategy", "random",
-	        "--runs",    "30",       "--seed", "1",          "--",
-	        SOCK_SERVER, "srv.sock", NULL};
+	const char *const ex[] = {LOCKSTEP, "explore", "--json", "--strategy",
+	                          "random", "--runs",  runs,     "--seed",
+	                          "1",      "--",      prog,     arg,
+	                          arg2,     NULL};
 	const char *const rep[] = {LOCKSTEP,     "run", "-q", "--strict",
-	                           "--schedule", sp,    "--", SOCK_SERVER,
-	                           "srv.sock",   NULL};
+	                           "--schedule", sp,    "--", prog,
+	                           arg,          arg2,  NULL};
+	char ab_text[128], ba_text[128];
 	int ab = 0, ba = 0;
 	struct e2e_result r;
 	json_error_t je;
 	json_t *j, *outs;
 
-	(void)state;
+	snprintf(ab_text, sizeof(ab_text), "%s\n%s\n", first, second);
+	snprintf(ba_text, sizeof(ba_text), "%s\n%s\n", second, first);
 	lockstep_in(&r, dir, 0, ex);
 	j = json_loads(r.out, 0, &je);
 	assert_non_null(j);
@@ -277,8 +295,8 @@ test_sockets_explore(void **state)
 		json_t *o = json_array_get(outs, k);
 		const char *text =
 		        json_string_value(json_object_get(o, "outcome"));
-		int is_ab = strstr(text, "served A\nserved B\n") != NULL;
-		int is_ba = strstr(text, "served B\nserved A\n") != NULL;
+		int is_ab = strstr(text, ab_text) != NULL;
+		int is_ba = strstr(text, ba_text) != NULL;
 		FILE *f;
 
 		assert_true(is_ab != is_ba);
@@ -289,8 +307,7 @@ test_sockets_explore(void **state)
 		fputs(json_string_value(json_object_get(o, "schedule")), f);
 		fclose(f);
 		lockstep_in(&r, dir, 0, rep);
-		assert_string_equal(r.out, is_ab ? "served A\nserved B\n"
-		                                 : "served B\nserved A\n");
+		assert_string_equal(r.out, is_ab ? ab_text : ba_text);
 		e2e_result_free(&r);
 	}
 	assert_true(ab && ba);
@@ -298,6 +315,150 @@ test_sockets_explore(void **state)
 	e2e_rmtree(dir);
 	free(dir);
 	free(sp);
+}
+
+static void
+test_sockets_explore(void **state)
+{
+	(void)state;
+	explore_orders("30", SOCK_SERVER, "srv.sock", NULL, "served A",
+	               "served B");
+}
+
+/* The same over TCP, and which sender's datagram a UDP receiver gets
+ * first. */
+static void
+test_sockets_explore_inet(void **state)
+{
+	(void)state;
+	explore_orders("12", SOCK_SERVER, "tcp", NULL, "served A", "served B");
+	explore_orders("12", PROG_DGRAM, "udp", "0", "got from A",
+	               "got from B");
+}
+
+/* Datagrams: UDP on the loopback, AF_UNIX socketpair and bound name. */
+static void
+test_sockets_dgram(void **state)
+{
+	(void)state;
+	check_program2(PROG_DGRAM, "udp", "0", NULL);
+	check_program2(PROG_DGRAM, "unix", NULL, NULL);
+}
+
+/* A connect to a loopback port nobody listens on: the kernel's
+ * ECONNREFUSED, a step on the address's object. */
+static void
+test_sockets_refused(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl");
+	const char *const rec[] = {LOCKSTEP,   "run",     "-q",
+	                           "--trace",  tp,        "--",
+	                           PROG_DGRAM, "refused", NULL};
+	struct e2e_result r;
+	char *ev;
+
+	(void)state;
+	lockstep_in(&r, dir, 0, rec);
+	assert_string_equal(r.out, "connect: ECONNREFUSED\n");
+	e2e_result_free(&r);
+	ev = e2e_trace_events(tp);
+	assert_non_null(ev);
+	assert_non_null(strstr(ev, "\"op\":\"connect\",\"obj\":\"sock"));
+	free(ev);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+}
+
+/* A client that connects before the server listens is refused (a step,
+ * the kernel's ECONNREFUSED) and tries again: explore finds both
+ * orders of the connect and the listen, and each schedule replays. */
+static void
+test_sockets_early(void **state)
+{
+	char *dir = e2e_tempdir(), *sp = e2e_path(dir, "s.txt");
+	const char *const ex[] = {LOCKSTEP, "explore", "--json",   "--strategy",
+	                          "random", "--runs",  "12",       "--seed",
+	                          "1",      "--",      PROG_DGRAM, "early",
+	                          "7357",   NULL};
+	const char *const rep[] = {LOCKSTEP,     "run",  "-q", "--strict",
+	                           "--schedule", sp,     "--", PROG_DGRAM,
+	                           "early",      "7357", NULL};
+	int refused = 0, at_once = 0;
+	struct e2e_result r;
+	json_error_t je;
+	json_t *j, *outs;
+
+	(void)state;
+	lockstep_in(&r, dir, 0, ex);
+	j = json_loads(r.out, 0, &je);
+	assert_non_null(j);
+	e2e_result_free(&r);
+	outs = json_object_get(j, "outcomes");
+	assert_int_equal(json_array_size(outs), 2);
+	for (size_t k = 0; k < json_array_size(outs); k++) {
+		json_t *o = json_array_get(outs, k);
+		const char *text =
+		        json_string_value(json_object_get(o, "outcome"));
+		int was_refused = strstr(text, "client: refused first") != NULL;
+		FILE *f;
+
+		refused |= was_refused;
+		at_once |= strstr(text, "client: connected at once") != NULL;
+		f = fopen(sp, "w");
+		assert_non_null(f);
+		fputs(json_string_value(json_object_get(o, "schedule")), f);
+		fclose(f);
+		lockstep_in(&r, dir, 0, rep);
+		assert_string_equal(r.out, was_refused ? "server: up\nclient: "
+		                                         "refused first\n"
+		                                       : "server: up\nclient: "
+		                                         "connected at once\n");
+		e2e_result_free(&r);
+	}
+	assert_true(refused && at_once);
+	json_decref(j);
+	e2e_rmtree(dir);
+	free(dir);
+	free(sp);
+}
+
+/* Each run has a network of its own: a run binds the UDP port this test
+ * holds, and two runs bind the same port at once. */
+static void
+test_sockets_netns(void **state)
+{
+	char *dir = e2e_tempdir(), port[16];
+	struct sockaddr_in at = {.sin_family = AF_INET};
+	socklen_t len = sizeof(at);
+	const char *const run[] = {LOCKSTEP,   "run", "-q", "--",
+	                           PROG_DGRAM, "udp", port, NULL};
+	struct e2e_result r;
+	int held = socket(AF_INET, SOCK_DGRAM, 0), status;
+	pid_t pid;
+
+	(void)state;
+	at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(held >= 0);
+	assert_int_equal(bind(held, (struct sockaddr *)&at, sizeof(at)), 0);
+	assert_int_equal(getsockname(held, (struct sockaddr *)&at, &len), 0);
+	snprintf(port, sizeof(port), "%u", ntohs(at.sin_port));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int ok = e2e_spawn(&r, LOCKSTEP, run, NULL, dir) == 0 &&
+		         r.status == 0;
+
+		_exit(ok ? 0 : 1);
+	}
+	lockstep_in(&r, dir, 0, run);
+	assert_string_equal(sorted(r.out), "got from A\ngot from B\n");
+	e2e_result_free(&r);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(held);
+	e2e_rmtree(dir);
+	free(dir);
 }
 
 /* Both sides receive first: a deadlock, explained per socket. */
@@ -325,6 +486,84 @@ test_sockets_deadlock(void **state)
 	free(dir);
 }
 
+/* A real program nobody here wrote: python3's http.server answering
+ * one request of a urllib client in the same run, over TCP on the
+ * loopback; the same answer natively and under lockstep, the same seed
+ * the same trace. Skipped without python3. */
+static void
+test_sockets_http(void **state)
+{
+	char *dir = e2e_tempdir(), *tp = e2e_path(dir, "t.jsonl"), py[512],
+	     script[2048], *a, *b, *sh;
+	const char *const which[] = {
+	        "sh", "-c", "python3 -c 'import sys; print(sys.executable)'",
+	        NULL};
+	struct sockaddr_in at = {.sin_family = AF_INET};
+	socklen_t len = sizeof(at);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct e2e_result r;
+
+	(void)state;
+	if (e2e_spawn(&r, "/bin/sh", which, NULL, dir) != 0 || r.status != 0 ||
+	    r.out[0] != '/') {
+		e2e_result_free(&r);
+		e2e_rmtree(dir);
+		skip();
+	}
+	/* The interpreter itself, not a wrapper script (pyenv's). */
+	snprintf(py, sizeof(py), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+	e2e_result_free(&r);
+	/* A port free natively (under lockstep the run has its own). */
+	at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&at, sizeof(at)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&at, &len), 0);
+	close(s);
+	snprintf(script, sizeof(script),
+	         "%s -c 'import http.server as h; h.HTTPServer((\"127.0.0.1\", "
+	         "%u), h.SimpleHTTPRequestHandler).handle_request()' "
+	         "2>/dev/null &\n"
+	         "%s -c '\n"
+	         "import urllib.request, time\n"
+	         "for i in range(200):\n"
+	         "    try:\n"
+	         "        print(urllib.request.urlopen(\"http://127.0.0.1:%u/"
+	         "hello.txt\").read().decode(), end=\"\"); break\n"
+	         "    except OSError: time.sleep(0.05)\n"
+	         "'\nwait\n",
+	         py, ntohs(at.sin_port), py, ntohs(at.sin_port));
+	free(e2e_write_file(dir, "hello.txt", "hello over http\n"));
+	sh = e2e_write_file(dir, "http.sh", script);
+	{
+		const char *const native[] = {"sh", sh, NULL};
+		const char *const rec[] = {LOCKSTEP,  "run",     "-q", "--seed",
+		                           "1",       "--trace", tp,   "--",
+		                           "/bin/sh", sh,        NULL};
+
+		assert_int_equal(e2e_spawn(&r, "/bin/sh", native, NULL, dir),
+		                 0);
+		assert_int_equal(r.status, 0);
+		assert_string_equal(r.out, "hello over http\n");
+		e2e_result_free(&r);
+		lockstep_in(&r, dir, 0, rec);
+		assert_string_equal(r.out, "hello over http\n");
+		e2e_result_free(&r);
+		a = e2e_trace_events(tp);
+		assert_non_null(a);
+		assert_non_null(strstr(a, "\"op\":\"accept\",\"obj\":\"sock"));
+		lockstep_in(&r, dir, 0, rec);
+		e2e_result_free(&r);
+		b = e2e_trace_events(tp);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	free(sh);
+	e2e_rmtree(dir);
+	free(dir);
+	free(tp);
+}
+
 int
 main(void)
 {
@@ -336,6 +575,12 @@ main(void)
 	        cmocka_unit_test(test_sockets_server),
 	        cmocka_unit_test(test_sockets_poll),
 	        cmocka_unit_test(test_sockets_explore),
+	        cmocka_unit_test(test_sockets_explore_inet),
+	        cmocka_unit_test(test_sockets_dgram),
+	        cmocka_unit_test(test_sockets_refused),
+	        cmocka_unit_test(test_sockets_early),
+	        cmocka_unit_test(test_sockets_netns),
+	        cmocka_unit_test(test_sockets_http),
 	        cmocka_unit_test(test_sockets_deadlock),
 	};
 
