@@ -387,7 +387,8 @@ lk_cmd_render(int argc, char **argv)
 		O_TIME_AXIS,
 		O_ROW_PER_STEP,
 		O_FRAMES_MAX,
-		O_FRAMES_FORMAT
+		O_FRAMES_FORMAT,
+		O_SLIDE
 	};
 	static const struct option longopts[] = {
 	        {"output", required_argument, NULL, 'o'},
@@ -398,6 +399,7 @@ lk_cmd_render(int argc, char **argv)
 	        {"engine", required_argument, NULL, O_ENGINE},
 	        {"theme", required_argument, NULL, O_THEME},
 	        {"size", required_argument, NULL, O_SIZE},
+	        {"slide", required_argument, NULL, O_SLIDE},
 	        {"time-axis", no_argument, NULL, O_TIME_AXIS},
 	        {"row-per-step", no_argument, NULL, O_ROW_PER_STEP},
 	        {"frames", required_argument, NULL, O_FRAMES},
@@ -472,6 +474,15 @@ lk_cmd_render(int argc, char **argv)
 				        optarg);
 			o.size = optarg;
 			break;
+		case O_SLIDE:
+			if (strcmp(optarg, "16:9") == 0)
+				o.slide_w = 1920, o.slide_h = 1080;
+			else if (strcmp(optarg, "4:3") == 0)
+				o.slide_w = 1440, o.slide_h = 1080;
+			else
+				return bad_word("--slide", optarg, "16:9 4:3",
+				                "16:9 or 4:3");
+			break;
 		case O_FRAMES:
 			frames = optarg;
 			break;
@@ -524,6 +535,17 @@ lk_cmd_render(int argc, char **argv)
 		        "render: --frames --engine dot: frames keep "
 		        "one layout, lockstep's own (nop2); dot would "
 		        "lay out every frame anew");
+	if (o.slide_w > 0 && o.size != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "render: --slide and --size: give one");
+	if (o.slide_w > 0 &&
+	    (frames != NULL || (lk_viz_format(out) != NULL &&
+	                        strcmp(lk_viz_format(out), "png") != 0 &&
+	                        strcmp(lk_viz_format(out), "svg") != 0 &&
+	                        strcmp(lk_viz_format(out), "pdf") != 0)))
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "render: --slide: draws one picture, "
+		                   "-o .png, .svg or .pdf");
 	if (fformat != NULL && frames == NULL)
 		return lk_cli_fail(
 		        LK_EXIT_USAGE,
