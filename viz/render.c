@@ -238,11 +238,6 @@ struct draw {
 /* What Graphviz reported during a render: its last message. */
 static char gv_msg[512];
 
-/* Whether Graphviz said it scaled the picture down to fit its bitmap
- * (cairo's 32767 pixels): its "too large for cairo-renderer bitmaps.
- * Scaling by 0.05" warning, a picture nobody can read. */
-static int gv_scaled;
-
 /* Keep Graphviz's messages instead of printing them. */
 static int
 gv_collect(char *s)
@@ -251,8 +246,6 @@ gv_collect(char *s)
 
 	if (n > 0 && gv_msg[n - 1] == '\n')
 		n = 0; /* a new message */
-	if (strstr(s, "too large for cairo") != NULL)
-		gv_scaled = 1;
 	snprintf(gv_msg + n, sizeof(gv_msg) - n, "%s", s);
 	return 0;
 }
@@ -2006,6 +1999,44 @@ write_file(const char *path, const char *data, size_t n, struct lk_err *err)
 	return 0;
 }
 
+/* Cairo's largest bitmap, in pixels either way. */
+#define CAIRO_MAX 32767
+
+/*
+ * Whether the PNG of d->g (laid out) would be larger than a cairo bitmap
+ * can be: Graphviz would then shrink it to fit ("graph is too large for
+ * cairo-renderer bitmaps. Scaling by 0.05 to fit", on stderr, and
+ * success), a picture nobody can read. Refused instead (exit 2, err
+ * filled, nothing written), naming what fits. The size as Graphviz
+ * reckons it: the bounding box, scaled down (or up, "W,H!") to --size,
+ * its pad, at the dpi.
+ */
+static int
+too_large(struct draw *d, const char *path, struct lk_err *err)
+{
+	boxf box = GD_bb(d->g);
+	double w = box.UR.x - box.LL.x, h = box.UR.y - box.LL.y, z = 1;
+	double sw, sh, dpi = d->o->dpi ? d->o->dpi : 150, pad = 0.3 * 72;
+
+	if (d->o->slide_w > 0)
+		return 0; /* a slide's own dpi and pad: its size */
+	if (d->o->size != NULL && w > 0 && h > 0 &&
+	    sscanf(d->o->size, "%lf,%lf", &sw, &sh) == 2)
+		z = sw * 72 / w < sh * 72 / h ? sw * 72 / w : sh * 72 / h;
+	if ((w * z + 2 * pad) * dpi / 72 <= CAIRO_MAX &&
+	    (h * z + 2 * pad) * dpi / 72 <= CAIRO_MAX)
+		return 0;
+	lk_err_set(err, LK_EXIT_USAGE,
+	           "cannot render %s: at %.0f dpi it would be %.0fx%.0f "
+	           "pixels, more than a bitmap can be (%d): graphviz would "
+	           "shrink it to illegible; draw a window of steps with "
+	           "--from N --to M, fit it with --slide 16:9, lower --dpi, "
+	           "or write .svg or .pdf",
+	           path, dpi, (w * z + 2 * pad) * dpi / 72,
+	           (h * z + 2 * pad) * dpi / 72, CAIRO_MAX);
+	return 1;
+}
+
 /*
  * Lay out and render d->g with gvc; 0, or -1 with err filled. Rendered
  * in memory (gvRenderData) and written here: gvRenderFilename reports
@@ -2025,23 +2056,11 @@ layout_render(struct draw *d, GVC_t *gvc, const char *engine,
 		return gv_fail(err, "lay out", path);
 	*laid_out = 1;
 	gv_msg[0] = '\0';
-	gv_scaled = 0;
+	if (strcmp(format, "png") == 0 && too_large(d, path, err))
+		return -1;
 	if (gvRenderData(gvc, d->g, format, &data, &len) != 0 || data == NULL) {
 		gvFreeRenderData(data);
 		return gv_fail(err, "render", path);
-	}
-	if (gv_scaled) {
-		/* Never a picture Graphviz shrank to illegible: nothing
-		 * written, exit 2, and what would fit instead. */
-		gvFreeRenderData(data);
-		lk_err_set(err, LK_EXIT_USAGE,
-		           "cannot render %s: the picture is larger than a "
-		           "bitmap can be (32767 pixels) and graphviz would "
-		           "shrink it to illegible: draw a window of steps "
-		           "with --from N --to M, fit it with --slide 16:9, "
-		           "or write .svg or .pdf",
-		           path);
-		return -1;
 	}
 	if (keep != NULL) {
 		/* Kept in memory: a page of a PDF of frames. */
