@@ -62,8 +62,14 @@ static const char usage_render[] =
         "  --row-per-step       one step a row, in the order the run took\n"
         "                       them (default: rows of logical time, where\n"
         "                       unordered steps may share a row); no fold\n"
-        "  --size W,H           fit into W by H inches, e.g. 16,9 for a\n"
-        "                       slide\n"
+        "  --slide 16:9|4:3     laid out for a slide: a PNG of exactly\n"
+        "                       1920x1080 (1440x1080) pixels, SVG/PDF of\n"
+        "                       that aspect; the smallest text at least\n"
+        "                       14 px high: a diagram too big folds runs\n"
+        "                       of local steps, else is refused (exit 2)\n"
+        "                       naming --from/--to windows that fit\n"
+        "  --size W,H           fit into W by H inches, e.g. 16,9; never\n"
+        "                       below 10 pt text there (else as --slide)\n"
         "  --frames DIR         instead of -o: the run step by step, for\n"
         "                       slides: DIR/frame-0001.svg, ... one frame\n"
         "                       per step drawn, all with the same layout\n"
@@ -74,8 +80,11 @@ static const char usage_render[] =
         "  --frames-max N       refuse more than N frames (default 200):\n"
         "                       draw a window with --from/--to instead\n"
         "\n"
-        "exit status: 0 drawn; 2 a bad trace or option; 70 Graphviz "
-        "failed.\n";
+        "A PNG larger than a bitmap can be (32767 pixels), which\n"
+        "Graphviz would shrink to illegible, is refused: exit 2.\n"
+        "\n"
+        "exit status: 0 drawn; 2 a bad trace or option, or a diagram\n"
+        "that does not fit legibly; 70 Graphviz failed.\n";
 
 /* Refuse --from past the last step of the trace at path (read into vt):
  * nothing would be drawn. 0 or exit status 2. */
