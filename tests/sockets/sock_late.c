@@ -22,14 +22,23 @@
  *
  * Output: "server got N bytes, then end of file" (and "client got ok"
  * for shut). Exit status 0; 1 when a call failed.
+ *
+ *   prog_sock_late shape INODE MODE
+ *
+ * first shapes the loopback (ip link, tc qdisc: 8 kbit/s, a bucket of
+ * 1600 bytes), refusing to unless its network namespace is another one
+ * than INODE's (the caller's: never the machine's own); "cannot shape
+ * the loopback" and exit 0 when ip or tc fails (no tbf in the kernel).
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,6 +69,44 @@ drain(void)
 		return fail("drain");
 	close(u);
 	return 0;
+}
+
+/* Run a command, 0 when it exited with 0. */
+static int
+command(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	                       WIFEXITED(status) && WEXITSTATUS(status) == 0
+	               ? 0
+	               : -1;
+}
+
+/* Shape the loopback of this network namespace, unless it is the one
+ * whose inode is host; -1 when that failed. */
+static int
+shape(const char *host)
+{
+	static char *const mtu[] = {"ip",  "link", "set", "lo",
+	                            "mtu", "1500", NULL};
+	static char *const tbf[] = {"tc",   "qdisc",   "add",  "dev",   "lo",
+	                            "root", "tbf",     "rate", "8kbit", "burst",
+	                            "1600", "latency", "10s",  NULL};
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) != 0 ||
+	    st.st_ino == strtoull(host, NULL, 10)) {
+		fprintf(stderr, "prog_sock_late: not in a network namespace "
+		                "of its own: the loopback is left alone\n");
+		return -1;
+	}
+	return command(mtu) == 0 && command(tbf) == 0 ? 0 : -1;
 }
 
 static int
@@ -124,6 +171,15 @@ main(int argc, char **argv)
 	ssize_t n;
 	pid_t pid;
 
+	if (strcmp(mode, "shape") == 0) {
+		if (argc < 4)
+			return 2;
+		if (shape(argv[2]) != 0) {
+			printf("cannot shape the loopback\n");
+			return 0;
+		}
+		mode = argv[3];
+	}
 	wr = strcmp(mode, "write") == 0;
 	at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (lis < 0 || bind(lis, (struct sockaddr *)&at, sizeof(at)) != 0 ||
