@@ -428,7 +428,7 @@ test_sockets_early(void **state)
 static void
 test_sockets_netns(void **state)
 {
-	char *dir = e2e_tempdir(), port[16];
+	char *dir = e2e_tempdir(), port[16], *got;
 	struct sockaddr_in at = {.sin_family = AF_INET};
 	socklen_t len = sizeof(at);
 	const char *const run[] = {LOCKSTEP,   "run", "-q", "--",
@@ -452,7 +452,9 @@ test_sockets_netns(void **state)
 		_exit(ok ? 0 : 1);
 	}
 	lockstep_in(&r, dir, 0, run);
-	assert_string_equal(sorted(r.out), "got from A\ngot from B\n");
+	got = sorted(r.out);
+	assert_string_equal(got, "got from A\ngot from B\n");
+	free(got);
 	e2e_result_free(&r);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
