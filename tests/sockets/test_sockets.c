@@ -500,6 +500,8 @@ test_sockets_late(void **state)
 		if (strstr(r.out, "cannot shape the loopback") != NULL) {
 			e2e_result_free(&r);
 			e2e_rmtree(dir);
+			free(dir);
+			free(tp);
 			skip();
 		}
 		snprintf(want, sizeof(want),
