@@ -689,6 +689,15 @@ int lk__obj_is_sock(int obj);
  * when it has none, or when obj is no socket). */
 int lk__obj_sock_out(int obj);
 
+/* Loopback TCP and UDP deliver a moment after the send or the close
+ * returns (sock.c): n bytes (or one datagram) written to end obj are on
+ * their way; n bytes (or one datagram) were read from it; is something
+ * on its way to descriptor fd of end obj (bytes, or a peer's end of
+ * file)? Then it waits for it, at most a second, and returns 1. */
+void lk__sock_sent(int obj, long n);
+void lk__sock_arrived(int obj, long n);
+int lk__sock_on_its_way(int fd, int obj);
+
 /* Is obj a pipe, a FIFO or a socket's end? A regular file of the run? */
 int lk__obj_is_pipe(int obj);
 int lk__obj_is_file(int obj);

@@ -188,6 +188,9 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	/* pread of a pipe fails (ESPIPE) without waiting. */
 	while (ispipe && how != AT && !nonblock &&
 	       lk__iov_total(iov, niov(n)) > 0 && !readable(fd)) {
+		/* TCP or UDP sent but not there yet: wait for it. */
+		if (lk__sock_on_its_way(fd, st.obj))
+			continue;
 		st.ret = -1;
 		st.err = EAGAIN;
 		lk__block(&st, st.obj, LK_NO_TIME);
@@ -201,6 +204,8 @@ read_step(int fd, const struct iovec *iov, int n, off_t pos, enum how how)
 	if (st.ret == -2)
 		st.ret = real_read(fd, iov, n, pos, how);
 	st.err = st.ret < 0 ? errno : 0;
+	if (st.ret >= 0)
+		lk__sock_arrived(st.obj, (long)st.ret);
 	st.len = st.ret > 0
 	                 ? lk__iov_gather(iov, niov(n), 0, (size_t)st.ret, data)
 	                 : 0;
@@ -391,6 +396,9 @@ pipe_write(int fd, const struct iovec *iov, int n, int obj, enum how how)
 		lk__block(&st, obj, LK_NO_TIME);
 	}
 	st.ret = done > 0 || w >= 0 ? (ssize_t)done : -1;
+	/* What is on its way to a TCP or UDP end (sock.c). */
+	if (st.ret >= 0)
+		lk__sock_sent(obj, (long)done);
 	st.len = lk__iov_gather(iov, niov(n), 0, done, data);
 	st.data = data;
 	lk__done(&st, done > 0 ? obj : -1);

@@ -45,7 +45,9 @@
 #include <sys/un.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -669,6 +671,27 @@ pending(int fd)
 	return poll(&p, 1, 0) != 0;
 }
 
+/* Is a connection to TCP listener lis (descriptor fd) on its way: a
+ * connect step of the run reached it (its server end is pending, see
+ * pending_end) but the kernel has not queued it yet (the handshake's
+ * last segment goes through the loopback a moment after the client's
+ * connect returns)? Then wait for it (at most a second) and say so. */
+static int
+connect_on_its_way(int fd, int lis)
+{
+	struct lk_shared *sh = lk__shared();
+	struct pollfd p = {fd, POLLIN, 0};
+
+	if (!is_inet(lis))
+		return 0;
+	for (uint32_t i = 0; i < sh->nobjects; i++)
+		if (sh->objects[i].type == LK_OT_SOCK &&
+		    sh->objects[i].ino == 0 &&
+		    sh->objects[i].slot == (uint32_t)lis + 1)
+			return syscall(SYS_poll, &p, 1, 1000) > 0;
+	return 0;
+}
+
 static int
 accept_step(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
@@ -684,6 +707,8 @@ accept_step(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	nonblock = fcntl(fd, F_GETFL) & O_NONBLOCK;
 	lk__arrive(LK_OP_ACCEPT, st.obj, 0);
 	while (!nonblock && !pending(fd)) {
+		if (connect_on_its_way(fd, st.obj))
+			continue;
 		st.ret = -1;
 		st.err = EAGAIN;
 		lk__block(&st, st.obj, LK_NO_TIME);
@@ -841,15 +866,114 @@ readable(int fd)
 	return poll(&p, 1, 0) != 0;
 }
 
-/* Did the run send to TCP or UDP end obj what descriptor fd has not
- * got yet? Then wait for the kernel to deliver it (at most a second)
- * and say so. */
+/* Has the peer of TCP descriptor fd sent its FIN (or its RST), whether
+ * or not it has reached fd yet? The kernel's answer (sock_diag): the
+ * peer's state once its last descriptor was closed or it was shut down
+ * for writing, or no peer left at all; a close of one of several
+ * descriptors of the peer's socket (fork-shared copies) leaves it
+ * established and sends nothing. 0 when the kernel does not say.
+ * errno preserved. */
+static int
+fin_sent(int fd)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 req;
+	} q;
+	union {
+		char buf[1024];
+		struct nlmsghdr align;
+	} a;
+	struct sockaddr_storage me, peer;
+	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+	socklen_t ml = sizeof(me), pl = sizeof(peer);
+	int saved = errno, s, sent = 0;
+	long n;
+
+	if (getsockname(fd, (struct sockaddr *)&me, &ml) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &pl) != 0 ||
+	    me.ss_family != peer.ss_family ||
+	    (me.ss_family != AF_INET && me.ss_family != AF_INET6)) {
+		errno = saved;
+		return 0;
+	}
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = sizeof(q);
+	q.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.nh.nlmsg_flags = NLM_F_REQUEST;
+	q.req.sdiag_family = me.ss_family;
+	q.req.sdiag_protocol = IPPROTO_TCP;
+	q.req.idiag_states = ~0u;
+	/* The peer's socket: its source is this one's destination. */
+	if (me.ss_family == AF_INET) {
+		struct sockaddr_in *m = (void *)&me, *p = (void *)&peer;
+
+		q.req.id.idiag_sport = p->sin_port;
+		q.req.id.idiag_dport = m->sin_port;
+		memcpy(q.req.id.idiag_src, &p->sin_addr, 4);
+		memcpy(q.req.id.idiag_dst, &m->sin_addr, 4);
+	} else {
+		struct sockaddr_in6 *m = (void *)&me, *p = (void *)&peer;
+
+		q.req.id.idiag_sport = p->sin6_port;
+		q.req.id.idiag_dport = m->sin6_port;
+		memcpy(q.req.id.idiag_src, &p->sin6_addr, 16);
+		memcpy(q.req.id.idiag_dst, &m->sin6_addr, 16);
+	}
+	q.req.id.idiag_cookie[0] = q.req.id.idiag_cookie[1] =
+	        INET_DIAG_NOCOOKIE;
+	s = (int)syscall(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	                 NETLINK_SOCK_DIAG);
+	if (s < 0) {
+		errno = saved;
+		return 0;
+	}
+	if (syscall(SYS_sendto, s, &q, sizeof(q), 0, &nl, sizeof(nl)) < 0)
+		goto out;
+	n = syscall(SYS_recvfrom, s, a.buf, sizeof(a.buf), 0, NULL, NULL);
+	if (n > 0 && NLMSG_OK(&a.align, (size_t)n)) {
+		struct nlmsghdr *h = &a.align;
+
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr *e = NLMSG_DATA(h);
+
+			/* Gone: closed with a reset, on its way too. */
+			sent = e->error == -ENOENT;
+		} else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			switch (m->idiag_state) {
+			case TCP_FIN_WAIT1:
+			case TCP_FIN_WAIT2:
+			case TCP_TIME_WAIT:
+			case TCP_CLOSE:
+			case TCP_LAST_ACK:
+			case TCP_CLOSING:
+				sent = 1;
+				break;
+			default:
+				break;
+			}
+		}
+	}
+out:
+	syscall(SYS_close, s);
+	errno = saved;
+	return sent;
+}
+
+/* Is something the run sent to TCP or UDP end obj on its way to
+ * descriptor fd, not there yet: bytes or datagrams (counted by the
+ * sends), or the end of file of a TCP peer that closed its last
+ * descriptor or shut down (fin_sent)? Then wait for the kernel to
+ * deliver it (at most a second) and say so. */
 static int
 on_its_way(int fd, int obj)
 {
 	struct pollfd p = {fd, POLLIN, 0};
 
-	if (!is_inet(obj) || lk__shared()->objects[obj].value <= 0)
+	if (!is_inet(obj) || (lk__shared()->objects[obj].value <= 0 &&
+	                      (is_dgram(obj) || !fin_sent(fd))))
 		return 0;
 	return syscall(SYS_poll, &p, 1, 1000) > 0;
 }
@@ -861,6 +985,27 @@ arrived(int obj, long n)
 	struct lk_object *o = &lk__shared()->objects[obj];
 
 	o->value = o->value > n ? o->value - (int32_t)n : 0;
+}
+
+void
+lk__sock_sent(int obj, long n)
+{
+	if (lk__obj_is_sock(obj) && is_inet(obj) && n >= 0)
+		lk__shared()->objects[obj].value +=
+		        is_dgram(obj) ? 1 : (int32_t)n;
+}
+
+void
+lk__sock_arrived(int obj, long n)
+{
+	if (lk__obj_is_sock(obj) && is_inet(obj) && n >= 0)
+		arrived(obj, is_dgram(obj) ? 1 : n);
+}
+
+int
+lk__sock_on_its_way(int fd, int obj)
+{
+	return lk__obj_is_sock(obj) && on_its_way(fd, obj);
 }
 
 /*
