@@ -714,9 +714,8 @@ claim_syncs(struct agent *a)
 		const struct lk_instr *in = &p[pc];
 		int objs[2] = {-1, -1};
 
-		if (in->act == LK_ACT_SIGNAL || in->act == LK_ACT_BROADCAST)
-			objs[0] = in->obj;
-		else if (in->act == LK_ACT_BARRIER_WAIT)
+		if (in->act == LK_ACT_SIGNAL || in->act == LK_ACT_BROADCAST ||
+		    in->act == LK_ACT_BARRIER_WAIT)
 			objs[0] = in->obj;
 		else if (in->flags & LK_INSTR_SYNC) {
 			objs[0] = in->obj;

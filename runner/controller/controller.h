@@ -166,6 +166,12 @@ int lk_netns_enter(char *why, size_t size);
  * the answer kept: 0, or -1 with why. */
 int lk_netns_check(char *why, size_t size);
 
+/* probe.c: try enter (a namespace the controller must stay out of) in a
+ * forked child: 0 when it worked, else -1 with why filled (what the
+ * child said, or why it could not run). */
+int lk_probe_in_child(int (*enter)(char *why, size_t size), char *why,
+                      size_t size);
+
 /* In a child in a new user namespace: map our own uid and gid onto
  * themselves (pidns.c); 0 or -1. */
 int lk_ns_map_ids(uid_t uid, gid_t gid);

@@ -433,45 +433,24 @@ out:
 	return rc;
 }
 
+/* lk_fsiso_enter for a probe: the isolation of no particular run. */
+static int
+enter_any(char *why, size_t size)
+{
+	return lk_fsiso_enter(NULL, why, size);
+}
+
 /* Can runs here be isolated? 0, or -1 with why (see controller.h). */
 int
 lk_fsiso_check(char *why, size_t size)
 {
-	int fds[2], status;
-	ssize_t n;
-	pid_t pid;
-
-	if (can_isolate == 0) {
-		can_isolate = -1;
-		snprintf(why_not, sizeof(why_not), "cannot fork: %s",
-		         strerror(errno));
-		if (pipe2(fds, O_CLOEXEC) == 0) {
-			pid = fork();
-			if (pid == 0) {
-				char msg[sizeof(why_not)];
-
-				close(fds[0]);
-				if (lk_fsiso_enter(NULL, msg, sizeof(msg)) == 0)
-					_exit(0);
-				if (write(fds[1], msg, strlen(msg)) < 0)
-					_exit(2);
-				_exit(1);
-			}
-			close(fds[1]);
-			n = pid < 0 ? -1
-			            : read(fds[0], why_not,
-			                   sizeof(why_not) - 1);
-			why_not[n > 0 ? n : 0] = '\0';
-			close(fds[0]);
-			if (pid > 0 && waitpid(pid, &status, 0) == pid &&
-			    WIFEXITED(status) && WEXITSTATUS(status) == 0)
-				can_isolate = 1;
-			else if (why_not[0] == '\0')
-				snprintf(why_not, sizeof(why_not),
-				         "the test process failed");
-		}
-	}
-	if (can_isolate < 0)
-		snprintf(why, size, "%s", why_not);
-	return can_isolate > 0 ? 0 : -1;
+	if (can_isolate == 0)
+		can_isolate = lk_probe_in_child(enter_any, why_not,
+		                                sizeof(why_not)) == 0
+		                      ? 1
+		                      : -1;
+	if (can_isolate > 0)
+		return 0;
+	snprintf(why, size, "%s", why_not);
+	return -1;
 }

@@ -83,40 +83,11 @@ lk_netns_enter(char *why, size_t size)
 int
 lk_netns_check(char *why, size_t size)
 {
-	int fds[2], status;
-	ssize_t n;
-	pid_t pid;
-
-	if (can_netns == 0) {
-		can_netns = -1;
-		snprintf(why_not, sizeof(why_not), "cannot fork: %s",
-		         strerror(errno));
-		if (pipe2(fds, O_CLOEXEC) == 0) {
-			pid = fork();
-			if (pid == 0) {
-				char msg[sizeof(why_not)];
-
-				close(fds[0]);
-				if (lk_netns_enter(msg, sizeof(msg)) == 0)
-					_exit(0);
-				if (write(fds[1], msg, strlen(msg)) < 0)
-					_exit(2);
-				_exit(1);
-			}
-			close(fds[1]);
-			if (pid > 0) {
-				n = read(fds[0], why_not, sizeof(why_not) - 1);
-				why_not[n > 0 ? n : 0] = '\0';
-				while (waitpid(pid, &status, 0) < 0 &&
-				       errno == EINTR)
-					;
-				if (WIFEXITED(status) &&
-				    WEXITSTATUS(status) == 0)
-					can_netns = 1;
-			}
-			close(fds[0]);
-		}
-	}
+	if (can_netns == 0)
+		can_netns = lk_probe_in_child(lk_netns_enter, why_not,
+		                              sizeof(why_not)) == 0
+		                    ? 1
+		                    : -1;
 	if (can_netns > 0)
 		return 0;
 	snprintf(why, size, "%s", why_not);

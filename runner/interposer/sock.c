@@ -371,7 +371,7 @@ address_key(const struct sockaddr *sa, socklen_t len, int type)
 static uint64_t
 own_key(int fd, int type)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {0};
 	socklen_t len = sizeof(ss);
 	int saved = errno;
 	uint64_t key = getsockname(fd, (struct sockaddr *)&ss, &len) == 0
@@ -504,7 +504,7 @@ bind(int fd, const struct sockaddr *addr, socklen_t len)
 static uint64_t
 conn_id(int fd, int server_side)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {0};
 	socklen_t len = sizeof(ss);
 	int saved = errno, r;
 	uint64_t id = 0;
@@ -884,7 +884,7 @@ fin_sent(int fd)
 		char buf[1024];
 		struct nlmsghdr align;
 	} a;
-	struct sockaddr_storage me, peer;
+	struct sockaddr_storage me = {0}, peer = {0};
 	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
 	socklen_t ml = sizeof(me), pl = sizeof(peer);
 	int saved = errno, s, sent = 0;

@@ -429,11 +429,14 @@ barrier_edges(struct hb *h, size_t i)
 static int
 semop_dir(const struct lk_tev *e)
 {
-	const char *p = e->data, *end = e->data + e->len;
+	const char *p = e->data, *end;
 	int dir = 0;
 
-	while (p != NULL && p < end &&
-	       (p = memchr(p, ']', (size_t)(end - p))) != NULL && ++p < end) {
+	if (p == NULL)
+		return 0;
+	end = p + e->len;
+	while (p < end && (p = memchr(p, ']', (size_t)(end - p))) != NULL &&
+	       ++p < end) {
 		if (*p == '-' || (p + 1 < end && p[1] == '0'))
 			dir |= 1;
 		else
