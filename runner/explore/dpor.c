@@ -77,21 +77,45 @@ lk_dpor_access(const struct lk_step_rec *s)
 	}
 }
 
+/* The mutex of a condition wait's step, as a bit (0: none, or not one
+ * of the first 64 objects). */
+static uint64_t
+cond_mutex(const struct lk_step_rec *s, size_t nobj)
+{
+	if ((s->op == LK_OP_COND_WAIT || s->op == LK_OP_COND_TIMEDWAIT) &&
+	    s->u.cond.mutex >= 0 && s->u.cond.mutex < 64 &&
+	    (size_t)s->u.cond.mutex < nobj)
+		return 1ull << s->u.cond.mutex;
+	return 0;
+}
+
+/*
+ * The mutex a condition wait's step writes, as a bit (0 none). Its first
+ * step lets go of the mutex (an unlock) and its last one takes it again
+ * (a lock): both change the mutex as an unlock and a lock do, so both
+ * race with another thread's lock of it. Only the attempts in between
+ * (blocked on the condition or on the busy mutex) just read it.
+ */
+static uint64_t
+written_too(const struct lk_step_rec *s, size_t nobj)
+{
+	if (s->blocked && !s->u.cond.released)
+		return 0;
+	return cond_mutex(s, nobj);
+}
+
 /* A readiness step (poll, select, ppoll, pselect, epoll: dependency
  * class LK_DEP_WATCH) reads every object it watches, not only the one it
  * is recorded on: u.poll.watched has bit o for watched object o (o < 64;
- * interposer/poll.c); a condition wait, its mutex. The others, as bits. */
+ * interposer/poll.c); a condition wait's blocked attempt, its mutex. The
+ * others, as bits. */
 static uint64_t
 watched_too(const struct lk_step_rec *s, size_t nobj)
 {
 	uint64_t bits;
 
-	/* A condition wait lets go of its mutex and takes it again: it
-	 * reads the mutex's state too. */
-	if ((s->op == LK_OP_COND_WAIT || s->op == LK_OP_COND_TIMEDWAIT) &&
-	    s->u.cond.mutex >= 0 && s->u.cond.mutex < 64 &&
-	    (size_t)s->u.cond.mutex < nobj)
-		return 1ull << s->u.cond.mutex;
+	if (cond_mutex(s, nobj) != 0)
+		return cond_mutex(s, nobj) & ~written_too(s, nobj);
 	if (lk_op_info(s->op)->dep != LK_DEP_WATCH)
 		return 0;
 	bits = s->u.poll.watched;
@@ -165,6 +189,48 @@ report(const struct lk_digest *d, size_t j, unsigned p,
 			add(arg, j, q);
 }
 
+/*
+ * Follow the queues of the condition variables through step s (of a
+ * process p < LK_MAX_PROCS), as interposer/thread.c keeps them: a wait's
+ * first step joins its condition's queue, a signal takes the oldest
+ * waiter off it (a broadcast every one: u.cond.woke says how many), and
+ * a wait's end leaves it (a time-out, a wake-up without a signal). A
+ * wait's blocked attempt after its waiter left the queue is an attempt
+ * to take the mutex back: retaking[p].
+ */
+static void
+cond_queue(const struct lk_step_rec *s, int32_t *queued, uint64_t *ticket,
+           uint64_t *tickets, uint8_t *retaking)
+{
+	unsigned p = s->proc;
+
+	retaking[p] = 0;
+	if (s->op == LK_OP_COND_WAIT || s->op == LK_OP_COND_TIMEDWAIT) {
+		if (s->u.cond.released) {
+			queued[p] = s->obj;
+			ticket[p] = ++*tickets;
+		} else if (!s->blocked) {
+			queued[p] = -1;
+		} else if (queued[p] < 0) {
+			retaking[p] = 1;
+		}
+		return;
+	}
+	if (s->op != LK_OP_COND_SIGNAL && s->op != LK_OP_COND_BROADCAST)
+		return;
+	for (int32_t k = 0; k < s->u.cond.woke; k++) {
+		int first = -1;
+
+		for (int q = 0; q < LK_MAX_PROCS; q++)
+			if (queued[q] == s->obj && s->obj >= 0 &&
+			    (first < 0 || ticket[q] < ticket[first]))
+				first = q;
+		if (first < 0)
+			break;
+		queued[first] = -1;
+	}
+}
+
 /* Run the analysis (see explore.h). */
 void
 lk_dpor_backtrack(const struct lk_digest *d, int full,
@@ -173,6 +239,13 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 	size_t n = d->nprocs ? d->nprocs : 1, nobj = d->nobjs;
 	uint32_t *pv, *born, *pool, *pre;
 	int32_t waited[LK_MAX_PROCS];
+	/* Condition waits: the condition a process waits on until a signal
+	 * wakes it (-1 none), its place in the queue, and whether its last
+	 * step was an attempt to take the mutex back (woken, the mutex
+	 * busy). */
+	int32_t queued[LK_MAX_PROCS];
+	uint64_t ticket[LK_MAX_PROCS], tickets = 0;
+	uint8_t retaking[LK_MAX_PROCS];
 	uint64_t targeted = 0; /* processes some kill reaches */
 	struct object_state *os;
 	size_t used = 0;
@@ -195,7 +268,7 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		goto out;
 	}
 	for (size_t q = 0; q < LK_MAX_PROCS; q++)
-		waited[q] = -1;
+		waited[q] = queued[q] = -1, retaking[q] = 0;
 	for (size_t i = 0; i < d->nsteps; i++) {
 		int to = signal_target(&d->steps[i]);
 
@@ -226,6 +299,7 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		                ? &os[2 * nobj + p]
 		                : NULL;
 		uint64_t too = watched_too(s, nobj);
+		uint64_t wtoo = written_too(s, nobj);
 		long race = -1;
 
 		if (p >= n)
@@ -265,6 +339,35 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 			    !ordered(w, d, pre))
 				report(d, (size_t)w->step, p, add, arg);
 		}
+		/* A mutex a condition wait lets go of or takes again: as an
+		 * unlock or a lock of it, it races with its last write and
+		 * with every read since. Not ordered by the wait's blocking:
+		 * its end may come right after the signal, before a lock the
+		 * mutex's last write belongs to. */
+		for (unsigned o = 0; wtoo != 0 && o < 64; o++) {
+			long wrace = -1;
+
+			if (!(wtoo & (1ull << o)))
+				continue;
+			/* Taken after an attempt that found it busy: enabled
+			 * by its last write, which could not come after. */
+			if (!s->blocked && p < LK_MAX_PROCS && retaking[p] &&
+			    os[o].write.step >= 0)
+				lk_vc_join(pre, os[o].write.vc, n);
+			if (os[o].write.step >= 0 &&
+			    d->steps[os[o].write.step].proc != p &&
+			    !ordered(&os[o].write, d, pre))
+				wrace = os[o].write.step;
+			for (size_t q = 0; q < n; q++) {
+				struct access *r = &os[o].reads[q];
+
+				if (r->step > wrace && q != p &&
+				    !ordered(r, d, pre))
+					wrace = r->step;
+			}
+			if (wrace >= 0)
+				report(d, (size_t)wrace, p, add, arg);
+		}
 		/* The read of its own signal state: a kill not ordered
 		 * before this step could have come first. */
 		if (sig != NULL && sig->write.step >= 0 &&
@@ -272,8 +375,10 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		    !ordered(&sig->write, d, pre))
 			report(d, (size_t)sig->write.step, p, add, arg);
 
-		if (p < LK_MAX_PROCS)
+		if (p < LK_MAX_PROCS) {
 			waited[p] = s->blocked ? s->obj : -1;
+			cond_queue(s, queued, ticket, &tickets, retaking);
+		}
 		v[p]++;
 		if (ob != NULL) {
 			if (ob->write.step >= 0)
@@ -287,12 +392,28 @@ lk_dpor_backtrack(const struct lk_digest *d, int full,
 		for (unsigned o = 0; too != 0 && o < 64; o++)
 			if ((too & (1ull << o)) && os[o].write.step >= 0)
 				lk_vc_join(v, os[o].write.vc, n);
+		for (unsigned o = 0; wtoo != 0 && o < 64; o++) {
+			if (!(wtoo & (1ull << o)))
+				continue;
+			if (os[o].write.step >= 0)
+				lk_vc_join(v, os[o].write.vc, n);
+			for (size_t q = 0; q < n; q++)
+				if (os[o].reads[q].step >= 0)
+					lk_vc_join(v, os[o].reads[q].vc, n);
+		}
 		memcpy(after, v, n * sizeof(*after));
 		used += n;
 		for (unsigned o = 0; too != 0 && o < 64; o++)
 			if (too & (1ull << o)) {
 				os[o].reads[p].step = (long)i;
 				os[o].reads[p].vc = after;
+			}
+		for (unsigned o = 0; wtoo != 0 && o < 64; o++)
+			if (wtoo & (1ull << o)) {
+				os[o].write.step = (long)i;
+				os[o].write.vc = after;
+				for (size_t q = 0; q < LK_MAX_PROCS; q++)
+					os[o].reads[q].step = -1;
 			}
 		if (sig != NULL) {
 			sig->reads[p].step = (long)i;

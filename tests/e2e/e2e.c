@@ -236,6 +236,60 @@ e2e_result_free(struct e2e_result *r)
 	r->out = r->err = NULL;
 }
 
+/* Run, run again, replay: the same events (see e2e.h). */
+int
+e2e_same_trace_thrice(const char *dir, const char *const args[], int want,
+                      char *why, size_t size)
+{
+	char *path[3], *ev[3] = {NULL, NULL, NULL}, *sched;
+	const char *argv[64];
+	struct e2e_result r;
+	int rc = 0;
+
+	sched = e2e_path(dir, "same.sched");
+	for (int k = 0; k < 3 && rc == 0; k++) {
+		size_t n = 0;
+		char name[16];
+
+		snprintf(name, sizeof(name), "same%d.jsonl", k);
+		path[k] = e2e_path(dir, name);
+		argv[n++] = k < 2 ? "run" : "replay";
+		argv[n++] = "-q";
+		argv[n++] = "--trace";
+		argv[n++] = path[k];
+		if (k == 0) {
+			argv[n++] = "--save-schedule";
+			argv[n++] = sched;
+		}
+		for (size_t i = 0; k < 2 && args[i] != NULL && n < 62; i++)
+			argv[n++] = args[i];
+		if (k == 2)
+			argv[n++] = sched;
+		argv[n] = NULL;
+		if (e2e_lockstep(&r, argv) != 0 || r.status != want) {
+			snprintf(why, size, "%s: exit %d, expected %d\n%.2000s",
+			         argv[0], r.status, want, r.err ? r.err : "");
+			rc = -1;
+		}
+		e2e_result_free(&r);
+		ev[k] = rc == 0 ? e2e_trace_events(path[k]) : NULL;
+		free(path[k]);
+		if (rc == 0 && (ev[k] == NULL || ev[k][0] == '\0')) {
+			snprintf(why, size, "no events in trace %d", k);
+			rc = -1;
+		}
+		if (rc == 0 && k > 0 && strcmp(ev[0], ev[k]) != 0) {
+			snprintf(why, size, "trace %d differs from the first",
+			         k);
+			rc = -1;
+		}
+	}
+	for (int k = 0; k < 3; k++)
+		free(ev[k]);
+	free(sched);
+	return rc;
+}
+
 /* Load a JSON Lines trace (see e2e.h). */
 json_t *
 e2e_trace_load(const char *path)

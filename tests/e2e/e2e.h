@@ -53,6 +53,16 @@ int e2e_lockstep(struct e2e_result *r, const char *const args[]);
 void e2e_result_free(struct e2e_result *r);
 
 /*
+ * Same seed, same trace; its schedule replays it: `lockstep run -q ARGS
+ * --trace a --save-schedule s`, the same run again to trace b, and
+ * `replay -q --trace c s`, each exiting with want (files in dir; args
+ * NULL-terminated, ending with the scenario). 0 when the three traces'
+ * events are the same bytes, not none; else -1 with why.
+ */
+int e2e_same_trace_thrice(const char *dir, const char *const args[], int want,
+                          char *why, size_t size);
+
+/*
  * Load a JSON Lines trace: an array of its lines' objects, the header
  * first. NULL when the file is missing, empty, does not end with a newline
  * or holds a line that is not a JSON object.

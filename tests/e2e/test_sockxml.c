@@ -154,47 +154,13 @@ test_sockxml_deadlock_run(void **state)
 static void
 test_sockxml_seed_and_replay(void **state)
 {
-	char *dir = e2e_tempdir(), *a, *b, *c, *sched, *ta, *tb, *tc;
-	struct e2e_result r;
-	size_t la, lb, lc;
+	const char *const args[] = {"--seed", "7", ECHO, NULL};
+	char *dir = e2e_tempdir(), why[2300];
 
 	(void)state;
 	assert_non_null(dir);
-	a = e2e_path(dir, "a.jsonl");
-	b = e2e_path(dir, "b.jsonl");
-	c = e2e_path(dir, "c.jsonl");
-	sched = e2e_path(dir, "s.sched");
-	E2E_LOCKSTEP(&r, "run", "-q", "--seed", "7", "--trace", a,
-	             "--save-schedule", sched, ECHO);
-	expect_exit(&r, 0);
-	e2e_result_free(&r);
-	E2E_LOCKSTEP(&r, "run", "-q", "--seed", "7", "--trace", b, ECHO);
-	expect_exit(&r, 0);
-	e2e_result_free(&r);
-	E2E_LOCKSTEP(&r, "replay", "-q", "--trace", c, sched);
-	expect_exit(&r, 0);
-	e2e_result_free(&r);
-	ta = e2e_trace_events(a);
-	tb = e2e_trace_events(b);
-	tc = e2e_trace_events(c);
-	assert_non_null(ta);
-	assert_non_null(tb);
-	assert_non_null(tc);
-	la = strlen(ta);
-	lb = strlen(tb);
-	lc = strlen(tc);
-	assert_true(la > 0);
-	assert_int_equal(la, lb);
-	assert_memory_equal(ta, tb, la);
-	assert_int_equal(la, lc);
-	assert_memory_equal(ta, tc, la);
-	free(ta);
-	free(tb);
-	free(tc);
-	free(a);
-	free(b);
-	free(c);
-	free(sched);
+	if (e2e_same_trace_thrice(dir, args, 0, why, sizeof(why)) != 0)
+		fail_msg("%s", why);
 	e2e_rmtree(dir);
 	free(dir);
 }
