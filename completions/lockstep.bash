@@ -21,7 +21,7 @@ _lockstep_opts_explore="--strategy --seed --runs --depth --max-runs
  --time-limit --track-shm --stable-pids --no-isolation -j --jobs --shard
  --no-zygote -q --quiet --color -h --help"
 _lockstep_opts_render="-o --output --title --dpi --from --to --engine --theme
- --time-axis --row-per-step --size --frames --frames-format --frames-max
+ --time-axis --row-per-step --size --slide --frames --frames-format --frames-max
  -h --help"
 _lockstep_opts_export="--perfetto --shiviz -h --help"
 _lockstep_opts_merge="-h --help"
@@ -79,6 +79,7 @@ _lockstep_value()
 	--workdir|--save-dir) _lockstep_dirs ;;
 	--frames) _lockstep_files '*.pdf' ;;
 	--frames-format) _lockstep_words "svg png dot" ;;
+	--slide) _lockstep_words "16:9 4:3" ;;
 	--seed|--runs|--depth|--max-runs|--preemption-bound|--check|\
 	--max-steps|--max-procs|--max-output|--step-timeout|--timeout|\
 	--time-limit|-j|--jobs|--shard|--title|--dpi|--from|--to|--size|--top|\

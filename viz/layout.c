@@ -541,7 +541,7 @@ fold_label(const struct lk_viz_trace *t, const int *next, size_t rep, int n)
  * last step: the overview fits a slide, and a from/to window shows all.
  */
 static int
-fold_runs(const struct lk_viz_trace *t, struct lk__viz_layout *l)
+fold_runs(const struct lk_viz_trace *t, struct lk__viz_layout *l, int minrun)
 {
 	char *endpoint = calloc(t->tr->nevents + 1, 1);
 	int *next = malloc((t->tr->nevents + 1) * sizeof(int));
@@ -574,7 +574,7 @@ fold_runs(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 				i = next[i];
 				continue;
 			}
-			if (len < LK__VIZ_FOLD_RUN)
+			if (len < minrun)
 				continue;
 			start = next[start];
 			l->fold[start] = len - 2;
@@ -824,10 +824,11 @@ reset_rows(const struct lk_viz_trace *t, struct lk__viz_layout *l)
 		l->head_ev[p] = l->first[p] = l->last[p] = l->head_row[p] = -1;
 }
 
-/* Place the steps from..to of t; 0, or -1 with err filled. */
+/* Place the steps from..to of t, folding more when more_fold; 0, or -1
+ * with err filled. */
 int
 lk__viz_layout(const struct lk_viz_trace *t, long from, long to, int per_step,
-               struct lk__viz_layout *l, struct lk_err *err)
+               int more_fold, struct lk__viz_layout *l, struct lk_err *err)
 {
 	size_t n = t->tr->nevents + 1, np = t->tr->nprocs + 1;
 	int whole;
@@ -878,8 +879,13 @@ lk__viz_layout(const struct lk_viz_trace *t, long from, long to, int per_step,
 	        (l->from <= t->tr->ev[0].step &&
 	         l->to >= t->tr->ev[t->tr->nevents - 1].step);
 	l->whole = whole;
-	if (whole && l->nrows > LK__VIZ_FOLD_ROWS && !per_step) {
-		if (fold_runs(t, l) < 0)
+	/* more_fold (a slide): every run of LK__VIZ_FOLD_RUN_MORE local
+	 * steps, in a window too, however few the rows. */
+	if (!per_step &&
+	    (more_fold || (whole && l->nrows > LK__VIZ_FOLD_ROWS))) {
+		if (fold_runs(t, l,
+		              more_fold ? LK__VIZ_FOLD_RUN_MORE
+		                        : LK__VIZ_FOLD_RUN) < 0)
 			goto nomem;
 		reset_rows(t, l);
 		if ((l->nrows = place_rows(t, l)) < 0)

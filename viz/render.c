@@ -1999,6 +1999,44 @@ write_file(const char *path, const char *data, size_t n, struct lk_err *err)
 	return 0;
 }
 
+/* Cairo's largest bitmap, in pixels either way. */
+#define CAIRO_MAX 32767
+
+/*
+ * Whether the PNG of d->g (laid out) would be larger than a cairo bitmap
+ * can be: Graphviz would then shrink it to fit ("graph is too large for
+ * cairo-renderer bitmaps. Scaling by 0.05 to fit", on stderr, and
+ * success), a picture nobody can read. Refused instead (exit 2, err
+ * filled, nothing written), naming what fits. The size as Graphviz
+ * reckons it: the bounding box, scaled down (or up, "W,H!") to --size,
+ * its pad, at the dpi.
+ */
+static int
+too_large(struct draw *d, const char *path, struct lk_err *err)
+{
+	boxf box = GD_bb(d->g);
+	double w = box.UR.x - box.LL.x, h = box.UR.y - box.LL.y, z = 1;
+	double sw, sh, dpi = d->o->dpi ? d->o->dpi : 150, pad = 0.3 * 72;
+
+	if (d->o->slide_w > 0)
+		return 0; /* a slide's own dpi and pad: its size */
+	if (d->o->size != NULL && w > 0 && h > 0 &&
+	    sscanf(d->o->size, "%lf,%lf", &sw, &sh) == 2)
+		z = sw * 72 / w < sh * 72 / h ? sw * 72 / w : sh * 72 / h;
+	if ((w * z + 2 * pad) * dpi / 72 <= CAIRO_MAX &&
+	    (h * z + 2 * pad) * dpi / 72 <= CAIRO_MAX)
+		return 0;
+	lk_err_set(err, LK_EXIT_USAGE,
+	           "cannot render %s: at %.0f dpi it would be %.0fx%.0f "
+	           "pixels, more than a bitmap can be (%d): graphviz would "
+	           "shrink it to illegible; draw a window of steps with "
+	           "--from N --to M, fit it with --slide 16:9, lower --dpi, "
+	           "or write .svg or .pdf",
+	           path, dpi, (w * z + 2 * pad) * dpi / 72,
+	           (h * z + 2 * pad) * dpi / 72, CAIRO_MAX);
+	return 1;
+}
+
 /*
  * Lay out and render d->g with gvc; 0, or -1 with err filled. Rendered
  * in memory (gvRenderData) and written here: gvRenderFilename reports
@@ -2018,6 +2056,8 @@ layout_render(struct draw *d, GVC_t *gvc, const char *engine,
 		return gv_fail(err, "lay out", path);
 	*laid_out = 1;
 	gv_msg[0] = '\0';
+	if (strcmp(format, "png") == 0 && too_large(d, path, err))
+		return -1;
 	if (gvRenderData(gvc, d->g, format, &data, &len) != 0 || data == NULL) {
 		gvFreeRenderData(data);
 		return gv_fail(err, "render", path);
@@ -2085,7 +2125,7 @@ lk_viz_frames(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 
 	o = o ? o : &defaults;
 	*steps = NULL;
-	if (lk__viz_layout(t, o->from, o->to, o->row_per_step, &l, err) < 0)
+	if (lk__viz_layout(t, o->from, o->to, o->row_per_step, 0, &l, err) < 0)
 		return -1;
 	if ((*steps = malloc((t->tr->nevents + 1) * sizeof(**steps))) == NULL) {
 		lk__viz_layout_free(&l);
@@ -2098,6 +2138,265 @@ lk_viz_frames(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 			(*steps)[n++] = (long)t->tr->ev[i].step;
 	lk__viz_layout_free(&l);
 	return n;
+}
+
+/* Set up d (its palette set) to draw t with o, folding more when more:
+ * the layout, the arrays, the graph; 0, or -1 with err filled. */
+static int
+prepare(struct draw *d, const struct lk_viz_trace *t,
+        const struct lk_viz_opts *o, const char *engine, int more,
+        struct lk_err *err)
+{
+	if (lk__viz_layout(t, o->from, o->to, o->row_per_step, more, &d->l,
+	                   err) < 0 ||
+	    too_many(t, &d->l, err))
+		return -1;
+	d->t = t;
+	d->pinned = strcmp(engine, "nop2") == 0;
+	d->ended = !o->framed || o->frame >= lk_viz_last_step(t);
+	for (size_t i = 0; i < t->tr->nevents; i++)
+		if (d->l.row[i] >= 0)
+			d->lastdrawn = (long)t->tr->ev[i].step;
+	d->node = calloc(t->tr->nevents + 1, sizeof(*d->node));
+	d->head = calloc(t->tr->nprocs + 1, sizeof(*d->head));
+	d->endbar = calloc(t->tr->nprocs + 1, sizeof(*d->endbar));
+	d->o = o;
+	d->kinds = calloc(lk__viz_nedge_kinds, sizeof(*d->kinds));
+	d->g = agopen((char *)"lockstep", Agdirected, NULL);
+	if (!d->node || !d->head || !d->endbar || !d->kinds || !d->g) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether o asks the drawing to fit a slide or a page. */
+static int
+fitted(const struct lk_viz_opts *o)
+{
+	return o->slide_w > 0 || o->size != NULL;
+}
+
+/* Room around a slide's drawing, in points of the drawing. */
+#define SLIDE_PAD 18.0
+
+/*
+ * What o fits the drawing into: the room (*cw by *ch: pixels of a
+ * slide, points of a --size page), the least scale (room per point of
+ * the drawing) that keeps the smallest text legible, and the pad the
+ * drawing has around it, in points.
+ */
+static void
+target(const struct lk_viz_opts *o, double *cw, double *ch, double *least,
+       double *pad)
+{
+	double w = 16, h = 9;
+
+	if (o->slide_w > 0) {
+		*cw = o->slide_w;
+		*ch = o->slide_h;
+		*least = LK_VIZ_SLIDE_MINPX / LK__VIZ_MINFONT;
+		*pad = SLIDE_PAD;
+		return;
+	}
+	if (o->size != NULL)
+		sscanf(o->size, "%lf,%lf", &w, &h);
+	*cw = w * 72;
+	*ch = h * 72;
+	*least = LK_VIZ_SIZE_MINPT / LK__VIZ_MINFONT;
+	*pad = 0.3 * 72; /* graph_attrs's */
+}
+
+/*
+ * Lay out the drawing of t with o (no size, no slide), folding more when
+ * more, to measure it: its bounding box (bb: llx, lly, urx, ury, points,
+ * as Graphviz has it, not translated) and its rows; 0, or -1 with err.
+ */
+static int
+measure(const struct lk_viz_trace *t, const struct lk_viz_opts *o, GVC_t *gvc,
+        const char *engine, int more, double *bb, int *nrows,
+        struct lk_err *err)
+{
+	struct draw *d = calloc(1, sizeof(*d));
+	struct lk_viz_opts plain = *o;
+	int laid_out = 0, rc = -1;
+	boxf box;
+
+	if (d == NULL) {
+		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+		return -1;
+	}
+	plain.size = NULL;
+	plain.slide_w = plain.slide_h = 0;
+	d->pal = &palettes[o->theme];
+	if (prepare(d, t, &plain, engine, more, err) != 0)
+		goto out;
+	graph_attrs(d, &plain, "svg");
+	agattr(d->g, AGRAPH, "notranslate", "true");
+	build(d, &plain);
+	gv_msg[0] = '\0';
+	if (gvLayout(gvc, d->g, engine) != 0) {
+		gv_fail(err, "lay out", t->path);
+		goto out;
+	}
+	laid_out = 1;
+	box = GD_bb(d->g);
+	bb[0] = box.LL.x;
+	bb[1] = box.LL.y;
+	bb[2] = box.UR.x;
+	bb[3] = box.UR.y;
+	*nrows = d->l.nrows;
+	rc = 0;
+out:
+	draw_free(d, gvc, laid_out);
+	free(d);
+	return rc;
+}
+
+/* Whether a drawing of bounding box bb fits o's target legibly. */
+static int
+fits(const struct lk_viz_opts *o, const double *bb)
+{
+	double cw, ch, least, pad;
+
+	target(o, &cw, &ch, &least, &pad);
+	return (bb[2] - bb[0] + 2 * pad) * least <= cw &&
+	       (bb[3] - bb[1] + 2 * pad) * least <= ch;
+}
+
+/* The first and last step of t from step from on, in steps of k: the
+ * window's last step, at most the trace's last. */
+static long
+window_end(long from, long k, long last)
+{
+	return from + k - 1 < last ? from + k - 1 : last;
+}
+
+/*
+ * The drawing of t with o does not fit even folded more (bb, nrows):
+ * refuse, naming windows of steps that would fit (the first one laid out
+ * to be sure); -1 with err filled.
+ */
+static int
+refuse(const struct lk_viz_trace *t, const struct lk_viz_opts *o, GVC_t *gvc,
+       const char *engine, const double *bb, int nrows, struct lk_err *err)
+{
+	double cw, ch, least, pad, wb[4];
+	double w = bb[2] - bb[0], h = bb[3] - bb[1];
+	double rest = h - lk__viz_row_offset(nrows > 1 ? nrows - 1 : 0);
+	long first = t->tr->nevents ? (long)t->tr->ev[0].step : 0;
+	long last = lk_viz_last_step(t), k, n, from;
+	char what[96], list[512] = "";
+	struct lk_viz_opts win = *o;
+	int rows;
+
+	target(o, &cw, &ch, &least, &pad);
+	if (o->slide_w > 0)
+		snprintf(what, sizeof(what),
+		         "a %ux%u slide with text at least %.0f px high",
+		         o->slide_w, o->slide_h, LK_VIZ_SLIDE_MINPX);
+	else
+		snprintf(what, sizeof(what),
+		         "%s inches with text at least %.0f pt high", o->size,
+		         LK_VIZ_SIZE_MINPT);
+	if (o->from > first)
+		first = o->from;
+	if (o->to > 0 && o->to < last)
+		last = o->to;
+	/* Rows a window may have: the room left by the titles, the
+	 * legend and the caption; a window of k steps has at most k + 1
+	 * rows and 3 more for stuck ends. */
+	k = (long)((ch / least - 2 * pad - rest) / LK__VIZ_ROW) - 4;
+	for (; k >= 2; k /= 2) {
+		win.from = first;
+		win.to = window_end(first, k, last);
+		if (measure(t, &win, gvc, engine, 1, wb, &rows, err) != 0)
+			return -1;
+		if (fits(o, wb))
+			break;
+	}
+	if (k < 2) {
+		lk_err_set(
+		        err, LK_EXIT_USAGE,
+		        "%s: the diagram (%.0fx%.0f points) does not fit %s, "
+		        "not even a few steps of it: its lanes are too wide; "
+		        "give a larger --size, or write .svg",
+		        t->path, w, h, what);
+		return -1;
+	}
+	n = (last - first + k) / k;
+	from = first;
+	for (long j = 0; j < n && j < 4; j++, from += k)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		         "%s--from %ld --to %ld", j ? ", " : "", from,
+		         window_end(from, k, last));
+	if (n > 4)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		         ", ... (%ld windows of %ld steps)", n, k);
+	lk_err_set(err, LK_EXIT_USAGE,
+	           "%s: the diagram (%.0fx%.0f points, %d rows) does not fit "
+	           "%s, even with runs of local steps folded: draw a window "
+	           "of steps: %s",
+	           t->path, w, h, nrows, what, list);
+	return -1;
+}
+
+/*
+ * A --slide or --size drawing: whether it needs more folding to fit
+ * legibly (0 no, 1 yes), the bounding box in bb; or -1 with err filled
+ * when even that does not fit (a refusal naming windows that do).
+ */
+static int
+fit(const struct lk_viz_trace *t, const struct lk_viz_opts *o, GVC_t *gvc,
+    const char *engine, double *bb, struct lk_err *err)
+{
+	int nrows;
+
+	for (int more = 0; more <= 1; more++) {
+		if (measure(t, o, gvc, engine, more, bb, &nrows, err) != 0)
+			return -1;
+		if (fits(o, bb))
+			return more;
+	}
+	return refuse(t, o, gvc, engine, bb, nrows, err);
+}
+
+/*
+ * A slide: the drawing (bounding box bb, untranslated) centred on a
+ * canvas of the slide's aspect, as large as the slide allows: two
+ * invisible corners pin the canvas; a PNG gets the dpi that makes it
+ * exactly slide_w by slide_h pixels, so its smallest text is
+ * LK__VIZ_MINFONT times that scale (at least LK_VIZ_SLIDE_MINPX: fit
+ * checked it).
+ */
+static void
+slide_canvas(struct draw *d, const struct lk_viz_opts *o, const char *format,
+             const double *bb)
+{
+	double w = bb[2] - bb[0] + 2 * SLIDE_PAD,
+	       h = bb[3] - bb[1] + 2 * SLIDE_PAD;
+	double aspect = (double)o->slide_w / o->slide_h, cw, ch;
+	double cx = (bb[0] + bb[2]) / 2, cy = (bb[1] + bb[3]) / 2;
+	Agnode_t *a, *b;
+
+	cw = w > h * aspect ? w : h * aspect;
+	ch = cw / aspect;
+	agattr(d->g, AGRAPH, "notranslate", "true");
+	set(d->g, "pad", "0");
+	if (strcmp(format, "png") == 0)
+		setf(d->g, "dpi", "%.6f", 72.0 * o->slide_w / cw);
+	a = node(d, "slide:a", "slide:a", "slide");
+	b = node(d, "slide:b", "slide:b", "slide");
+	for (int k = 0; k < 2; k++) {
+		Agnode_t *n = k ? b : a;
+
+		set(n, "shape", "point");
+		set(n, "style", "invis");
+		set(n, "width", "0");
+		set(n, "height", "0");
+	}
+	setf(a, "pos", "%.3f,%.3f!", cx - cw / 2, cy - ch / 2);
+	setf(b, "pos", "%.3f,%.3f!", cx + cw / 2, cy + ch / 2);
 }
 
 /* Draw t into out_path, the format chosen by its extension; or, when
@@ -2113,7 +2412,8 @@ render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 	char why[256];
 	agerrlevel_t prev_level = agseterr(AGWARN);
 	GVC_t *gvc = NULL;
-	int laid_out = 0, rc = -1;
+	int laid_out = 0, rc = -1, more = 0;
+	double bb[4] = {0};
 
 	o = o ? o : &defaults;
 	engine = o->engine ? o->engine : "nop2";
@@ -2145,33 +2445,20 @@ render(const struct lk_viz_trace *t, const struct lk_viz_opts *o,
 		           why);
 		goto out;
 	}
-	if (!format_ok(gvc, format, out_path, err) ||
-	    lk__viz_layout(t, o->from, o->to, o->row_per_step, &d->l, err) < 0)
+	if (!format_ok(gvc, format, out_path, err))
 		goto out;
-	if (too_many(t, &d->l, err))
+	if (fitted(o) && (more = fit(t, o, gvc, engine, bb, err)) < 0)
 		goto out;
-	d->t = t;
-	d->pinned = strcmp(engine, "nop2") == 0;
-	d->ended = !o->framed || o->frame >= lk_viz_last_step(t);
-	for (size_t i = 0; i < t->tr->nevents; i++)
-		if (d->l.row[i] >= 0)
-			d->lastdrawn = (long)t->tr->ev[i].step;
-	d->node = calloc(t->tr->nevents + 1, sizeof(*d->node));
-	d->head = calloc(t->tr->nprocs + 1, sizeof(*d->head));
-	d->endbar = calloc(t->tr->nprocs + 1, sizeof(*d->endbar));
-	d->o = o;
-	d->kinds = calloc(lk__viz_nedge_kinds, sizeof(*d->kinds));
-	d->g = agopen((char *)"lockstep", Agdirected, NULL);
-	if (!d->node || !d->head || !d->endbar || !d->kinds || !d->g) {
-		lk_err_set(err, LK_EXIT_INTERNAL, "out of memory");
+	if (prepare(d, t, o, engine, more, err) != 0)
 		goto out;
-	}
 	if (strcmp(format, "html") == 0) {
 		rc = page(d, gvc, engine, o, out_path, err, &laid_out, keep);
 		goto out;
 	}
 	graph_attrs(d, o, format);
 	build(d, o);
+	if (o->slide_w > 0)
+		slide_canvas(d, o, format, bb);
 	rc = layout_render(d, gvc, engine, format, out_path, err, &laid_out,
 	                   keep);
 out:

@@ -47,7 +47,12 @@ struct lk_viz_opts {
 	const char *engine;
 	int theme;
 	long from, to;
-	const char *size;   /* "W,H" in inches to fit into (16,9), or NULL */
+	const char *size; /* "W,H" in inches to fit into (16,9), or NULL:
+	                   * never below LK_VIZ_SIZE_MINPT text there */
+	unsigned slide_w, slide_h; /* a slide to lay out for, in pixels
+	                            * (1920, 1080 for 16:9), or 0: PNG
+	                            * exactly that, SVG/PDF its aspect, text
+	                            * never below LK_VIZ_SLIDE_MINPX */
 	int time_axis;      /* virtual time beside the rows where it moves */
 	const char *failed; /* the expectations that failed, in words ("x = 2
 	                     * (line 14)"), or NULL: the outcome line says
@@ -68,6 +73,13 @@ struct lk_viz_opts {
 	             * once frame is the trace's last step */
 	long frame;
 };
+
+/* The least text --slide and --size draw: the height (font size) of the
+ * smallest text, in pixels of the slide's PNG, and in points of the page
+ * --size W,H names. A diagram that needs smaller text folds more, else is
+ * refused (LK_EXIT_USAGE) naming windows of steps that fit. */
+#define LK_VIZ_SLIDE_MINPX 14.0
+#define LK_VIZ_SIZE_MINPT  10.0
 
 /* Read the trace at path into *out; 0, or -1 with err filled. */
 int lk_viz_read(const char *path, struct lk_viz_trace **out,
@@ -299,9 +311,12 @@ char *lk__viz_edge_label(const struct lk_viz_trace *t,
                          const struct lk_hb_edge *d);
 
 /* layout.c: place the steps from..to of t, each in a row of its own
- * when per_step; 0, or -1 with err filled. */
+ * when per_step; folding every run of LK__VIZ_FOLD_RUN_MORE local steps
+ * (in a window too) when more_fold (to fit a slide); 0, or -1 with err
+ * filled. */
 int lk__viz_layout(const struct lk_viz_trace *t, long from, long to,
-                   int per_step, struct lk__viz_layout *l, struct lk_err *err);
+                   int per_step, int more_fold, struct lk__viz_layout *l,
+                   struct lk_err *err);
 
 /* layout.c: free what lk__viz_layout allocated. */
 void lk__viz_layout_free(struct lk__viz_layout *l);
@@ -317,17 +332,19 @@ double lk__viz_row_offset(int r);
 double lk__viz_text_width(const char *text, double pt, int bold);
 
 /* layout.c: the layout's constants, in points. */
-#define LK__VIZ_ROW       38.0 /* between two rows */
-#define LK__VIZ_FONT      16.0 /* event labels */
-#define LK__VIZ_HEADFONT  18.0 /* process names */
-#define LK__VIZ_MARK      12.0 /* diameter of an event's mark */
-#define LK__VIZ_LABELGAP  13.0 /* from a mark's centre to its label */
-#define LK__VIZ_LIFT      9.0  /* label above or below its mark */
-#define LK__VIZ_MARGIN    24.0 /* around the lifelines */
-#define LK__VIZ_FOLD_ROWS 30   /* fold local runs above this many rows */
-#define LK__VIZ_FOLD_RUN  6    /* the shortest run of local steps folded */
-#define LK__VIZ_EDGEFONT  13.0 /* the text on an arrow */
-#define LK__VIZ_STEPFONT  12.0 /* the step number beside a label */
-#define LK__VIZ_STEPGAP   6.0  /* from the step number to the label */
+#define LK__VIZ_ROW           38.0 /* between two rows */
+#define LK__VIZ_FONT          16.0 /* event labels */
+#define LK__VIZ_HEADFONT      18.0 /* process names */
+#define LK__VIZ_MARK          12.0 /* diameter of an event's mark */
+#define LK__VIZ_LABELGAP      13.0 /* from a mark's centre to its label */
+#define LK__VIZ_LIFT          9.0  /* label above or below its mark */
+#define LK__VIZ_MARGIN        24.0 /* around the lifelines */
+#define LK__VIZ_FOLD_ROWS     30   /* fold local runs above this many rows */
+#define LK__VIZ_FOLD_RUN      6    /* the shortest run of local steps folded */
+#define LK__VIZ_FOLD_RUN_MORE 4    /* the same, folding more for a slide */
+#define LK__VIZ_MINFONT       12.0 /* the smallest text drawn: step numbers */
+#define LK__VIZ_EDGEFONT      13.0 /* the text on an arrow */
+#define LK__VIZ_STEPFONT      12.0 /* the step number beside a label */
+#define LK__VIZ_STEPGAP       6.0  /* from the step number to the label */
 
 #endif

@@ -62,8 +62,14 @@ static const char usage_render[] =
         "  --row-per-step       one step a row, in the order the run took\n"
         "                       them (default: rows of logical time, where\n"
         "                       unordered steps may share a row); no fold\n"
-        "  --size W,H           fit into W by H inches, e.g. 16,9 for a\n"
-        "                       slide\n"
+        "  --slide 16:9|4:3     laid out for a slide: a PNG of exactly\n"
+        "                       1920x1080 (1440x1080) pixels, SVG/PDF of\n"
+        "                       that aspect; the smallest text at least\n"
+        "                       14 px high: a diagram too big folds runs\n"
+        "                       of local steps, else is refused (exit 2)\n"
+        "                       naming --from/--to windows that fit\n"
+        "  --size W,H           fit into W by H inches, e.g. 16,9; never\n"
+        "                       below 10 pt text there (else as --slide)\n"
         "  --frames DIR         instead of -o: the run step by step, for\n"
         "                       slides: DIR/frame-0001.svg, ... one frame\n"
         "                       per step drawn, all with the same layout\n"
@@ -74,8 +80,11 @@ static const char usage_render[] =
         "  --frames-max N       refuse more than N frames (default 200):\n"
         "                       draw a window with --from/--to instead\n"
         "\n"
-        "exit status: 0 drawn; 2 a bad trace or option; 70 Graphviz "
-        "failed.\n";
+        "A PNG larger than a bitmap can be (32767 pixels), which\n"
+        "Graphviz would shrink to illegible, is refused: exit 2.\n"
+        "\n"
+        "exit status: 0 drawn; 2 a bad trace or option, or a diagram\n"
+        "that does not fit legibly; 70 Graphviz failed.\n";
 
 /* Refuse --from past the last step of the trace at path (read into vt):
  * nothing would be drawn. 0 or exit status 2. */
@@ -387,7 +396,8 @@ lk_cmd_render(int argc, char **argv)
 		O_TIME_AXIS,
 		O_ROW_PER_STEP,
 		O_FRAMES_MAX,
-		O_FRAMES_FORMAT
+		O_FRAMES_FORMAT,
+		O_SLIDE
 	};
 	static const struct option longopts[] = {
 	        {"output", required_argument, NULL, 'o'},
@@ -398,6 +408,7 @@ lk_cmd_render(int argc, char **argv)
 	        {"engine", required_argument, NULL, O_ENGINE},
 	        {"theme", required_argument, NULL, O_THEME},
 	        {"size", required_argument, NULL, O_SIZE},
+	        {"slide", required_argument, NULL, O_SLIDE},
 	        {"time-axis", no_argument, NULL, O_TIME_AXIS},
 	        {"row-per-step", no_argument, NULL, O_ROW_PER_STEP},
 	        {"frames", required_argument, NULL, O_FRAMES},
@@ -472,6 +483,15 @@ lk_cmd_render(int argc, char **argv)
 				        optarg);
 			o.size = optarg;
 			break;
+		case O_SLIDE:
+			if (strcmp(optarg, "16:9") == 0)
+				o.slide_w = 1920, o.slide_h = 1080;
+			else if (strcmp(optarg, "4:3") == 0)
+				o.slide_w = 1440, o.slide_h = 1080;
+			else
+				return bad_word("--slide", optarg, "16:9 4:3",
+				                "16:9 or 4:3");
+			break;
 		case O_FRAMES:
 			frames = optarg;
 			break;
@@ -524,6 +544,17 @@ lk_cmd_render(int argc, char **argv)
 		        "render: --frames --engine dot: frames keep "
 		        "one layout, lockstep's own (nop2); dot would "
 		        "lay out every frame anew");
+	if (o.slide_w > 0 && o.size != NULL)
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "render: --slide and --size: give one");
+	if (o.slide_w > 0 &&
+	    (frames != NULL || (lk_viz_format(out) != NULL &&
+	                        strcmp(lk_viz_format(out), "png") != 0 &&
+	                        strcmp(lk_viz_format(out), "svg") != 0 &&
+	                        strcmp(lk_viz_format(out), "pdf") != 0)))
+		return lk_cli_fail(LK_EXIT_USAGE,
+		                   "render: --slide: draws one picture, "
+		                   "-o .png, .svg or .pdf");
 	if (fformat != NULL && frames == NULL)
 		return lk_cli_fail(
 		        LK_EXIT_USAGE,

@@ -1840,7 +1840,7 @@ test_viz_label_sides(void **state)
 		if (strcmp(traces[i].name, "rendezvous") == 0)
 			t = must_read(traces[i].path);
 	assert_non_null(t);
-	assert_int_equal(lk__viz_layout(t, 0, 0, 0, &l, &err), 0);
+	assert_int_equal(lk__viz_layout(t, 0, 0, 0, 0, &l, &err), 0);
 	assert_int_equal(l.lside[0], -1);
 	assert_int_equal(l.lside[1], 1);
 	/* The labels at the left fit between the margin and the line. */
@@ -1852,7 +1852,7 @@ test_viz_label_sides(void **state)
 		if (strcmp(traces[i].name, "unsync-writers") == 0)
 			t = must_read(traces[i].path);
 	assert_non_null(t);
-	assert_int_equal(lk__viz_layout(t, 0, 0, 0, &l, &err), 0);
+	assert_int_equal(lk__viz_layout(t, 0, 0, 0, 0, &l, &err), 0);
 	for (size_t p = 0; p < t->tr->nprocs; p++)
 		assert_int_equal(l.lside[p], 1);
 	lk__viz_layout_free(&l);
