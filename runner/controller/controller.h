@@ -166,6 +166,11 @@ int lk_netns_enter(char *why, size_t size);
  * the answer kept: 0, or -1 with why. */
 int lk_netns_check(char *why, size_t size);
 
+/* probe.c: say why (printf-style) into why, size bytes, and return -1,
+ * errno preserved: the shape of every "0, or -1 with why" above. */
+int lk_why(char *why, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
 /* probe.c: try enter (a namespace the controller must stay out of) in a
  * forked child: 0 when it worked, else -1 with why filled (what the
  * child said, or why it could not run). */

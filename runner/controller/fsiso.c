@@ -47,20 +47,6 @@
 static int can_isolate;
 static char why_not[256];
 
-/* Say why into why (size bytes) and return -1; errno preserved. */
-static int
-fail(char *why, size_t size, const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	errno = saved;
-	return -1;
-}
-
 /* Is dir, an absolute path, tmp or under it? */
 static int
 under(const char *dir, const char *tmp)
@@ -230,8 +216,8 @@ overlay(const char *target, int lower, const char *layers, const char *name,
 	snprintf(up, sizeof(up), "%s/%s.up", layers, name);
 	snprintf(work, sizeof(work), "%s/%s.work", layers, name);
 	if (mkdir(up, 0755) != 0 || mkdir(work, 0700) != 0)
-		return fail(why, size, "cannot make %s: %s", up,
-		            strerror(errno));
+		return lk_why(why, size, "cannot make %s: %s", up,
+		              strerror(errno));
 	snprintf(opts, sizeof(opts),
 	         "lowerdir=/proc/self/fd/%d,upperdir=%s,workdir=%s%s", lower,
 	         up, work, userns ? ",userxattr" : "");
@@ -244,15 +230,15 @@ overlay(const char *target, int lower, const char *layers, const char *name,
 	if (copy < 0 || copy_tree(lower, copy, left, 0) != 0) {
 		if (copy >= 0)
 			close(copy);
-		return fail(why, size,
-		            "no overlay on %s, and cannot copy it: %s", target,
-		            errno == E2BIG ? "more than 256 MiB"
-		                           : strerror(errno));
+		return lk_why(
+		        why, size, "no overlay on %s, and cannot copy it: %s",
+		        target,
+		        errno == E2BIG ? "more than 256 MiB" : strerror(errno));
 	}
 	close(copy);
 	if (mount(up, target, NULL, MS_BIND, NULL) != 0)
-		return fail(why, size, "cannot mount a copy on %s: %s", target,
-		            strerror(errno));
+		return lk_why(why, size, "cannot mount a copy on %s: %s",
+		              target, strerror(errno));
 	return 0;
 }
 
@@ -275,33 +261,35 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 	uint64_t left = COPY_MAX;
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return fail(why, size, "cannot tell the working directory: %s",
-		            strerror(errno));
+		return lk_why(why, size,
+		              "cannot tell the working directory: %s",
+		              strerror(errno));
 	if (strcmp(cwd, "/") == 0)
-		return fail(why, size, "the working directory is /");
+		return lk_why(why, size, "the working directory is /");
 	if (unshare(CLONE_NEWNS) != 0) {
 		if (errno != EPERM)
-			return fail(why, size, "no mount namespace: %s",
-			            strerror(errno));
+			return lk_why(why, size, "no mount namespace: %s",
+			              strerror(errno));
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
-			return fail(why, size,
-			            "no user and mount namespace: %s",
-			            strerror(errno));
+			return lk_why(why, size,
+			              "no user and mount namespace: %s",
+			              strerror(errno));
 		if (lk_ns_map_ids(uid, gid) != 0)
-			return fail(why, size, "cannot map the user: %s",
-			            strerror(errno));
+			return lk_why(why, size, "cannot map the user: %s",
+			              strerror(errno));
 		userns = 1;
 	}
 	/* Nothing mounted here may reach the rest of the system. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-		return fail(why, size, "cannot make the mounts private: %s",
-		            strerror(errno));
+		return lk_why(why, size, "cannot make the mounts private: %s",
+		              strerror(errno));
 	tmpfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (tmpfd < 0)
-		return fail(why, size, "cannot open /tmp: %s", strerror(errno));
+		return lk_why(why, size, "cannot open /tmp: %s",
+		              strerror(errno));
 	cwdfd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cwdfd < 0) {
-		fail(why, size, "cannot open %s: %s", cwd, strerror(errno));
+		lk_why(why, size, "cannot open %s: %s", cwd, strerror(errno));
 		goto out;
 	}
 	if (keep != NULL && keep[0] == '/' &&
@@ -323,8 +311,8 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 		if (dfd >= 0)
 			close(dfd);
 		if (keepfd < 0) {
-			fail(why, size, "cannot open %s: %s", keep,
-			     strerror(errno));
+			lk_why(why, size, "cannot open %s: %s", keep,
+			       strerror(errno));
 			goto out;
 		}
 	}
@@ -332,11 +320,12 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 	 * kernel refuses an overlay of the real one. */
 	if (mount("lockstep", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
 	          "mode=1777") != 0) {
-		fail(why, size, "cannot mount a tmpfs: %s", strerror(errno));
+		lk_why(why, size, "cannot mount a tmpfs: %s", strerror(errno));
 		goto out;
 	}
 	if (mkdir(layers, 0700) != 0) {
-		fail(why, size, "cannot make %s: %s", layers, strerror(errno));
+		lk_why(why, size, "cannot make %s: %s", layers,
+		       strerror(errno));
 		goto out;
 	}
 	/* The working directory first: /tmp's overlay then hides the
@@ -364,10 +353,11 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 		 * under /tmp, the empty /tmp would hide them. */
 		self[n > 0 ? n : 0] = '\0';
 		if (n > 0 && under(self, "/tmp")) {
-			fail(why, size,
-			     "no overlay on /tmp, and lockstep itself (%s) is "
-			     "under it",
-			     self);
+			lk_why(why, size,
+			       "no overlay on /tmp, and lockstep itself (%s) "
+			       "is "
+			       "under it",
+			       self);
 			goto out;
 		}
 		if (under(cwd, "/tmp")) {
@@ -376,16 +366,16 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 			if (make_path(cwd) != 0 ||
 			    (to = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) <
 			            0) {
-				fail(why, size, "cannot make %s: %s", cwd,
-				     strerror(errno));
+				lk_why(why, size, "cannot make %s: %s", cwd,
+				       strerror(errno));
 				goto out;
 			}
 			rc = copy_tree(cwdfd, to, &left, 0);
 			close(to);
 			if (rc != 0) {
-				fail(why, size, "cannot copy %s: %s", cwd,
-				     errno == E2BIG ? "more than 256 MiB"
-				                    : strerror(errno));
+				lk_why(why, size, "cannot copy %s: %s", cwd,
+				       errno == E2BIG ? "more than 256 MiB"
+				                      : strerror(errno));
 				rc = -1;
 				goto out;
 			}
@@ -400,8 +390,8 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 			if (make_path(dir) != 0 ||
 			    (fd = open(keep, O_WRONLY | O_CREAT | O_CLOEXEC,
 			               0600)) < 0) {
-				fail(why, size, "cannot make %s: %s", keep,
-				     strerror(errno));
+				lk_why(why, size, "cannot make %s: %s", keep,
+				       strerror(errno));
 				goto out;
 			}
 			close(fd);
@@ -414,13 +404,13 @@ lk_fsiso_enter(const char *keep, char *why, size_t size)
 	if (keepfd >= 0) {
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", keepfd);
 		if (mount(src, keep, NULL, MS_BIND, NULL) != 0) {
-			fail(why, size, "cannot keep %s: %s", keep,
-			     strerror(errno));
+			lk_why(why, size, "cannot keep %s: %s", keep,
+			       strerror(errno));
 			goto out;
 		}
 	}
 	if (chdir(cwd) != 0) {
-		fail(why, size, "cannot enter %s: %s", cwd, strerror(errno));
+		lk_why(why, size, "cannot enter %s: %s", cwd, strerror(errno));
 		goto out;
 	}
 	rc = 0;

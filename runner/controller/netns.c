@@ -28,19 +28,6 @@
 static int can_netns;
 static char why_not[256];
 
-static int
-fail(char *why, size_t size, const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	errno = saved;
-	return -1;
-}
-
 int
 lk_netns_enter(char *why, size_t size)
 {
@@ -51,21 +38,21 @@ lk_netns_enter(char *why, size_t size)
 
 	if (unshare(CLONE_NEWNET) != 0) {
 		if (errno != EPERM)
-			return fail(why, size, "no network namespace: %s",
-			            strerror(errno));
+			return lk_why(why, size, "no network namespace: %s",
+			              strerror(errno));
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-			return fail(why, size,
-			            "no user and network namespace: %s",
-			            strerror(errno));
+			return lk_why(why, size,
+			              "no user and network namespace: %s",
+			              strerror(errno));
 		if (lk_ns_map_ids(uid, gid) != 0)
-			return fail(why, size, "cannot map the user: %s",
-			            strerror(errno));
+			return lk_why(why, size, "cannot map the user: %s",
+			              strerror(errno));
 	}
 	/* The loopback of a new namespace is down: up, as `ip link set lo
 	 * up` would. */
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
-		return fail(why, size, "no socket: %s", strerror(errno));
+		return lk_why(why, size, "no socket: %s", strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
 	rc = ioctl(s, SIOCGIFFLAGS, &ifr);
@@ -74,8 +61,8 @@ lk_netns_enter(char *why, size_t size)
 		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
 	}
 	if (rc != 0)
-		fail(why, size, "cannot bring the loopback up: %s",
-		     strerror(errno));
+		lk_why(why, size, "cannot bring the loopback up: %s",
+		       strerror(errno));
 	close(s);
 	return rc == 0 ? 0 : -1;
 }

@@ -7,11 +7,26 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "controller/controller.h"
+
+/* Say why into why (controller.h). */
+int
+lk_why(char *why, size_t size, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	errno = saved;
+	return -1;
+}
 
 /* Try enter in a forked child (controller.h). */
 int
