@@ -224,21 +224,6 @@ test_frames_one_layout(void **state)
 	rmdir(vt_in_dir("ph-dot"));
 }
 
-/* The width and height in a PNG's header. */
-static void
-png_size(const char *path, unsigned *w, unsigned *h)
-{
-	unsigned char b[24];
-	FILE *f = fopen(path, "rb");
-
-	assert_non_null(f);
-	assert_int_equal(fread(b, 1, sizeof(b), f), sizeof(b));
-	fclose(f);
-	assert_memory_equal(b + 1, "PNG", 3);
-	*w = (unsigned)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
-	*h = (unsigned)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
-}
-
 /* rendezvous as PNG frames: every one of the same size. */
 static void
 test_frames_png_same_size(void **state)
@@ -254,7 +239,7 @@ test_frames_png_same_size(void **state)
 	n = frames_said();
 	assert_true(n >= 5);
 	for (long k = 1; k <= n; k++) {
-		png_size(frame_path("rv-png", k, "png"), &w, &h);
+		vt_png_size(frame_path("rv-png", k, "png"), &w, &h);
 		if (k == 1)
 			w0 = w, h0 = h;
 		assert_int_equal(w, w0);

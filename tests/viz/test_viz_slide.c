@@ -72,21 +72,6 @@ render(const char *name, const char *out, const char *a, const char *b,
 	return vt_run(argv, vt_in_dir("render.out"));
 }
 
-/* The width and height of the PNG at path, from its header. */
-static void
-png_size(const char *path, unsigned *w, unsigned *h)
-{
-	unsigned char b[24];
-	FILE *f = fopen(path, "rb");
-
-	assert_non_null(f);
-	assert_int_equal(fread(b, 1, sizeof(b), f), sizeof(b));
-	fclose(f);
-	assert_memory_equal(b + 1, "PNG", 3);
-	*w = (unsigned)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
-	*h = (unsigned)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
-}
-
 /* The SVG at path: its canvas (viewBox width and height, points) and
  * its smallest font-size. */
 static void
@@ -125,7 +110,7 @@ check_slide(const char *name, const char *slide, unsigned px_w, unsigned px_h,
 	if (render(name, "slide.png", "--slide", slide, a, b, c, d) != 0)
 		fail_msg("render --slide %s: %s", slide,
 		         vt_slurp(vt_in_dir("render.out")));
-	png_size(vt_in_dir("slide.png"), &w, &h);
+	vt_png_size(vt_in_dir("slide.png"), &w, &h);
 	assert_int_equal(w, px_w);
 	assert_int_equal(h, px_h);
 	assert_int_equal(

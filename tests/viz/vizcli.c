@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cgraph.h>
@@ -104,4 +105,19 @@ vt_teardown(void **state)
 	 * directory of frames behind */
 	nftw(vt_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
+}
+
+/* The size a PNG's header gives (vizcli.h). */
+void
+vt_png_size(const char *path, unsigned *w, unsigned *h)
+{
+	unsigned char b[24];
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fread(b, 1, sizeof(b), f), sizeof(b));
+	fclose(f);
+	assert_memory_equal(b + 1, "PNG", 3);
+	*w = (unsigned)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
+	*h = (unsigned)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
 }

@@ -20,6 +20,10 @@ const char *vt_in_dir(const char *name);
 /* The file at path, whole, NUL-terminated (the test fails without it). */
 char *vt_slurp(const char *path);
 
+/* The width and height in the header of the PNG at path (the test
+ * fails when it is not one). */
+void vt_png_size(const char *path, unsigned *w, unsigned *h);
+
 /* Attribute k of a graph, node or edge, "" when it has none. */
 const char *vt_attr(void *obj, const char *k);
 
